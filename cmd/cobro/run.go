@@ -1,0 +1,315 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/cobrobilling/cobro/internal/api"
+	"github.com/cobrobilling/cobro/internal/catalog"
+	"github.com/cobrobilling/cobro/internal/clock"
+	"github.com/cobrobilling/cobro/internal/store"
+	"github.com/cobrobilling/cobro/internal/workspace"
+)
+
+// Set at build time with -ldflags "-X main.version=… -X main.commit=…".
+var (
+	version = "0.1.0-dev"
+	commit  = "unknown"
+)
+
+const usage = `usage: cobro <command> [flags]
+
+commands:
+  serve         run the API server
+  init          create a workspace, a user and its API token
+  migrate       apply pending database migrations
+  token rotate  issue a new API token for a user
+  member add    give a user access to another workspace
+  bench         run a performance scenario (customers)
+  version       print the version
+`
+
+// exit codes (operations.md §1)
+const (
+	exitOK      = 0
+	exitFailure = 1
+	exitUsage   = 2
+)
+
+type env struct {
+	ctx    context.Context
+	getenv func(string) string
+	stdout io.Writer
+	stderr io.Writer
+}
+
+// run is the whole program; main only passes the process in.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	e := &env{ctx: ctx, getenv: getenv, stdout: stdout, stderr: stderr}
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return exitUsage
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "serve":
+		return e.serve(rest)
+	case "init":
+		return e.init(rest)
+	case "migrate":
+		return e.migrate(rest)
+	case "token":
+		if len(rest) == 0 || rest[0] != "rotate" {
+			fmt.Fprintln(stderr, "usage: cobro token rotate --user usr_… [--db URL]")
+			return exitUsage
+		}
+		return e.tokenRotate(rest[1:])
+	case "member":
+		if len(rest) == 0 || rest[0] != "add" {
+			fmt.Fprintln(stderr, "usage: cobro member add --user usr_… --workspace acc_… [--db URL]")
+			return exitUsage
+		}
+		return e.memberAdd(rest[1:])
+	case "bench":
+		return e.bench(rest)
+	case "version", "--version", "-v":
+		fmt.Fprintf(stdout, "cobro %s (commit %s)\n", version, commit)
+		return exitOK
+	case "help", "--help", "-h":
+		fmt.Fprint(stdout, usage)
+		return exitOK
+	}
+	fmt.Fprintf(stderr, "cobro: unknown command %q\n%s", cmd, usage)
+	return exitUsage
+}
+
+func (e *env) or(name, def string) string {
+	if v := e.getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+func (e *env) flags(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet("cobro "+name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	return fs
+}
+
+// parse parses flags; it returns an exit code when the program must stop.
+func (e *env) parse(fs *flag.FlagSet, args []string) (int, bool) {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK, false
+		}
+		return exitUsage, false
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(e.stderr, "%s: unexpected argument %q\n", fs.Name(), fs.Arg(0))
+		return exitUsage, false
+	}
+	return 0, true
+}
+
+func (e *env) fail(err error) int {
+	fmt.Fprintf(e.stderr, "cobro: %v\n", err)
+	return exitFailure
+}
+
+func (e *env) printJSON(v any) {
+	b, _ := json.Marshal(v)
+	fmt.Fprintln(e.stdout, string(b))
+}
+
+// open connects and migrates.
+func (e *env) open(dbURL string) (*store.DB, error) {
+	db, err := store.Open(e.ctx, dbURL)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := db.Migrate(e.ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+func (e *env) logger() *slog.Logger {
+	level := slog.LevelInfo
+	switch strings.ToLower(e.getenv("COBRO_LOG_LEVEL")) {
+	case "debug":
+		level = slog.LevelDebug
+	case "warn", "warning":
+		level = slog.LevelWarn
+	case "error":
+		level = slog.LevelError
+	}
+	return slog.New(slog.NewJSONHandler(e.stderr, &slog.HandlerOptions{Level: level}))
+}
+
+func (e *env) serve(args []string) int {
+	fs := e.flags("serve")
+	addr := fs.String("addr", e.or("COBRO_ADDR", "127.0.0.1:8080"), "listen address HOST:PORT (env COBRO_ADDR)")
+	dbURL := fs.String("db", e.or("COBRO_DATABASE_URL", store.DefaultURL), "database URL: sqlite:PATH or postgres://… (env COBRO_DATABASE_URL)")
+	publicURL := fs.String("public-url", e.getenv("COBRO_PUBLIC_URL"), "fixed public base URL for absolute links (env COBRO_PUBLIC_URL)")
+	// Accepted now so deployment scripts can pass them; the scheduler and
+	// the background workers arrive with the subscriptions and webhooks work.
+	fs.Bool("no-scheduler", false, "do not run the billing scheduler on this node")
+	fs.Bool("no-workers", false, "do not run background workers on this node")
+	fs.Duration("scheduler-interval", time.Minute, "how often the billing scheduler looks for due subscriptions")
+	fs.Bool("allow-private-webhooks", false, "allow webhook endpoints on private networks")
+	if code, ok := e.parse(fs, args); !ok {
+		return code
+	}
+	log := e.logger()
+	db, err := e.open(*dbURL)
+	if err != nil {
+		return e.fail(err)
+	}
+	defer db.Close()
+	if err := catalog.Seed(e.ctx, db); err != nil {
+		return e.fail(fmt.Errorf("seed catalogues: %w", err))
+	}
+	if _, err := db.SecretKey(e.ctx, e.getenv("COBRO_SECRET_KEY")); err != nil {
+		return e.fail(fmt.Errorf("secret key: %w", err))
+	}
+	srv := api.New(api.Options{DB: db, Clock: clock.System{}, Logger: log, PublicURL: *publicURL, Version: version})
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return e.fail(err)
+	}
+	httpSrv := &http.Server{
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	log.Info("listening", "addr", ln.Addr().String(), "db", db.Dialect.Name(), "version", version)
+	errc := make(chan error, 1)
+	go func() { errc <- httpSrv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return e.fail(err)
+	case <-e.ctx.Done():
+	}
+	// Stop accepting, let in-flight requests (and their transactions) finish.
+	log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := httpSrv.Shutdown(shutdownCtx); err != nil {
+		log.Error("shutdown", "error", err.Error())
+		return exitFailure
+	}
+	log.Info("stopped")
+	return exitOK
+}
+
+func (e *env) dbFlag(fs *flag.FlagSet) *string {
+	return fs.String("db", e.or("COBRO_DATABASE_URL", store.DefaultURL), "database URL (env COBRO_DATABASE_URL)")
+}
+
+func (e *env) init(args []string) int {
+	fs := e.flags("init")
+	dbURL := e.dbFlag(fs)
+	name := fs.String("name", "My company", "workspace name")
+	country := fs.String("country", "US", "workspace country (ISO 3166-1 alpha-2)")
+	email := fs.String("email", "", "the user's email")
+	if code, ok := e.parse(fs, args); !ok {
+		return code
+	}
+	db, err := e.open(*dbURL)
+	if err != nil {
+		return e.fail(err)
+	}
+	defer db.Close()
+	created, err := workspace.Create(e.ctx, db, strings.TrimSpace(*name), strings.ToUpper(strings.TrimSpace(*country)), strings.TrimSpace(*email), time.Now())
+	if err != nil {
+		return e.fail(err)
+	}
+	e.printJSON(created)
+	return exitOK
+}
+
+func (e *env) migrate(args []string) int {
+	fs := e.flags("migrate")
+	dbURL := e.dbFlag(fs)
+	if code, ok := e.parse(fs, args); !ok {
+		return code
+	}
+	db, err := store.Open(e.ctx, *dbURL)
+	if err != nil {
+		return e.fail(err)
+	}
+	defer db.Close()
+	lines, err := db.Migrate(e.ctx)
+	for _, l := range lines {
+		fmt.Fprintln(e.stdout, l)
+	}
+	if err != nil {
+		return e.fail(err)
+	}
+	if len(lines) == 0 {
+		fmt.Fprintln(e.stdout, "no pending migrations")
+	}
+	return exitOK
+}
+
+func (e *env) tokenRotate(args []string) int {
+	fs := e.flags("token rotate")
+	dbURL := e.dbFlag(fs)
+	user := fs.String("user", "", "user id (usr_…)")
+	if code, ok := e.parse(fs, args); !ok {
+		return code
+	}
+	if *user == "" {
+		fmt.Fprintln(e.stderr, "cobro token rotate: --user is required")
+		return exitUsage
+	}
+	db, err := e.open(*dbURL)
+	if err != nil {
+		return e.fail(err)
+	}
+	defer db.Close()
+	token, err := workspace.RotateToken(e.ctx, db, *user, time.Now())
+	if err != nil {
+		return e.fail(err)
+	}
+	e.printJSON(map[string]string{"user": *user, "token": token})
+	return exitOK
+}
+
+func (e *env) memberAdd(args []string) int {
+	fs := e.flags("member add")
+	dbURL := e.dbFlag(fs)
+	user := fs.String("user", "", "user id (usr_…)")
+	ws := fs.String("workspace", "", "workspace id (acc_…)")
+	if code, ok := e.parse(fs, args); !ok {
+		return code
+	}
+	if *user == "" || *ws == "" {
+		fmt.Fprintln(e.stderr, "cobro member add: --user and --workspace are required")
+		return exitUsage
+	}
+	db, err := e.open(*dbURL)
+	if err != nil {
+		return e.fail(err)
+	}
+	defer db.Close()
+	if err := workspace.AddMember(e.ctx, db, *user, *ws, time.Now()); err != nil {
+		return e.fail(err)
+	}
+	e.printJSON(map[string]string{"user": *user, "workspace": *ws})
+	return exitOK
+}

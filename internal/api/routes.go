@@ -1,0 +1,72 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/cobrobilling/cobro/internal/catalog"
+	"github.com/cobrobilling/cobro/internal/customer"
+	"github.com/cobrobilling/cobro/internal/list"
+)
+
+// declare lists every route of the server, in one place. The router, the
+// OpenAPI document and the cross-workspace test all read this list.
+func (s *Server) declare() []Route {
+	const (
+		get, post, patch, put, del = http.MethodGet, http.MethodPost, http.MethodPatch, http.MethodPut, http.MethodDelete
+	)
+	var routes []Route
+	add := func(method, path, tag, summary string, auth Auth, status int, h HandlerFunc) {
+		routes = append(routes, Route{Method: method, Path: path, Tag: tag, Summary: summary, Auth: auth, Status: status, Handle: h})
+	}
+	// crud declares the usual five operations of a resource.
+	crud := func(path, tag, noun string, schema any, create, lst, retrieve, update, destroy HandlerFunc) {
+		first := len(routes)
+		defer func() {
+			for i := first; i < len(routes); i++ {
+				routes[i].Schema = schema
+			}
+		}()
+		add(post, path, tag, "Create a "+noun, AuthToken, 201, create)
+		add(get, path, tag, "List "+noun+"s", AuthToken, 200, lst)
+		routes[len(routes)-1].List = true
+		add(get, path+"{id}/", tag, "Retrieve a "+noun, AuthToken, 200, retrieve)
+		add(patch, path+"{id}/", tag, "Update a "+noun+" (partial)", AuthToken, 200, update)
+		add(put, path+"{id}/", tag, "Update a "+noun+" (partial, same as PATCH)", AuthToken, 200, update)
+		add(del, path+"{id}/", tag, "Delete a "+noun, AuthToken, 204, destroy)
+	}
+	catalogue := func(path, tag, noun string, schema any, auth Auth, lst, retrieve HandlerFunc) {
+		add(get, path, tag, "List "+noun, auth, 200, lst)
+		routes[len(routes)-1].List = true
+		routes[len(routes)-1].Schema = schema
+		add(get, path+"{id}/", tag, "Retrieve one of "+noun, auth, 200, retrieve)
+		routes[len(routes)-1].Schema = schema
+	}
+
+	// Operations (operations.md §2–3)
+	add(get, "/healthz", "Operations", "Liveness", AuthPublic, 200, s.healthz)
+	add(get, "/readyz", "Operations", "Readiness: database reachable and migrated", AuthPublic, 200, s.readyz)
+	add(get, "/metrics", "Operations", "Prometheus metrics", AuthPublic, 200, s.metricsRoute)
+	add(get, "/openapi.json", "Operations", "This API description (OpenAPI 3.1)", AuthPublic, 200, s.openapi)
+	add(get, "/docs", "Operations", "API documentation for people", AuthPublic, 200, s.docs)
+
+	// Billing (billing.md §1–3)
+	crud("/customers/", "Customers", "customer", customer.Customer{}, s.createCustomer, s.listCustomers, s.getCustomer, s.updateCustomer, s.deleteCustomer)
+	crud("/contacts/", "Contacts", "contact", customer.Contact{}, s.createContact, s.listContacts, s.getContact, s.updateContact, s.deleteContact)
+	crud("/orgunits/", "Orgunits", "orgunit", customer.Orgunit{}, s.createOrgunit, s.listOrgunits, s.getOrgunit, s.updateOrgunit, s.deleteOrgunit)
+
+	// Catalogues (catalogues.md)
+	catalogue("/generals/countries/", "Catalogues", "countries", catalog.CountryView{}, AuthToken,
+		catalogList("countries", fixed(&countrySpec), countryView), catalogGet(countryView))
+	catalogue("/generals/states/", "Catalogues", "states", catalog.StateView{}, AuthToken,
+		catalogList("states", fixed(&stateSpec), stateView), catalogGet(stateView))
+	catalogue("/generals/currencies/", "Catalogues", "currencies", catalog.CurrencyView{}, AuthPublic,
+		catalogList("currencies", fixed(&currencySpec), currencyView), catalogGet(currencyView))
+	catalogue("/generals/documents/", "Catalogues", "document types", catalog.DocumentTypeView{}, AuthToken,
+		catalogList("document_types", func(r *Request) *list.Spec { return documentSpec(r.Scope.Country) }, documentView), catalogGet(documentView))
+	catalogue("/generals/references/", "Catalogues", "reference types", catalog.ReferenceTypeView{}, AuthToken,
+		catalogList("reference_types", fixed(&referenceSpec), referenceView), catalogGet(referenceView))
+	catalogue("/generals/changes/", "Catalogues", "exchange rates", catalog.RateView{}, AuthToken, s.listRates, s.getRate)
+	catalogue("/frequencies/", "Catalogues", "frequencies", catalog.FrequencyView{}, AuthToken,
+		catalogList("frequencies", fixed(&frequencySpec), frequencyView), catalogGet(frequencyView))
+	return routes
+}

@@ -1,0 +1,597 @@
+// Package api is Cobro's HTTP layer: routes.go lists every route in one
+// place; this file turns those declarations into a handler with auth, body
+// decoding, idempotency, one transaction per write, errors, logs and metrics.
+package api
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"runtime/debug"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/cobrobilling/cobro/internal/apperr"
+	"github.com/cobrobilling/cobro/internal/clock"
+	"github.com/cobrobilling/cobro/internal/id"
+	"github.com/cobrobilling/cobro/internal/idempotency"
+	"github.com/cobrobilling/cobro/internal/input"
+	"github.com/cobrobilling/cobro/internal/store"
+	"github.com/cobrobilling/cobro/internal/workspace"
+)
+
+// Auth says how a route authenticates.
+type Auth int
+
+const (
+	AuthToken  Auth = iota // token + workspace + mode headers (README §3)
+	AuthPublic             // no headers needed (README §4)
+)
+
+// HandlerFunc does the work of one route. It returns the success status
+// and the JSON body (nil for an empty body), or an error.
+type HandlerFunc func(r *Request) (int, any, error)
+
+// Route declares one operation. The OpenAPI document and the router are
+// both generated from the same list, so they cannot drift.
+type Route struct {
+	Method  string
+	Path    string // with trailing slash and {params}: "/customers/{id}/"
+	Summary string
+	Tag     string
+	Auth    Auth
+	Status  int // success status, for the API description
+	Handle  HandlerFunc
+	// List marks a paginated list (for the API description).
+	List bool
+	// Schema is a value of the response object type (for the API description).
+	Schema any
+}
+
+// Options configures a Server.
+type Options struct {
+	DB        *store.DB
+	Clock     clock.Clock
+	Logger    *slog.Logger
+	PublicURL string // fixed base URL for absolute links; "" = from the request
+	Version   string
+}
+
+// Server serves the API.
+type Server struct {
+	opt     Options
+	routes  []Route
+	metrics *metrics
+	handler http.Handler
+
+	openapiOnce sync.Once
+	openapiJSON []byte
+	openapiErr  error
+}
+
+// MaxBodyBytes limits request bodies (README: 1 MiB).
+const MaxBodyBytes = 1 << 20
+
+// New builds a server and its handler.
+func New(opt Options) *Server {
+	if opt.Clock == nil {
+		opt.Clock = clock.System{}
+	}
+	if opt.Logger == nil {
+		opt.Logger = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{opt: opt, metrics: newMetrics()}
+	s.routes = s.declare()
+	s.handler = s.build()
+	return s
+}
+
+// Handler is the root http.Handler.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Routes returns the declared routes (for the API description and tests).
+func (s *Server) Routes() []Route { return append([]Route(nil), s.routes...) }
+
+// muxPattern is the ServeMux pattern of a declared path: the trailing slash
+// is dropped so that "/customers/" and "/customers" both match exactly.
+func muxPattern(path string) string {
+	if len(path) > 1 {
+		return strings.TrimSuffix(path, "/")
+	}
+	return path
+}
+
+func (s *Server) build() http.Handler {
+	mux := http.NewServeMux()
+	groups := map[string][]Route{}
+	var order []string
+	for _, rt := range s.routes {
+		p := muxPattern(rt.Path)
+		if _, ok := groups[p]; !ok {
+			order = append(order, p)
+		}
+		groups[p] = append(groups[p], rt)
+	}
+	for _, p := range order {
+		g := &group{s: s, pattern: p, routes: groups[p]}
+		mux.Handle(p, g)
+	}
+	mux.Handle("/", &group{s: s, pattern: "unmatched"})
+	return s.outer(mux)
+}
+
+// group serves every method of one path.
+type group struct {
+	s       *Server
+	pattern string
+	routes  []Route
+}
+
+func (g *group) allow() string {
+	var ms []string
+	for _, r := range g.routes {
+		ms = append(ms, r.Method)
+	}
+	ms = append(ms, "OPTIONS")
+	sort.Strings(ms)
+	return strings.Join(ms, ", ")
+}
+
+func (g *group) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	info := r.Context().Value(infoKey{}).(*reqInfo)
+	info.route = g.pattern
+	if corsOpen(r.URL.Path) {
+		h := w.Header()
+		h.Set("Access-Control-Allow-Origin", "*")
+		h.Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
+		h.Set("Access-Control-Allow-Headers", "Content-Type, Idempotency-Key, X-Request-Id")
+	}
+	if len(g.routes) == 0 {
+		g.s.writeError(w, r, apperr.NotFoundErr())
+		return
+	}
+	for _, rt := range g.routes {
+		if rt.Method == r.Method {
+			g.s.serve(w, r, rt)
+			return
+		}
+	}
+	if r.Method == http.MethodOptions {
+		w.Header().Set("Allow", g.allow())
+		writeJSON(w, http.StatusOK, map[string]any{})
+		return
+	}
+	g.s.writeError(w, r, &apperr.Error{Kind: apperr.MethodNotAllowed,
+		Detail: fmt.Sprintf("Method %q not allowed.", r.Method), Header: map[string]string{"Allow": g.allow()}})
+}
+
+// corsOpen: publishable pages and the currency catalogue answer CORS for
+// any origin (README §2); nothing else does.
+func corsOpen(path string) bool {
+	return strings.HasPrefix(path, "/publishable/") || path == "/generals/currencies" || strings.HasPrefix(path, "/generals/currencies/")
+}
+
+type infoKey struct{}
+
+// reqInfo carries what the outer middleware logs.
+type reqInfo struct {
+	id       string
+	origPath string // the path as requested, trailing slash included
+	route string
+	err   error
+}
+
+// outer adds the request id, path normalisation, panic recovery, access
+// logs and metrics around everything.
+func (s *Server) outer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		info := &reqInfo{id: requestID(r.Header.Get("X-Request-Id")), route: "unmatched", origPath: r.URL.Path}
+		w.Header().Set("X-Request-Id", info.id)
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		r = r.WithContext(context.WithValue(r.Context(), infoKey{}, info))
+		if p := r.URL.Path; len(p) > 1 && strings.HasSuffix(p, "/") {
+			r.URL.Path = strings.TrimSuffix(p, "/")
+			r.URL.RawPath = ""
+		}
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				info.err = fmt.Errorf("panic: %v\n%s", v, debug.Stack())
+				if !rec.wrote {
+					_, body, _, _ := errorResponse(info.err)
+					writeJSON(rec, http.StatusInternalServerError, body)
+				}
+			}
+			d := time.Since(start)
+			s.metrics.observe(info.route, r.Method, rec.status, d)
+			attrs := []slog.Attr{
+				slog.String("request_id", info.id), slog.String("method", r.Method),
+				slog.String("route", info.route), slog.Int("status", rec.status),
+				slog.Float64("duration_ms", float64(d.Microseconds())/1000),
+			}
+			level := slog.LevelInfo
+			if info.err != nil {
+				level = slog.LevelError
+				attrs = append(attrs, slog.String("error", info.err.Error()))
+			}
+			s.opt.Logger.LogAttrs(r.Context(), level, "request", attrs...)
+		}()
+		next.ServeHTTP(rec, r)
+	})
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+	wrote  bool
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	if !s.wrote {
+		s.status, s.wrote = code, true
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusRecorder) Write(b []byte) (int, error) {
+	s.wrote = true
+	return s.ResponseWriter.Write(b)
+}
+
+func requestID(given string) string {
+	if given != "" && len(given) <= 128 {
+		ok := true
+		for i := 0; i < len(given); i++ {
+			if given[i] < 0x21 || given[i] > 0x7e {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return given
+		}
+	}
+	return "req_" + id.Random(20)
+}
+
+// Request is what a HandlerFunc gets.
+type Request struct {
+	R     *http.Request
+	Ctx   context.Context
+	Scope workspace.Scope
+	// Q is the transaction for writes and the database for reads.
+	Q    store.Querier
+	DB   *store.DB
+	Body map[string]any
+	Now  time.Time
+	srv  *Server
+}
+
+// Object returns the body as an input.Object; PATCH and PUT are partial.
+func (r *Request) Object() *input.Object {
+	return input.New(r.Body, r.R.Method == http.MethodPatch || r.R.Method == http.MethodPut)
+}
+
+// PathValue returns a {param} of the route.
+func (r *Request) PathValue(name string) string { return r.R.PathValue(name) }
+
+// Dialect is the database dialect.
+func (r *Request) Dialect() store.Dialect { return r.DB.Dialect }
+
+// BaseURL is the scheme and host absolute URLs are built from.
+func (r *Request) BaseURL() string { return r.srv.baseURL(r.R) }
+
+func (s *Server) baseURL(r *http.Request) string {
+	if s.opt.PublicURL != "" {
+		return strings.TrimSuffix(s.opt.PublicURL, "/")
+	}
+	scheme, host := "http", r.Host
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	if trustedProxy(r.RemoteAddr) {
+		if p := r.Header.Get("X-Forwarded-Proto"); p == "http" || p == "https" {
+			scheme = p
+		}
+		if h := r.Header.Get("X-Forwarded-Host"); h != "" && !strings.ContainsAny(h, "/ \t") {
+			host = strings.TrimSpace(strings.Split(h, ",")[0])
+		}
+	}
+	return scheme + "://" + host
+}
+
+// trustedProxy: forwarding headers are honoured only from loopback and
+// private peers (a reverse proxy in front of Cobro), never from the internet.
+func trustedProxy(remote string) bool {
+	host, _, err := net.SplitHostPort(remote)
+	if err != nil {
+		host = remote
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && (ip.IsLoopback() || ip.IsPrivate())
+}
+
+func (s *Server) serve(w http.ResponseWriter, hr *http.Request, rt Route) {
+	info := hr.Context().Value(infoKey{}).(*reqInfo)
+	ctx := hr.Context()
+	req := &Request{R: hr, Ctx: ctx, DB: s.opt.DB, Q: s.opt.DB, Now: s.opt.Clock.Now(), srv: s}
+	if rt.Auth == AuthToken {
+		sc, err := s.authenticate(ctx, hr)
+		if err != nil {
+			s.writeError(w, hr, err)
+			return
+		}
+		req.Scope = sc
+	}
+	write := hr.Method == http.MethodPost || hr.Method == http.MethodPatch || hr.Method == http.MethodPut || hr.Method == http.MethodDelete
+	if hr.Method != http.MethodGet && hr.Method != http.MethodDelete {
+		body, err := decodeBody(w, hr)
+		if err != nil {
+			s.writeError(w, hr, err)
+			return
+		}
+		req.Body = body
+	}
+	if !write {
+		status, body, err := rt.Handle(req)
+		if err != nil {
+			s.writeError(w, hr, err)
+			return
+		}
+		if h, ok := body.(http.Handler); ok {
+			h.ServeHTTP(w, hr)
+			return
+		}
+		s.writeResult(w, status, body)
+		return
+	}
+
+	// Idempotency-Key on POST (README §13).
+	key := hr.Header.Get("Idempotency-Key")
+	var idemScope string
+	if hr.Method == http.MethodPost && hr.Header.Values("Idempotency-Key") != nil {
+		if !validKey(key) {
+			s.writeError(w, hr, apperr.NonField("Idempotency-Key must be 1 to 255 printable ASCII characters."))
+			return
+		}
+		idemScope = idempotencyScope(req)
+		canon, _ := json.Marshal(req.Body)
+		rec, owned, err := idempotency.Begin(ctx, s.opt.DB, idemScope, key, hr.Method, hr.URL.Path, idempotency.Fingerprint(canon), req.Now)
+		if err != nil {
+			info.err = err
+			s.writeError(w, hr, err)
+			return
+		}
+		if !owned {
+			switch {
+			case rec.Method != hr.Method || rec.Path != hr.URL.Path || rec.Fingerprint != idempotency.Fingerprint(canon):
+				s.writeError(w, hr, apperr.Detail(apperr.Conflict, fmt.Sprintf("Idempotency-Key %q was already used with a different request.", key)))
+			case rec.Processing:
+				s.writeError(w, hr, apperr.Detail(apperr.Conflict, "A request with this Idempotency-Key is still being processed."))
+			default:
+				w.Header().Set("Idempotent-Replayed", "true")
+				if rec.Status == http.StatusNoContent {
+					w.WriteHeader(rec.Status)
+					return
+				}
+				writeRaw(w, rec.Status, rec.Response)
+			}
+			return
+		}
+	}
+
+	var (
+		status  int
+		payload []byte
+	)
+	err := s.opt.DB.InTx(ctx, func(tx *sql.Tx) error {
+		req.Q = tx
+		st, body, err := rt.Handle(req)
+		if err != nil {
+			return err
+		}
+		status = st
+		if body != nil {
+			if payload, err = marshal(body); err != nil {
+				return err
+			}
+		}
+		if idemScope != "" {
+			return idempotency.Finish(ctx, tx, idemScope, key, status, payload)
+		}
+		return nil
+	})
+	if err != nil {
+		if idemScope != "" {
+			st, body, _, internal := errorResponse(err)
+			// Detach from the request context: the record must be settled
+			// even when the client went away.
+			bg := context.WithoutCancel(ctx)
+			if internal || st == 401 || st == 403 || st == 409 || st == 429 {
+				_ = idempotency.Release(bg, s.opt.DB, idemScope, key)
+			} else if b, mErr := marshal(body); mErr == nil {
+				_ = idempotency.Finish(bg, s.opt.DB, idemScope, key, st, b)
+			}
+		}
+		s.writeError(w, hr, err)
+		return
+	}
+	if payload == nil {
+		w.WriteHeader(status)
+		return
+	}
+	writeRaw(w, status, payload)
+}
+
+func idempotencyScope(r *Request) string {
+	if r.Scope.ID != "" {
+		mode := "live"
+		if r.Scope.TestMode {
+			mode = "test"
+		}
+		return r.Scope.ID + ":" + mode
+	}
+	return "public:" + r.R.URL.Path
+}
+
+func validKey(k string) bool {
+	if len(k) < 1 || len(k) > 255 {
+		return false
+	}
+	for i := 0; i < len(k); i++ {
+		if k[i] < 0x20 || k[i] > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
+// Raw is a non-JSON response body.
+type Raw struct {
+	ContentType string
+	Header      map[string]string
+	Data        []byte
+}
+
+func (s *Server) writeResult(w http.ResponseWriter, status int, body any) {
+	switch b := body.(type) {
+	case nil:
+		w.WriteHeader(status)
+	case *Raw:
+		for k, v := range b.Header {
+			w.Header().Set(k, v)
+		}
+		w.Header().Set("Content-Type", b.ContentType)
+		w.WriteHeader(status)
+		_, _ = w.Write(b.Data)
+	default:
+		payload, err := marshal(body)
+		if err != nil {
+			s.writeError(w, nil, err)
+			return
+		}
+		writeRaw(w, status, payload)
+	}
+}
+
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	status, body, header, internal := errorResponse(err)
+	if internal && r != nil {
+		if info, ok := r.Context().Value(infoKey{}).(*reqInfo); ok {
+			info.err = err
+		}
+	}
+	for k, v := range header {
+		w.Header().Set(k, v)
+	}
+	if status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", "Token")
+	}
+	writeJSON(w, status, body)
+}
+
+func marshal(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimRight(buf.Bytes(), "\n"), nil
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := marshal(v)
+	if err != nil {
+		b = []byte(`{"detail": "A server error occurred."}`)
+		status = http.StatusInternalServerError
+	}
+	writeRaw(w, status, b)
+}
+
+func writeRaw(w http.ResponseWriter, status int, b []byte) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}
+
+// ErrBodyTooLarge answers 413.
+var errBodyTooLarge = apperr.Detail(apperr.TooLarge, "Request body is too large (limit 1 MiB).")
+
+// decodeBody reads a JSON, form or multipart body into a map (README §2).
+func decodeBody(w http.ResponseWriter, r *http.Request) (map[string]any, error) {
+	r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
+	ct := r.Header.Get("Content-Type")
+	mediaType := strings.ToLower(strings.TrimSpace(strings.Split(ct, ";")[0]))
+	switch {
+	case mediaType == "" || mediaType == "application/json" || strings.HasSuffix(mediaType, "+json"):
+		var buf bytes.Buffer
+		if _, err := buf.ReadFrom(r.Body); err != nil {
+			var mb *http.MaxBytesError
+			if errors.As(err, &mb) {
+				return nil, errBodyTooLarge
+			}
+			return nil, apperr.Detail(apperr.Invalid, "JSON parse error - could not read the request body")
+		}
+		if len(bytes.TrimSpace(buf.Bytes())) == 0 {
+			return map[string]any{}, nil
+		}
+		if mediaType == "" && !json.Valid(buf.Bytes()) {
+			return nil, apperr.Detail(apperr.UnsupportedMedia, `Unsupported media type "" in request.`)
+		}
+		dec := json.NewDecoder(&buf)
+		dec.UseNumber()
+		var v any
+		if err := dec.Decode(&v); err != nil {
+			return nil, apperr.Detail(apperr.Invalid, "JSON parse error - "+err.Error())
+		}
+		if dec.More() {
+			return nil, apperr.Detail(apperr.Invalid, "JSON parse error - extra data after the JSON value")
+		}
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil, apperr.NonField(fmt.Sprintf("Invalid data. Expected a dictionary, but got %s.", input.TypeName(v)))
+		}
+		return m, nil
+	case mediaType == "application/x-www-form-urlencoded":
+		if err := r.ParseForm(); err != nil {
+			var mb *http.MaxBytesError
+			if errors.As(err, &mb) {
+				return nil, errBodyTooLarge
+			}
+			return nil, apperr.Detail(apperr.Invalid, "Form parse error - "+err.Error())
+		}
+		return flatForm(r.PostForm), nil
+	case mediaType == "multipart/form-data":
+		if err := r.ParseMultipartForm(MaxBodyBytes); err != nil {
+			var mb *http.MaxBytesError
+			if errors.As(err, &mb) {
+				return nil, errBodyTooLarge
+			}
+			return nil, apperr.Detail(apperr.Invalid, "Multipart form parse error - "+err.Error())
+		}
+		return flatForm(r.MultipartForm.Value), nil
+	}
+	return nil, apperr.Detail(apperr.UnsupportedMedia, fmt.Sprintf("Unsupported media type %q in request.", mediaType))
+}
+
+func flatForm(v map[string][]string) map[string]any {
+	m := make(map[string]any, len(v))
+	for k, vals := range v {
+		if len(vals) > 0 {
+			m[k] = vals[len(vals)-1]
+		}
+	}
+	return m
+}

@@ -1,0 +1,311 @@
+package customer
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/cobrobilling/cobro/internal/apperr"
+	"github.com/cobrobilling/cobro/internal/clock"
+	"github.com/cobrobilling/cobro/internal/event"
+	"github.com/cobrobilling/cobro/internal/id"
+	"github.com/cobrobilling/cobro/internal/input"
+	"github.com/cobrobilling/cobro/internal/list"
+	"github.com/cobrobilling/cobro/internal/store"
+	"github.com/cobrobilling/cobro/internal/workspace"
+)
+
+// MaxContactsPerGroup is the limit per (customer, orgunit) group; contacts
+// without an orgunit form one more group (billing.md §2).
+const MaxContactsPerGroup = 7
+
+// Contact is a person at a customer.
+type Contact struct {
+	ID          string          `json:"id"`
+	Name        string          `json:"name"`
+	Email       string          `json:"email"`
+	Customer    string          `json:"customer"`
+	Orgunit     json.RawMessage `json:"orgunit"` // id string, null, or {"id","name"} when expanded
+	Phone       *string         `json:"phone"`
+	Invoicing   bool            `json:"invoicing"`
+	Collections bool            `json:"collections"`
+	TestMode    bool            `json:"test_mode"`
+	Created     clock.Stamp     `json:"created"`
+	Updated     clock.Stamp     `json:"updated"`
+
+	orgunitID   *string
+	orgunitName *string
+}
+
+const contactColumns = `c.id, c.name, c.email, c.customer_id, c.orgunit_id, o.name, c.phone, c.invoicing, c.collections, c.test_mode, c.created, c.updated`
+const contactFrom = ` FROM contacts c LEFT JOIN orgunits o ON o.id = c.orgunit_id`
+
+func scanContact(sc workspace.Scope, row interface{ Scan(...any) error }) (*Contact, error) {
+	var (
+		c                   Contact
+		org, orgName, phone sql.NullString
+		created, updated    int64
+	)
+	if err := row.Scan(&c.ID, &c.Name, &c.Email, &c.Customer, &org, &orgName, &phone, &c.Invoicing, &c.Collections, &c.TestMode, &created, &updated); err != nil {
+		return nil, err
+	}
+	c.orgunitID, c.orgunitName, c.Phone = ns(org), ns(orgName), ns(phone)
+	c.Created, c.Updated = clock.Stamp{Micros: created, Loc: sc.Loc}, clock.Stamp{Micros: updated, Loc: sc.Loc}
+	c.Expand(false)
+	return &c, nil
+}
+
+// Expand sets how orgunit is written: the id, or {"id", "name"}.
+func (c *Contact) Expand(orgunit bool) {
+	switch {
+	case c.orgunitID == nil:
+		c.Orgunit = json.RawMessage("null")
+	case orgunit:
+		b, _ := json.Marshal(map[string]string{"id": *c.orgunitID, "name": deref(c.orgunitName)})
+		c.Orgunit = b
+	default:
+		b, _ := json.Marshal(*c.orgunitID)
+		c.Orgunit = b
+	}
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// GetContact returns a contact of the scope, or 404.
+func GetContact(ctx context.Context, q store.Querier, sc workspace.Scope, contactID string) (*Contact, error) {
+	if !id.Valid("con", contactID) {
+		return nil, apperr.NotFoundErr()
+	}
+	c, err := scanContact(sc, q.QueryRowContext(ctx, `SELECT `+contactColumns+contactFrom+` WHERE c.id = $1 AND c.workspace_id = $2 AND c.test_mode = $3`, contactID, sc.ID, sc.TestMode))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, apperr.NotFoundErr()
+	}
+	return c, err
+}
+
+// ContactListSpec declares the contact list (billing.md §2).
+var ContactListSpec = list.Spec{
+	Fields: []list.Field{
+		{Name: "customer", Expr: "c.customer_id", Lookups: []string{list.In}},
+		{Name: "orgunit", Expr: "c.orgunit_id", Lookups: []string{list.In, list.IsNull}},
+		{Name: "name", Expr: "c.name", Lookups: []string{list.IContains}},
+		{Name: "email", Expr: "c.email", Lookups: []string{list.IContains}},
+		{Name: "invoicing", Expr: "c.invoicing", Kind: list.Bool},
+		{Name: "collections", Expr: "c.collections", Kind: list.Bool},
+		{Name: "created", Expr: "c.created", Kind: list.DateTime, Lookups: list.Ranges},
+	},
+	Ordering:        map[string]string{"name": "c.name", "created": "c.created"},
+	DefaultOrdering: "-created",
+	Search:          []string{"c.name", "c.email"},
+	IDExpr:          "c.id",
+}
+
+// ListContacts returns one page of contacts.
+func ListContacts(ctx context.Context, q store.Querier, sc workspace.Scope, lq *list.Query) (int, []*Contact, error) {
+	where := contactFrom + ` WHERE c.workspace_id = $1 AND c.test_mode = $2` + lq.Where()
+	args := append([]any{sc.ID, sc.TestMode}, lq.Args...)
+	var count int
+	if err := q.QueryRowContext(ctx, `SELECT COUNT(*)`+where, args...).Scan(&count); err != nil {
+		return 0, nil, err
+	}
+	rows, err := q.QueryContext(ctx, `SELECT `+contactColumns+where+` ORDER BY `+lq.OrderBy+fmt.Sprintf(` LIMIT %d OFFSET %d`, lq.PageSize, lq.Offset()), args...)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer rows.Close()
+	out := []*Contact{}
+	for rows.Next() {
+		c, err := scanContact(sc, rows)
+		if err != nil {
+			return 0, nil, err
+		}
+		out = append(out, c)
+	}
+	return count, out, rows.Err()
+}
+
+// attachContacts fills Contacts of each customer with one query.
+func attachContacts(ctx context.Context, q store.Querier, sc workspace.Scope, cs []*Customer) error {
+	if len(cs) == 0 {
+		return nil
+	}
+	byID := map[string]*Customer{}
+	args := []any{sc.ID, sc.TestMode}
+	var phs []string
+	for _, c := range cs {
+		byID[c.ID] = c
+		args = append(args, c.ID)
+		phs = append(phs, fmt.Sprintf("$%d", len(args)))
+	}
+	rows, err := q.QueryContext(ctx, `SELECT `+contactColumns+contactFrom+` WHERE c.workspace_id = $1 AND c.test_mode = $2 AND c.customer_id IN (`+strings.Join(phs, ", ")+`) ORDER BY c.created, c.id`, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		ct, err := scanContact(sc, rows)
+		if err != nil {
+			return err
+		}
+		if c := byID[ct.Customer]; c != nil {
+			c.Contacts = append(c.Contacts, *ct)
+		}
+	}
+	return rows.Err()
+}
+
+// contactFields validates the writable contact fields onto the pointers.
+type contactRecord struct {
+	name, email            string
+	orgunit, phone         *string
+	invoicing, collections bool
+}
+
+func (r *contactRecord) apply(o *input.Object) (orgunitTouched bool) {
+	if v, ok := o.String("name", input.StrOpt{Required: true, Max: 64}); ok {
+		r.name = *v
+	}
+	if v, ok := o.Email("email", input.StrOpt{Required: true}); ok {
+		r.email = *v
+	}
+	if v, ok := o.String("phone", input.StrOpt{Max: 12}); ok {
+		r.phone = v
+	}
+	if v, ok := o.Bool("invoicing", false); ok {
+		r.invoicing = v
+	}
+	if v, ok := o.Bool("collections", false); ok {
+		r.collections = v
+	}
+	if v, ok := o.Ref("orgunit", false, true, func(s string) bool { return id.Valid("org", s) }); ok {
+		r.orgunit = v
+		return true
+	}
+	return false
+}
+
+// checkOrgunit verifies the orgunit exists in scope and belongs to customerID.
+func checkOrgunit(ctx context.Context, q store.Querier, sc workspace.Scope, o *input.Object, orgID *string, customerID string) error {
+	if orgID == nil {
+		return nil
+	}
+	org, err := GetOrgunit(ctx, q, sc, *orgID)
+	if e, ok := apperr.As(err); ok && e.Kind == apperr.NotFound {
+		o.Fail("orgunit", input.MsgPK(*orgID))
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if org.Customer != customerID {
+		o.Fail("orgunit", "Organisation unit does not belong to this customer.")
+	}
+	return nil
+}
+
+func checkGroupLimit(ctx context.Context, q store.Querier, customerID string, orgID *string) error {
+	var n int
+	var err error
+	if orgID == nil {
+		err = q.QueryRowContext(ctx, `SELECT COUNT(*) FROM contacts WHERE customer_id = $1 AND orgunit_id IS NULL`, customerID).Scan(&n)
+	} else {
+		err = q.QueryRowContext(ctx, `SELECT COUNT(*) FROM contacts WHERE customer_id = $1 AND orgunit_id = $2`, customerID, *orgID).Scan(&n)
+	}
+	if err != nil {
+		return err
+	}
+	if n >= MaxContactsPerGroup {
+		return apperr.NonField(fmt.Sprintf("A customer can have at most %d contacts per organisation unit.", MaxContactsPerGroup))
+	}
+	return nil
+}
+
+// CreateContact validates and inserts a contact.
+func CreateContact(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, o *input.Object, now time.Time) (*Contact, error) {
+	rec := contactRecord{invoicing: true, collections: true}
+	cusID, _ := o.Ref("customer", true, false, func(s string) bool { return id.Valid("cus", s) })
+	rec.apply(o)
+	if cusID != nil {
+		_, msg, err := Ref(ctx, q, d, sc, *cusID, true)
+		if err != nil {
+			return nil, err
+		}
+		if msg != "" {
+			o.Fail("customer", msg)
+		} else if err := checkOrgunit(ctx, q, sc, o, rec.orgunit, *cusID); err != nil {
+			return nil, err
+		}
+	}
+	if err := o.Err(); err != nil {
+		return nil, err
+	}
+	if err := checkGroupLimit(ctx, q, *cusID, rec.orgunit); err != nil {
+		return nil, err
+	}
+	cid := id.New("con")
+	if _, err := q.ExecContext(ctx, `INSERT INTO contacts (id, workspace_id, test_mode, customer_id, orgunit_id, name, email, phone, invoicing, collections, created, updated)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)`,
+		cid, sc.ID, sc.TestMode, *cusID, rec.orgunit, rec.name, rec.email, rec.phone, rec.invoicing, rec.collections, now.UnixMicro()); err != nil {
+		return nil, err
+	}
+	if err := event.Emit(ctx, q, sc, "contact.created", cid, now); err != nil {
+		return nil, err
+	}
+	return GetContact(ctx, q, sc, cid)
+}
+
+// UpdateContact applies a partial update.
+func UpdateContact(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, contactID string, o *input.Object, now time.Time) (*Contact, error) {
+	cur, err := GetContact(ctx, q, sc, contactID)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := get(ctx, q, sc, cur.Customer, d.ForUpdate()); err != nil {
+		return nil, err
+	}
+	checkImmutable(o, "customer", cur.Customer)
+	rec := contactRecord{name: cur.Name, email: cur.Email, orgunit: cur.orgunitID, phone: cur.Phone, invoicing: cur.Invoicing, collections: cur.Collections}
+	moved := rec.apply(o) && deref(rec.orgunit) != deref(cur.orgunitID)
+	if moved {
+		if err := checkOrgunit(ctx, q, sc, o, rec.orgunit, cur.Customer); err != nil {
+			return nil, err
+		}
+	}
+	if err := o.Err(); err != nil {
+		return nil, err
+	}
+	if moved {
+		if err := checkGroupLimit(ctx, q, cur.Customer, rec.orgunit); err != nil {
+			return nil, err
+		}
+	}
+	if _, err := q.ExecContext(ctx, `UPDATE contacts SET orgunit_id = $1, name = $2, email = $3, phone = $4, invoicing = $5, collections = $6, updated = $7
+		WHERE id = $8 AND workspace_id = $9 AND test_mode = $10`,
+		rec.orgunit, rec.name, rec.email, rec.phone, rec.invoicing, rec.collections, now.UnixMicro(), contactID, sc.ID, sc.TestMode); err != nil {
+		return nil, err
+	}
+	if err := event.Emit(ctx, q, sc, "contact.updated", contactID, now); err != nil {
+		return nil, err
+	}
+	return GetContact(ctx, q, sc, contactID)
+}
+
+// DeleteContact destroys a contact.
+func DeleteContact(ctx context.Context, q store.Querier, sc workspace.Scope, contactID string, now time.Time) error {
+	if _, err := GetContact(ctx, q, sc, contactID); err != nil {
+		return err
+	}
+	if _, err := q.ExecContext(ctx, `DELETE FROM contacts WHERE id = $1 AND workspace_id = $2 AND test_mode = $3`, contactID, sc.ID, sc.TestMode); err != nil {
+		return err
+	}
+	return event.Emit(ctx, q, sc, "contact.deleted", contactID, now)
+}

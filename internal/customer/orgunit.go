@@ -1,0 +1,208 @@
+package customer
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/cobrobilling/cobro/internal/apperr"
+	"github.com/cobrobilling/cobro/internal/clock"
+	"github.com/cobrobilling/cobro/internal/event"
+	"github.com/cobrobilling/cobro/internal/id"
+	"github.com/cobrobilling/cobro/internal/input"
+	"github.com/cobrobilling/cobro/internal/list"
+	"github.com/cobrobilling/cobro/internal/store"
+	"github.com/cobrobilling/cobro/internal/workspace"
+)
+
+// MaxOrgunits is the per-customer limit (billing.md §3).
+const MaxOrgunits = 12
+
+// Orgunit is an organisation unit of a customer.
+type Orgunit struct {
+	ID       string      `json:"id"`
+	Customer string      `json:"customer"`
+	Name     string      `json:"name"`
+	TestMode bool        `json:"test_mode"`
+	Created  clock.Stamp `json:"created"`
+	Updated  clock.Stamp `json:"updated"`
+}
+
+const orgunitColumns = `id, customer_id, name, test_mode, created, updated`
+
+func scanOrgunit(sc workspace.Scope, row interface{ Scan(...any) error }) (*Orgunit, error) {
+	var o Orgunit
+	var created, updated int64
+	if err := row.Scan(&o.ID, &o.Customer, &o.Name, &o.TestMode, &created, &updated); err != nil {
+		return nil, err
+	}
+	o.Created, o.Updated = clock.Stamp{Micros: created, Loc: sc.Loc}, clock.Stamp{Micros: updated, Loc: sc.Loc}
+	return &o, nil
+}
+
+// GetOrgunit returns an orgunit of the scope, or 404.
+func GetOrgunit(ctx context.Context, q store.Querier, sc workspace.Scope, orgID string) (*Orgunit, error) {
+	if !id.Valid("org", orgID) {
+		return nil, apperr.NotFoundErr()
+	}
+	o, err := scanOrgunit(sc, q.QueryRowContext(ctx, `SELECT `+orgunitColumns+` FROM orgunits WHERE id = $1 AND workspace_id = $2 AND test_mode = $3`, orgID, sc.ID, sc.TestMode))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, apperr.NotFoundErr()
+	}
+	return o, err
+}
+
+// OrgunitListSpec declares the orgunit list (billing.md §3).
+var OrgunitListSpec = list.Spec{
+	Fields: []list.Field{
+		{Name: "customer", Expr: "customer_id", Lookups: []string{list.In}},
+		{Name: "name", Expr: "name", Lookups: []string{list.IContains}},
+		{Name: "created", Expr: "created", Kind: list.DateTime, Lookups: list.Ranges},
+	},
+	Ordering:        map[string]string{"name": "name", "created": "created"},
+	DefaultOrdering: "-created",
+	Search:          []string{"name"},
+}
+
+// ListOrgunits returns one page of orgunits.
+func ListOrgunits(ctx context.Context, q store.Querier, sc workspace.Scope, lq *list.Query) (int, []*Orgunit, error) {
+	where := ` FROM orgunits WHERE workspace_id = $1 AND test_mode = $2` + lq.Where()
+	args := append([]any{sc.ID, sc.TestMode}, lq.Args...)
+	var count int
+	if err := q.QueryRowContext(ctx, `SELECT COUNT(*)`+where, args...).Scan(&count); err != nil {
+		return 0, nil, err
+	}
+	rows, err := q.QueryContext(ctx, `SELECT `+orgunitColumns+where+` ORDER BY `+lq.OrderBy+fmt.Sprintf(` LIMIT %d OFFSET %d`, lq.PageSize, lq.Offset()), args...)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer rows.Close()
+	out := []*Orgunit{}
+	for rows.Next() {
+		o, err := scanOrgunit(sc, rows)
+		if err != nil {
+			return 0, nil, err
+		}
+		out = append(out, o)
+	}
+	return count, out, rows.Err()
+}
+
+func nameKey(name string) string { return strings.ToLower(name) }
+
+// CreateOrgunit validates and inserts an orgunit.
+func CreateOrgunit(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, o *input.Object, now time.Time) (*Orgunit, error) {
+	cusID, _ := o.Ref("customer", true, false, func(s string) bool { return id.Valid("cus", s) })
+	name, _ := o.String("name", input.StrOpt{Required: true, Max: 64})
+	if cusID != nil {
+		// Locking the customer serialises concurrent creates for the limit.
+		_, msg, err := Ref(ctx, q, d, sc, *cusID, true)
+		if err != nil {
+			return nil, err
+		}
+		if msg != "" {
+			o.Fail("customer", msg)
+		}
+	}
+	if err := o.Err(); err != nil {
+		return nil, err
+	}
+	if err := checkOrgName(ctx, q, *cusID, *name, ""); err != nil {
+		return nil, err
+	}
+	var n int
+	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM orgunits WHERE customer_id = $1`, *cusID).Scan(&n); err != nil {
+		return nil, err
+	}
+	if n >= MaxOrgunits {
+		return nil, apperr.NonField(fmt.Sprintf("A customer can have at most %d organisation units.", MaxOrgunits))
+	}
+	oid := id.New("org")
+	if _, err := q.ExecContext(ctx, `INSERT INTO orgunits (id, workspace_id, test_mode, customer_id, name, name_key, created, updated) VALUES ($1, $2, $3, $4, $5, $6, $7, $7)`,
+		oid, sc.ID, sc.TestMode, *cusID, *name, nameKey(*name), now.UnixMicro()); err != nil {
+		return nil, err
+	}
+	if err := event.Emit(ctx, q, sc, "orgunit.created", oid, now); err != nil {
+		return nil, err
+	}
+	return GetOrgunit(ctx, q, sc, oid)
+}
+
+func checkOrgName(ctx context.Context, q store.Querier, customerID, name, exceptID string) error {
+	var one int
+	err := q.QueryRowContext(ctx, `SELECT 1 FROM orgunits WHERE customer_id = $1 AND name_key = $2 AND id <> $3`, customerID, nameKey(name), exceptID).Scan(&one)
+	if err == nil {
+		return apperr.Field("name", "An organisation unit with this name already exists for this customer.")
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	return err
+}
+
+// checkImmutable refuses a change of an owner reference after creation.
+func checkImmutable(o *input.Object, key, current string) {
+	if raw, ok := o.Raw(key); ok && raw != current {
+		o.Fail(key, input.MsgNoChange)
+	}
+}
+
+// UpdateOrgunit renames an orgunit.
+func UpdateOrgunit(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, orgID string, o *input.Object, now time.Time) (*Orgunit, error) {
+	cur, err := GetOrgunit(ctx, q, sc, orgID)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := get(ctx, q, sc, cur.Customer, d.ForUpdate()); err != nil {
+		return nil, err
+	}
+	checkImmutable(o, "customer", cur.Customer)
+	name, ok := o.String("name", input.StrOpt{Required: true, Max: 64})
+	if err := o.Err(); err != nil {
+		return nil, err
+	}
+	if ok {
+		if err := checkOrgName(ctx, q, cur.Customer, *name, orgID); err != nil {
+			return nil, err
+		}
+		if _, err := q.ExecContext(ctx, `UPDATE orgunits SET name = $1, name_key = $2, updated = $3 WHERE id = $4 AND workspace_id = $5 AND test_mode = $6`,
+			*name, nameKey(*name), now.UnixMicro(), orgID, sc.ID, sc.TestMode); err != nil {
+			return nil, err
+		}
+	}
+	if err := event.Emit(ctx, q, sc, "orgunit.updated", orgID, now); err != nil {
+		return nil, err
+	}
+	return GetOrgunit(ctx, q, sc, orgID)
+}
+
+// orgunitUses lists queries telling whether an orgunit is referenced
+// (contacts now; subscriptions add theirs).
+var orgunitUses = []string{`SELECT 1 FROM contacts WHERE orgunit_id = $1`}
+
+// RegisterOrgunitUse adds a reference check used by DeleteOrgunit.
+func RegisterOrgunitUse(query string) { orgunitUses = append(orgunitUses, query) }
+
+// DeleteOrgunit destroys an unused orgunit.
+func DeleteOrgunit(ctx context.Context, q store.Querier, sc workspace.Scope, orgID string, now time.Time) error {
+	if _, err := GetOrgunit(ctx, q, sc, orgID); err != nil {
+		return err
+	}
+	for _, use := range orgunitUses {
+		var one int
+		err := q.QueryRowContext(ctx, use+` LIMIT 1`, orgID).Scan(&one)
+		if err == nil {
+			return apperr.NonField("Organisation unit is in use by contacts or subscriptions.")
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+	}
+	if _, err := q.ExecContext(ctx, `DELETE FROM orgunits WHERE id = $1 AND workspace_id = $2 AND test_mode = $3`, orgID, sc.ID, sc.TestMode); err != nil {
+		return err
+	}
+	return event.Emit(ctx, q, sc, "orgunit.deleted", orgID, now)
+}
