@@ -1,0 +1,131 @@
+package api_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/cobrobilling/cobro/internal/api"
+	"github.com/cobrobilling/cobro/internal/apitest"
+)
+
+// fixtures create one object of a resource in the client's workspace and
+// mode and return its id. Every route with an {id} must have one (or be a
+// global catalogue): a new route without a fixture fails TestCrossScope.
+var fixtures = map[string]func(c *apitest.Client) string{
+	"/customers/": func(c *apitest.Client) string { return newCustomer(c, "Scope Co") },
+	"/contacts/": func(c *apitest.Client) string {
+		cus := newCustomer(c, "Scope Co")
+		return apitest.Str(c.Post("/contacts/", map[string]any{"name": "Ana", "email": "ana@example.com", "customer": cus}).Expect(201), "id")
+	},
+	"/orgunits/": func(c *apitest.Client) string {
+		cus := newCustomer(c, "Scope Co")
+		return apitest.Str(c.Post("/orgunits/", map[string]any{"name": "Norte", "customer": cus}).Expect(201), "id")
+	},
+}
+
+// global paths hold reference data shared by every workspace.
+var global = []string{"/generals/", "/frequencies/"}
+
+func newCustomer(c *apitest.Client, name string) string {
+	return apitest.Str(c.Post("/customers/", map[string]any{"name": name, "address": "1 Main St", "country": "US", "state": "IL", "email": "billing@example.com"}).Expect(201), "id")
+}
+
+// resourceOf maps "/customers/{id}/…" to "/customers/".
+func resourceOf(path string) string {
+	i := strings.Index(path, "{id}")
+	return path[:i]
+}
+
+func isGlobal(path string) bool {
+	for _, g := range global {
+		if strings.HasPrefix(path, g) {
+			return true
+		}
+	}
+	return false
+}
+
+// TestCrossScope enumerates every registered route with an id and calls it
+// from another workspace and from the other mode: 404 every time, and the
+// object is untouched. Lists never show another scope's rows.
+func TestCrossScope(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
+		owner := e.Workspace("US")
+		stranger := e.Workspace("US")
+		checked := 0
+		defer func() {
+			if checked < 12 { // 3 resources × 4 id routes today; only grows
+				t.Errorf("only %d id routes checked", checked)
+			}
+		}()
+		for _, rt := range e.Server.Routes() {
+			if rt.Auth != api.AuthToken || isGlobal(rt.Path) {
+				continue
+			}
+			if !strings.Contains(rt.Path, "{id}") {
+				continue
+			}
+			res := resourceOf(rt.Path)
+			make, ok := fixtures[res]
+			if !ok {
+				t.Errorf("route %s %s has no cross-scope fixture: add one for %s to fixtures", rt.Method, rt.Path, res)
+				continue
+			}
+			checked++
+			for _, mode := range []string{"live", "test"} {
+				c := owner
+				if mode == "test" {
+					c = owner.Test()
+				}
+				objID := make(c)
+				path := strings.Replace(rt.Path, "{id}", objID, 1)
+				intruders := map[string]*apitest.Client{"other workspace": stranger, "other mode": owner}
+				if mode == "test" {
+					intruders["other workspace"] = stranger.Test()
+				} else {
+					intruders["other mode"] = owner.Test()
+				}
+				for who, intruder := range intruders {
+					var body any
+					if rt.Method != "GET" && rt.Method != "DELETE" {
+						body = map[string]any{"name": "hijacked"}
+					}
+					r := intruder.Do(rt.Method, path, body)
+					if r.Status != 404 || !apitest.JSONEqual(r.Body, []byte(`{"detail": "Not found."}`)) {
+						t.Errorf("%s %s from %s (%s object): %d %s, want 404", rt.Method, rt.Path, who, mode, r.Status, r.Body)
+					}
+				}
+				got := c.Get(res + objID + "/").Expect(200)
+				if got["name"] == "hijacked" {
+					t.Errorf("%s %s: object changed from another scope", rt.Method, rt.Path)
+				}
+			}
+		}
+		// lists never show another scope's rows
+		for res := range fixtures {
+			// the owner has rows in both modes by now
+			for who, intruder := range map[string]*apitest.Client{"other workspace": stranger, "other workspace, test mode": stranger.Test()} {
+				page := intruder.Get(res).Expect(200)
+				if n := page["count"].(interface{ String() string }).String(); n != "0" {
+					t.Errorf("GET %s from %s shows %s rows", res, who, n)
+				}
+			}
+			live := owner.Get(res).Expect(200)["results"].([]any)
+			for _, row := range live {
+				if row.(map[string]any)["test_mode"] != false {
+					t.Errorf("GET %s live list shows a test-mode row", res)
+				}
+			}
+		}
+	})
+}
+
+func TestMalformedIDsAre404(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
+		c := e.Workspace("US")
+		for _, p := range []string{"/customers/123/", "/customers/pro_tnlUbv0YSTbzmsx7oH/", "/customers/cus_short/", "/contacts/%00/", "/orgunits/org_tnlUbv0YSTbzmsx7oH/", "/customers/cus_tnlUbv0YSTbzmsx7oH/"} {
+			c.Get(p).ExpectBody(404, `{"detail": "Not found."}`)
+			c.Delete(p).ExpectBody(404, `{"detail": "Not found."}`)
+		}
+	})
+}
