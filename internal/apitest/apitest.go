@@ -267,3 +267,11 @@ func Str(m map[string]any, key string) string {
 	s, _ := m[key].(string)
 	return s
 }
+
+// Num renders a decoded JSON number (json.Number) or other value as text.
+func Num(v any) string {
+	if n, ok := v.(json.Number); ok {
+		return n.String()
+	}
+	return fmt.Sprint(v)
+}
