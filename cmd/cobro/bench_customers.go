@@ -1,0 +1,204 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/cobrobilling/cobro/internal/id"
+	"github.com/cobrobilling/cobro/internal/input"
+)
+
+// customerBody is a realistic US customer, the body every create sends.
+type customerBody struct {
+	Name     string            `json:"name"`
+	Address  string            `json:"address"`
+	Country  string            `json:"country"`
+	State    string            `json:"state"`
+	ZipCode  string            `json:"zip_code"`
+	Email    string            `json:"email"`
+	Metadata map[string]string `json:"metadata"`
+}
+
+func newCustomerBody(phase string, worker, seq int) customerBody {
+	tag := phase + strconv.Itoa(worker) + "-" + strconv.Itoa(seq)
+	return customerBody{
+		Name:     "Lakeshore Supply Co. " + tag,
+		Address:  "233 S Wacker Dr, Suite 4700",
+		Country:  "US",
+		State:    "IL",
+		ZipCode:  "60606",
+		Email:    "billing+" + tag + "@lakeshore-supply.example",
+		Metadata: map[string]string{"crm_id": "crm-" + tag, "segment": "smb", "region": "midwest"},
+	}
+}
+
+// customersBench holds the state of the customers scenario.
+type customersBench struct {
+	b   *benchEnv
+	seq []int      // per worker: next sequence number
+	ids [][]string // per worker: customers created over HTTP
+
+	// Column values the API stored for the probe customer; the raw phase
+	// writes the same.
+	country, state, currency string
+}
+
+// benchCustomers: raw INSERT ceiling, then creates and reads over HTTP.
+func benchCustomers(b *benchEnv) ([]kv, error) {
+	c := &customersBench{b: b, seq: make([]int, b.clients), ids: make([][]string, b.clients)}
+
+	// Probe: one create proves the API works and tells the stored values.
+	probe, err := c.post(b.ctx, newCustomerBody("probe", 0, 0))
+	if err != nil {
+		return nil, fmt.Errorf("probe create: %w", err)
+	}
+	if probe.State == nil {
+		return nil, errors.New("probe create: the customer has no state")
+	}
+	c.country, c.state, c.currency = probe.Country, *probe.State, probe.Currency
+	probeID := probe.ID
+
+	raw := b.runPhase("raw insert", c.rawInsert)
+	if b.ctx.Err() != nil {
+		return nil, b.ctx.Err()
+	}
+	creates := b.runPhase("cobro create", c.create)
+	if b.ctx.Err() != nil {
+		return nil, b.ctx.Err()
+	}
+	all := []string{probeID}
+	for _, ids := range c.ids {
+		all = append(all, ids...)
+	}
+	reads := b.runPhase("cobro read", func(ctx context.Context, _ int) error {
+		return c.get(ctx, all[rand.IntN(len(all))])
+	})
+	if b.ctx.Err() != nil {
+		return nil, b.ctx.Err()
+	}
+
+	b.printPhases(raw, creates, reads)
+	ratio := "na"
+	if raw.perSecond() > 0 {
+		ratio = f3(creates.perSecond() / raw.perSecond())
+	}
+	return []kv{
+		{"cobro_per_s", f1(creates.perSecond())},
+		{"raw_per_s", f1(raw.perSecond())},
+		{"ratio", ratio},
+		{"p50_ms", f2(creates.pct(0.50))},
+		{"p99_ms", f2(creates.pct(0.99))},
+		{"p999_ms", f2(creates.pct(0.999))},
+		{"read_per_s", f1(reads.perSecond())},
+		{"read_p50_ms", f2(reads.pct(0.50))},
+		{"read_p99_ms", f2(reads.pct(0.99))},
+		{"read_p999_ms", f2(reads.pct(0.999))},
+		{"errors", strconv.Itoa(raw.errors + creates.errors + reads.errors)},
+	}, nil
+}
+
+// rawInsertSQL is the customers INSERT of customer.Create, as plain SQL.
+const rawInsertSQL = `INSERT INTO customers (id, workspace_id, test_mode, name, address, country, state, currency, email, phone, website, zip_code, manager, reference, tax_id,
+	tax_settings, metadata, send_invoices, send_collections, send_vouchers, status, created, updated)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $22)`
+
+// rawInsert writes the row an API create writes, in autocommit, straight
+// through the server's *store.DB.
+func (c *customersBench) rawInsert(ctx context.Context, w int) error {
+	seq := c.seq[w]
+	c.seq[w]++
+	body := newCustomerBody("raw", w, seq)
+	meta := make(map[string]any, len(body.Metadata))
+	for k, v := range body.Metadata {
+		meta[k] = v
+	}
+	_, err := c.b.db.ExecContext(ctx, rawInsertSQL,
+		id.New("cus"), c.b.ws.Workspace, false, body.Name, body.Address, c.country, c.state, c.currency, body.Email,
+		nil, nil, body.ZipCode, nil, nil, nil,
+		"{}", input.CanonicalJSON(meta), true, true, true, "active", time.Now().UnixMicro())
+	return err
+}
+
+// create is one POST /customers/.
+func (c *customersBench) create(ctx context.Context, w int) error {
+	seq := c.seq[w]
+	c.seq[w]++
+	got, err := c.post(ctx, newCustomerBody("api", w, seq))
+	if err != nil {
+		return err
+	}
+	c.ids[w] = append(c.ids[w], got.ID)
+	return nil
+}
+
+type createdCustomer struct {
+	ID       string  `json:"id"`
+	Country  string  `json:"country"`
+	State    *string `json:"state"`
+	Currency string  `json:"currency"`
+}
+
+func (c *customersBench) post(ctx context.Context, body customerBody) (createdCustomer, error) {
+	var out createdCustomer
+	data, err := json.Marshal(body)
+	if err != nil {
+		return out, err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.b.baseURL+"/customers/", bytes.NewReader(data))
+	if err != nil {
+		return out, err
+	}
+	c.b.authorize(req)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := c.b.client.Do(req)
+	if err != nil {
+		return out, err
+	}
+	respBody, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		return out, err
+	}
+	if resp.StatusCode != http.StatusCreated {
+		return out, fmt.Errorf("POST /customers/: status %d: %.300s", resp.StatusCode, respBody)
+	}
+	if err := json.Unmarshal(respBody, &out); err != nil || out.ID == "" {
+		return out, fmt.Errorf("POST /customers/: unexpected body %.300s", respBody)
+	}
+	return out, nil
+}
+
+// get is one GET /customers/{id}/.
+func (c *customersBench) get(ctx context.Context, customerID string) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.b.baseURL+"/customers/"+customerID+"/", nil)
+	if err != nil {
+		return err
+	}
+	c.b.authorize(req)
+	resp, err := c.b.client.Do(req)
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode != http.StatusOK {
+		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 300))
+		resp.Body.Close()
+		return fmt.Errorf("GET /customers/%s/: status %d: %s", customerID, resp.StatusCode, msg)
+	}
+	_, err = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return err
+}
+
+// authorize adds the token and workspace headers (README §3).
+func (b *benchEnv) authorize(req *http.Request) {
+	req.Header.Set("Authorization", "Token "+b.ws.Token)
+	req.Header.Set("X-Simple-Workspace", b.ws.Workspace)
+}

@@ -1,0 +1,143 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+var benchKeys = []string{"scenario", "db", "clients", "cobro_per_s", "raw_per_s", "ratio", "p50_ms", "p99_ms", "p999_ms",
+	"read_per_s", "read_p50_ms", "read_p99_ms", "read_p999_ms", "errors"}
+
+// runBench runs a short customers bench and checks the summary line; it
+// returns its pairs.
+func runBench(t *testing.T, extra ...string) map[string]string {
+	t.Helper()
+	args := append([]string{"bench", "customers", "--clients", "2", "--duration", "300ms", "--warmup", "50ms"}, extra...)
+	var out, errb bytes.Buffer
+	// getenv returns nothing: the default database must be a temp SQLite
+	// file whatever COBRO_DATABASE_URL says.
+	getenv := func(string) string { return "" }
+	if code := run(context.Background(), args, getenv, &out, &errb); code != exitOK {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out.String(), errb.String())
+	}
+	lines := strings.Split(strings.TrimRight(out.String(), "\n"), "\n")
+	last := lines[len(lines)-1]
+	if len(lines) < 2 {
+		t.Errorf("no human-readable rows before the summary:\n%s", out.String())
+	}
+	if !strings.HasPrefix(last, "bench ") {
+		t.Fatalf("last line is not the summary: %q", last)
+	}
+	pairs := map[string]string{}
+	for _, f := range strings.Fields(last)[1:] {
+		k, v, ok := strings.Cut(f, "=")
+		if !ok {
+			t.Fatalf("summary field %q is not key=value", f)
+		}
+		pairs[k] = v
+	}
+	for _, k := range benchKeys {
+		if _, ok := pairs[k]; !ok {
+			t.Errorf("summary lacks %s: %s", k, last)
+		}
+	}
+	if pairs["scenario"] != "customers" || pairs["clients"] != "2" {
+		t.Errorf("summary: %s", last)
+	}
+	if pairs["errors"] != "0" {
+		t.Errorf("errors=%s\n%s\n%s", pairs["errors"], out.String(), errb.String())
+	}
+	if r, err := strconv.ParseFloat(pairs["ratio"], 64); err != nil || r <= 0 {
+		t.Errorf("ratio=%q is not a positive number", pairs["ratio"])
+	}
+	for _, k := range []string{"cobro_per_s", "raw_per_s", "read_per_s", "p50_ms", "read_p50_ms"} {
+		if v, err := strconv.ParseFloat(pairs[k], 64); err != nil || v <= 0 {
+			t.Errorf("%s=%q is not a positive number", k, pairs[k])
+		}
+	}
+	return pairs
+}
+
+func TestBenchCustomersSQLite(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp) // the temp database must be removed afterwards
+	pairs := runBench(t)
+	if pairs["db"] != "sqlite" {
+		t.Errorf("db=%s, want sqlite", pairs["db"])
+	}
+	if entries, _ := os.ReadDir(tmp); len(entries) != 0 {
+		t.Errorf("the bench left %d entries in the temp dir, first %s", len(entries), entries[0].Name())
+	}
+}
+
+func TestBenchCustomersPostgres(t *testing.T) {
+	base := os.Getenv("COBRO_TEST_DATABASE_URL")
+	if base == "" {
+		t.Skip("COBRO_TEST_DATABASE_URL is not set")
+	}
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	before := benchSchemas(t, admin)
+	pairs := runBench(t, "--db", base)
+	if pairs["db"] != "postgres" {
+		t.Errorf("db=%s, want postgres", pairs["db"])
+	}
+	for s := range benchSchemas(t, admin) {
+		if !before[s] {
+			t.Errorf("schema %s left behind", s)
+		}
+	}
+}
+
+func benchSchemas(t *testing.T, db *sql.DB) map[string]bool {
+	t.Helper()
+	rows, err := db.Query(`SELECT nspname FROM pg_namespace WHERE nspname LIKE 'bench\_%'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		out[s] = true
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func TestBenchUsage(t *testing.T) {
+	getenv := func(string) string { return "" }
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"bench"}, "usage: cobro bench"},
+		{[]string{"bench", "nope"}, "known scenarios: customers"},
+		{[]string{"bench", "--clients", "2", "customers"}, "scenario comes first"},
+		{[]string{"bench", "customers", "--clients", "0"}, "--clients"},
+		{[]string{"bench", "customers", "--duration", "0s"}, "--duration"},
+		{[]string{"bench", "customers", "--bogus"}, "bogus"},
+		{[]string{"bench", "customers", "--db", "mysql://x"}, "unsupported --db"},
+	} {
+		var out, errb bytes.Buffer
+		if code := run(context.Background(), tc.args, getenv, &out, &errb); code != exitUsage {
+			t.Errorf("%v: exit %d, want %d", tc.args, code, exitUsage)
+		}
+		if !strings.Contains(errb.String(), tc.want) {
+			t.Errorf("%v: stderr %q lacks %q", tc.args, errb.String(), tc.want)
+		}
+	}
+}
