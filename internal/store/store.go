@@ -39,6 +39,7 @@ type DB struct {
 	*sql.DB
 	Dialect Dialect
 	url     string
+	path    string // SQLite file
 }
 
 // DefaultURL is the embedded default database: a SQLite file in the
@@ -98,7 +99,11 @@ func Open(ctx context.Context, rawURL string) (*DB, error) {
 		sqlDB.Close()
 		return nil, fmt.Errorf("connect to %s: %w", redact(rawURL), err)
 	}
-	return &DB{DB: sqlDB, Dialect: d, url: rawURL}, nil
+	db := &DB{DB: sqlDB, Dialect: d, url: rawURL}
+	if !d.Postgres {
+		db.path = strings.TrimPrefix(strings.TrimPrefix(rawURL, "sqlite:"), "//")
+	}
+	return db, nil
 }
 
 // redact hides a password in a database URL for messages and logs.
@@ -150,6 +155,13 @@ func (db *DB) Migrate(ctx context.Context) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	if !db.Dialect.Postgres {
+		unlock, err := db.sqliteMigrationLock(ctx)
+		if err != nil {
+			return nil, err
+		}
+		defer unlock()
+	}
 	res, err := p.Up(ctx)
 	var lines []string
 	for _, r := range res {
@@ -159,6 +171,25 @@ func (db *DB) Migrate(ctx context.Context) ([]string, error) {
 		return lines, fmt.Errorf("migrate: %w", err)
 	}
 	return lines, nil
+}
+
+// sqliteMigrationLock serialises migrators of one SQLite file across
+// processes. goose reads the version before it writes, so two processes
+// starting at once would both try to apply migration 1. An IMMEDIATE
+// transaction on a side file is a cross-process mutex that waits on
+// busy_timeout; it cannot be the database file itself, or goose's own
+// writes would wait on it.
+func (db *DB) sqliteMigrationLock(ctx context.Context) (func(), error) {
+	lockDB, err := sql.Open("sqlite", "file:"+db.path+".migrate-lock?_pragma=busy_timeout(120000)&_txlock=immediate")
+	if err != nil {
+		return nil, err
+	}
+	tx, err := lockDB.BeginTx(ctx, nil)
+	if err != nil {
+		lockDB.Close()
+		return nil, fmt.Errorf("migration lock: %w", err)
+	}
+	return func() { _ = tx.Rollback(); _ = lockDB.Close() }, nil
 }
 
 // Pending reports whether migrations remain to be applied (for /readyz).
