@@ -185,8 +185,8 @@ type infoKey struct{}
 type reqInfo struct {
 	id       string
 	origPath string // the path as requested, trailing slash included
-	route string
-	err   error
+	route    string
+	err      error
 }
 
 // outer adds the request id, path normalisation, panic recovery, access

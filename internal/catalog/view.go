@@ -38,7 +38,9 @@ type StateView struct {
 	Country string `json:"country"`
 }
 
-func (s State) View() StateView { return StateView{ID: s.ID, Code: s.Code, Name: s.Name, Country: s.Country} }
+func (s State) View() StateView {
+	return StateView{ID: s.ID, Code: s.Code, Name: s.Name, Country: s.Country}
+}
 
 type CurrencyView struct {
 	ID           string  `json:"id"`

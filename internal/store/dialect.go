@@ -61,4 +61,3 @@ func (d Dialect) Numeric(expr string) string {
 	}
 	return "CAST(" + expr + " AS NUMERIC)"
 }
-
