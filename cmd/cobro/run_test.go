@@ -1,0 +1,242 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+func noenv(string) string { return "" }
+
+func runCmd(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(context.Background(), args, noenv, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+var (
+	wsRe    = regexp.MustCompile(`^acc_[0-9A-Za-z]{18}$`)
+	userRe  = regexp.MustCompile(`^usr_[0-9A-Za-z]{18}$`)
+	tokenRe = regexp.MustCompile(`^sk_[0-9A-Za-z]{40}$`)
+)
+
+func TestInitTokenMember(t *testing.T) {
+	db := "sqlite:" + filepath.Join(t.TempDir(), "cli.db")
+	code, out, errs := runCmd(t, "init", "--db", db, "--name", "Andes", "--country", "CL", "--email", "a@andes.cl")
+	if code != 0 {
+		t.Fatalf("init: %d %s", code, errs)
+	}
+	if strings.Count(out, "\n") != 1 {
+		t.Fatalf("init printed more than one line: %q", out)
+	}
+	var created map[string]string
+	if err := json.Unmarshal([]byte(out), &created); err != nil || len(created) != 3 {
+		t.Fatalf("init output %q: %v", out, err)
+	}
+	if !wsRe.MatchString(created["workspace"]) || !userRe.MatchString(created["user"]) || !tokenRe.MatchString(created["token"]) {
+		t.Fatalf("init ids %v", created)
+	}
+	// each run: a new workspace and user
+	_, out2, _ := runCmd(t, "init", "--db", db)
+	var second map[string]string
+	_ = json.Unmarshal([]byte(out2), &second)
+	if second["workspace"] == created["workspace"] || second["user"] == created["user"] {
+		t.Fatal("init reused a workspace or user")
+	}
+
+	code, out, errs = runCmd(t, "token", "rotate", "--db", db, "--user", created["user"])
+	var rotated map[string]string
+	if code != 0 || json.Unmarshal([]byte(out), &rotated) != nil || rotated["user"] != created["user"] || !tokenRe.MatchString(rotated["token"]) || rotated["token"] == created["token"] {
+		t.Fatalf("token rotate: %d %q %s", code, out, errs)
+	}
+	code, out, _ = runCmd(t, "member", "add", "--db", db, "--user", created["user"], "--workspace", second["workspace"])
+	if code != 0 || !strings.Contains(out, second["workspace"]) {
+		t.Fatalf("member add: %d %q", code, out)
+	}
+	if code, _, errs := runCmd(t, "member", "add", "--db", db, "--user", "usr_nope", "--workspace", second["workspace"]); code != 1 || !strings.Contains(errs, "not found") {
+		t.Fatalf("member add unknown user: %d %s", code, errs)
+	}
+	if code, _, errs := runCmd(t, "init", "--db", db, "--country", "XX"); code != 1 || !strings.Contains(errs, "unknown country") {
+		t.Fatalf("init bad country: %d %s", code, errs)
+	}
+	code, out, _ = runCmd(t, "migrate", "--db", db)
+	if code != 0 || !strings.Contains(out, "no pending migrations") {
+		t.Fatalf("migrate: %d %q", code, out)
+	}
+}
+
+func TestUsage(t *testing.T) {
+	for _, args := range [][]string{{}, {"bogus"}, {"token"}, {"member", "x"}, {"serve", "--nope"}, {"init", "extra"}, {"token", "rotate"}} {
+		if code, _, _ := runCmd(t, args...); code != 2 {
+			t.Errorf("%v: exit %d, want 2", args, code)
+		}
+	}
+	code, out, _ := runCmd(t, "version")
+	if code != 0 || !strings.HasPrefix(out, "cobro ") || strings.Count(out, "\n") != 1 {
+		t.Errorf("version: %d %q", code, out)
+	}
+}
+
+// syncBuffer is a goroutine-safe writer for the server's logs.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
+func (s *syncBuffer) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+var addrRe = regexp.MustCompile(`"msg":"listening","addr":"([^"]+)"`)
+
+func waitAddr(t *testing.T, logs func() string) string {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		if m := addrRe.FindStringSubmatch(logs()); m != nil {
+			return m[1]
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("server did not start: %s", logs())
+	return ""
+}
+
+func TestServeAndStop(t *testing.T) {
+	dir := t.TempDir()
+	db := "sqlite:" + filepath.Join(dir, "serve.db")
+	ctx, cancel := context.WithCancel(context.Background())
+	logs := &syncBuffer{}
+	done := make(chan int, 1)
+	getenv := func(k string) string {
+		if k == "COBRO_DATABASE_URL" {
+			return db
+		}
+		return ""
+	}
+	go func() { done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0"}, getenv, io.Discard, logs) }()
+	addr := waitAddr(t, logs.String)
+	res, err := http.Get("http://" + addr + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || string(b) != `{"status":"ok"}` {
+		t.Fatalf("readyz %d %s", res.StatusCode, b)
+	}
+	_, out, _ := runCmd(t, "init", "--db", db)
+	var created map[string]string
+	_ = json.Unmarshal([]byte(out), &created)
+	req, _ := http.NewRequest("GET", "http://"+addr+"/customers/", nil)
+	req.Header.Set("Authorization", "Token "+created["token"])
+	req.Header.Set("x-simple-workspace", created["workspace"])
+	res, err = http.DefaultClient.Do(req)
+	if err != nil || res.StatusCode != 200 {
+		t.Fatalf("list customers: %v %v", err, res)
+	}
+	res.Body.Close()
+	cancel()
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Fatalf("serve exited %d: %s", code, logs.String())
+		}
+	case <-time.After(35 * time.Second):
+		t.Fatal("serve did not stop")
+	}
+	for _, line := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
+		if !json.Valid([]byte(line)) {
+			t.Errorf("log line is not JSON: %q", line)
+		}
+		if strings.Contains(line, created["token"]) {
+			t.Errorf("token in logs: %q", line)
+		}
+	}
+	if !strings.Contains(logs.String(), `"request_id"`) || !strings.Contains(logs.String(), `"msg":"stopped"`) {
+		t.Errorf("logs lack request ids or the stop line:\n%s", logs.String())
+	}
+}
+
+// A real process receiving SIGTERM finishes the request in flight and
+// exits 0.
+func TestSIGTERMIsGraceful(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "cobro")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	db := "sqlite:" + filepath.Join(dir, "s.db")
+	_, out, _ := runCmd(t, "init", "--db", db)
+	var created map[string]string
+	if err := json.Unmarshal([]byte(out), &created); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--db", db)
+	stderr, _ := cmd.StderrPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	logs := &syncBuffer{}
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			logs.Write(append(sc.Bytes(), '\n'))
+		}
+	}()
+	addr := waitAddr(t, logs.String)
+	// A request whose body arrives slowly is in flight when SIGTERM lands.
+	pr, pw := io.Pipe()
+	type result struct {
+		status int
+		err    error
+	}
+	resc := make(chan result, 1)
+	go func() {
+		req, _ := http.NewRequest("POST", "http://"+addr+"/customers/", pr)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Token "+created["token"])
+		req.Header.Set("x-simple-workspace", created["workspace"])
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			resc <- result{0, err}
+			return
+		}
+		res.Body.Close()
+		resc <- result{res.StatusCode, nil}
+	}()
+	pw.Write([]byte(`{"name": `))
+	time.Sleep(200 * time.Millisecond)
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(200 * time.Millisecond)
+	pw.Write([]byte(`"Late Co", "address": "1 Main St", "country": "US", "state": "IL"}`))
+	pw.Close()
+	r := <-resc
+	if r.err != nil || r.status != 201 { // the body was read and the customer created after SIGTERM
+		t.Fatalf("in-flight request: %+v", r)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("exit: %v\n%s", err, logs.String())
+	}
+	if cmd.ProcessState.ExitCode() != 0 {
+		t.Fatalf("exit code %d", cmd.ProcessState.ExitCode())
+	}
+	_ = os.Remove(bin)
+}
