@@ -16,6 +16,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/api"
 	"github.com/cobrobilling/cobro/internal/catalog"
 	"github.com/cobrobilling/cobro/internal/clock"
+	"github.com/cobrobilling/cobro/internal/idempotency"
 	"github.com/cobrobilling/cobro/internal/store"
 	"github.com/cobrobilling/cobro/internal/workspace"
 )
@@ -197,6 +198,7 @@ func (e *env) serve(args []string) int {
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	log.Info("listening", "addr", ln.Addr().String(), "db", db.Dialect.Name(), "version", version)
+	go purgeLoop(e.ctx, db, log)
 	errc := make(chan error, 1)
 	go func() { errc <- httpSrv.Serve(ln) }()
 	select {
@@ -214,6 +216,23 @@ func (e *env) serve(args []string) int {
 	}
 	log.Info("stopped")
 	return exitOK
+}
+
+// purgeLoop deletes expired idempotency records hourly. Any node may run
+// it: the delete is idempotent.
+func purgeLoop(ctx context.Context, db *store.DB, log *slog.Logger) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		if err := idempotency.Purge(ctx, db, time.Now()); err != nil && ctx.Err() == nil {
+			log.Warn("purge idempotency keys", "error", err.Error())
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 func (e *env) dbFlag(fs *flag.FlagSet) *string {

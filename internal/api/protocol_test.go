@@ -1,11 +1,14 @@
 package api_test
 
 import (
+	"encoding/json"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/cobrobilling/cobro/internal/apitest"
+	"github.com/cobrobilling/cobro/internal/idempotency"
 )
 
 // README §1, §2, §12: paths, verbs, bodies and their errors.
@@ -19,6 +22,9 @@ func TestProtocol(t *testing.T) {
 		c.Post("/customers", body).Expect(201)
 		if n := c.Get("/customers").Expect(200)["count"]; apitest.Num(n) != "2" {
 			t.Fatalf("count %v", n)
+		}
+		if r := c.Do("HEAD", "/customers/", nil); r.Status != 200 || len(r.Body) != 0 {
+			t.Errorf("HEAD: %d %q", r.Status, r.Body)
 		}
 		c.Get("/nope/").ExpectBody(404, `{"detail": "Not found."}`)
 		c.Get("/refunds/").ExpectBody(404, `{"detail": "Not found."}`) // §17: not provided
@@ -93,6 +99,22 @@ func TestIdempotencyKeys(t *testing.T) {
 		// keys are scoped by workspace and mode
 		c.Test().Do("POST", "/customers/", body, "Idempotency-Key", "k1").Expect(201)
 		e.Workspace("US").Do("POST", "/customers/", body, "Idempotency-Key", "k1").Expect(201)
+		// after 24 h a key may be used again, for anything
+		e.Clock.Advance(25 * time.Hour)
+		c.Do("POST", "/customers/", body, "Idempotency-Key", "k1").Expect(201)
+		// a key left "processing" by a crashed node is taken over after its lease
+		if _, err := e.DB.Exec(`INSERT INTO idempotency_keys (scope, key, method, path, fingerprint, state, created) VALUES ($1, 'crashed', 'POST', '/customers', 'x', 'processing', $2)`,
+			c.Workspace+":live", e.Clock.Now().Add(-3*time.Minute).UnixMicro()); err != nil {
+			t.Fatal(err)
+		}
+		c.Do("POST", "/customers/", body, "Idempotency-Key", "crashed").Expect(201)
+		canon, _ := json.Marshal(body)
+		if _, err := e.DB.Exec(`INSERT INTO idempotency_keys (scope, key, method, path, fingerprint, state, created) VALUES ($1, 'busy', 'POST', '/customers', $2, 'processing', $3)`,
+			c.Workspace+":live", idempotency.Fingerprint(canon), e.Clock.Now().UnixMicro()); err != nil {
+			t.Fatal(err)
+		}
+		c.Do("POST", "/customers/", body, "Idempotency-Key", "busy").
+			ExpectBody(409, `{"detail": "A request with this Idempotency-Key is still being processed."}`)
 		// invalid keys
 		for _, k := range []string{strings.Repeat("x", 256), "tab\there"} {
 			c.Do("POST", "/customers/", body, "Idempotency-Key", k).

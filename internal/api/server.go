@@ -158,8 +158,12 @@ func (g *group) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		g.s.writeError(w, r, apperr.NotFoundErr())
 		return
 	}
+	method := r.Method
+	if method == http.MethodHead {
+		method = http.MethodGet // net/http drops the body of HEAD answers
+	}
 	for _, rt := range g.routes {
-		if rt.Method == r.Method {
+		if rt.Method == method {
 			g.s.serve(w, r, rt)
 			return
 		}
