@@ -19,22 +19,16 @@ func (s *Server) authenticate(ctx context.Context, r *http.Request) (workspace.S
 	if !ok || !strings.EqualFold(scheme, "Token") || token == "" {
 		return workspace.Scope{}, apperr.Detail(apperr.Unauthenticated, "Authentication credentials were not provided.")
 	}
-	userID, err := workspace.UserByToken(ctx, s.opt.DB, token)
-	if errors.Is(err, workspace.ErrNotFound) {
-		return workspace.Scope{}, apperr.Detail(apperr.Unauthenticated, "Invalid token.")
-	}
-	if err != nil {
-		return workspace.Scope{}, err
-	}
 	wsID := strings.TrimSpace(r.Header.Get("x-simple-workspace"))
-	if wsID == "" {
+	_, ws, err := workspace.Authenticate(ctx, s.opt.DB, token, wsID)
+	switch {
+	case errors.Is(err, workspace.ErrNotFound):
+		return workspace.Scope{}, apperr.Detail(apperr.Unauthenticated, "Invalid token.")
+	case wsID == "":
 		return workspace.Scope{}, apperr.NonField("x-simple-workspace header is required.")
-	}
-	ws, err := workspace.ForMember(ctx, s.opt.DB, userID, wsID)
-	if errors.Is(err, workspace.ErrNotFound) {
+	case errors.Is(err, workspace.ErrNotMember):
 		return workspace.Scope{}, apperr.Detail(apperr.Forbidden, "You do not have permission to access this workspace.")
-	}
-	if err != nil {
+	case err != nil:
 		return workspace.Scope{}, err
 	}
 	testMode := false

@@ -118,32 +118,6 @@ func AddMember(ctx context.Context, db *store.DB, userID, workspaceID string, no
 	return err
 }
 
-// UserByToken returns the id of the token's user, or ErrNotFound.
-func UserByToken(ctx context.Context, q store.Querier, token string) (string, error) {
-	var userID string
-	err := q.QueryRowContext(ctx, `SELECT id FROM users WHERE token_hash = $1`, HashToken(token)).Scan(&userID)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", ErrNotFound
-	}
-	return userID, err
-}
-
-// ForMember returns the workspace when userID is one of its members.
-func ForMember(ctx context.Context, q store.Querier, userID, workspaceID string) (Workspace, error) {
-	var w Workspace
-	err := q.QueryRowContext(ctx, `SELECT w.id, w.name, w.country, w.currency, w.time_zone FROM workspaces w
-		JOIN memberships m ON m.workspace_id = w.id WHERE w.id = $1 AND m.user_id = $2`, workspaceID, userID).
-		Scan(&w.ID, &w.Name, &w.Country, &w.Currency, &w.TimeZone)
-	if errors.Is(err, sql.ErrNoRows) {
-		return Workspace{}, ErrNotFound
-	}
-	if err != nil {
-		return Workspace{}, err
-	}
-	w.Loc = LoadLocation(w.TimeZone)
-	return w, nil
-}
-
 // ByID returns a workspace (used by publishable endpoints and commands).
 func ByID(ctx context.Context, q store.Querier, workspaceID string) (Workspace, error) {
 	var w Workspace
@@ -165,4 +139,34 @@ func LoadLocation(name string) *time.Location {
 		return loc
 	}
 	return time.UTC
+}
+
+// ErrNotMember is returned when the token is valid but its user does not
+// belong to the workspace (or the workspace does not exist).
+var ErrNotMember = errors.New("not a member")
+
+// Authenticate resolves a token and a workspace id in one query (it runs
+// on every request). ErrNotFound: the token is unknown or revoked.
+// ErrNotMember: the user does not belong to workspaceID (also when it is "").
+func Authenticate(ctx context.Context, q store.Querier, token, workspaceID string) (string, Workspace, error) {
+	var (
+		userID                      string
+		wid, name, country, cur, tz sql.NullString
+	)
+	err := q.QueryRowContext(ctx, `SELECT u.id, w.id, w.name, w.country, w.currency, w.time_zone FROM users u
+		LEFT JOIN memberships m ON m.user_id = u.id AND m.workspace_id = $2
+		LEFT JOIN workspaces w ON w.id = m.workspace_id
+		WHERE u.token_hash = $1`, HashToken(token), workspaceID).Scan(&userID, &wid, &name, &country, &cur, &tz)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", Workspace{}, ErrNotFound
+	}
+	if err != nil {
+		return "", Workspace{}, err
+	}
+	if !wid.Valid {
+		return userID, Workspace{}, ErrNotMember
+	}
+	w := Workspace{ID: wid.String, Name: name.String, Country: country.String, Currency: cur.String, TimeZone: tz.String}
+	w.Loc = LoadLocation(w.TimeZone)
+	return userID, w, nil
 }
