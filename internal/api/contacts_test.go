@@ -3,6 +3,7 @@ package api_test
 import (
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -342,5 +343,31 @@ func TestContactScope(t *testing.T) {
 		if got := tc.Get("/customers/" + tcus + "/").Expect(200); len(got["contacts"].([]any)) != 1 {
 			t.Errorf("test customer contacts: %v", got["contacts"])
 		}
+	})
+}
+
+// The 7-per-group limit holds under concurrent creates.
+func TestContactGroupLimitConcurrent(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
+		c := e.Workspace("US")
+		cus := custNew(c, custUSBody("Acme"))
+		var wg sync.WaitGroup
+		statuses := make([]int, 12)
+		for i := range statuses {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				statuses[i] = c.Post("/contacts/", map[string]any{"name": fmt.Sprint(i), "email": "a@example.com", "customer": cus}).Status
+			}()
+		}
+		wg.Wait()
+		n := map[int]int{}
+		for _, s := range statuses {
+			n[s]++
+		}
+		if n[201] != 7 || n[400] != 5 {
+			t.Errorf("statuses %v, want 7×201 and 5×400", n)
+		}
+		custListIs(t, c, "/contacts/?customer="+cus, "customer", false, strings.Split(strings.Repeat(cus+" ", 7), " ")[:7]...)
 	})
 }

@@ -64,7 +64,7 @@ func custNew(c *apitest.Client, body map[string]any) string {
 	return apitest.Str(c.Post("/customers/", body).Expect(201), "id")
 }
 
-// custNames returns field of each result of a list page, in order.
+// custCol returns the field of each result of a list page, in order.
 func custCol(page map[string]any, field string) []string {
 	var out []string
 	for _, row := range page["results"].([]any) {
@@ -263,6 +263,11 @@ func TestCustomerCreateRules(t *testing.T) {
 			if got[k] != v {
 				t.Errorf("%s = %v, want %v", k, got[k], v)
 			}
+		}
+		// lengths count Unicode characters
+		got = us.Post("/customers/", custWith(custUSBody(strings.Repeat("é", 100)), "address", strings.Repeat("ñ", 64))).Expect(201)
+		if got["name"] != strings.Repeat("é", 100) {
+			t.Errorf("name = %v", got["name"])
 		}
 		// created archived
 		got = us.Post("/customers/", custWith(custUSBody("Old"), "status", "archived")).Expect(201)
@@ -712,6 +717,24 @@ func TestCustomerListPagination(t *testing.T) {
 		page = c.Get("/customers/?ordering=name&page_size=500&page=2").Expect(200)
 		if got := custCol(page, "name"); !slices.Equal(got, names(101, 101)) || page["next"] != nil {
 			t.Errorf("page 2 of page_size=500: %v next %v", got, page["next"])
+		}
+	})
+}
+
+// metadata__<key> compares the value's JSON text the same way on both databases.
+func TestMetadataFilterNumbersAsText(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
+		c := e.Workspace("US")
+		c.Post("/customers/", `{"name": "M", "address": "x", "country": "US", "state": "IL", "metadata": {"ratio": 1.50, "big": 123456789012345678901234, "flag": true, "s": "1.50"}}`).Expect(201)
+		for q, want := range map[string]string{"metadata__ratio=1.50": "1", "metadata__ratio=1.5": "0", "metadata__big=123456789012345678901234": "1",
+			"metadata__flag=true": "1", "metadata__s=1.50": "1", "metadata__missing=x": "0"} {
+			if got := apitest.Num(c.Get("/customers/?" + q).Expect(200)["count"]); got != want {
+				t.Errorf("%s: count %s, want %s", q, got, want)
+			}
+		}
+		got := c.Get("/customers/").Expect(200)["results"].([]any)[0].(map[string]any)["metadata"].(map[string]any)
+		if apitest.Num(got["ratio"]) != "1.50" {
+			t.Errorf("metadata ratio echoed as %v", got["ratio"])
 		}
 	})
 }

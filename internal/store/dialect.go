@@ -40,15 +40,18 @@ func (d Dialect) Contains(expr, placeholder string) string {
 	return fmt.Sprintf("instr(%s, %s) > 0", expr, placeholder)
 }
 
-// JSONText is the string form of key in a JSON object column: strings as
-// is, numbers and booleans as their JSON text, NULL when absent.
+// JSONText is the string form of key in a JSON object column: strings
+// unquoted, numbers and booleans as their JSON text exactly as stored
+// (PostgreSQL columns are JSON, not JSONB, so "1.50" stays "1.50"), NULL
+// when absent.
 func (d Dialect) JSONText(col, keyPlaceholder string) string {
 	if d.Postgres {
 		return fmt.Sprintf("(%s ->> %s)", col, keyPlaceholder)
 	}
-	// json_extract turns true/false into 1/0; json_type tells them apart.
-	path := "'$.\"' || " + keyPlaceholder + " || '\"'"
-	return fmt.Sprintf("(CASE json_type(%[1]s, %[2]s) WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' ELSE CAST(json_extract(%[1]s, %[2]s) AS TEXT) END)", col, path)
+	// json_extract would turn numbers into floats and booleans into 1/0;
+	// "->" keeps the JSON text, which only strings need unquoting from.
+	path := "('$.\"' || " + keyPlaceholder + " || '\"')" // parenthesised: -> binds tighter than ||
+	return fmt.Sprintf("(CASE json_type(%[1]s, %[2]s) WHEN 'text' THEN json_extract(%[1]s, %[2]s) ELSE (%[1]s -> %[2]s) END)", col, path)
 }
 
 // Numeric makes a decimal column comparable as a number. PostgreSQL stores
