@@ -180,10 +180,11 @@ func (e *env) serve(args []string) int {
 	if err := catalog.Seed(e.ctx, db); err != nil {
 		return e.fail(fmt.Errorf("seed catalogues: %w", err))
 	}
-	if _, err := db.SecretKey(e.ctx, e.getenv("COBRO_SECRET_KEY")); err != nil {
+	secret, err := db.SecretKey(e.ctx, e.getenv("COBRO_SECRET_KEY"))
+	if err != nil {
 		return e.fail(fmt.Errorf("secret key: %w", err))
 	}
-	srv := api.New(api.Options{DB: db, Clock: clock.System{}, Logger: log, PublicURL: *publicURL, Version: version})
+	srv := api.New(api.Options{DB: db, Clock: clock.System{}, Logger: log, PublicURL: *publicURL, Version: version, SecretKey: secret})
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return e.fail(err)

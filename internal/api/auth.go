@@ -20,7 +20,7 @@ func (s *Server) authenticate(ctx context.Context, r *http.Request) (workspace.S
 		return workspace.Scope{}, apperr.Detail(apperr.Unauthenticated, "Authentication credentials were not provided.")
 	}
 	wsID := strings.TrimSpace(r.Header.Get("x-simple-workspace"))
-	_, ws, err := workspace.Authenticate(ctx, s.opt.DB, token, wsID)
+	user, ws, err := workspace.Authenticate(ctx, s.opt.DB, token, wsID)
 	switch {
 	case errors.Is(err, workspace.ErrNotFound):
 		return workspace.Scope{}, apperr.Detail(apperr.Unauthenticated, "Invalid token.")
@@ -41,5 +41,5 @@ func (s *Server) authenticate(ctx context.Context, r *http.Request) (workspace.S
 			return workspace.Scope{}, apperr.NonField("x-piriod-test-mode must be true or false.")
 		}
 	}
-	return workspace.Scope{Workspace: ws, TestMode: testMode}, nil
+	return workspace.Scope{Workspace: ws, TestMode: testMode, UserEmail: user.Email}, nil
 }

@@ -2,9 +2,11 @@ package api
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/cobrobilling/cobro/internal/catalog"
 	"github.com/cobrobilling/cobro/internal/customer"
+	"github.com/cobrobilling/cobro/internal/document"
 	"github.com/cobrobilling/cobro/internal/list"
 )
 
@@ -53,6 +55,28 @@ func (s *Server) declare() []Route {
 	crud("/customers/", "Customers", "customer", customer.Customer{}, s.createCustomer, s.listCustomers, s.getCustomer, s.updateCustomer, s.deleteCustomer)
 	crud("/contacts/", "Contacts", "contact", customer.Contact{}, s.createContact, s.listContacts, s.getContact, s.updateContact, s.deleteContact)
 	crud("/orgunits/", "Orgunits", "orgunit", customer.Orgunit{}, s.createOrgunit, s.listOrgunits, s.getOrgunit, s.updateOrgunit, s.deleteOrgunit)
+
+	// Documents (documents.md): one engine, four configurations
+	for _, k := range document.Kinds {
+		tag := map[*document.Kind]string{document.Invoice: "Invoices", document.CreditNote: "Credit notes", document.DebitNote: "Debit notes", document.Order: "Orders"}[k]
+		noun := strings.TrimSuffix(k.Plural, "s")
+		var schema any
+		switch k {
+		case document.Invoice:
+			schema = document.InvoiceView{}
+		case document.Order:
+			schema = document.OrderView{}
+		default:
+			schema = document.NoteView{}
+		}
+		crud(k.Path, tag, noun, schema, docCreate(k), docList(k), docGet(k), docUpdate(k), docDelete(k))
+		add(get, k.Path+"{id}/finalize/", tag, "Finalize a "+noun, AuthToken, 200, docFinalize(k))
+		add(post, k.Path+"{id}/finalize/", tag, "Finalize a "+noun, AuthToken, 200, docFinalize(k))
+		add(get, k.Path+"{id}/pdf/", tag, "PDF of a "+noun+" ({\"file\": base64}, or raw with Accept: application/pdf)", AuthToken, 200, s.docPDF(k))
+	}
+	add(post, "/invoices/{id}/uncollectible/", "Invoices", "Toggle an invoice finalized ⇄ uncollectible", AuthToken, 200, s.invoiceUncollectible)
+	add(post, "/orders/{id}/cancel/", "Orders", "Cancel a finalized order", AuthToken, 200, s.orderCancel)
+	add(get, "/files/{token}", "Documents", "Download a local_file (signed URL, no auth)", AuthPublic, 200, s.serveFile)
 
 	// Catalogues (catalogues.md)
 	catalogue("/generals/countries/", "Catalogues", "countries", catalog.CountryView{}, AuthToken,

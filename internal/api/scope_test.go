@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -21,6 +22,28 @@ var fixtures = map[string]func(c *apitest.Client) string{
 		cus := newCustomer(c, "Scope Co")
 		return apitest.Str(c.Post("/orgunits/", map[string]any{"name": "Norte", "customer": cus}).Expect(201), "id")
 	},
+	"/invoices/": func(c *apitest.Client) string { return newInvoice(c, false) },
+	"/orders/": func(c *apitest.Client) string {
+		return apitest.Str(c.Post("/orders/", map[string]any{"customer": newCustomer(c, "Scope Co"), "document": "US2", "date": "2026-06-01",
+			"lines": []any{map[string]any{"name": "Box", "quantity": 1, "amount": 10}}}).Expect(201), "id")
+	},
+	"/creditnotes/": func(c *apitest.Client) string {
+		return apitest.Str(c.Post("/creditnotes/", map[string]any{"invoice": newInvoice(c, true), "date": "2026-06-02"}).Expect(201), "id")
+	},
+	"/debitnotes/": func(c *apitest.Client) string {
+		return apitest.Str(c.Post("/debitnotes/", map[string]any{"invoice": newInvoice(c, true), "date": "2026-06-02",
+			"lines": []any{map[string]any{"name": "Interest", "quantity": 1, "amount": 5}}}).Expect(201), "id")
+	},
+}
+
+// newInvoice creates a US1 draft (finalized when asked).
+func newInvoice(c *apitest.Client, finalized bool) string {
+	inv := apitest.Str(c.Post("/invoices/", map[string]any{"customer": newCustomer(c, "Scope Co"), "document": "US1", "date": "2026-06-01",
+		"lines": []any{map[string]any{"name": "Service", "quantity": 2, "amount": 50}}}).Expect(201), "id")
+	if finalized {
+		c.Post("/invoices/"+inv+"/finalize/", nil).Expect(200)
+	}
+	return inv
 }
 
 // global paths hold reference data shared by every workspace.
@@ -54,7 +77,7 @@ func TestCrossScope(t *testing.T) {
 		stranger := e.Workspace("US")
 		checked := 0
 		defer func() {
-			if checked < 12 { // 3 resources × 4 id routes today; only grows
+			if checked < 40 { // grows with every resource
 				t.Errorf("only %d id routes checked", checked)
 			}
 		}()
@@ -79,6 +102,7 @@ func TestCrossScope(t *testing.T) {
 				}
 				objID := make(c)
 				path := strings.Replace(rt.Path, "{id}", objID, 1)
+				before := c.Get(res + objID + "/").Expect(200)
 				intruders := map[string]*apitest.Client{"other workspace": stranger, "other mode": owner}
 				if mode == "test" {
 					intruders["other workspace"] = stranger.Test()
@@ -95,9 +119,11 @@ func TestCrossScope(t *testing.T) {
 						t.Errorf("%s %s from %s (%s object): %d %s, want 404", rt.Method, rt.Path, who, mode, r.Status, r.Body)
 					}
 				}
-				got := c.Get(res + objID + "/").Expect(200)
-				if got["name"] == "hijacked" {
-					t.Errorf("%s %s: object changed from another scope", rt.Method, rt.Path)
+				after := c.Get(res + objID + "/").Expect(200)
+				delete(before, "local_file") // a signed URL, fresh on every read
+				delete(after, "local_file")
+				if b, a := fmt.Sprint(before), fmt.Sprint(after); b != a {
+					t.Errorf("%s %s: object changed from another scope:\n%s\n%s", rt.Method, rt.Path, b, a)
 				}
 			}
 		}

@@ -63,6 +63,7 @@ type Options struct {
 	Logger    *slog.Logger
 	PublicURL string // fixed base URL for absolute links; "" = from the request
 	Version   string
+	SecretKey []byte // signs local_file URLs
 }
 
 // Server serves the API.

@@ -106,7 +106,7 @@ func New(t testing.TB, dialect string) *Env {
 	t.Helper()
 	db := OpenDB(t, dialect)
 	fake := clock.NewFake(time.Date(2026, 6, 2, 14, 15, 0, 0, time.UTC))
-	srv := api.New(api.Options{DB: db, Clock: fake, Version: "test"})
+	srv := api.New(api.Options{DB: db, Clock: fake, Version: "test", SecretKey: []byte("test-secret")})
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
 	return &Env{T: t, URL: ts.URL, DB: db, Server: srv, Clock: fake}

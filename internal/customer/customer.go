@@ -112,7 +112,7 @@ func Get(ctx context.Context, q store.Querier, sc workspace.Scope, customerID st
 	if err := attachContacts(ctx, q, sc, []*Customer{c}); err != nil {
 		return nil, err
 	}
-	return c, nil
+	return c, aggregate(ctx, q, sc, []*Customer{c})
 }
 
 func get(ctx context.Context, q store.Querier, sc workspace.Scope, customerID, lock string) (*Customer, error) {
@@ -192,7 +192,10 @@ func List(ctx context.Context, q store.Querier, sc workspace.Scope, lq *list.Que
 	if err := rows.Err(); err != nil {
 		return 0, nil, err
 	}
-	return count, out, attachContacts(ctx, q, sc, out)
+	if err := attachContacts(ctx, q, sc, out); err != nil {
+		return 0, nil, err
+	}
+	return count, out, aggregate(ctx, q, sc, out)
 }
 
 // record is the writable state of a customer.
@@ -520,4 +523,84 @@ func Delete(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.
 		return nil, err
 	}
 	return Get(ctx, q, sc, customerID)
+}
+
+// Summary is the customer as embedded in documents (README §6).
+type Summary struct {
+	ID           string          `json:"id"`
+	Name         string          `json:"name"`
+	Address      *string         `json:"address"`
+	State        *string         `json:"state"`
+	Country      string          `json:"country"`
+	Phone        *string         `json:"phone"`
+	Email        *string         `json:"email"`
+	Website      *string         `json:"website"`
+	TaxID        *string         `json:"tax_id"`
+	Currency     string          `json:"currency"`
+	Aggregations Aggregations    `json:"aggregations"`
+	TaxSettings  json.RawMessage `json:"tax_settings"`
+	Metadata     json.RawMessage `json:"metadata"`
+	Created      clock.Stamp     `json:"created"`
+	Updated      clock.Stamp     `json:"updated"`
+}
+
+// Summarize turns a customer into its embedded form.
+func (c *Customer) Summarize() *Summary {
+	return &Summary{ID: c.ID, Name: c.Name, Address: c.Address, State: c.State, Country: c.Country, Phone: c.Phone,
+		Email: c.Email, Website: c.Website, TaxID: c.TaxID, Currency: c.Currency, Aggregations: c.Aggregations,
+		TaxSettings: c.TaxSettings, Metadata: c.Metadata, Created: c.Created, Updated: c.Updated}
+}
+
+// Summaries loads the embedded form of several customers of the scope,
+// with their aggregations, in two queries.
+func Summaries(ctx context.Context, q store.Querier, sc workspace.Scope, ids []string) (map[string]*Summary, error) {
+	out := map[string]*Summary{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	args := []any{sc.ID, sc.TestMode}
+	var phs []string
+	seen := map[string]bool{}
+	for _, cid := range ids {
+		if seen[cid] {
+			continue
+		}
+		seen[cid] = true
+		args = append(args, cid)
+		phs = append(phs, fmt.Sprintf("$%d", len(args)))
+	}
+	rows, err := q.QueryContext(ctx, `SELECT `+columns+` FROM customers WHERE workspace_id = $1 AND test_mode = $2 AND id IN (`+strings.Join(phs, ", ")+`)`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var cs []*Customer
+	for rows.Next() {
+		c, err := scanCustomer(sc, rows)
+		if err != nil {
+			return nil, err
+		}
+		cs = append(cs, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if err := aggregate(ctx, q, sc, cs); err != nil {
+		return nil, err
+	}
+	for _, c := range cs {
+		out[c.ID] = c.Summarize()
+	}
+	return out, nil
+}
+
+// Aggregator fills Aggregations from the customers' documents. The
+// document engine installs it (customer cannot import document).
+var Aggregator func(ctx context.Context, q store.Querier, sc workspace.Scope, cs []*Customer) error
+
+func aggregate(ctx context.Context, q store.Querier, sc workspace.Scope, cs []*Customer) error {
+	if Aggregator == nil || len(cs) == 0 {
+		return nil
+	}
+	return Aggregator(ctx, q, sc, cs)
 }

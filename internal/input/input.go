@@ -11,9 +11,11 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/cobrobilling/cobro/internal/apperr"
+	"github.com/shopspring/decimal"
 )
 
 // Object is a JSON object under validation.
@@ -352,4 +354,72 @@ func (o *Object) Keys() []string {
 	}
 	sort.Strings(ks)
 	return ks
+}
+
+// Date reads a YYYY-MM-DD date.
+func (o *Object) Date(key string, required, nullable bool) (*string, bool) {
+	v, ok := o.present(key, required, nullable)
+	if !ok {
+		if o.Has(key) && nullable && !o.Failed(key) {
+			return nil, true
+		}
+		return nil, false
+	}
+	s, isStr := v.(string)
+	if !isStr {
+		o.Fail(key, MsgDate)
+		return nil, false
+	}
+	s = strings.TrimSpace(s)
+	if s == "" && nullable {
+		return nil, true
+	}
+	if _, err := time.Parse(time.DateOnly, s); err != nil || len(s) != 10 {
+		o.Fail(key, MsgDate)
+		return nil, false
+	}
+	return &s, true
+}
+
+// Decimal reads a value with parse (money.ParseMoney, ParsePercent…),
+// whose error text is the field message.
+func (o *Object) Decimal(key string, required bool, parse func(any) (decimal.Decimal, error)) (decimal.Decimal, bool) {
+	v, ok := o.present(key, required, false)
+	if !ok {
+		return decimal.Decimal{}, false
+	}
+	d, err := parse(v)
+	if err != nil {
+		o.Fail(key, err.Error())
+		return decimal.Decimal{}, false
+	}
+	return d, true
+}
+
+// Sub returns the nested object under key, or records the type error.
+func (o *Object) Sub(key string) (*Object, bool) {
+	v, ok := o.m[key]
+	if !ok || v == nil {
+		return nil, false
+	}
+	m, isMap := v.(map[string]any)
+	if !isMap {
+		o.Fail(key, MsgDict(TypeName(v)))
+		return nil, false
+	}
+	return New(m, o.Partial), true
+}
+
+// List reads a list field; elements are returned raw.
+func (o *Object) List(key string, required bool) ([]any, bool) {
+	v, ok := o.present(key, required, false)
+	if !ok {
+		return nil, false
+	}
+	l, isList := v.([]any)
+	if !isList {
+		o.Fail(key, MsgList(TypeName(v)))
+		return nil, false
+	}
+	return l, true
 }

@@ -31,6 +31,9 @@ type Workspace struct {
 type Scope struct {
 	Workspace
 	TestMode bool
+	// UserEmail is the email of the user whose token made the request
+	// ("" for publishable calls and background work).
+	UserEmail string
 }
 
 // ErrNotFound is returned when a user, token or workspace does not exist.
@@ -141,6 +144,9 @@ func LoadLocation(name string) *time.Location {
 	return time.UTC
 }
 
+// User is an API user.
+type User struct{ ID, Email string }
+
 // ErrNotMember is returned when the token is valid but its user does not
 // belong to the workspace (or the workspace does not exist).
 var ErrNotMember = errors.New("not a member")
@@ -148,25 +154,26 @@ var ErrNotMember = errors.New("not a member")
 // Authenticate resolves a token and a workspace id in one query (it runs
 // on every request). ErrNotFound: the token is unknown or revoked.
 // ErrNotMember: the user does not belong to workspaceID (also when it is "").
-func Authenticate(ctx context.Context, q store.Querier, token, workspaceID string) (string, Workspace, error) {
+func Authenticate(ctx context.Context, q store.Querier, token, workspaceID string) (User, Workspace, error) {
 	var (
-		userID                      string
-		wid, name, country, cur, tz sql.NullString
+		u                                  User
+		email, wid, name, country, cur, tz sql.NullString
 	)
-	err := q.QueryRowContext(ctx, `SELECT u.id, w.id, w.name, w.country, w.currency, w.time_zone FROM users u
+	err := q.QueryRowContext(ctx, `SELECT u.id, u.email, w.id, w.name, w.country, w.currency, w.time_zone FROM users u
 		LEFT JOIN memberships m ON m.user_id = u.id AND m.workspace_id = $2
 		LEFT JOIN workspaces w ON w.id = m.workspace_id
-		WHERE u.token_hash = $1`, HashToken(token), workspaceID).Scan(&userID, &wid, &name, &country, &cur, &tz)
+		WHERE u.token_hash = $1`, HashToken(token), workspaceID).Scan(&u.ID, &email, &wid, &name, &country, &cur, &tz)
 	if errors.Is(err, sql.ErrNoRows) {
-		return "", Workspace{}, ErrNotFound
+		return User{}, Workspace{}, ErrNotFound
 	}
 	if err != nil {
-		return "", Workspace{}, err
+		return User{}, Workspace{}, err
 	}
+	u.Email = email.String
 	if !wid.Valid {
-		return userID, Workspace{}, ErrNotMember
+		return u, Workspace{}, ErrNotMember
 	}
 	w := Workspace{ID: wid.String, Name: name.String, Country: country.String, Currency: cur.String, TimeZone: tz.String}
 	w.Loc = LoadLocation(w.TimeZone)
-	return userID, w, nil
+	return u, w, nil
 }

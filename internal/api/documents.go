@@ -1,0 +1,129 @@
+package api
+
+import (
+	"database/sql"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/cobrobilling/cobro/internal/apperr"
+	"github.com/cobrobilling/cobro/internal/document"
+	"github.com/cobrobilling/cobro/internal/files"
+)
+
+func (r *Request) env() document.Env {
+	return document.Env{Ctx: r.Ctx, Q: r.Q, D: r.DB.Dialect, Scope: r.Scope, Now: r.Now}
+}
+
+func (r *Request) fileURL(fileID string) string {
+	return files.URL(r.BaseURL(), r.srv.opt.SecretKey, fileID, r.Now)
+}
+
+// renderDocs renders stored documents as API objects (customers expanded).
+func (r *Request) renderDocs(docs ...*document.Doc) ([]any, error) {
+	rd, err := document.Render(r.env(), r.fileURL, docs...)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]any, len(docs))
+	for i, d := range docs {
+		out[i] = rd.View(d)
+	}
+	return out, nil
+}
+
+func (r *Request) renderDoc(status int, d *document.Doc, err error) (int, any, error) {
+	if err != nil {
+		return 0, nil, err
+	}
+	views, err := r.renderDocs(d)
+	if err != nil {
+		return 0, nil, err
+	}
+	return status, views[0], nil
+}
+
+func docCreate(k *document.Kind) HandlerFunc {
+	return func(r *Request) (int, any, error) {
+		d, err := document.Create(r.env(), k, r.Object())
+		return r.renderDoc(http.StatusCreated, d, err)
+	}
+}
+
+func docList(k *document.Kind) HandlerFunc {
+	return func(r *Request) (int, any, error) {
+		lq, err := r.ParseList(document.Specs[k], 3)
+		if err != nil {
+			return 0, nil, err
+		}
+		n, docs, err := document.List(r.env(), k, lq)
+		if err != nil {
+			return 0, nil, err
+		}
+		views, err := r.renderDocs(docs...)
+		if err != nil {
+			return 0, nil, err
+		}
+		return r.PageOf(lq, n, views)
+	}
+}
+
+func docGet(k *document.Kind) HandlerFunc {
+	return func(r *Request) (int, any, error) {
+		d, err := document.Get(r.env(), k, r.PathValue("id"))
+		return r.renderDoc(http.StatusOK, d, err)
+	}
+}
+
+func docUpdate(k *document.Kind) HandlerFunc {
+	return func(r *Request) (int, any, error) {
+		d, err := document.Update(r.env(), k, r.PathValue("id"), r.Object())
+		return r.renderDoc(http.StatusOK, d, err)
+	}
+}
+
+func docDelete(k *document.Kind) HandlerFunc {
+	return func(r *Request) (int, any, error) {
+		return http.StatusNoContent, nil, document.Delete(r.env(), k, r.PathValue("id"))
+	}
+}
+
+func docFinalize(k *document.Kind) HandlerFunc {
+	return func(r *Request) (int, any, error) {
+		d, err := document.Finalize(r.env(), k, r.PathValue("id"))
+		return r.renderDoc(http.StatusOK, d, err)
+	}
+}
+
+func (s *Server) invoiceUncollectible(r *Request) (int, any, error) {
+	d, err := document.ToggleUncollectible(r.env(), r.PathValue("id"))
+	return r.renderDoc(http.StatusOK, d, err)
+}
+
+func (s *Server) orderCancel(r *Request) (int, any, error) {
+	d, err := document.CancelOrder(r.env(), r.PathValue("id"))
+	return r.renderDoc(http.StatusOK, d, err)
+}
+
+// serveFile answers a signed local_file URL (README §10).
+func (s *Server) serveFile(r *Request) (int, any, error) {
+	path := "/files/" + r.PathValue("token")
+	q := r.R.URL.Query()
+	invalid := apperr.Detail(apperr.Forbidden, "This link has expired or is invalid.")
+	if !files.Check(s.opt.SecretKey, path, q.Get("expires"), q.Get("signature"), r.Now) {
+		return 0, nil, invalid
+	}
+	var (
+		contentType, name string
+		data              []byte
+	)
+	err := r.Q.QueryRowContext(r.Ctx, `SELECT content_type, filename, data FROM files WHERE id = $1`, r.PathValue("token")).Scan(&contentType, &name, &data)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil, invalid
+	}
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, &Raw{ContentType: contentType, Data: data,
+		Header: map[string]string{"Content-Disposition": `inline; filename="` + strings.ReplaceAll(name, `"`, "") + `"`}}, nil
+}

@@ -1,0 +1,636 @@
+package document
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"time"
+
+	"github.com/cobrobilling/cobro/internal/apperr"
+	"github.com/cobrobilling/cobro/internal/biller"
+	"github.com/cobrobilling/cobro/internal/catalog"
+	"github.com/cobrobilling/cobro/internal/customer"
+	"github.com/cobrobilling/cobro/internal/event"
+	"github.com/cobrobilling/cobro/internal/id"
+	"github.com/cobrobilling/cobro/internal/input"
+	"github.com/cobrobilling/cobro/internal/money"
+	"github.com/cobrobilling/cobro/internal/store"
+	"github.com/cobrobilling/cobro/internal/workspace"
+	"github.com/shopspring/decimal"
+)
+
+// Env is what every engine operation needs: the transaction (or the
+// database for reads), the dialect, the scope and the request time.
+type Env struct {
+	Ctx   context.Context
+	Q     store.Querier
+	D     store.Dialect
+	Scope workspace.Scope
+	Now   time.Time
+}
+
+func (e Env) emit(name, objectID string) error {
+	return event.Emit(e.Ctx, e.Q, e.Scope, name, objectID, e.Now)
+}
+
+// Get returns a document of kind k.
+func Get(e Env, k *Kind, docID string) (*Doc, error) { return get(e.Ctx, e.Q, e.Scope, k, docID, "") }
+
+func (e Env) lock(k *Kind, docID string) (*Doc, error) {
+	return get(e.Ctx, e.Q, e.Scope, k, docID, e.D.ForUpdate())
+}
+
+// fallbackType lets line validation run when the document type is invalid,
+// so every field error is reported at once.
+var fallbackType = catalog.DocumentType{ID: "?", MaxLines: 1000, Tax: decimal.Zero, HasTaxes: true}
+
+// Create validates body and inserts a draft of kind k.
+func Create(e Env, k *Kind, o *input.Object) (*Doc, error) {
+	us := e.Now.UnixMicro()
+	d := &Doc{ID: id.New(k.Prefix), Kind: k.Name, TestMode: e.Scope.TestMode, Status: StatusDraft, BillerStatus: biller.StatusPending,
+		TaxAgency: json.RawMessage("{}"), Refs: []Reference{}, TaxSettings: json.RawMessage("{}"), Metadata: json.RawMessage("{}"),
+		DiscountScheme: "%", Discount: decimal.Zero, Created: us, Updated: us}
+	if e.Scope.UserEmail != "" && k == Invoice {
+		d.UserEmail = str(e.Scope.UserEmail)
+	}
+	var err error
+	if k.Adjusts {
+		err = applyNote(e, k, o, d, true)
+	} else {
+		err = applySale(e, k, o, d, true)
+	}
+	if err != nil {
+		return nil, err
+	}
+	t := d.Type()
+	if !t.HasLocalFormat {
+		n, err := nextNumber(e.Ctx, e.Q, e.Scope, t.ID)
+		if err != nil {
+			return nil, err
+		}
+		d.Number = &n
+	}
+	if err := insert(e.Ctx, e.Q, e.Scope, d); err != nil {
+		return nil, err
+	}
+	if err := e.emit(k.Event+".created", d.ID); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// applySale reads an invoice or order body onto d.
+func applySale(e Env, k *Kind, o *input.Object, d *Doc, creating bool) error {
+	cus, err := readCustomer(e.Ctx, e.Q, e.D, e.Scope, o, true)
+	if err != nil {
+		return err
+	}
+	if cus != nil {
+		d.CustomerID = cus.ID
+	}
+	t := d.Type()
+	if nt, ok := resolveType(o, e.Scope, k, true); ok {
+		t = *nt
+		d.TypeID = t.ID
+	}
+	typeOK := d.TypeID != "" && !o.Failed("document")
+	if !typeOK {
+		t = fallbackType
+	}
+	custCountry, custCurrency := e.Scope.Country, e.Scope.Currency
+	if cus != nil {
+		custCountry, custCurrency = cus.Country, cus.Currency
+	} else if d.CustomerID != "" {
+		if c, err := customer.Get(e.Ctx, e.Q, e.Scope, d.CustomerID); err == nil {
+			custCountry, custCurrency = c.Country, c.Currency
+		}
+	}
+
+	// currency: fixed for fiscal types, else any available one
+	if o.Has("currency") {
+		if v, ok := o.String("currency", input.StrOpt{}); ok && v != nil {
+			if c, found := catalog.CurrencyByID(*v); !found || !c.Available {
+				o.Fail("currency", input.MsgPK(*v))
+			} else if typeOK && t.HasLocalFormat && *v != t.Currency {
+				o.Fail("currency", fmt.Sprintf("Document type %s is issued in %s.", t.ID, t.Currency))
+			} else {
+				d.Currency = *v
+			}
+		}
+	}
+	if typeOK && t.HasLocalFormat {
+		d.Currency = t.Currency
+	} else if d.Currency == "" {
+		d.Currency = custCurrency
+	}
+
+	// tax rate: the type's, writable only without a local format
+	if creating || (o.Has("document") && typeOK) {
+		d.TaxPercent = t.Tax
+	}
+	if v, ok := o.Decimal("tax_percent", false, money.ParsePercent); ok {
+		if typeOK && t.HasLocalFormat && !v.Equal(t.Tax) {
+			o.Fail("tax_percent", fmt.Sprintf("Tax rate is fixed at %s for document type %s.", money.NewPercent(t.Tax), t.ID))
+		} else {
+			d.TaxPercent = v
+		}
+	}
+	applyCommon(o, k, d, t)
+	scale := scaleOf(d.Currency)
+	switch k {
+	case Invoice:
+		if v, ok := o.Date("due_date", false, true); ok {
+			d.DueDate = v
+		}
+		if v, ok := o.Choice("collection_method", false, "deferred", "deferred_dues", "automatically"); ok {
+			d.CollectionMethod = &v
+		}
+		if d.CollectionMethod == nil {
+			d.CollectionMethod = str("deferred")
+		}
+		if v, ok := o.Date("period_start", false, true); ok {
+			d.PeriodStart = v
+		}
+		if v, ok := o.Date("period_end", false, true); ok {
+			d.PeriodEnd = v
+		}
+		if o.Has("custom_change") {
+			if raw, _ := o.Raw("custom_change"); raw == nil {
+				d.CustomChange = nil
+			} else if v, ok := o.Decimal("custom_change", false, money.ParseMoney); ok {
+				if v.LessThan(decimal.NewFromInt(1)) {
+					o.Fail("custom_change", "Ensure this value is greater than or equal to 1.")
+				} else {
+					d.CustomChange = &v
+				}
+			}
+		}
+		readDiscount(o, d, scale)
+	case Order:
+		readOrderFields(o, d, t, custCountry)
+		if d.ShippingType == nil {
+			d.ShippingType = str("1")
+		}
+	}
+	if lines, ok := readLines(o, k, t, scale, creating, d.Lines, e.Now.UnixMicro()); ok {
+		d.Lines = lines
+	}
+
+	// cross-field rules on the resulting document
+	if typeOK && t.HasLocalFormat && d.Date != "" && d.Date > today(e.Scope, e.Now) && !o.Failed("date") {
+		o.Fail("date", fmt.Sprintf("Date cannot be in the future for document type %s.", t.ID))
+	}
+	if k == Invoice {
+		if d.DueDate == nil && d.Date != "" {
+			d.DueDate = str(d.Date)
+		}
+		if d.DueDate != nil && d.Date != "" && *d.DueDate < d.Date && !o.Failed("due_date") && !o.Failed("date") {
+			o.Fail("due_date", "Must be on or after date.")
+		}
+		switch {
+		case (d.PeriodStart == nil) != (d.PeriodEnd == nil):
+			if d.PeriodStart == nil && !o.Failed("period_start") {
+				o.Fail("period_start", "This field is required when period_end is given.")
+			} else if d.PeriodEnd == nil && !o.Failed("period_end") {
+				o.Fail("period_end", "This field is required when period_start is given.")
+			}
+		case d.PeriodStart != nil && *d.PeriodEnd < *d.PeriodStart && !o.Failed("period_end"):
+			o.Fail("period_end", "Must be on or after period_start.")
+		}
+	}
+	rejectStatus(o, k, d)
+	if !o.OK() {
+		return o.Err()
+	}
+	computeTotals(o, d, t, scale)
+	if k == Invoice {
+		d.TotalAdjusted = &d.Total
+	}
+	return o.Err()
+}
+
+// rejectStatus: a status in a body is never silently ignored (README §2).
+func rejectStatus(o *input.Object, k *Kind, d *Doc) {
+	raw, ok := o.Raw("status")
+	if !ok {
+		return
+	}
+	if s, isStr := raw.(string); isStr && s == d.Status {
+		return
+	}
+	msg := fmt.Sprintf("The status cannot be set directly: use %s{id}/finalize/ to finalize", k.Path)
+	switch k {
+	case Invoice:
+		msg += fmt.Sprintf(", %s{id}/uncollectible/ to mark it uncollectible, and payments to collect it.", k.Path)
+	case Order:
+		msg += fmt.Sprintf(" and %s{id}/cancel/ to cancel.", k.Path)
+	default:
+		msg += "."
+	}
+	o.Fail("status", msg)
+}
+
+// writable is every body key an update may carry for kind k; on a
+// non-draft document only metadata may be among them.
+var writable = map[string]bool{"customer": true, "document": true, "date": true, "lines": true, "due_date": true, "collection_method": true,
+	"currency": true, "tax_percent": true, "discount": true, "discount_scheme": true, "note": true, "internal_note": true,
+	"period_start": true, "period_end": true, "custom_change": true, "references": true, "tax_settings": true,
+	"shipping_type": true, "address": true, "state": true, "carrier_id": true, "carrier_name": true, "licence_plate": true,
+	"invoice": true, "credit_note": true}
+
+// Update applies a partial update to a draft, or a metadata-only update in
+// any status.
+func Update(e Env, k *Kind, docID string, o *input.Object) (*Doc, error) {
+	d, err := e.lock(k, docID)
+	if err != nil {
+		return nil, err
+	}
+	if d.Status != StatusDraft {
+		for _, key := range o.Keys() {
+			if writable[key] {
+				return nil, apperr.NonField(fmt.Sprintf("Only %s with status draft can be updated.", k.Plural))
+			}
+		}
+		rejectStatus(o, k, d)
+		if v, ok := o.Metadata("metadata"); ok {
+			d.Metadata = json.RawMessage(v)
+		}
+		if err := o.Err(); err != nil {
+			return nil, err
+		}
+	} else {
+		oldType := d.TypeID
+		if k.Adjusts {
+			err = applyNote(e, k, o, d, false)
+		} else {
+			err = applySale(e, k, o, d, false)
+		}
+		if err != nil {
+			return nil, err
+		}
+		if t := d.Type(); d.TypeID != oldType {
+			d.Number = nil
+			if !t.HasLocalFormat {
+				n, err := nextNumber(e.Ctx, e.Q, e.Scope, t.ID)
+				if err != nil {
+					return nil, err
+				}
+				d.Number = &n
+			}
+		}
+	}
+	d.Updated = e.Now.UnixMicro()
+	if err := save(e.Ctx, e.Q, e.Scope, d); err != nil {
+		return nil, err
+	}
+	if err := e.emit(k.Event+".updated", d.ID); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// Delete destroys a draft.
+func Delete(e Env, k *Kind, docID string) error {
+	d, err := e.lock(k, docID)
+	if err != nil {
+		return err
+	}
+	if d.Status != StatusDraft {
+		return apperr.NonField(fmt.Sprintf("Only %s with status draft can be deleted.", k.Plural))
+	}
+	if _, err := e.Q.ExecContext(e.Ctx, `DELETE FROM documents WHERE id = $1 AND workspace_id = $2 AND test_mode = $3`, d.ID, e.Scope.ID, e.Scope.TestMode); err != nil {
+		return err
+	}
+	return e.emit(k.Event+".deleted", d.ID)
+}
+
+// receiverRules are the receiver data a fiscal type needs at finalize
+// (billing.md §1 tax_settings; tax-agency.md).
+var receiverRules = map[string][]string{
+	"CL33": {"cl_activity_description", "cl_commune"}, "CL34": {"cl_activity_description", "cl_commune"},
+	"CL52": {"cl_activity_description", "cl_commune"}, "CL56": {"cl_activity_description", "cl_commune"},
+	"CL61": {"cl_activity_description", "cl_commune"},
+}
+
+// Finalize runs README §9 "What finalize does".
+func Finalize(e Env, k *Kind, docID string) (*Doc, error) {
+	d, err := e.lock(k, docID)
+	if err != nil {
+		return nil, err
+	}
+	t := d.Type()
+	retry := d.Status == StatusFinalized && d.BillerStatus == biller.StatusFailed
+	switch {
+	case retry:
+	case k == Invoice && d.Status != StatusDraft && d.Status != StatusPending:
+		return nil, apperr.NonField("Only invoices with status draft or pending can be finalized.")
+	case k != Invoice && d.Status != StatusDraft:
+		return nil, apperr.NonField(fmt.Sprintf("Only %s with status draft can be finalized.", k.Plural))
+	}
+	if d.Status == StatusPending {
+		if err := pendingFinalizable(e, d); err != nil {
+			return nil, err
+		}
+	}
+	// 1. re-validate
+	cus, msg, err := customer.Ref(e.Ctx, e.Q, e.D, e.Scope, d.CustomerID, false)
+	if err != nil {
+		return nil, err
+	}
+	if msg != "" {
+		return nil, apperr.Field("customer", msg)
+	}
+	if !retry {
+		if t.HasLocalFormat {
+			if cus.TaxID == nil {
+				return nil, apperr.Field("customer", fmt.Sprintf("The customer needs a tax_id for document type %s.", t.ID))
+			}
+			var ts map[string]any
+			_ = json.Unmarshal(cus.TaxSettings, &ts)
+			for _, key := range receiverRules[t.ID] {
+				if s, _ := ts[key].(string); s == "" {
+					return nil, apperr.Field("customer", fmt.Sprintf("The customer needs tax_settings.%s for document type %s.", key, t.ID))
+				}
+			}
+		}
+		// 2. recompute and freeze totals
+		o := input.New(nil, false)
+		computeTotals(o, d, t, scaleOf(d.Currency))
+		if err := o.Err(); err != nil {
+			return nil, err
+		}
+		if k.Adjusts {
+			if err := checkNoteLimit(e, k, d); err != nil {
+				return nil, err
+			}
+		}
+		// 3. number at finalize for agency-numbered types
+		if t.HasLocalFormat {
+			n, err := biller.For(t).NextNumber(e.Ctx, e.Q, e.Scope, t)
+			if err != nil {
+				return nil, err
+			}
+			d.Number = &n
+		}
+	}
+	// 4. hand over to the biller
+	res, err := biller.For(t).Submit(e.Ctx, e.Q, e.Scope, billerDoc(e, d, cus))
+	if err != nil {
+		return nil, err
+	}
+	d.BillerStatus = res.Status
+	d.TaxAgency = json.RawMessage(jsonText(res.TaxAgency))
+	if res.TaxAgency == nil {
+		d.TaxAgency = json.RawMessage("{}")
+	}
+	if res.File != nil {
+		fid, err := storeFile(e, d.ID, res)
+		if err != nil {
+			return nil, err
+		}
+		d.LocalFile = &fid
+	}
+	d.Updated = e.Now.UnixMicro()
+	if retry {
+		if err := save(e.Ctx, e.Q, e.Scope, d); err != nil {
+			return nil, err
+		}
+		return d, e.emitBiller(k, d)
+	}
+	// 5. finalized
+	d.Status = StatusFinalized
+	if k == Invoice {
+		d.TotalAdjusted = &d.Total
+	}
+	if err := save(e.Ctx, e.Q, e.Scope, d); err != nil {
+		return nil, err
+	}
+	if err := e.emit(k.Event+".finalized", d.ID); err != nil {
+		return nil, err
+	}
+	if err := e.emitBiller(k, d); err != nil {
+		return nil, err
+	}
+	switch k {
+	case Invoice:
+		if _, err := settleInvoice(e, d.ID, false); err != nil {
+			return nil, err
+		}
+	case CreditNote, DebitNote:
+		if err := applyNoteEffects(e, k, d); err != nil {
+			return nil, err
+		}
+	}
+	return get(e.Ctx, e.Q, e.Scope, k, d.ID, "")
+}
+
+// emitBiller: documents without an agency get no biller event (webhooks.md §6).
+func (e Env) emitBiller(k *Kind, d *Doc) error {
+	if !d.Type().HasLocalFormat {
+		return nil
+	}
+	switch d.BillerStatus {
+	case biller.StatusSucceeded:
+		return e.emit(k.Event+".biller_succeeded", d.ID)
+	case biller.StatusFailed:
+		return e.emit(k.Event+".biller_failed", d.ID)
+	}
+	return nil
+}
+
+func storeFile(e Env, objectID string, res biller.Result) (string, error) {
+	fid := id.New("fil")
+	_, err := e.Q.ExecContext(e.Ctx, `INSERT INTO files (id, workspace_id, test_mode, object_id, content_type, filename, data, created) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		fid, e.Scope.ID, e.Scope.TestMode, objectID, res.ContentType, res.FileName, res.File, e.Now.UnixMicro())
+	return fid, err
+}
+
+// billerDoc is the frozen view a biller receives.
+func billerDoc(e Env, d *Doc, cus *customer.Customer) biller.Document {
+	bd := biller.Document{ID: d.ID, Kind: d.Kind, Type: d.Type(), Date: d.Date, Currency: d.Currency,
+		Amount: d.Amount, Exempt: d.Exempt, Tax: d.Tax, TaxPercent: d.TaxPercent, Retention: d.Retention, Total: d.Total,
+		Issuer: biller.Party{Name: e.Scope.Name, Country: e.Scope.Country}, Extra: map[string]string{}}
+	if d.Number != nil {
+		bd.Number = *d.Number
+	}
+	if cus != nil {
+		bd.Receiver = biller.Party{Name: cus.Name, TaxID: deref(cus.TaxID), Address: deref(cus.Address), State: deref(cus.State), Country: cus.Country, Email: deref(cus.Email)}
+		_ = json.Unmarshal(cus.TaxSettings, &bd.Receiver.TaxSettings)
+	}
+	for _, l := range d.Lines {
+		bd.Lines = append(bd.Lines, biller.Line{Name: l.Name, Description: deref(l.Description), Code: deref(l.Code), CodeScheme: deref(l.CodeScheme),
+			UnitLabel: deref(l.UnitLabel), Quantity: dec(l.Quantity), Amount: dec(l.Amount), Total: dec(l.Total), Exempt: l.Exempt,
+			Discount: dec(l.Discount), DiscountScheme: l.DiscountScheme})
+	}
+	for _, r := range d.Refs {
+		bd.References = append(bd.References, biller.Reference{Date: r.Date, Document: r.Document, Serial: r.Serial, Description: deref(r.Description)})
+	}
+	for key, v := range map[string]*string{"shipping_type": d.ShippingType, "address": d.Address, "state": d.State, "carrier_id": d.CarrierID,
+		"carrier_name": d.CarrierName, "licence_plate": d.LicencePlate, "note": d.Note} {
+		if v != nil {
+			bd.Extra[key] = *v
+		}
+	}
+	return bd
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// Collected is the amount collected on an invoice (Σ captured payments).
+// The payments work replaces it; until then nothing is ever collected.
+var Collected = func(ctx context.Context, q store.Querier, sc workspace.Scope, invoiceID string) (decimal.Decimal, error) {
+	return decimal.Zero, nil
+}
+
+// pendingFinalizable checks the pending-invoice rule (documents.md §1.5).
+// Payments do not exist yet, so an invoice is never pending; the payments
+// work implements the check through this hook.
+var pendingFinalizable = func(e Env, d *Doc) error { return nil }
+
+// adjustments sums the finalized credit and debit notes of an invoice.
+func adjustments(e Env, invoiceID string) (credits, debits decimal.Decimal, hasCredit bool, err error) {
+	rows, err := e.Q.QueryContext(e.Ctx, `SELECT kind, total FROM documents WHERE invoice_id = $1 AND workspace_id = $2 AND test_mode = $3
+		AND ((kind = 'credit_note' AND status IN ('finalized', 'cancelled')) OR (kind = 'debit_note' AND status = 'finalized'))`, invoiceID, e.Scope.ID, e.Scope.TestMode)
+	if err != nil {
+		return
+	}
+	defer rows.Close()
+	credits, debits = decimal.Zero, decimal.Zero
+	for rows.Next() {
+		var kind, total string
+		if err = rows.Scan(&kind, &total); err != nil {
+			return
+		}
+		if kind == CreditNote.Name {
+			credits, hasCredit = credits.Add(dec(total)), true
+		} else {
+			debits = debits.Add(dec(total))
+		}
+	}
+	err = rows.Err()
+	return
+}
+
+// settleInvoice recomputes total_adjusted and moves the status as
+// documents.md §1.5 says. It is the one place that decides paid,
+// cancelled and their reversals; payments will call it too.
+func settleInvoice(e Env, invoiceID string, adjusted bool) (*Doc, error) {
+	inv, err := e.lock(Invoice, invoiceID)
+	if err != nil {
+		return nil, err
+	}
+	if inv.Status == StatusDraft || inv.Status == StatusPending {
+		return inv, nil
+	}
+	credits, debits, hasCredit, err := adjustments(e, invoiceID)
+	if err != nil {
+		return nil, err
+	}
+	ta := inv.Total.Sub(credits).Add(debits)
+	collected, err := Collected(e.Ctx, e.Q, e.Scope, invoiceID)
+	if err != nil {
+		return nil, err
+	}
+	changed := inv.TotalAdjusted == nil || !inv.TotalAdjusted.Equal(ta)
+	inv.TotalAdjusted = &ta
+	prev := inv.Status
+	var evt string
+	switch {
+	case ta.Sign() <= 0 && hasCredit:
+		inv.Status, evt = StatusCancelled, "invoice.cancelled"
+	case ta.Sign() <= 0:
+		inv.Status, evt = StatusPaid, "invoice.paid" // nothing to collect
+	case collected.GreaterThanOrEqual(ta):
+		inv.Status, evt = StatusPaid, "invoice.paid"
+	case prev == StatusPaid || prev == StatusCancelled:
+		inv.Status = StatusFinalized
+	}
+	if inv.Status == StatusPaid {
+		inv.Uncollectible = nil
+	}
+	if inv.Status == prev {
+		evt = ""
+	}
+	if !changed && inv.Status == prev {
+		return inv, nil
+	}
+	inv.Updated = e.Now.UnixMicro()
+	if err := save(e.Ctx, e.Q, e.Scope, inv); err != nil {
+		return nil, err
+	}
+	if evt == "" && (adjusted || inv.Status != prev) {
+		evt = "invoice.updated"
+	}
+	if evt != "" {
+		if err := e.emit(evt, invoiceID); err != nil {
+			return nil, err
+		}
+	}
+	return inv, nil
+}
+
+// SettleInvoice is settleInvoice for other packages (payments).
+func SettleInvoice(e Env, invoiceID string) (*Doc, error) { return settleInvoice(e, invoiceID, false) }
+
+// ToggleUncollectible moves finalized ⇄ uncollectible.
+func ToggleUncollectible(e Env, docID string) (*Doc, error) {
+	d, err := e.lock(Invoice, docID)
+	if err != nil {
+		return nil, err
+	}
+	evt := ""
+	switch d.Status {
+	case StatusFinalized:
+		us := e.Now.UnixMicro()
+		d.Status, d.Uncollectible, evt = StatusUncollectible, &us, "invoice.uncollectible"
+	case StatusUncollectible:
+		d.Status, d.Uncollectible, evt = StatusFinalized, nil, "invoice.updated"
+	default:
+		return nil, apperr.NonField("Only finalized or uncollectible invoices can be toggled.")
+	}
+	d.Updated = e.Now.UnixMicro()
+	if err := save(e.Ctx, e.Q, e.Scope, d); err != nil {
+		return nil, err
+	}
+	return d, e.emit(evt, d.ID)
+}
+
+// CancelOrder moves a finalized order to cancelled.
+func CancelOrder(e Env, docID string) (*Doc, error) {
+	d, err := e.lock(Order, docID)
+	if err != nil {
+		return nil, err
+	}
+	if d.Status != StatusFinalized {
+		return nil, apperr.NonField("Only finalized orders can be cancelled.")
+	}
+	d.Status = StatusCancelled
+	if d.Type().HasLocalFormat {
+		var ta map[string]any
+		_ = json.Unmarshal(d.TaxAgency, &ta)
+		if ta == nil {
+			ta = map[string]any{}
+		}
+		msgs, _ := ta["messages"].([]any)
+		ta["messages"] = append(msgs, fmt.Sprintf("Cancelled on %s: register the annulment of folio %d with the SII.", today(e.Scope, e.Now), derefInt(d.Number)))
+		d.TaxAgency = json.RawMessage(jsonText(ta))
+	}
+	d.Updated = e.Now.UnixMicro()
+	if err := save(e.Ctx, e.Q, e.Scope, d); err != nil {
+		return nil, err
+	}
+	return d, e.emit("order.cancelled", d.ID)
+}
+
+func derefInt(n *int64) int64 {
+	if n == nil {
+		return 0
+	}
+	return *n
+}

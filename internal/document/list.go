@@ -1,0 +1,101 @@
+package document
+
+import (
+	"fmt"
+
+	"github.com/cobrobilling/cobro/internal/customer"
+	"github.com/cobrobilling/cobro/internal/list"
+)
+
+var (
+	statusChoices = []string{StatusDraft, StatusPending, StatusFinalized, StatusPaid, StatusUncollectible, StatusCancelled}
+	billerChoices = []string{"pending", "queued", "processing", "succeeded", "failed"}
+	numberLookups = append([]string{list.In, list.IsNull}, list.Ranges...)
+	search        = []string{"CAST(d.number AS TEXT)", "c.name", "c.tax_id", "d.line_names"}
+)
+
+func commonFields() []list.Field {
+	return []list.Field{
+		{Name: "customer", Expr: "d.customer_id", Lookups: []string{list.In}},
+		{Name: "status", Expr: "d.status", Kind: list.Enum, Choices: statusChoices, Lookups: []string{list.In}},
+		{Name: "document", Expr: "d.document_type", Lookups: []string{list.In}},
+		{Name: "number", Expr: "d.number", Kind: list.Int, Lookups: numberLookups},
+		{Name: "date", Expr: "d.date", Kind: list.Date, Lookups: list.Ranges},
+		{Name: "biller_status", Expr: "d.biller_status", Kind: list.Enum, Choices: billerChoices, Lookups: []string{list.In}},
+		{Name: "created", Expr: "d.created", Kind: list.DateTime, Lookups: list.Ranges},
+	}
+}
+
+// Specs declares each kind's list (documents.md §1.7, §2.3, §3.3, §4.3).
+var Specs = map[*Kind]*list.Spec{}
+
+func init() {
+	inv := commonFields()
+	inv = append(inv,
+		list.Field{Name: "due_date", Expr: "d.due_date", Kind: list.Date, Lookups: append([]string{list.IsNull}, list.Ranges...)},
+		list.Field{Name: "collection_method", Expr: "d.collection_method", Kind: list.Enum, Choices: []string{"deferred", "deferred_dues", "automatically"}, Lookups: []string{list.In}},
+		list.Field{Name: "subscription", Expr: "d.subscription_id", Lookups: []string{list.IsNull}},
+		list.Field{Name: "currency", Expr: "d.currency", Lookups: []string{list.In}},
+		list.Field{Name: "total", Expr: "d.total", Kind: list.Decimal, Lookups: list.Ranges},
+		list.Field{Name: "imported", Expr: "d.imported", Kind: list.Bool},
+	)
+	Specs[Invoice] = &list.Spec{Fields: inv, DefaultOrdering: "-created", Search: search, Metadata: "d.metadata", IDExpr: "d.id",
+		Ordering: map[string]string{"date": "d.date", "due_date": "d.due_date", "number": "d.number", "total": numericTotal, "created": "d.created"}}
+
+	crn := append(commonFields(), list.Field{Name: "invoice", Expr: "d.invoice_id", Lookups: []string{list.In}})
+	Specs[CreditNote] = &list.Spec{Fields: crn, DefaultOrdering: "-created", Search: search[:2], Metadata: "d.metadata", IDExpr: "d.id",
+		Ordering: map[string]string{"date": "d.date", "number": "d.number", "created": "d.created"}}
+
+	dbn := append(commonFields(),
+		list.Field{Name: "invoice", Expr: "d.invoice_id", Lookups: []string{list.In}},
+		list.Field{Name: "credit_note", Expr: "d.credit_note_id", Lookups: []string{list.In, list.IsNull}})
+	Specs[DebitNote] = &list.Spec{Fields: dbn, DefaultOrdering: "-created", Search: search[:2], Metadata: "d.metadata", IDExpr: "d.id",
+		Ordering: map[string]string{"date": "d.date", "number": "d.number", "created": "d.created"}}
+
+	ord := append(commonFields(), list.Field{Name: "shipping_type", Expr: "d.shipping_type", Kind: list.Enum,
+		Choices: []string{"1", "2", "3", "4", "5", "6", "7", "8", "9"}, Lookups: []string{list.In}})
+	Specs[Order] = &list.Spec{Fields: ord, DefaultOrdering: "-created", Search: []string{"CAST(d.number AS TEXT)", "c.name", "d.carrier_name", "d.licence_plate"},
+		IDExpr: "d.id", Ordering: map[string]string{"date": "d.date", "number": "d.number", "created": "d.created"}}
+}
+
+// numericTotal orders by amount on both databases (SQLite keeps decimal text).
+const numericTotal = "CAST(d.total AS NUMERIC)"
+
+// List returns one page of documents of kind k.
+func List(e Env, k *Kind, lq *list.Query) (int, []*Doc, error) {
+	from := ` FROM documents d LEFT JOIN customers c ON c.id = d.customer_id WHERE d.workspace_id = $1 AND d.test_mode = $2 AND d.kind = $3` + lq.Where()
+	args := append([]any{e.Scope.ID, e.Scope.TestMode, k.Name}, lq.Args...)
+	var count int
+	if err := e.Q.QueryRowContext(e.Ctx, `SELECT COUNT(*)`+from, args...).Scan(&count); err != nil {
+		return 0, nil, err
+	}
+	rows, err := e.Q.QueryContext(e.Ctx, `SELECT `+columns+from+` ORDER BY `+lq.OrderBy+fmt.Sprintf(` LIMIT %d OFFSET %d`, lq.PageSize, lq.Offset()), args...)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer rows.Close()
+	out := []*Doc{}
+	for rows.Next() {
+		d, err := scanDoc(rows)
+		if err != nil {
+			return 0, nil, err
+		}
+		out = append(out, d)
+	}
+	return count, out, rows.Err()
+}
+
+// Render loads the customers of docs and returns a renderer for them.
+func Render(e Env, fileURL func(string) string, docs ...*Doc) (*Renderer, error) {
+	var ids []string
+	for _, d := range docs {
+		if d.CustomerID != "" {
+			ids = append(ids, d.CustomerID)
+		}
+	}
+	cs, err := customer.Summaries(e.Ctx, e.Q, e.Scope, ids)
+	if err != nil {
+		return nil, err
+	}
+	return &Renderer{Loc: e.Scope.Loc, Customers: cs, FileURL: fileURL}, nil
+}

@@ -1,0 +1,261 @@
+package document
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"strings"
+
+	"github.com/cobrobilling/cobro/internal/apperr"
+	"github.com/cobrobilling/cobro/internal/catalog"
+	"github.com/cobrobilling/cobro/internal/id"
+	"github.com/cobrobilling/cobro/internal/store"
+	"github.com/cobrobilling/cobro/internal/workspace"
+	"github.com/shopspring/decimal"
+)
+
+// Line is a stored document line. Decimals are kept as exact text so the
+// quantity keeps the scale it was sent with.
+type Line struct {
+	ID               string  `json:"id"`
+	Name             string  `json:"name"`
+	Description      *string `json:"description"`
+	Quantity         string  `json:"quantity"`
+	Amount           string  `json:"amount"`
+	Exempt           bool    `json:"exempt"`
+	Discount         string  `json:"discount"`
+	DiscountScheme   string  `json:"discount_scheme"`
+	TaxPercent       string  `json:"tax_percent"`
+	Tax              *string `json:"tax"`
+	RetentionPercent string  `json:"retention_percent"`
+	RetentionScheme  string  `json:"retention_scheme"`
+	Retention        *string `json:"retention"`
+	Code             *string `json:"code"`
+	CodeScheme       *string `json:"code_scheme"`
+	UnitLabel        *string `json:"unit_label"`
+	Plan             *string `json:"plan"`
+	Total            string  `json:"total"`
+	Created          int64   `json:"created"`
+	Updated          int64   `json:"updated"`
+}
+
+// Reference is a cited document (documents.md §0.2).
+type Reference struct {
+	Date        string  `json:"date"`
+	Document    string  `json:"document"`
+	Serial      string  `json:"serial"`
+	Description *string `json:"description"`
+}
+
+// Doc is a stored document of any kind.
+type Doc struct {
+	ID, Kind                    string
+	TestMode                    bool
+	TypeID                      string
+	CustomerID                  string
+	InvoiceID, CreditNoteID     *string
+	Number                      *int64
+	Currency, Date              string
+	DueDate, PeriodStart        *string
+	PeriodEnd, CollectionMethod *string
+	Note, InternalNote          *string
+	Lines                       []Line
+	Amount                      decimal.Decimal
+	Exempt, Tax                 *decimal.Decimal
+	TaxPercent                  decimal.Decimal
+	Subtotal, Total             decimal.Decimal
+	TotalAdjusted, Retention    *decimal.Decimal
+	Discount                    decimal.Decimal
+	DiscountScheme              string
+	CustomChange                *decimal.Decimal
+	Status, BillerStatus        string
+	TaxAgency                   json.RawMessage
+	LocalFile                   *string
+	SubscriptionID              *string
+	Imported                    bool
+	Uncollectible               *int64
+	Refs                        []Reference
+	TaxSettings, Metadata       json.RawMessage
+	UserEmail                   *string
+	Address, CarrierID          *string
+	CarrierName, State          *string
+	LicencePlate, ShippingType  *string
+	Created, Updated            int64
+}
+
+// Type returns the document type of d.
+func (d *Doc) Type() catalog.DocumentType {
+	t, _ := catalog.DocumentTypeByID(d.TypeID)
+	return t
+}
+
+const columns = `d.id, d.kind, d.test_mode, d.document_type, d.customer_id, d.invoice_id, d.credit_note_id, d.number, d.currency, d.date,
+	d.due_date, d.period_start, d.period_end, d.collection_method, d.note, d.internal_note, d.lines, d.amount, d.exempt, d.tax,
+	d.tax_percent, d.subtotal, d.total, d.total_adjusted, d.retention, d.discount, d.discount_scheme, d.custom_change, d.status,
+	d.biller_status, d.tax_agency, d.local_file, d.subscription_id, d.imported, d.uncollectible, d.refs, d.tax_settings, d.metadata,
+	d.user_email, d.address, d.carrier_id, d.carrier_name, d.state, d.licence_plate, d.shipping_type, d.created, d.updated`
+
+type scanner interface{ Scan(...any) error }
+
+func scanDoc(row scanner) (*Doc, error) {
+	var (
+		d                                                    Doc
+		customer, inv, crn, due, ps, pe, cm, note, inote     sql.NullString
+		number, uncoll                                       sql.NullInt64
+		lines, taxAgency, refs, taxSettings, metadata        string
+		amount, taxPct, subtotal, total, discount            string
+		exempt, tax, totalAdj, retention, customChange       sql.NullString
+		localFile, sub, email, addr, cid, cname, st, lp, shp sql.NullString
+	)
+	err := row.Scan(&d.ID, &d.Kind, &d.TestMode, &d.TypeID, &customer, &inv, &crn, &number, &d.Currency, &d.Date,
+		&due, &ps, &pe, &cm, &note, &inote, &lines, &amount, &exempt, &tax,
+		&taxPct, &subtotal, &total, &totalAdj, &retention, &discount, &d.DiscountScheme, &customChange, &d.Status,
+		&d.BillerStatus, &taxAgency, &localFile, &sub, &d.Imported, &uncoll, &refs, &taxSettings, &metadata,
+		&email, &addr, &cid, &cname, &st, &lp, &shp, &d.Created, &d.Updated)
+	if err != nil {
+		return nil, err
+	}
+	d.CustomerID = customer.String
+	d.InvoiceID, d.CreditNoteID = ns(inv), ns(crn)
+	if number.Valid {
+		n := number.Int64
+		d.Number = &n
+	}
+	if uncoll.Valid {
+		u := uncoll.Int64
+		d.Uncollectible = &u
+	}
+	d.DueDate, d.PeriodStart, d.PeriodEnd, d.CollectionMethod, d.Note, d.InternalNote = ns(due), ns(ps), ns(pe), ns(cm), ns(note), ns(inote)
+	d.LocalFile, d.SubscriptionID, d.UserEmail = ns(localFile), ns(sub), ns(email)
+	d.Address, d.CarrierID, d.CarrierName, d.State, d.LicencePlate, d.ShippingType = ns(addr), ns(cid), ns(cname), ns(st), ns(lp), ns(shp)
+	if err := json.Unmarshal([]byte(lines), &d.Lines); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal([]byte(refs), &d.Refs); err != nil {
+		return nil, err
+	}
+	d.TaxAgency, d.TaxSettings, d.Metadata = json.RawMessage(taxAgency), json.RawMessage(taxSettings), json.RawMessage(metadata)
+	for _, f := range []struct {
+		dst *decimal.Decimal
+		src string
+	}{{&d.Amount, amount}, {&d.TaxPercent, taxPct}, {&d.Subtotal, subtotal}, {&d.Total, total}, {&d.Discount, discount}} {
+		v, err := decimal.NewFromString(f.src)
+		if err != nil {
+			return nil, err
+		}
+		*f.dst = v
+	}
+	for _, f := range []struct {
+		dst **decimal.Decimal
+		src sql.NullString
+	}{{&d.Exempt, exempt}, {&d.Tax, tax}, {&d.TotalAdjusted, totalAdj}, {&d.Retention, retention}, {&d.CustomChange, customChange}} {
+		if f.src.Valid {
+			v, err := decimal.NewFromString(f.src.String)
+			if err != nil {
+				return nil, err
+			}
+			*f.dst = &v
+		}
+	}
+	return &d, nil
+}
+
+func ns(v sql.NullString) *string {
+	if !v.Valid {
+		return nil
+	}
+	s := v.String
+	return &s
+}
+
+func decArg(d *decimal.Decimal) any {
+	if d == nil {
+		return nil
+	}
+	return d.String()
+}
+
+func jsonText(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "null"
+	}
+	return string(b)
+}
+
+func lineNames(lines []Line) string {
+	names := make([]string, len(lines))
+	for i, l := range lines {
+		names[i] = l.Name
+	}
+	return strings.Join(names, "\n")
+}
+
+// get loads a document of kind k in scope (404 otherwise). lock adds the
+// dialect's row lock.
+func get(ctx context.Context, q store.Querier, sc workspace.Scope, k *Kind, docID, lock string) (*Doc, error) {
+	if !id.Valid(k.Prefix, docID) {
+		return nil, apperr.NotFoundErr()
+	}
+	d, err := scanDoc(q.QueryRowContext(ctx, `SELECT `+columns+` FROM documents d WHERE d.id = $1 AND d.workspace_id = $2 AND d.test_mode = $3 AND d.kind = $4`+lock,
+		docID, sc.ID, sc.TestMode, k.Name))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, apperr.NotFoundErr()
+	}
+	return d, err
+}
+
+func insert(ctx context.Context, q store.Querier, sc workspace.Scope, d *Doc) error {
+	_, err := q.ExecContext(ctx, `INSERT INTO documents (id, workspace_id, test_mode, kind, document_type, customer_id, invoice_id, credit_note_id, number, currency, date,
+		due_date, period_start, period_end, collection_method, note, internal_note, lines, line_names, amount, exempt, tax,
+		tax_percent, subtotal, total, total_adjusted, retention, discount, discount_scheme, custom_change, status,
+		biller_status, tax_agency, local_file, subscription_id, imported, uncollectible, refs, tax_settings, metadata,
+		user_email, address, carrier_id, carrier_name, state, licence_plate, shipping_type, created, updated)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30,
+		$31, $32, $33, $34, $35, $36, $37, $38, $39, $40, $41, $42, $43, $44, $45, $46, $47, $48, $49)`,
+		d.ID, sc.ID, sc.TestMode, d.Kind, d.TypeID, nullIfEmpty(d.CustomerID), d.InvoiceID, d.CreditNoteID, d.Number, d.Currency, d.Date,
+		d.DueDate, d.PeriodStart, d.PeriodEnd, d.CollectionMethod, d.Note, d.InternalNote, jsonText(d.Lines), lineNames(d.Lines), d.Amount.String(), decArg(d.Exempt), decArg(d.Tax),
+		d.TaxPercent.String(), d.Subtotal.String(), d.Total.String(), decArg(d.TotalAdjusted), decArg(d.Retention), d.Discount.String(), d.DiscountScheme, decArg(d.CustomChange), d.Status,
+		d.BillerStatus, string(d.TaxAgency), d.LocalFile, d.SubscriptionID, d.Imported, d.Uncollectible, jsonText(d.Refs), string(d.TaxSettings), string(d.Metadata),
+		d.UserEmail, d.Address, d.CarrierID, d.CarrierName, d.State, d.LicencePlate, d.ShippingType, d.Created, d.Updated)
+	return err
+}
+
+// save writes every mutable column of d back.
+func save(ctx context.Context, q store.Querier, sc workspace.Scope, d *Doc) error {
+	_, err := q.ExecContext(ctx, `UPDATE documents SET document_type = $1, customer_id = $2, number = $3, currency = $4, date = $5,
+		due_date = $6, period_start = $7, period_end = $8, collection_method = $9, note = $10, internal_note = $11, lines = $12, line_names = $13,
+		amount = $14, exempt = $15, tax = $16, tax_percent = $17, subtotal = $18, total = $19, total_adjusted = $20, retention = $21,
+		discount = $22, discount_scheme = $23, custom_change = $24, status = $25, biller_status = $26, tax_agency = $27, local_file = $28,
+		uncollectible = $29, refs = $30, tax_settings = $31, metadata = $32, address = $33, carrier_id = $34, carrier_name = $35,
+		state = $36, licence_plate = $37, shipping_type = $38, updated = $39
+		WHERE id = $40 AND workspace_id = $41 AND test_mode = $42`,
+		d.TypeID, nullIfEmpty(d.CustomerID), d.Number, d.Currency, d.Date,
+		d.DueDate, d.PeriodStart, d.PeriodEnd, d.CollectionMethod, d.Note, d.InternalNote, jsonText(d.Lines), lineNames(d.Lines),
+		d.Amount.String(), decArg(d.Exempt), decArg(d.Tax), d.TaxPercent.String(), d.Subtotal.String(), d.Total.String(), decArg(d.TotalAdjusted), decArg(d.Retention),
+		d.Discount.String(), d.DiscountScheme, decArg(d.CustomChange), d.Status, d.BillerStatus, string(d.TaxAgency), d.LocalFile,
+		d.Uncollectible, jsonText(d.Refs), string(d.TaxSettings), string(d.Metadata), d.Address, d.CarrierID, d.CarrierName,
+		d.State, d.LicencePlate, d.ShippingType, d.Updated,
+		d.ID, sc.ID, sc.TestMode)
+	return err
+}
+
+func nullIfEmpty(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// nextNumber takes the next number of a per-workspace, per-mode, per-type
+// sequence. The upsert locks the sequence row until commit: concurrent
+// transactions queue on it, and a rollback returns the number, so the
+// numbers of committed documents are unique and gapless.
+func nextNumber(ctx context.Context, q store.Querier, sc workspace.Scope, typeID string) (int64, error) {
+	var n int64
+	err := q.QueryRowContext(ctx, `INSERT INTO sequences (workspace_id, test_mode, document_type, next_number) VALUES ($1, $2, $3, 2)
+		ON CONFLICT (workspace_id, test_mode, document_type) DO UPDATE SET next_number = sequences.next_number + 1
+		RETURNING next_number - 1`, sc.ID, sc.TestMode, typeID).Scan(&n)
+	return n, err
+}

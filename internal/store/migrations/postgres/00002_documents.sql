@@ -1,0 +1,112 @@
+-- +goose Up
+-- One table for every fiscal document kind (invoices, credit notes, debit
+-- notes, orders; later purchases and retentions): they are configurations
+-- of one engine. Lines are a JSON array on the row (one write per document);
+-- line_names feeds the list search.
+CREATE TABLE documents (
+    id TEXT PRIMARY KEY,
+    workspace_id TEXT NOT NULL REFERENCES workspaces(id),
+    test_mode BOOLEAN NOT NULL,
+    kind TEXT NOT NULL,
+    document_type TEXT NOT NULL,
+    customer_id TEXT REFERENCES customers(id),
+    invoice_id TEXT REFERENCES documents(id),
+    credit_note_id TEXT REFERENCES documents(id),
+    number BIGINT,
+    currency TEXT NOT NULL,
+    date TEXT NOT NULL,
+    due_date TEXT,
+    period_start TEXT,
+    period_end TEXT,
+    collection_method TEXT,
+    note TEXT,
+    internal_note TEXT,
+    lines JSON NOT NULL,
+    line_names TEXT NOT NULL,
+    amount NUMERIC NOT NULL,
+    exempt NUMERIC,
+    tax NUMERIC,
+    tax_percent NUMERIC NOT NULL,
+    subtotal NUMERIC NOT NULL,
+    total NUMERIC NOT NULL,
+    total_adjusted NUMERIC,
+    retention NUMERIC,
+    discount NUMERIC NOT NULL,
+    discount_scheme TEXT NOT NULL,
+    custom_change NUMERIC,
+    status TEXT NOT NULL,
+    biller_status TEXT NOT NULL,
+    tax_agency JSON NOT NULL,
+    local_file TEXT,
+    subscription_id TEXT,
+    imported BOOLEAN NOT NULL,
+    uncollectible BIGINT,
+    refs JSON NOT NULL,
+    tax_settings JSON NOT NULL,
+    metadata JSON NOT NULL,
+    user_email TEXT,
+    address TEXT,
+    carrier_id TEXT,
+    carrier_name TEXT,
+    state TEXT,
+    licence_plate TEXT,
+    shipping_type TEXT,
+    created BIGINT NOT NULL,
+    updated BIGINT NOT NULL,
+    UNIQUE (workspace_id, test_mode, document_type, number)
+);
+CREATE INDEX documents_scope_kind_created ON documents (workspace_id, test_mode, kind, created);
+CREATE INDEX documents_customer ON documents (customer_id, kind, status);
+CREATE INDEX documents_invoice ON documents (invoice_id);
+CREATE INDEX documents_credit_note ON documents (credit_note_id);
+
+-- Numbering: one row per workspace, mode and document type. The upsert
+-- that takes a number locks the row until commit, so numbers are unique
+-- and gapless across nodes (a rolled-back transaction gives its number back).
+CREATE TABLE sequences (
+    workspace_id TEXT NOT NULL,
+    test_mode BOOLEAN NOT NULL,
+    document_type TEXT NOT NULL,
+    next_number BIGINT NOT NULL,
+    PRIMARY KEY (workspace_id, test_mode, document_type)
+);
+
+-- Files served through signed local_file URLs (fiscal XML).
+CREATE TABLE files (
+    id TEXT PRIMARY KEY,
+    workspace_id TEXT NOT NULL,
+    test_mode BOOLEAN NOT NULL,
+    object_id TEXT NOT NULL,
+    content_type TEXT NOT NULL,
+    filename TEXT NOT NULL,
+    data BYTEA NOT NULL,
+    created BIGINT NOT NULL
+);
+CREATE INDEX files_object ON files (object_id);
+
+CREATE TABLE reminders (
+    id TEXT PRIMARY KEY,
+    workspace_id TEXT NOT NULL,
+    test_mode BOOLEAN NOT NULL,
+    invoice_id TEXT,
+    payment_id TEXT,
+    order_id TEXT,
+    credit_note_id TEXT,
+    recipient JSON NOT NULL,
+    subject TEXT NOT NULL,
+    message TEXT NOT NULL,
+    action TEXT,
+    payment_link_id TEXT,
+    status TEXT NOT NULL,
+    error TEXT,
+    sent BIGINT,
+    user_email TEXT,
+    created BIGINT NOT NULL
+);
+CREATE INDEX reminders_scope_created ON reminders (workspace_id, test_mode, created);
+
+-- +goose Down
+DROP TABLE reminders;
+DROP TABLE files;
+DROP TABLE sequences;
+DROP TABLE documents;
