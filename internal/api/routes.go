@@ -8,6 +8,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/customer"
 	"github.com/cobrobilling/cobro/internal/document"
 	"github.com/cobrobilling/cobro/internal/list"
+	"github.com/cobrobilling/cobro/internal/reminder"
 )
 
 // declare lists every route of the server, in one place. The router, the
@@ -76,6 +77,12 @@ func (s *Server) declare() []Route {
 	}
 	add(post, "/invoices/{id}/uncollectible/", "Invoices", "Toggle an invoice finalized ⇄ uncollectible", AuthToken, 200, s.invoiceUncollectible)
 	add(post, "/orders/{id}/cancel/", "Orders", "Cancel a finalized order", AuthToken, 200, s.orderCancel)
+	add(post, "/reminders/messages/", "Reminders", "Create (and send) a reminder message", AuthToken, 201, s.createReminder)
+	routes[len(routes)-1].Schema = reminder.Message{}
+	add(get, "/reminders/messages/", "Reminders", "List reminder messages", AuthToken, 200, s.listReminders)
+	routes[len(routes)-1].List, routes[len(routes)-1].Schema = true, reminder.Message{}
+	add(get, "/reminders/messages/{id}/", "Reminders", "Retrieve a reminder message", AuthToken, 200, s.getReminder)
+	routes[len(routes)-1].Schema = reminder.Message{}
 	add(get, "/files/{token}", "Documents", "Download a local_file (signed URL, no auth)", AuthPublic, 200, s.serveFile)
 
 	// Catalogues (catalogues.md)

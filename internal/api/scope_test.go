@@ -23,6 +23,9 @@ var fixtures = map[string]func(c *apitest.Client) string{
 		return apitest.Str(c.Post("/orgunits/", map[string]any{"name": "Norte", "customer": cus}).Expect(201), "id")
 	},
 	"/invoices/": func(c *apitest.Client) string { return newInvoice(c, false) },
+	"/reminders/messages/": func(c *apitest.Client) string {
+		return apitest.Str(c.Post("/reminders/messages/", map[string]any{"invoice": newInvoice(c, true), "recipient": []string{"a@example.com"}, "message": "Please pay."}).Expect(201), "id")
+	},
 	"/orders/": func(c *apitest.Client) string {
 		return apitest.Str(c.Post("/orders/", map[string]any{"customer": newCustomer(c, "Scope Co"), "document": "US2", "date": "2026-06-01",
 			"lines": []any{map[string]any{"name": "Box", "quantity": 1, "amount": 10}}}).Expect(201), "id")

@@ -1,0 +1,246 @@
+// Package reminder holds reminder messages (documents.md §5): emails about
+// a document, recorded immutably.
+package reminder
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/cobrobilling/cobro/internal/apperr"
+	"github.com/cobrobilling/cobro/internal/clock"
+	"github.com/cobrobilling/cobro/internal/document"
+	"github.com/cobrobilling/cobro/internal/event"
+	"github.com/cobrobilling/cobro/internal/id"
+	"github.com/cobrobilling/cobro/internal/input"
+	"github.com/cobrobilling/cobro/internal/list"
+	"github.com/cobrobilling/cobro/internal/store"
+	"github.com/cobrobilling/cobro/internal/workspace"
+)
+
+// Message is the API object.
+type Message struct {
+	ID          string          `json:"id"`
+	Invoice     *string         `json:"invoice"`
+	Payment     *string         `json:"payment"`
+	Order       *string         `json:"order"`
+	CreditNote  *string         `json:"credit_note"`
+	Recipient   []string        `json:"recipient"`
+	Subject     string          `json:"subject"`
+	Message     string          `json:"message"`
+	Action      *string         `json:"action"`
+	PaymentLink *string         `json:"payment_link"`
+	Status      string          `json:"status"`
+	Error       *string         `json:"error"`
+	Sent        clock.NullStamp `json:"sent"`
+	User        *string         `json:"user"`
+	TestMode    bool            `json:"test_mode"`
+	Created     clock.Stamp     `json:"created"`
+}
+
+const columns = `id, invoice_id, payment_id, order_id, credit_note_id, recipient, subject, message, action, payment_link_id, status, error, sent, user_email, test_mode, created`
+
+func scan(sc workspace.Scope, row interface{ Scan(...any) error }) (*Message, error) {
+	var (
+		m                                       Message
+		inv, pay, ord, crn, act, plk, errs, usr sql.NullString
+		recipient                               string
+		sent                                    sql.NullInt64
+		created                                 int64
+	)
+	if err := row.Scan(&m.ID, &inv, &pay, &ord, &crn, &recipient, &m.Subject, &m.Message, &act, &plk, &m.Status, &errs, &sent, &usr, &m.TestMode, &created); err != nil {
+		return nil, err
+	}
+	m.Invoice, m.Payment, m.Order, m.CreditNote, m.Action, m.PaymentLink, m.Error, m.User = ns(inv), ns(pay), ns(ord), ns(crn), ns(act), ns(plk), ns(errs), ns(usr)
+	if err := json.Unmarshal([]byte(recipient), &m.Recipient); err != nil {
+		return nil, err
+	}
+	if sent.Valid {
+		s := sent.Int64
+		m.Sent = clock.NullStamp{Micros: &s, Loc: sc.Loc}
+	} else {
+		m.Sent = clock.NullStamp{Loc: sc.Loc}
+	}
+	m.Created = clock.Stamp{Micros: created, Loc: sc.Loc}
+	return &m, nil
+}
+
+func ns(v sql.NullString) *string {
+	if !v.Valid {
+		return nil
+	}
+	s := v.String
+	return &s
+}
+
+// Get returns a message of the scope.
+func Get(ctx context.Context, q store.Querier, sc workspace.Scope, msgID string) (*Message, error) {
+	if !id.Valid("rem", msgID) {
+		return nil, apperr.NotFoundErr()
+	}
+	m, err := scan(sc, q.QueryRowContext(ctx, `SELECT `+columns+` FROM reminders WHERE id = $1 AND workspace_id = $2 AND test_mode = $3`, msgID, sc.ID, sc.TestMode))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, apperr.NotFoundErr()
+	}
+	return m, err
+}
+
+// ListSpec declares the reminder list.
+var ListSpec = list.Spec{
+	Fields: []list.Field{
+		{Name: "invoice", Expr: "invoice_id", Lookups: []string{list.IsNull}},
+		{Name: "payment", Expr: "payment_id", Lookups: []string{list.IsNull}},
+		{Name: "order", Expr: "order_id", Lookups: []string{list.IsNull}},
+		{Name: "credit_note", Expr: "credit_note_id", Lookups: []string{list.IsNull}},
+		{Name: "status", Expr: "status", Kind: list.Enum, Choices: []string{"queued", "sent", "failed", "skipped"}, Lookups: []string{list.In}},
+		{Name: "created", Expr: "created", Kind: list.DateTime, Lookups: list.Ranges},
+	},
+	Ordering:        map[string]string{"created": "created"},
+	DefaultOrdering: "-created",
+	Search:          []string{"subject", "CAST(recipient AS TEXT)"},
+}
+
+// List returns one page of messages.
+func List(ctx context.Context, q store.Querier, sc workspace.Scope, lq *list.Query) (int, []*Message, error) {
+	where := ` FROM reminders WHERE workspace_id = $1 AND test_mode = $2` + lq.Where()
+	args := append([]any{sc.ID, sc.TestMode}, lq.Args...)
+	var n int
+	if err := q.QueryRowContext(ctx, `SELECT COUNT(*)`+where, args...).Scan(&n); err != nil {
+		return 0, nil, err
+	}
+	rows, err := q.QueryContext(ctx, `SELECT `+columns+where+` ORDER BY `+lq.OrderBy+fmt.Sprintf(` LIMIT %d OFFSET %d`, lq.PageSize, lq.Offset()), args...)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer rows.Close()
+	out := []*Message{}
+	for rows.Next() {
+		m, err := scan(sc, rows)
+		if err != nil {
+			return 0, nil, err
+		}
+		out = append(out, m)
+	}
+	return n, out, rows.Err()
+}
+
+// targets are the document fields a message may name, with their kinds.
+var targets = []struct {
+	field string
+	kind  *document.Kind
+}{{"invoice", document.Invoice}, {"order", document.Order}, {"credit_note", document.CreditNote}}
+
+// Create validates and records a message. Email delivery needs SMTP, which
+// this server does not configure yet, so every message is recorded as
+// "skipped" (as test-mode messages always are).
+func Create(e document.Env, o *input.Object) (*Message, error) {
+	named := 0
+	for _, f := range []string{"invoice", "payment", "order", "credit_note"} {
+		if v, ok := o.Raw(f); ok && v != nil {
+			named++
+		}
+	}
+	var (
+		doc   *document.Doc
+		field string
+	)
+	for _, t := range targets {
+		if v, ok := o.Ref(t.field, false, true, func(s string) bool { return id.Valid(t.kind.Prefix, s) }); ok && v != nil {
+			d, err := document.Get(e, t.kind, *v)
+			if err != nil {
+				o.Fail(t.field, input.MsgPK(*v))
+				continue
+			}
+			doc, field = d, t.field
+		}
+	}
+	if v, ok := o.Ref("payment", false, true, func(s string) bool { return id.Valid("pay", s) }); ok && v != nil {
+		// Payments arrive with the payments work; until then none exists.
+		o.Fail("payment", input.MsgPK(*v))
+	}
+	recipients := readRecipients(o)
+	subject, _ := o.String("subject", input.StrOpt{Max: 150})
+	message, _ := o.String("message", input.StrOpt{Required: true, Max: 5000})
+	action, actionOK := "", false
+	if raw, ok := o.Raw("action"); ok && raw != nil {
+		action, actionOK = o.Choice("action", false, "pay")
+	}
+	if !o.OK() {
+		return nil, o.Err()
+	}
+	if named != 1 {
+		return nil, apperr.NonField("Give exactly one of invoice, payment, order or credit_note.")
+	}
+	if actionOK && action == "pay" {
+		if field != "invoice" {
+			return nil, apperr.Field("action", "The pay action requires an invoice.")
+		}
+		if (doc.Status != document.StatusFinalized && doc.Status != document.StatusUncollectible) || doc.TotalAdjusted == nil || !doc.TotalAdjusted.IsPositive() {
+			return nil, apperr.Field("action", "The invoice has nothing left to pay.")
+		}
+		// The Pay button needs a payment link, which arrives with the
+		// payments work: refuse rather than send a button that goes nowhere.
+		return nil, apperr.Field("action", "Payment links are not available on this server yet; send the reminder without an action.")
+	}
+	if subject == nil {
+		t := doc.Type()
+		s := t.Name
+		if doc.Number != nil {
+			s += " N° " + strconv.FormatInt(*doc.Number, 10)
+		}
+		subject = &s
+	}
+	m := map[string]*string{}
+	m[field] = &doc.ID
+	rid := id.New("rem")
+	var user any
+	if e.Scope.UserEmail != "" {
+		user = e.Scope.UserEmail
+	}
+	var act any
+	if actionOK {
+		act = action
+	}
+	if _, err := e.Q.ExecContext(e.Ctx, `INSERT INTO reminders (id, workspace_id, test_mode, invoice_id, payment_id, order_id, credit_note_id, recipient, subject, message, action, payment_link_id, status, error, sent, user_email, created)
+		VALUES ($1, $2, $3, $4, NULL, $5, $6, $7, $8, $9, $10, NULL, 'skipped', NULL, NULL, $11, $12)`,
+		rid, e.Scope.ID, e.Scope.TestMode, m["invoice"], m["order"], m["credit_note"], input.CanonicalJSON(recipients), *subject, *message, act, user, e.Now.UnixMicro()); err != nil {
+		return nil, err
+	}
+	if err := event.Emit(e.Ctx, e.Q, e.Scope, "reminder.created", rid, e.Now); err != nil {
+		return nil, err
+	}
+	return Get(e.Ctx, e.Q, e.Scope, rid)
+}
+
+func readRecipients(o *input.Object) []string {
+	raw, ok := o.List("recipient", true)
+	if !ok {
+		return nil
+	}
+	if len(raw) == 0 {
+		o.Fail("recipient", input.MsgEmptyList)
+		return nil
+	}
+	if len(raw) > 10 {
+		o.Fail("recipient", "Ensure this field has no more than 10 elements.")
+		return nil
+	}
+	errs := map[string]any{}
+	out := make([]string, 0, len(raw))
+	for i, v := range raw {
+		s, isStr := v.(string)
+		if !isStr || !input.ValidEmail(s) {
+			errs[strconv.Itoa(i)] = []string{input.MsgEmail}
+			continue
+		}
+		out = append(out, s)
+	}
+	if len(errs) > 0 {
+		o.FailNested("recipient", errs)
+		return nil
+	}
+	return out
+}
