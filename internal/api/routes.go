@@ -72,6 +72,7 @@ func (s *Server) declare() []Route {
 		}
 		crud(k.Path, tag, noun, schema, docCreate(k), docList(k), docGet(k), docUpdate(k), docDelete(k))
 		add(get, k.Path+"{id}/finalize/", tag, "Finalize a "+noun, AuthToken, 200, docFinalize(k))
+		routes[len(routes)-1].Writes = true
 		add(post, k.Path+"{id}/finalize/", tag, "Finalize a "+noun, AuthToken, 200, docFinalize(k))
 		add(get, k.Path+"{id}/pdf/", tag, "PDF of a "+noun+" ({\"file\": base64}, or raw with Accept: application/pdf)", AuthToken, 200, s.docPDF(k))
 	}

@@ -54,6 +54,9 @@ type Route struct {
 	List bool
 	// Schema is a value of the response object type (for the API description).
 	Schema any
+	// Writes marks a GET that changes state (GET …/finalize/): it runs on
+	// the write path, in one transaction.
+	Writes bool
 }
 
 // Options configures a Server.
@@ -330,7 +333,9 @@ func trustedProxy(remote string) bool {
 func (s *Server) serve(w http.ResponseWriter, hr *http.Request, rt Route) {
 	info := hr.Context().Value(infoKey{}).(*reqInfo)
 	ctx := hr.Context()
-	req := &Request{R: hr, Ctx: ctx, DB: s.opt.DB, Q: s.opt.DB, Now: s.opt.Clock.Now(), srv: s}
+	now := s.opt.Clock.Now()
+	ctx = clock.WithNow(ctx, now)
+	req := &Request{R: hr, Ctx: ctx, DB: s.opt.DB, Q: s.opt.DB, Now: now, srv: s}
 	if rt.Auth == AuthToken {
 		sc, err := s.authenticate(ctx, hr)
 		if err != nil {
@@ -339,7 +344,7 @@ func (s *Server) serve(w http.ResponseWriter, hr *http.Request, rt Route) {
 		}
 		req.Scope = sc
 	}
-	write := hr.Method == http.MethodPost || hr.Method == http.MethodPatch || hr.Method == http.MethodPut || hr.Method == http.MethodDelete
+	write := rt.Writes || hr.Method == http.MethodPost || hr.Method == http.MethodPatch || hr.Method == http.MethodPut || hr.Method == http.MethodDelete
 	if hr.Method != http.MethodGet && hr.Method != http.MethodDelete {
 		body, err := decodeBody(w, hr)
 		if err != nil {

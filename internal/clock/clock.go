@@ -4,6 +4,7 @@
 package clock
 
 import (
+	"context"
 	"sync"
 	"time"
 )
@@ -30,6 +31,22 @@ func (f *Fake) Advance(d time.Duration) {
 	f.mu.Lock()
 	f.t = f.t.Add(d)
 	f.mu.Unlock()
+}
+
+type nowKey struct{}
+
+// WithNow returns ctx carrying the request time, so code far from the
+// request (read-time aggregations) uses the server's clock, not the wall's.
+func WithNow(ctx context.Context, now time.Time) context.Context {
+	return context.WithValue(ctx, nowKey{}, now)
+}
+
+// Now is the request time carried by ctx, else the wall clock.
+func Now(ctx context.Context) time.Time {
+	if t, ok := ctx.Value(nowKey{}).(time.Time); ok {
+		return t
+	}
+	return time.Now()
 }
 
 // Layout is README §7's datetime: microseconds and a numeric offset.

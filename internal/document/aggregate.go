@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cobrobilling/cobro/internal/clock"
 	"github.com/cobrobilling/cobro/internal/customer"
 	"github.com/cobrobilling/cobro/internal/money"
 	"github.com/cobrobilling/cobro/internal/store"
@@ -58,7 +59,7 @@ func aggregateCustomers(ctx context.Context, q store.Querier, sc workspace.Scope
 	if loc == nil {
 		loc = time.UTC
 	}
-	month := time.Now().In(loc).Format("2006-01")
+	month := clock.Now(ctx).In(loc).Format("2006-01")
 	type sums struct{ sales, current, balance decimal.Decimal }
 	acc := map[string]*sums{}
 	for _, i := range invs {

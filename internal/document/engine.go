@@ -270,7 +270,10 @@ func Update(e Env, k *Kind, docID string, o *input.Object) (*Doc, error) {
 			return nil, err
 		}
 		if t := d.Type(); d.TypeID != oldType {
-			d.Number = nil
+			// A number never changes once shown (README §9).
+			if d.Number != nil {
+				return nil, apperr.Field("document", "The document type of a numbered draft cannot change; delete the draft and create a new one.")
+			}
 			if !t.HasLocalFormat {
 				n, err := nextNumber(e.Ctx, e.Q, e.Scope, t.ID)
 				if err != nil {
@@ -361,6 +364,12 @@ func Finalize(e Env, k *Kind, docID string) (*Doc, error) {
 			return nil, err
 		}
 		if k.Adjusts {
+			// The notes of one invoice finalize one at a time: the
+			// invoice row is their lock, so the limit below sees every
+			// note finalized before this one.
+			if _, err := e.lock(Invoice, *d.InvoiceID); err != nil {
+				return nil, err
+			}
 			if err := checkNoteLimit(e, k, d); err != nil {
 				return nil, err
 			}

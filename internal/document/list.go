@@ -3,6 +3,7 @@ package document
 import (
 	"fmt"
 
+	"github.com/cobrobilling/cobro/internal/clock"
 	"github.com/cobrobilling/cobro/internal/customer"
 	"github.com/cobrobilling/cobro/internal/list"
 )
@@ -93,7 +94,7 @@ func Render(e Env, fileURL func(string) string, docs ...*Doc) (*Renderer, error)
 			ids = append(ids, d.CustomerID)
 		}
 	}
-	cs, err := customer.Summaries(e.Ctx, e.Q, e.Scope, ids)
+	cs, err := customer.Summaries(clock.WithNow(e.Ctx, e.Now), e.Q, e.Scope, ids)
 	if err != nil {
 		return nil, err
 	}

@@ -55,10 +55,16 @@ func applyNote(e Env, k *Kind, o *input.Object, d *Doc, creating bool) error {
 		} else {
 			hasCrn, hasInv := present(o, "credit_note"), present(o, "invoice")
 			switch {
-			case !hasCrn && !hasInv:
+			case !hasCrn && !hasInv, hasCrn && hasInv:
+				// a cross-field rule: reported once every field is valid (README §12)
+				readOtherNoteFields(o, k, d)
+				if !o.OK() {
+					return o.Err()
+				}
+				if hasCrn {
+					return apperr.NonField("Give either credit_note or invoice, not both.")
+				}
 				return apperr.NonField("Give either credit_note or invoice.")
-			case hasCrn && hasInv:
-				return apperr.NonField("Give either credit_note or invoice, not both.")
 			case hasCrn:
 				crn = refDoc(e, o, "credit_note", CreditNote, true)
 				if crn != nil && crn.Status != StatusFinalized {
@@ -78,9 +84,7 @@ func applyNote(e Env, k *Kind, o *input.Object, d *Doc, creating bool) error {
 		}
 		if inv == nil {
 			// Report the other field errors too before giving up.
-			o.String("note", input.StrOpt{Max: k.NoteMax})
-			o.String("internal_note", input.StrOpt{Max: 1024})
-			o.Date("date", true, false)
+			readOtherNoteFields(o, k, d)
 			return o.Err()
 		}
 		d.InvoiceID = &inv.ID
@@ -184,6 +188,7 @@ func applyNote(e Env, k *Kind, o *input.Object, d *Doc, creating bool) error {
 		readDiscount(o, d, scale)
 	}
 	readNoteTaxSettings(o, d, creating, full)
+	rejectStatus(o, k, d)
 	if !o.OK() {
 		return o.Err()
 	}
@@ -200,6 +205,15 @@ func applyNote(e Env, k *Kind, o *input.Object, d *Doc, creating bool) error {
 		}
 	}
 	return checkNoteLimit(e, k, d)
+}
+
+// readOtherNoteFields validates the fields that need no invoice, so their
+// errors come with those of invoice and credit_note.
+func readOtherNoteFields(o *input.Object, k *Kind, d *Doc) {
+	o.String("note", input.StrOpt{Max: k.NoteMax})
+	o.String("internal_note", input.StrOpt{Max: 1024})
+	o.Date("date", true, false)
+	rejectStatus(o, k, d)
 }
 
 // present: the key is there with a non-null value.

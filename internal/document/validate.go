@@ -259,8 +259,14 @@ func readLines(o *input.Object, k *Kind, t catalog.DocumentType, scale int32, re
 	lines := make([]Line, len(raw))
 	errs := make([]any, len(raw))
 	bad := false
+	seen := map[string]bool{}
 	for i, item := range raw {
 		l, e := readLine(item, k, t, scale, byID, now)
+		if seen[l.ID] {
+			// the same id sent twice: only the first line keeps it
+			l.ID, l.Created = id.New("lin"), now
+		}
+		seen[l.ID] = true
 		lines[i] = l
 		if e != nil {
 			errs[i] = e
@@ -386,7 +392,12 @@ func readOrderFields(o *input.Object, d *Doc, t catalog.DocumentType, customerCo
 			o.Fail("state", fmt.Sprintf("State %q does not belong to country %s.", *d.State, customerCountry))
 		}
 	}
-	if v, ok := o.String("carrier_id", input.StrOpt{Max: 10}); ok {
+	fiscalCL := t.Country == "CL" && t.HasLocalFormat
+	carrierMax := 10
+	if fiscalCL {
+		carrierMax = 16 // a RUT may come with dots; its normalised form is checked below
+	}
+	if v, ok := o.String("carrier_id", input.StrOpt{Max: carrierMax}); ok {
 		d.CarrierID = v
 	}
 	if v, ok := o.String("carrier_name", input.StrOpt{Max: 30}); ok {
@@ -395,10 +406,12 @@ func readOrderFields(o *input.Object, d *Doc, t catalog.DocumentType, customerCo
 	if v, ok := o.String("licence_plate", input.StrOpt{Max: 8}); ok {
 		d.LicencePlate = v
 	}
-	if t.Country == "CL" && t.HasLocalFormat {
+	if fiscalCL {
 		if d.CarrierID != nil && !o.Failed("carrier_id") {
 			if norm, err := taxid.Normalize("CL", *d.CarrierID); err != nil {
 				o.Fail("carrier_id", err.Error())
+			} else if len(norm) > 10 {
+				o.Fail("carrier_id", input.MsgMaxLen(10))
 			} else {
 				d.CarrierID = &norm
 			}

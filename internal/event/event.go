@@ -6,6 +6,7 @@ package event
 import (
 	"context"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/cobrobilling/cobro/internal/id"
@@ -20,7 +21,22 @@ func Emit(ctx context.Context, q store.Querier, sc workspace.Scope, name, object
 	if i := strings.LastIndex(name, "."); i > 0 {
 		objectType = name[:i]
 	}
-	_, err := q.ExecContext(ctx, `INSERT INTO events (id, workspace_id, test_mode, event, object_id, object_type, created) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-		id.New("evt"), sc.ID, sc.TestMode, name, objectID, objectType, now.UnixMicro())
+	_, err := q.ExecContext(ctx, `INSERT INTO events (id, workspace_id, test_mode, event, object_id, object_type, seq, created) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		id.New("evt"), sc.ID, sc.TestMode, name, objectID, objectType, nextSeq(), now.UnixMicro())
 	return err
+}
+
+var lastSeq atomic.Int64
+
+// nextSeq is strictly increasing within the process and follows the wall
+// clock across processes, so the events of one request (emitted in order,
+// with the same created) sort in causal order by (created, seq).
+func nextSeq() int64 {
+	for {
+		last := lastSeq.Load()
+		next := max(time.Now().UnixNano(), last+1)
+		if lastSeq.CompareAndSwap(last, next) {
+			return next
+		}
+	}
 }

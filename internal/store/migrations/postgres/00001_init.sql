@@ -52,9 +52,11 @@ CREATE TABLE events (
     event TEXT NOT NULL,
     object_id TEXT NOT NULL,
     object_type TEXT NOT NULL,
+    -- seq orders the events of one request causally (same created).
+    seq BIGINT NOT NULL,
     created BIGINT NOT NULL
 );
-CREATE INDEX events_scope_created ON events (workspace_id, test_mode, created);
+CREATE INDEX events_scope_created ON events (workspace_id, test_mode, created, seq);
 
 CREATE TABLE customers (
     id TEXT PRIMARY KEY,
