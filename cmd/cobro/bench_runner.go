@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
 	"strconv"
 	"sync"
@@ -19,6 +20,7 @@ type phaseResult struct {
 	firstErr error           // the first failure, for the message
 	window   time.Duration   // the measured window
 	lat      []time.Duration // latencies of the counted operations, sorted
+	cpu      float64         // cores this process used in the window (client and server); <0 unknown
 }
 
 func (p phaseResult) perSecond() float64 {
@@ -55,6 +57,20 @@ func (b *benchEnv) runPhase(name string, op func(ctx context.Context, worker int
 		firstErr error
 		wg       sync.WaitGroup
 	)
+	// CPU used by this process in the window: tells whether the bench
+	// process (HTTP client + Cobro) or the database is the bottleneck.
+	cpu := make(chan float64, 1)
+	go func() {
+		time.Sleep(time.Until(from))
+		c0, ok0 := processCPU()
+		time.Sleep(time.Until(until))
+		c1, ok1 := processCPU()
+		if !ok0 || !ok1 {
+			cpu <- -1
+			return
+		}
+		cpu <- float64(c1-c0) / float64(b.duration)
+	}()
 	for w := range b.clients {
 		wg.Go(func() {
 			my := make([]time.Duration, 0, 1024)
@@ -82,7 +98,10 @@ func (b *benchEnv) runPhase(name string, op func(ctx context.Context, worker int
 		})
 	}
 	wg.Wait()
-	r := phaseResult{name: name, window: b.duration, firstErr: firstErr, lat: slices.Concat(lats...)}
+	r := phaseResult{name: name, window: b.duration, firstErr: firstErr, lat: slices.Concat(lats...), cpu: -1}
+	if b.ctx.Err() == nil {
+		r.cpu = <-cpu
+	}
 	for _, n := range errs {
 		r.errors += n
 	}
@@ -94,11 +113,16 @@ func (b *benchEnv) runPhase(name string, op func(ctx context.Context, worker int
 // printPhases writes the human-readable rows.
 func (b *benchEnv) printPhases(phases ...phaseResult) {
 	tw := tabwriter.NewWriter(b.out, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "phase         \tops\tops/s\tp50_ms\tp99_ms\tp999_ms\terrors\t")
+	fmt.Fprintln(tw, "phase         \tops\tops/s\tp50_ms\tp99_ms\tp999_ms\terrors\tbench_cpu\t")
 	for _, p := range phases {
-		fmt.Fprintf(tw, "%-14s\t%d\t%s\t%s\t%s\t%s\t%d\t\n", p.name, p.ops, f1(p.perSecond()),
-			f2(p.pct(0.50)), f2(p.pct(0.99)), f2(p.pct(0.999)), p.errors)
+		cpu := "na"
+		if p.cpu >= 0 {
+			cpu = f2(p.cpu)
+		}
+		fmt.Fprintf(tw, "%-14s\t%d\t%s\t%s\t%s\t%s\t%d\t%s\t\n", p.name, p.ops, f1(p.perSecond()),
+			f2(p.pct(0.50)), f2(p.pct(0.99)), f2(p.pct(0.999)), p.errors, cpu)
 	}
+	fmt.Fprintf(tw, "(bench_cpu: cores used by this process, HTTP client and Cobro together, of %d)\n", runtime.NumCPU())
 	_ = tw.Flush()
 	for _, p := range phases {
 		if p.firstErr != nil {

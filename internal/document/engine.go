@@ -407,8 +407,9 @@ func Finalize(e Env, k *Kind, docID string) (*Doc, error) {
 		}
 		return d, e.emitBiller(k, d)
 	}
-	// 5. finalized
+	// 5. finalized, with the receiver frozen for the PDF and fiscal file
 	d.Status = StatusFinalized
+	d.Receiver = json.RawMessage(jsonText(cus))
 	if k == Invoice {
 		d.TotalAdjusted = &d.Total
 	}

@@ -45,6 +45,8 @@ CREATE TABLE documents (
     tax_settings JSON NOT NULL,
     metadata JSON NOT NULL,
     user_email TEXT,
+    -- the customer as it was at finalize: fiscal files and PDFs keep it
+    receiver JSON,
     address TEXT,
     carrier_id TEXT,
     carrier_name TEXT,
