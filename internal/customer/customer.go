@@ -421,7 +421,8 @@ func Create(ctx context.Context, q store.Querier, sc workspace.Scope, o *input.O
 	if err := event.Emit(ctx, q, sc, "customer.created", cid, now); err != nil {
 		return nil, err
 	}
-	return Get(ctx, q, sc, cid)
+	// A new customer has no contacts and no documents: no need to load them.
+	return get(ctx, q, sc, cid, "")
 }
 
 // Update applies a partial update.

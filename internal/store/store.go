@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
@@ -40,6 +41,11 @@ type DB struct {
 	Dialect Dialect
 	url     string
 	path    string // SQLite file
+	// writeMu queues this process's SQLite writers in Go. SQLite allows
+	// one writer; without it, waiting writers poll in SQLite's busy
+	// handler with sleeps of up to 100 ms, which shows up as second-long
+	// tail latencies. Other processes still queue on busy_timeout.
+	writeMu sync.Mutex
 }
 
 // DefaultURL is the embedded default database: a SQLite file in the
@@ -203,6 +209,10 @@ func (db *DB) Pending(ctx context.Context) (bool, error) {
 
 // InTx runs fn in one transaction, committing when fn returns nil.
 func (db *DB) InTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	if !db.Dialect.Postgres {
+		db.writeMu.Lock()
+		defer db.writeMu.Unlock()
+	}
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)

@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/cobrobilling/cobro/internal/catalog"
@@ -136,12 +137,21 @@ func ByID(ctx context.Context, q store.Querier, workspaceID string) (Workspace, 
 	return w, nil
 }
 
+var locations sync.Map // zone name → *time.Location
+
 // LoadLocation loads a zone, falling back to UTC for an unknown name.
+// Zones are cached: time.LoadLocation reads the zone file on every call,
+// and this runs on every authenticated request.
 func LoadLocation(name string) *time.Location {
-	if loc, err := time.LoadLocation(name); err == nil {
-		return loc
+	if loc, ok := locations.Load(name); ok {
+		return loc.(*time.Location)
 	}
-	return time.UTC
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		loc = time.UTC
+	}
+	locations.Store(name, loc)
+	return loc
 }
 
 // User is an API user.
