@@ -22,10 +22,18 @@ func init() {
 	customer.RegisterActivity(`SELECT 1 FROM documents WHERE customer_id = $1`)
 }
 
-// aggregateCustomers computes billing.md §1 aggregations at read time from
-// the customers' invoices, converted to each customer's currency.
+// aggregateCustomers computes billing.md §1 aggregations at read time with
+// one grouped query: exact integer sums of cents on both databases. Invoices
+// in another currency than their customer's are grouped by day, since each
+// day converts at its own rate.
 func aggregateCustomers(ctx context.Context, q store.Querier, sc workspace.Scope, cs []*customer.Customer) error {
-	args := []any{sc.ID, sc.TestMode}
+	loc := sc.Loc
+	if loc == nil {
+		loc = time.UTC
+	}
+	now := clock.Now(ctx).In(loc)
+	monthStart := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, loc)
+	args := []any{sc.ID, sc.TestMode, monthStart.Format(time.DateOnly), monthStart.AddDate(0, 1, 0).Format(time.DateOnly)}
 	byID := map[string]*customer.Customer{}
 	var phs []string
 	for _, c := range cs {
@@ -33,64 +41,57 @@ func aggregateCustomers(ctx context.Context, q store.Querier, sc workspace.Scope
 		args = append(args, c.ID)
 		phs = append(phs, fmt.Sprintf("$%d", len(args)))
 	}
-	rows, err := q.QueryContext(ctx, `SELECT id, customer_id, currency, date, status, total_adjusted FROM documents
-		WHERE workspace_id = $1 AND test_mode = $2 AND kind = 'invoice' AND status IN ('finalized', 'paid', 'uncollectible', 'cancelled')
-		AND customer_id IN (`+strings.Join(phs, ", ")+`)`, args...)
+	const day = `CASE WHEN d.currency = c.currency THEN '' ELSE d.date END`
+	rows, err := q.QueryContext(ctx, `SELECT d.customer_id, d.currency, `+day+`,
+		SUM(d.total_adjusted_cents),
+		SUM(CASE WHEN d.date >= $3 AND d.date < $4 THEN d.total_adjusted_cents ELSE 0 END),
+		SUM(CASE WHEN d.status <> 'uncollectible' THEN d.total_adjusted_cents - d.collected_cents ELSE 0 END)
+		FROM documents d JOIN customers c ON c.id = d.customer_id
+		WHERE d.workspace_id = $1 AND d.test_mode = $2 AND d.customer_id IN (`+strings.Join(phs, ", ")+`)
+		AND d.kind = 'invoice' AND d.status IN ('finalized', 'paid', 'uncollectible', 'cancelled')
+		GROUP BY d.customer_id, d.currency, `+day, args...)
 	if err != nil {
 		return err
 	}
-	type inv struct{ id, customer, currency, date, status, ta string }
-	var invs []inv
+	type group struct {
+		customer, currency, day string
+		sales, current, balance decimal.Decimal
+	}
+	var groups []group
 	for rows.Next() {
-		var i inv
-		var ta sql.NullString
-		if err := rows.Scan(&i.id, &i.customer, &i.currency, &i.date, &i.status, &ta); err != nil {
+		var g group
+		var sales, current, balance string
+		if err := rows.Scan(&g.customer, &g.currency, &g.day, &sales, &current, &balance); err != nil {
 			rows.Close()
 			return err
 		}
-		i.ta = ta.String
-		invs = append(invs, i)
+		g.sales, g.current, g.balance = dec(sales).Shift(-2), dec(current).Shift(-2), dec(balance).Shift(-2)
+		groups = append(groups, g)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	loc := sc.Loc
-	if loc == nil {
-		loc = time.UTC
-	}
-	month := clock.Now(ctx).In(loc).Format("2006-01")
 	type sums struct{ sales, current, balance decimal.Decimal }
 	acc := map[string]*sums{}
-	for _, i := range invs {
-		c := byID[i.customer]
-		amount := dec(i.ta)
-		if i.currency != c.Currency {
-			rate, ok, err := Rate(ctx, q, i.currency, c.Currency, i.date)
+	for _, g := range groups {
+		c := byID[g.customer]
+		if g.currency != c.Currency {
+			rate, ok, err := Rate(ctx, q, g.currency, c.Currency, g.day)
 			if err != nil {
 				return err
 			}
 			if !ok {
 				continue // no rate: left out (billing.md §1)
 			}
-			amount = amount.Mul(rate)
+			g.sales, g.current, g.balance = g.sales.Mul(rate), g.current.Mul(rate), g.balance.Mul(rate)
 		}
 		s := acc[c.ID]
 		if s == nil {
 			s = &sums{}
 			acc[c.ID] = s
 		}
-		s.sales = s.sales.Add(amount)
-		if strings.HasPrefix(i.date, month) {
-			s.current = s.current.Add(amount)
-		}
-		if i.status != StatusUncollectible {
-			collected, err := Collected(ctx, q, sc, i.id)
-			if err != nil {
-				return err
-			}
-			s.balance = s.balance.Add(amount.Sub(collected))
-		}
+		s.sales, s.current, s.balance = s.sales.Add(g.sales), s.current.Add(g.current), s.balance.Add(g.balance)
 	}
 	for id, s := range acc {
 		c := byID[id]

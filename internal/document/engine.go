@@ -424,15 +424,13 @@ func Finalize(e Env, k *Kind, docID string) (*Doc, error) {
 	}
 	switch k {
 	case Invoice:
-		if _, err := settleInvoice(e, d.ID, false); err != nil {
-			return nil, err
-		}
+		return settleInvoice(e, d.ID, false) // the invoice as settled (paid at 0)
 	case CreditNote, DebitNote:
 		if err := applyNoteEffects(e, k, d); err != nil {
 			return nil, err
 		}
 	}
-	return get(e.Ctx, e.Q, e.Scope, k, d.ID, "")
+	return d, nil
 }
 
 // emitBiller: documents without an agency get no biller event (webhooks.md §6).
@@ -492,12 +490,6 @@ func deref(s *string) string {
 	return *s
 }
 
-// Collected is the amount collected on an invoice (Σ captured payments).
-// The payments work replaces it; until then nothing is ever collected.
-var Collected = func(ctx context.Context, q store.Querier, sc workspace.Scope, invoiceID string) (decimal.Decimal, error) {
-	return decimal.Zero, nil
-}
-
 // pendingFinalizable checks the pending-invoice rule (documents.md §1.5).
 // Payments do not exist yet, so an invoice is never pending; the payments
 // work implements the check through this hook.
@@ -543,10 +535,7 @@ func settleInvoice(e Env, invoiceID string, adjusted bool) (*Doc, error) {
 		return nil, err
 	}
 	ta := inv.Total.Sub(credits).Add(debits)
-	collected, err := Collected(e.Ctx, e.Q, e.Scope, invoiceID)
-	if err != nil {
-		return nil, err
-	}
+	collected := decimal.NewFromInt(inv.CollectedCents).Shift(-2)
 	changed := inv.TotalAdjusted == nil || !inv.TotalAdjusted.Equal(ta)
 	inv.TotalAdjusted = &ta
 	prev := inv.Status

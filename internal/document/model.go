@@ -10,6 +10,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/apperr"
 	"github.com/cobrobilling/cobro/internal/catalog"
 	"github.com/cobrobilling/cobro/internal/id"
+	"github.com/cobrobilling/cobro/internal/money"
 	"github.com/cobrobilling/cobro/internal/store"
 	"github.com/cobrobilling/cobro/internal/workspace"
 	"github.com/shopspring/decimal"
@@ -84,6 +85,9 @@ type Doc struct {
 	Created, Updated            int64
 	// Receiver is the customer summary frozen at finalize (nil before).
 	Receiver json.RawMessage
+	// CollectedCents is the amount collected on an invoice, in cents
+	// (maintained by payments).
+	CollectedCents int64
 }
 
 // Type returns the document type of d.
@@ -96,7 +100,7 @@ const columns = `d.id, d.kind, d.test_mode, d.document_type, d.customer_id, d.in
 	d.due_date, d.period_start, d.period_end, d.collection_method, d.note, d.internal_note, d.lines, d.amount, d.exempt, d.tax,
 	d.tax_percent, d.subtotal, d.total, d.total_adjusted, d.retention, d.discount, d.discount_scheme, d.custom_change, d.status,
 	d.biller_status, d.tax_agency, d.local_file, d.subscription_id, d.imported, d.uncollectible, d.refs, d.tax_settings, d.metadata,
-	d.user_email, d.address, d.carrier_id, d.carrier_name, d.state, d.licence_plate, d.shipping_type, d.created, d.updated, d.receiver`
+	d.user_email, d.address, d.carrier_id, d.carrier_name, d.state, d.licence_plate, d.shipping_type, d.created, d.updated, d.receiver, d.collected_cents`
 
 type scanner interface{ Scan(...any) error }
 
@@ -115,7 +119,7 @@ func scanDoc(row scanner) (*Doc, error) {
 		&due, &ps, &pe, &cm, &note, &inote, &lines, &amount, &exempt, &tax,
 		&taxPct, &subtotal, &total, &totalAdj, &retention, &discount, &d.DiscountScheme, &customChange, &d.Status,
 		&d.BillerStatus, &taxAgency, &localFile, &sub, &d.Imported, &uncoll, &refs, &taxSettings, &metadata,
-		&email, &addr, &cid, &cname, &st, &lp, &shp, &d.Created, &d.Updated, &receiver)
+		&email, &addr, &cid, &cname, &st, &lp, &shp, &d.Created, &d.Updated, &receiver, &d.CollectedCents)
 	if err != nil {
 		return nil, err
 	}
@@ -217,15 +221,24 @@ func insert(ctx context.Context, q store.Querier, sc workspace.Scope, d *Doc) er
 		due_date, period_start, period_end, collection_method, note, internal_note, lines, line_names, amount, exempt, tax,
 		tax_percent, subtotal, total, total_adjusted, retention, discount, discount_scheme, custom_change, status,
 		biller_status, tax_agency, local_file, subscription_id, imported, uncollectible, refs, tax_settings, metadata,
-		user_email, address, carrier_id, carrier_name, state, licence_plate, shipping_type, created, updated, receiver)
+		user_email, address, carrier_id, carrier_name, state, licence_plate, shipping_type, created, updated, receiver, total_adjusted_cents)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30,
-		$31, $32, $33, $34, $35, $36, $37, $38, $39, $40, $41, $42, $43, $44, $45, $46, $47, $48, $49, $50)`,
+		$31, $32, $33, $34, $35, $36, $37, $38, $39, $40, $41, $42, $43, $44, $45, $46, $47, $48, $49, $50, $51)`,
 		d.ID, sc.ID, sc.TestMode, d.Kind, d.TypeID, nullIfEmpty(d.CustomerID), d.InvoiceID, d.CreditNoteID, d.Number, d.Currency, d.Date,
 		d.DueDate, d.PeriodStart, d.PeriodEnd, d.CollectionMethod, d.Note, d.InternalNote, jsonText(d.Lines), lineNames(d.Lines), d.Amount.String(), decArg(d.Exempt), decArg(d.Tax),
 		d.TaxPercent.String(), d.Subtotal.String(), d.Total.String(), decArg(d.TotalAdjusted), decArg(d.Retention), d.Discount.String(), d.DiscountScheme, decArg(d.CustomChange), d.Status,
 		d.BillerStatus, string(d.TaxAgency), d.LocalFile, d.SubscriptionID, d.Imported, d.Uncollectible, jsonText(d.Refs), string(d.TaxSettings), string(d.Metadata),
-		d.UserEmail, d.Address, d.CarrierID, d.CarrierName, d.State, d.LicencePlate, d.ShippingType, d.Created, d.Updated, rawArg(d.Receiver))
+		d.UserEmail, d.Address, d.CarrierID, d.CarrierName, d.State, d.LicencePlate, d.ShippingType, d.Created, d.Updated, rawArg(d.Receiver), cents(d.TotalAdjusted))
 	return err
+}
+
+// cents is an amount in hundredths (amounts never have more than two
+// decimals; a third would be rounded half-up).
+func cents(d *decimal.Decimal) any {
+	if d == nil {
+		return nil
+	}
+	return money.Round(*d, 2).Shift(2).IntPart()
 }
 
 func rawArg(r json.RawMessage) any {
@@ -242,14 +255,14 @@ func save(ctx context.Context, q store.Querier, sc workspace.Scope, d *Doc) erro
 		amount = $14, exempt = $15, tax = $16, tax_percent = $17, subtotal = $18, total = $19, total_adjusted = $20, retention = $21,
 		discount = $22, discount_scheme = $23, custom_change = $24, status = $25, biller_status = $26, tax_agency = $27, local_file = $28,
 		uncollectible = $29, refs = $30, tax_settings = $31, metadata = $32, address = $33, carrier_id = $34, carrier_name = $35,
-		state = $36, licence_plate = $37, shipping_type = $38, updated = $39, receiver = $40
-		WHERE id = $41 AND workspace_id = $42 AND test_mode = $43`,
+		state = $36, licence_plate = $37, shipping_type = $38, updated = $39, receiver = $40, total_adjusted_cents = $41
+		WHERE id = $42 AND workspace_id = $43 AND test_mode = $44`,
 		d.TypeID, nullIfEmpty(d.CustomerID), d.Number, d.Currency, d.Date,
 		d.DueDate, d.PeriodStart, d.PeriodEnd, d.CollectionMethod, d.Note, d.InternalNote, jsonText(d.Lines), lineNames(d.Lines),
 		d.Amount.String(), decArg(d.Exempt), decArg(d.Tax), d.TaxPercent.String(), d.Subtotal.String(), d.Total.String(), decArg(d.TotalAdjusted), decArg(d.Retention),
 		d.Discount.String(), d.DiscountScheme, decArg(d.CustomChange), d.Status, d.BillerStatus, string(d.TaxAgency), d.LocalFile,
 		d.Uncollectible, jsonText(d.Refs), string(d.TaxSettings), string(d.Metadata), d.Address, d.CarrierID, d.CarrierName,
-		d.State, d.LicencePlate, d.ShippingType, d.Updated, rawArg(d.Receiver),
+		d.State, d.LicencePlate, d.ShippingType, d.Updated, rawArg(d.Receiver), cents(d.TotalAdjusted),
 		d.ID, sc.ID, sc.TestMode)
 	return err
 }

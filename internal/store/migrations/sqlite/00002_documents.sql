@@ -30,6 +30,11 @@ CREATE TABLE documents (
     subtotal TEXT NOT NULL,
     total TEXT NOT NULL,
     total_adjusted TEXT,
+    -- total_adjusted and the amount collected in cents (every amount has
+    -- at most 2 decimals), so customer aggregations are exact SQL SUMs on
+    -- both databases; the payments work maintains collected_cents.
+    total_adjusted_cents INTEGER,
+    collected_cents INTEGER NOT NULL DEFAULT 0,
     retention TEXT,
     discount TEXT NOT NULL,
     discount_scheme TEXT NOT NULL,
@@ -57,10 +62,13 @@ CREATE TABLE documents (
     updated INTEGER NOT NULL,
     UNIQUE (workspace_id, test_mode, document_type, number)
 ) STRICT;
+-- The scope columns lead every index, so a lookup by customer or invoice
+-- has more equality columns than the list index and SQLite's planner picks
+-- it even without ANALYZE statistics.
 CREATE INDEX documents_scope_kind_created ON documents (workspace_id, test_mode, kind, created);
-CREATE INDEX documents_customer ON documents (customer_id, kind, status);
-CREATE INDEX documents_invoice ON documents (invoice_id);
-CREATE INDEX documents_credit_note ON documents (credit_note_id);
+CREATE INDEX documents_customer ON documents (workspace_id, test_mode, customer_id, kind, status);
+CREATE INDEX documents_invoice ON documents (workspace_id, test_mode, invoice_id, kind);
+CREATE INDEX documents_credit_note ON documents (workspace_id, test_mode, credit_note_id, kind);
 
 -- Numbering: one row per workspace, mode and document type. The upsert
 -- that takes a number locks the row until commit, so numbers are unique
