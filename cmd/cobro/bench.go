@@ -30,9 +30,20 @@ import (
 // returns the summary pairs printed after "bench" on the last line.
 type benchScenario func(b *benchEnv) ([]kv, error)
 
+// benchSpec is one registered scenario.
+type benchSpec struct {
+	run benchScenario
+	// inProcess scenarios measure Cobro code in this process, with no
+	// database and no server, on one goroutine: they take --duration and
+	// --warmup only, and their summary has no db= or clients=.
+	inProcess bool
+}
+
 // benchScenarios lists the scenarios of operations.md §4 built so far.
-var benchScenarios = map[string]benchScenario{
-	"customers": benchCustomers,
+var benchScenarios = map[string]benchSpec{
+	"customers": {run: benchCustomers},
+	"invoices":  {run: benchInvoices},
+	"pdf":       {run: benchPDF, inProcess: true},
 }
 
 func benchScenarioNames() string {
@@ -45,7 +56,7 @@ func benchScenarioNames() string {
 }
 
 func (e *env) benchUsage() {
-	fmt.Fprintf(e.stderr, "usage: cobro bench SCENARIO [--db URL] [--clients N] [--duration D] [--warmup D]\nscenarios: %s\n", benchScenarioNames())
+	fmt.Fprintf(e.stderr, "usage: cobro bench SCENARIO [--db URL] [--clients N] [--duration D] [--warmup D]\n       cobro bench pdf [--duration D] [--warmup D]\nscenarios: %s\n", benchScenarioNames())
 }
 
 // bench is `cobro bench SCENARIO [flags]` (operations.md §4).
@@ -72,9 +83,14 @@ func (e *env) bench(args []string) int {
 	}
 
 	fs := e.flags("bench " + name)
-	dbURL := fs.String("db", e.getenv("COBRO_BENCH_DATABASE_URL"),
-		"database to benchmark (env COBRO_BENCH_DATABASE_URL; never COBRO_DATABASE_URL): postgres://… runs in a fresh schema dropped afterwards; sqlite:PATH keeps its rows; default a temporary SQLite file")
-	clients := fs.Int("clients", 32, "concurrent clients")
+	dbURL, clients := new(string), new(int)
+	if scenario.inProcess {
+		*clients = 1
+	} else {
+		dbURL = fs.String("db", e.getenv("COBRO_BENCH_DATABASE_URL"),
+			"database to benchmark (env COBRO_BENCH_DATABASE_URL; never COBRO_DATABASE_URL): postgres://… runs in a fresh schema dropped afterwards; sqlite:PATH keeps its rows; default a temporary SQLite file")
+		clients = fs.Int("clients", 32, "concurrent clients")
+	}
 	duration := fs.Duration("duration", 5*time.Second, "measured time of each phase")
 	warmup := fs.Duration("warmup", time.Second, "unmeasured time before each phase")
 	if code, ok := e.parse(fs, args[1:]); !ok {
@@ -96,14 +112,21 @@ func (e *env) bench(args []string) int {
 		return exitUsage
 	}
 
-	b, err := e.benchSetup(strings.TrimSpace(*dbURL), *clients, *duration, *warmup)
-	if err != nil {
-		if b != nil {
-			b.close()
+	var b *benchEnv
+	if scenario.inProcess {
+		b = &benchEnv{ctx: e.ctx, out: e.stdout, progress: e.stderr, clients: 1, duration: *duration, warmup: *warmup}
+		fmt.Fprintf(e.stderr, "cobro bench: in process, 1 goroutine, warmup=%s duration=%s GOMAXPROCS=%d\n", *warmup, *duration, runtime.GOMAXPROCS(0))
+	} else {
+		var err error
+		b, err = e.benchSetup(strings.TrimSpace(*dbURL), *clients, *duration, *warmup)
+		if err != nil {
+			if b != nil {
+				b.close()
+			}
+			return e.fail(fmt.Errorf("bench setup: %w", err))
 		}
-		return e.fail(fmt.Errorf("bench setup: %w", err))
 	}
-	pairs, err := scenario(b)
+	pairs, err := scenario.run(b)
 	b.close()
 	if err == nil && e.ctx.Err() != nil {
 		err = errors.New("interrupted")
@@ -111,7 +134,10 @@ func (e *env) bench(args []string) int {
 	if err != nil {
 		return e.fail(fmt.Errorf("bench %s: %w", name, err))
 	}
-	head := []kv{{"scenario", name}, {"db", b.db.Dialect.Name()}, {"clients", fmt.Sprint(*clients)}}
+	head := []kv{{"scenario", name}}
+	if !scenario.inProcess {
+		head = append(head, kv{"db", b.db.Dialect.Name()}, kv{"clients", fmt.Sprint(*clients)})
+	}
 	var line strings.Builder
 	line.WriteString("bench")
 	for _, p := range append(head, pairs...) {
@@ -129,7 +155,8 @@ func isPostgresURL(u string) bool {
 }
 
 // benchEnv is a running Cobro (real http.Server on loopback, real database)
-// and a real HTTP client, ready for a scenario.
+// and a real HTTP client, ready for a scenario. For in-process scenarios
+// only ctx, the writers and the timings are set.
 type benchEnv struct {
 	ctx      context.Context
 	out      io.Writer // human-readable rows

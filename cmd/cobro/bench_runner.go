@@ -122,7 +122,11 @@ func (b *benchEnv) printPhases(phases ...phaseResult) {
 		fmt.Fprintf(tw, "%-14s\t%d\t%s\t%s\t%s\t%s\t%d\t%s\t\n", p.name, p.ops, f1(p.perSecond()),
 			f2(p.pct(0.50)), f2(p.pct(0.99)), f2(p.pct(0.999)), p.errors, cpu)
 	}
-	fmt.Fprintf(tw, "(bench_cpu: cores used by this process, HTTP client and Cobro together, of %d)\n", runtime.NumCPU())
+	who := "HTTP client and Cobro together"
+	if b.db == nil {
+		who = "in-process scenario"
+	}
+	fmt.Fprintf(tw, "(bench_cpu: cores used by this process, %s, of %d)\n", who, runtime.NumCPU())
 	_ = tw.Flush()
 	for _, p := range phases {
 		if p.firstErr != nil {

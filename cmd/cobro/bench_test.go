@@ -5,19 +5,39 @@ import (
 	"context"
 	"database/sql"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 )
 
-var benchKeys = []string{"scenario", "db", "clients", "cobro_per_s", "raw_per_s", "ratio", "p50_ms", "p99_ms", "p999_ms",
-	"read_per_s", "read_p50_ms", "read_p99_ms", "read_p999_ms", "errors"}
+// benchKeys are the summary keys of each scenario; positive are those
+// that must be positive numbers.
+var benchKeys = map[string]struct{ keys, positive []string }{
+	"customers": {
+		keys: []string{"scenario", "db", "clients", "cobro_per_s", "raw_per_s", "ratio", "p50_ms", "p99_ms", "p999_ms",
+			"read_per_s", "read_p50_ms", "read_p99_ms", "read_p999_ms", "errors"},
+		positive: []string{"cobro_per_s", "raw_per_s", "ratio", "read_per_s", "p50_ms", "read_p50_ms"},
+	},
+	"invoices": {
+		keys:     []string{"scenario", "db", "clients", "cobro_per_s", "raw_per_s", "ratio", "p50_ms", "p99_ms", "p999_ms", "errors"},
+		positive: []string{"cobro_per_s", "raw_per_s", "ratio", "p50_ms", "p99_ms"},
+	},
+	"pdf": {
+		keys:     []string{"scenario", "per_s", "median_ms", "p99_ms", "ratio", "errors"},
+		positive: []string{"per_s", "median_ms", "p99_ms"},
+	},
+}
 
-// runBench runs a short customers bench and checks the summary line; it
+// runBench runs a short bench of scenario and checks the summary line; it
 // returns its pairs.
-func runBench(t *testing.T, extra ...string) map[string]string {
+func runBench(t *testing.T, scenario string, extra ...string) map[string]string {
 	t.Helper()
-	args := append([]string{"bench", "customers", "--clients", "2", "--duration", "300ms", "--warmup", "50ms"}, extra...)
+	args := []string{"bench", scenario, "--duration", "300ms", "--warmup", "50ms"}
+	if scenario != "pdf" {
+		args = append(args, "--clients", "2")
+	}
+	args = append(args, extra...)
 	var out, errb bytes.Buffer
 	// getenv returns nothing: the default database must be a temp SQLite
 	// file whatever COBRO_DATABASE_URL says.
@@ -34,28 +54,29 @@ func runBench(t *testing.T, extra ...string) map[string]string {
 		t.Fatalf("last line is not the summary: %q", last)
 	}
 	pairs := map[string]string{}
+	var keys []string
 	for _, f := range strings.Fields(last)[1:] {
 		k, v, ok := strings.Cut(f, "=")
 		if !ok {
 			t.Fatalf("summary field %q is not key=value", f)
 		}
 		pairs[k] = v
+		keys = append(keys, k)
 	}
-	for _, k := range benchKeys {
-		if _, ok := pairs[k]; !ok {
-			t.Errorf("summary lacks %s: %s", k, last)
-		}
+	want := benchKeys[scenario]
+	if !slices.Equal(keys, want.keys) {
+		t.Errorf("summary keys %q, want %q: %s", keys, want.keys, last)
 	}
-	if pairs["scenario"] != "customers" || pairs["clients"] != "2" {
+	if pairs["scenario"] != scenario || (scenario != "pdf" && pairs["clients"] != "2") {
 		t.Errorf("summary: %s", last)
 	}
 	if pairs["errors"] != "0" {
 		t.Errorf("errors=%s\n%s\n%s", pairs["errors"], out.String(), errb.String())
 	}
-	if r, err := strconv.ParseFloat(pairs["ratio"], 64); err != nil || r <= 0 {
-		t.Errorf("ratio=%q is not a positive number", pairs["ratio"])
+	if scenario == "pdf" && pairs["ratio"] != "na" {
+		t.Errorf("ratio=%q, want na", pairs["ratio"])
 	}
-	for _, k := range []string{"cobro_per_s", "raw_per_s", "read_per_s", "p50_ms", "read_p50_ms"} {
+	for _, k := range want.positive {
 		if v, err := strconv.ParseFloat(pairs[k], 64); err != nil || v <= 0 {
 			t.Errorf("%s=%q is not a positive number", k, pairs[k])
 		}
@@ -63,10 +84,12 @@ func runBench(t *testing.T, extra ...string) map[string]string {
 	return pairs
 }
 
-func TestBenchCustomersSQLite(t *testing.T) {
+// benchSQLite runs scenario on the default database and checks the temp
+// file is removed afterwards.
+func benchSQLite(t *testing.T, scenario string) {
 	tmp := t.TempDir()
 	t.Setenv("TMPDIR", tmp) // the temp database must be removed afterwards
-	pairs := runBench(t)
+	pairs := runBench(t, scenario)
 	if pairs["db"] != "sqlite" {
 		t.Errorf("db=%s, want sqlite", pairs["db"])
 	}
@@ -75,7 +98,9 @@ func TestBenchCustomersSQLite(t *testing.T) {
 	}
 }
 
-func TestBenchCustomersPostgres(t *testing.T) {
+// benchPostgres runs scenario on COBRO_TEST_DATABASE_URL and checks its
+// schema is dropped afterwards.
+func benchPostgres(t *testing.T, scenario string) {
 	base := os.Getenv("COBRO_TEST_DATABASE_URL")
 	if base == "" {
 		t.Skip("COBRO_TEST_DATABASE_URL is not set")
@@ -86,7 +111,7 @@ func TestBenchCustomersPostgres(t *testing.T) {
 	}
 	defer admin.Close()
 	before := benchSchemas(t, admin)
-	pairs := runBench(t, "--db", base)
+	pairs := runBench(t, scenario, "--db", base)
 	if pairs["db"] != "postgres" {
 		t.Errorf("db=%s, want postgres", pairs["db"])
 	}
@@ -94,6 +119,21 @@ func TestBenchCustomersPostgres(t *testing.T) {
 		if !before[s] {
 			t.Errorf("schema %s left behind", s)
 		}
+	}
+}
+
+func TestBenchCustomersSQLite(t *testing.T)   { benchSQLite(t, "customers") }
+func TestBenchCustomersPostgres(t *testing.T) { benchPostgres(t, "customers") }
+func TestBenchInvoicesSQLite(t *testing.T)    { benchSQLite(t, "invoices") }
+func TestBenchInvoicesPostgres(t *testing.T)  { benchPostgres(t, "invoices") }
+
+// The pdf scenario needs no database: it leaves nothing behind.
+func TestBenchPDF(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	runBench(t, "pdf")
+	if entries, _ := os.ReadDir(tmp); len(entries) != 0 {
+		t.Errorf("the bench left %d entries in the temp dir, first %s", len(entries), entries[0].Name())
 	}
 }
 
@@ -125,12 +165,16 @@ func TestBenchUsage(t *testing.T) {
 		want string
 	}{
 		{[]string{"bench"}, "usage: cobro bench"},
-		{[]string{"bench", "nope"}, "known scenarios: customers"},
+		{[]string{"bench", "nope"}, "known scenarios: customers, invoices, pdf"},
 		{[]string{"bench", "--clients", "2", "customers"}, "scenario comes first"},
 		{[]string{"bench", "customers", "--clients", "0"}, "--clients"},
 		{[]string{"bench", "customers", "--duration", "0s"}, "--duration"},
 		{[]string{"bench", "customers", "--bogus"}, "bogus"},
 		{[]string{"bench", "customers", "--db", "mysql://x"}, "unsupported --db"},
+		{[]string{"bench", "invoices", "--warmup", "-1s"}, "--warmup"},
+		{[]string{"bench", "pdf", "--clients", "2"}, "-clients"},
+		{[]string{"bench", "pdf", "--db", "sqlite:x.db"}, "-db"},
+		{[]string{"bench", "pdf", "--duration", "0s"}, "--duration"},
 	} {
 		var out, errb bytes.Buffer
 		if code := run(context.Background(), tc.args, getenv, &out, &errb); code != exitUsage {

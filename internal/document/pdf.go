@@ -1,0 +1,222 @@
+package document
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cobrobilling/cobro/internal/catalog"
+	"github.com/cobrobilling/cobro/internal/customer"
+	"github.com/cobrobilling/cobro/internal/money"
+	"github.com/cobrobilling/cobro/internal/pdf"
+	"github.com/cobrobilling/cobro/internal/workspace"
+	"github.com/shopspring/decimal"
+)
+
+// spanish lists the countries whose documents are printed in Spanish
+// (README §10: the workspace country decides).
+var spanish = map[string]bool{"CL": true, "MX": true, "CO": true, "PE": true, "AR": true, "BO": true, "CR": true, "CU": true,
+	"DO": true, "EC": true, "ES": true, "GQ": true, "GT": true, "HN": true, "NI": true, "PA": true, "PY": true, "SV": true, "UY": true, "VE": true}
+
+// Lang is the document language of a workspace.
+func Lang(sc workspace.Scope) string {
+	if spanish[sc.Country] {
+		return "es"
+	}
+	return "en"
+}
+
+type words struct {
+	date, dueDate, period, currency, invoice, creditNote, shipping, address, carrier, plate, status,
+	net, exempt, tax, retention, discount, total, totalAdjusted, subtotal string
+	titles        map[string]string
+	shippingTypes map[string]string
+}
+
+var vocab = map[string]words{
+	"en": {date: "Date", dueDate: "Due date", period: "Period", currency: "Currency", invoice: "Invoice", creditNote: "Credit note",
+		shipping: "Shipping type", address: "Delivery address", carrier: "Carrier", plate: "Licence plate", status: "Status",
+		net: "Net", exempt: "Exempt", tax: "Tax", retention: "Withheld", discount: "Discount", total: "Total", totalAdjusted: "Total adjusted",
+		subtotal: "Subtotal",
+		titles:   map[string]string{"invoice": "Invoice", "credit_note": "Credit note", "debit_note": "Debit note", "order": "Order"},
+		shippingTypes: map[string]string{"1": "Sale", "2": "Sale to be made", "3": "Consignment", "4": "Free delivery", "5": "Internal transfer",
+			"6": "Other non-sale transfer", "7": "Return", "8": "Transfer for export", "9": "Sale for export"}},
+	"es": {date: "Fecha", dueDate: "Vencimiento", period: "Período", currency: "Moneda", invoice: "Factura", creditNote: "Nota de crédito",
+		shipping: "Tipo de traslado", address: "Dirección de entrega", carrier: "Transportista", plate: "Patente", status: "Estado",
+		net: "Neto", exempt: "Exento", tax: "IVA", retention: "Retención", discount: "Descuento", total: "Total", totalAdjusted: "Total ajustado",
+		subtotal: "Subtotal",
+		titles:   map[string]string{"invoice": "Factura", "credit_note": "Nota de crédito", "debit_note": "Nota de débito", "order": "Orden de despacho"},
+		shippingTypes: map[string]string{"1": "Venta", "2": "Venta por efectuar", "3": "Consignación", "4": "Entrega gratuita", "5": "Traslado interno",
+			"6": "Otros traslados no venta", "7": "Guía de devolución", "8": "Traslado para exportación", "9": "Venta para exportación"}},
+}
+
+// PDF renders d (README §10): deterministic for a given document state,
+// a "DRAFT"/"BORRADOR" watermark on drafts, the receiver as frozen at
+// finalize.
+func PDF(e Env, d *Doc) ([]byte, string, error) {
+	lang := Lang(e.Scope)
+	w := vocab[lang]
+	t := d.Type()
+	cur, _ := catalog.CurrencyByID(d.Currency)
+	title := t.Name
+	if !t.HasLocalFormat {
+		title = w.titles[d.Kind] // the generic US* types, in the workspace language
+	}
+	var rcv customer.Summary
+	if d.Receiver != nil {
+		_ = json.Unmarshal(d.Receiver, &rcv)
+	} else if d.CustomerID != "" {
+		c, err := customer.Get(e.Ctx, e.Q, e.Scope, d.CustomerID)
+		if err != nil {
+			return nil, "", err
+		}
+		rcv = *c.Summarize()
+	}
+	country, _ := catalog.CountryByID(rcv.Country)
+	taxLabel := country.TaxIDName
+	if taxLabel == "" {
+		taxLabel = map[string]string{"es": "ID fiscal", "en": "Tax ID"}[lang]
+	}
+	var ts map[string]any
+	_ = json.Unmarshal(rcv.TaxSettings, &ts)
+	receiver := pdf.Party{Name: rcv.Name, TaxIDLabel: taxLabel, TaxID: deref(rcv.TaxID), Address: deref(rcv.Address),
+		State: deref(rcv.State), Country: countryName(rcv.Country, lang), Email: deref(rcv.Email), Phone: deref(rcv.Phone)}
+	if giro, _ := ts["cl_activity_description"].(string); giro != "" {
+		receiver.Extra = append(receiver.Extra, "Giro: "+giro)
+	}
+	if comuna, _ := ts["cl_commune"].(string); comuna != "" {
+		receiver.City = comuna
+	}
+	doc := pdf.Document{Lang: lang, Title: title, Draft: d.Status == StatusDraft,
+		Issuer:   pdf.Party{Name: e.Scope.Name, Country: countryName(e.Scope.Country, lang)},
+		Receiver: receiver, Currency: d.Currency, Rounded: cur.Rounded,
+		Created: time.UnixMicro(d.Updated).UTC()}
+	if d.Number != nil {
+		doc.Number = strconv.FormatInt(*d.Number, 10)
+	}
+	doc.Fields = append(doc.Fields, pdf.KV{Label: w.date, Value: d.Date})
+	if d.DueDate != nil {
+		doc.Fields = append(doc.Fields, pdf.KV{Label: w.dueDate, Value: *d.DueDate})
+	}
+	if d.PeriodStart != nil && d.PeriodEnd != nil {
+		doc.Fields = append(doc.Fields, pdf.KV{Label: w.period, Value: *d.PeriodStart + " – " + *d.PeriodEnd})
+	}
+	doc.Fields = append(doc.Fields, pdf.KV{Label: w.currency, Value: d.Currency})
+	if d.InvoiceID != nil {
+		if inv, err := get(e.Ctx, e.Q, e.Scope, Invoice, *d.InvoiceID, ""); err == nil && inv.Number != nil {
+			doc.Fields = append(doc.Fields, pdf.KV{Label: w.invoice, Value: "N° " + strconv.FormatInt(*inv.Number, 10) + " · " + inv.Date})
+		}
+	}
+	if d.CreditNoteID != nil {
+		if crn, err := get(e.Ctx, e.Q, e.Scope, CreditNote, *d.CreditNoteID, ""); err == nil && crn.Number != nil {
+			doc.Fields = append(doc.Fields, pdf.KV{Label: w.creditNote, Value: "N° " + strconv.FormatInt(*crn.Number, 10) + " · " + crn.Date})
+		}
+	}
+	if d.Kind == Order.Name {
+		if d.ShippingType != nil {
+			doc.Fields = append(doc.Fields, pdf.KV{Label: w.shipping, Value: w.shippingTypes[*d.ShippingType]})
+		}
+		if d.Address != nil {
+			doc.Fields = append(doc.Fields, pdf.KV{Label: w.address, Value: *d.Address})
+		}
+		if d.CarrierName != nil {
+			v := *d.CarrierName
+			if d.CarrierID != nil {
+				v += " (" + *d.CarrierID + ")"
+			}
+			doc.Fields = append(doc.Fields, pdf.KV{Label: w.carrier, Value: v})
+		}
+		if d.LicencePlate != nil {
+			doc.Fields = append(doc.Fields, pdf.KV{Label: w.plate, Value: *d.LicencePlate})
+		}
+	}
+	if d.Status != StatusDraft && d.Status != StatusFinalized {
+		doc.Fields = append(doc.Fields, pdf.KV{Label: w.status, Value: d.Status})
+	}
+	for _, l := range d.Lines {
+		pl := pdf.Line{Name: l.Name, Description: deref(l.Description), Code: deref(l.Code), Quantity: dec(l.Quantity),
+			UnitPrice: dec(l.Amount), Total: dec(l.Total), Exempt: l.Exempt}
+		if disc := dec(l.Discount); disc.IsPositive() {
+			if l.DiscountScheme == "$" {
+				pl.Discount = pdf.FormatMoney(disc, d.Currency, cur.Rounded, lang)
+			} else {
+				pl.Discount = money.NewPercent(disc).String() + "%"
+			}
+		}
+		doc.Lines = append(doc.Lines, pl)
+	}
+	add := func(label string, v decimal.Decimal, bold bool) {
+		doc.Totals = append(doc.Totals, pdf.Total{Label: label, Value: v, Bold: bold})
+	}
+	if d.Discount.IsPositive() {
+		label := w.discount
+		if d.DiscountScheme == "%" {
+			label += " " + money.NewPercent(d.Discount).String() + "%"
+		}
+		gross := decimal.Zero
+		for _, l := range d.Lines {
+			gross = gross.Add(dec(l.Total))
+		}
+		add(w.subtotal, gross, false)
+		add(label, gross.Sub(d.Amount.Add(zeroIfNil(d.Exempt))).Neg(), false)
+	}
+	add(w.net, d.Amount, false)
+	if d.Exempt != nil {
+		add(w.exempt, *d.Exempt, false)
+	}
+	if d.Tax != nil {
+		add(fmt.Sprintf("%s %s%%", w.tax, money.NewPercent(d.TaxPercent)), *d.Tax, false)
+	}
+	if d.Retention != nil {
+		add(w.retention, d.Retention.Neg(), false)
+	}
+	add(w.total, d.Total, true)
+	if d.TotalAdjusted != nil && !d.TotalAdjusted.Equal(d.Total) {
+		add(w.totalAdjusted, *d.TotalAdjusted, true)
+	}
+	if d.Note != nil {
+		doc.Notes = append(doc.Notes, *d.Note)
+	}
+	for _, r := range d.Refs {
+		name := r.Document
+		if rt, ok := catalog.ReferenceTypeByID(r.Document); ok {
+			name = rt.Name
+		} else if dt, ok := catalog.DocumentTypeByID(r.Document); ok {
+			name = dt.Name
+		}
+		v := "N° " + r.Serial + " · " + r.Date
+		if r.Description != nil {
+			v += " · " + *r.Description
+		}
+		doc.References = append(doc.References, pdf.KV{Label: name, Value: v})
+	}
+	out, err := pdf.Render(doc)
+	if err != nil {
+		return nil, "", err
+	}
+	name := strings.ReplaceAll(title, " ", "-")
+	if doc.Number != "" {
+		name += "-" + doc.Number
+	}
+	return out, name + ".pdf", nil
+}
+
+func zeroIfNil(d *decimal.Decimal) decimal.Decimal {
+	if d == nil {
+		return decimal.Zero
+	}
+	return *d
+}
+
+func countryName(id, lang string) string {
+	c, ok := catalog.CountryByID(id)
+	if !ok {
+		return id
+	}
+	if lang == "es" {
+		return c.Name
+	}
+	return c.NameEn
+}
