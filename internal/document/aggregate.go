@@ -22,10 +22,9 @@ func init() {
 	customer.RegisterActivity(`SELECT 1 FROM documents WHERE customer_id = $1`)
 }
 
-// aggregateCustomers computes billing.md §1 aggregations at read time with
-// one grouped query: exact integer sums of cents on both databases. Invoices
-// in another currency than their customer's are grouped by day, since each
-// day converts at its own rate.
+// aggregateCustomers computes billing.md §1 aggregations from the totals
+// every invoice change maintains: exact integer sums of cents on both
+// databases, a few rows per customer.
 func aggregateCustomers(ctx context.Context, q store.Querier, sc workspace.Scope, cs []*customer.Customer) error {
 	loc := sc.Loc
 	if loc == nil {
@@ -41,15 +40,15 @@ func aggregateCustomers(ctx context.Context, q store.Querier, sc workspace.Scope
 		args = append(args, c.ID)
 		phs = append(phs, fmt.Sprintf("$%d", len(args)))
 	}
-	const day = `CASE WHEN d.currency = c.currency THEN '' ELSE d.date END`
-	rows, err := q.QueryContext(ctx, `SELECT d.customer_id, d.currency, `+day+`,
-		SUM(d.total_adjusted_cents),
-		SUM(CASE WHEN d.date >= $3 AND d.date < $4 THEN d.total_adjusted_cents ELSE 0 END),
-		SUM(CASE WHEN d.status <> 'uncollectible' THEN d.total_adjusted_cents - d.collected_cents ELSE 0 END)
-		FROM documents d JOIN customers c ON c.id = d.customer_id
-		WHERE d.workspace_id = $1 AND d.test_mode = $2 AND d.customer_id IN (`+strings.Join(phs, ", ")+`)
-		AND d.kind = 'invoice' AND d.status IN ('finalized', 'paid', 'uncollectible', 'cancelled')
-		GROUP BY d.customer_id, d.currency, `+day, args...)
+	// Sums of the maintained per-day totals (see customer_totals). Days in
+	// the customer's currency collapse into one group; other currencies
+	// keep their day for its exchange rate.
+	const day = `CASE WHEN t.currency = c.currency THEN '' ELSE t.day END`
+	rows, err := q.QueryContext(ctx, `SELECT t.customer_id, t.currency, `+day+`,
+		SUM(t.sales_cents), SUM(CASE WHEN t.day >= $3 AND t.day < $4 THEN t.sales_cents ELSE 0 END), SUM(t.balance_cents)
+		FROM customer_totals t JOIN customers c ON c.id = t.customer_id
+		WHERE t.workspace_id = $1 AND t.test_mode = $2 AND t.customer_id IN (`+strings.Join(phs, ", ")+`)
+		GROUP BY t.customer_id, t.currency, `+day, args...)
 	if err != nil {
 		return err
 	}

@@ -302,6 +302,9 @@ func Delete(e Env, k *Kind, docID string) error {
 	if d.Status != StatusDraft {
 		return apperr.NonField(fmt.Sprintf("Only %s with status draft can be deleted.", k.Plural))
 	}
+	if err := applyContribution(e.Ctx, e.Q, e.Scope, d.loaded, contribution{}); err != nil {
+		return err
+	}
 	if _, err := e.Q.ExecContext(e.Ctx, `DELETE FROM documents WHERE id = $1 AND workspace_id = $2 AND test_mode = $3`, d.ID, e.Scope.ID, e.Scope.TestMode); err != nil {
 		return err
 	}

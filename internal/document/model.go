@@ -88,6 +88,9 @@ type Doc struct {
 	// CollectedCents is the amount collected on an invoice, in cents
 	// (maintained by payments).
 	CollectedCents int64
+	// loaded is the aggregation contribution the row had when read, so
+	// save can apply the difference.
+	loaded contribution
 }
 
 // Type returns the document type of d.
@@ -127,6 +130,7 @@ func scanDoc(row scanner) (*Doc, error) {
 	if receiver.Valid {
 		d.Receiver = json.RawMessage(receiver.String)
 	}
+	defer func() { d.loaded = d.contribution() }()
 	d.InvoiceID, d.CreditNoteID = ns(inv), ns(crn)
 	if number.Valid {
 		n := number.Int64
@@ -217,6 +221,10 @@ func get(ctx context.Context, q store.Querier, sc workspace.Scope, k *Kind, docI
 }
 
 func insert(ctx context.Context, q store.Querier, sc workspace.Scope, d *Doc) error {
+	if err := applyContribution(ctx, q, sc, contribution{}, d.contribution()); err != nil {
+		return err
+	}
+	d.loaded = d.contribution()
 	_, err := q.ExecContext(ctx, `INSERT INTO documents (id, workspace_id, test_mode, kind, document_type, customer_id, invoice_id, credit_note_id, number, currency, date,
 		due_date, period_start, period_end, collection_method, note, internal_note, lines, line_names, amount, exempt, tax,
 		tax_percent, subtotal, total, total_adjusted, retention, discount, discount_scheme, custom_change, status,
@@ -250,6 +258,10 @@ func rawArg(r json.RawMessage) any {
 
 // save writes every mutable column of d back.
 func save(ctx context.Context, q store.Querier, sc workspace.Scope, d *Doc) error {
+	if err := applyContribution(ctx, q, sc, d.loaded, d.contribution()); err != nil {
+		return err
+	}
+	d.loaded = d.contribution()
 	_, err := q.ExecContext(ctx, `UPDATE documents SET document_type = $1, customer_id = $2, number = $3, currency = $4, date = $5,
 		due_date = $6, period_start = $7, period_end = $8, collection_method = $9, note = $10, internal_note = $11, lines = $12, line_names = $13,
 		amount = $14, exempt = $15, tax = $16, tax_percent = $17, subtotal = $18, total = $19, total_adjusted = $20, retention = $21,
@@ -284,4 +296,50 @@ func nextNumber(ctx context.Context, q store.Querier, sc workspace.Scope, typeID
 		ON CONFLICT (workspace_id, test_mode, document_type) DO UPDATE SET next_number = sequences.next_number + 1
 		RETURNING next_number - 1`, sc.ID, sc.TestMode, typeID).Scan(&n)
 	return n, err
+}
+
+// contribution is what an invoice adds to its customer's aggregations
+// (billing.md §1): sales for finalized, paid, uncollectible and cancelled
+// invoices; balance (what is owed) for all of them but uncollectible.
+type contribution struct {
+	customer, currency, day string
+	sales, balance          int64
+}
+
+func (d *Doc) contribution() contribution {
+	if d.Kind != Invoice.Name || d.CustomerID == "" || d.TotalAdjusted == nil {
+		return contribution{}
+	}
+	switch d.Status {
+	case StatusFinalized, StatusPaid, StatusUncollectible, StatusCancelled:
+	default:
+		return contribution{}
+	}
+	ta := money.Round(*d.TotalAdjusted, 2).Shift(2).IntPart()
+	c := contribution{customer: d.CustomerID, currency: d.Currency, day: d.Date, sales: ta}
+	if d.Status != StatusUncollectible {
+		c.balance = ta - d.CollectedCents
+	}
+	return c
+}
+
+// applyContribution moves a customer's totals from old to new.
+func applyContribution(ctx context.Context, q store.Querier, sc workspace.Scope, old, new contribution) error {
+	if old == new {
+		return nil
+	}
+	add := func(c contribution, sign int64) error {
+		if c.customer == "" {
+			return nil
+		}
+		_, err := q.ExecContext(ctx, `INSERT INTO customer_totals (workspace_id, test_mode, customer_id, currency, day, sales_cents, balance_cents)
+			VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (customer_id, currency, day) DO UPDATE SET
+			sales_cents = customer_totals.sales_cents + excluded.sales_cents, balance_cents = customer_totals.balance_cents + excluded.balance_cents`,
+			sc.ID, sc.TestMode, c.customer, c.currency, c.day, sign*c.sales, sign*c.balance)
+		return err
+	}
+	if err := add(old, -1); err != nil {
+		return err
+	}
+	return add(new, 1)
 }

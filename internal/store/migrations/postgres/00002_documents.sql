@@ -70,6 +70,21 @@ CREATE INDEX documents_customer ON documents (workspace_id, test_mode, customer_
 CREATE INDEX documents_invoice ON documents (workspace_id, test_mode, invoice_id, kind);
 CREATE INDEX documents_credit_note ON documents (workspace_id, test_mode, credit_note_id, kind);
 
+-- Customer aggregations, maintained by every change of an invoice (in the
+-- same transaction): one row per customer, currency and invoice day, so a
+-- read sums a handful of rows instead of every invoice, and the current
+-- period and currency conversion (per day) still work.
+CREATE TABLE customer_totals (
+    workspace_id TEXT NOT NULL,
+    test_mode BOOLEAN NOT NULL,
+    customer_id TEXT NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+    currency TEXT NOT NULL,
+    day TEXT NOT NULL,
+    sales_cents BIGINT NOT NULL,
+    balance_cents BIGINT NOT NULL,
+    PRIMARY KEY (customer_id, currency, day)
+);
+
 -- Numbering: one row per workspace, mode and document type. The upsert
 -- that takes a number locks the row until commit, so numbers are unique
 -- and gapless across nodes (a rolled-back transaction gives its number back).
@@ -119,4 +134,5 @@ CREATE INDEX reminders_scope_created ON reminders (workspace_id, test_mode, crea
 DROP TABLE reminders;
 DROP TABLE files;
 DROP TABLE sequences;
+DROP TABLE customer_totals;
 DROP TABLE documents;
