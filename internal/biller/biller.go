@@ -87,10 +87,14 @@ var (
 	registry = map[string]Biller{catalog.BillerNone: None{}}
 )
 
-// Register installs the biller of a name (e.g. "cl_sii").
+// Register installs the biller of a name (e.g. "cl_sii"); nil removes it.
 func Register(name string, b Biller) {
 	mu.Lock()
-	registry[name] = b
+	if b == nil {
+		delete(registry, name)
+	} else {
+		registry[name] = b
+	}
 	mu.Unlock()
 }
 
