@@ -29,21 +29,21 @@ func Lang(sc workspace.Scope) string {
 }
 
 type words struct {
-	date, dueDate, period, currency, invoice, creditNote, shipping, address, carrier, plate, status,
+	no, date, dueDate, period, currency, invoice, creditNote, shipping, address, carrier, plate, status,
 	net, exempt, tax, retention, discount, total, totalAdjusted, subtotal string
 	titles        map[string]string
 	shippingTypes map[string]string
 }
 
 var vocab = map[string]words{
-	"en": {date: "Date", dueDate: "Due date", period: "Period", currency: "Currency", invoice: "Invoice", creditNote: "Credit note",
+	"en": {no: "No. ", date: "Date", dueDate: "Due date", period: "Period", currency: "Currency", invoice: "Invoice", creditNote: "Credit note",
 		shipping: "Shipping type", address: "Delivery address", carrier: "Carrier", plate: "Licence plate", status: "Status",
 		net: "Net", exempt: "Exempt", tax: "Tax", retention: "Withheld", discount: "Discount", total: "Total", totalAdjusted: "Total adjusted",
 		subtotal: "Subtotal",
 		titles:   map[string]string{"invoice": "Invoice", "credit_note": "Credit note", "debit_note": "Debit note", "order": "Order"},
 		shippingTypes: map[string]string{"1": "Sale", "2": "Sale to be made", "3": "Consignment", "4": "Free delivery", "5": "Internal transfer",
 			"6": "Other non-sale transfer", "7": "Return", "8": "Transfer for export", "9": "Sale for export"}},
-	"es": {date: "Fecha", dueDate: "Vencimiento", period: "Período", currency: "Moneda", invoice: "Factura", creditNote: "Nota de crédito",
+	"es": {no: "N° ", date: "Fecha", dueDate: "Vencimiento", period: "Período", currency: "Moneda", invoice: "Factura", creditNote: "Nota de crédito",
 		shipping: "Tipo de traslado", address: "Dirección de entrega", carrier: "Transportista", plate: "Patente", status: "Estado",
 		net: "Neto", exempt: "Exento", tax: "IVA", retention: "Retención", discount: "Descuento", total: "Total", totalAdjusted: "Total ajustado",
 		subtotal: "Subtotal",
@@ -106,12 +106,12 @@ func PDF(e Env, d *Doc) ([]byte, string, error) {
 	doc.Fields = append(doc.Fields, pdf.KV{Label: w.currency, Value: d.Currency})
 	if d.InvoiceID != nil {
 		if inv, err := get(e.Ctx, e.Q, e.Scope, Invoice, *d.InvoiceID, ""); err == nil && inv.Number != nil {
-			doc.Fields = append(doc.Fields, pdf.KV{Label: w.invoice, Value: "N° " + strconv.FormatInt(*inv.Number, 10) + " · " + inv.Date})
+			doc.Fields = append(doc.Fields, pdf.KV{Label: w.invoice, Value: w.no + strconv.FormatInt(*inv.Number, 10) + " · " + inv.Date})
 		}
 	}
 	if d.CreditNoteID != nil {
 		if crn, err := get(e.Ctx, e.Q, e.Scope, CreditNote, *d.CreditNoteID, ""); err == nil && crn.Number != nil {
-			doc.Fields = append(doc.Fields, pdf.KV{Label: w.creditNote, Value: "N° " + strconv.FormatInt(*crn.Number, 10) + " · " + crn.Date})
+			doc.Fields = append(doc.Fields, pdf.KV{Label: w.creditNote, Value: w.no + strconv.FormatInt(*crn.Number, 10) + " · " + crn.Date})
 		}
 	}
 	if d.Kind == Order.Name {
@@ -186,7 +186,7 @@ func PDF(e Env, d *Doc) ([]byte, string, error) {
 		} else if dt, ok := catalog.DocumentTypeByID(r.Document); ok {
 			name = dt.Name
 		}
-		v := "N° " + r.Serial + " · " + r.Date
+		v := w.no + r.Serial + " · " + r.Date
 		if r.Description != nil {
 			v += " · " + *r.Description
 		}
