@@ -35,6 +35,7 @@ import (
 	"bytes"
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 	"time"
 
@@ -331,9 +332,14 @@ func (r *renderer) footer() {
 	r.font("", 7)
 	r.grey(greyFooter)
 	r.text(margin, footerY, contentW/2, 4, r.tr(r.docName()), "L")
-	// The page count is only known at the end; "{nb}" is replaced then,
-	// so the page text is centred rather than right-aligned.
-	r.text(margin+contentW/2, footerY, contentW/2, 4, r.tr(fmt.Sprintf(r.l.pageFmt, p.PageNo(), nbAlias)), "R")
+	// The page count is only known at the end, when fpdf replaces the
+	// alias; right-align as if the count had as many digits as this page
+	// number (exact below 10 pages, about a digit off on pages 1-9 of a
+	// longer document).
+	page := r.tr(fmt.Sprintf(r.l.pageFmt, p.PageNo(), nbAlias))
+	digits := len(strconv.Itoa(p.PageNo()))
+	w := p.GetStringWidth(page) - p.GetStringWidth(nbAlias) + float64(digits)*p.GetStringWidth("0")
+	r.text(right-w, footerY, w+5, 4, page, "L")
 }
 
 // ---------------------------------------------------------------- header

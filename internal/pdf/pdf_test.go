@@ -142,6 +142,31 @@ func longDoc(n int) Document {
 	return d
 }
 
+// stressDoc is a Spanish draft without number with extreme content: long
+// names, huge amounts, a row taller than a page, notes that overflow onto
+// another page, and the stamp.
+func stressDoc(t testing.TB) Document {
+	d := facturaCLP(t)
+	d.Draft = true
+	d.Number = ""
+	d.Title = "Factura no afecta o exenta electrónica"
+	d.Issuer.Name = "Sociedad Comercializadora e Importadora de Productos Tecnológicos del Pacífico Sur Limitada"
+	d.Receiver.Name = "Corporación Municipal de Desarrollo Social de la Ilustre Municipalidad de Peñalolén"
+	d.Fields = append(d.Fields, KV{"Período facturado", "01-05-2025 al 31-05-2025, servicios recurrentes del mes"})
+	d.Lines = append(d.Lines,
+		Line{Name: "Servicio con un código larguísimo", Code: "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789",
+			Quantity: dec("123456789012.123456"), UnitPrice: dec("999999999999999"), Discount: "$ 999.999.999",
+			Total: dec("999999999999999")},
+		Line{Name: "Fila más alta que una página", Description: strings.Repeat("Línea de detalle\n", 90),
+			Quantity: dec("1"), UnitPrice: dec("1"), Total: dec("1")},
+	)
+	d.Totals = append(d.Totals, Total{Label: "Un total con una etiqueta muy larga que no cabe", Value: dec("999999999999999")})
+	for i := range 12 {
+		d.Notes = append(d.Notes, fmt.Sprintf("Nota %d: %s", i+1, strings.Repeat("texto de la observación ", 20)))
+	}
+	return d
+}
+
 func mustRender(t testing.TB, d Document) []byte {
 	t.Helper()
 	b, err := Render(d)
@@ -155,7 +180,7 @@ func mustRender(t testing.TB, d Document) []byte {
 }
 
 func TestDeterministic(t *testing.T) {
-	for name, d := range map[string]Document{"factura": facturaCLP(t), "draft": draftUSD(), "long": longDoc(70)} {
+	for name, d := range map[string]Document{"factura": facturaCLP(t), "draft": draftUSD(), "long": longDoc(70), "stress": stressDoc(t)} {
 		t.Run(name, func(t *testing.T) {
 			a, b := mustRender(t, d), mustRender(t, d)
 			if !bytes.Equal(a, b) {
@@ -203,8 +228,9 @@ func TestInvalidStamp(t *testing.T) {
 	}
 }
 
-// pdfText extracts the text of b with pdftotext, skipping the test when it
-// is not installed.
+// pdfText extracts the text of b with pdftotext (content-stream order,
+// whitespace runs collapsed to one space, pages separated by "\f"),
+// skipping the test when pdftotext is not installed.
 func pdfText(t *testing.T, b []byte) string {
 	t.Helper()
 	bin, err := exec.LookPath("pdftotext")
@@ -215,11 +241,15 @@ func pdfText(t *testing.T, b []byte) string {
 	if err := os.WriteFile(in, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	out, err := exec.Command(bin, "-enc", "UTF-8", in, "-").Output()
+	out, err := exec.Command(bin, "-raw", "-enc", "UTF-8", in, "-").Output()
 	if err != nil {
 		t.Fatalf("pdftotext: %v", err)
 	}
-	return string(out)
+	pages := strings.Split(string(out), "\f")
+	for i, p := range pages {
+		pages[i] = strings.Join(strings.Fields(p), " ")
+	}
+	return strings.Join(pages, "\f")
 }
 
 func assertContains(t *testing.T, text string, want ...string) {
@@ -339,7 +369,7 @@ func TestPreview(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, d := range map[string]Document{
-		"factura-clp": facturaCLP(t), "draft-usd": draftUSD(), "long-70": longDoc(70),
+		"factura-clp": facturaCLP(t), "draft-usd": draftUSD(), "long-70": longDoc(70), "stress": stressDoc(t),
 	} {
 		if err := os.WriteFile(filepath.Join(*preview, name+".pdf"), mustRender(t, d), 0o644); err != nil {
 			t.Fatal(err)
