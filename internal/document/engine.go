@@ -335,7 +335,7 @@ func Finalize(e Env, k *Kind, docID string) (*Doc, error) {
 		return nil, apperr.NonField(fmt.Sprintf("Only %s with status draft can be finalized.", k.Plural))
 	}
 	if d.Status == StatusPending {
-		if err := pendingFinalizable(e, d); err != nil {
+		if err := PendingFinalizable(e, d); err != nil {
 			return nil, err
 		}
 	}
@@ -493,10 +493,10 @@ func deref(s *string) string {
 	return *s
 }
 
-// pendingFinalizable checks the pending-invoice rule (documents.md §1.5).
-// Payments do not exist yet, so an invoice is never pending; the payments
-// work implements the check through this hook.
-var pendingFinalizable = func(e Env, d *Doc) error { return nil }
+// PendingFinalizable checks the pending-invoice rule (documents.md §1.5:
+// every payment that is not cancelled has succeeded, at least one). Only
+// the payments work knows payments; it installs the check here.
+var PendingFinalizable = func(e Env, d *Doc) error { return nil }
 
 // adjustments sums the finalized credit and debit notes of an invoice.
 func adjustments(e Env, invoiceID string) (credits, debits decimal.Decimal, hasCredit bool, err error) {
@@ -635,4 +635,70 @@ func derefInt(n *int64) int64 {
 		return 0
 	}
 	return *n
+}
+
+// The payments work drives invoices through these; the rules live here so
+// every path obeys them (documents.md §1.5).
+
+// MarkPending moves a draft invoice to pending when a payment is created
+// for it: its content is locked from then on.
+func MarkPending(e Env, invoiceID string) (*Doc, error) {
+	d, err := e.lock(Invoice, invoiceID)
+	if err != nil {
+		return nil, err
+	}
+	if d.Status == StatusPending {
+		return d, nil
+	}
+	if d.Status != StatusDraft {
+		return d, nil // payments on finalized invoices do not change the status here
+	}
+	d.Status, d.Updated = StatusPending, e.Now.UnixMicro()
+	if err := save(e.Ctx, e.Q, e.Scope, d); err != nil {
+		return nil, err
+	}
+	return d, e.emit("invoice.pending", d.ID)
+}
+
+// UnmarkPending returns a pending invoice to draft when every payment on it
+// was cancelled.
+func UnmarkPending(e Env, invoiceID string) (*Doc, error) {
+	d, err := e.lock(Invoice, invoiceID)
+	if err != nil {
+		return nil, err
+	}
+	if d.Status != StatusPending {
+		return d, nil
+	}
+	d.Status, d.Updated = StatusDraft, e.Now.UnixMicro()
+	if err := save(e.Ctx, e.Q, e.Scope, d); err != nil {
+		return nil, err
+	}
+	return d, e.emit("invoice.updated", d.ID)
+}
+
+// SetCollected records the amount collected on an invoice (Σ captured
+// payments) and settles it: paid when it covers total_adjusted, back to
+// finalized when a refund or a debit note leaves something owed. A pending
+// invoice whose payments cover it is finalized first (automatic finalize).
+func SetCollected(e Env, invoiceID string, collected decimal.Decimal) (*Doc, error) {
+	d, err := e.lock(Invoice, invoiceID)
+	if err != nil {
+		return nil, err
+	}
+	c := money.Round(collected, 2).Shift(2).IntPart()
+	if c != d.CollectedCents {
+		d.CollectedCents, d.Updated = c, e.Now.UnixMicro()
+		if err := save(e.Ctx, e.Q, e.Scope, d); err != nil {
+			return nil, err
+		}
+		if _, err := e.Q.ExecContext(e.Ctx, `UPDATE documents SET collected_cents = $1 WHERE id = $2 AND workspace_id = $3 AND test_mode = $4`,
+			c, d.ID, e.Scope.ID, e.Scope.TestMode); err != nil {
+			return nil, err
+		}
+	}
+	if d.Status == StatusPending && d.TotalAdjusted != nil && collected.GreaterThanOrEqual(*d.TotalAdjusted) {
+		return Finalize(e, Invoice, invoiceID)
+	}
+	return settleInvoice(e, invoiceID, false)
 }
