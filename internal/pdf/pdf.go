@@ -11,7 +11,7 @@
 //
 //   - header: the issuer block on the left (name, address, contact, extra
 //     lines) and, on the right, a box with the issuer tax id, the title in
-//     capitals and "N° 123" / "No. 123";
+//     capitals, "N° 123" / "No. 123" and, on drafts, "BORRADOR" / "DRAFT";
 //   - the receiver block on the left and the header fields (dates…) on the
 //     right;
 //   - the lines table (code when any line has one, description with the
@@ -19,7 +19,8 @@
 //     discount when any line has one, total); rows never split across pages
 //     unless a single row is taller than a page, and the table header is
 //     repeated on every page the table continues on;
-//   - the totals box right-aligned, with references and notes on its left;
+//   - the totals box right-aligned (long labels wrap, amounts never do),
+//     with references and notes on its left, flowing onto further pages;
 //   - the stamp (e.g. the Chilean PDF417) and its caption at the bottom left
 //     of the last page;
 //   - a footer on every page with the title, number and "Page x of y";
@@ -270,12 +271,12 @@ func (r *renderer) text(x, y, w, h float64, s, align string) {
 	r.pdf.CellFormat(w, h, s, "", 0, align+"M", false, 0, "")
 }
 
-// fitText draws translated s in the w×h cell, shrinking the font (down to
-// 60%) when s would not fit, so amounts are never cut.
+// fitText draws translated s in the w×h cell, shrinking the font when s
+// would not fit, so amounts are never cut nor overlap their neighbours.
 func (r *renderer) fitText(x, y, w, h float64, s, align string) {
 	size, _ := r.pdf.GetFontSize()
 	if sw := r.pdf.GetStringWidth(s); sw > w && sw > 0 {
-		r.pdf.SetFontSize(max(size*w/sw, size*0.6))
+		r.pdf.SetFontSize(size * w / sw)
 		defer r.pdf.SetFontSize(size)
 	}
 	r.text(x, y, w, h, s, align)
@@ -667,7 +668,13 @@ func (r *renderer) lineRow(ln Line, cols []column, desc int) {
 	cellH := cellSize * ptToMM * 1.35
 	h := rowPadTop + max(height(text), height(code), cellH) + rowPadBottom
 
-	if r.ensure(h) {
+	// Keep a row on one page; a row taller than a whole page starts right
+	// away and continues on the next ones.
+	need := h
+	if h > bottom-margin-headH {
+		need = rowPadTop + 3*cellH
+	}
+	if r.ensure(need) {
 		r.tableHeader(cols)
 	}
 	top := r.y
@@ -720,58 +727,86 @@ func (r *renderer) lineRow(ln Line, cols []column, desc int) {
 
 // ---------------------------------------------------------------- totals, references, notes
 
-const totalRowH = 6.2
+const (
+	totalRowH = 6.2 // height of a one-line totals row
+	totalPadX = 2.5
+)
+
+// totalRow is one measured row of the totals box.
+type totalRow struct {
+	label []styledLine
+	value string // translated
+	style string
+	size  float64
+	bold  bool
+	h     float64
+}
+
+// totalRows measures the totals box: the amount keeps its natural width
+// (shrunk only when wider than the box allows) and the label wraps in the
+// remaining width.
+func (r *renderer) totalRows() (rows []totalRow, boxH float64) {
+	for _, t := range r.d.Totals {
+		row := totalRow{style: "", size: 8.5, bold: t.Bold}
+		if t.Bold {
+			row.style, row.size = "B", 9.5
+		}
+		r.font(row.style, row.size)
+		row.value = r.tr(FormatMoney(t.Value, r.d.Currency, r.d.Rounded, r.d.Lang))
+		valueW := min(r.pdf.GetStringWidth(row.value), totalsW*0.6)
+		labelW := totalsW - 2*totalPadX - valueW - 3
+		row.label = r.lines(row.style, row.size, 0, t.Label, labelW)
+		row.h = max(totalRowH, height(row.label)+2.2)
+		rows = append(rows, row)
+		boxH += row.h
+	}
+	return rows, boxH
+}
 
 // closing draws the totals box on the right and the references and notes
 // on its left.
 func (r *renderer) closing() {
-	n := len(r.d.Totals)
-	boxH := float64(n) * totalRowH
+	rows, boxH := r.totalRows()
 	r.y += gap
-	if n > 0 {
+	if len(rows) > 0 {
 		r.ensure(boxH)
 	}
 	start := r.y
 	startPage := r.pdf.PageNo()
-	if n > 0 {
-		r.totals(start)
-	}
+	r.totals(start, rows, boxH)
 	totalsEnd := start + boxH
 
 	r.y = start
 	r.references()
 	r.notes()
+	r.leftEnd = r.y
 	if r.pdf.PageNo() == startPage {
-		r.leftEnd = r.y
 		r.y = max(r.y, totalsEnd)
-	} else {
-		r.leftEnd = r.y
 	}
 }
 
-func (r *renderer) totals(y float64) {
+func (r *renderer) totals(y float64, rows []totalRow, boxH float64) {
+	if len(rows) == 0 {
+		return
+	}
 	p := r.pdf
-	labelW := totalsW * 0.5
-	for i, t := range r.d.Totals {
-		if t.Bold {
+	top := y
+	innerW := totalsW - 2*totalPadX
+	for i, row := range rows {
+		if row.bold {
 			p.SetFillColor(greyFill, greyFill, greyFill)
-			p.Rect(totalsX, y, totalsW, totalRowH, "F")
+			p.Rect(totalsX, y, totalsW, row.h, "F")
 		}
 		if i > 0 {
 			r.rule(totalsX, y, right, greyRule+15, 0.15)
 		}
-		style, size := "", 8.5
-		if t.Bold {
-			style, size = "B", 9.5
-		}
-		r.font(style, size)
+		r.drawLines(totalsX+totalPadX, y+(row.h-height(row.label))/2, innerW, row.label, "L")
+		r.font(row.style, row.size)
 		r.grey(0)
-		r.fitText(totalsX+2.5, y, labelW-2.5, totalRowH, r.tr(t.Label), "L")
-		r.fitText(totalsX+labelW, y, totalsW-labelW-2.5, totalRowH,
-			r.tr(FormatMoney(t.Value, r.d.Currency, r.d.Rounded, r.d.Lang)), "R")
-		y += totalRowH
+		r.fitText(totalsX+totalsW*0.4, y, totalsW*0.6-totalPadX, row.h, row.value, "R")
+		y += row.h
 	}
-	r.frame(totalsX, y-float64(len(r.d.Totals))*totalRowH, totalsW, float64(len(r.d.Totals))*totalRowH, greyRule, 0.25)
+	r.frame(totalsX, top, totalsW, boxH, greyRule, 0.25)
 }
 
 // sectionTitle draws a small heading for the left column.
