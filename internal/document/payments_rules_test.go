@@ -51,7 +51,9 @@ func TestPendingAndPaidRules(t *testing.T) {
 		}
 		do(func(en document.Env) (*document.Doc, error) { return document.MarkPending(en, inv) })
 		// payments covering the invoice finalize it and make it paid
-		if d := do(func(en document.Env) (*document.Doc, error) { return document.SetCollected(en, inv, decimal.NewFromInt(100)) }); d.Status != "paid" || d.Number == nil {
+		if d := do(func(en document.Env) (*document.Doc, error) {
+			return document.SetCollected(en, inv, decimal.NewFromInt(100))
+		}); d.Status != "paid" || d.Number == nil {
 			t.Fatalf("covered pending invoice: %s", d.Status)
 		}
 		agg := c.Get("/customers/" + cus + "/").Expect(200)["aggregations"].(map[string]any)
@@ -59,7 +61,9 @@ func TestPendingAndPaidRules(t *testing.T) {
 			t.Errorf("aggregations after payment: %v", agg)
 		}
 		// a refund leaves something owed → finalized again, balance owed
-		if d := do(func(en document.Env) (*document.Doc, error) { return document.SetCollected(en, inv, decimal.NewFromInt(40)) }); d.Status != "finalized" {
+		if d := do(func(en document.Env) (*document.Doc, error) {
+			return document.SetCollected(en, inv, decimal.NewFromInt(40))
+		}); d.Status != "finalized" {
 			t.Fatalf("after refund: %s", d.Status)
 		}
 		agg = c.Get("/customers/" + cus + "/").Expect(200)["aggregations"].(map[string]any)
@@ -68,7 +72,9 @@ func TestPendingAndPaidRules(t *testing.T) {
 		}
 		// a debit note raising the total above what was collected keeps it owed;
 		// paying the rest makes it paid; a full credit then cancels it with a credit balance
-		do(func(en document.Env) (*document.Doc, error) { return document.SetCollected(en, inv, decimal.NewFromInt(100)) })
+		do(func(en document.Env) (*document.Doc, error) {
+			return document.SetCollected(en, inv, decimal.NewFromInt(100))
+		})
 		if got := c.Get("/invoices/" + inv + "/").Expect(200)["status"]; got != "paid" {
 			t.Fatalf("status %v", got)
 		}
