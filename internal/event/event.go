@@ -21,10 +21,20 @@ func Emit(ctx context.Context, q store.Querier, sc workspace.Scope, name, object
 	if i := strings.LastIndex(name, "."); i > 0 {
 		objectType = name[:i]
 	}
-	_, err := q.ExecContext(ctx, `INSERT INTO events (id, workspace_id, test_mode, event, object_id, object_type, seq, created) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-		id.New("evt"), sc.ID, sc.TestMode, name, objectID, objectType, nextSeq(), now.UnixMicro())
-	return err
+	evtID := id.New("evt")
+	if _, err := q.ExecContext(ctx, `INSERT INTO events (id, workspace_id, test_mode, event, object_id, object_type, seq, created) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		evtID, sc.ID, sc.TestMode, name, objectID, objectType, nextSeq(), now.UnixMicro()); err != nil {
+		return err
+	}
+	if Fanout != nil {
+		return Fanout(ctx, q, sc, evtID, name, now)
+	}
+	return nil
 }
+
+// Fanout turns a recorded event into deliveries, in the same transaction.
+// The webhook package installs it (event cannot import webhook).
+var Fanout func(ctx context.Context, q store.Querier, sc workspace.Scope, eventID, name string, now time.Time) error
 
 var lastSeq atomic.Int64
 

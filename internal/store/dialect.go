@@ -64,3 +64,12 @@ func (d Dialect) Numeric(expr string) string {
 	}
 	return "CAST(" + expr + " AS NUMERIC)"
 }
+
+// SkipLocked lets PostgreSQL claimers pass over rows another transaction
+// is claiming; SQLite serialises writers, so it needs nothing.
+func (d Dialect) SkipLocked() string {
+	if d.Postgres {
+		return " FOR UPDATE SKIP LOCKED"
+	}
+	return ""
+}

@@ -90,7 +90,7 @@ func Open(ctx context.Context, rawURL string) (*DB, error) {
 		q.Add("_pragma", "synchronous(FULL)")
 		q.Add("_pragma", "foreign_keys(1)")
 		q.Set("_txlock", "immediate")
-		sqlDB, err = sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+		sqlDB, err = sql.Open("sqlite", "file:"+uriPath(path)+"?"+q.Encode())
 		if err != nil {
 			return nil, fmt.Errorf("open sqlite: %w", err)
 		}
@@ -110,6 +110,13 @@ func Open(ctx context.Context, rawURL string) (*DB, error) {
 		db.path = strings.TrimPrefix(strings.TrimPrefix(rawURL, "sqlite:"), "//")
 	}
 	return db, nil
+}
+
+// uriPath escapes a file path for a SQLite "file:" URI: a '#' or '?' in
+// a directory name would otherwise end the path and drop the parameters
+// (busy_timeout, WAL) silently.
+func uriPath(p string) string {
+	return strings.NewReplacer("%", "%25", "#", "%23", "?", "%3f").Replace(p)
 }
 
 // redact hides a password in a database URL for messages and logs.
@@ -186,7 +193,7 @@ func (db *DB) Migrate(ctx context.Context) ([]string, error) {
 // busy_timeout; it cannot be the database file itself, or goose's own
 // writes would wait on it.
 func (db *DB) sqliteMigrationLock(ctx context.Context) (func(), error) {
-	lockDB, err := sql.Open("sqlite", "file:"+db.path+".migrate-lock?_pragma=busy_timeout(120000)&_txlock=immediate")
+	lockDB, err := sql.Open("sqlite", "file:"+uriPath(db.path+".migrate-lock")+"?_pragma=busy_timeout(120000)&_txlock=immediate")
 	if err != nil {
 		return nil, err
 	}

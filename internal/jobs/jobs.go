@@ -1,0 +1,116 @@
+// Package jobs is the one table of background work (design.md): webhook
+// deliveries now, billing runs and tax-agency submissions later. Jobs are
+// enqueued in the same transaction as the change that causes them, carry a
+// unique key so the same work is never queued twice, and are claimed with
+// a lease so several nodes share them and a crashed node's jobs come back.
+package jobs
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/cobrobilling/cobro/internal/id"
+	"github.com/cobrobilling/cobro/internal/store"
+)
+
+// Job is a claimed unit of work.
+type Job struct {
+	ID, Kind, Key string
+	Payload       []byte
+	RunAt         time.Time
+}
+
+// Enqueue adds a job unless one with the same unique key exists.
+func Enqueue(ctx context.Context, q store.Querier, kind, key string, payload any, runAt, now time.Time) error {
+	b, err := json.Marshal(payload)
+	if err != nil {
+		return err
+	}
+	_, err = q.ExecContext(ctx, `INSERT INTO jobs (id, kind, unique_key, payload, run_at, created) VALUES ($1, $2, $3, $4, $5, $6)
+		ON CONFLICT (unique_key) DO NOTHING`, id.New("job"), kind, key, string(b), runAt.UnixMicro(), now.UnixMicro())
+	return err
+}
+
+// Claim leases up to limit due jobs of kind to worker until now+lease.
+// PostgreSQL skips rows another node is claiming (SKIP LOCKED); SQLite has
+// one writer at a time.
+func Claim(ctx context.Context, db *store.DB, kind, worker string, now time.Time, lease time.Duration, limit int) ([]Job, error) {
+	var out []Job
+	err := db.InTx(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `UPDATE jobs SET locked_by = $1, locked_until = $2 WHERE id IN (
+			SELECT id FROM jobs WHERE kind = $3 AND run_at <= $4 AND (locked_until IS NULL OR locked_until < $4)
+			ORDER BY run_at LIMIT `+fmt.Sprint(limit)+db.Dialect.SkipLocked()+`)
+			RETURNING id, kind, unique_key, payload, run_at`, worker, now.Add(lease).UnixMicro(), kind, now.UnixMicro())
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var (
+				j       Job
+				payload string
+				runAt   int64
+			)
+			if err := rows.Scan(&j.ID, &j.Kind, &j.Key, &payload, &runAt); err != nil {
+				return err
+			}
+			j.Payload, j.RunAt = []byte(payload), time.UnixMicro(runAt)
+			out = append(out, j)
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+// Complete removes a finished job.
+func Complete(ctx context.Context, q store.Querier, jobID string) error {
+	_, err := q.ExecContext(ctx, `DELETE FROM jobs WHERE id = $1`, jobID)
+	return err
+}
+
+// Retry releases a job to run again at runAt.
+func Retry(ctx context.Context, q store.Querier, jobID string, runAt time.Time) error {
+	_, err := q.ExecContext(ctx, `UPDATE jobs SET run_at = $1, locked_by = NULL, locked_until = NULL WHERE id = $2`, runAt.UnixMicro(), jobID)
+	return err
+}
+
+// Release gives a claimed job back at once (shutdown).
+func Release(ctx context.Context, q store.Querier, jobID string) error {
+	_, err := q.ExecContext(ctx, `UPDATE jobs SET locked_by = NULL, locked_until = NULL WHERE id = $1`, jobID)
+	return err
+}
+
+// Stats is the queue depth and the age of the oldest due job per kind.
+type Stats struct {
+	Depth     int
+	OldestDue time.Duration
+}
+
+// Depths reports the queue per kind (for /metrics).
+func Depths(ctx context.Context, q store.Querier, now time.Time) (map[string]Stats, error) {
+	rows, err := q.QueryContext(ctx, `SELECT kind, COUNT(*), MIN(run_at) FROM jobs GROUP BY kind`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]Stats{}
+	for rows.Next() {
+		var (
+			kind  string
+			n     int
+			first int64
+		)
+		if err := rows.Scan(&kind, &n, &first); err != nil {
+			return nil, err
+		}
+		s := Stats{Depth: n}
+		if age := now.Sub(time.UnixMicro(first)); age > 0 {
+			s.OldestDue = age
+		}
+		out[kind] = s
+	}
+	return out, rows.Err()
+}
