@@ -44,6 +44,7 @@ var benchScenarios = map[string]benchSpec{
 	"customers": {run: benchCustomers},
 	"invoices":  {run: benchInvoices},
 	"pdf":       {run: benchPDF, inProcess: true},
+	"webhooks":  {run: benchWebhooks},
 }
 
 func benchScenarioNames() string {

@@ -18,7 +18,9 @@ import (
 	"github.com/cobrobilling/cobro/internal/clock"
 	"github.com/cobrobilling/cobro/internal/idempotency"
 	"github.com/cobrobilling/cobro/internal/store"
+	"github.com/cobrobilling/cobro/internal/webhook"
 	"github.com/cobrobilling/cobro/internal/workspace"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Set at build time with -ldflags "-X main.version=… -X main.commit=…".
@@ -162,12 +164,12 @@ func (e *env) serve(args []string) int {
 	addr := fs.String("addr", e.or("COBRO_ADDR", "127.0.0.1:8080"), "listen address HOST:PORT (env COBRO_ADDR)")
 	dbURL := fs.String("db", e.or("COBRO_DATABASE_URL", store.DefaultURL), "database URL: sqlite:PATH or postgres://… (env COBRO_DATABASE_URL)")
 	publicURL := fs.String("public-url", e.getenv("COBRO_PUBLIC_URL"), "fixed public base URL for absolute links (env COBRO_PUBLIC_URL)")
-	// Accepted now so deployment scripts can pass them; the scheduler and
-	// the background workers arrive with the subscriptions and webhooks work.
+	// The billing scheduler arrives with the subscriptions work; the flags
+	// are accepted now so deployment scripts can pass them.
 	fs.Bool("no-scheduler", false, "do not run the billing scheduler on this node")
-	fs.Bool("no-workers", false, "do not run background workers on this node")
 	fs.Duration("scheduler-interval", time.Minute, "how often the billing scheduler looks for due subscriptions")
-	fs.Bool("allow-private-webhooks", false, "allow webhook endpoints on private networks")
+	noWorkers := fs.Bool("no-workers", false, "do not run background workers (webhook delivery) on this node")
+	allowPrivate := fs.Bool("allow-private-webhooks", false, "allow live-mode webhook endpoints on private networks (on-premises receivers)")
 	if code, ok := e.parse(fs, args); !ok {
 		return code
 	}
@@ -184,7 +186,21 @@ func (e *env) serve(args []string) int {
 	if err != nil {
 		return e.fail(fmt.Errorf("secret key: %w", err))
 	}
-	srv := api.New(api.Options{DB: db, Clock: clock.System{}, Logger: log, PublicURL: *publicURL, Version: version, SecretKey: secret})
+	deliveries := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "cobro_webhook_attempts_total",
+		Help: "Webhook delivery attempts by outcome (succeeded, retry, failed, gone)."}, []string{"outcome"})
+	worker := &webhook.Worker{DB: db, Clock: clock.System{}, Logger: log, AllowPrivate: *allowPrivate,
+		Outcome: func(o string) { deliveries.WithLabelValues(o).Inc() }}
+	srv := api.New(api.Options{DB: db, Clock: clock.System{}, Logger: log, PublicURL: *publicURL, Version: version, SecretKey: secret,
+		Webhooks: worker, AllowPrivateWebhooks: *allowPrivate})
+	srv.Registry().MustRegister(deliveries)
+	workersDone := make(chan struct{})
+	workersCtx, stopWorkers := context.WithCancel(context.Background())
+	defer stopWorkers()
+	if *noWorkers {
+		close(workersDone)
+	} else {
+		go func() { defer close(workersDone); worker.Run(workersCtx) }()
+	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return e.fail(err)
@@ -214,6 +230,13 @@ func (e *env) serve(args []string) int {
 	if err := httpSrv.Shutdown(shutdownCtx); err != nil {
 		log.Error("shutdown", "error", err.Error())
 		return exitFailure
+	}
+	// Workers finish the deliveries in flight (each at most the 6 s
+	// timeout); a job cut off anyway returns to the queue when its lease ends.
+	stopWorkers()
+	select {
+	case <-workersDone:
+	case <-shutdownCtx.Done():
 	}
 	log.Info("stopped")
 	return exitOK

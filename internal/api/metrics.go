@@ -1,10 +1,12 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"time"
 
+	"github.com/cobrobilling/cobro/internal/jobs"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -47,4 +49,32 @@ func (m *metrics) observe(route, method string, status int, d time.Duration) {
 
 func (s *Server) metricsHandler() http.Handler {
 	return promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{})
+}
+
+// jobsCollector reports the job queue at scrape time (operations.md §3:
+// depth and age of the oldest due job, by kind).
+type jobsCollector struct {
+	s          *Server
+	depth, age *prometheus.Desc
+}
+
+func newJobsCollector(s *Server) *jobsCollector {
+	return &jobsCollector{s: s,
+		depth: prometheus.NewDesc("cobro_jobs_queued", "Jobs in the queue by kind.", []string{"kind"}, nil),
+		age:   prometheus.NewDesc("cobro_jobs_oldest_due_seconds", "Age of the oldest due job by kind.", []string{"kind"}, nil)}
+}
+
+func (c *jobsCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.depth; ch <- c.age }
+
+func (c *jobsCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	stats, err := jobs.Depths(ctx, c.s.opt.DB, c.s.opt.Clock.Now())
+	if err != nil {
+		return
+	}
+	for kind, st := range stats {
+		ch <- prometheus.MustNewConstMetric(c.depth, prometheus.GaugeValue, float64(st.Depth), kind)
+		ch <- prometheus.MustNewConstMetric(c.age, prometheus.GaugeValue, st.OldestDue.Seconds(), kind)
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/document"
 	"github.com/cobrobilling/cobro/internal/list"
 	"github.com/cobrobilling/cobro/internal/reminder"
+	"github.com/cobrobilling/cobro/internal/webhook"
 )
 
 // declare lists every route of the server, in one place. The router, the
@@ -85,6 +86,19 @@ func (s *Server) declare() []Route {
 	add(get, "/reminders/messages/{id}/", "Reminders", "Retrieve a reminder message", AuthToken, 200, s.getReminder)
 	routes[len(routes)-1].Schema = reminder.Message{}
 	add(get, "/files/{token}", "Documents", "Download a local_file (signed URL, no auth)", AuthPublic, 200, s.serveFile)
+
+	// Webhooks and events (webhooks.md)
+	crud("/webhooks/", "Webhooks", "webhook endpoint", webhook.View{}, s.createWebhook, s.listWebhooks, s.getWebhook, s.updateWebhook, s.deleteWebhook)
+	add(post, "/webhooks/{id}/rotate_secret/", "Webhooks", "Issue a new signing secret (the old one signs too for 24 h)", AuthToken, 200, s.rotateWebhookSecret)
+	routes[len(routes)-1].Schema = webhook.View{}
+	add(post, "/webhooks/{id}/ping/", "Webhooks", "Send one webhook.ping now, synchronously", AuthToken, 200, s.pingWebhook)
+	routes[len(routes)-1].Schema, routes[len(routes)-1].NoTx = webhook.Attempt{}, true
+	add(get, "/events/", "Events", "List events (last 30 days)", AuthToken, 200, s.listEvents)
+	routes[len(routes)-1].List, routes[len(routes)-1].Schema = true, webhook.EventView{}
+	add(get, "/events/{id}/", "Events", "Retrieve an event with its deliveries", AuthToken, 200, s.getEvent)
+	routes[len(routes)-1].Schema = webhook.EventView{}
+	add(post, "/events/{id}/redeliver/", "Events", "Deliver an event again", AuthToken, 200, s.redeliverEvent)
+	routes[len(routes)-1].Schema = webhook.EventView{}
 
 	// Catalogues (catalogues.md)
 	catalogue("/generals/countries/", "Catalogues", "countries", catalog.CountryView{}, AuthToken,

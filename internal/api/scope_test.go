@@ -37,6 +37,15 @@ var fixtures = map[string]func(c *apitest.Client) string{
 		return apitest.Str(c.Post("/debitnotes/", map[string]any{"invoice": newInvoice(c, true), "date": "2026-06-02",
 			"lines": []any{map[string]any{"name": "Interest", "quantity": 1, "amount": 5}}}).Expect(201), "id")
 	},
+	"/webhooks/": func(c *apitest.Client) string {
+		// a public address literal: no DNS, allowed in both modes
+		return apitest.Str(c.Post("/webhooks/", map[string]any{"url": "https://203.0.113.10/hooks/cobro"}).Expect(201), "id")
+	},
+	"/events/": func(c *apitest.Client) string {
+		newCustomer(c, "Scope Co")
+		page := c.Get("/events/?page_size=1").Expect(200)
+		return apitest.Str(page["results"].([]any)[0].(map[string]any), "id")
+	},
 }
 
 // newInvoice creates a US1 draft (finalized when asked).

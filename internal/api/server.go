@@ -25,6 +25,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/idempotency"
 	"github.com/cobrobilling/cobro/internal/input"
 	"github.com/cobrobilling/cobro/internal/store"
+	"github.com/cobrobilling/cobro/internal/webhook"
 	"github.com/cobrobilling/cobro/internal/workspace"
 )
 
@@ -57,6 +58,10 @@ type Route struct {
 	// Writes marks a GET that changes state (GET …/finalize/): it runs on
 	// the write path, in one transaction.
 	Writes bool
+	// NoTx marks a POST that must not hold a transaction while it waits on
+	// the network (webhook ping): it runs on the database, outside one;
+	// an Idempotency-Key record is settled right after it.
+	NoTx bool
 }
 
 // Options configures a Server.
@@ -67,6 +72,16 @@ type Options struct {
 	PublicURL string // fixed base URL for absolute links; "" = from the request
 	Version   string
 	SecretKey []byte // signs local_file URLs
+	// Webhooks delivers webhook events; the server wakes it after each
+	// write so deliveries start at once. nil: ping answers that delivery
+	// is not running (deliveries are still recorded).
+	Webhooks *webhook.Worker
+	// Resolver resolves endpoint URLs for the SSRF check at creation
+	// (net.DefaultResolver when nil).
+	Resolver webhook.Resolver
+	// AllowPrivateWebhooks lets live-mode endpoints target private
+	// addresses (--allow-private-webhooks).
+	AllowPrivateWebhooks bool
 }
 
 // Server serves the API.
@@ -93,6 +108,7 @@ func New(opt Options) *Server {
 		opt.Logger = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{opt: opt, metrics: newMetrics()}
+	s.metrics.reg.MustRegister(newJobsCollector(s))
 	s.routes = s.declare()
 	s.handler = s.build()
 	return s
@@ -405,8 +421,8 @@ func (s *Server) serve(w http.ResponseWriter, hr *http.Request, rt Route) {
 		status  int
 		payload []byte
 	)
-	err := s.opt.DB.InTx(ctx, func(tx *sql.Tx) error {
-		req.Q = tx
+	run := func(q store.Querier) error {
+		req.Q = q
 		st, body, err := rt.Handle(req)
 		if err != nil {
 			return err
@@ -418,10 +434,19 @@ func (s *Server) serve(w http.ResponseWriter, hr *http.Request, rt Route) {
 			}
 		}
 		if idemScope != "" {
-			return idempotency.Finish(ctx, tx, idemScope, key, status, payload)
+			return idempotency.Finish(ctx, q, idemScope, key, status, payload)
 		}
 		return nil
-	})
+	}
+	var err error
+	if rt.NoTx {
+		err = run(s.opt.DB)
+	} else {
+		err = s.opt.DB.InTx(ctx, func(tx *sql.Tx) error { return run(tx) })
+		if err == nil && s.opt.Webhooks != nil {
+			s.opt.Webhooks.Wake() // the commit may have queued deliveries
+		}
+	}
 	if err != nil {
 		if idemScope != "" {
 			st, body, _, internal := errorResponse(err)

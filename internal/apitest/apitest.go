@@ -10,12 +10,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -24,6 +26,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/clock"
 	"github.com/cobrobilling/cobro/internal/id"
 	"github.com/cobrobilling/cobro/internal/store"
+	"github.com/cobrobilling/cobro/internal/webhook"
 	"github.com/cobrobilling/cobro/internal/workspace"
 )
 
@@ -34,6 +37,47 @@ type Env struct {
 	DB     *store.DB
 	Server *api.Server
 	Clock  *clock.Fake
+	// Webhooks is the server's delivery worker. Its Run loop is not
+	// started: tests deliver with Webhooks.RunOnce when they choose.
+	Webhooks *webhook.Worker
+	// Resolver answers the server's DNS lookups of webhook URLs.
+	Resolver *Resolver
+}
+
+// Resolver is a fake DNS: host → addresses set by the test; other hosts
+// do not resolve. Safe for concurrent use.
+type Resolver struct {
+	mu    sync.Mutex
+	hosts map[string][]string
+}
+
+// Set makes host resolve to ips.
+func (r *Resolver) Set(host string, ips ...string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.hosts == nil {
+		r.hosts = map[string][]string{}
+	}
+	r.hosts[strings.ToLower(host)] = ips
+}
+
+// LookupIPAddr implements webhook.Resolver.
+func (r *Resolver) LookupIPAddr(_ context.Context, host string) ([]net.IPAddr, error) {
+	r.mu.Lock()
+	ips := r.hosts[strings.ToLower(host)]
+	r.mu.Unlock()
+	if len(ips) == 0 {
+		return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
+	}
+	out := make([]net.IPAddr, 0, len(ips))
+	for _, s := range ips {
+		ip := net.ParseIP(s)
+		if ip == nil {
+			return nil, fmt.Errorf("fake resolver: bad address %q for %s", s, host)
+		}
+		out = append(out, net.IPAddr{IP: ip})
+	}
+	return out, nil
 }
 
 // PostgresURL is the test server URL, or "".
@@ -106,10 +150,12 @@ func New(t testing.TB, dialect string) *Env {
 	t.Helper()
 	db := OpenDB(t, dialect)
 	fake := clock.NewFake(time.Date(2026, 6, 2, 14, 15, 0, 0, time.UTC))
-	srv := api.New(api.Options{DB: db, Clock: fake, Version: "test", SecretKey: []byte("test-secret")})
+	worker := &webhook.Worker{DB: db, Clock: fake}
+	resolver := &Resolver{}
+	srv := api.New(api.Options{DB: db, Clock: fake, Version: "test", SecretKey: []byte("test-secret"), Webhooks: worker, Resolver: resolver})
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
-	return &Env{T: t, URL: ts.URL, DB: db, Server: srv, Clock: fake}
+	return &Env{T: t, URL: ts.URL, DB: db, Server: srv, Clock: fake, Webhooks: worker, Resolver: resolver}
 }
 
 // Client calls the API as one user in one workspace and mode.

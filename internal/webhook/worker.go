@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -45,6 +46,9 @@ type Worker struct {
 	Jitter func() float64
 	// Poll is how often an idle worker looks for due jobs; default 250 ms.
 	Poll time.Duration
+	// Outcome, when set, is told the result of every attempt ("succeeded",
+	// "retry", "failed", "gone") for the delivery metrics.
+	Outcome func(result string)
 
 	once   sync.Once
 	id     string
@@ -232,8 +236,11 @@ func (w *Worker) Send(ctx context.Context, ep *Endpoint, eventID, name, objectID
 	if len(head) > 0 {
 		s := string(head)
 		if !utf8.ValidString(s) {
-			s = string([]rune(s))
+			s = strings.ToValidUTF8(s, "\uFFFD")
 		}
+		// PostgreSQL text cannot hold NUL: a receiver's stray byte must not
+		// make the attempt unrecordable (and the delivery retry forever).
+		s = strings.ReplaceAll(s, "\x00", "\uFFFD")
 		a.ResponseBody = &s
 	}
 	return a
@@ -280,6 +287,16 @@ func (w *Worker) record(ctx context.Context, j jobs.Job, t *target, a Attempt) e
 			return err
 		}
 		ep := t.endpoint
+		// The delivery may have been skipped meanwhile (endpoint disabled or
+		// deleted while the request was in flight): then nothing moves.
+		var current string
+		if err := tx.QueryRowContext(ctx, `SELECT status FROM deliveries WHERE id = $1`+w.DB.Dialect.ForUpdate(), t.deliveryID).Scan(&current); err != nil {
+			return err
+		}
+		if current != DeliveryPending {
+			return jobs.Complete(ctx, tx, j.ID)
+		}
+		w.outcome(a, n)
 		switch {
 		case a.OK():
 			if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET status = $1, attempts = $2, next_attempt = NULL, updated = $3 WHERE id = $4`,
@@ -291,7 +308,8 @@ func (w *Worker) record(ctx context.Context, j jobs.Job, t *target, a Attempt) e
 			}
 			return jobs.Complete(ctx, tx, j.ID)
 		case a.StatusCode != nil && *a.StatusCode == http.StatusGone:
-			// The receiver says it is gone for good: stop at once.
+			// The receiver says it is gone for good: stop at once (Cobro:
+			// disabled_reason "gone", next to consecutive_failures and manual).
 			if err := w.fail(ctx, tx, t, n, now); err != nil {
 				return err
 			}
@@ -318,6 +336,22 @@ func (w *Worker) record(ctx context.Context, j jobs.Job, t *target, a Attempt) e
 			return jobs.Retry(ctx, tx, j.ID, next)
 		}
 	})
+}
+
+func (w *Worker) outcome(a Attempt, n int64) {
+	if w.Outcome == nil {
+		return
+	}
+	switch {
+	case a.OK():
+		w.Outcome("succeeded")
+	case a.StatusCode != nil && *a.StatusCode == http.StatusGone:
+		w.Outcome("gone")
+	case n >= MaxAttempts:
+		w.Outcome("failed")
+	default:
+		w.Outcome("retry")
+	}
 }
 
 func (w *Worker) fail(ctx context.Context, tx *sql.Tx, t *target, n int64, now time.Time) error {

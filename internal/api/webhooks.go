@@ -1,0 +1,106 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/cobrobilling/cobro/internal/apperr"
+	"github.com/cobrobilling/cobro/internal/webhook"
+)
+
+// urlGuard is the SSRF check of endpoint URLs (webhooks.md §1.2).
+func (s *Server) urlGuard() webhook.URLGuard {
+	return webhook.URLGuard{Resolver: s.opt.Resolver, AllowPrivate: s.opt.AllowPrivateWebhooks}
+}
+
+func (s *Server) createWebhook(r *Request) (int, any, error) {
+	e, err := webhook.Create(r.Ctx, r.Q, r.Dialect(), r.Scope, r.Object(), s.urlGuard(), r.Now)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusCreated, e.View(r.Scope), nil
+}
+
+func (s *Server) listWebhooks(r *Request) (int, any, error) {
+	lq, err := r.ParseList(&webhook.EndpointListSpec, 2)
+	if err != nil {
+		return 0, nil, err
+	}
+	n, items, err := webhook.ListEndpoints(r.Ctx, r.Q, r.Scope, lq)
+	if err != nil {
+		return 0, nil, err
+	}
+	views := make([]*webhook.View, len(items))
+	for i, e := range items {
+		views[i] = e.View(r.Scope)
+	}
+	return r.PageOf(lq, n, views)
+}
+
+func (s *Server) getWebhook(r *Request) (int, any, error) {
+	e, err := webhook.GetEndpoint(r.Ctx, r.Q, r.Scope, r.PathValue("id"), "")
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, e.View(r.Scope), nil
+}
+
+func (s *Server) updateWebhook(r *Request) (int, any, error) {
+	e, err := webhook.Update(r.Ctx, r.Q, r.Dialect(), r.Scope, r.PathValue("id"), r.Object(), s.urlGuard(), r.Now)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, e.View(r.Scope), nil
+}
+
+func (s *Server) deleteWebhook(r *Request) (int, any, error) {
+	return http.StatusNoContent, nil, webhook.Delete(r.Ctx, r.Q, r.Dialect(), r.Scope, r.PathValue("id"), r.Now)
+}
+
+func (s *Server) rotateWebhookSecret(r *Request) (int, any, error) {
+	e, err := webhook.RotateSecret(r.Ctx, r.Q, r.Dialect(), r.Scope, r.PathValue("id"), r.Now)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, e.View(r.Scope), nil
+}
+
+// pingWebhook runs outside a transaction (Route.NoTx): it waits on the
+// receiver for up to the delivery timeout.
+func (s *Server) pingWebhook(r *Request) (int, any, error) {
+	e, err := webhook.GetEndpoint(r.Ctx, r.Q, r.Scope, r.PathValue("id"), "")
+	if err != nil {
+		return 0, nil, err
+	}
+	if s.opt.Webhooks == nil {
+		return 0, nil, apperr.NonField(webhook.MsgNotRunning)
+	}
+	return http.StatusOK, webhook.Ping(r.Ctx, s.opt.Webhooks, e), nil
+}
+
+func (s *Server) listEvents(r *Request) (int, any, error) {
+	lq, err := r.ParseList(&webhook.EventListSpec, webhook.EventListArgs)
+	if err != nil {
+		return 0, nil, err
+	}
+	n, items, err := webhook.ListEvents(r.Ctx, r.Q, r.Scope, lq, r.Now)
+	if err != nil {
+		return 0, nil, err
+	}
+	return r.PageOf(lq, n, items)
+}
+
+func (s *Server) getEvent(r *Request) (int, any, error) {
+	e, err := webhook.GetEvent(r.Ctx, r.Q, r.Scope, r.PathValue("id"), r.Now)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, e, nil
+}
+
+func (s *Server) redeliverEvent(r *Request) (int, any, error) {
+	e, err := webhook.Redeliver(r.Ctx, r.Q, r.Scope, r.PathValue("id"), r.Object(), r.Now)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, e, nil
+}

@@ -1,0 +1,304 @@
+package webhook
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/cobrobilling/cobro/internal/apperr"
+	"github.com/cobrobilling/cobro/internal/id"
+	"github.com/cobrobilling/cobro/internal/input"
+	"github.com/cobrobilling/cobro/internal/list"
+	"github.com/cobrobilling/cobro/internal/store"
+	"github.com/cobrobilling/cobro/internal/workspace"
+)
+
+// MaxEndpoints is the number of endpoints a workspace may have per mode.
+const MaxEndpoints = 16
+
+// SecretOverlap is how long the previous secret keeps signing
+// webhook-signature after a rotation (webhooks.md §4.3).
+const SecretOverlap = 24 * time.Hour
+
+// Messages of webhooks.md §1.3 and §5.3.
+const (
+	MsgLiveHTTPS     = "Live-mode endpoints must use https."
+	MsgUnresolvable  = "The URL's host name could not be resolved."
+	MsgTooMany       = "A workspace can have at most 16 webhook endpoints per mode."
+	MsgNotRunning    = "Webhook delivery is not running on this server."
+	MsgDisabled      = "The endpoint is disabled."
+	MsgNoSubscribers = "No enabled endpoint is subscribed to this event."
+)
+
+// URLGuard is how endpoint URLs are checked against the SSRF policy at
+// creation and update: the resolver (net.DefaultResolver when nil; tests
+// inject one) and the operator's --allow-private-webhooks.
+type URLGuard struct {
+	Resolver     Resolver
+	AllowPrivate bool
+}
+
+// resolveTimeout bounds the DNS lookup of a URL check.
+const resolveTimeout = 5 * time.Second
+
+// check validates a URL for an endpoint of the scope's mode and returns the
+// field message, or "".
+func (g URLGuard) check(ctx context.Context, sc workspace.Scope, raw string) string {
+	if !input.ValidURL(raw) {
+		return input.MsgURL
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return input.MsgURL
+	}
+	if !sc.TestMode && u.Scheme != "https" {
+		return MsgLiveHTTPS
+	}
+	if g.AllowPrivate {
+		return ""
+	}
+	r := g.Resolver
+	if r == nil {
+		r = net.DefaultResolver
+	}
+	ctx, cancel := context.WithTimeout(ctx, resolveTimeout)
+	defer cancel()
+	switch err := CheckURL(ctx, r, raw, Policy{TestMode: sc.TestMode}); {
+	case err == nil:
+		return ""
+	case errors.Is(err, ErrPrivate):
+		return ErrPrivate.Error()
+	default:
+		return MsgUnresolvable
+	}
+}
+
+// record is the writable state of an endpoint.
+type record struct {
+	url         string
+	description *string
+	events      []string
+	status      string
+	metadata    string
+}
+
+// apply validates the body onto rec (README §12: every field error at once).
+func apply(ctx context.Context, o *input.Object, rec *record, sc workspace.Scope, g URLGuard) {
+	if v, ok := o.String("url", input.StrOpt{Required: true, Max: 2048}); ok && v != nil {
+		if msg := g.check(ctx, sc, *v); msg != "" {
+			o.Fail("url", msg)
+		} else {
+			rec.url = *v
+		}
+	}
+	if o.Has("description") {
+		if v, ok := o.String("description", input.StrOpt{Max: 256}); ok {
+			rec.description = v
+		}
+	}
+	if v, ok := eventFilters(o); ok {
+		rec.events = v
+	}
+	if v, ok := o.Choice("status", false, StatusEnabled, StatusDisabled); ok {
+		rec.status = v
+	}
+	if v, ok := o.Metadata("metadata"); ok {
+		rec.metadata = v
+	}
+}
+
+// eventFilters reads "events": a non-empty list of catalogue names, "*"
+// or "family.*" wildcards; duplicates are dropped, order is kept.
+func eventFilters(o *input.Object) ([]string, bool) {
+	l, ok := o.List("events", false)
+	if !ok {
+		return nil, false
+	}
+	if len(l) == 0 {
+		o.Fail("events", input.MsgEmptyList)
+		return nil, false
+	}
+	out := make([]string, 0, len(l))
+	seen := map[string]bool{}
+	notString := false
+	for _, item := range l {
+		s, isStr := item.(string)
+		if !isStr {
+			if !notString {
+				o.Fail("events", "Not a valid string.")
+				notString = true
+			}
+			continue
+		}
+		s = strings.TrimSpace(s)
+		if seen[s] {
+			continue
+		}
+		seen[s] = true
+		if !ValidFilter(s) {
+			o.Fail("events", fmt.Sprintf("Unknown event: %s.", s))
+			continue
+		}
+		out = append(out, s)
+	}
+	if o.Failed("events") {
+		return nil, false
+	}
+	return out, true
+}
+
+func eventsJSON(events []string) string {
+	b, _ := json.Marshal(events)
+	return string(b)
+}
+
+// Create validates body and registers an endpoint (webhooks.md §1).
+func Create(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, o *input.Object, g URLGuard, now time.Time) (*Endpoint, error) {
+	rec := record{events: []string{"*"}, status: StatusEnabled, metadata: "{}"}
+	apply(ctx, o, &rec, sc, g)
+	if err := o.Err(); err != nil {
+		return nil, err
+	}
+	// The limit is a state rule, checked once every field is valid. The
+	// workspace row serialises concurrent creations on PostgreSQL (NO KEY
+	// UPDATE does not block the foreign-key checks of other inserts);
+	// SQLite transactions already hold the write lock.
+	lock := ""
+	if d.Postgres {
+		lock = " FOR NO KEY UPDATE"
+	}
+	var wsID string
+	if err := q.QueryRowContext(ctx, `SELECT id FROM workspaces WHERE id = $1`+lock, sc.ID).Scan(&wsID); err != nil {
+		return nil, err
+	}
+	var n int
+	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM webhook_endpoints WHERE workspace_id = $1 AND test_mode = $2`, sc.ID, sc.TestMode).Scan(&n); err != nil {
+		return nil, err
+	}
+	if n >= MaxEndpoints {
+		return nil, apperr.NonField(MsgTooMany)
+	}
+	eid := id.New("whe")
+	us := now.UnixMicro()
+	var reason, disabled any
+	if rec.status == StatusDisabled {
+		reason, disabled = ReasonManual, us
+	}
+	if _, err := q.ExecContext(ctx, `INSERT INTO webhook_endpoints (id, workspace_id, test_mode, url, description, events, status, disabled_reason, disabled,
+		consecutive_failures, secret, previous_secret, previous_secret_until, metadata, created, updated)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, $10, NULL, NULL, $11, $12, $12)`,
+		eid, sc.ID, sc.TestMode, rec.url, rec.description, eventsJSON(rec.events), rec.status, reason, disabled, NewSecret(), rec.metadata, us); err != nil {
+		return nil, err
+	}
+	return GetEndpoint(ctx, q, sc, eid, "")
+}
+
+// Update applies a partial update. status "enabled" on a disabled endpoint
+// re-enables it and resets its failure counter; "disabled" on an enabled
+// one disables it by hand (its pending deliveries become skipped).
+func Update(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, endpointID string, o *input.Object, g URLGuard, now time.Time) (*Endpoint, error) {
+	e, err := GetEndpoint(ctx, q, sc, endpointID, d.ForUpdate())
+	if err != nil {
+		return nil, err
+	}
+	rec := record{url: e.URL, description: e.Description, events: e.Events, status: e.Status, metadata: string(e.Metadata)}
+	apply(ctx, o, &rec, sc, g)
+	if err := o.Err(); err != nil {
+		return nil, err
+	}
+	status, reason, disabled, failures := e.Status, e.DisabledReason, e.Disabled, e.ConsecutiveFailures
+	if rec.status == StatusEnabled && e.Status != StatusEnabled {
+		status, reason, disabled, failures = StatusEnabled, nil, nil, 0
+	}
+	if _, err := q.ExecContext(ctx, `UPDATE webhook_endpoints SET url = $1, description = $2, events = $3, metadata = $4, status = $5, disabled_reason = $6,
+		disabled = $7, consecutive_failures = $8, updated = $9 WHERE id = $10 AND workspace_id = $11 AND test_mode = $12`,
+		rec.url, rec.description, eventsJSON(rec.events), rec.metadata, status, reason, disabled, failures, now.UnixMicro(),
+		e.ID, sc.ID, sc.TestMode); err != nil {
+		return nil, err
+	}
+	if rec.status == StatusDisabled && e.Status != StatusDisabled {
+		if err := Disable(ctx, q, e.ID, ReasonManual, now); err != nil {
+			return nil, err
+		}
+	}
+	return GetEndpoint(ctx, q, sc, e.ID, "")
+}
+
+// Delete destroys an endpoint; its pending deliveries become skipped and
+// their jobs are dropped. Past deliveries stay in the events' history.
+func Delete(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, endpointID string, now time.Time) error {
+	e, err := GetEndpoint(ctx, q, sc, endpointID, d.ForUpdate())
+	if err != nil {
+		return err
+	}
+	if err := Disable(ctx, q, e.ID, ReasonManual, now); err != nil {
+		return err
+	}
+	_, err = q.ExecContext(ctx, `DELETE FROM webhook_endpoints WHERE id = $1 AND workspace_id = $2 AND test_mode = $3`, e.ID, sc.ID, sc.TestMode)
+	return err
+}
+
+// RotateSecret issues a new secret; the old one keeps signing
+// webhook-signature (second value) for SecretOverlap (webhooks.md §4.3).
+func RotateSecret(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, endpointID string, now time.Time) (*Endpoint, error) {
+	e, err := GetEndpoint(ctx, q, sc, endpointID, d.ForUpdate())
+	if err != nil {
+		return nil, err
+	}
+	if _, err := q.ExecContext(ctx, `UPDATE webhook_endpoints SET secret = $1, previous_secret = $2, previous_secret_until = $3, updated = $4
+		WHERE id = $5 AND workspace_id = $6 AND test_mode = $7`,
+		NewSecret(), e.Secret, now.Add(SecretOverlap).UnixMicro(), now.UnixMicro(), e.ID, sc.ID, sc.TestMode); err != nil {
+		return nil, err
+	}
+	return GetEndpoint(ctx, q, sc, e.ID, "")
+}
+
+// Ping sends one webhook.ping to ep now, synchronously and without retries
+// (webhooks.md §1.1), under a fresh event id that is not recorded. Disabled
+// endpoints may be pinged.
+func Ping(ctx context.Context, w *Worker, ep *Endpoint) Attempt {
+	return w.Send(ctx, ep, id.New("evt"), PingEvent, ep.ID)
+}
+
+// EndpointListSpec declares the endpoint list.
+var EndpointListSpec = list.Spec{
+	Fields: []list.Field{
+		{Name: "status", Expr: "status", Kind: list.Enum, Choices: []string{StatusEnabled, StatusDisabled}, Lookups: []string{list.In}},
+		{Name: "url", Expr: "url", Lookups: []string{list.IContains}},
+		{Name: "created", Expr: "created", Kind: list.DateTime, Lookups: list.Ranges},
+		{Name: "updated", Expr: "updated", Kind: list.DateTime, Lookups: list.Ranges},
+	},
+	Ordering:        map[string]string{"created": "created", "updated": "updated", "url": "url"},
+	DefaultOrdering: "-created",
+	Search:          []string{"url", "description"},
+	Metadata:        "metadata",
+}
+
+// ListEndpoints returns one page of the scope's endpoints.
+func ListEndpoints(ctx context.Context, q store.Querier, sc workspace.Scope, lq *list.Query) (int, []*Endpoint, error) {
+	where := ` FROM webhook_endpoints WHERE workspace_id = $1 AND test_mode = $2` + lq.Where()
+	args := append([]any{sc.ID, sc.TestMode}, lq.Args...)
+	var count int
+	if err := q.QueryRowContext(ctx, `SELECT COUNT(*)`+where, args...).Scan(&count); err != nil {
+		return 0, nil, err
+	}
+	rows, err := q.QueryContext(ctx, `SELECT `+Columns+where+` ORDER BY `+lq.OrderBy+fmt.Sprintf(` LIMIT %d OFFSET %d`, lq.PageSize, lq.Offset()), args...)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer rows.Close()
+	out := []*Endpoint{}
+	for rows.Next() {
+		e, err := ScanEndpoint(rows)
+		if err != nil {
+			return 0, nil, err
+		}
+		out = append(out, e)
+	}
+	return count, out, rows.Err()
+}

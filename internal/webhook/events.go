@@ -1,0 +1,276 @@
+package webhook
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/cobrobilling/cobro/internal/apperr"
+	"github.com/cobrobilling/cobro/internal/clock"
+	"github.com/cobrobilling/cobro/internal/id"
+	"github.com/cobrobilling/cobro/internal/input"
+	"github.com/cobrobilling/cobro/internal/list"
+	"github.com/cobrobilling/cobro/internal/store"
+	"github.com/cobrobilling/cobro/internal/workspace"
+)
+
+// EventRetention is how long events are shown (webhooks.md §2: kept 30
+// days); older ones are 404 and absent from lists even before a purge.
+const EventRetention = 30 * 24 * time.Hour
+
+// EventView is the API object of an event (webhooks.md §2.2).
+type EventView struct {
+	ID         string          `json:"id"`
+	Event      string          `json:"event"`
+	ObjectID   string          `json:"object_id"`
+	ObjectType string          `json:"object_type"`
+	TestMode   bool            `json:"test_mode"`
+	Created    clock.Stamp     `json:"created"`
+	Deliveries []*DeliveryView `json:"deliveries"`
+}
+
+// DeliveryView is one entry of an event's deliveries.
+type DeliveryView struct {
+	Webhook     string          `json:"webhook"`
+	Status      string          `json:"status"`
+	NextAttempt clock.NullStamp `json:"next_attempt"`
+	Attempts    []AttemptView   `json:"attempts"`
+}
+
+// AttemptView is one recorded POST of a delivery.
+type AttemptView struct {
+	Number       int64       `json:"number"`
+	At           clock.Stamp `json:"at"`
+	StatusCode   *int64      `json:"status_code"`
+	Error        *string     `json:"error"`
+	DurationMS   int64       `json:"duration_ms"`
+	ResponseBody *string     `json:"response_body"`
+}
+
+const eventColumns = `id, event, object_id, object_type, test_mode, created`
+
+func scanEvent(sc workspace.Scope, row interface{ Scan(...any) error }) (*EventView, error) {
+	var (
+		e       EventView
+		created int64
+	)
+	if err := row.Scan(&e.ID, &e.Event, &e.ObjectID, &e.ObjectType, &e.TestMode, &created); err != nil {
+		return nil, err
+	}
+	e.Created = clock.Stamp{Micros: created, Loc: sc.Loc}
+	e.Deliveries = []*DeliveryView{}
+	return &e, nil
+}
+
+// visibleSince is the oldest created shown at now.
+func visibleSince(now time.Time) int64 { return now.Add(-EventRetention).UnixMicro() }
+
+// GetEvent returns an event of the scope younger than EventRetention, with
+// its deliveries, or 404.
+func GetEvent(ctx context.Context, q store.Querier, sc workspace.Scope, eventID string, now time.Time) (*EventView, error) {
+	if !id.Valid("evt", eventID) {
+		return nil, apperr.NotFoundErr()
+	}
+	e, err := scanEvent(sc, q.QueryRowContext(ctx, `SELECT `+eventColumns+` FROM events WHERE id = $1 AND workspace_id = $2 AND test_mode = $3 AND created >= $4`,
+		eventID, sc.ID, sc.TestMode, visibleSince(now)))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, apperr.NotFoundErr()
+	}
+	if err != nil {
+		return nil, err
+	}
+	return e, attachDeliveries(ctx, q, sc, []*EventView{e})
+}
+
+// EventListSpec declares the event list (webhooks.md §2.2).
+var EventListSpec = list.Spec{
+	Fields: []list.Field{
+		{Name: "event", Expr: "event", Lookups: []string{list.In}},
+		{Name: "object_id", Expr: "object_id", Lookups: []string{list.In}},
+		{Name: "object_type", Expr: "object_type", Lookups: []string{list.In}},
+		{Name: "created", Expr: "created", Kind: list.DateTime, Lookups: list.Ranges},
+	},
+	Ordering:        map[string]string{"created": "created"},
+	DefaultOrdering: "-created",
+	// The events of one request share created; seq keeps their causal order.
+	IDExpr: "seq",
+}
+
+// EventListArgs is the number of scope arguments ListEvents binds before
+// the list's own (the argOffset of Spec.Parse).
+const EventListArgs = 3
+
+// ListEvents returns one page of the scope's events of the last
+// EventRetention, with their deliveries.
+func ListEvents(ctx context.Context, q store.Querier, sc workspace.Scope, lq *list.Query, now time.Time) (int, []*EventView, error) {
+	where := ` FROM events WHERE workspace_id = $1 AND test_mode = $2 AND created >= $3` + lq.Where()
+	args := append([]any{sc.ID, sc.TestMode, visibleSince(now)}, lq.Args...)
+	var count int
+	if err := q.QueryRowContext(ctx, `SELECT COUNT(*)`+where, args...).Scan(&count); err != nil {
+		return 0, nil, err
+	}
+	rows, err := q.QueryContext(ctx, `SELECT `+eventColumns+where+` ORDER BY `+lq.OrderBy+fmt.Sprintf(` LIMIT %d OFFSET %d`, lq.PageSize, lq.Offset()), args...)
+	if err != nil {
+		return 0, nil, err
+	}
+	out := []*EventView{}
+	for rows.Next() {
+		e, err := scanEvent(sc, rows)
+		if err != nil {
+			rows.Close()
+			return 0, nil, err
+		}
+		out = append(out, e)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, nil, err
+	}
+	return count, out, attachDeliveries(ctx, q, sc, out)
+}
+
+// attachDeliveries loads the deliveries and attempts of events in two
+// queries.
+func attachDeliveries(ctx context.Context, q store.Querier, sc workspace.Scope, events []*EventView) error {
+	if len(events) == 0 {
+		return nil
+	}
+	byEvent := map[string]*EventView{}
+	args := []any{sc.ID}
+	phs := make([]string, 0, len(events))
+	for _, e := range events {
+		byEvent[e.ID] = e
+		args = append(args, e.ID)
+		phs = append(phs, fmt.Sprintf("$%d", len(args)))
+	}
+	in := strings.Join(phs, ", ")
+	rows, err := q.QueryContext(ctx, `SELECT id, event_id, webhook_id, status, next_attempt FROM deliveries
+		WHERE workspace_id = $1 AND event_id IN (`+in+`) ORDER BY created, id`, args...)
+	if err != nil {
+		return err
+	}
+	byID := map[string]*DeliveryView{}
+	for rows.Next() {
+		var (
+			did, eid string
+			next     sql.NullInt64
+			d        = &DeliveryView{Attempts: []AttemptView{}}
+		)
+		if err := rows.Scan(&did, &eid, &d.Webhook, &d.Status, &next); err != nil {
+			rows.Close()
+			return err
+		}
+		if next.Valid {
+			v := next.Int64
+			d.NextAttempt = clock.NullStamp{Micros: &v, Loc: sc.Loc}
+		}
+		byID[did] = d
+		byEvent[eid].Deliveries = append(byEvent[eid].Deliveries, d)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if len(byID) == 0 {
+		return nil
+	}
+	rows, err = q.QueryContext(ctx, `SELECT a.delivery_id, a.number, a.at, a.status_code, a.error, a.duration_ms, a.response_body
+		FROM delivery_attempts a JOIN deliveries d ON d.id = a.delivery_id
+		WHERE d.workspace_id = $1 AND d.event_id IN (`+in+`) ORDER BY a.delivery_id, a.number`, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			did      string
+			a        AttemptView
+			at       int64
+			code     sql.NullInt64
+			msg, res sql.NullString
+		)
+		if err := rows.Scan(&did, &a.Number, &at, &code, &msg, &a.DurationMS, &res); err != nil {
+			return err
+		}
+		a.At = clock.Stamp{Micros: at, Loc: sc.Loc}
+		if code.Valid {
+			v := code.Int64
+			a.StatusCode = &v
+		}
+		if msg.Valid {
+			v := msg.String
+			a.Error = &v
+		}
+		if res.Valid {
+			v := res.String
+			a.ResponseBody = &v
+		}
+		if d := byID[did]; d != nil {
+			d.Attempts = append(d.Attempts, a)
+		}
+	}
+	return rows.Err()
+}
+
+// Redeliver starts a new delivery of an event (fresh schedule, same
+// webhook-id) to the endpoint named in the body, or to every enabled
+// endpoint of the mode subscribed to it (webhooks.md §5.3).
+func Redeliver(ctx context.Context, q store.Querier, sc workspace.Scope, eventID string, o *input.Object, now time.Time) (*EventView, error) {
+	ev, err := GetEvent(ctx, q, sc, eventID, now)
+	if err != nil {
+		return nil, err
+	}
+	var targets []string
+	ref, ok := o.Ref("webhook", false, true, func(s string) bool { return id.Valid("whe", s) })
+	if err := o.Err(); err != nil {
+		return nil, err
+	}
+	if ok && ref != nil {
+		ep, err := GetEndpoint(ctx, q, sc, *ref, "")
+		if e, nf := apperr.As(err); nf && e.Kind == apperr.NotFound {
+			return nil, apperr.Field("webhook", input.MsgPK(*ref))
+		}
+		if err != nil {
+			return nil, err
+		}
+		if ep.Status != StatusEnabled {
+			return nil, apperr.Field("webhook", MsgDisabled)
+		}
+		if !ep.Subscribed(ev.Event) {
+			return nil, apperr.Field("webhook", fmt.Sprintf("The endpoint is not subscribed to %s.", ev.Event))
+		}
+		targets = append(targets, ep.ID)
+	} else {
+		rows, err := q.QueryContext(ctx, `SELECT `+Columns+` FROM webhook_endpoints WHERE workspace_id = $1 AND test_mode = $2 AND status = $3 ORDER BY created, id`,
+			sc.ID, sc.TestMode, StatusEnabled)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			ep, err := ScanEndpoint(rows)
+			if err != nil {
+				rows.Close()
+				return nil, err
+			}
+			if ep.Subscribed(ev.Event) {
+				targets = append(targets, ep.ID)
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		if len(targets) == 0 {
+			return nil, apperr.NonField(MsgNoSubscribers)
+		}
+	}
+	for _, t := range targets {
+		if _, err := NewDelivery(ctx, q, sc, ev.ID, t, DeliveryPending, now); err != nil {
+			return nil, err
+		}
+	}
+	return GetEvent(ctx, q, sc, ev.ID, now)
+}
