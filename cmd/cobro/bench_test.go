@@ -23,6 +23,10 @@ var benchKeys = map[string]struct{ keys, positive []string }{
 		keys:     []string{"scenario", "db", "clients", "cobro_per_s", "raw_per_s", "ratio", "p50_ms", "p99_ms", "p999_ms", "errors"},
 		positive: []string{"cobro_per_s", "raw_per_s", "ratio", "p50_ms", "p99_ms"},
 	},
+	"webhooks": {
+		keys:     []string{"scenario", "db", "clients", "cobro_per_s", "raw_per_s", "ratio", "raw_p99_ms", "errors"},
+		positive: []string{"cobro_per_s", "raw_per_s", "ratio"},
+	},
 	"pdf": {
 		keys:     []string{"scenario", "per_s", "median_ms", "p99_ms", "ratio", "errors"},
 		positive: []string{"per_s", "median_ms", "p99_ms"},
@@ -126,6 +130,8 @@ func TestBenchCustomersSQLite(t *testing.T)   { benchSQLite(t, "customers") }
 func TestBenchCustomersPostgres(t *testing.T) { benchPostgres(t, "customers") }
 func TestBenchInvoicesSQLite(t *testing.T)    { benchSQLite(t, "invoices") }
 func TestBenchInvoicesPostgres(t *testing.T)  { benchPostgres(t, "invoices") }
+func TestBenchWebhooksSQLite(t *testing.T)    { benchSQLite(t, "webhooks") }
+func TestBenchWebhooksPostgres(t *testing.T)  { benchPostgres(t, "webhooks") }
 
 // The pdf scenario needs no database: it leaves nothing behind.
 func TestBenchPDF(t *testing.T) {

@@ -303,8 +303,10 @@ func (w *Worker) record(ctx context.Context, j jobs.Job, t *target, a Attempt) e
 				DeliverySucceeded, n, now.UnixMicro(), t.deliveryID); err != nil {
 				return err
 			}
-			if _, err := tx.ExecContext(ctx, `UPDATE webhook_endpoints SET consecutive_failures = 0 WHERE id = $1 AND consecutive_failures <> 0`, ep.ID); err != nil {
-				return err
+			if ep.ConsecutiveFailures != 0 { // as loaded; the usual case skips a round trip
+				if _, err := tx.ExecContext(ctx, `UPDATE webhook_endpoints SET consecutive_failures = 0 WHERE id = $1`, ep.ID); err != nil {
+					return err
+				}
 			}
 			return jobs.Complete(ctx, tx, j.ID)
 		case a.StatusCode != nil && *a.StatusCode == http.StatusGone:
