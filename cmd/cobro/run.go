@@ -242,7 +242,7 @@ func (e *env) serve(args []string) int {
 	return exitOK
 }
 
-// purgeLoop deletes expired idempotency records hourly. Any node may run
+// purgeLoop deletes expired idempotency records and events hourly. Any node may run
 // it: the delete is idempotent.
 func purgeLoop(ctx context.Context, db *store.DB, log *slog.Logger) {
 	t := time.NewTicker(time.Hour)
@@ -250,6 +250,10 @@ func purgeLoop(ctx context.Context, db *store.DB, log *slog.Logger) {
 	for {
 		if err := idempotency.Purge(ctx, db, time.Now()); err != nil && ctx.Err() == nil {
 			log.Warn("purge idempotency keys", "error", err.Error())
+		}
+		// Events are kept 30 days (webhooks.md §2); their deliveries go with them.
+		if _, err := db.ExecContext(ctx, `DELETE FROM events WHERE created < $1`, time.Now().Add(-webhook.EventRetention).UnixMicro()); err != nil && ctx.Err() == nil {
+			log.Warn("purge events", "error", err.Error())
 		}
 		select {
 		case <-ctx.Done():

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -243,4 +244,98 @@ func TestSIGTERMIsGraceful(t *testing.T) {
 		t.Fatalf("exit code %d", cmd.ProcessState.ExitCode())
 	}
 	_ = os.Remove(bin)
+}
+
+// startServe starts a real cobro process on db and returns it with its address.
+func startServe(t *testing.T, bin, db string, extra ...string) (*exec.Cmd, string) {
+	t.Helper()
+	cmd := exec.Command(bin, append([]string{"serve", "--addr", "127.0.0.1:0", "--db", db}, extra...)...)
+	stderr, _ := cmd.StderrPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	logs := &syncBuffer{}
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			logs.Write(append(sc.Bytes(), '\n'))
+		}
+	}()
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	return cmd, waitAddr(t, logs.String)
+}
+
+// A node killed (SIGKILL) after the commit of a change and before the
+// delivery of its event: the event is delivered once a node runs again.
+func TestEventDeliveredAfterKill(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "cobro")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	db := "sqlite:" + filepath.Join(dir, "k.db")
+	_, out, _ := runCmd(t, "init", "--db", db)
+	var created map[string]string
+	if err := json.Unmarshal([]byte(out), &created); err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan string, 10)
+	rcv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		got <- string(b)
+	})}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go rcv.Serve(ln)
+	defer rcv.Close()
+
+	call := func(addr, method, path, body string) (int, map[string]any) {
+		req, _ := http.NewRequest(method, "http://"+addr+path, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Token "+created["token"])
+		req.Header.Set("x-simple-workspace", created["workspace"])
+		req.Header.Set("x-piriod-test-mode", "true")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var m map[string]any
+		_ = json.NewDecoder(res.Body).Decode(&m)
+		return res.StatusCode, m
+	}
+	// Node A runs no workers: the change commits, the delivery waits.
+	a, addrA := startServe(t, bin, db, "--no-workers")
+	if code, m := call(addrA, "POST", "/webhooks/", `{"url": "http://`+ln.Addr().String()+`/hook", "events": ["customer.*"]}`); code != 201 {
+		t.Fatalf("register endpoint: %d %v", code, m)
+	}
+	code, cus := call(addrA, "POST", "/customers/", `{"name": "Kill Co", "address": "x", "country": "US", "state": "IL"}`)
+	if code != 201 {
+		t.Fatalf("create customer: %d", code)
+	}
+	if err := a.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = a.Wait()
+	select {
+	case b := <-got:
+		t.Fatalf("delivered before any worker ran: %s", b)
+	default:
+	}
+	// Node B comes up with workers and delivers what A committed.
+	startServe(t, bin, db)
+	select {
+	case b := <-got:
+		want := `{"event":"customer.created","object_id":"` + cus["id"].(string) + `"}`
+		if b != want {
+			t.Fatalf("delivered %s, want %s", b, want)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the event was not delivered after the restart")
+	}
 }
