@@ -9,6 +9,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/document"
 	"github.com/cobrobilling/cobro/internal/list"
 	"github.com/cobrobilling/cobro/internal/reminder"
+	"github.com/cobrobilling/cobro/internal/supplier"
 	"github.com/cobrobilling/cobro/internal/webhook"
 )
 
@@ -57,10 +58,12 @@ func (s *Server) declare() []Route {
 	crud("/customers/", "Customers", "customer", customer.Customer{}, s.createCustomer, s.listCustomers, s.getCustomer, s.updateCustomer, s.deleteCustomer)
 	crud("/contacts/", "Contacts", "contact", customer.Contact{}, s.createContact, s.listContacts, s.getContact, s.updateContact, s.deleteContact)
 	crud("/orgunits/", "Orgunits", "orgunit", customer.Orgunit{}, s.createOrgunit, s.listOrgunits, s.getOrgunit, s.updateOrgunit, s.deleteOrgunit)
+	crud("/suppliers/", "Suppliers", "supplier", supplier.Supplier{}, s.createSupplier, s.listSuppliers, s.getSupplier, s.updateSupplier, s.deleteSupplier)
 
 	// Documents (documents.md): one engine, four configurations
 	for _, k := range document.Kinds {
-		tag := map[*document.Kind]string{document.Invoice: "Invoices", document.CreditNote: "Credit notes", document.DebitNote: "Debit notes", document.Order: "Orders"}[k]
+		tag := map[*document.Kind]string{document.Invoice: "Invoices", document.CreditNote: "Credit notes", document.DebitNote: "Debit notes",
+			document.Order: "Orders", document.Purchase: "Purchases", document.PurchaseCreditNote: "Purchase credit notes"}[k]
 		noun := strings.TrimSuffix(k.Plural, "s")
 		var schema any
 		switch k {
@@ -68,6 +71,10 @@ func (s *Server) declare() []Route {
 			schema = document.InvoiceView{}
 		case document.Order:
 			schema = document.OrderView{}
+		case document.Purchase:
+			schema = document.PurchaseView{}
+		case document.PurchaseCreditNote:
+			schema = document.PurchaseNoteView{}
 		default:
 			schema = document.NoteView{}
 		}

@@ -13,6 +13,10 @@ import (
 // mode and return its id. Every route with an {id} must have one (or be a
 // global catalogue): a new route without a fixture fails TestCrossScope.
 var fixtures = map[string]func(c *apitest.Client) string{
+	"/purchases/": func(c *apitest.Client) string { return newPurchase(c, false) },
+	"/purchases/credit-notes/": func(c *apitest.Client) string {
+		return apitest.Str(c.Post("/purchases/credit-notes/", map[string]any{"purchase": newPurchase(c, true), "document": "US6", "date": "2026-06-02", "note": "Returned"}).Expect(201), "id")
+	},
 	"/customers/": func(c *apitest.Client) string { return newCustomer(c, "Scope Co") },
 	"/contacts/": func(c *apitest.Client) string {
 		cus := newCustomer(c, "Scope Co")
@@ -21,6 +25,9 @@ var fixtures = map[string]func(c *apitest.Client) string{
 	"/orgunits/": func(c *apitest.Client) string {
 		cus := newCustomer(c, "Scope Co")
 		return apitest.Str(c.Post("/orgunits/", map[string]any{"name": "Norte", "customer": cus}).Expect(201), "id")
+	},
+	"/suppliers/": func(c *apitest.Client) string {
+		return apitest.Str(c.Post("/suppliers/", map[string]any{"name": "Scope Supply", "country": "US", "state": "OH"}).Expect(201), "id")
 	},
 	"/invoices/": func(c *apitest.Client) string { return newInvoice(c, false) },
 	"/reminders/messages/": func(c *apitest.Client) string {
@@ -166,4 +173,14 @@ func TestMalformedIDsAre404(t *testing.T) {
 			c.Delete(p).ExpectBody(404, `{"detail": "Not found."}`)
 		}
 	})
+}
+
+// newPurchase creates a US5 purchase draft (finalized when asked).
+func newPurchase(c *apitest.Client, finalized bool) string {
+	pur := apitest.Str(c.Post("/purchases/", map[string]any{"supplier": newSupplier(c), "document": "US5", "date": "2026-06-01",
+		"lines": []any{map[string]any{"name": "Parts", "quantity": 2, "amount": 50}}}).Expect(201), "id")
+	if finalized {
+		c.Post("/purchases/"+pur+"/finalize/", nil).Expect(200)
+	}
+	return pur
 }

@@ -129,12 +129,26 @@ func muxPattern(path string) string {
 	return path
 }
 
+// actionPath splits "/purchases/{id}/finalize/" into the mux pattern
+// "/purchases/{id}/{action}" and the action "finalize". Actions share one
+// wildcard pattern per resource so that a literal sub-resource
+// ("/purchases/credit-notes/{id}") stays more specific than them; ServeMux
+// refuses two patterns where neither is more specific.
+func actionPath(path string) (pattern, action string) {
+	p := muxPattern(path)
+	i := strings.LastIndex(p, "/{id}/")
+	if i < 0 || strings.Contains(p[i+6:], "/") || strings.Contains(p[i+6:], "{") {
+		return p, ""
+	}
+	return p[:i] + "/{id}/{action}", p[i+6:]
+}
+
 func (s *Server) build() http.Handler {
 	mux := http.NewServeMux()
 	groups := map[string][]Route{}
 	var order []string
 	for _, rt := range s.routes {
-		p := muxPattern(rt.Path)
+		p, _ := actionPath(rt.Path)
 		if _, ok := groups[p]; !ok {
 			order = append(order, p)
 		}
@@ -148,6 +162,20 @@ func (s *Server) build() http.Handler {
 	return s.outer(mux)
 }
 
+// forAction narrows an action group to the routes of the requested action.
+func (g *group) forAction(r *http.Request) []Route {
+	if !strings.HasSuffix(g.pattern, "/{action}") {
+		return g.routes
+	}
+	var out []Route
+	for _, rt := range g.routes {
+		if _, action := actionPath(rt.Path); action == r.PathValue("action") {
+			out = append(out, rt)
+		}
+	}
+	return out
+}
+
 // group serves every method of one path.
 type group struct {
 	s       *Server
@@ -155,9 +183,9 @@ type group struct {
 	routes  []Route
 }
 
-func (g *group) allow() string {
+func (g *group) allow(routes []Route) string {
 	var ms []string
-	for _, r := range g.routes {
+	for _, r := range routes {
 		ms = append(ms, r.Method)
 	}
 	ms = append(ms, "OPTIONS")
@@ -174,27 +202,31 @@ func (g *group) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
 		h.Set("Access-Control-Allow-Headers", "Content-Type, Idempotency-Key, X-Request-Id")
 	}
-	if len(g.routes) == 0 {
+	routes := g.forAction(r)
+	if len(routes) == 0 {
 		g.s.writeError(w, r, apperr.NotFoundErr())
 		return
+	}
+	if _, action := actionPath(routes[0].Path); action != "" {
+		info.route = muxPattern(routes[0].Path) // metrics and logs name the action
 	}
 	method := r.Method
 	if method == http.MethodHead {
 		method = http.MethodGet // net/http drops the body of HEAD answers
 	}
-	for _, rt := range g.routes {
+	for _, rt := range routes {
 		if rt.Method == method {
 			g.s.serve(w, r, rt)
 			return
 		}
 	}
 	if r.Method == http.MethodOptions {
-		w.Header().Set("Allow", g.allow())
+		w.Header().Set("Allow", g.allow(routes))
 		writeJSON(w, http.StatusOK, map[string]any{})
 		return
 	}
 	g.s.writeError(w, r, &apperr.Error{Kind: apperr.MethodNotAllowed,
-		Detail: fmt.Sprintf("Method %q not allowed.", r.Method), Header: map[string]string{"Allow": g.allow()}})
+		Detail: fmt.Sprintf("Method %q not allowed.", r.Method), Header: map[string]string{"Allow": g.allow(routes)}})
 }
 
 // corsOpen: publishable pages and the currency catalogue answer CORS for

@@ -348,6 +348,11 @@ func defaultCurrency(c catalog.Country, sc workspace.Scope) string {
 	return sc.Currency
 }
 
+// TaxSettings validates the tax_settings field of o with the customers'
+// keys and limits (billing.md §1), which suppliers share (procurement.md
+// §1.2). It returns the canonical JSON and whether the field was set.
+func TaxSettings(o *input.Object) (string, bool) { return taxSettings(o) }
+
 // taxSettings validates the tax_settings object (billing.md §1).
 func taxSettings(o *input.Object) (string, bool) {
 	raw, present := o.Raw("tax_settings")

@@ -12,6 +12,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/customer"
 	"github.com/cobrobilling/cobro/internal/money"
 	"github.com/cobrobilling/cobro/internal/store"
+	"github.com/cobrobilling/cobro/internal/supplier"
 	"github.com/cobrobilling/cobro/internal/workspace"
 	"github.com/shopspring/decimal"
 )
@@ -20,6 +21,8 @@ func init() {
 	customer.Aggregator = aggregateCustomers
 	// A customer referenced by any document is archived, not destroyed.
 	customer.RegisterActivity(`SELECT 1 FROM documents WHERE customer_id = $1`)
+	// A supplier with purchases or credit notes cannot be deleted.
+	supplier.RegisterActivity(`SELECT 1 FROM documents WHERE supplier_id = $1`)
 }
 
 // aggregateCustomers computes billing.md §1 aggregations from the totals

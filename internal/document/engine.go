@@ -54,17 +54,11 @@ func Create(e Env, k *Kind, o *input.Object) (*Doc, error) {
 	if e.Scope.UserEmail != "" && k == Invoice {
 		d.UserEmail = str(e.Scope.UserEmail)
 	}
-	var err error
-	if k.Adjusts {
-		err = applyNote(e, k, o, d, true)
-	} else {
-		err = applySale(e, k, o, d, true)
-	}
-	if err != nil {
+	if err := apply(e, k, o, d, true); err != nil {
 		return nil, err
 	}
 	t := d.Type()
-	if !t.HasLocalFormat {
+	if d.Number == nil && !t.HasLocalFormat && !d.Imported {
 		n, err := nextNumber(e.Ctx, e.Q, e.Scope, t.ID)
 		if err != nil {
 			return nil, err
@@ -78,6 +72,19 @@ func Create(e Env, k *Kind, o *input.Object) (*Doc, error) {
 		return nil, err
 	}
 	return d, nil
+}
+
+// apply reads a body onto d with the reader of the kind.
+func apply(e Env, k *Kind, o *input.Object, d *Doc, creating bool) error {
+	switch {
+	case k == Purchase:
+		return applyPurchase(e, o, d, creating)
+	case k == PurchaseCreditNote:
+		return applyPurchaseNote(e, o, d, creating)
+	case k.Adjusts:
+		return applyNote(e, k, o, d, creating)
+	}
+	return applySale(e, k, o, d, creating)
 }
 
 // applySale reads an invoice or order body onto d.
@@ -261,15 +268,18 @@ func Update(e Env, k *Kind, docID string, o *input.Object) (*Doc, error) {
 		}
 	} else {
 		oldType := d.TypeID
-		if k.Adjusts {
-			err = applyNote(e, k, o, d, false)
-		} else {
-			err = applySale(e, k, o, d, false)
-		}
-		if err != nil {
+		if err := apply(e, k, o, d, false); err != nil {
 			return nil, err
 		}
-		if t := d.Type(); d.TypeID != oldType {
+		if t := d.Type(); k.Buying {
+			if d.Number == nil && !t.HasLocalFormat && !d.Imported {
+				n, err := nextNumber(e.Ctx, e.Q, e.Scope, t.ID)
+				if err != nil {
+					return nil, err
+				}
+				d.Number = &n
+			}
+		} else if d.TypeID != oldType {
 			// A number never changes once shown (README §9).
 			if d.Number != nil {
 				return nil, apperr.Field("document", "The document type of a numbered draft cannot change; delete the draft and create a new one.")
@@ -340,15 +350,37 @@ func Finalize(e Env, k *Kind, docID string) (*Doc, error) {
 		}
 	}
 	// 1. re-validate
-	cus, msg, err := customer.Ref(e.Ctx, e.Q, e.D, e.Scope, d.CustomerID, false)
-	if err != nil {
-		return nil, err
+	var (
+		cus      *customer.Customer
+		receiver any
+		party    biller.Party
+	)
+	if k.Buying {
+		sup, err := checkSupplier(e, d)
+		if err != nil {
+			return nil, err
+		}
+		receiver = sup
+		party = biller.Party{Name: sup.Name, TaxID: deref(sup.TaxID), Address: deref(sup.Address), State: deref(sup.State), Country: sup.Country, Email: deref(sup.Email)}
+		_ = json.Unmarshal(sup.TaxSettings, &party.TaxSettings)
+	} else {
+		c, msg, err := customer.Ref(e.Ctx, e.Q, e.D, e.Scope, d.CustomerID, false)
+		if err != nil {
+			return nil, err
+		}
+		if msg != "" {
+			return nil, apperr.Field("customer", msg)
+		}
+		cus, receiver = c, c
+		party = biller.Party{Name: c.Name, TaxID: deref(c.TaxID), Address: deref(c.Address), State: deref(c.State), Country: c.Country, Email: deref(c.Email)}
+		_ = json.Unmarshal(c.TaxSettings, &party.TaxSettings)
 	}
-	if msg != "" {
-		return nil, apperr.Field("customer", msg)
+	bl := biller.For(t)
+	if d.Imported {
+		bl = biller.None{} // a received document was issued by someone else: nothing to submit
 	}
 	if !retry {
-		if t.HasLocalFormat {
+		if t.HasLocalFormat && !k.Buying {
 			if cus.TaxID == nil {
 				return nil, apperr.Field("customer", fmt.Sprintf("The customer needs a tax_id for document type %s.", t.ID))
 			}
@@ -366,7 +398,15 @@ func Finalize(e Env, k *Kind, docID string) (*Doc, error) {
 		if err := o.Err(); err != nil {
 			return nil, err
 		}
-		if k.Adjusts {
+		switch {
+		case k == PurchaseCreditNote:
+			if _, err := e.lock(Purchase, d.PurchaseID); err != nil {
+				return nil, err
+			}
+			if err := checkPurchaseNoteLimit(e, d); err != nil {
+				return nil, err
+			}
+		case k.Adjusts:
 			// The notes of one invoice finalize one at a time: the
 			// invoice row is their lock, so the limit below sees every
 			// note finalized before this one.
@@ -378,8 +418,8 @@ func Finalize(e Env, k *Kind, docID string) (*Doc, error) {
 			}
 		}
 		// 3. number at finalize for agency-numbered types
-		if t.HasLocalFormat {
-			n, err := biller.For(t).NextNumber(e.Ctx, e.Q, e.Scope, t)
+		if t.HasLocalFormat && !d.Imported {
+			n, err := bl.NextNumber(e.Ctx, e.Q, e.Scope, t)
 			if err != nil {
 				return nil, err
 			}
@@ -387,7 +427,7 @@ func Finalize(e Env, k *Kind, docID string) (*Doc, error) {
 		}
 	}
 	// 4. hand over to the biller
-	res, err := biller.For(t).Submit(e.Ctx, e.Q, e.Scope, billerDoc(e, d, cus))
+	res, err := bl.Submit(e.Ctx, e.Q, e.Scope, billerDoc(e, d, party))
 	if err != nil {
 		return nil, err
 	}
@@ -412,8 +452,8 @@ func Finalize(e Env, k *Kind, docID string) (*Doc, error) {
 	}
 	// 5. finalized, with the receiver frozen for the PDF and fiscal file
 	d.Status = StatusFinalized
-	d.Receiver = json.RawMessage(jsonText(cus))
-	if k == Invoice {
+	d.Receiver = json.RawMessage(jsonText(receiver))
+	if k == Invoice || k == Purchase {
 		d.TotalAdjusted = &d.Total
 	}
 	if err := save(e.Ctx, e.Q, e.Scope, d); err != nil {
@@ -430,6 +470,10 @@ func Finalize(e Env, k *Kind, docID string) (*Doc, error) {
 		return settleInvoice(e, d.ID, false) // the invoice as settled (paid at 0)
 	case CreditNote, DebitNote:
 		if err := applyNoteEffects(e, k, d); err != nil {
+			return nil, err
+		}
+	case PurchaseCreditNote:
+		if err := settlePurchase(e, d.PurchaseID); err != nil {
 			return nil, err
 		}
 	}
@@ -458,17 +502,14 @@ func storeFile(e Env, objectID string, res biller.Result) (string, error) {
 }
 
 // billerDoc is the frozen view a biller receives.
-func billerDoc(e Env, d *Doc, cus *customer.Customer) biller.Document {
+func billerDoc(e Env, d *Doc, receiver biller.Party) biller.Document {
 	bd := biller.Document{ID: d.ID, Kind: d.Kind, Type: d.Type(), Date: d.Date, Currency: d.Currency,
 		Amount: d.Amount, Exempt: d.Exempt, Tax: d.Tax, TaxPercent: d.TaxPercent, Retention: d.Retention, Total: d.Total,
 		Issuer: biller.Party{Name: e.Scope.Name, Country: e.Scope.Country}, Extra: map[string]string{}}
 	if d.Number != nil {
 		bd.Number = *d.Number
 	}
-	if cus != nil {
-		bd.Receiver = biller.Party{Name: cus.Name, TaxID: deref(cus.TaxID), Address: deref(cus.Address), State: deref(cus.State), Country: cus.Country, Email: deref(cus.Email)}
-		_ = json.Unmarshal(cus.TaxSettings, &bd.Receiver.TaxSettings)
-	}
+	bd.Receiver = receiver
 	for _, l := range d.Lines {
 		bd.Lines = append(bd.Lines, biller.Line{Name: l.Name, Description: deref(l.Description), Code: deref(l.Code), CodeScheme: deref(l.CodeScheme),
 			UnitLabel: deref(l.UnitLabel), Quantity: dec(l.Quantity), Amount: dec(l.Amount), Total: dec(l.Total), Exempt: l.Exempt,

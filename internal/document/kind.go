@@ -20,8 +20,10 @@ type Kind struct {
 	// OrderLines: the reduced order line (no discounts or retentions).
 	OrderLines bool
 	// Adjusts: credit and debit notes take their customer, currency and
-	// tax rate from an invoice.
+	// tax rate from an invoice (purchase credit notes: from a purchase).
 	Adjusts bool
+	// Buying: the purchase side (a supplier instead of a customer).
+	Buying bool
 	// Title is the PDF/heading name by language when the type has none.
 }
 
@@ -32,18 +34,25 @@ var (
 	Order      = &Kind{Name: "order", Prefix: "ord", Plural: "orders", Event: "order", Path: "/orders/", TypeKind: catalog.KindOrder, NoteMax: 100, OrderLines: true}
 )
 
-// Kinds lists every sale-side kind.
-var Kinds = []*Kind{Invoice, CreditNote, DebitNote, Order}
+// Kinds lists every kind the engine serves.
+var Kinds = []*Kind{Invoice, CreditNote, DebitNote, Order, Purchase, PurchaseCreditNote}
 
 // accepts tells whether a document type can be used by the kind
 // (catalogues.md §4 "Which resource accepts which type").
 func (k *Kind) accepts(t catalog.DocumentType) bool {
+	if k == Purchase {
+		return t.IsPurchase && (t.Kind == catalog.KindPurchase || t.Kind == catalog.KindInvoice || t.Kind == catalog.KindDebitNote)
+	}
 	if t.Kind != k.TypeKind {
 		return false
 	}
 	switch k {
 	case Invoice, CreditNote, DebitNote:
 		return t.IsSale
+	case PurchaseCreditNote:
+		return t.IsPurchase
+	case Purchase:
+		return false // see below: any is_purchase type of kind purchase, invoice or debit note
 	}
 	return true
 }

@@ -6,6 +6,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/clock"
 	"github.com/cobrobilling/cobro/internal/customer"
 	"github.com/cobrobilling/cobro/internal/list"
+	"github.com/cobrobilling/cobro/internal/supplier"
 )
 
 var (
@@ -55,6 +56,33 @@ func init() {
 
 	ord := append(commonFields(), list.Field{Name: "shipping_type", Expr: "d.shipping_type", Kind: list.Enum,
 		Choices: []string{"1", "2", "3", "4", "5", "6", "7", "8", "9"}, Lookups: []string{list.In}})
+	pur := []list.Field{
+		{Name: "supplier", Expr: "d.supplier_id", Lookups: []string{list.In}},
+		{Name: "status", Expr: "d.status", Kind: list.Enum, Choices: statusChoices, Lookups: []string{list.In}},
+		{Name: "document", Expr: "d.document_type", Lookups: []string{list.In}},
+		{Name: "number", Expr: "d.number", Kind: list.Int, Lookups: numberLookups},
+		{Name: "date", Expr: "d.date", Kind: list.Date, Lookups: list.Ranges},
+		{Name: "due_date", Expr: "d.due_date", Kind: list.Date, Lookups: append([]string{list.IsNull}, list.Ranges...)},
+		{Name: "imported", Expr: "d.imported", Kind: list.Bool},
+		{Name: "biller_status", Expr: "d.biller_status", Kind: list.Enum, Choices: billerChoices, Lookups: []string{list.In}},
+		{Name: "total", Expr: "d.total", Kind: list.Decimal, Lookups: list.Ranges},
+		{Name: "created", Expr: "d.created", Kind: list.DateTime, Lookups: list.Ranges},
+	}
+	purSearch := []string{"CAST(d.number AS TEXT)", "s.name", "s.tax_id"}
+	Specs[Purchase] = &list.Spec{Fields: pur, DefaultOrdering: "-created", Search: purSearch, Metadata: "d.metadata", IDExpr: "d.id",
+		Ordering: map[string]string{"date": "d.date", "number": "d.number", "total": numericTotal, "created": "d.created"}}
+	pcn := []list.Field{
+		{Name: "purchase", Expr: "d.purchase_id", Lookups: []string{list.In}},
+		{Name: "supplier", Expr: "d.supplier_id"},
+		{Name: "status", Expr: "d.status", Kind: list.Enum, Choices: statusChoices, Lookups: []string{list.In}},
+		{Name: "document", Expr: "d.document_type", Lookups: []string{list.In}},
+		{Name: "number", Expr: "d.number", Kind: list.Int, Lookups: numberLookups},
+		{Name: "date", Expr: "d.date", Kind: list.Date, Lookups: list.Ranges},
+		{Name: "created", Expr: "d.created", Kind: list.DateTime, Lookups: list.Ranges},
+	}
+	Specs[PurchaseCreditNote] = &list.Spec{Fields: pcn, DefaultOrdering: "-created", Search: purSearch[:2], Metadata: "d.metadata", IDExpr: "d.id",
+		Ordering: map[string]string{"date": "d.date", "number": "d.number", "created": "d.created"}}
+
 	Specs[Order] = &list.Spec{Fields: ord, DefaultOrdering: "-created", Search: []string{"CAST(d.number AS TEXT)", "c.name", "d.carrier_name", "d.licence_plate"},
 		IDExpr: "d.id", Ordering: map[string]string{"date": "d.date", "number": "d.number", "created": "d.created"}}
 }
@@ -64,7 +92,11 @@ const numericTotal = "CAST(d.total AS NUMERIC)"
 
 // List returns one page of documents of kind k.
 func List(e Env, k *Kind, lq *list.Query) (int, []*Doc, error) {
-	from := ` FROM documents d LEFT JOIN customers c ON c.id = d.customer_id WHERE d.workspace_id = $1 AND d.test_mode = $2 AND d.kind = $3` + lq.Where()
+	from := ` FROM documents d LEFT JOIN customers c ON c.id = d.customer_id`
+	if k.Buying {
+		from = ` FROM documents d LEFT JOIN suppliers s ON s.id = d.supplier_id`
+	}
+	from += ` WHERE d.workspace_id = $1 AND d.test_mode = $2 AND d.kind = $3` + lq.Where()
 	args := append([]any{e.Scope.ID, e.Scope.TestMode, k.Name}, lq.Args...)
 	var count int
 	if err := e.Q.QueryRowContext(e.Ctx, `SELECT COUNT(*)`+from, args...).Scan(&count); err != nil {
@@ -86,17 +118,29 @@ func List(e Env, k *Kind, lq *list.Query) (int, []*Doc, error) {
 	return count, out, rows.Err()
 }
 
-// Render loads the customers of docs and returns a renderer for them.
+// Render loads the customers and suppliers of docs and returns a renderer
+// for them.
 func Render(e Env, fileURL func(string) string, docs ...*Doc) (*Renderer, error) {
-	var ids []string
+	var cids, sids []string
 	for _, d := range docs {
 		if d.CustomerID != "" {
-			ids = append(ids, d.CustomerID)
+			cids = append(cids, d.CustomerID)
+		}
+		if d.SupplierID != "" {
+			sids = append(sids, d.SupplierID)
 		}
 	}
-	cs, err := customer.Summaries(clock.WithNow(e.Ctx, e.Now), e.Q, e.Scope, ids)
-	if err != nil {
-		return nil, err
+	r := &Renderer{Loc: e.Scope.Loc, FileURL: fileURL}
+	var err error
+	if len(cids) > 0 {
+		if r.Customers, err = customer.Summaries(clock.WithNow(e.Ctx, e.Now), e.Q, e.Scope, cids); err != nil {
+			return nil, err
+		}
 	}
-	return &Renderer{Loc: e.Scope.Loc, Customers: cs, FileURL: fileURL}, nil
+	if len(sids) > 0 {
+		if r.Suppliers, err = supplier.Summaries(e.Ctx, e.Q, e.Scope, sids); err != nil {
+			return nil, err
+		}
+	}
+	return r, nil
 }

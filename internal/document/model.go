@@ -88,6 +88,8 @@ type Doc struct {
 	// CollectedCents is the amount collected on an invoice, in cents
 	// (maintained by payments).
 	CollectedCents int64
+	// SupplierID and PurchaseID: purchases and their credit notes.
+	SupplierID, PurchaseID string
 	// loaded is the aggregation contribution the row had when read, so
 	// save can apply the difference.
 	loaded contribution
@@ -103,7 +105,7 @@ const columns = `d.id, d.kind, d.test_mode, d.document_type, d.customer_id, d.in
 	d.due_date, d.period_start, d.period_end, d.collection_method, d.note, d.internal_note, d.lines, d.amount, d.exempt, d.tax,
 	d.tax_percent, d.subtotal, d.total, d.total_adjusted, d.retention, d.discount, d.discount_scheme, d.custom_change, d.status,
 	d.biller_status, d.tax_agency, d.local_file, d.subscription_id, d.imported, d.uncollectible, d.refs, d.tax_settings, d.metadata,
-	d.user_email, d.address, d.carrier_id, d.carrier_name, d.state, d.licence_plate, d.shipping_type, d.created, d.updated, d.receiver, d.collected_cents`
+	d.user_email, d.address, d.carrier_id, d.carrier_name, d.state, d.licence_plate, d.shipping_type, d.created, d.updated, d.receiver, d.collected_cents, d.supplier_id, d.purchase_id`
 
 type scanner interface{ Scan(...any) error }
 
@@ -116,17 +118,17 @@ func scanDoc(row scanner) (*Doc, error) {
 		amount, taxPct, subtotal, total, discount            string
 		exempt, tax, totalAdj, retention, customChange       sql.NullString
 		localFile, sub, email, addr, cid, cname, st, lp, shp sql.NullString
-		receiver                                             sql.NullString
+		receiver, supplier, purchase                         sql.NullString
 	)
 	err := row.Scan(&d.ID, &d.Kind, &d.TestMode, &d.TypeID, &customer, &inv, &crn, &number, &d.Currency, &d.Date,
 		&due, &ps, &pe, &cm, &note, &inote, &lines, &amount, &exempt, &tax,
 		&taxPct, &subtotal, &total, &totalAdj, &retention, &discount, &d.DiscountScheme, &customChange, &d.Status,
 		&d.BillerStatus, &taxAgency, &localFile, &sub, &d.Imported, &uncoll, &refs, &taxSettings, &metadata,
-		&email, &addr, &cid, &cname, &st, &lp, &shp, &d.Created, &d.Updated, &receiver, &d.CollectedCents)
+		&email, &addr, &cid, &cname, &st, &lp, &shp, &d.Created, &d.Updated, &receiver, &d.CollectedCents, &supplier, &purchase)
 	if err != nil {
 		return nil, err
 	}
-	d.CustomerID = customer.String
+	d.CustomerID, d.SupplierID, d.PurchaseID = customer.String, supplier.String, purchase.String
 	if receiver.Valid {
 		d.Receiver = json.RawMessage(receiver.String)
 	}
@@ -229,14 +231,14 @@ func insert(ctx context.Context, q store.Querier, sc workspace.Scope, d *Doc) er
 		due_date, period_start, period_end, collection_method, note, internal_note, lines, line_names, amount, exempt, tax,
 		tax_percent, subtotal, total, total_adjusted, retention, discount, discount_scheme, custom_change, status,
 		biller_status, tax_agency, local_file, subscription_id, imported, uncollectible, refs, tax_settings, metadata,
-		user_email, address, carrier_id, carrier_name, state, licence_plate, shipping_type, created, updated, receiver, total_adjusted_cents)
+		user_email, address, carrier_id, carrier_name, state, licence_plate, shipping_type, created, updated, receiver, total_adjusted_cents, supplier_id, purchase_id)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30,
-		$31, $32, $33, $34, $35, $36, $37, $38, $39, $40, $41, $42, $43, $44, $45, $46, $47, $48, $49, $50, $51)`,
+		$31, $32, $33, $34, $35, $36, $37, $38, $39, $40, $41, $42, $43, $44, $45, $46, $47, $48, $49, $50, $51, $52, $53)`,
 		d.ID, sc.ID, sc.TestMode, d.Kind, d.TypeID, nullIfEmpty(d.CustomerID), d.InvoiceID, d.CreditNoteID, d.Number, d.Currency, d.Date,
 		d.DueDate, d.PeriodStart, d.PeriodEnd, d.CollectionMethod, d.Note, d.InternalNote, jsonText(d.Lines), lineNames(d.Lines), d.Amount.String(), decArg(d.Exempt), decArg(d.Tax),
 		d.TaxPercent.String(), d.Subtotal.String(), d.Total.String(), decArg(d.TotalAdjusted), decArg(d.Retention), d.Discount.String(), d.DiscountScheme, decArg(d.CustomChange), d.Status,
 		d.BillerStatus, string(d.TaxAgency), d.LocalFile, d.SubscriptionID, d.Imported, d.Uncollectible, jsonText(d.Refs), string(d.TaxSettings), string(d.Metadata),
-		d.UserEmail, d.Address, d.CarrierID, d.CarrierName, d.State, d.LicencePlate, d.ShippingType, d.Created, d.Updated, rawArg(d.Receiver), cents(d.TotalAdjusted))
+		d.UserEmail, d.Address, d.CarrierID, d.CarrierName, d.State, d.LicencePlate, d.ShippingType, d.Created, d.Updated, rawArg(d.Receiver), cents(d.TotalAdjusted), nullIfEmpty(d.SupplierID), nullIfEmpty(d.PurchaseID))
 	return err
 }
 
@@ -267,14 +269,14 @@ func save(ctx context.Context, q store.Querier, sc workspace.Scope, d *Doc) erro
 		amount = $14, exempt = $15, tax = $16, tax_percent = $17, subtotal = $18, total = $19, total_adjusted = $20, retention = $21,
 		discount = $22, discount_scheme = $23, custom_change = $24, status = $25, biller_status = $26, tax_agency = $27, local_file = $28,
 		uncollectible = $29, refs = $30, tax_settings = $31, metadata = $32, address = $33, carrier_id = $34, carrier_name = $35,
-		state = $36, licence_plate = $37, shipping_type = $38, updated = $39, receiver = $40, total_adjusted_cents = $41
-		WHERE id = $42 AND workspace_id = $43 AND test_mode = $44`,
+		state = $36, licence_plate = $37, shipping_type = $38, updated = $39, receiver = $40, total_adjusted_cents = $41, supplier_id = $42
+		WHERE id = $43 AND workspace_id = $44 AND test_mode = $45`,
 		d.TypeID, nullIfEmpty(d.CustomerID), d.Number, d.Currency, d.Date,
 		d.DueDate, d.PeriodStart, d.PeriodEnd, d.CollectionMethod, d.Note, d.InternalNote, jsonText(d.Lines), lineNames(d.Lines),
 		d.Amount.String(), decArg(d.Exempt), decArg(d.Tax), d.TaxPercent.String(), d.Subtotal.String(), d.Total.String(), decArg(d.TotalAdjusted), decArg(d.Retention),
 		d.Discount.String(), d.DiscountScheme, decArg(d.CustomChange), d.Status, d.BillerStatus, string(d.TaxAgency), d.LocalFile,
 		d.Uncollectible, jsonText(d.Refs), string(d.TaxSettings), string(d.Metadata), d.Address, d.CarrierID, d.CarrierName,
-		d.State, d.LicencePlate, d.ShippingType, d.Updated, rawArg(d.Receiver), cents(d.TotalAdjusted),
+		d.State, d.LicencePlate, d.ShippingType, d.Updated, rawArg(d.Receiver), cents(d.TotalAdjusted), nullIfEmpty(d.SupplierID),
 		d.ID, sc.ID, sc.TestMode)
 	return err
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/customer"
 	"github.com/cobrobilling/cobro/internal/money"
 	"github.com/cobrobilling/cobro/internal/pdf"
+	"github.com/cobrobilling/cobro/internal/supplier"
 	"github.com/cobrobilling/cobro/internal/workspace"
 	"github.com/shopspring/decimal"
 )
@@ -40,14 +41,16 @@ var vocab = map[string]words{
 		shipping: "Shipping type", address: "Delivery address", carrier: "Carrier", plate: "Licence plate", status: "Status",
 		net: "Net", exempt: "Exempt", tax: "Tax", retention: "Withheld", discount: "Discount", total: "Total", totalAdjusted: "Total adjusted",
 		subtotal: "Subtotal",
-		titles:   map[string]string{"invoice": "Invoice", "credit_note": "Credit note", "debit_note": "Debit note", "order": "Order"},
+		titles: map[string]string{"invoice": "Invoice", "credit_note": "Credit note", "debit_note": "Debit note", "order": "Order",
+			"purchase": "Purchase", "purchase_credit_note": "Purchase credit note"},
 		shippingTypes: map[string]string{"1": "Sale", "2": "Sale to be made", "3": "Consignment", "4": "Free delivery", "5": "Internal transfer",
 			"6": "Other non-sale transfer", "7": "Return", "8": "Transfer for export", "9": "Sale for export"}},
 	"es": {no: "N° ", date: "Fecha", dueDate: "Vencimiento", period: "Período", currency: "Moneda", invoice: "Factura", creditNote: "Nota de crédito",
 		shipping: "Tipo de traslado", address: "Dirección de entrega", carrier: "Transportista", plate: "Patente", status: "Estado",
 		net: "Neto", exempt: "Exento", tax: "IVA", retention: "Retención", discount: "Descuento", total: "Total", totalAdjusted: "Total ajustado",
 		subtotal: "Subtotal",
-		titles:   map[string]string{"invoice": "Factura", "credit_note": "Nota de crédito", "debit_note": "Nota de débito", "order": "Orden de despacho"},
+		titles: map[string]string{"invoice": "Factura", "credit_note": "Nota de crédito", "debit_note": "Nota de débito", "order": "Orden de despacho",
+			"purchase": "Compra", "purchase_credit_note": "Nota de crédito de compra"},
 		shippingTypes: map[string]string{"1": "Venta", "2": "Venta por efectuar", "3": "Consignación", "4": "Entrega gratuita", "5": "Traslado interno",
 			"6": "Otros traslados no venta", "7": "Guía de devolución", "8": "Traslado para exportación", "9": "Venta para exportación"}},
 }
@@ -73,6 +76,13 @@ func PDF(e Env, d *Doc) ([]byte, string, error) {
 			return nil, "", err
 		}
 		rcv = *c.Summarize()
+	} else if d.SupplierID != "" {
+		ss, err := supplier.Summaries(e.Ctx, e.Q, e.Scope, []string{d.SupplierID})
+		if err != nil {
+			return nil, "", err
+		}
+		// the supplier object carries the same party fields as a customer summary
+		_ = json.Unmarshal([]byte(jsonText(ss[d.SupplierID])), &rcv)
 	}
 	country, _ := catalog.CountryByID(rcv.Country)
 	taxLabel := country.TaxIDName

@@ -8,6 +8,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/clock"
 	"github.com/cobrobilling/cobro/internal/customer"
 	"github.com/cobrobilling/cobro/internal/money"
+	"github.com/cobrobilling/cobro/internal/supplier"
 	"github.com/shopspring/decimal"
 )
 
@@ -178,10 +179,77 @@ type OrderView struct {
 	Updated      clock.Stamp       `json:"updated"`
 }
 
+// PurchaseView is the purchase object of procurement.md §2.2.
+type PurchaseView struct {
+	ID             string             `json:"id"`
+	Supplier       *supplier.Supplier `json:"supplier"`
+	Document       TypeSummary        `json:"document"`
+	Number         *int64             `json:"number"`
+	Date           string             `json:"date"`
+	DueDate        *string            `json:"due_date"`
+	Currency       string             `json:"currency"`
+	Lines          []SaleLine         `json:"lines"`
+	Note           *string            `json:"note"`
+	Amount         money.Money        `json:"amount"`
+	Exempt         *money.Money       `json:"exempt"`
+	Tax            *money.Money       `json:"tax"`
+	TaxPercent     money.Percent      `json:"tax_percent"`
+	Subtotal       money.Money        `json:"subtotal"`
+	Total          money.Money        `json:"total"`
+	TotalAdjusted  money.Money        `json:"total_adjusted"`
+	Retention      *money.Money       `json:"retention"`
+	Discount       money.Money        `json:"discount"`
+	DiscountScheme string             `json:"discount_scheme"`
+	TaxSettings    json.RawMessage    `json:"tax_settings"`
+	Status         string             `json:"status"`
+	BillerStatus   string             `json:"biller_status"`
+	TaxAgency      json.RawMessage    `json:"tax_agency"`
+	LocalFile      *string            `json:"local_file"`
+	Imported       bool               `json:"imported"`
+	Metadata       json.RawMessage    `json:"metadata"`
+	TestMode       bool               `json:"test_mode"`
+	Created        clock.Stamp        `json:"created"`
+	Updated        clock.Stamp        `json:"updated"`
+}
+
+// PurchaseNoteView is the purchase credit note of procurement.md §3.2.
+type PurchaseNoteView struct {
+	ID             string             `json:"id"`
+	Purchase       string             `json:"purchase"`
+	Supplier       *supplier.Supplier `json:"supplier"`
+	Document       TypeSummary        `json:"document"`
+	Number         *int64             `json:"number"`
+	Date           string             `json:"date"`
+	Currency       string             `json:"currency"`
+	Lines          []SaleLine         `json:"lines"`
+	Note           *string            `json:"note"`
+	InternalNote   *string            `json:"internal_note"`
+	Amount         money.Money        `json:"amount"`
+	Exempt         *money.Money       `json:"exempt"`
+	Tax            *money.Money       `json:"tax"`
+	TaxPercent     money.Percent      `json:"tax_percent"`
+	Subtotal       money.Money        `json:"subtotal"`
+	Total          money.Money        `json:"total"`
+	Retention      *money.Money       `json:"retention"`
+	Discount       money.Money        `json:"discount"`
+	DiscountScheme string             `json:"discount_scheme"`
+	TaxSettings    json.RawMessage    `json:"tax_settings"`
+	Status         string             `json:"status"`
+	BillerStatus   string             `json:"biller_status"`
+	TaxAgency      json.RawMessage    `json:"tax_agency"`
+	LocalFile      *string            `json:"local_file"`
+	Imported       bool               `json:"imported"`
+	Metadata       json.RawMessage    `json:"metadata"`
+	TestMode       bool               `json:"test_mode"`
+	Created        clock.Stamp        `json:"created"`
+	Updated        clock.Stamp        `json:"updated"`
+}
+
 // Renderer turns stored documents into API objects.
 type Renderer struct {
 	Loc       *time.Location
 	Customers map[string]*customer.Summary
+	Suppliers map[string]*supplier.Supplier
 	// FileURL signs a local_file URL for a stored file id.
 	FileURL func(fileID string) string
 }
@@ -245,6 +313,24 @@ func refs(d *Doc) []Reference {
 func (r *Renderer) View(d *Doc) any {
 	cus := r.Customers[d.CustomerID]
 	switch d.Kind {
+	case Purchase.Name:
+		v := &PurchaseView{ID: d.ID, Supplier: r.Suppliers[d.SupplierID], Document: typeSummary(d.TypeID), Number: d.Number, Date: d.Date,
+			DueDate: d.DueDate, Currency: d.Currency, Lines: r.saleLines(d), Note: d.Note, Amount: mon(d.Amount), Exempt: monp(d.Exempt),
+			Tax: monp(d.Tax), TaxPercent: money.NewPercent(d.TaxPercent), Subtotal: mon(d.Subtotal), Total: mon(d.Total), TotalAdjusted: mon(d.Total),
+			Retention: monp(d.Retention), Discount: mon(d.Discount), DiscountScheme: d.DiscountScheme, TaxSettings: d.TaxSettings,
+			Status: d.Status, BillerStatus: d.BillerStatus, TaxAgency: d.TaxAgency, LocalFile: r.localFile(d), Imported: d.Imported,
+			Metadata: d.Metadata, TestMode: d.TestMode, Created: r.stamp(d.Created), Updated: r.stamp(d.Updated)}
+		if d.TotalAdjusted != nil {
+			v.TotalAdjusted = mon(*d.TotalAdjusted)
+		}
+		return v
+	case PurchaseCreditNote.Name:
+		return &PurchaseNoteView{ID: d.ID, Purchase: d.PurchaseID, Supplier: r.Suppliers[d.SupplierID], Document: typeSummary(d.TypeID),
+			Number: d.Number, Date: d.Date, Currency: d.Currency, Lines: r.saleLines(d), Note: d.Note, InternalNote: d.InternalNote,
+			Amount: mon(d.Amount), Exempt: monp(d.Exempt), Tax: monp(d.Tax), TaxPercent: money.NewPercent(d.TaxPercent), Subtotal: mon(d.Subtotal),
+			Total: mon(d.Total), Retention: monp(d.Retention), Discount: mon(d.Discount), DiscountScheme: d.DiscountScheme,
+			TaxSettings: d.TaxSettings, Status: d.Status, BillerStatus: d.BillerStatus, TaxAgency: d.TaxAgency, LocalFile: r.localFile(d),
+			Imported: d.Imported, Metadata: d.Metadata, TestMode: d.TestMode, Created: r.stamp(d.Created), Updated: r.stamp(d.Updated)}
 	case Invoice.Name:
 		v := &InvoiceView{ID: d.ID, Customer: cus, Document: typeSummary(d.TypeID), Number: d.Number, Currency: d.Currency, Date: d.Date,
 			DueDate: d.DueDate, PeriodStart: d.PeriodStart, PeriodEnd: d.PeriodEnd, CollectionMethod: d.CollectionMethod, Note: d.Note,

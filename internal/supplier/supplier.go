@@ -1,0 +1,409 @@
+// Package supplier holds suppliers (procurement.md §1), the buying side's
+// counterpart of customers: purchases, purchase credit notes and retentions
+// reference them.
+package supplier
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/cobrobilling/cobro/internal/apperr"
+	"github.com/cobrobilling/cobro/internal/catalog"
+	"github.com/cobrobilling/cobro/internal/clock"
+	"github.com/cobrobilling/cobro/internal/customer"
+	"github.com/cobrobilling/cobro/internal/event"
+	"github.com/cobrobilling/cobro/internal/id"
+	"github.com/cobrobilling/cobro/internal/input"
+	"github.com/cobrobilling/cobro/internal/list"
+	"github.com/cobrobilling/cobro/internal/store"
+	"github.com/cobrobilling/cobro/internal/taxid"
+	"github.com/cobrobilling/cobro/internal/workspace"
+)
+
+// Prefix is the id prefix of suppliers (README §5).
+const Prefix = "sup"
+
+// Supplier is the API object (procurement.md §1.2, field order of §1.4).
+type Supplier struct {
+	ID          string          `json:"id"`
+	Name        string          `json:"name"`
+	Country     string          `json:"country"`
+	TaxID       *string         `json:"tax_id"`
+	State       *string         `json:"state"`
+	Currency    string          `json:"currency"`
+	Address     *string         `json:"address"`
+	Email       *string         `json:"email"`
+	Phone       *string         `json:"phone"`
+	Website     *string         `json:"website"`
+	TaxSettings json.RawMessage `json:"tax_settings"`
+	Metadata    json.RawMessage `json:"metadata"`
+	TestMode    bool            `json:"test_mode"`
+	Created     clock.Stamp     `json:"created"`
+	Updated     clock.Stamp     `json:"updated"`
+}
+
+// Field limits of procurement.md §1.2.
+const (
+	maxName    = 64
+	maxTaxID   = 32
+	maxAddress = 64
+	maxEmail   = 254 // the longest valid address
+	maxPhone   = 16
+	maxWebsite = 200
+	maxState   = 64
+)
+
+// MsgHasDocuments refuses DELETE of a supplier with documents.
+const MsgHasDocuments = "Suppliers with documents cannot be deleted."
+
+const columns = `id, name, country, tax_id, state, currency, address, email, phone, website, tax_settings, metadata, test_mode, created, updated`
+
+func scan(sc workspace.Scope, row interface{ Scan(...any) error }) (*Supplier, error) {
+	var (
+		s                                   Supplier
+		tax, state, addr, email, phone, web sql.NullString
+		taxSettings, metadata               string
+		created, updated                    int64
+	)
+	err := row.Scan(&s.ID, &s.Name, &s.Country, &tax, &state, &s.Currency, &addr, &email, &phone, &web,
+		&taxSettings, &metadata, &s.TestMode, &created, &updated)
+	if err != nil {
+		return nil, err
+	}
+	s.TaxID, s.State, s.Address, s.Email, s.Phone, s.Website = ns(tax), ns(state), ns(addr), ns(email), ns(phone), ns(web)
+	s.TaxSettings, s.Metadata = json.RawMessage(taxSettings), json.RawMessage(metadata)
+	s.Created = clock.Stamp{Micros: created, Loc: sc.Loc}
+	s.Updated = clock.Stamp{Micros: updated, Loc: sc.Loc}
+	return &s, nil
+}
+
+func ns(v sql.NullString) *string {
+	if !v.Valid {
+		return nil
+	}
+	s := v.String
+	return &s
+}
+
+// Get returns a supplier of the scope, or 404.
+func Get(ctx context.Context, q store.Querier, sc workspace.Scope, supplierID string) (*Supplier, error) {
+	return get(ctx, q, sc, supplierID, "")
+}
+
+func get(ctx context.Context, q store.Querier, sc workspace.Scope, supplierID, lock string) (*Supplier, error) {
+	if !id.Valid(Prefix, supplierID) {
+		return nil, apperr.NotFoundErr()
+	}
+	row := q.QueryRowContext(ctx, `SELECT `+columns+` FROM suppliers WHERE id = $1 AND workspace_id = $2 AND test_mode = $3`+lock, supplierID, sc.ID, sc.TestMode)
+	s, err := scan(sc, row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, apperr.NotFoundErr()
+	}
+	return s, err
+}
+
+// Ref resolves a supplier referenced from a body field: a missing supplier
+// (unknown id, wrong kind, other workspace or mode) is the field message
+// "Invalid pk …", never a 404. With lock, the row is locked for the rest of
+// the transaction.
+func Ref(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, supplierID string, lock bool) (*Supplier, string, error) {
+	l := ""
+	if lock {
+		l = d.ForUpdate()
+	}
+	s, err := get(ctx, q, sc, supplierID, l)
+	if e, ok := apperr.As(err); ok && e.Kind == apperr.NotFound {
+		return nil, input.MsgPK(supplierID), nil
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	return s, "", nil
+}
+
+// ListSpec declares the supplier list (procurement.md §1.2).
+var ListSpec = list.Spec{
+	Fields: []list.Field{
+		{Name: "name", Expr: "name", Lookups: []string{list.IContains}},
+		{Name: "tax_id", Expr: "tax_id", Lookups: []string{list.In, list.IsNull}},
+		{Name: "email", Expr: "email", Lookups: []string{list.IContains, list.IsNull}},
+		{Name: "country", Expr: "country", Lookups: []string{list.In}},
+		{Name: "created", Expr: "created", Kind: list.DateTime, Lookups: list.Ranges},
+	},
+	Ordering:        map[string]string{"name": "name", "created": "created"},
+	DefaultOrdering: "-created",
+	Search:          []string{"name", "tax_id", "email"},
+	Metadata:        "metadata",
+}
+
+// List returns one page of suppliers.
+func List(ctx context.Context, q store.Querier, sc workspace.Scope, lq *list.Query) (int, []*Supplier, error) {
+	where := ` FROM suppliers WHERE workspace_id = $1 AND test_mode = $2` + lq.Where()
+	args := append([]any{sc.ID, sc.TestMode}, lq.Args...)
+	var count int
+	if err := q.QueryRowContext(ctx, `SELECT COUNT(*)`+where, args...).Scan(&count); err != nil {
+		return 0, nil, err
+	}
+	rows, err := q.QueryContext(ctx, `SELECT `+columns+where+` ORDER BY `+lq.OrderBy+fmt.Sprintf(` LIMIT %d OFFSET %d`, lq.PageSize, lq.Offset()), args...)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer rows.Close()
+	out := []*Supplier{}
+	for rows.Next() {
+		s, err := scan(sc, rows)
+		if err != nil {
+			return 0, nil, err
+		}
+		out = append(out, s)
+	}
+	return count, out, rows.Err()
+}
+
+// Summaries loads several suppliers of the scope in one query, by id (for
+// expanding `supplier` on purchases). Unknown ids are simply absent.
+func Summaries(ctx context.Context, q store.Querier, sc workspace.Scope, ids []string) (map[string]*Supplier, error) {
+	out := map[string]*Supplier{}
+	args := []any{sc.ID, sc.TestMode}
+	var phs []string
+	seen := map[string]bool{}
+	for _, sid := range ids {
+		if seen[sid] || !id.Valid(Prefix, sid) {
+			continue
+		}
+		seen[sid] = true
+		args = append(args, sid)
+		phs = append(phs, fmt.Sprintf("$%d", len(args)))
+	}
+	if len(phs) == 0 {
+		return out, nil
+	}
+	rows, err := q.QueryContext(ctx, `SELECT `+columns+` FROM suppliers WHERE workspace_id = $1 AND test_mode = $2 AND id IN (`+strings.Join(phs, ", ")+`)`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		s, err := scan(sc, rows)
+		if err != nil {
+			return nil, err
+		}
+		out[s.ID] = s
+	}
+	return out, rows.Err()
+}
+
+// record is the writable state of a supplier.
+type record struct {
+	name, country, currency                      string
+	taxID, state, address, email, phone, website *string
+	taxSettings, metadata                        string
+}
+
+func fromSupplier(s *Supplier) record {
+	return record{name: s.Name, country: s.Country, currency: s.Currency,
+		taxID: s.TaxID, state: s.State, address: s.Address, email: s.Email, phone: s.Phone, website: s.Website,
+		taxSettings: string(s.TaxSettings), metadata: string(s.Metadata)}
+}
+
+// apply validates the body onto rec. Cross-field rules (state, tax_id,
+// default currency) are checked against the resulting object, so a PATCH
+// of country re-validates state and tax_id.
+func apply(o *input.Object, rec *record, sc workspace.Scope) {
+	setStr := func(dst **string, key string, max int) {
+		if v, ok := o.String(key, input.StrOpt{Max: max}); ok {
+			*dst = v
+		}
+	}
+	if v, ok := o.String("name", input.StrOpt{Required: true, Max: maxName}); ok {
+		rec.name = *v
+	}
+	countryOK := true
+	if v, ok := o.String("country", input.StrOpt{Required: true}); ok {
+		if _, found := catalog.CountryByID(*v); found {
+			rec.country = *v
+		} else {
+			o.Fail("country", input.MsgPK(*v))
+			countryOK = false
+		}
+	} else if o.Failed("country") {
+		countryOK = false
+	}
+	setStr(&rec.address, "address", maxAddress)
+	if o.Has("email") {
+		setStr(&rec.email, "email", maxEmail)
+		if rec.email != nil && !o.Failed("email") && !input.ValidEmail(*rec.email) {
+			o.Fail("email", input.MsgEmail)
+		}
+	}
+	setStr(&rec.phone, "phone", maxPhone)
+	if o.Has("website") {
+		setStr(&rec.website, "website", maxWebsite)
+		if rec.website != nil && !o.Failed("website") && !input.ValidURL(*rec.website) {
+			o.Fail("website", input.MsgURL)
+		}
+	}
+	if v, ok := o.Metadata("metadata"); ok {
+		rec.metadata = v
+	}
+	if v, ok := customer.TaxSettings(o); ok {
+		rec.taxSettings = v
+	}
+	if o.Has("currency") {
+		if v, ok := o.String("currency", input.StrOpt{}); ok {
+			if v == nil {
+				rec.currency = "" // back to the country's default below
+			} else if cur, found := catalog.CurrencyByID(*v); found && cur.Available {
+				rec.currency = *v
+			} else {
+				o.Fail("currency", input.MsgPK(*v))
+			}
+		}
+	}
+	if o.Has("state") {
+		setStr(&rec.state, "state", maxState)
+	}
+	if o.Has("tax_id") {
+		setStr(&rec.taxID, "tax_id", maxTaxID)
+	}
+	if !countryOK || rec.country == "" {
+		return
+	}
+	country, _ := catalog.CountryByID(rec.country)
+	if rec.currency == "" {
+		rec.currency = defaultCurrency(country, sc)
+	}
+
+	// state is optional; when given it must be a state of the resulting
+	// country (countries without tracked states take any value).
+	if !o.Failed("state") && rec.state != nil && catalog.HasStates(rec.country) {
+		if st, ok := catalog.StateOf(rec.country, *rec.state); ok {
+			code := st.Code
+			rec.state = &code
+		} else {
+			o.Fail("state", fmt.Sprintf("State %q does not belong to country %s.", *rec.state, rec.country))
+		}
+	}
+
+	// tax_id against the resulting country
+	if !o.Failed("tax_id") {
+		if rec.taxID == nil {
+			if country.HasRegulation && country.ID == sc.Country {
+				o.Fail("tax_id", fmt.Sprintf("This field is required for suppliers in %s.", country.ID))
+			}
+		} else if taxid.HasAlgorithm(country.ID) {
+			if norm, err := taxid.Normalize(country.ID, *rec.taxID); err != nil {
+				o.Fail("tax_id", err.Error())
+			} else {
+				rec.taxID = &norm
+			}
+		}
+	}
+}
+
+// defaultCurrency is the country's first available currency, else the
+// workspace's.
+func defaultCurrency(c catalog.Country, sc workspace.Scope) string {
+	for _, cid := range c.Currencies {
+		if cur, ok := catalog.CurrencyByID(cid); ok && cur.Available {
+			return cid
+		}
+	}
+	return sc.Currency
+}
+
+// Create validates body and inserts a supplier.
+func Create(ctx context.Context, q store.Querier, sc workspace.Scope, o *input.Object, now time.Time) (*Supplier, error) {
+	rec := record{taxSettings: "{}", metadata: "{}"}
+	apply(o, &rec, sc)
+	if err := o.Err(); err != nil {
+		return nil, err
+	}
+	sid := id.New(Prefix)
+	us := now.UnixMicro()
+	_, err := q.ExecContext(ctx, `INSERT INTO suppliers (id, workspace_id, test_mode, name, country, tax_id, state, currency, address, email, phone, website,
+		tax_settings, metadata, created, updated)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15)`,
+		sid, sc.ID, sc.TestMode, rec.name, rec.country, rec.taxID, rec.state, rec.currency, rec.address, rec.email, rec.phone, rec.website,
+		rec.taxSettings, rec.metadata, us)
+	if err != nil {
+		return nil, err
+	}
+	if err := event.Emit(ctx, q, sc, "supplier.created", sid, now); err != nil {
+		return nil, err
+	}
+	return get(ctx, q, sc, sid, "")
+}
+
+// Update applies a partial update (PATCH and PUT alike).
+func Update(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, supplierID string, o *input.Object, now time.Time) (*Supplier, error) {
+	s, err := get(ctx, q, sc, supplierID, d.ForUpdate())
+	if err != nil {
+		return nil, err
+	}
+	rec := fromSupplier(s)
+	apply(o, &rec, sc)
+	if err := o.Err(); err != nil {
+		return nil, err
+	}
+	_, err = q.ExecContext(ctx, `UPDATE suppliers SET name = $1, country = $2, tax_id = $3, state = $4, currency = $5, address = $6, email = $7,
+		phone = $8, website = $9, tax_settings = $10, metadata = $11, updated = $12
+		WHERE id = $13 AND workspace_id = $14 AND test_mode = $15`,
+		rec.name, rec.country, rec.taxID, rec.state, rec.currency, rec.address, rec.email,
+		rec.phone, rec.website, rec.taxSettings, rec.metadata, now.UnixMicro(),
+		supplierID, sc.ID, sc.TestMode)
+	if err != nil {
+		return nil, err
+	}
+	if err := event.Emit(ctx, q, sc, "supplier.updated", supplierID, now); err != nil {
+		return nil, err
+	}
+	return get(ctx, q, sc, supplierID, "")
+}
+
+// activity lists the queries that tell whether a document references a
+// supplier. The documents engine registers its table when purchases exist.
+var activity []string
+
+// RegisterActivity adds a check such as
+// "SELECT 1 FROM documents WHERE supplier_id = $1" used by Delete: a
+// supplier any of them finds cannot be deleted. Call it at init time.
+func RegisterActivity(query string) { activity = append(activity, query) }
+
+func hasActivity(ctx context.Context, q store.Querier, supplierID string) (bool, error) {
+	for _, a := range activity {
+		var one int
+		err := q.QueryRowContext(ctx, a+` LIMIT 1`, supplierID).Scan(&one)
+		if err == nil {
+			return true, nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return false, err
+		}
+	}
+	return false, nil
+}
+
+// Delete destroys a supplier without documents; one with documents is
+// refused with a non-field error (procurement.md §1.3).
+func Delete(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, supplierID string, now time.Time) error {
+	if _, err := get(ctx, q, sc, supplierID, d.ForUpdate()); err != nil {
+		return err
+	}
+	active, err := hasActivity(ctx, q, supplierID)
+	if err != nil {
+		return err
+	}
+	if active {
+		return apperr.NonField(MsgHasDocuments)
+	}
+	if _, err := q.ExecContext(ctx, `DELETE FROM suppliers WHERE id = $1 AND workspace_id = $2 AND test_mode = $3`, supplierID, sc.ID, sc.TestMode); err != nil {
+		return err
+	}
+	return event.Emit(ctx, q, sc, "supplier.deleted", supplierID, now)
+}
