@@ -127,3 +127,31 @@ func (s *Server) serveFile(r *Request) (int, any, error) {
 	return http.StatusOK, &Raw{ContentType: contentType, Data: data,
 		Header: map[string]string{"Content-Disposition": `inline; filename="` + strings.ReplaceAll(name, `"`, "") + `"`}}, nil
 }
+
+func (s *Server) createCancellation(r *Request) (int, any, error) {
+	c, err := document.CreateCancellation(r.env(), r.Object())
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusCreated, c, nil
+}
+
+func (s *Server) listCancellations(r *Request) (int, any, error) {
+	lq, err := r.ParseList(&document.CancellationSpec, 2)
+	if err != nil {
+		return 0, nil, err
+	}
+	n, items, err := document.ListCancellations(r.env(), lq)
+	if err != nil {
+		return 0, nil, err
+	}
+	return r.PageOf(lq, n, items)
+}
+
+func (s *Server) getCancellation(r *Request) (int, any, error) {
+	c, err := document.GetCancellation(r.env(), r.PathValue("id"))
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, c, nil
+}

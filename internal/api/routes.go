@@ -63,7 +63,7 @@ func (s *Server) declare() []Route {
 	// Documents (documents.md): one engine, four configurations
 	for _, k := range document.Kinds {
 		tag := map[*document.Kind]string{document.Invoice: "Invoices", document.CreditNote: "Credit notes", document.DebitNote: "Debit notes",
-			document.Order: "Orders", document.Purchase: "Purchases", document.PurchaseCreditNote: "Purchase credit notes"}[k]
+			document.Order: "Orders", document.Purchase: "Purchases", document.PurchaseCreditNote: "Purchase credit notes", document.Retention: "Retentions"}[k]
 		noun := strings.TrimSuffix(k.Plural, "s")
 		var schema any
 		switch k {
@@ -75,6 +75,8 @@ func (s *Server) declare() []Route {
 			schema = document.PurchaseView{}
 		case document.PurchaseCreditNote:
 			schema = document.PurchaseNoteView{}
+		case document.Retention:
+			schema = document.RetentionView{}
 		default:
 			schema = document.NoteView{}
 		}
@@ -92,6 +94,12 @@ func (s *Server) declare() []Route {
 	routes[len(routes)-1].List, routes[len(routes)-1].Schema = true, reminder.Message{}
 	add(get, "/reminders/messages/{id}/", "Reminders", "Retrieve a reminder message", AuthToken, 200, s.getReminder)
 	routes[len(routes)-1].Schema = reminder.Message{}
+	add(post, "/cancellations/", "Cancellations", "Cancel a finalized retention", AuthToken, 201, s.createCancellation)
+	routes[len(routes)-1].Schema = document.Cancellation{}
+	add(get, "/cancellations/", "Cancellations", "List cancellations", AuthToken, 200, s.listCancellations)
+	routes[len(routes)-1].List, routes[len(routes)-1].Schema = true, document.Cancellation{}
+	add(get, "/cancellations/{id}/", "Cancellations", "Retrieve a cancellation", AuthToken, 200, s.getCancellation)
+	routes[len(routes)-1].Schema = document.Cancellation{}
 	add(get, "/files/{token}", "Documents", "Download a local_file (signed URL, no auth)", AuthPublic, 200, s.serveFile)
 
 	// Webhooks and events (webhooks.md)

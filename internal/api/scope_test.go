@@ -13,6 +13,10 @@ import (
 // mode and return its id. Every route with an {id} must have one (or be a
 // global catalogue): a new route without a fixture fails TestCrossScope.
 var fixtures = map[string]func(c *apitest.Client) string{
+	"/retentions/": func(c *apitest.Client) string { return newRetention(c, false) },
+	"/cancellations/": func(c *apitest.Client) string {
+		return apitest.Str(c.Post("/cancellations/", map[string]any{"retention": newRetention(c, true)}).Expect(201), "id")
+	},
 	"/purchases/": func(c *apitest.Client) string { return newPurchase(c, false) },
 	"/purchases/credit-notes/": func(c *apitest.Client) string {
 		return apitest.Str(c.Post("/purchases/credit-notes/", map[string]any{"purchase": newPurchase(c, true), "document": "US6", "date": "2026-06-02", "note": "Returned"}).Expect(201), "id")
@@ -183,4 +187,14 @@ func newPurchase(c *apitest.Client, finalized bool) string {
 		c.Post("/purchases/"+pur+"/finalize/", nil).Expect(200)
 	}
 	return pur
+}
+
+// newRetention creates a US7 retention on a finalized purchase.
+func newRetention(c *apitest.Client, finalized bool) string {
+	ret := apitest.Str(c.Post("/retentions/", map[string]any{"purchase": newPurchase(c, true), "document": "US7", "date": "2026-06-02",
+		"lines": []any{map[string]any{"name": "Income tax withholding", "amount": 50, "retention_percent": 10}}}).Expect(201), "id")
+	if finalized {
+		c.Post("/retentions/"+ret+"/finalize/", nil).Expect(200)
+	}
+	return ret
 }

@@ -77,6 +77,8 @@ func Create(e Env, k *Kind, o *input.Object) (*Doc, error) {
 // apply reads a body onto d with the reader of the kind.
 func apply(e Env, k *Kind, o *input.Object, d *Doc, creating bool) error {
 	switch {
+	case k == Retention:
+		return applyRetention(e, o, d, creating)
 	case k == Purchase:
 		return applyPurchase(e, o, d, creating)
 	case k == PurchaseCreditNote:
@@ -394,7 +396,11 @@ func Finalize(e Env, k *Kind, docID string) (*Doc, error) {
 		}
 		// 2. recompute and freeze totals
 		o := input.New(nil, false)
-		computeTotals(o, d, t, scaleOf(d.Currency))
+		if k == Retention {
+			computeRetention(d, scaleOf(d.Currency))
+		} else {
+			computeTotals(o, d, t, scaleOf(d.Currency))
+		}
 		if err := o.Err(); err != nil {
 			return nil, err
 		}

@@ -35,7 +35,7 @@ var (
 )
 
 // Kinds lists every kind the engine serves.
-var Kinds = []*Kind{Invoice, CreditNote, DebitNote, Order, Purchase, PurchaseCreditNote}
+var Kinds = []*Kind{Invoice, CreditNote, DebitNote, Order, Purchase, PurchaseCreditNote, Retention}
 
 // accepts tells whether a document type can be used by the kind
 // (catalogues.md §4 "Which resource accepts which type").

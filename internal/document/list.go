@@ -83,6 +83,20 @@ func init() {
 	Specs[PurchaseCreditNote] = &list.Spec{Fields: pcn, DefaultOrdering: "-created", Search: purSearch[:2], Metadata: "d.metadata", IDExpr: "d.id",
 		Ordering: map[string]string{"date": "d.date", "number": "d.number", "created": "d.created"}}
 
+	ret := []list.Field{
+		{Name: "supplier", Expr: "d.supplier_id", Lookups: []string{list.In}},
+		{Name: "purchase", Expr: "d.purchase_id"},
+		{Name: "document", Expr: "d.document_type", Lookups: []string{list.In}},
+		{Name: "number", Expr: "d.number", Kind: list.Int, Lookups: numberLookups},
+		{Name: "date", Expr: "d.date", Kind: list.Date, Lookups: list.Ranges},
+		{Name: "total", Expr: "d.total", Kind: list.Decimal, Lookups: list.Ranges},
+		{Name: "status", Expr: "d.status", Kind: list.Enum, Choices: statusChoices, Lookups: []string{list.In}},
+		{Name: "bulk", Expr: "NULL", Lookups: []string{list.IsNull}}, // bulks are not provided: always null
+		{Name: "created", Expr: "d.created", Kind: list.DateTime, Lookups: list.Ranges},
+	}
+	Specs[Retention] = &list.Spec{Fields: ret, DefaultOrdering: "-created", Search: purSearch[:2], Metadata: "d.metadata", IDExpr: "d.id",
+		Ordering: map[string]string{"date": "d.date", "number": "d.number", "total": numericTotal, "created": "d.created"}}
+
 	Specs[Order] = &list.Spec{Fields: ord, DefaultOrdering: "-created", Search: []string{"CAST(d.number AS TEXT)", "c.name", "d.carrier_name", "d.licence_plate"},
 		IDExpr: "d.id", Ordering: map[string]string{"date": "d.date", "number": "d.number", "created": "d.created"}}
 }

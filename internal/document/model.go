@@ -90,6 +90,8 @@ type Doc struct {
 	CollectedCents int64
 	// SupplierID and PurchaseID: purchases and their credit notes.
 	SupplierID, PurchaseID string
+	// CancellationID: the cancellation of a retention.
+	CancellationID *string
 	// loaded is the aggregation contribution the row had when read, so
 	// save can apply the difference.
 	loaded contribution
@@ -105,7 +107,7 @@ const columns = `d.id, d.kind, d.test_mode, d.document_type, d.customer_id, d.in
 	d.due_date, d.period_start, d.period_end, d.collection_method, d.note, d.internal_note, d.lines, d.amount, d.exempt, d.tax,
 	d.tax_percent, d.subtotal, d.total, d.total_adjusted, d.retention, d.discount, d.discount_scheme, d.custom_change, d.status,
 	d.biller_status, d.tax_agency, d.local_file, d.subscription_id, d.imported, d.uncollectible, d.refs, d.tax_settings, d.metadata,
-	d.user_email, d.address, d.carrier_id, d.carrier_name, d.state, d.licence_plate, d.shipping_type, d.created, d.updated, d.receiver, d.collected_cents, d.supplier_id, d.purchase_id`
+	d.user_email, d.address, d.carrier_id, d.carrier_name, d.state, d.licence_plate, d.shipping_type, d.created, d.updated, d.receiver, d.collected_cents, d.supplier_id, d.purchase_id, d.cancellation_id`
 
 type scanner interface{ Scan(...any) error }
 
@@ -118,17 +120,17 @@ func scanDoc(row scanner) (*Doc, error) {
 		amount, taxPct, subtotal, total, discount            string
 		exempt, tax, totalAdj, retention, customChange       sql.NullString
 		localFile, sub, email, addr, cid, cname, st, lp, shp sql.NullString
-		receiver, supplier, purchase                         sql.NullString
+		receiver, supplier, purchase, cancellation           sql.NullString
 	)
 	err := row.Scan(&d.ID, &d.Kind, &d.TestMode, &d.TypeID, &customer, &inv, &crn, &number, &d.Currency, &d.Date,
 		&due, &ps, &pe, &cm, &note, &inote, &lines, &amount, &exempt, &tax,
 		&taxPct, &subtotal, &total, &totalAdj, &retention, &discount, &d.DiscountScheme, &customChange, &d.Status,
 		&d.BillerStatus, &taxAgency, &localFile, &sub, &d.Imported, &uncoll, &refs, &taxSettings, &metadata,
-		&email, &addr, &cid, &cname, &st, &lp, &shp, &d.Created, &d.Updated, &receiver, &d.CollectedCents, &supplier, &purchase)
+		&email, &addr, &cid, &cname, &st, &lp, &shp, &d.Created, &d.Updated, &receiver, &d.CollectedCents, &supplier, &purchase, &cancellation)
 	if err != nil {
 		return nil, err
 	}
-	d.CustomerID, d.SupplierID, d.PurchaseID = customer.String, supplier.String, purchase.String
+	d.CustomerID, d.SupplierID, d.PurchaseID, d.CancellationID = customer.String, supplier.String, purchase.String, ns(cancellation)
 	if receiver.Valid {
 		d.Receiver = json.RawMessage(receiver.String)
 	}
@@ -269,14 +271,14 @@ func save(ctx context.Context, q store.Querier, sc workspace.Scope, d *Doc) erro
 		amount = $14, exempt = $15, tax = $16, tax_percent = $17, subtotal = $18, total = $19, total_adjusted = $20, retention = $21,
 		discount = $22, discount_scheme = $23, custom_change = $24, status = $25, biller_status = $26, tax_agency = $27, local_file = $28,
 		uncollectible = $29, refs = $30, tax_settings = $31, metadata = $32, address = $33, carrier_id = $34, carrier_name = $35,
-		state = $36, licence_plate = $37, shipping_type = $38, updated = $39, receiver = $40, total_adjusted_cents = $41, supplier_id = $42
-		WHERE id = $43 AND workspace_id = $44 AND test_mode = $45`,
+		state = $36, licence_plate = $37, shipping_type = $38, updated = $39, receiver = $40, total_adjusted_cents = $41, supplier_id = $42, cancellation_id = $43
+		WHERE id = $44 AND workspace_id = $45 AND test_mode = $46`,
 		d.TypeID, nullIfEmpty(d.CustomerID), d.Number, d.Currency, d.Date,
 		d.DueDate, d.PeriodStart, d.PeriodEnd, d.CollectionMethod, d.Note, d.InternalNote, jsonText(d.Lines), lineNames(d.Lines),
 		d.Amount.String(), decArg(d.Exempt), decArg(d.Tax), d.TaxPercent.String(), d.Subtotal.String(), d.Total.String(), decArg(d.TotalAdjusted), decArg(d.Retention),
 		d.Discount.String(), d.DiscountScheme, decArg(d.CustomChange), d.Status, d.BillerStatus, string(d.TaxAgency), d.LocalFile,
 		d.Uncollectible, jsonText(d.Refs), string(d.TaxSettings), string(d.Metadata), d.Address, d.CarrierID, d.CarrierName,
-		d.State, d.LicencePlate, d.ShippingType, d.Updated, rawArg(d.Receiver), cents(d.TotalAdjusted), nullIfEmpty(d.SupplierID),
+		d.State, d.LicencePlate, d.ShippingType, d.Updated, rawArg(d.Receiver), cents(d.TotalAdjusted), nullIfEmpty(d.SupplierID), d.CancellationID,
 		d.ID, sc.ID, sc.TestMode)
 	return err
 }

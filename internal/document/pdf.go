@@ -42,7 +42,7 @@ var vocab = map[string]words{
 		net: "Net", exempt: "Exempt", tax: "Tax", retention: "Withheld", discount: "Discount", total: "Total", totalAdjusted: "Total adjusted",
 		subtotal: "Subtotal",
 		titles: map[string]string{"invoice": "Invoice", "credit_note": "Credit note", "debit_note": "Debit note", "order": "Order",
-			"purchase": "Purchase", "purchase_credit_note": "Purchase credit note"},
+			"purchase": "Purchase", "purchase_credit_note": "Purchase credit note", "retention": "Retention"},
 		shippingTypes: map[string]string{"1": "Sale", "2": "Sale to be made", "3": "Consignment", "4": "Free delivery", "5": "Internal transfer",
 			"6": "Other non-sale transfer", "7": "Return", "8": "Transfer for export", "9": "Sale for export"}},
 	"es": {no: "N° ", date: "Fecha", dueDate: "Vencimiento", period: "Período", currency: "Moneda", invoice: "Factura", creditNote: "Nota de crédito",
@@ -50,7 +50,7 @@ var vocab = map[string]words{
 		net: "Neto", exempt: "Exento", tax: "IVA", retention: "Retención", discount: "Descuento", total: "Total", totalAdjusted: "Total ajustado",
 		subtotal: "Subtotal",
 		titles: map[string]string{"invoice": "Factura", "credit_note": "Nota de crédito", "debit_note": "Nota de débito", "order": "Orden de despacho",
-			"purchase": "Compra", "purchase_credit_note": "Nota de crédito de compra"},
+			"purchase": "Compra", "purchase_credit_note": "Nota de crédito de compra", "retention": "Certificado de retención"},
 		shippingTypes: map[string]string{"1": "Venta", "2": "Venta por efectuar", "3": "Consignación", "4": "Entrega gratuita", "5": "Traslado interno",
 			"6": "Otros traslados no venta", "7": "Guía de devolución", "8": "Traslado para exportación", "9": "Venta para exportación"}},
 }
@@ -145,6 +145,9 @@ func PDF(e Env, d *Doc) ([]byte, string, error) {
 	if d.Status != StatusDraft && d.Status != StatusFinalized {
 		doc.Fields = append(doc.Fields, pdf.KV{Label: w.status, Value: d.Status})
 	}
+	if d.Kind == Retention.Name {
+		return retentionPDF(doc, d, w, lang, title)
+	}
 	for _, l := range d.Lines {
 		pl := pdf.Line{Name: l.Name, Description: deref(l.Description), Code: deref(l.Code), Quantity: dec(l.Quantity),
 			UnitPrice: dec(l.Amount), Total: dec(l.Total), Exempt: l.Exempt}
@@ -229,4 +232,28 @@ func countryName(id, lang string) string {
 		return c.Name
 	}
 	return c.NameEn
+}
+
+// retentionPDF lists each withholding with its base and rate; the total
+// is the amount certified as withheld.
+func retentionPDF(doc pdf.Document, d *Doc, w words, lang, title string) ([]byte, string, error) {
+	base := map[string]string{"es": "Base", "en": "Base"}[lang]
+	withheld := map[string]string{"es": "Total retenido", "en": "Total withheld"}[lang]
+	for _, l := range d.Lines {
+		doc.Lines = append(doc.Lines, pdf.Line{Name: l.Name + " (" + money.NewPercent(dec(l.RetentionPercent)).String() + "%)",
+			Description: deref(l.Description), Quantity: decimal.NewFromInt(1), UnitPrice: dec(l.Amount), Total: dec(l.Total)})
+	}
+	doc.Totals = []pdf.Total{{Label: base, Value: d.Amount}, {Label: withheld, Value: d.Total, Bold: true}}
+	if d.Note != nil {
+		doc.Notes = append(doc.Notes, *d.Note)
+	}
+	out, err := pdf.Render(doc)
+	if err != nil {
+		return nil, "", err
+	}
+	name := strings.ReplaceAll(title, " ", "-")
+	if doc.Number != "" {
+		name += "-" + doc.Number
+	}
+	return out, name + ".pdf", nil
 }

@@ -245,6 +245,47 @@ type PurchaseNoteView struct {
 	Updated        clock.Stamp        `json:"updated"`
 }
 
+// RetentionLine is the retention line of procurement.md §4.2.
+type RetentionLine struct {
+	ID               string        `json:"id"`
+	Name             string        `json:"name"`
+	Description      *string       `json:"description"`
+	Amount           money.Money   `json:"amount"`
+	RetentionPercent money.Percent `json:"retention_percent"`
+	Retention        money.Money   `json:"retention"`
+	Total            money.Money   `json:"total"`
+	Created          clock.Stamp   `json:"created"`
+	Updated          clock.Stamp   `json:"updated"`
+}
+
+// RetentionView is the retention object of procurement.md §4.2.
+type RetentionView struct {
+	ID           string             `json:"id"`
+	Supplier     *supplier.Supplier `json:"supplier"`
+	Purchase     string             `json:"purchase"`
+	Document     TypeSummary        `json:"document"`
+	Number       *int64             `json:"number"`
+	Date         string             `json:"date"`
+	Currency     string             `json:"currency"`
+	Lines        []RetentionLine    `json:"lines"`
+	Amount       money.Money        `json:"amount"`
+	Retention    money.Money        `json:"retention"`
+	Total        money.Money        `json:"total"`
+	Note         *string            `json:"note"`
+	InternalNote *string            `json:"internal_note"`
+	Bulk         *string            `json:"bulk"`
+	Cancellation *string            `json:"cancellation"`
+	Status       string             `json:"status"`
+	BillerStatus string             `json:"biller_status"`
+	TaxAgency    json.RawMessage    `json:"tax_agency"`
+	LocalFile    *string            `json:"local_file"`
+	Imported     bool               `json:"imported"`
+	Metadata     json.RawMessage    `json:"metadata"`
+	TestMode     bool               `json:"test_mode"`
+	Created      clock.Stamp        `json:"created"`
+	Updated      clock.Stamp        `json:"updated"`
+}
+
 // Renderer turns stored documents into API objects.
 type Renderer struct {
 	Loc       *time.Location
@@ -313,6 +354,22 @@ func refs(d *Doc) []Reference {
 func (r *Renderer) View(d *Doc) any {
 	cus := r.Customers[d.CustomerID]
 	switch d.Kind {
+	case Retention.Name:
+		lines := make([]RetentionLine, len(d.Lines))
+		for i, l := range d.Lines {
+			lines[i] = RetentionLine{ID: l.ID, Name: l.Name, Description: l.Description, Amount: mon(dec(l.Amount)),
+				RetentionPercent: money.NewPercent(dec(l.RetentionPercent)), Retention: mon(dec(deref(l.Retention))), Total: mon(dec(l.Total)),
+				Created: r.stamp(l.Created), Updated: r.stamp(l.Updated)}
+		}
+		ret := mon(decimal.Zero)
+		if d.Retention != nil {
+			ret = mon(*d.Retention)
+		}
+		return &RetentionView{ID: d.ID, Supplier: r.Suppliers[d.SupplierID], Purchase: d.PurchaseID, Document: typeSummary(d.TypeID),
+			Number: d.Number, Date: d.Date, Currency: d.Currency, Lines: lines, Amount: mon(d.Amount), Retention: ret, Total: mon(d.Total),
+			Note: d.Note, InternalNote: d.InternalNote, Cancellation: d.CancellationID, Status: d.Status, BillerStatus: d.BillerStatus,
+			TaxAgency: d.TaxAgency, LocalFile: r.localFile(d), Imported: d.Imported, Metadata: d.Metadata, TestMode: d.TestMode,
+			Created: r.stamp(d.Created), Updated: r.stamp(d.Updated)}
 	case Purchase.Name:
 		v := &PurchaseView{ID: d.ID, Supplier: r.Suppliers[d.SupplierID], Document: typeSummary(d.TypeID), Number: d.Number, Date: d.Date,
 			DueDate: d.DueDate, Currency: d.Currency, Lines: r.saleLines(d), Note: d.Note, Amount: mon(d.Amount), Exempt: monp(d.Exempt),

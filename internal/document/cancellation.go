@@ -1,0 +1,161 @@
+package document
+
+import (
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/cobrobilling/cobro/internal/apperr"
+	"github.com/cobrobilling/cobro/internal/biller"
+	"github.com/cobrobilling/cobro/internal/clock"
+	"github.com/cobrobilling/cobro/internal/id"
+	"github.com/cobrobilling/cobro/internal/input"
+	"github.com/cobrobilling/cobro/internal/list"
+)
+
+// Cancellation cancels a finalized retention (procurement.md §5). It takes
+// effect when created: no draft stage, no lines.
+type Cancellation struct {
+	ID           string          `json:"id"`
+	Retention    string          `json:"retention"`
+	Document     *TypeSummary    `json:"document"`
+	Number       *int64          `json:"number"`
+	Date         string          `json:"date"`
+	Note         *string         `json:"note"`
+	InternalNote *string         `json:"internal_note"`
+	Status       string          `json:"status"`
+	BillerStatus string          `json:"biller_status"`
+	TaxAgency    json.RawMessage `json:"tax_agency"`
+	LocalFile    *string         `json:"local_file"`
+	TestMode     bool            `json:"test_mode"`
+	Created      clock.Stamp     `json:"created"`
+	Updated      clock.Stamp     `json:"updated"`
+}
+
+const cancellationColumns = `id, retention_id, document_type, number, date, note, internal_note, status, biller_status, tax_agency, test_mode, created, updated`
+
+func (e Env) scanCancellation(row interface{ Scan(...any) error }) (*Cancellation, error) {
+	var (
+		c                Cancellation
+		typ, note, inote sql.NullString
+		number           sql.NullInt64
+		taxAgency        string
+		created, updated int64
+	)
+	if err := row.Scan(&c.ID, &c.Retention, &typ, &number, &c.Date, &note, &inote, &c.Status, &c.BillerStatus, &taxAgency, &c.TestMode, &created, &updated); err != nil {
+		return nil, err
+	}
+	if typ.Valid {
+		ts := typeSummary(typ.String)
+		c.Document = &ts
+	}
+	if number.Valid {
+		n := number.Int64
+		c.Number = &n
+	}
+	c.Note, c.InternalNote, c.TaxAgency = ns(note), ns(inote), json.RawMessage(taxAgency)
+	c.Created, c.Updated = clock.Stamp{Micros: created, Loc: e.Scope.Loc}, clock.Stamp{Micros: updated, Loc: e.Scope.Loc}
+	return &c, nil
+}
+
+// GetCancellation returns a cancellation of the scope.
+func GetCancellation(e Env, cancellationID string) (*Cancellation, error) {
+	if !id.Valid("can", cancellationID) {
+		return nil, apperr.NotFoundErr()
+	}
+	c, err := e.scanCancellation(e.Q.QueryRowContext(e.Ctx, `SELECT `+cancellationColumns+` FROM cancellations WHERE id = $1 AND workspace_id = $2 AND test_mode = $3`,
+		cancellationID, e.Scope.ID, e.Scope.TestMode))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, apperr.NotFoundErr()
+	}
+	return c, err
+}
+
+// CancellationSpec declares the cancellation list.
+var CancellationSpec = list.Spec{
+	Fields: []list.Field{
+		{Name: "retention", Expr: "retention_id", Lookups: []string{list.In}},
+		{Name: "date", Expr: "date", Kind: list.Date, Lookups: list.Ranges},
+		{Name: "created", Expr: "created", Kind: list.DateTime, Lookups: list.Ranges},
+	},
+	Ordering: map[string]string{"created": "created"}, DefaultOrdering: "-created",
+}
+
+// ListCancellations returns one page of cancellations.
+func ListCancellations(e Env, lq *list.Query) (int, []*Cancellation, error) {
+	where := ` FROM cancellations WHERE workspace_id = $1 AND test_mode = $2` + lq.Where()
+	args := append([]any{e.Scope.ID, e.Scope.TestMode}, lq.Args...)
+	var n int
+	if err := e.Q.QueryRowContext(e.Ctx, `SELECT COUNT(*)`+where, args...).Scan(&n); err != nil {
+		return 0, nil, err
+	}
+	rows, err := e.Q.QueryContext(e.Ctx, `SELECT `+cancellationColumns+where+` ORDER BY `+lq.OrderBy+fmt.Sprintf(` LIMIT %d OFFSET %d`, lq.PageSize, lq.Offset()), args...)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer rows.Close()
+	out := []*Cancellation{}
+	for rows.Next() {
+		c, err := e.scanCancellation(rows)
+		if err != nil {
+			return 0, nil, err
+		}
+		out = append(out, c)
+	}
+	return n, out, rows.Err()
+}
+
+// CreateCancellation cancels a finalized retention.
+func CreateCancellation(e Env, o *input.Object) (*Cancellation, error) {
+	var ret *Doc
+	if v, ok := o.Ref("retention", true, false, func(s string) bool { return id.Valid("ret", s) }); ok && v != nil {
+		d, err := e.lock(Retention, *v)
+		switch {
+		case err != nil:
+			o.Fail("retention", input.MsgPK(*v))
+		case d.Status == StatusCancelled:
+			o.Fail("retention", "The retention is already cancelled.")
+		case d.Status != StatusFinalized:
+			o.Fail("retention", "Only finalized retentions can be cancelled.")
+		default:
+			ret = d
+		}
+	}
+	var typeID any
+	if o.Has("document") {
+		if raw, _ := o.Raw("document"); raw != nil {
+			kind := &Kind{Plural: "cancellations", TypeKind: "cancellation"}
+			if t, ok := resolveType(o, e.Scope, kind, false); ok {
+				typeID = t.ID
+			}
+		}
+	}
+	date := today(e.Scope, e.Now)
+	if v, ok := o.Date("date", false, true); ok && v != nil {
+		date = *v
+	}
+	note, _ := o.String("note", input.StrOpt{Max: 64})
+	inote, _ := o.String("internal_note", input.StrOpt{Max: 1024})
+	if err := o.Err(); err != nil {
+		return nil, err
+	}
+	cid := id.New("can")
+	us := e.Now.UnixMicro()
+	if _, err := e.Q.ExecContext(e.Ctx, `INSERT INTO cancellations (id, workspace_id, test_mode, retention_id, document_type, number, date, note, internal_note, status, biller_status, tax_agency, created, updated)
+		VALUES ($1, $2, $3, $4, $5, NULL, $6, $7, $8, 'finalized', $9, '{}', $10, $10)`,
+		cid, e.Scope.ID, e.Scope.TestMode, ret.ID, typeID, date, note, inote, biller.StatusSucceeded, us); err != nil {
+		return nil, err
+	}
+	ret.Status, ret.CancellationID, ret.Updated = StatusCancelled, &cid, us
+	if err := save(e.Ctx, e.Q, e.Scope, ret); err != nil {
+		return nil, err
+	}
+	if err := e.emit("cancellation.created", cid); err != nil {
+		return nil, err
+	}
+	if err := e.emit("retention.cancelled", ret.ID); err != nil {
+		return nil, err
+	}
+	return GetCancellation(e, cid)
+}
