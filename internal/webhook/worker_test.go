@@ -300,3 +300,47 @@ func TestDeliveryRefusesPrivateTargetsInLiveMode(t *testing.T) {
 		t.Errorf("attempt error %q", errText)
 	}
 }
+
+// Two nodes' workers running at once deliver every event exactly once.
+func TestConcurrentWorkersDeliverOnce(t *testing.T) {
+	each(t, func(t *testing.T, dialect string) {
+		rcv := &receiver{}
+		srv := httptest.NewServer(rcv)
+		defer srv.Close()
+		f := setup(t, dialect, srv.URL)
+		for i := 0; i < 60; i++ {
+			f.emit(t, "customer.created", "cus_"+strconv.Itoa(i))
+		}
+		var wg sync.WaitGroup
+		for n := 0; n < 2; n++ {
+			w := &webhook.Worker{DB: f.db, Clock: f.clock, Timeout: time.Second, Concurrency: 4}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for {
+					n, err := w.RunOnce(context.Background())
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					if n == 0 {
+						return
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		seen := map[string]int{}
+		for _, d := range rcv.got {
+			seen[string(d.body)]++
+		}
+		if len(rcv.got) != 60 || len(seen) != 60 {
+			t.Fatalf("received %d requests for %d distinct events, want 60 and 60", len(rcv.got), len(seen))
+		}
+		var attempts int
+		f.db.QueryRow(`SELECT COUNT(*) FROM delivery_attempts`).Scan(&attempts)
+		if attempts != 60 {
+			t.Errorf("%d attempts recorded", attempts)
+		}
+	})
+}
