@@ -79,15 +79,24 @@ func FuzzCreateBody(f *testing.F) {
 		`{"customer": "` + cus + `", "name": "Sucursal"}`,
 		`{"country": "MX", "tax_id": "EKU9003173C9"}`, `{"country": "CO", "tax_id": "900.373.115-3"}`, `{"country": "PE", "tax_id": "20100070970"}`,
 		`[]`, `null`, `"x"`, `{"a":`, `{"name": "\u0000"}`,
+		`{"customer": "` + cus + `", "document": 33, "date": "2026-06-01", "discount": "5", "lines": [{"name": "A", "quantity": "1.5", "amount": 990, "discount": 10, "discount_scheme": "$"}]}`,
+		`{"customer": "` + cus + `", "document": "CL52", "date": "2026-06-01", "carrier_id": "12.345.678-5", "lines": [{"name": "B", "quantity": 2, "amount": 10}]}`,
+		`{"invoice": "inv_tnlUbv0YSTbzmsx7oH", "date": "2026-06-01", "lines": [{"name": "x", "quantity": 1, "amount": 1}], "tax_settings": {"cl_reference_code": 2}}`,
+		`{"url": "http://127.0.0.1:9/x", "events": ["invoice.*", "nope"]}`,
+		`{"supplier": "sup_tnlUbv0YSTbzmsx7oH", "document": "US5", "number": -1, "date": "2026-06-01", "lines": []}`,
+		`{"purchase": "pur_tnlUbv0YSTbzmsx7oH", "lines": [{"name": "r", "amount": 0, "retention_percent": 101}]}`,
+		`{"invoice": "x", "recipient": ["a@b.co", 5], "message": "m", "action": "pay"}`,
 	}
 	for i, s := range seeds {
 		f.Add(uint8(i), s)
 	}
-	paths := []string{"/customers/", "/contacts/", "/orgunits/", "/customers/" + cus + "/"}
+	paths := []string{"/customers/", "/contacts/", "/orgunits/", "/customers/" + cus + "/", "/invoices/", "/orders/", "/creditnotes/",
+		"/debitnotes/", "/suppliers/", "/purchases/", "/purchases/credit-notes/", "/retentions/", "/cancellations/", "/webhooks/",
+		"/reminders/messages/"}
 	f.Fuzz(func(t *testing.T, which uint8, body string) {
 		path := paths[int(which)%len(paths)]
 		method := "POST"
-		if strings.Count(path, "/") > 2 {
+		if strings.HasPrefix(path, "/customers/cus_") {
 			method = "PATCH"
 		}
 		rec := fe.serve(method, path, body)
