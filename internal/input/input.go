@@ -324,7 +324,7 @@ func (o *Object) Metadata(key string) (string, bool) {
 		}
 		switch x := val.(type) {
 		case string:
-			if utf8.RuneCountInString(x) > 500 {
+			if utf8.RuneCountInString(x) > 500 || strings.ContainsRune(x, 0) {
 				o.Fail(key, "Values must be strings of at most 500 characters, numbers or booleans.")
 				return "", false
 			}

@@ -7,10 +7,12 @@ package list
 import (
 	"fmt"
 	"net/url"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/cobrobilling/cobro/internal/apperr"
 	"github.com/cobrobilling/cobro/internal/input"
@@ -145,10 +147,14 @@ func (s *Spec) Parse(values url.Values, env Env) (*Query, error) {
 			continue
 		}
 		val := values.Get(param)
+		if !cleanText(param) || !cleanText(val) {
+			p.fail(param, "Null characters and invalid UTF-8 are not allowed.")
+			continue
+		}
 		if s.Metadata != "" && strings.HasPrefix(param, "metadata__") {
 			key := strings.TrimPrefix(param, "metadata__")
-			if key == "" {
-				p.fail(param, "Unknown filter.")
+			if !metadataKey.MatchString(key) {
+				p.fail(param, "Unknown filter.") // no stored key can look like this
 				continue
 			}
 			p.q.Conds = append(p.q.Conds, fmt.Sprintf("%s = %s", env.Dialect.JSONText(s.Metadata, p.arg(key)), p.arg(val)))
@@ -159,7 +165,11 @@ func (s *Spec) Parse(values url.Values, env Env) (*Query, error) {
 	if format := values.Get("format"); values.Has("format") && format != "json" {
 		p.fail("format", input.MsgChoice(format))
 	}
-	p.search(values.Get("search"))
+	if term := values.Get("search"); !cleanText(term) {
+		p.fail("search", "Null characters and invalid UTF-8 are not allowed.")
+	} else {
+		p.search(term)
+	}
 	p.ordering(values)
 	if len(p.errs) > 0 {
 		return nil, apperr.FieldsErr(p.errs)
@@ -392,6 +402,13 @@ func (p *parser) ordering(values url.Values) {
 	parts = append(parts, idExpr+" "+dir) // ties broken by id
 	p.q.OrderBy = strings.Join(parts, ", ")
 }
+
+// metadataKey is the shape of a metadata key (README §7); anything else
+// cannot match and must not reach a JSON path.
+var metadataKey = regexp.MustCompile(`^[A-Za-z0-9_\-.]{1,40}$`)
+
+// cleanText: no NUL (PostgreSQL text cannot hold it) and valid UTF-8.
+func cleanText(s string) bool { return utf8.ValidString(s) && !strings.ContainsRune(s, 0) }
 
 func escapeLike(s string) string {
 	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
