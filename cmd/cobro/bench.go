@@ -213,7 +213,8 @@ func (e *env) benchSetup(dbURL string, clients int, duration, warmup time.Durati
 		return b, fmt.Errorf("create workspace: %w", err)
 	}
 
-	srv := api.New(api.Options{DB: db, Clock: clock.System{}, Logger: benchLogger(e.stderr), Version: version})
+	// Throughput is measured with one token: its rate limit is off.
+	srv := api.New(api.Options{DB: db, Clock: clock.System{}, Logger: benchLogger(e.stderr), Version: version, RatePerToken: -1})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return b, err

@@ -41,5 +41,5 @@ func (s *Server) authenticate(ctx context.Context, r *http.Request) (workspace.S
 			return workspace.Scope{}, apperr.NonField("x-piriod-test-mode must be true or false.")
 		}
 	}
-	return workspace.Scope{Workspace: ws, TestMode: testMode, UserEmail: user.Email}, nil
+	return workspace.Scope{Workspace: ws, TestMode: testMode, UserID: user.ID, UserEmail: user.Email}, nil
 }

@@ -165,3 +165,12 @@ func TestIdempotencyConcurrent(t *testing.T) {
 		}
 	})
 }
+
+func TestDeepJSONRefused(t *testing.T) {
+	e := apitest.New(t, "sqlite")
+	c := e.Workspace("US")
+	deep := strings.Repeat(`{"a":`, 40) + `1` + strings.Repeat(`}`, 40)
+	c.Post("/customers/", deep).ExpectBody(400, `{"detail": "JSON parse error - nesting deeper than 32 levels"}`)
+	ok := `{"name": "x", "metadata": {"k": "[[[{{{"}, "address": "y", "country": "US", "state": "IL"}`
+	c.Post("/customers/", ok).Expect(201) // brackets inside strings do not count
+}

@@ -72,6 +72,9 @@ type Options struct {
 	PublicURL string // fixed base URL for absolute links; "" = from the request
 	Version   string
 	SecretKey []byte // signs local_file URLs
+	// RatePerToken and RateBurst limit each API token (README §14);
+	// 0 means the defaults, 100/s with bursts of 200; negative disables.
+	RatePerToken, RateBurst int
 	// Webhooks delivers webhook events; the server wakes it after each
 	// write so deliveries start at once. nil: ping answers that delivery
 	// is not running (deliveries are still recorded).
@@ -91,6 +94,8 @@ type Server struct {
 	metrics *metrics
 	handler http.Handler
 
+	tokens *limiter // per-token rate limit
+
 	openapiOnce sync.Once
 	openapiJSON []byte
 	openapiErr  error
@@ -107,7 +112,13 @@ func New(opt Options) *Server {
 	if opt.Logger == nil {
 		opt.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{opt: opt, metrics: newMetrics()}
+	if opt.RatePerToken == 0 {
+		opt.RatePerToken = 100
+	}
+	if opt.RateBurst == 0 {
+		opt.RateBurst = 200
+	}
+	s := &Server{opt: opt, metrics: newMetrics(), tokens: newLimiter(opt.RatePerToken, opt.RateBurst)}
 	s.metrics.reg.MustRegister(newJobsCollector(s))
 	s.routes = s.declare()
 	s.handler = s.build()
@@ -390,6 +401,10 @@ func (s *Server) serve(w http.ResponseWriter, hr *http.Request, rt Route) {
 			s.writeError(w, hr, err)
 			return
 		}
+		if ok, wait := s.tokens.allow(sc.UserID, time.Now()); !ok {
+			s.writeError(w, hr, throttled(wait))
+			return
+		}
 		req.Scope = sc
 	}
 	write := rt.Writes || hr.Method == http.MethodPost || hr.Method == http.MethodPatch || hr.Method == http.MethodPut || hr.Method == http.MethodDelete
@@ -614,6 +629,9 @@ func decodeBody(w http.ResponseWriter, r *http.Request) (map[string]any, error) 
 		if len(bytes.TrimSpace(buf.Bytes())) == 0 {
 			return map[string]any{}, nil
 		}
+		if tooDeep(buf.Bytes(), maxDepth) {
+			return nil, apperr.Detail(apperr.Invalid, fmt.Sprintf("JSON parse error - nesting deeper than %d levels", maxDepth))
+		}
 		if mediaType == "" && !json.Valid(buf.Bytes()) {
 			return nil, apperr.Detail(apperr.UnsupportedMedia, `Unsupported media type "" in request.`)
 		}
@@ -651,6 +669,38 @@ func decodeBody(w http.ResponseWriter, r *http.Request) (map[string]any, error) 
 		return flatForm(r.MultipartForm.Value), nil
 	}
 	return nil, apperr.Detail(apperr.UnsupportedMedia, fmt.Sprintf("Unsupported media type %q in request.", mediaType))
+}
+
+// maxDepth bounds JSON nesting: no Cobro body needs more than a few
+// levels, and deep nesting only costs the server stack and time.
+const maxDepth = 32
+
+// tooDeep reports whether JSON text nests objects/arrays beyond max.
+func tooDeep(b []byte, max int) bool {
+	depth, inString, escaped := 0, false, false
+	for _, c := range b {
+		switch {
+		case inString:
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+		case c == '"':
+			inString = true
+		case c == '{' || c == '[':
+			depth++
+			if depth > max {
+				return true
+			}
+		case c == '}' || c == ']':
+			depth--
+		}
+	}
+	return false
 }
 
 func flatForm(v map[string][]string) map[string]any {

@@ -152,7 +152,8 @@ func New(t testing.TB, dialect string) *Env {
 	fake := clock.NewFake(time.Date(2026, 6, 2, 14, 15, 0, 0, time.UTC))
 	worker := &webhook.Worker{DB: db, Clock: fake}
 	resolver := &Resolver{}
-	srv := api.New(api.Options{DB: db, Clock: fake, Version: "test", SecretKey: []byte("test-secret"), Webhooks: worker, Resolver: resolver})
+	// Rate limits are off here (suites send bursts); TestRateLimit turns them on.
+	srv := api.New(api.Options{DB: db, Clock: fake, Version: "test", SecretKey: []byte("test-secret"), Webhooks: worker, Resolver: resolver, RatePerToken: -1})
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
 	return &Env{T: t, URL: ts.URL, DB: db, Server: srv, Clock: fake, Webhooks: worker, Resolver: resolver}

@@ -32,9 +32,9 @@ type Workspace struct {
 type Scope struct {
 	Workspace
 	TestMode bool
-	// UserEmail is the email of the user whose token made the request
-	// ("" for publishable calls and background work).
-	UserEmail string
+	// UserID and UserEmail: the user whose token made the request (""
+	// for publishable calls and background work).
+	UserID, UserEmail string
 }
 
 // ErrNotFound is returned when a user, token or workspace does not exist.
