@@ -8,6 +8,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/customer"
 	"github.com/cobrobilling/cobro/internal/document"
 	"github.com/cobrobilling/cobro/internal/list"
+	"github.com/cobrobilling/cobro/internal/product"
 	"github.com/cobrobilling/cobro/internal/reminder"
 	"github.com/cobrobilling/cobro/internal/supplier"
 	"github.com/cobrobilling/cobro/internal/webhook"
@@ -59,6 +60,15 @@ func (s *Server) declare() []Route {
 	crud("/contacts/", "Contacts", "contact", customer.Contact{}, s.createContact, s.listContacts, s.getContact, s.updateContact, s.deleteContact)
 	crud("/orgunits/", "Orgunits", "orgunit", customer.Orgunit{}, s.createOrgunit, s.listOrgunits, s.getOrgunit, s.updateOrgunit, s.deleteOrgunit)
 	crud("/suppliers/", "Suppliers", "supplier", supplier.Supplier{}, s.createSupplier, s.listSuppliers, s.getSupplier, s.updateSupplier, s.deleteSupplier)
+	// Catalogue of sale items (billing.md §4–§7): DELETE archives, 200 + object
+	crud("/products/", "Products", "product", product.Product{}, s.createProduct, s.listProducts, s.getProduct, s.updateProduct, s.deleteProduct)
+	routes[len(routes)-1].Status, routes[len(routes)-1].Summary = 200, "Archive a product"
+	crud("/plans/", "Plans", "plan", product.Plan{}, s.createPlan, s.listPlans, s.getPlan, s.updatePlan, s.deletePlan)
+	routes[len(routes)-1].Status, routes[len(routes)-1].Summary = 200, "Archive a plan"
+	crud("/addons/", "Add-ons", "add-on", product.Addon{}, s.createAddon, s.listAddons, s.getAddon, s.updateAddon, s.deleteAddon)
+	routes[len(routes)-1].Status, routes[len(routes)-1].Summary = 200, "Archive an add-on"
+	crud("/coupons/", "Coupons", "coupon", product.Coupon{}, s.createCoupon, s.listCoupons, s.getCoupon, s.updateCoupon, s.deleteCoupon)
+	routes[len(routes)-1].Status, routes[len(routes)-1].Summary = 200, "Archive a coupon"
 
 	// Documents (documents.md): one engine, four configurations
 	for _, k := range document.Kinds {
@@ -80,11 +90,17 @@ func (s *Server) declare() []Route {
 		default:
 			schema = document.NoteView{}
 		}
-		crud(k.Path, tag, noun, schema, docCreate(k), docList(k), docGet(k), docUpdate(k), docDelete(k))
-		add(get, k.Path+"{id}/finalize/", tag, "Finalize a "+noun, AuthToken, 200, docFinalize(k))
-		routes[len(routes)-1].Writes = true
-		add(post, k.Path+"{id}/finalize/", tag, "Finalize a "+noun, AuthToken, 200, docFinalize(k))
-		add(get, k.Path+"{id}/pdf/", tag, "PDF of a "+noun+" ({\"file\": base64}, or raw with Accept: application/pdf)", AuthToken, 200, s.docPDF(k))
+		paths := []string{k.Path}
+		if k == document.PurchaseCreditNote {
+			paths = append(paths, "/purchase/credit-notes/") // the singular alias (procurement.md §3.1)
+		}
+		for _, path := range paths {
+			crud(path, tag, noun, schema, docCreate(k), docList(k), docGet(k), docUpdate(k), docDelete(k))
+			add(get, path+"{id}/finalize/", tag, "Finalize a "+noun, AuthToken, 200, docFinalize(k))
+			routes[len(routes)-1].Writes = true
+			add(post, path+"{id}/finalize/", tag, "Finalize a "+noun, AuthToken, 200, docFinalize(k))
+			add(get, path+"{id}/pdf/", tag, "PDF of a "+noun+" ({\"file\": base64}, or raw with Accept: application/pdf)", AuthToken, 200, s.docPDF(k))
+		}
 	}
 	add(post, "/invoices/{id}/uncollectible/", "Invoices", "Toggle an invoice finalized ⇄ uncollectible", AuthToken, 200, s.invoiceUncollectible)
 	add(post, "/orders/{id}/cancel/", "Orders", "Cancel a finalized order", AuthToken, 200, s.orderCancel)

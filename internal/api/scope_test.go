@@ -21,6 +21,9 @@ var fixtures = map[string]func(c *apitest.Client) string{
 	"/purchases/credit-notes/": func(c *apitest.Client) string {
 		return apitest.Str(c.Post("/purchases/credit-notes/", map[string]any{"purchase": newPurchase(c, true), "document": "US6", "date": "2026-06-02", "note": "Returned"}).Expect(201), "id")
 	},
+	"/purchase/credit-notes/": func(c *apitest.Client) string { // the singular alias of procurement.md §3.1
+		return apitest.Str(c.Post("/purchase/credit-notes/", map[string]any{"purchase": newPurchase(c, true), "document": "US6", "date": "2026-06-02", "note": "Returned"}).Expect(201), "id")
+	},
 	"/customers/": func(c *apitest.Client) string { return newCustomer(c, "Scope Co") },
 	"/contacts/": func(c *apitest.Client) string {
 		cus := newCustomer(c, "Scope Co")
@@ -32,6 +35,17 @@ var fixtures = map[string]func(c *apitest.Client) string{
 	},
 	"/suppliers/": func(c *apitest.Client) string {
 		return apitest.Str(c.Post("/suppliers/", map[string]any{"name": "Scope Supply", "country": "US", "state": "OH"}).Expect(201), "id")
+	},
+	"/products/": func(c *apitest.Client) string { return newProduct(c) },
+	"/plans/": func(c *apitest.Client) string {
+		return apitest.Str(c.Post("/plans/", map[string]any{"product": newProduct(c), "name": "Pro", "description": "Plan Pro",
+			"frequency": "monthly", "currency": "USD", "amount": 25}).Expect(201), "id")
+	},
+	"/addons/": func(c *apitest.Client) string {
+		return apitest.Str(c.Post("/addons/", map[string]any{"name": "Setup", "description": "Onboarding", "currency": "USD", "amount": 100}).Expect(201), "id")
+	},
+	"/coupons/": func(c *apitest.Client) string {
+		return apitest.Str(c.Post("/coupons/", map[string]any{"name": "Launch", "amount": 20, "currency": "USD"}).Expect(201), "id")
 	},
 	"/invoices/": func(c *apitest.Client) string { return newInvoice(c, false) },
 	"/reminders/messages/": func(c *apitest.Client) string {
@@ -67,6 +81,10 @@ func newInvoice(c *apitest.Client, finalized bool) string {
 		c.Post("/invoices/"+inv+"/finalize/", nil).Expect(200)
 	}
 	return inv
+}
+
+func newProduct(c *apitest.Client) string {
+	return apitest.Str(c.Post("/products/", map[string]any{"name": "Scope Cloud"}).Expect(201), "id")
 }
 
 // global paths hold reference data shared by every workspace.

@@ -246,7 +246,7 @@ var writable = map[string]bool{"customer": true, "document": true, "date": true,
 	"currency": true, "tax_percent": true, "discount": true, "discount_scheme": true, "note": true, "internal_note": true,
 	"period_start": true, "period_end": true, "custom_change": true, "references": true, "tax_settings": true,
 	"shipping_type": true, "address": true, "state": true, "carrier_id": true, "carrier_name": true, "licence_plate": true,
-	"invoice": true, "credit_note": true}
+	"invoice": true, "credit_note": true, "supplier": true, "purchase": true, "number": true}
 
 // Update applies a partial update to a draft, or a metadata-only update in
 // any status.
@@ -405,6 +405,10 @@ func Finalize(e Env, k *Kind, docID string) (*Doc, error) {
 			return nil, err
 		}
 		switch {
+		case k == Retention:
+			if err := checkRetention(e, d); err != nil {
+				return nil, err
+			}
 		case k == PurchaseCreditNote:
 			if _, err := e.lock(Purchase, d.PurchaseID); err != nil {
 				return nil, err
@@ -488,7 +492,7 @@ func Finalize(e Env, k *Kind, docID string) (*Doc, error) {
 
 // emitBiller: documents without an agency get no biller event (webhooks.md §6).
 func (e Env) emitBiller(k *Kind, d *Doc) error {
-	if !d.Type().HasLocalFormat {
+	if !d.Type().HasLocalFormat || d.Imported { // a received document is not submitted
 		return nil
 	}
 	switch d.BillerStatus {

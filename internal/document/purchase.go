@@ -157,7 +157,34 @@ func applyPurchase(e Env, o *input.Object, d *Doc, creating bool) error {
 		return err
 	}
 	d.TotalAdjusted = &d.Total
-	return checkPurchaseNumber(e, d, t)
+	if err := checkPurchaseNumber(e, d, t); err != nil {
+		return err
+	}
+	return issuedNumber(e, d, t)
+}
+
+// issuedNumber numbers an issued draft of a type without a local format
+// from the type's sequence (README §9), skipping the numbers explicit ones
+// already took (procurement.md §2.3: a US5 may carry its own).
+func issuedNumber(e Env, d *Doc, t catalog.DocumentType) error {
+	if d.Number != nil || d.Imported || t.HasLocalFormat {
+		return nil
+	}
+	for {
+		n, err := nextNumber(e.Ctx, e.Q, e.Scope, t.ID)
+		if err != nil {
+			return err
+		}
+		var used int
+		if err := e.Q.QueryRowContext(e.Ctx, `SELECT COUNT(*) FROM documents WHERE workspace_id = $1 AND test_mode = $2 AND document_type = $3 AND number = $4 AND imported = $5`,
+			e.Scope.ID, e.Scope.TestMode, t.ID, n, false).Scan(&used); err != nil {
+			return err
+		}
+		if used == 0 {
+			d.Number = &n
+			return nil
+		}
+	}
 }
 
 // checkPurchaseNumber: a supplier's number is unique per supplier and type;
@@ -170,10 +197,10 @@ func checkPurchaseNumber(e Env, d *Doc, t catalog.DocumentType) error {
 	var err error
 	if d.Imported {
 		err = e.Q.QueryRowContext(e.Ctx, `SELECT COUNT(*) FROM documents WHERE workspace_id = $1 AND test_mode = $2 AND kind = $3 AND supplier_id = $4
-			AND document_type = $5 AND number = $6 AND id <> $7`, e.Scope.ID, e.Scope.TestMode, d.Kind, d.SupplierID, t.ID, *d.Number, d.ID).Scan(&n)
+			AND document_type = $5 AND number = $6 AND id <> $7 AND imported = $8`, e.Scope.ID, e.Scope.TestMode, d.Kind, d.SupplierID, t.ID, *d.Number, d.ID, true).Scan(&n)
 	} else {
-		err = e.Q.QueryRowContext(e.Ctx, `SELECT COUNT(*) FROM documents WHERE workspace_id = $1 AND test_mode = $2 AND document_type = $3 AND number = $4 AND id <> $5`,
-			e.Scope.ID, e.Scope.TestMode, t.ID, *d.Number, d.ID).Scan(&n)
+		err = e.Q.QueryRowContext(e.Ctx, `SELECT COUNT(*) FROM documents WHERE workspace_id = $1 AND test_mode = $2 AND document_type = $3 AND number = $4 AND id <> $5
+			AND imported = $6`, e.Scope.ID, e.Scope.TestMode, t.ID, *d.Number, d.ID, false).Scan(&n)
 	}
 	if err != nil {
 		return err
@@ -254,7 +281,9 @@ func applyPurchaseNote(e Env, o *input.Object, d *Doc, creating bool) error {
 		}
 	}
 	applyCommon(o, PurchaseCreditNote, d, t)
-	if o.Has("note") || creating {
+	// applyCommon read note as optional; here it is required (an error
+	// already recorded there is not repeated)
+	if (o.Has("note") || creating) && !o.Failed("note") {
 		if v, ok := o.String("note", input.StrOpt{Required: true, Max: 64}); ok {
 			d.Note = v
 		}
@@ -298,7 +327,13 @@ func applyPurchaseNote(e Env, o *input.Object, d *Doc, creating bool) error {
 	if err := checkPurchaseNoteLimit(e, d); err != nil {
 		return err
 	}
-	return checkPurchaseNumber(e, d, t)
+	if err := checkPurchaseNumber(e, d, t); err != nil {
+		return err
+	}
+	if !typeOK {
+		return nil
+	}
+	return issuedNumber(e, d, t)
 }
 
 // purchaseCredits sums the finalized credit notes of a purchase.

@@ -3,6 +3,7 @@ package document
 import (
 	"fmt"
 
+	"github.com/cobrobilling/cobro/internal/apperr"
 	"github.com/cobrobilling/cobro/internal/catalog"
 	"github.com/cobrobilling/cobro/internal/id"
 	"github.com/cobrobilling/cobro/internal/input"
@@ -129,7 +130,7 @@ func applyRetention(e Env, o *input.Object, d *Doc, creating bool) error {
 	if creating {
 		pur = refDoc(e, o, "purchase", Purchase, true)
 		if pur != nil && pur.Status != StatusFinalized {
-			o.Fail("purchase", "Only finalized purchases can have retentions.")
+			o.Fail("purchase", msgRetentionPurchase)
 			pur = nil
 		}
 		if pur != nil {
@@ -142,6 +143,10 @@ func applyRetention(e Env, o *input.Object, d *Doc, creating bool) error {
 		var err error
 		if pur, err = get(e.Ctx, e.Q, e.Scope, Purchase, d.PurchaseID, ""); err != nil {
 			return err
+		}
+		if pur.Status != StatusFinalized {
+			o.Fail("purchase", msgRetentionPurchase)
+			pur = nil
 		}
 	}
 	if v, ok := o.Ref("supplier", false, false, func(s string) bool { return id.Valid("sup", s) }); ok && v != nil && pur != nil && *v != pur.SupplierID {
@@ -175,12 +180,39 @@ func applyRetention(e Env, o *input.Object, d *Doc, creating bool) error {
 		return o.Err()
 	}
 	computeRetention(d, scaleOf(d.Currency))
+	if msg := retentionLimit(d, pur); msg != "" {
+		o.Fail("lines", msg)
+	}
+	return o.Err()
+}
+
+const msgRetentionPurchase = "Only finalized purchases can have retentions."
+
+// retentionLimit: the bases may not exceed the purchase's total_adjusted.
+func retentionLimit(d, pur *Doc) string {
 	limit := pur.Total
 	if pur.TotalAdjusted != nil {
 		limit = *pur.TotalAdjusted
 	}
 	if d.Amount.GreaterThan(limit) {
-		o.Fail("lines", fmt.Sprintf("The base amounts (%s) exceed the purchase total (%s).", money.NewMoney(d.Amount), money.NewMoney(limit)))
+		return fmt.Sprintf("The base amounts (%s) exceed the purchase total (%s).", money.NewMoney(d.Amount), money.NewMoney(limit))
 	}
-	return o.Err()
+	return ""
+}
+
+// checkRetention re-validates a retention at finalize (README §9): its
+// purchase, locked so credit notes finalize around it one at a time, must
+// still be finalized and its total_adjusted must still cover the bases.
+func checkRetention(e Env, d *Doc) error {
+	pur, err := e.lock(Purchase, d.PurchaseID)
+	if err != nil {
+		return err
+	}
+	if pur.Status != StatusFinalized {
+		return apperr.Field("purchase", msgRetentionPurchase)
+	}
+	if msg := retentionLimit(d, pur); msg != "" {
+		return apperr.Field("lines", msg)
+	}
+	return nil
 }

@@ -59,12 +59,15 @@ CREATE TABLE documents (
     licence_plate TEXT,
     shipping_type TEXT,
     created BIGINT NOT NULL,
-    updated BIGINT NOT NULL,
-    UNIQUE (workspace_id, test_mode, document_type, number)
+    updated BIGINT NOT NULL
 );
 -- The scope columns lead every index, so a lookup by customer or invoice
 -- has more equality columns than the list index and SQLite's planner picks
 -- it even without ANALYZE statistics.
+-- The workspace's own numbers are unique per type; a received document
+-- (imported) carries its supplier's number, unique per supplier and type
+-- (index added with the supplier column, migration 00005).
+CREATE UNIQUE INDEX documents_number ON documents (workspace_id, test_mode, document_type, number) WHERE NOT imported;
 CREATE INDEX documents_scope_kind_created ON documents (workspace_id, test_mode, kind, created);
 CREATE INDEX documents_customer ON documents (workspace_id, test_mode, customer_id, kind, status);
 CREATE INDEX documents_invoice ON documents (workspace_id, test_mode, invoice_id, kind);

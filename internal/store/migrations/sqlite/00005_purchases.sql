@@ -7,6 +7,7 @@ ALTER TABLE documents ADD COLUMN purchase_id TEXT;
 ALTER TABLE documents ADD COLUMN cancellation_id TEXT;
 CREATE INDEX documents_supplier ON documents (workspace_id, test_mode, supplier_id, kind);
 CREATE INDEX documents_purchase ON documents (workspace_id, test_mode, purchase_id, kind);
+CREATE UNIQUE INDEX documents_received_number ON documents (workspace_id, test_mode, supplier_id, document_type, number) WHERE imported;
 
 -- Cancellations of retentions: effective when created, no lines.
 CREATE TABLE cancellations (
@@ -30,6 +31,7 @@ CREATE INDEX cancellations_scope_created ON cancellations (workspace_id, test_mo
 -- +goose Down
 DROP TABLE cancellations;
 ALTER TABLE documents DROP COLUMN cancellation_id;
+DROP INDEX documents_received_number;
 DROP INDEX documents_purchase;
 DROP INDEX documents_supplier;
 ALTER TABLE documents DROP COLUMN purchase_id;

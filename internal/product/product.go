@@ -1,0 +1,269 @@
+package product
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/cobrobilling/cobro/internal/clock"
+	"github.com/cobrobilling/cobro/internal/event"
+	"github.com/cobrobilling/cobro/internal/id"
+	"github.com/cobrobilling/cobro/internal/input"
+	"github.com/cobrobilling/cobro/internal/list"
+	"github.com/cobrobilling/cobro/internal/store"
+	"github.com/cobrobilling/cobro/internal/workspace"
+)
+
+// Product is the API object (billing.md §4).
+type Product struct {
+	ID        string          `json:"id"`
+	Name      string          `json:"name"`
+	UnitLabel *string         `json:"unit_label"`
+	Plans     []*Plan         `json:"plans"`
+	Status    string          `json:"status"`
+	Archived  clock.NullStamp `json:"archived"`
+	Metadata  json.RawMessage `json:"metadata"`
+	TestMode  bool            `json:"test_mode"`
+	Created   clock.Stamp     `json:"created"`
+	Updated   clock.Stamp     `json:"updated"`
+}
+
+const productColumns = `id, name, unit_label, status, archived, metadata, test_mode, created, updated`
+
+func scanProduct(sc workspace.Scope, row interface{ Scan(...any) error }) (*Product, error) {
+	var (
+		p                Product
+		unit             sql.NullString
+		archived         sql.NullInt64
+		meta             string
+		created, updated int64
+	)
+	if err := row.Scan(&p.ID, &p.Name, &unit, &p.Status, &archived, &meta, &p.TestMode, &created, &updated); err != nil {
+		return nil, err
+	}
+	p.UnitLabel = ns(unit)
+	p.Archived = nstamp(archived, sc.Loc)
+	p.Metadata = json.RawMessage(meta)
+	p.Created = clock.Stamp{Micros: created, Loc: sc.Loc}
+	p.Updated = clock.Stamp{Micros: updated, Loc: sc.Loc}
+	p.Plans = []*Plan{}
+	return &p, nil
+}
+
+func getProduct(ctx context.Context, q store.Querier, sc workspace.Scope, productID, lock string) (*Product, error) {
+	if !id.Valid(PrefixProduct, productID) {
+		return nil, notFoundErr()
+	}
+	p, err := scanProduct(sc, q.QueryRowContext(ctx, `SELECT `+productColumns+` FROM products WHERE id = $1`+scopeWhere+lock, productID, sc.ID, sc.TestMode))
+	return p, notFound(err)
+}
+
+// GetProduct returns a product of the scope with its plans, or 404.
+func GetProduct(ctx context.Context, q store.Querier, sc workspace.Scope, productID string) (*Product, error) {
+	p, err := getProduct(ctx, q, sc, productID, "")
+	if err != nil {
+		return nil, err
+	}
+	return p, attachPlans(ctx, q, sc, []*Product{p})
+}
+
+// ProductRef resolves a product referenced from a body field: the second
+// result is the field message ("Invalid pk …", "Product is archived.").
+func ProductRef(ctx context.Context, q store.Querier, sc workspace.Scope, productID string) (*Product, string, error) {
+	p, err := getProduct(ctx, q, sc, productID, "")
+	status := ""
+	if p != nil {
+		status = p.Status
+	}
+	msg, err := refErr(err, productID, "Product", status)
+	return p, msg, err
+}
+
+// attachPlans fills the plans of ps (all statuses, by created).
+func attachPlans(ctx context.Context, q store.Querier, sc workspace.Scope, ps []*Product) error {
+	if len(ps) == 0 {
+		return nil
+	}
+	byID := map[string]*Product{}
+	args := []any{sc.ID, sc.TestMode}
+	for _, p := range ps {
+		byID[p.ID] = p
+		args = append(args, p.ID)
+	}
+	rows, err := q.QueryContext(ctx, `SELECT `+planColumns+` FROM plans WHERE workspace_id = $1 AND test_mode = $2 AND product_id IN (`+
+		placeholders(3, len(ps))+`) ORDER BY created, id`, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		pl, err := scanPlan(sc, rows)
+		if err != nil {
+			return err
+		}
+		if p := byID[pl.Product]; p != nil {
+			p.Plans = append(p.Plans, pl)
+		}
+	}
+	return rows.Err()
+}
+
+// ProductListSpec declares the product list (billing.md §4). The plans
+// filter is handled by ParseProductList.
+var ProductListSpec = list.Spec{
+	Fields: []list.Field{
+		{Name: "name", Expr: "name", Lookups: []string{list.IContains}},
+		{Name: "status", Expr: "status", Kind: list.Enum, Choices: statusChoices, Lookups: []string{list.In}},
+		{Name: "created", Expr: "created", Kind: list.DateTime, Lookups: list.Ranges},
+	},
+	Ordering:        map[string]string{"name": "name", "created": "created"},
+	DefaultOrdering: "-created",
+	Search:          []string{"name"},
+	Metadata:        "metadata",
+}
+
+// ParseProductList parses a product list query: the spec's filters plus
+// plans / plans__in (products owning one of the plans). The scope binds
+// $1 and $2.
+func ParseProductList(values url.Values, env list.Env) (*list.Query, error) {
+	values = cloneValues(values)
+	var planIDs []string
+	planParam := ""
+	for _, k := range []string{"plans", "plans__exact", "plans__in"} {
+		if !values.Has(k) {
+			continue
+		}
+		v := values.Get(k)
+		values.Del(k)
+		planParam = k
+		if k == "plans__in" {
+			for _, part := range strings.Split(v, ",") {
+				planIDs = append(planIDs, strings.TrimSpace(part))
+			}
+		} else {
+			planIDs = append(planIDs, v)
+		}
+	}
+	lq, err := ProductListSpec.Parse(values, env)
+	if err != nil || planParam == "" {
+		return lq, err
+	}
+	start := env.ArgOffset + len(lq.Args) + 1
+	for _, p := range planIDs {
+		lq.Args = append(lq.Args, p)
+	}
+	lq.Conds = append(lq.Conds, fmt.Sprintf("id IN (SELECT product_id FROM plans WHERE workspace_id = $1 AND test_mode = $2 AND id IN (%s))",
+		placeholders(start, len(planIDs))))
+	return lq, nil
+}
+
+func cloneValues(v url.Values) url.Values {
+	out := url.Values{}
+	for k, vs := range v {
+		out[k] = append([]string(nil), vs...)
+	}
+	return out
+}
+
+// ListProducts returns one page of products.
+func ListProducts(ctx context.Context, q store.Querier, sc workspace.Scope, lq *list.Query) (int, []*Product, error) {
+	where := ` FROM products WHERE workspace_id = $1 AND test_mode = $2` + lq.Where()
+	args := append([]any{sc.ID, sc.TestMode}, lq.Args...)
+	var count int
+	if err := q.QueryRowContext(ctx, `SELECT COUNT(*)`+where, args...).Scan(&count); err != nil {
+		return 0, nil, err
+	}
+	rows, err := q.QueryContext(ctx, `SELECT `+productColumns+where+` ORDER BY `+lq.OrderBy+fmt.Sprintf(` LIMIT %d OFFSET %d`, lq.PageSize, lq.Offset()), args...)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer rows.Close()
+	out := []*Product{}
+	for rows.Next() {
+		p, err := scanProduct(sc, rows)
+		if err != nil {
+			return 0, nil, err
+		}
+		out = append(out, p)
+	}
+	if err := rows.Err(); err != nil {
+		return 0, nil, err
+	}
+	rows.Close()
+	return count, out, attachPlans(ctx, q, sc, out)
+}
+
+type productRecord struct {
+	name, status, metadata string
+	unitLabel              *string
+}
+
+func (r *productRecord) apply(o *input.Object) {
+	reqStr(o, &r.name, "name", 64)
+	str(o, &r.unitLabel, "unit_label", input.StrOpt{Max: 12})
+	status(o, &r.status)
+	metadata(o, &r.metadata)
+}
+
+// CreateProduct validates body and inserts a product.
+func CreateProduct(ctx context.Context, q store.Querier, sc workspace.Scope, o *input.Object, now time.Time) (*Product, error) {
+	rec := productRecord{status: StatusActive, metadata: "{}"}
+	rec.apply(o)
+	if err := o.Err(); err != nil {
+		return nil, err
+	}
+	pid := id.New(PrefixProduct)
+	us := now.UnixMicro()
+	var archived *int64
+	if rec.status == StatusArchived {
+		archived = &us
+	}
+	if _, err := q.ExecContext(ctx, `INSERT INTO products (id, workspace_id, test_mode, name, unit_label, status, archived, metadata, created, updated)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)`, pid, sc.ID, sc.TestMode, rec.name, rec.unitLabel, rec.status, archived, rec.metadata, us); err != nil {
+		return nil, err
+	}
+	if err := event.Emit(ctx, q, sc, "product.created", pid, now); err != nil {
+		return nil, err
+	}
+	return GetProduct(ctx, q, sc, pid)
+}
+
+// UpdateProduct applies a partial update; status archived archives it,
+// active restores it.
+func UpdateProduct(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, productID string, o *input.Object, now time.Time) (*Product, error) {
+	p, err := getProduct(ctx, q, sc, productID, d.ForUpdate())
+	if err != nil {
+		return nil, err
+	}
+	rec := productRecord{name: p.Name, unitLabel: p.UnitLabel, status: p.Status, metadata: string(p.Metadata)}
+	rec.apply(o)
+	if err := o.Err(); err != nil {
+		return nil, err
+	}
+	archived, name := statusChange("product", p.Status, rec.status, p.Archived.Micros, now)
+	if _, err := q.ExecContext(ctx, `UPDATE products SET name = $4, unit_label = $5, status = $6, archived = $7, metadata = $8, updated = $9 WHERE id = $1`+scopeWhere,
+		productID, sc.ID, sc.TestMode, rec.name, rec.unitLabel, rec.status, archived, rec.metadata, now.UnixMicro()); err != nil {
+		return nil, err
+	}
+	if err := event.Emit(ctx, q, sc, name, productID, now); err != nil {
+		return nil, err
+	}
+	return GetProduct(ctx, q, sc, productID)
+}
+
+// ArchiveProduct is DELETE: archived, idempotent (README §15). Its plans
+// are not archived.
+func ArchiveProduct(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, productID string, now time.Time) (*Product, error) {
+	p, err := getProduct(ctx, q, sc, productID, d.ForUpdate())
+	if err != nil {
+		return nil, err
+	}
+	if err := archive(ctx, q, sc, "products", "product", productID, p.Status, now); err != nil {
+		return nil, err
+	}
+	return GetProduct(ctx, q, sc, productID)
+}
