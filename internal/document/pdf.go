@@ -145,6 +145,9 @@ func PDF(e Env, d *Doc) ([]byte, string, error) {
 	if d.Status != StatusDraft && d.Status != StatusFinalized {
 		doc.Fields = append(doc.Fields, pdf.KV{Label: w.status, Value: d.Status})
 	}
+	if Buying(d.Kind) {
+		doc.Labels = map[string]string{"recipient": map[string]string{"es": "Proveedor", "en": "Supplier"}[lang]}
+	}
 	if d.Kind == Retention.Name {
 		return retentionPDF(doc, d, w, lang, title)
 	}
@@ -239,9 +242,12 @@ func countryName(id, lang string) string {
 func retentionPDF(doc pdf.Document, d *Doc, w words, lang, title string) ([]byte, string, error) {
 	base := map[string]string{"es": "Base", "en": "Base"}[lang]
 	withheld := map[string]string{"es": "Total retenido", "en": "Total withheld"}[lang]
+	doc.Labels["quantity"] = map[string]string{"es": "Tasa %", "en": "Rate %"}[lang]
+	doc.Labels["unit_price"] = base
+	doc.Labels["total"] = map[string]string{"es": "Retenido", "en": "Withheld"}[lang]
 	for _, l := range d.Lines {
-		doc.Lines = append(doc.Lines, pdf.Line{Name: l.Name + " (" + money.NewPercent(dec(l.RetentionPercent)).String() + "%)",
-			Description: deref(l.Description), Quantity: decimal.NewFromInt(1), UnitPrice: dec(l.Amount), Total: dec(l.Total)})
+		doc.Lines = append(doc.Lines, pdf.Line{Name: l.Name, Description: deref(l.Description),
+			Quantity: dec(l.RetentionPercent), UnitPrice: dec(l.Amount), Total: dec(l.Total)})
 	}
 	doc.Totals = []pdf.Total{{Label: base, Value: d.Amount}, {Label: withheld, Value: d.Total, Bold: true}}
 	if d.Note != nil {
@@ -256,4 +262,9 @@ func retentionPDF(doc pdf.Document, d *Doc, w words, lang, title string) ([]byte
 		name += "-" + doc.Number
 	}
 	return out, name + ".pdf", nil
+}
+
+// Buying reports whether a stored kind is on the purchase side.
+func Buying(kind string) bool {
+	return kind == Purchase.Name || kind == PurchaseCreditNote.Name || kind == Retention.Name
 }

@@ -92,6 +92,10 @@ type Document struct {
 	// bottom left of the last page above StampCaption (may contain "\n").
 	Stamp        []byte
 	StampCaption string
+	// Labels overrides fixed labels of the layout for document kinds that
+	// need other words: "recipient" (e.g. "Supplier" on purchases),
+	// "quantity", "unit_price", "total" (the lines table columns).
+	Labels map[string]string
 	// Created is written as the PDF creation and modification date (in
 	// UTC); the zero time is written as 1970-01-01 so output stays
 	// deterministic.
@@ -187,6 +191,18 @@ func newRenderer(d Document) *renderer {
 	r := &renderer{pdf: p, d: d, es: isSpanish(d.Lang), l: labelsEN}
 	if r.es {
 		r.l = labelsES
+	}
+	for key, v := range d.Labels {
+		switch key {
+		case "recipient":
+			r.l.recipient = v
+		case "quantity":
+			r.l.quantity = v
+		case "unit_price":
+			r.l.unitPrice = v
+		case "total":
+			r.l.total = v
+		}
 	}
 	r.tr = p.UnicodeTranslatorFromDescriptor("")
 
