@@ -43,6 +43,7 @@ type benchSpec struct {
 var benchScenarios = map[string]benchSpec{
 	"customers": {run: benchCustomers},
 	"invoices":  {run: benchInvoices},
+	"mixed":     {run: benchMixed},
 	"pdf":       {run: benchPDF, inProcess: true},
 	"webhooks":  {run: benchWebhooks},
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"os"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -26,6 +27,10 @@ var benchKeys = map[string]struct{ keys, positive []string }{
 	"webhooks": {
 		keys:     []string{"scenario", "db", "clients", "cobro_per_s", "raw_per_s", "ratio", "raw_p99_ms", "errors"},
 		positive: []string{"cobro_per_s", "raw_per_s", "ratio"},
+	},
+	"mixed": {
+		keys:     []string{"scenario", "db", "clients", "ops_per_s", "p50_ms", "p99_ms", "p999_ms", "errors", "rss_mb", "violations", "ratio"},
+		positive: []string{"ops_per_s", "p50_ms", "p99_ms"},
 	},
 	"pdf": {
 		keys:     []string{"scenario", "per_s", "median_ms", "p99_ms", "ratio", "errors"},
@@ -90,21 +95,22 @@ func runBench(t *testing.T, scenario string, extra ...string) map[string]string 
 
 // benchSQLite runs scenario on the default database and checks the temp
 // file is removed afterwards.
-func benchSQLite(t *testing.T, scenario string) {
+func benchSQLite(t *testing.T, scenario string, extra ...string) map[string]string {
 	tmp := t.TempDir()
 	t.Setenv("TMPDIR", tmp) // the temp database must be removed afterwards
-	pairs := runBench(t, scenario)
+	pairs := runBench(t, scenario, extra...)
 	if pairs["db"] != "sqlite" {
 		t.Errorf("db=%s, want sqlite", pairs["db"])
 	}
 	if entries, _ := os.ReadDir(tmp); len(entries) != 0 {
 		t.Errorf("the bench left %d entries in the temp dir, first %s", len(entries), entries[0].Name())
 	}
+	return pairs
 }
 
 // benchPostgres runs scenario on COBRO_TEST_DATABASE_URL and checks its
 // schema is dropped afterwards.
-func benchPostgres(t *testing.T, scenario string) {
+func benchPostgres(t *testing.T, scenario string, extra ...string) map[string]string {
 	base := os.Getenv("COBRO_TEST_DATABASE_URL")
 	if base == "" {
 		t.Skip("COBRO_TEST_DATABASE_URL is not set")
@@ -115,7 +121,7 @@ func benchPostgres(t *testing.T, scenario string) {
 	}
 	defer admin.Close()
 	before := benchSchemas(t, admin)
-	pairs := runBench(t, scenario, "--db", base)
+	pairs := runBench(t, scenario, append([]string{"--db", base}, extra...)...)
 	if pairs["db"] != "postgres" {
 		t.Errorf("db=%s, want postgres", pairs["db"])
 	}
@@ -124,6 +130,7 @@ func benchPostgres(t *testing.T, scenario string) {
 			t.Errorf("schema %s left behind", s)
 		}
 	}
+	return pairs
 }
 
 func TestBenchCustomersSQLite(t *testing.T)   { benchSQLite(t, "customers") }
@@ -132,6 +139,28 @@ func TestBenchInvoicesSQLite(t *testing.T)    { benchSQLite(t, "invoices") }
 func TestBenchInvoicesPostgres(t *testing.T)  { benchPostgres(t, "invoices") }
 func TestBenchWebhooksSQLite(t *testing.T)    { benchSQLite(t, "webhooks") }
 func TestBenchWebhooksPostgres(t *testing.T)  { benchPostgres(t, "webhooks") }
+
+// The mixed scenario runs 500 ms and must end with no error and every
+// database invariant holding.
+func TestBenchMixedSQLite(t *testing.T) {
+	checkMixed(t, benchSQLite(t, "mixed", "--duration", "500ms"))
+}
+func TestBenchMixedPostgres(t *testing.T) {
+	checkMixed(t, benchPostgres(t, "mixed", "--duration", "500ms"))
+}
+
+func checkMixed(t *testing.T, pairs map[string]string) {
+	t.Helper()
+	if pairs["violations"] != "0" {
+		t.Errorf("violations=%s, want 0", pairs["violations"])
+	}
+	if pairs["ratio"] != "na" {
+		t.Errorf("ratio=%q, want na", pairs["ratio"])
+	}
+	if v, err := strconv.ParseFloat(pairs["rss_mb"], 64); runtime.GOOS == "linux" && (err != nil || v <= 0) {
+		t.Errorf("rss_mb=%q is not a positive number", pairs["rss_mb"])
+	}
+}
 
 // The pdf scenario needs no database: it leaves nothing behind.
 func TestBenchPDF(t *testing.T) {
@@ -171,7 +200,7 @@ func TestBenchUsage(t *testing.T) {
 		want string
 	}{
 		{[]string{"bench"}, "usage: cobro bench"},
-		{[]string{"bench", "nope"}, "known scenarios: customers, invoices, pdf"},
+		{[]string{"bench", "nope"}, "known scenarios: customers, invoices, mixed, pdf"},
 		{[]string{"bench", "--clients", "2", "customers"}, "scenario comes first"},
 		{[]string{"bench", "customers", "--clients", "0"}, "--clients"},
 		{[]string{"bench", "customers", "--duration", "0s"}, "--duration"},
