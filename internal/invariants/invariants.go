@@ -27,8 +27,10 @@ import (
 // be before the check requires a delivery of it to that endpoint. An
 // event's time is its request's start, not its commit: a request that
 // started just after an endpoint was created (or its filter changed) may
-// still have fanned out before that change committed.
-const EndpointSlack = 10 * time.Second
+// still have fanned out before that change committed. A request that
+// takes longer than this between its start and its commit would make the
+// check report a false positive.
+const EndpointSlack = 2 * time.Second
 
 // Check returns one human-readable line per violation found (none: all
 // good). It reads the database as it is; run it on a quiescent database.

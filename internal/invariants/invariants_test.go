@@ -77,6 +77,15 @@ func build(t *testing.T, e *apitest.Env) dataset {
 	liveCus := apitest.Str(live.Post("/customers/", map[string]any{"name": "Live Co", "address": "1 Main St", "country": "US", "state": "IL"}).Expect(201), "id")
 	ds.liveInv = create(live, "/invoices/", map[string]any{"customer": liveCus, "document": "US1", "date": "2026-06-02", "lines": []any{line("Live", 1, "1.00")}})
 	finalize(live, "/invoices/", ds.liveInv)
+	// Chilean drafts: a boleta (lines include the tax) and an exempt
+	// invoice (every line exempt), in CLP (no decimals)
+	cl := e.Workspace("CL")
+	clCus := apitest.Str(cl.Post("/customers/", map[string]any{"name": "Comercial Andes SpA", "address": "Av. Apoquindo 4501", "country": "CL",
+		"state": "RM", "tax_id": "76.086.428-5"}).Expect(201), "id")
+	create(cl, "/invoices/", map[string]any{"customer": clCus, "document": "CL39", "date": "2026-06-02",
+		"lines": []any{line("Boleta", 3, 3333), line("Otra", 1, 1001, "discount", 7)}})
+	create(cl, "/invoices/", map[string]any{"customer": clCus, "document": "CL34", "date": "2026-06-02",
+		"lines": []any{line("Exenta", 2, 4999)}})
 	return ds
 }
 

@@ -128,7 +128,9 @@ func (w *Worker) Run(ctx context.Context) {
 func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 	w.init()
 	now := w.Clock.Now()
-	claimed, err := jobs.Claim(ctx, w.DB, JobKind, w.id, now, w.Timeout+time.Minute, w.Concurrency*4)
+	// The lease covers one exchange (at most Timeout) and its recording; a
+	// node killed mid-delivery hands the job over soon after it expires.
+	claimed, err := jobs.Claim(ctx, w.DB, JobKind, w.id, now, 2*w.Timeout+5*time.Second, w.Concurrency*4)
 	if err != nil {
 		return 0, err
 	}
