@@ -3,6 +3,7 @@ package api_test
 import (
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -102,6 +103,31 @@ func FuzzCreateBody(f *testing.F) {
 		rec := fe.serve(method, path, body)
 		if rec.Code >= 500 {
 			t.Fatalf("%s %s %q → %d %s", method, path, body, rec.Code, rec.Body)
+		}
+	})
+}
+
+// FuzzPathIDs: any id in a path, with any verb, is answered without a 500
+// (malformed ids are 404, never 400 or 500).
+func FuzzPathIDs(f *testing.F) {
+	fe := newFuzzEnv(f)
+	for _, s := range []string{"cus_tnlUbv0YSTbzmsx7oH", "inv_x", "%00", "..", "cus_tnlUbv0YSTbzmsx7oH/finalize", "ret_' OR 1=1 --", "日本", ""} {
+		f.Add(uint8(0), s)
+	}
+	resources := []string{"/customers/", "/contacts/", "/orgunits/", "/invoices/", "/creditnotes/", "/debitnotes/", "/orders/", "/purchases/",
+		"/purchases/credit-notes/", "/retentions/", "/cancellations/", "/suppliers/", "/products/", "/plans/", "/addons/", "/coupons/",
+		"/webhooks/", "/events/", "/reminders/messages/", "/generals/countries/", "/files/"}
+	verbs := []string{"GET", "PATCH", "PUT", "DELETE", "POST"}
+	f.Fuzz(func(t *testing.T, which uint8, id string) {
+		res := resources[int(which)%len(resources)]
+		verb := verbs[int(which/32)%len(verbs)]
+		target := res + url.PathEscape(id) + "/"
+		if verb == "POST" {
+			target = res + url.PathEscape(id) + "/finalize/"
+		}
+		rec := fe.serve(verb, target, "{}")
+		if rec.Code >= 500 {
+			t.Fatalf("%s %s → %d %s", verb, target, rec.Code, rec.Body)
 		}
 	})
 }
