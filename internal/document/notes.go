@@ -256,13 +256,11 @@ func readNoteTaxSettings(o *input.Object, d *Doc, creating, full bool) {
 }
 
 func noteReferenceCode(d *Doc) int64 {
-	var ts map[string]any
-	_ = json.Unmarshal(d.TaxSettings, &ts)
-	switch v := ts["cl_reference_code"].(type) {
-	case float64:
-		return int64(v)
+	var ts struct {
+		Code int64 `json:"cl_reference_code"`
 	}
-	return 0
+	_ = json.Unmarshal(d.TaxSettings, &ts)
+	return ts.Code
 }
 
 // checkNoteLimit: a credit note may not exceed what remains of its invoice;
