@@ -111,26 +111,8 @@ var ContactListSpec = list.Spec{
 
 // ListContacts returns one page of contacts.
 func ListContacts(ctx context.Context, q store.Querier, sc workspace.Scope, lq *list.Query) (int, []*Contact, error) {
-	where := contactFrom + ` WHERE c.workspace_id = $1 AND c.test_mode = $2` + lq.Where()
-	args := append([]any{sc.ID, sc.TestMode}, lq.Args...)
-	var count int
-	if err := q.QueryRowContext(ctx, `SELECT COUNT(*)`+where, args...).Scan(&count); err != nil {
-		return 0, nil, err
-	}
-	rows, err := q.QueryContext(ctx, `SELECT `+contactColumns+where+` ORDER BY `+lq.OrderBy+fmt.Sprintf(` LIMIT %d OFFSET %d`, lq.PageSize, lq.Offset()), args...)
-	if err != nil {
-		return 0, nil, err
-	}
-	defer rows.Close()
-	out := []*Contact{}
-	for rows.Next() {
-		c, err := scanContact(sc, rows)
-		if err != nil {
-			return 0, nil, err
-		}
-		out = append(out, c)
-	}
-	return count, out, rows.Err()
+	return list.Fetch(ctx, q, lq, contactColumns, contactFrom+` WHERE c.workspace_id = $1 AND c.test_mode = $2`, []any{sc.ID, sc.TestMode},
+		func(row list.Scanner) (*Contact, error) { return scanContact(sc, row) })
 }
 
 // attachContacts fills Contacts of each customer with one query.

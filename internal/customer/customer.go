@@ -170,26 +170,8 @@ var ListSpec = list.Spec{
 
 // List returns one page of customers.
 func List(ctx context.Context, q store.Querier, sc workspace.Scope, lq *list.Query) (int, []*Customer, error) {
-	where := ` FROM customers WHERE workspace_id = $1 AND test_mode = $2` + lq.Where()
-	args := append([]any{sc.ID, sc.TestMode}, lq.Args...)
-	var count int
-	if err := q.QueryRowContext(ctx, `SELECT COUNT(*)`+where, args...).Scan(&count); err != nil {
-		return 0, nil, err
-	}
-	rows, err := q.QueryContext(ctx, `SELECT `+columns+where+` ORDER BY `+lq.OrderBy+fmt.Sprintf(` LIMIT %d OFFSET %d`, lq.PageSize, lq.Offset()), args...)
+	count, out, err := list.Fetch(ctx, q, lq, columns, ` FROM customers WHERE workspace_id = $1 AND test_mode = $2`, []any{sc.ID, sc.TestMode}, func(row list.Scanner) (*Customer, error) { return scanCustomer(sc, row) })
 	if err != nil {
-		return 0, nil, err
-	}
-	defer rows.Close()
-	out := []*Customer{}
-	for rows.Next() {
-		c, err := scanCustomer(sc, rows)
-		if err != nil {
-			return 0, nil, err
-		}
-		out = append(out, c)
-	}
-	if err := rows.Err(); err != nil {
 		return 0, nil, err
 	}
 	if err := attachContacts(ctx, q, sc, out); err != nil {

@@ -69,26 +69,11 @@ var OrgunitListSpec = list.Spec{
 
 // ListOrgunits returns one page of orgunits.
 func ListOrgunits(ctx context.Context, q store.Querier, sc workspace.Scope, lq *list.Query) (int, []*Orgunit, error) {
-	where := ` FROM orgunits WHERE workspace_id = $1 AND test_mode = $2` + lq.Where()
-	args := append([]any{sc.ID, sc.TestMode}, lq.Args...)
-	var count int
-	if err := q.QueryRowContext(ctx, `SELECT COUNT(*)`+where, args...).Scan(&count); err != nil {
-		return 0, nil, err
-	}
-	rows, err := q.QueryContext(ctx, `SELECT `+orgunitColumns+where+` ORDER BY `+lq.OrderBy+fmt.Sprintf(` LIMIT %d OFFSET %d`, lq.PageSize, lq.Offset()), args...)
+	count, out, err := list.Fetch(ctx, q, lq, orgunitColumns, ` FROM orgunits WHERE workspace_id = $1 AND test_mode = $2`, []any{sc.ID, sc.TestMode}, func(row list.Scanner) (*Orgunit, error) { return scanOrgunit(sc, row) })
 	if err != nil {
 		return 0, nil, err
 	}
-	defer rows.Close()
-	out := []*Orgunit{}
-	for rows.Next() {
-		o, err := scanOrgunit(sc, rows)
-		if err != nil {
-			return 0, nil, err
-		}
-		out = append(out, o)
-	}
-	return count, out, rows.Err()
+	return count, out, nil
 }
 
 func nameKey(name string) string { return strings.ToLower(name) }

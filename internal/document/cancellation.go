@@ -4,7 +4,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
-	"fmt"
 
 	"github.com/cobrobilling/cobro/internal/apperr"
 	"github.com/cobrobilling/cobro/internal/biller"
@@ -84,26 +83,8 @@ var CancellationSpec = list.Spec{
 
 // ListCancellations returns one page of cancellations.
 func ListCancellations(e Env, lq *list.Query) (int, []*Cancellation, error) {
-	where := ` FROM cancellations WHERE workspace_id = $1 AND test_mode = $2` + lq.Where()
-	args := append([]any{e.Scope.ID, e.Scope.TestMode}, lq.Args...)
-	var n int
-	if err := e.Q.QueryRowContext(e.Ctx, `SELECT COUNT(*)`+where, args...).Scan(&n); err != nil {
-		return 0, nil, err
-	}
-	rows, err := e.Q.QueryContext(e.Ctx, `SELECT `+cancellationColumns+where+` ORDER BY `+lq.OrderBy+fmt.Sprintf(` LIMIT %d OFFSET %d`, lq.PageSize, lq.Offset()), args...)
-	if err != nil {
-		return 0, nil, err
-	}
-	defer rows.Close()
-	out := []*Cancellation{}
-	for rows.Next() {
-		c, err := e.scanCancellation(rows)
-		if err != nil {
-			return 0, nil, err
-		}
-		out = append(out, c)
-	}
-	return n, out, rows.Err()
+	return list.Fetch(e.Ctx, e.Q, lq, cancellationColumns, ` FROM cancellations WHERE workspace_id = $1 AND test_mode = $2`,
+		[]any{e.Scope.ID, e.Scope.TestMode}, func(row list.Scanner) (*Cancellation, error) { return e.scanCancellation(row) })
 }
 
 // CreateCancellation cancels a finalized retention.

@@ -1,8 +1,6 @@
 package document
 
 import (
-	"fmt"
-
 	"github.com/cobrobilling/cobro/internal/clock"
 	"github.com/cobrobilling/cobro/internal/customer"
 	"github.com/cobrobilling/cobro/internal/list"
@@ -110,26 +108,9 @@ func List(e Env, k *Kind, lq *list.Query) (int, []*Doc, error) {
 	if k.Buying {
 		from = ` FROM documents d LEFT JOIN suppliers s ON s.id = d.supplier_id`
 	}
-	from += ` WHERE d.workspace_id = $1 AND d.test_mode = $2 AND d.kind = $3` + lq.Where()
-	args := append([]any{e.Scope.ID, e.Scope.TestMode, k.Name}, lq.Args...)
-	var count int
-	if err := e.Q.QueryRowContext(e.Ctx, `SELECT COUNT(*)`+from, args...).Scan(&count); err != nil {
-		return 0, nil, err
-	}
-	rows, err := e.Q.QueryContext(e.Ctx, `SELECT `+columns+from+` ORDER BY `+lq.OrderBy+fmt.Sprintf(` LIMIT %d OFFSET %d`, lq.PageSize, lq.Offset()), args...)
-	if err != nil {
-		return 0, nil, err
-	}
-	defer rows.Close()
-	out := []*Doc{}
-	for rows.Next() {
-		d, err := scanDoc(rows)
-		if err != nil {
-			return 0, nil, err
-		}
-		out = append(out, d)
-	}
-	return count, out, rows.Err()
+	from += ` WHERE d.workspace_id = $1 AND d.test_mode = $2 AND d.kind = $3`
+	return list.Fetch(e.Ctx, e.Q, lq, columns, from, []any{e.Scope.ID, e.Scope.TestMode, k.Name},
+		func(row list.Scanner) (*Doc, error) { return scanDoc(row) })
 }
 
 // Render loads the customers and suppliers of docs and returns a renderer

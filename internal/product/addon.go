@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"fmt"
 	"time"
 
 	"github.com/cobrobilling/cobro/internal/clock"
@@ -113,26 +112,11 @@ var AddonListSpec = list.Spec{
 
 // ListAddons returns one page of add-ons.
 func ListAddons(ctx context.Context, q store.Querier, sc workspace.Scope, lq *list.Query) (int, []*Addon, error) {
-	where := ` FROM addons WHERE workspace_id = $1 AND test_mode = $2` + lq.Where()
-	args := append([]any{sc.ID, sc.TestMode}, lq.Args...)
-	var count int
-	if err := q.QueryRowContext(ctx, `SELECT COUNT(*)`+where, args...).Scan(&count); err != nil {
-		return 0, nil, err
-	}
-	rows, err := q.QueryContext(ctx, `SELECT `+addonColumns+where+` ORDER BY `+lq.OrderBy+fmt.Sprintf(` LIMIT %d OFFSET %d`, lq.PageSize, lq.Offset()), args...)
+	count, out, err := list.Fetch(ctx, q, lq, addonColumns, ` FROM addons WHERE workspace_id = $1 AND test_mode = $2`, []any{sc.ID, sc.TestMode}, func(row list.Scanner) (*Addon, error) { return scanAddon(sc, row) })
 	if err != nil {
 		return 0, nil, err
 	}
-	defer rows.Close()
-	out := []*Addon{}
-	for rows.Next() {
-		a, err := scanAddon(sc, rows)
-		if err != nil {
-			return 0, nil, err
-		}
-		out = append(out, a)
-	}
-	return count, out, rows.Err()
+	return count, out, nil
 }
 
 type addonRecord struct {

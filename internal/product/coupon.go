@@ -152,26 +152,11 @@ var CouponListSpec = list.Spec{
 
 // ListCoupons returns one page of coupons.
 func ListCoupons(ctx context.Context, q store.Querier, sc workspace.Scope, lq *list.Query) (int, []*Coupon, error) {
-	where := ` FROM coupons WHERE workspace_id = $1 AND test_mode = $2` + lq.Where()
-	args := append([]any{sc.ID, sc.TestMode}, lq.Args...)
-	var count int
-	if err := q.QueryRowContext(ctx, `SELECT COUNT(*)`+where, args...).Scan(&count); err != nil {
-		return 0, nil, err
-	}
-	rows, err := q.QueryContext(ctx, `SELECT `+couponColumns+where+` ORDER BY `+lq.OrderBy+fmt.Sprintf(` LIMIT %d OFFSET %d`, lq.PageSize, lq.Offset()), args...)
+	count, out, err := list.Fetch(ctx, q, lq, couponColumns, ` FROM coupons WHERE workspace_id = $1 AND test_mode = $2`, []any{sc.ID, sc.TestMode}, func(row list.Scanner) (*Coupon, error) { return scanCoupon(sc, row) })
 	if err != nil {
 		return 0, nil, err
 	}
-	defer rows.Close()
-	out := []*Coupon{}
-	for rows.Next() {
-		c, err := scanCoupon(sc, rows)
-		if err != nil {
-			return 0, nil, err
-		}
-		out = append(out, c)
-	}
-	return count, out, rows.Err()
+	return count, out, nil
 }
 
 type couponRecord struct {

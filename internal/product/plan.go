@@ -188,26 +188,11 @@ var PlanListSpec = list.Spec{
 
 // ListPlans returns one page of plans.
 func ListPlans(ctx context.Context, q store.Querier, sc workspace.Scope, lq *list.Query) (int, []*Plan, error) {
-	where := ` FROM plans WHERE workspace_id = $1 AND test_mode = $2` + lq.Where()
-	args := append([]any{sc.ID, sc.TestMode}, lq.Args...)
-	var count int
-	if err := q.QueryRowContext(ctx, `SELECT COUNT(*)`+where, args...).Scan(&count); err != nil {
-		return 0, nil, err
-	}
-	rows, err := q.QueryContext(ctx, `SELECT `+planColumns+where+` ORDER BY `+lq.OrderBy+fmt.Sprintf(` LIMIT %d OFFSET %d`, lq.PageSize, lq.Offset()), args...)
+	count, out, err := list.Fetch(ctx, q, lq, planColumns, ` FROM plans WHERE workspace_id = $1 AND test_mode = $2`, []any{sc.ID, sc.TestMode}, func(row list.Scanner) (*Plan, error) { return scanPlan(sc, row) })
 	if err != nil {
 		return 0, nil, err
 	}
-	defer rows.Close()
-	out := []*Plan{}
-	for rows.Next() {
-		p, err := scanPlan(sc, rows)
-		if err != nil {
-			return 0, nil, err
-		}
-		out = append(out, p)
-	}
-	return count, out, rows.Err()
+	return count, out, nil
 }
 
 // Plan tier messages (billing.md §5 Errors; the others are Cobro's).

@@ -171,29 +171,10 @@ func cloneValues(v url.Values) url.Values {
 
 // ListProducts returns one page of products.
 func ListProducts(ctx context.Context, q store.Querier, sc workspace.Scope, lq *list.Query) (int, []*Product, error) {
-	where := ` FROM products WHERE workspace_id = $1 AND test_mode = $2` + lq.Where()
-	args := append([]any{sc.ID, sc.TestMode}, lq.Args...)
-	var count int
-	if err := q.QueryRowContext(ctx, `SELECT COUNT(*)`+where, args...).Scan(&count); err != nil {
-		return 0, nil, err
-	}
-	rows, err := q.QueryContext(ctx, `SELECT `+productColumns+where+` ORDER BY `+lq.OrderBy+fmt.Sprintf(` LIMIT %d OFFSET %d`, lq.PageSize, lq.Offset()), args...)
+	count, out, err := list.Fetch(ctx, q, lq, productColumns, ` FROM products WHERE workspace_id = $1 AND test_mode = $2`, []any{sc.ID, sc.TestMode}, func(row list.Scanner) (*Product, error) { return scanProduct(sc, row) })
 	if err != nil {
 		return 0, nil, err
 	}
-	defer rows.Close()
-	out := []*Product{}
-	for rows.Next() {
-		p, err := scanProduct(sc, rows)
-		if err != nil {
-			return 0, nil, err
-		}
-		out = append(out, p)
-	}
-	if err := rows.Err(); err != nil {
-		return 0, nil, err
-	}
-	rows.Close()
 	return count, out, attachPlans(ctx, q, sc, out)
 }
 

@@ -7,7 +7,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"strconv"
 
 	"github.com/cobrobilling/cobro/internal/apperr"
@@ -105,26 +104,11 @@ var ListSpec = list.Spec{
 
 // List returns one page of messages.
 func List(ctx context.Context, q store.Querier, sc workspace.Scope, lq *list.Query) (int, []*Message, error) {
-	where := ` FROM reminders WHERE workspace_id = $1 AND test_mode = $2` + lq.Where()
-	args := append([]any{sc.ID, sc.TestMode}, lq.Args...)
-	var n int
-	if err := q.QueryRowContext(ctx, `SELECT COUNT(*)`+where, args...).Scan(&n); err != nil {
-		return 0, nil, err
-	}
-	rows, err := q.QueryContext(ctx, `SELECT `+columns+where+` ORDER BY `+lq.OrderBy+fmt.Sprintf(` LIMIT %d OFFSET %d`, lq.PageSize, lq.Offset()), args...)
+	n, out, err := list.Fetch(ctx, q, lq, columns, ` FROM reminders WHERE workspace_id = $1 AND test_mode = $2`, []any{sc.ID, sc.TestMode}, func(row list.Scanner) (*Message, error) { return scan(sc, row) })
 	if err != nil {
 		return 0, nil, err
 	}
-	defer rows.Close()
-	out := []*Message{}
-	for rows.Next() {
-		m, err := scan(sc, rows)
-		if err != nil {
-			return 0, nil, err
-		}
-		out = append(out, m)
-	}
-	return n, out, rows.Err()
+	return n, out, nil
 }
 
 // targets are the document fields a message may name, with their kinds.

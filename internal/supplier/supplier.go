@@ -143,26 +143,11 @@ var ListSpec = list.Spec{
 
 // List returns one page of suppliers.
 func List(ctx context.Context, q store.Querier, sc workspace.Scope, lq *list.Query) (int, []*Supplier, error) {
-	where := ` FROM suppliers WHERE workspace_id = $1 AND test_mode = $2` + lq.Where()
-	args := append([]any{sc.ID, sc.TestMode}, lq.Args...)
-	var count int
-	if err := q.QueryRowContext(ctx, `SELECT COUNT(*)`+where, args...).Scan(&count); err != nil {
-		return 0, nil, err
-	}
-	rows, err := q.QueryContext(ctx, `SELECT `+columns+where+` ORDER BY `+lq.OrderBy+fmt.Sprintf(` LIMIT %d OFFSET %d`, lq.PageSize, lq.Offset()), args...)
+	count, out, err := list.Fetch(ctx, q, lq, columns, ` FROM suppliers WHERE workspace_id = $1 AND test_mode = $2`, []any{sc.ID, sc.TestMode}, func(row list.Scanner) (*Supplier, error) { return scan(sc, row) })
 	if err != nil {
 		return 0, nil, err
 	}
-	defer rows.Close()
-	out := []*Supplier{}
-	for rows.Next() {
-		s, err := scan(sc, rows)
-		if err != nil {
-			return 0, nil, err
-		}
-		out = append(out, s)
-	}
-	return count, out, rows.Err()
+	return count, out, nil
 }
 
 // Summaries loads several suppliers of the scope in one query, by id (for
