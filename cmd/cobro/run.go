@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -170,6 +171,8 @@ func (e *env) serve(args []string) int {
 	fs.Duration("scheduler-interval", time.Minute, "how often the billing scheduler looks for due subscriptions")
 	noWorkers := fs.Bool("no-workers", false, "do not run background workers (webhook delivery) on this node")
 	allowPrivate := fs.Bool("allow-private-webhooks", false, "allow live-mode webhook endpoints on private networks (on-premises receivers)")
+	ratePerToken := fs.Int("rate-per-token", envInt(e.getenv("COBRO_RATE_PER_TOKEN"), 100), "requests per second allowed per API token; -1 disables (env COBRO_RATE_PER_TOKEN)")
+	rateBurst := fs.Int("rate-burst", envInt(e.getenv("COBRO_RATE_BURST"), 200), "burst allowed per API token (env COBRO_RATE_BURST)")
 	if code, ok := e.parse(fs, args); !ok {
 		return code
 	}
@@ -191,7 +194,7 @@ func (e *env) serve(args []string) int {
 	worker := &webhook.Worker{DB: db, Clock: clock.System{}, Logger: log, AllowPrivate: *allowPrivate,
 		Outcome: func(o string) { deliveries.WithLabelValues(o).Inc() }}
 	srv := api.New(api.Options{DB: db, Clock: clock.System{}, Logger: log, PublicURL: *publicURL, Version: version, SecretKey: secret,
-		Webhooks: worker, AllowPrivateWebhooks: *allowPrivate})
+		Webhooks: worker, AllowPrivateWebhooks: *allowPrivate, RatePerToken: *ratePerToken, RateBurst: *rateBurst})
 	srv.Registry().MustRegister(deliveries)
 	workersDone := make(chan struct{})
 	workersCtx, stopWorkers := context.WithCancel(context.Background())
@@ -261,6 +264,14 @@ func purgeLoop(ctx context.Context, db *store.DB, log *slog.Logger) {
 		case <-t.C:
 		}
 	}
+}
+
+// envInt reads an integer setting from the environment, else def.
+func envInt(v string, def int) int {
+	if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil {
+		return n
+	}
+	return def
 }
 
 func (e *env) dbFlag(fs *flag.FlagSet) *string {
