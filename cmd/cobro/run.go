@@ -171,8 +171,8 @@ func (e *env) serve(args []string) int {
 	fs.Duration("scheduler-interval", time.Minute, "how often the billing scheduler looks for due subscriptions")
 	noWorkers := fs.Bool("no-workers", false, "do not run background workers (webhook delivery) on this node")
 	allowPrivate := fs.Bool("allow-private-webhooks", false, "allow live-mode webhook endpoints on private networks (on-premises receivers)")
-	ratePerToken := fs.Int("rate-per-token", envInt(e.getenv("COBRO_RATE_PER_TOKEN"), 100), "requests per second allowed per API token; -1 disables (env COBRO_RATE_PER_TOKEN)")
-	rateBurst := fs.Int("rate-burst", envInt(e.getenv("COBRO_RATE_BURST"), 200), "burst allowed per API token (env COBRO_RATE_BURST)")
+	ratePerToken := fs.Int("rate-per-token", intSetting(e.getenv("COBRO_RATE_PER_TOKEN"), 100), "requests per second allowed per API token; -1 disables (env COBRO_RATE_PER_TOKEN)")
+	rateBurst := fs.Int("rate-burst", intSetting(e.getenv("COBRO_RATE_BURST"), 200), "burst allowed per API token (env COBRO_RATE_BURST)")
 	if code, ok := e.parse(fs, args); !ok {
 		return code
 	}
@@ -266,8 +266,8 @@ func purgeLoop(ctx context.Context, db *store.DB, log *slog.Logger) {
 	}
 }
 
-// envInt reads an integer setting from the environment, else def.
-func envInt(v string, def int) int {
+// intSetting reads an integer setting from the environment, else def.
+func intSetting(v string, def int) int {
 	if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil {
 		return n
 	}
