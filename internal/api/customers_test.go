@@ -738,3 +738,19 @@ func TestMetadataFilterNumbersAsText(t *testing.T) {
 		}
 	})
 }
+
+// The create answer (built from what was written) is exactly what a read
+// returns.
+func TestCustomerCreateAnswerEqualsRead(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
+		c := e.Workspace("CL")
+		r := c.Post("/customers/", `{"name": "Comercial Andes SpA", "address": "Av. Apoquindo 4501", "country": "CL", "state": "CL-RM",
+			"tax_id": "76.086.428-5", "email": "f@andes.cl", "metadata": {"b": 1.50, "a": "x"}, "tax_settings": {"cl_commune": "Las Condes"}, "send_vouchers": false}`)
+		r.Expect(201)
+		got := c.Get("/customers/" + apitest.Str(r.JSON(), "id") + "/")
+		got.Expect(200)
+		if string(r.Body) != string(got.Body) {
+			t.Fatalf("create answered\n%s\nread returns\n%s", r.Body, got.Body)
+		}
+	})
+}

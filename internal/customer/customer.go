@@ -408,8 +408,17 @@ func Create(ctx context.Context, q store.Querier, sc workspace.Scope, o *input.O
 	if err := event.Emit(ctx, q, sc, "customer.created", cid, now); err != nil {
 		return nil, err
 	}
-	// A new customer has no contacts and no documents: no need to load them.
-	return get(ctx, q, sc, cid, "")
+	// The answer is built from what was written: a new customer has no
+	// contacts and no documents, and reading it back would cost a round trip.
+	c := &Customer{ID: cid, Name: rec.name, Address: rec.address, Country: rec.country, State: rec.state, Currency: rec.currency,
+		Email: rec.email, Phone: rec.phone, Website: rec.website, ZipCode: rec.zip, Manager: rec.manager, Reference: rec.ref,
+		TaxID: rec.taxID, TaxSettings: json.RawMessage(rec.taxSettings), Metadata: json.RawMessage(rec.metadata),
+		SendInvoices: rec.sendInvoices, SendCollections: rec.sendCollections, SendVouchers: rec.sendVouchers, Status: rec.status,
+		Contacts: []Contact{}, Sources: []string{}, TestMode: sc.TestMode,
+		Created: clock.Stamp{Micros: us, Loc: sc.Loc}, Updated: clock.Stamp{Micros: us, Loc: sc.Loc}}
+	zero := money.NewMoney(decimal.Zero)
+	c.Aggregations = Aggregations{zero, zero, zero}
+	return c, nil
 }
 
 // Update applies a partial update.
