@@ -628,8 +628,6 @@ func settleInvoice(e Env, invoiceID string, adjusted bool) (*Doc, error) {
 	return inv, nil
 }
 
-// SettleInvoice is settleInvoice for other packages (payments).
-func SettleInvoice(e Env, invoiceID string) (*Doc, error) { return settleInvoice(e, invoiceID, false) }
 
 // ToggleUncollectible moves finalized ⇄ uncollectible.
 func ToggleUncollectible(e Env, docID string) (*Doc, error) {

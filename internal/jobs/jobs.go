@@ -77,12 +77,6 @@ func Retry(ctx context.Context, q store.Querier, jobID string, runAt time.Time) 
 	return err
 }
 
-// Release gives a claimed job back at once (shutdown).
-func Release(ctx context.Context, q store.Querier, jobID string) error {
-	_, err := q.ExecContext(ctx, `UPDATE jobs SET locked_by = NULL, locked_until = NULL WHERE id = $1`, jobID)
-	return err
-}
-
 // Stats is the queue depth and the age of the oldest due job per kind.
 type Stats struct {
 	Depth     int
