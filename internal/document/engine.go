@@ -628,7 +628,6 @@ func settleInvoice(e Env, invoiceID string, adjusted bool) (*Doc, error) {
 	return inv, nil
 }
 
-
 // ToggleUncollectible moves finalized ⇄ uncollectible.
 func ToggleUncollectible(e Env, docID string) (*Doc, error) {
 	d, err := e.lock(Invoice, docID)
