@@ -44,7 +44,11 @@ func TestOpenAPIDescribesEveryRoute(t *testing.T) {
 		}
 		// the route answers for real: anything but the router's own 404/405
 		path := strings.ReplaceAll(rt.Path, "{id}", "zz")
-		res := c.Do(rt.Method, path, nil)
+		caller := c
+		if strings.HasPrefix(rt.Path, "/test_clocks/") { // test mode only
+			caller = c.Test()
+		}
+		res := caller.Do(rt.Method, path, nil)
 		if res.Status == 405 {
 			t.Errorf("%s %s: documented but answers 405", rt.Method, rt.Path)
 		}

@@ -10,6 +10,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/list"
 	"github.com/cobrobilling/cobro/internal/product"
 	"github.com/cobrobilling/cobro/internal/reminder"
+	"github.com/cobrobilling/cobro/internal/subscription"
 	"github.com/cobrobilling/cobro/internal/supplier"
 	"github.com/cobrobilling/cobro/internal/webhook"
 )
@@ -69,6 +70,32 @@ func (s *Server) declare() []Route {
 	routes[len(routes)-1].Status, routes[len(routes)-1].Summary = 200, "Archive an add-on"
 	crud("/coupons/", "Coupons", "coupon", product.Coupon{}, s.createCoupon, s.listCoupons, s.getCoupon, s.updateCoupon, s.deleteCoupon)
 	routes[len(routes)-1].Status, routes[len(routes)-1].Summary = 200, "Archive a coupon"
+
+	// Subscriptions, usages and test clocks (billing.md §8–§10)
+	crud("/subscriptions/", "Subscriptions", "subscription", subscription.View{}, s.createSubscription, s.listSubscriptions, s.getSubscription, s.updateSubscription, s.cancelSubscription)
+	routes[len(routes)-1].Status, routes[len(routes)-1].Summary = 200, "Cancel a subscription (cancel_reason in the body or the query)"
+	add(post, "/subscriptions/{id}/pause/", "Subscriptions", "Pause a subscription", AuthToken, 200, s.pauseSubscription)
+	routes[len(routes)-1].Schema = subscription.View{}
+	add(post, "/subscriptions/{id}/resume/", "Subscriptions", "Resume a paused subscription or one that needs attention", AuthToken, 200, s.resumeSubscription)
+	routes[len(routes)-1].Schema = subscription.View{}
+	add(post, "/subscriptions/{id}/process/", "Subscriptions", "Run the next billing run now (answers the invoice)", AuthToken, 200, s.processSubscription)
+	routes[len(routes)-1].Schema = document.InvoiceView{}
+	add(post, "/usages/", "Usages", "Record usage of a metered line", AuthToken, 201, s.createUsage)
+	routes[len(routes)-1].Schema = subscription.Usage{}
+	add(get, "/usages/", "Usages", "List usage records", AuthToken, 200, s.listUsages)
+	routes[len(routes)-1].List, routes[len(routes)-1].Schema = true, subscription.Usage{}
+	add(get, "/usages/{id}/", "Usages", "Retrieve a usage record", AuthToken, 200, s.getUsage)
+	routes[len(routes)-1].Schema = subscription.Usage{}
+	add(del, "/usages/{id}/", "Usages", "Delete a usage record of a period not yet billed", AuthToken, 204, s.deleteUsage)
+	add(post, "/test_clocks/", "Test clocks", "Create a test clock (test mode)", AuthToken, 201, s.createClock)
+	routes[len(routes)-1].Schema = subscription.Clock{}
+	add(get, "/test_clocks/", "Test clocks", "List test clocks", AuthToken, 200, s.listClocks)
+	routes[len(routes)-1].List, routes[len(routes)-1].Schema = true, subscription.Clock{}
+	add(get, "/test_clocks/{id}/", "Test clocks", "Retrieve a test clock", AuthToken, 200, s.getClock)
+	routes[len(routes)-1].Schema = subscription.Clock{}
+	add(del, "/test_clocks/{id}/", "Test clocks", "Delete a test clock with its customers and everything of theirs", AuthToken, 204, s.deleteClock)
+	add(post, "/test_clocks/{id}/advance/", "Test clocks", "Advance a test clock through every due run", AuthToken, 200, s.advanceClock)
+	routes[len(routes)-1].Schema = subscription.Clock{}
 
 	// Documents (documents.md): one engine, four configurations
 	for _, k := range document.Kinds {

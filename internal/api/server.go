@@ -408,7 +408,8 @@ func (s *Server) serve(w http.ResponseWriter, hr *http.Request, rt Route) {
 		req.Scope = sc
 	}
 	write := rt.Writes || hr.Method == http.MethodPost || hr.Method == http.MethodPatch || hr.Method == http.MethodPut || hr.Method == http.MethodDelete
-	if hr.Method != http.MethodGet && hr.Method != http.MethodDelete {
+	// DELETE reads a body only when one is sent (subscription cancel reasons)
+	if hr.Method != http.MethodGet && (hr.Method != http.MethodDelete || hr.ContentLength > 0) {
 		body, err := decodeBody(w, hr)
 		if err != nil {
 			s.writeError(w, hr, err)

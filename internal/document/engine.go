@@ -46,7 +46,15 @@ func (e Env) lock(k *Kind, docID string) (*Doc, error) {
 var fallbackType = catalog.DocumentType{ID: "?", MaxLines: 1000, Tax: decimal.Zero, HasTaxes: true}
 
 // Create validates body and inserts a draft of kind k.
-func Create(e Env, k *Kind, o *input.Object) (*Doc, error) {
+func Create(e Env, k *Kind, o *input.Object) (*Doc, error) { return create(e, k, o, "") }
+
+// CreateForSubscription creates the draft invoice of a subscription run
+// (billing.md §8.5 step 7): the invoice records the subscription.
+func CreateForSubscription(e Env, o *input.Object, subscriptionID string) (*Doc, error) {
+	return create(e, Invoice, o, subscriptionID)
+}
+
+func create(e Env, k *Kind, o *input.Object, subscriptionID string) (*Doc, error) {
 	us := e.Now.UnixMicro()
 	d := &Doc{ID: id.New(k.Prefix), Kind: k.Name, TestMode: e.Scope.TestMode, Status: StatusDraft, BillerStatus: biller.StatusPending,
 		TaxAgency: json.RawMessage("{}"), Refs: []Reference{}, TaxSettings: json.RawMessage("{}"), Metadata: json.RawMessage("{}"),
@@ -56,6 +64,9 @@ func Create(e Env, k *Kind, o *input.Object) (*Doc, error) {
 	}
 	if err := apply(e, k, o, d, true); err != nil {
 		return nil, err
+	}
+	if subscriptionID != "" {
+		d.SubscriptionID = &subscriptionID
 	}
 	t := d.Type()
 	if d.Number == nil && !t.HasLocalFormat && !d.Imported {
@@ -184,6 +195,11 @@ func applySale(e Env, k *Kind, o *input.Object, d *Doc, creating bool) error {
 	}
 	if lines, ok := readLines(o, k, t, scale, creating, d.Lines, e.Now.UnixMicro()); ok {
 		d.Lines = lines
+		if o.Has("lines") {
+			if err := checkPlans(e, o, lines); err != nil {
+				return err
+			}
+		}
 	}
 
 	// cross-field rules on the resulting document

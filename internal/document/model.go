@@ -47,6 +47,8 @@ type Reference struct {
 	Document    string  `json:"document"`
 	Serial      string  `json:"serial"`
 	Description *string `json:"description"`
+	// DateEnd: subscriptions only; never set on documents.
+	DateEnd *string `json:"date_end,omitempty"`
 }
 
 // Doc is a stored document of any kind.

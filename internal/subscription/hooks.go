@@ -1,0 +1,32 @@
+package subscription
+
+import (
+	"context"
+
+	"github.com/cobrobilling/cobro/internal/apperr"
+	"github.com/cobrobilling/cobro/internal/customer"
+	"github.com/cobrobilling/cobro/internal/list"
+	"github.com/cobrobilling/cobro/internal/store"
+)
+
+// MsgCancelFirst refuses archiving a customer with live subscriptions
+// (billing.md §1 Delete).
+const MsgCancelFirst = "Cancel the customer's subscriptions before archiving it."
+
+func init() {
+	customer.RegisterActivity(`SELECT 1 FROM subscriptions WHERE customer_id = $1`)
+	customer.RegisterOrgunitUse(`SELECT 1 FROM subscriptions WHERE orgunit_id = $1`)
+	customer.RegisterArchiveCheck(func(ctx context.Context, q store.Querier, customerID string) error {
+		var n int
+		if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM subscriptions WHERE customer_id = $1 AND status IN ('active', 'paused', 'needs_attention')`, customerID).Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			return apperr.NonField(MsgCancelFirst)
+		}
+		return nil
+	})
+	// billing.md §1 List: subscriptions (a sub_ id; __isnull)
+	customer.RegisterListField(list.Field{Name: "subscriptions", Expr: "(SELECT MIN(s.id) FROM subscriptions s WHERE s.customer_id = customers.id)",
+		Cond: "EXISTS (SELECT 1 FROM subscriptions s WHERE s.customer_id = customers.id AND s.id = {})", Lookups: []string{list.IsNull}})
+}
