@@ -47,7 +47,7 @@ var fixtures = map[string]func(c *apitest.Client) string{
 	"/coupons/": func(c *apitest.Client) string {
 		return apitest.Str(c.Post("/coupons/", map[string]any{"name": "Launch", "amount": 20, "currency": "USD"}).Expect(201), "id")
 	},
-	"/invoices/": func(c *apitest.Client) string { return newInvoice(c, false) },
+	"/invoices/":      func(c *apitest.Client) string { return newInvoice(c, false) },
 	"/subscriptions/": func(c *apitest.Client) string { return apitest.Str(newSubscription(c, false), "id") },
 	"/usages/": func(c *apitest.Client) string {
 		sub := newSubscription(c, true)
