@@ -106,12 +106,12 @@ func TestSubscriptionLifecycleWithTestClock(t *testing.T) {
 		}
 		c.Post("/subscriptions/"+id+"/resume/", nil).ExpectBody(400, `{"non_field_errors": ["Only paused subscriptions or subscriptions that need attention can be resumed."]}`)
 		// cancel
-		c.Delete("/subscriptions/" + id + "/?cancel_reason=bored").ExpectBody(400, `{"cancel_reason": ["\"bored\" is not a valid choice."]}`)
+		c.Delete("/subscriptions/"+id+"/?cancel_reason=bored").ExpectBody(400, `{"cancel_reason": ["\"bored\" is not a valid choice."]}`)
 		x := c.Do("DELETE", "/subscriptions/"+id+"/", map[string]any{"cancel_reason": "not_paid"}).Expect(200)
 		if x["status"] != "cancelled" || x["cancel_reason"] != "not_paid" || x["next_billing"] != nil || x["cancelled"] == nil {
 			t.Errorf("cancelled: %v", x)
 		}
-		c.Delete("/subscriptions/" + id + "/").ExpectBody(400, `{"non_field_errors": ["Only active, paused or needs-attention subscriptions can be cancelled."]}`)
+		c.Delete("/subscriptions/"+id+"/").ExpectBody(400, `{"non_field_errors": ["Only active, paused or needs-attention subscriptions can be cancelled."]}`)
 		c.Patch("/subscriptions/"+id+"/", map[string]any{"note": "x"}).ExpectBody(400, `{"non_field_errors": ["Cancelled or finalized subscriptions can only change metadata."]}`)
 		c.Patch("/subscriptions/"+id+"/", map[string]any{"metadata": map[string]any{"k": "v"}}).Expect(200)
 		c.Post("/subscriptions/"+id+"/process/", nil).ExpectBody(400, `{"non_field_errors": ["Only active subscriptions or subscriptions that need attention can be processed."]}`)
@@ -258,7 +258,7 @@ func TestSubscriptionErrors(t *testing.T) {
 		c.Patch("/subscriptions/"+id+"/", map[string]any{"next_billing": "2026-07-20"}).ExpectBody(400, `{"next_billing": ["This field cannot be changed after the first billing."]}`)
 		c.Patch("/subscriptions/"+id+"/", map[string]any{"billing_cycles": 0}).ExpectBody(400, `{"billing_cycles": ["Ensure this value is greater than or equal to 1."]}`)
 		// an archived customer with a live subscription cannot be archived
-		c.Delete("/customers/" + cus + "/").ExpectBody(400, `{"non_field_errors": ["Cancel the customer's subscriptions before archiving it."]}`)
+		c.Delete("/customers/"+cus+"/").ExpectBody(400, `{"non_field_errors": ["Cancel the customer's subscriptions before archiving it."]}`)
 		if n := c.Get("/customers/?subscriptions=" + id).Expect(200)["count"]; apitest.Num(n) != "1" {
 			t.Errorf("customers?subscriptions= → %v", n)
 		}
@@ -303,7 +303,7 @@ func TestSubscriptionMeteredUsage(t *testing.T) {
 			t.Errorf("process resolves attention: %v", got["status"])
 		}
 		// the billed period is closed
-		c.Delete("/usages/" + u1 + "/").ExpectBody(400, `{"non_field_errors": ["Usage records of a billed period cannot be deleted."]}`)
+		c.Delete("/usages/"+u1+"/").ExpectBody(400, `{"non_field_errors": ["Usage records of a billed period cannot be deleted."]}`)
 		c.Post("/usages/", map[string]any{"subscription_line": line, "date_time": "2026-06-02T12:00:00Z", "quantity": 1}).
 			ExpectBody(400, `{"date_time": ["This period has already been billed."]}`)
 		if n := c.Get("/usages/?subscription=" + id).Expect(200)["count"]; apitest.Num(n) != "2" {

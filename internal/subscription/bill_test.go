@@ -97,4 +97,3 @@ func TestConcurrentBillingRunsBillOnce(t *testing.T) {
 		})
 	}
 }
-
