@@ -41,6 +41,7 @@ type benchSpec struct {
 
 // benchScenarios lists the scenarios of operations.md §4 built so far.
 var benchScenarios = map[string]benchSpec{
+	"billing":   {run: benchBilling},
 	"customers": {run: benchCustomers},
 	"invoices":  {run: benchInvoices},
 	"mixed":     {run: benchMixed},
@@ -93,6 +94,10 @@ func (e *env) bench(args []string) int {
 			"database to benchmark (env COBRO_BENCH_DATABASE_URL; never COBRO_DATABASE_URL): postgres://… runs in a fresh schema dropped afterwards; sqlite:PATH keeps its rows; default a temporary SQLite file")
 		clients = fs.Int("clients", 32, "concurrent clients")
 	}
+	subs := new(int)
+	if name == "billing" {
+		subs = fs.Int("subscriptions", 10000, "due subscriptions to seed and bill")
+	}
 	duration := fs.Duration("duration", 5*time.Second, "measured time of each phase")
 	warmup := fs.Duration("warmup", time.Second, "unmeasured time before each phase")
 	if code, ok := e.parse(fs, args[1:]); !ok {
@@ -128,6 +133,7 @@ func (e *env) bench(args []string) int {
 			return e.fail(fmt.Errorf("bench setup: %w", err))
 		}
 	}
+	b.subscriptions = *subs
 	pairs, err := scenario.run(b)
 	b.close()
 	if err == nil && e.ctx.Err() != nil {
@@ -174,6 +180,8 @@ type benchEnv struct {
 	transport *http.Transport
 
 	cleanups []func() // run last-in first-out by close
+
+	subscriptions int // billing: due subscriptions to seed
 }
 
 // benchSetup prepares the database (fresh schema or temp file), migrates,

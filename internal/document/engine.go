@@ -28,6 +28,9 @@ type Env struct {
 	D     store.Dialect
 	Scope workspace.Scope
 	Now   time.Time
+	// PlansChecked: the caller resolved the lines' plans itself (a
+	// subscription run), so Create skips checking them again.
+	PlansChecked bool
 }
 
 func (e Env) emit(name, objectID string) error {
@@ -195,7 +198,7 @@ func applySale(e Env, k *Kind, o *input.Object, d *Doc, creating bool) error {
 	}
 	if lines, ok := readLines(o, k, t, scale, creating, d.Lines, e.Now.UnixMicro()); ok {
 		d.Lines = lines
-		if o.Has("lines") {
+		if o.Has("lines") && !e.PlansChecked {
 			if err := checkPlans(e, o, lines); err != nil {
 				return err
 			}

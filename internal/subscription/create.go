@@ -441,12 +441,12 @@ func (e env) readLines(o *input.Object, before *Sub) ([]*Item, []*product.Plan, 
 			continue
 		}
 		lo := input.New(m, false)
-		it := &Item{ID: id.New(PrefixLine), Kind: kindLine, Rates: []Rate{}, Created: e.us, Updated: e.us, isNew: true}
+		it := &Item{ID: id.New(PrefixLine), Kind: kindLine, Rates: []Rate{}, Created: e.us, Updated: e.us, isNew: true, dirty: true}
 		if v, ok := lo.Ref("id", false, true, func(x string) bool { return true }); ok && v != nil {
 			if prev, found := old[*v]; found {
 				cp := *prev
 				it = &cp
-				it.Updated = e.us
+				it.Updated, it.dirty = e.us, true
 				delete(old, *v)
 			} else {
 				lo.Fail("id", input.MsgPK(*v))
@@ -600,12 +600,12 @@ func (e env) readAddons(o *input.Object, before *Sub, currency string) ([]*Item,
 			continue
 		}
 		ao := input.New(m, false)
-		it := &Item{ID: id.New(PrefixLine), Kind: kindAddon, Rates: []Rate{}, Created: e.us, Updated: e.us, isNew: true}
+		it := &Item{ID: id.New(PrefixLine), Kind: kindAddon, Rates: []Rate{}, Created: e.us, Updated: e.us, isNew: true, dirty: true}
 		if v, ok := ao.Ref("id", false, true, func(x string) bool { return true }); ok && v != nil {
 			if prev, found := old[*v]; found {
 				cp := *prev
 				it = &cp
-				it.Updated = e.us
+				it.Updated, it.dirty = e.us, true
 				delete(old, *v)
 			} else {
 				ao.Fail("id", input.MsgPK(*v))

@@ -94,6 +94,7 @@ type Item struct {
 	Rates            []Rate
 	Created, Updated int64
 	isNew            bool
+	dirty            bool // changed since read: save writes it
 }
 
 // Sub is a stored subscription.
@@ -360,7 +361,10 @@ func saveItems(ctx context.Context, q store.Querier, sc workspace.Scope, s *Sub,
 					ratesJSON(it.Rates), it.Created, it.Updated, sc.ID, sc.TestMode); err != nil {
 					return err
 				}
-				it.isNew = false
+				it.isNew, it.dirty = false, false
+				continue
+			}
+			if !it.dirty {
 				continue
 			}
 			if _, err := q.ExecContext(ctx, `UPDATE subscription_items SET position = $2, plan_id = $3, addon_id = $4, metered = $5, quantity = $6,

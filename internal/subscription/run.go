@@ -59,11 +59,11 @@ func (e env) run(s *Sub, early bool) (*document.Doc, error) {
 	last := N != nil && ((metered && j >= *N) || (!metered && j >= *N-1))
 
 	// 1. checks that stop the run before any invoice exists
-	cus, err := customer.Get(e.ctx, e.q, e.sc, s.CustomerID)
-	if err != nil {
+	var cusStatus string
+	if err := e.q.QueryRowContext(e.ctx, `SELECT status FROM customers WHERE id = $1`, s.CustomerID).Scan(&cusStatus); err != nil {
 		return nil, err
 	}
-	if cus.Status != customer.StatusActive {
+	if cusStatus != customer.StatusActive {
 		return nil, e.needAttention(s, ReasonProcessing, "The customer is archived.")
 	}
 	if s.RequireReference {
@@ -265,10 +265,13 @@ func (e env) run(s *Sub, early bool) (*document.Doc, error) {
 		// still advances the schedule
 		lines = nil
 	}
-	var inv *document.Doc
+	var (
+		inv *document.Doc
+		err error
+	)
 	if len(lines) > 0 {
 		de := e.doc()
-		de.Now = e.now
+		de.PlansChecked = true
 		inv, err = document.CreateForSubscription(de, input.New(body, false), s.ID)
 		if err != nil {
 			if ae, ok := apperr.As(err); ok && ae.Kind == apperr.Invalid {
@@ -290,7 +293,7 @@ func (e env) run(s *Sub, early bool) (*document.Doc, error) {
 		s.CyclesOpened++
 		for _, a := range s.Addons {
 			a.Opened++
-			a.Updated = e.us
+			a.Updated, a.dirty = e.us, true
 		}
 	}
 	for _, a := range billedAddons {
@@ -298,7 +301,7 @@ func (e env) run(s *Sub, early bool) (*document.Doc, error) {
 	}
 	for _, l := range usedLineCoupons {
 		l.Redemptions++
-		l.Updated = e.us
+		l.Updated, l.dirty = e.us, true
 	}
 	if couponApplied {
 		s.CouponRedemptions++
@@ -389,6 +392,9 @@ func (e env) collect(s *Sub, inv *document.Doc) (*document.Doc, error) {
 		if err := e.setAttention(s, reason, detail, &inv.ID); err != nil {
 			return nil, err
 		}
+	}
+	if out != nil && reason == "" {
+		return out, nil
 	}
 	return document.Get(de, document.Invoice, inv.ID)
 }
