@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -124,4 +126,78 @@ func billCrash(t *testing.T, bin, dbURL string, n int) {
 		}
 		t.Errorf("invariants: %v %v", v, err)
 	}
+}
+
+// `cobro serve` bills due subscriptions by itself (its scheduler), counts
+// them in /metrics, and --no-scheduler turns that off.
+func TestServeSchedulerBills(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "cobro")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	dbURL := "sqlite:" + filepath.Join(dir, "s.db")
+	ctx := context.Background()
+	db, err := store.Open(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := catalog.Seed(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	c, err := workspace.Create(ctx, db, "Sched Co", "US", "owner@example.com", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, _ := workspace.ByID(ctx, db, c.Workspace)
+	if _, err := subscription.SeedDue(ctx, db, workspace.Scope{Workspace: w}, 5, subscription.DateOf(time.Now(), w.Loc).String(), "USD", "US1"); err != nil {
+		t.Fatal(err)
+	}
+	runs := func() int {
+		var k int
+		_ = db.QueryRowContext(ctx, `SELECT COUNT(*) FROM subscription_runs`).Scan(&k)
+		return k
+	}
+	off, _ := startServe(t, bin, dbURL, "--no-scheduler")
+	time.Sleep(500 * time.Millisecond)
+	if n := runs(); n != 0 {
+		t.Fatalf("--no-scheduler billed %d", n)
+	}
+	_ = off.Process.Kill()
+	_ = off.Wait()
+
+	_, addr := startServe(t, bin, dbURL, "--scheduler-interval", "100ms")
+	deadline := time.Now().Add(20 * time.Second)
+	for runs() < 5 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if n := runs(); n != 5 {
+		t.Fatalf("the scheduler billed %d of 5", n)
+	}
+	res, err := http.Get("http://" + addr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	if !strings.Contains(string(body), `cobro_billing_runs_total{outcome="invoiced"} 5`) {
+		t.Errorf("metrics lack the billing runs:\n%s", grepLines(string(body), "cobro_billing"))
+	}
+}
+
+func grepLines(s, sub string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
 }

@@ -197,7 +197,9 @@ func (e *env) serve(args []string) int {
 		Outcome: func(o string) { deliveries.WithLabelValues(o).Inc() }}
 	srv := api.New(api.Options{DB: db, Clock: clock.System{}, Logger: log, PublicURL: *publicURL, Version: version, SecretKey: secret,
 		Webhooks: worker, AllowPrivateWebhooks: *allowPrivate, RatePerToken: *ratePerToken, RateBurst: *rateBurst})
-	srv.Registry().MustRegister(deliveries)
+	billingRuns := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "cobro_billing_runs_total",
+		Help: "Subscription billing runs by this node's scheduler, by outcome (invoiced, needs_attention, resumed)."}, []string{"outcome"})
+	srv.Registry().MustRegister(deliveries, billingRuns)
 	workersDone := make(chan struct{})
 	workersCtx, stopWorkers := context.WithCancel(context.Background())
 	defer stopWorkers()
@@ -210,7 +212,15 @@ func (e *env) serve(args []string) int {
 	if *noScheduler || *schedEvery <= 0 {
 		close(schedulerDone)
 	} else {
-		go func() { defer close(schedulerDone); scheduler(workersCtx, db, *schedEvery, log, worker.Wake) }()
+		go func() {
+			defer close(schedulerDone)
+			scheduler(workersCtx, db, *schedEvery, log, func(sum subscription.Summary) {
+				billingRuns.WithLabelValues("invoiced").Add(float64(sum.Invoices))
+				billingRuns.WithLabelValues("needs_attention").Add(float64(sum.Attention))
+				billingRuns.WithLabelValues("resumed").Add(float64(sum.Resumed))
+				worker.Wake() // the runs queued webhook deliveries
+			})
+		}()
 	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
@@ -259,7 +269,7 @@ func (e *env) serve(args []string) int {
 
 // scheduler runs subscription.Bill every interval (billing.md §8.4). Any
 // number of nodes may run it: runs are locked and keyed per date.
-func scheduler(ctx context.Context, db *store.DB, every time.Duration, log *slog.Logger, wake func()) {
+func scheduler(ctx context.Context, db *store.DB, every time.Duration, log *slog.Logger, done func(subscription.Summary)) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
@@ -269,7 +279,7 @@ func scheduler(ctx context.Context, db *store.DB, every time.Duration, log *slog
 		}
 		if sum.Processed+sum.Resumed > 0 {
 			log.Info("billing run", "processed", sum.Processed, "invoices", sum.Invoices, "needs_attention", sum.Attention, "resumed", sum.Resumed)
-			wake() // the runs queued webhook deliveries
+			done(sum)
 		}
 		select {
 		case <-ctx.Done():

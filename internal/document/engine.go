@@ -496,7 +496,11 @@ func Finalize(e Env, k *Kind, docID string) (*Doc, error) {
 	}
 	switch k {
 	case Invoice:
-		return settleInvoice(e, d.ID, false) // the invoice as settled (paid at 0)
+		inv, err := settleInvoice(e, d.ID, false) // the invoice as settled (paid at 0)
+		if err != nil {
+			return nil, err
+		}
+		return inv, invoiceSettled(e, inv)
 	case CreditNote, DebitNote:
 		if err := applyNoteEffects(e, k, d); err != nil {
 			return nil, err
@@ -644,7 +648,22 @@ func settleInvoice(e Env, invoiceID string, adjusted bool) (*Doc, error) {
 			return nil, err
 		}
 	}
+	if inv.Status == StatusPaid && prev != StatusPaid {
+		return inv, invoiceSettled(e, inv)
+	}
 	return inv, nil
+}
+
+// InvoiceSettled is told when a subscription's invoice becomes finalized
+// or paid, so a subscription waiting on it can leave needs_attention
+// (billing.md §8.6, Cobro). The subscriptions work installs it.
+var InvoiceSettled func(e Env, d *Doc) error
+
+func invoiceSettled(e Env, d *Doc) error {
+	if InvoiceSettled == nil || d.SubscriptionID == nil {
+		return nil
+	}
+	return InvoiceSettled(e, d)
 }
 
 // ToggleUncollectible moves finalized ⇄ uncollectible.

@@ -5,6 +5,7 @@ import (
 
 	"github.com/cobrobilling/cobro/internal/apperr"
 	"github.com/cobrobilling/cobro/internal/customer"
+	"github.com/cobrobilling/cobro/internal/document"
 	"github.com/cobrobilling/cobro/internal/list"
 	"github.com/cobrobilling/cobro/internal/store"
 )
@@ -29,4 +30,32 @@ func init() {
 	// billing.md §1 List: subscriptions (a sub_ id; __isnull)
 	customer.RegisterListField(list.Field{Name: "subscriptions", Expr: "(SELECT MIN(s.id) FROM subscriptions s WHERE s.customer_id = customers.id)",
 		Cond: "EXISTS (SELECT 1 FROM subscriptions s WHERE s.customer_id = customers.id AND s.id = {})", Lookups: []string{list.IsNull}})
+}
+
+func init() {
+	document.InvoiceSettled = invoiceSettled
+}
+
+// invoiceSettled resolves a post-invoice attention (biller_issue,
+// gateway_issue) when its invoice becomes finalized or paid by other
+// means: back to active, or finalized when no run is left.
+func invoiceSettled(de document.Env, d *document.Doc) error {
+	e := env{ctx: de.Ctx, q: de.Q, d: de.D, sc: de.Scope, now: de.Now, us: de.Now.UnixMicro()}
+	s, err := get(e.ctx, e.q, e.sc, *d.SubscriptionID, e.d.ForUpdate())
+	if err != nil {
+		return err
+	}
+	if s.Status != StatusNeedsAttention || s.AttentionInvoice == nil || *s.AttentionInvoice != d.ID {
+		return nil
+	}
+	s.clearAttention()
+	s.Updated = e.us
+	name := "subscription.resumed"
+	if s.NextBilling == nil {
+		s.Status, name = StatusFinalized, "subscription.finalized"
+	}
+	if err := save(e.ctx, e.q, e.sc, s, false, nil); err != nil {
+		return err
+	}
+	return e.emit(name, s.ID)
 }

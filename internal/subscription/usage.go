@@ -179,7 +179,7 @@ func CreateUsage(ctx context.Context, q store.Querier, d store.Dialect, sc works
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, u.ID, sc.ID, sc.TestMode, s.ID, lid, at.UnixMicro(), qty.String(), "api", e.us); err != nil {
 		return nil, err
 	}
-	return u, nil
+	return u, e.emit("usage.created", u.ID)
 }
 
 // DeleteUsage deletes a record of a period not yet billed.
@@ -195,6 +195,8 @@ func DeleteUsage(ctx context.Context, q store.Querier, d store.Dialect, sc works
 	if msg := e.checkPeriod(s, u.DateTime.Time()); msg == MsgUsageBilled {
 		return apperr.NonField(MsgUsageDeleteBill)
 	}
-	_, err = q.ExecContext(ctx, `DELETE FROM usages WHERE id = $1`, usageID)
-	return err
+	if _, err = q.ExecContext(ctx, `DELETE FROM usages WHERE id = $1`, usageID); err != nil {
+		return err
+	}
+	return e.emit("usage.deleted", usageID)
 }
