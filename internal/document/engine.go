@@ -31,6 +31,9 @@ type Env struct {
 	// PlansChecked: the caller resolved the lines' plans itself (a
 	// subscription run), so Create skips checking them again.
 	PlansChecked bool
+	// Numbering, when set, collects the drafts to number at its Assign
+	// instead of numbering each at creation (batches of runs).
+	Numbering *Numbering
 }
 
 func (e Env) emit(name, objectID string) error {
@@ -72,7 +75,9 @@ func create(e Env, k *Kind, o *input.Object, subscriptionID string) (*Doc, error
 		d.SubscriptionID = &subscriptionID
 	}
 	t := d.Type()
-	if d.Number == nil && !t.HasLocalFormat && !d.Imported {
+	if d.Number == nil && !t.HasLocalFormat && !d.Imported && e.Numbering != nil {
+		e.Numbering.pending = append(e.Numbering.pending, pendingNumber{d.ID, t.ID})
+	} else if d.Number == nil && !t.HasLocalFormat && !d.Imported {
 		n, err := nextNumber(e.Ctx, e.Q, e.Scope, t.ID)
 		if err != nil {
 			return nil, err

@@ -46,6 +46,15 @@ func TestConcurrentBillingRunsBillOnce(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			// one broken subscription (an unknown frequency: an internal
+			// error) must not stop the others: it ends in processing_issue
+			broken, err := subscription.SeedDue(ctx, db, sc, 1, today.String(), "USD", "US1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.ExecContext(ctx, `UPDATE subscriptions SET frequency = 'fortnightly' WHERE id = $1`, broken[0]); err != nil {
+				t.Fatal(err)
+			}
 			var wg sync.WaitGroup
 			sums := make([]subscription.Summary, 4)
 			for i := range sums {
@@ -81,11 +90,15 @@ func TestConcurrentBillingRunsBillOnce(t *testing.T) {
 				t.Errorf("runs %d, invoices %d, reported %d, duplicated periods %d; want %d, %d, %d, 0", runs, docs, total, dup, want, want, want)
 			}
 			var wrong int
-			if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM subscriptions WHERE next_billing <= $1 OR status <> 'active'`, today.String()).Scan(&wrong); err != nil {
+			if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM subscriptions WHERE (next_billing <= $1 OR status <> 'active') AND id <> $2`, today.String(), broken[0]).Scan(&wrong); err != nil {
 				t.Fatal(err)
 			}
 			if wrong != 0 {
 				t.Errorf("%d subscriptions still due after the runs", wrong)
+			}
+			var st, reason string
+			if err := db.QueryRowContext(ctx, `SELECT status, needs_attention_reason FROM subscriptions WHERE id = $1`, broken[0]).Scan(&st, &reason); err != nil || st != "needs_attention" || reason != "processing_issue" {
+				t.Errorf("broken subscription: %s %s %v", st, reason, err)
 			}
 			again, err := subscription.Bill(ctx, db, now, subscription.BillOptions{})
 			if err != nil || again.Processed != 0 {

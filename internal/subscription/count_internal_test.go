@@ -61,7 +61,7 @@ func TestRunStatements(t *testing.T) {
 	cq := &countingQ{stmts: map[string]int{}}
 	err = db.InTx(ctx, func(tx *sql.Tx) error {
 		cq.q = tx
-		_, err := stepOne(ctx, cq, db.Dialect, sc, subs[0], time.Now(), "2100-01-01", &Summary{})
+		_, err := stepOne(ctx, cq, db.Dialect, sc, subs[0], time.Now(), "2100-01-01", &Summary{}, nil)
 		return err
 	})
 	if err != nil {

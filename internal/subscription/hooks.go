@@ -41,6 +41,11 @@ func init() {
 // means: back to active, or finalized when no run is left.
 func invoiceSettled(de document.Env, d *document.Doc) error {
 	e := env{ctx: de.Ctx, q: de.Q, d: de.D, sc: de.Scope, now: de.Now, us: de.Now.UnixMicro()}
+	// the common case (a run finalizing its own invoice) costs one probe
+	var waiting int
+	if err := e.q.QueryRowContext(e.ctx, `SELECT COUNT(*) FROM subscriptions WHERE id = $1 AND attention_invoice = $2`, *d.SubscriptionID, d.ID).Scan(&waiting); err != nil || waiting == 0 {
+		return err
+	}
 	s, err := get(e.ctx, e.q, e.sc, *d.SubscriptionID, e.d.ForUpdate())
 	if err != nil {
 		return err

@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/cobrobilling/cobro/internal/document"
+	"github.com/cobrobilling/cobro/internal/event"
 	"github.com/cobrobilling/cobro/internal/store"
 	"github.com/cobrobilling/cobro/internal/workspace"
 )
@@ -95,13 +97,19 @@ func Bill(ctx context.Context, db *store.DB, now time.Time, opt BillOptions) (Su
 	return sum, nil
 }
 
-// billScope runs the due subscriptions of one scope in batches.
+// billScope runs the due subscriptions of one scope in batches: one
+// transaction per batch, the invoice numbers of the batch taken last (the
+// sequence row is every numbering transaction's lock). An unexpected error
+// rolls the batch back and its subscriptions run again one transaction
+// each, so one broken subscription cannot hold the others back.
 func billScope(ctx context.Context, db *store.DB, sc workspace.Scope, now time.Time, day string, opt BillOptions, sum *Summary) error {
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
+		var ids []string
 		n := 0
+		batchSum := Summary{}
 		err := db.InTx(ctx, func(tx *sql.Tx) error {
 			rows, err := tx.QueryContext(ctx, `SELECT id FROM subscriptions WHERE workspace_id = $1 AND test_mode = $2 AND test_clock_id IS NULL
 				AND ((status = 'active' AND next_billing <= $3) OR (status = 'paused' AND pause_until <= $3))
@@ -109,7 +117,6 @@ func billScope(ctx context.Context, db *store.DB, sc workspace.Scope, now time.T
 			if err != nil {
 				return err
 			}
-			var ids []string
 			for rows.Next() {
 				var id string
 				if err := rows.Scan(&id); err != nil {
@@ -122,8 +129,10 @@ func billScope(ctx context.Context, db *store.DB, sc workspace.Scope, now time.T
 			if err := rows.Err(); err != nil {
 				return err
 			}
+			bctx := event.WithCache(ctx)
+			numbering := &document.Numbering{}
 			for _, subID := range ids {
-				did, err := step(ctx, tx, db.Dialect, sc, subID, now, day, sum)
+				did, err := stepOne(bctx, tx, db.Dialect, sc, subID, now, day, &batchSum, numbering)
 				if err != nil {
 					return err
 				}
@@ -131,10 +140,31 @@ func billScope(ctx context.Context, db *store.DB, sc workspace.Scope, now time.T
 					n++
 				}
 			}
-			return nil
+			return numbering.Assign(document.Env{Ctx: bctx, Q: tx, D: db.Dialect, Scope: sc, Now: now})
 		})
-		if err != nil {
+		if err != nil && ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if err != nil && len(ids) == 0 {
 			return err
+		}
+		if err != nil {
+			opt.Logger.Warn("billing batch failed; running its subscriptions one by one", "error", err.Error())
+			n = 0
+			for _, subID := range ids {
+				did, err := billAlone(ctx, db, sc, subID, now, day, sum, opt)
+				if err != nil {
+					return err
+				}
+				if did {
+					n++
+				}
+			}
+		} else {
+			sum.Processed += batchSum.Processed
+			sum.Invoices += batchSum.Invoices
+			sum.Attention += batchSum.Attention
+			sum.Resumed += batchSum.Resumed
 		}
 		if n == 0 {
 			return nil
@@ -142,31 +172,43 @@ func billScope(ctx context.Context, db *store.DB, sc workspace.Scope, now time.T
 	}
 }
 
-// step does one due thing for a subscription (resume or one run) inside a
-// savepoint: an unexpected failure of one subscription rolls back only its
-// own work, marks it processing_issue and lets the batch go on.
-func step(ctx context.Context, tx *sql.Tx, d store.Dialect, sc workspace.Scope, subID string, now time.Time, day string, sum *Summary) (bool, error) {
-	if _, err := tx.ExecContext(ctx, `SAVEPOINT run`); err != nil {
-		return false, err
-	}
-	did, err := stepOne(ctx, tx, d, sc, subID, now, day, sum)
+// billAlone runs one subscription in its own transaction; when that fails
+// unexpectedly, the failure is recorded on the subscription
+// (processing_issue) so it is not retried in a loop.
+func billAlone(ctx context.Context, db *store.DB, sc workspace.Scope, subID string, now time.Time, day string, sum *Summary, opt BillOptions) (bool, error) {
+	var did bool
+	one := Summary{}
+	err := db.InTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		did, err = stepOne(ctx, tx, db.Dialect, sc, subID, now, day, &one, nil)
+		return err
+	})
 	if err == nil {
-		_, err = tx.ExecContext(ctx, `RELEASE SAVEPOINT run`)
-		return did, err
-	}
-	if _, rerr := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT run`); rerr != nil {
-		return false, rerr
+		sum.Processed += one.Processed
+		sum.Invoices += one.Invoices
+		sum.Attention += one.Attention
+		sum.Resumed += one.Resumed
+		return did, nil
 	}
 	if ctx.Err() != nil {
 		return false, ctx.Err()
 	}
-	// record the failure on the subscription so it is not retried in a loop
-	e, s, oerr := open(ctx, tx, d, sc, subID, now)
-	if oerr != nil {
-		return false, oerr
-	}
-	if aerr := e.needAttention(s, ReasonProcessing, "An internal error stopped the run; see the server logs."); aerr != nil && !isAttention(aerr) {
-		return false, aerr
+	opt.Logger.Error("billing run failed", "subscription", subID, "error", err.Error())
+	err = db.InTx(ctx, func(tx *sql.Tx) error {
+		e, s, err := open(ctx, tx, db.Dialect, sc, subID, now)
+		if err != nil {
+			return err
+		}
+		if s.Status != StatusActive {
+			return nil
+		}
+		if aerr := e.needAttention(s, ReasonProcessing, "An internal error stopped the run; see the server logs."); aerr != nil && !isAttention(aerr) {
+			return aerr
+		}
+		return nil
+	})
+	if err != nil {
+		return false, err
 	}
 	sum.Attention++
 	return true, nil
@@ -177,11 +219,12 @@ func isAttention(err error) bool {
 	return errors.As(err, &a)
 }
 
-func stepOne(ctx context.Context, tx store.Querier, d store.Dialect, sc workspace.Scope, subID string, now time.Time, day string, sum *Summary) (bool, error) {
+func stepOne(ctx context.Context, tx store.Querier, d store.Dialect, sc workspace.Scope, subID string, now time.Time, day string, sum *Summary, numbering *document.Numbering) (bool, error) {
 	e, s, err := open(ctx, tx, d, sc, subID, now)
 	if err != nil {
 		return false, err
 	}
+	e.numbering = numbering
 	switch {
 	case s.Status == StatusPaused && s.PauseUntil != nil && *s.PauseUntil <= day:
 		sum.Resumed++

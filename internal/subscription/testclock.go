@@ -221,7 +221,7 @@ func Advance(ctx context.Context, q store.Querier, d store.Dialect, sc workspace
 		rows.Close()
 		progressed := false
 		for _, subID := range ids {
-			did, err := stepOne(ctx, q, d, sc, subID, now, day.String(), sum)
+			did, err := stepOne(ctx, q, d, sc, subID, now, day.String(), sum, nil)
 			if err != nil {
 				return nil, err
 			}
