@@ -293,7 +293,12 @@ func TestSubscriptionMeteredUsage(t *testing.T) {
 		if got := c.Get("/subscriptions/" + id + "/").Expect(200); got["status"] != "needs_attention" || got["needs_attention_reason"] != "without_usage_records" {
 			t.Errorf("after the stopped run: %v %v", got["status"], got["needs_attention_reason"])
 		}
-		u1 := apitest.Str(c.Post("/usages/", map[string]any{"subscription_line": line, "date_time": "2026-06-02T10:00:00Z", "quantity": 7}).Expect(201), "id")
+		// a retried POST with its Idempotency-Key records the usage once
+		body := map[string]any{"subscription_line": line, "date_time": "2026-06-02T10:00:00Z", "quantity": 7}
+		u1 := apitest.Str(c.Do("POST", "/usages/", body, "Idempotency-Key", "usage-1").Expect(201), "id")
+		if again := apitest.Str(c.Do("POST", "/usages/", body, "Idempotency-Key", "usage-1").Expect(201), "id"); again != u1 {
+			t.Errorf("retry recorded a second usage %s", again)
+		}
 		c.Post("/usages/", map[string]any{"subscription_line": line, "date_time": "2026-06-02T11:00:00Z", "quantity": 3}).Expect(201)
 		inv := c.Post("/subscriptions/"+id+"/process/", nil).Expect(200)
 		if apitest.Num(inv["total"]) != "14.00" || inv["period_start"] != "2026-06-02" || inv["period_end"] != "2026-07-01" || inv["status"] != "finalized" {
