@@ -39,6 +39,7 @@ commands:
   token rotate  issue a new API token for a user
   member add    give a user access to another workspace
   bench         run a performance scenario (customers)
+  sii           test credentials for the SII sandbox (fake-cert, fake-caf)
   version       print the version
 `
 
@@ -85,6 +86,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return e.memberAdd(rest[1:])
 	case "bench":
 		return e.bench(rest)
+	case "sii":
+		return e.sii(rest)
 	case "version", "--version", "-v":
 		fmt.Fprintf(stdout, "cobro %s (commit %s)\n", version, commit)
 		return exitOK

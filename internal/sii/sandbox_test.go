@@ -259,3 +259,15 @@ func TestLoadPKCS12(t *testing.T) {
 	}
 	_ = rsa.PublicKey{}
 }
+
+func BenchmarkBuildCL33(b *testing.B) {
+	caf := testCAF(b, 33, 1, 9_999_999_999)
+	cert := SandboxCertificate()
+	for i := 0; b.Loop(); i++ {
+		doc := sampleDoc(33)
+		doc.Folio = int64(i + 1)
+		if _, err := Build(doc, caf, cert, testNow); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
