@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -409,4 +410,35 @@ func TestConcurrentFolios(t *testing.T) {
 			}
 		}
 	})
+}
+
+// The PDF of a finalized CL33 prints the SII elements (tax-agency.md §11);
+// the draft has no folio and no stamp. SII_PDF_OUT=file keeps the PDF.
+func TestCL33PDF(t *testing.T) {
+	e := apitest.New(t, "sqlite")
+	c := e.Workspace("CL").Test()
+	clBiller(t, c, false)
+	cus := custNew(c, custExample())
+	inv := apitest.Str(docCreate(t, c, "/invoices/", map[string]any{"customer": cus, "document": "CL33", "date": "2026-06-02",
+		"due_date": "2026-06-12", "discount": 20, "discount_scheme": "%",
+		"lines": []any{docLine("Cloud Pro", 5, 25000, "code", "CLOUD-PRO", "description", "Cobro Cloud, plan Pro", "unit_label", "user"),
+			docLine("Setup (cuota 1/2)", 1, 60000, "description", "Implementation and onboarding")}}), "id")
+	draft := pdfText(t, c.Do("GET", "/invoices/"+inv+"/pdf/", nil, "Accept", "application/pdf").Body)
+	if !strings.Contains(draft, "BORRADOR") || strings.Contains(draft, "Timbre") {
+		t.Errorf("draft PDF:\n%s", draft)
+	}
+	got := c.Post("/invoices/"+inv+"/finalize/", nil).Expect(200)
+	docFields(t, "CL33 §6 example", got, "amount", "148000.00", "tax", "28120.00", "total", "176120.00")
+	r := c.Do("GET", "/invoices/"+inv+"/pdf/", nil, "Accept", "application/pdf")
+	if out := os.Getenv("SII_PDF_OUT"); out != "" {
+		os.WriteFile(out, r.Body, 0o644)
+	}
+	text := pdfText(t, r.Body)
+	for _, want := range []string{"R.U.T.: 77.123.456-9", "FACTURA ELECTRÓNICA", "N° 1", "S.I.I. - SANTIAGO ORIENTE", "Servicios Cobro Demo SpA",
+		"Giro: Desarrollo de software", "R.U.T.: 76086428-5", "Comercial Andes SpA", "Forma de pago", "Crédito",
+		"176.120", "28.120", "IVA 19%", "Timbre Electrónico SII", "Res. N° 0 de 2025", "Verifique documento: www.sii.cl"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("PDF lacks %q:\n%s", want, text)
+		}
+	}
 }

@@ -481,3 +481,33 @@ func isLatin1Decl(data []byte) bool {
 	decl := strings.ToLower(string(data[:end]))
 	return strings.Contains(decl, "iso-8859-1") || strings.Contains(decl, "latin1") || strings.Contains(decl, "latin-1")
 }
+
+// FormatRUT prints a normalised RUT with thousands dots (77.123.456-9).
+func FormatRUT(rut string) string {
+	body, dv, ok := strings.Cut(rut, "-")
+	if !ok {
+		return rut
+	}
+	var b strings.Builder
+	for i, c := range body {
+		if i > 0 && (len(body)-i)%3 == 0 {
+			b.WriteByte('.')
+		}
+		b.WriteRune(c)
+	}
+	return b.String() + "-" + dv
+}
+
+// TEDOf extracts the TED of the (first) document of an envelope as the
+// ISO-8859-1 bytes the PDF417 stamp carries (§11).
+func TEDOf(envelope []byte) ([]byte, error) {
+	root, err := Parse(envelope)
+	if err != nil {
+		return nil, err
+	}
+	ted := root.Path("SetDTE", "DTE", "Documento", "TED")
+	if ted == nil {
+		return nil, errors.New("sii: no TED in the envelope")
+	}
+	return Flat(ted), nil
+}
