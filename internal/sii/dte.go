@@ -424,3 +424,7 @@ func SignInPlace(parent, target *Elem, cert *Certificate) error {
 		Add(E("X509Data").T("X509Certificate", base64.StdEncoding.EncodeToString(cert.Cert.Raw))))
 	return nil
 }
+
+// Santiago is Chile's time zone (a fixed -04:00 when the zone database is
+// missing).
+func Santiago() *time.Location { return santiago }

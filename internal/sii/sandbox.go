@@ -450,7 +450,22 @@ func sigCert(sig *Elem) *x509.Certificate {
 //go:embed schemas/*.xsd
 var schemaFS embed.FS
 
-var schemaDir = sync.OnceValues(func() (string, error) {
+var (
+	schemaMu  sync.Mutex
+	schemaDir string
+)
+
+// schemaFiles writes the embedded schemas to a temporary directory for
+// xmllint, once per process, and again if the directory disappeared (temp
+// cleaners, a test's TMPDIR).
+func schemaFiles() (string, error) {
+	schemaMu.Lock()
+	defer schemaMu.Unlock()
+	if schemaDir != "" {
+		if _, err := os.Stat(filepath.Join(schemaDir, "EnvioBOLETA_v11.xsd")); err == nil {
+			return schemaDir, nil
+		}
+	}
 	dir, err := os.MkdirTemp("", "cobro-sii-schemas-")
 	if err != nil {
 		return "", err
@@ -462,8 +477,9 @@ var schemaDir = sync.OnceValues(func() (string, error) {
 			return "", err
 		}
 	}
+	schemaDir = dir
 	return dir, nil
-})
+}
 
 // XMLLintAvailable reports whether schema validation can run.
 func XMLLintAvailable() bool { _, err := exec.LookPath("xmllint"); return err == nil }
@@ -478,7 +494,7 @@ func SchemaCheck(xml []byte, boleta bool) []string {
 	if !XMLLintAvailable() {
 		return structuralCheck(xml, boleta)
 	}
-	dir, err := schemaDir()
+	dir, err := schemaFiles()
 	if err != nil {
 		return structuralCheck(xml, boleta)
 	}
