@@ -271,3 +271,22 @@ func BenchmarkBuildCL33(b *testing.B) {
 		}
 	}
 }
+
+// FuzzSandboxCheck: the sandbox answers any envelope without panicking,
+// with the schema check off so that the Go checks see every shape.
+func FuzzSandboxCheck(f *testing.F) {
+	env, err := Build(docFor(33), testCAF(f, 33, 1201, 1300), SandboxCertificate(), testNow)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(env.XML)
+	f.Add([]byte(`<EnvioDTE xmlns="http://www.sii.cl/SiiDte"><SetDTE ID="SetDoc"><DTE><Documento ID="x"><TED><DD><CAF/></DD></TED></Documento></DTE></SetDTE></EnvioDTE>`))
+	f.Add([]byte(`<EnvioBOLETA><SetDTE/><Signature/></EnvioBOLETA>`))
+	sb := &Sandbox{Today: testNow, Schema: func([]byte, bool) []string { return nil }}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		a := sb.Check(b)
+		if a.Status == "" || a.DocStatus == "" || len(a.TrackID) != 10 {
+			t.Fatalf("incomplete answer %+v", a)
+		}
+	})
+}

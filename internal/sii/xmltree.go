@@ -84,6 +84,9 @@ func (e *Elem) Opt(name, text string) *Elem {
 
 // Attr returns an attribute value.
 func (e *Elem) Attr(name string) string {
+	if e == nil {
+		return ""
+	}
 	for _, a := range e.Attrs {
 		if a.Name == name {
 			return a.Value
@@ -111,8 +114,13 @@ func (e *Elem) Local() string {
 	return e.Name
 }
 
-// Child returns the first child element with the local name.
+// Child returns the first child element with the local name. Child,
+// ChildrenNamed, Path, Attr and Text accept a nil element (nil or empty
+// results), so lookups on documents of unknown shape never panic.
 func (e *Elem) Child(local string) *Elem {
+	if e == nil {
+		return nil
+	}
 	for _, c := range e.Children {
 		if ce, ok := c.(*Elem); ok && ce.Local() == local {
 			return ce
@@ -123,6 +131,9 @@ func (e *Elem) Child(local string) *Elem {
 
 // ChildrenNamed returns the child elements with the local name.
 func (e *Elem) ChildrenNamed(local string) []*Elem {
+	if e == nil {
+		return nil
+	}
 	var out []*Elem
 	for _, c := range e.Children {
 		if ce, ok := c.(*Elem); ok && ce.Local() == local {
