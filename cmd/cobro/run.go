@@ -12,9 +12,11 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/cobrobilling/cobro/internal/api"
+	"github.com/cobrobilling/cobro/internal/biller/clsii"
 	"github.com/cobrobilling/cobro/internal/catalog"
 	"github.com/cobrobilling/cobro/internal/clock"
 	"github.com/cobrobilling/cobro/internal/idempotency"
@@ -205,7 +207,15 @@ func (e *env) serve(args []string) int {
 	if *noWorkers {
 		close(workersDone)
 	} else {
-		go func() { defer close(workersDone); worker.Run(workersCtx) }()
+		// the webhook deliveries and the SII sandbox agency's answers
+		siiWorker := &clsii.Worker{DB: db, Clock: clock.System{}, Logger: log}
+		go func() {
+			defer close(workersDone)
+			var wg sync.WaitGroup
+			wg.Go(func() { siiWorker.Run(workersCtx) })
+			worker.Run(workersCtx)
+			wg.Wait()
+		}()
 	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/cobrobilling/cobro/internal/apitest"
+	"github.com/cobrobilling/cobro/internal/biller/clsii"
 	"github.com/cobrobilling/cobro/internal/sii"
 )
 
@@ -92,6 +94,15 @@ func TestSIIWalkthrough(t *testing.T) {
 			"address": "Camino Lo Boza 120, Pudahuel", "carrier_id": "12.345.678-5", "carrier_name": "Juan Pérez", "licence_plate": "ABCD12",
 			"lines": []any{map[string]any{"name": "Equipo", "quantity": 2, "amount": 40000}}}).Expect(201), "id")
 		files["guía de despacho"] = c.Post("/orders/"+ord+"/finalize/", nil).Expect(200)
+		// the sandbox answers through the job queue (cobro serve runs the worker)
+		w := &clsii.Worker{DB: e.DB, Clock: e.Clock}
+		w.RunOnce(context.Background())
+		e.Clock.Advance(2 * clsii.PollDelay)
+		w.RunOnce(context.Background())
+		paths := map[string]string{"factura": "/invoices/" + inv + "/", "nota de crédito": "/creditnotes/" + crn + "/", "guía de despacho": "/orders/" + ord + "/"}
+		for name := range files {
+			files[name] = c.Get(paths[name]).Expect(200)
+		}
 		// 7. download each local_file; xmllint and xmlsec1 accept it
 		for name, doc := range files {
 			ta := doc["tax_agency"].(map[string]any)

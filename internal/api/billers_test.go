@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"fmt"
 	"io"
@@ -18,8 +19,22 @@ import (
 	"time"
 
 	"github.com/cobrobilling/cobro/internal/apitest"
+	"github.com/cobrobilling/cobro/internal/biller/clsii"
+	"github.com/cobrobilling/cobro/internal/document"
 	"github.com/cobrobilling/cobro/internal/sii"
 )
+
+// The SII worker names its events like the document engine.
+func TestSIIWorkerEventNames(t *testing.T) {
+	for _, k := range document.Kinds {
+		if k == document.Retention {
+			continue
+		}
+		if got := clsii.EventPrefix(k.Name); got != k.Event {
+			t.Errorf("%s: %q, want %q", k.Name, got, k.Event)
+		}
+	}
+}
 
 const siiRUT = "77123456-9"
 
@@ -191,7 +206,8 @@ func TestCAFUploadAndFolios(t *testing.T) {
 			t.Fatalf("same range twice: %d", r.Status)
 		}
 
-		// folios 1, 2, 3 then exhaustion
+		// folios 1, 2, 3 then exhaustion; in live mode the sandbox answers
+		// through the job queue: queued → processing → succeeded
 		for want := 1; want <= 3; want++ {
 			id := inv
 			if want > 1 {
@@ -199,14 +215,42 @@ func TestCAFUploadAndFolios(t *testing.T) {
 			}
 			got := c.Post("/invoices/"+id+"/finalize/", nil).Expect(200)
 			ta := got["tax_agency"].(map[string]any)
-			if apitest.Num(got["number"]) != strconv.Itoa(want) || got["biller_status"] != "succeeded" || ta["result"] != "accepted" || ta["caf"] != cafID {
+			if apitest.Num(got["number"]) != strconv.Itoa(want) || got["biller_status"] != "queued" || ta["result"] != "pending" || ta["caf"] != cafID {
 				t.Fatalf("finalize %d: number %v biller %v tax_agency %v", want, got["number"], got["biller_status"], ta)
 			}
+		}
+		w := &clsii.Worker{DB: e.DB, Clock: e.Clock}
+		if n, err := w.RunOnce(context.Background()); err != nil || n != 3 {
+			t.Fatalf("sii worker send: %d %v", n, err)
+		}
+		got := c.Get("/invoices/" + inv + "/").Expect(200)
+		if ta := got["tax_agency"].(map[string]any); got["biller_status"] != "processing" || len(apitest.Str(ta, "track_id")) != 10 || ta["status"] != "EPR" {
+			t.Fatalf("after send: %v %v", got["biller_status"], ta)
+		}
+		e.Clock.Advance(2 * clsii.PollDelay)
+		if n, err := w.RunOnce(context.Background()); err != nil || n != 3 {
+			t.Fatalf("sii worker poll: %d %v", n, err)
+		}
+		got = c.Get("/invoices/" + inv + "/").Expect(200)
+		if ta := got["tax_agency"].(map[string]any); got["biller_status"] != "succeeded" || ta["result"] != "accepted" || ta["document_status"] != "DOK" ||
+			apitest.Num(ta["attempts"]) != "1" || ta["answered"] == nil {
+			t.Fatalf("after poll: %v %v", got["biller_status"], ta)
+		}
+		var evs []string
+		rows, _ := e.DB.Query(`SELECT event FROM events WHERE object_id = $1 ORDER BY created, seq`, inv)
+		for rows.Next() {
+			var s string
+			rows.Scan(&s)
+			evs = append(evs, s)
+		}
+		rows.Close()
+		if strings.Join(evs, " ") != "invoice.created invoice.finalized invoice.biller_succeeded" {
+			t.Errorf("events %v", evs)
 		}
 		last := cl33Invoice(t, c, cus)
 		c.Post("/invoices/"+last+"/finalize/", nil).ExpectBody(400, `{"non_field_errors": ["All folios for document type CL33 are used; upload a new CAF."]}`)
 		docFields(t, "refused", c.Get("/invoices/"+last+"/").Expect(200), "status", "draft", "number", "null")
-		got := c.Get("/billers/built_in/cafs/" + cafID + "/").Expect(200)
+		got = c.Get("/billers/built_in/cafs/" + cafID + "/").Expect(200)
 		if got["status"] != "exhausted" || apitest.Num(got["used"]) != "3" || apitest.Num(got["available"]) != "0" {
 			t.Fatalf("exhausted caf: %v", got)
 		}

@@ -186,8 +186,10 @@ func FakeCertificate(key *rsa.PrivateKey, rut, name string, notBefore, notAfter 
 	oid, _ := asn1.Marshal(oidSIIRUT)
 	other, _ := asn1.Marshal(asn1.RawValue{Class: asn1.ClassContextSpecific, Tag: 0, IsCompound: true, Bytes: append(oid, explicit...)})
 	san, _ := asn1.Marshal(asn1.RawValue{Class: asn1.ClassUniversal, Tag: asn1.TagSequence, IsCompound: true, Bytes: other})
-	serial := new(big.Int).SetBytes(sha1.New().Sum([]byte(rut + notBefore.String())))
-	serial.Rsh(serial, 96)
+	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 120)) // positive, ≤ 20 octets (RFC 5280)
+	if err != nil {
+		return nil, err
+	}
 	tmpl := &x509.Certificate{
 		SerialNumber: serial,
 		Subject:      pkix.Name{CommonName: name, SerialNumber: rut, Country: []string{"CL"}, Organization: []string{"Cobro sandbox"}},

@@ -23,9 +23,11 @@ func nowOf(ctx context.Context) time.Time { return biller.Now(ctx) }
 const ContentType = "application/xml; charset=ISO-8859-1"
 
 // Submit builds the signed envelope of a finalized document (§6–§8) and
-// hands it to the agency. The sandbox (test mode, or environment
-// "sandbox") answers at once (§9.2); the real SII transport is not built
-// yet, so certification/production leave the document queued.
+// hands it to the agency. In test mode the sandbox answers at once, in the
+// finalize response (§9.2); in live mode with environment "sandbox" the
+// envelope goes through the job queue (Worker), like a real submission.
+// The real SII transport is not built yet, so certification/production
+// leave the document queued.
 func (b *Biller) Submit(ctx context.Context, q store.Querier, sc workspace.Scope, d biller.Document) (biller.Result, error) {
 	now := nowOf(ctx)
 	st, err := Load(ctx, q, sc)
@@ -64,6 +66,14 @@ func (b *Biller) Submit(ctx context.Context, q store.Querier, sc workspace.Scope
 	if environment != "sandbox" {
 		ta["messages"] = []sii.Message{{Code: "AGENCY_NOT_AVAILABLE", Severity: "info",
 			Text: "Cobro has no SII transport yet: the document stays queued until it is submitted to the SII."}}
+		return res, nil
+	}
+	if !sc.TestMode {
+		// live mode: the sandbox answers through the job queue, like the
+		// SII (queued → processing → succeeded/failed; Worker)
+		if err := enqueue(ctx, q, sc, d.ID, now); err != nil {
+			return biller.Result{}, err
+		}
 		return res, nil
 	}
 	sb := &sii.Sandbox{Today: now, Seen: func(rut string, td int, folio int64) bool {
