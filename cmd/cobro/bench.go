@@ -37,12 +37,15 @@ type benchSpec struct {
 	// database and no server, on one goroutine: they take --duration and
 	// --warmup only, and their summary has no db= or clients=.
 	inProcess bool
+	// parallel in-process scenarios run on GOMAXPROCS goroutines.
+	parallel bool
 }
 
 // benchScenarios lists the scenarios of operations.md §4 built so far.
 var benchScenarios = map[string]benchSpec{
 	"billing":   {run: benchBilling},
 	"customers": {run: benchCustomers},
+	"dte":       {run: benchDTE, inProcess: true, parallel: true},
 	"invoices":  {run: benchInvoices},
 	"mixed":     {run: benchMixed},
 	"pdf":       {run: benchPDF, inProcess: true},
@@ -121,8 +124,12 @@ func (e *env) bench(args []string) int {
 
 	var b *benchEnv
 	if scenario.inProcess {
-		b = &benchEnv{ctx: e.ctx, out: e.stdout, progress: e.stderr, clients: 1, duration: *duration, warmup: *warmup}
-		fmt.Fprintf(e.stderr, "cobro bench: in process, 1 goroutine, warmup=%s duration=%s GOMAXPROCS=%d\n", *warmup, *duration, runtime.GOMAXPROCS(0))
+		workers := 1
+		if scenario.parallel {
+			workers = runtime.GOMAXPROCS(0)
+		}
+		b = &benchEnv{ctx: e.ctx, out: e.stdout, progress: e.stderr, clients: workers, duration: *duration, warmup: *warmup}
+		fmt.Fprintf(e.stderr, "cobro bench: in process, %d goroutine(s), warmup=%s duration=%s GOMAXPROCS=%d\n", workers, *warmup, *duration, runtime.GOMAXPROCS(0))
 	} else {
 		var err error
 		b, err = e.benchSetup(strings.TrimSpace(*dbURL), *clients, *duration, *warmup)

@@ -12,9 +12,11 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/cobrobilling/cobro/internal/api"
+	"github.com/cobrobilling/cobro/internal/biller/clsii"
 	"github.com/cobrobilling/cobro/internal/catalog"
 	"github.com/cobrobilling/cobro/internal/clock"
 	"github.com/cobrobilling/cobro/internal/idempotency"
@@ -40,7 +42,8 @@ commands:
   token rotate  issue a new API token for a user
   member add    give a user access to another workspace
   bill          one billing run over every due subscription, then exit
-  bench         run a performance scenario (customers, invoices, billing, pdf, webhooks, mixed)
+  bench         run a performance scenario (customers, invoices, billing, dte, pdf, webhooks, mixed)
+  sii           test credentials for the SII sandbox (fake-cert, fake-caf)
   version       print the version
 `
 
@@ -89,6 +92,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return e.bench(rest)
 	case "bill":
 		return e.bill(rest)
+	case "sii":
+		return e.sii(rest)
 	case "version", "--version", "-v":
 		fmt.Fprintf(stdout, "cobro %s (commit %s)\n", version, commit)
 		return exitOK
@@ -206,7 +211,15 @@ func (e *env) serve(args []string) int {
 	if *noWorkers {
 		close(workersDone)
 	} else {
-		go func() { defer close(workersDone); worker.Run(workersCtx) }()
+		// the webhook deliveries and the SII sandbox agency's answers
+		siiWorker := &clsii.Worker{DB: db, Clock: clock.System{}, Logger: log}
+		go func() {
+			defer close(workersDone)
+			var wg sync.WaitGroup
+			wg.Go(func() { siiWorker.Run(workersCtx) })
+			worker.Run(workersCtx)
+			wg.Wait()
+		}()
 	}
 	schedulerDone := make(chan struct{})
 	if *noScheduler || *schedEvery <= 0 {

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/cobrobilling/cobro/internal/biller/clsii"
 	"github.com/cobrobilling/cobro/internal/catalog"
 	"github.com/cobrobilling/cobro/internal/customer"
 	"github.com/cobrobilling/cobro/internal/document"
@@ -144,6 +145,28 @@ func (s *Server) declare() []Route {
 	add(get, "/cancellations/{id}/", "Cancellations", "Retrieve a cancellation", AuthToken, 200, s.getCancellation)
 	routes[len(routes)-1].Schema = document.Cancellation{}
 	add(get, "/files/{token}", "Documents", "Download a local_file (signed URL, no auth)", AuthPublic, 200, s.serveFile)
+
+	// Tax agency (tax-agency.md)
+	add(get, "/billers/built_in/", "Billers", "Chile SII biller settings", AuthToken, 200, s.getBillerSettings)
+	routes[len(routes)-1].Schema = clsii.SettingsView{}
+	add(patch, "/billers/built_in/", "Billers", "Update the SII biller settings", AuthToken, 200, s.updateBillerSettings)
+	routes[len(routes)-1].Schema = clsii.SettingsView{}
+	add(put, "/billers/built_in/", "Billers", "Update the SII biller settings (partial, same as PATCH)", AuthToken, 200, s.updateBillerSettings)
+	routes[len(routes)-1].Schema = clsii.SettingsView{}
+	add(get, "/billers/built_in/certificate/", "Billers", "Summary of the company certificate", AuthToken, 200, s.getBillerCertificate)
+	routes[len(routes)-1].Schema = clsii.CertView{}
+	add(post, "/billers/built_in/certificate/", "Billers", "Upload the company certificate (.p12/.pfx and password)", AuthToken, 200, s.uploadBillerCertificate)
+	routes[len(routes)-1].Schema = clsii.CertView{}
+	add(del, "/billers/built_in/certificate/", "Billers", "Remove the company certificate", AuthToken, 204, s.deleteBillerCertificate)
+	add(post, "/billers/built_in/cafs/", "Billers", "Upload a CAF", AuthToken, 201, s.uploadCAF)
+	routes[len(routes)-1].Schema = clsii.CAFView{}
+	add(get, "/billers/built_in/cafs/", "Billers", "List CAF files", AuthToken, 200, s.listCAFs)
+	routes[len(routes)-1].List, routes[len(routes)-1].Schema = true, clsii.CAFView{}
+	add(get, "/billers/built_in/cafs/{id}/", "Billers", "Retrieve a CAF", AuthToken, 200, s.getCAF)
+	routes[len(routes)-1].Schema = clsii.CAFView{}
+	add(patch, "/billers/built_in/cafs/{id}/", "Billers", "Move a CAF's next_folio forward", AuthToken, 200, s.updateCAF)
+	routes[len(routes)-1].Schema = clsii.CAFView{}
+	add(del, "/billers/built_in/cafs/{id}/", "Billers", "Destroy an unused CAF (204) or void a used one (200)", AuthToken, 204, s.deleteCAF)
 
 	// Webhooks and events (webhooks.md)
 	crud("/webhooks/", "Webhooks", "webhook endpoint", webhook.View{}, s.createWebhook, s.listWebhooks, s.getWebhook, s.updateWebhook, s.deleteWebhook)

@@ -16,6 +16,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/input"
 	"github.com/cobrobilling/cobro/internal/money"
 	"github.com/cobrobilling/cobro/internal/store"
+	"github.com/cobrobilling/cobro/internal/taxid"
 	"github.com/cobrobilling/cobro/internal/workspace"
 	"github.com/shopspring/decimal"
 )
@@ -407,13 +408,24 @@ func Finalize(e Env, k *Kind, docID string) (*Doc, error) {
 	}
 	if !retry {
 		if t.HasLocalFormat && !k.Buying {
-			if cus.TaxID == nil {
+			// tax-agency.md §5: a valid RUT (a boleta, CL39, may go to an
+			// anonymous receiver), giro, then address and commune
+			if t.Country == "CL" {
+				if cus.TaxID != nil || t.ID != "CL39" {
+					if r, err := taxid.Normalize("CL", deref(cus.TaxID)); err != nil || r != deref(cus.TaxID) {
+						return nil, apperr.Field("customer", fmt.Sprintf("The customer needs a valid RUT for document type %s.", t.ID))
+					}
+				}
+			} else if cus.TaxID == nil {
 				return nil, apperr.Field("customer", fmt.Sprintf("The customer needs a tax_id for document type %s.", t.ID))
 			}
 			var ts map[string]any
 			_ = json.Unmarshal(cus.TaxSettings, &ts)
 			for _, key := range receiverRules[t.ID] {
-				if s, _ := ts[key].(string); s == "" {
+				if s, _ := ts[key].(string); s == "" || (key == "cl_commune" && cus.Address == nil) {
+					if key == "cl_commune" {
+						return nil, apperr.Field("customer", fmt.Sprintf("The customer needs address and tax_settings.cl_commune for document type %s.", t.ID))
+					}
 					return nil, apperr.Field("customer", fmt.Sprintf("The customer needs tax_settings.%s for document type %s.", key, t.ID))
 				}
 			}
@@ -453,7 +465,7 @@ func Finalize(e Env, k *Kind, docID string) (*Doc, error) {
 		}
 		// 3. number at finalize for agency-numbered types
 		if t.HasLocalFormat && !d.Imported {
-			n, err := bl.NextNumber(e.Ctx, e.Q, e.Scope, t)
+			n, err := bl.NextNumber(biller.WithNow(e.Ctx, e.Now), e.Q, e.Scope, t)
 			if err != nil {
 				return nil, err
 			}
@@ -461,7 +473,7 @@ func Finalize(e Env, k *Kind, docID string) (*Doc, error) {
 		}
 	}
 	// 4. hand over to the biller
-	res, err := bl.Submit(e.Ctx, e.Q, e.Scope, billerDoc(e, d, party))
+	res, err := bl.Submit(biller.WithNow(e.Ctx, e.Now), e.Q, e.Scope, billerDoc(e, d, party))
 	if err != nil {
 		return nil, err
 	}
@@ -557,10 +569,22 @@ func billerDoc(e Env, d *Doc, receiver biller.Party) biller.Document {
 		bd.References = append(bd.References, biller.Reference{Date: r.Date, Document: r.Document, Serial: r.Serial, Description: deref(r.Description)})
 	}
 	for key, v := range map[string]*string{"shipping_type": d.ShippingType, "address": d.Address, "state": d.State, "carrier_id": d.CarrierID,
-		"carrier_name": d.CarrierName, "licence_plate": d.LicencePlate, "note": d.Note} {
+		"carrier_name": d.CarrierName, "licence_plate": d.LicencePlate, "note": d.Note,
+		// what an agency file needs besides the totals (tax-agency.md §6)
+		"due_date": d.DueDate, "period_start": d.PeriodStart, "period_end": d.PeriodEnd, "invoice_id": d.InvoiceID,
+		"credit_note_id": d.CreditNoteID, "subscription_id": d.SubscriptionID} {
 		if v != nil {
 			bd.Extra[key] = *v
 		}
+	}
+	if d.PurchaseID != "" {
+		bd.Extra["purchase_id"] = d.PurchaseID
+	}
+	if d.Discount.Sign() > 0 {
+		bd.Extra["discount"], bd.Extra["discount_scheme"] = d.Discount.String(), d.DiscountScheme
+	}
+	if len(d.TaxSettings) > 0 {
+		bd.Extra["tax_settings"] = string(d.TaxSettings)
 	}
 	return bd
 }
