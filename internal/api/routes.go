@@ -7,7 +7,9 @@ import (
 	"github.com/cobrobilling/cobro/internal/catalog"
 	"github.com/cobrobilling/cobro/internal/customer"
 	"github.com/cobrobilling/cobro/internal/document"
+	"github.com/cobrobilling/cobro/internal/gateway"
 	"github.com/cobrobilling/cobro/internal/list"
+	"github.com/cobrobilling/cobro/internal/payment"
 	"github.com/cobrobilling/cobro/internal/product"
 	"github.com/cobrobilling/cobro/internal/reminder"
 	"github.com/cobrobilling/cobro/internal/supplier"
@@ -130,6 +132,33 @@ func (s *Server) declare() []Route {
 	routes[len(routes)-1].Schema = webhook.EventView{}
 	add(post, "/events/{id}/redeliver/", "Events", "Deliver an event again", AuthToken, 200, s.redeliverEvent)
 	routes[len(routes)-1].Schema = webhook.EventView{}
+
+	// Payments (payments.md)
+	catalogue("/providers/", "Payments", "payment gateways", gateway.Info{}, AuthToken, s.listProviders, s.getProvider)
+	add(post, "/sources/", "Sources", "Create a source (publishable with an enable_checkout payment)", AuthDual, 201, s.createSource)
+	add(get, "/sources/", "Sources", "List sources", AuthToken, 200, s.listSources)
+	routes[len(routes)-1].List = true
+	add(get, "/sources/{id}/", "Sources", "Retrieve a source", AuthToken, 200, s.getSource)
+	add(del, "/sources/{id}/", "Sources", "Finalize (remove) a source", AuthToken, 200, s.deleteSource)
+	add(get, "/sources/{id}/authorize/", "Sources", "Legacy: the source, with redirect_url while authentication is pending", AuthToken, 200, s.legacySourceAuthorize)
+	for i := len(routes) - 5; i < len(routes); i++ {
+		routes[i].Schema = payment.Source{}
+	}
+	crud("/payments/", "Payments", "payment", payment.Payment{}, s.createPayment, s.listPayments, s.getPayment, s.updatePayment, s.deletePayment)
+	routes[len(routes)-1].Summary = "Destroy (requires_payment_method, 204) or cancel (processing, failed) a payment"
+	add(post, "/payments/{id}/authorize/", "Payments", "Attach a source and authorize (hold) the balance", AuthDual, 200, s.authorizePayment)
+	add(get, "/payments/{id}/capture/", "Payments", "Capture an authorization or confirm a manual payment", AuthToken, 200, s.capturePayment)
+	routes[len(routes)-1].Writes = true
+	add(post, "/payments/{id}/capture/", "Payments", "Capture an authorization or confirm a manual payment", AuthToken, 200, s.capturePayment)
+	add(get, "/payments/{id}/pay/", "Payments", "Authorize and capture with the attached (or given) source", AuthDual, 200, s.payPayment)
+	routes[len(routes)-1].Writes = true
+	add(post, "/payments/{id}/pay/", "Payments", "Authorize and capture with the attached (or given) source", AuthDual, 200, s.payPayment)
+	for i := len(routes) - 5; i < len(routes); i++ {
+		routes[i].Schema = payment.Payment{}
+	}
+	add(get, "/publishable/gateways/test/authenticate/{source_id}/", "Sources", "Simulated card authentication page of the test gateway (HTML)", AuthPublic, 200, s.authenticationPage)
+	routes[len(routes)-1].Writes = true
+	add(post, "/publishable/gateways/test/authenticate/{source_id}/", "Sources", "Approve or deny a simulated card authentication", AuthPublic, 200, s.authenticate3DS)
 
 	// Catalogues (catalogues.md)
 	catalogue("/generals/countries/", "Catalogues", "countries", catalog.CountryView{}, AuthToken,

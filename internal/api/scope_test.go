@@ -66,6 +66,13 @@ var fixtures = map[string]func(c *apitest.Client) string{
 		// a public address literal: no DNS, allowed in both modes
 		return apitest.Str(c.Post("/webhooks/", map[string]any{"url": "https://203.0.113.10/hooks/cobro"}).Expect(201), "id")
 	},
+	// Payments (payments.md)
+	"/sources/": func(c *apitest.Client) string {
+		return apitest.Str(c.Post("/sources/", map[string]any{"gateway": "manual"}).Expect(201), "id")
+	},
+	"/payments/": func(c *apitest.Client) string {
+		return apitest.Str(c.Post("/payments/", map[string]any{"invoice": newInvoice(c, true), "amount": 10, "currency": "USD", "date": "2026-06-02", "description": "Scope"}).Expect(201), "id")
+	},
 	"/events/": func(c *apitest.Client) string {
 		newCustomer(c, "Scope Co")
 		page := c.Get("/events/?page_size=1").Expect(200)
@@ -88,7 +95,7 @@ func newProduct(c *apitest.Client) string {
 }
 
 // global paths hold reference data shared by every workspace.
-var global = []string{"/generals/", "/frequencies/"}
+var global = []string{"/generals/", "/frequencies/", "/providers/"}
 
 func newCustomer(c *apitest.Client, name string) string {
 	return apitest.Str(c.Post("/customers/", map[string]any{"name": name, "address": "1 Main St", "country": "US", "state": "IL", "email": "billing@example.com"}).Expect(201), "id")
