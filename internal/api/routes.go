@@ -9,6 +9,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/document"
 	"github.com/cobrobilling/cobro/internal/gateway"
 	"github.com/cobrobilling/cobro/internal/list"
+	"github.com/cobrobilling/cobro/internal/paylink"
 	"github.com/cobrobilling/cobro/internal/payment"
 	"github.com/cobrobilling/cobro/internal/product"
 	"github.com/cobrobilling/cobro/internal/reminder"
@@ -159,6 +160,25 @@ func (s *Server) declare() []Route {
 	add(get, "/publishable/gateways/test/authenticate/{source_id}/", "Sources", "Simulated card authentication page of the test gateway (HTML)", AuthPublic, 200, s.authenticationPage)
 	routes[len(routes)-1].Writes = true
 	add(post, "/publishable/gateways/test/authenticate/{source_id}/", "Sources", "Approve or deny a simulated card authentication", AuthPublic, 200, s.authenticate3DS)
+	crud("/payment_links/links/", "Payment links", "payment link", paylink.Link{}, s.createLink, s.listLinks, s.getLink, s.updateLink, s.archiveLink)
+	routes[len(routes)-1].Status, routes[len(routes)-1].Summary = 200, "Archive a payment link"
+	add(get, "/payment_links/intents/", "Payment links", "List payment-link intents", AuthToken, 200, s.listIntents)
+	routes[len(routes)-1].List = true
+	add(get, "/payment_links/intents/{id}/", "Payment links", "Retrieve a payment-link intent", AuthToken, 200, s.getIntent)
+	add(post, "/payment_links/intents/{id}/capture/", "Payment links", "Capture an authorized intent", AuthToken, 200, intentAction(paylink.CaptureIntent))
+	add(post, "/payment_links/intents/{id}/cancel/", "Payment links", "Cancel an authorized intent", AuthToken, 200, intentAction(paylink.CancelIntent))
+	add(post, "/payment_links/intents/{id}/finalize/", "Payment links", "Retry the finalization of a captured intent", AuthToken, 200, intentAction(paylink.FinalizeIntent))
+	for i := len(routes) - 5; i < len(routes); i++ {
+		routes[i].Schema = paylink.Intent{}
+	}
+	add(get, "/publishable/payment_links/links/{key}/", "Payment links", "Public view of a payment link", AuthPublic, 200, s.publicLink)
+	routes[len(routes)-1].Schema = paylink.PublicLink{}
+	add(get, "/publishable/payment_links/links/{key}/hosted/", "Payment links", "Hosted checkout page (HTML)", AuthPublic, 200, s.hostedPage)
+	add(post, "/publishable/payment_links/links/{key}/intents/", "Payment links", "The payer submits the checkout: creates and runs an intent", AuthPublic, 201, s.createIntent)
+	routes[len(routes)-1].Schema = paylink.PublicIntent{}
+	add(get, "/publishable/payment_links/links/{key}/intents/{intent_id}/", "Payment links", "Poll an intent (public view)", AuthPublic, 200, s.publicIntent)
+	routes[len(routes)-1].Schema = paylink.PublicIntent{}
+	add(get, "/publishable/payment_links/links/{key}/intents/{intent_id}/pdf/", "Payment links", "Invoice PDF of a finalized intent", AuthPublic, 200, s.publicIntentPDF)
 
 	// Catalogues (catalogues.md)
 	catalogue("/generals/countries/", "Catalogues", "countries", catalog.CountryView{}, AuthToken,

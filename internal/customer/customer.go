@@ -391,8 +391,26 @@ func taxSettings(o *input.Object) (string, bool) {
 
 // Create validates body and inserts a customer.
 func Create(ctx context.Context, q store.Querier, sc workspace.Scope, o *input.Object, now time.Time) (*Customer, error) {
+	return create(ctx, q, sc, o, now, false)
+}
+
+// CreatePayer creates the customer of a payment-link payer (payments.md
+// §5.5): the create rules, except that address and state may be missing
+// when the link did not ask the payer for them.
+func CreatePayer(ctx context.Context, q store.Querier, sc workspace.Scope, o *input.Object, now time.Time) (*Customer, error) {
+	return create(ctx, q, sc, o, now, true)
+}
+
+func create(ctx context.Context, q store.Querier, sc workspace.Scope, o *input.Object, now time.Time, payer bool) (*Customer, error) {
 	rec := record{status: StatusActive, taxSettings: "{}", metadata: "{}", sendInvoices: true, sendCollections: true, sendVouchers: true}
 	apply(o, &rec, sc, true)
+	if payer {
+		for _, k := range []string{"address", "state"} {
+			if m, ok := o.Errors()[k].([]string); ok && len(m) == 1 && m[0] == input.MsgRequired {
+				delete(o.Errors(), k)
+			}
+		}
+	}
 	if err := o.Err(); err != nil {
 		return nil, err
 	}
