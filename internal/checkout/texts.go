@@ -7,6 +7,8 @@ type texts struct {
 	Processing, Generic, Network, Cancelled, BadExpiry, Slow                                    string
 	Fields                                                                                      map[string]string
 	Reasons                                                                                     map[string]string
+	// Messages translates the server's field messages shown on the page.
+	Messages map[string]string
 }
 
 func (t texts) field(id string) string {
@@ -19,7 +21,7 @@ func (t texts) field(id string) string {
 // script is the part of the texts the page script needs.
 func (t texts) script() map[string]any {
 	return map[string]any{"pay": t.Pay, "processing": t.Processing, "generic": t.Generic, "network": t.Network,
-		"cancelled": t.Cancelled, "badExpiry": t.BadExpiry, "slow": t.Slow, "reasons": t.Reasons}
+		"cancelled": t.Cancelled, "badExpiry": t.BadExpiry, "slow": t.Slow, "reasons": t.Reasons, "messages": t.Messages}
 }
 
 var english = texts{
@@ -59,6 +61,17 @@ var spanish = texts{
 		"authentication_failed": "La autenticación de la tarjeta falló. Intenta de nuevo o usa otra tarjeta.",
 		"expired_authorization": "La autorización expiró. Intenta de nuevo.",
 		"other":                 "El pago falló. Intenta de nuevo o usa otra tarjeta.",
+	},
+	Messages: map[string]string{
+		"Invalid card number.":                           "Número de tarjeta inválido.",
+		"The card has expired.":                          "La tarjeta está vencida.",
+		"Invalid security code.":                         "Código de seguridad inválido.",
+		"This field is required.":                        "Este campo es obligatorio.",
+		"This field may not be blank.":                   "Este campo es obligatorio.",
+		"Enter a valid email address.":                   "Ingresa un correo electrónico válido.",
+		"A valid integer is required.":                   "Ingresa un número válido.",
+		"Ensure this value is less than or equal to 12.": "El mes debe estar entre 01 y 12.",
+		"Invalid RUT: the check digit does not match.":   "RUT inválido: el dígito verificador no coincide.",
 	},
 }
 

@@ -7,6 +7,8 @@
   var done = document.getElementById("done");
   var T = cfg.text;
   var polls = 0;
+  var payLabel = btn.textContent;
+  function tr(msg) { return (T.messages && T.messages[msg]) || msg; }
 
   function show(el, on) { el.classList.toggle("hidden", !on); }
   function clearErrors() {
@@ -17,11 +19,11 @@
   function fieldError(name, msg) {
     var e = document.getElementById("err-" + name);
     var i = document.getElementById(name);
-    if (e) { e.textContent = msg; }
+    if (e) { e.textContent = tr(msg); }
     if (i) { i.setAttribute("aria-invalid", "true"); }
     return !!e;
   }
-  function alertMsg(msg) { alertBox.textContent = msg; show(alertBox, true); }
+  function alertMsg(msg) { alertBox.textContent = tr(msg); show(alertBox, true); }
   function first(v) { return Array.isArray(v) ? v[0] : (typeof v === "string" ? v : ""); }
   function applyErrors(body) {
     var shown = false;
@@ -43,7 +45,7 @@
       document.getElementById("done-invoice").textContent = intent.invoice_number || intent.invoice || "";
       document.getElementById("done-intent").textContent = intent.id;
       var pdf = document.getElementById("done-pdf");
-      pdf.href = cfg.intentsURL + intent.id + "/pdf/";
+      pdf.href = cfg.intentsURL + intent.id + "/pdf/?format=pdf";
       show(done, true);
       if (cfg.returnURL) {
         setTimeout(function () {
@@ -53,7 +55,7 @@
       return;
     }
     btn.disabled = false;
-    btn.textContent = T.pay;
+    btn.textContent = payLabel;
     if (intent.status === "failed") { alertMsg(reason(intent.failed_reason)); }
     else if (intent.status === "cancelled") { alertMsg(T.cancelled); }
   }
@@ -64,7 +66,7 @@
         if (!res.ok) { finish({status: "failed"}); return; }
         var s = res.body.status;
         if (s === "finalized" || s === "failed" || s === "cancelled") { finish(res.body); return; }
-        if (++polls > 60) { btn.disabled = false; btn.textContent = T.pay; alertMsg(T.slow); return; }
+        if (++polls > 60) { btn.disabled = false; btn.textContent = payLabel; alertMsg(T.slow); return; }
         setTimeout(function () { poll(intentID); }, 2000);
       })
       .catch(function () { setTimeout(function () { poll(intentID); }, 2000); });
@@ -95,7 +97,7 @@
       .then(function (r) { return r.json().then(function (b) { return {status: r.status, body: b}; }); })
       .then(function (res) {
         if (res.status !== 201) {
-          btn.disabled = false; btn.textContent = T.pay;
+          btn.disabled = false; btn.textContent = payLabel;
           if (res.status === 429) { alertMsg(res.body.detail); } else { applyErrors(res.body); }
           return;
         }
@@ -107,7 +109,7 @@
         if (intent.status === "finalized" || intent.status === "failed" || intent.status === "cancelled") { finish(intent); return; }
         poll(intent.id);
       })
-      .catch(function () { btn.disabled = false; btn.textContent = T.pay; alertMsg(T.network); });
+      .catch(function () { btn.disabled = false; btn.textContent = payLabel; alertMsg(T.network); });
   });
   if (cfg.resume) { btn.disabled = true; btn.textContent = T.processing; poll(cfg.resume); }
 })();
