@@ -277,3 +277,22 @@ func TestPaymentLinkChile(t *testing.T) {
 		}
 	})
 }
+
+// Publishable POSTs are limited per client IP and link (README §14:
+// 20 a minute); another link has its own budget.
+func TestPublishableRateLimit(t *testing.T) {
+	e := apitest.New(t, "sqlite")
+	c := e.Workspace("US").Test()
+	anon := e.Anonymous()
+	key := apitest.Str(c.Post("/payment_links/links/", map[string]any{"amount": 5, "currency": "USD"}).Expect(201), "publishable_key")
+	other := apitest.Str(c.Post("/payment_links/links/", map[string]any{"amount": 5, "currency": "USD"}).Expect(201), "publishable_key")
+	for i := 0; i < 20; i++ {
+		anon.Post(pubPath(key)+"intents/", payerBody(cardDeclined)).Expect(201)
+	}
+	r := anon.Post(pubPath(key)+"intents/", payerBody(cardDeclined))
+	if r.Status != 429 || r.Header.Get("Retry-After") == "" || !strings.HasPrefix(string(r.Body), `{"detail":"Request was throttled. Expected available in `) {
+		t.Fatalf("21st POST: %d %s %v", r.Status, r.Body, r.Header)
+	}
+	anon.Post(pubPath(other)+"intents/", payerBody(cardDeclined)).Expect(201)
+	anon.Get(pubPath(key)).Expect(200) // reads are not limited
+}
