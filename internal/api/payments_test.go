@@ -275,6 +275,19 @@ func TestPaymentTransitions(t *testing.T) {
 		if f.balance() != "15.00" {
 			t.Fatalf("balance with a partly captured failed payment: %s", f.balance())
 		}
+
+		// a hold not captured within 7 days expires at the capture attempt
+		inv6 := f.invoice("10.00", true)
+		x := f.payment(inv6, "10.00")
+		c.Post("/payments/"+apitest.Str(x, "id")+"/authorize/", map[string]any{"source": f.source(cardOK, false)}).Expect(200)
+		e.Clock.Advance(8 * 24 * 3600 * 1e9)
+		x = c.Post("/payments/"+apitest.Str(x, "id")+"/capture/", nil).Expect(200)
+		if x["status"] != "failed" || x["failed_reason"] != "expired_authorization" {
+			t.Fatalf("expired hold %v", x)
+		}
+		if f.status("/invoices/"+inv6+"/") != "finalized" {
+			t.Fatal("expired hold changed the invoice")
+		}
 	})
 }
 

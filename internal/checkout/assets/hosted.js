@@ -8,6 +8,9 @@
   var T = cfg.text;
   var polls = 0;
   var payLabel = btn.textContent;
+  // One Idempotency-Key per attempt: a resent request (double submit,
+  // network retry) replays the first answer instead of charging again.
+  var attemptN = 0;
   function tr(msg) { return (T.messages && T.messages[msg]) || msg; }
 
   function show(el, on) { el.classList.toggle("hidden", !on); }
@@ -93,9 +96,10 @@
     var body = {payer: payer, card: {number: num.value, exp_month: month, exp_year: year < 100 ? 2000 + year : year, cvc: document.getElementById("cvc").value}};
     btn.disabled = true;
     btn.textContent = T.processing;
-    fetch(cfg.intentsURL, {method: "POST", headers: {"Content-Type": "application/json", "Idempotency-Key": cfg.attempt + "-" + Date.now()}, body: JSON.stringify(body)})
+    fetch(cfg.intentsURL, {method: "POST", headers: {"Content-Type": "application/json", "Idempotency-Key": cfg.attempt + "-" + attemptN}, body: JSON.stringify(body)})
       .then(function (r) { return r.json().then(function (b) { return {status: r.status, body: b}; }); })
       .then(function (res) {
+        attemptN++;
         if (res.status !== 201) {
           btn.disabled = false; btn.textContent = payLabel;
           if (res.status === 429) { alertMsg(res.body.detail); } else { applyErrors(res.body); }
