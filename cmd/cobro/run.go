@@ -18,6 +18,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/catalog"
 	"github.com/cobrobilling/cobro/internal/clock"
 	"github.com/cobrobilling/cobro/internal/idempotency"
+	"github.com/cobrobilling/cobro/internal/paylink"
 	"github.com/cobrobilling/cobro/internal/store"
 	"github.com/cobrobilling/cobro/internal/webhook"
 	"github.com/cobrobilling/cobro/internal/workspace"
@@ -203,7 +204,15 @@ func (e *env) serve(args []string) int {
 	if *noWorkers {
 		close(workersDone)
 	} else {
-		go func() { defer close(workersDone); worker.Run(workersCtx) }()
+		// payment expiries (authentications, card holds) share the queue
+		expirer := &paylink.Expirer{DB: db, Clock: clock.System{}, Logger: log}
+		go func() {
+			defer close(workersDone)
+			expired := make(chan struct{})
+			go func() { defer close(expired); expirer.Run(workersCtx) }()
+			worker.Run(workersCtx)
+			<-expired
+		}()
 	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {

@@ -1,11 +1,14 @@
 package api_test
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cobrobilling/cobro/internal/apitest"
+	"github.com/cobrobilling/cobro/internal/paylink"
 )
 
 func payerBody(number string) map[string]any {
@@ -295,4 +298,54 @@ func TestPublishableRateLimit(t *testing.T) {
 	}
 	anon.Post(pubPath(other)+"intents/", payerBody(cardDeclined)).Expect(201)
 	anon.Get(pubPath(key)).Expect(200) // reads are not limited
+}
+
+// The time-based transitions run from the job queue: an unanswered
+// authentication fails its source and intent after 30 minutes; a card
+// hold and an authorized intent not captured in 7 days expire.
+func TestPaymentExpiries(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
+		c := e.Workspace("US").Test()
+		anon := e.Anonymous()
+		x := &paylink.Expirer{DB: e.DB, Clock: e.Clock}
+		run := func() {
+			t.Helper()
+			if _, err := x.RunOnce(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		key := apitest.Str(c.Post("/payment_links/links/", map[string]any{"amount": 15, "currency": "USD"}).Expect(201), "publishable_key")
+		waiting := anon.Post(pubPath(key)+"intents/", payerBody(cardAuth)).Expect(201)
+		manual := apitest.Str(c.Post("/payment_links/links/", map[string]any{"amount": 15, "currency": "USD", "capture_method": "manual"}).Expect(201), "publishable_key")
+		held := anon.Post(pubPath(manual)+"intents/", payerBody(cardOK)).Expect(201)
+		f := &payFixture{c: c}
+		f.customer = apitest.Str(c.Post("/customers/", map[string]any{"name": "Acme", "address": "1 Main St", "country": "US", "state": "IL"}).Expect(201), "id")
+		inv := f.invoice("10.00", true)
+		p := f.payment(inv, "10.00")
+		c.Post("/payments/"+apitest.Str(p, "id")+"/authorize/", map[string]any{"source": f.source(cardOK, false)}).Expect(200)
+
+		run() // nothing is due yet
+		wantField(t, anon.Get(pubPath(key)+"intents/"+apitest.Str(waiting, "id")+"/").Expect(200), "status", "requires_authentication")
+		e.Clock.Advance(31 * time.Minute)
+		run()
+		got := anon.Get(pubPath(key) + "intents/" + apitest.Str(waiting, "id") + "/").Expect(200)
+		if got["status"] != "failed" || got["failed_reason"] != "authentication_failed" {
+			t.Fatalf("after 30 minutes: %v", got)
+		}
+		wantField(t, c.Get("/sources/"+apitest.Str(waiting, "source")+"/").Expect(200), "status", "failed")
+		wantField(t, c.Get("/payment_links/intents/"+apitest.Str(held, "id")+"/").Expect(200), "status", "authorized")
+		e.Clock.Advance(7 * 24 * time.Hour)
+		run()
+		wantField(t, c.Get("/payment_links/intents/"+apitest.Str(held, "id")+"/").Expect(200), "status", "cancelled")
+		got = c.Get("/payments/" + apitest.Str(p, "id") + "/").Expect(200)
+		if got["status"] != "failed" || got["failed_reason"] != "expired_authorization" {
+			t.Fatalf("hold after 7 days: %v", got)
+		}
+		evs := events(c)
+		for _, want := range []string{"source.failed", "payment_link.intent.failed", "payment_link.intent.cancelled", "payment.failed"} {
+			if !evs[want] {
+				t.Errorf("missing event %s", want)
+			}
+		}
+	})
 }

@@ -430,7 +430,7 @@ func authorize(e Env, in *Intent, l *Link) error {
 	if l.CaptureMethod == "automatic" {
 		return capture(e, in, l)
 	}
-	return nil
+	return payment.ScheduleExpiry(e.Env, in.ID, e.Now.Add(AuthorizationWindow))
 }
 
 func capture(e Env, in *Intent, l *Link) error {

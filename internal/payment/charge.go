@@ -136,6 +136,11 @@ func hold(e Env, p *Payment, s *Source, amt decimal.Decimal) error {
 	if err := p.save(e); err != nil {
 		return err
 	}
+	if s.Gateway != "manual" {
+		if err := ScheduleExpiry(e, p.ID, e.Now.Add(AuthorizationWindow)); err != nil {
+			return err
+		}
+	}
 	return p.emit(e, "authorized")
 }
 

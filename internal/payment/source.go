@@ -291,6 +291,11 @@ func CreateSource(e Env, o *input.Object, cl Client, pay *Payment, baseURL strin
 	if err := event.Emit(e.Ctx, e.Q, e.Scope, "source.created", s.ID, e.Now); err != nil {
 		return nil, err
 	}
+	if s.authDeadline != nil {
+		if err := ScheduleExpiry(e, s.ID, e.Now.Add(AuthenticationWindow)); err != nil {
+			return nil, err
+		}
+	}
 	return GetSource(e, s.ID)
 }
 
