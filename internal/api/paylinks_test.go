@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -347,5 +348,45 @@ func TestPaymentExpiries(t *testing.T) {
 				t.Errorf("missing event %s", want)
 			}
 		}
+	})
+}
+
+// A payer's double submission (double click, retried request) with the
+// page's Idempotency-Key creates one intent and charges once.
+func TestIntentDoubleSubmit(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
+		c := e.Workspace("US").Test()
+		anon := e.Anonymous()
+		key := apitest.Str(c.Post("/payment_links/links/", map[string]any{"amount": 12, "currency": "USD"}).Expect(201), "publishable_key")
+		const n = 10
+		var wg sync.WaitGroup
+		ids := make([]string, n)
+		for i := 0; i < n; i++ {
+			wg.Add(1)
+			go func(i int) {
+				defer wg.Done()
+				r := anon.Do("POST", pubPath(key)+"intents/", payerBody(cardOK), "Idempotency-Key", "attempt-1")
+				switch r.Status {
+				case 201:
+					ids[i] = apitest.Str(r.JSON(), "id")
+				case 409:
+				default:
+					t.Errorf("status %d %s", r.Status, r.Body)
+				}
+			}(i)
+		}
+		wg.Wait()
+		seen := map[string]bool{}
+		for _, id := range ids {
+			if id != "" {
+				seen[id] = true
+			}
+		}
+		if len(seen) != 1 {
+			t.Fatalf("intents answered: %v", seen)
+		}
+		wantField(t, c.Get("/payment_links/intents/").Expect(200), "count", "1")
+		wantField(t, c.Get("/payments/").Expect(200), "count", "1")
+		wantField(t, c.Get("/invoices/").Expect(200), "count", "1")
 	})
 }
