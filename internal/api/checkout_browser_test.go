@@ -83,10 +83,11 @@ func TestHostedCheckoutInBrowser(t *testing.T) {
 			}
 			css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
 			exp := "1230"
+			page := url
 			fill := func(number string) chromedp.Action[chromedp.Void] {
 				return chromedp.Steps(
 					chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(1), chromedp.EmulateMobile),
-					chromedp.Navigate(url),
+					chromedp.Navigate(page),
 					chromedp.WaitVisible(css("#name")),
 					chromedp.SendKeys(css("#name"), "Josefa Rojas"),
 					chromedp.SendKeys(css("#email"), "jrojas@example.com"),
@@ -187,11 +188,20 @@ func TestHostedCheckoutInBrowser(t *testing.T) {
 			cl := e.Workspace("CL").Test()
 			clURL := apitest.Str(cl.Post("/payment_links/links/", map[string]any{"amount": 9990, "currency": "CLP", "description": "Taller de cerámica (1 sesión)"}).Expect(201), "url")
 			var amount string
-			if err := chromedp.Do(ctx, chromedp.Navigate(clURL), chromedp.WaitVisible(css("#amount")), text("#amount", &amount), shot("clp")); err != nil {
+			page = clURL
+			if err := chromedp.Do(ctx, fill("4242424242424242"), text("#amount", &amount), shot("clp"),
+				chromedp.Click(css("#submit")),
+				chromedp.WaitVisible(css("#done")),
+				text("#done", &receipt), shot("clp-paid")); err != nil {
 				t.Fatalf("CLP page: %v", err)
 			}
 			if amount != "$9.990CLP" && amount != "$9.990 CLP" {
 				t.Errorf("CLP amount %q", amount)
+			}
+			// the boleta is issued when folios exist (SII biller); the money is
+			// taken either way and the page says so
+			if !strings.Contains(receipt, "Pago recibido") {
+				t.Errorf("CLP receipt %q", receipt)
 			}
 		})
 	}

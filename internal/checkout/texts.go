@@ -4,7 +4,7 @@ package checkout
 type texts struct {
 	TestBanner, Unavailable, UnavailableTitle, Name, Email, CardNumber, Expiry, ExpiryHint, CVC string
 	Pay, TestHint, Thanks, Received, Invoice, Reference, Download, Secured                      string
-	Processing, Generic, Network, Cancelled, BadExpiry, Slow                                    string
+	Processing, Generic, Network, Cancelled, BadExpiry, Slow, InvoiceLater, ReceivedLater       string
 	Fields                                                                                      map[string]string
 	Reasons                                                                                     map[string]string
 	// Messages translates the server's field messages shown on the page.
@@ -21,7 +21,7 @@ func (t texts) field(id string) string {
 // script is the part of the texts the page script needs.
 func (t texts) script() map[string]any {
 	return map[string]any{"pay": t.Pay, "processing": t.Processing, "generic": t.Generic, "network": t.Network,
-		"cancelled": t.Cancelled, "badExpiry": t.BadExpiry, "slow": t.Slow, "reasons": t.Reasons, "messages": t.Messages}
+		"cancelled": t.Cancelled, "badExpiry": t.BadExpiry, "slow": t.Slow, "invoiceLater": t.InvoiceLater, "receivedLater": t.ReceivedLater, "reasons": t.Reasons, "messages": t.Messages}
 }
 
 var english = texts{
@@ -34,6 +34,7 @@ var english = texts{
 	Processing: "Processing…", Generic: "The payment could not be processed. Check the data and try again.",
 	Network: "Network error: check your connection and try again.", Cancelled: "The payment was cancelled.",
 	BadExpiry: "Enter the expiry as MM / YY.", Slow: "The payment is taking longer than usual; check back later.",
+	InvoiceLater: "being issued", ReceivedLater: "Thank you. Your payment was processed; the invoice is being issued.",
 	Fields: map[string]string{"tax_id": "Tax ID", "address": "Address", "state": "State / region", "activity": "Business activity", "commune": "Commune"},
 	Reasons: map[string]string{
 		"card_declined":         "Your card was declined. Try another card.",
@@ -54,6 +55,7 @@ var spanish = texts{
 	Processing: "Procesando…", Generic: "No se pudo procesar el pago. Revisa los datos e intenta de nuevo.",
 	Network: "Error de red: revisa tu conexión e intenta de nuevo.", Cancelled: "El pago fue anulado.",
 	BadExpiry: "Ingresa el vencimiento como MM / AA.", Slow: "El pago está tardando más de lo normal; vuelve a revisar más tarde.",
+	InvoiceLater: "en emisión", ReceivedLater: "Gracias. Tu pago fue procesado; el documento se está emitiendo.",
 	Fields: map[string]string{"tax_id": "RUT", "address": "Dirección", "state": "Región", "activity": "Giro", "commune": "Comuna"},
 	Reasons: map[string]string{
 		"card_declined":         "Tu tarjeta fue rechazada. Intenta con otra tarjeta.",

@@ -43,12 +43,16 @@
   }
   function reason(r) { return T.reasons[r] || T.reasons.other; }
   function finish(intent) {
-    if (intent.status === "finalized") {
+    if (intent.status === "finalized" || intent.status === "captured") {
+      // captured: the money is taken; the invoice follows when it is issued
+      var issued = intent.status === "finalized";
       show(form, false);
-      document.getElementById("done-invoice").textContent = intent.invoice_number || intent.invoice || "";
+      document.getElementById("done-invoice").textContent = issued ? (intent.invoice_number || intent.invoice || "") : T.invoiceLater;
       document.getElementById("done-intent").textContent = intent.id;
       var pdf = document.getElementById("done-pdf");
       pdf.href = cfg.intentsURL + intent.id + "/pdf/?format=pdf";
+      show(pdf, issued);
+      if (!issued) { document.getElementById("done-text").textContent = T.receivedLater; }
       show(done, true);
       if (cfg.returnURL) {
         setTimeout(function () {
@@ -69,6 +73,7 @@
         if (!res.ok) { finish({status: "failed"}); return; }
         var s = res.body.status;
         if (s === "finalized" || s === "failed" || s === "cancelled") { finish(res.body); return; }
+        if (s === "captured" && polls >= 1) { finish(res.body); return; }
         if (++polls > 60) { btn.disabled = false; btn.textContent = payLabel; alertMsg(T.slow); return; }
         setTimeout(function () { poll(intentID); }, 2000);
       })
