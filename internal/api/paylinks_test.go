@@ -390,3 +390,43 @@ func TestIntentDoubleSubmit(t *testing.T) {
 		wantField(t, c.Get("/invoices/").Expect(200), "count", "1")
 	})
 }
+
+// Lists, filters and search of payments, sources and links; a link past
+// its expiry takes no intents; an archived link can be restored.
+func TestPaymentListsAndLinkExpiry(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
+		f := newPayFixture(e)
+		c := f.c
+		inv := f.invoice("60.00", true)
+		f.payment(inv, "10.00", "source", f.source(cardOK, false), "metadata", map[string]any{"order": "A-1"})
+		f.payment(inv, "20.00")
+		f.payment("", "5.00", "description", "Standalone deposit")
+		wantField(t, c.Get("/payments/?status__in=succeeded,requires_payment_method").Expect(200), "count", "3")
+		wantField(t, c.Get("/payments/?invoice__isnull=true").Expect(200), "count", "1")
+		wantField(t, c.Get("/payments/?amount__gte=10&ordering=-amount").Expect(200), "count", "2")
+		wantField(t, c.Get("/payments/?metadata__order=A-1").Expect(200), "count", "1")
+		wantField(t, c.Get("/payments/?search=deposit").Expect(200), "count", "1")
+		wantField(t, c.Get("/payments/?search=acme").Expect(200), "count", "2")
+		wantField(t, c.Get("/payments/?payment_date__isnull=false").Expect(200), "count", "1")
+		c.Get("/payments/?status=nope").ExpectBody(400, `{"status": ["Select a valid choice. nope is not one of the available choices."]}`)
+		c.Get("/payments/?foo=1").ExpectBody(400, `{"foo": ["Unknown filter."]}`)
+		f.source(cardInsufficient, false)
+		wantField(t, c.Get("/sources/?search=9995").Expect(200), "count", "1")
+		wantField(t, c.Get("/sources/?status=consumed").Expect(200), "count", "1")
+
+		l := c.Post("/payment_links/links/", map[string]any{"amount": 5, "currency": "USD", "expires": "2026-06-02T12:00:00Z", "metadata": map[string]any{"campaign": "june"}}).Expect(201)
+		key, lid := apitest.Str(l, "publishable_key"), apitest.Str(l, "id")
+		e.Anonymous().Post(pubPath(key)+"intents/", payerBody(cardOK)).Expect(404) // the fake clock is past 12:00 UTC
+		c.Patch("/payment_links/links/"+lid+"/", map[string]any{"expires": nil}).Expect(200)
+		e.Anonymous().Get(pubPath(key)).Expect(200)
+		c.Patch("/payment_links/links/"+lid+"/", map[string]any{"status": "archived"}).Expect(200)
+		e.Anonymous().Get(pubPath(key)).Expect(404)
+		got := c.Patch("/payment_links/links/"+lid+"/", map[string]any{"status": "active"}).Expect(200)
+		if got["archived"] != nil || got["status"] != "active" {
+			t.Fatalf("restored link %v", got)
+		}
+		e.Anonymous().Get(pubPath(key)).Expect(200)
+		wantField(t, c.Get("/payment_links/links/?metadata__campaign=june&status=active&currency=USD").Expect(200), "count", "1")
+		wantField(t, c.Get("/payment_links/links/?search="+key).Expect(200), "count", "1")
+	})
+}

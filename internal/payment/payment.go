@@ -137,7 +137,7 @@ func GetPayment(e Env, paymentID string) (*Payment, error) {
 }
 
 // GetCheckoutPayment returns a payment for a publishable call: 404 unless
-// enable_checkout (README §4). With lock, the row is locked.
+// enable_checkout (README §4).
 func GetCheckoutPayment(e Env, paymentID string) (*Payment, error) {
 	p, err := getPayment(e, paymentID, false)
 	if err != nil {
