@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sort"
+	"strings"
 	"time"
 
 	"github.com/cobrobilling/cobro/internal/apperr"
@@ -548,8 +550,27 @@ func describe(err error) string {
 	if ae.Detail != "" {
 		return ae.Detail
 	}
-	b, _ := json.Marshal(ae.Fields)
-	return string(b)
+	var parts []string
+	keys := make([]string, 0, len(ae.Fields))
+	for k := range ae.Fields {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		msgs, ok := ae.Fields[k].([]string)
+		if !ok {
+			b, _ := json.Marshal(ae.Fields[k])
+			msgs = []string{string(b)}
+		}
+		for _, m := range msgs {
+			if k == "non_field_errors" {
+				parts = append(parts, m)
+			} else {
+				parts = append(parts, k+": "+m)
+			}
+		}
+	}
+	return strings.Join(parts, " ")
 }
 
 // genericTaxID is the tax id of consumers without one (billing.md §1).
