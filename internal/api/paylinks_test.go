@@ -201,7 +201,14 @@ func TestPaymentLinkIntents(t *testing.T) {
 		if li["single_use"] != true || li["customer"].(map[string]any)["id"] != f.customer {
 			t.Fatalf("invoice link %v", li)
 		}
-		p := anon.Post(pubPath(apitest.Str(li, "publishable_key"))+"intents/", map[string]any{"card": card(cardOK)}).Expect(201)
+		ikey := apitest.Str(li, "publishable_key")
+		if pf := anon.Get(pubPath(ikey)).Expect(200)["payer_fields"].([]any); len(pf) != 0 {
+			t.Errorf("a fixed customer asks the payer for %v", pf)
+		}
+		if page := string(anon.Get(pubPath(ikey) + "hosted/").Body); strings.Contains(page, `id="email"`) || !strings.Contains(page, `id="number"`) {
+			t.Error("the hosted page of a fixed customer asks for payer data")
+		}
+		p := anon.Post(pubPath(ikey)+"intents/", map[string]any{"card": card(cardOK)}).Expect(201)
 		if p["status"] != "finalized" || p["invoice"] != inv || f.status("/invoices/"+inv+"/") != "paid" {
 			t.Fatalf("invoice link intent %v", p)
 		}

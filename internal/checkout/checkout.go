@@ -84,7 +84,7 @@ type Link struct {
 
 type hostedView struct {
 	Lang, Merchant, Description, AmountText, Currency string
-	TestMode, Unavailable                             bool
+	TestMode, Unavailable, AskPayer                   bool
 	ExtraFields                                       []Field
 	T                                                 texts
 	Nonce                                             string
@@ -124,6 +124,9 @@ func render(l Link, unavailable bool) (*Page, error) {
 	} else {
 		v.AmountText = FormatAmount(l.Amount, l.Rounded, lang)
 		for _, f := range l.PayerFields {
+			if f == "name" {
+				v.AskPayer = true
+			}
 			if f != "name" && f != "email" {
 				v.ExtraFields = append(v.ExtraFields, Field{ID: f, Label: t.field(f)})
 			}

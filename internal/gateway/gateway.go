@@ -68,6 +68,9 @@ type Setup struct {
 	// NeedsAuthentication: the payer must authenticate before the source
 	// can pay (status requires_authorization).
 	NeedsAuthentication bool
+	// AuthenticationURL is where the payer authenticates (a real
+	// processor's page); "" uses Cobro's simulated page (test gateway).
+	AuthenticationURL string
 	// Data is the public gateway_data of the source ({"method": …}).
 	Data map[string]any
 }

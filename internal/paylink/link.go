@@ -549,8 +549,12 @@ func ByKey(ctx context.Context, q store.Querier, d store.Dialect, key, base stri
 	return e, link, nil
 }
 
-// PayerFields lists what the payer must give (§5.1).
+// PayerFields lists what the payer must give (§5.1); none when the link
+// bills a fixed customer (the payer block is ignored).
 func (l *Link) PayerFields() []string {
+	if l.CustomerID != "" {
+		return []string{}
+	}
 	switch l.Document.ID {
 	case "CL33", "CL34":
 		return []string{"name", "email", "tax_id", "address", "state", "activity", "commune"}

@@ -270,7 +270,11 @@ func CreateSource(e Env, o *input.Object, cl Client, pay *Payment, baseURL strin
 	data := setup.Data
 	if setup.NeedsAuthentication {
 		s.Status = SourceRequiresAuthorization
-		data = map[string]any{"redirect_url": AuthenticationURL(baseURL, s.ID)}
+		url := setup.AuthenticationURL
+		if url == "" {
+			url = AuthenticationURL(baseURL, s.ID)
+		}
+		data = map[string]any{"redirect_url": url}
 		dl := e.Now.Add(AuthenticationWindow).UnixMicro()
 		s.authDeadline = &dl
 	}
