@@ -20,6 +20,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/catalog"
 	"github.com/cobrobilling/cobro/internal/clock"
 	"github.com/cobrobilling/cobro/internal/idempotency"
+	"github.com/cobrobilling/cobro/internal/paylink"
 	"github.com/cobrobilling/cobro/internal/store"
 	"github.com/cobrobilling/cobro/internal/subscription"
 	"github.com/cobrobilling/cobro/internal/webhook"
@@ -180,6 +181,7 @@ func (e *env) serve(args []string) int {
 	allowPrivate := fs.Bool("allow-private-webhooks", false, "allow live-mode webhook endpoints on private networks (on-premises receivers)")
 	ratePerToken := fs.Int("rate-per-token", intSetting(e.getenv("COBRO_RATE_PER_TOKEN"), 100), "requests per second allowed per API token; -1 disables (env COBRO_RATE_PER_TOKEN)")
 	rateBurst := fs.Int("rate-burst", intSetting(e.getenv("COBRO_RATE_BURST"), 200), "burst allowed per API token (env COBRO_RATE_BURST)")
+	ratePublic := fs.Int("rate-public-per-minute", intSetting(e.getenv("COBRO_RATE_PUBLIC_PER_MINUTE"), 20), "publishable POSTs allowed per client IP and payment link or payment each minute; -1 disables (env COBRO_RATE_PUBLIC_PER_MINUTE)")
 	if code, ok := e.parse(fs, args); !ok {
 		return code
 	}
@@ -201,7 +203,7 @@ func (e *env) serve(args []string) int {
 	worker := &webhook.Worker{DB: db, Clock: clock.System{}, Logger: log, AllowPrivate: *allowPrivate,
 		Outcome: func(o string) { deliveries.WithLabelValues(o).Inc() }}
 	srv := api.New(api.Options{DB: db, Clock: clock.System{}, Logger: log, PublicURL: *publicURL, Version: version, SecretKey: secret,
-		Webhooks: worker, AllowPrivateWebhooks: *allowPrivate, RatePerToken: *ratePerToken, RateBurst: *rateBurst})
+		Webhooks: worker, AllowPrivateWebhooks: *allowPrivate, RatePerToken: *ratePerToken, RateBurst: *rateBurst, RatePublicPerMinute: *ratePublic})
 	billingRuns := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "cobro_billing_runs_total",
 		Help: "Subscription billing runs by this node's scheduler, by outcome (invoiced, needs_attention, resumed)."}, []string{"outcome"})
 	srv.Registry().MustRegister(deliveries, billingRuns)
@@ -211,12 +213,15 @@ func (e *env) serve(args []string) int {
 	if *noWorkers {
 		close(workersDone)
 	} else {
-		// the webhook deliveries and the SII sandbox agency's answers
+		// the webhook deliveries, the SII sandbox agency's answers and the
+		// payment expiries (authentications, card holds) share the queue
 		siiWorker := &clsii.Worker{DB: db, Clock: clock.System{}, Logger: log}
+		expirer := &paylink.Expirer{DB: db, Clock: clock.System{}, Logger: log}
 		go func() {
 			defer close(workersDone)
 			var wg sync.WaitGroup
 			wg.Go(func() { siiWorker.Run(workersCtx) })
+			wg.Go(func() { expirer.Run(workersCtx) })
 			worker.Run(workersCtx)
 			wg.Wait()
 		}()

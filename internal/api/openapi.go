@@ -32,8 +32,11 @@ func (s *Server) openapiDoc() map[string]any {
 		for _, m := range pathParam.FindAllStringSubmatch(rt.Path, -1) {
 			params = append(params, map[string]any{"name": m[1], "in": "path", "required": true, "schema": map[string]any{"type": "string"}})
 		}
-		if rt.Auth == AuthToken {
+		if rt.Auth == AuthToken || rt.Auth == AuthDual {
 			op["security"] = []any{map[string]any{"token": []string{}, "workspace": []string{}}}
+			if rt.Auth == AuthDual { // or publishable, without any header
+				op["security"] = append(op["security"].([]any), map[string]any{})
+			}
 			params = append(params, map[string]any{"name": "x-piriod-test-mode", "in": "header", "required": false,
 				"schema": map[string]any{"type": "string", "enum": []string{"true", "false", "1", "0"}}, "description": "Selects the test data set."})
 		} else {

@@ -8,7 +8,10 @@ import (
 	"github.com/cobrobilling/cobro/internal/catalog"
 	"github.com/cobrobilling/cobro/internal/customer"
 	"github.com/cobrobilling/cobro/internal/document"
+	"github.com/cobrobilling/cobro/internal/gateway"
 	"github.com/cobrobilling/cobro/internal/list"
+	"github.com/cobrobilling/cobro/internal/paylink"
+	"github.com/cobrobilling/cobro/internal/payment"
 	"github.com/cobrobilling/cobro/internal/product"
 	"github.com/cobrobilling/cobro/internal/reminder"
 	"github.com/cobrobilling/cobro/internal/subscription"
@@ -180,6 +183,52 @@ func (s *Server) declare() []Route {
 	routes[len(routes)-1].Schema = webhook.EventView{}
 	add(post, "/events/{id}/redeliver/", "Events", "Deliver an event again", AuthToken, 200, s.redeliverEvent)
 	routes[len(routes)-1].Schema = webhook.EventView{}
+
+	// Payments (payments.md)
+	catalogue("/providers/", "Payments", "payment gateways", gateway.Info{}, AuthToken, s.listProviders, s.getProvider)
+	add(post, "/sources/", "Sources", "Create a source (publishable with an enable_checkout payment)", AuthDual, 201, s.createSource)
+	add(get, "/sources/", "Sources", "List sources", AuthToken, 200, s.listSources)
+	routes[len(routes)-1].List = true
+	add(get, "/sources/{id}/", "Sources", "Retrieve a source", AuthToken, 200, s.getSource)
+	add(del, "/sources/{id}/", "Sources", "Finalize (remove) a source", AuthToken, 200, s.deleteSource)
+	add(get, "/sources/{id}/authorize/", "Sources", "Legacy: the source, with redirect_url while authentication is pending", AuthToken, 200, s.legacySourceAuthorize)
+	for i := len(routes) - 5; i < len(routes); i++ {
+		routes[i].Schema = payment.Source{}
+	}
+	crud("/payments/", "Payments", "payment", payment.Payment{}, s.createPayment, s.listPayments, s.getPayment, s.updatePayment, s.deletePayment)
+	routes[len(routes)-1].Summary = "Destroy (requires_payment_method, 204) or cancel (processing, failed) a payment"
+	add(post, "/payments/{id}/authorize/", "Payments", "Attach a source and authorize (hold) the balance", AuthDual, 200, s.authorizePayment)
+	add(get, "/payments/{id}/capture/", "Payments", "Capture an authorization or confirm a manual payment", AuthToken, 200, s.capturePayment)
+	routes[len(routes)-1].Writes = true
+	add(post, "/payments/{id}/capture/", "Payments", "Capture an authorization or confirm a manual payment", AuthToken, 200, s.capturePayment)
+	add(get, "/payments/{id}/pay/", "Payments", "Authorize and capture with the attached (or given) source", AuthDual, 200, s.payPayment)
+	routes[len(routes)-1].Writes = true
+	add(post, "/payments/{id}/pay/", "Payments", "Authorize and capture with the attached (or given) source", AuthDual, 200, s.payPayment)
+	for i := len(routes) - 5; i < len(routes); i++ {
+		routes[i].Schema = payment.Payment{}
+	}
+	add(get, "/publishable/gateways/test/authenticate/{source_id}/", "Sources", "Simulated card authentication page of the test gateway (HTML)", AuthPublic, 200, s.authenticationPage)
+	routes[len(routes)-1].Writes = true
+	add(post, "/publishable/gateways/test/authenticate/{source_id}/", "Sources", "Approve or deny a simulated card authentication", AuthPublic, 200, s.authenticate3DS)
+	crud("/payment_links/links/", "Payment links", "payment link", paylink.Link{}, s.createLink, s.listLinks, s.getLink, s.updateLink, s.archiveLink)
+	routes[len(routes)-1].Status, routes[len(routes)-1].Summary = 200, "Archive a payment link"
+	add(get, "/payment_links/intents/", "Payment links", "List payment-link intents", AuthToken, 200, s.listIntents)
+	routes[len(routes)-1].List = true
+	add(get, "/payment_links/intents/{id}/", "Payment links", "Retrieve a payment-link intent", AuthToken, 200, s.getIntent)
+	add(post, "/payment_links/intents/{id}/capture/", "Payment links", "Capture an authorized intent", AuthToken, 200, intentAction(paylink.CaptureIntent))
+	add(post, "/payment_links/intents/{id}/cancel/", "Payment links", "Cancel an authorized intent", AuthToken, 200, intentAction(paylink.CancelIntent))
+	add(post, "/payment_links/intents/{id}/finalize/", "Payment links", "Retry the finalization of a captured intent", AuthToken, 200, intentAction(paylink.FinalizeIntent))
+	for i := len(routes) - 5; i < len(routes); i++ {
+		routes[i].Schema = paylink.Intent{}
+	}
+	add(get, "/publishable/payment_links/links/{key}/", "Payment links", "Public view of a payment link", AuthPublic, 200, s.publicLink)
+	routes[len(routes)-1].Schema = paylink.PublicLink{}
+	add(get, "/publishable/payment_links/links/{key}/hosted/", "Payment links", "Hosted checkout page (HTML)", AuthPublic, 200, s.hostedPage)
+	add(post, "/publishable/payment_links/links/{key}/intents/", "Payment links", "The payer submits the checkout: creates and runs an intent", AuthPublic, 201, s.createIntent)
+	routes[len(routes)-1].Schema = paylink.PublicIntent{}
+	add(get, "/publishable/payment_links/links/{key}/intents/{intent_id}/", "Payment links", "Poll an intent (public view)", AuthPublic, 200, s.publicIntent)
+	routes[len(routes)-1].Schema = paylink.PublicIntent{}
+	add(get, "/publishable/payment_links/links/{key}/intents/{intent_id}/pdf/", "Payment links", "Invoice PDF of a finalized intent", AuthPublic, 200, s.publicIntentPDF)
 
 	// Catalogues (catalogues.md)
 	catalogue("/generals/countries/", "Catalogues", "countries", catalog.CountryView{}, AuthToken,

@@ -75,6 +75,22 @@ var fixtures = map[string]func(c *apitest.Client) string{
 		// a public address literal: no DNS, allowed in both modes
 		return apitest.Str(c.Post("/webhooks/", map[string]any{"url": "https://203.0.113.10/hooks/cobro"}).Expect(201), "id")
 	},
+	// Payments (payments.md)
+	"/sources/": func(c *apitest.Client) string {
+		return apitest.Str(c.Post("/sources/", map[string]any{"gateway": "manual"}).Expect(201), "id")
+	},
+	"/payments/": func(c *apitest.Client) string {
+		return apitest.Str(c.Post("/payments/", map[string]any{"invoice": newInvoice(c, true), "amount": 10, "currency": "USD", "date": "2026-06-02", "description": "Scope"}).Expect(201), "id")
+	},
+	"/payment_links/links/": func(c *apitest.Client) string { return newLink(c) },
+	"/payment_links/intents/": func(c *apitest.Client) string {
+		key := apitest.Str(c.Get("/payment_links/links/"+newLink(c)+"/").Expect(200), "publishable_key")
+		payer := *c
+		payer.Token, payer.Workspace, payer.TestMode = "", "", false
+		return apitest.Str(payer.Post("/publishable/payment_links/links/"+key+"/intents/", map[string]any{
+			"payer": map[string]any{"name": "Ana", "email": "ana@example.com"},
+			"card":  map[string]any{"number": "4242424242424242", "exp_month": 12, "exp_year": 2030, "cvc": "123"}}).Expect(201), "id")
+	},
 	"/events/": func(c *apitest.Client) string {
 		newCustomer(c, "Scope Co")
 		page := c.Get("/events/?page_size=1").Expect(200)
@@ -90,6 +106,13 @@ func newInvoice(c *apitest.Client, finalized bool) string {
 		c.Post("/invoices/"+inv+"/finalize/", nil).Expect(200)
 	}
 	return inv
+}
+
+// newLink creates a payment link (manual capture: its intents stay
+// authorized). Links exist only in test mode in this version: live mode
+// needs a card gateway and none is installed (payments.md §4.5).
+func newLink(c *apitest.Client) string {
+	return apitest.Str(c.Post("/payment_links/links/", map[string]any{"amount": 10, "currency": "USD", "capture_method": "manual"}).Expect(201), "id")
 }
 
 func newProduct(c *apitest.Client) string {
@@ -117,8 +140,11 @@ func newSubscription(c *apitest.Client, metered bool) map[string]any {
 // (TestCAFUploadAndFolios).
 var ownCrossScope = map[string]bool{"/billers/built_in/cafs/": true}
 
+// testModeOnly resources cannot be created in live mode in this version.
+var testModeOnly = map[string]bool{"/payment_links/links/": true, "/payment_links/intents/": true}
+
 // global paths hold reference data shared by every workspace.
-var global = []string{"/generals/", "/frequencies/"}
+var global = []string{"/generals/", "/frequencies/", "/providers/"}
 
 func newCustomer(c *apitest.Client, name string) string {
 	return apitest.Str(c.Post("/customers/", map[string]any{"name": name, "address": "1 Main St", "country": "US", "state": "IL", "email": "billing@example.com"}).Expect(201), "id")
@@ -170,7 +196,7 @@ func TestCrossScope(t *testing.T) {
 			}
 			checked++
 			for _, mode := range []string{"live", "test"} {
-				if mode == "live" && testOnly[res] {
+				if mode == "live" && (testOnly[res] || testModeOnly[res]) {
 					continue
 				}
 				c := owner

@@ -37,6 +37,9 @@ type Auth int
 const (
 	AuthToken  Auth = iota // token + workspace + mode headers (README §3)
 	AuthPublic             // no headers needed (README §4)
+	// AuthDual: authenticated when an Authorization header is sent, else
+	// publishable (README §4: POST /sources/, payments authorize/pay).
+	AuthDual
 )
 
 // HandlerFunc does the work of one route. It returns the success status
@@ -77,6 +80,9 @@ type Options struct {
 	// RatePerToken and RateBurst limit each API token (README §14);
 	// 0 means the defaults, 100/s with bursts of 200; negative disables.
 	RatePerToken, RateBurst int
+	// RatePublicPerMinute limits publishable POSTs per client IP and
+	// payment link or payment (README §14); 0 means 20, negative disables.
+	RatePublicPerMinute int
 	// Webhooks delivers webhook events; the server wakes it after each
 	// write so deliveries start at once. nil: ping answers that delivery
 	// is not running (deliveries are still recorded).
@@ -96,7 +102,8 @@ type Server struct {
 	metrics *metrics
 	handler http.Handler
 
-	tokens *limiter // per-token rate limit
+	tokens *limiter   // per-token rate limit
+	public *ipLimiter // per-IP limit of publishable POSTs
 
 	openapiOnce sync.Once
 	openapiJSON []byte
@@ -120,7 +127,10 @@ func New(opt Options) *Server {
 	if opt.RateBurst == 0 {
 		opt.RateBurst = 200
 	}
-	s := &Server{opt: opt, metrics: newMetrics(), tokens: newLimiter(opt.RatePerToken, opt.RateBurst)}
+	if opt.RatePublicPerMinute == 0 {
+		opt.RatePublicPerMinute = 20
+	}
+	s := &Server{opt: opt, metrics: newMetrics(), tokens: newLimiter(opt.RatePerToken, opt.RateBurst), public: newIPLimiter(opt.RatePublicPerMinute)}
 	clsii.Install(opt.SecretKey) // the built-in Chile SII biller (tax-agency.md)
 	s.metrics.reg.MustRegister(newJobsCollector(s))
 	s.routes = s.declare()
@@ -398,7 +408,7 @@ func (s *Server) serve(w http.ResponseWriter, hr *http.Request, rt Route) {
 	now := s.opt.Clock.Now()
 	ctx = clock.WithNow(ctx, now)
 	req := &Request{R: hr, Ctx: ctx, DB: s.opt.DB, Q: s.opt.DB, Now: now, srv: s}
-	if rt.Auth == AuthToken {
+	if rt.Auth == AuthToken || (rt.Auth == AuthDual && hr.Header.Get("Authorization") != "") {
 		sc, err := s.authenticate(ctx, hr)
 		if err != nil {
 			s.writeError(w, hr, err)
@@ -409,6 +419,9 @@ func (s *Server) serve(w http.ResponseWriter, hr *http.Request, rt Route) {
 			return
 		}
 		req.Scope = sc
+	} else if err := s.guardPublic(hr); err != nil {
+		s.writeError(w, hr, err)
+		return
 	}
 	write := rt.Writes || hr.Method == http.MethodPost || hr.Method == http.MethodPatch || hr.Method == http.MethodPut || hr.Method == http.MethodDelete
 	// DELETE reads a body only when one is sent (subscription cancel reasons)
@@ -471,6 +484,7 @@ func (s *Server) serve(w http.ResponseWriter, hr *http.Request, rt Route) {
 	var (
 		status  int
 		payload []byte
+		raw     *Raw // a non-JSON answer (hosted pages, redirects)
 	)
 	run := func(q store.Querier) error {
 		req.Q = q
@@ -479,7 +493,9 @@ func (s *Server) serve(w http.ResponseWriter, hr *http.Request, rt Route) {
 			return err
 		}
 		status = st
-		if body != nil {
+		if r, ok := body.(*Raw); ok {
+			raw = r
+		} else if body != nil {
 			if payload, err = marshal(body); err != nil {
 				return err
 			}
@@ -511,6 +527,10 @@ func (s *Server) serve(w http.ResponseWriter, hr *http.Request, rt Route) {
 			}
 		}
 		s.writeError(w, hr, err)
+		return
+	}
+	if raw != nil {
+		s.writeResult(w, status, raw)
 		return
 	}
 	if payload == nil {

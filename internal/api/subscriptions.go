@@ -1,11 +1,16 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"net/http"
 
+	"github.com/cobrobilling/cobro/internal/document"
 	"github.com/cobrobilling/cobro/internal/input"
+	"github.com/cobrobilling/cobro/internal/payment"
+	"github.com/cobrobilling/cobro/internal/store"
 	"github.com/cobrobilling/cobro/internal/subscription"
+	"github.com/cobrobilling/cobro/internal/workspace"
 )
 
 // Subscriptions, usages and test clocks (billing.md §8–§10).
@@ -161,4 +166,34 @@ func (s *Server) advanceClock(r *Request) (int, any, error) {
 		return 0, nil, err
 	}
 	return http.StatusOK, c, nil
+}
+
+// The payments work implements the subscriptions' charge_payment hand-over
+// (billing.md §8.5 step 9); the wiring lives here, where both are known.
+type paymentsHandover struct{}
+
+func (paymentsHandover) CheckDefaultSource(ctx context.Context, q store.Querier, sc workspace.Scope, customerID, sourceID string) error {
+	return payment.CheckDefaultSource(ctx, q, sc, customerID, sourceID)
+}
+
+func (paymentsHandover) ChargeInvoice(e document.Env, invoiceID, sourceID, description string) (bool, error) {
+	return payment.ChargeInvoice(e, invoiceID, sourceID, description)
+}
+
+func init() {
+	subscription.Payments = paymentsHandover{}
+	// a test clock's customers take their payments, charges, links and
+	// sources with them
+	cus := `(SELECT id FROM customers WHERE test_clock_id = $1)`
+	docs := `(SELECT id FROM documents WHERE customer_id IN ` + cus + `)`
+	pays := `(SELECT id FROM payments WHERE customer_id IN ` + cus + ` OR invoice_id IN ` + docs + `)`
+	links := `(SELECT id FROM payment_links WHERE customer_id IN ` + cus + ` OR invoice_id IN ` + docs + `)`
+	srcs := `(SELECT id FROM sources WHERE customer_id IN ` + cus + `)`
+	subscription.ClockCleanup = append(subscription.ClockCleanup,
+		`DELETE FROM payment_link_intents WHERE customer_id IN `+cus+` OR invoice_id IN `+docs+` OR link_id IN `+links+` OR payment_id IN `+pays+` OR source_id IN `+srcs,
+		`DELETE FROM payment_charges WHERE payment_id IN `+pays+` OR source_id IN `+srcs,
+		`DELETE FROM payments WHERE id IN `+pays,
+		`DELETE FROM payment_links WHERE id IN `+links,
+		`DELETE FROM sources WHERE id IN `+srcs,
+	)
 }

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -393,8 +394,26 @@ func taxSettings(o *input.Object) (string, bool) {
 
 // Create validates body and inserts a customer.
 func Create(ctx context.Context, q store.Querier, sc workspace.Scope, o *input.Object, now time.Time) (*Customer, error) {
+	return create(ctx, q, sc, o, now, false)
+}
+
+// CreatePayer creates the customer of a payment-link payer (payments.md
+// §5.5): the create rules, except that address and state may be missing
+// when the link did not ask the payer for them.
+func CreatePayer(ctx context.Context, q store.Querier, sc workspace.Scope, o *input.Object, now time.Time) (*Customer, error) {
+	return create(ctx, q, sc, o, now, true)
+}
+
+func create(ctx context.Context, q store.Querier, sc workspace.Scope, o *input.Object, now time.Time, payer bool) (*Customer, error) {
 	rec := record{status: StatusActive, taxSettings: "{}", metadata: "{}", sendInvoices: true, sendCollections: true, sendVouchers: true}
 	apply(o, &rec, sc, true)
+	if payer {
+		for _, k := range []string{"address", "state"} {
+			if m, ok := o.Errors()[k].([]string); ok && len(m) == 1 && m[0] == input.MsgRequired {
+				delete(o.Errors(), k)
+			}
+		}
+	}
 	testClock, err := readTestClock(ctx, q, sc, o)
 	if err != nil {
 		return nil, err
@@ -638,9 +657,72 @@ func Summaries(ctx context.Context, q store.Querier, sc workspace.Scope, ids []s
 // document engine installs it (customer cannot import document).
 var Aggregator func(ctx context.Context, q store.Querier, sc workspace.Scope, cs []*Customer) error
 
+// Sourcer fills Sources, the customers' reusable chargeable sources. The
+// payments work installs it (customer cannot import payment).
+var Sourcer func(ctx context.Context, q store.Querier, sc workspace.Scope, cs []*Customer) error
+
 func aggregate(ctx context.Context, q store.Querier, sc workspace.Scope, cs []*Customer) error {
+	if Sourcer != nil && len(cs) > 0 {
+		if err := Sourcer(ctx, q, sc, cs); err != nil {
+			return err
+		}
+	}
 	if Aggregator == nil || len(cs) == 0 {
 		return nil
 	}
 	return Aggregator(ctx, q, sc, cs)
+}
+
+// ParseList parses a customer list query: ListSpec plus the sources
+// filter (billing.md §1: a sou_ id, or sources__isnull). The scope binds
+// $1 and $2.
+func ParseList(values url.Values, env list.Env) (*list.Query, error) {
+	v := url.Values{}
+	for k, vs := range values {
+		v[k] = append([]string(nil), vs...)
+	}
+	var conds []string
+	var args []any
+	bad := map[string]any{}
+	const has = `EXISTS (SELECT 1 FROM sources s WHERE s.customer_id = customers.id AND s.workspace_id = $1 AND s.test_mode = $2
+		AND s.usage = 'reusable' AND s.status IN ('chargeable', 'pending')`
+	for _, k := range []string{"sources", "sources__exact", "sources__isnull"} {
+		if !v.Has(k) {
+			continue
+		}
+		val := v.Get(k)
+		v.Del(k)
+		if k == "sources__isnull" {
+			b, ok := input.ParseBool(val)
+			if !ok {
+				bad[k] = []string{input.MsgBoolean}
+				continue
+			}
+			if b {
+				conds = append(conds, "NOT "+has+")")
+			} else {
+				conds = append(conds, has+")")
+			}
+			continue
+		}
+		args = append(args, val)
+		conds = append(conds, fmt.Sprintf("%s AND s.id = $%%d)", has))
+	}
+	if len(bad) > 0 {
+		return nil, apperr.FieldsErr(bad)
+	}
+	lq, err := ListSpec.Parse(v, env)
+	if err != nil {
+		return nil, err
+	}
+	n := env.ArgOffset + len(lq.Args)
+	for _, c := range conds {
+		if strings.Contains(c, "%d") {
+			n++
+			c = fmt.Sprintf(c, n)
+		}
+		lq.Conds = append(lq.Conds, c)
+	}
+	lq.Args = append(lq.Args, args...)
+	return lq, nil
 }

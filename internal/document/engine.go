@@ -48,6 +48,10 @@ func (e Env) lock(k *Kind, docID string) (*Doc, error) {
 	return get(e.Ctx, e.Q, e.Scope, k, docID, e.D.ForUpdate())
 }
 
+// Lock returns a document of kind k with its row locked until the end of
+// the transaction (payments serialise on their invoice).
+func Lock(e Env, k *Kind, docID string) (*Doc, error) { return e.lock(k, docID) }
+
 // fallbackType lets line validation run when the document type is invalid,
 // so every field error is reported at once.
 var fallbackType = catalog.DocumentType{ID: "?", MaxLines: 1000, Tax: decimal.Zero, HasTaxes: true}
@@ -813,6 +817,9 @@ func SetCollected(e Env, invoiceID string, collected decimal.Decimal) (*Doc, err
 		}
 	}
 	if d.Status == StatusPending && d.TotalAdjusted != nil && collected.GreaterThanOrEqual(*d.TotalAdjusted) {
+		if PendingFinalizable(e, d) != nil {
+			return d, nil // covered, but a payment is not settled yet: stays pending
+		}
 		return Finalize(e, Invoice, invoiceID)
 	}
 	return settleInvoice(e, invoiceID, false)

@@ -40,7 +40,7 @@ func Check(ctx context.Context, db *store.DB) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load documents: %w", err)
 	}
-	for _, step := range []func([]*doc) error{c.numbers, c.totals, c.adjusted, c.aggregations, c.documentEvents} {
+	for _, step := range []func([]*doc) error{c.numbers, c.totals, c.adjusted, c.aggregations, c.documentEvents, c.payments} {
 		if err := step(docs); err != nil {
 			return c.out, err
 		}

@@ -20,6 +20,7 @@ func line(name string, qty, amount any, extra ...any) map[string]any {
 
 type dataset struct {
 	cus1, inv1, inv2, inv3, crn, dbn, ord, pur, pcn, ret, liveInv string
+	paidInv, payment                                              string
 }
 
 // build creates, through the API, a small healthy dataset with every kind
@@ -73,6 +74,17 @@ func build(t *testing.T, e *apitest.Env) dataset {
 		"lines": []any{map[string]any{"name": "Income tax", "amount": "300.00", "retention_percent": "10"},
 			map[string]any{"name": "Freight", "amount": "120.00", "retention_percent": "2.5"}}})
 	finalize(c, "/retentions/", ds.ret)
+	// payments: one invoice paid by a saved card in two parts, a draft
+	// made pending by a payment that failed
+	src := create(c, "/sources/", map[string]any{"gateway": "test", "usage": "reusable", "customer": cus2,
+		"card": map[string]any{"number": "4242424242424242", "exp_month": 12, "exp_year": 2030, "cvc": "123"}})
+	ds.paidInv = create(c, "/invoices/", map[string]any{"customer": cus2, "document": "US1", "date": "2026-06-02", "lines": []any{line("Paid", 1, "80.00")}})
+	finalize(c, "/invoices/", ds.paidInv)
+	ds.payment = create(c, "/payments/", map[string]any{"invoice": ds.paidInv, "amount": "30.00", "currency": "USD", "date": "2026-06-02", "description": "1/2", "source": src})
+	create(c, "/payments/", map[string]any{"invoice": ds.paidInv, "amount": "50.00", "currency": "USD", "date": "2026-06-02", "description": "2/2", "source": src})
+	pendingInv := create(c, "/invoices/", map[string]any{"customer": cus2, "document": "US1", "date": "2026-06-02", "lines": []any{line("Pending", 1, "9.00")}})
+	declined := create(c, "/sources/", map[string]any{"gateway": "test", "card": map[string]any{"number": "4000000000000002", "exp_month": 12, "exp_year": 2030, "cvc": "123"}})
+	create(c, "/payments/", map[string]any{"invoice": pendingInv, "amount": "9.00", "currency": "USD", "date": "2026-06-02", "description": "x", "source": declined})
 	// the live mode has its own sequences and aggregations
 	liveCus := apitest.Str(live.Post("/customers/", map[string]any{"name": "Live Co", "address": "1 Main St", "country": "US", "state": "IL"}).Expect(201), "id")
 	ds.liveInv = create(live, "/invoices/", map[string]any{"customer": liveCus, "document": "US1", "date": "2026-06-02", "lines": []any{line("Live", 1, "1.00")}})
@@ -146,6 +158,12 @@ func TestCorruptionsAreReported(t *testing.T) {
 		}
 		exec(`DELETE FROM jobs WHERE unique_key = $1`, "webhook:"+did)
 
+		// a payment that says it captured more than its gateway did; an
+		// invoice whose collected amount drifted from its payments
+		exec(`UPDATE payments SET balance = '0.00', status = 'succeeded' WHERE id = $1 AND balance = '0.00'`, ds.payment)
+		exec(`DELETE FROM payment_charges WHERE payment_id = $1`, ds.payment)
+		exec(`UPDATE documents SET collected_cents = collected_cents - 1 WHERE id = $1`, ds.paidInv)
+
 		v := check(t, e)
 		all := strings.Join(v, "\n")
 		for _, want := range [][]string{
@@ -157,6 +175,8 @@ func TestCorruptionsAreReported(t *testing.T) {
 			{"events:", ds.crn, "creditnote.finalized"},
 			{"deliveries:", "debitnote.created", "has no delivery to endpoint"},
 			{"deliveries:", "pending delivery " + did, "has no job"},
+			{"payments:", ds.payment, "gateway ledger captured 0"},
+			{"payments:", ds.paidInv, "collected_cents 7999"},
 		} {
 			found := false
 			for _, line := range v {

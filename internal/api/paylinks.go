@@ -1,0 +1,186 @@
+package api
+
+import (
+	"encoding/base64"
+	"mime"
+	"net/http"
+
+	"github.com/cobrobilling/cobro/internal/apperr"
+	"github.com/cobrobilling/cobro/internal/catalog"
+	"github.com/cobrobilling/cobro/internal/checkout"
+	"github.com/cobrobilling/cobro/internal/id"
+	"github.com/cobrobilling/cobro/internal/paylink"
+)
+
+// Payment links and their intents (payments.md §4–§5), the publishable
+// JSON endpoints and the hosted checkout page.
+
+func (r *Request) linkEnv() paylink.Env { return paylink.Env{Env: r.env(), Base: r.BaseURL()} }
+
+func (s *Server) createLink(r *Request) (int, any, error) {
+	l, err := paylink.CreateLink(r.linkEnv(), r.Object())
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusCreated, l, nil
+}
+
+func (s *Server) listLinks(r *Request) (int, any, error) {
+	lq, err := r.ParseList(&paylink.LinkListSpec, 2)
+	if err != nil {
+		return 0, nil, err
+	}
+	n, items, err := paylink.ListLinks(r.linkEnv(), lq)
+	if err != nil {
+		return 0, nil, err
+	}
+	return r.PageOf(lq, n, items)
+}
+
+func (s *Server) getLink(r *Request) (int, any, error) {
+	l, err := paylink.GetLink(r.linkEnv(), r.PathValue("id"))
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, l, nil
+}
+
+func (s *Server) updateLink(r *Request) (int, any, error) {
+	l, err := paylink.UpdateLink(r.linkEnv(), r.PathValue("id"), r.Object())
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, l, nil
+}
+
+func (s *Server) archiveLink(r *Request) (int, any, error) {
+	l, err := paylink.ArchiveLink(r.linkEnv(), r.PathValue("id"))
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, l, nil
+}
+
+func (s *Server) listIntents(r *Request) (int, any, error) {
+	lq, err := r.ParseList(&paylink.IntentListSpec, 2)
+	if err != nil {
+		return 0, nil, err
+	}
+	n, items, err := paylink.ListIntents(r.linkEnv(), lq)
+	if err != nil {
+		return 0, nil, err
+	}
+	return r.PageOf(lq, n, items)
+}
+
+func (s *Server) getIntent(r *Request) (int, any, error) {
+	in, err := paylink.GetIntent(r.linkEnv(), r.PathValue("id"))
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, in, nil
+}
+
+func intentAction(fn func(paylink.Env, string) (*paylink.Intent, error)) HandlerFunc {
+	return func(r *Request) (int, any, error) {
+		in, err := fn(r.linkEnv(), r.PathValue("id"))
+		if err != nil {
+			return 0, nil, err
+		}
+		return http.StatusOK, in, nil
+	}
+}
+
+// byKey resolves the link of a publishable path and the request scope.
+func (r *Request) byKey(lock, payable bool) (paylink.Env, *paylink.Link, error) {
+	e, l, err := paylink.ByKey(r.Ctx, r.Q, r.Dialect(), r.PathValue("key"), r.BaseURL(), lock, payable)
+	if err != nil {
+		return e, nil, err
+	}
+	r.Scope = e.Scope
+	return e, l, nil
+}
+
+func (s *Server) publicLink(r *Request) (int, any, error) {
+	e, l, err := r.byKey(false, true)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, l.Public(e.Scope), nil
+}
+
+// hostedPage is the checkout page (§5.1); a link that cannot be paid
+// shows "no longer available" with status 404.
+func (s *Server) hostedPage(r *Request) (int, any, error) {
+	e, l, err := r.byKey(false, true)
+	if ae, ok := apperr.As(err); ok && ae.Kind == apperr.NotFound {
+		return htmlPage(checkout.Unavailable(e.Scope.Country))
+	}
+	if err != nil {
+		return 0, nil, err
+	}
+	cur, _ := catalog.CurrencyByID(l.Currency)
+	resume := r.R.URL.Query().Get("intent")
+	if !id.Valid("pin", resume) {
+		resume = ""
+	}
+	ret := ""
+	if l.ReturnURL != nil {
+		ret = *l.ReturnURL
+	}
+	return htmlPage(checkout.Hosted(checkout.Link{Key: l.PublishableKey, Merchant: e.Scope.Name, Country: e.Scope.Country,
+		Description: l.Description, Amount: l.Amount.Decimal, Currency: l.Currency, Rounded: cur.Rounded, TestMode: l.TestMode,
+		PayerFields: l.PayerFields(), ReturnURL: ret, Resume: resume}))
+}
+
+func (s *Server) createIntent(r *Request) (int, any, error) {
+	e, l, err := r.byKey(true, true)
+	if err != nil {
+		return 0, nil, err
+	}
+	in, err := paylink.CreateIntent(e, l, r.Object(), clientOf(r.R))
+	if err != nil {
+		return 0, nil, err
+	}
+	pub, err := in.Public(e)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusCreated, pub, nil
+}
+
+func (s *Server) publicIntent(r *Request) (int, any, error) {
+	e, l, err := r.byKey(false, false)
+	if err != nil {
+		return 0, nil, err
+	}
+	in, err := paylink.PublicIntentOf(e, l, r.PathValue("intent_id"))
+	if err != nil {
+		return 0, nil, err
+	}
+	pub, err := in.Public(e)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, pub, nil
+}
+
+func (s *Server) publicIntentPDF(r *Request) (int, any, error) {
+	e, l, err := r.byKey(false, false)
+	if err != nil {
+		return 0, nil, err
+	}
+	in, err := paylink.PublicIntentOf(e, l, r.PathValue("intent_id"))
+	if err != nil {
+		return 0, nil, err
+	}
+	data, name, err := paylink.PDF(e, in)
+	if err != nil {
+		return 0, nil, err
+	}
+	if wantsPDF(r.R.Header.Get("Accept")) || r.R.URL.Query().Get("format") == "pdf" {
+		return http.StatusOK, &Raw{ContentType: "application/pdf", Data: data,
+			Header: map[string]string{"Content-Disposition": mime.FormatMediaType("inline", map[string]string{"filename": name})}}, nil
+	}
+	return http.StatusOK, map[string]string{"file": base64.StdEncoding.EncodeToString(data)}, nil
+}

@@ -1,0 +1,252 @@
+package api
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/cobrobilling/cobro/internal/apperr"
+	"github.com/cobrobilling/cobro/internal/checkout"
+	"github.com/cobrobilling/cobro/internal/gateway"
+	"github.com/cobrobilling/cobro/internal/input"
+	"github.com/cobrobilling/cobro/internal/list"
+	"github.com/cobrobilling/cobro/internal/payment"
+)
+
+// Payments (payments.md §1–§3): gateways, sources and payments. The
+// dual routes (POST /sources/, authorize, pay) act for the merchant with
+// a token and for a payer without one (README §4).
+
+func (r *Request) payEnv() payment.Env { return r.env() }
+
+func (s *Server) listProviders(r *Request) (int, any, error) {
+	lq, err := r.ParseList(&providerSpec, 0)
+	if err != nil {
+		return 0, nil, err
+	}
+	all := gateway.All()
+	from := min(lq.Offset(), len(all))
+	to := min(from+lq.PageSize, len(all))
+	return r.PageOf(lq, len(all), all[from:to])
+}
+
+func (s *Server) getProvider(r *Request) (int, any, error) {
+	g, ok := gateway.Get(r.PathValue("id"))
+	if !ok {
+		return 0, nil, apperr.NotFoundErr()
+	}
+	return http.StatusOK, g.Info(), nil
+}
+
+// publishablePayment resolves the scope of a payer's call from the
+// payment it names: 404 unless the payment has enable_checkout.
+func (r *Request) publishablePayment(paymentID string) (*payment.Payment, error) {
+	sc, err := payment.ScopeOfPayment(r.Ctx, r.Q, paymentID)
+	if err != nil {
+		return nil, err
+	}
+	r.Scope = sc
+	return payment.GetCheckoutPayment(r.payEnv(), paymentID)
+}
+
+func clientOf(r *http.Request) payment.Client {
+	return payment.Client{IP: clientIP(r), UserAgent: r.UserAgent()}
+}
+
+func (s *Server) createSource(r *Request) (int, any, error) {
+	var pay *payment.Payment
+	o := r.Object()
+	if r.Scope.ID == "" {
+		raw, _ := o.Raw("payment")
+		pid, _ := raw.(string)
+		if pid == "" {
+			return 0, nil, apperr.Detail(apperr.Unauthenticated, "Authentication credentials were not provided.")
+		}
+		p, err := r.publishablePayment(pid)
+		if err != nil {
+			return 0, nil, err
+		}
+		pay = p
+	}
+	src, err := payment.CreateSource(r.payEnv(), o, clientOf(r.R), pay, r.BaseURL())
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusCreated, src, nil
+}
+
+func (s *Server) listSources(r *Request) (int, any, error) {
+	lq, err := r.ParseList(&payment.SourceListSpec, 2)
+	if err != nil {
+		return 0, nil, err
+	}
+	n, items, err := payment.ListSources(r.payEnv(), lq)
+	if err != nil {
+		return 0, nil, err
+	}
+	return r.PageOf(lq, n, items)
+}
+
+func (s *Server) getSource(r *Request) (int, any, error) {
+	src, err := payment.GetSource(r.payEnv(), r.PathValue("id"))
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, src, nil
+}
+
+func (s *Server) deleteSource(r *Request) (int, any, error) {
+	src, err := payment.DeleteSource(r.payEnv(), r.PathValue("id"))
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, src, nil
+}
+
+func (s *Server) createPayment(r *Request) (int, any, error) {
+	p, err := payment.CreatePayment(r.payEnv(), r.Object())
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusCreated, p, nil
+}
+
+func (s *Server) listPayments(r *Request) (int, any, error) {
+	lq, err := r.ParseList(&payment.PaymentListSpec, 2)
+	if err != nil {
+		return 0, nil, err
+	}
+	n, items, err := payment.ListPayments(r.payEnv(), lq)
+	if err != nil {
+		return 0, nil, err
+	}
+	return r.PageOf(lq, n, items)
+}
+
+func (s *Server) getPayment(r *Request) (int, any, error) {
+	p, err := payment.GetPayment(r.payEnv(), r.PathValue("id"))
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, p, nil
+}
+
+func (s *Server) updatePayment(r *Request) (int, any, error) {
+	p, err := payment.UpdatePayment(r.payEnv(), r.PathValue("id"), r.Object())
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, p, nil
+}
+
+func (s *Server) deletePayment(r *Request) (int, any, error) {
+	p, err := payment.DeletePayment(r.payEnv(), r.PathValue("id"))
+	if err != nil {
+		return 0, nil, err
+	}
+	if p == nil {
+		return http.StatusNoContent, nil, nil
+	}
+	return http.StatusOK, p, nil
+}
+
+// actor resolves who calls a dual payment action.
+func (r *Request) actor() (payment.Actor, error) {
+	if r.Scope.ID != "" {
+		return payment.Merchant, nil
+	}
+	if _, err := r.publishablePayment(r.PathValue("id")); err != nil {
+		return 0, err
+	}
+	return payment.Payer, nil
+}
+
+func (s *Server) authorizePayment(r *Request) (int, any, error) {
+	who, err := r.actor()
+	if err != nil {
+		return 0, nil, err
+	}
+	p, err := payment.Authorize(r.payEnv(), r.PathValue("id"), r.Object(), who)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, p, nil
+}
+
+func (s *Server) payPayment(r *Request) (int, any, error) {
+	who, err := r.actor()
+	if err != nil {
+		return 0, nil, err
+	}
+	p, err := payment.Pay(r.payEnv(), r.PathValue("id"), r.Object(), who)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, p, nil
+}
+
+func (s *Server) capturePayment(r *Request) (int, any, error) {
+	p, err := payment.Capture(r.payEnv(), r.PathValue("id"))
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, p, nil
+}
+
+// authenticationPage is the test gateway's simulated authentication
+// (payments.md §1.2): GET shows Approve/Deny and moves the source to
+// waiting_authorization; POST records the outcome.
+func (s *Server) authenticationPage(r *Request) (int, any, error) {
+	sid := r.PathValue("source_id")
+	sc, err := payment.ScopeOfSource(r.Ctx, r.Q, sid)
+	if err != nil {
+		return 0, nil, err
+	}
+	r.Scope = sc
+	src, err := payment.BeginAuthentication(r.payEnv(), sid)
+	if err != nil {
+		return 0, nil, err
+	}
+	return htmlPage(checkout.AuthenticationPage(checkout.AuthView{SourceID: src.ID, Status: src.Status, Workspace: sc.Name,
+		Card: src.Card, Waiting: src.Status == payment.SourceWaitingAuthorization}))
+}
+
+func (s *Server) authenticate3DS(r *Request) (int, any, error) {
+	sid := r.PathValue("source_id")
+	sc, err := payment.ScopeOfSource(r.Ctx, r.Q, sid)
+	if err != nil {
+		return 0, nil, err
+	}
+	r.Scope = sc
+	o := r.Object()
+	outcome, ok := o.Choice("outcome", true, "approve", "deny")
+	if err := o.Err(); err != nil || !ok {
+		return 0, nil, err
+	}
+	src, err := payment.Authenticate(r.payEnv(), sid, outcome == "approve")
+	if err != nil {
+		return 0, nil, err
+	}
+	form := strings.HasPrefix(r.R.Header.Get("Content-Type"), "application/x-www-form-urlencoded")
+	if form {
+		if src.ReturnURL != nil && input.ValidURL(*src.ReturnURL) {
+			return http.StatusSeeOther, &Raw{ContentType: "text/html; charset=utf-8", Header: map[string]string{"Location": *src.ReturnURL}}, nil
+		}
+		return htmlPage(checkout.AuthenticationPage(checkout.AuthView{SourceID: src.ID, Status: src.Status, Workspace: sc.Name, Card: src.Card, Done: true}))
+	}
+	return http.StatusOK, map[string]string{"id": src.ID, "status": src.Status}, nil
+}
+
+func (s *Server) legacySourceAuthorize(r *Request) (int, any, error) {
+	return s.getSource(r)
+}
+
+// htmlPage answers a rendered hosted page.
+func htmlPage(p *checkout.Page, err error) (int, any, error) {
+	if err != nil {
+		return 0, nil, err
+	}
+	return p.Status, &Raw{ContentType: "text/html; charset=utf-8", Data: p.Body, Header: p.Header}, nil
+}
+
+// providerSpec: the gateway catalogue is paginated, not filterable.
+var providerSpec = list.Spec{Ordering: map[string]string{"id": "id"}, DefaultOrdering: "id"}

@@ -1,0 +1,203 @@
+// Package checkout renders the hosted payment pages (payments.md §5.1 and
+// §1.2): server-side html/template, every asset embedded in the binary and
+// inlined under a per-response CSP nonce, so the pages load nothing from
+// anywhere else and show no workspace data beyond the link.
+package checkout
+
+import (
+	"bytes"
+	"crypto/rand"
+	"embed"
+	"encoding/base64"
+	"html/template"
+	"strings"
+
+	"github.com/cobrobilling/cobro/internal/gateway"
+	"github.com/cobrobilling/cobro/internal/money"
+	"github.com/shopspring/decimal"
+)
+
+//go:embed assets
+var assets embed.FS
+
+var (
+	css       = mustRead("assets/style.css")
+	hostedJS  = mustRead("assets/hosted.js")
+	templates = template.Must(template.New("").ParseFS(assets, "assets/*.html"))
+)
+
+func mustRead(name string) string {
+	b, err := assets.ReadFile(name)
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}
+
+// Page is a rendered HTML answer with its headers.
+type Page struct {
+	Status int
+	Body   []byte
+	Header map[string]string
+}
+
+func nonce() string {
+	b := make([]byte, 18)
+	_, _ = rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// headers are the security headers of every hosted page: nothing but the
+// inlined, nonce-tagged style and script; no framing; no caching.
+func headers(n string, connect bool) map[string]string {
+	csp := "default-src 'none'; style-src 'nonce-" + n + "'; script-src 'nonce-" + n + "'; img-src data:; base-uri 'none'; frame-ancestors 'none'"
+	if connect {
+		csp += "; connect-src 'self'; form-action 'self'"
+	}
+	return map[string]string{
+		"Content-Security-Policy": csp,
+		"X-Frame-Options":         "DENY",
+		"X-Content-Type-Options":  "nosniff",
+		"Referrer-Policy":         "no-referrer",
+		"Cache-Control":           "no-store",
+	}
+}
+
+// Field is an extra payer field of the form.
+type Field struct{ ID, Label string }
+
+// Link is what the hosted page shows of a payment link.
+type Link struct {
+	Key         string
+	Merchant    string // workspace name
+	Country     string // workspace country (language, number format)
+	Description string
+	Amount      decimal.Decimal
+	Currency    string
+	Rounded     bool // the currency has no decimals (CLP)
+	TestMode    bool
+	PayerFields []string
+	ReturnURL   string
+	// Resume: an intent to poll on load (back from authentication).
+	Resume string
+}
+
+type hostedView struct {
+	Lang, Merchant, Description, AmountText, Currency string
+	TestMode, Unavailable, AskPayer                   bool
+	ExtraFields                                       []Field
+	T                                                 texts
+	Nonce                                             string
+	CSS                                               template.CSS
+	JS                                                template.JS
+	Config                                            config
+}
+
+type config struct {
+	IntentsURL  string            `json:"intentsURL"`
+	ReturnURL   string            `json:"returnURL"`
+	PayerFields []string          `json:"payerFields"`
+	Resume      string            `json:"resume"`
+	Attempt     string            `json:"attempt"`
+	Text        map[string]any    `json:"text"`
+	Extra       map[string]string `json:"-"`
+}
+
+// Hosted renders the checkout page of an active link.
+func Hosted(l Link) (*Page, error) {
+	return render(l, false)
+}
+
+// Unavailable renders the 404 page of a link that cannot be paid.
+func Unavailable(country string) (*Page, error) {
+	return render(Link{Country: country, Merchant: "", Description: ""}, true)
+}
+
+func render(l Link, unavailable bool) (*Page, error) {
+	lang := Lang(l.Country)
+	t := textsFor(lang)
+	n := nonce()
+	v := hostedView{Lang: lang, Merchant: l.Merchant, Description: l.Description, Currency: l.Currency, TestMode: l.TestMode,
+		Unavailable: unavailable, T: t, Nonce: n, CSS: template.CSS(css), JS: template.JS(hostedJS)}
+	if unavailable {
+		v.Description = t.UnavailableTitle
+	} else {
+		v.AmountText = FormatAmount(l.Amount, l.Rounded, lang)
+		for _, f := range l.PayerFields {
+			if f == "name" {
+				v.AskPayer = true
+			}
+			if f != "name" && f != "email" {
+				v.ExtraFields = append(v.ExtraFields, Field{ID: f, Label: t.field(f)})
+			}
+		}
+		v.Config = config{IntentsURL: "/publishable/payment_links/links/" + l.Key + "/intents/", ReturnURL: l.ReturnURL,
+			PayerFields: l.PayerFields, Resume: l.Resume, Attempt: nonce(), Text: t.script()}
+	}
+	var buf bytes.Buffer
+	if err := templates.ExecuteTemplate(&buf, "hosted.html", v); err != nil {
+		return nil, err
+	}
+	status := 200
+	if unavailable {
+		status = 404
+	}
+	return &Page{Status: status, Body: buf.Bytes(), Header: headers(n, true)}, nil
+}
+
+// AuthView is the simulated authentication page of a source.
+type AuthView struct {
+	SourceID, Status, Workspace string
+	Card                        *gateway.Card
+	Waiting, Done               bool
+	Nonce                       string
+	CSS                         template.CSS
+}
+
+// AuthenticationPage renders the test gateway's Approve/Deny page.
+func AuthenticationPage(v AuthView) (*Page, error) {
+	v.Nonce, v.CSS = nonce(), template.CSS(css)
+	var buf bytes.Buffer
+	if err := templates.ExecuteTemplate(&buf, "auth.html", v); err != nil {
+		return nil, err
+	}
+	return &Page{Status: 200, Body: buf.Bytes(), Header: headers(v.Nonce, false)}, nil
+}
+
+// Lang is the page language of a workspace country.
+func Lang(country string) string {
+	switch country {
+	case "CL", "MX", "CO", "PE", "AR", "ES", "UY", "EC", "BO", "PY", "VE", "CR", "GT", "PA", "DO", "HN", "NI", "SV":
+		return "es"
+	}
+	return "en"
+}
+
+// FormatAmount writes an amount for people: the currency's scale (CLP
+// without decimals), grouped thousands, Spanish or English separators.
+func FormatAmount(d decimal.Decimal, rounded bool, lang string) string {
+	scale := money.ScaleFor(rounded)
+	s := money.Round(d, scale).StringFixed(scale)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	intPart, frac, _ := strings.Cut(s, ".")
+	group, point := ",", "."
+	if lang == "es" {
+		group, point = ".", ","
+	}
+	var b strings.Builder
+	for i, r := range intPart {
+		if i > 0 && (len(intPart)-i)%3 == 0 {
+			b.WriteString(group)
+		}
+		b.WriteRune(r)
+	}
+	out := "$" + b.String()
+	if frac != "" {
+		out += point + frac
+	}
+	if neg {
+		out = "-" + out
+	}
+	return out
+}

@@ -1,0 +1,392 @@
+// Package gateway holds the payment gateways behind one interface
+// (payments.md §1): the built-in deterministic `test` card gateway and the
+// `manual` gateway (money received outside Cobro). A real card processor
+// is one more adapter registered here; the payments code never names a
+// gateway.
+package gateway
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/cobrobilling/cobro/internal/input"
+	"github.com/shopspring/decimal"
+)
+
+// Info is the catalogue entry of a gateway (GET /providers/).
+type Info struct {
+	ID    string   `json:"id"`
+	Name  string   `json:"name"`
+	Kind  string   `json:"kind"`
+	Usage []string `json:"usage"`
+	Modes []string `json:"modes"`
+}
+
+// AllowsMode tells whether the gateway works in test or live mode.
+func (i Info) AllowsMode(testMode bool) bool {
+	want := "live"
+	if testMode {
+		want = "test"
+	}
+	for _, m := range i.Modes {
+		if m == want {
+			return true
+		}
+	}
+	return false
+}
+
+// AllowsUsage tells whether the gateway supports single or reusable sources.
+func (i Info) AllowsUsage(usage string) bool {
+	for _, u := range i.Usage {
+		if u == usage {
+			return true
+		}
+	}
+	return false
+}
+
+// Card is the public part of a card source.
+type Card struct {
+	Brand    string `json:"brand"`
+	Last4    string `json:"last4"`
+	ExpMonth int    `json:"exp_month"`
+	ExpYear  int    `json:"exp_year"`
+}
+
+// Setup is what a gateway made of a source's create body.
+type Setup struct {
+	// Token is the gateway's reference of the means of payment; Cobro
+	// stores it instead of any card data.
+	Token string
+	Card  *Card
+	// NeedsAuthentication: the payer must authenticate before the source
+	// can pay (status requires_authorization).
+	NeedsAuthentication bool
+	// AuthenticationURL is where the payer authenticates (a real
+	// processor's page); "" uses Cobro's simulated page (test gateway).
+	AuthenticationURL string
+	// Data is the public gateway_data of the source ({"method": …}).
+	Data map[string]any
+}
+
+// Outcome statuses.
+const (
+	Succeeded = "succeeded"
+	Failed    = "failed"
+	// Pending: the gateway answers later (manual: the merchant confirms).
+	Pending = "pending"
+)
+
+// Outcome is a gateway's answer to an authorization or capture.
+type Outcome struct {
+	Status       string
+	FailedReason string // card_declined, insufficient_funds, gateway_error…
+}
+
+// Gateway is one payment gateway adapter.
+type Gateway interface {
+	Info() Info
+	// Setup validates the gateway-specific fields of a source create body
+	// (card, method) and records field errors on o; now is the request
+	// time in the workspace zone (card expiry).
+	Setup(o *input.Object, now time.Time) *Setup
+	// Authorize holds amount on the means of payment.
+	Authorize(ctx context.Context, token string, amount decimal.Decimal, currency string) Outcome
+	// Capture collects a held amount.
+	Capture(ctx context.Context, token string, amount decimal.Decimal, currency string) Outcome
+	// Release frees a hold that will not be captured.
+	Release(ctx context.Context, token string, amount decimal.Decimal, currency string)
+}
+
+var (
+	mu       sync.RWMutex
+	registry = map[string]Gateway{}
+)
+
+// Register installs a gateway under its Info().ID.
+func Register(g Gateway) {
+	mu.Lock()
+	registry[g.Info().ID] = g
+	mu.Unlock()
+}
+
+// Get returns an installed gateway.
+func Get(id string) (Gateway, bool) {
+	mu.RLock()
+	defer mu.RUnlock()
+	g, ok := registry[id]
+	return g, ok
+}
+
+// All lists the installed gateways by id.
+func All() []Info {
+	mu.RLock()
+	defer mu.RUnlock()
+	out := make([]Info, 0, len(registry))
+	for _, g := range registry {
+		out = append(out, g.Info())
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+// CardGatewayFor returns the id of a card gateway usable in the mode, or "".
+func CardGatewayFor(testMode bool) string {
+	for _, i := range All() {
+		if i.Kind == "card" && i.AllowsMode(testMode) {
+			return i.ID
+		}
+	}
+	return ""
+}
+
+func init() {
+	Register(Test{})
+	Register(Manual{})
+}
+
+// ---- the test gateway (payments.md §1.1)
+
+// Test is the deterministic simulated card processor.
+type Test struct{}
+
+// Tokens of the test gateway: the outcome its card decides.
+const (
+	tokenOK           = "test_ok"
+	tokenDeclined     = "test_card_declined"
+	tokenInsufficient = "test_insufficient_funds"
+)
+
+func (Test) Info() Info {
+	return Info{ID: "test", Name: "Test gateway", Kind: "card", Usage: []string{"single", "reusable"}, Modes: []string{"test"}}
+}
+
+// Setup validates the write-only card object.
+func (Test) Setup(o *input.Object, now time.Time) *Setup {
+	raw, present := o.Raw("card")
+	if !present || raw == nil {
+		o.Fail("card", input.MsgRequired)
+		return nil
+	}
+	m, ok := raw.(map[string]any)
+	if !ok {
+		o.Fail("card", input.MsgDict(input.TypeName(raw)))
+		return nil
+	}
+	card, errs := ParseCard(m, now)
+	if len(errs) > 0 {
+		o.FailNested("card", errs)
+		return nil
+	}
+	s := &Setup{Token: tokenOK, Card: &Card{Brand: Brand(card.Number), Last4: card.Number[len(card.Number)-4:], ExpMonth: card.ExpMonth, ExpYear: card.ExpYear},
+		Data: map[string]any{}}
+	switch card.Number {
+	case "4000000000000002":
+		s.Token = tokenDeclined
+	case "4000000000009995":
+		s.Token = tokenInsufficient
+	case "4000002760003184":
+		s.NeedsAuthentication = true
+	}
+	return s
+}
+
+func (Test) Authorize(_ context.Context, token string, _ decimal.Decimal, _ string) Outcome {
+	switch token {
+	case tokenDeclined:
+		return Outcome{Status: Failed, FailedReason: "card_declined"}
+	case tokenInsufficient:
+		return Outcome{Status: Failed, FailedReason: "insufficient_funds"}
+	case tokenOK:
+		return Outcome{Status: Succeeded}
+	}
+	return Outcome{Status: Failed, FailedReason: "gateway_error"}
+}
+
+func (Test) Capture(_ context.Context, token string, _ decimal.Decimal, _ string) Outcome {
+	if token == tokenOK {
+		return Outcome{Status: Succeeded}
+	}
+	return Outcome{Status: Failed, FailedReason: "gateway_error"}
+}
+
+func (Test) Release(context.Context, string, decimal.Decimal, string) {}
+
+// CardInput is validated card data (never stored).
+type CardInput struct {
+	Number            string
+	ExpMonth, ExpYear int
+	CVC               string
+}
+
+// ParseCard validates a card object (payments.md §1.1) and returns the
+// errors keyed by card field.
+func ParseCard(m map[string]any, now time.Time) (CardInput, map[string]any) {
+	errs := map[string]any{}
+	var c CardInput
+	num, ok := text(m["number"])
+	switch {
+	case m["number"] == nil:
+		errs["number"] = []string{input.MsgRequired}
+	case !ok:
+		errs["number"] = []string{"Invalid card number."}
+	default:
+		num = strings.NewReplacer(" ", "", "-", "").Replace(num)
+		if !luhn(num) {
+			errs["number"] = []string{"Invalid card number."}
+		}
+		c.Number = num
+	}
+	month, mErr := intField(m, "exp_month")
+	switch {
+	case mErr != "":
+		errs["exp_month"] = []string{mErr}
+	case month > 12:
+		errs["exp_month"] = []string{"Ensure this value is less than or equal to 12."}
+	case month < 1:
+		errs["exp_month"] = []string{"Ensure this value is greater than or equal to 1."}
+	}
+	year, yErr := intField(m, "exp_year")
+	switch {
+	case yErr != "":
+		errs["exp_year"] = []string{yErr}
+	case year < 100 && year >= 0:
+		year += 2000 // two-digit years
+	}
+	if yErr == "" && year > 9999 {
+		errs["exp_year"] = []string{"Ensure this value is less than or equal to 9999."}
+	}
+	if _, bad := errs["exp_month"]; !bad && yErr == "" && errs["exp_year"] == nil {
+		if year < now.Year() || (year == now.Year() && month < int(now.Month())) {
+			errs["exp_year"] = []string{"The card has expired."}
+		}
+	}
+	c.ExpMonth, c.ExpYear = month, year
+	cvc, ok := text(m["cvc"])
+	switch {
+	case m["cvc"] == nil:
+		errs["cvc"] = []string{input.MsgRequired}
+	case !ok || len(cvc) < 3 || len(cvc) > 4 || strings.Trim(cvc, "0123456789") != "":
+		errs["cvc"] = []string{"Invalid security code."}
+	}
+	c.CVC = cvc
+	return c, errs
+}
+
+func text(v any) (string, bool) {
+	switch x := v.(type) {
+	case string:
+		return strings.TrimSpace(x), true
+	case json.Number:
+		return string(x), true
+	case int:
+		return fmt.Sprint(x), true
+	case int64:
+		return fmt.Sprint(x), true
+	case float64:
+		if x == float64(int64(x)) {
+			return fmt.Sprint(int64(x)), true
+		}
+		return fmt.Sprint(x), true
+	}
+	return "", false
+}
+
+func intField(m map[string]any, key string) (int, string) {
+	v, present := m[key]
+	if !present || v == nil {
+		return 0, input.MsgRequired
+	}
+	s, ok := text(v)
+	if !ok || s == "" || len(s) > 6 || strings.Trim(s, "0123456789") != "" {
+		return 0, input.MsgInteger
+	}
+	n := 0
+	for _, r := range s {
+		n = n*10 + int(r-'0')
+	}
+	return n, ""
+}
+
+// luhn checks 13–19 digits with a valid Luhn check digit.
+func luhn(n string) bool {
+	if len(n) < 13 || len(n) > 19 || strings.Trim(n, "0123456789") != "" {
+		return false
+	}
+	sum := 0
+	for i := 0; i < len(n); i++ {
+		d := int(n[len(n)-1-i] - '0')
+		if i%2 == 1 {
+			d *= 2
+			if d > 9 {
+				d -= 9
+			}
+		}
+		sum += d
+	}
+	return sum%10 == 0
+}
+
+// Brand names a card by its prefix.
+func Brand(n string) string {
+	p := func(k int) int {
+		v := 0
+		for i := 0; i < k && i < len(n); i++ {
+			v = v*10 + int(n[i]-'0')
+		}
+		return v
+	}
+	switch {
+	case strings.HasPrefix(n, "4"):
+		return "visa"
+	case p(2) >= 51 && p(2) <= 55, p(4) >= 2221 && p(4) <= 2720:
+		return "mastercard"
+	case p(2) == 34 || p(2) == 37:
+		return "amex"
+	}
+	return "unknown"
+}
+
+// ---- the manual gateway
+
+// Manual records money received outside Cobro (bank transfer, cash,
+// check): a charge waits in processing until the merchant confirms it.
+type Manual struct{}
+
+// Manual methods (Cobro).
+var ManualMethods = []string{"bank_transfer", "cash", "check", "other"}
+
+func (Manual) Info() Info {
+	return Info{ID: "manual", Name: "Manual", Kind: "offline", Usage: []string{"single"}, Modes: []string{"test", "live"}}
+}
+
+func (Manual) Setup(o *input.Object, _ time.Time) *Setup {
+	if o.Has("card") && func() bool { v, _ := o.Raw("card"); return v != nil }() {
+		o.Fail("card", "This gateway does not take card data.")
+		return nil
+	}
+	method := "bank_transfer"
+	if v, ok := o.Choice("method", false, ManualMethods...); ok {
+		method = v
+	}
+	return &Setup{Token: "manual_" + method, Data: map[string]any{"method": method}}
+}
+
+func (Manual) Authorize(context.Context, string, decimal.Decimal, string) Outcome {
+	return Outcome{Status: Pending}
+}
+
+func (Manual) Capture(context.Context, string, decimal.Decimal, string) Outcome {
+	return Outcome{Status: Succeeded}
+}
+
+func (Manual) Release(context.Context, string, decimal.Decimal, string) {}
+
+// String makes outcomes readable in test failures.
+func (o Outcome) String() string { return fmt.Sprintf("%s %s", o.Status, o.FailedReason) }

@@ -1,0 +1,133 @@
+package paylink
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/cobrobilling/cobro/internal/apperr"
+	"github.com/cobrobilling/cobro/internal/clock"
+	"github.com/cobrobilling/cobro/internal/document"
+	"github.com/cobrobilling/cobro/internal/id"
+	"github.com/cobrobilling/cobro/internal/jobs"
+	"github.com/cobrobilling/cobro/internal/payment"
+	"github.com/cobrobilling/cobro/internal/store"
+	"github.com/cobrobilling/cobro/internal/workspace"
+)
+
+// Expirer runs the time-based transitions of payments and payment links
+// from the job queue (payment.ExpiryJob): sources whose authentication was
+// never answered fail (and their intents with them), card holds older than
+// 7 days expire, authorized intents not captured in 7 days are cancelled.
+// Every node may run one; the queue's leases share the work.
+type Expirer struct {
+	DB     *store.DB
+	Clock  clock.Clock
+	Logger *slog.Logger
+	Poll   time.Duration // default 15 s
+}
+
+// Run works until ctx ends.
+func (x *Expirer) Run(ctx context.Context) {
+	poll := x.Poll
+	if poll <= 0 {
+		poll = 15 * time.Second
+	}
+	for ctx.Err() == nil {
+		n, err := x.RunOnce(ctx)
+		if err != nil && ctx.Err() == nil && x.Logger != nil {
+			x.Logger.Warn("payments expirer", "error", err.Error())
+		}
+		if n > 0 {
+			continue
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(poll):
+		}
+	}
+}
+
+// RunOnce handles the jobs due now and returns how many.
+func (x *Expirer) RunOnce(ctx context.Context) (int, error) {
+	now := x.Clock.Now()
+	claimed, err := jobs.Claim(ctx, x.DB, payment.ExpiryJob, "expirer-"+id.Random(8), now, time.Minute, 50)
+	if err != nil {
+		return 0, err
+	}
+	var firstErr error
+	for _, j := range claimed {
+		var p struct{ Object string }
+		_ = json.Unmarshal(j.Payload, &p)
+		err := x.DB.InTx(ctx, func(tx *sql.Tx) error {
+			if err := expire(clock.WithNow(ctx, now), tx, x.DB.Dialect, p.Object, now); err != nil {
+				return err
+			}
+			return jobs.Complete(ctx, tx, j.ID)
+		})
+		if err != nil {
+			if firstErr == nil {
+				firstErr = err
+			}
+			_ = jobs.Retry(context.WithoutCancel(ctx), x.DB, j.ID, now.Add(time.Minute))
+		}
+	}
+	return len(claimed), firstErr
+}
+
+func expire(ctx context.Context, q store.Querier, d store.Dialect, objectID string, now time.Time) error {
+	var (
+		sc  workspace.Scope
+		err error
+	)
+	switch {
+	case strings.HasPrefix(objectID, "sou_"):
+		sc, err = payment.ScopeOfSource(ctx, q, objectID)
+	case strings.HasPrefix(objectID, "pay_"):
+		sc, err = payment.ScopeOfPayment(ctx, q, objectID)
+	case strings.HasPrefix(objectID, "pin_"):
+		sc, err = scopeOfIntent(ctx, q, objectID)
+	default:
+		return nil
+	}
+	if ae, ok := apperr.As(err); ok && ae.Kind == apperr.NotFound {
+		return nil // destroyed since: nothing to expire
+	}
+	if err != nil {
+		return err
+	}
+	e := Env{Env: document.Env{Ctx: ctx, Q: q, D: d, Scope: sc, Now: now}}
+	switch objectID[:4] {
+	case "sou_":
+		return payment.ExpireSource(e.Env, objectID)
+	case "pay_":
+		return payment.ExpireHold(e.Env, objectID)
+	}
+	in, _, err := lockIntent(e, objectID)
+	if err != nil {
+		return err
+	}
+	_, err = expired(e, in)
+	return err
+}
+
+func scopeOfIntent(ctx context.Context, q store.Querier, intentID string) (workspace.Scope, error) {
+	var ws string
+	var test bool
+	err := q.QueryRowContext(ctx, `SELECT workspace_id, test_mode FROM payment_link_intents WHERE id = $1`, intentID).Scan(&ws, &test)
+	if errors.Is(err, sql.ErrNoRows) {
+		return workspace.Scope{}, apperr.NotFoundErr()
+	}
+	if err != nil {
+		return workspace.Scope{}, err
+	}
+	w, err := workspace.ByID(ctx, q, ws)
+	if err != nil {
+		return workspace.Scope{}, err
+	}
+	return workspace.Scope{Workspace: w, TestMode: test}, nil
+}

@@ -1,0 +1,781 @@
+package paylink
+
+import (
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/cobrobilling/cobro/internal/apperr"
+	"github.com/cobrobilling/cobro/internal/catalog"
+	"github.com/cobrobilling/cobro/internal/clock"
+	"github.com/cobrobilling/cobro/internal/customer"
+	"github.com/cobrobilling/cobro/internal/document"
+	"github.com/cobrobilling/cobro/internal/event"
+	"github.com/cobrobilling/cobro/internal/gateway"
+	"github.com/cobrobilling/cobro/internal/id"
+	"github.com/cobrobilling/cobro/internal/input"
+	"github.com/cobrobilling/cobro/internal/list"
+	"github.com/cobrobilling/cobro/internal/money"
+	"github.com/cobrobilling/cobro/internal/payment"
+	"github.com/cobrobilling/cobro/internal/taxid"
+)
+
+// Intent statuses (payments.md §5.4).
+const (
+	RequiresAuthentication = "requires_authentication"
+	Authorized             = "authorized"
+	Captured               = "captured"
+	Finalized              = "finalized"
+	Failed                 = "failed"
+	Cancelled              = "cancelled"
+)
+
+var intentStatuses = []string{RequiresAuthentication, Authorized, Captured, Finalized, Failed, Cancelled}
+
+// AuthorizationWindow: an authorized intent not captured within it is cancelled.
+const AuthorizationWindow = 7 * 24 * time.Hour
+
+// NextAction tells the payer what to do (authentication redirect).
+type NextAction struct {
+	Type string `json:"type"`
+	URL  string `json:"url"`
+}
+
+// Intent is the API object (payments.md §5.3).
+type Intent struct {
+	ID           string            `json:"id"`
+	Link         string            `json:"link"`
+	Status       string            `json:"status"`
+	Amount       money.Money       `json:"amount"`
+	Currency     string            `json:"currency"`
+	Payer        json.RawMessage   `json:"payer"`
+	Customer     *customer.Summary `json:"customer"`
+	Source       *string           `json:"source"`
+	Payment      *string           `json:"payment"`
+	Invoice      *string           `json:"invoice"`
+	FailedReason *string           `json:"failed_reason"`
+	Error        *string           `json:"error"`
+	NextAction   *NextAction       `json:"next_action"`
+	Authorized   clock.NullStamp   `json:"authorized"`
+	Captured     clock.NullStamp   `json:"captured"`
+	Finalized    clock.NullStamp   `json:"finalized"`
+	Failed       clock.NullStamp   `json:"failed"`
+	Cancelled    clock.NullStamp   `json:"cancelled"`
+	TestMode     bool              `json:"test_mode"`
+	Created      clock.Stamp       `json:"created"`
+	Updated      clock.Stamp       `json:"updated"`
+
+	CustomerID string `json:"-"`
+	stamps     map[string]*int64
+}
+
+const intentColumns = `id, link_id, status, amount, currency, payer, customer_id, source_id, payment_id, invoice_id, failed_reason, error,
+	authorized, captured, finalized, failed, cancelled, test_mode, created, updated`
+
+var stampNames = []string{Authorized, Captured, Finalized, Failed, Cancelled}
+
+func scanIntent(e Env, row interface{ Scan(...any) error }) (*Intent, error) {
+	var (
+		in                              Intent
+		amount, payer                   string
+		cus, src, pay, inv, reason, msg sql.NullString
+		st                              [5]sql.NullInt64
+		created, updated                int64
+	)
+	if err := row.Scan(&in.ID, &in.Link, &in.Status, &amount, &in.Currency, &payer, &cus, &src, &pay, &inv, &reason, &msg,
+		&st[0], &st[1], &st[2], &st[3], &st[4], &in.TestMode, &created, &updated); err != nil {
+		return nil, err
+	}
+	in.Amount, in.Payer = money.NewMoney(dec(amount)), json.RawMessage(payer)
+	in.CustomerID = cus.String
+	in.Source, in.Payment, in.Invoice, in.FailedReason, in.Error = ns(src), ns(pay), ns(inv), ns(reason), ns(msg)
+	in.stamps = map[string]*int64{}
+	for i, n := range stampNames {
+		if st[i].Valid {
+			v := st[i].Int64
+			in.stamps[n] = &v
+		}
+	}
+	in.Created, in.Updated = clock.Stamp{Micros: created, Loc: e.Scope.Loc}, clock.Stamp{Micros: updated, Loc: e.Scope.Loc}
+	in.fill(e)
+	return &in, nil
+}
+
+// fill computes the derived fields.
+func (in *Intent) fill(e Env) {
+	l := e.Scope.Loc
+	in.Authorized = clock.NullStamp{Micros: in.stamps[Authorized], Loc: l}
+	in.Captured = clock.NullStamp{Micros: in.stamps[Captured], Loc: l}
+	in.Finalized = clock.NullStamp{Micros: in.stamps[Finalized], Loc: l}
+	in.Failed = clock.NullStamp{Micros: in.stamps[Failed], Loc: l}
+	in.Cancelled = clock.NullStamp{Micros: in.stamps[Cancelled], Loc: l}
+	in.NextAction = nil
+	if in.Status == RequiresAuthentication && in.Source != nil {
+		in.NextAction = &NextAction{Type: "redirect", URL: payment.AuthenticationURL(e.Base, *in.Source)}
+	}
+}
+
+func getIntent(e Env, intentID string, lock bool) (*Intent, error) {
+	if !id.Valid("pin", intentID) {
+		return nil, apperr.NotFoundErr()
+	}
+	l := ""
+	if lock {
+		l = e.D.ForUpdate()
+	}
+	in, err := scanIntent(e, e.Q.QueryRowContext(e.Ctx, `SELECT `+intentColumns+` FROM payment_link_intents WHERE id = $1 AND workspace_id = $2 AND test_mode = $3`+l,
+		intentID, e.Scope.ID, e.Scope.TestMode))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, apperr.NotFoundErr()
+	}
+	return in, err
+}
+
+// GetIntent returns an intent of the scope (customer expanded), or 404.
+func GetIntent(e Env, intentID string) (*Intent, error) {
+	in, err := getIntent(e, intentID, false)
+	if err != nil {
+		return nil, err
+	}
+	return in, expandIntents(e, []*Intent{in})
+}
+
+func expandIntents(e Env, ins []*Intent) error {
+	var ids []string
+	for _, in := range ins {
+		if in.CustomerID != "" {
+			ids = append(ids, in.CustomerID)
+		}
+	}
+	sums, err := customer.Summaries(e.Ctx, e.Q, e.Scope, ids)
+	if err != nil {
+		return err
+	}
+	for _, in := range ins {
+		in.Customer = sums[in.CustomerID]
+	}
+	return nil
+}
+
+// IntentListSpec declares the intent list (payments.md §5.6).
+var IntentListSpec = list.Spec{
+	Fields: []list.Field{
+		{Name: "link", Expr: "link_id", Lookups: []string{list.In}},
+		{Name: "status", Expr: "status", Kind: list.Enum, Choices: intentStatuses, Lookups: []string{list.In}},
+		{Name: "customer", Expr: "customer_id", Lookups: []string{list.In, list.IsNull}},
+		{Name: "created", Expr: "created", Kind: list.DateTime, Lookups: list.Ranges},
+	},
+	Ordering:        map[string]string{"created": "created"},
+	DefaultOrdering: "-created",
+}
+
+// ListIntents returns one page of intents.
+func ListIntents(e Env, lq *list.Query) (int, []*Intent, error) {
+	n, out, err := list.Fetch(e.Ctx, e.Q, lq, intentColumns, ` FROM payment_link_intents WHERE workspace_id = $1 AND test_mode = $2`, []any{e.Scope.ID, e.Scope.TestMode},
+		func(row list.Scanner) (*Intent, error) { return scanIntent(e, row) })
+	if err != nil {
+		return 0, nil, err
+	}
+	return n, out, expandIntents(e, out)
+}
+
+// PublicIntent is the payer's view (§5.3): no tax id, no error, the
+// customer by id only. invoice_number lets the receipt name the invoice.
+type PublicIntent struct {
+	ID            string            `json:"id"`
+	Link          string            `json:"link"`
+	Status        string            `json:"status"`
+	Amount        money.Money       `json:"amount"`
+	Currency      string            `json:"currency"`
+	Payer         map[string]any    `json:"payer"`
+	Customer      map[string]string `json:"customer"`
+	Source        *string           `json:"source"`
+	Payment       *string           `json:"payment"`
+	Invoice       *string           `json:"invoice"`
+	InvoiceNumber *int64            `json:"invoice_number"`
+	FailedReason  *string           `json:"failed_reason"`
+	NextAction    *NextAction       `json:"next_action"`
+	Authorized    clock.NullStamp   `json:"authorized"`
+	Captured      clock.NullStamp   `json:"captured"`
+	Finalized     clock.NullStamp   `json:"finalized"`
+	Failed        clock.NullStamp   `json:"failed"`
+	Cancelled     clock.NullStamp   `json:"cancelled"`
+	TestMode      bool              `json:"test_mode"`
+	Created       clock.Stamp       `json:"created"`
+	Updated       clock.Stamp       `json:"updated"`
+}
+
+// Public returns the payer's view of an intent.
+func (in *Intent) Public(e Env) (*PublicIntent, error) {
+	var payer map[string]any
+	_ = json.Unmarshal(in.Payer, &payer)
+	delete(payer, "tax_id")
+	if payer == nil {
+		payer = map[string]any{}
+	}
+	p := &PublicIntent{ID: in.ID, Link: in.Link, Status: in.Status, Amount: in.Amount, Currency: in.Currency, Payer: payer, Source: in.Source,
+		Payment: in.Payment, Invoice: in.Invoice, FailedReason: in.FailedReason, NextAction: in.NextAction, Authorized: in.Authorized,
+		Captured: in.Captured, Finalized: in.Finalized, Failed: in.Failed, Cancelled: in.Cancelled, TestMode: in.TestMode, Created: in.Created, Updated: in.Updated}
+	if in.CustomerID != "" && in.Status == Finalized {
+		p.Customer = map[string]string{"id": in.CustomerID}
+	}
+	if in.Invoice != nil && in.Status == Finalized {
+		d, err := document.Get(e.Env, document.Invoice, *in.Invoice)
+		if err != nil {
+			return nil, err
+		}
+		p.InvoiceNumber = d.Number
+	}
+	return p, nil
+}
+
+// PublicIntentOf returns an intent of a link for the payer (404 when it
+// belongs to another link).
+func PublicIntentOf(e Env, l *Link, intentID string) (*Intent, error) {
+	in, err := getIntent(e, intentID, false)
+	if err != nil {
+		return nil, err
+	}
+	if in.Link != l.ID {
+		return nil, apperr.NotFoundErr()
+	}
+	return in, nil
+}
+
+func (in *Intent) save(e Env) error {
+	us := e.Now.UnixMicro()
+	in.Updated = clock.Stamp{Micros: us, Loc: e.Scope.Loc}
+	_, err := e.Q.ExecContext(e.Ctx, `UPDATE payment_link_intents SET status = $1, customer_id = $2, source_id = $3, payment_id = $4, invoice_id = $5,
+		failed_reason = $6, error = $7, authorized = $8, captured = $9, finalized = $10, failed = $11, cancelled = $12, updated = $13
+		WHERE id = $14 AND workspace_id = $15 AND test_mode = $16`,
+		in.Status, nullStr(in.CustomerID), in.Source, in.Payment, in.Invoice, in.FailedReason, in.Error,
+		in.stamps[Authorized], in.stamps[Captured], in.stamps[Finalized], in.stamps[Failed], in.stamps[Cancelled], us,
+		in.ID, e.Scope.ID, e.Scope.TestMode)
+	in.fill(e)
+	return err
+}
+
+// move sets a status with its stamp and emits its event (when it has one).
+func (in *Intent) move(e Env, status string, emit bool) error {
+	in.Status = status
+	us := e.Now.UnixMicro()
+	if _, ok := in.stamps[status]; ok || contains(stampNames, status) {
+		in.stamps[status] = &us
+	}
+	if err := in.save(e); err != nil {
+		return err
+	}
+	if !emit {
+		return nil
+	}
+	return event.Emit(e.Ctx, e.Q, e.Scope, "payment_link.intent."+status, in.ID, e.Now)
+}
+
+func (in *Intent) fail(e Env, reason string) error {
+	in.FailedReason = &reason
+	return in.move(e, Failed, true)
+}
+
+// CreateIntent is the payer's POST (§5.2): it validates the payer and
+// card, creates the single-use source and runs the intent as far as it
+// can go in this request (authorized → captured → finalized with the
+// test gateway and automatic capture).
+func CreateIntent(e Env, l *Link, o *input.Object, cl payment.Client) (*Intent, error) {
+	payer := map[string]any{}
+	if l.CustomerID == "" {
+		payer = readPayer(e, l, o)
+	}
+	g, _ := gateway.Get(l.Gateway)
+	if g != nil && g.Info().Kind == "card" {
+		raw, present := o.Raw("card")
+		m, isMap := raw.(map[string]any)
+		switch {
+		case !present || raw == nil:
+			o.Fail("card", input.MsgRequired)
+		case !isMap:
+			o.Fail("card", input.MsgDict(input.TypeName(raw)))
+		default:
+			if _, errs := gateway.ParseCard(m, e.Now.In(loc(e.Scope))); len(errs) > 0 {
+				o.FailNested("card", errs)
+			}
+		}
+	}
+	if err := o.Err(); err != nil {
+		return nil, err
+	}
+	in := &Intent{ID: id.New("pin"), Link: l.ID, Amount: l.Amount, Currency: l.Currency, Payer: json.RawMessage(input.CanonicalJSON(payer)),
+		TestMode: e.Scope.TestMode, CustomerID: l.CustomerID, stamps: map[string]*int64{}}
+	srcBody := map[string]any{"gateway": l.Gateway, "amount": l.Amount.StringFixed(2), "description": "Payment link " + l.ID,
+		"return_url": HostedURL(e.Base, l.PublishableKey) + "?intent=" + in.ID}
+	if raw, ok := o.Raw("card"); ok {
+		srcBody["card"] = raw
+	}
+	src, err := payment.CreateSource(e.Env, input.New(srcBody, false), cl, nil, e.Base)
+	if err != nil {
+		return nil, err
+	}
+	in.Source = &src.ID
+	us := e.Now.UnixMicro()
+	in.Created = clock.Stamp{Micros: us, Loc: e.Scope.Loc}
+	status := Authorized // placeholder until the gateway answers
+	if src.Status == payment.SourceRequiresAuthorization {
+		status = RequiresAuthentication
+	}
+	if _, err := e.Q.ExecContext(e.Ctx, `INSERT INTO payment_link_intents (id, workspace_id, test_mode, link_id, status, amount, currency, payer, customer_id,
+		source_id, created, updated) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)`,
+		in.ID, e.Scope.ID, e.Scope.TestMode, l.ID, status, l.Amount.StringFixed(2), l.Currency, string(in.Payer), nullStr(l.CustomerID), src.ID, us); err != nil {
+		return nil, err
+	}
+	if _, err := e.Q.ExecContext(e.Ctx, `UPDATE payment_links SET intents = intents + 1 WHERE id = $1 AND workspace_id = $2 AND test_mode = $3`,
+		l.ID, e.Scope.ID, e.Scope.TestMode); err != nil {
+		return nil, err
+	}
+	in.Status = status
+	if status != RequiresAuthentication {
+		if err := authorize(e, in, l); err != nil {
+			return nil, err
+		}
+	}
+	return GetIntent(e, in.ID)
+}
+
+// readPayer validates the payer block against the link's payer_fields.
+func readPayer(e Env, l *Link, o *input.Object) map[string]any {
+	raw, present := o.Raw("payer")
+	m, isMap := raw.(map[string]any)
+	switch {
+	case !present || raw == nil:
+		o.Fail("payer", input.MsgRequired)
+		return nil
+	case !isMap:
+		o.Fail("payer", input.MsgDict(input.TypeName(raw)))
+		return nil
+	}
+	need := map[string]bool{}
+	for _, f := range l.PayerFields() {
+		need[f] = true
+	}
+	p := input.New(m, false)
+	out := map[string]any{}
+	if v, ok := p.String("name", input.StrOpt{Required: true, Max: 100}); ok && v != nil {
+		out["name"] = *v
+	}
+	if v, ok := p.Email("email", input.StrOpt{Required: true, Max: 64}); ok && v != nil {
+		out["email"] = *v
+	}
+	country := e.Scope.Country
+	if v, ok := p.String("country", input.StrOpt{}); ok && v != nil {
+		if _, found := catalog.CountryByID(*v); found {
+			country = *v
+		} else {
+			p.Fail("country", input.MsgPK(*v))
+		}
+	}
+	out["country"] = country
+	for _, f := range []struct {
+		key string
+		max int
+	}{{"tax_id", 64}, {"address", 64}, {"state", 64}, {"activity", 40}, {"commune", 20}} {
+		v, ok := p.String(f.key, input.StrOpt{Required: need[f.key], Max: f.max})
+		if !ok || v == nil {
+			continue
+		}
+		switch f.key {
+		case "tax_id":
+			if taxid.HasAlgorithm(country) {
+				norm, err := taxid.Normalize(country, *v)
+				if err != nil {
+					p.Fail("tax_id", err.Error())
+					continue
+				}
+				v = &norm
+			}
+		case "state":
+			if catalog.HasStates(country) {
+				st, found := catalog.StateOf(country, *v)
+				if !found {
+					p.Fail("state", fmt.Sprintf("State %q does not belong to country %s.", *v, country))
+					continue
+				}
+				code := st.Code
+				v = &code
+			}
+		}
+		out[f.key] = *v
+	}
+	if !p.OK() {
+		o.FailNested("payer", p.Errors())
+	}
+	return out
+}
+
+// authorize asks the gateway to hold the amount on the intent's source.
+func authorize(e Env, in *Intent, l *Link) error {
+	src, err := payment.SourceForCheckout(e.Env, *in.Source)
+	if err != nil {
+		return err
+	}
+	out, err := payment.AuthorizeSource(e.Env, src, l.Amount.Decimal, l.Currency)
+	if err != nil {
+		return err
+	}
+	if out.Status != gateway.Succeeded {
+		return in.fail(e, out.FailedReason)
+	}
+	if err := in.move(e, Authorized, true); err != nil {
+		return err
+	}
+	if l.CaptureMethod == "automatic" {
+		return capture(e, in, l)
+	}
+	return payment.ScheduleExpiry(e.Env, in.ID, e.Now.Add(AuthorizationWindow))
+}
+
+func capture(e Env, in *Intent, l *Link) error {
+	src, err := payment.SourceForCheckout(e.Env, *in.Source)
+	if err != nil {
+		return err
+	}
+	out, err := payment.CaptureSource(e.Env, src, in.Amount.Decimal, in.Currency)
+	if err != nil {
+		return err
+	}
+	if out.Status != gateway.Succeeded {
+		return in.fail(e, out.FailedReason)
+	}
+	if err := in.move(e, Captured, true); err != nil {
+		return err
+	}
+	return finalize(e, in, l)
+}
+
+// savepoint runs fn so that a refusal (a 4xx application error) undoes
+// only fn's writes: the refusal is returned as the first result.
+func savepoint(e Env, name string, fn func() error) (refused error, err error) {
+	if _, err := e.Q.ExecContext(e.Ctx, "SAVEPOINT "+name); err != nil {
+		return nil, err
+	}
+	ferr := fn()
+	if ferr == nil {
+		_, err := e.Q.ExecContext(e.Ctx, "RELEASE SAVEPOINT "+name)
+		return nil, err
+	}
+	if _, ok := apperr.As(ferr); ok {
+		if _, err := e.Q.ExecContext(e.Ctx, "ROLLBACK TO SAVEPOINT "+name); err != nil {
+			return nil, err
+		}
+		_, err := e.Q.ExecContext(e.Ctx, "RELEASE SAVEPOINT "+name)
+		return ferr, err
+	}
+	return nil, ferr
+}
+
+// finalize produces the customer, the finalized invoice and the succeeded
+// payment (§5.5). A refusal (no folios, invalid customer data) leaves the
+// intent captured with error; POST …/finalize/ retries.
+func finalize(e Env, in *Intent, l *Link) error {
+	in.Error = nil
+	refused, err := savepoint(e, "intent_customer", func() error {
+		if in.CustomerID == "" {
+			cid, err := payerCustomer(e, in)
+			if err != nil {
+				return err
+			}
+			in.CustomerID = cid
+		}
+		if in.Invoice == nil {
+			if l.Invoice != nil {
+				in.Invoice = l.Invoice
+			} else {
+				inv, err := createInvoice(e, in, l)
+				if err != nil {
+					return err
+				}
+				in.Invoice = &inv
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if refused == nil {
+		refused, err = savepoint(e, "intent_finalize", func() error {
+			inv, err := document.Get(e.Env, document.Invoice, *in.Invoice)
+			if err != nil {
+				return err
+			}
+			if inv.Status == document.StatusDraft {
+				if _, err := document.Finalize(e.Env, document.Invoice, inv.ID); err != nil {
+					return err
+				}
+			}
+			p, err := payment.RecordCaptured(e.Env, inv.ID, in.CustomerID, *in.Source, "Payment link "+l.ID, in.Amount.Decimal, in.Currency)
+			if err != nil {
+				return err
+			}
+			in.Payment = &p.ID
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	if refused != nil {
+		msg := describe(refused)
+		in.Error = &msg
+		return in.save(e)
+	}
+	if err := in.move(e, Finalized, true); err != nil {
+		return err
+	}
+	if l.SingleUse && l.Status == StatusActive {
+		if _, err := ArchiveLink(e, l.ID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// describe turns a refusal into the intent's error text.
+func describe(err error) string {
+	ae, ok := apperr.As(err)
+	if !ok {
+		return err.Error()
+	}
+	if ae.Detail != "" {
+		return ae.Detail
+	}
+	var parts []string
+	keys := make([]string, 0, len(ae.Fields))
+	for k := range ae.Fields {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		msgs, ok := ae.Fields[k].([]string)
+		if !ok {
+			b, _ := json.Marshal(ae.Fields[k])
+			msgs = []string{string(b)}
+		}
+		for _, m := range msgs {
+			if k == "non_field_errors" {
+				parts = append(parts, m)
+			} else {
+				parts = append(parts, k+": "+m)
+			}
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+// genericTaxID is the tax id of consumers without one (billing.md §1).
+var genericTaxID = map[string]string{"CL": "66666666-6"}
+
+// payerCustomer finds or creates the payer's customer (§5.5 step 1).
+func payerCustomer(e Env, in *Intent) (string, error) {
+	var p map[string]any
+	_ = json.Unmarshal(in.Payer, &p)
+	str := func(k string) string { s, _ := p[k].(string); return s }
+	country := str("country")
+	find := func(cond string, args ...any) (string, error) {
+		var cid string
+		err := e.Q.QueryRowContext(e.Ctx, `SELECT id FROM customers WHERE workspace_id = $1 AND test_mode = $2 AND status = 'active' AND `+cond+
+			` ORDER BY created, id LIMIT 1`, append([]any{e.Scope.ID, e.Scope.TestMode}, args...)...).Scan(&cid)
+		if errors.Is(err, sql.ErrNoRows) {
+			return "", nil
+		}
+		return cid, err
+	}
+	if t := str("tax_id"); t != "" {
+		if cid, err := find("tax_id = $3 AND country = $4", t, country); err != nil || cid != "" {
+			return cid, err
+		}
+	}
+	if m := str("email"); m != "" {
+		if cid, err := find("LOWER(email) = LOWER($3)", m); err != nil || cid != "" {
+			return cid, err
+		}
+	}
+	body := map[string]any{"name": str("name"), "email": str("email"), "country": country}
+	if t := str("tax_id"); t != "" {
+		body["tax_id"] = t
+	} else if g, ok := genericTaxID[country]; ok {
+		body["tax_id"] = g
+	}
+	for _, k := range []string{"address", "state"} {
+		if v := str(k); v != "" {
+			body[k] = v
+		}
+	}
+	ts := map[string]any{}
+	if v := str("activity"); v != "" {
+		ts["cl_activity_description"] = v
+	}
+	if v := str("commune"); v != "" {
+		ts["cl_commune"] = v
+	}
+	if len(ts) > 0 {
+		body["tax_settings"] = ts
+	}
+	c, err := customer.CreatePayer(e.Ctx, e.Q, e.Scope, input.New(body, false), e.Now)
+	if err != nil {
+		return "", err
+	}
+	return c.ID, nil
+}
+
+func createInvoice(e Env, in *Intent, l *Link) (string, error) {
+	body := map[string]any{"customer": in.CustomerID, "document": l.Document.ID, "date": e.Now.In(loc(e.Scope)).Format(time.DateOnly),
+		"currency": l.Currency, "collection_method": "automatically",
+		"lines":    []any{map[string]any{"name": l.Description, "quantity": "1", "amount": l.LineAmount.StringFixed(2), "exempt": l.Exempt}},
+		"metadata": map[string]any{"payment_link": l.ID, "payment_link_intent": in.ID}}
+	d, err := document.Create(e.Env, document.Invoice, input.New(body, false))
+	if err != nil {
+		return "", err
+	}
+	return d.ID, nil
+}
+
+// ---- authenticated intent actions (§5.6)
+
+func lockIntent(e Env, intentID string) (*Intent, *Link, error) {
+	in, err := getIntent(e, intentID, true)
+	if err != nil {
+		return nil, nil, err
+	}
+	l, err := getLink(e, in.Link, true)
+	if err != nil {
+		return nil, nil, err
+	}
+	return in, l, nil
+}
+
+// expired: an authorization held beyond its window is cancelled.
+func expired(e Env, in *Intent) (bool, error) {
+	at := in.stamps[Authorized]
+	if in.Status != Authorized || at == nil || e.Now.UnixMicro() < *at+AuthorizationWindow.Microseconds() {
+		return false, nil
+	}
+	if err := release(e, in); err != nil {
+		return false, err
+	}
+	return true, in.move(e, Cancelled, true)
+}
+
+func release(e Env, in *Intent) error {
+	src, err := payment.SourceForCheckout(e.Env, *in.Source)
+	if err != nil {
+		return err
+	}
+	payment.ReleaseSource(e.Env, src, in.Amount.Decimal, in.Currency)
+	return nil
+}
+
+// CaptureIntent captures an authorized intent (manual capture).
+func CaptureIntent(e Env, intentID string) (*Intent, error) {
+	in, l, err := lockIntent(e, intentID)
+	if err != nil {
+		return nil, err
+	}
+	if gone, err := expired(e, in); err != nil || gone {
+		if err != nil {
+			return nil, err
+		}
+		return GetIntent(e, in.ID)
+	}
+	if in.Status != Authorized {
+		return nil, apperr.NonField("Only authorized intents can be captured.")
+	}
+	if err := capture(e, in, l); err != nil {
+		return nil, err
+	}
+	return GetIntent(e, in.ID)
+}
+
+// CancelIntent cancels an authorized intent (its hold is released).
+func CancelIntent(e Env, intentID string) (*Intent, error) {
+	in, _, err := lockIntent(e, intentID)
+	if err != nil {
+		return nil, err
+	}
+	if in.Status != Authorized {
+		return nil, apperr.NonField("Only authorized intents can be cancelled.")
+	}
+	if err := release(e, in); err != nil {
+		return nil, err
+	}
+	if err := in.move(e, Cancelled, true); err != nil {
+		return nil, err
+	}
+	return GetIntent(e, in.ID)
+}
+
+// FinalizeIntent retries the finalization of a captured intent.
+func FinalizeIntent(e Env, intentID string) (*Intent, error) {
+	in, l, err := lockIntent(e, intentID)
+	if err != nil {
+		return nil, err
+	}
+	if in.Status != Captured {
+		return nil, apperr.NonField("Only captured intents can be finalized.")
+	}
+	if err := finalize(e, in, l); err != nil {
+		return nil, err
+	}
+	return GetIntent(e, in.ID)
+}
+
+// onSourceAuthenticated continues an intent waiting on its card's
+// authentication: approved → authorize (and on); denied or expired → failed.
+func onSourceAuthenticated(de document.Env, sourceID string, approved bool) error {
+	e := Env{Env: de}
+	var intentID string
+	err := e.Q.QueryRowContext(e.Ctx, `SELECT id FROM payment_link_intents WHERE source_id = $1 AND workspace_id = $2 AND test_mode = $3 AND status = $4`,
+		sourceID, e.Scope.ID, e.Scope.TestMode, RequiresAuthentication).Scan(&intentID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	in, l, err := lockIntent(e, intentID)
+	if err != nil {
+		return err
+	}
+	if !approved {
+		return in.fail(e, "authentication_failed")
+	}
+	return authorize(e, in, l)
+}
+
+// PDF returns the invoice PDF of a finalized intent.
+func PDF(e Env, in *Intent) ([]byte, string, error) {
+	if in.Status != Finalized || in.Invoice == nil {
+		return nil, "", apperr.NotFoundErr()
+	}
+	d, err := document.Get(e.Env, document.Invoice, *in.Invoice)
+	if err != nil {
+		return nil, "", err
+	}
+	return document.PDF(e.Env, d)
+}
+
+func init() {
+	payment.OnSourceAuthenticated = onSourceAuthenticated
+	customer.RegisterActivity(`SELECT 1 FROM payment_link_intents WHERE customer_id = $1`)
+	customer.RegisterActivity(`SELECT 1 FROM payment_links WHERE customer_id = $1`)
+}
+
+func contains(l []string, s string) bool {
+	for _, x := range l {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

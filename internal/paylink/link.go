@@ -1,0 +1,629 @@
+// Package paylink holds payment links and their intents (payments.md §4–§5):
+// a hosted checkout for a fixed amount; each attempt is an intent that
+// authorizes a card, captures it and, once finalized, leaves a customer, a
+// finalized invoice and a succeeded payment for the payer.
+package paylink
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/cobrobilling/cobro/internal/apperr"
+	"github.com/cobrobilling/cobro/internal/catalog"
+	"github.com/cobrobilling/cobro/internal/clock"
+	"github.com/cobrobilling/cobro/internal/customer"
+	"github.com/cobrobilling/cobro/internal/document"
+	"github.com/cobrobilling/cobro/internal/event"
+	"github.com/cobrobilling/cobro/internal/gateway"
+	"github.com/cobrobilling/cobro/internal/id"
+	"github.com/cobrobilling/cobro/internal/input"
+	"github.com/cobrobilling/cobro/internal/list"
+	"github.com/cobrobilling/cobro/internal/money"
+	"github.com/cobrobilling/cobro/internal/store"
+	"github.com/cobrobilling/cobro/internal/workspace"
+	"github.com/shopspring/decimal"
+)
+
+// Env is the engine environment plus the base URL of absolute links.
+type Env struct {
+	document.Env
+	Base string
+}
+
+// Link statuses.
+const (
+	StatusActive   = "active"
+	StatusArchived = "archived"
+)
+
+// DocumentSummary is the embedded document type (README §6).
+type DocumentSummary struct {
+	ID       string               `json:"id"`
+	Name     string               `json:"name"`
+	Code     string               `json:"code"`
+	Country  string               `json:"country"`
+	Currency catalog.CurrencyView `json:"currency"`
+}
+
+func docSummary(typeID string) DocumentSummary {
+	t, _ := catalog.DocumentTypeByID(typeID)
+	cur, _ := catalog.CurrencyByID(t.Currency)
+	return DocumentSummary{ID: t.ID, Name: t.Name, Code: t.Code, Country: t.Country, Currency: cur.View()}
+}
+
+// Link is the API object (payments.md §4.2).
+type Link struct {
+	ID             string            `json:"id"`
+	PublishableKey string            `json:"publishable_key"`
+	URL            string            `json:"url"`
+	Amount         money.Money       `json:"amount"`
+	Currency       string            `json:"currency"`
+	Description    string            `json:"description"`
+	Document       DocumentSummary   `json:"document"`
+	Exempt         bool              `json:"exempt"`
+	Customer       *customer.Summary `json:"customer"`
+	Invoice        *string           `json:"invoice"`
+	Gateway        string            `json:"gateway"`
+	CaptureMethod  string            `json:"capture_method"`
+	SingleUse      bool              `json:"single_use"`
+	ReturnURL      *string           `json:"return_url"`
+	Expires        clock.NullStamp   `json:"expires"`
+	Status         string            `json:"status"`
+	Archived       clock.NullStamp   `json:"archived"`
+	Metadata       json.RawMessage   `json:"metadata"`
+	TestMode       bool              `json:"test_mode"`
+	Created        clock.Stamp       `json:"created"`
+	Updated        clock.Stamp       `json:"updated"`
+
+	CustomerID string          `json:"-"`
+	LineAmount decimal.Decimal `json:"-"`
+	Intents    int             `json:"-"`
+	expires    *int64
+	archived   *int64
+}
+
+// HostedURL is the absolute URL of a link's hosted page.
+func HostedURL(base, key string) string {
+	return base + "/publishable/payment_links/links/" + key + "/hosted/"
+}
+
+const linkColumns = `id, publishable_key, amount, line_amount, currency, description, document_type, exempt, customer_id, invoice_id, gateway,
+	capture_method, single_use, return_url, expires, status, archived, metadata, intents, test_mode, created, updated`
+
+func scanLink(e Env, row interface{ Scan(...any) error }) (*Link, error) {
+	var (
+		l                       Link
+		amount, line, typ, meta string
+		cus, inv, ret           sql.NullString
+		expires, archived       sql.NullInt64
+		created, updated        int64
+	)
+	if err := row.Scan(&l.ID, &l.PublishableKey, &amount, &line, &l.Currency, &l.Description, &typ, &l.Exempt, &cus, &inv, &l.Gateway,
+		&l.CaptureMethod, &l.SingleUse, &ret, &expires, &l.Status, &archived, &meta, &l.Intents, &l.TestMode, &created, &updated); err != nil {
+		return nil, err
+	}
+	l.Amount, l.LineAmount = money.NewMoney(dec(amount)), dec(line)
+	l.Document = docSummary(typ)
+	l.CustomerID = cus.String
+	l.Invoice, l.ReturnURL = ns(inv), ns(ret)
+	loc := e.Scope.Loc
+	if expires.Valid {
+		v := expires.Int64
+		l.expires = &v
+	}
+	if archived.Valid {
+		v := archived.Int64
+		l.archived = &v
+	}
+	l.Expires, l.Archived = clock.NullStamp{Micros: l.expires, Loc: loc}, clock.NullStamp{Micros: l.archived, Loc: loc}
+	l.Metadata = json.RawMessage(meta)
+	l.Created, l.Updated = clock.Stamp{Micros: created, Loc: loc}, clock.Stamp{Micros: updated, Loc: loc}
+	l.URL = HostedURL(e.Base, l.PublishableKey)
+	return &l, nil
+}
+
+func getLink(e Env, linkID string, lock bool) (*Link, error) {
+	if !id.Valid("plk", linkID) {
+		return nil, apperr.NotFoundErr()
+	}
+	l := ""
+	if lock {
+		l = e.D.ForUpdate()
+	}
+	link, err := scanLink(e, e.Q.QueryRowContext(e.Ctx, `SELECT `+linkColumns+` FROM payment_links WHERE id = $1 AND workspace_id = $2 AND test_mode = $3`+l,
+		linkID, e.Scope.ID, e.Scope.TestMode))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, apperr.NotFoundErr()
+	}
+	return link, err
+}
+
+// GetLink returns a link of the scope (customer expanded), or 404.
+func GetLink(e Env, linkID string) (*Link, error) {
+	l, err := getLink(e, linkID, false)
+	if err != nil {
+		return nil, err
+	}
+	return l, expandLinks(e, []*Link{l})
+}
+
+func expandLinks(e Env, ls []*Link) error {
+	var ids []string
+	for _, l := range ls {
+		if l.CustomerID != "" {
+			ids = append(ids, l.CustomerID)
+		}
+	}
+	sums, err := customer.Summaries(e.Ctx, e.Q, e.Scope, ids)
+	if err != nil {
+		return err
+	}
+	for _, l := range ls {
+		l.Customer = sums[l.CustomerID]
+	}
+	return nil
+}
+
+// LinkListSpec declares the link list (payments.md §4.4).
+var LinkListSpec = list.Spec{
+	Fields: []list.Field{
+		{Name: "status", Expr: "status", Kind: list.Enum, Choices: []string{StatusActive, StatusArchived}, Lookups: []string{list.In}},
+		{Name: "currency", Expr: "currency", Lookups: []string{list.In}},
+		{Name: "document", Expr: "document_type", Lookups: []string{list.In}},
+		{Name: "customer", Expr: "customer_id", Lookups: []string{list.In, list.IsNull}},
+		{Name: "created", Expr: "created", Kind: list.DateTime, Lookups: list.Ranges},
+	},
+	Ordering:        map[string]string{"created": "created", "amount": "CAST(amount AS NUMERIC)"},
+	DefaultOrdering: "-created",
+	Search:          []string{"description", "publishable_key"},
+	Metadata:        "metadata",
+}
+
+// ListLinks returns one page of links.
+func ListLinks(e Env, lq *list.Query) (int, []*Link, error) {
+	n, out, err := list.Fetch(e.Ctx, e.Q, lq, linkColumns, ` FROM payment_links WHERE workspace_id = $1 AND test_mode = $2`, []any{e.Scope.ID, e.Scope.TestMode},
+		func(row list.Scanner) (*Link, error) { return scanLink(e, row) })
+	if err != nil {
+		return 0, nil, err
+	}
+	return n, out, expandLinks(e, out)
+}
+
+// linkRecord is the writable state of a link.
+type linkRecord struct {
+	amount                         decimal.Decimal
+	currency, description, typeID  string
+	exempt, singleUse              bool
+	customerID, invoiceID          string
+	gateway, captureMethod, status string
+	returnURL                      *string
+	expires                        *int64
+	metadata                       string
+	inv                            *document.Doc
+	lineAmount                     decimal.Decimal
+}
+
+func fromLink(l *Link) linkRecord {
+	r := linkRecord{amount: l.Amount.Decimal, currency: l.Currency, description: l.Description, typeID: l.Document.ID, exempt: l.Exempt,
+		singleUse: l.SingleUse, customerID: l.CustomerID, gateway: l.Gateway, captureMethod: l.CaptureMethod, status: l.Status,
+		returnURL: l.ReturnURL, expires: l.expires, metadata: string(l.Metadata), lineAmount: l.LineAmount}
+	if l.Invoice != nil {
+		r.invoiceID = *l.Invoice
+	}
+	return r
+}
+
+// fixedOnceUsed may change only while the link has no intents (§4.4).
+var fixedOnceUsed = []string{"amount", "currency", "document", "exempt", "customer", "invoice", "gateway"}
+
+func (r *linkRecord) apply(e Env, o *input.Object, creating bool, intents int) error {
+	if !creating && intents > 0 {
+		for _, k := range fixedOnceUsed {
+			if o.Has(k) {
+				o.Fail(k, "This field cannot be changed once the link has intents.")
+			}
+		}
+		if !o.OK() {
+			return nil
+		}
+	}
+	if v, ok := o.Decimal("amount", creating, money.ParseMoney); ok {
+		if v.Sign() <= 0 {
+			o.Fail("amount", "Ensure this value is greater than 0.")
+		}
+		r.amount = v
+	}
+	if v, ok := o.String("currency", input.StrOpt{Required: creating || o.Has("currency")}); ok && v != nil {
+		if cur, found := catalog.CurrencyByID(*v); found && cur.Available {
+			r.currency = *v
+		} else {
+			o.Fail("currency", input.MsgPK(*v))
+		}
+	}
+	if o.Has("description") {
+		v, ok := o.String("description", input.StrOpt{Max: 80})
+		if ok {
+			if v == nil {
+				r.description = "Payment"
+			} else {
+				r.description = *v
+			}
+		}
+	}
+	if raw, present := o.Raw("document"); present && raw != nil {
+		s := ""
+		switch x := raw.(type) {
+		case string:
+			s = strings.TrimSpace(x)
+		case json.Number:
+			s = string(x)
+		}
+		if s != "" && strings.Trim(s, "0123456789") == "" {
+			s = e.Scope.Country + s
+		}
+		t, found := catalog.DocumentTypeByID(s)
+		switch {
+		case !found || !t.Available(e.Scope.Country):
+			o.Fail("document", input.MsgPK(s))
+		case t.Kind != catalog.KindInvoice:
+			o.Fail("document", fmt.Sprintf("Document type %s cannot be used for invoices.", t.ID))
+		default:
+			r.typeID = t.ID
+		}
+	}
+	if v, ok := o.Bool("exempt", false); ok {
+		r.exempt = v
+	}
+	if v, ok := o.Bool("single_use", false); ok {
+		r.singleUse = v
+	}
+	if v, ok := o.Choice("capture_method", false, "automatic", "manual"); ok {
+		r.captureMethod = v
+	}
+	if v, ok := o.Choice("status", false, StatusActive, StatusArchived); ok && !creating {
+		r.status = v
+	}
+	if v, ok := o.URL("return_url", input.StrOpt{Max: 2048}); ok {
+		r.returnURL = v
+	}
+	if raw, present := o.Raw("expires"); present {
+		if raw == nil || raw == "" {
+			r.expires = nil
+		} else if s, isStr := raw.(string); !isStr {
+			o.Fail("expires", input.MsgDateTime)
+		} else if t, err := list.ParseDateTime(s, loc(e.Scope)); err != nil {
+			o.Fail("expires", input.MsgDateTime)
+		} else {
+			us := t.UnixMicro()
+			r.expires = &us
+		}
+	}
+	if v, ok := o.Metadata("metadata"); ok {
+		r.metadata = v
+	}
+	if v, ok := o.Ref("customer", false, true, func(string) bool { return true }); ok {
+		r.customerID = ""
+		if v != nil {
+			c, msg, err := customer.Ref(e.Ctx, e.Q, e.D, e.Scope, *v, false)
+			if err != nil {
+				return err
+			}
+			if msg != "" {
+				o.Fail("customer", msg)
+			} else {
+				r.customerID = c.ID
+			}
+		}
+	}
+	if v, ok := o.Ref("invoice", false, true, func(string) bool { return true }); ok {
+		r.invoiceID, r.inv = "", nil
+		if v != nil {
+			inv, err := document.Get(e.Env, document.Invoice, *v)
+			if ae, isApp := apperr.As(err); isApp && ae.Kind == apperr.NotFound {
+				o.Fail("invoice", input.MsgPK(*v))
+			} else if err != nil {
+				return err
+			} else {
+				r.invoiceID, r.inv = inv.ID, inv
+			}
+		}
+	}
+	if v, ok := o.String("gateway", input.StrOpt{}); ok && v != nil {
+		g, found := gateway.Get(*v)
+		switch {
+		case !found:
+			o.Fail("gateway", input.MsgPK(*v))
+		case g.Info().Kind != "card" || !g.Info().AllowsMode(e.Scope.TestMode):
+			o.Fail("gateway", fmt.Sprintf("The %s gateway cannot be used by payment links in this mode.", *v))
+		default:
+			r.gateway = *v
+		}
+	}
+	if !o.OK() {
+		return nil
+	}
+	// cross-field rules
+	if r.gateway == "" {
+		r.gateway = gateway.CardGatewayFor(e.Scope.TestMode)
+		if r.gateway == "" {
+			o.Fail("gateway", "No card gateway is installed for live mode.")
+			return nil
+		}
+	}
+	t, _ := catalog.DocumentTypeByID(r.typeID)
+	if t.HasLocalFormat && r.currency != t.Currency {
+		o.Fail("currency", fmt.Sprintf("Document type %s is issued in %s.", t.ID, t.Currency))
+		return nil
+	}
+	cur, _ := catalog.CurrencyByID(r.currency)
+	scale := money.ScaleFor(cur.Rounded)
+	if err := money.CheckScale(r.amount, scale); err != nil {
+		o.Fail("amount", err.Error())
+		return nil
+	}
+	if r.inv != nil {
+		inv := r.inv
+		ta := inv.Total
+		if inv.TotalAdjusted != nil {
+			ta = *inv.TotalAdjusted
+		}
+		outstanding := ta.Sub(decimal.NewFromInt(inv.CollectedCents).Shift(-2))
+		switch {
+		case inv.Status != document.StatusFinalized && inv.Status != document.StatusUncollectible:
+			o.Fail("invoice", fmt.Sprintf("The invoice cannot receive payments in status %s.", inv.Status))
+		case inv.Currency != r.currency:
+			o.Fail("currency", fmt.Sprintf("Must equal the invoice currency (%s).", inv.Currency))
+		case !r.amount.Equal(outstanding):
+			o.Fail("amount", fmt.Sprintf("Must equal the invoice's outstanding amount (%s).", outstanding.StringFixed(2)))
+		case r.customerID != "" && r.customerID != inv.CustomerID:
+			o.Fail("customer", "Must be the invoice's customer.")
+		}
+		r.customerID, r.singleUse = inv.CustomerID, true
+		r.lineAmount = r.amount
+		return nil
+	}
+	n, msg := netAmount(r.amount, t, r.exempt, scale)
+	if msg != "" {
+		o.Fail("amount", msg)
+	}
+	r.lineAmount = n
+	return nil
+}
+
+// netAmount derives the invoice line amount N of a tax-included payable
+// amount (payments.md §4.3).
+func netAmount(amount decimal.Decimal, t catalog.DocumentType, exempt bool, scale int32) (decimal.Decimal, string) {
+	r := t.Tax
+	if exempt || t.HasLinesTotal || r.Sign() == 0 {
+		return amount, ""
+	}
+	hundred := decimal.NewFromInt(100)
+	total := func(n decimal.Decimal) decimal.Decimal { return n.Add(money.Round(n.Mul(r).Div(hundred), scale)) }
+	n0 := money.Round(amount.Mul(hundred).Div(hundred.Add(r)), scale)
+	unit := decimal.New(1, -scale)
+	for _, n := range []decimal.Decimal{n0, n0.Sub(unit), n0.Add(unit)} {
+		if total(n).Equal(amount) {
+			return n, ""
+		}
+	}
+	var below, above decimal.Decimal
+	for k := int64(-3); k <= 3; k++ {
+		tt := total(n0.Add(unit.Mul(decimal.NewFromInt(k))))
+		if tt.LessThan(amount) && (below.IsZero() || tt.GreaterThan(below)) {
+			below = tt
+		}
+		if tt.GreaterThan(amount) && (above.IsZero() || tt.LessThan(above)) {
+			above = tt
+		}
+	}
+	return decimal.Zero, fmt.Sprintf("%s cannot be split into net and %s%% tax; use %s or %s.", amount.StringFixed(2), r.String(),
+		below.StringFixed(2), above.StringFixed(2))
+}
+
+// CreateLink validates a body and creates a link (payments.md §4.3).
+func CreateLink(e Env, o *input.Object) (*Link, error) {
+	typeID := "US1"
+	if e.Scope.Country == "CL" {
+		typeID = "CL39"
+	}
+	r := linkRecord{description: "Payment", typeID: typeID, captureMethod: "automatic", status: StatusActive, metadata: "{}"}
+	if err := r.apply(e, o, true, 0); err != nil {
+		return nil, err
+	}
+	if err := o.Err(); err != nil {
+		return nil, err
+	}
+	lid := id.New("plk")
+	key := "pk_" + id.Random(24)
+	us := e.Now.UnixMicro()
+	if _, err := e.Q.ExecContext(e.Ctx, `INSERT INTO payment_links (id, workspace_id, test_mode, publishable_key, amount, line_amount, currency, description,
+		document_type, exempt, customer_id, invoice_id, gateway, capture_method, single_use, return_url, expires, status, archived, metadata, intents, created, updated)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, NULL, $19, 0, $20, $20)`,
+		lid, e.Scope.ID, e.Scope.TestMode, key, r.amount.StringFixed(2), r.lineAmount.StringFixed(2), r.currency, r.description, r.typeID, r.exempt,
+		nullStr(r.customerID), nullStr(r.invoiceID), r.gateway, r.captureMethod, r.singleUse, r.returnURL, r.expires, StatusActive, r.metadata, us); err != nil {
+		return nil, err
+	}
+	if err := event.Emit(e.Ctx, e.Q, e.Scope, "payment_link.created", lid, e.Now); err != nil {
+		return nil, err
+	}
+	return GetLink(e, lid)
+}
+
+// UpdateLink applies a PATCH/PUT (payments.md §4.4).
+func UpdateLink(e Env, linkID string, o *input.Object) (*Link, error) {
+	l, err := getLink(e, linkID, true)
+	if err != nil {
+		return nil, err
+	}
+	r := fromLink(l)
+	if err := r.apply(e, o, false, l.Intents); err != nil {
+		return nil, err
+	}
+	if err := o.Err(); err != nil {
+		return nil, err
+	}
+	return l, saveLink(e, l, r)
+}
+
+func saveLink(e Env, l *Link, r linkRecord) error {
+	archived, evt := l.archived, "payment_link.updated"
+	switch {
+	case r.status == StatusArchived && l.Status != StatusArchived:
+		us := e.Now.UnixMicro()
+		archived, evt = &us, "payment_link.archived"
+	case r.status == StatusActive:
+		archived = nil
+	}
+	if _, err := e.Q.ExecContext(e.Ctx, `UPDATE payment_links SET amount = $1, line_amount = $2, currency = $3, description = $4, document_type = $5,
+		exempt = $6, customer_id = $7, invoice_id = $8, gateway = $9, capture_method = $10, single_use = $11, return_url = $12, expires = $13,
+		status = $14, archived = $15, metadata = $16, updated = $17 WHERE id = $18 AND workspace_id = $19 AND test_mode = $20`,
+		r.amount.StringFixed(2), r.lineAmount.StringFixed(2), r.currency, r.description, r.typeID, r.exempt, nullStr(r.customerID), nullStr(r.invoiceID),
+		r.gateway, r.captureMethod, r.singleUse, r.returnURL, r.expires, r.status, archived, r.metadata, e.Now.UnixMicro(),
+		l.ID, e.Scope.ID, e.Scope.TestMode); err != nil {
+		return err
+	}
+	if err := event.Emit(e.Ctx, e.Q, e.Scope, evt, l.ID, e.Now); err != nil {
+		return err
+	}
+	nl, err := GetLink(e, l.ID)
+	if err != nil {
+		return err
+	}
+	*l = *nl
+	return nil
+}
+
+// ArchiveLink is DELETE: archived, idempotent (README §15).
+func ArchiveLink(e Env, linkID string) (*Link, error) {
+	l, err := getLink(e, linkID, true)
+	if err != nil {
+		return nil, err
+	}
+	if l.Status == StatusArchived {
+		return GetLink(e, linkID)
+	}
+	r := fromLink(l)
+	r.status = StatusArchived
+	return l, saveLink(e, l, r)
+}
+
+// ---- publishable access
+
+// ByKey finds a link by its publishable key, with its scope. With
+// payable, archived, expired or used-up links are 404 (§5.1); without it
+// (an existing intent's poll and PDF) any link is found.
+func ByKey(ctx context.Context, q store.Querier, d store.Dialect, key, base string, lock, payable bool) (Env, *Link, error) {
+	if !validKey(key) {
+		return Env{}, nil, apperr.NotFoundErr()
+	}
+	var ws string
+	var test bool
+	err := q.QueryRowContext(ctx, `SELECT workspace_id, test_mode FROM payment_links WHERE publishable_key = $1`, key).Scan(&ws, &test)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Env{}, nil, apperr.NotFoundErr()
+	}
+	if err != nil {
+		return Env{}, nil, err
+	}
+	w, err := workspace.ByID(ctx, q, ws)
+	if err != nil {
+		return Env{}, nil, err
+	}
+	e := Env{Env: document.Env{Ctx: ctx, Q: q, D: d, Scope: workspace.Scope{Workspace: w, TestMode: test}, Now: clock.Now(ctx)}, Base: base}
+	l := ""
+	if lock {
+		l = d.ForUpdate()
+	}
+	link, err := scanLink(e, q.QueryRowContext(ctx, `SELECT `+linkColumns+` FROM payment_links WHERE publishable_key = $1`+l, key))
+	if err != nil {
+		return Env{}, nil, err
+	}
+	if payable && (link.Status != StatusActive || (link.expires != nil && e.Now.UnixMicro() >= *link.expires)) {
+		return e, nil, apperr.NotFoundErr()
+	}
+	return e, link, nil
+}
+
+// PayerFields lists what the payer must give (§5.1); none when the link
+// bills a fixed customer (the payer block is ignored).
+func (l *Link) PayerFields() []string {
+	if l.CustomerID != "" {
+		return []string{}
+	}
+	switch l.Document.ID {
+	case "CL33", "CL34":
+		return []string{"name", "email", "tax_id", "address", "state", "activity", "commune"}
+	}
+	return []string{"name", "email"}
+}
+
+// PublicLink is the public view of a link (§5.1).
+type PublicLink struct {
+	PublishableKey string          `json:"publishable_key"`
+	Description    string          `json:"description"`
+	Amount         money.Money     `json:"amount"`
+	Currency       string          `json:"currency"`
+	Document       map[string]any  `json:"document"`
+	Workspace      map[string]any  `json:"workspace"`
+	PayerFields    []string        `json:"payer_fields"`
+	Gateway        string          `json:"gateway"`
+	Expires        clock.NullStamp `json:"expires"`
+	TestMode       bool            `json:"test_mode"`
+}
+
+// Public is the link as a payer sees it.
+func (l *Link) Public(sc workspace.Scope) PublicLink {
+	return PublicLink{PublishableKey: l.PublishableKey, Description: l.Description, Amount: l.Amount, Currency: l.Currency,
+		Document: map[string]any{"id": l.Document.ID, "name": l.Document.Name}, Workspace: map[string]any{"name": sc.Name, "country": sc.Country},
+		PayerFields: l.PayerFields(), Gateway: l.Gateway, Expires: l.Expires, TestMode: l.TestMode}
+}
+
+// ---- helpers
+
+func ns(v sql.NullString) *string {
+	if !v.Valid {
+		return nil
+	}
+	s := v.String
+	return &s
+}
+
+func nullStr(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+func dec(s string) decimal.Decimal {
+	d, err := decimal.NewFromString(s)
+	if err != nil {
+		return decimal.Zero
+	}
+	return d
+}
+
+// validKey: "pk_" + 24 base62 characters.
+func validKey(k string) bool {
+	if len(k) != 27 || !strings.HasPrefix(k, "pk_") {
+		return false
+	}
+	for _, r := range k[3:] {
+		if !(r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
+			return false
+		}
+	}
+	return true
+}
+
+func loc(sc workspace.Scope) *time.Location {
+	if sc.Loc == nil {
+		return time.UTC
+	}
+	return sc.Loc
+}

@@ -1,0 +1,424 @@
+package payment
+
+import (
+	"fmt"
+
+	"github.com/cobrobilling/cobro/internal/apperr"
+	"github.com/cobrobilling/cobro/internal/document"
+	"github.com/cobrobilling/cobro/internal/event"
+	"github.com/cobrobilling/cobro/internal/gateway"
+	"github.com/cobrobilling/cobro/internal/id"
+	"github.com/cobrobilling/cobro/internal/input"
+	"github.com/cobrobilling/cobro/internal/money"
+	"github.com/shopspring/decimal"
+)
+
+const gatewayOK = "succeeded"
+
+// recordCharge appends one gateway operation to the payment's ledger.
+func recordCharge(e Env, p *Payment, s *Source, kind string, amount decimal.Decimal, status, reason string) error {
+	var r any
+	if reason != "" {
+		r = reason
+	}
+	_, err := e.Q.ExecContext(e.Ctx, `INSERT INTO payment_charges (id, workspace_id, test_mode, payment_id, source_id, kind, amount, status, failed_reason, created)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, id.New("chg"), e.Scope.ID, e.Scope.TestMode, p.ID, s.ID, kind, amount.StringFixed(2), status, r, e.Now.UnixMicro())
+	return err
+}
+
+// consume marks a single-use source used (whatever the result).
+func consume(e Env, s *Source) error {
+	if s.Usage != "single" || s.Status != SourceChargeable {
+		return nil
+	}
+	if err := s.setStatus(e, SourceConsumed, nil); err != nil {
+		return err
+	}
+	return event.Emit(e.Ctx, e.Q, e.Scope, "source.consumed", s.ID, e.Now)
+}
+
+func attach(p *Payment, s *Source) {
+	for _, x := range p.Sources {
+		if x == s.ID {
+			return
+		}
+	}
+	p.Sources = append(p.Sources, s.ID)
+	p.Source = &p.Sources[0]
+}
+
+// capOf is what source s may collect of the payment's balance.
+func capOf(p *Payment, s *Source) decimal.Decimal {
+	amt := p.Balance.Decimal
+	if s.Amount != nil && s.Amount.LessThan(amt) {
+		amt = s.Amount.Decimal
+	}
+	return amt
+}
+
+// charge runs sources in order against the balance (authorize and
+// capture each): all captured → succeeded, some → incomplete, none →
+// failed; a manual source leaves the payment processing. The payment row
+// is locked by the caller, so one charge runs at a time per payment.
+func charge(e Env, p *Payment, srcs []*Source) error {
+	capturedNow := decimal.Zero
+	lastReason := ""
+	for _, s := range srcs {
+		if p.Balance.Sign() <= 0 {
+			break
+		}
+		gw, ok := gateway.Get(s.Gateway)
+		if !ok {
+			return fmt.Errorf("gateway %q of source %s is not installed", s.Gateway, s.ID)
+		}
+		attach(p, s)
+		amt := capOf(p, s)
+		out := gw.Authorize(e.Ctx, s.token, amt, p.Currency)
+		if out.Status == gateway.Pending { // manual: waits for the merchant
+			if err := recordCharge(e, p, s, "authorize", amt, gateway.Pending, ""); err != nil {
+				return err
+			}
+			if err := consume(e, s); err != nil {
+				return err
+			}
+			return hold(e, p, s, amt)
+		}
+		if out.Status == gateway.Succeeded {
+			out = gw.Capture(e.Ctx, s.token, amt, p.Currency)
+		}
+		if err := recordCharge(e, p, s, "charge", amt, out.Status, out.FailedReason); err != nil {
+			return err
+		}
+		if err := consume(e, s); err != nil {
+			return err
+		}
+		if out.Status != gateway.Succeeded {
+			lastReason = out.FailedReason
+			continue
+		}
+		p.Balance = money.NewMoney(p.Balance.Sub(amt))
+		capturedNow = capturedNow.Add(amt)
+	}
+	return conclude(e, p, capturedNow, lastReason)
+}
+
+// conclude sets the status after captures and settles the invoice.
+func conclude(e Env, p *Payment, capturedNow decimal.Decimal, reason string) error {
+	evt := ""
+	switch {
+	case p.Balance.Sign() <= 0:
+		p.Status, evt, p.FailedReason = Succeeded, "succeeded", nil
+		us := e.Now.UnixMicro()
+		p.paymentDate = &us
+	case capturedNow.Sign() > 0:
+		p.Status, evt, p.FailedReason = Incomplete, "updated", nil
+	default:
+		if reason == "" {
+			reason = "gateway_error"
+		}
+		p.Status, evt, p.FailedReason = Failed, "failed", &reason
+	}
+	p.heldSource, p.heldAmount, p.heldAt = nil, nil, nil
+	if err := p.save(e); err != nil {
+		return err
+	}
+	if err := p.emit(e, evt); err != nil {
+		return err
+	}
+	return settle(e, p)
+}
+
+// hold leaves p processing with amt authorized on s.
+func hold(e Env, p *Payment, s *Source, amt decimal.Decimal) error {
+	us := e.Now.UnixMicro()
+	p.Status, p.FailedReason = Processing, nil
+	p.heldSource, p.heldAmount, p.heldAt = &s.ID, &amt, &us
+	if err := p.save(e); err != nil {
+		return err
+	}
+	if s.Gateway != "manual" {
+		if err := ScheduleExpiry(e, p.ID, e.Now.Add(AuthorizationWindow)); err != nil {
+			return err
+		}
+	}
+	return p.emit(e, "authorized")
+}
+
+// release frees an authorization that will not be captured.
+func release(e Env, p *Payment) error {
+	if p.heldSource == nil || p.heldAmount == nil {
+		return nil
+	}
+	s, err := getSource(e, *p.heldSource, false)
+	if err != nil {
+		return err
+	}
+	if gw, ok := gateway.Get(s.Gateway); ok {
+		gw.Release(e.Ctx, s.token, *p.heldAmount, p.Currency)
+	}
+	p.heldSource, p.heldAmount, p.heldAt = nil, nil, nil
+	return nil
+}
+
+// Actor says who calls an action: the merchant (token) or a payer
+// (publishable, enable_checkout payments only, their own sources only).
+type Actor int
+
+const (
+	Merchant Actor = iota
+	Payer
+)
+
+func lockForAction(e Env, paymentID string, who Actor) (*Payment, error) {
+	p, err := getPayment(e, paymentID, true)
+	if err != nil {
+		return nil, err
+	}
+	if who == Payer && !p.EnableCheckout {
+		return nil, apperr.NotFoundErr()
+	}
+	return p, nil
+}
+
+// retryable: statuses from which authorize and pay start (§3.4).
+func retryable(p *Payment) bool {
+	return p.Status == RequiresPaymentMethod || p.Status == Failed || p.Status == Incomplete
+}
+
+// recheckLimit re-applies the invoice amount limit when a failed payment
+// is retried (its amount was not counted while failed).
+func recheckLimit(e Env, p *Payment) error {
+	if p.Invoice == nil || p.Status != Failed {
+		return nil
+	}
+	inv, err := document.Lock(e, document.Invoice, *p.Invoice)
+	if err != nil {
+		return err
+	}
+	return checkLimit(e, inv, p.ID, p.Amount.Decimal)
+}
+
+// Authorize attaches a source and holds the balance (POST …/authorize/).
+func Authorize(e Env, paymentID string, o *input.Object, who Actor) (*Payment, error) {
+	p, err := lockForAction(e, paymentID, who)
+	if err != nil {
+		return nil, err
+	}
+	v, ok := o.Ref("source", true, false, func(string) bool { return true })
+	if err := o.Err(); err != nil || !ok {
+		return nil, err
+	}
+	if !retryable(p) {
+		return nil, apperr.NonField(fmt.Sprintf("Payments with status %s cannot be authorized.", p.Status))
+	}
+	s, msg, err := usableSource(e, p, *v, who == Payer)
+	if err != nil {
+		return nil, err
+	}
+	if msg != "" {
+		return nil, apperr.Field("source", msg)
+	}
+	if err := recheckLimit(e, p); err != nil {
+		return nil, err
+	}
+	gw, found := gateway.Get(s.Gateway)
+	if !found {
+		return nil, fmt.Errorf("gateway %q is not installed", s.Gateway)
+	}
+	attach(p, s)
+	amt := capOf(p, s)
+	out := gw.Authorize(e.Ctx, s.token, amt, p.Currency)
+	status := out.Status
+	if err := recordCharge(e, p, s, "authorize", amt, status, out.FailedReason); err != nil {
+		return nil, err
+	}
+	if err := consume(e, s); err != nil {
+		return nil, err
+	}
+	if status == gateway.Failed {
+		if err := conclude(e, p, decimal.Zero, out.FailedReason); err != nil {
+			return nil, err
+		}
+	} else if err := hold(e, p, s, amt); err != nil {
+		return nil, err
+	}
+	return GetPayment(e, p.ID)
+}
+
+// Pay authorizes and captures in one step with the given or attached
+// source (GET|POST …/pay/).
+func Pay(e Env, paymentID string, o *input.Object, who Actor) (*Payment, error) {
+	p, err := lockForAction(e, paymentID, who)
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	if v, ok := o.Ref("source", false, true, func(string) bool { return true }); ok && v != nil {
+		ids = []string{*v}
+	}
+	if err := o.Err(); err != nil {
+		return nil, err
+	}
+	if !retryable(p) {
+		return nil, apperr.NonField(fmt.Sprintf("Payments with status %s cannot be paid.", p.Status))
+	}
+	var srcs []*Source
+	if len(ids) == 0 {
+		// the attached sources that can still pay
+		for _, sid := range p.Sources {
+			s, msg, err := usableSource(e, p, sid, who == Payer)
+			if err != nil {
+				return nil, err
+			}
+			if msg == "" {
+				srcs = append(srcs, s)
+			}
+		}
+		if len(srcs) == 0 {
+			return nil, apperr.Field("source", "This payment has no source to charge.")
+		}
+	} else {
+		s, msg, err := usableSource(e, p, ids[0], who == Payer)
+		if err != nil {
+			return nil, err
+		}
+		if msg != "" {
+			return nil, apperr.Field("source", msg)
+		}
+		srcs = []*Source{s}
+	}
+	if err := recheckLimit(e, p); err != nil {
+		return nil, err
+	}
+	if err := charge(e, p, srcs); err != nil {
+		return nil, err
+	}
+	return GetPayment(e, p.ID)
+}
+
+// Capture captures an authorization or confirms a manual payment
+// (GET|POST …/capture/). A hold older than 7 days has expired.
+func Capture(e Env, paymentID string) (*Payment, error) {
+	p, err := getPayment(e, paymentID, true)
+	if err != nil {
+		return nil, err
+	}
+	if p.Status != Processing || p.heldSource == nil || p.heldAmount == nil {
+		return nil, apperr.NonField("Only processing payments can be captured.")
+	}
+	s, err := getSource(e, *p.heldSource, false)
+	if err != nil {
+		return nil, err
+	}
+	if p.heldAt != nil && s.Gateway != "manual" && e.Now.UnixMicro() >= *p.heldAt+AuthorizationWindow.Microseconds() {
+		if err := release(e, p); err != nil {
+			return nil, err
+		}
+		if err := conclude(e, p, decimal.Zero, "expired_authorization"); err != nil {
+			return nil, err
+		}
+		return GetPayment(e, p.ID)
+	}
+	gw, found := gateway.Get(s.Gateway)
+	if !found {
+		return nil, fmt.Errorf("gateway %q is not installed", s.Gateway)
+	}
+	amt := *p.heldAmount
+	out := gw.Capture(e.Ctx, s.token, amt, p.Currency)
+	if err := recordCharge(e, p, s, "capture", amt, out.Status, out.FailedReason); err != nil {
+		return nil, err
+	}
+	captured := decimal.Zero
+	if out.Status == gateway.Succeeded {
+		p.Balance = money.NewMoney(p.Balance.Sub(amt))
+		captured = amt
+	}
+	if err := conclude(e, p, captured, out.FailedReason); err != nil {
+		return nil, err
+	}
+	return GetPayment(e, p.ID)
+}
+
+// ChargeInvoice implements billing.md §8.5 step 9 charge_payment for a
+// draft invoice with total > 0: a payment for the invoice total against
+// sourceID (the invoice becomes pending), charged at once. Succeeded →
+// the invoice is finalized automatically and paid; failed → the invoice
+// stays pending with its failed payment (succeeded=false, err=nil).
+// Other errors (e.g. the source is no longer usable) are returned.
+func ChargeInvoice(e Env, invoiceID, sourceID, description string) (succeeded bool, err error) {
+	inv, err := document.Lock(e, document.Invoice, invoiceID)
+	if err != nil {
+		return false, err
+	}
+	body := map[string]any{"amount": inv.Total.StringFixed(2), "currency": inv.Currency, "date": today(e), "description": description,
+		"invoice": invoiceID, "source": sourceID}
+	p, err := CreatePayment(e, input.New(body, false))
+	if err != nil {
+		return false, err
+	}
+	return p.Status == Succeeded, nil
+}
+
+// RecordCaptured creates a succeeded payment for money already captured
+// on a source outside any payment (payment-link intents, payments.md
+// §5.5): the capture is recorded in the ledger and settles the invoice.
+func RecordCaptured(e Env, invoiceID, customerID, sourceID, description string, amount decimal.Decimal, currency string) (*Payment, error) {
+	body := map[string]any{"amount": amount.StringFixed(2), "currency": currency, "date": today(e), "description": description,
+		"status": Succeeded}
+	if invoiceID != "" {
+		body["invoice"] = invoiceID
+	}
+	if customerID != "" {
+		body["customer"] = customerID
+	}
+	p, err := CreatePayment(e, input.New(body, false))
+	if err != nil {
+		return nil, err
+	}
+	s, err := getSource(e, sourceID, true)
+	if err != nil {
+		return nil, err
+	}
+	attach(p, s)
+	if err := p.save(e); err != nil {
+		return nil, err
+	}
+	if err := recordCharge(e, p, s, "capture", amount, gatewayOK, ""); err != nil {
+		return nil, err
+	}
+	return GetPayment(e, p.ID)
+}
+
+// SourceForCheckout exposes what paylink needs of a source: its gateway,
+// token and status (inside the package's transaction rules).
+func SourceForCheckout(e Env, sourceID string) (*Source, error) { return getSource(e, sourceID, true) }
+
+// AuthorizeSource holds amount on a source outside any payment (payment
+// link intents); it returns the gateway outcome and consumes the source.
+func AuthorizeSource(e Env, s *Source, amount decimal.Decimal, currency string) (gateway.Outcome, error) {
+	gw, ok := gateway.Get(s.Gateway)
+	if !ok {
+		return gateway.Outcome{}, fmt.Errorf("gateway %q is not installed", s.Gateway)
+	}
+	if s.Status != SourceChargeable {
+		return gateway.Outcome{Status: gateway.Failed, FailedReason: "source_not_chargeable"}, nil
+	}
+	out := gw.Authorize(e.Ctx, s.token, amount, currency)
+	return out, consume(e, s)
+}
+
+// CaptureSource captures a hold made by AuthorizeSource.
+func CaptureSource(e Env, s *Source, amount decimal.Decimal, currency string) (gateway.Outcome, error) {
+	gw, ok := gateway.Get(s.Gateway)
+	if !ok {
+		return gateway.Outcome{}, fmt.Errorf("gateway %q is not installed", s.Gateway)
+	}
+	return gw.Capture(e.Ctx, s.token, amount, currency), nil
+}
+
+// ReleaseSource frees a hold made by AuthorizeSource.
+func ReleaseSource(e Env, s *Source, amount decimal.Decimal, currency string) {
+	if gw, ok := gateway.Get(s.Gateway); ok {
+		gw.Release(e.Ctx, s.token, amount, currency)
+	}
+}
