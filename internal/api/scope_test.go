@@ -135,6 +135,7 @@ func newSubscription(c *apitest.Client, metered bool) map[string]any {
 	return c.Post("/subscriptions/", map[string]any{"customer": newCustomer(c, "Scope Co"), "document": "US1", "date_start": "2026-06-02",
 		"lines": []any{line}}).Expect(201)
 }
+
 // ownCrossScope resources exist only in Chilean workspaces (this test's
 // owner is a US one); their own tests check other workspaces and modes
 // (TestCAFUploadAndFolios).
