@@ -1,11 +1,15 @@
 package api_test
 
 import (
+	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/cobrobilling/cobro/internal/apitest"
+	"github.com/cobrobilling/cobro/internal/biller"
+	"github.com/cobrobilling/cobro/internal/workspace"
 )
 
 func subPlan(c *apitest.Client, currency string, amount any, extra map[string]any) string {
@@ -381,6 +385,73 @@ func TestSubscriptionChargePayment(t *testing.T) {
 		}
 		if got := c.Get("/subscriptions/" + apitest.Str(sub, "id") + "/").Expect(200); got["status"] != "active" || got["needs_attention_reason"] != nil {
 			t.Errorf("subscription after its invoice was paid: %v %v", got["status"], got["needs_attention_reason"])
+		}
+	})
+}
+
+// With the SII biller configured (sandbox certificate and CAF), a CL33
+// subscription's invoice is folioed and accepted at its run. Without
+// folios the run leaves biller_issue; once a CAF is uploaded and the
+// invoice finalized, the subscription is active again.
+func TestSubscriptionCL33WithSII(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
+		c := e.Workspace("CL")
+		clBiller(t, c, true)
+		cus := docCLCustomer(c, "Comercial Andes SpA", true)
+		plan := subPlan(c, "CLP", 25000, nil)
+		body := map[string]any{"customer": cus, "document": "CL33", "date_start": "2026-06-02", "lines": []any{map[string]any{"plan": plan, "quantity": 5}}}
+		sub := c.Post("/subscriptions/", body).Expect(201)
+		if sub["status"] != "needs_attention" || sub["needs_attention_reason"] != "biller_issue" || !strings.Contains(fmt.Sprint(sub["status_description"]), "CAF") {
+			t.Fatalf("without a CAF: %v %v %v", sub["status"], sub["needs_attention_reason"], sub["status_description"])
+		}
+		inv := apitest.Str(sub, "latest_invoice")
+		c.Post("/billers/built_in/cafs/", map[string]any{"file": fakeCAF(t, siiRUT, 33, 1, 10, "2026-05-20")}).Expect(201)
+		fin := c.Post("/invoices/"+inv+"/finalize/", nil).Expect(200)
+		if fin["status"] != "finalized" || apitest.Num(fin["number"]) != "1" || fin["biller_status"] == "failed" {
+			t.Errorf("finalized by hand: %v %v %v", fin["status"], fin["number"], fin["biller_status"])
+		}
+		if got := c.Get("/subscriptions/" + apitest.Str(sub, "id") + "/").Expect(200); got["status"] != "active" {
+			t.Errorf("after its invoice was finalized: %v %v", got["status"], got["needs_attention_reason"])
+		}
+		// the next run is folioed and accepted at once
+		next := c.Post("/subscriptions/"+apitest.Str(sub, "id")+"/process/", nil).Expect(200)
+		if next["status"] != "finalized" || apitest.Num(next["number"]) != "2" || next["biller_status"] == "failed" || next["local_file"] == nil ||
+			apitest.Num(next["total"]) != "148750" && apitest.Num(next["total"]) != "148750.00" {
+			t.Errorf("second run: %v %v %v %v total %v", next["status"], next["number"], next["biller_status"], next["local_file"], next["total"])
+		}
+	})
+}
+
+// An asynchronous rejection by the agency (after the run committed) puts
+// the run's subscription in needs_attention (biller_issue); finalizing the
+// invoice again later resolves it.
+func TestSubscriptionLateAgencyRejection(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
+		c := e.Workspace("US")
+		sub := newSubscription(c, false)
+		inv := apitest.Str(sub, "latest_invoice")
+		w, err := workspace.ByID(context.Background(), e.DB, c.Workspace)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = e.DB.InTx(context.Background(), func(tx *sql.Tx) error {
+			return biller.Rejected(context.Background(), tx, workspace.Scope{Workspace: w}, inv, e.Clock.Now())
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := c.Get("/subscriptions/" + apitest.Str(sub, "id") + "/").Expect(200)
+		if got["status"] != "needs_attention" || got["needs_attention_reason"] != "biller_issue" || got["next_billing"] != sub["next_billing"] {
+			t.Errorf("after the rejection: %v %v next %v", got["status"], got["needs_attention_reason"], got["next_billing"])
+		}
+		var n int
+		for _, ev := range c.Get("/events/?page_size=100").Expect(200)["results"].([]any) {
+			if ev.(map[string]any)["event"] == "subscription.needs_attention" {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Errorf("%d subscription.needs_attention events", n)
 		}
 	})
 }
