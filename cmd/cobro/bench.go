@@ -37,11 +37,15 @@ type benchSpec struct {
 	// database and no server, on one goroutine: they take --duration and
 	// --warmup only, and their summary has no db= or clients=.
 	inProcess bool
+	// parallel in-process scenarios run on GOMAXPROCS goroutines.
+	parallel bool
 }
 
 // benchScenarios lists the scenarios of operations.md §4 built so far.
 var benchScenarios = map[string]benchSpec{
+	"billing":   {run: benchBilling},
 	"customers": {run: benchCustomers},
+	"dte":       {run: benchDTE, inProcess: true, parallel: true},
 	"invoices":  {run: benchInvoices},
 	"mixed":     {run: benchMixed},
 	"pdf":       {run: benchPDF, inProcess: true},
@@ -93,6 +97,10 @@ func (e *env) bench(args []string) int {
 			"database to benchmark (env COBRO_BENCH_DATABASE_URL; never COBRO_DATABASE_URL): postgres://… runs in a fresh schema dropped afterwards; sqlite:PATH keeps its rows; default a temporary SQLite file")
 		clients = fs.Int("clients", 32, "concurrent clients")
 	}
+	subs := new(int)
+	if name == "billing" {
+		subs = fs.Int("subscriptions", 10000, "due subscriptions to seed and bill")
+	}
 	duration := fs.Duration("duration", 5*time.Second, "measured time of each phase")
 	warmup := fs.Duration("warmup", time.Second, "unmeasured time before each phase")
 	if code, ok := e.parse(fs, args[1:]); !ok {
@@ -116,8 +124,12 @@ func (e *env) bench(args []string) int {
 
 	var b *benchEnv
 	if scenario.inProcess {
-		b = &benchEnv{ctx: e.ctx, out: e.stdout, progress: e.stderr, clients: 1, duration: *duration, warmup: *warmup}
-		fmt.Fprintf(e.stderr, "cobro bench: in process, 1 goroutine, warmup=%s duration=%s GOMAXPROCS=%d\n", *warmup, *duration, runtime.GOMAXPROCS(0))
+		workers := 1
+		if scenario.parallel {
+			workers = runtime.GOMAXPROCS(0)
+		}
+		b = &benchEnv{ctx: e.ctx, out: e.stdout, progress: e.stderr, clients: workers, duration: *duration, warmup: *warmup}
+		fmt.Fprintf(e.stderr, "cobro bench: in process, %d goroutine(s), warmup=%s duration=%s GOMAXPROCS=%d\n", workers, *warmup, *duration, runtime.GOMAXPROCS(0))
 	} else {
 		var err error
 		b, err = e.benchSetup(strings.TrimSpace(*dbURL), *clients, *duration, *warmup)
@@ -128,6 +140,7 @@ func (e *env) bench(args []string) int {
 			return e.fail(fmt.Errorf("bench setup: %w", err))
 		}
 	}
+	b.subscriptions = *subs
 	pairs, err := scenario.run(b)
 	b.close()
 	if err == nil && e.ctx.Err() != nil {
@@ -174,6 +187,8 @@ type benchEnv struct {
 	transport *http.Transport
 
 	cleanups []func() // run last-in first-out by close
+
+	subscriptions int // billing: due subscriptions to seed
 }
 
 // benchSetup prepares the database (fresh schema or temp file), migrates,

@@ -37,6 +37,7 @@ const (
 	mixFinalizeInvoice
 	mixCreditNote
 	mixOrder
+	mixSubscribe
 	mixKinds
 )
 
@@ -49,10 +50,11 @@ var mixedOps = [mixKinds]struct {
 	mixGetInvoice:      {"get invoice", 15},
 	mixListInvoices:    {"list invoices", 15},
 	mixCreateCustomer:  {"create customer", 15},
-	mixCreateInvoice:   {"create invoice", 20},
+	mixCreateInvoice:   {"create invoice", 15},
 	mixFinalizeInvoice: {"finalize invoice", 10},
 	mixCreditNote:      {"credit note", 5},
 	mixOrder:           {"order", 5},
+	mixSubscribe:       {"subscribe + bill", 5},
 }
 
 // mixedConflict is an expected refusal: a 400 that a race between clients
@@ -76,6 +78,7 @@ type mixedBench struct {
 	credited  map[string]bool // finalized invoices with a partial credit: no full credit any more
 
 	invoiceBody []byte // create body with "CUSTOMER" where the customer id goes
+	plan        string // the plan subscriptions take
 	doubles     atomic.Int64
 }
 
@@ -154,6 +157,17 @@ func (m *mixedBench) seed(ctx context.Context) error {
 		return err
 	}
 	m.invoiceBody = body
+	var pro, plan struct {
+		ID string `json:"id"`
+	}
+	if err := m.post(ctx, "/products/", []byte(`{"name": "Platform"}`), http.StatusCreated, &pro, nil); err != nil {
+		return err
+	}
+	if err := m.post(ctx, "/plans/", []byte(`{"product": "`+pro.ID+`", "name": "Growth", "description": "Growth plan, up to 25 seats",
+		"frequency": "monthly", "currency": "USD", "amount": 499}`), http.StatusCreated, &plan, nil); err != nil {
+		return err
+	}
+	m.plan = plan.ID
 	for i := range max(8, m.b.clients) {
 		if _, err := m.createCustomer(ctx, -1, i); err != nil {
 			return err
@@ -316,6 +330,8 @@ func (m *mixedBench) do(ctx context.Context, kind mixedKind, w, seq int) (mixedK
 		}
 	case mixOrder:
 		return kind, m.order(ctx)
+	case mixSubscribe:
+		return kind, m.subscribe(ctx)
 	}
 	_, err := m.createInvoice(ctx)
 	return mixCreateInvoice, err
@@ -543,6 +559,35 @@ func (m *mixedBench) order(ctx context.Context) error {
 	if fin.Status != "finalized" {
 		return fmt.Errorf("POST %s: status %q, want finalized", path, fin.Status)
 	}
+	return nil
+}
+
+// subscribe subscribes a customer to the plan (5 seats) and bills its
+// next cycle at once with process: a billing run through the API.
+func (m *mixedBench) subscribe(ctx context.Context) error {
+	body, err := json.Marshal(map[string]any{"customer": m.pick(&m.customers), "document": "US1", "date_start": m.date,
+		"lines": []map[string]any{{"plan": m.plan, "quantity": 5}}})
+	if err != nil {
+		return err
+	}
+	var sub struct {
+		ID string `json:"id"`
+	}
+	if err := m.post(ctx, "/subscriptions/", body, http.StatusCreated, &sub, nil); err != nil {
+		return err
+	}
+	var inv struct {
+		ID     string `json:"id"`
+		Status string `json:"status"`
+	}
+	path := "/subscriptions/" + sub.ID + "/process/"
+	if err := m.post(ctx, path, nil, http.StatusOK, &inv, nil); err != nil {
+		return err
+	}
+	if inv.Status != "finalized" {
+		return fmt.Errorf("POST %s: invoice %s %q, want finalized", path, inv.ID, inv.Status)
+	}
+	m.add(&m.invoices, inv.ID)
 	return nil
 }
 

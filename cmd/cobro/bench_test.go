@@ -36,14 +36,20 @@ var benchKeys = map[string]struct{ keys, positive []string }{
 		keys:     []string{"scenario", "per_s", "median_ms", "p99_ms", "ratio", "errors"},
 		positive: []string{"per_s", "median_ms", "p99_ms"},
 	},
+	"dte": {
+		keys:     []string{"scenario", "workers", "per_s", "median_ms", "p99_ms", "ratio", "errors"},
+		positive: []string{"workers", "per_s", "median_ms", "p99_ms"},
+	},
 }
+
+func inProcessScenario(s string) bool { return s == "pdf" || s == "dte" }
 
 // runBench runs a short bench of scenario and checks the summary line; it
 // returns its pairs.
 func runBench(t *testing.T, scenario string, extra ...string) map[string]string {
 	t.Helper()
 	args := []string{"bench", scenario, "--duration", "300ms", "--warmup", "50ms"}
-	if scenario != "pdf" {
+	if !inProcessScenario(scenario) {
 		args = append(args, "--clients", "2")
 	}
 	args = append(args, extra...)
@@ -76,13 +82,13 @@ func runBench(t *testing.T, scenario string, extra ...string) map[string]string 
 	if !slices.Equal(keys, want.keys) {
 		t.Errorf("summary keys %q, want %q: %s", keys, want.keys, last)
 	}
-	if pairs["scenario"] != scenario || (scenario != "pdf" && pairs["clients"] != "2") {
+	if pairs["scenario"] != scenario || (!inProcessScenario(scenario) && pairs["clients"] != "2") {
 		t.Errorf("summary: %s", last)
 	}
 	if pairs["errors"] != "0" {
 		t.Errorf("errors=%s\n%s\n%s", pairs["errors"], out.String(), errb.String())
 	}
-	if scenario == "pdf" && pairs["ratio"] != "na" {
+	if inProcessScenario(scenario) && pairs["ratio"] != "na" {
 		t.Errorf("ratio=%q, want na", pairs["ratio"])
 	}
 	for _, k := range want.positive {
@@ -172,6 +178,14 @@ func TestBenchPDF(t *testing.T) {
 	}
 }
 
+// The dte scenario builds, stamps and signs CL33 envelopes in process; its
+// probe has the sandbox accept one.
+func TestBenchDTE(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	runBench(t, "dte")
+}
+
 func benchSchemas(t *testing.T, db *sql.DB) map[string]bool {
 	t.Helper()
 	rows, err := db.Query(`SELECT nspname FROM pg_namespace WHERE nspname LIKE 'bench\_%'`)
@@ -200,7 +214,7 @@ func TestBenchUsage(t *testing.T) {
 		want string
 	}{
 		{[]string{"bench"}, "usage: cobro bench"},
-		{[]string{"bench", "nope"}, "known scenarios: customers, invoices, mixed, pdf"},
+		{[]string{"bench", "nope"}, "known scenarios: billing, customers, dte, invoices, mixed, pdf"},
 		{[]string{"bench", "--clients", "2", "customers"}, "scenario comes first"},
 		{[]string{"bench", "customers", "--clients", "0"}, "--clients"},
 		{[]string{"bench", "customers", "--duration", "0s"}, "--duration"},

@@ -22,6 +22,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cobrobilling/cobro/internal/catalog"
 	"github.com/cobrobilling/cobro/internal/id"
 	"github.com/cobrobilling/cobro/internal/invariants"
 	"github.com/cobrobilling/cobro/internal/store"
@@ -149,6 +150,8 @@ type crashClient struct {
 	mu            sync.Mutex
 	keys          map[string]keyOutcome // Idempotency-Key → outcome
 	unexpected4xx []string
+	plan          string // the subscriptions' plan
+	tomorrow      string // their date_start (workspace time zone)
 }
 
 type keyOutcome struct {
@@ -262,6 +265,7 @@ func crashRun(t *testing.T, bin, db string) {
 	defer hs.Close()
 
 	cur := startNode(t, bin, db)
+	allLogs := []*syncBuffer{cur.logs}
 	var addr atomic.Pointer[string]
 	addr.Store(&cur.addr)
 	stats := &crashStats{}
@@ -272,6 +276,20 @@ func crashRun(t *testing.T, bin, db string) {
 		t.Fatalf("register endpoint: %d %v", st, ep)
 	}
 	endpointID := ep["id"].(string)
+	endpointSecret, _ := ep["secret"].(string)
+	// a plan for the subscriptions of the workload
+	st, pro := cl.post("/products/", "setup-product", "", map[string]any{"name": "Crash Cloud"})
+	if st != 201 {
+		t.Fatalf("product: %d %v", st, pro)
+	}
+	st, plan := cl.post("/plans/", "setup-plan", "", map[string]any{"product": pro["id"], "name": "Pro", "description": "Plan Pro",
+		"frequency": "monthly", "currency": "USD", "amount": "25.00"})
+	if st != 201 {
+		t.Fatalf("plan: %d %v", st, plan)
+	}
+	cl.plan = plan["id"].(string)
+	loc, _ := time.LoadLocation(catalog.DefaultTimeZone("US"))
+	cl.tomorrow = time.Now().In(loc).AddDate(0, 0, 1).Format(time.DateOnly)
 
 	// the workload
 	stop := make(chan struct{})
@@ -298,6 +316,7 @@ func crashRun(t *testing.T, bin, db string) {
 		done++
 		t0 := time.Now()
 		cur = startNode(t, bin, db)
+		allLogs = append(allLogs, cur.logs)
 		restarts = append(restarts, time.Since(t0))
 		addr.Store(&cur.addr)
 	}
@@ -450,6 +469,17 @@ func crashRun(t *testing.T, bin, db string) {
 	for _, s := range cl.unexpected4xx {
 		t.Errorf("unexpected client error: %s", s)
 	}
+	// 4. no secret in any node's log (operations.md §3)
+	for i, l := range allLogs {
+		logs := l.String()
+		for name, secret := range map[string]string{"API token": created["token"], "webhook secret": endpointSecret} {
+			if secret == "" {
+				t.Errorf("no %s to look for", name)
+			} else if strings.Contains(logs, secret) {
+				t.Errorf("node %d logged the %s", i, name)
+			}
+		}
+	}
 	nkeys, ok201 := len(cl.keys), 0
 	for _, o := range cl.keys {
 		if o.status == 201 {
@@ -485,7 +515,8 @@ func objectCounts(t *testing.T, db *store.DB, ws string) map[string]int {
 		counts[name]++
 	}
 	rows.Close()
-	rows, err = db.QueryContext(context.Background(), `SELECT metadata FROM documents WHERE workspace_id = $1 AND test_mode = $2`, ws, true)
+	rows, err = db.QueryContext(context.Background(), `SELECT metadata FROM documents WHERE workspace_id = $1 AND test_mode = $2
+		UNION ALL SELECT metadata FROM subscriptions WHERE workspace_id = $1 AND test_mode = $2`, ws, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -506,7 +537,7 @@ func objectCounts(t *testing.T, db *store.DB, ws string) map[string]int {
 
 // crashWorker runs the mixed workload of one client until stop: customers,
 // invoices created and finalized, partial credit notes on them, orders
-// created, finalized and sometimes cancelled.
+// created, finalized and sometimes cancelled, subscriptions billed.
 func crashWorker(c *crashClient, w int, stop <-chan struct{}) {
 	rng := rand.New(rand.NewPCG(uint64(w), uint64(time.Now().UnixNano())))
 	var customers, finalized []string
@@ -551,6 +582,20 @@ func crashWorker(c *crashClient, w int, stop <-chan struct{}) {
 			if st == 201 {
 				crn := m["id"].(string)
 				c.post("/creditnotes/"+crn+"/finalize/", "fin-"+crn, "", nil)
+			}
+		case op == 8:
+			// a subscription starting tomorrow, billed early by process
+			// (its run and the invoice it finalizes), sometimes twice
+			k := key("sub")
+			st, m := c.post("/subscriptions/", k, "subscription", map[string]any{"customer": customers[rng.IntN(len(customers))], "document": "US1",
+				"date_start": c.tomorrow, "lines": []any{map[string]any{"plan": c.plan, "quantity": 1 + rng.IntN(3)}}, "metadata": map[string]any{"crash_key": k}})
+			if st != 201 {
+				continue
+			}
+			sub := m["id"].(string)
+			c.post("/subscriptions/"+sub+"/process/", "proc1-"+sub, "", nil)
+			if rng.IntN(2) == 0 {
+				c.post("/subscriptions/"+sub+"/process/", "proc2-"+sub, "", nil)
 			}
 		default:
 			k := key("ord")

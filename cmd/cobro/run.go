@@ -12,14 +12,17 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/cobrobilling/cobro/internal/api"
+	"github.com/cobrobilling/cobro/internal/biller/clsii"
 	"github.com/cobrobilling/cobro/internal/catalog"
 	"github.com/cobrobilling/cobro/internal/clock"
 	"github.com/cobrobilling/cobro/internal/idempotency"
 	"github.com/cobrobilling/cobro/internal/paylink"
 	"github.com/cobrobilling/cobro/internal/store"
+	"github.com/cobrobilling/cobro/internal/subscription"
 	"github.com/cobrobilling/cobro/internal/webhook"
 	"github.com/cobrobilling/cobro/internal/workspace"
 	"github.com/prometheus/client_golang/prometheus"
@@ -39,7 +42,9 @@ commands:
   migrate       apply pending database migrations
   token rotate  issue a new API token for a user
   member add    give a user access to another workspace
-  bench         run a performance scenario (customers)
+  bill          one billing run over every due subscription, then exit
+  bench         run a performance scenario (customers, invoices, billing, dte, pdf, webhooks, mixed)
+  sii           test credentials for the SII sandbox (fake-cert, fake-caf)
   version       print the version
 `
 
@@ -86,6 +91,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return e.memberAdd(rest[1:])
 	case "bench":
 		return e.bench(rest)
+	case "bill":
+		return e.bill(rest)
+	case "sii":
+		return e.sii(rest)
 	case "version", "--version", "-v":
 		fmt.Fprintf(stdout, "cobro %s (commit %s)\n", version, commit)
 		return exitOK
@@ -166,10 +175,8 @@ func (e *env) serve(args []string) int {
 	addr := fs.String("addr", e.or("COBRO_ADDR", "127.0.0.1:8080"), "listen address HOST:PORT (env COBRO_ADDR)")
 	dbURL := fs.String("db", e.or("COBRO_DATABASE_URL", store.DefaultURL), "database URL: sqlite:PATH or postgres://… (env COBRO_DATABASE_URL)")
 	publicURL := fs.String("public-url", e.getenv("COBRO_PUBLIC_URL"), "fixed public base URL for absolute links (env COBRO_PUBLIC_URL)")
-	// The billing scheduler arrives with the subscriptions work; the flags
-	// are accepted now so deployment scripts can pass them.
-	fs.Bool("no-scheduler", false, "do not run the billing scheduler on this node")
-	fs.Duration("scheduler-interval", time.Minute, "how often the billing scheduler looks for due subscriptions")
+	noScheduler := fs.Bool("no-scheduler", false, "do not run the billing scheduler on this node")
+	schedEvery := fs.Duration("scheduler-interval", time.Minute, "how often the billing scheduler looks for due subscriptions")
 	noWorkers := fs.Bool("no-workers", false, "do not run background workers (webhook delivery) on this node")
 	allowPrivate := fs.Bool("allow-private-webhooks", false, "allow live-mode webhook endpoints on private networks (on-premises receivers)")
 	ratePerToken := fs.Int("rate-per-token", intSetting(e.getenv("COBRO_RATE_PER_TOKEN"), 100), "requests per second allowed per API token; -1 disables (env COBRO_RATE_PER_TOKEN)")
@@ -197,21 +204,40 @@ func (e *env) serve(args []string) int {
 		Outcome: func(o string) { deliveries.WithLabelValues(o).Inc() }}
 	srv := api.New(api.Options{DB: db, Clock: clock.System{}, Logger: log, PublicURL: *publicURL, Version: version, SecretKey: secret,
 		Webhooks: worker, AllowPrivateWebhooks: *allowPrivate, RatePerToken: *ratePerToken, RateBurst: *rateBurst, RatePublicPerMinute: *ratePublic})
-	srv.Registry().MustRegister(deliveries)
+	billingRuns := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "cobro_billing_runs_total",
+		Help: "Subscription billing runs by this node's scheduler, by outcome (invoiced, needs_attention, resumed)."}, []string{"outcome"})
+	srv.Registry().MustRegister(deliveries, billingRuns)
 	workersDone := make(chan struct{})
 	workersCtx, stopWorkers := context.WithCancel(context.Background())
 	defer stopWorkers()
 	if *noWorkers {
 		close(workersDone)
 	} else {
+		// the webhook deliveries, the SII sandbox agency's answers and the
 		// payment expiries (authentications, card holds) share the queue
+		siiWorker := &clsii.Worker{DB: db, Clock: clock.System{}, Logger: log}
 		expirer := &paylink.Expirer{DB: db, Clock: clock.System{}, Logger: log}
 		go func() {
 			defer close(workersDone)
-			expired := make(chan struct{})
-			go func() { defer close(expired); expirer.Run(workersCtx) }()
+			var wg sync.WaitGroup
+			wg.Go(func() { siiWorker.Run(workersCtx) })
+			wg.Go(func() { expirer.Run(workersCtx) })
 			worker.Run(workersCtx)
-			<-expired
+			wg.Wait()
+		}()
+	}
+	schedulerDone := make(chan struct{})
+	if *noScheduler || *schedEvery <= 0 {
+		close(schedulerDone)
+	} else {
+		go func() {
+			defer close(schedulerDone)
+			scheduler(workersCtx, db, *schedEvery, log, func(sum subscription.Summary) {
+				billingRuns.WithLabelValues("invoiced").Add(float64(sum.Invoices))
+				billingRuns.WithLabelValues("needs_attention").Add(float64(sum.Attention))
+				billingRuns.WithLabelValues("resumed").Add(float64(sum.Resumed))
+				worker.Wake() // the runs queued webhook deliveries
+			})
 		}()
 	}
 	ln, err := net.Listen("tcp", *addr)
@@ -251,7 +277,62 @@ func (e *env) serve(args []string) int {
 	case <-workersDone:
 	case <-shutdownCtx.Done():
 	}
+	select { // a billing batch in flight is rolled back by the cancelled context
+	case <-schedulerDone:
+	case <-shutdownCtx.Done():
+	}
 	log.Info("stopped")
+	return exitOK
+}
+
+// scheduler runs subscription.Bill every interval (billing.md §8.4). Any
+// number of nodes may run it: runs are locked and keyed per date.
+func scheduler(ctx context.Context, db *store.DB, every time.Duration, log *slog.Logger, done func(subscription.Summary)) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		sum, err := subscription.Bill(ctx, db, time.Now(), subscription.BillOptions{Logger: log})
+		if err != nil && ctx.Err() == nil {
+			log.Error("billing run", "error", err.Error())
+		}
+		if sum.Processed+sum.Resumed > 0 {
+			log.Info("billing run", "processed", sum.Processed, "invoices", sum.Invoices, "needs_attention", sum.Attention, "resumed", sum.Resumed)
+			done(sum)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// bill is `cobro bill`: one billing run, then exit (operations.md §1).
+func (e *env) bill(args []string) int {
+	fs := e.flags("bill")
+	dbURL := fs.String("db", e.or("COBRO_DATABASE_URL", store.DefaultURL), "database URL (env COBRO_DATABASE_URL)")
+	day := fs.String("date", "", "bill dates up to YYYY-MM-DD (default: today in each workspace's time zone)")
+	ws := fs.String("workspace", "", "only this workspace (acc_…)")
+	batch := fs.Int("batch", 50, "runs per transaction")
+	if code, ok := e.parse(fs, args); !ok {
+		return code
+	}
+	if *day != "" {
+		if _, err := time.Parse(time.DateOnly, *day); err != nil {
+			fmt.Fprintf(e.stderr, "cobro bill: --date must be YYYY-MM-DD, got %q\n", *day)
+			return exitUsage
+		}
+	}
+	db, err := e.open(*dbURL)
+	if err != nil {
+		return e.fail(err)
+	}
+	defer db.Close()
+	sum, err := subscription.Bill(e.ctx, db, time.Now(), subscription.BillOptions{Day: *day, Workspace: *ws, Batch: *batch, Logger: e.logger()})
+	if err != nil {
+		return e.fail(err)
+	}
+	fmt.Fprintf(e.stdout, "billed: subscriptions=%d invoices=%d needs_attention=%d resumed=%d\n", sum.Processed, sum.Invoices, sum.Attention, sum.Resumed)
 	return exitOK
 }
 

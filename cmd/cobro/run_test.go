@@ -339,3 +339,45 @@ func TestEventDeliveredAfterKill(t *testing.T) {
 		t.Fatal("the event was not delivered after the restart")
 	}
 }
+
+// The server's own limits (issue 9, item 2): headers over 64 KiB are
+// refused with 431, and a client that sends its headers too slowly is cut
+// off after the read-header timeout instead of holding a connection.
+func TestServerLimits(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits for the read-header timeout")
+	}
+	t.Parallel()
+	db := "sqlite:" + filepath.Join(t.TempDir(), "limits.db")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	logs := &syncBuffer{}
+	go run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--db", db, "--no-scheduler", "--no-workers"}, noenv, io.Discard, logs)
+	addr := waitAddr(t, logs.String)
+
+	req, _ := http.NewRequest("GET", "http://"+addr+"/healthz", nil)
+	req.Header.Set("X-Big", strings.Repeat("a", 70<<10))
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusRequestHeaderFieldsTooLarge {
+		t.Errorf("70 KiB of headers: %d, want 431", res.StatusCode)
+	}
+
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	start := time.Now()
+	if _, err := conn.Write([]byte("GET /healthz HTTP/1.1\r\nHost: x\r\n")); err != nil { // never ends its headers
+		t.Fatal(err)
+	}
+	_ = conn.SetReadDeadline(time.Now().Add(30 * time.Second))
+	_, err = io.ReadAll(conn)
+	if waited := time.Since(start); err != nil || waited < 9*time.Second || waited > 25*time.Second {
+		t.Errorf("slow client: connection ended after %s (%v), want the 10 s read-header timeout", waited.Round(time.Millisecond), err)
+	}
+}

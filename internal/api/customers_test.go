@@ -107,7 +107,7 @@ const custExampleOut = `{"id": "%s", "name": "Comercial Andes SpA",
  "metadata": {}, "send_invoices": true, "send_collections": true, "send_vouchers": true,
  "status": "active", "contacts": [], "sources": [],
  "aggregations": {"balance": 0.00, "sales": 0.00, "sales_current_period": 0.00},
- "test_mode": %t,
+ "test_clock": null, "test_mode": %t,
  "created": "%s", "updated": "%s"}`
 
 // billing.md §1 Example, field for field.

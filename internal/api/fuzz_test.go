@@ -4,23 +4,61 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"sort"
 	"strings"
 	"testing"
 
+	"github.com/cobrobilling/cobro/internal/api"
 	"github.com/cobrobilling/cobro/internal/apitest"
 )
 
 // fuzzEnv serves requests in-process (no sockets) so fuzzing is fast.
 type fuzzEnv struct {
-	e *apitest.Env
-	c *apitest.Client
-	h http.Handler
+	e    *apitest.Env
+	c    *apitest.Client
+	h    http.Handler
+	test bool // the next request in test mode
 }
 
 func newFuzzEnv(f *testing.F) *fuzzEnv {
 	e := apitest.New(f, "sqlite")
 	c := e.Workspace("CL")
 	return &fuzzEnv{e: e, c: c, h: e.Server.Handler()}
+}
+
+// routePaths lists the router's paths of a method: with an {id} (the part
+// before it, deduplicated) or without, list routes only when lists is set.
+// Deriving them from the router keeps every new route fuzzed.
+func (fe *fuzzEnv) routePaths(method string, withID, lists bool) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, rt := range fe.e.Server.Routes() {
+		if rt.Method != method || rt.Auth != api.AuthToken || (lists && !rt.List) {
+			continue
+		}
+		p := rt.Path
+		if i := strings.Index(p, "{"); i >= 0 {
+			if !withID {
+				continue
+			}
+			p = p[:i]
+		} else if withID {
+			continue
+		}
+		if !seen[p] {
+			seen[p] = true
+			out = append(out, p)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// serveMode is serve in test mode when test is set.
+func (fe *fuzzEnv) serveMode(test bool, method, target, body string) *httptest.ResponseRecorder {
+	fe.test = test
+	defer func() { fe.test = false }()
+	return fe.serve(method, target, body)
 }
 
 func (fe *fuzzEnv) serve(method, target, body string) *httptest.ResponseRecorder {
@@ -34,6 +72,9 @@ func (fe *fuzzEnv) serve(method, target, body string) *httptest.ResponseRecorder
 	req.Header.Set("Authorization", "Token "+fe.c.Token)
 	req.Header.Set("x-simple-workspace", fe.c.Workspace)
 	req.Header.Set("Content-Type", "application/json")
+	if fe.test {
+		req.Header.Set("x-piriod-test-mode", "true")
+	}
 	rec := httptest.NewRecorder()
 	fe.h.ServeHTTP(rec, req)
 	return rec
@@ -52,7 +93,11 @@ func FuzzListQuery(f *testing.F) {
 	f.Add("/contacts/", "orgunit__isnull=false&invoicing=1")
 	f.Add("/generals/documents/", "available=true&kind__in=invoice")
 	f.Add("/generals/changes/", "date__gte=2026-01-01")
-	paths := []string{"/customers/", "/contacts/", "/orgunits/", "/generals/countries/", "/generals/documents/", "/generals/changes/", "/frequencies/"}
+	f.Add("/subscriptions/", "plan=pla_tnlUbv0YSTbzmsx7oH&status__in=active,paused&next_billing__lte=2026-07-01&ordering=-next_billing")
+	f.Add("/subscriptions/", "lines=lin_x&customer__in=cus_a,cus_b&needs_attention_reason=without_usage_records&search=andes")
+	f.Add("/usages/", "subscription_line__in=lin_a&date_time__gte=2026-06-01T00:00:00Z&ordering=date_time")
+	f.Add("/customers/", "subscriptions__isnull=false&subscriptions=sub_x")
+	paths := fe.routePaths("GET", false, true)
 	f.Fuzz(func(t *testing.T, path, query string) {
 		ok := false
 		for _, p := range paths {
@@ -72,6 +117,13 @@ func FuzzListQuery(f *testing.F) {
 func FuzzCreateBody(f *testing.F) {
 	fe := newFuzzEnv(f)
 	cus := apitest.Str(fe.c.Post("/customers/", map[string]any{"name": "Andes", "address": "x", "country": "CL", "state": "RM", "tax_id": "76086428-5"}).Expect(201), "id")
+	product := apitest.Str(fe.c.Post("/products/", map[string]any{"name": "Cloud"}).Expect(201), "id")
+	plan := apitest.Str(fe.c.Post("/plans/", map[string]any{"product": product, "name": "Pro", "description": "Pro", "frequency": "monthly", "currency": "CLP", "amount": 1000}).Expect(201), "id")
+	metered := apitest.Str(fe.c.Post("/plans/", map[string]any{"product": product, "name": "Use", "description": "Use", "frequency": "monthly", "currency": "CLP", "amount": 10, "usage_scheme": "metered"}).Expect(201), "id")
+	subm := fe.c.Post("/subscriptions/", map[string]any{"customer": cus, "document": "CL33", "date_start": "2026-06-03",
+		"lines": []any{map[string]any{"plan": plan, "quantity": 1}, map[string]any{"plan": metered}}}).Expect(201)
+	sub := apitest.Str(subm, "id")
+	line := apitest.Str(subm["lines"].([]any)[1].(map[string]any), "id")
 	seeds := []string{
 		`{"name": "Comercial Andes SpA", "address": "Av. Apoquindo 4501", "country": "CL", "state": "RM", "tax_id": "76.086.428-5", "tax_settings": {"cl_commune": "Las Condes"}}`,
 		`{"name": "x", "address": "y", "country": "US", "state": "US-IL", "email": "a@b.co", "website": "https://x.y", "metadata": {"a": 1, "b": true}}`,
@@ -87,20 +139,27 @@ func FuzzCreateBody(f *testing.F) {
 		`{"supplier": "sup_tnlUbv0YSTbzmsx7oH", "document": "US5", "number": -1, "date": "2026-06-01", "lines": []}`,
 		`{"purchase": "pur_tnlUbv0YSTbzmsx7oH", "lines": [{"name": "r", "amount": 0, "retention_percent": 101}]}`,
 		`{"invoice": "x", "recipient": ["a@b.co", 5], "message": "m", "action": "pay"}`,
+		`{"customer": "` + cus + `", "document": "CL33", "date_start": "2026-06-02", "lines": [{"plan": "` + plan + `", "quantity": 2, "coupon": null}],
+		  "addons": [{"addon": "add_x", "quantity": 1, "rates": [{"billing_cycle": 1, "percentage": 100}]}], "billing_cycles": 3, "custom_change": "1.5",
+		  "references": [{"date": "2026-06-01", "document": "801", "serial": "1", "date_end": "2026-12-31"}], "collection_scheme": "charge_payment"}`,
+		`{"subscription_line": "` + line + `", "date_time": "2026-06-02T10:00:00Z", "quantity": "0.000001"}`,
+		`{"frozen_time": "2027-01-15T09:00:00-03:00", "name": "clock"}`,
+		`{"paused_reason": "custom", "pause_until": "2026-07-01", "status_description": null}`,
+		`{"lines": [{"id": "` + line + `", "quantity": 3}], "status": "paused", "next_billing": "2026-06-30"}`,
 	}
 	for i, s := range seeds {
 		f.Add(uint8(i), s)
 	}
-	paths := []string{"/customers/", "/contacts/", "/orgunits/", "/customers/" + cus + "/", "/invoices/", "/orders/", "/creditnotes/",
-		"/debitnotes/", "/suppliers/", "/purchases/", "/purchases/credit-notes/", "/retentions/", "/cancellations/", "/webhooks/",
-		"/reminders/messages/"}
+	// every create route of the router, and updates and actions of live objects
+	paths := append(fe.routePaths("POST", false, false), "/customers/"+cus+"/", "/subscriptions/"+sub+"/",
+		"/subscriptions/"+sub+"/pause/", "/subscriptions/"+sub+"/process/")
 	f.Fuzz(func(t *testing.T, which uint8, body string) {
 		path := paths[int(which)%len(paths)]
 		method := "POST"
-		if strings.HasPrefix(path, "/customers/cus_") {
+		if strings.HasPrefix(path, "/customers/cus_") || strings.HasSuffix(path, sub+"/") {
 			method = "PATCH"
 		}
-		rec := fe.serve(method, path, body)
+		rec := fe.serveMode(which >= 128, method, path, body)
 		if rec.Code >= 500 {
 			t.Fatalf("%s %s %q → %d %s", method, path, body, rec.Code, rec.Body)
 		}
@@ -114,9 +173,7 @@ func FuzzPathIDs(f *testing.F) {
 	for _, s := range []string{"cus_tnlUbv0YSTbzmsx7oH", "inv_x", "%00", "..", "cus_tnlUbv0YSTbzmsx7oH/finalize", "ret_' OR 1=1 --", "日本", ""} {
 		f.Add(uint8(0), s)
 	}
-	resources := []string{"/customers/", "/contacts/", "/orgunits/", "/invoices/", "/creditnotes/", "/debitnotes/", "/orders/", "/purchases/",
-		"/purchases/credit-notes/", "/retentions/", "/cancellations/", "/suppliers/", "/products/", "/plans/", "/addons/", "/coupons/",
-		"/webhooks/", "/events/", "/reminders/messages/", "/generals/countries/", "/files/"}
+	resources := append(fe.routePaths("GET", true, false), "/files/")
 	verbs := []string{"GET", "PATCH", "PUT", "DELETE", "POST"}
 	f.Fuzz(func(t *testing.T, which uint8, id string) {
 		res := resources[int(which)%len(resources)]
@@ -125,7 +182,7 @@ func FuzzPathIDs(f *testing.F) {
 		if verb == "POST" {
 			target = res + url.PathEscape(id) + "/finalize/"
 		}
-		rec := fe.serve(verb, target, "{}")
+		rec := fe.serveMode(which%2 == 1, verb, target, "{}")
 		if rec.Code >= 500 {
 			t.Fatalf("%s %s → %d %s", verb, target, rec.Code, rec.Body)
 		}

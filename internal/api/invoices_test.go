@@ -422,7 +422,7 @@ func TestInvoiceErrorsCL(t *testing.T) {
 			`{"customer": ["The customer needs tax_settings.cl_activity_description for document type CL33."]}`, "no giro")
 		inv = apitest.Str(docCreate(t, c, "/invoices/", base), "id")
 		docCheck(t, c.Post("/invoices/"+inv+"/finalize/", nil), 400,
-			`{"non_field_errors": ["All folios for document type CL33 are used; upload a new CAF."]}`, "no folios")
+			`{"non_field_errors": ["The SII biller is not configured: set rut, business_name, activity_description, activity_codes, address, commune, resolution_number and resolution_date."]}`, "no folios")
 		// the failed finalize left a draft without a number
 		docFields(t, "after refused finalize", c.Get("/invoices/"+inv+"/").Expect(200), "status", "draft", "number", "null", "biller_status", "pending")
 		if evs := docEvents(t, e, inv); !slices.Equal(evs, []string{"invoice.created"}) {

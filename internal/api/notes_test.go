@@ -290,7 +290,7 @@ func TestCreditNoteCL(t *testing.T) {
 		docFields(t, "CL partial", part, "document.id", "CL61", "tax_settings.cl_reference_code", "3", "total", "11900.00")
 		// finalizing a CL61 needs folios
 		docCheck(t, c.Post("/creditnotes/"+apitest.Str(part, "id")+"/finalize/", nil), 400,
-			`{"non_field_errors": ["All folios for document type CL61 are used; upload a new CAF."]}`, "CL61 no folios")
+			`{"non_field_errors": ["The SII biller is not configured: set rut, business_name, activity_description, activity_codes, address, commune, resolution_number and resolution_date."]}`, "CL61 no folios")
 
 		// debit notes on a (forced) finalized CL61: CL56, code 1 for a full
 		// reversal, 3 for a partial one
@@ -306,7 +306,7 @@ func TestCreditNoteCL(t *testing.T) {
 		docCheck(t, c.Post("/debitnotes/", map[string]any{"credit_note": part["id"], "date": "2026-06-03"}), 400,
 			`{"date": ["Date cannot be in the future for document type CL56."]}`, "CL56 in the future")
 		docCheck(t, c.Post("/debitnotes/"+apitest.Str(dn, "id")+"/finalize/", nil), 400,
-			`{"non_field_errors": ["All folios for document type CL56 are used; upload a new CAF."]}`, "CL56 no folios")
+			`{"non_field_errors": ["The SII biller is not configured: set rut, business_name, activity_description, activity_codes, address, commune, resolution_number and resolution_date."]}`, "CL56 no folios")
 	})
 }
 

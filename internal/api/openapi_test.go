@@ -13,6 +13,7 @@ import (
 func TestOpenAPIDescribesEveryRoute(t *testing.T) {
 	e := apitest.New(t, "sqlite")
 	c := e.Workspace("US")
+	cl := e.Workspace("CL") // the SII biller routes exist for Chilean workspaces only
 	r := e.Anonymous().Get("/openapi.json")
 	r.Expect(200)
 	var doc struct {
@@ -44,11 +45,19 @@ func TestOpenAPIDescribesEveryRoute(t *testing.T) {
 		}
 		// the route answers for real: anything but the router's own 404/405
 		path := strings.ReplaceAll(rt.Path, "{id}", "zz")
-		res := c.Do(rt.Method, path, nil)
+		caller := c
+		if strings.HasPrefix(rt.Path, "/test_clocks/") { // test mode only
+			caller = c.Test()
+		}
+		if strings.HasPrefix(rt.Path, "/billers/") {
+			caller = cl
+		}
+		res := caller.Do(rt.Method, path, nil)
 		if res.Status == 405 {
 			t.Errorf("%s %s: documented but answers 405", rt.Method, rt.Path)
 		}
-		if res.Status == 404 && !strings.Contains(rt.Path, "{") {
+		// GET/DELETE of the SII certificate answer 404 while none is uploaded
+		if res.Status == 404 && !strings.Contains(rt.Path, "{") && rt.Path != "/billers/built_in/certificate/" {
 			t.Errorf("%s %s: documented but answers 404", rt.Method, rt.Path)
 		}
 	}

@@ -230,7 +230,7 @@ func TestOrderErrorsAndFields(t *testing.T) {
 		docCheck(t, cl.Post("/orders/"+ng+"/finalize/", nil), 400,
 			`{"customer": ["The customer needs tax_settings.cl_activity_description for document type CL52."]}`, "CL52 no giro")
 		docCheck(t, cl.Get("/orders/"+cid+"/finalize/"), 400,
-			`{"non_field_errors": ["All folios for document type CL52 are used; upload a new CAF."]}`, "CL52 no folios")
+			`{"non_field_errors": ["The SII biller is not configured: set rut, business_name, activity_description, activity_codes, address, commune, resolution_number and resolution_date."]}`, "CL52 no folios")
 		docFields(t, "CL52 still draft", cl.Get("/orders/"+cid+"/").Expect(200), "status", "draft", "number", "null")
 
 		// cancelling a (forced) finalized CL52 records the annulment to register at the SII

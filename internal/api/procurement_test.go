@@ -350,7 +350,7 @@ func TestPurchaseErrors(t *testing.T) {
 		// the supplier checks come before the folios; complete, the CAF is missing
 		p = apitest.Str(docCreate(t, cl, "/purchases/", cbody(complete)), "id")
 		docCheck(t, cl.Post("/purchases/"+p+"/finalize/", nil), 400,
-			`{"non_field_errors": ["All folios for document type CL46 are used; upload a new CAF."]}`, "CL46 no folios")
+			`{"non_field_errors": ["The SII biller is not configured: set rut, business_name, activity_description, activity_codes, address, commune, resolution_number and resolution_date."]}`, "CL46 no folios")
 		docFields(t, "still draft", cl.Get("/purchases/"+p+"/").Expect(200), "status", "draft", "number", "null")
 	})
 }

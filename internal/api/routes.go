@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/cobrobilling/cobro/internal/biller/clsii"
 	"github.com/cobrobilling/cobro/internal/catalog"
 	"github.com/cobrobilling/cobro/internal/customer"
 	"github.com/cobrobilling/cobro/internal/document"
@@ -13,6 +14,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/payment"
 	"github.com/cobrobilling/cobro/internal/product"
 	"github.com/cobrobilling/cobro/internal/reminder"
+	"github.com/cobrobilling/cobro/internal/subscription"
 	"github.com/cobrobilling/cobro/internal/supplier"
 	"github.com/cobrobilling/cobro/internal/webhook"
 )
@@ -73,6 +75,32 @@ func (s *Server) declare() []Route {
 	crud("/coupons/", "Coupons", "coupon", product.Coupon{}, s.createCoupon, s.listCoupons, s.getCoupon, s.updateCoupon, s.deleteCoupon)
 	routes[len(routes)-1].Status, routes[len(routes)-1].Summary = 200, "Archive a coupon"
 
+	// Subscriptions, usages and test clocks (billing.md §8–§10)
+	crud("/subscriptions/", "Subscriptions", "subscription", subscription.View{}, s.createSubscription, s.listSubscriptions, s.getSubscription, s.updateSubscription, s.cancelSubscription)
+	routes[len(routes)-1].Status, routes[len(routes)-1].Summary = 200, "Cancel a subscription (cancel_reason in the body or the query)"
+	add(post, "/subscriptions/{id}/pause/", "Subscriptions", "Pause a subscription", AuthToken, 200, s.pauseSubscription)
+	routes[len(routes)-1].Schema = subscription.View{}
+	add(post, "/subscriptions/{id}/resume/", "Subscriptions", "Resume a paused subscription or one that needs attention", AuthToken, 200, s.resumeSubscription)
+	routes[len(routes)-1].Schema = subscription.View{}
+	add(post, "/subscriptions/{id}/process/", "Subscriptions", "Run the next billing run now (answers the invoice)", AuthToken, 200, s.processSubscription)
+	routes[len(routes)-1].Schema = document.InvoiceView{}
+	add(post, "/usages/", "Usages", "Record usage of a metered line", AuthToken, 201, s.createUsage)
+	routes[len(routes)-1].Schema = subscription.Usage{}
+	add(get, "/usages/", "Usages", "List usage records", AuthToken, 200, s.listUsages)
+	routes[len(routes)-1].List, routes[len(routes)-1].Schema = true, subscription.Usage{}
+	add(get, "/usages/{id}/", "Usages", "Retrieve a usage record", AuthToken, 200, s.getUsage)
+	routes[len(routes)-1].Schema = subscription.Usage{}
+	add(del, "/usages/{id}/", "Usages", "Delete a usage record of a period not yet billed", AuthToken, 204, s.deleteUsage)
+	add(post, "/test_clocks/", "Test clocks", "Create a test clock (test mode)", AuthToken, 201, s.createClock)
+	routes[len(routes)-1].Schema = subscription.Clock{}
+	add(get, "/test_clocks/", "Test clocks", "List test clocks", AuthToken, 200, s.listClocks)
+	routes[len(routes)-1].List, routes[len(routes)-1].Schema = true, subscription.Clock{}
+	add(get, "/test_clocks/{id}/", "Test clocks", "Retrieve a test clock", AuthToken, 200, s.getClock)
+	routes[len(routes)-1].Schema = subscription.Clock{}
+	add(del, "/test_clocks/{id}/", "Test clocks", "Delete a test clock with its customers and everything of theirs", AuthToken, 204, s.deleteClock)
+	add(post, "/test_clocks/{id}/advance/", "Test clocks", "Advance a test clock through every due run", AuthToken, 200, s.advanceClock)
+	routes[len(routes)-1].Schema = subscription.Clock{}
+
 	// Documents (documents.md): one engine, four configurations
 	for _, k := range document.Kinds {
 		tag := map[*document.Kind]string{document.Invoice: "Invoices", document.CreditNote: "Credit notes", document.DebitNote: "Debit notes",
@@ -120,6 +148,28 @@ func (s *Server) declare() []Route {
 	add(get, "/cancellations/{id}/", "Cancellations", "Retrieve a cancellation", AuthToken, 200, s.getCancellation)
 	routes[len(routes)-1].Schema = document.Cancellation{}
 	add(get, "/files/{token}", "Documents", "Download a local_file (signed URL, no auth)", AuthPublic, 200, s.serveFile)
+
+	// Tax agency (tax-agency.md)
+	add(get, "/billers/built_in/", "Billers", "Chile SII biller settings", AuthToken, 200, s.getBillerSettings)
+	routes[len(routes)-1].Schema = clsii.SettingsView{}
+	add(patch, "/billers/built_in/", "Billers", "Update the SII biller settings", AuthToken, 200, s.updateBillerSettings)
+	routes[len(routes)-1].Schema = clsii.SettingsView{}
+	add(put, "/billers/built_in/", "Billers", "Update the SII biller settings (partial, same as PATCH)", AuthToken, 200, s.updateBillerSettings)
+	routes[len(routes)-1].Schema = clsii.SettingsView{}
+	add(get, "/billers/built_in/certificate/", "Billers", "Summary of the company certificate", AuthToken, 200, s.getBillerCertificate)
+	routes[len(routes)-1].Schema = clsii.CertView{}
+	add(post, "/billers/built_in/certificate/", "Billers", "Upload the company certificate (.p12/.pfx and password)", AuthToken, 200, s.uploadBillerCertificate)
+	routes[len(routes)-1].Schema = clsii.CertView{}
+	add(del, "/billers/built_in/certificate/", "Billers", "Remove the company certificate", AuthToken, 204, s.deleteBillerCertificate)
+	add(post, "/billers/built_in/cafs/", "Billers", "Upload a CAF", AuthToken, 201, s.uploadCAF)
+	routes[len(routes)-1].Schema = clsii.CAFView{}
+	add(get, "/billers/built_in/cafs/", "Billers", "List CAF files", AuthToken, 200, s.listCAFs)
+	routes[len(routes)-1].List, routes[len(routes)-1].Schema = true, clsii.CAFView{}
+	add(get, "/billers/built_in/cafs/{id}/", "Billers", "Retrieve a CAF", AuthToken, 200, s.getCAF)
+	routes[len(routes)-1].Schema = clsii.CAFView{}
+	add(patch, "/billers/built_in/cafs/{id}/", "Billers", "Move a CAF's next_folio forward", AuthToken, 200, s.updateCAF)
+	routes[len(routes)-1].Schema = clsii.CAFView{}
+	add(del, "/billers/built_in/cafs/{id}/", "Billers", "Destroy an unused CAF (204) or void a used one (200)", AuthToken, 204, s.deleteCAF)
 
 	// Webhooks and events (webhooks.md)
 	crud("/webhooks/", "Webhooks", "webhook endpoint", webhook.View{}, s.createWebhook, s.listWebhooks, s.getWebhook, s.updateWebhook, s.deleteWebhook)

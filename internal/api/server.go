@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -20,6 +21,7 @@ import (
 	"time"
 
 	"github.com/cobrobilling/cobro/internal/apperr"
+	"github.com/cobrobilling/cobro/internal/biller/clsii"
 	"github.com/cobrobilling/cobro/internal/clock"
 	"github.com/cobrobilling/cobro/internal/id"
 	"github.com/cobrobilling/cobro/internal/idempotency"
@@ -129,6 +131,7 @@ func New(opt Options) *Server {
 		opt.RatePublicPerMinute = 20
 	}
 	s := &Server{opt: opt, metrics: newMetrics(), tokens: newLimiter(opt.RatePerToken, opt.RateBurst), public: newIPLimiter(opt.RatePublicPerMinute)}
+	clsii.Install(opt.SecretKey) // the built-in Chile SII biller (tax-agency.md)
 	s.metrics.reg.MustRegister(newJobsCollector(s))
 	s.routes = s.declare()
 	s.handler = s.build()
@@ -421,7 +424,8 @@ func (s *Server) serve(w http.ResponseWriter, hr *http.Request, rt Route) {
 		return
 	}
 	write := rt.Writes || hr.Method == http.MethodPost || hr.Method == http.MethodPatch || hr.Method == http.MethodPut || hr.Method == http.MethodDelete
-	if hr.Method != http.MethodGet && hr.Method != http.MethodDelete {
+	// DELETE reads a body only when one is sent (subscription cancel reasons)
+	if hr.Method != http.MethodGet && (hr.Method != http.MethodDelete || hr.ContentLength > 0) {
 		body, err := decodeBody(w, hr)
 		if err != nil {
 			s.writeError(w, hr, err)
@@ -686,7 +690,26 @@ func decodeBody(w http.ResponseWriter, r *http.Request) (map[string]any, error) 
 			}
 			return nil, apperr.Detail(apperr.Invalid, "Multipart form parse error - "+err.Error())
 		}
-		return flatForm(r.MultipartForm.Value), nil
+		m := flatForm(r.MultipartForm.Value)
+		// File parts arrive base64-encoded under their field name, as a
+		// JSON upload sends them (certificate and CAF uploads).
+		for k, fhs := range r.MultipartForm.File {
+			if len(fhs) == 0 {
+				continue
+			}
+			f, err := fhs[len(fhs)-1].Open()
+			if err != nil {
+				return nil, apperr.Detail(apperr.Invalid, "Multipart form parse error - "+err.Error())
+			}
+			var buf bytes.Buffer
+			_, err = buf.ReadFrom(f)
+			f.Close()
+			if err != nil {
+				return nil, apperr.Detail(apperr.Invalid, "Multipart form parse error - "+err.Error())
+			}
+			m[k] = base64.StdEncoding.EncodeToString(buf.Bytes())
+		}
+		return m, nil
 	}
 	return nil, apperr.Detail(apperr.UnsupportedMedia, fmt.Sprintf("Unsupported media type %q in request.", mediaType))
 }

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -153,7 +154,12 @@ func New(t testing.TB, dialect string) *Env {
 	worker := &webhook.Worker{DB: db, Clock: fake}
 	resolver := &Resolver{}
 	// Rate limits are off here (suites send bursts); TestRateLimit turns them on.
-	srv := api.New(api.Options{DB: db, Clock: fake, Version: "test", SecretKey: []byte("test-secret"), Webhooks: worker, Resolver: resolver, RatePerToken: -1})
+	// COBRO_TEST_LOG=1 shows the server's log (internal errors) in the test output.
+	logger := slog.New(slog.DiscardHandler)
+	if os.Getenv("COBRO_TEST_LOG") != "" {
+		logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	}
+	srv := api.New(api.Options{DB: db, Clock: fake, Version: "test", SecretKey: []byte("test-secret"), Webhooks: worker, Resolver: resolver, RatePerToken: -1, Logger: logger})
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
 	return &Env{T: t, URL: ts.URL, DB: db, Server: srv, Clock: fake, Webhooks: worker, Resolver: resolver}

@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/cobrobilling/cobro/internal/apperr"
 	"github.com/cobrobilling/cobro/internal/catalog"
@@ -82,6 +83,21 @@ type Biller interface {
 	Submit(ctx context.Context, q store.Querier, sc workspace.Scope, d Document) (Result, error)
 }
 
+type nowKey struct{}
+
+// WithNow carries the finalize time (the request's clock) to the biller.
+func WithNow(ctx context.Context, t time.Time) context.Context {
+	return context.WithValue(ctx, nowKey{}, t)
+}
+
+// Now is the time WithNow carried, else the system time.
+func Now(ctx context.Context) time.Time {
+	if t, ok := ctx.Value(nowKey{}).(time.Time); ok {
+		return t
+	}
+	return time.Now()
+}
+
 var (
 	mu       sync.RWMutex
 	registry = map[string]Biller{catalog.BillerNone: None{}}
@@ -96,6 +112,14 @@ func Register(name string, b Biller) {
 		registry[name] = b
 	}
 	mu.Unlock()
+}
+
+// Lookup returns the biller registered under a name.
+func Lookup(name string) (Biller, bool) {
+	mu.RLock()
+	defer mu.RUnlock()
+	b, ok := registry[name]
+	return b, ok
 }
 
 // For returns the biller of a document type. A type whose agency has no

@@ -51,6 +51,7 @@ type Customer struct {
 	Contacts        []Contact       `json:"contacts"`
 	Sources         []string        `json:"sources"`
 	Aggregations    Aggregations    `json:"aggregations"`
+	TestClock       *string         `json:"test_clock"`
 	TestMode        bool            `json:"test_mode"`
 	Created         clock.Stamp     `json:"created"`
 	Updated         clock.Stamp     `json:"updated"`
@@ -70,20 +71,22 @@ const (
 )
 
 const columns = `id, name, address, country, state, currency, email, phone, website, zip_code, manager, reference, tax_id,
-	tax_settings, metadata, send_invoices, send_collections, send_vouchers, status, test_mode, created, updated`
+	tax_settings, metadata, send_invoices, send_collections, send_vouchers, status, test_clock_id, test_mode, created, updated`
 
 func scanCustomer(sc workspace.Scope, row interface{ Scan(...any) error }) (*Customer, error) {
 	var (
 		c                                                      Customer
 		addr, state, email, phone, web, zip, manager, ref, tax sql.NullString
+		testClock                                              sql.NullString
 		taxSettings, metadata                                  string
 		created, updated                                       int64
 	)
 	err := row.Scan(&c.ID, &c.Name, &addr, &c.Country, &state, &c.Currency, &email, &phone, &web, &zip, &manager, &ref, &tax,
-		&taxSettings, &metadata, &c.SendInvoices, &c.SendCollections, &c.SendVouchers, &c.Status, &c.TestMode, &created, &updated)
+		&taxSettings, &metadata, &c.SendInvoices, &c.SendCollections, &c.SendVouchers, &c.Status, &testClock, &c.TestMode, &created, &updated)
 	if err != nil {
 		return nil, err
 	}
+	c.TestClock = ns(testClock)
 	c.Address, c.State, c.Email, c.Phone, c.Website = ns(addr), ns(state), ns(email), ns(phone), ns(web)
 	c.ZipCode, c.Manager, c.Reference, c.TaxID = ns(zip), ns(manager), ns(ref), ns(tax)
 	c.TaxSettings, c.Metadata = json.RawMessage(taxSettings), json.RawMessage(metadata)
@@ -411,16 +414,20 @@ func create(ctx context.Context, q store.Querier, sc workspace.Scope, o *input.O
 			}
 		}
 	}
+	testClock, err := readTestClock(ctx, q, sc, o)
+	if err != nil {
+		return nil, err
+	}
 	if err := o.Err(); err != nil {
 		return nil, err
 	}
 	cid := id.New("cus")
 	us := now.UnixMicro()
-	_, err := q.ExecContext(ctx, `INSERT INTO customers (id, workspace_id, test_mode, name, address, country, state, currency, email, phone, website, zip_code, manager, reference, tax_id,
-		tax_settings, metadata, send_invoices, send_collections, send_vouchers, status, created, updated)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $22)`,
+	_, err = q.ExecContext(ctx, `INSERT INTO customers (id, workspace_id, test_mode, name, address, country, state, currency, email, phone, website, zip_code, manager, reference, tax_id,
+		tax_settings, metadata, send_invoices, send_collections, send_vouchers, status, created, updated, test_clock_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $22, $23)`,
 		cid, sc.ID, sc.TestMode, rec.name, rec.address, rec.country, rec.state, rec.currency, rec.email, rec.phone, rec.website, rec.zip, rec.manager, rec.ref, rec.taxID,
-		rec.taxSettings, rec.metadata, rec.sendInvoices, rec.sendCollections, rec.sendVouchers, rec.status, us)
+		rec.taxSettings, rec.metadata, rec.sendInvoices, rec.sendCollections, rec.sendVouchers, rec.status, us, testClock)
 	if err != nil {
 		return nil, err
 	}
@@ -433,7 +440,7 @@ func create(ctx context.Context, q store.Querier, sc workspace.Scope, o *input.O
 		Email: rec.email, Phone: rec.phone, Website: rec.website, ZipCode: rec.zip, Manager: rec.manager, Reference: rec.ref,
 		TaxID: rec.taxID, TaxSettings: json.RawMessage(rec.taxSettings), Metadata: json.RawMessage(rec.metadata),
 		SendInvoices: rec.sendInvoices, SendCollections: rec.sendCollections, SendVouchers: rec.sendVouchers, Status: rec.status,
-		Contacts: []Contact{}, Sources: []string{}, TestMode: sc.TestMode,
+		Contacts: []Contact{}, Sources: []string{}, TestClock: testClock, TestMode: sc.TestMode,
 		Created: clock.Stamp{Micros: us, Loc: sc.Loc}, Updated: clock.Stamp{Micros: us, Loc: sc.Loc}}
 	zero := money.NewMoney(decimal.Zero)
 	c.Aggregations = Aggregations{zero, zero, zero}
@@ -448,6 +455,11 @@ func Update(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.
 	}
 	rec := fromCustomer(c)
 	apply(o, &rec, sc, false)
+	if raw, has := o.Raw("test_clock"); has {
+		if v, _ := raw.(string); (c.TestClock == nil && raw != nil) || (c.TestClock != nil && v != *c.TestClock) {
+			o.Fail("test_clock", input.MsgNoChange)
+		}
+	}
 	if err := o.Err(); err != nil {
 		return nil, err
 	}
@@ -471,6 +483,28 @@ func Update(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.
 		return nil, err
 	}
 	return Get(ctx, q, sc, customerID)
+}
+
+// readTestClock reads test_clock on create (billing.md §10): a clock of
+// the workspace, in test mode only.
+func readTestClock(ctx context.Context, q store.Querier, sc workspace.Scope, o *input.Object) (*string, error) {
+	v, ok := o.Ref("test_clock", false, true, func(s string) bool { return id.Valid("clk", s) })
+	if !ok || v == nil {
+		return nil, nil
+	}
+	if !sc.TestMode {
+		o.Fail("test_clock", "Test clocks exist only in test mode.")
+		return nil, nil
+	}
+	var n int
+	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM test_clocks WHERE id = $1 AND workspace_id = $2 AND test_mode = $3`, *v, sc.ID, sc.TestMode).Scan(&n); err != nil {
+		return nil, err
+	}
+	if n == 0 {
+		o.Fail("test_clock", input.MsgPK(*v))
+		return nil, nil
+	}
+	return v, nil
 }
 
 // activity lists the queries that tell whether anything references a
@@ -498,6 +532,15 @@ func hasActivity(ctx context.Context, q store.Querier, customerID string) (bool,
 
 // archiveChecks refuse archiving (billing.md §1: live subscriptions).
 var archiveChecks []func(ctx context.Context, q store.Querier, customerID string) error
+
+// RegisterArchiveCheck adds a rule that can refuse archiving a customer.
+func RegisterArchiveCheck(check func(ctx context.Context, q store.Querier, customerID string) error) {
+	archiveChecks = append(archiveChecks, check)
+}
+
+// ListFields are filters other packages add to the customer list (e.g.
+// subscriptions, sources).
+func RegisterListField(f list.Field) { ListSpec.Fields = append(ListSpec.Fields, f) }
 
 func checkArchivable(ctx context.Context, q store.Querier, customerID string) error {
 	for _, check := range archiveChecks {

@@ -16,6 +16,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/input"
 	"github.com/cobrobilling/cobro/internal/money"
 	"github.com/cobrobilling/cobro/internal/store"
+	"github.com/cobrobilling/cobro/internal/taxid"
 	"github.com/cobrobilling/cobro/internal/workspace"
 	"github.com/shopspring/decimal"
 )
@@ -28,6 +29,12 @@ type Env struct {
 	D     store.Dialect
 	Scope workspace.Scope
 	Now   time.Time
+	// PlansChecked: the caller resolved the lines' plans itself (a
+	// subscription run), so Create skips checking them again.
+	PlansChecked bool
+	// Numbering, when set, collects the drafts to number at its Assign
+	// instead of numbering each at creation (batches of runs).
+	Numbering *Numbering
 }
 
 func (e Env) emit(name, objectID string) error {
@@ -50,7 +57,15 @@ func Lock(e Env, k *Kind, docID string) (*Doc, error) { return e.lock(k, docID) 
 var fallbackType = catalog.DocumentType{ID: "?", MaxLines: 1000, Tax: decimal.Zero, HasTaxes: true}
 
 // Create validates body and inserts a draft of kind k.
-func Create(e Env, k *Kind, o *input.Object) (*Doc, error) {
+func Create(e Env, k *Kind, o *input.Object) (*Doc, error) { return create(e, k, o, "") }
+
+// CreateForSubscription creates the draft invoice of a subscription run
+// (billing.md §8.5 step 7): the invoice records the subscription.
+func CreateForSubscription(e Env, o *input.Object, subscriptionID string) (*Doc, error) {
+	return create(e, Invoice, o, subscriptionID)
+}
+
+func create(e Env, k *Kind, o *input.Object, subscriptionID string) (*Doc, error) {
 	us := e.Now.UnixMicro()
 	d := &Doc{ID: id.New(k.Prefix), Kind: k.Name, TestMode: e.Scope.TestMode, Status: StatusDraft, BillerStatus: biller.StatusPending,
 		TaxAgency: json.RawMessage("{}"), Refs: []Reference{}, TaxSettings: json.RawMessage("{}"), Metadata: json.RawMessage("{}"),
@@ -61,8 +76,13 @@ func Create(e Env, k *Kind, o *input.Object) (*Doc, error) {
 	if err := apply(e, k, o, d, true); err != nil {
 		return nil, err
 	}
+	if subscriptionID != "" {
+		d.SubscriptionID = &subscriptionID
+	}
 	t := d.Type()
-	if d.Number == nil && !t.HasLocalFormat && !d.Imported {
+	if d.Number == nil && !t.HasLocalFormat && !d.Imported && e.Numbering != nil {
+		e.Numbering.pending = append(e.Numbering.pending, pendingNumber{d.ID, t.ID})
+	} else if d.Number == nil && !t.HasLocalFormat && !d.Imported {
 		n, err := nextNumber(e.Ctx, e.Q, e.Scope, t.ID)
 		if err != nil {
 			return nil, err
@@ -188,6 +208,11 @@ func applySale(e Env, k *Kind, o *input.Object, d *Doc, creating bool) error {
 	}
 	if lines, ok := readLines(o, k, t, scale, creating, d.Lines, e.Now.UnixMicro()); ok {
 		d.Lines = lines
+		if o.Has("lines") && !e.PlansChecked {
+			if err := checkPlans(e, o, lines); err != nil {
+				return err
+			}
+		}
 	}
 
 	// cross-field rules on the resulting document
@@ -387,13 +412,24 @@ func Finalize(e Env, k *Kind, docID string) (*Doc, error) {
 	}
 	if !retry {
 		if t.HasLocalFormat && !k.Buying {
-			if cus.TaxID == nil {
+			// tax-agency.md §5: a valid RUT (a boleta, CL39, may go to an
+			// anonymous receiver), giro, then address and commune
+			if t.Country == "CL" {
+				if cus.TaxID != nil || t.ID != "CL39" {
+					if r, err := taxid.Normalize("CL", deref(cus.TaxID)); err != nil || r != deref(cus.TaxID) {
+						return nil, apperr.Field("customer", fmt.Sprintf("The customer needs a valid RUT for document type %s.", t.ID))
+					}
+				}
+			} else if cus.TaxID == nil {
 				return nil, apperr.Field("customer", fmt.Sprintf("The customer needs a tax_id for document type %s.", t.ID))
 			}
 			var ts map[string]any
 			_ = json.Unmarshal(cus.TaxSettings, &ts)
 			for _, key := range receiverRules[t.ID] {
-				if s, _ := ts[key].(string); s == "" {
+				if s, _ := ts[key].(string); s == "" || (key == "cl_commune" && cus.Address == nil) {
+					if key == "cl_commune" {
+						return nil, apperr.Field("customer", fmt.Sprintf("The customer needs address and tax_settings.cl_commune for document type %s.", t.ID))
+					}
 					return nil, apperr.Field("customer", fmt.Sprintf("The customer needs tax_settings.%s for document type %s.", key, t.ID))
 				}
 			}
@@ -433,7 +469,7 @@ func Finalize(e Env, k *Kind, docID string) (*Doc, error) {
 		}
 		// 3. number at finalize for agency-numbered types
 		if t.HasLocalFormat && !d.Imported {
-			n, err := bl.NextNumber(e.Ctx, e.Q, e.Scope, t)
+			n, err := bl.NextNumber(biller.WithNow(e.Ctx, e.Now), e.Q, e.Scope, t)
 			if err != nil {
 				return nil, err
 			}
@@ -441,7 +477,7 @@ func Finalize(e Env, k *Kind, docID string) (*Doc, error) {
 		}
 	}
 	// 4. hand over to the biller
-	res, err := bl.Submit(e.Ctx, e.Q, e.Scope, billerDoc(e, d, party))
+	res, err := bl.Submit(biller.WithNow(e.Ctx, e.Now), e.Q, e.Scope, billerDoc(e, d, party))
 	if err != nil {
 		return nil, err
 	}
@@ -481,7 +517,11 @@ func Finalize(e Env, k *Kind, docID string) (*Doc, error) {
 	}
 	switch k {
 	case Invoice:
-		return settleInvoice(e, d.ID, false) // the invoice as settled (paid at 0)
+		inv, err := settleInvoice(e, d.ID, false) // the invoice as settled (paid at 0)
+		if err != nil {
+			return nil, err
+		}
+		return inv, invoiceSettled(e, inv)
 	case CreditNote, DebitNote:
 		if err := applyNoteEffects(e, k, d); err != nil {
 			return nil, err
@@ -533,10 +573,22 @@ func billerDoc(e Env, d *Doc, receiver biller.Party) biller.Document {
 		bd.References = append(bd.References, biller.Reference{Date: r.Date, Document: r.Document, Serial: r.Serial, Description: deref(r.Description)})
 	}
 	for key, v := range map[string]*string{"shipping_type": d.ShippingType, "address": d.Address, "state": d.State, "carrier_id": d.CarrierID,
-		"carrier_name": d.CarrierName, "licence_plate": d.LicencePlate, "note": d.Note} {
+		"carrier_name": d.CarrierName, "licence_plate": d.LicencePlate, "note": d.Note,
+		// what an agency file needs besides the totals (tax-agency.md §6)
+		"due_date": d.DueDate, "period_start": d.PeriodStart, "period_end": d.PeriodEnd, "invoice_id": d.InvoiceID,
+		"credit_note_id": d.CreditNoteID, "subscription_id": d.SubscriptionID} {
 		if v != nil {
 			bd.Extra[key] = *v
 		}
+	}
+	if d.PurchaseID != "" {
+		bd.Extra["purchase_id"] = d.PurchaseID
+	}
+	if d.Discount.Sign() > 0 {
+		bd.Extra["discount"], bd.Extra["discount_scheme"] = d.Discount.String(), d.DiscountScheme
+	}
+	if len(d.TaxSettings) > 0 {
+		bd.Extra["tax_settings"] = string(d.TaxSettings)
 	}
 	return bd
 }
@@ -629,7 +681,22 @@ func settleInvoice(e Env, invoiceID string, adjusted bool) (*Doc, error) {
 			return nil, err
 		}
 	}
+	if inv.Status == StatusPaid && prev != StatusPaid {
+		return inv, invoiceSettled(e, inv)
+	}
 	return inv, nil
+}
+
+// InvoiceSettled is told when a subscription's invoice becomes finalized
+// or paid, so a subscription waiting on it can leave needs_attention
+// (billing.md §8.6, Cobro). The subscriptions work installs it.
+var InvoiceSettled func(e Env, d *Doc) error
+
+func invoiceSettled(e Env, d *Doc) error {
+	if InvoiceSettled == nil || d.SubscriptionID == nil {
+		return nil
+	}
+	return InvoiceSettled(e, d)
 }
 
 // ToggleUncollectible moves finalized ⇄ uncollectible.

@@ -47,6 +47,8 @@ type Reference struct {
 	Document    string  `json:"document"`
 	Serial      string  `json:"serial"`
 	Description *string `json:"description"`
+	// DateEnd: subscriptions only; never set on documents.
+	DateEnd *string `json:"date_end,omitempty"`
 }
 
 // Doc is a stored document of any kind.
@@ -295,11 +297,62 @@ func nullIfEmpty(s string) any {
 // transactions queue on it, and a rollback returns the number, so the
 // numbers of committed documents are unique and gapless.
 func nextNumber(ctx context.Context, q store.Querier, sc workspace.Scope, typeID string) (int64, error) {
+	return reserveNumbers(ctx, q, sc, typeID, 1)
+}
+
+// reserveNumbers takes k consecutive numbers of a type's sequence and
+// returns the first. The sequence row stays locked until commit.
+func reserveNumbers(ctx context.Context, q store.Querier, sc workspace.Scope, typeID string, k int) (int64, error) {
 	var n int64
-	err := q.QueryRowContext(ctx, `INSERT INTO sequences (workspace_id, test_mode, document_type, next_number) VALUES ($1, $2, $3, 2)
-		ON CONFLICT (workspace_id, test_mode, document_type) DO UPDATE SET next_number = sequences.next_number + 1
-		RETURNING next_number - 1`, sc.ID, sc.TestMode, typeID).Scan(&n)
+	err := q.QueryRowContext(ctx, `INSERT INTO sequences (workspace_id, test_mode, document_type, next_number) VALUES ($1, $2, $3, $4 + 1)
+		ON CONFLICT (workspace_id, test_mode, document_type) DO UPDATE SET next_number = sequences.next_number + $4
+		RETURNING next_number - $4`, sc.ID, sc.TestMode, typeID, k).Scan(&n)
 	return n, err
+}
+
+// Numbering defers the Cobro-sequence numbers of the drafts created with
+// it to one Assign just before commit. A batch of subscription runs uses
+// it so the sequence row (a lock every numbering transaction queues on)
+// is held for the last statements of the batch instead of all of it;
+// numbers stay gapless and in creation order.
+type Numbering struct {
+	pending []pendingNumber
+}
+
+type pendingNumber struct{ docID, typeID string }
+
+// Len is the number of drafts waiting for their number.
+func (n *Numbering) Len() int { return len(n.pending) }
+
+// Truncate forgets the drafts added after the first k (their savepoint
+// was rolled back).
+func (n *Numbering) Truncate(k int) { n.pending = n.pending[:k] }
+
+// Assign numbers every pending draft, per type in creation order.
+func (n *Numbering) Assign(e Env) error {
+	byType := map[string][]string{}
+	var order []string
+	for _, p := range n.pending {
+		if _, seen := byType[p.typeID]; !seen {
+			order = append(order, p.typeID)
+		}
+		byType[p.typeID] = append(byType[p.typeID], p.docID)
+	}
+	for _, typeID := range order {
+		ids := byType[typeID]
+		first, err := reserveNumbers(e.Ctx, e.Q, e.Scope, typeID, len(ids))
+		if err != nil {
+			return err
+		}
+		for i, docID := range ids {
+			if _, err := e.Q.ExecContext(e.Ctx, `UPDATE documents SET number = $1 WHERE id = $2 AND workspace_id = $3 AND test_mode = $4`,
+				first+int64(i), docID, e.Scope.ID, e.Scope.TestMode); err != nil {
+				return err
+			}
+		}
+	}
+	n.pending = nil
+	return nil
 }
 
 // contribution is what an invoice adds to its customer's aggregations

@@ -7,10 +7,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cobrobilling/cobro/internal/biller/clsii"
 	"github.com/cobrobilling/cobro/internal/catalog"
 	"github.com/cobrobilling/cobro/internal/customer"
 	"github.com/cobrobilling/cobro/internal/money"
 	"github.com/cobrobilling/cobro/internal/pdf"
+	"github.com/cobrobilling/cobro/internal/sii"
 	"github.com/cobrobilling/cobro/internal/supplier"
 	"github.com/cobrobilling/cobro/internal/workspace"
 	"github.com/shopspring/decimal"
@@ -151,6 +153,11 @@ func PDF(e Env, d *Doc) ([]byte, string, error) {
 	if d.Kind == Retention.Name {
 		return retentionPDF(doc, d, w, lang, title)
 	}
+	if t.Biller == catalog.BillerCLSII && !d.Imported {
+		if err := siiPDF(e, d, &doc); err != nil {
+			return nil, "", err
+		}
+	}
 	for _, l := range d.Lines {
 		pl := pdf.Line{Name: l.Name, Description: deref(l.Description), Code: deref(l.Code), Quantity: dec(l.Quantity),
 			UnitPrice: dec(l.Amount), Total: dec(l.Total), Exempt: l.Exempt}
@@ -267,4 +274,68 @@ func retentionPDF(doc pdf.Document, d *Doc, w words, lang, title string) ([]byte
 // Buying reports whether a stored kind is on the purchase side.
 func Buying(kind string) bool {
 	return kind == Purchase.Name || kind == PurchaseCreditNote.Name || kind == Retention.Name
+}
+
+// siiPDF adds the Chilean SII elements (tax-agency.md §11): the issuer as
+// configured in the biller settings, the red RUT box with the SII office,
+// RUTs with dots, the payment form and, once finalized, the TED as a
+// PDF417 stamp with its legends.
+func siiPDF(e Env, d *Doc, doc *pdf.Document) error {
+	st, err := clsii.Load(e.Ctx, e.Q, e.Scope)
+	if err != nil {
+		return err
+	}
+	doc.AgencyBox = true
+	if st.SIIOffice != nil {
+		doc.AgencyOffice = "S.I.I. - " + strings.ToUpper(*st.SIIOffice)
+	}
+	if st.RUT != nil {
+		is := pdf.Party{Name: deref(st.BusinessName), TaxIDLabel: "R.U.T.", TaxID: sii.FormatRUT(*st.RUT), Address: deref(st.Address)}
+		if doc.Issuer.Name == "" || st.BusinessName == nil {
+			is.Name = e.Scope.Name
+		}
+		if st.ActivityDescription != nil {
+			is.Extra = append(is.Extra, "Giro: "+*st.ActivityDescription)
+		}
+		city := deref(st.Commune)
+		if st.City != nil {
+			city += ", " + *st.City
+		}
+		is.City = strings.TrimPrefix(city, ", ")
+		if st.Email != nil {
+			is.Email = *st.Email
+		}
+		doc.Issuer = is
+	}
+	doc.Receiver.TaxIDLabel = "R.U.T."
+	if d.Kind == Invoice.Name && d.TypeID != "CL39" {
+		form := "Crédito"
+		if d.DueDate == nil || *d.DueDate == d.Date {
+			form = "Contado"
+		}
+		doc.Fields = append(doc.Fields, pdf.KV{Label: "Forma de pago", Value: form})
+	}
+	if d.LocalFile == nil || d.Status == StatusDraft {
+		return nil
+	}
+	var data []byte
+	if err := e.Q.QueryRowContext(e.Ctx, `SELECT data FROM files WHERE id = $1 AND workspace_id = $2 AND test_mode = $3`,
+		*d.LocalFile, e.Scope.ID, e.Scope.TestMode).Scan(&data); err != nil {
+		return err
+	}
+	ted, err := sii.TEDOf(data)
+	if err != nil {
+		return err
+	}
+	png, err := pdf.PDF417PNG(ted)
+	if err != nil {
+		return err
+	}
+	doc.Stamp = png
+	year := ""
+	if st.ResolutionDate != nil && len(*st.ResolutionDate) >= 4 {
+		year = (*st.ResolutionDate)[:4]
+	}
+	doc.StampCaption = fmt.Sprintf("Timbre Electrónico SII\nRes. N° %d de %s\nVerifique documento: www.sii.cl", derefInt(st.ResolutionNumber), year)
+	return nil
 }

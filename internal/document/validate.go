@@ -89,7 +89,11 @@ func applyCommon(o *input.Object, k *Kind, d *Doc, t catalog.DocumentType) {
 	}
 }
 
-func readReferences(o *input.Object) ([]Reference, bool) {
+func readReferences(o *input.Object) ([]Reference, bool) { return ReadReferences(o, false) }
+
+// ReadReferences reads a "references" list (documents.md §0.2); with
+// dateEnd, items also take date_end (subscriptions, billing.md §8.2).
+func ReadReferences(o *input.Object, dateEnd bool) ([]Reference, bool) {
 	raw, ok := o.List("references", false)
 	if !ok {
 		if o.Has("references") && !o.Failed("references") {
@@ -130,6 +134,11 @@ func readReferences(o *input.Object) ([]Reference, bool) {
 		}
 		if v, ok := ro.String("description", input.StrOpt{Max: 90}); ok {
 			r.Description = v
+		}
+		if dateEnd {
+			if v, ok := ro.Date("date_end", false, true); ok {
+				r.DateEnd = v
+			}
 		}
 		if ro.OK() {
 			errs[i] = map[string]any{}
@@ -218,9 +227,8 @@ func readLine(raw any, k *Kind, t catalog.DocumentType, scale int32, existing ma
 		if v, ok := lo.String("unit_label", input.StrOpt{Max: 4}); ok {
 			l.UnitLabel = v
 		}
-		if v, ok := lo.Ref("plan", false, true, func(s string) bool { return id.Valid("pla", s) }); ok && v != nil {
-			// Plans arrive with the subscriptions work; until then no plan exists.
-			lo.Fail("plan", input.MsgPK(*v))
+		if v, ok := lo.Ref("plan", false, true, func(s string) bool { return id.Valid("pla", s) }); ok {
+			l.Plan = v // existence is checked against the scope by checkPlans
 		}
 	}
 	if rawID, ok := m["id"].(string); ok {
@@ -420,4 +428,36 @@ func readOrderFields(o *input.Object, d *Doc, t catalog.DocumentType, customerCo
 			o.Fail("carrier_name", "This field is required when carrier_id is given.")
 		}
 	}
+}
+
+// ResolveType reads the "document" field of a body as a type usable for
+// kind k (subscriptions read their invoice type with it).
+func ResolveType(o *input.Object, sc workspace.Scope, k *Kind, required bool) (*catalog.DocumentType, bool) {
+	return resolveType(o, sc, k, required)
+}
+
+// checkPlans verifies that the plans named by lines exist in the scope
+// (a plan of another workspace is "Invalid pk", like any reference).
+func checkPlans(e Env, o *input.Object, lines []Line) error {
+	errs := make([]any, len(lines))
+	bad := false
+	for i, l := range lines {
+		errs[i] = map[string]any{}
+		if l.Plan == nil {
+			continue
+		}
+		var n int
+		if err := e.Q.QueryRowContext(e.Ctx, `SELECT COUNT(*) FROM plans WHERE id = $1 AND workspace_id = $2 AND test_mode = $3`,
+			*l.Plan, e.Scope.ID, e.Scope.TestMode).Scan(&n); err != nil {
+			return err
+		}
+		if n == 0 {
+			errs[i] = map[string]any{"plan": []string{input.MsgPK(*l.Plan)}}
+			bad = true
+		}
+	}
+	if bad {
+		o.FailNested("lines", errs)
+	}
+	return nil
 }

@@ -21,6 +21,9 @@ type TypeSummary struct {
 	Currency catalog.CurrencyView `json:"currency"`
 }
 
+// TypeSummaryOf is the embedded document type of a type id.
+func TypeSummaryOf(id string) TypeSummary { return typeSummary(id) }
+
 func typeSummary(id string) TypeSummary {
 	t, _ := catalog.DocumentTypeByID(id)
 	cur, _ := catalog.CurrencyByID(t.Currency)

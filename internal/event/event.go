@@ -50,3 +50,20 @@ func nextSeq() int64 {
 		}
 	}
 }
+
+type cacheKey struct{}
+
+// WithCache marks ctx as one unit of work (a batch of billing runs) in
+// which the fan-out may remember each scope's webhook endpoints instead of
+// reading them for every event. Endpoints changed meanwhile are seen from
+// the next unit on, like a change committed just after the batch.
+func WithCache(ctx context.Context) context.Context {
+	return context.WithValue(ctx, cacheKey{}, map[string]any{})
+}
+
+// Cache returns the unit's cache (nil outside WithCache). One goroutine
+// uses a context at a time here: the batch that made it.
+func Cache(ctx context.Context) map[string]any {
+	m, _ := ctx.Value(cacheKey{}).(map[string]any)
+	return m
+}

@@ -48,7 +48,43 @@ func Check(ctx context.Context, db *store.DB) ([]string, error) {
 	if err := c.deliveries(); err != nil {
 		return c.out, err
 	}
+	if err := c.subscriptionRuns(); err != nil {
+		return c.out, err
+	}
 	return c.out, nil
+}
+
+// subscriptionRuns: one invoice per subscription and billing period, and
+// every run's invoice exists and names its subscription (billing.md §8.4).
+func (c *checker) subscriptionRuns() error {
+	for _, q := range []struct{ sql, msg string }{
+		{`SELECT subscription_id || ' ' || period_start FROM documents WHERE subscription_id IS NOT NULL GROUP BY subscription_id, period_start HAVING COUNT(*) > 1`,
+			"subscription period billed twice: %s"},
+		{`SELECT r.subscription_id || ' ' || r.billing_date FROM subscription_runs r LEFT JOIN documents d ON d.id = r.invoice_id
+			WHERE d.id IS NULL OR d.subscription_id IS NULL OR d.subscription_id <> r.subscription_id`, "run without its invoice: %s"},
+		{`SELECT d.id FROM documents d WHERE d.subscription_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM subscription_runs r WHERE r.invoice_id = d.id)`,
+			"subscription invoice without its run: %s"},
+		{`SELECT s.id FROM subscriptions s WHERE s.next_billing_cycle - 1 < (SELECT COUNT(*) FROM subscription_runs r WHERE r.subscription_id = s.id)`,
+			"subscription with more runs than its cycle counter: %s"},
+	} {
+		rows, err := c.db.QueryContext(c.ctx, q.sql)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var v string
+			if err := rows.Scan(&v); err != nil {
+				rows.Close()
+				return err
+			}
+			c.report(q.msg, v)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 type checker struct {

@@ -58,6 +58,10 @@ type Field struct {
 	Kind    Kind     //
 	Lookups []string // allowed lookups besides exact
 	Choices []string // for Enum
+	// Cond, when set, is the whole SQL condition of an exact filter with {}
+	// standing for the value (e.g. an EXISTS over a child table); Expr is
+	// then unused.
+	Cond string
 }
 
 // Spec declares a resource's list behaviour.
@@ -264,6 +268,10 @@ func (p *parser) filter(param, val string) {
 		}
 		v, ok := p.value(param, f, val)
 		if !ok {
+			return
+		}
+		if f.Cond != "" {
+			p.q.Conds = append(p.q.Conds, strings.ReplaceAll(f.Cond, "{}", p.arg(v)))
 			return
 		}
 		expr := f.Expr

@@ -96,6 +96,11 @@ type Document struct {
 	// need other words: "recipient" (e.g. "Supplier" on purchases),
 	// "quantity", "unit_price", "total" (the lines table columns).
 	Labels map[string]string
+	// AgencyBox prints the title box the way a tax agency requires: the
+	// Chilean SII's red frame and red text (tax-agency.md §11), with
+	// AgencyOffice ("S.I.I. - SANTIAGO ORIENTE") printed under it.
+	AgencyBox    bool
+	AgencyOffice string
 	// Created is written as the PDF creation and modification date (in
 	// UTC); the zero time is written as 1970-01-01 so output stays
 	// deterministic.
@@ -432,6 +437,10 @@ func (r *renderer) header() {
 
 	r.pdf.SetDrawColor(40, 40, 40)
 	r.pdf.SetLineWidth(0.5)
+	if r.d.AgencyBox {
+		r.pdf.SetDrawColor(200, 16, 16)
+		r.pdf.SetLineWidth(0.8)
+	}
 	r.pdf.Rect(titleBoxX, margin, titleBoxW, boxH, "D")
 	y = margin + 4
 	for i, b := range box {
@@ -440,13 +449,32 @@ func (r *renderer) header() {
 		}
 		r.font(b.style, b.size)
 		r.grey(b.grey)
+		if r.d.AgencyBox && b.grey == 0 {
+			r.pdf.SetTextColor(200, 16, 16)
+		}
 		h := b.size * ptToMM * 1.25
 		for _, s := range b.lines {
 			r.text(titleBoxX+4, y, innerW, h, s, "C")
 			y += h
 		}
 	}
-	r.y = max(leftEnd, margin+boxH) + gap
+	boxEnd := margin + boxH
+	if r.d.AgencyOffice != "" {
+		r.font("B", 9)
+		r.pdf.SetTextColor(200, 16, 16)
+		h := 9 * ptToMM * 1.35
+		for _, s := range r.wrap(r.d.AgencyOffice, titleBoxW) {
+			r.text(titleBoxX, boxEnd+1.2, titleBoxW, h, s, "C")
+			boxEnd += h
+		}
+		boxEnd += 1.2
+	}
+	if r.d.AgencyBox {
+		r.grey(0)
+		r.pdf.SetDrawColor(40, 40, 40)
+		r.pdf.SetLineWidth(0.5)
+	}
+	r.y = max(leftEnd, boxEnd) + gap
 }
 
 func (r *renderer) taxID(p Party) string {

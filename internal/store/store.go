@@ -90,7 +90,7 @@ func Open(ctx context.Context, rawURL string) (*DB, error) {
 		q.Add("_pragma", "synchronous(FULL)")
 		q.Add("_pragma", "foreign_keys(1)")
 		q.Set("_txlock", "immediate")
-		sqlDB, err = sql.Open("sqlite", "file:"+uriPath(path)+"?"+q.Encode())
+		sqlDB, err = sql.Open(sqliteCached, "file:"+uriPath(path)+"?"+q.Encode())
 		if err != nil {
 			return nil, fmt.Errorf("open sqlite: %w", err)
 		}

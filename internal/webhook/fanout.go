@@ -3,6 +3,7 @@ package webhook
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"time"
 
 	"github.com/cobrobilling/cobro/internal/event"
@@ -30,30 +31,16 @@ func init() { event.Fanout = fanout }
 // so an event committed is an event that will be delivered, even if the
 // node dies right after the commit.
 func fanout(ctx context.Context, q store.Querier, sc workspace.Scope, eventID, name string, now time.Time) error {
-	rows, err := q.QueryContext(ctx, `SELECT id, status, events FROM webhook_endpoints WHERE workspace_id = $1 AND test_mode = $2`, sc.ID, sc.TestMode)
+	endpoints, err := scopeEndpoints(ctx, q, sc)
 	if err != nil {
 		return err
 	}
 	type target struct{ id, status string }
 	var targets []target
-	for rows.Next() {
-		var e Endpoint
-		var events string
-		if err := rows.Scan(&e.ID, &e.Status, &events); err != nil {
-			rows.Close()
-			return err
-		}
-		if err := json.Unmarshal([]byte(events), &e.Events); err != nil {
-			rows.Close()
-			return err
-		}
+	for _, e := range endpoints {
 		if e.Subscribed(name) {
 			targets = append(targets, target{e.ID, e.Status})
 		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
 	}
 	for _, t := range targets {
 		status := DeliveryPending
@@ -65,6 +52,42 @@ func fanout(ctx context.Context, q store.Querier, sc workspace.Scope, eventID, n
 		}
 	}
 	return nil
+}
+
+// scopeEndpoints reads the endpoints of a scope (id, status, events),
+// once per unit of work when ctx carries an event.Cache.
+func scopeEndpoints(ctx context.Context, q store.Querier, sc workspace.Scope) ([]Endpoint, error) {
+	cache := event.Cache(ctx)
+	key := fmt.Sprintf("webhook_endpoints:%s:%t", sc.ID, sc.TestMode)
+	if cache != nil {
+		if v, ok := cache[key].([]Endpoint); ok {
+			return v, nil
+		}
+	}
+	rows, err := q.QueryContext(ctx, `SELECT id, status, events FROM webhook_endpoints WHERE workspace_id = $1 AND test_mode = $2`, sc.ID, sc.TestMode)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []Endpoint{}
+	for rows.Next() {
+		var e Endpoint
+		var events string
+		if err := rows.Scan(&e.ID, &e.Status, &events); err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal([]byte(events), &e.Events); err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if cache != nil {
+		cache[key] = out
+	}
+	return out, nil
 }
 
 // NewDelivery records a delivery and, when pending, queues its first

@@ -1,0 +1,269 @@
+package clsii
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cobrobilling/cobro/internal/apperr"
+	"github.com/cobrobilling/cobro/internal/biller"
+	"github.com/cobrobilling/cobro/internal/clock"
+	"github.com/cobrobilling/cobro/internal/sii"
+	"github.com/cobrobilling/cobro/internal/store"
+	"github.com/cobrobilling/cobro/internal/workspace"
+	"github.com/shopspring/decimal"
+)
+
+func nowOf(ctx context.Context) time.Time { return biller.Now(ctx) }
+
+// ContentType of the fiscal file.
+const ContentType = "application/xml; charset=ISO-8859-1"
+
+// Submit builds the signed envelope of a finalized document (§6–§8) and
+// hands it to the agency. In test mode the sandbox answers at once, in the
+// finalize response (§9.2); in live mode with environment "sandbox" the
+// envelope goes through the job queue (Worker), like a real submission.
+// The real SII transport is not built yet, so certification/production
+// leave the document queued.
+func (b *Biller) Submit(ctx context.Context, q store.Querier, sc workspace.Scope, d biller.Document) (biller.Result, error) {
+	now := nowOf(ctx)
+	st, err := Load(ctx, q, sc)
+	if err != nil {
+		return biller.Result{}, err
+	}
+	if !st.Configured() {
+		return biller.Result{}, notConfigured
+	}
+	cert, err := b.certificate(st, sc, now)
+	if err != nil {
+		return biller.Result{}, err
+	}
+	cafID, caf, err := b.cafForFolio(ctx, q, sc, d.Type.ID, d.Number)
+	if err != nil {
+		return biller.Result{}, err
+	}
+	doc, err := b.dteDoc(ctx, q, sc, st, d)
+	if err != nil {
+		return biller.Result{}, err
+	}
+	env, err := sii.Build(doc, caf, cert, now)
+	if err != nil {
+		return biller.Result{}, err
+	}
+	environment := st.Environment
+	if sc.TestMode {
+		environment = "sandbox"
+	}
+	stamp := func(t time.Time) string { return t.In(locOf(sc)).Format(clock.Layout) }
+	ta := map[string]any{"agency": "cl_sii", "environment": environment, "folio": d.Number, "caf": cafID,
+		"track_id": nil, "status": nil, "document_status": nil, "result": "pending", "messages": []sii.Message{},
+		"attempts": 0, "submitted": nil, "answered": nil}
+	res := biller.Result{Status: biller.StatusQueued, TaxAgency: ta, File: env.XML, ContentType: ContentType,
+		FileName: fmt.Sprintf("%s_%s.xml", env.Root.Name, doc.ID())}
+	if environment != "sandbox" {
+		ta["messages"] = []sii.Message{{Code: "AGENCY_NOT_AVAILABLE", Severity: "info",
+			Text: "Cobro has no SII transport yet: the document stays queued until it is submitted to the SII."}}
+		return res, nil
+	}
+	if !sc.TestMode {
+		// live mode: the sandbox answers through the job queue, like the
+		// SII (queued → processing → succeeded/failed; Worker)
+		if err := enqueue(ctx, q, sc, d.ID, now); err != nil {
+			return biller.Result{}, err
+		}
+		return res, nil
+	}
+	sb := &sii.Sandbox{Today: now, Seen: func(rut string, td int, folio int64) bool {
+		r, err := q.ExecContext(ctx, `INSERT INTO sii_sandbox_received (workspace_id, test_mode, rut, document_type, folio) VALUES ($1, $2, $3, $4, $5)
+			ON CONFLICT DO NOTHING`, sc.ID, sc.TestMode, rut, td, folio)
+		if err != nil {
+			return false
+		}
+		n, _ := r.RowsAffected()
+		return n == 0
+	}}
+	a := sb.Check(env.XML)
+	sb.CheckDuplicate(&a, doc.Issuer.RUT, doc.Type, doc.Folio)
+	if a.Messages == nil {
+		a.Messages = []sii.Message{}
+	}
+	ta["track_id"], ta["status"], ta["document_status"], ta["result"], ta["messages"] = a.TrackID, a.Status, a.DocStatus, a.Result(), a.Messages
+	ta["attempts"], ta["submitted"], ta["answered"] = 1, stamp(now), stamp(now)
+	if a.Result() == "rejected" {
+		res.Status = biller.StatusFailed
+	} else {
+		res.Status = biller.StatusSucceeded
+	}
+	return res, nil
+}
+
+func locOf(sc workspace.Scope) *time.Location {
+	if sc.Loc != nil {
+		return sc.Loc
+	}
+	return time.UTC
+}
+
+func str(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}
+
+func tsString(ts map[string]any, key string) string {
+	if ts == nil {
+		return ""
+	}
+	switch v := ts[key].(type) {
+	case string:
+		return v
+	case float64:
+		return strconv.FormatFloat(v, 'f', -1, 64)
+	case json.Number:
+		return v.String()
+	}
+	return ""
+}
+
+// dteDoc maps a finalized document to the DTE content (§6).
+func (b *Biller) dteDoc(ctx context.Context, q store.Querier, sc workspace.Scope, st *Stored, d biller.Document) (*sii.Doc, error) {
+	code, _ := strconv.Atoi(d.Type.Code)
+	x := d.Extra
+	doc := &sii.Doc{Type: code, Folio: d.Number, Date: d.Date, DueDate: x["due_date"], PeriodFrom: x["period_start"], PeriodTo: x["period_end"],
+		TaxPercent: d.TaxPercent, Total: d.Total}
+	doc.Cash = doc.DueDate == "" || doc.DueDate == doc.Date
+	if x["subscription_id"] != "" {
+		doc.Service = 1
+	} else {
+		doc.Service = 3
+	}
+	if code == 52 {
+		doc.ShippingType, _ = strconv.Atoi(x["shipping_type"])
+		doc.Transport = &sii.Transport{Plate: x["licence_plate"], DriverRUT: x["carrier_id"], DriverName: x["carrier_name"], Address: x["address"]}
+	}
+	var acts []int
+	for _, a := range st.ActivityCodes {
+		acts = append(acts, int(a))
+	}
+	var branch int64
+	if st.BranchCode != nil {
+		branch = *st.BranchCode
+	}
+	doc.Issuer = sii.Issuer{RUT: str(st.RUT), BusinessName: str(st.BusinessName), Activity: str(st.ActivityDescription), ActivityCodes: acts,
+		Address: str(st.Address), Commune: str(st.Commune), City: str(st.City), BranchCode: branch,
+		ResolutionNumber: derefInt(st.ResolutionNumber), ResolutionDate: str(st.ResolutionDate)}
+	r := d.Receiver
+	doc.Receiver = sii.Receiver{RUT: r.TaxID, Name: r.Name, Activity: tsString(r.TaxSettings, "cl_activity_description"), Email: r.Email,
+		Address: r.Address, Commune: tsString(r.TaxSettings, "cl_commune"), City: tsString(r.TaxSettings, "cl_city")}
+
+	// lines: gross, line discount (README §8 L1–L3)
+	a0 := decimal.Zero
+	anyTaxable, anyExempt := false, false
+	for _, l := range d.Lines {
+		exempt := l.Exempt || code == 34
+		gross := l.Quantity.Mul(l.Amount).Round(0)
+		line := sii.Line{Code: l.Code, CodeScheme: l.CodeScheme, Name: l.Name, Description: l.Description, Unit: l.UnitLabel,
+			Quantity: l.Quantity, Price: l.Amount, Total: l.Total, Exempt: exempt, Discount: gross.Sub(l.Total)}
+		if l.DiscountScheme == "%" && l.Discount.Sign() > 0 {
+			p := l.Discount
+			line.DiscountPct = &p
+		}
+		if line.Discount.Sign() < 0 {
+			line.Discount = decimal.Zero
+		}
+		if exempt {
+			anyExempt = true
+		} else {
+			anyTaxable = true
+			a0 = a0.Add(l.Total)
+			line.RetainedVAT = code == 46 && d.Retention != nil
+		}
+		doc.Lines = append(doc.Lines, line)
+	}
+	if disc := x["discount"]; disc != "" {
+		v, err := decimal.NewFromString(disc)
+		if err == nil && v.Sign() > 0 {
+			g := &sii.GlobalDiscount{Scheme: x["discount_scheme"], Value: v, HasExempt: anyExempt}
+			if g.Scheme == "$" {
+				da := decimal.Min(v, a0)
+				g.Value, g.Exempt = da, v.Sub(da)
+			}
+			doc.Discount = g
+		}
+	}
+	// totals (§6.5)
+	if anyTaxable && code != 34 {
+		net := d.Amount
+		doc.Net = &net
+		vat := decimal.Zero
+		if d.Tax != nil {
+			vat = *d.Tax
+		}
+		doc.VAT = &vat
+	}
+	if d.Exempt != nil {
+		e := *d.Exempt
+		doc.Exempt = &e
+	}
+	if code == 46 && d.Retention != nil {
+		rv := *d.Retention
+		doc.Retained = &rv
+	}
+	// references (§6.8): the adjusted document first
+	var ts map[string]any
+	_ = json.Unmarshal([]byte(x["tax_settings"]), &ts)
+	adjusted := ""
+	switch {
+	case code == 56 && x["credit_note_id"] != "":
+		adjusted = x["credit_note_id"]
+	case (code == 56 || code == 61) && x["invoice_id"] != "":
+		adjusted = x["invoice_id"]
+	case code == 61 && x["purchase_id"] != "":
+		adjusted = x["purchase_id"]
+	}
+	if adjusted != "" {
+		var typeID, date string
+		var number *int64
+		if err := q.QueryRowContext(ctx, `SELECT document_type, number, date FROM documents WHERE id = $1 AND workspace_id = $2 AND test_mode = $3`,
+			adjusted, sc.ID, sc.TestMode).Scan(&typeID, &number, &date); err != nil {
+			return nil, fmt.Errorf("adjusted document %s: %w", adjusted, err)
+		}
+		if number == nil {
+			field := "invoice"
+			if x["credit_note_id"] != "" && code == 56 {
+				field = "credit_note"
+			} else if x["purchase_id"] != "" && x["invoice_id"] == "" {
+				field = "purchase"
+			}
+			return nil, apperr.Field(field, "The referenced document has no number.")
+		}
+		codeRef, _ := strconv.Atoi(tsString(ts, "cl_reference_code"))
+		if codeRef == 0 {
+			codeRef = 1
+		}
+		reason := x["note"]
+		if reason == "" {
+			reason = map[int]string{1: "Anula documento", 2: "Corrige texto", 3: "Corrige montos"}[codeRef]
+		}
+		folio := ""
+		if number != nil {
+			folio = strconv.FormatInt(*number, 10)
+		}
+		doc.References = append(doc.References, sii.Reference{Type: strings.TrimPrefix(typeID, "CL"), Folio: folio, Date: date, Code: codeRef, Reason: reason})
+	}
+	for _, rf := range d.References {
+		doc.References = append(doc.References, sii.Reference{Type: strings.TrimPrefix(rf.Document, "CL"), Folio: rf.Serial, Date: rf.Date, Reason: rf.Description})
+	}
+	return doc, nil
+}
+
+func derefInt(p *int64) int64 {
+	if p == nil {
+		return 0
+	}
+	return *p
+}

@@ -1,0 +1,215 @@
+package clsii
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/cobrobilling/cobro/internal/biller"
+	"github.com/cobrobilling/cobro/internal/clock"
+	"github.com/cobrobilling/cobro/internal/event"
+	"github.com/cobrobilling/cobro/internal/id"
+	"github.com/cobrobilling/cobro/internal/jobs"
+	"github.com/cobrobilling/cobro/internal/sii"
+	"github.com/cobrobilling/cobro/internal/store"
+	"github.com/cobrobilling/cobro/internal/workspace"
+)
+
+// JobKind is the job of a live-mode submission to the sandbox agency.
+const JobKind = "sii_sandbox"
+
+// PollDelay is how long the sandbox agency takes to answer after the
+// upload, like the SII's first status poll (tax-agency.md §9.1).
+const PollDelay = time.Second
+
+// eventPrefix maps a stored document kind to its event object
+// (documents.md; the same as document.Kinds' Event, checked by a test).
+var eventPrefix = map[string]string{"invoice": "invoice", "credit_note": "creditnote", "debit_note": "debitnote", "order": "order",
+	"purchase": "purchase", "purchase_credit_note": "purchase.creditnote"}
+
+// EventPrefix is exported for that test.
+func EventPrefix(kind string) string { return eventPrefix[kind] }
+
+type jobPayload struct {
+	Document  string      `json:"document"`
+	Workspace string      `json:"workspace"`
+	TestMode  bool        `json:"test_mode"`
+	Phase     string      `json:"phase"` // "send", then "poll"
+	Answer    *sii.Answer `json:"answer,omitempty"`
+}
+
+// enqueue schedules the upload of a finalized document's envelope.
+func enqueue(ctx context.Context, q store.Querier, sc workspace.Scope, docID string, now time.Time) error {
+	return jobs.Enqueue(ctx, q, JobKind, "sii:"+docID+":"+id.Random(8),
+		jobPayload{Document: docID, Workspace: sc.ID, TestMode: sc.TestMode, Phase: "send"}, now, now)
+}
+
+// Worker answers live-mode sandbox submissions through the job queue, the
+// way the real agency does (tax-agency.md §1): "send" uploads the
+// envelope (biller_status processing, track id), "poll" one PollDelay
+// later records the verdict (succeeded or failed, with its event).
+type Worker struct {
+	DB     *store.DB
+	Clock  clock.Clock
+	Logger *slog.Logger
+	// Poll is the idle wait between queue scans (default 1 s).
+	Poll time.Duration
+	id   string
+}
+
+func (w *Worker) init() {
+	if w.Clock == nil {
+		w.Clock = clock.System{}
+	}
+	if w.Logger == nil {
+		w.Logger = slog.New(slog.DiscardHandler)
+	}
+	if w.Poll == 0 {
+		w.Poll = time.Second
+	}
+	if w.id == "" {
+		w.id = "sii_" + id.Random(10)
+	}
+}
+
+// Run works until ctx ends.
+func (w *Worker) Run(ctx context.Context) {
+	w.init()
+	for ctx.Err() == nil {
+		n, err := w.RunOnce(ctx)
+		if err != nil && ctx.Err() == nil {
+			w.Logger.Warn("sii worker", "error", err.Error())
+		}
+		if n > 0 {
+			continue
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(w.Poll):
+		}
+	}
+}
+
+// RunOnce handles the jobs due now and returns how many.
+func (w *Worker) RunOnce(ctx context.Context) (int, error) {
+	w.init()
+	now := w.Clock.Now()
+	claimed, err := jobs.Claim(ctx, w.DB, JobKind, w.id, now, time.Minute, 16)
+	if err != nil {
+		return 0, err
+	}
+	for _, j := range claimed {
+		if err := w.handle(ctx, j, now); err != nil {
+			w.Logger.Warn("sii job", "job", j.ID, "error", err.Error())
+			if err := jobs.Retry(ctx, w.DB, j.ID, now.Add(time.Minute)); err != nil {
+				return len(claimed), err
+			}
+		}
+	}
+	return len(claimed), nil
+}
+
+func (w *Worker) handle(ctx context.Context, j jobs.Job, now time.Time) error {
+	var p jobPayload
+	if err := json.Unmarshal(j.Payload, &p); err != nil {
+		return jobs.Complete(ctx, w.DB, j.ID) // not ours to fix
+	}
+	return w.DB.InTx(ctx, func(tx *sql.Tx) error {
+		ws, err := workspace.ByID(ctx, tx, p.Workspace)
+		if err != nil {
+			return err
+		}
+		sc := workspace.Scope{Workspace: ws, TestMode: p.TestMode}
+		var kind, status, fileID string
+		var taRaw string
+		var fid sql.NullString
+		err = tx.QueryRowContext(ctx, `SELECT kind, biller_status, tax_agency, local_file FROM documents WHERE id = $1 AND workspace_id = $2 AND test_mode = $3`+
+			w.DB.Dialect.ForUpdate(), p.Document, sc.ID, sc.TestMode).Scan(&kind, &status, &taRaw, &fid)
+		if errors.Is(err, sql.ErrNoRows) {
+			return jobs.Complete(ctx, tx, j.ID)
+		}
+		if err != nil {
+			return err
+		}
+		fileID = fid.String
+		var ta map[string]any
+		if err := json.Unmarshal([]byte(taRaw), &ta); err != nil || ta == nil {
+			ta = map[string]any{}
+		}
+		stamp := now.In(locOf(sc)).Format(clock.Layout)
+		switch {
+		case p.Phase == "send" && status == biller.StatusQueued:
+			var xml []byte
+			if err := tx.QueryRowContext(ctx, `SELECT data FROM files WHERE id = $1 AND workspace_id = $2 AND test_mode = $3`, fileID, sc.ID, sc.TestMode).Scan(&xml); err != nil {
+				return fmt.Errorf("file of %s: %w", p.Document, err)
+			}
+			a := (&sii.Sandbox{Today: now}).Check(xml)
+			attempts, _ := ta["attempts"].(float64)
+			ta["track_id"], ta["status"], ta["attempts"], ta["submitted"] = a.TrackID, a.Status, int(attempts)+1, stamp
+			if err := setDoc(ctx, tx, sc, p.Document, biller.StatusProcessing, ta, now); err != nil {
+				return err
+			}
+			next := jobPayload{Document: p.Document, Workspace: p.Workspace, TestMode: p.TestMode, Phase: "poll", Answer: &a}
+			if err := jobs.Enqueue(ctx, tx, JobKind, j.Key+":poll", next, now.Add(PollDelay), now); err != nil {
+				return err
+			}
+		case p.Phase == "poll" && status == biller.StatusProcessing && p.Answer != nil:
+			a := *p.Answer
+			st, err := Load(ctx, tx, sc)
+			if err != nil {
+				return err
+			}
+			sb := &sii.Sandbox{Seen: func(rut string, td int, folio int64) bool {
+				r, err := tx.ExecContext(ctx, `INSERT INTO sii_sandbox_received (workspace_id, test_mode, rut, document_type, folio) VALUES ($1, $2, $3, $4, $5)
+					ON CONFLICT DO NOTHING`, sc.ID, sc.TestMode, rut, td, folio)
+				if err != nil {
+					return false
+				}
+				n, _ := r.RowsAffected()
+				return n == 0
+			}}
+			var td int
+			var typeID string
+			if err := tx.QueryRowContext(ctx, `SELECT document_type FROM documents WHERE id = $1`, p.Document).Scan(&typeID); err == nil {
+				fmt.Sscanf(typeID, "CL%d", &td)
+			}
+			folio, _ := ta["folio"].(float64)
+			sb.CheckDuplicate(&a, str(st.RUT), td, int64(folio))
+			if a.Messages == nil {
+				a.Messages = []sii.Message{}
+			}
+			ta["document_status"], ta["result"], ta["messages"], ta["answered"] = a.DocStatus, a.Result(), a.Messages, stamp
+			final := biller.StatusSucceeded
+			if a.Result() == "rejected" {
+				final = biller.StatusFailed
+			}
+			if err := setDoc(ctx, tx, sc, p.Document, final, ta, now); err != nil {
+				return err
+			}
+			evt := "biller_succeeded"
+			if final == biller.StatusFailed {
+				evt = "biller_failed"
+			}
+			if prefix := eventPrefix[kind]; prefix != "" {
+				if err := event.Emit(ctx, tx, sc, prefix+"."+evt, p.Document, now); err != nil {
+					return err
+				}
+			}
+		}
+		return jobs.Complete(ctx, tx, j.ID)
+	})
+}
+
+func setDoc(ctx context.Context, q store.Querier, sc workspace.Scope, docID, status string, ta map[string]any, now time.Time) error {
+	b, err := json.Marshal(ta)
+	if err != nil {
+		return err
+	}
+	_, err = q.ExecContext(ctx, `UPDATE documents SET biller_status = $1, tax_agency = $2, updated = $3 WHERE id = $4 AND workspace_id = $5 AND test_mode = $6`,
+		status, string(b), now.UnixMicro(), docID, sc.ID, sc.TestMode)
+	return err
+}

@@ -1,0 +1,298 @@
+package sii
+
+import (
+	"bytes"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/pem"
+	"fmt"
+	"math/big"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cobrobilling/cobro/internal/taxid"
+)
+
+// Types are the SII document codes Cobro issues (tax-agency.md §4.1).
+var Types = []int{33, 34, 39, 46, 52, 56, 61}
+
+// Supported reports whether Cobro issues the SII document code td.
+func Supported(td int) bool {
+	for _, t := range Types {
+		if t == td {
+			return true
+		}
+	}
+	return false
+}
+
+// CAF is a parsed folio authorisation (tax-agency.md §4).
+type CAF struct {
+	RE     string // issuer RUT
+	RS     string // issuer name
+	TD     int
+	From   int64 // D
+	To     int64 // H
+	FA     time.Time
+	IDK    int
+	PubKey *rsa.PublicKey
+	FRMA   []byte
+	Key    *rsa.PrivateKey // RSASK
+	Elem   *Elem           // <CAF>…</CAF>, copied into every TED
+}
+
+// CAFError is a CAF upload failure (message for the "file" field).
+type CAFError struct{ Msg string }
+
+func (e *CAFError) Error() string { return e.Msg }
+
+// ErrCAFInvalid is the message of a file that is not a CAF.
+var ErrCAFInvalid = &CAFError{"The file is not a valid CAF."}
+
+// ParseCAF reads a CAF file (ISO-8859-1 or UTF-8 XML) and checks what it
+// can alone: elements, range and that the private key matches RSAPK. The
+// checks that need context (issuer, overlap, expiry, SII signature) are
+// CheckUpload's.
+func ParseCAF(data []byte) (*CAF, error) {
+	root, err := Parse(data)
+	if err != nil || root.Local() != "AUTORIZACION" {
+		return nil, ErrCAFInvalid
+	}
+	ce := root.Child("CAF")
+	da := ce.Path("DA")
+	if ce == nil || da == nil {
+		return nil, ErrCAFInvalid
+	}
+	c := &CAF{Elem: ce}
+	c.RE = strings.TrimSpace(da.Child("RE").Text())
+	c.RS = strings.TrimSpace(da.Child("RS").Text())
+	if da.Child("RE") == nil || da.Child("RS") == nil || da.Child("TD") == nil || da.Path("RNG", "D") == nil ||
+		da.Path("RNG", "H") == nil || da.Child("FA") == nil || da.Path("RSAPK", "M") == nil || da.Path("RSAPK", "E") == nil ||
+		da.Child("IDK") == nil || ce.Child("FRMA") == nil || root.Child("RSASK") == nil {
+		return nil, ErrCAFInvalid
+	}
+	if r, err := taxid.Normalize("CL", c.RE); err == nil {
+		c.RE = r
+	} else {
+		return nil, ErrCAFInvalid
+	}
+	if c.TD, err = strconv.Atoi(strings.TrimSpace(da.Child("TD").Text())); err != nil {
+		return nil, ErrCAFInvalid
+	}
+	if c.From, err = strconv.ParseInt(strings.TrimSpace(da.Path("RNG", "D").Text()), 10, 64); err != nil {
+		return nil, ErrCAFInvalid
+	}
+	if c.To, err = strconv.ParseInt(strings.TrimSpace(da.Path("RNG", "H").Text()), 10, 64); err != nil {
+		return nil, ErrCAFInvalid
+	}
+	if c.FA, err = time.Parse("2006-01-02", strings.TrimSpace(da.Child("FA").Text())); err != nil {
+		return nil, ErrCAFInvalid
+	}
+	if c.IDK, err = strconv.Atoi(strings.TrimSpace(da.Child("IDK").Text())); err != nil {
+		return nil, ErrCAFInvalid
+	}
+	m, err1 := b64(da.Path("RSAPK", "M").Text())
+	e, err2 := b64(da.Path("RSAPK", "E").Text())
+	frma, err3 := b64(ce.Child("FRMA").Text())
+	if err1 != nil || err2 != nil || err3 != nil || len(m) == 0 || len(e) == 0 || len(e) > 4 {
+		return nil, ErrCAFInvalid
+	}
+	ev := new(big.Int).SetBytes(e)
+	c.PubKey = &rsa.PublicKey{N: new(big.Int).SetBytes(m), E: int(ev.Int64())}
+	c.FRMA = frma
+	blk, _ := pem.Decode([]byte(strings.TrimSpace(root.Child("RSASK").Text())))
+	if blk == nil {
+		return nil, ErrCAFInvalid
+	}
+	key, err := x509.ParsePKCS1PrivateKey(blk.Bytes)
+	if err != nil {
+		k8, err8 := x509.ParsePKCS8PrivateKey(blk.Bytes)
+		rk, ok := k8.(*rsa.PrivateKey)
+		if err8 != nil || !ok {
+			return nil, ErrCAFInvalid
+		}
+		key = rk
+	}
+	if key.N.Cmp(c.PubKey.N) != 0 || key.E != c.PubKey.E {
+		return nil, &CAFError{"The CAF private key does not match its public key."}
+	}
+	c.Key = key
+	if c.From < 1 || c.From > c.To {
+		return nil, &CAFError{"The CAF range is invalid."}
+	}
+	return c, nil
+}
+
+func b64(s string) ([]byte, error) {
+	s = strings.Map(func(r rune) rune {
+		if r == ' ' || r == '\n' || r == '\r' || r == '\t' {
+			return -1
+		}
+		return r
+	}, s)
+	return base64.StdEncoding.DecodeString(s)
+}
+
+// Expires is the CAF's expiry date (§4.3): FA + 6 months, month-end
+// clamped, for 33, 46, 56 and 61; none (zero time) for 34, 39 and 52.
+func (c *CAF) Expires() (time.Time, bool) { return CAFExpiry(c.TD, c.FA) }
+
+// CAFExpiry computes §4.3's expiry for a type and authorisation date.
+func CAFExpiry(td int, fa time.Time) (time.Time, bool) {
+	switch td {
+	case 34, 39, 52:
+		return time.Time{}, false
+	}
+	y, m, d := fa.Date()
+	first := time.Date(y, m+6, 1, 0, 0, 0, 0, time.UTC)
+	last := first.AddDate(0, 1, -1).Day()
+	if d > last {
+		d = last
+	}
+	return time.Date(first.Year(), first.Month(), d, 0, 0, 0, 0, time.UTC), true
+}
+
+// Flat serialises an element the way SII signs DA and DD (§7): no
+// declaration, no namespace declarations, no whitespace between elements,
+// text escaped with the five entities, ISO-8859-1.
+func Flat(e *Elem) []byte {
+	var b bytes.Buffer
+	flat(&b, e)
+	return appendLatin1(nil, b.Bytes())
+}
+
+func flat(b *bytes.Buffer, e *Elem) {
+	b.WriteByte('<')
+	b.WriteString(e.Name)
+	for _, a := range e.Attrs {
+		if isNSDecl(a.Name) {
+			continue
+		}
+		b.WriteByte(' ')
+		b.WriteString(a.Name)
+		b.WriteString(`="`)
+		flatEsc(b, a.Value)
+		b.WriteByte('"')
+	}
+	b.WriteByte('>')
+	hasElem := false
+	for _, c := range e.Children {
+		if _, ok := c.(*Elem); ok {
+			hasElem = true
+		}
+	}
+	for _, c := range e.Children {
+		switch c := c.(type) {
+		case Text:
+			if hasElem && strings.TrimSpace(string(c)) == "" {
+				continue
+			}
+			flatEsc(b, string(c))
+		case *Elem:
+			flat(b, c)
+		}
+	}
+	b.WriteString("</")
+	b.WriteString(e.Name)
+	b.WriteByte('>')
+}
+
+func flatEsc(b *bytes.Buffer, s string) {
+	for _, r := range s {
+		switch r {
+		case '&':
+			b.WriteString("&amp;")
+		case '<':
+			b.WriteString("&lt;")
+		case '>':
+			b.WriteString("&gt;")
+		case '"':
+			b.WriteString("&quot;")
+		case '\'':
+			b.WriteString("&apos;")
+		default:
+			b.WriteRune(r)
+		}
+	}
+}
+
+// VerifySignature checks FRMA over DA with an SII public key.
+func (c *CAF) VerifySignature(sii *rsa.PublicKey) bool {
+	return VerifySHA1(sii, Flat(c.Elem.Child("DA")), c.FRMA)
+}
+
+// GenerateCAF issues a CAF the way the SII does, signed with siiKey (the
+// sandbox's test SII key, IDK idk). It makes a fresh 512-bit stamp key.
+func GenerateCAF(siiKey *rsa.PrivateKey, idk int, rut, name string, td int, from, to int64, fa time.Time) ([]byte, error) {
+	key, err := generateCAFKey()
+	if err != nil {
+		return nil, err
+	}
+	return GenerateCAFWithKey(siiKey, idk, key, rut, name, td, from, to, fa)
+}
+
+// GenerateCAFWithKey is GenerateCAF with a given stamp key (tests use
+// fixed keys).
+func GenerateCAFWithKey(siiKey *rsa.PrivateKey, idk int, key *rsa.PrivateKey, rut, name string, td int, from, to int64, fa time.Time) ([]byte, error) {
+	rut, err := taxid.Normalize("CL", rut)
+	if err != nil {
+		return nil, err
+	}
+	if from < 1 || from > to {
+		return nil, fmt.Errorf("invalid range %d-%d", from, to)
+	}
+	da := E("DA").T("RE", rut).T("RS", Clean(strings.ToUpper(name), 40)).T("TD", strconv.Itoa(td)).
+		Add(E("RNG").T("D", strconv.FormatInt(from, 10)).T("H", strconv.FormatInt(to, 10))).
+		T("FA", fa.Format("2006-01-02")).
+		Add(E("RSAPK").T("M", base64.StdEncoding.EncodeToString(key.N.Bytes())).
+			T("E", base64.StdEncoding.EncodeToString(big.NewInt(int64(key.E)).Bytes()))).
+		T("IDK", strconv.Itoa(idk))
+	sig, err := SignSHA1(siiKey, Flat(da))
+	if err != nil {
+		return nil, err
+	}
+	caf := E("CAF", "version", "1.0").Add(da, frmaElem(sig))
+	root := E("AUTORIZACION").Add(caf)
+	pub, err := x509.MarshalPKIXPublicKey(&key.PublicKey)
+	if err != nil {
+		return nil, err
+	}
+	root.T("RSASK", "\n"+string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)})))
+	root.T("RSAPUBK", "\n"+string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pub})))
+	indent(root, 0)
+	return Latin1Document(root), nil
+}
+
+func frmaElem(sig []byte) *Elem {
+	f := E("FRMA", "algoritmo", "SHA1withRSA")
+	f.Children = []Node{Text(base64.StdEncoding.EncodeToString(sig))}
+	return f
+}
+
+// indent adds the line breaks and indentation SII files have, so that
+// parsers are exercised on whitespace the signatures must ignore.
+func indent(e *Elem, depth int) {
+	var out []Node
+	hasElem := false
+	for _, c := range e.Children {
+		if _, ok := c.(*Elem); ok {
+			hasElem = true
+		}
+	}
+	if !hasElem {
+		return
+	}
+	pad := "\n" + strings.Repeat("  ", depth+1)
+	for _, c := range e.Children {
+		if ce, ok := c.(*Elem); ok {
+			out = append(out, Text(pad), ce)
+			indent(ce, depth+1)
+		} else {
+			out = append(out, c)
+		}
+	}
+	out = append(out, Text("\n"+strings.Repeat("  ", depth)))
+	e.Children = out
+}

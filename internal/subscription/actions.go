@@ -1,0 +1,346 @@
+package subscription
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"net/url"
+	"time"
+
+	"github.com/cobrobilling/cobro/internal/apperr"
+	"github.com/cobrobilling/cobro/internal/document"
+	"github.com/cobrobilling/cobro/internal/input"
+	"github.com/cobrobilling/cobro/internal/list"
+	"github.com/cobrobilling/cobro/internal/store"
+	"github.com/cobrobilling/cobro/internal/workspace"
+)
+
+// Messages of the actions (billing.md §8.11).
+const (
+	MsgPauseStatus   = "Only active subscriptions or subscriptions that need attention can be paused."
+	MsgResumeStatus  = "Only paused subscriptions or subscriptions that need attention can be resumed."
+	MsgCancelStatus  = "Only active, paused or needs-attention subscriptions can be cancelled."
+	MsgProcessStatus = "Only active subscriptions or subscriptions that need attention can be processed."
+	MsgPauseUntil    = "Date must be later than today."
+	MsgCustomReason  = "This field is required when the reason is custom."
+)
+
+// Get returns a subscription of the scope, or 404.
+func Get(ctx context.Context, q store.Querier, sc workspace.Scope, subID string) (*Sub, error) {
+	return get(ctx, q, sc, subID, "")
+}
+
+// open locks a subscription and prepares the env of its clock.
+func open(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, subID string, now time.Time) (env, *Sub, error) {
+	e := env{ctx: ctx, q: q, d: d, sc: sc, now: now, us: now.UnixMicro()}
+	s, err := get(ctx, q, sc, subID, d.ForUpdate())
+	if err != nil {
+		return e, nil, err
+	}
+	if s.TestClockID != nil {
+		t, err := clockTime(ctx, q, sc, *s.TestClockID)
+		if err != nil {
+			return e, nil, err
+		}
+		e.now = t
+	}
+	return e, s, nil
+}
+
+// ListSpec declares the subscription list (billing.md §8.10).
+var ListSpec = list.Spec{
+	Fields: []list.Field{
+		{Name: "customer", Expr: "s.customer_id", Lookups: []string{list.In}},
+		{Name: "test_clock", Expr: "s.test_clock_id", Lookups: []string{list.IsNull}},
+		{Name: "status", Expr: "s.status", Kind: list.Enum, Choices: statuses, Lookups: []string{list.In}},
+		{Name: "next_billing", Expr: "s.next_billing", Kind: list.Date, Lookups: append([]string{list.IsNull}, list.Ranges...)},
+		{Name: "date_start", Expr: "s.date_start", Kind: list.Date, Lookups: list.Ranges},
+		{Name: "document", Expr: "s.document_type"},
+		{Name: "collection_scheme", Expr: "s.collection_scheme", Kind: list.Enum, Choices: schemes},
+		{Name: "plan", Cond: "EXISTS (SELECT 1 FROM subscription_items i WHERE i.subscription_id = s.id AND i.plan_id = {})"},
+		{Name: "lines__plan", Cond: "EXISTS (SELECT 1 FROM subscription_items i WHERE i.subscription_id = s.id AND i.plan_id = {})"},
+		{Name: "lines", Cond: "EXISTS (SELECT 1 FROM subscription_items i WHERE i.subscription_id = s.id AND i.kind = 'line' AND i.id = {})"},
+		{Name: "coupon", Expr: "s.coupon_id"},
+		{Name: "orgunit", Expr: "s.orgunit_id"},
+		{Name: "needs_attention_reason", Expr: "s.needs_attention_reason", Kind: list.Enum, Choices: reasons},
+		{Name: "created", Expr: "s.created", Kind: list.DateTime, Lookups: list.Ranges},
+	},
+	Ordering:        map[string]string{"next_billing": "s.next_billing", "date_start": "s.date_start", "created": "s.created"},
+	DefaultOrdering: "-created",
+	Search:          []string{"(SELECT c.name FROM customers c WHERE c.id = s.customer_id)", "(SELECT c.tax_id FROM customers c WHERE c.id = s.customer_id)"},
+	Metadata:        "s.metadata",
+}
+
+// ParseList reads a list query.
+func ParseList(values url.Values, env list.Env) (*list.Query, error) {
+	return ListSpec.Parse(values, env)
+}
+
+// List returns one page of subscriptions with their items.
+func List(ctx context.Context, q store.Querier, sc workspace.Scope, lq *list.Query) (int, []*Sub, error) {
+	n, out, err := list.Fetch(ctx, q, lq, columns, ` FROM subscriptions s WHERE s.workspace_id = $1 AND s.test_mode = $2`, []any{sc.ID, sc.TestMode},
+		func(row list.Scanner) (*Sub, error) { return scan(row) })
+	if err != nil {
+		return 0, nil, err
+	}
+	return n, out, loadItems(ctx, q, out)
+}
+
+// Update applies a PATCH (billing.md §8.9).
+func Update(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, subID string, o *input.Object, now time.Time) (*Sub, error) {
+	e, before, err := open(ctx, q, d, sc, subID, now)
+	if err != nil {
+		return nil, err
+	}
+	s := before.clone()
+	s.Updated = e.us
+	if _, has := o.Raw("status"); has {
+		o.Fail("status", MsgStatusPatch)
+		return nil, o.Err()
+	}
+	if before.Status == StatusCancelled || before.Status == StatusFinalized {
+		for _, k := range o.Keys() {
+			if k != "metadata" {
+				return nil, apperr.NonField(MsgClosedOnlyMeta)
+			}
+		}
+	}
+	for _, k := range []string{"customer", "frequency", "test_mode", "currency"} {
+		if raw, has := o.Raw(k); has && k == "customer" {
+			if v, _ := raw.(string); v != before.CustomerID {
+				o.Fail(k, input.MsgNoChange)
+			}
+		}
+	}
+	if t, ok := document.ResolveType(o, sc, document.Invoice, false); ok {
+		s.TypeID = t.ID
+	}
+	firstRunDone := before.PreviousBilling != nil || before.NextBillingCycle > 1
+	reschedule := false
+	if o.Has("date_start") {
+		if firstRunDone {
+			o.Fail("date_start", MsgAfterFirstBilling)
+		} else if v, ok := o.Date("date_start", true, false); ok && v != nil {
+			if *v < e.today().String() {
+				o.Fail("date_start", MsgDateStartPast)
+			} else {
+				s.DateStart, reschedule = *v, true
+			}
+		}
+	}
+	var nextGiven *string
+	if o.Has("next_billing") {
+		if firstRunDone {
+			o.Fail("next_billing", MsgAfterFirstBilling)
+		} else if v, ok := o.Date("next_billing", false, true); ok {
+			nextGiven, reschedule = v, true
+			if v != nil && *v < s.DateStart {
+				o.Fail("next_billing", MsgNextBeforeStart)
+			}
+		}
+	}
+	if err := e.readBody(o, s, before, nil); err != nil {
+		return nil, err
+	}
+	if !o.OK() {
+		return nil, o.Err()
+	}
+	if reschedule {
+		s.Anchor = s.DateStart
+		if nextGiven != nil {
+			s.Anchor = *nextGiven
+		}
+		s.NextIndex = 0
+		if nextGiven == nil && !s.hasLicensed() {
+			s.NextIndex = 1
+		}
+		if s.NextBilling != nil {
+			s.setNext()
+		}
+	}
+	if err := save(ctx, q, sc, s, true, before); err != nil {
+		return nil, err
+	}
+	if err := e.emit("subscription.updated", s.ID); err != nil {
+		return nil, err
+	}
+	return get(ctx, q, sc, subID, "")
+}
+
+func (s *Sub) clone() *Sub {
+	c := *s
+	c.Lines = append([]*Item(nil), s.Lines...)
+	c.Addons = append([]*Item(nil), s.Addons...)
+	c.Refs = append([]Reference(nil), s.Refs...)
+	return &c
+}
+
+// Pause moves an active or needs-attention subscription to paused.
+func Pause(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, subID string, o *input.Object, now time.Time) (*Sub, error) {
+	e, s, err := open(ctx, q, d, sc, subID, now)
+	if err != nil {
+		return nil, err
+	}
+	if s.Status != StatusActive && s.Status != StatusNeedsAttention {
+		return nil, apperr.NonField(MsgPauseStatus)
+	}
+	reason := "not_specified"
+	if v, ok := o.Choice("paused_reason", false, pauseReasons...); ok {
+		reason = v
+	}
+	var until *string
+	if v, ok := o.Date("pause_until", false, true); ok && v != nil {
+		if *v <= e.today().String() {
+			o.Fail("pause_until", MsgPauseUntil)
+		} else {
+			until = v
+		}
+	}
+	desc, _ := o.String("status_description", input.StrOpt{Max: 512})
+	if reason == "custom" && desc == nil && !o.Failed("status_description") {
+		o.Fail("status_description", MsgCustomReason)
+	}
+	if !o.OK() {
+		return nil, o.Err()
+	}
+	s.clearAttention()
+	s.Status = StatusPaused
+	at := e.us
+	s.Paused, s.PausedReason, s.PauseUntil, s.StatusDescription = &at, &reason, until, desc
+	s.Updated = e.us
+	if err := save(ctx, q, sc, s, false, nil); err != nil {
+		return nil, err
+	}
+	return s, e.emit("subscription.paused", s.ID)
+}
+
+// Resume returns a paused or needs-attention subscription to active.
+func Resume(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, subID string, now time.Time) (*Sub, error) {
+	e, s, err := open(ctx, q, d, sc, subID, now)
+	if err != nil {
+		return nil, err
+	}
+	if s.Status != StatusPaused && s.Status != StatusNeedsAttention {
+		return nil, apperr.NonField(MsgResumeStatus)
+	}
+	if err := e.resume(s); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+func (e env) resume(s *Sub) error {
+	wasPaused := s.Status == StatusPaused
+	finishedRuns := s.NextBilling == nil
+	s.clearAttention()
+	if wasPaused {
+		s.Paused, s.PausedReason, s.PauseUntil = nil, nil, nil
+		// skipped periods are never billed: the next date ≥ today and after
+		// the previous run
+		anchor, _ := ParseDate(s.Anchor)
+		p, _ := PeriodOf(s.Frequency)
+		from := s.NextIndex
+		j := FirstOnOrAfter(anchor, p, from, e.today())
+		if s.PreviousBilling != nil {
+			prev, _ := ParseDate(*s.PreviousBilling)
+			for !BillingDate(anchor, p, j).After(prev) {
+				j++
+			}
+		}
+		if s.NextBilling != nil {
+			s.NextIndex = j
+			// periods skipped count as cycles: billing_cycles limits the
+			// service period, not the number of invoices
+			if s.BillingCycles != nil && s.hasLicensed() && j > *s.BillingCycles-1 && !s.hasMetered() {
+				s.NextBilling = nil
+			} else {
+				s.setNext()
+			}
+		}
+	}
+	if finishedRuns || s.NextBilling == nil {
+		s.Status = StatusFinalized
+	}
+	s.Updated = e.us
+	if err := save(e.ctx, e.q, e.sc, s, false, nil); err != nil {
+		return err
+	}
+	if s.Status == StatusFinalized {
+		return e.emit("subscription.finalized", s.ID)
+	}
+	return e.emit("subscription.resumed", s.ID)
+}
+
+// Cancel cancels (DELETE) with an optional reason.
+func Cancel(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, subID string, o *input.Object, now time.Time) (*Sub, error) {
+	e, s, err := open(ctx, q, d, sc, subID, now)
+	if err != nil {
+		return nil, err
+	}
+	reason := "not_specified"
+	if v, ok := o.Choice("cancel_reason", false, cancelReasons...); ok {
+		reason = v
+	}
+	desc, _ := o.String("status_description", input.StrOpt{Max: 512})
+	if reason == "custom" && desc == nil && !o.Failed("status_description") {
+		o.Fail("status_description", MsgCustomReason)
+	}
+	if !o.OK() {
+		return nil, o.Err()
+	}
+	if s.Status != StatusActive && s.Status != StatusPaused && s.Status != StatusNeedsAttention {
+		return nil, apperr.NonField(MsgCancelStatus)
+	}
+	s.clearAttention()
+	s.Status = StatusCancelled
+	at := e.us
+	s.Cancelled, s.CancelReason, s.StatusDescription, s.NextBilling = &at, &reason, desc, nil
+	s.Paused, s.PausedReason, s.PauseUntil = nil, nil, nil
+	s.Updated = e.us
+	if err := save(ctx, q, sc, s, false, nil); err != nil {
+		return nil, err
+	}
+	return s, e.emit("subscription.cancelled", s.ID)
+}
+
+// ErrAttention reports a run stopped before its invoice; the caller keeps
+// the status change (commits) and answers 400 with Message.
+type ErrAttention struct{ Message string }
+
+func (e *ErrAttention) Error() string { return e.Message }
+
+// Process runs the next run now (billing.md §8.7) and returns its invoice.
+func Process(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, subID string, now time.Time) (*document.Doc, error) {
+	e, s, err := open(ctx, q, d, sc, subID, now)
+	if err != nil {
+		return nil, err
+	}
+	if s.Status != StatusActive && s.Status != StatusNeedsAttention {
+		return nil, apperr.NonField(MsgProcessStatus)
+	}
+	if s.NextBilling == nil {
+		return nil, apperr.NonField(MsgProcessStatus)
+	}
+	inv, err := e.run(s, true)
+	var at *attention
+	if errors.As(err, &at) {
+		return nil, &ErrAttention{Message: at.Error()}
+	}
+	if err != nil {
+		return nil, err
+	}
+	if inv == nil {
+		return nil, apperr.NonField("This run had nothing to bill.")
+	}
+	return inv, nil
+}
+
+// clockTime is the frozen time of a test clock.
+func clockTime(ctx context.Context, q store.Querier, sc workspace.Scope, clockID string) (time.Time, error) {
+	var us int64
+	err := q.QueryRowContext(ctx, `SELECT frozen_time FROM test_clocks WHERE id = $1 AND workspace_id = $2 AND test_mode = $3`, clockID, sc.ID, sc.TestMode).Scan(&us)
+	if errors.Is(err, sql.ErrNoRows) {
+		return time.Time{}, apperr.NotFoundErr()
+	}
+	return time.UnixMicro(us), err
+}

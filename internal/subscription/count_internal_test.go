@@ -1,0 +1,81 @@
+package subscription
+
+import (
+	"context"
+	"database/sql"
+	"os"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cobrobilling/cobro/internal/catalog"
+	"github.com/cobrobilling/cobro/internal/store"
+	"github.com/cobrobilling/cobro/internal/workspace"
+)
+
+type countingQ struct {
+	q     store.Querier
+	stmts map[string]int
+}
+
+func (c *countingQ) note(s string) {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > 90 {
+		s = s[:90]
+	}
+	c.stmts[s]++
+}
+func (c *countingQ) ExecContext(ctx context.Context, q string, a ...any) (sql.Result, error) {
+	c.note(q)
+	return c.q.ExecContext(ctx, q, a...)
+}
+func (c *countingQ) QueryContext(ctx context.Context, q string, a ...any) (*sql.Rows, error) {
+	c.note(q)
+	return c.q.QueryContext(ctx, q, a...)
+}
+func (c *countingQ) QueryRowContext(ctx context.Context, q string, a ...any) *sql.Row {
+	c.note(q)
+	return c.q.QueryRowContext(ctx, q, a...)
+}
+
+// TestRunStatements prints the statements of one run (COBRO_COUNT=1).
+func TestRunStatements(t *testing.T) {
+	if os.Getenv("COBRO_COUNT") == "" {
+		t.Skip("diagnostic")
+	}
+	ctx := context.Background()
+	db, err := store.Open(ctx, "sqlite:"+t.TempDir()+"/x.db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Migrate(ctx)
+	catalog.Seed(ctx, db)
+	c, _ := workspace.Create(ctx, db, "X", "US", "a@b.c", time.Now())
+	w, _ := workspace.ByID(ctx, db, c.Workspace)
+	sc := workspace.Scope{Workspace: w}
+	subs, err := SeedDue(ctx, db, sc, 1, DateOf(time.Now(), w.Loc).String(), "USD", "US1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cq := &countingQ{stmts: map[string]int{}}
+	err = db.InTx(ctx, func(tx *sql.Tx) error {
+		cq.q = tx
+		_, err := stepOne(ctx, cq, db.Dialect, sc, subs[0], time.Now(), "2100-01-01", &Summary{}, nil)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	total := 0
+	for k, n := range cq.stmts {
+		keys = append(keys, k)
+		total += n
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		t.Logf("%2d %s", cq.stmts[k], k)
+	}
+	t.Logf("total %d", total)
+}

@@ -1,0 +1,66 @@
+package subscription
+
+import (
+	"context"
+
+	"github.com/cobrobilling/cobro/internal/apperr"
+	"github.com/cobrobilling/cobro/internal/customer"
+	"github.com/cobrobilling/cobro/internal/document"
+	"github.com/cobrobilling/cobro/internal/list"
+	"github.com/cobrobilling/cobro/internal/store"
+)
+
+// MsgCancelFirst refuses archiving a customer with live subscriptions
+// (billing.md §1 Delete).
+const MsgCancelFirst = "Cancel the customer's subscriptions before archiving it."
+
+func init() {
+	customer.RegisterActivity(`SELECT 1 FROM subscriptions WHERE customer_id = $1`)
+	customer.RegisterOrgunitUse(`SELECT 1 FROM subscriptions WHERE orgunit_id = $1`)
+	customer.RegisterArchiveCheck(func(ctx context.Context, q store.Querier, customerID string) error {
+		var n int
+		if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM subscriptions WHERE customer_id = $1 AND status IN ('active', 'paused', 'needs_attention')`, customerID).Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			return apperr.NonField(MsgCancelFirst)
+		}
+		return nil
+	})
+	// billing.md §1 List: subscriptions (a sub_ id; __isnull)
+	customer.RegisterListField(list.Field{Name: "subscriptions", Expr: "(SELECT MIN(s.id) FROM subscriptions s WHERE s.customer_id = customers.id)",
+		Cond: "EXISTS (SELECT 1 FROM subscriptions s WHERE s.customer_id = customers.id AND s.id = {})", Lookups: []string{list.IsNull}})
+}
+
+func init() {
+	document.InvoiceSettled = invoiceSettled
+}
+
+// invoiceSettled resolves a post-invoice attention (biller_issue,
+// gateway_issue) when its invoice becomes finalized or paid by other
+// means: back to active, or finalized when no run is left.
+func invoiceSettled(de document.Env, d *document.Doc) error {
+	e := env{ctx: de.Ctx, q: de.Q, d: de.D, sc: de.Scope, now: de.Now, us: de.Now.UnixMicro()}
+	// the common case (a run finalizing its own invoice) costs one probe
+	var waiting int
+	if err := e.q.QueryRowContext(e.ctx, `SELECT COUNT(*) FROM subscriptions WHERE id = $1 AND attention_invoice = $2`, *d.SubscriptionID, d.ID).Scan(&waiting); err != nil || waiting == 0 {
+		return err
+	}
+	s, err := get(e.ctx, e.q, e.sc, *d.SubscriptionID, e.d.ForUpdate())
+	if err != nil {
+		return err
+	}
+	if s.Status != StatusNeedsAttention || s.AttentionInvoice == nil || *s.AttentionInvoice != d.ID {
+		return nil
+	}
+	s.clearAttention()
+	s.Updated = e.us
+	name := "subscription.resumed"
+	if s.NextBilling == nil {
+		s.Status, name = StatusFinalized, "subscription.finalized"
+	}
+	if err := save(e.ctx, e.q, e.sc, s, false, nil); err != nil {
+		return err
+	}
+	return e.emit(name, s.ID)
+}

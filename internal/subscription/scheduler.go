@@ -1,0 +1,251 @@
+package subscription
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/cobrobilling/cobro/internal/document"
+	"github.com/cobrobilling/cobro/internal/event"
+	"github.com/cobrobilling/cobro/internal/store"
+	"github.com/cobrobilling/cobro/internal/workspace"
+)
+
+// Summary counts what a billing run did.
+type Summary struct {
+	Processed int // runs attempted
+	Invoices  int // invoices created
+	Attention int // runs that left a subscription needing attention
+	Resumed   int // paused subscriptions resumed by pause_until
+}
+
+// BillOptions select what Bill processes.
+type BillOptions struct {
+	// Day bills dates ≤ Day (YYYY-MM-DD); "" = today in each workspace's
+	// time zone.
+	Day string
+	// Workspace limits the run to one workspace ("" = all).
+	Workspace string
+	// Batch is the number of runs per transaction (default 50).
+	Batch  int
+	Logger *slog.Logger
+}
+
+// Bill processes every active subscription whose next_billing is due, one
+// run at a time per subscription until caught up (billing.md §8.4), and
+// resumes paused subscriptions whose pause_until arrived. Safe to run on
+// several nodes at once: each subscription row is locked while it runs
+// (SKIP LOCKED on PostgreSQL), its due date is re-checked under the lock,
+// and subscription_runs' primary key (subscription, billing date) refuses
+// a second run of a date whatever happens.
+// Subscriptions attached to a test clock are left to their clock.
+func Bill(ctx context.Context, db *store.DB, now time.Time, opt BillOptions) (Summary, error) {
+	var sum Summary
+	if opt.Batch <= 0 {
+		opt.Batch = 50
+	}
+	if opt.Logger == nil {
+		opt.Logger = slog.New(slog.DiscardHandler)
+	}
+	// the latest "today" on Earth bounds every workspace's today
+	bound := now.UTC().Add(14 * time.Hour).Format(time.DateOnly)
+	if opt.Day != "" {
+		bound = opt.Day
+	}
+	q := `SELECT DISTINCT workspace_id FROM subscriptions WHERE ((status = 'active' AND next_billing <= $1) OR (status = 'paused' AND pause_until <= $1)) AND test_clock_id IS NULL`
+	args := []any{bound}
+	if opt.Workspace != "" {
+		q += ` AND workspace_id = $2`
+		args = append(args, opt.Workspace)
+	}
+	rows, err := db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return sum, err
+	}
+	var wss []string
+	for rows.Next() {
+		var w string
+		if err := rows.Scan(&w); err != nil {
+			rows.Close()
+			return sum, err
+		}
+		wss = append(wss, w)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return sum, err
+	}
+	for _, wid := range wss {
+		w, err := workspace.ByID(ctx, db, wid)
+		if err != nil {
+			return sum, err
+		}
+		day := opt.Day
+		if day == "" {
+			day = DateOf(now, w.Loc).String()
+		}
+		for _, testMode := range []bool{false, true} {
+			sc := workspace.Scope{Workspace: w, TestMode: testMode}
+			if err := billScope(ctx, db, sc, now, day, opt, &sum); err != nil {
+				return sum, err
+			}
+		}
+	}
+	return sum, nil
+}
+
+// billScope runs the due subscriptions of one scope in batches: one
+// transaction per batch, the invoice numbers of the batch taken last (the
+// sequence row is every numbering transaction's lock). An unexpected error
+// rolls the batch back and its subscriptions run again one transaction
+// each, so one broken subscription cannot hold the others back.
+func billScope(ctx context.Context, db *store.DB, sc workspace.Scope, now time.Time, day string, opt BillOptions, sum *Summary) error {
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		var ids []string
+		n := 0
+		batchSum := Summary{}
+		err := db.InTx(ctx, func(tx *sql.Tx) error {
+			rows, err := tx.QueryContext(ctx, `SELECT id FROM subscriptions WHERE workspace_id = $1 AND test_mode = $2 AND test_clock_id IS NULL
+				AND ((status = 'active' AND next_billing <= $3) OR (status = 'paused' AND pause_until <= $3))
+				ORDER BY next_billing LIMIT `+fmt.Sprint(opt.Batch)+db.Dialect.SkipLocked(), sc.ID, sc.TestMode, day)
+			if err != nil {
+				return err
+			}
+			for rows.Next() {
+				var id string
+				if err := rows.Scan(&id); err != nil {
+					rows.Close()
+					return err
+				}
+				ids = append(ids, id)
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
+			bctx := event.WithCache(ctx)
+			numbering := &document.Numbering{}
+			for _, subID := range ids {
+				did, err := stepOne(bctx, tx, db.Dialect, sc, subID, now, day, &batchSum, numbering)
+				if err != nil {
+					return err
+				}
+				if did {
+					n++
+				}
+			}
+			return numbering.Assign(document.Env{Ctx: bctx, Q: tx, D: db.Dialect, Scope: sc, Now: now})
+		})
+		if err != nil && ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if err != nil && len(ids) == 0 {
+			return err
+		}
+		if err != nil {
+			opt.Logger.Warn("billing batch failed; running its subscriptions one by one", "error", err.Error())
+			n = 0
+			for _, subID := range ids {
+				did, err := billAlone(ctx, db, sc, subID, now, day, sum, opt)
+				if err != nil {
+					return err
+				}
+				if did {
+					n++
+				}
+			}
+		} else {
+			sum.Processed += batchSum.Processed
+			sum.Invoices += batchSum.Invoices
+			sum.Attention += batchSum.Attention
+			sum.Resumed += batchSum.Resumed
+		}
+		if n == 0 {
+			return nil
+		}
+	}
+}
+
+// billAlone runs one subscription in its own transaction; when that fails
+// unexpectedly, the failure is recorded on the subscription
+// (processing_issue) so it is not retried in a loop.
+func billAlone(ctx context.Context, db *store.DB, sc workspace.Scope, subID string, now time.Time, day string, sum *Summary, opt BillOptions) (bool, error) {
+	var did bool
+	one := Summary{}
+	err := db.InTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		did, err = stepOne(ctx, tx, db.Dialect, sc, subID, now, day, &one, nil)
+		return err
+	})
+	if err == nil {
+		sum.Processed += one.Processed
+		sum.Invoices += one.Invoices
+		sum.Attention += one.Attention
+		sum.Resumed += one.Resumed
+		return did, nil
+	}
+	if ctx.Err() != nil {
+		return false, ctx.Err()
+	}
+	opt.Logger.Error("billing run failed", "subscription", subID, "error", err.Error())
+	err = db.InTx(ctx, func(tx *sql.Tx) error {
+		e, s, err := open(ctx, tx, db.Dialect, sc, subID, now)
+		if err != nil {
+			return err
+		}
+		if s.Status != StatusActive {
+			return nil
+		}
+		if aerr := e.needAttention(s, ReasonProcessing, "An internal error stopped the run; see the server logs."); aerr != nil && !isAttention(aerr) {
+			return aerr
+		}
+		return nil
+	})
+	if err != nil {
+		return false, err
+	}
+	sum.Attention++
+	return true, nil
+}
+
+func isAttention(err error) bool {
+	var a *attention
+	return errors.As(err, &a)
+}
+
+func stepOne(ctx context.Context, tx store.Querier, d store.Dialect, sc workspace.Scope, subID string, now time.Time, day string, sum *Summary, numbering *document.Numbering) (bool, error) {
+	e, s, err := open(ctx, tx, d, sc, subID, now)
+	if err != nil {
+		return false, err
+	}
+	e.numbering = numbering
+	switch {
+	case s.Status == StatusPaused && s.PauseUntil != nil && *s.PauseUntil <= day:
+		sum.Resumed++
+		return true, e.resume(s)
+	case s.Status == StatusActive && s.NextBilling != nil && *s.NextBilling <= day:
+		sum.Processed++
+		inv, err := e.run(s, false)
+		if isAttention(err) {
+			sum.Attention++
+			return true, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		if inv != nil {
+			sum.Invoices++
+		}
+		if s.Status == StatusNeedsAttention {
+			sum.Attention++
+		}
+		return true, nil
+	}
+	return false, nil // done meanwhile by another node
+}

@@ -1,0 +1,275 @@
+package subscription
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/cobrobilling/cobro/internal/apperr"
+	"github.com/cobrobilling/cobro/internal/clock"
+	"github.com/cobrobilling/cobro/internal/id"
+	"github.com/cobrobilling/cobro/internal/input"
+	"github.com/cobrobilling/cobro/internal/list"
+	"github.com/cobrobilling/cobro/internal/store"
+	"github.com/cobrobilling/cobro/internal/workspace"
+)
+
+// Clock is a test clock (billing.md §10, Cobro).
+type Clock struct {
+	ID         string      `json:"id"`
+	Name       *string     `json:"name"`
+	FrozenTime clock.Stamp `json:"frozen_time"`
+	Status     string      `json:"status"`
+	Customers  int         `json:"customers"`
+	Created    clock.Stamp `json:"created"`
+	Updated    clock.Stamp `json:"updated"`
+}
+
+const clockColumns = `k.id, k.name, k.frozen_time, k.status, (SELECT COUNT(*) FROM customers c WHERE c.test_clock_id = k.id), k.created, k.updated`
+
+func scanClock(sc workspace.Scope, row interface{ Scan(...any) error }) (*Clock, error) {
+	var (
+		c                        Clock
+		name                     sql.NullString
+		frozen, created, updated int64
+	)
+	if err := row.Scan(&c.ID, &name, &frozen, &c.Status, &c.Customers, &created, &updated); err != nil {
+		return nil, err
+	}
+	c.Name = ns(name)
+	c.FrozenTime = clock.Stamp{Micros: frozen, Loc: sc.Loc}
+	c.Created = clock.Stamp{Micros: created, Loc: sc.Loc}
+	c.Updated = clock.Stamp{Micros: updated, Loc: sc.Loc}
+	return &c, nil
+}
+
+// ClockListSpec declares the test clock list.
+var ClockListSpec = list.Spec{
+	Fields:          []list.Field{{Name: "created", Expr: "k.created", Kind: list.DateTime, Lookups: list.Ranges}},
+	Ordering:        map[string]string{"created": "k.created", "frozen_time": "k.frozen_time"},
+	DefaultOrdering: "-created",
+	IDExpr:          "k.id",
+}
+
+// errLiveClock: test clocks do not exist in live mode.
+func liveMode(sc workspace.Scope) error {
+	if !sc.TestMode {
+		return apperr.NotFoundErr()
+	}
+	return nil
+}
+
+// ListClocks returns one page of test clocks.
+func ListClocks(ctx context.Context, q store.Querier, sc workspace.Scope, lq *list.Query) (int, []*Clock, error) {
+	if err := liveMode(sc); err != nil {
+		return 0, nil, err
+	}
+	return list.Fetch(ctx, q, lq, clockColumns, ` FROM test_clocks k WHERE k.workspace_id = $1 AND k.test_mode = $2`, []any{sc.ID, sc.TestMode},
+		func(row list.Scanner) (*Clock, error) { return scanClock(sc, row) })
+}
+
+// GetClock returns a test clock, or 404 (always 404 in live mode).
+func GetClock(ctx context.Context, q store.Querier, sc workspace.Scope, clockID string) (*Clock, error) {
+	return getClock(ctx, q, sc, clockID, "")
+}
+
+func getClock(ctx context.Context, q store.Querier, sc workspace.Scope, clockID, lock string) (*Clock, error) {
+	if err := liveMode(sc); err != nil {
+		return nil, err
+	}
+	if !id.Valid(PrefixClock, clockID) {
+		return nil, apperr.NotFoundErr()
+	}
+	c, err := scanClock(sc, q.QueryRowContext(ctx, `SELECT `+clockColumns+` FROM test_clocks k WHERE k.id = $1 AND k.workspace_id = $2 AND k.test_mode = $3`+lock,
+		clockID, sc.ID, sc.TestMode))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, apperr.NotFoundErr()
+	}
+	return c, err
+}
+
+func readInstant(o *input.Object, key string, loc *time.Location) (time.Time, bool) {
+	raw, ok := o.Raw(key)
+	switch {
+	case !ok:
+		o.Fail(key, input.MsgRequired)
+	case raw == nil:
+		o.Fail(key, input.MsgNull)
+	default:
+		s, isStr := raw.(string)
+		if t, err := list.ParseDateTime(s, loc); isStr && err == nil {
+			return t, true
+		}
+		o.Fail(key, input.MsgDateTime)
+	}
+	return time.Time{}, false
+}
+
+// CreateClock creates a test clock.
+func CreateClock(ctx context.Context, q store.Querier, sc workspace.Scope, o *input.Object, now time.Time) (*Clock, error) {
+	if err := liveMode(sc); err != nil {
+		return nil, err
+	}
+	at, _ := readInstant(o, "frozen_time", sc.Loc)
+	name, _ := o.String("name", input.StrOpt{Max: 64})
+	if !o.OK() {
+		return nil, o.Err()
+	}
+	cid, us := id.New(PrefixClock), now.UnixMicro()
+	if _, err := q.ExecContext(ctx, `INSERT INTO test_clocks (id, workspace_id, test_mode, name, frozen_time, status, created, updated) VALUES ($1, $2, $3, $4, $5, 'ready', $6, $6)`,
+		cid, sc.ID, sc.TestMode, name, at.UnixMicro(), us); err != nil {
+		return nil, err
+	}
+	return GetClock(ctx, q, sc, cid)
+}
+
+// ClockCleanup lists statements that delete what other packages keep for
+// the customers of a test clock being deleted ($1 = clock id), run before
+// the documents and customers go (payments add theirs).
+var ClockCleanup []string
+
+// DeleteClock deletes a clock with every customer attached to it and
+// everything of those customers.
+func DeleteClock(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, clockID string) error {
+	if _, err := getClock(ctx, q, sc, clockID, d.ForUpdate()); err != nil {
+		return err
+	}
+	cus := `(SELECT id FROM customers WHERE test_clock_id = $1)`
+	docs := `(SELECT id FROM documents WHERE customer_id IN ` + cus + `)`
+	stmts := append([]string{}, ClockCleanup...)
+	stmts = append(stmts,
+		`DELETE FROM usages WHERE subscription_id IN (SELECT id FROM subscriptions WHERE test_clock_id = $1)`,
+		`DELETE FROM subscription_runs WHERE subscription_id IN (SELECT id FROM subscriptions WHERE test_clock_id = $1)`,
+		`DELETE FROM subscription_items WHERE subscription_id IN (SELECT id FROM subscriptions WHERE test_clock_id = $1)`,
+		`DELETE FROM subscriptions WHERE test_clock_id = $1`,
+		`DELETE FROM reminders WHERE invoice_id IN `+docs+` OR order_id IN `+docs,
+		`DELETE FROM files WHERE object_id IN `+docs,
+		`UPDATE documents SET invoice_id = NULL, credit_note_id = NULL WHERE customer_id IN `+cus,
+		`DELETE FROM documents WHERE customer_id IN `+cus,
+		`DELETE FROM customer_totals WHERE customer_id IN `+cus,
+		`DELETE FROM customers WHERE test_clock_id = $1`,
+		`DELETE FROM test_clocks WHERE id = $1`,
+	)
+	for _, s := range stmts {
+		if _, err := q.ExecContext(ctx, s, clockID); err != nil {
+			return fmt.Errorf("delete test clock: %w", err)
+		}
+	}
+	return nil
+}
+
+// Advance moves a clock forward through every due date in order, as the
+// scheduler would have done in real time (billing.md §10).
+func Advance(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, clockID string, o *input.Object, now time.Time) (*Clock, error) {
+	c, err := getClock(ctx, q, sc, clockID, d.ForUpdate())
+	if err != nil {
+		return nil, err
+	}
+	target, ok := readInstant(o, "frozen_time", sc.Loc)
+	if !ok {
+		return nil, o.Err()
+	}
+	current := c.FrozenTime.Time()
+	if !target.After(current) {
+		return nil, apperr.Field("frozen_time", "Must be later than the current frozen_time.")
+	}
+	limit, err := advanceLimit(ctx, q, sc, clockID, current)
+	if err != nil {
+		return nil, err
+	}
+	if target.After(limit) {
+		return nil, apperr.Field("frozen_time", fmt.Sprintf("Cannot advance more than two billing periods of the attached subscriptions at once: the latest allowed time is %s.", clock.Stamp{Micros: limit.UnixMicro(), Loc: sc.Loc}.Time().In(sc.Loc).Format(time.RFC3339)))
+	}
+	targetDay := DateOf(target, sc.Loc).String()
+	sum := &Summary{}
+	for {
+		// the earliest due date among the clock's subscriptions
+		var next sql.NullString
+		if err := q.QueryRowContext(ctx, `SELECT MIN(CASE WHEN status = 'active' THEN next_billing ELSE pause_until END) FROM subscriptions
+			WHERE test_clock_id = $1 AND ((status = 'active' AND next_billing <= $2) OR (status = 'paused' AND pause_until <= $2))`,
+			clockID, targetDay).Scan(&next); err != nil {
+			return nil, err
+		}
+		if !next.Valid {
+			break
+		}
+		day, _ := ParseDate(next.String)
+		step := day.Start(sc.Loc)
+		if step.Before(current) {
+			step = current
+		}
+		current = step
+		if _, err := q.ExecContext(ctx, `UPDATE test_clocks SET frozen_time = $2 WHERE id = $1`, clockID, step.UnixMicro()); err != nil {
+			return nil, err
+		}
+		rows, err := q.QueryContext(ctx, `SELECT id FROM subscriptions WHERE test_clock_id = $1 AND ((status = 'active' AND next_billing <= $2) OR (status = 'paused' AND pause_until <= $2))
+			ORDER BY created, id`, clockID, day.String())
+		if err != nil {
+			return nil, err
+		}
+		var ids []string
+		for rows.Next() {
+			var s string
+			if err := rows.Scan(&s); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			ids = append(ids, s)
+		}
+		rows.Close()
+		progressed := false
+		for _, subID := range ids {
+			did, err := stepOne(ctx, q, d, sc, subID, now, day.String(), sum, nil)
+			if err != nil {
+				return nil, err
+			}
+			progressed = progressed || did
+		}
+		if !progressed {
+			break
+		}
+	}
+	if _, err := q.ExecContext(ctx, `UPDATE test_clocks SET frozen_time = $2, updated = $3 WHERE id = $1`, clockID, target.UnixMicro(), now.UnixMicro()); err != nil {
+		return nil, err
+	}
+	return GetClock(ctx, q, sc, clockID)
+}
+
+// advanceLimit: at most two periods of the shortest attached subscription
+// past its next billing date (end of that day); two years without any.
+func advanceLimit(ctx context.Context, q store.Querier, sc workspace.Scope, clockID string, current time.Time) (time.Time, error) {
+	rows, err := q.QueryContext(ctx, `SELECT frequency, next_billing, anchor, next_index FROM subscriptions WHERE test_clock_id = $1 AND status IN ('active', 'paused', 'needs_attention') AND next_billing IS NOT NULL`, clockID)
+	if err != nil {
+		return time.Time{}, err
+	}
+	defer rows.Close()
+	var limit time.Time
+	for rows.Next() {
+		var freq, next, anchor string
+		var j int
+		if err := rows.Scan(&freq, &next, &anchor, &j); err != nil {
+			return time.Time{}, err
+		}
+		p, ok := PeriodOf(freq)
+		a, ok2 := ParseDate(anchor)
+		if !ok || !ok2 {
+			continue
+		}
+		end := BillingDate(a, p, j+2).AddDays(1).Start(sc.Loc)
+		if end.Before(current) {
+			end = current.Add(time.Duration(p.Days)*24*time.Hour + time.Duration(p.Months)*31*24*time.Hour)
+		}
+		if limit.IsZero() || end.Before(limit) {
+			limit = end
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return time.Time{}, err
+	}
+	if limit.IsZero() {
+		limit = current.AddDate(2, 0, 0)
+	}
+	return limit, nil
+}

@@ -1,0 +1,202 @@
+package subscription
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"github.com/cobrobilling/cobro/internal/apperr"
+	"github.com/cobrobilling/cobro/internal/clock"
+	"github.com/cobrobilling/cobro/internal/id"
+	"github.com/cobrobilling/cobro/internal/input"
+	"github.com/cobrobilling/cobro/internal/list"
+	"github.com/cobrobilling/cobro/internal/money"
+	"github.com/cobrobilling/cobro/internal/store"
+	"github.com/cobrobilling/cobro/internal/workspace"
+	"github.com/shopspring/decimal"
+)
+
+// Usage messages (billing.md §9).
+const (
+	MsgUsageLicensed   = "The line's plan must have usage_scheme=metered."
+	MsgUsageInactive   = "The subscription is not active."
+	MsgUsageBilled     = "This period has already been billed."
+	MsgUsageFuture     = "Usage cannot be recorded in the future."
+	MsgUsageBeforeSub  = "Usage cannot be earlier than the subscription start."
+	MsgUsageDeleteBill = "Usage records of a billed period cannot be deleted."
+)
+
+// Usage is the API object.
+type Usage struct {
+	ID               string         `json:"id"`
+	SubscriptionLine string         `json:"subscription_line"`
+	Subscription     string         `json:"subscription"`
+	DateTime         clock.Stamp    `json:"date_time"`
+	Quantity         money.Quantity `json:"quantity"`
+	CreationScheme   string         `json:"creation_scheme"`
+	TestMode         bool           `json:"test_mode"`
+	Created          clock.Stamp    `json:"created"`
+}
+
+const usageColumns = `id, line_id, subscription_id, date_time, quantity, creation_scheme, test_mode, created`
+
+func scanUsage(sc workspace.Scope, row interface{ Scan(...any) error }) (*Usage, error) {
+	var (
+		u           Usage
+		at, created int64
+		qty         string
+	)
+	if err := row.Scan(&u.ID, &u.SubscriptionLine, &u.Subscription, &at, &qty, &u.CreationScheme, &u.TestMode, &created); err != nil {
+		return nil, err
+	}
+	d, err := decimal.NewFromString(qty)
+	if err != nil {
+		return nil, err
+	}
+	u.Quantity = money.NewQuantity(d)
+	u.DateTime = clock.Stamp{Micros: at, Loc: sc.Loc}
+	u.Created = clock.Stamp{Micros: created, Loc: sc.Loc}
+	return &u, nil
+}
+
+// UsageListSpec declares the usage list.
+var UsageListSpec = list.Spec{
+	Fields: []list.Field{
+		{Name: "subscription_line", Expr: "line_id", Lookups: []string{list.In}},
+		{Name: "subscription", Expr: "subscription_id"},
+		{Name: "date_time", Expr: "date_time", Kind: list.DateTime, Lookups: list.Ranges},
+		{Name: "creation_scheme", Expr: "creation_scheme", Kind: list.Enum, Choices: []string{"api", "file", "panel"}},
+		{Name: "created", Expr: "created", Kind: list.DateTime, Lookups: list.Ranges},
+	},
+	Ordering:        map[string]string{"date_time": "date_time", "created": "created"},
+	DefaultOrdering: "-created",
+}
+
+// ListUsages returns one page of usage records.
+func ListUsages(ctx context.Context, q store.Querier, sc workspace.Scope, lq *list.Query) (int, []*Usage, error) {
+	return list.Fetch(ctx, q, lq, usageColumns, ` FROM usages WHERE workspace_id = $1 AND test_mode = $2`, []any{sc.ID, sc.TestMode},
+		func(row list.Scanner) (*Usage, error) { return scanUsage(sc, row) })
+}
+
+// GetUsage returns a usage record of the scope, or 404.
+func GetUsage(ctx context.Context, q store.Querier, sc workspace.Scope, usageID string) (*Usage, error) {
+	if !id.Valid(PrefixUsage, usageID) {
+		return nil, apperr.NotFoundErr()
+	}
+	u, err := scanUsage(sc, q.QueryRowContext(ctx, `SELECT `+usageColumns+` FROM usages WHERE id = $1 AND workspace_id = $2 AND test_mode = $3`, usageID, sc.ID, sc.TestMode))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, apperr.NotFoundErr()
+	}
+	return u, err
+}
+
+// lineSub finds the subscription of a line of the scope, locked.
+func lineSub(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, lineID string) (string, error) {
+	var subID string
+	err := q.QueryRowContext(ctx, `SELECT subscription_id FROM subscription_items WHERE id = $1 AND kind = 'line' AND workspace_id = $2 AND test_mode = $3`,
+		lineID, sc.ID, sc.TestMode).Scan(&subID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return subID, err
+}
+
+// checkPeriod applies the usage rules of billing.md §9 to an instant.
+func (e env) checkPeriod(s *Sub, at time.Time) string {
+	start, _ := ParseDate(s.DateStart)
+	switch {
+	case at.Before(start.Start(e.sc.Loc)):
+		return MsgUsageBeforeSub
+	case at.After(e.now.Add(5 * time.Minute)):
+		return MsgUsageFuture
+	}
+	if s.PreviousBilling != nil {
+		prev, _ := ParseDate(*s.PreviousBilling)
+		if at.Before(prev.Start(e.sc.Loc)) {
+			return MsgUsageBilled
+		}
+	}
+	return ""
+}
+
+// CreateUsage records usage for a metered line.
+func CreateUsage(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, o *input.Object, now time.Time) (*Usage, error) {
+	var (
+		s   *Sub
+		e   = env{ctx: ctx, q: q, d: d, sc: sc, now: now, us: now.UnixMicro()}
+		lid string
+	)
+	if v, ok := o.Ref("subscription_line", true, false, func(x string) bool { return id.Valid(PrefixLine, x) }); ok && v != nil {
+		subID, err := lineSub(ctx, q, d, sc, *v)
+		if err != nil {
+			return nil, err
+		}
+		if subID == "" {
+			o.Fail("subscription_line", input.MsgPK(*v))
+		} else {
+			e, s, err = open(ctx, q, d, sc, subID, now)
+			if err != nil {
+				return nil, err
+			}
+			lid = *v
+			for _, l := range s.Lines {
+				if l.ID == lid && !l.Metered {
+					o.Fail("subscription_line", MsgUsageLicensed)
+				}
+			}
+			if !o.Failed("subscription_line") && s.Status != StatusActive && s.Status != StatusNeedsAttention {
+				o.Fail("subscription_line", MsgUsageInactive)
+			}
+		}
+	}
+	var at time.Time
+	if raw, ok := o.Raw("date_time"); !ok || raw == nil {
+		if !ok {
+			o.Fail("date_time", input.MsgRequired)
+		} else {
+			o.Fail("date_time", input.MsgNull)
+		}
+	} else if str, isStr := raw.(string); !isStr {
+		o.Fail("date_time", input.MsgDateTime)
+	} else if t, err := list.ParseDateTime(str, sc.Loc); err != nil {
+		o.Fail("date_time", input.MsgDateTime)
+	} else {
+		at = t
+	}
+	qty, _ := o.Decimal("quantity", true, parseNonNegative)
+	if s != nil && !at.IsZero() && !o.Failed("subscription_line") {
+		if msg := e.checkPeriod(s, at); msg != "" {
+			o.Fail("date_time", msg)
+		}
+	}
+	if !o.OK() {
+		return nil, o.Err()
+	}
+	u := &Usage{ID: id.New(PrefixUsage), SubscriptionLine: lid, Subscription: s.ID, DateTime: clock.Stamp{Micros: at.UnixMicro(), Loc: sc.Loc},
+		Quantity: money.NewQuantity(qty), CreationScheme: "api", TestMode: sc.TestMode, Created: clock.Stamp{Micros: e.us, Loc: sc.Loc}}
+	if _, err := q.ExecContext(ctx, `INSERT INTO usages (id, workspace_id, test_mode, subscription_id, line_id, date_time, quantity, creation_scheme, created)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, u.ID, sc.ID, sc.TestMode, s.ID, lid, at.UnixMicro(), qty.String(), "api", e.us); err != nil {
+		return nil, err
+	}
+	return u, e.emit("usage.created", u.ID)
+}
+
+// DeleteUsage deletes a record of a period not yet billed.
+func DeleteUsage(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, usageID string, now time.Time) error {
+	u, err := GetUsage(ctx, q, sc, usageID)
+	if err != nil {
+		return err
+	}
+	e, s, err := open(ctx, q, d, sc, u.Subscription, now)
+	if err != nil {
+		return err
+	}
+	if msg := e.checkPeriod(s, u.DateTime.Time()); msg == MsgUsageBilled {
+		return apperr.NonField(MsgUsageDeleteBill)
+	}
+	if _, err = q.ExecContext(ctx, `DELETE FROM usages WHERE id = $1`, usageID); err != nil {
+		return err
+	}
+	return e.emit("usage.deleted", usageID)
+}
