@@ -20,6 +20,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/catalog"
 	"github.com/cobrobilling/cobro/internal/clock"
 	"github.com/cobrobilling/cobro/internal/idempotency"
+	"github.com/cobrobilling/cobro/internal/mail"
 	"github.com/cobrobilling/cobro/internal/paylink"
 	"github.com/cobrobilling/cobro/internal/store"
 	"github.com/cobrobilling/cobro/internal/subscription"
@@ -198,6 +199,15 @@ func (e *env) serve(args []string) int {
 	if err != nil {
 		return e.fail(fmt.Errorf("secret key: %w", err))
 	}
+	// email (operations.md §1): invoices of subscription runs, when an SMTP
+	// server is configured
+	var smtpConf *mail.Config
+	if raw := e.getenv("COBRO_SMTP_URL"); raw != "" {
+		if smtpConf, err = mail.Parse(raw); err != nil {
+			return e.fail(err)
+		}
+		subscription.Mail = mail.EnqueueInvoice
+	}
 	deliveries := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "cobro_webhook_attempts_total",
 		Help: "Webhook delivery attempts by outcome (succeeded, retry, failed, gone)."}, []string{"outcome"})
 	worker := &webhook.Worker{DB: db, Clock: clock.System{}, Logger: log, AllowPrivate: *allowPrivate,
@@ -222,6 +232,10 @@ func (e *env) serve(args []string) int {
 			var wg sync.WaitGroup
 			wg.Go(func() { siiWorker.Run(workersCtx) })
 			wg.Go(func() { expirer.Run(workersCtx) })
+			if smtpConf != nil {
+				mailer := &mail.Worker{DB: db, SMTP: smtpConf, Clock: clock.System{}, Logger: log}
+				wg.Go(func() { mailer.Run(workersCtx) })
+			}
 			worker.Run(workersCtx)
 			wg.Wait()
 		}()

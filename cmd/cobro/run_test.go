@@ -381,3 +381,19 @@ func TestServerLimits(t *testing.T) {
 		t.Errorf("slow client: connection ended after %s (%v), want the 10 s read-header timeout", waited.Round(time.Millisecond), err)
 	}
 }
+
+// A bad COBRO_SMTP_URL stops serve at start, without echoing the password.
+func TestServeBadSMTPURL(t *testing.T) {
+	db := "sqlite:" + filepath.Join(t.TempDir(), "smtp.db")
+	getenv := func(k string) string {
+		if k == "COBRO_SMTP_URL" {
+			return "smtp://user:hunter2@mail.example.com"
+		}
+		return ""
+	}
+	var stderr bytes.Buffer
+	code := run(context.Background(), []string{"serve", "--addr", "127.0.0.1:0", "--db", db}, getenv, io.Discard, &stderr)
+	if code != exitFailure || !strings.Contains(stderr.String(), "from=") || strings.Contains(stderr.String(), "hunter2") {
+		t.Errorf("exit %d: %s", code, stderr.String())
+	}
+}

@@ -1,10 +1,15 @@
 package api_test
 
 import (
+	"context"
+	"database/sql"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/cobrobilling/cobro/internal/apitest"
+	"github.com/cobrobilling/cobro/internal/biller"
+	"github.com/cobrobilling/cobro/internal/workspace"
 )
 
 func subPlan(c *apitest.Client, currency string, amount any, extra map[string]any) string {
@@ -315,5 +320,138 @@ func TestSubscriptionMeteredUsage(t *testing.T) {
 			t.Errorf("usages listed: %v", n)
 		}
 		c.Patch("/usages/"+u1+"/", map[string]any{"quantity": 1}).Expect(405)
+	})
+}
+
+// charge_payment (billing.md §8.5 step 9 with payments.md): the default
+// source is charged at the run; a decline leaves the invoice pending and the
+// subscription in gateway_issue until the invoice is paid another way.
+func TestSubscriptionChargePayment(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
+		c := e.Workspace("US").Test()
+		plan := subPlan(c, "USD", "30.00", nil)
+		source := func(cus, number, usage string) string {
+			return apitest.Str(c.Post("/sources/", map[string]any{"gateway": "test", "customer": cus, "usage": usage,
+				"card": map[string]any{"number": number, "exp_month": 12, "exp_year": 2030, "cvc": "123"}}).Expect(201), "id")
+		}
+		body := func(cus, src string) map[string]any {
+			return map[string]any{"customer": cus, "document": "US1", "date_start": "2026-06-02", "collection_scheme": "charge_payment",
+				"default_source": src, "lines": []any{map[string]any{"plan": plan, "quantity": 1}}}
+		}
+		// refusals
+		cus := newCustomer(c, "Card Co")
+		other := newCustomer(c, "Other Co")
+		c.Post("/subscriptions/", body(cus, source(cus, "4242 4242 4242 4242", "single"))).
+			ExpectBody(400, `{"default_source": ["Source must be reusable and belong to the customer."]}`)
+		c.Post("/subscriptions/", body(cus, source(other, "4242 4242 4242 4242", "reusable"))).
+			ExpectBody(400, `{"default_source": ["Source must be reusable and belong to the customer."]}`)
+
+		// a good card: the first run charges it, the invoice is paid
+		sub := c.Post("/subscriptions/", body(cus, source(cus, "4242 4242 4242 4242", "reusable"))).Expect(201)
+		inv := c.Get("/invoices/" + apitest.Str(sub, "latest_invoice") + "/").Expect(200)
+		if sub["status"] != "active" || inv["status"] != "paid" || inv["collection_method"] != "automatically" {
+			t.Errorf("charged run: subscription %v, invoice %v %v", sub["status"], inv["status"], inv["collection_method"])
+		}
+		pays := c.Get("/payments/?invoice=" + apitest.Str(inv, "id")).Expect(200)["results"].([]any)
+		if len(pays) != 1 || pays[0].(map[string]any)["status"] != "succeeded" {
+			t.Errorf("payments of the invoice: %v", pays)
+		}
+
+		// a declined card: pending invoice, gateway_issue; paying it resolves the attention
+		cus2 := newCustomer(c, "Declined Co")
+		sub = c.Post("/subscriptions/", body(cus2, source(cus2, "4000 0000 0000 0002", "reusable"))).Expect(201)
+		inv = c.Get("/invoices/" + apitest.Str(sub, "latest_invoice") + "/").Expect(200)
+		if sub["status"] != "needs_attention" || sub["needs_attention_reason"] != "gateway_issue" || inv["status"] != "pending" {
+			t.Fatalf("declined run: %v %v, invoice %v", sub["status"], sub["needs_attention_reason"], inv["status"])
+		}
+		if sub["next_billing"] != "2026-07-02" {
+			t.Errorf("the run counts as done: next_billing %v", sub["next_billing"])
+		}
+		// the failed payment is paid again with a new card (POST …/pay/)
+		failed := c.Get("/payments/?invoice=" + apitest.Str(inv, "id")).Expect(200)["results"].([]any)
+		if len(failed) != 1 || failed[0].(map[string]any)["status"] != "failed" {
+			t.Fatalf("payments of the declined run: %v", failed)
+		}
+		if d := failed[0].(map[string]any)["description"]; !strings.HasPrefix(fmt.Sprint(d), "Subscription "+apitest.Str(sub, "id")+" run 1") {
+			t.Errorf("payment description %v", d)
+		}
+		good := source(cus2, "4242 4242 4242 4242", "reusable")
+		p := c.Post("/payments/"+apitest.Str(failed[0].(map[string]any), "id")+"/pay/", map[string]any{"source": good}).Expect(200)
+		if p["status"] != "succeeded" {
+			t.Fatalf("paid again: %v", p["status"])
+		}
+		if inv := c.Get("/invoices/" + apitest.Str(inv, "id") + "/").Expect(200); inv["status"] != "paid" {
+			t.Errorf("invoice after the payment: %v", inv["status"])
+		}
+		if got := c.Get("/subscriptions/" + apitest.Str(sub, "id") + "/").Expect(200); got["status"] != "active" || got["needs_attention_reason"] != nil {
+			t.Errorf("subscription after its invoice was paid: %v %v", got["status"], got["needs_attention_reason"])
+		}
+	})
+}
+
+// With the SII biller configured (sandbox certificate and CAF), a CL33
+// subscription's invoice is folioed and accepted at its run. Without
+// folios the run leaves biller_issue; once a CAF is uploaded and the
+// invoice finalized, the subscription is active again.
+func TestSubscriptionCL33WithSII(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
+		c := e.Workspace("CL")
+		clBiller(t, c, true)
+		cus := docCLCustomer(c, "Comercial Andes SpA", true)
+		plan := subPlan(c, "CLP", 25000, nil)
+		body := map[string]any{"customer": cus, "document": "CL33", "date_start": "2026-06-02", "lines": []any{map[string]any{"plan": plan, "quantity": 5}}}
+		sub := c.Post("/subscriptions/", body).Expect(201)
+		if sub["status"] != "needs_attention" || sub["needs_attention_reason"] != "biller_issue" || !strings.Contains(fmt.Sprint(sub["status_description"]), "CAF") {
+			t.Fatalf("without a CAF: %v %v %v", sub["status"], sub["needs_attention_reason"], sub["status_description"])
+		}
+		inv := apitest.Str(sub, "latest_invoice")
+		c.Post("/billers/built_in/cafs/", map[string]any{"file": fakeCAF(t, siiRUT, 33, 1, 10, "2026-05-20")}).Expect(201)
+		fin := c.Post("/invoices/"+inv+"/finalize/", nil).Expect(200)
+		if fin["status"] != "finalized" || apitest.Num(fin["number"]) != "1" || fin["biller_status"] == "failed" {
+			t.Errorf("finalized by hand: %v %v %v", fin["status"], fin["number"], fin["biller_status"])
+		}
+		if got := c.Get("/subscriptions/" + apitest.Str(sub, "id") + "/").Expect(200); got["status"] != "active" {
+			t.Errorf("after its invoice was finalized: %v %v", got["status"], got["needs_attention_reason"])
+		}
+		// the next run is folioed and accepted at once
+		next := c.Post("/subscriptions/"+apitest.Str(sub, "id")+"/process/", nil).Expect(200)
+		if next["status"] != "finalized" || apitest.Num(next["number"]) != "2" || next["biller_status"] == "failed" || next["local_file"] == nil ||
+			apitest.Num(next["total"]) != "148750" && apitest.Num(next["total"]) != "148750.00" {
+			t.Errorf("second run: %v %v %v %v total %v", next["status"], next["number"], next["biller_status"], next["local_file"], next["total"])
+		}
+	})
+}
+
+// An asynchronous rejection by the agency (after the run committed) puts
+// the run's subscription in needs_attention (biller_issue); finalizing the
+// invoice again later resolves it.
+func TestSubscriptionLateAgencyRejection(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
+		c := e.Workspace("US")
+		sub := newSubscription(c, false)
+		inv := apitest.Str(sub, "latest_invoice")
+		w, err := workspace.ByID(context.Background(), e.DB, c.Workspace)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = e.DB.InTx(context.Background(), func(tx *sql.Tx) error {
+			return biller.Rejected(context.Background(), tx, workspace.Scope{Workspace: w}, inv, e.Clock.Now())
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := c.Get("/subscriptions/" + apitest.Str(sub, "id") + "/").Expect(200)
+		if got["status"] != "needs_attention" || got["needs_attention_reason"] != "biller_issue" || got["next_billing"] != sub["next_billing"] {
+			t.Errorf("after the rejection: %v %v next %v", got["status"], got["needs_attention_reason"], got["next_billing"])
+		}
+		var n int
+		for _, ev := range c.Get("/events/?page_size=100").Expect(200)["results"].([]any) {
+			if ev.(map[string]any)["event"] == "subscription.needs_attention" {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Errorf("%d subscription.needs_attention events", n)
+		}
 	})
 }

@@ -2,10 +2,16 @@ package subscription
 
 import (
 	"context"
+	"database/sql"
+	"time"
+
+	"github.com/cobrobilling/cobro/internal/biller"
+	"github.com/cobrobilling/cobro/internal/workspace"
 
 	"github.com/cobrobilling/cobro/internal/apperr"
 	"github.com/cobrobilling/cobro/internal/customer"
 	"github.com/cobrobilling/cobro/internal/document"
+	"github.com/cobrobilling/cobro/internal/event"
 	"github.com/cobrobilling/cobro/internal/list"
 	"github.com/cobrobilling/cobro/internal/store"
 )
@@ -63,4 +69,29 @@ func invoiceSettled(de document.Env, d *document.Doc) error {
 		return err
 	}
 	return e.emit(name, s.ID)
+}
+
+func init() {
+	biller.Rejected = invoiceRejected
+}
+
+// invoiceRejected: the agency rejected a run's invoice after the run
+// (asynchronous answer): its subscription needs attention (biller_issue).
+func invoiceRejected(ctx context.Context, q store.Querier, sc workspace.Scope, docID string, now time.Time) error {
+	var subID sql.NullString
+	if err := q.QueryRowContext(ctx, `SELECT subscription_id FROM documents WHERE id = $1 AND workspace_id = $2 AND test_mode = $3`, docID, sc.ID, sc.TestMode).Scan(&subID); err != nil || !subID.Valid {
+		return err
+	}
+	// one targeted update (no read-modify-write of the whole row: a run may
+	// be advancing the schedule at the same time)
+	res, err := q.ExecContext(ctx, `UPDATE subscriptions SET status = $2, needs_attention = $3, needs_attention_reason = $4, status_description = $5,
+		attention_invoice = $6, updated = $3 WHERE id = $1 AND status = 'active'`,
+		subID.String, StatusNeedsAttention, now.UnixMicro(), ReasonBiller, "The tax agency rejected invoice "+docID+".", docID)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return nil // paused, cancelled, finalized or already needing attention
+	}
+	return event.Emit(ctx, q, sc, "subscription.needs_attention", subID.String, now)
 }

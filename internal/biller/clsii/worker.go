@@ -193,6 +193,11 @@ func (w *Worker) handle(ctx context.Context, j jobs.Job, now time.Time) error {
 			evt := "biller_succeeded"
 			if final == biller.StatusFailed {
 				evt = "biller_failed"
+				if biller.Rejected != nil {
+					if err := biller.Rejected(ctx, tx, sc, p.Document, now); err != nil {
+						return err
+					}
+				}
 			}
 			if prefix := eventPrefix[kind]; prefix != "" {
 				if err := event.Emit(ctx, tx, sc, prefix+"."+evt, p.Document, now); err != nil {

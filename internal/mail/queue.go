@@ -1,0 +1,179 @@
+package mail
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/cobrobilling/cobro/internal/catalog"
+	"github.com/cobrobilling/cobro/internal/clock"
+	"github.com/cobrobilling/cobro/internal/document"
+	"github.com/cobrobilling/cobro/internal/id"
+	"github.com/cobrobilling/cobro/internal/jobs"
+	"github.com/cobrobilling/cobro/internal/store"
+	"github.com/cobrobilling/cobro/internal/workspace"
+)
+
+// JobKind is the queue kind of emails.
+const JobKind = "email"
+
+// MaxAttempts: a message the server keeps refusing is dropped (and
+// logged) after this many tries, about a day apart at the end.
+const MaxAttempts = 8
+
+type payload struct {
+	Workspace string   `json:"workspace"`
+	TestMode  bool     `json:"test_mode"`
+	Invoice   string   `json:"invoice"`
+	To        []string `json:"to"`
+	Attempts  int      `json:"attempts"`
+}
+
+// EnqueueInvoice queues the email of a finalized invoice to recipients, in
+// the caller's transaction; one per invoice (unique key).
+func EnqueueInvoice(ctx context.Context, q store.Querier, sc workspace.Scope, invoiceID string, to []string, now time.Time) error {
+	return jobs.Enqueue(ctx, q, JobKind, "email:invoice:"+invoiceID, payload{Workspace: sc.ID, TestMode: sc.TestMode, Invoice: invoiceID, To: to}, now, now)
+}
+
+// Worker sends the queued emails.
+type Worker struct {
+	DB     *store.DB
+	SMTP   *Config
+	Clock  clock.Clock
+	Logger *slog.Logger
+	Poll   time.Duration
+	id     string
+}
+
+func (w *Worker) init() {
+	if w.id == "" {
+		w.id = id.New("wrk")
+	}
+	if w.Poll == 0 {
+		w.Poll = 5 * time.Second
+	}
+	if w.Logger == nil {
+		w.Logger = slog.New(slog.DiscardHandler)
+	}
+	if w.Clock == nil {
+		w.Clock = clock.System{}
+	}
+}
+
+// Run sends until ctx ends.
+func (w *Worker) Run(ctx context.Context) {
+	w.init()
+	for ctx.Err() == nil {
+		n, err := w.RunOnce(ctx)
+		if err != nil && ctx.Err() == nil {
+			w.Logger.Warn("mail worker", "error", err.Error())
+		}
+		if n > 0 {
+			continue
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(w.Poll):
+		}
+	}
+}
+
+// backoff is the wait after failed attempt n (1-based).
+func backoff(n int) time.Duration {
+	steps := []time.Duration{time.Minute, 5 * time.Minute, 30 * time.Minute, 2 * time.Hour, 6 * time.Hour, 12 * time.Hour, 24 * time.Hour}
+	return steps[min(n-1, len(steps)-1)]
+}
+
+// RunOnce sends the due emails and returns how many it handled.
+func (w *Worker) RunOnce(ctx context.Context) (int, error) {
+	w.init()
+	now := w.Clock.Now()
+	claimed, err := jobs.Claim(ctx, w.DB, JobKind, w.id, now, 2*time.Minute, 10)
+	if err != nil {
+		return 0, err
+	}
+	for _, j := range claimed {
+		var p payload
+		if err := json.Unmarshal(j.Payload, &p); err != nil {
+			w.Logger.Error("email job unreadable; dropped", "job", j.ID)
+			_ = jobs.Complete(ctx, w.DB, j.ID)
+			continue
+		}
+		sendErr := w.send(ctx, p)
+		switch {
+		case sendErr == nil:
+			err = jobs.Complete(ctx, w.DB, j.ID)
+		case p.Attempts+1 >= MaxAttempts:
+			w.Logger.Error("email not sent; giving up", "invoice", p.Invoice, "attempts", p.Attempts+1, "error", sendErr.Error())
+			err = jobs.Complete(ctx, w.DB, j.ID)
+		default:
+			w.Logger.Warn("email not sent; will retry", "invoice", p.Invoice, "attempt", p.Attempts+1, "error", sendErr.Error())
+			p.Attempts++
+			b, _ := json.Marshal(p)
+			_, err = w.DB.ExecContext(ctx, `UPDATE jobs SET payload = $1, run_at = $2, locked_by = NULL, locked_until = NULL WHERE id = $3`,
+				string(b), now.Add(backoff(p.Attempts)).UnixMicro(), j.ID)
+		}
+		if err != nil {
+			return len(claimed), err
+		}
+	}
+	return len(claimed), nil
+}
+
+// send renders the invoice's email (its PDF attached) and sends it.
+func (w *Worker) send(ctx context.Context, p payload) error {
+	ws, err := workspace.ByID(ctx, w.DB, p.Workspace)
+	if err != nil {
+		return err
+	}
+	sc := workspace.Scope{Workspace: ws, TestMode: p.TestMode}
+	e := document.Env{Ctx: ctx, Q: w.DB, D: w.DB.Dialect, Scope: sc, Now: w.Clock.Now()}
+	d, err := document.Get(e, document.Invoice, p.Invoice)
+	if err != nil {
+		return err
+	}
+	m, err := InvoiceMessage(e, d, ws.Name)
+	if err != nil {
+		return err
+	}
+	m.To = p.To
+	return w.SMTP.Send(ctx, m)
+}
+
+// InvoiceMessage is the email of an invoice in the workspace's language,
+// with its PDF.
+func InvoiceMessage(e document.Env, d *document.Doc, sender string) (Message, error) {
+	pdf, name, err := document.PDF(e, d)
+	if err != nil {
+		return Message{}, err
+	}
+	t := d.Type()
+	number := ""
+	if d.Number != nil {
+		number = fmt.Sprintf(" N° %d", *d.Number)
+	}
+	total := d.Total.StringFixed(2)
+	if c, ok := catalog.CurrencyByID(d.Currency); ok && c.Rounded {
+		total = d.Total.StringFixed(0) // CLP has no decimals
+	}
+	due := ""
+	if d.DueDate != nil {
+		due = *d.DueDate
+	}
+	var subject, text string
+	if document.Lang(e.Scope) == "es" {
+		subject = fmt.Sprintf("%s%s de %s", t.Name, number, sender)
+		text = fmt.Sprintf("Estimado cliente:\n\nAdjuntamos %s%s por %s %s, con vencimiento el %s.\n\nSaludos,\n%s\n", t.Name, number, d.Currency, total, due, sender)
+	} else {
+		title := "Invoice"
+		if t.HasLocalFormat {
+			title = t.Name
+		}
+		subject = fmt.Sprintf("%s%s from %s", title, number, sender)
+		text = fmt.Sprintf("Hello,\n\nAttached is %s%s for %s %s, due %s.\n\nRegards,\n%s\n", strings.ToLower(title[:1])+title[1:], number, d.Currency, total, due, sender)
+	}
+	return Message{Subject: subject, Text: text, Attachments: []Attachment{{Name: name, ContentType: "application/pdf", Data: pdf}}}, nil
+}
