@@ -259,34 +259,55 @@ func TestPaymentLinkChile(t *testing.T) {
 		anon.Post(pubPath(fk)+"intents/", map[string]any{"payer": map[string]any{"name": "Comercial Andes", "email": "a@example.cl", "tax_id": "76086428-4",
 			"address": "Av. Apoquindo 1", "state": "RM", "activity": "Comercio", "commune": "Las Condes"}, "card": card(cardOK)}).
 			ExpectBody(400, `{"payer": {"tax_id": ["Invalid RUT: the check digit does not match."]}}`)
-		// the boleta intent: captured at least; finalized when a folio source
-		// (the SII biller) is installed, else captured with the error kept
+		// the boleta intent before the SII biller is configured: the card is
+		// captured, the invoice stays a draft and the intent keeps the error
 		in := anon.Post(pubPath(key)+"intents/", payerBody(cardOK)).Expect(201)
-		full := c.Get("/payment_links/intents/" + apitest.Str(in, "id") + "/").Expect(200)
-		switch full["status"] {
-		case "finalized":
-			inv := c.Get("/invoices/" + apitest.Str(full, "invoice") + "/").Expect(200)
-			if inv["status"] != "paid" || apitest.Num(inv["amount"]) != "8395.00" || apitest.Num(inv["tax"]) != "1595.00" {
-				t.Fatalf("boleta %v %v %v", inv["status"], inv["amount"], inv["tax"])
+		iid := apitest.Str(in, "id")
+		full := c.Get("/payment_links/intents/" + iid + "/").Expect(200)
+		if full["status"] != "captured" || !strings.Contains(apitest.Str(full, "error"), "SII biller is not configured") || full["invoice"] == nil {
+			t.Fatalf("stuck intent %v", full)
+		}
+		if st := c.Get("/invoices/" + apitest.Str(full, "invoice") + "/").Expect(200)["status"]; st != "draft" {
+			t.Fatalf("invoice of a stuck intent: %v", st)
+		}
+		retry := c.Post("/payment_links/intents/"+iid+"/finalize/", nil).Expect(200)
+		if retry["status"] != "captured" || retry["error"] == nil {
+			t.Fatalf("retry %v", retry)
+		}
+		// once the biller is configured, the retry finalizes it: the boleta of
+		// the example (1 × 9990 → amount 8395, tax 1595), paid, generic RUT
+		clBiller(t, c, false)
+		fin := c.Post("/payment_links/intents/"+iid+"/finalize/", nil).Expect(200)
+		if fin["status"] != "finalized" || fin["error"] != nil || fin["payment"] == nil || fin["invoice"] != full["invoice"] {
+			t.Fatalf("finalize retry %v", fin)
+		}
+		checkBoleta := func(invID string) {
+			t.Helper()
+			inv := c.Get("/invoices/" + invID + "/").Expect(200)
+			if inv["status"] != "paid" || apitest.Num(inv["amount"]) != "8395.00" || apitest.Num(inv["tax"]) != "1595.00" || apitest.Num(inv["total"]) != "9990.00" ||
+				inv["number"] == nil || inv["biller_status"] != "succeeded" {
+				t.Fatalf("boleta %v %v %v %v %v", inv["status"], inv["amount"], inv["tax"], inv["number"], inv["biller_status"])
 			}
-			if full["customer"].(map[string]any)["tax_id"] != "66666666-6" {
-				t.Errorf("generic RUT: %v", full["customer"])
+			if inv["customer"].(map[string]any)["tax_id"] != "66666666-6" {
+				t.Errorf("generic RUT: %v", inv["customer"])
 			}
-		case "captured":
-			// e.g. "All folios for document type CL39 are used; upload a new CAF."
-			// or "The SII biller is not configured: …"
-			if e := apitest.Str(full, "error"); !strings.Contains(e, "CL39") && !strings.Contains(e, "SII") || full["invoice"] == nil {
-				t.Fatalf("captured without its error %v", full)
-			}
-			if st := c.Get("/invoices/" + apitest.Str(full, "invoice") + "/").Expect(200)["status"]; st != "draft" {
-				t.Fatalf("invoice of a stuck intent: %v", st)
-			}
-			retry := c.Post("/payment_links/intents/"+apitest.Str(in, "id")+"/finalize/", nil).Expect(200)
-			if retry["status"] != "captured" || retry["error"] == nil {
-				t.Fatalf("retry %v", retry)
-			}
-		default:
-			t.Fatalf("boleta intent %v", full)
+		}
+		checkBoleta(apitest.Str(fin, "invoice"))
+		// the next payer's intent is finalized within its POST
+		next := anon.Post(pubPath(key)+"intents/", map[string]any{"payer": map[string]any{"name": "Tomás Soto", "email": "tsoto@example.cl"}, "card": card(cardOK)}).Expect(201)
+		if next["status"] != "finalized" || next["invoice_number"] == nil {
+			t.Fatalf("second boleta intent %v", next)
+		}
+		checkBoleta(apitest.Str(next, "invoice"))
+		// the factura link: payer data becomes a customer with its RUT, giro and comuna
+		fi := anon.Post(pubPath(fk)+"intents/", map[string]any{"payer": map[string]any{"name": "Comercial Andes SpA", "email": "a@example.cl", "tax_id": "76.086.428-5",
+			"address": "Av. Apoquindo 4501", "state": "RM", "activity": "Comercio", "commune": "Las Condes"}, "card": card(cardOK)}).Expect(201)
+		if fi["status"] != "finalized" {
+			t.Fatalf("factura intent %v", c.Get("/payment_links/intents/"+apitest.Str(fi, "id")+"/").Expect(200))
+		}
+		inv := c.Get("/invoices/" + apitest.Str(fi, "invoice") + "/").Expect(200)
+		if inv["status"] != "paid" || apitest.Num(inv["amount"]) != "10000.00" || apitest.Num(inv["tax"]) != "1900.00" || inv["customer"].(map[string]any)["tax_id"] != "76086428-5" {
+			t.Fatalf("factura %v %v %v %v", inv["status"], inv["amount"], inv["tax"], inv["customer"])
 		}
 	})
 }

@@ -101,7 +101,17 @@ func Open(ctx context.Context, rawURL string) (*DB, error) {
 	}
 	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	if err := sqlDB.PingContext(pingCtx); err != nil {
+	for {
+		err = sqlDB.PingContext(pingCtx)
+		// A new SQLite connection sets journal_mode(WAL), which can answer
+		// SQLITE_BUSY at once (without busy_timeout) while another process
+		// migrates the same file: try again until the ping deadline.
+		if err == nil || d.Postgres || !strings.Contains(err.Error(), "SQLITE_BUSY") || pingCtx.Err() != nil {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err != nil {
 		sqlDB.Close()
 		return nil, fmt.Errorf("connect to %s: %w", redact(rawURL), err)
 	}
