@@ -485,4 +485,18 @@ func TestCL33PDF(t *testing.T) {
 			t.Errorf("PDF lacks %q:\n%s", want, text)
 		}
 	}
+	if strings.Contains(text, "CEDIBLE") {
+		t.Error("CEDIBLE without ?cedible=true")
+	}
+	// ?cedible=true: the legend and the receipt-acknowledgement box
+	r = c.Do("GET", "/invoices/"+inv+"/pdf/?cedible=true", nil, "Accept", "application/pdf")
+	if out := os.Getenv("SII_PDF_OUT"); out != "" {
+		os.WriteFile(strings.TrimSuffix(out, ".pdf")+"-cedible.pdf", r.Body, 0o644)
+	}
+	text = pdfText(t, r.Body)
+	for _, want := range []string{"CEDIBLE", "ACUSE DE RECIBO", "Nombre:", "R.U.T.:", "Recinto:", "Firma:", "Ley 19.983", "Timbre Electrónico SII"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("cedible PDF lacks %q:\n%s", want, text)
+		}
+	}
 }

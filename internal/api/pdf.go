@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/cobrobilling/cobro/internal/document"
+	"github.com/cobrobilling/cobro/internal/input"
 )
 
 // docPDF answers README §10: {"file": base64} by default, raw bytes with
@@ -17,7 +18,10 @@ func (s *Server) docPDF(k *document.Kind) HandlerFunc {
 		if err != nil {
 			return 0, nil, err
 		}
-		data, name, err := document.PDF(r.env(), d)
+		// ?cedible=true: the copy for assignment (factoring) of CL33, CL34
+		// and CL52 (tax-agency.md §11)
+		cedible, _ := input.ParseBool(r.R.URL.Query().Get("cedible"))
+		data, name, err := document.PDFWith(r.env(), d, document.PDFOptions{Cedible: cedible})
 		if err != nil {
 			return 0, nil, err
 		}

@@ -57,10 +57,20 @@ var vocab = map[string]words{
 			"6": "Otros traslados no venta", "7": "Guía de devolución", "8": "Traslado para exportación", "9": "Venta para exportación"}},
 }
 
+// PDFOptions are the variants of a document's PDF.
+type PDFOptions struct {
+	// Cedible adds the "CEDIBLE" legend and the receipt-acknowledgement
+	// box to finalized CL33, CL34 and CL52 (tax-agency.md §11).
+	Cedible bool
+}
+
 // PDF renders d (README §10): deterministic for a given document state,
 // a "DRAFT"/"BORRADOR" watermark on drafts, the receiver as frozen at
 // finalize.
-func PDF(e Env, d *Doc) ([]byte, string, error) {
+func PDF(e Env, d *Doc) ([]byte, string, error) { return PDFWith(e, d, PDFOptions{}) }
+
+// PDFWith is PDF with options.
+func PDFWith(e Env, d *Doc, opt PDFOptions) ([]byte, string, error) {
 	lang := Lang(e.Scope)
 	w := vocab[lang]
 	t := d.Type()
@@ -154,7 +164,7 @@ func PDF(e Env, d *Doc) ([]byte, string, error) {
 		return retentionPDF(doc, d, w, lang, title)
 	}
 	if t.Biller == catalog.BillerCLSII && !d.Imported {
-		if err := siiPDF(e, d, &doc); err != nil {
+		if err := siiPDF(e, d, &doc, opt); err != nil {
 			return nil, "", err
 		}
 	}
@@ -280,7 +290,7 @@ func Buying(kind string) bool {
 // configured in the biller settings, the red RUT box with the SII office,
 // RUTs with dots, the payment form and, once finalized, the TED as a
 // PDF417 stamp with its legends.
-func siiPDF(e Env, d *Doc, doc *pdf.Document) error {
+func siiPDF(e Env, d *Doc, doc *pdf.Document, opt PDFOptions) error {
 	st, err := clsii.Load(e.Ctx, e.Q, e.Scope)
 	if err != nil {
 		return err
@@ -332,6 +342,14 @@ func siiPDF(e Env, d *Doc, doc *pdf.Document) error {
 		return err
 	}
 	doc.Stamp = png
+	if opt.Cedible {
+		switch d.TypeID {
+		case "CL33", "CL34":
+			doc.Cedible = "CEDIBLE"
+		case "CL52":
+			doc.Cedible = "CEDIBLE CON SU FACTURA"
+		}
+	}
 	year := ""
 	if st.ResolutionDate != nil && len(*st.ResolutionDate) >= 4 {
 		year = (*st.ResolutionDate)[:4]

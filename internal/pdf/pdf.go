@@ -101,6 +101,11 @@ type Document struct {
 	// AgencyOffice ("S.I.I. - SANTIAGO ORIENTE") printed under it.
 	AgencyBox    bool
 	AgencyOffice string
+	// Cedible prints, beside the stamp, the receipt-acknowledgement box
+	// (name, RUT, date, place, signature, with the legal text of Ley
+	// 19.983) and this legend above it ("CEDIBLE", "CEDIBLE CON SU
+	// FACTURA"); "" prints neither (tax-agency.md §11, ?cedible=true).
+	Cedible string
 	// Created is written as the PDF creation and modification date (in
 	// UTC); the zero time is written as 1970-01-01 so output stays
 	// deterministic.
@@ -929,11 +934,61 @@ func (r *renderer) stamp() {
 	}
 	caption := r.lines("", 7, 40, r.d.StampCaption, stampMaxW)
 	blockH := h + 1.5 + height(caption)
+	var receipt func(top float64)
+	if r.d.Cedible != "" {
+		var rh float64
+		receipt, rh = r.receipt()
+		blockH = max(blockH, rh)
+	}
 	top := bottom - blockH
-	if r.leftEnd > top-3 {
+	if r.leftEnd > top-3 || (receipt != nil && r.y > top-3) {
 		r.newPage()
 	}
 	x := margin + (stampMaxW-w)/2
 	p.ImageOptions("stamp", x, top, w, h, false, opt, 0, "")
 	r.drawLines(margin, top+h+1.5, stampMaxW, caption, "C")
+	if receipt != nil {
+		receipt(top)
+	}
+}
+
+// receiptX is where the receipt-acknowledgement box starts (right of the
+// stamp).
+const receiptX = margin + stampMaxW + 8
+
+// receipt measures the cedible legend and the receipt-acknowledgement box
+// and returns the function that draws them from top.
+func (r *renderer) receipt() (func(top float64), float64) {
+	w := right - receiptX
+	legend := r.lines("B", 10, 0, r.d.Cedible, w)
+	title := r.lines("B", 7.5, 0, "ACUSE DE RECIBO", w-2*boxPad)
+	law := r.lines("", 6, 60, "El acuse de recibo que se declara en este acto, de acuerdo a lo dispuesto en la letra b) del Art. 4°, "+
+		"y la letra c) del Art. 5° de la Ley 19.983, acredita que la entrega de mercaderías o servicio(s) prestado(s) ha(n) sido recibido(s).", w-2*boxPad)
+	const fieldH = 5.2
+	fields := [][2]string{{"Nombre:", "R.U.T.:"}, {"Fecha:", "Recinto:"}, {"Firma:", ""}}
+	boxH := boxPad + height(title) + 1 + float64(len(fields))*fieldH + 1 + height(law) + boxPad
+	total := height(legend) + 1 + boxH
+	return func(top float64) {
+		y := r.drawLines(receiptX, top, w, legend, "R") + 1
+		r.pdf.SetDrawColor(40, 40, 40)
+		r.pdf.SetLineWidth(0.3)
+		r.pdf.Rect(receiptX, y, w, boxH, "D")
+		iy := r.drawLines(receiptX+boxPad, y+boxPad, w-2*boxPad, title, "L") + 1
+		half := (w - 2*boxPad) / 2
+		r.font("", 7.5)
+		r.grey(0)
+		for _, f := range fields {
+			for i, label := range f {
+				if label == "" {
+					continue
+				}
+				fx := receiptX + boxPad + float64(i)*half
+				r.text(fx, iy, 16, fieldH-1, r.tr(label), "L")
+				r.pdf.Line(fx+16, iy+fieldH-1.4, fx+half-3, iy+fieldH-1.4)
+			}
+			iy += fieldH
+		}
+		r.drawLines(receiptX+boxPad, iy+1, w-2*boxPad, law, "L")
+		r.pdf.SetLineWidth(0.5)
+	}, total
 }
