@@ -49,6 +49,7 @@ var benchScenarios = map[string]benchSpec{
 	"invoices":  {run: benchInvoices},
 	"mixed":     {run: benchMixed},
 	"pdf":       {run: benchPDF, inProcess: true},
+	"usages":    {run: benchUsages},
 	"webhooks":  {run: benchWebhooks},
 }
 

@@ -214,7 +214,7 @@ func TestBenchUsage(t *testing.T) {
 		want string
 	}{
 		{[]string{"bench"}, "usage: cobro bench"},
-		{[]string{"bench", "nope"}, "known scenarios: billing, customers, dte, invoices, mixed, pdf"},
+		{[]string{"bench", "nope"}, "known scenarios: billing, customers, dte, invoices, mixed, pdf, usages, webhooks"},
 		{[]string{"bench", "--clients", "2", "customers"}, "scenario comes first"},
 		{[]string{"bench", "customers", "--clients", "0"}, "--clients"},
 		{[]string{"bench", "customers", "--duration", "0s"}, "--duration"},
