@@ -22,6 +22,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/idempotency"
 	"github.com/cobrobilling/cobro/internal/mail"
 	"github.com/cobrobilling/cobro/internal/paylink"
+	"github.com/cobrobilling/cobro/internal/reminder"
 	"github.com/cobrobilling/cobro/internal/store"
 	"github.com/cobrobilling/cobro/internal/subscription"
 	"github.com/cobrobilling/cobro/internal/webhook"
@@ -207,6 +208,7 @@ func (e *env) serve(args []string) int {
 			return e.fail(err)
 		}
 		subscription.Mail = mail.EnqueueInvoice
+		reminder.Mail = mail.EnqueueReminder
 	}
 	deliveries := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "cobro_webhook_attempts_total",
 		Help: "Webhook delivery attempts by outcome (succeeded, retry, failed, gone)."}, []string{"outcome"})
@@ -233,7 +235,11 @@ func (e *env) serve(args []string) int {
 			wg.Go(func() { siiWorker.Run(workersCtx) })
 			wg.Go(func() { expirer.Run(workersCtx) })
 			if smtpConf != nil {
-				mailer := &mail.Worker{DB: db, SMTP: smtpConf, Clock: clock.System{}, Logger: log}
+				base := *publicURL
+				if base == "" { // links in emails need an absolute URL
+					base = "http://" + *addr
+				}
+				mailer := &mail.Worker{DB: db, SMTP: smtpConf, Clock: clock.System{}, Logger: log, Base: strings.TrimRight(base, "/")}
 				wg.Go(func() { mailer.Run(workersCtx) })
 			}
 			worker.Run(workersCtx)

@@ -1,10 +1,17 @@
 package api_test
 
 import (
+	"context"
+	"fmt"
+	"net"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cobrobilling/cobro/internal/apitest"
+	"github.com/cobrobilling/cobro/internal/mail"
+	"github.com/cobrobilling/cobro/internal/mail/mailtest"
+	"github.com/cobrobilling/cobro/internal/reminder"
 )
 
 // documents.md §5.
@@ -61,5 +68,69 @@ func TestReminderMessages(t *testing.T) {
 		c.Post("/reminders/messages/", with(map[string]any{"payment": "pay_tnlUbv0YSTbzmsx7oH"})).ExpectBody(400, `{"payment": ["Invalid pk \"pay_tnlUbv0YSTbzmsx7oH\" - object does not exist."]}`)
 		// another mode's invoice does not exist here
 		c.Test().Post("/reminders/messages/", with(map[string]any{"invoice": inv})).ExpectBody(400, `{"invoice": ["Invalid pk \"`+inv+`\" - object does not exist."]}`)
+	})
+}
+
+// The pay action makes a single-use link bound to the invoice for what is
+// left to pay; a reminder may name a payment; messages are emailed
+// (queued → sent, or failed after the last attempt) when SMTP is set up.
+func TestReminderPayActionAndDelivery(t *testing.T) {
+	reminder.Mail = mail.EnqueueReminder
+	t.Cleanup(func() { reminder.Mail = nil })
+	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
+		// test mode: the link is made, the message is not sent
+		tc := e.Workspace("US").Test()
+		inv := newInvoice(tc, true)
+		m := tc.Post("/reminders/messages/", map[string]any{"invoice": inv, "recipient": []string{"ap@acme.test"}, "message": "Please pay.", "action": "pay"}).Expect(201)
+		if m["status"] != "skipped" || m["payment_link"] == nil || m["action"] != "pay" {
+			t.Fatalf("test-mode pay reminder: %v", m)
+		}
+		link := tc.Get("/payment_links/links/" + apitest.Str(m, "payment_link") + "/").Expect(200)
+		if link["invoice"] != inv || link["single_use"] != true || apitest.Num(link["amount"]) != "100.00" {
+			t.Errorf("link %v %v %v", link["invoice"], link["single_use"], link["amount"])
+		}
+		// a payment can be the subject
+		cus := newCustomer(tc, "Payer Co")
+		pay := tc.Post("/payments/", map[string]any{"amount": "10.00", "currency": "USD", "date": "2026-06-02", "description": "Deposit", "customer": cus}).Expect(201)
+		pm := tc.Post("/reminders/messages/", map[string]any{"payment": apitest.Str(pay, "id"), "recipient": []string{"ap@acme.test"}, "message": "Receipt"}).Expect(201)
+		if pm["payment"] != pay["id"] || pm["subject"] != "Deposit" {
+			t.Errorf("payment reminder %v", pm)
+		}
+
+		// live mode with SMTP: queued, then sent by the worker, PDF attached
+		srv := mailtest.StartFakeSMTP(t)
+		host, port, _ := net.SplitHostPort(srv.Addr)
+		cfg, _ := mail.Parse("smtp://" + host + ":" + port + "?from=billing@acme.test")
+		w := &mail.Worker{DB: e.DB, SMTP: cfg, Clock: e.Clock, Base: "https://pay.acme.test"}
+		c := e.Workspace("US")
+		linv := newInvoice(c, true)
+		lm := c.Post("/reminders/messages/", map[string]any{"invoice": linv, "recipient": []string{"ap@acme.test"}, "message": "Please pay."}).Expect(201)
+		if lm["status"] != "queued" || lm["sent"] != nil {
+			t.Fatalf("live reminder: %v", lm)
+		}
+		if n, err := w.RunOnce(context.Background()); n != 1 || err != nil {
+			t.Fatalf("worker: %d %v", n, err)
+		}
+		got := c.Get("/reminders/messages/" + apitest.Str(lm, "id") + "/").Expect(200)
+		if got["status"] != "sent" || got["sent"] == nil {
+			t.Errorf("after delivery: %v %v", got["status"], got["sent"])
+		}
+		mails := srv.Received()
+		if len(mails) != 1 || mails[0].To[0] != "ap@acme.test" || !strings.Contains(mails[0].Data, "application/pdf") {
+			t.Errorf("mails %+v", mails)
+		}
+		// a server that keeps refusing: failed after the last attempt
+		srv.Refuse = true
+		bad := c.Post("/reminders/messages/", map[string]any{"invoice": linv, "recipient": []string{"ap@acme.test"}, "message": "Again"}).Expect(201)
+		for i := 0; i < mail.MaxAttempts; i++ {
+			if _, err := w.RunOnce(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			e.Clock.Advance(25 * time.Hour)
+		}
+		got = c.Get("/reminders/messages/" + apitest.Str(bad, "id") + "/").Expect(200)
+		if got["status"] != "failed" || !strings.Contains(fmt.Sprint(got["error"]), "554") {
+			t.Errorf("refused reminder: %v %v", got["status"], got["error"])
+		}
 	})
 }

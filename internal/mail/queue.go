@@ -13,6 +13,8 @@ import (
 	"github.com/cobrobilling/cobro/internal/document"
 	"github.com/cobrobilling/cobro/internal/id"
 	"github.com/cobrobilling/cobro/internal/jobs"
+	"github.com/cobrobilling/cobro/internal/paylink"
+	"github.com/cobrobilling/cobro/internal/reminder"
 	"github.com/cobrobilling/cobro/internal/store"
 	"github.com/cobrobilling/cobro/internal/workspace"
 )
@@ -27,9 +29,16 @@ const MaxAttempts = 8
 type payload struct {
 	Workspace string   `json:"workspace"`
 	TestMode  bool     `json:"test_mode"`
-	Invoice   string   `json:"invoice"`
-	To        []string `json:"to"`
+	Invoice   string   `json:"invoice,omitempty"`  // an invoice's email
+	Reminder  string   `json:"reminder,omitempty"` // or a reminder message
+	To        []string `json:"to,omitempty"`
 	Attempts  int      `json:"attempts"`
+}
+
+// EnqueueReminder queues a reminder message's email, in the caller's
+// transaction.
+func EnqueueReminder(ctx context.Context, q store.Querier, sc workspace.Scope, reminderID string, now time.Time) error {
+	return jobs.Enqueue(ctx, q, JobKind, "email:reminder:"+reminderID, payload{Workspace: sc.ID, TestMode: sc.TestMode, Reminder: reminderID}, now, now)
 }
 
 // EnqueueInvoice queues the email of a finalized invoice to recipients, in
@@ -40,8 +49,10 @@ func EnqueueInvoice(ctx context.Context, q store.Querier, sc workspace.Scope, in
 
 // Worker sends the queued emails.
 type Worker struct {
-	DB     *store.DB
-	SMTP   *Config
+	DB   *store.DB
+	SMTP *Config
+	// Base is the public URL of the server (pay links in reminders).
+	Base   string
 	Clock  clock.Clock
 	Logger *slog.Logger
 	Poll   time.Duration
@@ -105,12 +116,22 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 		sendErr := w.send(ctx, p)
 		switch {
 		case sendErr == nil:
+			if p.Reminder != "" {
+				if err = reminder.Delivered(ctx, w.DB, p.Reminder, nil, w.Clock.Now()); err != nil {
+					return len(claimed), err
+				}
+			}
 			err = jobs.Complete(ctx, w.DB, j.ID)
 		case p.Attempts+1 >= MaxAttempts:
-			w.Logger.Error("email not sent; giving up", "invoice", p.Invoice, "attempts", p.Attempts+1, "error", sendErr.Error())
+			w.Logger.Error("email not sent; giving up", "invoice", p.Invoice, "reminder", p.Reminder, "attempts", p.Attempts+1, "error", sendErr.Error())
+			if p.Reminder != "" {
+				if err = reminder.Delivered(ctx, w.DB, p.Reminder, sendErr, w.Clock.Now()); err != nil {
+					return len(claimed), err
+				}
+			}
 			err = jobs.Complete(ctx, w.DB, j.ID)
 		default:
-			w.Logger.Warn("email not sent; will retry", "invoice", p.Invoice, "attempt", p.Attempts+1, "error", sendErr.Error())
+			w.Logger.Warn("email not sent; will retry", "invoice", p.Invoice, "reminder", p.Reminder, "attempt", p.Attempts+1, "error", sendErr.Error())
 			p.Attempts++
 			b, _ := json.Marshal(p)
 			_, err = w.DB.ExecContext(ctx, `UPDATE jobs SET payload = $1, run_at = $2, locked_by = NULL, locked_until = NULL WHERE id = $3`,
@@ -131,6 +152,13 @@ func (w *Worker) send(ctx context.Context, p payload) error {
 	}
 	sc := workspace.Scope{Workspace: ws, TestMode: p.TestMode}
 	e := document.Env{Ctx: ctx, Q: w.DB, D: w.DB.Dialect, Scope: sc, Now: w.Clock.Now()}
+	if p.Reminder != "" {
+		m, err := w.reminderMessage(e, p.Reminder)
+		if err != nil {
+			return err
+		}
+		return w.SMTP.Send(ctx, m)
+	}
 	d, err := document.Get(e, document.Invoice, p.Invoice)
 	if err != nil {
 		return err
@@ -176,4 +204,43 @@ func InvoiceMessage(e document.Env, d *document.Doc, sender string) (Message, er
 		text = fmt.Sprintf("Hello,\n\nAttached is %s%s for %s %s, due %s.\n\nRegards,\n%s\n", strings.ToLower(title[:1])+title[1:], number, d.Currency, total, due, sender)
 	}
 	return Message{Subject: subject, Text: text, Attachments: []Attachment{{Name: name, ContentType: "application/pdf", Data: pdf}}}, nil
+}
+
+// reminderMessage is a reminder's email: its text, the pay link when it has
+// one, and the PDF of its document (documents.md §5.2).
+func (w *Worker) reminderMessage(e document.Env, reminderID string) (Message, error) {
+	r, err := reminder.Get(e.Ctx, e.Q, e.Scope, reminderID)
+	if err != nil {
+		return Message{}, err
+	}
+	m := Message{To: r.Recipient, Subject: r.Subject, Text: r.Message}
+	if r.PaymentLink != nil {
+		l, err := paylink.GetLink(paylink.Env{Env: e, Base: w.Base}, *r.PaymentLink)
+		if err != nil {
+			return Message{}, err
+		}
+		label := "Pay online"
+		if document.Lang(e.Scope) == "es" {
+			label = "Pague en línea"
+		}
+		m.Text += "\n\n" + label + ": " + l.URL + "\n"
+	}
+	for _, t := range []struct {
+		id   *string
+		kind *document.Kind
+	}{{r.Invoice, document.Invoice}, {r.Order, document.Order}, {r.CreditNote, document.CreditNote}} {
+		if t.id == nil {
+			continue
+		}
+		d, err := document.Get(e, t.kind, *t.id)
+		if err != nil {
+			return Message{}, err
+		}
+		pdf, name, err := document.PDF(e, d)
+		if err != nil {
+			return Message{}, err
+		}
+		m.Attachments = append(m.Attachments, Attachment{Name: name, ContentType: "application/pdf", Data: pdf})
+	}
+	return m, nil
 }

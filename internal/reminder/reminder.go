@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strconv"
+	"time"
 
 	"github.com/cobrobilling/cobro/internal/apperr"
 	"github.com/cobrobilling/cobro/internal/clock"
@@ -16,8 +17,11 @@ import (
 	"github.com/cobrobilling/cobro/internal/id"
 	"github.com/cobrobilling/cobro/internal/input"
 	"github.com/cobrobilling/cobro/internal/list"
+	"github.com/cobrobilling/cobro/internal/paylink"
+	"github.com/cobrobilling/cobro/internal/payment"
 	"github.com/cobrobilling/cobro/internal/store"
 	"github.com/cobrobilling/cobro/internal/workspace"
+	"github.com/shopspring/decimal"
 )
 
 // Message is the API object.
@@ -117,10 +121,14 @@ var targets = []struct {
 	kind  *document.Kind
 }{{"invoice", document.Invoice}, {"order", document.Order}, {"credit_note", document.CreditNote}}
 
-// Create validates and records a message. Email delivery needs SMTP, which
-// this server does not configure yet, so every message is recorded as
-// "skipped" (as test-mode messages always are).
-func Create(e document.Env, o *input.Object) (*Message, error) {
+// Mail queues the sending of a reminder (set by cobro serve when an SMTP
+// server is configured). Without it, and in test mode, messages are
+// recorded as "skipped" (documents.md §5.2).
+var Mail func(ctx context.Context, q store.Querier, sc workspace.Scope, reminderID string, now time.Time) error
+
+// Create validates and records a message, and queues its email. base is
+// the public URL the pay action's link lives under.
+func Create(e document.Env, base string, o *input.Object) (*Message, error) {
 	named := 0
 	for _, f := range []string{"invoice", "payment", "order", "credit_note"} {
 		if v, ok := o.Raw(f); ok && v != nil {
@@ -141,9 +149,14 @@ func Create(e document.Env, o *input.Object) (*Message, error) {
 			doc, field = d, t.field
 		}
 	}
+	var pay *payment.Payment
 	if v, ok := o.Ref("payment", false, true, func(s string) bool { return id.Valid("pay", s) }); ok && v != nil {
-		// Payments arrive with the payments work; until then none exists.
-		o.Fail("payment", input.MsgPK(*v))
+		p, err := payment.GetPayment(e, *v)
+		if err != nil {
+			o.Fail("payment", input.MsgPK(*v))
+		} else {
+			pay, field = p, "payment"
+		}
 	}
 	recipients := readRecipients(o)
 	subject, _ := o.String("subject", input.StrOpt{Max: 150})
@@ -165,9 +178,35 @@ func Create(e document.Env, o *input.Object) (*Message, error) {
 		if (doc.Status != document.StatusFinalized && doc.Status != document.StatusUncollectible) || doc.TotalAdjusted == nil || !doc.TotalAdjusted.IsPositive() {
 			return nil, apperr.Field("action", "The invoice has nothing left to pay.")
 		}
-		// The Pay button needs a payment link, which arrives with the
-		// payments work: refuse rather than send a button that goes nowhere.
-		return nil, apperr.Field("action", "Payment links are not available on this server yet; send the reminder without an action.")
+	}
+	var linkID any
+	if actionOK && action == "pay" {
+		// the Pay button: a single-use link bound to the invoice, for what
+		// is left to pay (payments.md §4)
+		outstanding := doc.TotalAdjusted.Sub(decimal.NewFromInt(doc.CollectedCents).Shift(-2))
+		if !outstanding.IsPositive() {
+			return nil, apperr.Field("action", "The invoice has nothing left to pay.")
+		}
+		name := doc.Type().Name
+		if doc.Number != nil {
+			name += " N° " + strconv.FormatInt(*doc.Number, 10)
+		}
+		l, err := paylink.CreateLink(paylink.Env{Env: e, Base: base}, input.New(map[string]any{"invoice": doc.ID, "amount": outstanding,
+			"currency": doc.Currency, "document": doc.TypeID, "single_use": true, "description": truncate(name, 80)}, false))
+		if ae, ok := apperr.As(err); ok && ae.Kind == apperr.Invalid {
+			return nil, apperr.Field("action", "A payment link cannot be created for this invoice: "+firstMessage(ae))
+		}
+		if err != nil {
+			return nil, err
+		}
+		linkID = l.ID
+	}
+	if pay != nil && subject == nil {
+		s := "Payment " + pay.ID
+		if pay.Description != "" {
+			s = truncate(pay.Description, 150)
+		}
+		subject = &s
 	}
 	if subject == nil {
 		t := doc.Type()
@@ -178,7 +217,11 @@ func Create(e document.Env, o *input.Object) (*Message, error) {
 		subject = &s
 	}
 	m := map[string]*string{}
-	m[field] = &doc.ID
+	if pay != nil {
+		m[field] = &pay.ID
+	} else {
+		m[field] = &doc.ID
+	}
 	rid := id.New("rem")
 	var user any
 	if e.Scope.UserEmail != "" {
@@ -188,10 +231,20 @@ func Create(e document.Env, o *input.Object) (*Message, error) {
 	if actionOK {
 		act = action
 	}
+	status := "skipped"
+	if Mail != nil && !e.Scope.TestMode {
+		status = "queued"
+	}
 	if _, err := e.Q.ExecContext(e.Ctx, `INSERT INTO reminders (id, workspace_id, test_mode, invoice_id, payment_id, order_id, credit_note_id, recipient, subject, message, action, payment_link_id, status, error, sent, user_email, created)
-		VALUES ($1, $2, $3, $4, NULL, $5, $6, $7, $8, $9, $10, NULL, 'skipped', NULL, NULL, $11, $12)`,
-		rid, e.Scope.ID, e.Scope.TestMode, m["invoice"], m["order"], m["credit_note"], input.CanonicalJSON(recipients), *subject, *message, act, user, e.Now.UnixMicro()); err != nil {
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, NULL, NULL, $14, $15)`,
+		rid, e.Scope.ID, e.Scope.TestMode, m["invoice"], m["payment"], m["order"], m["credit_note"], input.CanonicalJSON(recipients), *subject, *message, act, linkID,
+		status, user, e.Now.UnixMicro()); err != nil {
 		return nil, err
+	}
+	if status == "queued" {
+		if err := Mail(e.Ctx, e.Q, e.Scope, rid, e.Now); err != nil {
+			return nil, err
+		}
 	}
 	if err := event.Emit(e.Ctx, e.Q, e.Scope, "reminder.created", rid, e.Now); err != nil {
 		return nil, err
@@ -227,4 +280,40 @@ func readRecipients(o *input.Object) []string {
 		return nil
 	}
 	return out
+}
+
+func truncate(s string, n int) string {
+	r := []rune(s)
+	if len(r) > n {
+		return string(r[:n])
+	}
+	return s
+}
+
+// firstMessage is the first field message of a validation error.
+func firstMessage(e *apperr.Error) string {
+	for _, v := range e.Fields {
+		switch m := v.(type) {
+		case []string:
+			if len(m) > 0 {
+				return m[0]
+			}
+		}
+	}
+	return e.Error()
+}
+
+// Delivered records the outcome of a reminder's email: sent, or failed
+// with its error (never a secret: SMTP errors carry no password).
+func Delivered(ctx context.Context, q store.Querier, reminderID string, sendErr error, now time.Time) error {
+	if sendErr == nil {
+		_, err := q.ExecContext(ctx, `UPDATE reminders SET status = 'sent', error = NULL, sent = $2 WHERE id = $1`, reminderID, now.UnixMicro())
+		return err
+	}
+	msg := sendErr.Error()
+	if len(msg) > 500 {
+		msg = msg[:500]
+	}
+	_, err := q.ExecContext(ctx, `UPDATE reminders SET status = 'failed', error = $2 WHERE id = $1`, reminderID, msg)
+	return err
 }
