@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"github.com/cobrobilling/cobro/internal/customer"
-	"github.com/cobrobilling/cobro/internal/list"
 )
 
 func (s *Server) createCustomer(r *Request) (int, any, error) {
@@ -17,7 +16,7 @@ func (s *Server) createCustomer(r *Request) (int, any, error) {
 }
 
 func (s *Server) listCustomers(r *Request) (int, any, error) {
-	lq, err := customer.ParseList(r.R.URL.Query(), list.Env{Dialect: r.Dialect(), Loc: r.Scope.Loc, ArgOffset: 2})
+	lq, err := r.ParseList(&customer.ListSpec, 2)
 	if err != nil {
 		return 0, nil, err
 	}

@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/url"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -671,58 +670,4 @@ func aggregate(ctx context.Context, q store.Querier, sc workspace.Scope, cs []*C
 		return nil
 	}
 	return Aggregator(ctx, q, sc, cs)
-}
-
-// ParseList parses a customer list query: ListSpec plus the sources
-// filter (billing.md §1: a sou_ id, or sources__isnull). The scope binds
-// $1 and $2.
-func ParseList(values url.Values, env list.Env) (*list.Query, error) {
-	v := url.Values{}
-	for k, vs := range values {
-		v[k] = append([]string(nil), vs...)
-	}
-	var conds []string
-	var args []any
-	bad := map[string]any{}
-	const has = `EXISTS (SELECT 1 FROM sources s WHERE s.customer_id = customers.id AND s.workspace_id = $1 AND s.test_mode = $2
-		AND s.usage = 'reusable' AND s.status IN ('chargeable', 'pending')`
-	for _, k := range []string{"sources", "sources__exact", "sources__isnull"} {
-		if !v.Has(k) {
-			continue
-		}
-		val := v.Get(k)
-		v.Del(k)
-		if k == "sources__isnull" {
-			b, ok := input.ParseBool(val)
-			if !ok {
-				bad[k] = []string{input.MsgBoolean}
-				continue
-			}
-			if b {
-				conds = append(conds, "NOT "+has+")")
-			} else {
-				conds = append(conds, has+")")
-			}
-			continue
-		}
-		args = append(args, val)
-		conds = append(conds, fmt.Sprintf("%s AND s.id = $%%d)", has))
-	}
-	if len(bad) > 0 {
-		return nil, apperr.FieldsErr(bad)
-	}
-	lq, err := ListSpec.Parse(v, env)
-	if err != nil {
-		return nil, err
-	}
-	n := env.ArgOffset + len(lq.Args)
-	for _, c := range conds {
-		if strings.Contains(c, "%d") {
-			n++
-			c = fmt.Sprintf(c, n)
-		}
-		lq.Conds = append(lq.Conds, c)
-	}
-	lq.Args = append(lq.Args, args...)
-	return lq, nil
 }

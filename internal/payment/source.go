@@ -491,6 +491,10 @@ func fillCustomerSources(ctx context.Context, q store.Querier, sc workspace.Scop
 
 func init() {
 	customer.Sourcer = fillCustomerSources
+	// billing.md §1 List: sources (a sou_ id; __isnull)
+	const reusable = `s.customer_id = customers.id AND s.usage = 'reusable' AND s.status IN ('chargeable', 'pending')`
+	customer.RegisterListField(list.Field{Name: "sources", Expr: "(SELECT MIN(s.id) FROM sources s WHERE " + reusable + ")",
+		Cond: "EXISTS (SELECT 1 FROM sources s WHERE " + reusable + " AND s.id = {})", Lookups: []string{list.IsNull}})
 	customer.RegisterActivity(`SELECT 1 FROM payments WHERE customer_id = $1`)
 	customer.RegisterActivity(`SELECT 1 FROM sources WHERE customer_id = $1`)
 	document.PendingFinalizable = pendingFinalizable
