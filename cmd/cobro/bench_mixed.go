@@ -38,6 +38,7 @@ const (
 	mixCreditNote
 	mixOrder
 	mixSubscribe
+	mixPay
 	mixKinds
 )
 
@@ -47,7 +48,7 @@ var mixedOps = [mixKinds]struct {
 	weight int
 }{
 	mixGetCustomer:     {"get customer", 15},
-	mixGetInvoice:      {"get invoice", 15},
+	mixGetInvoice:      {"get invoice", 10},
 	mixListInvoices:    {"list invoices", 15},
 	mixCreateCustomer:  {"create customer", 15},
 	mixCreateInvoice:   {"create invoice", 15},
@@ -55,6 +56,7 @@ var mixedOps = [mixKinds]struct {
 	mixCreditNote:      {"credit note", 5},
 	mixOrder:           {"order", 5},
 	mixSubscribe:       {"subscribe + bill", 5},
+	mixPay:             {"pay invoice", 5},
 }
 
 // mixedConflict is an expected refusal: a 400 that a race between clients
@@ -77,9 +79,10 @@ type mixedBench struct {
 	finalized []string        // finalized invoices that may still be credited
 	credited  map[string]bool // finalized invoices with a partial credit: no full credit any more
 
-	invoiceBody []byte // create body with "CUSTOMER" where the customer id goes
-	plan        string // the plan subscriptions take
-	doubles     atomic.Int64
+	invoiceBody  []byte // create body with "CUSTOMER" where the customer id goes
+	plan         string // the plan subscriptions take
+	invoiceTotal string // total of every invoice the mix creates
+	doubles      atomic.Int64
 }
 
 // benchMixed holds a realistic mix of reads and writes for the duration
@@ -332,6 +335,11 @@ func (m *mixedBench) do(ctx context.Context, kind mixedKind, w, seq int) (mixedK
 		return kind, m.order(ctx)
 	case mixSubscribe:
 		return kind, m.subscribe(ctx)
+	case mixPay:
+		ok, err := m.pay(ctx)
+		if ok {
+			return kind, err
+		}
 	}
 	_, err := m.createInvoice(ctx)
 	return mixCreateInvoice, err
@@ -387,8 +395,9 @@ func (m *mixedBench) createCustomer(ctx context.Context, w, seq int) (string, er
 func (m *mixedBench) createInvoice(ctx context.Context) (string, error) {
 	body := bytes.Replace(m.invoiceBody, []byte(`"CUSTOMER"`), []byte(strconv.Quote(m.pick(&m.customers))), 1)
 	var out struct {
-		ID     string `json:"id"`
-		Status string `json:"status"`
+		ID     string      `json:"id"`
+		Status string      `json:"status"`
+		Total  json.Number `json:"total"`
 	}
 	if err := m.post(ctx, "/invoices/", body, http.StatusCreated, &out, nil); err != nil {
 		return "", err
@@ -397,6 +406,7 @@ func (m *mixedBench) createInvoice(ctx context.Context) (string, error) {
 		return "", fmt.Errorf("POST /invoices/: status %q, want draft", out.Status)
 	}
 	m.mu.Lock()
+	m.invoiceTotal = out.Total.String()
 	m.invoices = append(m.invoices, out.ID)
 	m.drafts = append(m.drafts, out.ID)
 	m.mu.Unlock()
@@ -560,6 +570,40 @@ func (m *mixedBench) order(ctx context.Context) error {
 		return fmt.Errorf("POST %s: status %q, want finalized", path, fin.Status)
 	}
 	return nil
+}
+
+// pay records the full payment of a finalized, uncredited invoice (a bank
+// transfer: POST /payments/ with status succeeded); the invoice must end
+// paid.
+func (m *mixedBench) pay(ctx context.Context) (bool, error) {
+	m.mu.Lock()
+	var inv string
+	for i, id := range m.finalized {
+		if !m.credited[id] {
+			inv = id
+			m.finalized = append(m.finalized[:i], m.finalized[i+1:]...)
+			break
+		}
+	}
+	m.mu.Unlock()
+	if inv == "" {
+		return false, nil
+	}
+	body, err := json.Marshal(map[string]any{"amount": m.invoiceTotal, "currency": "USD", "date": m.date, "description": "Wire transfer",
+		"invoice": inv, "status": "succeeded"})
+	if err != nil {
+		return true, err
+	}
+	var p struct {
+		Status string `json:"status"`
+	}
+	if err := m.post(ctx, "/payments/", body, http.StatusCreated, &p, nil); err != nil {
+		return true, err
+	}
+	if p.Status != "succeeded" {
+		return true, fmt.Errorf("POST /payments/ for %s: status %q", inv, p.Status)
+	}
+	return true, nil
 }
 
 // subscribe subscribes a customer to the plan (5 seats) and bills its

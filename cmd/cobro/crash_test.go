@@ -229,6 +229,31 @@ func (c *crashClient) post(path, key, kind string, body any) (int, map[string]an
 	}
 }
 
+// get reads an object, retrying across node restarts.
+func (c *crashClient) get(path string) (int, map[string]any) {
+	for attempt := 0; attempt < 50; attempt++ {
+		req, _ := http.NewRequest("GET", "http://"+*c.addr.Load()+path, nil)
+		req.Header.Set("Authorization", "Token "+c.token)
+		req.Header.Set("x-simple-workspace", c.ws)
+		req.Header.Set("x-piriod-test-mode", "true")
+		res, err := c.http.Do(req)
+		if err != nil {
+			time.Sleep(50 * time.Millisecond)
+			continue
+		}
+		raw, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		var m map[string]any
+		_ = json.Unmarshal(raw, &m)
+		if res.StatusCode >= 500 || res.StatusCode == http.StatusTooManyRequests {
+			time.Sleep(100 * time.Millisecond)
+			continue
+		}
+		return res.StatusCode, m
+	}
+	return 0, nil
+}
+
 func (c *crashClient) record(key, kind string, status int) {
 	if kind == "" {
 		return
@@ -516,7 +541,9 @@ func objectCounts(t *testing.T, db *store.DB, ws string) map[string]int {
 	}
 	rows.Close()
 	rows, err = db.QueryContext(context.Background(), `SELECT metadata FROM documents WHERE workspace_id = $1 AND test_mode = $2
-		UNION ALL SELECT metadata FROM subscriptions WHERE workspace_id = $1 AND test_mode = $2`, ws, true)
+		UNION ALL SELECT metadata FROM subscriptions WHERE workspace_id = $1 AND test_mode = $2
+		UNION ALL SELECT metadata FROM payments WHERE workspace_id = $1 AND test_mode = $2
+		UNION ALL SELECT metadata FROM sources WHERE workspace_id = $1 AND test_mode = $2`, ws, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -537,7 +564,8 @@ func objectCounts(t *testing.T, db *store.DB, ws string) map[string]int {
 
 // crashWorker runs the mixed workload of one client until stop: customers,
 // invoices created and finalized, partial credit notes on them, orders
-// created, finalized and sometimes cancelled, subscriptions billed.
+// created, finalized and sometimes cancelled, subscriptions billed,
+// invoices paid by card.
 func crashWorker(c *crashClient, w int, stop <-chan struct{}) {
 	rng := rand.New(rand.NewPCG(uint64(w), uint64(time.Now().UnixNano())))
 	var customers, finalized []string
@@ -572,6 +600,26 @@ func crashWorker(c *crashClient, w int, stop <-chan struct{}) {
 			if st, _ := c.post("/invoices/"+inv+"/finalize/", "fin-"+inv, "", nil); st == 200 {
 				finalized = append(finalized, inv)
 			}
+		case op == 7 && len(finalized) > 0 && rng.IntN(2) == 0:
+			// pay an invoice in full with a card: a source, then the
+			// payment, each retried with its Idempotency-Key; an invoice
+			// paid cannot be credited any more
+			i := rng.IntN(len(finalized))
+			inv := finalized[i]
+			finalized = append(finalized[:i], finalized[i+1:]...)
+			st, m := c.get("/invoices/" + inv + "/")
+			if st != 200 {
+				continue
+			}
+			ks := key("src")
+			st, src := c.post("/sources/", ks, "source", map[string]any{"gateway": "test", "usage": "single", "card": map[string]any{
+				"number": "4242 4242 4242 4242", "exp_month": 12, "exp_year": 2030, "cvc": "123"}, "metadata": map[string]any{"crash_key": ks}})
+			if st != 201 {
+				continue
+			}
+			kp := key("pay")
+			c.post("/payments/", kp, "payment", map[string]any{"amount": m["total"], "currency": "USD", "date": date, "description": "Invoice " + inv,
+				"invoice": inv, "source": src["id"], "metadata": map[string]any{"crash_key": kp}})
 		case op < 8 && len(finalized) > 0:
 			i := rng.IntN(len(finalized))
 			inv := finalized[i]

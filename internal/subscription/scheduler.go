@@ -55,12 +55,15 @@ func Bill(ctx context.Context, db *store.DB, now time.Time, opt BillOptions) (Su
 	if opt.Day != "" {
 		bound = opt.Day
 	}
-	q := `SELECT DISTINCT workspace_id FROM subscriptions WHERE ((status = 'active' AND next_billing <= $1) OR (status = 'paused' AND pause_until <= $1)) AND test_clock_id IS NULL`
+	// each half on its partial index
+	ws := ""
 	args := []any{bound}
 	if opt.Workspace != "" {
-		q += ` AND workspace_id = $2`
+		ws = ` AND workspace_id = $2`
 		args = append(args, opt.Workspace)
 	}
+	q := `SELECT workspace_id FROM subscriptions WHERE status = 'active' AND next_billing <= $1 AND test_clock_id IS NULL` + ws +
+		` UNION SELECT workspace_id FROM subscriptions WHERE status = 'paused' AND pause_until <= $1 AND test_clock_id IS NULL` + ws
 	rows, err := db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return sum, err
@@ -111,23 +114,29 @@ func billScope(ctx context.Context, db *store.DB, sc workspace.Scope, now time.T
 		n := 0
 		batchSum := Summary{}
 		err := db.InTx(ctx, func(tx *sql.Tx) error {
-			rows, err := tx.QueryContext(ctx, `SELECT id FROM subscriptions WHERE workspace_id = $1 AND test_mode = $2 AND test_clock_id IS NULL
-				AND ((status = 'active' AND next_billing <= $3) OR (status = 'paused' AND pause_until <= $3))
-				ORDER BY next_billing LIMIT `+fmt.Sprint(opt.Batch)+db.Dialect.SkipLocked(), sc.ID, sc.TestMode, day)
-			if err != nil {
-				return err
-			}
-			for rows.Next() {
-				var id string
-				if err := rows.Scan(&id); err != nil {
-					rows.Close()
+			// two queries, each on its partial index (an OR of both
+			// conditions made every batch scan the whole table)
+			for _, cond := range []string{`status = 'active' AND next_billing <= $3 ORDER BY next_billing`, `status = 'paused' AND pause_until <= $3 ORDER BY pause_until`} {
+				if len(ids) >= opt.Batch {
+					break
+				}
+				rows, err := tx.QueryContext(ctx, `SELECT id FROM subscriptions WHERE workspace_id = $1 AND test_mode = $2 AND test_clock_id IS NULL AND `+cond+
+					` LIMIT `+fmt.Sprint(opt.Batch-len(ids))+db.Dialect.SkipLocked(), sc.ID, sc.TestMode, day)
+				if err != nil {
 					return err
 				}
-				ids = append(ids, id)
-			}
-			rows.Close()
-			if err := rows.Err(); err != nil {
-				return err
+				for rows.Next() {
+					var id string
+					if err := rows.Scan(&id); err != nil {
+						rows.Close()
+						return err
+					}
+					ids = append(ids, id)
+				}
+				rows.Close()
+				if err := rows.Err(); err != nil {
+					return err
+				}
 			}
 			bctx := event.WithCache(ctx)
 			numbering := &document.Numbering{}

@@ -64,9 +64,13 @@ CREATE TABLE subscriptions (
 ) STRICT;
 CREATE INDEX subscriptions_scope_created ON subscriptions (workspace_id, test_mode, created);
 CREATE INDEX subscriptions_customer ON subscriptions (customer_id);
--- the scheduler's queue: active subscriptions by due date
+-- the scheduler's queue: active subscriptions by due date (which
+-- workspaces have work, then each scope's batches), paused ones by their
+-- automatic resume date
 CREATE INDEX subscriptions_due ON subscriptions (next_billing) WHERE status = 'active';
-CREATE INDEX subscriptions_pause_until ON subscriptions (pause_until) WHERE status = 'paused' AND pause_until IS NOT NULL;
+CREATE INDEX subscriptions_scope_due ON subscriptions (workspace_id, test_mode, next_billing) WHERE status = 'active';
+CREATE INDEX subscriptions_pause_until ON subscriptions (pause_until) WHERE status = 'paused';
+CREATE INDEX subscriptions_scope_pause_until ON subscriptions (workspace_id, test_mode, pause_until) WHERE status = 'paused';
 
 -- lines (plans) and add-on entries of a subscription
 CREATE TABLE subscription_items (
