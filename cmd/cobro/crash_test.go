@@ -618,7 +618,7 @@ func crashWorker(c *crashClient, w int, stop <-chan struct{}) {
 				continue
 			}
 			kp := key("pay")
-			c.post("/payments/", kp, "payment", map[string]any{"amount": m["total"], "currency": "USD", "date": date, "description": "Invoice " + inv,
+			c.post("/payments/", kp, "payment", map[string]any{"amount": m["total"], "currency": "USD", "date": c.tomorrow, "description": "Invoice " + inv,
 				"invoice": inv, "source": src["id"], "metadata": map[string]any{"crash_key": kp}})
 		case op < 8 && len(finalized) > 0:
 			i := rng.IntN(len(finalized))
