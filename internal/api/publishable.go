@@ -12,9 +12,11 @@ import (
 
 // Publishable calls (README §4, §14): a payer's browser, no token. Their
 // POSTs are limited per client IP and per payment link or payment (the
-// path names it), and the hosted pages' POSTs refuse cross-origin browser
-// requests (CSRF): a page elsewhere cannot drive a payer's checkout or
-// card authentication.
+// path names it). The JSON endpoints answer CORS for any origin (README
+// §2): a merchant's own checkout page may call them, and they carry no
+// ambient credential a forged request could borrow. The HTML form of the
+// simulated bank page refuses cross-origin browser posts (CSRF): a page
+// elsewhere cannot approve a payer's card authentication.
 
 var crossOrigin = http.NewCrossOriginProtection()
 
@@ -23,7 +25,7 @@ func (s *Server) guardPublic(r *http.Request) error {
 	if r.Method != http.MethodPost {
 		return nil
 	}
-	if strings.HasPrefix(r.URL.Path, "/publishable/") {
+	if strings.HasPrefix(r.URL.Path, "/publishable/gateways/") {
 		if err := crossOrigin.Check(r); err != nil {
 			return apperr.Detail(apperr.Forbidden, "Cross-origin request refused.")
 		}
