@@ -546,3 +546,16 @@ func TestProviders(t *testing.T) {
 	c.Get("/providers/test/").ExpectBody(200, `{"id": "test", "name": "Test gateway", "kind": "card", "usage": ["single", "reusable"], "modes": ["test"]}`)
 	c.Get("/providers/stripe/").Expect(404)
 }
+
+// Amounts take the currency's scale (README §7): no decimals in CLP.
+func TestPaymentAmountScale(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
+		c := e.Workspace("CL").Test()
+		c.Post("/payments/", map[string]any{"amount": "9990.50", "currency": "CLP", "date": "2026-06-02", "description": "x", "status": "succeeded"}).
+			ExpectBody(400, `{"amount": ["Ensure that there are no more than 0 decimal places."]}`)
+		c.Post("/payments/", map[string]any{"amount": "9990.00", "currency": "CLP", "date": "2026-06-02", "description": "x", "status": "succeeded"}).Expect(201)
+		c.Post("/payment_links/links/", map[string]any{"amount": "9990.5", "currency": "CLP"}).
+			ExpectBody(400, `{"amount": ["Ensure that there are no more than 0 decimal places."]}`)
+		c.Post("/payments/", map[string]any{"amount": "10.55", "currency": "USD", "date": "2026-06-02", "description": "x", "status": "succeeded"}).Expect(201)
+	})
+}

@@ -245,6 +245,12 @@ func (r *linkRecord) apply(e Env, o *input.Object, creating bool, intents int) e
 			o.Fail("currency", input.MsgPK(*v))
 		}
 	}
+	// a CLP link for 9990.50 cannot be paid or invoiced (README §7: scale 0)
+	if cur, found := catalog.CurrencyByID(r.currency); found && o.Has("amount") && !o.Failed("amount") {
+		if err := money.CheckScale(r.amount, money.ScaleFor(cur.Rounded)); err != nil {
+			o.Fail("amount", err.Error())
+		}
+	}
 	if o.Has("description") {
 		v, ok := o.String("description", input.StrOpt{Max: 80})
 		if ok {

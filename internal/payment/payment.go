@@ -245,6 +245,7 @@ func CreatePayment(e Env, o *input.Object) (*Payment, error) {
 			o.Fail("currency", input.MsgPK(*v))
 		}
 	}
+	checkAmountScale(o, p.Amount.Decimal, p.Currency)
 	if raw, present := o.Raw("status"); present && raw != nil {
 		s, _ := raw.(string)
 		switch s {
@@ -588,6 +589,7 @@ func UpdatePayment(e Env, paymentID string, o *input.Object) (*Payment, error) {
 					o.Fail("amount", "Ensure this value is greater than 0.")
 				}
 				p.Amount, p.Balance = money.NewMoney(v), money.NewMoney(v)
+				checkAmountScale(o, v, p.Currency)
 			}
 		case k == "date":
 			if v, ok := o.Date("date", true, false); ok && v != nil {
@@ -668,4 +670,16 @@ func DeletePayment(e Env, paymentID string) (*Payment, error) {
 		return GetPayment(e, p.ID)
 	}
 	return nil, apperr.NonField("Only payments with status requires_payment_method, processing or failed can be deleted.")
+}
+
+// checkAmountScale refuses decimals a currency does not have (README §7:
+// scale 0 for rounded currencies such as CLP).
+func checkAmountScale(o *input.Object, amount decimal.Decimal, currency string) {
+	cur, found := catalog.CurrencyByID(currency)
+	if !found || o.Failed("amount") {
+		return
+	}
+	if err := money.CheckScale(amount, money.ScaleFor(cur.Rounded)); err != nil {
+		o.Fail("amount", err.Error())
+	}
 }
