@@ -3,7 +3,10 @@ package api_test
 import (
 	"bytes"
 	"context"
+	"crypto/x509"
+	"database/sql"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"io"
 	"mime/multipart"
@@ -499,4 +502,49 @@ func TestCL33PDF(t *testing.T) {
 			t.Errorf("cedible PDF lacks %q:\n%s", want, text)
 		}
 	}
+}
+
+// Secrets at rest (issue 9, item 7): the certificate's and the CAFs'
+// private keys are stored sealed, never as keys a database reader could
+// use, and the certificate password is not stored at all.
+func TestSIISecretsEncryptedAtRest(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
+		c := e.Workspace("CL")
+		clBiller(t, c, true)
+		c.Post("/billers/built_in/cafs/", map[string]any{"file": fakeCAF(t, siiRUT, 33, 1, 10, "2026-05-20")}).Expect(201)
+		var certKey, cafKey, cafXML []byte
+		if err := e.DB.QueryRowContext(context.Background(), `SELECT cert_key FROM sii_settings WHERE cert_key IS NOT NULL`).Scan(&certKey); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.DB.QueryRowContext(context.Background(), `SELECT caf_key, caf_xml FROM sii_cafs`).Scan(&cafKey, &cafXML); err != nil {
+			t.Fatal(err)
+		}
+		for name, b := range map[string][]byte{"certificate key": certKey, "CAF key": cafKey, "CAF file": cafXML} {
+			if len(b) == 0 {
+				t.Errorf("%s: nothing stored", name)
+			}
+			if bytes.Contains(b, []byte("PRIVATE KEY")) || bytes.Contains(b, []byte("RSASK")) || bytes.Contains(b, []byte("AUTORIZACION")) {
+				t.Errorf("%s stored in the clear", name)
+			}
+			if _, err := x509.ParsePKCS8PrivateKey(b); err == nil {
+				t.Errorf("%s is a usable PKCS#8 key", name)
+			}
+			if _, err := x509.ParsePKCS1PrivateKey(b); err == nil {
+				t.Errorf("%s is a usable PKCS#1 key", name)
+			}
+		}
+		// the password appears in no table the biller writes
+		for _, q := range []string{`SELECT data FROM sii_settings`, `SELECT CAST(cert_der AS TEXT) FROM sii_settings`} {
+			var s sql.NullString
+			_ = e.DB.QueryRowContext(context.Background(), q).Scan(&s)
+			if strings.Contains(s.String, "secreto") {
+				t.Errorf("%s holds the certificate password", q)
+			}
+		}
+		// and the API never returns the key or the password
+		got := c.Get("/billers/built_in/").Expect(200)
+		if b, _ := json.Marshal(got); bytes.Contains(b, []byte("secreto")) || bytes.Contains(b, []byte("PRIVATE")) {
+			t.Errorf("settings leak a secret: %s", b)
+		}
+	})
 }
