@@ -228,6 +228,7 @@ func TestSubscriptionErrors(t *testing.T) {
 			{base("lines", nil), `{"lines": ["This field is required."]}`},
 			{base("lines", []any{}), `{"lines": ["This list may not be empty."]}`},
 			{base("date_start", "2026-06-01"), `{"date_start": ["Date must be today or later."]}`},
+			{base("date_start", "9999-12-31"), `{"date_start": ["Date must be before 2100-01-01."]}`},
 			{base("next_billing", "2026-06-09"), `{"next_billing": ["Must be on or after date_start."]}`},
 			{base("document", "US3"), `{"document": ["Document type US3 cannot be used for invoices."]}`},
 			{base("lines", line(map[string]any{"plan": foreign, "quantity": 1})), fmt.Sprintf(`{"lines": [{"plan": ["Invalid pk \"%s\" - object does not exist."]}]}`, foreign)},

@@ -123,6 +123,8 @@ func Update(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.
 		} else if v, ok := o.Date("date_start", true, false); ok && v != nil {
 			if *v < e.today().String() {
 				o.Fail("date_start", MsgDateStartPast)
+			} else if *v >= MaxStart {
+				o.Fail("date_start", MsgTooFar)
 			} else {
 				s.DateStart, reschedule = *v, true
 			}
@@ -136,6 +138,8 @@ func Update(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.
 			nextGiven, reschedule = v, true
 			if v != nil && *v < s.DateStart {
 				o.Fail("next_billing", MsgNextBeforeStart)
+			} else if v != nil && *v >= MaxStart {
+				o.Fail("next_billing", MsgTooFar)
 			}
 		}
 	}

@@ -20,6 +20,13 @@ import (
 	"github.com/shopspring/decimal"
 )
 
+// MaxStart bounds date_start and next_billing: a schedule starting after
+// it is a typo, and its dates would leave four-digit years (Cobro).
+const (
+	MaxStart  = "2100-01-01"
+	MsgTooFar = "Date must be before 2100-01-01."
+)
+
 // Messages of billing.md §8.11.
 const (
 	MsgDateStartPast     = "Date must be today or later."
@@ -103,6 +110,8 @@ func Create(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.
 	if v, ok := o.Date("date_start", true, false); ok {
 		if v != nil && *v < today.String() {
 			o.Fail("date_start", MsgDateStartPast)
+		} else if v != nil && *v >= MaxStart {
+			o.Fail("date_start", MsgTooFar)
 		} else if v != nil {
 			s.DateStart = *v
 		}
@@ -112,6 +121,8 @@ func Create(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.
 		nextGiven = v
 		if s.DateStart != "" && *v < s.DateStart {
 			o.Fail("next_billing", MsgNextBeforeStart)
+		} else if *v >= MaxStart {
+			o.Fail("next_billing", MsgTooFar)
 		}
 	}
 	if err := e.readBody(o, s, nil, cus); err != nil {

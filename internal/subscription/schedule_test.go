@@ -167,3 +167,30 @@ func TestAggregate(t *testing.T) {
 		}
 	}
 }
+
+// FuzzBillingDate: any date text, frequency and index: parsing never
+// panics, and a parsed anchor's dates keep the schedule's properties.
+func FuzzBillingDate(f *testing.F) {
+	for _, s := range []string{"2025-01-31", "2024-02-29", "0001-01-01", "9999-12-31", "2026-13-01", "", "2026-02-30", "x"} {
+		f.Add(s, "monthly", 3)
+	}
+	f.Add("2026-03-28", "weekly", 100)
+	f.Add("2024-02-29", "annual", 400)
+	f.Fuzz(func(t *testing.T, s, freq string, j int) {
+		a, ok := ParseDate(s)
+		p, pok := PeriodOf(freq)
+		if !ok || !pok || j < 0 || j > 9600 || s >= MaxStart {
+			return // the API refuses schedules starting after MaxStart
+		}
+		b, next := BillingDate(a, p, j), BillingDate(a, p, j+1)
+		if !next.After(b) {
+			t.Fatalf("%s %s: B(%d)=%s, B(%d)=%s", s, freq, j, b, j+1, next)
+		}
+		if k := FirstOnOrAfter(a, p, 0, b); BillingDate(a, p, k) != b {
+			t.Fatalf("%s %s: FirstOnOrAfter(B(%d)=%s) = %d (%s)", s, freq, j, b, k, BillingDate(a, p, k))
+		}
+		if _, ok := ParseDate(b.String()); !ok {
+			t.Fatalf("%s does not parse back", b)
+		}
+	})
+}
