@@ -463,3 +463,38 @@ func TestPaymentListsAndLinkExpiry(t *testing.T) {
 		wantField(t, c.Get("/payment_links/links/?search="+key).Expect(200), "count", "1")
 	})
 }
+
+// Publishable URLs expose only their own link's intents (issue 9, item 1):
+// an intent read through another link's key, or another workspace's, is a
+// 404, and the public view carries no workspace data beyond the link.
+func TestPublishableScope(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
+		c := e.Workspace("US").Test()
+		other := e.Workspace("US").Test()
+		anon := e.Anonymous()
+		keyA := apitest.Str(c.Post("/payment_links/links/", map[string]any{"amount": 20, "currency": "USD", "description": "A"}).Expect(201), "publishable_key")
+		keyB := apitest.Str(c.Post("/payment_links/links/", map[string]any{"amount": 30, "currency": "USD", "description": "B"}).Expect(201), "publishable_key")
+		keyX := apitest.Str(other.Post("/payment_links/links/", map[string]any{"amount": 40, "currency": "USD", "description": "X"}).Expect(201), "publishable_key")
+		in := apitest.Str(anon.Post(pubPath(keyA)+"intents/", payerBody(cardOK)).Expect(201), "id")
+		anon.Get(pubPath(keyA) + "intents/" + in + "/").Expect(200)
+		for _, k := range []string{keyB, keyX} {
+			anon.Get(pubPath(k) + "intents/" + in + "/").ExpectBody(404, `{"detail": "Not found."}`)
+			anon.Get(pubPath(k) + "intents/" + in + "/pdf/").ExpectBody(404, `{"detail": "Not found."}`)
+		}
+		// the public view is exactly payments.md §5's: the merchant's name
+		// and country, nothing else of the workspace
+		pub := anon.Get(pubPath(keyA)).Expect(200)
+		allowed := map[string]bool{"publishable_key": true, "description": true, "amount": true, "currency": true, "document": true,
+			"workspace": true, "payer_fields": true, "gateway": true, "expires": true, "test_mode": true}
+		for field := range pub {
+			if !allowed[field] {
+				t.Errorf("public link view shows %q", field)
+			}
+		}
+		for field := range pub["workspace"].(map[string]any) {
+			if field != "name" && field != "country" {
+				t.Errorf("public link view shows workspace.%s", field)
+			}
+		}
+	})
+}
