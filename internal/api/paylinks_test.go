@@ -478,8 +478,8 @@ func TestPublishableScope(t *testing.T) {
 		in := apitest.Str(anon.Post(pubPath(keyA)+"intents/", payerBody(cardOK)).Expect(201), "id")
 		anon.Get(pubPath(keyA) + "intents/" + in + "/").Expect(200)
 		for _, k := range []string{keyB, keyX} {
-			anon.Get(pubPath(k) + "intents/" + in + "/").ExpectBody(404, `{"detail": "Not found."}`)
-			anon.Get(pubPath(k) + "intents/" + in + "/pdf/").ExpectBody(404, `{"detail": "Not found."}`)
+			anon.Get(pubPath(k)+"intents/"+in+"/").ExpectBody(404, `{"detail": "Not found."}`)
+			anon.Get(pubPath(k)+"intents/"+in+"/pdf/").ExpectBody(404, `{"detail": "Not found."}`)
 		}
 		// the public view is exactly payments.md §5's: the merchant's name
 		// and country, nothing else of the workspace
