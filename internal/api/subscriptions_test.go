@@ -354,7 +354,7 @@ func TestSubscriptionChargePayment(t *testing.T) {
 			t.Errorf("charged run: subscription %v, invoice %v %v", sub["status"], inv["status"], inv["collection_method"])
 		}
 		pays := c.Get("/payments/?invoice=" + apitest.Str(inv, "id")).Expect(200)["results"].([]any)
-		if len(pays) != 1 || pays[0].(map[string]any)["status"] != "succeeded" {
+		if len(pays) != 1 || pays[0].(map[string]any)["status"] != "succeeded" || pays[0].(map[string]any)["subscription"] != sub["id"] {
 			t.Errorf("payments of the invoice: %v", pays)
 		}
 
