@@ -42,20 +42,23 @@ func TestBillKilledMidRunBillsEachCycleOnce(t *testing.T) {
 	})
 }
 
-func billCrash(t *testing.T, bin, dbURL string, n int) {
+// seedDueDB migrates and seeds a database with a US workspace holding n
+// subscriptions due today; it returns the database and that day.
+func seedDueDB(t *testing.T, dbURL string, n int) (*store.DB, string) {
+	t.Helper()
 	ctx := context.Background()
 	db, err := store.Open(ctx, dbURL)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	t.Cleanup(func() { db.Close() })
 	if _, err := db.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if err := catalog.Seed(ctx, db); err != nil {
 		t.Fatal(err)
 	}
-	c, err := workspace.Create(ctx, db, "Crash Co", "US", "owner@example.com", time.Now())
+	c, err := workspace.Create(ctx, db, "Billing Co", "US", "owner@example.com", time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,6 +70,12 @@ func billCrash(t *testing.T, bin, dbURL string, n int) {
 	if _, err := subscription.SeedDue(ctx, db, workspace.Scope{Workspace: w}, n, today, "USD", "US1"); err != nil {
 		t.Fatal(err)
 	}
+	return db, today
+}
+
+func billCrash(t *testing.T, bin, dbURL string, n int) {
+	ctx := context.Background()
+	db, today := seedDueDB(t, dbURL, n)
 	runs := func() int {
 		var k int
 		if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM subscription_runs`).Scan(&k); err != nil {
@@ -141,25 +150,7 @@ func TestServeSchedulerBills(t *testing.T) {
 	}
 	dbURL := "sqlite:" + filepath.Join(dir, "s.db")
 	ctx := context.Background()
-	db, err := store.Open(ctx, dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if _, err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := catalog.Seed(ctx, db); err != nil {
-		t.Fatal(err)
-	}
-	c, err := workspace.Create(ctx, db, "Sched Co", "US", "owner@example.com", time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	w, _ := workspace.ByID(ctx, db, c.Workspace)
-	if _, err := subscription.SeedDue(ctx, db, workspace.Scope{Workspace: w}, 5, subscription.DateOf(time.Now(), w.Loc).String(), "USD", "US1"); err != nil {
-		t.Fatal(err)
-	}
+	db, _ := seedDueDB(t, dbURL, 5)
 	runs := func() int {
 		var k int
 		_ = db.QueryRowContext(ctx, `SELECT COUNT(*) FROM subscription_runs`).Scan(&k)

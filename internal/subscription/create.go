@@ -447,23 +447,11 @@ func (e env) readLines(o *input.Object, before *Sub) ([]*Item, []*product.Plan, 
 	bad := false
 	seenPlan := map[string]bool{}
 	for i, r := range raw {
-		m, isMap := r.(map[string]any)
-		if !isMap {
+		lo, it, ok := e.entry(r, kindLine, old)
+		if !ok {
 			errs[i] = map[string]any{"non_field_errors": []string{input.MsgDict(input.TypeName(r))}}
 			bad = true
 			continue
-		}
-		lo := input.New(m, false)
-		it := &Item{ID: id.New(PrefixLine), Kind: kindLine, Rates: []Rate{}, Created: e.us, Updated: e.us, isNew: true, dirty: true}
-		if v, ok := lo.Ref("id", false, true, func(x string) bool { return true }); ok && v != nil {
-			if prev, found := old[*v]; found {
-				cp := *prev
-				it = &cp
-				it.Updated, it.dirty = e.us, true
-				delete(old, *v)
-			} else {
-				lo.Fail("id", input.MsgPK(*v))
-			}
 		}
 		var plan *product.Plan
 		if v, ok := lo.Ref("plan", it.PlanID == nil, false, func(x string) bool { return id.Valid("pla", x) }); ok && v != nil {
@@ -580,6 +568,29 @@ func (e env) unbilledUsage(s *Sub, lineID string) (int, error) {
 	return n, err
 }
 
+// entry starts reading one item of "lines" or "addons": a new entry, or a
+// copy of the stored one its "id" names (taken out of old, so what is left
+// there is being removed). ok is false when the item is not an object.
+func (e env) entry(raw any, kind string, old map[string]*Item) (*input.Object, *Item, bool) {
+	m, isMap := raw.(map[string]any)
+	if !isMap {
+		return nil, nil, false
+	}
+	o := input.New(m, false)
+	it := &Item{ID: id.New(PrefixLine), Kind: kind, Rates: []Rate{}, Created: e.us, Updated: e.us, isNew: true, dirty: true}
+	if v, ok := o.Ref("id", false, true, func(string) bool { return true }); ok && v != nil {
+		if prev, found := old[*v]; found {
+			cp := *prev
+			it = &cp
+			it.Updated, it.dirty = e.us, true
+			delete(old, *v)
+		} else {
+			o.Fail("id", input.MsgPK(*v))
+		}
+	}
+	return o, it, true
+}
+
 // readAddons reads "addons": up to 20 {id?, addon, quantity, rates?}.
 func (e env) readAddons(o *input.Object, before *Sub, currency string) ([]*Item, bool, error) {
 	raw, ok := o.List("addons", false)
@@ -606,23 +617,11 @@ func (e env) readAddons(o *input.Object, before *Sub, currency string) ([]*Item,
 	errs := make([]any, len(raw))
 	bad := false
 	for i, r := range raw {
-		m, isMap := r.(map[string]any)
-		if !isMap {
+		ao, it, ok := e.entry(r, kindAddon, old)
+		if !ok {
 			errs[i] = map[string]any{"non_field_errors": []string{input.MsgDict(input.TypeName(r))}}
 			bad = true
 			continue
-		}
-		ao := input.New(m, false)
-		it := &Item{ID: id.New(PrefixLine), Kind: kindAddon, Rates: []Rate{}, Created: e.us, Updated: e.us, isNew: true, dirty: true}
-		if v, ok := ao.Ref("id", false, true, func(x string) bool { return true }); ok && v != nil {
-			if prev, found := old[*v]; found {
-				cp := *prev
-				it = &cp
-				it.Updated, it.dirty = e.us, true
-				delete(old, *v)
-			} else {
-				ao.Fail("id", input.MsgPK(*v))
-			}
 		}
 		var addon *product.Addon
 		if v, ok := ao.Ref("addon", it.AddonID == nil, false, func(x string) bool { return id.Valid("add", x) }); ok && v != nil {
