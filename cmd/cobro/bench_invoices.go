@@ -23,23 +23,23 @@ type invoiceBody struct {
 	Customer   string        `json:"customer"`
 	Document   string        `json:"document"`
 	Date       string        `json:"date"`
-	TaxPercent float64       `json:"tax_percent"`
+	TaxPercent json.Number   `json:"tax_percent"`
 	Lines      []invoiceLine `json:"lines"`
 }
 
 type invoiceLine struct {
-	Name        string  `json:"name"`
-	Description string  `json:"description,omitempty"`
-	Code        string  `json:"code,omitempty"`
-	Quantity    float64 `json:"quantity"`
-	Amount      float64 `json:"amount"`
+	Name        string      `json:"name"`
+	Description string      `json:"description,omitempty"`
+	Code        string      `json:"code,omitempty"`
+	Quantity    json.Number `json:"quantity"` // exact decimals as JSON numbers, never floats
+	Amount      json.Number `json:"amount"`
 }
 
 func newInvoiceBody(customerID, date string) invoiceBody {
-	return invoiceBody{Customer: customerID, Document: "US1", Date: date, TaxPercent: 8.25, Lines: []invoiceLine{
-		{Name: "Platform subscription — Growth plan", Description: "Monthly subscription, up to 25 seats", Code: "SUB-GROWTH", Quantity: 1, Amount: 499},
-		{Name: "Additional seats", Description: "Seats above the plan allowance", Code: "SEAT-ADD", Quantity: 7, Amount: 18.5},
-		{Name: "Onboarding workshop", Description: "Half-day remote session with the implementation team", Quantity: 2, Amount: 350},
+	return invoiceBody{Customer: customerID, Document: "US1", Date: date, TaxPercent: "8.25", Lines: []invoiceLine{
+		{Name: "Platform subscription — Growth plan", Description: "Monthly subscription, up to 25 seats", Code: "SUB-GROWTH", Quantity: "1", Amount: "499"},
+		{Name: "Additional seats", Description: "Seats above the plan allowance", Code: "SEAT-ADD", Quantity: "7", Amount: "18.5"},
+		{Name: "Onboarding workshop", Description: "Half-day remote session with the implementation team", Quantity: "2", Amount: "350"},
 	}}
 }
 

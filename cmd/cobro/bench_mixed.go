@@ -514,7 +514,7 @@ func (m *mixedBench) creditNote(ctx context.Context) (ok bool, err error) {
 
 	body := map[string]any{"invoice": inv, "date": m.date, "note": "Service credit"}
 	if !full {
-		body["lines"] = []invoiceLine{{Name: "Service credit — downtime", Quantity: 1, Amount: 25}}
+		body["lines"] = []invoiceLine{{Name: "Service credit — downtime", Quantity: "1", Amount: "25"}}
 	}
 	data, err := json.Marshal(body)
 	if err != nil {

@@ -1,6 +1,7 @@
 package document
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -393,7 +394,7 @@ func Finalize(e Env, k *Kind, docID string) (*Doc, error) {
 		}
 		receiver = sup
 		party = biller.Party{Name: sup.Name, TaxID: deref(sup.TaxID), Address: deref(sup.Address), State: deref(sup.State), Country: sup.Country, Email: deref(sup.Email)}
-		_ = json.Unmarshal(sup.TaxSettings, &party.TaxSettings)
+		party.TaxSettings = exactMap(sup.TaxSettings)
 	} else {
 		c, msg, err := customer.Ref(e.Ctx, e.Q, e.D, e.Scope, d.CustomerID, false)
 		if err != nil {
@@ -404,7 +405,7 @@ func Finalize(e Env, k *Kind, docID string) (*Doc, error) {
 		}
 		cus, receiver = c, c
 		party = biller.Party{Name: c.Name, TaxID: deref(c.TaxID), Address: deref(c.Address), State: deref(c.State), Country: c.Country, Email: deref(c.Email)}
-		_ = json.Unmarshal(c.TaxSettings, &party.TaxSettings)
+		party.TaxSettings = exactMap(c.TaxSettings)
 	}
 	bl := biller.For(t)
 	if d.Imported {
@@ -823,4 +824,14 @@ func SetCollected(e Env, invoiceID string, collected decimal.Decimal) (*Doc, err
 		return Finalize(e, Invoice, invoiceID)
 	}
 	return settleInvoice(e, invoiceID, false)
+}
+
+// exactMap decodes a JSON object keeping numbers as json.Number text, so a
+// biller never sees a tax setting as a float.
+func exactMap(raw json.RawMessage) map[string]any {
+	var m map[string]any
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	_ = dec.Decode(&m)
+	return m
 }

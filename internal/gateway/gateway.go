@@ -289,11 +289,6 @@ func text(v any) (string, bool) {
 		return fmt.Sprint(x), true
 	case int64:
 		return fmt.Sprint(x), true
-	case float64:
-		if x == float64(int64(x)) {
-			return fmt.Sprint(int64(x)), true
-		}
-		return fmt.Sprint(x), true
 	}
 	return "", false
 }

@@ -99,7 +99,7 @@ func BillingDate(anchor Date, p Period, j int) Date {
 func FirstOnOrAfter(anchor Date, p Period, from int, day Date) int {
 	j := from
 	if p.Days > 0 {
-		if gap := int(day.t.Sub(BillingDate(anchor, p, j).t).Hours() / 24 / float64(p.Days)); gap > 1 {
+		if gap := int(day.t.Sub(BillingDate(anchor, p, j).t)/(24*time.Hour)) / p.Days; gap > 1 {
 			j += gap - 1
 		}
 	} else if p.Months > 0 {

@@ -121,8 +121,6 @@ func tsString(ts map[string]any, key string) string {
 	switch v := ts[key].(type) {
 	case string:
 		return v
-	case float64:
-		return strconv.FormatFloat(v, 'f', -1, 64)
 	case json.Number:
 		return v.String()
 	}

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/cobrobilling/cobro/internal/biller"
@@ -136,8 +138,11 @@ func (w *Worker) handle(ctx context.Context, j jobs.Job, now time.Time) error {
 			return err
 		}
 		fileID = fid.String
+		// numbers stay exact text (json.Number): folios are never floats
 		var ta map[string]any
-		if err := json.Unmarshal([]byte(taRaw), &ta); err != nil || ta == nil {
+		dec := json.NewDecoder(strings.NewReader(taRaw))
+		dec.UseNumber()
+		if err := dec.Decode(&ta); err != nil || ta == nil {
 			ta = map[string]any{}
 		}
 		stamp := now.In(locOf(sc)).Format(clock.Layout)
@@ -148,8 +153,8 @@ func (w *Worker) handle(ctx context.Context, j jobs.Job, now time.Time) error {
 				return fmt.Errorf("file of %s: %w", p.Document, err)
 			}
 			a := (&sii.Sandbox{Today: now}).Check(xml)
-			attempts, _ := ta["attempts"].(float64)
-			ta["track_id"], ta["status"], ta["attempts"], ta["submitted"] = a.TrackID, a.Status, int(attempts)+1, stamp
+			attempts, _ := strconv.Atoi(fmt.Sprint(ta["attempts"]))
+			ta["track_id"], ta["status"], ta["attempts"], ta["submitted"] = a.TrackID, a.Status, attempts+1, stamp
 			if err := setDoc(ctx, tx, sc, p.Document, biller.StatusProcessing, ta, now); err != nil {
 				return err
 			}
@@ -177,8 +182,8 @@ func (w *Worker) handle(ctx context.Context, j jobs.Job, now time.Time) error {
 			if err := tx.QueryRowContext(ctx, `SELECT document_type FROM documents WHERE id = $1`, p.Document).Scan(&typeID); err == nil {
 				fmt.Sscanf(typeID, "CL%d", &td)
 			}
-			folio, _ := ta["folio"].(float64)
-			sb.CheckDuplicate(&a, str(st.RUT), td, int64(folio))
+			folio, _ := strconv.ParseInt(fmt.Sprint(ta["folio"]), 10, 64)
+			sb.CheckDuplicate(&a, str(st.RUT), td, folio)
 			if a.Messages == nil {
 				a.Messages = []sii.Message{}
 			}
