@@ -1,10 +1,8 @@
 package main
 
 import (
-	"context"
 	"database/sql"
 	"fmt"
-	"strings"
 	"sync"
 	"time"
 
@@ -47,7 +45,6 @@ func benchBilling(b *benchEnv) ([]kv, error) {
 		return nil, err
 	}
 	lines := `[{"name":"Plan 1","quantity":"1","amount":"10.00","total":"10.00"},{"name":"Plan 2","quantity":"2","amount":"20.00","total":"40.00"}]`
-	next := subscription.BillingDate(subscription.MustDate(today), subscription.Period{Months: 1}, 1).String()
 	fmt.Fprintf(b.progress, "raw ceiling: %d runs by plain SQL, %d clients…\n", n, b.clients)
 	t0 = time.Now()
 	var wg sync.WaitGroup
@@ -91,7 +88,6 @@ func benchBilling(b *benchEnv) ([]kv, error) {
 	}
 	rawElapsed := time.Since(t0)
 	rawPerS := float64(n) / rawElapsed.Seconds()
-	_ = next
 
 	// Cobro: one billing run, --clients runners at once
 	fmt.Fprintf(b.progress, "cobro: one billing run over %d due subscriptions, %d runners…\n", n, b.clients)
@@ -135,6 +131,3 @@ func benchBilling(b *benchEnv) ([]kv, error) {
 		{"ratio", fmt.Sprintf("%.3f", perS/rawPerS)}, {"elapsed_s", fmt.Sprintf("%.1f", elapsed.Seconds())},
 		{"duplicates", fmt.Sprint(dups)}, {"missing", fmt.Sprint(due + n - runs)}, {"errors", fmt.Sprint(total.Attention)}}, nil
 }
-
-var _ = strings.TrimSpace
-var _ context.Context

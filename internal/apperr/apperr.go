@@ -69,3 +69,29 @@ func FieldsErr(f map[string]any) error {
 
 // Detail returns an error of the kind with a {"detail": msg} body.
 func Detail(kind Kind, msg string) *Error { return &Error{Kind: kind, Detail: msg} }
+
+// Message is the first message of field in a validation error ("" = the
+// first of any field), else the error's text: for callers that pass a
+// refusal on under another field.
+func (e *Error) Message(field string) string {
+	for k, v := range e.Fields {
+		if field != "" && k != field {
+			continue
+		}
+		switch m := v.(type) {
+		case []string:
+			if len(m) > 0 {
+				return m[0]
+			}
+		case []any:
+			if len(m) > 0 {
+				if s, ok := m[0].(string); ok {
+					return s
+				}
+			}
+		case string:
+			return m
+		}
+	}
+	return e.Error()
+}

@@ -321,13 +321,6 @@ type Numbering struct {
 
 type pendingNumber struct{ docID, typeID string }
 
-// Len is the number of drafts waiting for their number.
-func (n *Numbering) Len() int { return len(n.pending) }
-
-// Truncate forgets the drafts added after the first k (their savepoint
-// was rolled back).
-func (n *Numbering) Truncate(k int) { n.pending = n.pending[:k] }
-
 // Assign numbers every pending draft, per type in creation order.
 func (n *Numbering) Assign(e Env) error {
 	byType := map[string][]string{}

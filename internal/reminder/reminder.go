@@ -194,7 +194,7 @@ func Create(e document.Env, base string, o *input.Object) (*Message, error) {
 		l, err := paylink.CreateLink(paylink.Env{Env: e, Base: base}, input.New(map[string]any{"invoice": doc.ID, "amount": outstanding,
 			"currency": doc.Currency, "document": doc.TypeID, "single_use": true, "description": truncate(name, 80)}, false))
 		if ae, ok := apperr.As(err); ok && ae.Kind == apperr.Invalid {
-			return nil, apperr.Field("action", "A payment link cannot be created for this invoice: "+firstMessage(ae))
+			return nil, apperr.Field("action", "A payment link cannot be created for this invoice: "+ae.Message(""))
 		}
 		if err != nil {
 			return nil, err
@@ -288,19 +288,6 @@ func truncate(s string, n int) string {
 		return string(r[:n])
 	}
 	return s
-}
-
-// firstMessage is the first field message of a validation error.
-func firstMessage(e *apperr.Error) string {
-	for _, v := range e.Fields {
-		switch m := v.(type) {
-		case []string:
-			if len(m) > 0 {
-				return m[0]
-			}
-		}
-	}
-	return e.Error()
 }
 
 // Delivered records the outcome of a reminder's email: sent, or failed

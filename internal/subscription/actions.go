@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"net/url"
 	"time"
 
 	"github.com/cobrobilling/cobro/internal/apperr"
@@ -71,11 +70,6 @@ var ListSpec = list.Spec{
 	Metadata:        "s.metadata",
 }
 
-// ParseList reads a list query.
-func ParseList(values url.Values, env list.Env) (*list.Query, error) {
-	return ListSpec.Parse(values, env)
-}
-
 // List returns one page of subscriptions with their items.
 func List(ctx context.Context, q store.Querier, sc workspace.Scope, lq *list.Query) (int, []*Sub, error) {
 	n, out, err := list.Fetch(ctx, q, lq, columns, ` FROM subscriptions s WHERE s.workspace_id = $1 AND s.test_mode = $2`, []any{sc.ID, sc.TestMode},
@@ -105,11 +99,9 @@ func Update(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.
 			}
 		}
 	}
-	for _, k := range []string{"customer", "frequency", "test_mode", "currency"} {
-		if raw, has := o.Raw(k); has && k == "customer" {
-			if v, _ := raw.(string); v != before.CustomerID {
-				o.Fail(k, input.MsgNoChange)
-			}
+	if raw, has := o.Raw("customer"); has {
+		if v, _ := raw.(string); v != before.CustomerID {
+			o.Fail("customer", input.MsgNoChange)
 		}
 	}
 	if t, ok := document.ResolveType(o, sc, document.Invoice, false); ok {
@@ -143,7 +135,7 @@ func Update(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.
 			}
 		}
 	}
-	if err := e.readBody(o, s, before, nil); err != nil {
+	if err := e.readBody(o, s, before); err != nil {
 		return nil, err
 	}
 	if !o.OK() {
@@ -325,7 +317,7 @@ func Process(ctx context.Context, q store.Querier, d store.Dialect, sc workspace
 	if s.NextBilling == nil {
 		return nil, apperr.NonField(MsgProcessStatus)
 	}
-	inv, err := e.run(s, true)
+	inv, err := e.run(s)
 	var at *attention
 	if errors.As(err, &at) {
 		return nil, &ErrAttention{Message: at.Error()}

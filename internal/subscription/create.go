@@ -82,7 +82,6 @@ func Create(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.
 	s := &Sub{ID: id.New(Prefix), TestMode: sc.TestMode, Status: StatusActive, NextBillingCycle: 1, ExpirationDays: 10,
 		CollectionScheme: SchemeSendInvoice, Refs: []Reference{}, Metadata: []byte("{}"), Created: e.us, Updated: e.us}
 
-	var cus *customer.Customer
 	if v, ok := o.Ref("customer", true, false, func(s string) bool { return id.Valid("cus", s) }); ok && v != nil {
 		c, msg, err := customer.Ref(ctx, q, d, sc, *v, false)
 		if err != nil {
@@ -91,7 +90,6 @@ func Create(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.
 		if msg != "" {
 			o.Fail("customer", msg)
 		} else {
-			cus = c
 			s.CustomerID = c.ID
 			if c.TestClock != nil {
 				s.TestClockID = c.TestClock
@@ -125,7 +123,7 @@ func Create(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.
 			o.Fail("next_billing", MsgTooFar)
 		}
 	}
-	if err := e.readBody(o, s, nil, cus); err != nil {
+	if err := e.readBody(o, s, nil); err != nil {
 		return nil, err
 	}
 	if !o.OK() {
@@ -150,7 +148,7 @@ func Create(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.
 	if s.NextBilling != nil && *s.NextBilling <= today.String() {
 		// a run stopped before its invoice leaves the subscription in
 		// needs_attention: the create still succeeds and shows it
-		if _, err := e.run(s, false); err != nil && !isAttention(err) {
+		if _, err := e.run(s); err != nil && !isAttention(err) {
 			return nil, err
 		}
 	}
@@ -184,7 +182,7 @@ func (s *Sub) setNext() {
 
 // readBody reads every field create and update share onto s. before is the
 // stored subscription on update (nil on create).
-func (e env) readBody(o *input.Object, s *Sub, before *Sub, cus *customer.Customer) error {
+func (e env) readBody(o *input.Object, s *Sub, before *Sub) error {
 	var plans []*product.Plan
 	if lines, ps, ok, err := e.readLines(o, before); err != nil {
 		return err
@@ -319,56 +317,27 @@ func (e env) readBody(o *input.Object, s *Sub, before *Sub, cus *customer.Custom
 			s.OrgunitID = v
 		}
 	}
-	// charge_payment needs a chargeable reusable source of the customer
-	if s.CollectionScheme == SchemeChargePayment && !o.Failed("collection_scheme") && !o.Failed("default_source") {
-		switch {
-		case s.DefaultSource == nil:
-			o.Fail("default_source", MsgSourceRequired)
-		case Payments == nil:
-			o.Fail("default_source", input.MsgPK(*s.DefaultSource))
-		case customerID != "" && (before == nil || o.Has("default_source") || o.Has("collection_scheme")):
-			if err := Payments.CheckDefaultSource(e.ctx, e.q, e.sc, customerID, *s.DefaultSource); err != nil {
-				if fe, ok := apperr.As(err); ok && fe.Kind == apperr.Invalid {
-					o.Fail("default_source", fieldMessage(fe, "default_source"))
-				} else {
-					return err
-				}
-			}
-		}
-	} else if s.DefaultSource != nil && Payments != nil && customerID != "" && o.Has("default_source") && !o.Failed("default_source") {
+	// charge_payment needs a default_source; a given one must be a
+	// chargeable reusable source of the customer
+	switch {
+	case o.Failed("default_source") || o.Failed("collection_scheme"):
+	case s.CollectionScheme == SchemeChargePayment && s.DefaultSource == nil:
+		o.Fail("default_source", MsgSourceRequired)
+	case s.DefaultSource == nil || customerID == "":
+	case before != nil && !o.Has("default_source") && !o.Has("collection_scheme"):
+		// unchanged since it was checked
+	case Payments == nil:
+		o.Fail("default_source", input.MsgPK(*s.DefaultSource))
+	default:
 		if err := Payments.CheckDefaultSource(e.ctx, e.q, e.sc, customerID, *s.DefaultSource); err != nil {
-			if fe, ok := apperr.As(err); ok && fe.Kind == apperr.Invalid {
-				o.Fail("default_source", fieldMessage(fe, "default_source"))
-			} else {
+			fe, ok := apperr.As(err)
+			if !ok || fe.Kind != apperr.Invalid {
 				return err
 			}
+			o.Fail("default_source", fe.Message("default_source"))
 		}
-	} else if s.DefaultSource != nil && Payments == nil && o.Has("default_source") && !o.Failed("default_source") {
-		o.Fail("default_source", input.MsgPK(*s.DefaultSource))
 	}
-	_ = cus
 	return nil
-}
-
-// fieldMessage extracts the first message of field from an apperr.
-func fieldMessage(e *apperr.Error, field string) string {
-	if m, ok := e.Fields[field]; ok {
-		switch v := m.(type) {
-		case []string:
-			if len(v) > 0 {
-				return v[0]
-			}
-		case []any:
-			if len(v) > 0 {
-				if s, ok := v[0].(string); ok {
-					return s
-				}
-			}
-		case string:
-			return v
-		}
-	}
-	return e.Error()
 }
 
 func frequencyIDs() []string {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"strconv"
 	"strings"
 
 	"github.com/cobrobilling/cobro/internal/apperr"
@@ -228,7 +229,7 @@ func loadItems(ctx context.Context, q store.Querier, subs []*Sub) error {
 		byID[s.ID] = s
 		s.Lines, s.Addons = []*Item{}, []*Item{}
 		args[i] = s.ID
-		ph[i] = "$" + itoa(i+1)
+		ph[i] = "$" + strconv.Itoa(i+1)
 	}
 	rows, err := q.QueryContext(ctx, `SELECT `+itemColumns+` FROM subscription_items WHERE subscription_id IN (`+strings.Join(ph, ", ")+`) ORDER BY subscription_id, kind, position`, args...)
 	if err != nil {
@@ -278,8 +279,6 @@ const (
 	kindLine  = "line"
 	kindAddon = "addon"
 )
-
-func itoa(n int) string { return decimal.NewFromInt(int64(n)).String() }
 
 func decText(d *decimal.Decimal) any {
 	if d == nil {

@@ -83,12 +83,10 @@ func TierCharges(mode string, tiers []product.Tier, amount, q decimal.Decimal) [
 // "Tier 3: 50+" for the last one (Cobro).
 func TierDescription(i int, t product.Tier) string {
 	if t.QuantityTo == nil {
-		return fmt.Sprintf("Tier %d: %s+", i, qtext(t.QuantityFrom.Decimal))
+		return fmt.Sprintf("Tier %d: %s+", i, t.QuantityFrom.Decimal)
 	}
-	return fmt.Sprintf("Tier %d: %s–%s", i, qtext(t.QuantityFrom.Decimal), qtext(t.QuantityTo.Decimal))
+	return fmt.Sprintf("Tier %d: %s–%s", i, t.QuantityFrom.Decimal, t.QuantityTo.Decimal)
 }
-
-func qtext(d decimal.Decimal) string { return d.String() }
 
 // Aggregate reduces a metered line's usage quantities over a period
 // (billing.md §5 usage_aggregation). Records come ordered by (date_time,

@@ -3,10 +3,8 @@ package subscription
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/cobrobilling/cobro/internal/apperr"
@@ -37,9 +35,10 @@ func (a *attention) Error() string { return "Subscription needs attention: " + a
 var ErrNotDue = errors.New("subscription: no run due")
 
 // run performs the run at s.NextBilling (billing.md §8.5) in the caller's
-// transaction. s must be locked (or just created). A run stopped before its
+// transaction, whatever the date (process bills early with the schedule's
+// periods). s must be locked (or just created). A run stopped before its
 // invoice leaves s in needs_attention and returns *attention.
-func (e env) run(s *Sub, early bool) (*document.Doc, error) {
+func (e env) run(s *Sub) (*document.Doc, error) {
 	if s.NextBilling == nil {
 		return nil, ErrNotDue
 	}
@@ -110,9 +109,6 @@ func (e env) run(s *Sub, early bool) (*document.Doc, error) {
 
 	// 2–3. lines
 	var lines []map[string]any
-	type couponUse struct {
-		item *Item
-	}
 	var usedLineCoupons []*Item
 	for _, l := range s.Lines {
 		if l.Metered && !closes || !l.Metered && !opens {
@@ -263,11 +259,8 @@ func (e env) run(s *Sub, early bool) (*document.Doc, error) {
 			}
 		}
 	}
-	if len(lines) == 0 {
-		// nothing to bill at this date (e.g. every line removed): the run
-		// still advances the schedule
-		lines = nil
-	}
+	// with nothing to bill at this date (e.g. a closing run of a line since
+	// removed), no invoice is made and the run still advances the schedule
 	var (
 		inv *document.Doc
 		err error
@@ -278,7 +271,7 @@ func (e env) run(s *Sub, early bool) (*document.Doc, error) {
 		inv, err = document.CreateForSubscription(de, input.New(body, false), s.ID)
 		if err != nil {
 			if ae, ok := apperr.As(err); ok && ae.Kind == apperr.Invalid {
-				return nil, e.needAttention(s, ReasonProcessing, "The invoice could not be created: "+flatten(ae))
+				return nil, e.needAttention(s, ReasonProcessing, "The invoice could not be created: "+ae.Message(""))
 			}
 			return nil, err
 		}
@@ -380,7 +373,7 @@ func (e env) collect(s *Sub, inv *document.Doc) (*document.Doc, error) {
 			return nil, err
 		}
 		err = nil
-		reason, detail = ReasonBiller, "Invoice "+inv.ID+" could not be finalized: "+flatten(ae)
+		reason, detail = ReasonBiller, "Invoice "+inv.ID+" could not be finalized: "+ae.Message("")
 		if s.CollectionScheme == SchemeChargePayment {
 			reason = ReasonGateway
 		}
@@ -583,10 +576,4 @@ func linesNet(lines []map[string]any, scale int32) decimal.Decimal {
 		sum = sum.Add(gross)
 	}
 	return sum
-}
-
-// flatten renders a validation error as one line for status_description.
-func flatten(e *apperr.Error) string {
-	b, _ := json.Marshal(e.Fields)
-	return strings.TrimSpace(string(b))
 }

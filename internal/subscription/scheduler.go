@@ -240,7 +240,7 @@ func stepOne(ctx context.Context, tx store.Querier, d store.Dialect, sc workspac
 		return true, e.resume(s)
 	case s.Status == StatusActive && s.NextBilling != nil && *s.NextBilling <= day:
 		sum.Processed++
-		inv, err := e.run(s, false)
+		inv, err := e.run(s)
 		if isAttention(err) {
 			sum.Attention++
 			return true, nil
