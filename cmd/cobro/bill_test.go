@@ -156,6 +156,17 @@ func TestServeSchedulerBills(t *testing.T) {
 		_ = db.QueryRowContext(ctx, `SELECT COUNT(*) FROM subscription_runs`).Scan(&k)
 		return k
 	}
+	// cobro bill: --date decides what is due, --workspace what is billed
+	if code, _, errs := runCmd(t, "bill", "--db", dbURL, "--date", "tomorrow"); code != exitUsage || !strings.Contains(errs, "YYYY-MM-DD") {
+		t.Errorf("bad --date: exit %d %s", code, errs)
+	}
+	yesterday := time.Now().AddDate(0, 0, -2).Format(time.DateOnly)
+	if code, out, _ := runCmd(t, "bill", "--db", dbURL, "--date", yesterday); code != 0 || out != "billed: subscriptions=0 invoices=0 needs_attention=0 resumed=0\n" {
+		t.Errorf("bill --date %s: exit %d %q", yesterday, code, out)
+	}
+	if code, out, _ := runCmd(t, "bill", "--db", dbURL, "--workspace", "acc_tnlUbv0YSTbzmsx7oH"); code != 0 || !strings.HasPrefix(out, "billed: subscriptions=0 ") {
+		t.Errorf("bill --workspace of another: exit %d %q", code, out)
+	}
 	off, _ := startServe(t, bin, dbURL, "--no-scheduler")
 	time.Sleep(500 * time.Millisecond)
 	if n := runs(); n != 0 {

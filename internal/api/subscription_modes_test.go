@@ -130,6 +130,10 @@ func TestSubscriptionBillingCyclesAndReferences(t *testing.T) {
 		if sub["status"] != "needs_attention" || sub["needs_attention_reason"] != "without_reference" || sub["latest_invoice"] != nil {
 			t.Errorf("without reference: %v %v", sub["status"], sub["needs_attention_reason"])
 		}
+		// resume from needs_attention: active again, the run retried later (still no reference)
+		if r := c.Post("/subscriptions/"+id+"/resume/", nil).Expect(200); r["status"] != "active" || r["needs_attention_reason"] != nil || r["next_billing"] != "2026-06-02" {
+			t.Errorf("resumed from needs_attention: %v %v %v", r["status"], r["needs_attention_reason"], r["next_billing"])
+		}
 		c.Patch("/subscriptions/"+id+"/", map[string]any{"references": []any{map[string]any{"date": "2026-05-01", "document": "801", "serial": "PO-1", "date_end": "2026-05-31"}}}).Expect(200)
 		c.Post("/subscriptions/"+id+"/process/", nil).ExpectBody(400, `{"non_field_errors": ["Subscription needs attention: reference_expired."]}`)
 		c.Patch("/subscriptions/"+id+"/", map[string]any{"references": []any{map[string]any{"date": "2026-05-01", "document": "801", "serial": "PO-2", "date_end": "2026-12-31"}}}).Expect(200)

@@ -306,6 +306,10 @@ func TestSubscriptionMeteredUsage(t *testing.T) {
 			t.Errorf("retry recorded a second usage %s", again)
 		}
 		c.Post("/usages/", map[string]any{"subscription_line": line, "date_time": "2026-06-02T11:00:00Z", "quantity": 3}).Expect(201)
+		// a record of the open period may be deleted (and is not billed)
+		gone := apitest.Str(c.Post("/usages/", map[string]any{"subscription_line": line, "date_time": "2026-06-02T12:00:00Z", "quantity": 50}).Expect(201), "id")
+		c.Delete("/usages/" + gone + "/").Expect(204)
+		c.Get("/usages/" + gone + "/").Expect(404)
 		inv := c.Post("/subscriptions/"+id+"/process/", nil).Expect(200)
 		if apitest.Num(inv["total"]) != "14.00" || inv["period_start"] != "2026-06-02" || inv["period_end"] != "2026-07-01" || inv["status"] != "finalized" {
 			t.Errorf("metered invoice (max 7 × 2.00): total %v period %v–%v %v", inv["total"], inv["period_start"], inv["period_end"], inv["status"])
