@@ -14,7 +14,6 @@ import (
 	"github.com/cobrobilling/cobro/internal/customer"
 	"github.com/cobrobilling/cobro/internal/event"
 	"github.com/cobrobilling/cobro/internal/id"
-	"github.com/cobrobilling/cobro/internal/input"
 	"github.com/cobrobilling/cobro/internal/money"
 	"github.com/cobrobilling/cobro/internal/store"
 	"github.com/cobrobilling/cobro/internal/taxid"
@@ -57,16 +56,16 @@ func Lock(e Env, k *Kind, docID string) (*Doc, error) { return e.lock(k, docID) 
 // so every field error is reported at once.
 var fallbackType = catalog.DocumentType{ID: "?", MaxLines: 1000, Tax: decimal.Zero, HasTaxes: true}
 
-// Create validates body and inserts a draft of kind k.
-func Create(e Env, k *Kind, o *input.Object) (*Doc, error) { return create(e, k, o, "") }
+// Create validates dr and inserts a draft of kind k.
+func Create(e Env, k *Kind, dr *Draft) (*Doc, error) { return create(e, k, dr, "") }
 
 // CreateForSubscription creates the draft invoice of a subscription run
 // (billing.md §8.5 step 7): the invoice records the subscription.
-func CreateForSubscription(e Env, o *input.Object, subscriptionID string) (*Doc, error) {
-	return create(e, Invoice, o, subscriptionID)
+func CreateForSubscription(e Env, dr *Draft, subscriptionID string) (*Doc, error) {
+	return create(e, Invoice, dr, subscriptionID)
 }
 
-func create(e Env, k *Kind, o *input.Object, subscriptionID string) (*Doc, error) {
+func create(e Env, k *Kind, dr *Draft, subscriptionID string) (*Doc, error) {
 	us := e.Now.UnixMicro()
 	d := &Doc{ID: id.New(k.Prefix), Kind: k.Name, TestMode: e.Scope.TestMode, Status: StatusDraft, BillerStatus: biller.StatusPending,
 		TaxAgency: json.RawMessage("{}"), Refs: []Reference{}, TaxSettings: json.RawMessage("{}"), Metadata: json.RawMessage("{}"),
@@ -74,7 +73,7 @@ func create(e Env, k *Kind, o *input.Object, subscriptionID string) (*Doc, error
 	if e.Scope.UserEmail != "" && k == Invoice {
 		d.UserEmail = str(e.Scope.UserEmail)
 	}
-	if err := apply(e, k, o, d, true); err != nil {
+	if err := apply(e, k, dr, d, true); err != nil {
 		return nil, err
 	}
 	if subscriptionID != "" {
@@ -99,39 +98,32 @@ func create(e Env, k *Kind, o *input.Object, subscriptionID string) (*Doc, error
 	return d, nil
 }
 
-// apply reads a body onto d with the reader of the kind.
-func apply(e Env, k *Kind, o *input.Object, d *Doc, creating bool) error {
+// apply validates dr onto d with the rules of the kind.
+func apply(e Env, k *Kind, dr *Draft, d *Doc, creating bool) error {
 	switch {
 	case k == Retention:
-		return applyRetention(e, o, d, creating)
+		return applyRetention(e, dr, d, creating)
 	case k == Purchase:
-		return applyPurchase(e, o, d, creating)
+		return applyPurchase(e, dr, d, creating)
 	case k == PurchaseCreditNote:
-		return applyPurchaseNote(e, o, d, creating)
+		return applyPurchaseNote(e, dr, d, creating)
 	case k.Adjusts:
-		return applyNote(e, k, o, d, creating)
+		return applyNote(e, k, dr, d, creating)
 	}
-	return applySale(e, k, o, d, creating)
+	return applySale(e, k, dr, d, creating)
 }
 
-// applySale reads an invoice or order body onto d.
-func applySale(e Env, k *Kind, o *input.Object, d *Doc, creating bool) error {
-	cus, err := readCustomer(e.Ctx, e.Q, e.D, e.Scope, o, true)
+// applySale validates an invoice or order onto d.
+func applySale(e Env, k *Kind, dr *Draft, d *Doc, creating bool) error {
+	fe := dr.errs()
+	cus, err := readCustomer(e, dr, fe)
 	if err != nil {
 		return err
 	}
 	if cus != nil {
 		d.CustomerID = cus.ID
 	}
-	t := d.Type()
-	if nt, ok := resolveType(o, e.Scope, k, true); ok {
-		t = *nt
-		d.TypeID = t.ID
-	}
-	typeOK := d.TypeID != "" && !o.Failed("document")
-	if !typeOK {
-		t = fallbackType
-	}
+	t, typeOK := resolveType(e, dr, fe, k, d)
 	custCountry, custCurrency := e.Scope.Country, e.Scope.Currency
 	if cus != nil {
 		custCountry, custCurrency = cus.Country, cus.Currency
@@ -140,122 +132,128 @@ func applySale(e Env, k *Kind, o *input.Object, d *Doc, creating bool) error {
 			custCountry, custCurrency = c.Country, c.Currency
 		}
 	}
-
-	// currency: fixed for fiscal types, else any available one
-	if o.Has("currency") {
-		if v, ok := o.String("currency", input.StrOpt{}); ok && v != nil {
-			if c, found := catalog.CurrencyByID(*v); !found || !c.Available {
-				o.Fail("currency", input.MsgPK(*v))
-			} else if typeOK && t.HasLocalFormat && *v != t.Currency {
-				o.Fail("currency", fmt.Sprintf("Document type %s is issued in %s.", t.ID, t.Currency))
-			} else {
-				d.Currency = *v
+	applyCurrencyTax(dr, fe, d, t, typeOK, creating, custCurrency)
+	applyCommon(dr, d)
+	scale := scaleOf(d.Currency)
+	switch k {
+	case Invoice:
+		applyInvoiceFields(dr, fe, d, scale)
+	case Order:
+		applyOrderFields(dr, fe, d, t, custCountry)
+		if d.ShippingType == nil {
+			d.ShippingType = str("1")
+		}
+	}
+	if lines, ok := readLines(dr, fe, k, t, scale, d.Lines, e.Now.UnixMicro()); ok {
+		d.Lines = lines
+		if !e.PlansChecked {
+			if err := checkPlans(e, fe, lines); err != nil {
+				return err
 			}
+		}
+	}
+	if typeOK && t.HasLocalFormat && d.Date != "" && d.Date > today(e.Scope, e.Now) && !fe.Has("date") {
+		fe.Add("date", fmt.Sprintf("Date cannot be in the future for document type %s.", t.ID))
+	}
+	if k == Invoice {
+		checkInvoiceDates(fe, d)
+	}
+	rejectStatus(dr, fe, k, d)
+	if !fe.OK() {
+		return fe.Err()
+	}
+	computeTotals(fe, d, t, scale)
+	if k == Invoice {
+		d.TotalAdjusted = &d.Total
+	}
+	return fe.Err()
+}
+
+// resolveType sets the type dr names on d (required on create). typeOK is
+// false when d has no usable type: the lines are then checked against a
+// permissive stand-in, so every field error is reported at once.
+func resolveType(e Env, dr *Draft, fe *apperr.Fields, k *Kind, d *Doc) (t catalog.DocumentType, typeOK bool) {
+	t = d.Type()
+	if nt, ok := typeOf(dr, fe, e.Scope, k); ok {
+		t = *nt
+		d.TypeID = t.ID
+	}
+	typeOK = d.TypeID != "" && !fe.Has("document")
+	if !typeOK {
+		t = fallbackType
+	}
+	return t, typeOK
+}
+
+// applyCurrencyTax sets the currency (fixed for fiscal types, else any
+// available one, by default the party's) and the tax rate (the type's,
+// writable only without a local format). Invoices, orders and purchases.
+func applyCurrencyTax(dr *Draft, fe *apperr.Fields, d *Doc, t catalog.DocumentType, typeOK, creating bool, partyCurrency string) {
+	if v := dr.Currency; v != nil {
+		if c, found := catalog.CurrencyByID(*v); !found || !c.Available {
+			fe.Add("currency", apperr.MsgPK(*v))
+		} else if typeOK && t.HasLocalFormat && *v != t.Currency {
+			fe.Add("currency", fmt.Sprintf("Document type %s is issued in %s.", t.ID, t.Currency))
+		} else {
+			d.Currency = *v
 		}
 	}
 	if typeOK && t.HasLocalFormat {
 		d.Currency = t.Currency
 	} else if d.Currency == "" {
-		d.Currency = custCurrency
+		d.Currency = partyCurrency
 	}
-
-	// tax rate: the type's, writable only without a local format
-	if creating || (o.Has("document") && typeOK) {
+	if creating || (dr.Has("document") && typeOK) {
 		d.TaxPercent = t.Tax
 	}
-	if v, ok := o.Decimal("tax_percent", false, money.ParsePercent); ok {
+	if v := dr.TaxPercent; v != nil {
 		if typeOK && t.HasLocalFormat && !v.Equal(t.Tax) {
-			o.Fail("tax_percent", fmt.Sprintf("Tax rate is fixed at %s for document type %s.", money.NewPercent(t.Tax), t.ID))
+			fe.Add("tax_percent", fmt.Sprintf("Tax rate is fixed at %s for document type %s.", money.NewPercent(t.Tax), t.ID))
 		} else {
-			d.TaxPercent = v
+			d.TaxPercent = *v
 		}
 	}
-	applyCommon(o, k, d, t)
-	scale := scaleOf(d.Currency)
-	switch k {
-	case Invoice:
-		if v, ok := o.Date("due_date", false, true); ok {
-			d.DueDate = v
-		}
-		if v, ok := o.Choice("collection_method", false, "deferred", "deferred_dues", "automatically"); ok {
-			d.CollectionMethod = &v
-		}
-		if d.CollectionMethod == nil {
-			d.CollectionMethod = str("deferred")
-		}
-		if v, ok := o.Date("period_start", false, true); ok {
-			d.PeriodStart = v
-		}
-		if v, ok := o.Date("period_end", false, true); ok {
-			d.PeriodEnd = v
-		}
-		if o.Has("custom_change") {
-			if raw, _ := o.Raw("custom_change"); raw == nil {
-				d.CustomChange = nil
-			} else if v, ok := o.Decimal("custom_change", false, money.ParseMoney); ok {
-				if v.LessThan(decimal.NewFromInt(1)) {
-					o.Fail("custom_change", "Ensure this value is greater than or equal to 1.")
-				} else {
-					d.CustomChange = &v
-				}
-			}
-		}
-		readDiscount(o, d, scale)
-	case Order:
-		readOrderFields(o, d, t, custCountry)
-		if d.ShippingType == nil {
-			d.ShippingType = str("1")
-		}
-	}
-	if lines, ok := readLines(o, k, t, scale, creating, d.Lines, e.Now.UnixMicro()); ok {
-		d.Lines = lines
-		if o.Has("lines") && !e.PlansChecked {
-			if err := checkPlans(e, o, lines); err != nil {
-				return err
-			}
-		}
-	}
+}
 
-	// cross-field rules on the resulting document
-	if typeOK && t.HasLocalFormat && d.Date != "" && d.Date > today(e.Scope, e.Now) && !o.Failed("date") {
-		o.Fail("date", fmt.Sprintf("Date cannot be in the future for document type %s.", t.ID))
+// applyInvoiceFields copies the invoice-only fields.
+func applyInvoiceFields(dr *Draft, fe *apperr.Fields, d *Doc, scale int32) {
+	dr.DueDate.apply(&d.DueDate)
+	if dr.CollectionMethod != nil {
+		d.CollectionMethod = dr.CollectionMethod
 	}
-	if k == Invoice {
-		if d.DueDate == nil && d.Date != "" {
-			d.DueDate = str(d.Date)
+	if d.CollectionMethod == nil {
+		d.CollectionMethod = str("deferred")
+	}
+	dr.PeriodStart.apply(&d.PeriodStart)
+	dr.PeriodEnd.apply(&d.PeriodEnd)
+	dr.CustomChange.apply(&d.CustomChange)
+	applyDiscount(dr, fe, d, scale)
+}
+
+// checkInvoiceDates: the due date defaults to the date and follows it; a
+// period has both ends, in order.
+func checkInvoiceDates(fe *apperr.Fields, d *Doc) {
+	if d.DueDate == nil && d.Date != "" {
+		d.DueDate = str(d.Date)
+	}
+	if d.DueDate != nil && d.Date != "" && *d.DueDate < d.Date && !fe.Has("due_date") && !fe.Has("date") {
+		fe.Add("due_date", "Must be on or after date.")
+	}
+	switch {
+	case (d.PeriodStart == nil) != (d.PeriodEnd == nil):
+		if d.PeriodStart == nil && !fe.Has("period_start") {
+			fe.Add("period_start", "This field is required when period_end is given.")
+		} else if d.PeriodEnd == nil && !fe.Has("period_end") {
+			fe.Add("period_end", "This field is required when period_start is given.")
 		}
-		if d.DueDate != nil && d.Date != "" && *d.DueDate < d.Date && !o.Failed("due_date") && !o.Failed("date") {
-			o.Fail("due_date", "Must be on or after date.")
-		}
-		switch {
-		case (d.PeriodStart == nil) != (d.PeriodEnd == nil):
-			if d.PeriodStart == nil && !o.Failed("period_start") {
-				o.Fail("period_start", "This field is required when period_end is given.")
-			} else if d.PeriodEnd == nil && !o.Failed("period_end") {
-				o.Fail("period_end", "This field is required when period_start is given.")
-			}
-		case d.PeriodStart != nil && *d.PeriodEnd < *d.PeriodStart && !o.Failed("period_end"):
-			o.Fail("period_end", "Must be on or after period_start.")
-		}
+	case d.PeriodStart != nil && *d.PeriodEnd < *d.PeriodStart && !fe.Has("period_end"):
+		fe.Add("period_end", "Must be on or after period_start.")
 	}
-	rejectStatus(o, k, d)
-	if !o.OK() {
-		return o.Err()
-	}
-	computeTotals(o, d, t, scale)
-	if k == Invoice {
-		d.TotalAdjusted = &d.Total
-	}
-	return o.Err()
 }
 
 // rejectStatus: a status in a body is never silently ignored (README §2).
-func rejectStatus(o *input.Object, k *Kind, d *Doc) {
-	raw, ok := o.Raw("status")
-	if !ok {
-		return
-	}
-	if s, isStr := raw.(string); isStr && s == d.Status {
+func rejectStatus(dr *Draft, fe *apperr.Fields, k *Kind, d *Doc) {
+	if dr.Status == nil || *dr.Status == d.Status {
 		return
 	}
 	msg := fmt.Sprintf("The status cannot be set directly: use %s{id}/finalize/ to finalize", k.Path)
@@ -267,7 +265,7 @@ func rejectStatus(o *input.Object, k *Kind, d *Doc) {
 	default:
 		msg += "."
 	}
-	o.Fail("status", msg)
+	fe.Add("status", msg)
 }
 
 // writable is every body key an update may carry for kind k; on a
@@ -280,50 +278,17 @@ var writable = map[string]bool{"customer": true, "document": true, "date": true,
 
 // Update applies a partial update to a draft, or a metadata-only update in
 // any status.
-func Update(e Env, k *Kind, docID string, o *input.Object) (*Doc, error) {
+func Update(e Env, k *Kind, docID string, dr *Draft) (*Doc, error) {
 	d, err := e.lock(k, docID)
 	if err != nil {
 		return nil, err
 	}
 	if d.Status != StatusDraft {
-		for _, key := range o.Keys() {
-			if writable[key] {
-				return nil, apperr.NonField(fmt.Sprintf("Only %s with status draft can be updated.", k.Plural))
-			}
-		}
-		rejectStatus(o, k, d)
-		if v, ok := o.Metadata("metadata"); ok {
-			d.Metadata = json.RawMessage(v)
-		}
-		if err := o.Err(); err != nil {
+		if err := updateMetadata(dr, k, d); err != nil {
 			return nil, err
 		}
-	} else {
-		oldType := d.TypeID
-		if err := apply(e, k, o, d, false); err != nil {
-			return nil, err
-		}
-		if t := d.Type(); k.Buying {
-			if d.Number == nil && !t.HasLocalFormat && !d.Imported {
-				n, err := nextNumber(e.Ctx, e.Q, e.Scope, t.ID)
-				if err != nil {
-					return nil, err
-				}
-				d.Number = &n
-			}
-		} else if d.TypeID != oldType {
-			// A number never changes once shown (README §9).
-			if d.Number != nil {
-				return nil, apperr.Field("document", "The document type of a numbered draft cannot change; delete the draft and create a new one.")
-			}
-			if !t.HasLocalFormat {
-				n, err := nextNumber(e.Ctx, e.Q, e.Scope, t.ID)
-				if err != nil {
-					return nil, err
-				}
-				d.Number = &n
-			}
-		}
+	} else if err := updateDraft(e, k, dr, d); err != nil {
+		return nil, err
 	}
 	d.Updated = e.Now.UnixMicro()
 	if err := save(e.Ctx, e.Q, e.Scope, d); err != nil {
@@ -333,6 +298,55 @@ func Update(e Env, k *Kind, docID string, o *input.Object) (*Doc, error) {
 		return nil, err
 	}
 	return d, nil
+}
+
+// updateMetadata is the update of a document past draft: metadata only.
+func updateMetadata(dr *Draft, k *Kind, d *Doc) error {
+	for key := range dr.Keys {
+		if writable[key] {
+			return apperr.NonField(fmt.Sprintf("Only %s with status draft can be updated.", k.Plural))
+		}
+	}
+	fe := dr.errs().Only("status", "metadata")
+	rejectStatus(dr, fe, k, d)
+	if dr.Metadata != nil {
+		d.Metadata = *dr.Metadata
+	}
+	return fe.Err()
+}
+
+// updateDraft applies dr to a draft; a new type may need a new number.
+func updateDraft(e Env, k *Kind, dr *Draft, d *Doc) error {
+	oldType := d.TypeID
+	if err := apply(e, k, dr, d, false); err != nil {
+		return err
+	}
+	t := d.Type()
+	if k.Buying {
+		if d.Number == nil && !t.HasLocalFormat && !d.Imported {
+			n, err := nextNumber(e.Ctx, e.Q, e.Scope, t.ID)
+			if err != nil {
+				return err
+			}
+			d.Number = &n
+		}
+		return nil
+	}
+	if d.TypeID == oldType {
+		return nil
+	}
+	// A number never changes once shown (README §9).
+	if d.Number != nil {
+		return apperr.Field("document", "The document type of a numbered draft cannot change; delete the draft and create a new one.")
+	}
+	if !t.HasLocalFormat {
+		n, err := nextNumber(e.Ctx, e.Q, e.Scope, t.ID)
+		if err != nil {
+			return err
+		}
+		d.Number = &n
+	}
+	return nil
 }
 
 // Delete destroys a draft.
@@ -436,13 +450,13 @@ func Finalize(e Env, k *Kind, docID string) (*Doc, error) {
 			}
 		}
 		// 2. recompute and freeze totals
-		o := input.New(nil, false)
+		fe := &apperr.Fields{}
 		if k == Retention {
 			computeRetention(d, scaleOf(d.Currency))
 		} else {
-			computeTotals(o, d, t, scaleOf(d.Currency))
+			computeTotals(fe, d, t, scaleOf(d.Currency))
 		}
-		if err := o.Err(); err != nil {
+		if err := fe.Err(); err != nil {
 			return nil, err
 		}
 		switch {

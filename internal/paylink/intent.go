@@ -22,6 +22,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/money"
 	"github.com/cobrobilling/cobro/internal/payment"
 	"github.com/cobrobilling/cobro/internal/taxid"
+	"github.com/shopspring/decimal"
 )
 
 // Intent statuses (payments.md §5.4).
@@ -630,11 +631,13 @@ func payerCustomer(e Env, in *Intent) (string, error) {
 }
 
 func createInvoice(e Env, in *Intent, l *Link) (string, error) {
-	body := map[string]any{"customer": in.CustomerID, "document": l.Document.ID, "date": e.Now.In(loc(e.Scope)).Format(time.DateOnly),
-		"currency": l.Currency, "collection_method": "automatically",
-		"lines":    []any{map[string]any{"name": l.Description, "quantity": "1", "amount": l.LineAmount.StringFixed(2), "exempt": l.Exempt}},
-		"metadata": map[string]any{"payment_link": l.ID, "payment_link_intent": in.ID}}
-	d, err := document.Create(e.Env, document.Invoice, input.New(body, false))
+	meta := json.RawMessage(fmt.Sprintf(`{"payment_link":%q,"payment_link_intent":%q}`, l.ID, in.ID))
+	one, amount := decimal.NewFromInt(1), l.LineAmount.Round(2)
+	dr := &document.Draft{Customer: document.RefTo(in.CustomerID), Document: &l.Document.ID, Currency: &l.Currency, Metadata: &meta,
+		Date:             ptr(e.Now.In(loc(e.Scope)).Format(time.DateOnly)),
+		CollectionMethod: ptr("automatically"),
+		Lines:            []document.LineDraft{{Name: ptr(l.Description), Quantity: &one, Amount: &amount, Exempt: &l.Exempt}}}
+	d, err := document.Create(e.Env, document.Invoice, dr)
 	if err != nil {
 		return "", err
 	}
@@ -779,3 +782,5 @@ func contains(l []string, s string) bool {
 	}
 	return false
 }
+
+func ptr[T any](v T) *T { return &v }
