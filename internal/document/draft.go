@@ -27,7 +27,7 @@ type Draft struct {
 	Customer, Supplier     Ref
 	Invoice, CreditNote    Ref
 	Purchase               Ref
-	Document               *string // a type id ("CL33"), or its number in the workspace country ("33")
+	Document               *string // a type id, or its number within the workspace country
 	Number                 *int64
 	Currency               *string
 	TaxPercent             *decimal.Decimal

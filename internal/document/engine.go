@@ -16,7 +16,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/id"
 	"github.com/cobrobilling/cobro/internal/money"
 	"github.com/cobrobilling/cobro/internal/store"
-	"github.com/cobrobilling/cobro/internal/taxid"
+	"github.com/cobrobilling/cobro/internal/supplier"
 	"github.com/cobrobilling/cobro/internal/workspace"
 	"github.com/shopspring/decimal"
 )
@@ -367,15 +367,10 @@ func Delete(e Env, k *Kind, docID string) error {
 	return e.emit(k.Event+".deleted", d.ID)
 }
 
-// receiverRules are the receiver data a fiscal type needs at finalize
-// (billing.md §1 tax_settings; tax-agency.md).
-var receiverRules = map[string][]string{
-	"CL33": {"cl_activity_description", "cl_commune"}, "CL34": {"cl_activity_description", "cl_commune"},
-	"CL52": {"cl_activity_description", "cl_commune"}, "CL56": {"cl_activity_description", "cl_commune"},
-	"CL61": {"cl_activity_description", "cl_commune"},
-}
-
-// Finalize runs README §9 "What finalize does".
+// Finalize runs README §9 "What finalize does": re-validate, recompute
+// and freeze the totals, number, hand over to the biller, then the
+// effects on what the document adjusts. A finalized document whose
+// submission failed is submitted again.
 func Finalize(e Env, k *Kind, docID string) (*Doc, error) {
 	d, err := e.lock(k, docID)
 	if err != nil {
@@ -396,119 +391,23 @@ func Finalize(e Env, k *Kind, docID string) (*Doc, error) {
 		}
 	}
 	// 1. re-validate
-	var (
-		cus      *customer.Customer
-		receiver any
-		party    biller.Party
-	)
-	if k.Buying {
-		sup, err := checkSupplier(e, d)
-		if err != nil {
-			return nil, err
-		}
-		receiver = sup
-		party = biller.Party{Name: sup.Name, TaxID: deref(sup.TaxID), Address: deref(sup.Address), State: deref(sup.State), Country: sup.Country, Email: deref(sup.Email)}
-		party.TaxSettings = exactMap(sup.TaxSettings)
-	} else {
-		c, msg, err := customer.Ref(e.Ctx, e.Q, e.D, e.Scope, d.CustomerID, false)
-		if err != nil {
-			return nil, err
-		}
-		if msg != "" {
-			return nil, apperr.Field("customer", msg)
-		}
-		cus, receiver = c, c
-		party = biller.Party{Name: c.Name, TaxID: deref(c.TaxID), Address: deref(c.Address), State: deref(c.State), Country: c.Country, Email: deref(c.Email)}
-		party.TaxSettings = exactMap(c.TaxSettings)
+	receiver, party, err := finalReceiver(e, k, d)
+	if err != nil {
+		return nil, err
 	}
 	bl := biller.For(t)
 	if d.Imported {
 		bl = biller.None{} // a received document was issued by someone else: nothing to submit
 	}
 	if !retry {
-		if t.HasLocalFormat && !k.Buying {
-			// tax-agency.md §5: a valid RUT (a boleta, CL39, may go to an
-			// anonymous receiver), giro, then address and commune
-			if t.Country == "CL" {
-				if cus.TaxID != nil || t.ID != "CL39" {
-					if r, err := taxid.Normalize("CL", deref(cus.TaxID)); err != nil || r != deref(cus.TaxID) {
-						return nil, apperr.Field("customer", fmt.Sprintf("The customer needs a valid RUT for document type %s.", t.ID))
-					}
-				}
-			} else if cus.TaxID == nil {
-				return nil, apperr.Field("customer", fmt.Sprintf("The customer needs a tax_id for document type %s.", t.ID))
-			}
-			var ts map[string]any
-			_ = json.Unmarshal(cus.TaxSettings, &ts)
-			for _, key := range receiverRules[t.ID] {
-				if s, _ := ts[key].(string); s == "" || (key == "cl_commune" && cus.Address == nil) {
-					if key == "cl_commune" {
-						return nil, apperr.Field("customer", fmt.Sprintf("The customer needs address and tax_settings.cl_commune for document type %s.", t.ID))
-					}
-					return nil, apperr.Field("customer", fmt.Sprintf("The customer needs tax_settings.%s for document type %s.", key, t.ID))
-				}
-			}
-		}
-		// 2. recompute and freeze totals
-		fe := &apperr.Fields{}
-		if k == Retention {
-			computeRetention(d, scaleOf(d.Currency))
-		} else {
-			computeTotals(fe, d, t, scaleOf(d.Currency))
-		}
-		if err := fe.Err(); err != nil {
+		if err := freeze(e, k, d, bl, party); err != nil {
 			return nil, err
-		}
-		switch {
-		case k == Retention:
-			if err := checkRetention(e, d); err != nil {
-				return nil, err
-			}
-		case k == PurchaseCreditNote:
-			if _, err := e.lock(Purchase, d.PurchaseID); err != nil {
-				return nil, err
-			}
-			if err := checkPurchaseNoteLimit(e, d); err != nil {
-				return nil, err
-			}
-		case k.Adjusts:
-			// The notes of one invoice finalize one at a time: the
-			// invoice row is their lock, so the limit below sees every
-			// note finalized before this one.
-			if _, err := e.lock(Invoice, *d.InvoiceID); err != nil {
-				return nil, err
-			}
-			if err := checkNoteLimit(e, k, d); err != nil {
-				return nil, err
-			}
-		}
-		// 3. number at finalize for agency-numbered types
-		if t.HasLocalFormat && !d.Imported {
-			n, err := bl.NextNumber(biller.WithNow(e.Ctx, e.Now), e.Q, e.Scope, t)
-			if err != nil {
-				return nil, err
-			}
-			d.Number = &n
 		}
 	}
 	// 4. hand over to the biller
-	res, err := bl.Submit(biller.WithNow(e.Ctx, e.Now), e.Q, e.Scope, billerDoc(e, d, party))
-	if err != nil {
+	if err := submit(e, d, bl, party); err != nil {
 		return nil, err
 	}
-	d.BillerStatus = res.Status
-	d.TaxAgency = json.RawMessage(jsonText(res.TaxAgency))
-	if res.TaxAgency == nil {
-		d.TaxAgency = json.RawMessage("{}")
-	}
-	if res.File != nil {
-		fid, err := storeFile(e, d.ID, res)
-		if err != nil {
-			return nil, err
-		}
-		d.LocalFile = &fid
-	}
-	d.Updated = e.Now.UnixMicro()
 	if retry {
 		if err := save(e.Ctx, e.Q, e.Scope, d); err != nil {
 			return nil, err
@@ -530,6 +429,134 @@ func Finalize(e Env, k *Kind, docID string) (*Doc, error) {
 	if err := e.emitBiller(k, d); err != nil {
 		return nil, err
 	}
+	return finalized(e, k, d)
+}
+
+// finalReceiver loads the receiver a document is finalized for: its
+// customer, or the supplier of a purchase-side document, which must still
+// be usable (and have what the agency needs of a supplier).
+func finalReceiver(e Env, k *Kind, d *Doc) (any, biller.Party, error) {
+	if k.Buying {
+		s, msg, err := supplier.Ref(e.Ctx, e.Q, e.D, e.Scope, d.SupplierID, false)
+		if err != nil {
+			return nil, biller.Party{}, err
+		}
+		if msg != "" {
+			return nil, biller.Party{}, apperr.Field("supplier", msg)
+		}
+		p := biller.Party{Name: s.Name, TaxID: deref(s.TaxID), Address: deref(s.Address), State: deref(s.State), Country: s.Country,
+			Email: deref(s.Email), TaxSettings: exactMap(s.TaxSettings)}
+		if rules, ok := biller.RulesFor(d.Type()); ok && !d.Imported {
+			if msg := rules.Receiver(d.Type(), p, true); msg != "" {
+				return nil, biller.Party{}, apperr.Field("supplier", msg)
+			}
+		}
+		return s, p, nil
+	}
+	c, msg, err := customer.Ref(e.Ctx, e.Q, e.D, e.Scope, d.CustomerID, false)
+	if err != nil {
+		return nil, biller.Party{}, err
+	}
+	if msg != "" {
+		return nil, biller.Party{}, apperr.Field("customer", msg)
+	}
+	p := biller.Party{Name: c.Name, TaxID: deref(c.TaxID), Address: deref(c.Address), State: deref(c.State), Country: c.Country,
+		Email: deref(c.Email), TaxSettings: exactMap(c.TaxSettings)}
+	return c, p, nil
+}
+
+// checkCustomer: a type with a local format needs an identified customer,
+// and whatever else its agency asks of a receiver.
+func checkCustomer(t catalog.DocumentType, p biller.Party) error {
+	msg := ""
+	if rules, ok := biller.RulesFor(t); ok {
+		msg = rules.Receiver(t, p, false)
+	} else if p.TaxID == "" {
+		msg = fmt.Sprintf("The customer needs a tax_id for document type %s.", t.ID)
+	}
+	if msg != "" {
+		return apperr.Field("customer", msg)
+	}
+	return nil
+}
+
+// freeze re-validates a draft (receiver, totals, what it adjusts), then
+// numbers it at finalize when its agency numbers its type.
+func freeze(e Env, k *Kind, d *Doc, bl biller.Biller, party biller.Party) error {
+	t := d.Type()
+	if t.HasLocalFormat && !k.Buying {
+		if err := checkCustomer(t, party); err != nil {
+			return err
+		}
+	}
+	// 2. recompute and freeze totals
+	fe := &apperr.Fields{}
+	if k == Retention {
+		computeRetention(d, scaleOf(d.Currency))
+	} else {
+		computeTotals(fe, d, t, scaleOf(d.Currency))
+	}
+	if err := fe.Err(); err != nil {
+		return err
+	}
+	switch {
+	case k == Retention:
+		if err := checkRetention(e, d); err != nil {
+			return err
+		}
+	case k == PurchaseCreditNote:
+		if _, err := e.lock(Purchase, d.PurchaseID); err != nil {
+			return err
+		}
+		if err := checkPurchaseNoteLimit(e, d); err != nil {
+			return err
+		}
+	case k.Adjusts:
+		// The notes of one invoice finalize one at a time: the invoice row
+		// is their lock, so the limit below sees every note finalized
+		// before this one.
+		if _, err := e.lock(Invoice, *d.InvoiceID); err != nil {
+			return err
+		}
+		if err := checkNoteLimit(e, k, d); err != nil {
+			return err
+		}
+	}
+	// 3. number at finalize for agency-numbered types
+	if t.HasLocalFormat && !d.Imported {
+		n, err := bl.NextNumber(biller.WithNow(e.Ctx, e.Now), e.Q, e.Scope, t)
+		if err != nil {
+			return err
+		}
+		d.Number = &n
+	}
+	return nil
+}
+
+// submit hands d over to its biller and records the answer and its file.
+func submit(e Env, d *Doc, bl biller.Biller, party biller.Party) error {
+	res, err := bl.Submit(biller.WithNow(e.Ctx, e.Now), e.Q, e.Scope, billerDoc(e, d, party))
+	if err != nil {
+		return err
+	}
+	d.BillerStatus = res.Status
+	d.TaxAgency = json.RawMessage(jsonText(res.TaxAgency))
+	if res.TaxAgency == nil {
+		d.TaxAgency = json.RawMessage("{}")
+	}
+	if res.File != nil {
+		fid, err := storeFile(e, d.ID, res)
+		if err != nil {
+			return err
+		}
+		d.LocalFile = &fid
+	}
+	d.Updated = e.Now.UnixMicro()
+	return nil
+}
+
+// finalized runs the effects of a finalize on what the document adjusts.
+func finalized(e Env, k *Kind, d *Doc) (*Doc, error) {
 	switch k {
 	case Invoice:
 		inv, err := settleInvoice(e, d.ID, false) // the invoice as settled (paid at 0)
@@ -747,15 +774,17 @@ func CancelOrder(e Env, docID string) (*Doc, error) {
 		return nil, apperr.NonField("Only finalized orders can be cancelled.")
 	}
 	d.Status = StatusCancelled
-	if d.Type().HasLocalFormat {
-		var ta map[string]any
-		_ = json.Unmarshal(d.TaxAgency, &ta)
-		if ta == nil {
-			ta = map[string]any{}
+	if rules, ok := biller.RulesFor(d.Type()); ok {
+		if msg := rules.Cancelled(today(e.Scope, e.Now), derefInt(d.Number)); msg != "" {
+			var ta map[string]any
+			_ = json.Unmarshal(d.TaxAgency, &ta)
+			if ta == nil {
+				ta = map[string]any{}
+			}
+			msgs, _ := ta["messages"].([]any)
+			ta["messages"] = append(msgs, msg)
+			d.TaxAgency = json.RawMessage(jsonText(ta))
 		}
-		msgs, _ := ta["messages"].([]any)
-		ta["messages"] = append(msgs, fmt.Sprintf("Cancelled on %s: register the annulment of folio %d with the SII.", today(e.Scope, e.Now), derefInt(d.Number)))
-		d.TaxAgency = json.RawMessage(jsonText(ta))
 	}
 	d.Updated = e.Now.UnixMicro()
 	if err := save(e.Ctx, e.Q, e.Scope, d); err != nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/cobrobilling/cobro/internal/apperr"
+	"github.com/cobrobilling/cobro/internal/biller"
 	"github.com/cobrobilling/cobro/internal/catalog"
 	"github.com/cobrobilling/cobro/internal/id"
 	"github.com/cobrobilling/cobro/internal/money"
@@ -158,7 +159,7 @@ func applyNote(e Env, k *Kind, dr *Draft, d *Doc, creating bool) error {
 	if err != nil {
 		return err
 	}
-	applyNoteTaxSettings(dr, fe, d, creating, full)
+	applyNoteTaxSettings(dr, fe, d, inv.Type(), creating, full)
 	rejectStatus(dr, fe, k, d)
 	if !fe.OK() {
 		return fe.Err()
@@ -167,13 +168,8 @@ func applyNote(e Env, k *Kind, dr *Draft, d *Doc, creating bool) error {
 	if err := fe.Err(); err != nil {
 		return err
 	}
-	if code := noteReferenceCode(d); code == 2 {
-		for _, l := range d.Lines {
-			if !dec(l.Total).IsZero() {
-				fe.Nest("tax_settings", map[string]any{"cl_reference_code": []string{"Text corrections (2) must have all line totals equal to 0."}})
-				return fe.Err()
-			}
-		}
+	if err := checkReferenceCode(fe, d); err != nil {
+		return err
 	}
 	return checkNoteLimit(e, k, d)
 }
@@ -249,36 +245,48 @@ func copyLines(src []Line, now int64) []Line {
 	return out
 }
 
-// applyNoteTaxSettings sets a note's tax settings: the reference code
-// given, else on create 1 for a full note and 3 for a partial one.
-func applyNoteTaxSettings(dr *Draft, fe *apperr.Fields, d *Doc, creating, full bool) {
+// referenceCode is the tax setting every note accepts to say what it does
+// to the document it cites (documents.md §2): 1 cancels it, 2 corrects
+// text, 3 corrects amounts.
+const referenceCode = "cl_reference_code"
+
+// applyNoteTaxSettings sets a note's reference code: the one given, else
+// the default of the agency of the document it adjusts (base: that
+// document's type).
+func applyNoteTaxSettings(dr *Draft, fe *apperr.Fields, d *Doc, base catalog.DocumentType, creating, full bool) {
 	ts := map[string]any{}
 	_ = json.Unmarshal(d.TaxSettings, &ts)
-	if raw, has := dr.TaxSettings["cl_reference_code"]; has {
+	if raw, has := dr.TaxSettings[referenceCode]; has {
 		n, isNum := raw.(json.Number)
 		if !isNum || (n != "1" && n != "2" && n != "3") {
-			fe.Nest("tax_settings", map[string]any{"cl_reference_code": []string{apperr.MsgChoice(fmt.Sprint(raw))}})
+			fe.Nest("tax_settings", map[string]any{referenceCode: []string{apperr.MsgChoice(fmt.Sprint(raw))}})
 			return
 		}
 		code, _ := n.Int64()
-		ts["cl_reference_code"] = code
+		ts[referenceCode] = code
 	}
-	if _, has := ts["cl_reference_code"]; !has && creating && d.Type().Country == "CL" {
-		if full {
-			ts["cl_reference_code"] = 1
-		} else {
-			ts["cl_reference_code"] = 3
-		}
+	if rules, ok := biller.RulesFor(base); ok {
+		rules.NoteDefaults(ts, creating, full)
 	}
 	d.TaxSettings = json.RawMessage(jsonText(ts))
 }
 
-func noteReferenceCode(d *Doc) int64 {
+// checkReferenceCode: a text correction (2) changes no amount.
+func checkReferenceCode(fe *apperr.Fields, d *Doc) error {
 	var ts struct {
 		Code int64 `json:"cl_reference_code"`
 	}
 	_ = json.Unmarshal(d.TaxSettings, &ts)
-	return ts.Code
+	if ts.Code != 2 {
+		return nil
+	}
+	for _, l := range d.Lines {
+		if !dec(l.Total).IsZero() {
+			fe.Nest("tax_settings", map[string]any{referenceCode: []string{"Text corrections (2) must have all line totals equal to 0."}})
+			return fe.Err()
+		}
+	}
+	return nil
 }
 
 // checkNoteLimit: a credit note may not exceed what remains of its invoice;

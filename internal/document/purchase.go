@@ -1,10 +1,10 @@
 package document
 
 import (
-	"encoding/json"
 	"fmt"
 
 	"github.com/cobrobilling/cobro/internal/apperr"
+	"github.com/cobrobilling/cobro/internal/biller"
 	"github.com/cobrobilling/cobro/internal/catalog"
 	"github.com/cobrobilling/cobro/internal/money"
 	"github.com/cobrobilling/cobro/internal/supplier"
@@ -13,8 +13,8 @@ import (
 
 // Purchases (procurement.md §2) and purchase credit notes (§3): the same
 // engine, with a supplier instead of a customer. A purchase either is
-// issued by the workspace (kind "purchase": US5, CL46) or records a
-// document a supplier issued (US1, CL33, CL34, CL56 received: imported,
+// issued by the workspace (a type of kind "purchase") or records a
+// document a supplier issued (an invoice or debit note type: imported,
 // the supplier's own number, no agency submission).
 var (
 	Purchase           = &Kind{Name: "purchase", Prefix: "pur", Plural: "purchases", Event: "purchase", Path: "/purchases/", TypeKind: catalog.KindPurchase, NoteMax: 100, Buying: true}
@@ -88,12 +88,13 @@ func applyPurchase(e Env, dr *Draft, d *Doc, creating bool) error {
 	scale := scaleOf(d.Currency)
 	applyDiscount(dr, fe, d, scale)
 	if lines, ok := readLines(dr, fe, Purchase, t, scale, d.Lines, e.Now.UnixMicro()); ok {
-		if typeOK && t.ID == "CL46" {
-			// The buyer withholds the whole VAT unless a line says otherwise
-			// (procurement.md §2.3, ImptoReten code 15).
-			for i := range lines {
-				if dr.Lines[i].RetentionPercent == nil {
-					lines[i].RetentionPercent, lines[i].RetentionScheme = "100", "tax"
+		if rules, ok := biller.RulesFor(t); ok && typeOK {
+			// the agency's withholding, unless a line says otherwise
+			if percent, scheme, ok := rules.LineRetention(t); ok {
+				for i := range lines {
+					if dr.Lines[i].RetentionPercent == nil {
+						lines[i].RetentionPercent, lines[i].RetentionScheme = percent, scheme
+					}
 				}
 			}
 		}
@@ -221,7 +222,7 @@ func applyPurchaseNote(e Env, dr *Draft, d *Doc, creating bool) error {
 	if err != nil {
 		return err
 	}
-	applyNoteTaxSettings(dr, fe, d, creating, full)
+	applyNoteTaxSettings(dr, fe, d, purType, creating, full)
 	rejectStatus(dr, fe, PurchaseCreditNote, d)
 	if !fe.OK() {
 		return fe.Err()
@@ -348,33 +349,4 @@ func settlePurchase(e Env, purchaseID string) error {
 		return err
 	}
 	return e.emit(evt, pur.ID)
-}
-
-// supplierRules are the supplier data CL46 needs at finalize (the supplier
-// is the receiver of its XML).
-func checkSupplier(e Env, d *Doc) (*supplier.Supplier, error) {
-	s, msg, err := supplier.Ref(e.Ctx, e.Q, e.D, e.Scope, d.SupplierID, false)
-	if err != nil {
-		return nil, err
-	}
-	if msg != "" {
-		return nil, apperr.Field("supplier", msg)
-	}
-	t := d.Type()
-	if t.ID == "CL46" && !d.Imported {
-		if s.TaxID == nil {
-			return nil, apperr.Field("supplier", "The supplier needs a tax_id for document type CL46.")
-		}
-		if s.Address == nil {
-			return nil, apperr.Field("supplier", "The supplier needs an address for document type CL46.")
-		}
-		var ts map[string]any
-		_ = json.Unmarshal(s.TaxSettings, &ts)
-		for _, key := range []string{"cl_activity_description", "cl_commune"} {
-			if v, _ := ts[key].(string); v == "" {
-				return nil, apperr.Field("supplier", fmt.Sprintf("The supplier needs tax_settings.%s for document type CL46.", key))
-			}
-		}
-	}
-	return s, nil
 }

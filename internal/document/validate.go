@@ -8,11 +8,11 @@ import (
 	"unicode/utf8"
 
 	"github.com/cobrobilling/cobro/internal/apperr"
+	"github.com/cobrobilling/cobro/internal/biller"
 	"github.com/cobrobilling/cobro/internal/catalog"
 	"github.com/cobrobilling/cobro/internal/customer"
 	"github.com/cobrobilling/cobro/internal/id"
 	"github.com/cobrobilling/cobro/internal/money"
-	"github.com/cobrobilling/cobro/internal/taxid"
 	"github.com/cobrobilling/cobro/internal/totals"
 	"github.com/cobrobilling/cobro/internal/workspace"
 	"github.com/shopspring/decimal"
@@ -295,30 +295,11 @@ func applyOrderFields(dr *Draft, fe *apperr.Fields, d *Doc, t catalog.DocumentTy
 	dr.CarrierID.apply(&d.CarrierID)
 	dr.CarrierName.apply(&d.CarrierName)
 	dr.LicencePlate.apply(&d.LicencePlate)
-	fiscalCL := t.Country == "CL" && t.HasLocalFormat
-	if dr.CarrierID.Set && d.CarrierID != nil && !fe.Has("carrier_id") {
-		if max := 10; !fiscalCL && utf8.RuneCountInString(*d.CarrierID) > max {
-			fe.Add("carrier_id", apperr.MsgMaxLen(max))
-			d.CarrierID = prevCarrier
-		} else if fiscalCL && utf8.RuneCountInString(*d.CarrierID) > 16 {
-			// a RUT may come with dots; its normalised form is checked below
-			fe.Add("carrier_id", apperr.MsgMaxLen(16))
-			d.CarrierID = prevCarrier
-		}
-	}
-	if fiscalCL {
-		if d.CarrierID != nil && !fe.Has("carrier_id") {
-			if norm, err := taxid.Normalize("CL", *d.CarrierID); err != nil {
-				fe.Add("carrier_id", err.Error())
-			} else if len(norm) > 10 {
-				fe.Add("carrier_id", apperr.MsgMaxLen(10))
-			} else {
-				d.CarrierID = &norm
-			}
-		}
-		if d.CarrierID != nil && d.CarrierName == nil && !fe.Has("carrier_name") {
-			fe.Add("carrier_name", "This field is required when carrier_id is given.")
-		}
+	if rules, ok := biller.RulesFor(t); ok {
+		d.CarrierID = rules.Carrier(fe, dr.CarrierID.Set, d.CarrierID, prevCarrier, d.CarrierName)
+	} else if max := 10; dr.CarrierID.Set && d.CarrierID != nil && !fe.Has("carrier_id") && utf8.RuneCountInString(*d.CarrierID) > max {
+		fe.Add("carrier_id", apperr.MsgMaxLen(max))
+		d.CarrierID = prevCarrier
 	}
 }
 
