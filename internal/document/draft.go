@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 
 	"github.com/cobrobilling/cobro/internal/apperr"
+	"github.com/cobrobilling/cobro/internal/opt"
 	"github.com/shopspring/decimal"
 )
 
@@ -67,22 +68,11 @@ type Ref struct {
 // RefTo is a Ref to objectID (in-process callers).
 func RefTo(objectID string) Ref { return Ref{Given: true, ID: &objectID} }
 
-// Nullable is a field an update may set, clear (Value nil) or leave
-// alone (Set false).
-type Nullable[T any] struct {
-	Set   bool
-	Value *T
-}
+// Nullable is a field an update may set, clear or leave alone.
+type Nullable[T any] = opt.Nullable[T]
 
 // Of is a Nullable set to v.
-func Of[T any](v T) Nullable[T] { return Nullable[T]{Set: true, Value: &v} }
-
-// apply copies a set field onto dst.
-func (n Nullable[T]) apply(dst **T) {
-	if n.Set {
-		*dst = n.Value
-	}
-}
+func Of[T any](v T) Nullable[T] { return opt.Of(v) }
 
 // LineDraft is one line of a Draft. The whole list replaces the lines; a
 // line that carries the id of a current line keeps it.

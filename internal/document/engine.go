@@ -217,16 +217,16 @@ func applyCurrencyTax(dr *Draft, fe *apperr.Fields, d *Doc, t catalog.DocumentTy
 
 // applyInvoiceFields copies the invoice-only fields.
 func applyInvoiceFields(dr *Draft, fe *apperr.Fields, d *Doc, scale int32) {
-	dr.DueDate.apply(&d.DueDate)
+	dr.DueDate.Apply(&d.DueDate)
 	if dr.CollectionMethod != nil {
 		d.CollectionMethod = dr.CollectionMethod
 	}
 	if d.CollectionMethod == nil {
 		d.CollectionMethod = str("deferred")
 	}
-	dr.PeriodStart.apply(&d.PeriodStart)
-	dr.PeriodEnd.apply(&d.PeriodEnd)
-	dr.CustomChange.apply(&d.CustomChange)
+	dr.PeriodStart.Apply(&d.PeriodStart)
+	dr.PeriodEnd.Apply(&d.PeriodEnd)
+	dr.CustomChange.Apply(&d.CustomChange)
 	applyDiscount(dr, fe, d, scale)
 }
 

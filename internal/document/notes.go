@@ -141,7 +141,7 @@ func applyNote(e Env, k *Kind, dr *Draft, d *Doc, creating bool) error {
 	}
 	t := noteType(e, k, dr, fe, d, inv.Type())
 	applyCommon(dr, d)
-	dr.InternalNote.apply(&d.InternalNote)
+	dr.InternalNote.Apply(&d.InternalNote)
 	scale := scaleOf(d.Currency)
 	base, baseName := inv, "invoice"
 	if crn != nil {

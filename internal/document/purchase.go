@@ -84,7 +84,7 @@ func applyPurchase(e Env, dr *Draft, d *Doc, creating bool) error {
 	}
 	applyCurrencyTax(dr, fe, d, t, typeOK, creating, supCurrency)
 	applyCommon(dr, d)
-	dr.DueDate.apply(&d.DueDate)
+	dr.DueDate.Apply(&d.DueDate)
 	scale := scaleOf(d.Currency)
 	applyDiscount(dr, fe, d, scale)
 	if lines, ok := readLines(dr, fe, Purchase, t, scale, d.Lines, e.Now.UnixMicro()); ok {
@@ -213,7 +213,7 @@ func applyPurchaseNote(e Env, dr *Draft, d *Doc, creating bool) error {
 		applyNoteNumber(dr, fe, d, t, typeOK, pur.Imported)
 	}
 	applyCommon(dr, d)
-	dr.InternalNote.apply(&d.InternalNote)
+	dr.InternalNote.Apply(&d.InternalNote)
 	if d.Date != "" && !fe.Has("date") && d.Date < pur.Date {
 		fe.Add("date", "Date cannot be earlier than the purchase date.")
 	}

@@ -138,7 +138,7 @@ func applyRetention(e Env, dr *Draft, d *Doc, creating bool) error {
 		d.TypeID = t.ID
 	}
 	applyCommon(dr, d)
-	dr.InternalNote.apply(&d.InternalNote)
+	dr.InternalNote.Apply(&d.InternalNote)
 	if lines, ok := retentionLines(dr, fe, d.Lines, e.Now.UnixMicro()); ok {
 		d.Lines = lines
 	}

@@ -68,7 +68,7 @@ func applyCommon(dr *Draft, d *Doc) {
 	if dr.Date != nil {
 		d.Date = *dr.Date
 	}
-	dr.Note.apply(&d.Note)
+	dr.Note.Apply(&d.Note)
 	if dr.Metadata != nil {
 		d.Metadata = *dr.Metadata
 	}
@@ -282,8 +282,8 @@ func applyOrderFields(dr *Draft, fe *apperr.Fields, d *Doc, t catalog.DocumentTy
 	if dr.ShippingType != nil {
 		d.ShippingType = dr.ShippingType
 	}
-	dr.Address.apply(&d.Address)
-	dr.State.apply(&d.State)
+	dr.Address.Apply(&d.Address)
+	dr.State.Apply(&d.State)
 	if d.State != nil && !fe.Has("state") && customerCountry != "" {
 		if st, found := catalog.StateOf(customerCountry, *d.State); found {
 			d.State = str(st.Code)
@@ -292,9 +292,9 @@ func applyOrderFields(dr *Draft, fe *apperr.Fields, d *Doc, t catalog.DocumentTy
 		}
 	}
 	prevCarrier := d.CarrierID
-	dr.CarrierID.apply(&d.CarrierID)
-	dr.CarrierName.apply(&d.CarrierName)
-	dr.LicencePlate.apply(&d.LicencePlate)
+	dr.CarrierID.Apply(&d.CarrierID)
+	dr.CarrierName.Apply(&d.CarrierName)
+	dr.LicencePlate.Apply(&d.LicencePlate)
 	if rules, ok := biller.RulesFor(t); ok {
 		d.CarrierID = rules.Carrier(fe, dr.CarrierID.Set, d.CarrierID, prevCarrier, d.CarrierName)
 	} else if max := 10; dr.CarrierID.Set && d.CarrierID != nil && !fe.Has("carrier_id") && utf8.RuneCountInString(*d.CarrierID) > max {

@@ -20,6 +20,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/input"
 	"github.com/cobrobilling/cobro/internal/list"
 	"github.com/cobrobilling/cobro/internal/money"
+	"github.com/cobrobilling/cobro/internal/opt"
 	"github.com/cobrobilling/cobro/internal/payment"
 	"github.com/cobrobilling/cobro/internal/taxid"
 	"github.com/shopspring/decimal"
@@ -602,28 +603,32 @@ func payerCustomer(e Env, in *Intent) (string, error) {
 			return cid, err
 		}
 	}
-	body := map[string]any{"name": str("name"), "email": str("email"), "country": country}
-	if t := str("tax_id"); t != "" {
-		body["tax_id"] = t
-	} else if g, ok := genericTaxID[country]; ok {
-		body["tax_id"] = g
+	given := func(k string) opt.Nullable[string] {
+		if v := strings.TrimSpace(str(k)); v != "" {
+			return opt.Of(v)
+		}
+		return opt.Nullable[string]{}
 	}
-	for _, k := range []string{"address", "state"} {
-		if v := str(k); v != "" {
-			body[k] = v
+	cp := &customer.Params{Party: customer.Party{Name: ptr(strings.TrimSpace(str("name"))), Country: &country,
+		Email: given("email"), Address: given("address"), State: given("state"), TaxID: given("tax_id")}}
+	if !cp.TaxID.Set {
+		if g, ok := genericTaxID[country]; ok {
+			cp.TaxID = opt.Of(g)
 		}
 	}
-	ts := map[string]any{}
-	if v := str("activity"); v != "" {
+	ts := map[string]string{}
+	if v := strings.TrimSpace(str("activity")); v != "" {
 		ts["cl_activity_description"] = v
 	}
-	if v := str("commune"); v != "" {
+	if v := strings.TrimSpace(str("commune")); v != "" {
 		ts["cl_commune"] = v
 	}
 	if len(ts) > 0 {
-		body["tax_settings"] = ts
+		raw, _ := json.Marshal(ts)
+		settings := json.RawMessage(raw)
+		cp.TaxSettings = &settings
 	}
-	c, err := customer.CreatePayer(e.Ctx, e.Q, e.Scope, input.New(body, false), e.Now)
+	c, err := customer.CreatePayer(e.Ctx, e.Q, e.Scope, cp, e.Now)
 	if err != nil {
 		return "", err
 	}
