@@ -327,8 +327,14 @@ func checkNoteLimit(e Env, k *Kind, d *Doc) error {
 
 // debitedOn sums the finalized debit notes on a credit note, except one.
 func debitedOn(e Env, creditNoteID, except string) (decimal.Decimal, error) {
-	rows, err := e.Q.QueryContext(e.Ctx, `SELECT total FROM documents WHERE credit_note_id = $1 AND kind = 'debit_note' AND status = 'finalized' AND id <> $2 AND workspace_id = $3 AND test_mode = $4`,
-		creditNoteID, except, e.Scope.ID, e.Scope.TestMode)
+	return sumTotals(e, `credit_note_id = $1 AND kind = 'debit_note'`, creditNoteID, except)
+}
+
+// sumTotals sums the totals of the finalized documents of the scope that
+// cond selects ($1), except one.
+func sumTotals(e Env, cond, parentID, except string) (decimal.Decimal, error) {
+	rows, err := e.Q.QueryContext(e.Ctx, `SELECT total FROM documents WHERE `+cond+` AND status = 'finalized' AND id <> $2 AND workspace_id = $3 AND test_mode = $4`,
+		parentID, except, e.Scope.ID, e.Scope.TestMode)
 	if err != nil {
 		return decimal.Zero, err
 	}

@@ -187,11 +187,8 @@ func applyPurchaseNote(e Env, dr *Draft, d *Doc, creating bool) error {
 		}
 		d.PurchaseID, d.SupplierID, d.Currency, d.TaxPercent = pur.ID, pur.SupplierID, pur.Currency, pur.TaxPercent
 	} else {
-		if dr.Purchase.Given && (dr.Purchase.ID == nil || *dr.Purchase.ID != d.PurchaseID) {
-			fe.Add("purchase", apperr.MsgNoChange)
-		}
 		var err error
-		if pur, err = get(e.Ctx, e.Q, e.Scope, Purchase, d.PurchaseID, ""); err != nil {
+		if pur, err = currentPurchase(e, dr, fe, d); err != nil {
 			return err
 		}
 	}
@@ -295,21 +292,16 @@ func purchaseNoteLines(e Env, dr *Draft, fe *apperr.Fields, d *Doc, t catalog.Do
 
 // purchaseCredits sums the finalized credit notes of a purchase.
 func purchaseCredits(e Env, purchaseID, except string) (decimal.Decimal, error) {
-	rows, err := e.Q.QueryContext(e.Ctx, `SELECT total FROM documents WHERE purchase_id = $1 AND kind = $2 AND status = 'finalized' AND id <> $3 AND workspace_id = $4 AND test_mode = $5`,
-		purchaseID, PurchaseCreditNote.Name, except, e.Scope.ID, e.Scope.TestMode)
-	if err != nil {
-		return decimal.Zero, err
+	return sumTotals(e, `purchase_id = $1 AND kind = 'purchase_credit_note'`, purchaseID, except)
+}
+
+// currentPurchase loads the purchase of a stored credit note or
+// retention; the purchase cannot change.
+func currentPurchase(e Env, dr *Draft, fe *apperr.Fields, d *Doc) (*Doc, error) {
+	if dr.Purchase.Given && (dr.Purchase.ID == nil || *dr.Purchase.ID != d.PurchaseID) {
+		fe.Add("purchase", apperr.MsgNoChange)
 	}
-	defer rows.Close()
-	sum := decimal.Zero
-	for rows.Next() {
-		var t string
-		if err := rows.Scan(&t); err != nil {
-			return decimal.Zero, err
-		}
-		sum = sum.Add(dec(t))
-	}
-	return sum, rows.Err()
+	return get(e.Ctx, e.Q, e.Scope, Purchase, d.PurchaseID, "")
 }
 
 func checkPurchaseNoteLimit(e Env, d *Doc) error {

@@ -47,10 +47,7 @@ func retentionLines(dr *Draft, fe *apperr.Fields, existing []Line, now int64) ([
 	for _, l := range existing {
 		byID[l.ID] = l
 	}
-	lines := make([]Line, len(dr.Lines))
-	errs := make([]any, len(dr.Lines))
-	bad := false
-	for i, ld := range dr.Lines {
+	return collectLines(dr, fe, func(ld LineDraft) (Line, *apperr.Fields) {
 		l := Line{Quantity: "1", Discount: "0", DiscountScheme: "%", TaxPercent: "0", RetentionScheme: "subtotal", Created: now, Updated: now,
 			Description: ld.Description}
 		if ld.Name != nil {
@@ -69,17 +66,8 @@ func retentionLines(dr *Draft, fe *apperr.Fields, existing []Line, now int64) ([
 		if l.ID == "" {
 			l.ID = id.New("lin")
 		}
-		lines[i] = l
-		errs[i] = map[string]any{}
-		if ld.Errs != nil && !ld.Errs.OK() {
-			errs[i], bad = ld.Errs.Map(), true
-		}
-	}
-	if bad {
-		fe.Nest("lines", errs)
-		return nil, false
-	}
-	return lines, true
+		return l, ld.Errs
+	})
 }
 
 // computeRetention is the retention formula: each line withholds
@@ -112,11 +100,8 @@ func applyRetention(e Env, dr *Draft, d *Doc, creating bool) error {
 			d.PurchaseID, d.SupplierID, d.Currency = pur.ID, pur.SupplierID, pur.Currency
 		}
 	} else {
-		if dr.Purchase.Given && (dr.Purchase.ID == nil || *dr.Purchase.ID != d.PurchaseID) {
-			fe.Add("purchase", apperr.MsgNoChange)
-		}
 		var err error
-		if pur, err = get(e.Ctx, e.Q, e.Scope, Purchase, d.PurchaseID, ""); err != nil {
+		if pur, err = currentPurchase(e, dr, fe, d); err != nil {
 			return err
 		}
 		if pur.Status != StatusFinalized {

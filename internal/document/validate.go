@@ -175,20 +175,29 @@ func readLines(dr *Draft, fe *apperr.Fields, k *Kind, t catalog.DocumentType, sc
 	for _, l := range existing {
 		byID[l.ID] = l
 	}
-	lines := make([]Line, len(dr.Lines))
-	errs := make([]any, len(dr.Lines))
-	bad := false
 	seen := map[string]bool{}
-	for i, ld := range dr.Lines {
+	return collectLines(dr, fe, func(ld LineDraft) (Line, *apperr.Fields) {
 		l, le := lineOf(ld, k, t, scale, byID, now)
 		if seen[l.ID] {
 			// the same id sent twice: only the first line keeps it
 			l.ID, l.Created = id.New("lin"), now
 		}
 		seen[l.ID] = true
+		return l, le
+	})
+}
+
+// collectLines builds each line of dr with build, nesting the errors of
+// the lines at fault under "lines" (false: some line is wrong).
+func collectLines(dr *Draft, fe *apperr.Fields, build func(LineDraft) (Line, *apperr.Fields)) ([]Line, bool) {
+	lines := make([]Line, len(dr.Lines))
+	errs := make([]any, len(dr.Lines))
+	bad := false
+	for i, ld := range dr.Lines {
+		l, le := build(ld)
 		lines[i] = l
 		errs[i] = map[string]any{}
-		if !le.OK() {
+		if le != nil && !le.OK() {
 			errs[i], bad = le.Map(), true
 		}
 	}

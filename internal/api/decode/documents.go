@@ -294,6 +294,12 @@ func lines(o *input.Object, k *document.Kind, required bool) []document.LineDraf
 	if raw == nil {
 		return nil
 	}
+	return lineItems(raw, func(m map[string]any) document.LineDraft { return line(m, k.OrderLines) })
+}
+
+// lineItems decodes each item of a lines list with decode; an item that
+// is not an object is an error of its own.
+func lineItems(raw []any, decode func(map[string]any) document.LineDraft) []document.LineDraft {
 	out := make([]document.LineDraft, len(raw))
 	for i, item := range raw {
 		m, isMap := item.(map[string]any)
@@ -302,7 +308,7 @@ func lines(o *input.Object, k *document.Kind, required bool) []document.LineDraf
 			out[i].Errs.Nest("non_field_errors", notADict(item)["non_field_errors"])
 			continue
 		}
-		out[i] = line(m, k.OrderLines)
+		out[i] = decode(m)
 	}
 	return out
 }
@@ -349,26 +355,36 @@ func retentionLines(o *input.Object) []document.LineDraft {
 		o.Fail("lines", "Ensure this field has no more than 100 elements.")
 		return nil
 	}
-	out := make([]document.LineDraft, len(raw))
-	for i, item := range raw {
-		m, isMap := item.(map[string]any)
-		if !isMap {
-			out[i].Errs = &apperr.Fields{}
-			out[i].Errs.Nest("non_field_errors", notADict(item)["non_field_errors"])
-			continue
-		}
-		lo := input.New(m, false)
-		l := &out[i]
-		l.ID, _ = m["id"].(string)
-		if v, ok := lo.String("name", input.StrOpt{Required: true, Max: 80}); ok {
-			l.Name = v
-		}
-		l.Description = str(lo, "description", 1000)
-		l.Amount = positive(lo, "amount", money.ParseMoney)
-		l.RetentionPercent = positive(lo, "retention_percent", money.ParsePercent)
-		l.Errs = errsOf(lo)
+	return lineItems(raw, retentionLine)
+}
+
+func retentionLine(m map[string]any) document.LineDraft {
+	lo := input.New(m, false)
+	var l document.LineDraft
+	l.ID, _ = m["id"].(string)
+	if v, ok := lo.String("name", input.StrOpt{Required: true, Max: 80}); ok {
+		l.Name = v
 	}
-	return out
+	l.Description = str(lo, "description", 1000)
+	l.Amount = positive(lo, "amount", money.ParseMoney)
+	l.RetentionPercent = positive(lo, "retention_percent", money.ParsePercent)
+	l.Errs = errsOf(lo)
+	return l
+}
+
+// positive reads a required decimal greater than 0.
+func positive(o *input.Object, key string, parse func(any) (decimal.Decimal, error)) *decimal.Decimal {
+	v := decimalOf(o, key, true, parse)
+	if v != nil && !v.IsPositive() {
+		o.Fail(key, "Ensure this value is greater than 0.")
+	}
+	return v
+}
+
+// nullDate reads an optional date an update may clear.
+func nullDate(o *input.Object, key string) document.Nullable[string] {
+	v, set := o.Date(key, false, true)
+	return document.Nullable[string]{Set: set, Value: v}
 }
 
 // Cancellation decodes the body that cancels a retention.
@@ -389,19 +405,4 @@ func Cancellation(body map[string]any) *document.CancellationDraft {
 	cd.InternalNote = str(o, "internal_note", 1024)
 	cd.Errs = errsOf(o)
 	return cd
-}
-
-// positive reads a required decimal greater than 0.
-func positive(o *input.Object, key string, parse func(any) (decimal.Decimal, error)) *decimal.Decimal {
-	v := decimalOf(o, key, true, parse)
-	if v != nil && !v.IsPositive() {
-		o.Fail(key, "Ensure this value is greater than 0.")
-	}
-	return v
-}
-
-// nullDate reads an optional date an update may clear.
-func nullDate(o *input.Object, key string) document.Nullable[string] {
-	v, set := o.Date(key, false, true)
-	return document.Nullable[string]{Set: set, Value: v}
 }
