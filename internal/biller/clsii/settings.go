@@ -12,8 +12,8 @@ import (
 // a nil or unset field is not given. The HTTP edge decodes bodies into it
 // (internal/api/decode); the SII's rules on the values are here.
 type SettingsPatch struct {
-	RUT                                     *string
-	BusinessName, ActivityDescription       opt.Nullable[string]
+	RUT                                      *string
+	BusinessName, ActivityDescription        opt.Nullable[string]
 	Address, Commune, City, SIIOffice, Email opt.Nullable[string]
 	// ActivityCodes, when given: each code, nil where the value was not an
 	// integer.
