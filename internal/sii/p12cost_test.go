@@ -1,6 +1,9 @@
 package sii
 
 import (
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
 	encasn1 "encoding/asn1"
 	"math/big"
 	"strings"
@@ -199,4 +202,29 @@ func FuzzLoadPKCS12(f *testing.F) {
 			t.Fatalf("accepted an incomplete certificate: %+v", c)
 		}
 	})
+}
+
+// Certificate keys above MaxCertKeyBits are refused: every finalize signs
+// with the key inside the write transaction.
+func TestCertificateKeyCap(t *testing.T) {
+	sc := SandboxCertificate()
+	n, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 8192))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.SetBit(n, 8191, 1).SetBit(n, 0, 1)
+	pub := &rsa.PublicKey{N: n, E: 65537}
+	tmpl := *sc.Cert
+	der, err := x509.CreateCertificate(rand.Reader, &tmpl, sc.Cert, pub, sc.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = NewCertificate(&rsa.PrivateKey{PublicKey: *pub}, cert)
+	if ce, ok := err.(*CertError); !ok || ce.Msg != "The certificate's RSA key has 8192 bits; the limit is 4096." {
+		t.Fatalf("8192-bit key: %v", err)
+	}
 }
