@@ -182,11 +182,11 @@ func stamp(st *Stored, d biller.Printed, doc *pdf.Document) error {
 	if err != nil {
 		return err
 	}
-	png, err := pdf.PDF417PNG(ted)
+	stamp, err := pdf.PDF417Stamp(ted)
 	if err != nil {
 		return err
 	}
-	doc.Stamp = png
+	doc.Stamp = stamp
 	if d.Cedible {
 		switch d.Type.ID {
 		case "CL33", "CL34":
