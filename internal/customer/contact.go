@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/cobrobilling/cobro/internal/apperr"
@@ -121,14 +120,12 @@ func attachContacts(ctx context.Context, q store.Querier, sc workspace.Scope, cs
 		return nil
 	}
 	byID := map[string]*Customer{}
-	args := []any{sc.ID, sc.TestMode}
-	var phs []string
-	for _, c := range cs {
-		byID[c.ID] = c
-		args = append(args, c.ID)
-		phs = append(phs, fmt.Sprintf("$%d", len(args)))
+	ids := make([]string, len(cs))
+	for i, c := range cs {
+		byID[c.ID], ids[i] = c, c.ID
 	}
-	rows, err := q.QueryContext(ctx, `SELECT `+contactColumns+contactFrom+` WHERE c.workspace_id = $1 AND c.test_mode = $2 AND c.customer_id IN (`+strings.Join(phs, ", ")+`) ORDER BY c.created, c.id`, args...)
+	args, in := store.InList([]any{sc.ID, sc.TestMode}, ids)
+	rows, err := q.QueryContext(ctx, `SELECT `+contactColumns+contactFrom+` WHERE c.workspace_id = $1 AND c.test_mode = $2 AND c.customer_id IN (`+in+`) ORDER BY c.created, c.id`, args...)
 	if err != nil {
 		return err
 	}

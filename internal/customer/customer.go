@@ -7,8 +7,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
-	"fmt"
-	"strings"
 	"time"
 
 	"github.com/cobrobilling/cobro/internal/apperr"
@@ -466,18 +464,8 @@ func Summaries(ctx context.Context, q store.Querier, sc workspace.Scope, ids []s
 	if len(ids) == 0 {
 		return out, nil
 	}
-	args := []any{sc.ID, sc.TestMode}
-	var phs []string
-	seen := map[string]bool{}
-	for _, cid := range ids {
-		if seen[cid] {
-			continue
-		}
-		seen[cid] = true
-		args = append(args, cid)
-		phs = append(phs, fmt.Sprintf("$%d", len(args)))
-	}
-	rows, err := q.QueryContext(ctx, `SELECT `+columns+` FROM customers WHERE workspace_id = $1 AND test_mode = $2 AND id IN (`+strings.Join(phs, ", ")+`)`, args...)
+	args, in := store.InList([]any{sc.ID, sc.TestMode}, ids)
+	rows, err := q.QueryContext(ctx, `SELECT `+columns+` FROM customers WHERE workspace_id = $1 AND test_mode = $2 AND id IN (`+in+`)`, args...)
 	if err != nil {
 		return nil, err
 	}

@@ -8,8 +8,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
-	"fmt"
-	"strings"
 	"time"
 
 	"github.com/cobrobilling/cobro/internal/apperr"
@@ -140,21 +138,17 @@ func List(ctx context.Context, q store.Querier, sc workspace.Scope, lq *list.Que
 // expanding `supplier` on purchases). Unknown ids are simply absent.
 func Summaries(ctx context.Context, q store.Querier, sc workspace.Scope, ids []string) (map[string]*Supplier, error) {
 	out := map[string]*Supplier{}
-	args := []any{sc.ID, sc.TestMode}
-	var phs []string
-	seen := map[string]bool{}
+	var valid []string
 	for _, sid := range ids {
-		if seen[sid] || !id.Valid(Prefix, sid) {
-			continue
+		if id.Valid(Prefix, sid) {
+			valid = append(valid, sid)
 		}
-		seen[sid] = true
-		args = append(args, sid)
-		phs = append(phs, fmt.Sprintf("$%d", len(args)))
 	}
-	if len(phs) == 0 {
+	if len(valid) == 0 {
 		return out, nil
 	}
-	rows, err := q.QueryContext(ctx, `SELECT `+columns+` FROM suppliers WHERE workspace_id = $1 AND test_mode = $2 AND id IN (`+strings.Join(phs, ", ")+`)`, args...)
+	args, in := store.InList([]any{sc.ID, sc.TestMode}, valid)
+	rows, err := q.QueryContext(ctx, `SELECT `+columns+` FROM suppliers WHERE workspace_id = $1 AND test_mode = $2 AND id IN (`+in+`)`, args...)
 	if err != nil {
 		return nil, err
 	}
