@@ -274,6 +274,9 @@ type reqInfo struct {
 func (s *Server) outer(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
+		sw := secureHeaders(w, r)
+		defer sw.finish()
+		w = sw
 		info := &reqInfo{id: requestID(r.Header.Get("X-Request-Id")), route: "unmatched", origPath: r.URL.Path}
 		w.Header().Set("X-Request-Id", info.id)
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
@@ -296,7 +299,7 @@ func (s *Server) outer(next http.Handler) http.Handler {
 			d := time.Since(start)
 			s.metrics.observe(info.route, r.Method, rec.status, d)
 			attrs := []slog.Attr{
-				slog.String("request_id", info.id), slog.String("method", r.Method),
+				slog.String("request_id", info.id), slog.String("method", metricMethod(r.Method)),
 				slog.String("route", info.route), slog.Int("status", rec.status),
 				slog.Float64("duration_ms", float64(d.Microseconds())/1000),
 			}
@@ -307,7 +310,9 @@ func (s *Server) outer(next http.Handler) http.Handler {
 			}
 			s.opt.Logger.LogAttrs(r.Context(), level, "request", attrs...)
 		}()
-		next.ServeHTTP(rec, r)
+		if !refuseLongURL(rec, r) {
+			next.ServeHTTP(rec, r)
+		}
 	})
 }
 

@@ -29,6 +29,11 @@ var extraBlocked = []netip.Prefix{
 	netip.MustParsePrefix("198.18.0.0/15"),     // benchmarking
 	netip.MustParsePrefix("fd00:ec2::254/128"), // AWS metadata over IPv6
 	netip.MustParsePrefix("64:ff9b::/96"),      // NAT64 can reach IPv4 private space
+	netip.MustParsePrefix("64:ff9b:1::/48"),    // local-use NAT64 (RFC 8215)
+	netip.MustParsePrefix("fec0::/10"),         // site-local (deprecated, still routed in places)
+	// IPv4-compatible addresses (deprecated): some stacks route ::a.b.c.d
+	// to a.b.c.d. Loopback (::1) is decided before this list.
+	netip.MustParsePrefix("::/96"),
 }
 
 // Allowed reports whether ip may be contacted under p.
