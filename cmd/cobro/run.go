@@ -184,8 +184,14 @@ func (e *env) serve(args []string) int {
 	ratePerToken := fs.Int("rate-per-token", intSetting(e.getenv("COBRO_RATE_PER_TOKEN"), 100), "requests per second allowed per API token; -1 disables (env COBRO_RATE_PER_TOKEN)")
 	rateBurst := fs.Int("rate-burst", intSetting(e.getenv("COBRO_RATE_BURST"), 200), "burst allowed per API token (env COBRO_RATE_BURST)")
 	ratePublic := fs.Int("rate-public-per-minute", intSetting(e.getenv("COBRO_RATE_PUBLIC_PER_MINUTE"), 20), "publishable POSTs allowed per client IP and payment link or payment each minute; -1 disables (env COBRO_RATE_PUBLIC_PER_MINUTE)")
+	proxyList := fs.String("trusted-proxies", e.getenv("COBRO_TRUSTED_PROXIES"), "comma-separated CIDRs of reverse proxies whose X-Forwarded-For/-Proto/-Host are believed; none by default (env COBRO_TRUSTED_PROXIES)")
 	if code, ok := e.parse(fs, args); !ok {
 		return code
+	}
+	trustedProxies, err := api.ParseProxies(*proxyList)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "cobro serve: --trusted-proxies: %v\n", err)
+		return exitUsage
 	}
 	log := e.logger()
 	db, err := e.open(*dbURL)
@@ -215,7 +221,8 @@ func (e *env) serve(args []string) int {
 	worker := &webhook.Worker{DB: db, Clock: clock.System{}, Logger: log, AllowPrivate: *allowPrivate,
 		Outcome: func(o string) { deliveries.WithLabelValues(o).Inc() }}
 	srv := api.New(api.Options{DB: db, Clock: clock.System{}, Logger: log, PublicURL: *publicURL, Version: version, SecretKey: secret,
-		Webhooks: worker, AllowPrivateWebhooks: *allowPrivate, RatePerToken: *ratePerToken, RateBurst: *rateBurst, RatePublicPerMinute: *ratePublic})
+		Webhooks: worker, AllowPrivateWebhooks: *allowPrivate, RatePerToken: *ratePerToken, RateBurst: *rateBurst, RatePublicPerMinute: *ratePublic,
+		TrustedProxies: trustedProxies})
 	billingRuns := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "cobro_billing_runs_total",
 		Help: "Subscription billing runs by this node's scheduler, by outcome (invoiced, needs_attention, resumed)."}, []string{"outcome"})
 	srv.Registry().MustRegister(deliveries, billingRuns)

@@ -7,10 +7,13 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
+	"net/netip"
 	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/cobrobilling/cobro/internal/api"
 	"github.com/cobrobilling/cobro/internal/apitest"
 	"github.com/cobrobilling/cobro/internal/files"
 )
@@ -212,4 +215,82 @@ func grepLines(s, prefix string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// Finding 6: POSTs to publishable names that do not exist make no bucket
+// each; they share one budget per client IP, and long junk paths are
+// refused before any route runs.
+func TestPublishableLimiterMemory(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
+		anon := e.Anonymous()
+		before := e.Server.PublicLimiterLen()
+		for i := range 300 {
+			key := fmt.Sprintf("pk_%024d", i)
+			r := anon.Post(pubPath(key)+"intents/", payerBody(cardDeclined))
+			if i < 20 && r.Status != 404 || i >= 20 && r.Status != 429 {
+				t.Fatalf("POST %d to an unknown link: %d %s", i, r.Status, r.Body)
+			}
+		}
+		for i := range 300 { // payments and sources: the same budget, spent
+			anon.Post(fmt.Sprintf("/payments/pay_%018d/pay/", i), nil).Expect(429)
+			anon.Post(fmt.Sprintf("/publishable/gateways/test/authenticate/sou_%018d/", i), nil).Expect(429)
+		}
+		if n := e.Server.PublicLimiterLen() - before; n > 1 {
+			t.Errorf("900 POSTs to unknown names made %d buckets", n)
+		}
+		// a real link keeps its own budget, apart from the unknown names
+		c := e.Workspace("US").Test()
+		key := apitest.Str(c.Post("/payment_links/links/", map[string]any{"amount": 5, "currency": "USD"}).Expect(201), "publishable_key")
+		anon.Post(pubPath(key)+"intents/", payerBody(cardDeclined)).Expect(201)
+		if n := e.Server.PublicLimiterLen() - before; n != 2 {
+			t.Errorf("%d buckets after a real link's POST", n)
+		}
+		long := "/publishable/payment_links/links/pk_" + strings.Repeat("a", 60<<10) + "/intents/"
+		custCheck(t, anon.Post(long, payerBody(cardDeclined)), 414, `{"detail": "The path is too long (limit 2048 bytes)."}`, "60 KB path")
+	})
+}
+
+// Finding 9: X-Forwarded-For is believed only from --trusted-proxies, so
+// a payer cannot reset the publishable limit by rewriting it.
+func TestForwardedForTrust(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
+		c := e.Workspace("US").Test()
+		key := apitest.Str(c.Post("/payment_links/links/", map[string]any{"amount": 5, "currency": "USD"}).Expect(201), "publishable_key")
+		anon := e.Anonymous()
+		post := func(xff string) *apitest.Resp {
+			return anon.Do("POST", pubPath(key)+"intents/", payerBody(cardDeclined), "X-Forwarded-For", xff)
+		}
+		// the test server's peer is loopback, which no longer vouches for anyone
+		for i := range 20 {
+			post(fmt.Sprintf("198.51.100.%d", i)).Expect(201)
+		}
+		if r := post("198.51.100.200"); r.Status != 429 {
+			t.Errorf("a rewritten X-Forwarded-For reset the limit: %d", r.Status)
+		}
+		if u := apitest.Str(c.Do("POST", "/payment_links/links/", map[string]any{"amount": 5, "currency": "USD"},
+			"X-Forwarded-Host", "evil.example.com").Expect(201), "url"); !strings.HasPrefix(u, e.URL+"/") {
+			t.Errorf("X-Forwarded-Host believed from an untrusted peer: %s", u)
+		}
+
+		// behind a trusted proxy, the nearest untrusted hop is the client
+		proxied := apitest.New(t, e.DB.Dialect.Name())
+		srv := api.New(api.Options{DB: proxied.DB, Clock: proxied.Clock, SecretKey: []byte("test-secret"), TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}})
+		ts := httptest.NewServer(srv.Handler())
+		t.Cleanup(ts.Close)
+		pe := &apitest.Env{T: t, URL: ts.URL, DB: proxied.DB, Server: srv, Clock: proxied.Clock}
+		pc := pe.Workspace("US").Test()
+		key = apitest.Str(pc.Post("/payment_links/links/", map[string]any{"amount": 5, "currency": "USD"}).Expect(201), "publishable_key")
+		anon = pe.Anonymous()
+		for i := range 20 {
+			post(fmt.Sprintf("6.6.6.%d, 198.51.100.7", i)).Expect(201)
+		}
+		if r := post("6.6.6.99, 198.51.100.7"); r.Status != 429 {
+			t.Errorf("a hop written by the client reset the limit: %d", r.Status)
+		}
+		post("198.51.100.8").Expect(201) // another client behind the proxy
+		if u := apitest.Str(pc.Do("POST", "/payment_links/links/", map[string]any{"amount": 5, "currency": "USD"},
+			"X-Forwarded-Host", "billing.example.com", "X-Forwarded-Proto", "https").Expect(201), "url"); !strings.HasPrefix(u, "https://billing.example.com/") {
+			t.Errorf("forwarded host and scheme not used behind a trusted proxy: %s", u)
+		}
+	})
 }

@@ -12,8 +12,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
+	"net/netip"
 	"runtime/debug"
 	"sort"
 	"strings"
@@ -93,6 +93,9 @@ type Options struct {
 	// AllowPrivateWebhooks lets live-mode endpoints target private
 	// addresses (--allow-private-webhooks).
 	AllowPrivateWebhooks bool
+	// TrustedProxies are the peers whose X-Forwarded-* headers are
+	// honoured (--trusted-proxies); none by default.
+	TrustedProxies []netip.Prefix
 }
 
 // Server serves the API.
@@ -130,7 +133,7 @@ func New(opt Options) *Server {
 	if opt.RatePublicPerMinute == 0 {
 		opt.RatePublicPerMinute = 20
 	}
-	s := &Server{opt: opt, metrics: newMetrics(), tokens: newLimiter(opt.RatePerToken, opt.RateBurst), public: newIPLimiter(opt.RatePublicPerMinute)}
+	s := &Server{opt: opt, metrics: newMetrics(), tokens: newLimiter(opt.RatePerToken, opt.RateBurst), public: newIPLimiter(opt.RatePublicPerMinute, limiterCapacity)}
 	clsii.Install(opt.SecretKey) // the built-in Chile SII biller (tax-agency.md)
 	s.metrics.reg.MustRegister(newJobsCollector(s))
 	s.routes = s.declare()
@@ -266,6 +269,7 @@ type reqInfo struct {
 	id       string
 	origPath string // the path as requested, trailing slash included
 	route    string
+	client   string // the client address (proxies.go)
 	err      error
 }
 
@@ -277,7 +281,7 @@ func (s *Server) outer(next http.Handler) http.Handler {
 		sw := secureHeaders(w, r)
 		defer sw.finish()
 		w = sw
-		info := &reqInfo{id: requestID(r.Header.Get("X-Request-Id")), route: "unmatched", origPath: r.URL.Path}
+		info := &reqInfo{id: requestID(r.Header.Get("X-Request-Id")), route: "unmatched", origPath: r.URL.Path, client: s.clientAddr(r)}
 		w.Header().Set("X-Request-Id", info.id)
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		r = r.WithContext(context.WithValue(r.Context(), infoKey{}, info))
@@ -385,7 +389,7 @@ func (s *Server) baseURL(r *http.Request) string {
 	if r.TLS != nil {
 		scheme = "https"
 	}
-	if trustedProxy(r.RemoteAddr) {
+	if s.trustedPeer(r.RemoteAddr) {
 		if p := r.Header.Get("X-Forwarded-Proto"); p == "http" || p == "https" {
 			scheme = p
 		}
@@ -394,17 +398,6 @@ func (s *Server) baseURL(r *http.Request) string {
 		}
 	}
 	return scheme + "://" + host
-}
-
-// trustedProxy: forwarding headers are honoured only from loopback and
-// private peers (a reverse proxy in front of Cobro), never from the internet.
-func trustedProxy(remote string) bool {
-	host, _, err := net.SplitHostPort(remote)
-	if err != nil {
-		host = remote
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && (ip.IsLoopback() || ip.IsPrivate())
 }
 
 func (s *Server) serve(w http.ResponseWriter, hr *http.Request, rt Route) {
