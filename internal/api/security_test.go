@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -16,6 +17,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/api"
 	"github.com/cobrobilling/cobro/internal/apitest"
 	"github.com/cobrobilling/cobro/internal/files"
+	"github.com/cobrobilling/cobro/internal/webhook"
 )
 
 // Tests of issue 13's findings 4 and 6–12 (an outside security review).
@@ -291,6 +293,65 @@ func TestForwardedForTrust(t *testing.T) {
 		if u := apitest.Str(pc.Do("POST", "/payment_links/links/", map[string]any{"amount": 5, "currency": "USD"},
 			"X-Forwarded-Host", "billing.example.com", "X-Forwarded-Proto", "https").Expect(201), "url"); !strings.HasPrefix(u, "https://billing.example.com/") {
 			t.Errorf("forwarded host and scheme not used behind a trusted proxy: %s", u)
+		}
+	})
+}
+
+// Finding 7: a test-mode endpoint on loopback cannot read a local service:
+// ping and the delivery log carry the receiver's status and timing, never
+// its body or the connection error's detail (a port scanner otherwise).
+// --test-webhooks-loopback=false refuses loopback in test mode too.
+func TestWebhookLoopbackDisclosesNothing(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
+		c := e.Workspace("US").Test()
+		local := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(http.StatusForbidden)
+			io.WriteString(w, `{"secret": "local-service-token"}`)
+		}))
+		t.Cleanup(local.Close)
+		w := whNew(c, map[string]any{"url": local.URL + "/admin", "events": []any{"customer.created"}})
+		res := c.Post("/webhooks/"+apitest.Str(w, "id")+"/ping/", nil).Expect(200)
+		if apitest.Num(res["status_code"]) != "403" || res["response_body"] != nil || res["error"] != nil || res["duration_ms"] == nil {
+			t.Errorf("ping of a local service: %v", res)
+		}
+		acmeCustomer(c)
+		if _, err := e.Webhooks.RunOnce(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		ev := c.Get("/events/?event=customer.created").Expect(200)["results"].([]any)[0].(map[string]any)
+		if b, _ := json.Marshal(ev["deliveries"]); !strings.Contains(string(b), `"status_code":403`) || strings.Contains(string(b), "local-service-token") ||
+			!strings.Contains(string(b), `"response_body":null`) {
+			t.Errorf("delivery log of a local service: %s", b)
+		}
+
+		// a closed port: an error that names neither address nor port
+		closed := httptest.NewServer(http.NotFoundHandler())
+		closedURL := closed.URL
+		closed.Close()
+		port := closedURL[strings.LastIndex(closedURL, ":")+1:]
+		d := whNew(c, map[string]any{"url": closedURL + "/x"})
+		res = c.Post("/webhooks/"+apitest.Str(d, "id")+"/ping/", nil).Expect(200)
+		if errText, _ := res["error"].(string); res["status_code"] != nil || errText != "connection failed" || strings.Contains(errText, port) {
+			t.Errorf("ping of a closed port: %v", res)
+		}
+
+		// an operator of a shared host turns loopback off for test mode
+		worker := &webhook.Worker{DB: e.DB, Clock: e.Clock, NoTestLoopback: true}
+		srv := api.New(api.Options{DB: e.DB, Clock: e.Clock, SecretKey: []byte("test-secret"), Webhooks: worker, Resolver: e.Resolver, NoTestWebhooksLoopback: true})
+		ts := httptest.NewServer(srv.Handler())
+		t.Cleanup(ts.Close)
+		shared := (&apitest.Env{T: t, URL: ts.URL, DB: e.DB, Server: srv, Clock: e.Clock}).Workspace("US").Test()
+		const private = `{"url": ["The URL resolves to a private or loopback address."]}`
+		for _, u := range []string{local.URL, "http://localhost:9/", "http://[::1]:9/"} {
+			custCheck(t, shared.Post("/webhooks/", map[string]any{"url": u}), 400, private, "loopback off: "+u)
+		}
+		// an endpoint made while loopback was allowed is refused at delivery
+		if _, err := e.DB.Exec(`UPDATE webhook_endpoints SET workspace_id = $1 WHERE id = $2`, shared.Workspace, apitest.Str(w, "id")); err != nil {
+			t.Fatal(err)
+		}
+		res = shared.Post("/webhooks/"+apitest.Str(w, "id")+"/ping/", nil).Expect(200)
+		if res["status_code"] != nil || res["error"] != webhook.ErrPrivate.Error() {
+			t.Errorf("ping with loopback off: %v", res)
 		}
 	})
 }

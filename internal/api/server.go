@@ -93,6 +93,9 @@ type Options struct {
 	// AllowPrivateWebhooks lets live-mode endpoints target private
 	// addresses (--allow-private-webhooks).
 	AllowPrivateWebhooks bool
+	// NoTestWebhooksLoopback refuses loopback endpoints in test mode too
+	// (--test-webhooks-loopback=false, for shared hosts).
+	NoTestWebhooksLoopback bool
 	// TrustedProxies are the peers whose X-Forwarded-* headers are
 	// honoured (--trusted-proxies); none by default.
 	TrustedProxies []netip.Prefix
