@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/netip"
+	"strings"
 	"testing"
 	"time"
 )
@@ -80,4 +81,35 @@ func TestClientAddr(t *testing.T) {
 			t.Errorf("%s: %s, want %s", tc.note, got, tc.want)
 		}
 	}
+}
+
+// The client address is the peer or an address some X-Forwarded-For hop
+// holds, whatever the header says; proxy lists parse or fail cleanly.
+func FuzzForwardedFor(f *testing.F) {
+	f.Add("127.0.0.1:5000", "6.6.6.6, 198.51.100.1", "127.0.0.0/8")
+	f.Add("[::1]:1", "garbage,,::ffff:1.2.3.4 , 10.0.0.1", "::1,10.0.0.0/8")
+	f.Add("10.0.0.1", "", "10.0.0.1")
+	f.Fuzz(func(t *testing.T, peer, xff, proxies string) {
+		list, err := ParseProxies(proxies)
+		if err != nil {
+			return
+		}
+		s := &Server{opt: Options{TrustedProxies: list}}
+		r, _ := http.NewRequest("GET", "http://x/", nil)
+		r.RemoteAddr = peer
+		r.Header.Set("X-Forwarded-For", xff)
+		got := s.clientAddr(r)
+		if got == peerHost(peer) {
+			return
+		}
+		if !s.trustedPeer(peer) {
+			t.Fatalf("untrusted peer %q, client %q from %q", peer, got, xff)
+		}
+		for _, hop := range strings.Split(xff, ",") {
+			if a, err := netip.ParseAddr(strings.TrimSpace(hop)); err == nil && a.Unmap().String() == got {
+				return
+			}
+		}
+		t.Fatalf("client %q is neither the peer nor a hop of %q", got, xff)
+	})
 }
