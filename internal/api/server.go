@@ -108,6 +108,9 @@ type Server struct {
 	openapiOnce sync.Once
 	openapiJSON []byte
 	openapiErr  error
+	docsOnce    sync.Once
+	docsHTML    []byte
+	docsErr     error
 }
 
 // MaxBodyBytes limits request bodies (README: 1 MiB).
