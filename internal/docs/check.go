@@ -42,9 +42,12 @@ var (
 	headingRe = regexp.MustCompile(`^(#{1,6})\s+(.*?)\s*#*\s*$`)
 	// a section sign followed by a number: a citation that names no file
 	sectionRe = regexp.MustCompile(`\x{a7}\s?\d`)
-	// standards cite their own sections (RFC 8017 §8.2, ISO/IEC 15438 §5.4)
-	externalRe = regexp.MustCompile(`(RFC \d+|ISO/IEC \d+(-\d+)?|ISO \d+)[,:]?\s*$`)
-	outsideRe  = regexp.MustCompile(`\.\./shared|shared/ap[i]`)
+	// standards cite their own sections ("RFC 8017 \u00a78.2", "ISO/IEC
+	// 15438 \u00a74.1 and \u00a75.3")
+	externalRe = regexp.MustCompile(`(RFC \d+|ISO/IEC \d+(-\d+)?|ISO \d+)[,:]?\s*(\x{a7}\s?[\d.]+[\s,;/–-]*(and|or)?\s*)*$`)
+	// nothing but a comment marker before it: the citation wrapped
+	wrappedRe = regexp.MustCompile(`^\s*(//)?\s*$`)
+	outsideRe = regexp.MustCompile(`\.\./shared|shared/ap[i]`)
 	// a markdown file named in Go code, with an optional #anchor
 	goCiteRe = regexp.MustCompile(`(^|[^\w./-])((?:docs/)?[A-Za-z][\w-]*\.md)(#[\w\p{L}\p{M}\p{N}-]+)?`)
 	linkRe   = regexp.MustCompile(`\[([^\]]*)\]\(([^)\s]+)\)`)
@@ -108,14 +111,19 @@ func (c *Checker) target(file, anchor string) string {
 	return ""
 }
 
-// common reports what every kind of file must not contain.
-func common(line string, sections [][]int) []string {
+// common reports what every kind of file must not contain; prev is the
+// line before, where a wrapped standard's name may be.
+func common(prev, line string, sections [][]int) []string {
 	var out []string
 	if outsideRe.MatchString(line) {
 		out = append(out, "points outside the repository: "+strings.TrimSpace(line))
 	}
 	for _, loc := range sections {
-		if !externalRe.MatchString(line[:loc[0]]) {
+		before := line[:loc[0]]
+		if wrappedRe.MatchString(before) {
+			before = strings.TrimSpace(prev) + " "
+		}
+		if !externalRe.MatchString(before) {
 			out = append(out, "a § number without a file (cite the page and heading: docs/<page>.md#<anchor>): "+strings.TrimSpace(line))
 			break
 		}
@@ -126,8 +134,13 @@ func common(line string, sections [][]int) []string {
 // Go checks the citations of a Go source file.
 func (c *Checker) Go(file string, src string) []Problem {
 	var out []Problem
-	for i, line := range strings.Split(src, "\n") {
-		for _, msg := range common(line, sectionRe.FindAllStringIndex(line, -1)) {
+	lines := strings.Split(src, "\n")
+	for i, line := range lines {
+		prev := ""
+		if i > 0 {
+			prev = lines[i-1]
+		}
+		for _, msg := range common(prev, line, sectionRe.FindAllStringIndex(line, -1)) {
 			out = append(out, Problem{file, i + 1, msg})
 		}
 		for _, m := range goCiteRe.FindAllStringSubmatch(line, -1) {
@@ -145,11 +158,13 @@ func (c *Checker) Go(file string, src string) []Problem {
 func (c *Checker) Markdown(file string, src string) []Problem {
 	var out []Problem
 	dir := path.Dir(file)
-	fence := false
+	fence, prev := false, ""
 	sc := bufio.NewScanner(strings.NewReader(src))
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	for n := 1; sc.Scan(); n++ {
 		line := sc.Text()
+		last := prev
+		prev = line
 		if strings.HasPrefix(strings.TrimSpace(line), "```") {
 			fence = !fence
 			continue
@@ -168,7 +183,7 @@ func (c *Checker) Markdown(file string, src string) []Problem {
 				bare = append(bare, loc)
 			}
 		}
-		for _, msg := range common(line, bare) {
+		for _, msg := range common(last, line, bare) {
 			out = append(out, Problem{file, n, msg})
 		}
 		for _, l := range links {

@@ -146,6 +146,9 @@ func TestCheckerFindsBrokenCitations(t *testing.T) {
 		{"// the " + sect + "8.11 answer", true},
 		{"// byte compaction (ISO/IEC 15438 " + sect + "5.4.3)", false},
 		{"// RFC 8017 " + sect + "9.2", false},
+		{"// limits (ISO/IEC 15438 " + sect + "4.1 and " + sect + "5.3)", false},
+		{"// byte compaction (ISO/IEC 15438\n// " + sect + "5.4.3): the latch", false},
+		{"// the contract\n// " + sect + "5.4.3): the latch", true},
 		{"// design.md", true},
 		{`b, _ := os.ReadFile("../../README.md")`, false},
 	} {
