@@ -122,7 +122,7 @@ func ParseCAF(data []byte) (*CAF, error) {
 	return c, nil
 }
 
-// CAFKeyBits is the size of every SII stamp key (tax-agency.md §4).
+// CAFKeyBits is the size of every SII stamp key (docs/tax-agency.md#4-caf-files-and-folios).
 const CAFKeyBits = 512
 
 // maxCAFKeyPEM bounds the RSASK block before it is parsed: a 512-bit
