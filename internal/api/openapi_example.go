@@ -46,6 +46,8 @@ var stringExamples = map[string]string{
 	"shipping_type": "1", "capture_method": "automatic", "creation_scheme": "api", "apply_scheme": "once",
 	"duration_scheme": "forever", "apply_on": "total", "name_en": "US Dollar", "serial": "PO-1042",
 	"custom_change": "950.25", "conversion": "950.25", "tiers_mode": "graduated",
+	"paused_reason": "not_specified", "cancel_reason": "not_specified", "status_description": "Asked by the customer",
+	"needs_attention_reason": "gateway_issue", "failed_reason": "card_declined", "disabled_reason": "manual",
 }
 
 // naturalIDs are the ids of catalogue objects (countries, currencies …).
