@@ -49,7 +49,7 @@ type Printed struct {
 	// File is the fiscal file the agency accepted (nil on drafts and
 	// before finalize).
 	File []byte
-	// Cedible: the copy for a factoring company (tax-agency.md §11).
+	// Cedible: the copy for a factoring company (docs/tax-agency.md#11-pdf-with-pdf417-chile).
 	Cedible bool
 }
 

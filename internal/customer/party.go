@@ -12,7 +12,7 @@ import (
 )
 
 // Party is what the commands of customers and suppliers share: who they
-// are and where (billing.md §1, procurement.md §1.2). A nil or unset
+// are and where (docs/billing.md#1-customers, docs/procurement.md#12-supplier-object-and-body). A nil or unset
 // field is not given: an update leaves it alone. The HTTP edge
 // (internal/api/decode) decodes bodies into it.
 type Party struct {

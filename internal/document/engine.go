@@ -60,7 +60,7 @@ var fallbackType = catalog.DocumentType{ID: "?", MaxLines: 1000, Tax: decimal.Ze
 func Create(e Env, k *Kind, dr *Draft) (*Doc, error) { return create(e, k, dr, "") }
 
 // CreateForSubscription creates the draft invoice of a subscription run
-// (billing.md §8.5 step 7): the invoice records the subscription.
+// (docs/billing.md#85-what-a-run-does step 7): the invoice records the subscription.
 func CreateForSubscription(e Env, dr *Draft, subscriptionID string) (*Doc, error) {
 	return create(e, Invoice, dr, subscriptionID)
 }
@@ -251,7 +251,7 @@ func checkInvoiceDates(fe *apperr.Fields, d *Doc) {
 	}
 }
 
-// rejectStatus: a status in a body is never silently ignored (README §2).
+// rejectStatus: a status in a body is never silently ignored (docs/conventions.md#2-requests-and-responses).
 func rejectStatus(dr *Draft, fe *apperr.Fields, k *Kind, d *Doc) {
 	if dr.Status == nil || *dr.Status == d.Status {
 		return
@@ -335,7 +335,7 @@ func updateDraft(e Env, k *Kind, dr *Draft, d *Doc) error {
 	if d.TypeID == oldType {
 		return nil
 	}
-	// A number never changes once shown (README §9).
+	// A number never changes once shown (docs/conventions.md#9-fiscal-document-lifecycle).
 	if d.Number != nil {
 		return apperr.Field("document", "The document type of a numbered draft cannot change; delete the draft and create a new one.")
 	}
@@ -367,7 +367,7 @@ func Delete(e Env, k *Kind, docID string) error {
 	return e.emit(k.Event+".deleted", d.ID)
 }
 
-// Finalize runs README §9 "What finalize does": re-validate, recompute
+// Finalize runs docs/conventions.md#9-fiscal-document-lifecycle "What finalize does": re-validate, recompute
 // and freeze the totals, number, hand over to the biller, then the
 // effects on what the document adjusts. A finalized document whose
 // submission failed is submitted again.
@@ -576,7 +576,7 @@ func finalized(e Env, k *Kind, d *Doc) (*Doc, error) {
 	return d, nil
 }
 
-// emitBiller: documents without an agency get no biller event (webhooks.md §6).
+// emitBiller: documents without an agency get no biller event (docs/webhooks.md#6-event-catalogue).
 func (e Env) emitBiller(k *Kind, d *Doc) error {
 	if !d.Type().HasLocalFormat || d.Imported { // a received document is not submitted
 		return nil
@@ -616,7 +616,7 @@ func billerDoc(e Env, d *Doc, receiver biller.Party) biller.Document {
 	}
 	for key, v := range map[string]*string{"shipping_type": d.ShippingType, "address": d.Address, "state": d.State, "carrier_id": d.CarrierID,
 		"carrier_name": d.CarrierName, "licence_plate": d.LicencePlate, "note": d.Note,
-		// what an agency file needs besides the totals (tax-agency.md §6)
+		// what an agency file needs besides the totals (docs/tax-agency.md#6-dte-xml-and-field-mapping)
 		"due_date": d.DueDate, "period_start": d.PeriodStart, "period_end": d.PeriodEnd, "invoice_id": d.InvoiceID,
 		"credit_note_id": d.CreditNoteID, "subscription_id": d.SubscriptionID} {
 		if v != nil {
@@ -642,7 +642,7 @@ func deref(s *string) string {
 	return *s
 }
 
-// PendingFinalizable checks the pending-invoice rule (documents.md §1.5:
+// PendingFinalizable checks the pending-invoice rule (docs/documents.md#15-status-machine:
 // every payment that is not cancelled has succeeded, at least one). Only
 // the payments work knows payments; it installs the check here.
 var PendingFinalizable = func(e Env, d *Doc) error { return nil }
@@ -672,7 +672,7 @@ func adjustments(e Env, invoiceID string) (credits, debits decimal.Decimal, hasC
 }
 
 // settleInvoice recomputes total_adjusted and moves the status as
-// documents.md §1.5 says. It is the one place that decides paid,
+// docs/documents.md#15-status-machine says. It is the one place that decides paid,
 // cancelled and their reversals; payments will call it too.
 func settleInvoice(e Env, invoiceID string, adjusted bool) (*Doc, error) {
 	inv, err := e.lock(Invoice, invoiceID)
@@ -731,7 +731,7 @@ func settleInvoice(e Env, invoiceID string, adjusted bool) (*Doc, error) {
 
 // InvoiceSettled is told when a subscription's invoice becomes finalized
 // or paid, so a subscription waiting on it can leave needs_attention
-// (billing.md §8.6, Cobro). The subscriptions work installs it.
+// (docs/billing.md#86-status-machine, Cobro). The subscriptions work installs it.
 var InvoiceSettled func(e Env, d *Doc) error
 
 func invoiceSettled(e Env, d *Doc) error {
@@ -801,7 +801,7 @@ func derefInt(n *int64) int64 {
 }
 
 // The payments work drives invoices through these; the rules live here so
-// every path obeys them (documents.md §1.5).
+// every path obeys them (docs/documents.md#15-status-machine).
 
 // MarkPending moves a draft invoice to pending when a payment is created
 // for it: its content is locked from then on.

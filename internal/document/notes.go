@@ -12,7 +12,7 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// creditable statuses of an invoice (documents.md §2.3).
+// creditable statuses of an invoice (docs/documents.md#23-create-body-and-rules).
 func creditable(status string) bool {
 	return status == StatusFinalized || status == StatusPaid || status == StatusUncollectible
 }
@@ -56,7 +56,7 @@ func noteBase(e Env, k *Kind, dr *Draft, fe *apperr.Fields) (inv, crn *Doc, err 
 	hasCrn, hasInv := dr.CreditNote.Given, dr.Invoice.Given
 	switch {
 	case hasCrn == hasInv:
-		// a cross-field rule: reported once every field is valid (README §12)
+		// a cross-field rule: reported once every field is valid (docs/conventions.md#12-errors)
 		if others := otherNoteErrors(dr, fe, k, false); !others.OK() {
 			return nil, nil, others.Err()
 		}
@@ -246,8 +246,8 @@ func copyLines(src []Line, now int64) []Line {
 }
 
 // referenceCode is the tax setting every note accepts to say what it does
-// to the document it cites (documents.md §2): 1 cancels it, 2 corrects
-// text, 3 corrects amounts.
+// to the document it cites (docs/documents.md#23-create-body-and-rules):
+// 1 cancels it, 2 corrects text, 3 corrects amounts.
 const referenceCode = "cl_reference_code"
 
 // applyNoteTaxSettings sets a note's reference code: the one given, else

@@ -17,8 +17,8 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// Lang is the document language of a workspace: its country's (README
-// §10: the workspace country decides).
+// Lang is the document language of a workspace: its country's
+// (docs/conventions.md#10-pdfs-and-local_file: the workspace country decides).
 func Lang(sc workspace.Scope) string { return catalog.Language(sc.Country) }
 
 type words struct {
@@ -50,11 +50,11 @@ var vocab = map[string]words{
 // PDFOptions are the variants of a document's PDF.
 type PDFOptions struct {
 	// Cedible prints the copy for a factoring company, for the types
-	// whose agency has one (tax-agency.md §11).
+	// whose agency has one (docs/tax-agency.md#11-pdf-with-pdf417-chile).
 	Cedible bool
 }
 
-// PDF renders d (README §10): deterministic for a given document state,
+// PDF renders d (docs/conventions.md#10-pdfs-and-local_file): deterministic for a given document state,
 // a "DRAFT"/"BORRADOR" watermark on drafts, the receiver as frozen at
 // finalize.
 func PDF(e Env, d *Doc) ([]byte, string, error) { return PDFWith(e, d, PDFOptions{}) }

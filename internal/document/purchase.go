@@ -11,7 +11,7 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// Purchases (procurement.md §2) and purchase credit notes (§3): the same
+// Purchases (docs/procurement.md#2-purchases) and purchase credit notes (docs/procurement.md#3-purchase-credit-notes): the same
 // engine, with a supplier instead of a customer. A purchase either is
 // issued by the workspace (a type of kind "purchase") or records a
 // document a supplier issued (an invoice or debit note type: imported,
@@ -122,8 +122,8 @@ func applyPurchase(e Env, dr *Draft, d *Doc, creating bool) error {
 }
 
 // issuedNumber numbers an issued draft of a type without a local format
-// from the type's sequence (README §9), skipping the numbers explicit ones
-// already took (procurement.md §2.3: a US5 may carry its own).
+// from the type's sequence (docs/conventions.md#9-fiscal-document-lifecycle), skipping the numbers explicit ones
+// already took (docs/procurement.md#23-create-body: a US5 may carry its own).
 func issuedNumber(e Env, d *Doc, t catalog.DocumentType) error {
 	if d.Number != nil || d.Imported || t.HasLocalFormat {
 		return nil
@@ -259,7 +259,7 @@ func applyNoteNumber(dr *Draft, fe *apperr.Fields, d *Doc, t catalog.DocumentTyp
 	case *v < 0:
 		fe.Add("number", apperr.MsgInteger)
 	case *v > 0 && typeOK && t.HasLocalFormat:
-		// issued by the workspace: its own numbering (README §9)
+		// issued by the workspace: its own numbering (docs/conventions.md#9-fiscal-document-lifecycle)
 		fe.Add("number", fmt.Sprintf("Numbers of document type %s are assigned from the CAF at finalize.", t.ID))
 	case *v > 0:
 		d.Number = v

@@ -10,7 +10,7 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// Retention is the withholding certificate of procurement.md §4: the same
+// Retention is the withholding certificate of docs/procurement.md#4-retentions: the same
 // engine with its own line and its own totals formula.
 var Retention = &Kind{Name: "retention", Prefix: "ret", Plural: "retentions", Event: "retention", Path: "/retentions/",
 	TypeKind: catalog.KindRetention, NoteMax: 100, Buying: true}
@@ -37,7 +37,7 @@ func defaultType(k *Kind, country string) (catalog.DocumentType, bool) {
 	return catalog.DocumentType{}, false
 }
 
-// retentionLines builds retention lines (procurement.md §4.2): a base
+// retentionLines builds retention lines (docs/procurement.md#42-retention-object): a base
 // amount and a rate each. A line sent back with its id keeps it.
 func retentionLines(dr *Draft, fe *apperr.Fields, existing []Line, now int64) ([]Line, bool) {
 	if dr.Lines == nil {
@@ -155,7 +155,7 @@ func retentionLimit(d, pur *Doc) string {
 	return ""
 }
 
-// checkRetention re-validates a retention at finalize (README §9): its
+// checkRetention re-validates a retention at finalize (docs/conventions.md#9-fiscal-document-lifecycle): its
 // purchase, locked so credit notes finalize around it one at a time, must
 // still be finalized and its total_adjusted must still cover the bases.
 func checkRetention(e Env, d *Doc) error {

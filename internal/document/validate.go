@@ -33,7 +33,7 @@ func typeOf(dr *Draft, fe *apperr.Fields, sc workspace.Scope, k *Kind) (*catalog
 }
 
 // TypeFor resolves a document type reference for kind k: a type id, or an
-// integer meaning "<workspace country><n>" (README §5). The message says
+// integer meaning "<workspace country><n>" (docs/conventions.md#5-object-ids). The message says
 // why the reference cannot be used ("" when it can).
 func TypeFor(sc workspace.Scope, k *Kind, ref string) (catalog.DocumentType, string) {
 	if _, err := strconv.Atoi(ref); err == nil && ref != "" {
@@ -78,7 +78,7 @@ func applyCommon(dr *Draft, d *Doc) {
 }
 
 // ValidReferenceDocument tells whether a reference may cite a document of
-// this type or reference code (documents.md §0.2).
+// this type or reference code (docs/documents.md#02-reference).
 func ValidReferenceDocument(s string) bool {
 	if _, isType := catalog.DocumentTypeByID(s); isType {
 		return true
@@ -208,7 +208,7 @@ func collectLines(dr *Draft, fe *apperr.Fields, build func(LineDraft) (Line, *ap
 	return lines, true
 }
 
-// computeTotals applies README §8 to d and records rule violations on fe.
+// computeTotals applies docs/conventions.md#8-totals-formula to d and records rule violations on fe.
 func computeTotals(fe *apperr.Fields, d *Doc, t catalog.DocumentType, scale int32) {
 	in := totals.Doc{TaxPercent: d.TaxPercent, Scale: scale, Discount: d.Discount, DiscountScheme: d.DiscountScheme,
 		LinesIncludeTax: t.HasLinesTotal, AllExempt: t.Tax.IsZero() && !t.HasTaxes}
@@ -286,7 +286,7 @@ func readCustomer(e Env, dr *Draft, fe *apperr.Fields) (*customer.Customer, erro
 	return c, nil
 }
 
-// applyOrderFields copies the order-only fields (documents.md §4.3).
+// applyOrderFields copies the order-only fields (docs/documents.md#43-create-body).
 func applyOrderFields(dr *Draft, fe *apperr.Fields, d *Doc, t catalog.DocumentType, customerCountry string) {
 	if dr.ShippingType != nil {
 		d.ShippingType = dr.ShippingType

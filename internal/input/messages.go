@@ -6,7 +6,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/apperr"
 )
 
-// Standard messages of README §12, exact strings.
+// Standard messages of docs/conventions.md#12-errors, exact strings.
 const (
 	MsgRequired   = apperr.MsgRequired
 	MsgNull       = apperr.MsgNull

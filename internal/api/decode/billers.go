@@ -10,7 +10,7 @@ import (
 )
 
 // SIISettings decodes the body that updates the SII biller settings
-// (tax-agency.md §2.1; PATCH and PUT alike are partial).
+// (docs/tax-agency.md#21-settings-object; PATCH and PUT alike are partial).
 func SIISettings(body map[string]any) *clsii.SettingsPatch {
 	o := input.New(body, true)
 	p := &clsii.SettingsPatch{}

@@ -15,9 +15,9 @@ import (
 )
 
 // Document decodes the body of a create (partial false) or an update of a
-// document of kind k. Each kind reads its own fields (documents.md,
-// procurement.md); the rules that need the database or the document type
-// are the engine's.
+// document of kind k. Each kind reads its own fields (docs/documents.md,
+// docs/procurement.md); the rules that need the database or the document
+// type are the engine's.
 func Document(k *document.Kind, body map[string]any, partial bool) *document.Draft {
 	o := input.New(body, partial)
 	dr := &document.Draft{Keys: keys(body)}
@@ -113,7 +113,7 @@ func discount(o *input.Object, dr *document.Draft) {
 	dr.Discount = decimalOf(o, "discount", false, money.ParseMoney)
 }
 
-// orderFields reads the delivery fields of an order (documents.md §4.3).
+// orderFields reads the delivery fields of an order (docs/documents.md#43-create-body).
 func orderFields(o *input.Object, dr *document.Draft) {
 	if raw, ok := o.Raw("shipping_type"); ok {
 		s := ""
@@ -208,8 +208,8 @@ func number(o *input.Object) *int64 {
 	return &v
 }
 
-// References reads a "references" list (documents.md §0.2); with dateEnd,
-// items also take date_end (subscriptions, billing.md §8.2).
+// References reads a "references" list (docs/documents.md#02-reference); with dateEnd,
+// items also take date_end (subscriptions, docs/billing.md#82-subscription-object).
 func References(o *input.Object, dateEnd bool) ([]document.Reference, bool) {
 	raw, ok := o.List("references", false)
 	if !ok {
@@ -345,7 +345,7 @@ func line(m map[string]any, orderLine bool) document.LineDraft {
 	return l
 }
 
-// retentionLines reads retention lines (procurement.md §4.2).
+// retentionLines reads retention lines (docs/procurement.md#42-retention-object).
 func retentionLines(o *input.Object) []document.LineDraft {
 	raw := lineList(o, !o.Partial)
 	if raw == nil {

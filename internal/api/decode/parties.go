@@ -13,7 +13,7 @@ import (
 )
 
 // Customer decodes the body of a customer create (partial false) or
-// update (billing.md §1).
+// update (docs/billing.md#1-customers).
 func Customer(body map[string]any, partial bool) *customer.Params {
 	o := input.New(body, partial)
 	p := &customer.Params{}
@@ -65,7 +65,7 @@ func Customer(body map[string]any, partial bool) *customer.Params {
 }
 
 // Supplier decodes the body of a supplier create or update
-// (procurement.md §1.2, with its field limits).
+// (docs/procurement.md#12-supplier-object-and-body, with its field limits).
 func Supplier(body map[string]any, partial bool) *supplier.Params {
 	o := input.New(body, partial)
 	p := &supplier.Params{}
@@ -143,8 +143,9 @@ func boolOf(o *input.Object, key string) *bool {
 }
 
 // TaxSettings reads a tax_settings object with the keys and limits of
-// customers (billing.md §1), which suppliers share (procurement.md
-// §1.2): its canonical JSON, and whether the field was set.
+// customers (docs/billing.md#1-customers), which suppliers share
+// (docs/procurement.md#12-supplier-object-and-body): its canonical JSON,
+// and whether the field was set.
 func TaxSettings(o *input.Object) (string, bool) {
 	raw, present := o.Raw("tax_settings")
 	if !present {
@@ -197,7 +198,7 @@ func TaxSettings(o *input.Object) (string, bool) {
 	return input.CanonicalJSON(clean), true
 }
 
-// Contact decodes the body of a contact create or update (billing.md §2).
+// Contact decodes the body of a contact create or update (docs/billing.md#2-contacts).
 func Contact(body map[string]any, partial bool) *customer.ContactParams {
 	o := input.New(body, partial)
 	p := &customer.ContactParams{}
@@ -216,7 +217,7 @@ func Contact(body map[string]any, partial bool) *customer.ContactParams {
 	return p
 }
 
-// Orgunit decodes the body of an orgunit create or rename (billing.md §3).
+// Orgunit decodes the body of an orgunit create or rename (docs/billing.md#3-orgunits).
 func Orgunit(body map[string]any, partial bool) *customer.OrgunitParams {
 	o := input.New(body, partial)
 	p := &customer.OrgunitParams{}

@@ -19,7 +19,7 @@ import (
 var _ biller.Rules = (*Biller)(nil)
 
 // receiverKeys are the receiver's tax settings a type needs at finalize
-// (billing.md §1 tax_settings; tax-agency.md §5).
+// (docs/billing.md#1-customers tax_settings; docs/tax-agency.md#5-finalize-for-chilean-documents).
 var receiverKeys = map[string][]string{
 	"CL33": {"cl_activity_description", "cl_commune"}, "CL34": {"cl_activity_description", "cl_commune"},
 	"CL52": {"cl_activity_description", "cl_commune"}, "CL56": {"cl_activity_description", "cl_commune"},
@@ -100,7 +100,7 @@ func (b *Biller) NoteDefaults(settings map[string]any, creating, full bool) {
 }
 
 // LineRetention: the buyer of a factura de compra (CL46) withholds the
-// whole VAT unless a line says otherwise (procurement.md §2.3,
+// whole VAT unless a line says otherwise (docs/procurement.md#23-create-body,
 // ImptoReten code 15).
 func (b *Biller) LineRetention(t catalog.DocumentType) (string, string, bool) {
 	if t.ID == "CL46" {
@@ -125,7 +125,7 @@ func (b *Biller) PartyLines(p *pdf.Party, settings map[string]any) {
 	}
 }
 
-// PDF adds the Chilean SII elements (tax-agency.md §11): the issuer as
+// PDF adds the Chilean SII elements (docs/tax-agency.md#11-pdf-with-pdf417-chile): the issuer as
 // configured in the biller settings, the red RUT box with the SII office,
 // RUTs with dots, the payment form and, once finalized, the TED as a
 // PDF417 stamp with its legends.

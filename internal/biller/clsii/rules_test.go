@@ -17,7 +17,7 @@ func typ(t *testing.T, id string) catalog.DocumentType {
 	return dt
 }
 
-// The receiver rules of tax-agency.md §5, as the engine asks them at
+// The receiver rules of docs/tax-agency.md#5-finalize-for-chilean-documents, as the engine asks them at
 // finalize: a RUT (a boleta may go to an anonymous receiver), then giro
 // and commune with an address; a factura de compra checks its supplier.
 func TestReceiverRules(t *testing.T) {

@@ -8,7 +8,8 @@ import (
 	"github.com/cobrobilling/cobro/internal/taxid"
 )
 
-// SettingsPatch is the command that updates the issuer settings (§2.1);
+// SettingsPatch is the command that updates the issuer settings
+// (docs/tax-agency.md#21-settings-object);
 // a nil or unset field is not given. The HTTP edge decodes bodies into it
 // (internal/api/decode); the SII's rules on the values are here.
 type SettingsPatch struct {
