@@ -227,7 +227,7 @@ func TestCAFUploadAndFolios(t *testing.T) {
 			t.Fatalf("sii worker send: %d %v", n, err)
 		}
 		got := c.Get("/invoices/" + inv + "/").Expect(200)
-		if ta := got["tax_agency"].(map[string]any); got["biller_status"] != "processing" || len(apitest.Str(ta, "track_id")) != 10 || ta["status"] != "EPR" {
+		if ta := got["tax_agency"].(map[string]any); got["biller_status"] != "processing" || len(apitest.Str(ta, "track_id")) != 10 || ta["status"] != "REC" { // received; EPR comes with the poll
 			t.Fatalf("after send: %v %v", got["biller_status"], ta)
 		}
 		e.Clock.Advance(2 * clsii.PollDelay)

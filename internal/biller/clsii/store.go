@@ -22,20 +22,26 @@ import (
 	"github.com/cobrobilling/cobro/internal/catalog"
 	"github.com/cobrobilling/cobro/internal/clock"
 	"github.com/cobrobilling/cobro/internal/sii"
+	"github.com/cobrobilling/cobro/internal/sii/siiws"
 	"github.com/cobrobilling/cobro/internal/store"
 	"github.com/cobrobilling/cobro/internal/workspace"
 )
 
 // Install registers the SII biller; secret is the server secret that
-// seals stored private keys. Another biller registered under cl_sii (a
-// test's fake agency) is left in place.
-func Install(secret []byte) {
+// seals stored private keys, t how the SII is reached. Another biller
+// registered under cl_sii (a test's fake agency) is left in place.
+func Install(secret []byte, t Transport) {
 	if b, ok := biller.Lookup(catalog.BillerCLSII); ok {
 		if _, mine := b.(*Biller); !mine {
 			return
 		}
 	}
-	biller.Register(catalog.BillerCLSII, &Biller{secret: append([]byte(nil), secret...)})
+	biller.Register(catalog.BillerCLSII, New(secret, t))
+}
+
+// New is an SII biller that seals with secret and reaches the SII with t.
+func New(secret []byte, t Transport) *Biller {
+	return &Biller{secret: append([]byte(nil), secret...), agency: &agency{Transport: t, tokens: &siiws.TokenCache{}}}
 }
 
 // Installed returns the registered SII biller (nil when another one is).
@@ -46,7 +52,10 @@ func Installed() *Biller {
 }
 
 // Biller is the cl_sii biller.
-type Biller struct{ secret []byte }
+type Biller struct {
+	secret []byte
+	agency *agency
+}
 
 // sealKey derives the AES-256 key of stored secrets from the server secret.
 func (b *Biller) sealKey() []byte {
