@@ -180,10 +180,8 @@ func (w *Worker) send(ctx context.Context, j jobs.Job, p jobPayload, now time.Ti
 			}
 			msg := sii.Message{Code: "AGENCY_UNREACHABLE", Severity: "error", Text: "The SII could not be reached for 24 hours: " + uerr.Error()}
 			var se *siiws.Error
-			if errors.As(uerr, &se) && se.Kind != siiws.Temporary {
+			if errors.As(uerr, &se) && se.Kind == siiws.Refused {
 				msg = sii.Message{Code: se.Code, Severity: "error", Text: se.Msg}
-			} else if se == nil && !siiws.IsTemporary(uerr) {
-				msg.Text = uerr.Error()
 			}
 			a := sii.Answer{Status: "", DocStatus: "RCH", Messages: []sii.Message{msg}}
 			if err := w.settle(ctx, tx, cur, p.Document, a, now); err != nil {

@@ -189,6 +189,7 @@ func (s *Server) receive(company string, file []byte) *envio {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.last = file
 	if !s.SkipDuplicates {
 		sb.Seen = func(rut string, td int, folio int64) bool {
 			_, seen := s.received[docKey{rut, td, folio}]

@@ -46,6 +46,14 @@ type Server struct {
 	faults   map[string][]int
 	down     bool
 	calls    map[string]int
+	last     []byte
+}
+
+// LastUpload is the last file uploaded (nil before any).
+func (s *Server) LastUpload() []byte {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.last
 }
 
 type token struct {

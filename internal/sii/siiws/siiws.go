@@ -123,12 +123,12 @@ type Error struct {
 
 func (e *Error) Error() string { return "sii: " + e.Code + ": " + e.Msg }
 
-// IsTemporary reports whether err is worth retrying later: an *Error of
-// kind Temporary or anything else (network failures, timeouts).
+// IsTemporary reports whether err is worth retrying later: anything but
+// a refusal (a token refused even after renewal counts as temporary).
 func IsTemporary(err error) bool {
 	var e *Error
 	if errors.As(err, &e) {
-		return e.Kind == Temporary
+		return e.Kind != Refused
 	}
 	return err != nil
 }
