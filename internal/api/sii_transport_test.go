@@ -280,3 +280,55 @@ func TestSIICertificationBoleta(t *testing.T) {
 		}
 	})
 }
+
+// A certificate expiring within 30 days and CAFs running low are
+// reported on the settings and by one event each.
+func TestSIIWarnings(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
+		c := e.Workspace("CL")
+		c.Patch("/billers/built_in/", siiSettings()).Expect(200)
+		key, _ := rsa.GenerateKey(rand.Reader, 2048)
+		now := e.Clock.Now()
+		cert, err := sii.FakeCertificate(key, "12345678-5", "MARIA JOSE PEREZ SOTO", now.AddDate(-1, 0, 0), now.AddDate(0, 0, 20))
+		if err != nil {
+			t.Fatal(err)
+		}
+		p12, _ := cert.PKCS12("pw")
+		c.Post("/billers/built_in/certificate/", map[string]any{"file": base64.StdEncoding.EncodeToString(p12), "password": "pw"}).Expect(200)
+		c.Patch("/billers/built_in/", map[string]any{"caf_low_percent": 101}).ExpectBody(400, `{"caf_low_percent": ["Ensure this value is between 0 and 100."]}`)
+		c.Patch("/billers/built_in/", map[string]any{"caf_low_percent": 30}).Expect(200)
+		c.Post("/billers/built_in/cafs/", map[string]any{"file": fakeCAF(t, siiRUT, 33, 1, 10, "2026-05-20")}).Expect(201)
+		got := c.Get("/billers/built_in/").Expect(200)
+		ws := got["warnings"].([]any)
+		if apitest.Num(got["caf_low_percent"]) != "30" || len(ws) != 1 {
+			t.Fatalf("warnings %v", ws)
+		}
+		if w := ws[0].(map[string]any); w["code"] != "certificate_expiring" || w["expires"] != "2026-06-22" ||
+			w["text"] != "The digital certificate expires on 2026-06-22 (in 20 days); upload its renewal." {
+			t.Fatalf("certificate warning %v", w)
+		}
+		cus := custNew(c, custExample())
+		for i := 0; i < 7; i++ {
+			c.Post("/invoices/"+cl33Invoice(t, c, cus)+"/finalize/", nil).Expect(200)
+		}
+		ws = c.Get("/billers/built_in/").Expect(200)["warnings"].([]any)
+		if len(ws) != 2 {
+			t.Fatalf("warnings %v", ws)
+		}
+		if w := ws[1].(map[string]any); w["code"] != "caf_low" || w["document"] != "CL33" || apitest.Num(w["available"]) != "3" ||
+			w["text"] != "Only 3 folios (30 %) are left for document type CL33; request a new CAF from the SII and upload it." {
+			t.Fatalf("caf warning %v", w)
+		}
+		var certEvents, cafEvents int
+		e.DB.QueryRow(`SELECT COUNT(*) FROM events WHERE workspace_id = $1 AND event = 'biller.certificate_expiring'`, c.Workspace).Scan(&certEvents)
+		e.DB.QueryRow(`SELECT COUNT(*) FROM events WHERE workspace_id = $1 AND event = 'biller.caf_low' AND object_id = 'CL33'`, c.Workspace).Scan(&cafEvents)
+		if certEvents != 1 || cafEvents != 1 {
+			t.Fatalf("events: %d certificate, %d caf (want one each)", certEvents, cafEvents)
+		}
+		// a new CAF lifts the CAF warning
+		c.Post("/billers/built_in/cafs/", map[string]any{"file": fakeCAF(t, siiRUT, 33, 11, 100, "2026-05-20")}).Expect(201)
+		if ws = c.Get("/billers/built_in/").Expect(200)["warnings"].([]any); len(ws) != 1 {
+			t.Fatalf("after a new CAF: %v", ws)
+		}
+	})
+}

@@ -39,6 +39,8 @@ var Catalogue = []string{
 	"retention.created", "retention.updated", "retention.deleted", "retention.finalized", "retention.cancelled",
 	"retention.biller_succeeded", "retention.biller_failed",
 	"cancellation.created",
+	// Cobro: the Chile SII biller's warnings (tax-agency.md §3, §4)
+	"biller.certificate_expiring", "biller.caf_low",
 }
 
 // PingEvent is the name of the ping action's delivery (webhooks.md §1.1).

@@ -119,6 +119,9 @@ type Settings struct {
 	ResolutionDate      *string `json:"resolution_date"`
 	Environment         string  `json:"environment"`
 	Email               *string `json:"email"`
+	// CAFLowPercent: warn when a type's active CAFs have this share of
+	// their folios left or less (0 turns the warning off).
+	CAFLowPercent *int64 `json:"caf_low_percent"`
 }
 
 // Configured reports whether every field needed to issue is set.
@@ -195,14 +198,23 @@ type SettingsView struct {
 	Settings
 	Certificate *CertView       `json:"certificate"`
 	Configured  bool            `json:"configured"`
-	TestMode    bool            `json:"test_mode"`
-	Updated     clock.NullStamp `json:"updated"`
+	// Warnings: the certificate expiring within 30 days, CAFs running low.
+	Warnings []Warning       `json:"warnings"`
+	TestMode bool            `json:"test_mode"`
+	Updated  clock.NullStamp `json:"updated"`
 }
 
-// View renders the settings.
-func (st *Stored) View(sc workspace.Scope) SettingsView {
-	return SettingsView{Settings: st.Settings, Certificate: st.CertSummary(sc), Configured: st.Configured(), TestMode: sc.TestMode,
+// View renders the settings with their warnings at now.
+func (st *Stored) View(ctx context.Context, q store.Querier, sc workspace.Scope, now time.Time) (SettingsView, error) {
+	ws, err := Warnings(ctx, q, sc, st, now)
+	if err != nil {
+		return SettingsView{}, err
+	}
+	v := SettingsView{Settings: st.Settings, Certificate: st.CertSummary(sc), Configured: st.Configured(), Warnings: ws, TestMode: sc.TestMode,
 		Updated: clock.NullStamp{Micros: st.Updated, Loc: sc.Loc}}
+	pct := st.lowPercent()
+	v.CAFLowPercent = &pct
+	return v, nil
 }
 
 // CertSummary describes the uploaded certificate (nil when none).

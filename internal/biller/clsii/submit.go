@@ -61,6 +61,9 @@ func (b *Biller) Submit(ctx context.Context, q store.Querier, sc workspace.Scope
 		"attempts": 0, "submitted": nil, "answered": nil}
 	res := biller.Result{Status: biller.StatusQueued, TaxAgency: ta, File: env.XML, ContentType: ContentType,
 		FileName: fmt.Sprintf("%s_%s.xml", env.Root.Name, doc.ID())}
+	if err := emitWarnings(ctx, q, sc, st, now); err != nil {
+		return biller.Result{}, err
+	}
 	if !sc.TestMode {
 		// live mode: the SII (or the sandbox environment) answers through
 		// the job queue (queued → processing → succeeded/failed; Worker)
