@@ -196,8 +196,8 @@ type CertView struct {
 // SettingsView is the settings object of the API.
 type SettingsView struct {
 	Settings
-	Certificate *CertView       `json:"certificate"`
-	Configured  bool            `json:"configured"`
+	Certificate *CertView `json:"certificate"`
+	Configured  bool      `json:"configured"`
 	// Warnings: the certificate expiring within 30 days, CAFs running low.
 	Warnings []Warning       `json:"warnings"`
 	TestMode bool            `json:"test_mode"`
