@@ -19,6 +19,7 @@ import (
 const siiUsage = `usage: cobro sii fake-cert [--rut RUT] [--out FILE.p12] [--password P]
        cobro sii fake-caf --type 33 --from 1 --to 100 --rut RUT [--out FILE.xml]
        cobro sii sandbox [--addr HOST:PORT]
+       cobro sii test-set --file SET.txt --customer CUS [--url URL --token TOKEN --workspace WS] [--test-mode] [--dry-run]
 `
 
 // sii is `cobro sii …` (operations.md §1): test credentials for the
@@ -35,6 +36,8 @@ func (e *env) sii(args []string) int {
 		return e.siiFakeCAF(args[1:])
 	case "sandbox":
 		return e.siiSandbox(args[1:])
+	case "test-set":
+		return e.siiTestSet(args[1:])
 	case "-h", "--help", "help":
 		fmt.Fprint(e.stdout, siiUsage)
 		return exitOK
