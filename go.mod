@@ -3,7 +3,6 @@ module github.com/cobrobilling/cobro
 go 1.26.8
 
 require (
-	github.com/boombuler/barcode v1.1.0
 	github.com/chromedp/chromedp v0.23.0
 	github.com/go-pdf/fpdf v0.9.0
 	github.com/google/go-cmp v0.7.0
