@@ -1,12 +1,18 @@
 package main
 
 import (
+	"context"
+	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cobrobilling/cobro/internal/apitest"
+	"github.com/cobrobilling/cobro/internal/sii"
+	"github.com/cobrobilling/cobro/internal/sii/siiws"
 )
 
 const testSetFile = "SET BASICO - NUMERO DE ATENCION: 4123456\n\n" +
@@ -64,4 +70,40 @@ func TestSIITestSet(t *testing.T) {
 			}
 		}
 	})
+}
+
+// cobro sii sandbox serves the SII's protocol: a client gets a token from
+// a signed seed and uploads an envelope the sandbox checks.
+func TestSIISandboxCommand(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int)
+	go func() {
+		done <- run(ctx, []string{"sii", "sandbox", "--addr", addr}, noenv, io.Discard, io.Discard)
+	}()
+	defer func() {
+		cancel()
+		if code := <-done; code != exitOK {
+			t.Errorf("exit %d", code)
+		}
+	}()
+	c := &siiws.Client{Env: siiws.Certification, BaseURL: "http://" + addr, Tokens: &siiws.TokenCache{}}
+	var tok string
+	for i := 0; i < 100; i++ { // until it listens
+		if tok, err = c.Token(ctx, sii.SandboxCertificate(), false); err == nil {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err != nil || len(tok) != 13 {
+		t.Fatalf("token %q: %v", tok, err)
+	}
+	if _, err := c.UploadStatus(ctx, sii.SandboxCertificate(), "77123456-9", "1234567890", false); err != nil {
+		t.Fatalf("status of an unknown envelope: %v", err)
+	}
 }

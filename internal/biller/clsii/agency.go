@@ -53,13 +53,19 @@ func (b *Biller) client(environment string) (*siiws.Client, error) {
 		a = &agency{tokens: &siiws.TokenCache{}}
 		b.agency = a
 	}
-	c := &siiws.Client{Env: environment, BaseURL: a.BaseURL, HTTP: a.HTTP, Tokens: a.tokens}
+	hc := a.HTTP
+	if hc == nil {
+		// each call ends well within the worker's one-minute job lease,
+		// so no other node takes the job while an upload is under way
+		hc = &http.Client{Timeout: 45 * time.Second}
+	}
+	c := &siiws.Client{Env: environment, BaseURL: a.BaseURL, HTTP: hc, Tokens: a.tokens}
 	if environment == "sandbox" {
 		u, err := sandboxURL()
 		if err != nil {
 			return nil, err
 		}
-		c.Env, c.BaseURL, c.HTTP = siiws.Certification, u, &http.Client{Timeout: 2 * time.Minute}
+		c.Env, c.BaseURL = siiws.Certification, u
 	}
 	return c, nil
 }
