@@ -217,7 +217,7 @@ type cutAfterUpload struct{ cancel context.CancelFunc }
 
 func (c cutAfterUpload) RoundTrip(r *http.Request) (*http.Response, error) {
 	resp, err := http.DefaultTransport.RoundTrip(r)
-	if err == nil && r.URL.Path == siiws.PathUpload {
+	if err == nil && (r.URL.Path == siiws.PathUpload || r.URL.Path == siiws.PathBoletaEnvio) {
 		c.cancel()
 	}
 	return resp, err
@@ -254,22 +254,43 @@ func TestSIIKilledAfterUpload(t *testing.T) {
 	})
 }
 
-// A boleta (39) goes through the boleta REST API.
+// Boletas (39) go through the boleta REST API (semilla, token, envío,
+// estado); one whose worker died after the upload is settled with the
+// boleta's own estado.
 func TestSIICertificationBoleta(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
 		s := newSIICert(t, e, 39)
-		inv := apitest.Str(docCreate(t, s.c, "/invoices/", map[string]any{"customer": custNew(s.c, custUSBody("Tourist Inc")), "document": "CL39",
-			"date": "2026-06-02", "lines": []any{docLine("Café", 2, 5990)}}), "id")
+		boleta := func() string {
+			return apitest.Str(docCreate(t, s.c, "/invoices/", map[string]any{"customer": custNew(s.c, custUSBody("Tourist Inc")), "document": "CL39",
+				"date": "2026-06-02", "lines": []any{docLine("Café", 2, 5990)}}), "id")
+		}
+		inv := boleta()
 		s.c.Post("/invoices/"+inv+"/finalize/", nil).Expect(200)
 		s.run(t)
 		e.Clock.Advance(2 * clsii.PollDelay)
 		s.run(t)
 		st, ta := s.doc(t, inv)
-		if st != "succeeded" || ta["status"] != "EPR" || ta["result"] != "accepted" {
+		if st != "succeeded" || ta["status"] != "EPR" || ta["result"] != "accepted" || len(ta["messages"].([]any)) != 0 {
 			t.Fatalf("boleta: %s %v", st, ta)
 		}
-		if s.fake.Calls(siiws.PathBoletaEnvio) != 1 || s.fake.Calls(siiws.PathBoletaToken) != 1 || s.fake.Calls(siiws.PathUpload) != 0 {
+		if s.fake.Calls(siiws.PathBoletaEnvio) != 1 || s.fake.Calls(siiws.PathBoletaEnvio+"/") != 1 || s.fake.Calls(siiws.PathBoletaToken) != 1 ||
+			s.fake.Calls(siiws.PathUpload) != 0 || s.fake.Calls(siiws.PathToken) != 0 {
 			t.Fatal("the boleta did not go through the boleta API")
+		}
+		// killed after the upload
+		second := boleta()
+		s.c.Post("/invoices/"+second+"/finalize/", nil).Expect(200)
+		ctx, cancel := context.WithCancel(context.Background())
+		(&clsii.Worker{DB: e.DB, Clock: e.Clock, Biller: clsii.New([]byte("test-secret"),
+			clsii.Transport{BaseURL: s.url, HTTP: &http.Client{Transport: cutAfterUpload{cancel}}})}).RunOnce(ctx)
+		e.Clock.Advance(2 * time.Minute)
+		s.run(t)
+		e.Clock.Advance(2 * clsii.PollDelay)
+		s.run(t)
+		st, ta = s.doc(t, second)
+		if msgs := ta["messages"].([]any); st != "succeeded" || len(msgs) != 1 || msgs[0].(map[string]any)["code"] != "DUPLICATE_UPLOAD" ||
+			s.fake.Calls(siiws.PathBoletaEnvio) != 3 || s.fake.Calls(siiws.PathBoletaDoc+"/") != 1 {
+			t.Fatalf("boleta after a crash: %s %v", st, ta)
 		}
 		if _, err := exec.LookPath("xmllint"); err == nil {
 			p := filepath.Join(t.TempDir(), "boleta.xml")

@@ -279,7 +279,7 @@ func (b *Biller) verdict(ctx context.Context, s *subject, now time.Time) (sii.An
 		return sii.Answer{}, false, err
 	}
 	a := answerOf(track, st)
-	if a.DocStatus == "RCH" && s.attempts() > 1 && onlyRepeated(a.Messages) && !s.boleta() {
+	if a.DocStatus == "RCH" && s.attempts() > 1 && onlyRepeated(a.Messages) {
 		// an earlier attempt reached the SII before the process stopped:
 		// the SII has the document already, the repeat is not a rejection
 		if q, ok := docQuery(s.file); ok {

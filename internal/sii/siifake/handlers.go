@@ -300,15 +300,46 @@ func (s *Server) estDte(w http.ResponseWriter, r *http.Request) {
 	if len(date) == 8 {
 		date = date[4:8] + "-" + date[2:4] + "-" + date[0:2]
 	}
-	hdr := []field{{"ESTADO", "FAU"}, {"GLOSA_ESTADO", "DTE No Recibido"}, {"ERR_CODE", "2"}, {"GLOSA_ERR", "DTE No Recibido"}}
+	state, text := docState(d, found, date, p["MontoDte"], p["RutReceptor"]+"-"+strings.ToUpper(p["DvReceptor"]))
+	hdr := []field{{"ESTADO", state}, {"GLOSA_ESTADO", text}, {"ERR_CODE", map[string]string{"DOK": "0", "DNK": "3", "FAU": "2"}[state]}, {"GLOSA_ERR", ""}}
+	writeSOAP(w, op, respuesta(hdr, nil, ""))
+}
+
+// docState compares a document the agency received with what is asked:
+// DOK, DNK (received, other data) or FAU (not received).
+func docState(d docFacts, found bool, date, amount, receiver string) (string, string) {
 	switch {
 	case !found:
-	case d.date != date || d.amount != p["MontoDte"] || d.receiver != p["RutReceptor"]+"-"+strings.ToUpper(p["DvReceptor"]):
-		hdr = []field{{"ESTADO", "DNK"}, {"GLOSA_ESTADO", "Documento Recibido por el SII. Datos No Coinciden con los Registrados"}, {"ERR_CODE", "3"}, {"GLOSA_ERR", "Datos No Coinciden"}}
-	default:
-		hdr = []field{{"ESTADO", "DOK"}, {"GLOSA_ESTADO", "Documento Recibido por el SII. Datos Coinciden con los Registrados"}, {"ERR_CODE", "0"}, {"GLOSA_ERR", ""}}
+		return "FAU", "DTE No Recibido"
+	case d.date != date || d.amount != amount || d.receiver != receiver:
+		return "DNK", "Documento Recibido por el SII. Datos No Coinciden con los Registrados"
 	}
-	writeSOAP(w, op, respuesta(hdr, nil, ""))
+	return "DOK", "Documento Recibido por el SII. Datos Coinciden con los Registrados"
+}
+
+// boletaDocState answers boleta.electronica/{rut}-{dv}-{tipo}-{folio}/estado.
+func (s *Server) boletaDocState(w http.ResponseWriter, r *http.Request) {
+	if _, ok := s.tokenOf(cookieToken(r)); !ok {
+		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "Token no valido"})
+		return
+	}
+	parts := strings.Split(r.PathValue("id"), "-")
+	if len(parts) != 4 {
+		writeJSON(w, http.StatusNotFound, map[string]string{"error": "not found"})
+		return
+	}
+	td, _ := strconv.Atoi(parts[2])
+	folio, _ := strconv.ParseInt(parts[3], 10, 64)
+	s.mu.Lock()
+	d, found := s.received[docKey{parts[0] + "-" + strings.ToUpper(parts[1]), td, folio}]
+	s.mu.Unlock()
+	q := r.URL.Query()
+	date := q.Get("fechaEmision") // DD-MM-AAAA
+	if len(date) == 10 {
+		date = date[6:10] + "-" + date[3:5] + "-" + date[0:2]
+	}
+	state, text := docState(d, found, date, q.Get("monto"), q.Get("rut_receptor")+"-"+strings.ToUpper(q.Get("dv_receptor")))
+	writeJSON(w, http.StatusOK, map[string]any{"estado": state, "descripcion": text})
 }
 
 // the boleta API

@@ -140,10 +140,13 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST "+siiws.PathBoletaToken, s.boletaToken)
 	mux.HandleFunc("POST "+siiws.PathBoletaEnvio, s.boletaUpload)
 	mux.HandleFunc("GET "+siiws.PathBoletaEnvio+"/{id}", s.boletaState)
+	mux.HandleFunc("GET "+siiws.PathBoletaDoc+"/{id}/estado", s.boletaDocState)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		path := r.URL.Path
 		if strings.HasPrefix(path, siiws.PathBoletaEnvio+"/") {
 			path = siiws.PathBoletaEnvio + "/"
+		} else if strings.HasPrefix(path, siiws.PathBoletaDoc+"/") {
+			path = siiws.PathBoletaDoc + "/"
 		}
 		s.mu.Lock()
 		s.init()

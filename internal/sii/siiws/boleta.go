@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/cobrobilling/cobro/internal/sii"
@@ -161,4 +163,29 @@ func (c *Client) boletaStatus(ctx context.Context, tok, company, trackID string)
 		}
 	}
 	return st, nil
+}
+
+// BoletaDocState is the JSON answer about one boleta.
+type BoletaDocState struct {
+	Estado      string `json:"estado"`
+	Descripcion string `json:"descripcion"`
+}
+
+func (c *Client) boletaDocStatus(ctx context.Context, tok string, q DocQuery) (DocState, error) {
+	rr, dr := SplitRUT(q.Receiver)
+	date := q.Date
+	if len(date) == 10 { // DD-MM-AAAA
+		date = date[8:10] + "-" + date[5:7] + "-" + date[0:4]
+	}
+	v := url.Values{"rut_receptor": {rr}, "dv_receptor": {dr}, "monto": {q.Amount}, "fechaEmision": {date}}
+	u := c.URL(PathBoletaDoc + "/" + q.Company + "-" + strconv.Itoa(q.Type) + "-" + strconv.FormatInt(q.Folio, 10) + "/estado?" + v.Encode())
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return DocState{}, err
+	}
+	var r BoletaDocState
+	if err := c.boletaJSON(req, tok, &r); err != nil {
+		return DocState{}, err
+	}
+	return DocState{State: r.Estado, Text: r.Descripcion}, nil
 }

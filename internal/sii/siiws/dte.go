@@ -295,10 +295,19 @@ type DocState struct {
 	State, Text, ErrCode, ErrText string
 }
 
-// DocStatus asks for the state of one document (QueryEstDte); the
-// certificate's holder is the consultant.
+// DocStatus asks for the state of one document (QueryEstDte, or the
+// boleta API's estado for 39 and 41); the certificate's holder is the
+// consultant.
 func (c *Client) DocStatus(ctx context.Context, cert *sii.Certificate, q DocQuery) (DocState, error) {
 	var ds DocState
+	if q.Type == 39 || q.Type == 41 {
+		err := c.withToken(ctx, cert, true, func(tok string) error {
+			var err error
+			ds, err = c.boletaDocStatus(ctx, tok, q)
+			return err
+		})
+		return ds, err
+	}
 	err := c.withToken(ctx, cert, false, func(tok string) error {
 		ru, du := SplitRUT(cert.RUT)
 		rc, dc := SplitRUT(q.Company)

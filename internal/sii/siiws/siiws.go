@@ -36,6 +36,8 @@ const (
 	PathBoletaSeed  = "/recursos/v1/boleta.electronica.semilla"
 	PathBoletaToken = "/recursos/v1/boleta.electronica.token"
 	PathBoletaEnvio = "/recursos/v1/boleta.electronica.envio"
+	// PathBoletaDoc + "/{rut}-{dv}-{tipo}-{folio}/estado": one boleta's state.
+	PathBoletaDoc = "/recursos/v1/boleta.electronica"
 )
 
 // hosts per environment, from the SII's developer documentation: the DTE
