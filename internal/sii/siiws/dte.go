@@ -44,6 +44,11 @@ func (c *Client) soap(ctx context.Context, path, op string, params ...string) (*
 	if err != nil {
 		return nil, err
 	}
+	return soapAnswer(body, status, op)
+}
+
+// soapAnswer reads the SII:RESPUESTA out of a SOAP answer to op.
+func soapAnswer(body []byte, status int, op string) (*sii.Elem, error) {
 	env, perr := sii.Parse(body)
 	if perr != nil || env.Local() != "Envelope" {
 		// a maintenance page, a proxy's error page: try again later
@@ -182,6 +187,12 @@ func (c *Client) dteUpload(ctx context.Context, tok, sender, company string, fil
 	if err != nil {
 		return "", err
 	}
+	return recepcion(out, status)
+}
+
+// recepcion reads the RECEPCIONDTE answer of an upload: the track id, or
+// the error its STATUS means.
+func recepcion(out []byte, status int) (string, error) {
 	r, perr := sii.Parse(out)
 	if perr != nil || r.Local() != "RECEPCIONDTE" {
 		return "", &Error{Temporary, "NOT-XML", fmt.Sprintf("The SII's upload answered HTTP %d without a RECEPCIONDTE document (maintenance?).", status)}
@@ -193,7 +204,11 @@ func (c *Client) dteUpload(ctx context.Context, tok, sender, company string, fil
 	if st != 0 {
 		return "", UploadError(st)
 	}
-	return strings.TrimSpace(r.Child("TRACKID").Text()), nil
+	track := strings.TrimSpace(r.Child("TRACKID").Text())
+	if track == "" {
+		return "", &Error{Temporary, "NO-TRACKID", "The SII's upload answer has no TRACKID."}
+	}
+	return track, nil
 }
 
 // UploadState is the SII's answer about an envelope (QueryEstUp, or the

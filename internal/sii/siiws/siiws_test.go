@@ -1,6 +1,7 @@
 package siiws
 
 import (
+	"strings"
 	"testing"
 )
 
@@ -59,4 +60,29 @@ func TestUploadStateMapping(t *testing.T) {
 	if r, d := SplitRUT("77.123.456-k"); r != "77123456" || d != "K" {
 		t.Errorf("SplitRUT %s %s", r, d)
 	}
+}
+
+// The SII's answers, parsed from whatever bytes arrive: never a panic,
+// and a success always carries what the caller needs.
+func FuzzAnswers(f *testing.F) {
+	f.Add([]byte(`<?xml version="1.0"?><RECEPCIONDTE><STATUS>0</STATUS><TRACKID>0123456789</TRACKID></RECEPCIONDTE>`))
+	f.Add([]byte(`<RECEPCIONDTE><STATUS>5</STATUS></RECEPCIONDTE>`))
+	f.Add([]byte(`<soapenv:Envelope xmlns:soapenv="x"><soapenv:Body><r><getEstUpReturn>&lt;SII:RESPUESTA xmlns:SII="y"&gt;&lt;SII:RESP_HDR&gt;&lt;ESTADO&gt;EPR&lt;/ESTADO&gt;&lt;/SII:RESP_HDR&gt;&lt;SII:RESP_BODY&gt;&lt;ACEPTADOS&gt;1&lt;/ACEPTADOS&gt;&lt;DETALLE_REP_RECH&gt;&lt;ERROR&gt;&lt;CODIGO&gt;X&lt;/CODIGO&gt;&lt;/ERROR&gt;&lt;/DETALLE_REP_RECH&gt;&lt;/SII:RESP_BODY&gt;&lt;/SII:RESPUESTA&gt;</getEstUpReturn></r></soapenv:Body></soapenv:Envelope>`))
+	f.Add([]byte(`<html><body>mantención</body></html>`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		if track, err := recepcion(body, 200); err == nil && track == "" {
+			t.Fatal("an upload success without a track id")
+		} else if err != nil && !strings.HasPrefix(err.Error(), "sii: ") {
+			t.Fatalf("not an SII error: %v", err)
+		}
+		if resp, err := soapAnswer(body, 200, "getEstUp"); err == nil {
+			if resp == nil || resp.Local() != "RESPUESTA" {
+				t.Fatalf("success without a RESPUESTA")
+			}
+			st := parseEstUp(resp)
+			_ = st.DocStatus()
+		} else if !IsTemporary(err) {
+			t.Fatalf("a malformed answer must be temporary: %v", err)
+		}
+	})
 }
