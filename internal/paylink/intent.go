@@ -576,31 +576,16 @@ func describe(err error) string {
 // genericTaxID is the tax id of consumers without one (billing.md §1).
 var genericTaxID = map[string]string{"CL": "66666666-6"}
 
-// payerCustomer finds or creates the payer's customer (§5.5 step 1).
+// payerCustomer creates the payer's customer (§5.5 step 1) from what the
+// payer typed. An anonymous payer is never matched to an existing customer
+// by email or tax id: anyone could type those and would then see that
+// customer's data on the intent's PDF and bill into their ledger; the
+// merchant can merge customers later.
 func payerCustomer(e Env, in *Intent) (string, error) {
 	var p map[string]any
 	_ = json.Unmarshal(in.Payer, &p)
 	str := func(k string) string { s, _ := p[k].(string); return s }
 	country := str("country")
-	find := func(cond string, args ...any) (string, error) {
-		var cid string
-		err := e.Q.QueryRowContext(e.Ctx, `SELECT id FROM customers WHERE workspace_id = $1 AND test_mode = $2 AND status = 'active' AND `+cond+
-			` ORDER BY created, id LIMIT 1`, append([]any{e.Scope.ID, e.Scope.TestMode}, args...)...).Scan(&cid)
-		if errors.Is(err, sql.ErrNoRows) {
-			return "", nil
-		}
-		return cid, err
-	}
-	if t := str("tax_id"); t != "" {
-		if cid, err := find("tax_id = $3 AND country = $4", t, country); err != nil || cid != "" {
-			return cid, err
-		}
-	}
-	if m := str("email"); m != "" {
-		if cid, err := find("LOWER(email) = LOWER($3)", m); err != nil || cid != "" {
-			return cid, err
-		}
-	}
 	body := map[string]any{"name": str("name"), "email": str("email"), "country": country}
 	if t := str("tax_id"); t != "" {
 		body["tax_id"] = t
