@@ -50,7 +50,7 @@ commands:
   version       print the version
 `
 
-// exit codes (operations.md §1)
+// exit codes (docs/operations.md#1-commands)
 const (
 	exitOK      = 0
 	exitFailure = 1
@@ -185,8 +185,21 @@ func (e *env) serve(args []string) int {
 	ratePerToken := fs.Int("rate-per-token", intSetting(e.getenv("COBRO_RATE_PER_TOKEN"), 100), "requests per second allowed per API token; -1 disables (env COBRO_RATE_PER_TOKEN)")
 	rateBurst := fs.Int("rate-burst", intSetting(e.getenv("COBRO_RATE_BURST"), 200), "burst allowed per API token (env COBRO_RATE_BURST)")
 	ratePublic := fs.Int("rate-public-per-minute", intSetting(e.getenv("COBRO_RATE_PUBLIC_PER_MINUTE"), 20), "publishable POSTs allowed per client IP and payment link or payment each minute; -1 disables (env COBRO_RATE_PUBLIC_PER_MINUTE)")
+	testLoopback := fs.Bool("test-webhooks-loopback", boolSetting(e.getenv("COBRO_TEST_WEBHOOKS_LOOPBACK"), true), "let test-mode webhook endpoints target loopback (a developer's own machine); false on a shared host (env COBRO_TEST_WEBHOOKS_LOOPBACK)")
+	proxyList := fs.String("trusted-proxies", e.getenv("COBRO_TRUSTED_PROXIES"), "comma-separated CIDRs of reverse proxies whose X-Forwarded-For/-Proto/-Host are believed; none by default (env COBRO_TRUSTED_PROXIES)")
 	if code, ok := e.parse(fs, args); !ok {
 		return code
+	}
+	if v := e.getenv("COBRO_TEST_WEBHOOKS_LOOPBACK"); v != "" {
+		if _, err := strconv.ParseBool(strings.TrimSpace(v)); err != nil {
+			fmt.Fprintf(e.stderr, "cobro serve: COBRO_TEST_WEBHOOKS_LOOPBACK must be true or false, got %q\n", v)
+			return exitUsage
+		}
+	}
+	trustedProxies, err := api.ParseProxies(*proxyList)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "cobro serve: --trusted-proxies: %v\n", err)
+		return exitUsage
 	}
 	log := e.logger()
 	db, err := e.open(*dbURL)
@@ -201,7 +214,7 @@ func (e *env) serve(args []string) int {
 	if err != nil {
 		return e.fail(fmt.Errorf("secret key: %w", err))
 	}
-	// email (operations.md §1): invoices of subscription runs, when an SMTP
+	// email (docs/operations.md#1-commands): invoices of subscription runs, when an SMTP
 	// server is configured
 	var smtpConf *mail.Config
 	if raw := e.getenv("COBRO_SMTP_URL"); raw != "" {
@@ -213,10 +226,11 @@ func (e *env) serve(args []string) int {
 	}
 	deliveries := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "cobro_webhook_attempts_total",
 		Help: "Webhook delivery attempts by outcome (succeeded, retry, failed, gone)."}, []string{"outcome"})
-	worker := &webhook.Worker{DB: db, Clock: clock.System{}, Logger: log, AllowPrivate: *allowPrivate,
+	worker := &webhook.Worker{DB: db, Clock: clock.System{}, Logger: log, AllowPrivate: *allowPrivate, NoTestLoopback: !*testLoopback,
 		Outcome: func(o string) { deliveries.WithLabelValues(o).Inc() }}
 	srv := api.New(api.Options{DB: db, Clock: clock.System{}, Logger: log, PublicURL: *publicURL, Version: version, SecretKey: secret, SIIBaseURL: *siiBaseURL,
-		Webhooks: worker, AllowPrivateWebhooks: *allowPrivate, RatePerToken: *ratePerToken, RateBurst: *rateBurst, RatePublicPerMinute: *ratePublic})
+		Webhooks: worker, AllowPrivateWebhooks: *allowPrivate, RatePerToken: *ratePerToken, RateBurst: *rateBurst, RatePublicPerMinute: *ratePublic,
+		TrustedProxies: trustedProxies, NoTestWebhooksLoopback: !*testLoopback})
 	billingRuns := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "cobro_billing_runs_total",
 		Help: "Subscription billing runs by this node's scheduler, by outcome (invoiced, needs_attention, resumed)."}, []string{"outcome"})
 	srv.Registry().MustRegister(deliveries, billingRuns)
@@ -306,7 +320,7 @@ func (e *env) serve(args []string) int {
 	return exitOK
 }
 
-// scheduler runs subscription.Bill every interval (billing.md §8.4). Any
+// scheduler runs subscription.Bill every interval (docs/billing.md#84-billing-schedule). Any
 // number of nodes may run it: runs are locked and keyed per date.
 func scheduler(ctx context.Context, db *store.DB, every time.Duration, log *slog.Logger, done func(subscription.Summary)) {
 	t := time.NewTicker(every)
@@ -328,7 +342,7 @@ func scheduler(ctx context.Context, db *store.DB, every time.Duration, log *slog
 	}
 }
 
-// bill is `cobro bill`: one billing run, then exit (operations.md §1).
+// bill is `cobro bill`: one billing run, then exit (docs/operations.md#1-commands).
 func (e *env) bill(args []string) int {
 	fs := e.flags("bill")
 	dbURL := fs.String("db", e.or("COBRO_DATABASE_URL", store.DefaultURL), "database URL (env COBRO_DATABASE_URL)")
@@ -366,7 +380,7 @@ func purgeLoop(ctx context.Context, db *store.DB, log *slog.Logger) {
 		if err := idempotency.Purge(ctx, db, time.Now()); err != nil && ctx.Err() == nil {
 			log.Warn("purge idempotency keys", "error", err.Error())
 		}
-		// Events are kept 30 days (webhooks.md §2); their deliveries go with them.
+		// Events are kept 30 days (docs/webhooks.md#2-events); their deliveries go with them.
 		if _, err := db.ExecContext(ctx, `DELETE FROM events WHERE created < $1`, time.Now().Add(-webhook.EventRetention).UnixMicro()); err != nil && ctx.Err() == nil {
 			log.Warn("purge events", "error", err.Error())
 		}
@@ -382,6 +396,14 @@ func purgeLoop(ctx context.Context, db *store.DB, log *slog.Logger) {
 func intSetting(v string, def int) int {
 	if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil {
 		return n
+	}
+	return def
+}
+
+// boolSetting reads a boolean setting from the environment, else def.
+func boolSetting(v string, def bool) bool {
+	if b, err := strconv.ParseBool(strings.TrimSpace(v)); err == nil {
+		return b
 	}
 	return def
 }

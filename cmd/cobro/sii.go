@@ -22,7 +22,7 @@ const siiUsage = `usage: cobro sii fake-cert [--rut RUT] [--out FILE.p12] [--pas
        cobro sii test-set --file SET.txt --customer CUS [--url URL --token TOKEN --workspace WS] [--test-mode] [--dry-run]
 `
 
-// sii is `cobro sii …` (operations.md §1): test credentials for the
+// sii is `cobro sii …` (docs/operations.md#1-commands): test credentials for the
 // sandbox agency.
 func (e *env) sii(args []string) int {
 	if len(args) == 0 {

@@ -12,8 +12,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
+	"net/netip"
 	"runtime/debug"
 	"sort"
 	"strings"
@@ -35,10 +35,10 @@ import (
 type Auth int
 
 const (
-	AuthToken  Auth = iota // token + workspace + mode headers (README §3)
-	AuthPublic             // no headers needed (README §4)
+	AuthToken  Auth = iota // token + workspace + mode headers (docs/conventions.md#3-authentication-and-headers)
+	AuthPublic             // no headers needed (docs/conventions.md#4-publishable-public-endpoints)
 	// AuthDual: authenticated when an Authorization header is sent, else
-	// publishable (README §4: POST /sources/, payments authorize/pay).
+	// publishable (docs/conventions.md#4-publishable-public-endpoints: POST /sources/, payments authorize/pay).
 	AuthDual
 )
 
@@ -86,13 +86,13 @@ type Options struct {
 	Version   string
 	SecretKey []byte // signs local_file URLs
 	// SIIBaseURL replaces scheme and host of the SII's endpoints
-	// (COBRO_SII_BASE_URL; tax-agency.md §9.1).
+	// (COBRO_SII_BASE_URL; docs/tax-agency.md#91-which-endpoint).
 	SIIBaseURL string
-	// RatePerToken and RateBurst limit each API token (README §14);
+	// RatePerToken and RateBurst limit each API token (docs/conventions.md#14-rate-limiting);
 	// 0 means the defaults, 100/s with bursts of 200; negative disables.
 	RatePerToken, RateBurst int
 	// RatePublicPerMinute limits publishable POSTs per client IP and
-	// payment link or payment (README §14); 0 means 20, negative disables.
+	// payment link or payment (docs/conventions.md#14-rate-limiting); 0 means 20, negative disables.
 	RatePublicPerMinute int
 	// Webhooks delivers webhook events; the server wakes it after each
 	// write so deliveries start at once. nil: ping answers that delivery
@@ -104,6 +104,12 @@ type Options struct {
 	// AllowPrivateWebhooks lets live-mode endpoints target private
 	// addresses (--allow-private-webhooks).
 	AllowPrivateWebhooks bool
+	// NoTestWebhooksLoopback refuses loopback endpoints in test mode too
+	// (--test-webhooks-loopback=false, for shared hosts).
+	NoTestWebhooksLoopback bool
+	// TrustedProxies are the peers whose X-Forwarded-* headers are
+	// honoured (--trusted-proxies); none by default.
+	TrustedProxies []netip.Prefix
 }
 
 // Server serves the API.
@@ -119,9 +125,12 @@ type Server struct {
 	openapiOnce sync.Once
 	openapiJSON []byte
 	openapiErr  error
+	docsOnce    sync.Once
+	docsHTML    []byte
+	docsErr     error
 }
 
-// MaxBodyBytes limits request bodies (README: 1 MiB).
+// MaxBodyBytes limits request bodies (docs/conventions.md#2-requests-and-responses: 1 MiB).
 const MaxBodyBytes = 1 << 20
 
 // New builds a server and its handler.
@@ -141,8 +150,8 @@ func New(opt Options) *Server {
 	if opt.RatePublicPerMinute == 0 {
 		opt.RatePublicPerMinute = 20
 	}
-	s := &Server{opt: opt, metrics: newMetrics(), tokens: newLimiter(opt.RatePerToken, opt.RateBurst), public: newIPLimiter(opt.RatePublicPerMinute)}
-	clsii.Install(opt.SecretKey, clsii.Transport{BaseURL: opt.SIIBaseURL}) // the built-in Chile SII biller (tax-agency.md)
+	s := &Server{opt: opt, metrics: newMetrics(), tokens: newLimiter(opt.RatePerToken, opt.RateBurst), public: newIPLimiter(opt.RatePublicPerMinute, limiterCapacity)}
+	clsii.Install(opt.SecretKey, clsii.Transport{BaseURL: opt.SIIBaseURL}) // the built-in Chile SII biller (docs/tax-agency.md)
 	s.metrics.reg.MustRegister(newJobsCollector(s))
 	s.routes = s.declare()
 	s.handler = s.build()
@@ -265,7 +274,7 @@ func (g *group) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // corsOpen: publishable pages and the currency catalogue answer CORS for
-// any origin (README §2); nothing else does.
+// any origin (docs/conventions.md#2-requests-and-responses); nothing else does.
 func corsOpen(path string) bool {
 	return strings.HasPrefix(path, "/publishable/") || path == "/generals/currencies" || strings.HasPrefix(path, "/generals/currencies/")
 }
@@ -277,6 +286,7 @@ type reqInfo struct {
 	id       string
 	origPath string // the path as requested, trailing slash included
 	route    string
+	client   string // the client address (proxies.go)
 	err      error
 }
 
@@ -285,7 +295,10 @@ type reqInfo struct {
 func (s *Server) outer(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		info := &reqInfo{id: requestID(r.Header.Get("X-Request-Id")), route: "unmatched", origPath: r.URL.Path}
+		sw := secureHeaders(w, r)
+		defer sw.finish()
+		w = sw
+		info := &reqInfo{id: requestID(r.Header.Get("X-Request-Id")), route: "unmatched", origPath: r.URL.Path, client: s.clientAddr(r)}
 		w.Header().Set("X-Request-Id", info.id)
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		r = r.WithContext(context.WithValue(r.Context(), infoKey{}, info))
@@ -307,7 +320,7 @@ func (s *Server) outer(next http.Handler) http.Handler {
 			d := time.Since(start)
 			s.metrics.observe(info.route, r.Method, rec.status, d)
 			attrs := []slog.Attr{
-				slog.String("request_id", info.id), slog.String("method", r.Method),
+				slog.String("request_id", info.id), slog.String("method", metricMethod(r.Method)),
 				slog.String("route", info.route), slog.Int("status", rec.status),
 				slog.Float64("duration_ms", float64(d.Microseconds())/1000),
 			}
@@ -318,7 +331,9 @@ func (s *Server) outer(next http.Handler) http.Handler {
 			}
 			s.opt.Logger.LogAttrs(r.Context(), level, "request", attrs...)
 		}()
-		next.ServeHTTP(rec, r)
+		if !refuseLongURL(rec, r) {
+			next.ServeHTTP(rec, r)
+		}
 	})
 }
 
@@ -393,7 +408,7 @@ func (s *Server) baseURL(r *http.Request) string {
 	if r.TLS != nil {
 		scheme = "https"
 	}
-	if trustedProxy(r.RemoteAddr) {
+	if s.trustedPeer(r.RemoteAddr) {
 		if p := r.Header.Get("X-Forwarded-Proto"); p == "http" || p == "https" {
 			scheme = p
 		}
@@ -402,17 +417,6 @@ func (s *Server) baseURL(r *http.Request) string {
 		}
 	}
 	return scheme + "://" + host
-}
-
-// trustedProxy: forwarding headers are honoured only from loopback and
-// private peers (a reverse proxy in front of Cobro), never from the internet.
-func trustedProxy(remote string) bool {
-	host, _, err := net.SplitHostPort(remote)
-	if err != nil {
-		host = remote
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && (ip.IsLoopback() || ip.IsPrivate())
 }
 
 func (s *Server) serve(w http.ResponseWriter, hr *http.Request, rt Route) {
@@ -460,7 +464,7 @@ func (s *Server) serve(w http.ResponseWriter, hr *http.Request, rt Route) {
 		return
 	}
 
-	// Idempotency-Key on POST (README §13).
+	// Idempotency-Key on POST (docs/conventions.md#13-idempotency-keys).
 	key := hr.Header.Get("Idempotency-Key")
 	var idemScope string
 	if hr.Method == http.MethodPost && hr.Header.Values("Idempotency-Key") != nil {
@@ -664,7 +668,7 @@ func writeRaw(w http.ResponseWriter, status int, b []byte) {
 // ErrBodyTooLarge answers 413.
 var errBodyTooLarge = apperr.Detail(apperr.TooLarge, "Request body is too large (limit 1 MiB).")
 
-// decodeBody reads a JSON, form or multipart body into a map (README §2).
+// decodeBody reads a JSON, form or multipart body into a map (docs/conventions.md#2-requests-and-responses).
 func decodeBody(w http.ResponseWriter, r *http.Request) (map[string]any, error) {
 	r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
 	ct := r.Header.Get("Content-Type")

@@ -1,4 +1,4 @@
-// Package reminder holds reminder messages (documents.md §5): emails about
+// Package reminder holds reminder messages (docs/documents.md#5-reminder-messages): emails about
 // a document, recorded immutably.
 package reminder
 
@@ -123,7 +123,7 @@ var targets = []struct {
 
 // Mail queues the sending of a reminder (set by cobro serve when an SMTP
 // server is configured). Without it, and in test mode, messages are
-// recorded as "skipped" (documents.md §5.2).
+// recorded as "skipped" (docs/documents.md#52-object-and-body).
 var Mail func(ctx context.Context, q store.Querier, sc workspace.Scope, reminderID string, now time.Time) error
 
 // Create validates and records a message, and queues its email. base is
@@ -182,7 +182,7 @@ func Create(e document.Env, base string, o *input.Object) (*Message, error) {
 	var linkID any
 	if actionOK && action == "pay" {
 		// the Pay button: a single-use link bound to the invoice, for what
-		// is left to pay (payments.md §4)
+		// is left to pay (docs/payments.md#4-payment-links)
 		outstanding := doc.TotalAdjusted.Sub(decimal.NewFromInt(doc.CollectedCents).Shift(-2))
 		if !outstanding.IsPositive() {
 			return nil, apperr.Field("action", "The invoice has nothing left to pay.")

@@ -28,7 +28,7 @@ import (
 // job to run again from the recorded state.
 
 // maxSendAttempts bounds delivery retries: with sendBackoff that is
-// about 24 hours (tax-agency.md §9.1), then AGENCY_UNREACHABLE.
+// about 24 hours (docs/tax-agency.md#91-which-endpoint), then AGENCY_UNREACHABLE.
 const maxSendAttempts = 30
 
 // answerWindow is how long the poll waits for a final verdict.
@@ -45,7 +45,7 @@ func sendBackoff(n int) time.Duration {
 }
 
 // pollEvery: every minute for the first 10 minutes after the upload,
-// then every 15 minutes (tax-agency.md §9.1).
+// then every 15 minutes (docs/tax-agency.md#91-which-endpoint).
 func pollEvery(age time.Duration) time.Duration {
 	if age < 10*time.Minute {
 		return time.Minute

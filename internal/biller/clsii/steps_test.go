@@ -7,7 +7,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/sii"
 )
 
-// Delivery retries span about 24 hours; polls follow tax-agency.md §9.1.
+// Delivery retries span about 24 hours; polls follow docs/tax-agency.md#91-which-endpoint.
 func TestSchedules(t *testing.T) {
 	var total time.Duration
 	for n := 1; n < maxSendAttempts; n++ {

@@ -13,7 +13,7 @@ import (
 )
 
 // Warnings ahead of a stop: a certificate about to expire and CAFs about
-// to run out both make finalize fail soon (tax-agency.md §3, §4.4).
+// to run out both make finalize fail soon (docs/tax-agency.md#3-certificate, docs/tax-agency.md#44-folio-assignment).
 const (
 	// CertificateWarningDays: the certificate expires within this many days.
 	CertificateWarningDays = 30

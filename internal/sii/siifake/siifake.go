@@ -1,5 +1,5 @@
 // Package siifake is the sandbox agency as an HTTP server that speaks the
-// SII's own protocol (tax-agency.md §9.2): the DTE web services (seed,
+// SII's own protocol (docs/tax-agency.md#92-the-sandbox): the DTE web services (seed,
 // token from a signed seed, upload, QueryEstUp, QueryEstDte) and the
 // boleta REST API. Uploaded envelopes get the sandbox's checks (schema,
 // signatures, TED, CAF, totals). Cobro's test mode and sandbox

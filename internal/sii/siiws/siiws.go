@@ -1,4 +1,4 @@
-// Package siiws is the client of the SII's services (tax-agency.md §9.1):
+// Package siiws is the client of the SII's services (docs/tax-agency.md#91-which-endpoint):
 // the DTE web services (seed, token, upload, upload and document status)
 // and the boleta REST API (semilla, token, envío, estado). It speaks the
 // SII's wire formats over HTTP; the sandbox (internal/sii/siifake) speaks
