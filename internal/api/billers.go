@@ -35,7 +35,11 @@ func (s *Server) getBillerSettings(r *Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, st.View(r.Scope), nil
+	v, err := st.View(r.Ctx, r.Q, r.Scope, r.Now)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, v, nil
 }
 
 func (s *Server) updateBillerSettings(r *Request) (int, any, error) {
@@ -52,7 +56,11 @@ func (s *Server) updateBillerSettings(r *Request) (int, any, error) {
 	if err := clsii.Save(r.Ctx, r.Q, r.Scope, st, r.Now); err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, st.View(r.Scope), nil
+	v, err := st.View(r.Ctx, r.Q, r.Scope, r.Now)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, v, nil
 }
 
 // fileBytes reads the "file" field: base64, or (allowText) the XML itself.

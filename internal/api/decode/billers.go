@@ -56,6 +56,9 @@ func SIISettings(body map[string]any) *clsii.SettingsPatch {
 		p.ResolutionDate = v
 	}
 	p.Environment = choice(o, "environment", "sandbox", "certification", "production")
+	if v, ok := IntField(o, "caf_low_percent", false); ok {
+		p.CAFLowPercent = v
+	}
 	p.Errs = errsOf(o)
 	return p
 }

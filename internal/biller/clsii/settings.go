@@ -24,6 +24,7 @@ type SettingsPatch struct {
 	ResolutionNumber *int64
 	ResolutionDate   *string
 	Environment      *string
+	CAFLowPercent    *int64
 	// Errs are the fields the edge could not decode.
 	Errs *apperr.Fields
 }
@@ -72,6 +73,13 @@ func ApplySettings(st *Stored, p *SettingsPatch) error {
 	}
 	if p.Environment != nil && *p.Environment != "" {
 		st.Environment = *p.Environment
+	}
+	if v := p.CAFLowPercent; v != nil {
+		if *v < 0 || *v > 100 {
+			fe.Add("caf_low_percent", "Ensure this value is between 0 and 100.")
+		} else {
+			st.CAFLowPercent = v
+		}
 	}
 	return fe.Err()
 }
