@@ -20,8 +20,10 @@ import (
 	"github.com/cobrobilling/cobro/internal/input"
 	"github.com/cobrobilling/cobro/internal/list"
 	"github.com/cobrobilling/cobro/internal/money"
+	"github.com/cobrobilling/cobro/internal/opt"
 	"github.com/cobrobilling/cobro/internal/payment"
 	"github.com/cobrobilling/cobro/internal/taxid"
+	"github.com/shopspring/decimal"
 )
 
 // Intent statuses (docs/payments.md#54-intent-status-machine).
@@ -586,28 +588,32 @@ func payerCustomer(e Env, in *Intent) (string, error) {
 	_ = json.Unmarshal(in.Payer, &p)
 	str := func(k string) string { s, _ := p[k].(string); return s }
 	country := str("country")
-	body := map[string]any{"name": str("name"), "email": str("email"), "country": country}
-	if t := str("tax_id"); t != "" {
-		body["tax_id"] = t
-	} else if g, ok := genericTaxID[country]; ok {
-		body["tax_id"] = g
+	given := func(k string) opt.Nullable[string] {
+		if v := strings.TrimSpace(str(k)); v != "" {
+			return opt.Of(v)
+		}
+		return opt.Nullable[string]{}
 	}
-	for _, k := range []string{"address", "state"} {
-		if v := str(k); v != "" {
-			body[k] = v
+	cp := &customer.Params{Party: customer.Party{Name: ptr(strings.TrimSpace(str("name"))), Country: &country,
+		Email: given("email"), Address: given("address"), State: given("state"), TaxID: given("tax_id")}}
+	if !cp.TaxID.Set {
+		if g, ok := genericTaxID[country]; ok {
+			cp.TaxID = opt.Of(g)
 		}
 	}
-	ts := map[string]any{}
-	if v := str("activity"); v != "" {
+	ts := map[string]string{}
+	if v := strings.TrimSpace(str("activity")); v != "" {
 		ts["cl_activity_description"] = v
 	}
-	if v := str("commune"); v != "" {
+	if v := strings.TrimSpace(str("commune")); v != "" {
 		ts["cl_commune"] = v
 	}
 	if len(ts) > 0 {
-		body["tax_settings"] = ts
+		raw, _ := json.Marshal(ts)
+		settings := json.RawMessage(raw)
+		cp.TaxSettings = &settings
 	}
-	c, err := customer.CreatePayer(e.Ctx, e.Q, e.Scope, input.New(body, false), e.Now)
+	c, err := customer.CreatePayer(e.Ctx, e.Q, e.Scope, cp, e.Now)
 	if err != nil {
 		return "", err
 	}
@@ -615,11 +621,13 @@ func payerCustomer(e Env, in *Intent) (string, error) {
 }
 
 func createInvoice(e Env, in *Intent, l *Link) (string, error) {
-	body := map[string]any{"customer": in.CustomerID, "document": l.Document.ID, "date": e.Now.In(loc(e.Scope)).Format(time.DateOnly),
-		"currency": l.Currency, "collection_method": "automatically",
-		"lines":    []any{map[string]any{"name": l.Description, "quantity": "1", "amount": l.LineAmount.StringFixed(2), "exempt": l.Exempt}},
-		"metadata": map[string]any{"payment_link": l.ID, "payment_link_intent": in.ID}}
-	d, err := document.Create(e.Env, document.Invoice, input.New(body, false))
+	meta := json.RawMessage(fmt.Sprintf(`{"payment_link":%q,"payment_link_intent":%q}`, l.ID, in.ID))
+	one, amount := decimal.NewFromInt(1), l.LineAmount.Round(2)
+	dr := &document.Draft{Customer: document.RefTo(in.CustomerID), Document: &l.Document.ID, Currency: &l.Currency, Metadata: &meta,
+		Date:             ptr(e.Now.In(loc(e.Scope)).Format(time.DateOnly)),
+		CollectionMethod: ptr("automatically"),
+		Lines:            []document.LineDraft{{Name: ptr(l.Description), Quantity: &one, Amount: &amount, Exempt: &l.Exempt}}}
+	d, err := document.Create(e.Env, document.Invoice, dr)
 	if err != nil {
 		return "", err
 	}
@@ -764,3 +772,5 @@ func contains(l []string, s string) bool {
 	}
 	return false
 }
+
+func ptr[T any](v T) *T { return &v }

@@ -104,7 +104,7 @@ func Update(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.
 			o.Fail("customer", input.MsgNoChange)
 		}
 	}
-	if t, ok := document.ResolveType(o, sc, document.Invoice, false); ok {
+	if t, ok := invoiceType(o, sc, false); ok {
 		s.TypeID = t.ID
 	}
 	firstRunDone := before.PreviousBilling != nil || before.NextBillingCycle > 1

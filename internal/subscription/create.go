@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cobrobilling/cobro/internal/api/decode"
 	"github.com/cobrobilling/cobro/internal/apperr"
 	"github.com/cobrobilling/cobro/internal/catalog"
 	"github.com/cobrobilling/cobro/internal/customer"
@@ -102,7 +103,7 @@ func Create(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.
 		}
 	}
 	today := e.today()
-	if t, ok := document.ResolveType(o, sc, document.Invoice, true); ok {
+	if t, ok := invoiceType(o, sc, true); ok {
 		s.TypeID = t.ID
 	}
 	if v, ok := o.Date("date_start", true, false); ok {
@@ -253,7 +254,7 @@ func (e env) readBody(o *input.Object, s *Sub, before *Sub) error {
 		s.RequireReference = v
 	}
 	if o.Has("references") {
-		if refs, ok := document.ReadReferences(o, true); ok {
+		if refs, ok := decode.References(o, true); ok {
 			s.Refs = make([]Reference, len(refs))
 			for i, r := range refs {
 				s.Refs[i] = Reference{Date: r.Date, Document: r.Document, Serial: r.Serial, DateEnd: r.DateEnd, Description: r.Description}
@@ -711,4 +712,18 @@ func readRates(o *input.Object) ([]Rate, bool) {
 		return nil, false
 	}
 	return out, true
+}
+
+// invoiceType reads the "document" field as the type of the invoices.
+func invoiceType(o *input.Object, sc workspace.Scope, required bool) (*catalog.DocumentType, bool) {
+	ref, ok := decode.TypeRef(o, required)
+	if !ok {
+		return nil, false
+	}
+	t, msg := document.TypeFor(sc, document.Invoice, ref)
+	if msg != "" {
+		o.Fail("document", msg)
+		return nil, false
+	}
+	return &t, true
 }

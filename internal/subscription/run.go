@@ -13,7 +13,6 @@ import (
 	"github.com/cobrobilling/cobro/internal/customer"
 	"github.com/cobrobilling/cobro/internal/document"
 	"github.com/cobrobilling/cobro/internal/event"
-	"github.com/cobrobilling/cobro/internal/input"
 	"github.com/cobrobilling/cobro/internal/money"
 	"github.com/cobrobilling/cobro/internal/product"
 	"github.com/cobrobilling/cobro/internal/store"
@@ -108,7 +107,7 @@ func (e env) run(s *Sub) (*document.Doc, error) {
 	conv := func(d decimal.Decimal) decimal.Decimal { return Convert(d, factor, scale) }
 
 	// 2–3. lines
-	var lines []map[string]any
+	var lines []document.LineDraft
 	var usedLineCoupons []*Item
 	for _, l := range s.Lines {
 		if l.Metered && !closes || !l.Metered && !opens {
@@ -153,15 +152,15 @@ func (e env) run(s *Sub) (*document.Doc, error) {
 		}
 		for _, c := range charges {
 			m := planLine(plan, c)
-			m["amount"] = conv(c.Amount)
+			m.Amount = decPtr(conv(c.Amount))
 			if lineCoupon != nil {
 				if lineCoupon.DiscountScheme == product.DiscountPercent {
-					m["discount"], m["discount_scheme"] = lineCoupon.Value, "%"
+					m.Discount, m.DiscountScheme = decPtr(lineCoupon.Value), str("%")
 				} else {
 					gross := money.Round(c.Quantity.Mul(conv(c.Amount)), scale)
 					d := decimal.Min(gross, fixedLeft)
 					fixedLeft = fixedLeft.Sub(d)
-					m["discount"], m["discount_scheme"] = d, "$"
+					m.Discount, m.DiscountScheme = decPtr(d), str("$")
 				}
 			}
 			lines = append(lines, m)
@@ -205,44 +204,33 @@ func (e env) run(s *Sub) (*document.Doc, error) {
 
 	// 5–7. the invoice
 	today := e.today()
-	body := map[string]any{
-		"customer": s.CustomerID, "document": s.TypeID, "date": today.String(),
-		"due_date": today.AddDays(s.ExpirationDays).String(),
-	}
-	items := make([]any, len(lines))
-	for i, l := range lines {
-		items[i] = l
-	}
-	body["lines"] = items
+	dr := &document.Draft{Customer: document.RefTo(s.CustomerID), Document: str(s.TypeID), Date: str(today.String()),
+		DueDate: document.Of(today.AddDays(s.ExpirationDays).String()), Lines: lines}
 	if !t.HasLocalFormat {
-		body["currency"] = invCurrency
+		dr.Currency = str(invCurrency)
 	}
 	if customChange != nil {
-		body["custom_change"] = *customChange
+		dr.CustomChange = document.Of(*customChange)
 	}
 	if opens && s.hasLicensed() {
-		body["period_start"], body["period_end"] = B.String(), Bnext.AddDays(-1).String()
+		dr.PeriodStart, dr.PeriodEnd = document.Of(B.String()), document.Of(Bnext.AddDays(-1).String())
 	} else {
-		body["period_start"], body["period_end"] = P.String(), B.AddDays(-1).String()
+		dr.PeriodStart, dr.PeriodEnd = document.Of(P.String()), document.Of(B.AddDays(-1).String())
 	}
 	if s.CollectionScheme == SchemeChargePayment {
-		body["collection_method"] = "automatically"
+		dr.CollectionMethod = str("automatically")
 	} else {
-		body["collection_method"] = "deferred"
+		dr.CollectionMethod = str("deferred")
 	}
 	if s.Note != nil {
-		body["note"] = *s.Note
+		dr.Note = document.Of(*s.Note)
 	}
 	if len(s.Refs) > 0 {
-		refs := make([]any, len(s.Refs))
+		refs := make([]document.Reference, len(s.Refs))
 		for i, r := range s.Refs {
-			m := map[string]any{"date": r.Date, "document": r.Document, "serial": r.Serial}
-			if r.Description != nil {
-				m["description"] = *r.Description
-			}
-			refs[i] = m
+			refs[i] = document.Reference{Date: r.Date, Document: r.Document, Serial: r.Serial, Description: r.Description}
 		}
-		body["references"] = refs
+		dr.References = &refs
 	}
 	couponApplied := false
 	if s.CouponID != nil {
@@ -253,9 +241,9 @@ func (e env) run(s *Sub) (*document.Doc, error) {
 		if CouponApplies(c, s.CouponRedemptions) {
 			couponApplied = true
 			if c.DiscountScheme == product.DiscountPercent {
-				body["discount"], body["discount_scheme"] = c.Value, "%"
+				dr.Discount, dr.DiscountScheme = decPtr(c.Value), str("%")
 			} else {
-				body["discount"], body["discount_scheme"] = decimal.Min(conv(c.Value), linesNet(lines, scale)), "$"
+				dr.Discount, dr.DiscountScheme = decPtr(decimal.Min(conv(c.Value), linesNet(lines, scale))), str("$")
 			}
 		}
 	}
@@ -268,7 +256,7 @@ func (e env) run(s *Sub) (*document.Doc, error) {
 	if len(lines) > 0 {
 		de := e.doc()
 		de.PlansChecked = true
-		inv, err = document.CreateForSubscription(de, input.New(body, false), s.ID)
+		inv, err = document.CreateForSubscription(de, dr, s.ID)
 		if err != nil {
 			if ae, ok := apperr.As(err); ok && ae.Kind == apperr.Invalid {
 				return nil, e.needAttention(s, ReasonProcessing, "The invoice could not be created: "+ae.Message(""))
@@ -529,48 +517,51 @@ func currencyRounded(id string) bool {
 }
 
 // planLine is the invoice line of one charge of a plan.
-func planLine(p *product.Plan, c Charge) map[string]any {
-	m := map[string]any{"name": p.Name, "quantity": c.Quantity, "exempt": p.Exempt, "plan": p.ID}
+func planLine(p *product.Plan, c Charge) document.LineDraft {
 	desc := p.Description
 	if c.Tier > 0 {
 		desc = TierDescription(c.Tier, p.Tiers[c.Tier-1])
 	}
-	m["description"] = desc
-	if p.SKU != nil {
-		m["code"], m["code_scheme"] = *p.SKU, "INT1"
-	}
-	if p.UnitLabel != nil {
-		m["unit_label"] = *p.UnitLabel
-	}
-	return m
+	return document.LineDraft{Name: str(p.Name), Description: nonEmpty(desc), Quantity: decPtr(c.Quantity), Exempt: &p.Exempt,
+		Plan: str(p.ID), Code: p.SKU, CodeScheme: codeScheme(p.SKU), UnitLabel: p.UnitLabel}
 }
 
 // addonLine is the invoice line of an add-on; label names a rate share.
-func addonLine(a *product.Addon, qty, amount decimal.Decimal, label string) map[string]any {
+func addonLine(a *product.Addon, qty, amount decimal.Decimal, label string) document.LineDraft {
 	name := a.Name
 	if label != "" {
 		name = fmt.Sprintf("%s (%s)", a.Name, label)
 	}
-	m := map[string]any{"name": name, "description": a.Description, "quantity": qty, "amount": amount, "exempt": a.Exempt}
-	if a.SKU != nil {
-		m["code"], m["code_scheme"] = *a.SKU, "INT1"
-	}
-	if a.UnitLabel != nil {
-		m["unit_label"] = *a.UnitLabel
-	}
-	return m
+	return document.LineDraft{Name: str(name), Description: nonEmpty(a.Description), Quantity: decPtr(qty), Amount: decPtr(amount),
+		Exempt: &a.Exempt, Code: a.SKU, CodeScheme: codeScheme(a.SKU), UnitLabel: a.UnitLabel}
 }
 
+func codeScheme(sku *string) *string {
+	if sku == nil {
+		return nil
+	}
+	return str("INT1")
+}
+
+func nonEmpty(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func decPtr(d decimal.Decimal) *decimal.Decimal { return &d }
+
 // linesNet is A0 + E0 of lines (docs/conventions.md#8-totals-formula): the cap of a "$" invoice coupon.
-func linesNet(lines []map[string]any, scale int32) decimal.Decimal {
+func linesNet(lines []document.LineDraft, scale int32) decimal.Decimal {
 	sum := decimal.Zero
-	for _, m := range lines {
-		gross := money.Round(m["quantity"].(decimal.Decimal).Mul(m["amount"].(decimal.Decimal)), scale)
-		if d, ok := m["discount"].(decimal.Decimal); ok {
-			if m["discount_scheme"] == "%" {
-				gross = gross.Sub(money.Round(gross.Mul(d).Div(decimal.NewFromInt(100)), scale))
+	for _, l := range lines {
+		gross := money.Round(l.Quantity.Mul(*l.Amount), scale)
+		if l.Discount != nil {
+			if *l.DiscountScheme == "%" {
+				gross = gross.Sub(money.Round(gross.Mul(*l.Discount).Div(decimal.NewFromInt(100)), scale))
 			} else {
-				gross = gross.Sub(d)
+				gross = gross.Sub(*l.Discount)
 			}
 		}
 		sum = sum.Add(gross)
