@@ -12,6 +12,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/input"
 	"github.com/cobrobilling/cobro/internal/list"
 	"github.com/cobrobilling/cobro/internal/money"
+	"github.com/cobrobilling/cobro/internal/rows"
 	"github.com/cobrobilling/cobro/internal/store"
 	"github.com/cobrobilling/cobro/internal/workspace"
 	"github.com/shopspring/decimal"
@@ -50,7 +51,15 @@ const MsgAddonDuration = "Only recurring add-ons have a duration."
 
 const addonColumns = `id, name, description, currency, amount, sku, exempt, apply_scheme, duration_times, unit_label, status, archived, metadata, test_mode, created, updated`
 
-func scanAddon(sc workspace.Scope, row interface{ Scan(...any) error }) (*Addon, error) {
+var addons = kind[*Addon]{
+	table:  rows.Table{Name: "addons", Prefix: PrefixAddon, Columns: addonColumns},
+	object: "addon",
+	label:  "Add-on",
+	scan:   scanAddon,
+	status: func(v *Addon) string { return v.Status },
+}
+
+func scanAddon(sc workspace.Scope, row list.Scanner) (*Addon, error) {
 	var (
 		a                Addon
 		sku, unit        sql.NullString
@@ -70,29 +79,15 @@ func scanAddon(sc workspace.Scope, row interface{ Scan(...any) error }) (*Addon,
 	return &a, nil
 }
 
-func getAddon(ctx context.Context, q store.Querier, sc workspace.Scope, addonID, lock string) (*Addon, error) {
-	if !id.Valid(PrefixAddon, addonID) {
-		return nil, notFoundErr()
-	}
-	a, err := scanAddon(sc, q.QueryRowContext(ctx, `SELECT `+addonColumns+` FROM addons WHERE id = $1`+scopeWhere+lock, addonID, sc.ID, sc.TestMode))
-	return a, notFound(err)
-}
-
 // GetAddon returns an add-on of the scope, or 404.
 func GetAddon(ctx context.Context, q store.Querier, sc workspace.Scope, addonID string) (*Addon, error) {
-	return getAddon(ctx, q, sc, addonID, "")
+	return addons.get(ctx, q, sc, addonID, "")
 }
 
 // AddonRef resolves an add-on referenced from a body field: the second
 // result is the field message ("Invalid pk …", "Add-on is archived.").
 func AddonRef(ctx context.Context, q store.Querier, sc workspace.Scope, addonID string) (*Addon, string, error) {
-	a, err := getAddon(ctx, q, sc, addonID, "")
-	status := ""
-	if a != nil {
-		status = a.Status
-	}
-	msg, err := refErr(err, addonID, "Add-on", status)
-	return a, msg, err
+	return addons.ref(ctx, q, sc, addonID)
 }
 
 // AddonListSpec declares the add-on list (billing.md §6).
@@ -112,11 +107,7 @@ var AddonListSpec = list.Spec{
 
 // ListAddons returns one page of add-ons.
 func ListAddons(ctx context.Context, q store.Querier, sc workspace.Scope, lq *list.Query) (int, []*Addon, error) {
-	count, out, err := list.Fetch(ctx, q, lq, addonColumns, ` FROM addons WHERE workspace_id = $1 AND test_mode = $2`, []any{sc.ID, sc.TestMode}, func(row list.Scanner) (*Addon, error) { return scanAddon(sc, row) })
-	if err != nil {
-		return 0, nil, err
-	}
-	return count, out, nil
+	return addons.list(ctx, q, sc, lq)
 }
 
 type addonRecord struct {
@@ -180,7 +171,7 @@ func CreateAddon(ctx context.Context, q store.Querier, sc workspace.Scope, o *in
 
 // UpdateAddon applies a partial update (changes apply to future runs).
 func UpdateAddon(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, addonID string, o *input.Object, now time.Time) (*Addon, error) {
-	a, err := getAddon(ctx, q, sc, addonID, d.ForUpdate())
+	a, err := addons.get(ctx, q, sc, addonID, d.ForUpdate())
 	if err != nil {
 		return nil, err
 	}
@@ -205,11 +196,7 @@ func UpdateAddon(ctx context.Context, q store.Querier, d store.Dialect, sc works
 
 // ArchiveAddon is DELETE: archived, idempotent.
 func ArchiveAddon(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, addonID string, now time.Time) (*Addon, error) {
-	a, err := getAddon(ctx, q, sc, addonID, d.ForUpdate())
-	if err != nil {
-		return nil, err
-	}
-	if err := archive(ctx, q, sc, "addons", "addon", addonID, a.Status, now); err != nil {
+	if err := addons.archive(ctx, q, d, sc, addonID, now); err != nil {
 		return nil, err
 	}
 	return GetAddon(ctx, q, sc, addonID)

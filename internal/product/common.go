@@ -7,18 +7,18 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/cobrobilling/cobro/internal/apperr"
 	"github.com/cobrobilling/cobro/internal/catalog"
 	"github.com/cobrobilling/cobro/internal/clock"
 	"github.com/cobrobilling/cobro/internal/event"
 	"github.com/cobrobilling/cobro/internal/input"
+	"github.com/cobrobilling/cobro/internal/list"
 	"github.com/cobrobilling/cobro/internal/money"
+	"github.com/cobrobilling/cobro/internal/rows"
 	"github.com/cobrobilling/cobro/internal/store"
 	"github.com/cobrobilling/cobro/internal/workspace"
 	"github.com/shopspring/decimal"
@@ -161,21 +161,51 @@ func moneyField(o *input.Object, key string, required bool) (decimal.Decimal, bo
 	return o.Decimal(key, required, money.ParseMoney)
 }
 
-// scopeWhere is the scope condition of every catalogue query.
+// scopeWhere is the scope condition of every catalogue update.
 const scopeWhere = ` AND workspace_id = $2 AND test_mode = $3`
 
-// archive sets status archived (idempotent) on table's row and emits
-// <object>.archived when it changed. It reports whether it changed.
-func archive(ctx context.Context, q store.Querier, sc workspace.Scope, table, object, objID, current string, now time.Time) error {
-	if current == StatusArchived {
-		return nil
-	}
-	us := now.UnixMicro()
-	if _, err := q.ExecContext(ctx, `UPDATE `+table+` SET status = $4, archived = $5, updated = $5 WHERE id = $1`+scopeWhere,
-		objID, sc.ID, sc.TestMode, StatusArchived, us); err != nil {
+// kind is one catalogue object type: its table and how it is read. Every
+// catalogue object gets, lists, resolves references and archives alike.
+type kind[T any] struct {
+	table  rows.Table
+	object string // event prefix ("plan")
+	label  string // message subject ("Plan")
+	scan   func(workspace.Scope, list.Scanner) (T, error)
+	status func(T) string
+}
+
+func (k kind[T]) scanIn(sc workspace.Scope) func(list.Scanner) (T, error) {
+	return func(r list.Scanner) (T, error) { return k.scan(sc, r) }
+}
+
+// get reads one object of the scope, or 404; lock is "" or FOR UPDATE.
+func (k kind[T]) get(ctx context.Context, q store.Querier, sc workspace.Scope, objID, lock string) (T, error) {
+	return rows.Get(ctx, q, sc, k.table, objID, lock, k.scanIn(sc))
+}
+
+// ref resolves an object referenced from a body field: the second result
+// is the field message ("Invalid pk …", "<Label> is archived.").
+func (k kind[T]) ref(ctx context.Context, q store.Querier, sc workspace.Scope, objID string) (T, string, error) {
+	v, err := k.get(ctx, q, sc, objID, "")
+	return rows.Ref(v, err, objID, k.label, func(v T) bool { return k.status(v) == StatusArchived })
+}
+
+// list returns one page of objects.
+func (k kind[T]) list(ctx context.Context, q store.Querier, sc workspace.Scope, lq *list.Query) (int, []T, error) {
+	return rows.List(ctx, q, sc, k.table, lq, k.scanIn(sc))
+}
+
+// archive is DELETE: it sets status archived (idempotent) and emits
+// <object>.archived when it changed.
+func (k kind[T]) archive(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, objID string, now time.Time) error {
+	v, err := k.get(ctx, q, sc, objID, d.ForUpdate())
+	if err != nil || k.status(v) == StatusArchived {
 		return err
 	}
-	return event.Emit(ctx, q, sc, object+".archived", objID, now)
+	if err := rows.Archive(ctx, q, sc, k.table, objID, StatusArchived, now); err != nil {
+		return err
+	}
+	return event.Emit(ctx, q, sc, k.object+".archived", objID, now)
 }
 
 // statusChange computes the archived stamp and event name of an update
@@ -192,29 +222,6 @@ func statusChange(object, oldStatus, newStatus string, oldArchived *int64, now t
 	}
 }
 
-// notFound maps sql.ErrNoRows to the 404.
-func notFound(err error) error {
-	if errors.Is(err, sql.ErrNoRows) {
-		return apperr.NotFoundErr()
-	}
-	return err
-}
-
-// refErr turns the lookup of a referenced object into its field message:
-// "Invalid pk …" when missing, "<Object> is archived." when archived.
-func refErr(err error, objID, object, status string) (string, error) {
-	if e, ok := apperr.As(err); ok && e.Kind == apperr.NotFound {
-		return input.MsgPK(objID), nil
-	}
-	if err != nil {
-		return "", err
-	}
-	if status == StatusArchived {
-		return input.MsgArchived(object), nil
-	}
-	return "", nil
-}
-
 func placeholders(start, n int) string {
 	ph := make([]string, n)
 	for i := range ph {
@@ -222,5 +229,3 @@ func placeholders(start, n int) string {
 	}
 	return strings.Join(ph, ", ")
 }
-
-func notFoundErr() error { return apperr.NotFoundErr() }

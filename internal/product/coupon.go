@@ -14,6 +14,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/input"
 	"github.com/cobrobilling/cobro/internal/list"
 	"github.com/cobrobilling/cobro/internal/money"
+	"github.com/cobrobilling/cobro/internal/rows"
 	"github.com/cobrobilling/cobro/internal/store"
 	"github.com/cobrobilling/cobro/internal/workspace"
 	"github.com/shopspring/decimal"
@@ -69,7 +70,15 @@ const (
 
 const couponColumns = `id, name, amount, currency, discount_scheme, duration_scheme, duration_times, valid_until, apply_on, status, archived, metadata, test_mode, created, updated`
 
-func scanCoupon(sc workspace.Scope, row interface{ Scan(...any) error }) (*Coupon, error) {
+var coupons = kind[*Coupon]{
+	table:  rows.Table{Name: "coupons", Prefix: PrefixCoupon, Columns: couponColumns},
+	object: "coupon",
+	label:  "Coupon",
+	scan:   scanCoupon,
+	status: func(v *Coupon) string { return v.Status },
+}
+
+func scanCoupon(sc workspace.Scope, row list.Scanner) (*Coupon, error) {
 	var (
 		c                Coupon
 		amount           string
@@ -107,30 +116,16 @@ func couponAmount(scheme string, d decimal.Decimal) json.RawMessage {
 	return json.RawMessage(money.NewPercent(d).String())
 }
 
-func getCoupon(ctx context.Context, q store.Querier, sc workspace.Scope, couponID, lock string) (*Coupon, error) {
-	if !id.Valid(PrefixCoupon, couponID) {
-		return nil, notFoundErr()
-	}
-	c, err := scanCoupon(sc, q.QueryRowContext(ctx, `SELECT `+couponColumns+` FROM coupons WHERE id = $1`+scopeWhere+lock, couponID, sc.ID, sc.TestMode))
-	return c, notFound(err)
-}
-
 // GetCoupon returns a coupon of the scope, or 404.
 func GetCoupon(ctx context.Context, q store.Querier, sc workspace.Scope, couponID string) (*Coupon, error) {
-	return getCoupon(ctx, q, sc, couponID, "")
+	return coupons.get(ctx, q, sc, couponID, "")
 }
 
 // CouponRef resolves a coupon referenced from a body field: the second
 // result is the field message ("Invalid pk …", "Coupon is archived.").
 // valid_until is the caller's rule (it depends on the attachment date).
 func CouponRef(ctx context.Context, q store.Querier, sc workspace.Scope, couponID string) (*Coupon, string, error) {
-	c, err := getCoupon(ctx, q, sc, couponID, "")
-	status := ""
-	if c != nil {
-		status = c.Status
-	}
-	msg, err := refErr(err, couponID, "Coupon", status)
-	return c, msg, err
+	return coupons.ref(ctx, q, sc, couponID)
 }
 
 // CouponListSpec declares the coupon list (billing.md §7).
@@ -152,11 +147,7 @@ var CouponListSpec = list.Spec{
 
 // ListCoupons returns one page of coupons.
 func ListCoupons(ctx context.Context, q store.Querier, sc workspace.Scope, lq *list.Query) (int, []*Coupon, error) {
-	count, out, err := list.Fetch(ctx, q, lq, couponColumns, ` FROM coupons WHERE workspace_id = $1 AND test_mode = $2`, []any{sc.ID, sc.TestMode}, func(row list.Scanner) (*Coupon, error) { return scanCoupon(sc, row) })
-	if err != nil {
-		return 0, nil, err
-	}
-	return count, out, nil
+	return coupons.list(ctx, q, sc, lq)
 }
 
 type couponRecord struct {
@@ -269,7 +260,7 @@ func CreateCoupon(ctx context.Context, q store.Querier, sc workspace.Scope, o *i
 
 // UpdateCoupon applies a partial update (same fields as create).
 func UpdateCoupon(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, couponID string, o *input.Object, now time.Time) (*Coupon, error) {
-	c, err := getCoupon(ctx, q, sc, couponID, d.ForUpdate())
+	c, err := coupons.get(ctx, q, sc, couponID, d.ForUpdate())
 	if err != nil {
 		return nil, err
 	}
@@ -294,11 +285,7 @@ func UpdateCoupon(ctx context.Context, q store.Querier, d store.Dialect, sc work
 
 // ArchiveCoupon is DELETE: archived, idempotent.
 func ArchiveCoupon(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, couponID string, now time.Time) (*Coupon, error) {
-	c, err := getCoupon(ctx, q, sc, couponID, d.ForUpdate())
-	if err != nil {
-		return nil, err
-	}
-	if err := archive(ctx, q, sc, "coupons", "coupon", couponID, c.Status, now); err != nil {
+	if err := coupons.archive(ctx, q, d, sc, couponID, now); err != nil {
 		return nil, err
 	}
 	return GetCoupon(ctx, q, sc, couponID)

@@ -15,6 +15,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/input"
 	"github.com/cobrobilling/cobro/internal/list"
 	"github.com/cobrobilling/cobro/internal/money"
+	"github.com/cobrobilling/cobro/internal/rows"
 	"github.com/cobrobilling/cobro/internal/store"
 	"github.com/cobrobilling/cobro/internal/workspace"
 	"github.com/shopspring/decimal"
@@ -115,7 +116,15 @@ func (t storedTier) view() Tier {
 const planColumns = `id, product_id, name, description, frequency, currency, amount, sku, exempt, usage_scheme, usage_aggregation,
 	tiers_mode, tiers, unit_label, status, archived, metadata, test_mode, created, updated`
 
-func scanPlan(sc workspace.Scope, row interface{ Scan(...any) error }) (*Plan, error) {
+var plans = kind[*Plan]{
+	table:  rows.Table{Name: "plans", Prefix: PrefixPlan, Columns: planColumns},
+	object: "plan",
+	label:  "Plan",
+	scan:   scanPlan,
+	status: func(v *Plan) string { return v.Status },
+}
+
+func scanPlan(sc workspace.Scope, row list.Scanner) (*Plan, error) {
 	var (
 		p                    Plan
 		sku, agg, mode, unit sql.NullString
@@ -143,30 +152,16 @@ func scanPlan(sc workspace.Scope, row interface{ Scan(...any) error }) (*Plan, e
 	return &p, nil
 }
 
-func getPlan(ctx context.Context, q store.Querier, sc workspace.Scope, planID, lock string) (*Plan, error) {
-	if !id.Valid(PrefixPlan, planID) {
-		return nil, notFoundErr()
-	}
-	p, err := scanPlan(sc, q.QueryRowContext(ctx, `SELECT `+planColumns+` FROM plans WHERE id = $1`+scopeWhere+lock, planID, sc.ID, sc.TestMode))
-	return p, notFound(err)
-}
-
 // GetPlan returns a plan of the scope, or 404.
 func GetPlan(ctx context.Context, q store.Querier, sc workspace.Scope, planID string) (*Plan, error) {
-	return getPlan(ctx, q, sc, planID, "")
+	return plans.get(ctx, q, sc, planID, "")
 }
 
 // PlanRef resolves a plan referenced from a body field (subscription
 // lines): the second result is the field message ("Invalid pk …",
 // "Plan is archived.").
 func PlanRef(ctx context.Context, q store.Querier, sc workspace.Scope, planID string) (*Plan, string, error) {
-	p, err := getPlan(ctx, q, sc, planID, "")
-	status := ""
-	if p != nil {
-		status = p.Status
-	}
-	msg, err := refErr(err, planID, "Plan", status)
-	return p, msg, err
+	return plans.ref(ctx, q, sc, planID)
 }
 
 // PlanListSpec declares the plan list (billing.md §5 List).
@@ -188,11 +183,7 @@ var PlanListSpec = list.Spec{
 
 // ListPlans returns one page of plans.
 func ListPlans(ctx context.Context, q store.Querier, sc workspace.Scope, lq *list.Query) (int, []*Plan, error) {
-	count, out, err := list.Fetch(ctx, q, lq, planColumns, ` FROM plans WHERE workspace_id = $1 AND test_mode = $2`, []any{sc.ID, sc.TestMode}, func(row list.Scanner) (*Plan, error) { return scanPlan(sc, row) })
-	if err != nil {
-		return 0, nil, err
-	}
-	return count, out, nil
+	return plans.list(ctx, q, sc, lq)
 }
 
 // Plan tier messages (billing.md §5 Errors; the others are Cobro's).
@@ -563,7 +554,7 @@ func eqPtr(a, b *string) bool {
 // UpdatePlan changes the mutable fields (name, description, sku,
 // unit_label, metadata, status).
 func UpdatePlan(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, planID string, o *input.Object, now time.Time) (*Plan, error) {
-	p, err := getPlan(ctx, q, sc, planID, d.ForUpdate())
+	p, err := plans.get(ctx, q, sc, planID, d.ForUpdate())
 	if err != nil {
 		return nil, err
 	}
@@ -588,11 +579,7 @@ func UpdatePlan(ctx context.Context, q store.Querier, d store.Dialect, sc worksp
 
 // ArchivePlan is DELETE: archived, idempotent.
 func ArchivePlan(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, planID string, now time.Time) (*Plan, error) {
-	p, err := getPlan(ctx, q, sc, planID, d.ForUpdate())
-	if err != nil {
-		return nil, err
-	}
-	if err := archive(ctx, q, sc, "plans", "plan", planID, p.Status, now); err != nil {
+	if err := plans.archive(ctx, q, d, sc, planID, now); err != nil {
 		return nil, err
 	}
 	return GetPlan(ctx, q, sc, planID)

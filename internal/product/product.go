@@ -14,6 +14,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/id"
 	"github.com/cobrobilling/cobro/internal/input"
 	"github.com/cobrobilling/cobro/internal/list"
+	"github.com/cobrobilling/cobro/internal/rows"
 	"github.com/cobrobilling/cobro/internal/store"
 	"github.com/cobrobilling/cobro/internal/workspace"
 )
@@ -34,7 +35,15 @@ type Product struct {
 
 const productColumns = `id, name, unit_label, status, archived, metadata, test_mode, created, updated`
 
-func scanProduct(sc workspace.Scope, row interface{ Scan(...any) error }) (*Product, error) {
+var products = kind[*Product]{
+	table:  rows.Table{Name: "products", Prefix: PrefixProduct, Columns: productColumns},
+	object: "product",
+	label:  "Product",
+	scan:   scanProduct,
+	status: func(v *Product) string { return v.Status },
+}
+
+func scanProduct(sc workspace.Scope, row list.Scanner) (*Product, error) {
 	var (
 		p                Product
 		unit             sql.NullString
@@ -54,17 +63,9 @@ func scanProduct(sc workspace.Scope, row interface{ Scan(...any) error }) (*Prod
 	return &p, nil
 }
 
-func getProduct(ctx context.Context, q store.Querier, sc workspace.Scope, productID, lock string) (*Product, error) {
-	if !id.Valid(PrefixProduct, productID) {
-		return nil, notFoundErr()
-	}
-	p, err := scanProduct(sc, q.QueryRowContext(ctx, `SELECT `+productColumns+` FROM products WHERE id = $1`+scopeWhere+lock, productID, sc.ID, sc.TestMode))
-	return p, notFound(err)
-}
-
 // GetProduct returns a product of the scope with its plans, or 404.
 func GetProduct(ctx context.Context, q store.Querier, sc workspace.Scope, productID string) (*Product, error) {
-	p, err := getProduct(ctx, q, sc, productID, "")
+	p, err := products.get(ctx, q, sc, productID, "")
 	if err != nil {
 		return nil, err
 	}
@@ -74,13 +75,7 @@ func GetProduct(ctx context.Context, q store.Querier, sc workspace.Scope, produc
 // ProductRef resolves a product referenced from a body field: the second
 // result is the field message ("Invalid pk …", "Product is archived.").
 func ProductRef(ctx context.Context, q store.Querier, sc workspace.Scope, productID string) (*Product, string, error) {
-	p, err := getProduct(ctx, q, sc, productID, "")
-	status := ""
-	if p != nil {
-		status = p.Status
-	}
-	msg, err := refErr(err, productID, "Product", status)
-	return p, msg, err
+	return products.ref(ctx, q, sc, productID)
 }
 
 // attachPlans fills the plans of ps (all statuses, by created).
@@ -171,7 +166,7 @@ func cloneValues(v url.Values) url.Values {
 
 // ListProducts returns one page of products.
 func ListProducts(ctx context.Context, q store.Querier, sc workspace.Scope, lq *list.Query) (int, []*Product, error) {
-	count, out, err := list.Fetch(ctx, q, lq, productColumns, ` FROM products WHERE workspace_id = $1 AND test_mode = $2`, []any{sc.ID, sc.TestMode}, func(row list.Scanner) (*Product, error) { return scanProduct(sc, row) })
+	count, out, err := products.list(ctx, q, sc, lq)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -216,7 +211,7 @@ func CreateProduct(ctx context.Context, q store.Querier, sc workspace.Scope, o *
 // UpdateProduct applies a partial update; status archived archives it,
 // active restores it.
 func UpdateProduct(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, productID string, o *input.Object, now time.Time) (*Product, error) {
-	p, err := getProduct(ctx, q, sc, productID, d.ForUpdate())
+	p, err := products.get(ctx, q, sc, productID, d.ForUpdate())
 	if err != nil {
 		return nil, err
 	}
@@ -239,11 +234,7 @@ func UpdateProduct(ctx context.Context, q store.Querier, d store.Dialect, sc wor
 // ArchiveProduct is DELETE: archived, idempotent (README §15). Its plans
 // are not archived.
 func ArchiveProduct(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, productID string, now time.Time) (*Product, error) {
-	p, err := getProduct(ctx, q, sc, productID, d.ForUpdate())
-	if err != nil {
-		return nil, err
-	}
-	if err := archive(ctx, q, sc, "products", "product", productID, p.Status, now); err != nil {
+	if err := products.archive(ctx, q, d, sc, productID, now); err != nil {
 		return nil, err
 	}
 	return GetProduct(ctx, q, sc, productID)
