@@ -21,6 +21,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/list"
 	"github.com/cobrobilling/cobro/internal/money"
 	"github.com/cobrobilling/cobro/internal/payment"
+	"github.com/cobrobilling/cobro/internal/rows"
 	"github.com/cobrobilling/cobro/internal/taxid"
 )
 
@@ -73,12 +74,14 @@ type Intent struct {
 	stamps     map[string]*int64
 }
 
+var intentsTable = rows.Table{Name: "payment_link_intents", Prefix: "pin", Columns: intentColumns}
+
 const intentColumns = `id, link_id, status, amount, currency, payer, customer_id, source_id, payment_id, invoice_id, failed_reason, error,
 	authorized, captured, finalized, failed, cancelled, test_mode, created, updated`
 
 var stampNames = []string{Authorized, Captured, Finalized, Failed, Cancelled}
 
-func scanIntent(e Env, row interface{ Scan(...any) error }) (*Intent, error) {
+func scanIntent(e Env, row list.Scanner) (*Intent, error) {
 	var (
 		in                              Intent
 		amount, payer                   string
@@ -120,19 +123,7 @@ func (in *Intent) fill(e Env) {
 }
 
 func getIntent(e Env, intentID string, lock bool) (*Intent, error) {
-	if !id.Valid("pin", intentID) {
-		return nil, apperr.NotFoundErr()
-	}
-	l := ""
-	if lock {
-		l = e.D.ForUpdate()
-	}
-	in, err := scanIntent(e, e.Q.QueryRowContext(e.Ctx, `SELECT `+intentColumns+` FROM payment_link_intents WHERE id = $1 AND workspace_id = $2 AND test_mode = $3`+l,
-		intentID, e.Scope.ID, e.Scope.TestMode))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, apperr.NotFoundErr()
-	}
-	return in, err
+	return rows.Get(e.Ctx, e.Q, e.Scope, intentsTable, intentID, rows.Lock(e.D, lock), func(r list.Scanner) (*Intent, error) { return scanIntent(e, r) })
 }
 
 // GetIntent returns an intent of the scope (customer expanded), or 404.
@@ -145,20 +136,8 @@ func GetIntent(e Env, intentID string) (*Intent, error) {
 }
 
 func expandIntents(e Env, ins []*Intent) error {
-	var ids []string
-	for _, in := range ins {
-		if in.CustomerID != "" {
-			ids = append(ids, in.CustomerID)
-		}
-	}
-	sums, err := customer.Summaries(e.Ctx, e.Q, e.Scope, ids)
-	if err != nil {
-		return err
-	}
-	for _, in := range ins {
-		in.Customer = sums[in.CustomerID]
-	}
-	return nil
+	return rows.Expand(ins, func(in *Intent) (string, bool) { return in.CustomerID, in.CustomerID != "" }, summaries(e),
+		func(in *Intent, c *customer.Summary) { in.Customer = c })
 }
 
 // IntentListSpec declares the intent list (payments.md §5.6).
@@ -175,8 +154,7 @@ var IntentListSpec = list.Spec{
 
 // ListIntents returns one page of intents.
 func ListIntents(e Env, lq *list.Query) (int, []*Intent, error) {
-	n, out, err := list.Fetch(e.Ctx, e.Q, lq, intentColumns, ` FROM payment_link_intents WHERE workspace_id = $1 AND test_mode = $2`, []any{e.Scope.ID, e.Scope.TestMode},
-		func(row list.Scanner) (*Intent, error) { return scanIntent(e, row) })
+	n, out, err := rows.List(e.Ctx, e.Q, e.Scope, intentsTable, lq, func(row list.Scanner) (*Intent, error) { return scanIntent(e, row) })
 	if err != nil {
 		return 0, nil, err
 	}

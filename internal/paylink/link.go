@@ -24,6 +24,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/input"
 	"github.com/cobrobilling/cobro/internal/list"
 	"github.com/cobrobilling/cobro/internal/money"
+	"github.com/cobrobilling/cobro/internal/rows"
 	"github.com/cobrobilling/cobro/internal/store"
 	"github.com/cobrobilling/cobro/internal/workspace"
 	"github.com/shopspring/decimal"
@@ -92,10 +93,12 @@ func HostedURL(base, key string) string {
 	return base + "/publishable/payment_links/links/" + key + "/hosted/"
 }
 
+var linksTable = rows.Table{Name: "payment_links", Prefix: "plk", Columns: linkColumns}
+
 const linkColumns = `id, publishable_key, amount, line_amount, currency, description, document_type, exempt, customer_id, invoice_id, gateway,
 	capture_method, single_use, return_url, expires, status, archived, metadata, intents, test_mode, created, updated`
 
-func scanLink(e Env, row interface{ Scan(...any) error }) (*Link, error) {
+func scanLink(e Env, row list.Scanner) (*Link, error) {
 	var (
 		l                       Link
 		amount, line, typ, meta string
@@ -128,19 +131,7 @@ func scanLink(e Env, row interface{ Scan(...any) error }) (*Link, error) {
 }
 
 func getLink(e Env, linkID string, lock bool) (*Link, error) {
-	if !id.Valid("plk", linkID) {
-		return nil, apperr.NotFoundErr()
-	}
-	l := ""
-	if lock {
-		l = e.D.ForUpdate()
-	}
-	link, err := scanLink(e, e.Q.QueryRowContext(e.Ctx, `SELECT `+linkColumns+` FROM payment_links WHERE id = $1 AND workspace_id = $2 AND test_mode = $3`+l,
-		linkID, e.Scope.ID, e.Scope.TestMode))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, apperr.NotFoundErr()
-	}
-	return link, err
+	return rows.Get(e.Ctx, e.Q, e.Scope, linksTable, linkID, rows.Lock(e.D, lock), func(r list.Scanner) (*Link, error) { return scanLink(e, r) })
 }
 
 // GetLink returns a link of the scope (customer expanded), or 404.
@@ -153,20 +144,15 @@ func GetLink(e Env, linkID string) (*Link, error) {
 }
 
 func expandLinks(e Env, ls []*Link) error {
-	var ids []string
-	for _, l := range ls {
-		if l.CustomerID != "" {
-			ids = append(ids, l.CustomerID)
-		}
+	return rows.Expand(ls, func(l *Link) (string, bool) { return l.CustomerID, l.CustomerID != "" }, summaries(e),
+		func(l *Link, c *customer.Summary) { l.Customer = c })
+}
+
+// summaries loads customer summaries for rows.Expand.
+func summaries(e Env) func([]string) (map[string]*customer.Summary, error) {
+	return func(ids []string) (map[string]*customer.Summary, error) {
+		return customer.Summaries(e.Ctx, e.Q, e.Scope, ids)
 	}
-	sums, err := customer.Summaries(e.Ctx, e.Q, e.Scope, ids)
-	if err != nil {
-		return err
-	}
-	for _, l := range ls {
-		l.Customer = sums[l.CustomerID]
-	}
-	return nil
 }
 
 // LinkListSpec declares the link list (payments.md §4.4).
@@ -186,8 +172,7 @@ var LinkListSpec = list.Spec{
 
 // ListLinks returns one page of links.
 func ListLinks(e Env, lq *list.Query) (int, []*Link, error) {
-	n, out, err := list.Fetch(e.Ctx, e.Q, lq, linkColumns, ` FROM payment_links WHERE workspace_id = $1 AND test_mode = $2`, []any{e.Scope.ID, e.Scope.TestMode},
-		func(row list.Scanner) (*Link, error) { return scanLink(e, row) })
+	n, out, err := rows.List(e.Ctx, e.Q, e.Scope, linksTable, lq, func(row list.Scanner) (*Link, error) { return scanLink(e, row) })
 	if err != nil {
 		return 0, nil, err
 	}

@@ -3,7 +3,6 @@ package payment
 import (
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
@@ -17,6 +16,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/input"
 	"github.com/cobrobilling/cobro/internal/list"
 	"github.com/cobrobilling/cobro/internal/money"
+	"github.com/cobrobilling/cobro/internal/rows"
 	"github.com/shopspring/decimal"
 )
 
@@ -68,6 +68,8 @@ type Payment struct {
 // Captured is amount − balance.
 func (p *Payment) Captured() decimal.Decimal { return p.Amount.Sub(p.Balance.Decimal) }
 
+var paymentsTable = rows.Table{Name: "payments", Prefix: "pay", Columns: paymentColumns}
+
 const paymentColumns = `id, amount, currency, date, description, invoice_id, subscription_id, customer_id, balance, payment_date, sources, status,
 	failed_reason, return_url, enable_checkout, metadata, held_source, held_amount, held_at, test_mode, created, updated`
 
@@ -112,19 +114,7 @@ func scanPayment(e Env, row interface{ Scan(...any) error }) (*Payment, error) {
 }
 
 func getPayment(e Env, paymentID string, lock bool) (*Payment, error) {
-	if !id.Valid("pay", paymentID) {
-		return nil, apperr.NotFoundErr()
-	}
-	l := ""
-	if lock {
-		l = e.D.ForUpdate()
-	}
-	p, err := scanPayment(e, e.Q.QueryRowContext(e.Ctx, `SELECT `+paymentColumns+` FROM payments WHERE id = $1 AND workspace_id = $2 AND test_mode = $3`+l,
-		paymentID, e.Scope.ID, e.Scope.TestMode))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, apperr.NotFoundErr()
-	}
-	return p, err
+	return rows.Get(e.Ctx, e.Q, e.Scope, paymentsTable, paymentID, rows.Lock(e.D, lock), func(r list.Scanner) (*Payment, error) { return scanPayment(e, r) })
 }
 
 // GetPayment returns a payment of the scope, or 404.
@@ -150,22 +140,23 @@ func GetCheckoutPayment(e Env, paymentID string) (*Payment, error) {
 }
 
 func expandPayments(e Env, ps []*Payment) error {
-	var ids []string
-	for _, p := range ps {
-		if p.CustomerID != nil {
-			ids = append(ids, *p.CustomerID)
-		}
+	return rows.Expand(ps, func(p *Payment) (string, bool) { return deref(p.CustomerID) }, summaries(e),
+		func(p *Payment, c *customer.Summary) { p.Customer = c })
+}
+
+// summaries loads customer summaries for Expand.
+func summaries(e Env) func([]string) (map[string]*customer.Summary, error) {
+	return func(ids []string) (map[string]*customer.Summary, error) {
+		return customer.Summaries(e.Ctx, e.Q, e.Scope, ids)
 	}
-	sums, err := customer.Summaries(e.Ctx, e.Q, e.Scope, ids)
-	if err != nil {
-		return err
+}
+
+// deref is an optional id for Expand.
+func deref(s *string) (string, bool) {
+	if s == nil {
+		return "", false
 	}
-	for _, p := range ps {
-		if p.CustomerID != nil {
-			p.Customer = sums[*p.CustomerID]
-		}
-	}
-	return nil
+	return *s, true
 }
 
 // PaymentListSpec declares the payment list (payments.md §3.7).
@@ -189,8 +180,7 @@ var PaymentListSpec = list.Spec{
 
 // ListPayments returns one page of payments.
 func ListPayments(e Env, lq *list.Query) (int, []*Payment, error) {
-	n, out, err := list.Fetch(e.Ctx, e.Q, lq, paymentColumns, ` FROM payments WHERE workspace_id = $1 AND test_mode = $2`, []any{e.Scope.ID, e.Scope.TestMode},
-		func(row list.Scanner) (*Payment, error) { return scanPayment(e, row) })
+	n, out, err := rows.List(e.Ctx, e.Q, e.Scope, paymentsTable, lq, func(row list.Scanner) (*Payment, error) { return scanPayment(e, row) })
 	if err != nil {
 		return 0, nil, err
 	}

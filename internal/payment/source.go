@@ -22,6 +22,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/input"
 	"github.com/cobrobilling/cobro/internal/list"
 	"github.com/cobrobilling/cobro/internal/money"
+	"github.com/cobrobilling/cobro/internal/rows"
 	"github.com/cobrobilling/cobro/internal/store"
 	"github.com/cobrobilling/cobro/internal/workspace"
 	"github.com/shopspring/decimal"
@@ -70,6 +71,8 @@ type Source struct {
 	authDeadline *int64
 }
 
+var sourcesTable = rows.Table{Name: "sources", Prefix: "sou", Columns: sourceColumns}
+
 const sourceColumns = `id, gateway, customer_id, usage, status, amount, description, return_url, gateway_data, gateway_token, client, card,
 	payment_id, metadata, auth_deadline, test_mode, created, updated`
 
@@ -108,19 +111,7 @@ func scanSource(sc workspace.Scope, row interface{ Scan(...any) error }) (*Sourc
 }
 
 func getSource(e Env, sourceID string, lock bool) (*Source, error) {
-	if !id.Valid("sou", sourceID) {
-		return nil, apperr.NotFoundErr()
-	}
-	l := ""
-	if lock {
-		l = e.D.ForUpdate()
-	}
-	s, err := scanSource(e.Scope, e.Q.QueryRowContext(e.Ctx, `SELECT `+sourceColumns+` FROM sources WHERE id = $1 AND workspace_id = $2 AND test_mode = $3`+l,
-		sourceID, e.Scope.ID, e.Scope.TestMode))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, apperr.NotFoundErr()
-	}
-	return s, err
+	return rows.Get(e.Ctx, e.Q, e.Scope, sourcesTable, sourceID, rows.Lock(e.D, lock), func(r list.Scanner) (*Source, error) { return scanSource(e.Scope, r) })
 }
 
 // authExpired: an authentication left pending past its window.
@@ -138,24 +129,14 @@ func GetSource(e Env, sourceID string) (*Source, error) {
 }
 
 func expandSources(e Env, ss []*Source) error {
-	var ids []string
 	for _, s := range ss {
 		if s.authExpired(e.Now) {
 			s.Status = SourceFailed // shown as it will be stored at its next use
 			s.GatewayData = json.RawMessage("{}")
 		}
-		if s.CustomerID != "" {
-			ids = append(ids, s.CustomerID)
-		}
 	}
-	sums, err := customer.Summaries(e.Ctx, e.Q, e.Scope, ids)
-	if err != nil {
-		return err
-	}
-	for _, s := range ss {
-		s.Customer = sums[s.CustomerID]
-	}
-	return nil
+	return rows.Expand(ss, func(s *Source) (string, bool) { return s.CustomerID, s.CustomerID != "" }, summaries(e),
+		func(s *Source, c *customer.Summary) { s.Customer = c })
 }
 
 // SourceListSpec declares the source list (payments.md §2.4).
@@ -175,8 +156,7 @@ var SourceListSpec = list.Spec{
 
 // ListSources returns one page of sources.
 func ListSources(e Env, lq *list.Query) (int, []*Source, error) {
-	n, out, err := list.Fetch(e.Ctx, e.Q, lq, sourceColumns, ` FROM sources WHERE workspace_id = $1 AND test_mode = $2`, []any{e.Scope.ID, e.Scope.TestMode},
-		func(row list.Scanner) (*Source, error) { return scanSource(e.Scope, row) })
+	n, out, err := rows.List(e.Ctx, e.Q, e.Scope, sourcesTable, lq, func(row list.Scanner) (*Source, error) { return scanSource(e.Scope, row) })
 	if err != nil {
 		return 0, nil, err
 	}

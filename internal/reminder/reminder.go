@@ -6,7 +6,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"strconv"
 	"time"
 
@@ -19,6 +18,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/list"
 	"github.com/cobrobilling/cobro/internal/paylink"
 	"github.com/cobrobilling/cobro/internal/payment"
+	"github.com/cobrobilling/cobro/internal/rows"
 	"github.com/cobrobilling/cobro/internal/store"
 	"github.com/cobrobilling/cobro/internal/workspace"
 	"github.com/shopspring/decimal"
@@ -43,6 +43,8 @@ type Message struct {
 	TestMode    bool            `json:"test_mode"`
 	Created     clock.Stamp     `json:"created"`
 }
+
+var remindersTable = rows.Table{Name: "reminders", Prefix: "rem", Columns: columns}
 
 const columns = `id, invoice_id, payment_id, order_id, credit_note_id, recipient, subject, message, action, payment_link_id, status, error, sent, user_email, test_mode, created`
 
@@ -81,14 +83,7 @@ func ns(v sql.NullString) *string {
 
 // Get returns a message of the scope.
 func Get(ctx context.Context, q store.Querier, sc workspace.Scope, msgID string) (*Message, error) {
-	if !id.Valid("rem", msgID) {
-		return nil, apperr.NotFoundErr()
-	}
-	m, err := scan(sc, q.QueryRowContext(ctx, `SELECT `+columns+` FROM reminders WHERE id = $1 AND workspace_id = $2 AND test_mode = $3`, msgID, sc.ID, sc.TestMode))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, apperr.NotFoundErr()
-	}
-	return m, err
+	return rows.Get(ctx, q, sc, remindersTable, msgID, "", func(r list.Scanner) (*Message, error) { return scan(sc, r) })
 }
 
 // ListSpec declares the reminder list.
@@ -108,11 +103,7 @@ var ListSpec = list.Spec{
 
 // List returns one page of messages.
 func List(ctx context.Context, q store.Querier, sc workspace.Scope, lq *list.Query) (int, []*Message, error) {
-	n, out, err := list.Fetch(ctx, q, lq, columns, ` FROM reminders WHERE workspace_id = $1 AND test_mode = $2`, []any{sc.ID, sc.TestMode}, func(row list.Scanner) (*Message, error) { return scan(sc, row) })
-	if err != nil {
-		return 0, nil, err
-	}
-	return n, out, nil
+	return rows.List(ctx, q, sc, remindersTable, lq, func(row list.Scanner) (*Message, error) { return scan(sc, row) })
 }
 
 // targets are the document fields a message may name, with their kinds.

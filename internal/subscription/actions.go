@@ -10,6 +10,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/document"
 	"github.com/cobrobilling/cobro/internal/input"
 	"github.com/cobrobilling/cobro/internal/list"
+	"github.com/cobrobilling/cobro/internal/rows"
 	"github.com/cobrobilling/cobro/internal/store"
 	"github.com/cobrobilling/cobro/internal/workspace"
 )
@@ -72,8 +73,7 @@ var ListSpec = list.Spec{
 
 // List returns one page of subscriptions with their items.
 func List(ctx context.Context, q store.Querier, sc workspace.Scope, lq *list.Query) (int, []*Sub, error) {
-	n, out, err := list.Fetch(ctx, q, lq, columns, ` FROM subscriptions s WHERE s.workspace_id = $1 AND s.test_mode = $2`, []any{sc.ID, sc.TestMode},
-		func(row list.Scanner) (*Sub, error) { return scan(row) })
+	n, out, err := rows.List(ctx, q, sc, subsTable, lq, scan)
 	if err != nil {
 		return 0, nil, err
 	}

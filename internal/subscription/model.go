@@ -4,16 +4,15 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"strconv"
 	"strings"
 
-	"github.com/cobrobilling/cobro/internal/apperr"
 	"github.com/cobrobilling/cobro/internal/clock"
 	"github.com/cobrobilling/cobro/internal/customer"
 	"github.com/cobrobilling/cobro/internal/document"
-	"github.com/cobrobilling/cobro/internal/id"
+	"github.com/cobrobilling/cobro/internal/list"
 	"github.com/cobrobilling/cobro/internal/money"
+	"github.com/cobrobilling/cobro/internal/rows"
 	"github.com/cobrobilling/cobro/internal/store"
 	"github.com/cobrobilling/cobro/internal/workspace"
 	"github.com/shopspring/decimal"
@@ -130,13 +129,16 @@ type Sub struct {
 	Lines, Addons                               []*Item
 }
 
+// subsTable is the subscriptions table, aliased s.
+var subsTable = rows.Table{Name: "subscriptions s", Alias: "s", Prefix: Prefix, Columns: columns}
+
 const columns = `s.id, s.test_mode, s.customer_id, s.document_type, s.frequency, s.currency, s.date_start, s.anchor, s.next_index, s.next_billing,
 	s.previous_billing, s.billing_cycles, s.next_billing_cycle, s.cycles_opened, s.expiration_days, s.collection_scheme, s.default_source,
 	s.custom_change, s.coupon_id, s.coupon_redemptions, s.require_reference, s.note, s.orgunit_id, s.status, s.status_description,
 	s.needs_attention, s.needs_attention_reason, s.attention_invoice, s.cancel_reason, s.cancelled, s.paused, s.paused_reason, s.pause_until,
 	s.refs, s.latest_invoice, s.metadata, s.test_clock_id, s.created, s.updated`
 
-func scan(row interface{ Scan(...any) error }) (*Sub, error) {
+func scan(row list.Scanner) (*Sub, error) {
 	var (
 		s                                     Sub
 		next, prev, src, cc, coupon, note, ou sql.NullString
@@ -198,14 +200,7 @@ func str(s string) *string { return &s }
 // get reads a subscription of the scope with its items; lock is "" or the
 // dialect's FOR UPDATE.
 func get(ctx context.Context, q store.Querier, sc workspace.Scope, subID, lock string) (*Sub, error) {
-	if !id.Valid(Prefix, subID) {
-		return nil, apperr.NotFoundErr()
-	}
-	s, err := scan(q.QueryRowContext(ctx, `SELECT `+columns+` FROM subscriptions s WHERE s.id = $1 AND s.workspace_id = $2 AND s.test_mode = $3`+lock,
-		subID, sc.ID, sc.TestMode))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, apperr.NotFoundErr()
-	}
+	s, err := rows.Get(ctx, q, sc, subsTable, subID, lock, scan)
 	if err != nil {
 		return nil, err
 	}

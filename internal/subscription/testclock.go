@@ -3,7 +3,6 @@ package subscription
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"time"
 
@@ -12,6 +11,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/id"
 	"github.com/cobrobilling/cobro/internal/input"
 	"github.com/cobrobilling/cobro/internal/list"
+	"github.com/cobrobilling/cobro/internal/rows"
 	"github.com/cobrobilling/cobro/internal/store"
 	"github.com/cobrobilling/cobro/internal/workspace"
 )
@@ -26,6 +26,8 @@ type Clock struct {
 	Created    clock.Stamp `json:"created"`
 	Updated    clock.Stamp `json:"updated"`
 }
+
+var clocksTable = rows.Table{Name: "test_clocks k", Alias: "k", Prefix: PrefixClock, Columns: clockColumns}
 
 const clockColumns = `k.id, k.name, k.frozen_time, k.status, (SELECT COUNT(*) FROM customers c WHERE c.test_clock_id = k.id), k.created, k.updated`
 
@@ -66,8 +68,7 @@ func ListClocks(ctx context.Context, q store.Querier, sc workspace.Scope, lq *li
 	if err := liveMode(sc); err != nil {
 		return 0, nil, err
 	}
-	return list.Fetch(ctx, q, lq, clockColumns, ` FROM test_clocks k WHERE k.workspace_id = $1 AND k.test_mode = $2`, []any{sc.ID, sc.TestMode},
-		func(row list.Scanner) (*Clock, error) { return scanClock(sc, row) })
+	return rows.List(ctx, q, sc, clocksTable, lq, func(row list.Scanner) (*Clock, error) { return scanClock(sc, row) })
 }
 
 // GetClock returns a test clock, or 404 (always 404 in live mode).
@@ -79,15 +80,7 @@ func getClock(ctx context.Context, q store.Querier, sc workspace.Scope, clockID,
 	if err := liveMode(sc); err != nil {
 		return nil, err
 	}
-	if !id.Valid(PrefixClock, clockID) {
-		return nil, apperr.NotFoundErr()
-	}
-	c, err := scanClock(sc, q.QueryRowContext(ctx, `SELECT `+clockColumns+` FROM test_clocks k WHERE k.id = $1 AND k.workspace_id = $2 AND k.test_mode = $3`+lock,
-		clockID, sc.ID, sc.TestMode))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, apperr.NotFoundErr()
-	}
-	return c, err
+	return rows.Get(ctx, q, sc, clocksTable, clockID, lock, func(r list.Scanner) (*Clock, error) { return scanClock(sc, r) })
 }
 
 func readInstant(o *input.Object, key string, loc *time.Location) (time.Time, bool) {

@@ -12,6 +12,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/input"
 	"github.com/cobrobilling/cobro/internal/list"
 	"github.com/cobrobilling/cobro/internal/money"
+	"github.com/cobrobilling/cobro/internal/rows"
 	"github.com/cobrobilling/cobro/internal/store"
 	"github.com/cobrobilling/cobro/internal/workspace"
 	"github.com/shopspring/decimal"
@@ -38,6 +39,8 @@ type Usage struct {
 	TestMode         bool           `json:"test_mode"`
 	Created          clock.Stamp    `json:"created"`
 }
+
+var usagesTable = rows.Table{Name: "usages", Prefix: PrefixUsage, Columns: usageColumns}
 
 const usageColumns = `id, line_id, subscription_id, date_time, quantity, creation_scheme, test_mode, created`
 
@@ -75,20 +78,12 @@ var UsageListSpec = list.Spec{
 
 // ListUsages returns one page of usage records.
 func ListUsages(ctx context.Context, q store.Querier, sc workspace.Scope, lq *list.Query) (int, []*Usage, error) {
-	return list.Fetch(ctx, q, lq, usageColumns, ` FROM usages WHERE workspace_id = $1 AND test_mode = $2`, []any{sc.ID, sc.TestMode},
-		func(row list.Scanner) (*Usage, error) { return scanUsage(sc, row) })
+	return rows.List(ctx, q, sc, usagesTable, lq, func(row list.Scanner) (*Usage, error) { return scanUsage(sc, row) })
 }
 
 // GetUsage returns a usage record of the scope, or 404.
 func GetUsage(ctx context.Context, q store.Querier, sc workspace.Scope, usageID string) (*Usage, error) {
-	if !id.Valid(PrefixUsage, usageID) {
-		return nil, apperr.NotFoundErr()
-	}
-	u, err := scanUsage(sc, q.QueryRowContext(ctx, `SELECT `+usageColumns+` FROM usages WHERE id = $1 AND workspace_id = $2 AND test_mode = $3`, usageID, sc.ID, sc.TestMode))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, apperr.NotFoundErr()
-	}
-	return u, err
+	return rows.Get(ctx, q, sc, usagesTable, usageID, "", func(r list.Scanner) (*Usage, error) { return scanUsage(sc, r) })
 }
 
 // lineSub finds the subscription of a line of the scope, locked.

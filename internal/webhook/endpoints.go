@@ -14,6 +14,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/id"
 	"github.com/cobrobilling/cobro/internal/input"
 	"github.com/cobrobilling/cobro/internal/list"
+	"github.com/cobrobilling/cobro/internal/rows"
 	"github.com/cobrobilling/cobro/internal/store"
 	"github.com/cobrobilling/cobro/internal/workspace"
 )
@@ -281,24 +282,5 @@ var EndpointListSpec = list.Spec{
 
 // ListEndpoints returns one page of the scope's endpoints.
 func ListEndpoints(ctx context.Context, q store.Querier, sc workspace.Scope, lq *list.Query) (int, []*Endpoint, error) {
-	where := ` FROM webhook_endpoints WHERE workspace_id = $1 AND test_mode = $2` + lq.Where()
-	args := append([]any{sc.ID, sc.TestMode}, lq.Args...)
-	var count int
-	if err := q.QueryRowContext(ctx, `SELECT COUNT(*)`+where, args...).Scan(&count); err != nil {
-		return 0, nil, err
-	}
-	rows, err := q.QueryContext(ctx, `SELECT `+Columns+where+` ORDER BY `+lq.OrderBy+fmt.Sprintf(` LIMIT %d OFFSET %d`, lq.PageSize, lq.Offset()), args...)
-	if err != nil {
-		return 0, nil, err
-	}
-	defer rows.Close()
-	out := []*Endpoint{}
-	for rows.Next() {
-		e, err := ScanEndpoint(rows)
-		if err != nil {
-			return 0, nil, err
-		}
-		out = append(out, e)
-	}
-	return count, out, rows.Err()
+	return rows.List(ctx, q, sc, endpointsTable, lq, ScanEndpoint)
 }
