@@ -103,7 +103,11 @@ func (s *Server) deleteSource(r *Request) (int, any, error) {
 }
 
 func (s *Server) createPayment(r *Request) (int, any, error) {
-	p, err := payment.CreatePayment(r.payEnv(), r.Object())
+	c, err := decodePayment(r.payEnv(), r.Object())
+	if err != nil {
+		return 0, nil, err
+	}
+	p, err := payment.Create(r.payEnv(), c)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -131,7 +135,7 @@ func (s *Server) getPayment(r *Request) (int, any, error) {
 }
 
 func (s *Server) updatePayment(r *Request) (int, any, error) {
-	p, err := payment.UpdatePayment(r.payEnv(), r.PathValue("id"), r.Object())
+	p, err := payment.UpdatePayment(r.payEnv(), r.PathValue("id"), decodePaymentPatch(r.payEnv(), r.Object()))
 	if err != nil {
 		return 0, nil, err
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/cobrobilling/cobro/internal/apperr"
+	"github.com/cobrobilling/cobro/internal/customer"
 	"github.com/cobrobilling/cobro/internal/document"
 	"github.com/cobrobilling/cobro/internal/event"
 	"github.com/cobrobilling/cobro/internal/gateway"
@@ -350,9 +351,8 @@ func ChargeInvoice(e Env, invoiceID, sourceID, description string) (succeeded bo
 	if err != nil {
 		return false, err
 	}
-	body := map[string]any{"amount": inv.Total.StringFixed(2), "currency": inv.Currency, "date": today(e), "description": description,
-		"invoice": invoiceID, "source": sourceID}
-	p, err := CreatePayment(e, input.New(body, false))
+	p, err := Create(e, CreateParams{Amount: inv.Total, Currency: inv.Currency, Date: today(e), Description: description,
+		Invoice: inv, Sources: []string{sourceID}})
 	if err != nil {
 		return false, err
 	}
@@ -363,15 +363,25 @@ func ChargeInvoice(e Env, invoiceID, sourceID, description string) (succeeded bo
 // on a source outside any payment (payment-link intents, payments.md
 // §5.5): the capture is recorded in the ledger and settles the invoice.
 func RecordCaptured(e Env, invoiceID, customerID, sourceID, description string, amount decimal.Decimal, currency string) (*Payment, error) {
-	body := map[string]any{"amount": amount.StringFixed(2), "currency": currency, "date": today(e), "description": description,
-		"status": Succeeded}
+	c := CreateParams{Amount: amount, Currency: currency, Date: today(e), Description: description, Record: true}
 	if invoiceID != "" {
-		body["invoice"] = invoiceID
+		inv, err := document.Lock(e, document.Invoice, invoiceID)
+		if err != nil {
+			return nil, err
+		}
+		c.Invoice = inv
 	}
 	if customerID != "" {
-		body["customer"] = customerID
+		cu, msg, err := customer.Ref(e.Ctx, e.Q, e.D, e.Scope, customerID, false)
+		if err != nil {
+			return nil, err
+		}
+		if msg != "" {
+			return nil, apperr.Field("customer", msg)
+		}
+		c.CustomerID = &cu.ID
 	}
-	p, err := CreatePayment(e, input.New(body, false))
+	p, err := Create(e, c)
 	if err != nil {
 		return nil, err
 	}
