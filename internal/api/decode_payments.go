@@ -2,12 +2,14 @@ package api
 
 import (
 	"encoding/json"
+	"fmt"
 	"time"
 
 	"github.com/cobrobilling/cobro/internal/apperr"
 	"github.com/cobrobilling/cobro/internal/catalog"
 	"github.com/cobrobilling/cobro/internal/customer"
 	"github.com/cobrobilling/cobro/internal/document"
+	"github.com/cobrobilling/cobro/internal/gateway"
 	"github.com/cobrobilling/cobro/internal/input"
 	"github.com/cobrobilling/cobro/internal/list"
 	"github.com/cobrobilling/cobro/internal/money"
@@ -245,4 +247,125 @@ func scopeLoc(sc workspace.Scope) *time.Location {
 		return time.UTC
 	}
 	return sc.Loc
+}
+
+// decodeSource reads a POST /sources/ body; pay is the payment of a
+// payer's publishable call. The gateway's own fields (card, method) are
+// passed on for the gateway to check.
+func decodeSource(e payment.Env, o *input.Object, pay *payment.Payment) (payment.SourceParams, error) {
+	c := payment.SourceParams{Payment: pay, Setup: setupParams(o)}
+	if v, ok := o.String("gateway", input.StrOpt{Required: true}); ok && v != nil {
+		if g, msg := payment.GatewayFor(*v, e.Scope.TestMode); msg != "" {
+			o.Fail("gateway", msg)
+		} else {
+			c.Gateway = g
+		}
+	}
+	c.Usage = "single"
+	if v, ok := o.Choice("usage", false, "single", "reusable"); ok {
+		c.Usage = v
+	}
+	if c.Gateway != nil && !o.Failed("usage") && !c.Gateway.Info().AllowsUsage(c.Usage) {
+		o.Fail("usage", fmt.Sprintf("The %s gateway only supports single-use sources.", c.Gateway.Info().ID))
+	}
+	if pay == nil {
+		if v, ok := o.Ref("customer", false, true, anyID); ok && v != nil {
+			cu, msg, err := customer.Ref(e.Ctx, e.Q, e.D, e.Scope, *v, false)
+			switch {
+			case err != nil:
+				return c, err
+			case msg != "":
+				o.Fail("customer", msg)
+			default:
+				c.CustomerID = cu.ID
+			}
+		}
+	} else if pay.CustomerID != nil {
+		c.CustomerID = *pay.CustomerID
+	}
+	if c.Usage == "reusable" && c.CustomerID == "" && !o.Failed("customer") && !o.Failed("usage") {
+		o.Fail("customer", "Required for reusable sources.")
+	}
+	decodeSourceOptions(o, &c)
+	c.Errs = fieldErrors(o)
+	return c, nil
+}
+
+// decodeSourceOptions reads amount, description, return_url, client and
+// metadata.
+func decodeSourceOptions(o *input.Object, c *payment.SourceParams) {
+	if raw, present := o.Raw("amount"); present && raw != nil {
+		if v, ok := o.Decimal("amount", false, money.ParseMoney); ok {
+			switch {
+			case c.Usage == "reusable":
+				o.Fail("amount", "Only single-use sources have an amount.")
+			case v.Sign() <= 0:
+				o.Fail("amount", msgPositive)
+			default:
+				m := money.NewMoney(v)
+				c.Amount = &m
+			}
+		}
+	}
+	if v, ok := o.String("description", input.StrOpt{Max: 256}); ok {
+		c.Description = v
+	}
+	if v, ok := o.URL("return_url", input.StrOpt{Max: 2048}); ok {
+		c.ReturnURL = v
+	}
+	if raw, present := o.Raw("client"); present && raw != nil {
+		if m, ok := raw.(map[string]any); ok {
+			c.Client = json.RawMessage(input.CanonicalJSON(m))
+		} else {
+			o.Fail("client", input.MsgDict(input.TypeName(raw)))
+		}
+	}
+	if v, ok := o.Metadata("metadata"); ok {
+		c.Metadata = json.RawMessage(v)
+	}
+}
+
+// setupParams reads the gateway fields of a source body as sent.
+func setupParams(o *input.Object) gateway.SetupParams {
+	var p gateway.SetupParams
+	if raw, present := o.Raw("card"); present && raw != nil {
+		if m, ok := raw.(map[string]any); ok {
+			p.Card = m
+		} else {
+			p.CardNotObject = input.MsgDict(input.TypeName(raw))
+		}
+	}
+	if raw, present := o.Raw("method"); present {
+		p.MethodGiven = true
+		if s, ok := raw.(string); ok {
+			p.Method = &s
+		}
+		if raw != nil {
+			p.MethodText = choiceText(raw)
+		}
+	}
+	return p
+}
+
+// choiceText is a value as a choice message quotes it.
+func choiceText(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case json.Number:
+		return string(x)
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+// decodeSourceChoice reads the source of authorize (required) and pay
+// (optional).
+func decodeSourceChoice(o *input.Object, required bool) payment.SourceChoice {
+	var c payment.SourceChoice
+	if v, ok := o.Ref("source", required, !required, anyID); ok && v != nil {
+		c.Source = v
+	}
+	c.Errs = fieldErrors(o)
+	return c
 }

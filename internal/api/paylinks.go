@@ -138,7 +138,11 @@ func (s *Server) createIntent(r *Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	in, err := paylink.CreateIntent(e, l, r.Object(), clientOf(r.R))
+	c, err := decodeIntent(e, l, r.Object())
+	if err != nil {
+		return 0, nil, err
+	}
+	in, err := paylink.CreateIntent(e, l, c, clientOf(r.R))
 	if err != nil {
 		return 0, nil, err
 	}

@@ -67,7 +67,11 @@ func (s *Server) createSource(r *Request) (int, any, error) {
 		}
 		pay = p
 	}
-	src, err := payment.CreateSource(r.payEnv(), o, clientOf(r.R), pay, r.BaseURL())
+	c, err := decodeSource(r.payEnv(), o, pay)
+	if err != nil {
+		return 0, nil, err
+	}
+	src, err := payment.CreateSource(r.payEnv(), c, clientOf(r.R), r.BaseURL())
 	if err != nil {
 		return 0, nil, err
 	}
@@ -169,7 +173,7 @@ func (s *Server) authorizePayment(r *Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	p, err := payment.Authorize(r.payEnv(), r.PathValue("id"), r.Object(), who)
+	p, err := payment.Authorize(r.payEnv(), r.PathValue("id"), decodeSourceChoice(r.Object(), true), who)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -181,7 +185,7 @@ func (s *Server) payPayment(r *Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	p, err := payment.Pay(r.payEnv(), r.PathValue("id"), r.Object(), who)
+	p, err := payment.Pay(r.payEnv(), r.PathValue("id"), decodeSourceChoice(r.Object(), false), who)
 	if err != nil {
 		return 0, nil, err
 	}

@@ -8,7 +8,6 @@ import (
 
 	"github.com/shopspring/decimal"
 
-	"github.com/cobrobilling/cobro/internal/input"
 )
 
 var now = time.Date(2026, 6, 2, 12, 0, 0, 0, time.UTC)
@@ -29,10 +28,10 @@ func TestTestCards(t *testing.T) {
 		{"6011111111111117", "unknown", "succeeded ", false},
 	}
 	for _, c := range cases {
-		o := input.New(map[string]any{"card": map[string]any{"number": c.number, "exp_month": 6, "exp_year": 2026, "cvc": "123"}}, false)
-		s := Test{}.Setup(o, now)
-		if !o.OK() || s == nil {
-			t.Fatalf("%s: %v", c.number, o.Errors())
+		o := map[string]any{"number": c.number, "exp_month": 6, "exp_year": 2026, "cvc": "123"}
+		s, errs := Test{}.Setup(SetupParams{Card: o}, now)
+		if errs != nil || s == nil {
+			t.Fatalf("%s: %v", c.number, errs)
 		}
 		out := Test{}.Authorize(context.Background(), s.Token, decimal.NewFromInt(1), "USD")
 		if s.Card.Brand != c.brand || out.String() != c.outcome || s.NeedsAuthentication != c.auth {

@@ -4,13 +4,11 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/cobrobilling/cobro/internal/apperr"
-	"github.com/cobrobilling/cobro/internal/catalog"
 	"github.com/cobrobilling/cobro/internal/clock"
 	"github.com/cobrobilling/cobro/internal/customer"
 	"github.com/cobrobilling/cobro/internal/document"
@@ -22,7 +20,6 @@ import (
 	"github.com/cobrobilling/cobro/internal/money"
 	"github.com/cobrobilling/cobro/internal/payment"
 	"github.com/cobrobilling/cobro/internal/rows"
-	"github.com/cobrobilling/cobro/internal/taxid"
 )
 
 // Intent statuses (payments.md §5.4).
@@ -258,41 +255,40 @@ func (in *Intent) fail(e Env, reason string) error {
 	return in.move(e, Failed, true)
 }
 
-// CreateIntent is the payer's POST (§5.2): it validates the payer and
-// card, creates the single-use source and runs the intent as far as it
-// can go in this request (authorized → captured → finalized with the
-// test gateway and automatic capture).
-func CreateIntent(e Env, l *Link, o *input.Object, cl payment.Client) (*Intent, error) {
-	payer := map[string]any{}
-	if l.CustomerID == "" {
-		payer = readPayer(e, l, o)
+// Payer is who pays through a link without a customer (§5.2): what the
+// checkout page asks for, decoded and checked at the HTTP edge. Its JSON
+// keys are in alphabetical order, as the intent stores them.
+type Payer struct {
+	Activity string `json:"activity,omitempty"`
+	Address  string `json:"address,omitempty"`
+	Commune  string `json:"commune,omitempty"`
+	Country  string `json:"country"`
+	Email    string `json:"email"`
+	Name     string `json:"name"`
+	State    string `json:"state,omitempty"`
+	TaxID    string `json:"tax_id,omitempty"`
+}
+
+// IntentParams is the payer's POST (§5.2), decoded at the HTTP edge.
+type IntentParams struct {
+	// Payer is nil for a link with a customer.
+	Payer *Payer
+	// Card is the card object (checked with gateway.ParseCard).
+	Card map[string]any
+}
+
+// CreateIntent is the payer's POST (§5.2): it creates the single-use
+// source and runs the intent as far as it can go in this request
+// (authorized → captured → finalized with the test gateway and automatic
+// capture).
+func CreateIntent(e Env, l *Link, c IntentParams, cl payment.Client) (*Intent, error) {
+	payer := json.RawMessage("{}")
+	if c.Payer != nil {
+		payer, _ = json.Marshal(c.Payer)
 	}
-	g, _ := gateway.Get(l.Gateway)
-	if g != nil && g.Info().Kind == "card" {
-		raw, present := o.Raw("card")
-		m, isMap := raw.(map[string]any)
-		switch {
-		case !present || raw == nil:
-			o.Fail("card", input.MsgRequired)
-		case !isMap:
-			o.Fail("card", input.MsgDict(input.TypeName(raw)))
-		default:
-			if _, errs := gateway.ParseCard(m, e.Now.In(loc(e.Scope))); len(errs) > 0 {
-				o.FailNested("card", errs)
-			}
-		}
-	}
-	if err := o.Err(); err != nil {
-		return nil, err
-	}
-	in := &Intent{ID: id.New("pin"), Link: l.ID, Amount: l.Amount, Currency: l.Currency, Payer: json.RawMessage(input.CanonicalJSON(payer)),
+	in := &Intent{ID: id.New("pin"), Link: l.ID, Amount: l.Amount, Currency: l.Currency, Payer: payer,
 		TestMode: e.Scope.TestMode, CustomerID: l.CustomerID, stamps: map[string]*int64{}}
-	srcBody := map[string]any{"gateway": l.Gateway, "amount": l.Amount.StringFixed(2), "description": "Payment link " + l.ID,
-		"return_url": HostedURL(e.Base, l.PublishableKey) + "?intent=" + in.ID}
-	if raw, ok := o.Raw("card"); ok {
-		srcBody["card"] = raw
-	}
-	src, err := payment.CreateSource(e.Env, input.New(srcBody, false), cl, nil, e.Base)
+	src, err := linkSource(e, l, in, c.Card, cl)
 	if err != nil {
 		return nil, err
 	}
@@ -308,8 +304,7 @@ func CreateIntent(e Env, l *Link, o *input.Object, cl payment.Client) (*Intent, 
 		in.ID, e.Scope.ID, e.Scope.TestMode, l.ID, status, l.Amount.StringFixed(2), l.Currency, string(in.Payer), nullStr(l.CustomerID), src.ID, us); err != nil {
 		return nil, err
 	}
-	if _, err := e.Q.ExecContext(e.Ctx, `UPDATE payment_links SET intents = intents + 1 WHERE id = $1 AND workspace_id = $2 AND test_mode = $3`,
-		l.ID, e.Scope.ID, e.Scope.TestMode); err != nil {
+	if err := rows.Exec(e.Ctx, e.Q, e.Scope, linksTable, l.ID, `intents = intents + 1`); err != nil {
 		return nil, err
 	}
 	in.Status = status
@@ -321,74 +316,16 @@ func CreateIntent(e Env, l *Link, o *input.Object, cl payment.Client) (*Intent, 
 	return GetIntent(e, in.ID)
 }
 
-// readPayer validates the payer block against the link's payer_fields.
-func readPayer(e Env, l *Link, o *input.Object) map[string]any {
-	raw, present := o.Raw("payer")
-	m, isMap := raw.(map[string]any)
-	switch {
-	case !present || raw == nil:
-		o.Fail("payer", input.MsgRequired)
-		return nil
-	case !isMap:
-		o.Fail("payer", input.MsgDict(input.TypeName(raw)))
-		return nil
+// linkSource creates the intent's single-use source on the link's gateway.
+func linkSource(e Env, l *Link, in *Intent, card map[string]any, cl payment.Client) (*payment.Source, error) {
+	g, msg := payment.GatewayFor(l.Gateway, e.Scope.TestMode)
+	if msg != "" {
+		return nil, apperr.Field("gateway", msg)
 	}
-	need := map[string]bool{}
-	for _, f := range l.PayerFields() {
-		need[f] = true
-	}
-	p := input.New(m, false)
-	out := map[string]any{}
-	if v, ok := p.String("name", input.StrOpt{Required: true, Max: 100}); ok && v != nil {
-		out["name"] = *v
-	}
-	if v, ok := p.Email("email", input.StrOpt{Required: true, Max: 64}); ok && v != nil {
-		out["email"] = *v
-	}
-	country := e.Scope.Country
-	if v, ok := p.String("country", input.StrOpt{}); ok && v != nil {
-		if _, found := catalog.CountryByID(*v); found {
-			country = *v
-		} else {
-			p.Fail("country", input.MsgPK(*v))
-		}
-	}
-	out["country"] = country
-	for _, f := range []struct {
-		key string
-		max int
-	}{{"tax_id", 64}, {"address", 64}, {"state", 64}, {"activity", 40}, {"commune", 20}} {
-		v, ok := p.String(f.key, input.StrOpt{Required: need[f.key], Max: f.max})
-		if !ok || v == nil {
-			continue
-		}
-		switch f.key {
-		case "tax_id":
-			if taxid.HasAlgorithm(country) {
-				norm, err := taxid.Normalize(country, *v)
-				if err != nil {
-					p.Fail("tax_id", err.Error())
-					continue
-				}
-				v = &norm
-			}
-		case "state":
-			if catalog.HasStates(country) {
-				st, found := catalog.StateOf(country, *v)
-				if !found {
-					p.Fail("state", fmt.Sprintf("State %q does not belong to country %s.", *v, country))
-					continue
-				}
-				code := st.Code
-				v = &code
-			}
-		}
-		out[f.key] = *v
-	}
-	if !p.OK() {
-		o.FailNested("payer", p.Errors())
-	}
-	return out
+	desc, ret := "Payment link "+l.ID, HostedURL(e.Base, l.PublishableKey)+"?intent="+in.ID
+	amount := l.Amount
+	return payment.CreateSource(e.Env, payment.SourceParams{Gateway: g, Amount: &amount, Description: &desc, ReturnURL: &ret,
+		Setup: gateway.SetupParams{Card: card}}, cl, e.Base)
 }
 
 // authorize asks the gateway to hold the amount on the intent's source.

@@ -12,7 +12,6 @@ import (
 	"github.com/cobrobilling/cobro/internal/customer"
 	"github.com/cobrobilling/cobro/internal/document"
 	"github.com/cobrobilling/cobro/internal/event"
-	"github.com/cobrobilling/cobro/internal/input"
 	"github.com/cobrobilling/cobro/internal/list"
 	"github.com/cobrobilling/cobro/internal/money"
 	"github.com/cobrobilling/cobro/internal/rows"
@@ -196,7 +195,7 @@ func (p *Payment) save(e Env) error {
 	_, err := e.Q.ExecContext(e.Ctx, `UPDATE payments SET amount = $1, currency = $2, date = $3, description = $4, balance = $5, payment_date = $6,
 		sources = $7, status = $8, failed_reason = $9, return_url = $10, enable_checkout = $11, metadata = $12, held_source = $13, held_amount = $14,
 		held_at = $15, updated = $16 WHERE id = $17 AND workspace_id = $18 AND test_mode = $19`,
-		p.Amount.StringFixed(2), p.Currency, p.Date, p.Description, p.Balance.StringFixed(2), p.paymentDate, input.CanonicalJSON(p.Sources), p.Status,
+		p.Amount.StringFixed(2), p.Currency, p.Date, p.Description, p.Balance.StringFixed(2), p.paymentDate, string(canonical(p.Sources)), p.Status,
 		p.FailedReason, p.ReturnURL, p.EnableCheckout, string(p.Metadata), p.heldSource, held, p.heldAt, p.Updated.Micros,
 		p.ID, e.Scope.ID, e.Scope.TestMode)
 	return err
@@ -211,7 +210,7 @@ func (p *Payment) emit(e Env, name string) error {
 func usableSource(e Env, p *Payment, sourceID string, publishable bool) (*Source, string, error) {
 	s, err := getSource(e, sourceID, true)
 	if ae, ok := apperr.As(err); ok && ae.Kind == apperr.NotFound {
-		return nil, input.MsgPK(sourceID), nil
+		return nil, apperr.MsgPK(sourceID), nil
 	}
 	if err != nil {
 		return nil, "", err
@@ -221,7 +220,7 @@ func usableSource(e Env, p *Payment, sourceID string, publishable bool) (*Source
 	}
 	switch {
 	case publishable && s.PaymentID != p.ID:
-		return nil, input.MsgPK(sourceID), nil
+		return nil, apperr.MsgPK(sourceID), nil
 	case s.Status != SourceChargeable:
 		return nil, "Source is not chargeable.", nil
 	case s.PaymentID != "" && s.PaymentID != p.ID:
