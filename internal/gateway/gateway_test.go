@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/shopspring/decimal"
-
 )
 
 var now = time.Date(2026, 6, 2, 12, 0, 0, 0, time.UTC)
