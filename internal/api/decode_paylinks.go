@@ -1,11 +1,18 @@
 package api
 
 import (
+	"encoding/json"
 	"fmt"
+	"strings"
 
+	"github.com/cobrobilling/cobro/internal/apperr"
 	"github.com/cobrobilling/cobro/internal/catalog"
+	"github.com/cobrobilling/cobro/internal/customer"
+	"github.com/cobrobilling/cobro/internal/document"
 	"github.com/cobrobilling/cobro/internal/gateway"
 	"github.com/cobrobilling/cobro/internal/input"
+	"github.com/cobrobilling/cobro/internal/list"
+	"github.com/cobrobilling/cobro/internal/money"
 	"github.com/cobrobilling/cobro/internal/paylink"
 	"github.com/cobrobilling/cobro/internal/taxid"
 )
@@ -111,4 +118,128 @@ func readPayer(e paylink.Env, l *paylink.Link, o *input.Object) *paylink.Payer {
 	}
 	return &paylink.Payer{Name: out["name"], Email: out["email"], Country: country, TaxID: out["tax_id"], Address: out["address"],
 		State: out["state"], Activity: out["activity"], Commune: out["commune"]}
+}
+
+// decodeLink reads a POST (creating) or PATCH/PUT body of a payment link
+// (§4.3–§4.4). Errors travel in the command: an update reports them only
+// once the link is known to exist and may still change.
+func decodeLink(e paylink.Env, o *input.Object, creating bool) (paylink.LinkParams, error) {
+	c := paylink.LinkParams{Given: given(o)}
+	if v, ok := o.Decimal("amount", creating, money.ParseMoney); ok {
+		if v.Sign() <= 0 {
+			o.Fail("amount", msgPositive)
+		}
+		c.Amount = &v
+	}
+	if v, ok := o.String("currency", input.StrOpt{Required: creating || o.Has("currency")}); ok && v != nil {
+		if cur, found := catalog.CurrencyByID(*v); found && cur.Available {
+			c.Currency = v
+		} else {
+			o.Fail("currency", input.MsgPK(*v))
+		}
+	}
+	if o.Has("description") {
+		if v, ok := o.String("description", input.StrOpt{Max: 80}); ok {
+			c.Description = v
+		}
+	}
+	decodeLinkDocument(e, o, &c)
+	if v, ok := o.Bool("exempt", false); ok {
+		c.Exempt = &v
+	}
+	if v, ok := o.Bool("single_use", false); ok {
+		c.SingleUse = &v
+	}
+	if v, ok := o.Choice("capture_method", false, "automatic", "manual"); ok {
+		c.CaptureMethod = &v
+	}
+	if v, ok := o.Choice("status", false, paylink.StatusActive, paylink.StatusArchived); ok {
+		c.Status = &v
+	}
+	if v, ok := o.URL("return_url", input.StrOpt{Max: 2048}); ok {
+		c.ReturnURL = v
+	}
+	if raw, present := o.Raw("expires"); present && raw != nil && raw != "" {
+		if s, isStr := raw.(string); !isStr {
+			o.Fail("expires", input.MsgDateTime)
+		} else if t, err := list.ParseDateTime(s, scopeLoc(e.Scope)); err != nil {
+			o.Fail("expires", input.MsgDateTime)
+		} else {
+			us := t.UnixMicro()
+			c.Expires = &us
+		}
+	}
+	if v, ok := o.Metadata("metadata"); ok {
+		c.Metadata = &v
+	}
+	if err := decodeLinkRefs(e, o, &c); err != nil {
+		return c, err
+	}
+	c.Errs = fieldErrors(o)
+	return c, nil
+}
+
+// decodeLinkDocument reads document: a type id, or its number in the
+// workspace country.
+func decodeLinkDocument(e paylink.Env, o *input.Object, c *paylink.LinkParams) {
+	raw, present := o.Raw("document")
+	if !present || raw == nil {
+		return
+	}
+	s := ""
+	switch x := raw.(type) {
+	case string:
+		s = strings.TrimSpace(x)
+	case json.Number:
+		s = string(x)
+	}
+	if s != "" && strings.Trim(s, "0123456789") == "" {
+		s = e.Scope.Country + s
+	}
+	t, found := catalog.DocumentTypeByID(s)
+	switch {
+	case !found || !t.Available(e.Scope.Country):
+		o.Fail("document", input.MsgPK(s))
+	case t.Kind != catalog.KindInvoice:
+		o.Fail("document", fmt.Sprintf("Document type %s cannot be used for invoices.", t.ID))
+	default:
+		c.Document = &t.ID
+	}
+}
+
+// decodeLinkRefs resolves customer, invoice and gateway.
+func decodeLinkRefs(e paylink.Env, o *input.Object, c *paylink.LinkParams) error {
+	if v, ok := o.Ref("customer", false, true, anyID); ok && v != nil {
+		cu, msg, err := customer.Ref(e.Ctx, e.Q, e.D, e.Scope, *v, false)
+		if err != nil {
+			return err
+		}
+		if msg != "" {
+			o.Fail("customer", msg)
+		} else {
+			c.CustomerID = &cu.ID
+		}
+	}
+	if v, ok := o.Ref("invoice", false, true, anyID); ok && v != nil {
+		inv, err := document.Get(e.Env, document.Invoice, *v)
+		if ae, isApp := apperr.As(err); isApp && ae.Kind == apperr.NotFound {
+			o.Fail("invoice", input.MsgPK(*v))
+		} else if err != nil {
+			return err
+		} else {
+			c.Invoice = inv
+		}
+	}
+	if v, ok := o.String("gateway", input.StrOpt{}); ok && v != nil {
+		g, found := gateway.Get(*v)
+		switch {
+		case !found:
+			o.Fail("gateway", input.MsgPK(*v))
+		case g.Info().Kind != "card" || !g.Info().AllowsMode(e.Scope.TestMode):
+			o.Fail("gateway", fmt.Sprintf("The %s gateway cannot be used by payment links in this mode.", *v))
+		default:
+			c.Gateway = v
+		}
+	}
+	return nil
 }

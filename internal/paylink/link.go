@@ -21,7 +21,6 @@ import (
 	"github.com/cobrobilling/cobro/internal/event"
 	"github.com/cobrobilling/cobro/internal/gateway"
 	"github.com/cobrobilling/cobro/internal/id"
-	"github.com/cobrobilling/cobro/internal/input"
 	"github.com/cobrobilling/cobro/internal/list"
 	"github.com/cobrobilling/cobro/internal/money"
 	"github.com/cobrobilling/cobro/internal/rows"
@@ -206,184 +205,172 @@ func fromLink(l *Link) linkRecord {
 // fixedOnceUsed may change only while the link has no intents (§4.4).
 var fixedOnceUsed = []string{"amount", "currency", "document", "exempt", "customer", "invoice", "gateway"}
 
-func (r *linkRecord) apply(e Env, o *input.Object, creating bool, intents int) error {
+// LinkParams is the command that creates or updates a link (payments.md
+// §4.3–§4.4). The HTTP edge decodes a body into it, references resolved;
+// reminders fill it directly. Given names the fields the body carried,
+// Errs those the edge could not decode: a field is applied when it was
+// given and decoded. A nil pointer of a given field is null (cleared).
+type LinkParams struct {
+	Given         map[string]bool
+	Errs          *apperr.Fields
+	Amount        *decimal.Decimal
+	Currency      *string
+	Description   *string // null is the default "Payment"
+	Document      *string // a document type id, available for invoices
+	Exempt        *bool
+	SingleUse     *bool
+	CaptureMethod *string
+	Status        *string // updates only
+	ReturnURL     *string
+	Expires       *int64 // micros
+	Metadata      *string
+	CustomerID    *string
+	Invoice       *document.Doc
+	Gateway       *string // a card gateway usable in the mode
+}
+
+// sets reports whether field k is to be applied.
+func (c *LinkParams) sets(k string) bool {
+	return c.Given[k] && (c.Errs == nil || !c.Errs.Has(k))
+}
+
+// given marks the fields set, for in-process callers.
+func (c *LinkParams) given(keys ...string) {
+	if c.Given == nil {
+		c.Given = map[string]bool{}
+	}
+	for _, k := range keys {
+		c.Given[k] = true
+	}
+}
+
+// apply checks c against the link's state and copies it onto r. The field
+// errors come back as an error.
+func (r *linkRecord) apply(e Env, c LinkParams, creating bool, intents int) error {
+	errs := &apperr.Fields{}
 	if !creating && intents > 0 {
 		for _, k := range fixedOnceUsed {
-			if o.Has(k) {
-				o.Fail(k, "This field cannot be changed once the link has intents.")
+			if c.Given[k] {
+				errs.Add(k, "This field cannot be changed once the link has intents.")
 			}
 		}
-		if !o.OK() {
-			return nil
+		if err := errs.Err(); err != nil {
+			return err
 		}
 	}
-	if v, ok := o.Decimal("amount", creating, money.ParseMoney); ok {
-		if v.Sign() <= 0 {
-			o.Fail("amount", "Ensure this value is greater than 0.")
-		}
-		r.amount = v
+	if c.Errs != nil {
+		errs = c.Errs.Clone()
 	}
-	if v, ok := o.String("currency", input.StrOpt{Required: creating || o.Has("currency")}); ok && v != nil {
-		if cur, found := catalog.CurrencyByID(*v); found && cur.Available {
-			r.currency = *v
-		} else {
-			o.Fail("currency", input.MsgPK(*v))
-		}
-	}
+	r.copyFields(c, creating)
 	// a CLP link for 9990.50 cannot be paid or invoiced (README §7: scale 0)
-	if cur, found := catalog.CurrencyByID(r.currency); found && o.Has("amount") && !o.Failed("amount") {
+	if cur, found := catalog.CurrencyByID(r.currency); found && c.Given["amount"] && !errs.Has("amount") {
 		if err := money.CheckScale(r.amount, money.ScaleFor(cur.Rounded)); err != nil {
-			o.Fail("amount", err.Error())
+			errs.Add("amount", err.Error())
 		}
 	}
-	if o.Has("description") {
-		v, ok := o.String("description", input.StrOpt{Max: 80})
-		if ok {
-			if v == nil {
-				r.description = "Payment"
-			} else {
-				r.description = *v
-			}
+	if err := errs.Err(); err != nil {
+		return err
+	}
+	return r.check(e)
+}
+
+// copyFields copies the decoded fields of c onto r.
+func (r *linkRecord) copyFields(c LinkParams, creating bool) {
+	set := func(dst *string, v *string) {
+		if v != nil {
+			*dst = *v
 		}
 	}
-	if raw, present := o.Raw("document"); present && raw != nil {
-		s := ""
-		switch x := raw.(type) {
-		case string:
-			s = strings.TrimSpace(x)
-		case json.Number:
-			s = string(x)
-		}
-		if s != "" && strings.Trim(s, "0123456789") == "" {
-			s = e.Scope.Country + s
-		}
-		t, found := catalog.DocumentTypeByID(s)
-		switch {
-		case !found || !t.Available(e.Scope.Country):
-			o.Fail("document", input.MsgPK(s))
-		case t.Kind != catalog.KindInvoice:
-			o.Fail("document", fmt.Sprintf("Document type %s cannot be used for invoices.", t.ID))
-		default:
-			r.typeID = t.ID
-		}
+	if c.Amount != nil {
+		r.amount = *c.Amount
 	}
-	if v, ok := o.Bool("exempt", false); ok {
-		r.exempt = v
+	set(&r.currency, c.Currency)
+	if c.sets("description") {
+		r.description = "Payment"
+		set(&r.description, c.Description)
 	}
-	if v, ok := o.Bool("single_use", false); ok {
-		r.singleUse = v
+	set(&r.typeID, c.Document)
+	if c.Exempt != nil {
+		r.exempt = *c.Exempt
 	}
-	if v, ok := o.Choice("capture_method", false, "automatic", "manual"); ok {
-		r.captureMethod = v
+	if c.SingleUse != nil {
+		r.singleUse = *c.SingleUse
 	}
-	if v, ok := o.Choice("status", false, StatusActive, StatusArchived); ok && !creating {
-		r.status = v
+	set(&r.captureMethod, c.CaptureMethod)
+	if !creating {
+		set(&r.status, c.Status)
 	}
-	if v, ok := o.URL("return_url", input.StrOpt{Max: 2048}); ok {
-		r.returnURL = v
+	if c.sets("return_url") {
+		r.returnURL = c.ReturnURL
 	}
-	if raw, present := o.Raw("expires"); present {
-		if raw == nil || raw == "" {
-			r.expires = nil
-		} else if s, isStr := raw.(string); !isStr {
-			o.Fail("expires", input.MsgDateTime)
-		} else if t, err := list.ParseDateTime(s, loc(e.Scope)); err != nil {
-			o.Fail("expires", input.MsgDateTime)
-		} else {
-			us := t.UnixMicro()
-			r.expires = &us
-		}
+	if c.sets("expires") {
+		r.expires = c.Expires
 	}
-	if v, ok := o.Metadata("metadata"); ok {
-		r.metadata = v
-	}
-	if v, ok := o.Ref("customer", false, true, func(string) bool { return true }); ok {
+	set(&r.metadata, c.Metadata)
+	if c.sets("customer") {
 		r.customerID = ""
-		if v != nil {
-			c, msg, err := customer.Ref(e.Ctx, e.Q, e.D, e.Scope, *v, false)
-			if err != nil {
-				return err
-			}
-			if msg != "" {
-				o.Fail("customer", msg)
-			} else {
-				r.customerID = c.ID
-			}
+		set(&r.customerID, c.CustomerID)
+	}
+	if c.sets("invoice") {
+		r.invoiceID, r.inv = "", c.Invoice
+		if c.Invoice != nil {
+			r.invoiceID = c.Invoice.ID
 		}
 	}
-	if v, ok := o.Ref("invoice", false, true, func(string) bool { return true }); ok {
-		r.invoiceID, r.inv = "", nil
-		if v != nil {
-			inv, err := document.Get(e.Env, document.Invoice, *v)
-			if ae, isApp := apperr.As(err); isApp && ae.Kind == apperr.NotFound {
-				o.Fail("invoice", input.MsgPK(*v))
-			} else if err != nil {
-				return err
-			} else {
-				r.invoiceID, r.inv = inv.ID, inv
-			}
-		}
-	}
-	if v, ok := o.String("gateway", input.StrOpt{}); ok && v != nil {
-		g, found := gateway.Get(*v)
-		switch {
-		case !found:
-			o.Fail("gateway", input.MsgPK(*v))
-		case g.Info().Kind != "card" || !g.Info().AllowsMode(e.Scope.TestMode):
-			o.Fail("gateway", fmt.Sprintf("The %s gateway cannot be used by payment links in this mode.", *v))
-		default:
-			r.gateway = *v
-		}
-	}
-	if !o.OK() {
-		return nil
-	}
-	// cross-field rules
+	set(&r.gateway, c.Gateway)
+}
+
+// check applies the rules that join fields.
+func (r *linkRecord) check(e Env) error {
 	if r.gateway == "" {
 		r.gateway = gateway.CardGatewayFor(e.Scope.TestMode)
 		if r.gateway == "" {
-			o.Fail("gateway", "No card gateway is installed for live mode.")
-			return nil
+			return apperr.Field("gateway", "No card gateway is installed for live mode.")
 		}
 	}
 	t, _ := catalog.DocumentTypeByID(r.typeID)
 	if t.HasLocalFormat && r.currency != t.Currency {
-		o.Fail("currency", fmt.Sprintf("Document type %s is issued in %s.", t.ID, t.Currency))
-		return nil
+		return apperr.Field("currency", fmt.Sprintf("Document type %s is issued in %s.", t.ID, t.Currency))
 	}
 	cur, _ := catalog.CurrencyByID(r.currency)
 	scale := money.ScaleFor(cur.Rounded)
 	if err := money.CheckScale(r.amount, scale); err != nil {
-		o.Fail("amount", err.Error())
-		return nil
+		return apperr.Field("amount", err.Error())
 	}
 	if r.inv != nil {
-		inv := r.inv
-		ta := inv.Total
-		if inv.TotalAdjusted != nil {
-			ta = *inv.TotalAdjusted
-		}
-		outstanding := ta.Sub(decimal.NewFromInt(inv.CollectedCents).Shift(-2))
-		switch {
-		case inv.Status != document.StatusFinalized && inv.Status != document.StatusUncollectible:
-			o.Fail("invoice", fmt.Sprintf("The invoice cannot receive payments in status %s.", inv.Status))
-		case inv.Currency != r.currency:
-			o.Fail("currency", fmt.Sprintf("Must equal the invoice currency (%s).", inv.Currency))
-		case !r.amount.Equal(outstanding):
-			o.Fail("amount", fmt.Sprintf("Must equal the invoice's outstanding amount (%s).", outstanding.StringFixed(2)))
-		case r.customerID != "" && r.customerID != inv.CustomerID:
-			o.Fail("customer", "Must be the invoice's customer.")
-		}
-		r.customerID, r.singleUse = inv.CustomerID, true
-		r.lineAmount = r.amount
-		return nil
+		return r.checkInvoice()
 	}
 	n, msg := netAmount(r.amount, t, r.exempt, scale)
 	if msg != "" {
-		o.Fail("amount", msg)
+		return apperr.Field("amount", msg)
 	}
 	r.lineAmount = n
 	return nil
+}
+
+// checkInvoice: a link for an invoice collects exactly its outstanding
+// amount, once, from its customer.
+func (r *linkRecord) checkInvoice() error {
+	inv := r.inv
+	ta := inv.Total
+	if inv.TotalAdjusted != nil {
+		ta = *inv.TotalAdjusted
+	}
+	outstanding := ta.Sub(decimal.NewFromInt(inv.CollectedCents).Shift(-2))
+	var err error
+	switch {
+	case inv.Status != document.StatusFinalized && inv.Status != document.StatusUncollectible:
+		err = apperr.Field("invoice", fmt.Sprintf("The invoice cannot receive payments in status %s.", inv.Status))
+	case inv.Currency != r.currency:
+		err = apperr.Field("currency", fmt.Sprintf("Must equal the invoice currency (%s).", inv.Currency))
+	case !r.amount.Equal(outstanding):
+		err = apperr.Field("amount", fmt.Sprintf("Must equal the invoice's outstanding amount (%s).", outstanding.StringFixed(2)))
+	case r.customerID != "" && r.customerID != inv.CustomerID:
+		err = apperr.Field("customer", "Must be the invoice's customer.")
+	}
+	r.customerID, r.singleUse = inv.CustomerID, true
+	r.lineAmount = r.amount
+	return err
 }
 
 // netAmount derives the invoice line amount N of a tax-included payable
@@ -416,17 +403,14 @@ func netAmount(amount decimal.Decimal, t catalog.DocumentType, exempt bool, scal
 		below.StringFixed(2), above.StringFixed(2))
 }
 
-// CreateLink validates a body and creates a link (payments.md §4.3).
-func CreateLink(e Env, o *input.Object) (*Link, error) {
+// CreateLink creates a link (payments.md §4.3).
+func CreateLink(e Env, c LinkParams) (*Link, error) {
 	typeID := "US1"
 	if e.Scope.Country == "CL" {
 		typeID = "CL39"
 	}
 	r := linkRecord{description: "Payment", typeID: typeID, captureMethod: "automatic", status: StatusActive, metadata: "{}"}
-	if err := r.apply(e, o, true, 0); err != nil {
-		return nil, err
-	}
-	if err := o.Err(); err != nil {
+	if err := r.apply(e, c, true, 0); err != nil {
 		return nil, err
 	}
 	lid := id.New("plk")
@@ -446,16 +430,13 @@ func CreateLink(e Env, o *input.Object) (*Link, error) {
 }
 
 // UpdateLink applies a PATCH/PUT (payments.md §4.4).
-func UpdateLink(e Env, linkID string, o *input.Object) (*Link, error) {
+func UpdateLink(e Env, linkID string, c LinkParams) (*Link, error) {
 	l, err := getLink(e, linkID, true)
 	if err != nil {
 		return nil, err
 	}
 	r := fromLink(l)
-	if err := r.apply(e, o, false, l.Intents); err != nil {
-		return nil, err
-	}
-	if err := o.Err(); err != nil {
+	if err := r.apply(e, c, false, l.Intents); err != nil {
 		return nil, err
 	}
 	return l, saveLink(e, l, r)
