@@ -15,7 +15,6 @@ import (
 	"github.com/cobrobilling/cobro/internal/event"
 	"github.com/cobrobilling/cobro/internal/gateway"
 	"github.com/cobrobilling/cobro/internal/id"
-	"github.com/cobrobilling/cobro/internal/input"
 	"github.com/cobrobilling/cobro/internal/list"
 	"github.com/cobrobilling/cobro/internal/money"
 	"github.com/cobrobilling/cobro/internal/payment"
@@ -493,10 +492,8 @@ var genericTaxID = map[string]string{"CL": "66666666-6"}
 
 // payerCustomer finds or creates the payer's customer (§5.5 step 1).
 func payerCustomer(e Env, in *Intent) (string, error) {
-	var p map[string]any
+	var p Payer
 	_ = json.Unmarshal(in.Payer, &p)
-	str := func(k string) string { s, _ := p[k].(string); return s }
-	country := str("country")
 	find := func(cond string, args ...any) (string, error) {
 		var cid string
 		err := e.Q.QueryRowContext(e.Ctx, `SELECT id FROM customers WHERE workspace_id = $1 AND test_mode = $2 AND status = 'active' AND `+cond+
@@ -506,54 +503,20 @@ func payerCustomer(e Env, in *Intent) (string, error) {
 		}
 		return cid, err
 	}
-	if t := str("tax_id"); t != "" {
-		if cid, err := find("tax_id = $3 AND country = $4", t, country); err != nil || cid != "" {
+	if p.TaxID != "" {
+		if cid, err := find("tax_id = $3 AND country = $4", p.TaxID, p.Country); err != nil || cid != "" {
 			return cid, err
 		}
 	}
-	if m := str("email"); m != "" {
-		if cid, err := find("LOWER(email) = LOWER($3)", m); err != nil || cid != "" {
+	if p.Email != "" {
+		if cid, err := find("LOWER(email) = LOWER($3)", p.Email); err != nil || cid != "" {
 			return cid, err
 		}
 	}
-	body := map[string]any{"name": str("name"), "email": str("email"), "country": country}
-	if t := str("tax_id"); t != "" {
-		body["tax_id"] = t
-	} else if g, ok := genericTaxID[country]; ok {
-		body["tax_id"] = g
+	if p.TaxID == "" {
+		p.TaxID = genericTaxID[p.Country]
 	}
-	for _, k := range []string{"address", "state"} {
-		if v := str(k); v != "" {
-			body[k] = v
-		}
-	}
-	ts := map[string]any{}
-	if v := str("activity"); v != "" {
-		ts["cl_activity_description"] = v
-	}
-	if v := str("commune"); v != "" {
-		ts["cl_commune"] = v
-	}
-	if len(ts) > 0 {
-		body["tax_settings"] = ts
-	}
-	c, err := customer.CreatePayer(e.Ctx, e.Q, e.Scope, input.New(body, false), e.Now)
-	if err != nil {
-		return "", err
-	}
-	return c.ID, nil
-}
-
-func createInvoice(e Env, in *Intent, l *Link) (string, error) {
-	body := map[string]any{"customer": in.CustomerID, "document": l.Document.ID, "date": e.Now.In(loc(e.Scope)).Format(time.DateOnly),
-		"currency": l.Currency, "collection_method": "automatically",
-		"lines":    []any{map[string]any{"name": l.Description, "quantity": "1", "amount": l.LineAmount.StringFixed(2), "exempt": l.Exempt}},
-		"metadata": map[string]any{"payment_link": l.ID, "payment_link_intent": in.ID}}
-	d, err := document.Create(e.Env, document.Invoice, input.New(body, false))
-	if err != nil {
-		return "", err
-	}
-	return d.ID, nil
+	return createPayer(e, p)
 }
 
 // ---- authenticated intent actions (§5.6)
