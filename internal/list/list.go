@@ -15,7 +15,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/cobrobilling/cobro/internal/apperr"
-	"github.com/cobrobilling/cobro/internal/input"
 	"github.com/cobrobilling/cobro/internal/store"
 	"github.com/shopspring/decimal"
 )
@@ -167,7 +166,7 @@ func (s *Spec) Parse(values url.Values, env Env) (*Query, error) {
 		p.filter(param, val)
 	}
 	if format := values.Get("format"); values.Has("format") && format != "json" {
-		p.fail("format", input.MsgChoice(format))
+		p.fail("format", apperr.MsgChoice(format))
 	}
 	if term := values.Get("search"); !cleanText(term) {
 		p.fail("search", "Null characters and invalid UTF-8 are not allowed.")
@@ -185,7 +184,7 @@ func (p *parser) pagination(values url.Values) {
 	if values.Has("page") {
 		n, err := strconv.Atoi(values.Get("page"))
 		if err != nil || n < 1 {
-			p.fail("page", input.MsgInteger)
+			p.fail("page", apperr.MsgInteger)
 		} else {
 			p.q.Page = n
 		}
@@ -231,9 +230,9 @@ func (p *parser) filter(param, val string) {
 	}
 	switch lookup {
 	case IsNull:
-		b, ok := input.ParseBool(val)
+		b, ok := parseBool(val)
 		if !ok {
-			p.fail(param, input.MsgBoolean)
+			p.fail(param, msgBoolean)
 			return
 		}
 		if b {
@@ -301,9 +300,9 @@ func (p *parser) value(param string, f *Field, val string) (any, bool) {
 		}
 		return d, true
 	case Bool:
-		b, ok := input.ParseBool(val)
+		b, ok := parseBool(val)
 		if !ok {
-			p.fail(param, input.MsgBoolean)
+			p.fail(param, msgBoolean)
 			return nil, false
 		}
 		return b, true
@@ -430,4 +429,17 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+const msgBoolean = "Must be a valid boolean."
+
+// parseBool reads the boolean spellings a query string may use.
+func parseBool(v string) (bool, bool) {
+	switch v {
+	case "true", "True", "1":
+		return true, true
+	case "false", "False", "0":
+		return false, true
+	}
+	return false, false
 }
