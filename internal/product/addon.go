@@ -9,7 +9,6 @@ import (
 	"github.com/cobrobilling/cobro/internal/clock"
 	"github.com/cobrobilling/cobro/internal/event"
 	"github.com/cobrobilling/cobro/internal/id"
-	"github.com/cobrobilling/cobro/internal/input"
 	"github.com/cobrobilling/cobro/internal/list"
 	"github.com/cobrobilling/cobro/internal/money"
 	"github.com/cobrobilling/cobro/internal/rows"
@@ -44,7 +43,7 @@ const (
 	ApplyRecurring = "recurring"
 )
 
-var applySchemes = []string{ApplyOneTime, ApplyRecurring}
+var ApplySchemes = []string{ApplyOneTime, ApplyRecurring}
 
 // MsgAddonDuration refuses duration_times on a one-time add-on.
 const MsgAddonDuration = "Only recurring add-ons have a duration."
@@ -93,8 +92,8 @@ func AddonRef(ctx context.Context, q store.Querier, sc workspace.Scope, addonID 
 // AddonListSpec declares the add-on list (billing.md §6).
 var AddonListSpec = list.Spec{
 	Fields: []list.Field{
-		{Name: "status", Expr: "status", Kind: list.Enum, Choices: statusChoices, Lookups: []string{list.In}},
-		{Name: "apply_scheme", Expr: "apply_scheme", Kind: list.Enum, Choices: applySchemes, Lookups: []string{list.In}},
+		{Name: "status", Expr: "status", Kind: list.Enum, Choices: StatusChoices, Lookups: []string{list.In}},
+		{Name: "apply_scheme", Expr: "apply_scheme", Kind: list.Enum, Choices: ApplySchemes, Lookups: []string{list.In}},
 		{Name: "currency", Expr: "currency", Lookups: []string{list.In}},
 		{Name: "name", Expr: "name", Lookups: []string{list.IContains}},
 		{Name: "created", Expr: "created", Kind: list.DateTime, Lookups: list.Ranges},
@@ -118,37 +117,10 @@ type addonRecord struct {
 	durationTimes                                              *int
 }
 
-func (r *addonRecord) apply(o *input.Object) {
-	reqStr(o, &r.name, "name", 56)
-	reqStr(o, &r.description, "description", 256)
-	currency(o, &r.currency, true)
-	if v, ok := moneyField(o, "amount", true); ok {
-		r.amount = v
-	}
-	str(o, &r.sku, "sku", input.StrOpt{Max: 32})
-	if v, ok := o.Bool("exempt", false); ok {
-		r.exempt = v
-	}
-	if v, ok := o.Choice("apply_scheme", false, applySchemes...); ok {
-		r.applyScheme = v
-	}
-	if v, ok := integer(o, "duration_times", 1); ok {
-		r.durationTimes = v
-	}
-	str(o, &r.unitLabel, "unit_label", input.StrOpt{Max: 4})
-	status(o, &r.status)
-	metadata(o, &r.metadata)
-	// against the resulting object: a PATCH to one_time must drop the duration
-	if r.durationTimes != nil && r.applyScheme != ApplyRecurring && !o.Failed("apply_scheme") && !o.Failed("duration_times") {
-		o.Fail("duration_times", MsgAddonDuration)
-	}
-}
-
 // CreateAddon validates body and inserts an add-on.
-func CreateAddon(ctx context.Context, q store.Querier, sc workspace.Scope, o *input.Object, now time.Time) (*Addon, error) {
+func CreateAddon(ctx context.Context, q store.Querier, sc workspace.Scope, c AddonParams, now time.Time) (*Addon, error) {
 	rec := addonRecord{applyScheme: ApplyOneTime, status: StatusActive, metadata: "{}"}
-	rec.apply(o)
-	if err := o.Err(); err != nil {
+	if err := rec.apply(c); err != nil {
 		return nil, err
 	}
 	aid := id.New(PrefixAddon)
@@ -170,15 +142,14 @@ func CreateAddon(ctx context.Context, q store.Querier, sc workspace.Scope, o *in
 }
 
 // UpdateAddon applies a partial update (changes apply to future runs).
-func UpdateAddon(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, addonID string, o *input.Object, now time.Time) (*Addon, error) {
+func UpdateAddon(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, addonID string, c AddonParams, now time.Time) (*Addon, error) {
 	a, err := addons.get(ctx, q, sc, addonID, d.ForUpdate())
 	if err != nil {
 		return nil, err
 	}
 	rec := addonRecord{name: a.Name, description: a.Description, currency: a.Currency, applyScheme: a.ApplyScheme, status: a.Status,
 		metadata: string(a.Metadata), amount: a.Amount.Decimal, sku: a.SKU, unitLabel: a.UnitLabel, exempt: a.Exempt, durationTimes: a.DurationTimes}
-	rec.apply(o)
-	if err := o.Err(); err != nil {
+	if err := rec.apply(c); err != nil {
 		return nil, err
 	}
 	archived, name := statusChange("addon", a.Status, rec.status, a.Archived.Micros, now)

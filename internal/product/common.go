@@ -6,22 +6,17 @@ package product
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/cobrobilling/cobro/internal/catalog"
 	"github.com/cobrobilling/cobro/internal/clock"
 	"github.com/cobrobilling/cobro/internal/event"
-	"github.com/cobrobilling/cobro/internal/input"
 	"github.com/cobrobilling/cobro/internal/list"
-	"github.com/cobrobilling/cobro/internal/money"
 	"github.com/cobrobilling/cobro/internal/rows"
 	"github.com/cobrobilling/cobro/internal/store"
 	"github.com/cobrobilling/cobro/internal/workspace"
-	"github.com/shopspring/decimal"
 )
 
 // Statuses of every catalogue object.
@@ -38,7 +33,7 @@ const (
 	PrefixCoupon  = "cou"
 )
 
-var statusChoices = []string{StatusActive, StatusArchived}
+var StatusChoices = []string{StatusActive, StatusArchived}
 
 func ns(v sql.NullString) *string {
 	if !v.Valid {
@@ -64,47 +59,6 @@ func nint(v sql.NullInt64) *int {
 	return &n
 }
 
-// str reads an optional or required string into *dst when set.
-func str(o *input.Object, dst **string, key string, opt input.StrOpt) {
-	if v, ok := o.String(key, opt); ok {
-		*dst = v
-	}
-}
-
-// reqStr reads a required string into *dst when set.
-func reqStr(o *input.Object, dst *string, key string, max int) {
-	if v, ok := o.String(key, input.StrOpt{Required: true, Max: max}); ok && v != nil {
-		*dst = *v
-	}
-}
-
-// currency reads an available currency id (catalogues.md §3).
-func currency(o *input.Object, dst *string, required bool) {
-	v, ok := o.String("currency", input.StrOpt{Required: required || o.Has("currency")})
-	if !ok || v == nil {
-		return
-	}
-	if cur, found := catalog.CurrencyByID(*v); found && cur.Available {
-		*dst = *v
-		return
-	}
-	o.Fail("currency", input.MsgPK(*v))
-}
-
-// status reads status; the archived stamp follows it.
-func status(o *input.Object, st *string) {
-	if v, ok := o.Choice("status", false, statusChoices...); ok {
-		*st = v
-	}
-}
-
-// metadata reads metadata into *dst when set.
-func metadata(o *input.Object, dst *string) {
-	if v, ok := o.Metadata("metadata"); ok {
-		*dst = v
-	}
-}
-
 // MsgMinValue is "Ensure this value is greater than or equal to {n}."
 func MsgMinValue(n int) string {
 	return fmt.Sprintf("Ensure this value is greater than or equal to %d.", n)
@@ -113,52 +67,6 @@ func MsgMinValue(n int) string {
 // MsgMaxValue is "Ensure this value is less than or equal to {n}."
 func MsgMaxValue(n int) string {
 	return fmt.Sprintf("Ensure this value is less than or equal to %d.", n)
-}
-
-const maxTimes = 1_000_000
-
-// integer reads a nullable integer ≥ min. It returns (value, set).
-func integer(o *input.Object, key string, min int) (*int, bool) {
-	raw, present := o.Raw(key)
-	if !present {
-		return nil, false
-	}
-	if raw == nil {
-		return nil, true
-	}
-	var s string
-	switch x := raw.(type) {
-	case json.Number:
-		s = string(x)
-	case string:
-		s = strings.TrimSpace(x)
-		if s == "" {
-			return nil, true
-		}
-	default:
-		o.Fail(key, input.MsgInteger)
-		return nil, false
-	}
-	d, err := decimal.NewFromString(s)
-	if err != nil || strings.ContainsAny(s, "eE") || !d.Equal(d.Truncate(0)) {
-		o.Fail(key, input.MsgInteger) // 3.0 is an integer too (DRF IntegerField)
-		return nil, false
-	}
-	if d.LessThan(decimal.NewFromInt(int64(min))) {
-		o.Fail(key, MsgMinValue(min))
-		return nil, false
-	}
-	if d.GreaterThan(decimal.NewFromInt(maxTimes)) {
-		o.Fail(key, MsgMaxValue(maxTimes))
-		return nil, false
-	}
-	v := int(d.IntPart())
-	return &v, true
-}
-
-// moneyField reads a money amount ≥ 0 (README §7).
-func moneyField(o *input.Object, key string, required bool) (decimal.Decimal, bool) {
-	return o.Decimal(key, required, money.ParseMoney)
 }
 
 // scopeWhere is the scope condition of every catalogue update.

@@ -7,11 +7,9 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/cobrobilling/cobro/internal/catalog"
 	"github.com/cobrobilling/cobro/internal/clock"
 	"github.com/cobrobilling/cobro/internal/event"
 	"github.com/cobrobilling/cobro/internal/id"
-	"github.com/cobrobilling/cobro/internal/input"
 	"github.com/cobrobilling/cobro/internal/list"
 	"github.com/cobrobilling/cobro/internal/money"
 	"github.com/cobrobilling/cobro/internal/rows"
@@ -57,9 +55,9 @@ const (
 )
 
 var (
-	discountSchemes = []string{DiscountPercent, DiscountFixed}
-	durationSchemes = []string{DurationOneTime, DurationForever, DurationLimited}
-	applyOns        = []string{ApplyOnInvoice, ApplyOnLine}
+	DiscountSchemes = []string{DiscountPercent, DiscountFixed}
+	DurationSchemes = []string{DurationOneTime, DurationForever, DurationLimited}
+	ApplyOns        = []string{ApplyOnInvoice, ApplyOnLine}
 )
 
 // Coupon messages (billing.md §7).
@@ -131,10 +129,10 @@ func CouponRef(ctx context.Context, q store.Querier, sc workspace.Scope, couponI
 // CouponListSpec declares the coupon list (billing.md §7).
 var CouponListSpec = list.Spec{
 	Fields: []list.Field{
-		{Name: "status", Expr: "status", Kind: list.Enum, Choices: statusChoices, Lookups: []string{list.In}},
-		{Name: "apply_on", Expr: "apply_on", Kind: list.Enum, Choices: applyOns, Lookups: []string{list.In}},
-		{Name: "discount_scheme", Expr: "discount_scheme", Kind: list.Enum, Choices: discountSchemes, Lookups: []string{list.In}},
-		{Name: "duration_scheme", Expr: "duration_scheme", Kind: list.Enum, Choices: durationSchemes, Lookups: []string{list.In}},
+		{Name: "status", Expr: "status", Kind: list.Enum, Choices: StatusChoices, Lookups: []string{list.In}},
+		{Name: "apply_on", Expr: "apply_on", Kind: list.Enum, Choices: ApplyOns, Lookups: []string{list.In}},
+		{Name: "discount_scheme", Expr: "discount_scheme", Kind: list.Enum, Choices: DiscountSchemes, Lookups: []string{list.In}},
+		{Name: "duration_scheme", Expr: "duration_scheme", Kind: list.Enum, Choices: DurationSchemes, Lookups: []string{list.In}},
 		{Name: "valid_until", Expr: "valid_until", Kind: list.Date, Lookups: append([]string{list.IsNull}, list.Ranges...)},
 		{Name: "name", Expr: "name", Lookups: []string{list.IContains}},
 		{Name: "created", Expr: "created", Kind: list.DateTime, Lookups: list.Ranges},
@@ -157,75 +155,6 @@ type couponRecord struct {
 	validUntil                                                                *string
 }
 
-// parseCouponAmount reads a number ≥ 0 with at most 4 decimals and 15
-// integer digits; the scheme rules are checked on the resulting object.
-func parseCouponAmount(raw any) (decimal.Decimal, error) {
-	d, err := money.ParsePercent(raw)
-	if err == nil || err.Error() != money.MsgMax100 {
-		return d, err
-	}
-	// above 100: fine for "$" coupons, which are checked as money below
-	m, merr := money.ParseMoney(raw)
-	if merr != nil && merr.Error() == money.MsgDecimalPlaces(money.MoneyDecimals) {
-		return m, &money.FieldError{Msg: money.MsgMax100} // a percentage > 100 with decimals
-	}
-	return m, merr
-}
-
-func (r *couponRecord) apply(o *input.Object) {
-	reqStr(o, &r.name, "name", 56)
-	amountSet := false
-	if v, ok := o.Decimal("amount", true, parseCouponAmount); ok {
-		r.amount, amountSet = v, true
-	}
-	currency(o, &r.currency, true)
-	if v, ok := o.Choice("discount_scheme", false, discountSchemes...); ok {
-		r.discountScheme = v
-	}
-	if v, ok := o.Choice("duration_scheme", false, durationSchemes...); ok {
-		r.durationScheme = v
-	}
-	if v, ok := integer(o, "duration_times", 1); ok {
-		r.durationTimes = v
-	}
-	if v, ok := o.Date("valid_until", false, true); ok {
-		r.validUntil = v
-	}
-	if v, ok := o.Choice("apply_on", false, applyOns...); ok {
-		r.applyOn = v
-	}
-	status(o, &r.status)
-	metadata(o, &r.metadata)
-
-	// against the resulting object
-	if !o.Failed("amount") && !o.Failed("discount_scheme") && (amountSet || o.Has("discount_scheme") || o.Has("currency")) {
-		switch {
-		case !r.amount.IsPositive():
-			o.Fail("amount", money.MsgPositive)
-		case r.discountScheme == DiscountPercent:
-			if _, err := money.ParsePercent(r.amount.String()); err != nil {
-				o.Fail("amount", err.Error())
-			}
-		default:
-			if _, err := money.ParseMoney(r.amount.String()); err != nil {
-				o.Fail("amount", err.Error())
-			} else if cur, ok := catalog.CurrencyByID(r.currency); ok && !o.Failed("currency") {
-				if err := money.CheckScale(r.amount, money.ScaleFor(cur.Rounded)); err != nil {
-					o.Fail("amount", err.Error())
-				}
-			}
-		}
-	}
-	if !o.Failed("duration_scheme") && !o.Failed("duration_times") {
-		switch {
-		case r.durationScheme == DurationLimited && r.durationTimes == nil:
-			o.Fail("duration_times", MsgCouponTimesRequired)
-		case r.durationScheme != DurationLimited && r.durationTimes != nil:
-			o.Fail("duration_times", MsgCouponTimesOnly)
-		}
-	}
-}
-
 func (r *couponRecord) storedAmount() string {
 	if r.discountScheme == DiscountFixed {
 		return money.NewMoney(r.amount).String()
@@ -234,10 +163,9 @@ func (r *couponRecord) storedAmount() string {
 }
 
 // CreateCoupon validates body and inserts a coupon.
-func CreateCoupon(ctx context.Context, q store.Querier, sc workspace.Scope, o *input.Object, now time.Time) (*Coupon, error) {
+func CreateCoupon(ctx context.Context, q store.Querier, sc workspace.Scope, c CouponParams, now time.Time) (*Coupon, error) {
 	rec := couponRecord{discountScheme: DiscountPercent, durationScheme: DurationOneTime, applyOn: ApplyOnInvoice, status: StatusActive, metadata: "{}"}
-	rec.apply(o)
-	if err := o.Err(); err != nil {
+	if err := rec.apply(c); err != nil {
 		return nil, err
 	}
 	cid := id.New(PrefixCoupon)
@@ -259,15 +187,14 @@ func CreateCoupon(ctx context.Context, q store.Querier, sc workspace.Scope, o *i
 }
 
 // UpdateCoupon applies a partial update (same fields as create).
-func UpdateCoupon(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, couponID string, o *input.Object, now time.Time) (*Coupon, error) {
+func UpdateCoupon(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, couponID string, cp CouponParams, now time.Time) (*Coupon, error) {
 	c, err := coupons.get(ctx, q, sc, couponID, d.ForUpdate())
 	if err != nil {
 		return nil, err
 	}
 	rec := couponRecord{name: c.Name, currency: c.Currency, discountScheme: c.DiscountScheme, durationScheme: c.DurationScheme, applyOn: c.ApplyOn,
 		status: c.Status, metadata: string(c.Metadata), amount: c.Value, durationTimes: c.DurationTimes, validUntil: c.ValidUntil}
-	rec.apply(o)
-	if err := o.Err(); err != nil {
+	if err := rec.apply(cp); err != nil {
 		return nil, err
 	}
 	archived, name := statusChange("coupon", c.Status, rec.status, c.Archived.Micros, now)

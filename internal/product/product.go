@@ -12,7 +12,6 @@ import (
 	"github.com/cobrobilling/cobro/internal/clock"
 	"github.com/cobrobilling/cobro/internal/event"
 	"github.com/cobrobilling/cobro/internal/id"
-	"github.com/cobrobilling/cobro/internal/input"
 	"github.com/cobrobilling/cobro/internal/list"
 	"github.com/cobrobilling/cobro/internal/rows"
 	"github.com/cobrobilling/cobro/internal/store"
@@ -112,7 +111,7 @@ func attachPlans(ctx context.Context, q store.Querier, sc workspace.Scope, ps []
 var ProductListSpec = list.Spec{
 	Fields: []list.Field{
 		{Name: "name", Expr: "name", Lookups: []string{list.IContains}},
-		{Name: "status", Expr: "status", Kind: list.Enum, Choices: statusChoices, Lookups: []string{list.In}},
+		{Name: "status", Expr: "status", Kind: list.Enum, Choices: StatusChoices, Lookups: []string{list.In}},
 		{Name: "created", Expr: "created", Kind: list.DateTime, Lookups: list.Ranges},
 	},
 	Ordering:        map[string]string{"name": "name", "created": "created"},
@@ -178,18 +177,10 @@ type productRecord struct {
 	unitLabel              *string
 }
 
-func (r *productRecord) apply(o *input.Object) {
-	reqStr(o, &r.name, "name", 64)
-	str(o, &r.unitLabel, "unit_label", input.StrOpt{Max: 12})
-	status(o, &r.status)
-	metadata(o, &r.metadata)
-}
-
 // CreateProduct validates body and inserts a product.
-func CreateProduct(ctx context.Context, q store.Querier, sc workspace.Scope, o *input.Object, now time.Time) (*Product, error) {
+func CreateProduct(ctx context.Context, q store.Querier, sc workspace.Scope, c ProductParams, now time.Time) (*Product, error) {
 	rec := productRecord{status: StatusActive, metadata: "{}"}
-	rec.apply(o)
-	if err := o.Err(); err != nil {
+	if err := rec.apply(c); err != nil {
 		return nil, err
 	}
 	pid := id.New(PrefixProduct)
@@ -210,14 +201,13 @@ func CreateProduct(ctx context.Context, q store.Querier, sc workspace.Scope, o *
 
 // UpdateProduct applies a partial update; status archived archives it,
 // active restores it.
-func UpdateProduct(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, productID string, o *input.Object, now time.Time) (*Product, error) {
+func UpdateProduct(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, productID string, c ProductParams, now time.Time) (*Product, error) {
 	p, err := products.get(ctx, q, sc, productID, d.ForUpdate())
 	if err != nil {
 		return nil, err
 	}
 	rec := productRecord{name: p.Name, unitLabel: p.UnitLabel, status: p.Status, metadata: string(p.Metadata)}
-	rec.apply(o)
-	if err := o.Err(); err != nil {
+	if err := rec.apply(c); err != nil {
 		return nil, err
 	}
 	archived, name := statusChange("product", p.Status, rec.status, p.Archived.Micros, now)
