@@ -374,7 +374,7 @@ func intField(o *input.Object, key string, min, max int) (int, bool) {
 	if !ok {
 		return 0, false
 	}
-	d, err := parseNonNegative(raw)
+	d, err := ParseNonNegative(raw)
 	if err != nil || !d.IsInteger() || raw == nil {
 		if raw == nil {
 			o.Fail(key, input.MsgNull)
@@ -687,10 +687,10 @@ func (e env) readAddons(o *input.Object, before *Sub, currency string) ([]*Item,
 	return items, true, nil
 }
 
-// parseNonNegative reads a quantity that may be 0 (usage records,
+// ParseNonNegative reads a quantity that may be 0 (usage records,
 // integers): ParseQuantity refuses 0 and says "greater than 0" for
 // negatives.
-func parseNonNegative(raw any) (decimal.Decimal, error) {
+func ParseNonNegative(raw any) (decimal.Decimal, error) {
 	d, err := money.ParseQuantity(raw)
 	var fe *money.FieldError
 	if errors.As(err, &fe) && fe.Msg == money.MsgPositive {

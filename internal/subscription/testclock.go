@@ -9,7 +9,6 @@ import (
 	"github.com/cobrobilling/cobro/internal/apperr"
 	"github.com/cobrobilling/cobro/internal/clock"
 	"github.com/cobrobilling/cobro/internal/id"
-	"github.com/cobrobilling/cobro/internal/input"
 	"github.com/cobrobilling/cobro/internal/list"
 	"github.com/cobrobilling/cobro/internal/rows"
 	"github.com/cobrobilling/cobro/internal/store"
@@ -83,33 +82,24 @@ func getClock(ctx context.Context, q store.Querier, sc workspace.Scope, clockID,
 	return rows.Get(ctx, q, sc, clocksTable, clockID, lock, func(r list.Scanner) (*Clock, error) { return scanClock(sc, r) })
 }
 
-func readInstant(o *input.Object, key string, loc *time.Location) (time.Time, bool) {
-	raw, ok := o.Raw(key)
-	switch {
-	case !ok:
-		o.Fail(key, input.MsgRequired)
-	case raw == nil:
-		o.Fail(key, input.MsgNull)
-	default:
-		s, isStr := raw.(string)
-		if t, err := list.ParseDateTime(s, loc); isStr && err == nil {
-			return t, true
-		}
-		o.Fail(key, input.MsgDateTime)
-	}
-	return time.Time{}, false
+// CreateClock creates a test clock.
+// ClockParams creates a test clock, decoded at the HTTP edge; Errs are
+// the fields it could not decode (reported in test mode only: live mode
+// has no clocks).
+type ClockParams struct {
+	FrozenTime time.Time
+	Name       *string
+	Errs       *apperr.Fields
 }
 
-// CreateClock creates a test clock.
-func CreateClock(ctx context.Context, q store.Querier, sc workspace.Scope, o *input.Object, now time.Time) (*Clock, error) {
+func CreateClock(ctx context.Context, q store.Querier, sc workspace.Scope, c ClockParams, now time.Time) (*Clock, error) {
 	if err := liveMode(sc); err != nil {
 		return nil, err
 	}
-	at, _ := readInstant(o, "frozen_time", sc.Loc)
-	name, _ := o.String("name", input.StrOpt{Max: 64})
-	if !o.OK() {
-		return nil, o.Err()
+	if err := fieldsErr(c.Errs); err != nil {
+		return nil, err
 	}
+	at, name := c.FrozenTime, c.Name
 	cid, us := id.New(PrefixClock), now.UnixMicro()
 	if _, err := q.ExecContext(ctx, `INSERT INTO test_clocks (id, workspace_id, test_mode, name, frozen_time, status, created, updated) VALUES ($1, $2, $3, $4, $5, 'ready', $6, $6)`,
 		cid, sc.ID, sc.TestMode, name, at.UnixMicro(), us); err != nil {
@@ -155,14 +145,15 @@ func DeleteClock(ctx context.Context, q store.Querier, d store.Dialect, sc works
 
 // Advance moves a clock forward through every due date in order, as the
 // scheduler would have done in real time (billing.md §10).
-func Advance(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, clockID string, o *input.Object, now time.Time) (*Clock, error) {
+// The target is frozen_time; errs are what the edge could not decode,
+// reported once the clock is known to exist.
+func Advance(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, clockID string, target time.Time, errs *apperr.Fields, now time.Time) (*Clock, error) {
 	c, err := getClock(ctx, q, sc, clockID, d.ForUpdate())
 	if err != nil {
 		return nil, err
 	}
-	target, ok := readInstant(o, "frozen_time", sc.Loc)
-	if !ok {
-		return nil, o.Err()
+	if err := fieldsErr(errs); err != nil {
+		return nil, err
 	}
 	current := c.FrozenTime.Time()
 	if !target.After(current) {
@@ -265,4 +256,12 @@ func advanceLimit(ctx context.Context, q store.Querier, sc workspace.Scope, cloc
 		limit = current.AddDate(2, 0, 0)
 	}
 	return limit, nil
+}
+
+// fieldsErr is the 400 of the errors f holds (none when nil).
+func fieldsErr(f *apperr.Fields) error {
+	if f == nil {
+		return nil
+	}
+	return f.Err()
 }
