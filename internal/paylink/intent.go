@@ -91,7 +91,7 @@ func scanIntent(e Env, row list.Scanner) (*Intent, error) {
 	}
 	in.Amount, in.Payer = money.NewMoney(dec(amount)), json.RawMessage(payer)
 	in.CustomerID = cus.String
-	in.Source, in.Payment, in.Invoice, in.FailedReason, in.Error = ns(src), ns(pay), ns(inv), ns(reason), ns(msg)
+	in.Source, in.Payment, in.Invoice, in.FailedReason, in.Error = rows.Text(src), rows.Text(pay), rows.Text(inv), rows.Text(reason), rows.Text(msg)
 	in.stamps = map[string]*int64{}
 	for i, n := range stampNames {
 		if st[i].Valid {
@@ -226,7 +226,7 @@ func (in *Intent) save(e Env) error {
 	_, err := e.Q.ExecContext(e.Ctx, `UPDATE payment_link_intents SET status = $1, customer_id = $2, source_id = $3, payment_id = $4, invoice_id = $5,
 		failed_reason = $6, error = $7, authorized = $8, captured = $9, finalized = $10, failed = $11, cancelled = $12, updated = $13
 		WHERE id = $14 AND workspace_id = $15 AND test_mode = $16`,
-		in.Status, nullStr(in.CustomerID), in.Source, in.Payment, in.Invoice, in.FailedReason, in.Error,
+		in.Status, rows.OrNull(in.CustomerID), in.Source, in.Payment, in.Invoice, in.FailedReason, in.Error,
 		in.stamps[Authorized], in.stamps[Captured], in.stamps[Finalized], in.stamps[Failed], in.stamps[Cancelled], us,
 		in.ID, e.Scope.ID, e.Scope.TestMode)
 	in.fill(e)
@@ -300,7 +300,7 @@ func CreateIntent(e Env, l *Link, c IntentParams, cl payment.Client) (*Intent, e
 	}
 	if _, err := e.Q.ExecContext(e.Ctx, `INSERT INTO payment_link_intents (id, workspace_id, test_mode, link_id, status, amount, currency, payer, customer_id,
 		source_id, created, updated) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)`,
-		in.ID, e.Scope.ID, e.Scope.TestMode, l.ID, status, l.Amount.StringFixed(2), l.Currency, string(in.Payer), nullStr(l.CustomerID), src.ID, us); err != nil {
+		in.ID, e.Scope.ID, e.Scope.TestMode, l.ID, status, l.Amount.StringFixed(2), l.Currency, string(in.Payer), rows.OrNull(l.CustomerID), src.ID, us); err != nil {
 		return nil, err
 	}
 	if err := rows.Exec(e.Ctx, e.Q, e.Scope, linksTable, l.ID, `intents = intents + 1`); err != nil {

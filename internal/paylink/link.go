@@ -112,7 +112,7 @@ func scanLink(e Env, row list.Scanner) (*Link, error) {
 	l.Amount, l.LineAmount = money.NewMoney(dec(amount)), dec(line)
 	l.Document = docSummary(typ)
 	l.CustomerID = cus.String
-	l.Invoice, l.ReturnURL = ns(inv), ns(ret)
+	l.Invoice, l.ReturnURL = rows.Text(inv), rows.Text(ret)
 	loc := e.Scope.Loc
 	if expires.Valid {
 		v := expires.Int64
@@ -420,7 +420,7 @@ func CreateLink(e Env, c LinkParams) (*Link, error) {
 		document_type, exempt, customer_id, invoice_id, gateway, capture_method, single_use, return_url, expires, status, archived, metadata, intents, created, updated)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, NULL, $19, 0, $20, $20)`,
 		lid, e.Scope.ID, e.Scope.TestMode, key, r.amount.StringFixed(2), r.lineAmount.StringFixed(2), r.currency, r.description, r.typeID, r.exempt,
-		nullStr(r.customerID), nullStr(r.invoiceID), r.gateway, r.captureMethod, r.singleUse, r.returnURL, r.expires, StatusActive, r.metadata, us); err != nil {
+		rows.OrNull(r.customerID), rows.OrNull(r.invoiceID), r.gateway, r.captureMethod, r.singleUse, r.returnURL, r.expires, StatusActive, r.metadata, us); err != nil {
 		return nil, err
 	}
 	if err := event.Emit(e.Ctx, e.Q, e.Scope, "payment_link.created", lid, e.Now); err != nil {
@@ -454,7 +454,7 @@ func saveLink(e Env, l *Link, r linkRecord) error {
 	if _, err := e.Q.ExecContext(e.Ctx, `UPDATE payment_links SET amount = $1, line_amount = $2, currency = $3, description = $4, document_type = $5,
 		exempt = $6, customer_id = $7, invoice_id = $8, gateway = $9, capture_method = $10, single_use = $11, return_url = $12, expires = $13,
 		status = $14, archived = $15, metadata = $16, updated = $17 WHERE id = $18 AND workspace_id = $19 AND test_mode = $20`,
-		r.amount.StringFixed(2), r.lineAmount.StringFixed(2), r.currency, r.description, r.typeID, r.exempt, nullStr(r.customerID), nullStr(r.invoiceID),
+		r.amount.StringFixed(2), r.lineAmount.StringFixed(2), r.currency, r.description, r.typeID, r.exempt, rows.OrNull(r.customerID), rows.OrNull(r.invoiceID),
 		r.gateway, r.captureMethod, r.singleUse, r.returnURL, r.expires, r.status, archived, r.metadata, e.Now.UnixMicro(),
 		l.ID, e.Scope.ID, e.Scope.TestMode); err != nil {
 		return err
@@ -556,21 +556,6 @@ func (l *Link) Public(sc workspace.Scope) PublicLink {
 }
 
 // ---- helpers
-
-func ns(v sql.NullString) *string {
-	if !v.Valid {
-		return nil
-	}
-	s := v.String
-	return &s
-}
-
-func nullStr(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
-}
 
 func dec(s string) decimal.Decimal {
 	d, err := decimal.NewFromString(s)

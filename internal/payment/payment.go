@@ -84,8 +84,8 @@ func scanPayment(e Env, row interface{ Scan(...any) error }) (*Payment, error) {
 		return nil, err
 	}
 	p.Amount, p.Balance = money.NewMoney(dec(amount)), money.NewMoney(dec(balance))
-	p.Invoice, p.Subscription, p.CustomerID = ns(inv), ns(sub), ns(cus)
-	p.FailedReason, p.ReturnURL, p.heldSource = ns(reason), ns(ret), ns(held)
+	p.Invoice, p.Subscription, p.CustomerID = rows.Text(inv), rows.Text(sub), rows.Text(cus)
+	p.FailedReason, p.ReturnURL, p.heldSource = rows.Text(reason), rows.Text(ret), rows.Text(held)
 	if heldA.Valid {
 		d := dec(heldA.String)
 		p.heldAmount = &d

@@ -93,7 +93,7 @@ func scanSource(sc workspace.Scope, row interface{ Scan(...any) error }) (*Sourc
 		m := money.NewMoney(dec(amount.String))
 		s.Amount = &m
 	}
-	s.Description, s.ReturnURL = ns(desc), ns(ret)
+	s.Description, s.ReturnURL = rows.Text(desc), rows.Text(ret)
 	s.GatewayData, s.Client, s.Metadata = json.RawMessage(data), json.RawMessage(client), json.RawMessage(meta)
 	if card.Valid {
 		var c gateway.Card
@@ -246,8 +246,8 @@ func CreateSource(e Env, c SourceParams, cl Client, baseURL string) (*Source, er
 	if _, err := e.Q.ExecContext(e.Ctx, `INSERT INTO sources (id, workspace_id, test_mode, gateway, customer_id, usage, status, amount, description, return_url,
 		gateway_data, gateway_token, client, card, payment_id, metadata, auth_deadline, created, updated)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18)`,
-		s.ID, e.Scope.ID, e.Scope.TestMode, s.Gateway, nullStr(s.CustomerID), s.Usage, s.Status, moneyArg(s.Amount), s.Description, s.ReturnURL,
-		string(s.GatewayData), s.token, string(s.Client), card, nullStr(s.PaymentID), string(s.Metadata), s.authDeadline, us); err != nil {
+		s.ID, e.Scope.ID, e.Scope.TestMode, s.Gateway, rows.OrNull(s.CustomerID), s.Usage, s.Status, moneyArg(s.Amount), s.Description, s.ReturnURL,
+		string(s.GatewayData), s.token, string(s.Client), card, rows.OrNull(s.PaymentID), string(s.Metadata), s.authDeadline, us); err != nil {
 		return nil, err
 	}
 	if err := event.Emit(e.Ctx, e.Q, e.Scope, "source.created", s.ID, e.Now); err != nil {
@@ -459,21 +459,6 @@ func init() {
 }
 
 // ---- small helpers
-
-func ns(v sql.NullString) *string {
-	if !v.Valid {
-		return nil
-	}
-	s := v.String
-	return &s
-}
-
-func nullStr(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
-}
 
 func moneyArg(m *money.Money) any {
 	if m == nil {

@@ -35,14 +35,6 @@ const (
 
 var StatusChoices = []string{StatusActive, StatusArchived}
 
-func ns(v sql.NullString) *string {
-	if !v.Valid {
-		return nil
-	}
-	s := v.String
-	return &s
-}
-
 func nstamp(v sql.NullInt64, loc *time.Location) clock.NullStamp {
 	if !v.Valid {
 		return clock.NullStamp{Loc: loc}
@@ -136,4 +128,21 @@ func placeholders(start, n int) string {
 		ph[i] = "$" + strconv.Itoa(start+i)
 	}
 	return strings.Join(ph, ", ")
+}
+
+// write runs the statement that creates or updates the object objID and
+// emits its event.
+func write(ctx context.Context, q store.Querier, sc workspace.Scope, objID, name string, now time.Time, query string, args ...any) error {
+	if _, err := q.ExecContext(ctx, query, args...); err != nil {
+		return err
+	}
+	return event.Emit(ctx, q, sc, name, objID, now)
+}
+
+// createdArchived is the archived stamp of an object created with status.
+func createdArchived(status string, us int64) *int64 {
+	if status != StatusArchived {
+		return nil
+	}
+	return &us
 }

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/cobrobilling/cobro/internal/clock"
-	"github.com/cobrobilling/cobro/internal/event"
 	"github.com/cobrobilling/cobro/internal/id"
 	"github.com/cobrobilling/cobro/internal/list"
 	"github.com/cobrobilling/cobro/internal/money"
@@ -95,7 +94,7 @@ func scanCoupon(sc workspace.Scope, row list.Scanner) (*Coupon, error) {
 	}
 	c.Value = d
 	c.Amount = couponAmount(c.DiscountScheme, d)
-	c.DurationTimes, c.ValidUntil = nint(times), ns(valid)
+	c.DurationTimes, c.ValidUntil = nint(times), rows.Text(valid)
 	if c.ValidUntil != nil && len(*c.ValidUntil) > 10 { // PostgreSQL DATE-like text
 		v := (*c.ValidUntil)[:10]
 		c.ValidUntil = &v
@@ -170,17 +169,11 @@ func CreateCoupon(ctx context.Context, q store.Querier, sc workspace.Scope, c Co
 	}
 	cid := id.New(PrefixCoupon)
 	us := now.UnixMicro()
-	var archived *int64
-	if rec.status == StatusArchived {
-		archived = &us
-	}
-	if _, err := q.ExecContext(ctx, `INSERT INTO coupons (id, workspace_id, test_mode, name, amount, currency, discount_scheme, duration_scheme, duration_times,
+	archived := createdArchived(rec.status, us)
+	if err := write(ctx, q, sc, cid, "coupon.created", now, `INSERT INTO coupons (id, workspace_id, test_mode, name, amount, currency, discount_scheme, duration_scheme, duration_times,
 		valid_until, apply_on, status, archived, metadata, created, updated) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15)`,
 		cid, sc.ID, sc.TestMode, rec.name, rec.storedAmount(), rec.currency, rec.discountScheme, rec.durationScheme, rec.durationTimes,
 		rec.validUntil, rec.applyOn, rec.status, archived, rec.metadata, us); err != nil {
-		return nil, err
-	}
-	if err := event.Emit(ctx, q, sc, "coupon.created", cid, now); err != nil {
 		return nil, err
 	}
 	return GetCoupon(ctx, q, sc, cid)
@@ -198,13 +191,10 @@ func UpdateCoupon(ctx context.Context, q store.Querier, d store.Dialect, sc work
 		return nil, err
 	}
 	archived, name := statusChange("coupon", c.Status, rec.status, c.Archived.Micros, now)
-	if _, err := q.ExecContext(ctx, `UPDATE coupons SET name = $4, amount = $5, currency = $6, discount_scheme = $7, duration_scheme = $8, duration_times = $9,
+	if err := write(ctx, q, sc, couponID, name, now, `UPDATE coupons SET name = $4, amount = $5, currency = $6, discount_scheme = $7, duration_scheme = $8, duration_times = $9,
 		valid_until = $10, apply_on = $11, status = $12, archived = $13, metadata = $14, updated = $15 WHERE id = $1`+scopeWhere,
 		couponID, sc.ID, sc.TestMode, rec.name, rec.storedAmount(), rec.currency, rec.discountScheme, rec.durationScheme, rec.durationTimes,
 		rec.validUntil, rec.applyOn, rec.status, archived, rec.metadata, now.UnixMicro()); err != nil {
-		return nil, err
-	}
-	if err := event.Emit(ctx, q, sc, name, couponID, now); err != nil {
 		return nil, err
 	}
 	return GetCoupon(ctx, q, sc, couponID)

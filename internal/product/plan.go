@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/cobrobilling/cobro/internal/clock"
-	"github.com/cobrobilling/cobro/internal/event"
 	"github.com/cobrobilling/cobro/internal/id"
 	"github.com/cobrobilling/cobro/internal/list"
 	"github.com/cobrobilling/cobro/internal/money"
@@ -133,7 +132,7 @@ func scanPlan(sc workspace.Scope, row list.Scanner) (*Plan, error) {
 		&mode, &tiers, &unit, &p.Status, &archived, &meta, &p.TestMode, &created, &updated); err != nil {
 		return nil, err
 	}
-	p.SKU, p.UsageAggregation, p.TiersMode, p.UnitLabel = ns(sku), ns(agg), ns(mode), ns(unit)
+	p.SKU, p.UsageAggregation, p.TiersMode, p.UnitLabel = rows.Text(sku), rows.Text(agg), rows.Text(mode), rows.Text(unit)
 	var st []StoredTier
 	if err := json.Unmarshal([]byte(tiers), &st); err != nil {
 		return nil, fmt.Errorf("plan %s: tiers: %w", p.ID, err)
@@ -229,18 +228,12 @@ func CreatePlan(ctx context.Context, q store.Querier, sc workspace.Scope, c Plan
 	}
 	pid := id.New(PrefixPlan)
 	us := now.UnixMicro()
-	var archived *int64
-	if rec.status == StatusArchived {
-		archived = &us
-	}
-	if _, err := q.ExecContext(ctx, `INSERT INTO plans (id, workspace_id, test_mode, product_id, name, description, frequency, currency, amount, sku, exempt,
+	archived := createdArchived(rec.status, us)
+	if err := write(ctx, q, sc, pid, "plan.created", now, `INSERT INTO plans (id, workspace_id, test_mode, product_id, name, description, frequency, currency, amount, sku, exempt,
 		usage_scheme, usage_aggregation, tiers_mode, tiers, unit_label, status, archived, metadata, created, updated)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $20)`,
 		pid, sc.ID, sc.TestMode, rec.product, rec.name, rec.description, rec.frequency, rec.currency, money.NewMoney(rec.amount), rec.sku, rec.exempt,
 		rec.usageScheme, rec.usageAggregation, rec.tiersMode, rec.tiersJSON(), rec.unitLabel, rec.status, archived, rec.metadata, us); err != nil {
-		return nil, err
-	}
-	if err := event.Emit(ctx, q, sc, "plan.created", pid, now); err != nil {
 		return nil, err
 	}
 	return GetPlan(ctx, q, sc, pid)
@@ -259,11 +252,8 @@ func UpdatePlan(ctx context.Context, q store.Querier, d store.Dialect, sc worksp
 		return nil, err
 	}
 	archived, name := statusChange("plan", p.Status, rec.status, p.Archived.Micros, now)
-	if _, err := q.ExecContext(ctx, `UPDATE plans SET name = $4, description = $5, sku = $6, unit_label = $7, status = $8, archived = $9, metadata = $10, updated = $11
+	if err := write(ctx, q, sc, planID, name, now, `UPDATE plans SET name = $4, description = $5, sku = $6, unit_label = $7, status = $8, archived = $9, metadata = $10, updated = $11
 		WHERE id = $1`+scopeWhere, planID, sc.ID, sc.TestMode, rec.name, rec.description, rec.sku, rec.unitLabel, rec.status, archived, rec.metadata, now.UnixMicro()); err != nil {
-		return nil, err
-	}
-	if err := event.Emit(ctx, q, sc, name, planID, now); err != nil {
 		return nil, err
 	}
 	return GetPlan(ctx, q, sc, planID)

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/cobrobilling/cobro/internal/clock"
-	"github.com/cobrobilling/cobro/internal/event"
 	"github.com/cobrobilling/cobro/internal/id"
 	"github.com/cobrobilling/cobro/internal/list"
 	"github.com/cobrobilling/cobro/internal/rows"
@@ -53,7 +52,7 @@ func scanProduct(sc workspace.Scope, row list.Scanner) (*Product, error) {
 	if err := row.Scan(&p.ID, &p.Name, &unit, &p.Status, &archived, &meta, &p.TestMode, &created, &updated); err != nil {
 		return nil, err
 	}
-	p.UnitLabel = ns(unit)
+	p.UnitLabel = rows.Text(unit)
 	p.Archived = nstamp(archived, sc.Loc)
 	p.Metadata = json.RawMessage(meta)
 	p.Created = clock.Stamp{Micros: created, Loc: sc.Loc}
@@ -185,15 +184,9 @@ func CreateProduct(ctx context.Context, q store.Querier, sc workspace.Scope, c P
 	}
 	pid := id.New(PrefixProduct)
 	us := now.UnixMicro()
-	var archived *int64
-	if rec.status == StatusArchived {
-		archived = &us
-	}
-	if _, err := q.ExecContext(ctx, `INSERT INTO products (id, workspace_id, test_mode, name, unit_label, status, archived, metadata, created, updated)
+	archived := createdArchived(rec.status, us)
+	if err := write(ctx, q, sc, pid, "product.created", now, `INSERT INTO products (id, workspace_id, test_mode, name, unit_label, status, archived, metadata, created, updated)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)`, pid, sc.ID, sc.TestMode, rec.name, rec.unitLabel, rec.status, archived, rec.metadata, us); err != nil {
-		return nil, err
-	}
-	if err := event.Emit(ctx, q, sc, "product.created", pid, now); err != nil {
 		return nil, err
 	}
 	return GetProduct(ctx, q, sc, pid)
@@ -211,11 +204,8 @@ func UpdateProduct(ctx context.Context, q store.Querier, d store.Dialect, sc wor
 		return nil, err
 	}
 	archived, name := statusChange("product", p.Status, rec.status, p.Archived.Micros, now)
-	if _, err := q.ExecContext(ctx, `UPDATE products SET name = $4, unit_label = $5, status = $6, archived = $7, metadata = $8, updated = $9 WHERE id = $1`+scopeWhere,
+	if err := write(ctx, q, sc, productID, name, now, `UPDATE products SET name = $4, unit_label = $5, status = $6, archived = $7, metadata = $8, updated = $9 WHERE id = $1`+scopeWhere,
 		productID, sc.ID, sc.TestMode, rec.name, rec.unitLabel, rec.status, archived, rec.metadata, now.UnixMicro()); err != nil {
-		return nil, err
-	}
-	if err := event.Emit(ctx, q, sc, name, productID, now); err != nil {
 		return nil, err
 	}
 	return GetProduct(ctx, q, sc, productID)

@@ -58,7 +58,7 @@ func scan(sc workspace.Scope, row interface{ Scan(...any) error }) (*Message, er
 	if err := row.Scan(&m.ID, &inv, &pay, &ord, &crn, &recipient, &m.Subject, &m.Message, &act, &plk, &m.Status, &errs, &sent, &usr, &m.TestMode, &created); err != nil {
 		return nil, err
 	}
-	m.Invoice, m.Payment, m.Order, m.CreditNote, m.Action, m.PaymentLink, m.Error, m.User = ns(inv), ns(pay), ns(ord), ns(crn), ns(act), ns(plk), ns(errs), ns(usr)
+	m.Invoice, m.Payment, m.Order, m.CreditNote, m.Action, m.PaymentLink, m.Error, m.User = rows.Text(inv), rows.Text(pay), rows.Text(ord), rows.Text(crn), rows.Text(act), rows.Text(plk), rows.Text(errs), rows.Text(usr)
 	if err := json.Unmarshal([]byte(recipient), &m.Recipient); err != nil {
 		return nil, err
 	}
@@ -70,14 +70,6 @@ func scan(sc workspace.Scope, row interface{ Scan(...any) error }) (*Message, er
 	}
 	m.Created = clock.Stamp{Micros: created, Loc: sc.Loc}
 	return &m, nil
-}
-
-func ns(v sql.NullString) *string {
-	if !v.Valid {
-		return nil
-	}
-	s := v.String
-	return &s
 }
 
 // Get returns a message of the scope.

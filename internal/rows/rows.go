@@ -133,3 +133,20 @@ func Expand[T any, V any](items []T, key func(T) (string, bool), fetch func([]st
 	}
 	return nil
 }
+
+// Text is a nullable text column as an optional string.
+func Text(v sql.NullString) *string {
+	if !v.Valid {
+		return nil
+	}
+	s := v.String
+	return &s
+}
+
+// OrNull is "" stored as NULL.
+func OrNull(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}

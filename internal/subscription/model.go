@@ -155,10 +155,10 @@ func scan(row list.Scanner) (*Sub, error) {
 		&refs, &latest, &meta, &tclock, &s.Created, &s.Updated); err != nil {
 		return nil, err
 	}
-	s.NextBilling, s.PreviousBilling, s.DefaultSource, s.CouponID = ns(next), ns(prev), ns(src), ns(coupon)
-	s.Note, s.OrgunitID, s.StatusDescription, s.NeedsAttentionReason = ns(note), ns(ou), ns(desc), ns(reason)
-	s.AttentionInvoice, s.CancelReason, s.PausedReason, s.PauseUntil = ns(attInv), ns(cancelR), ns(pausedR), ns(until)
-	s.LatestInvoice, s.TestClockID = ns(latest), ns(tclock)
+	s.NextBilling, s.PreviousBilling, s.DefaultSource, s.CouponID = rows.Text(next), rows.Text(prev), rows.Text(src), rows.Text(coupon)
+	s.Note, s.OrgunitID, s.StatusDescription, s.NeedsAttentionReason = rows.Text(note), rows.Text(ou), rows.Text(desc), rows.Text(reason)
+	s.AttentionInvoice, s.CancelReason, s.PausedReason, s.PauseUntil = rows.Text(attInv), rows.Text(cancelR), rows.Text(pausedR), rows.Text(until)
+	s.LatestInvoice, s.TestClockID = rows.Text(latest), rows.Text(tclock)
 	if cycles.Valid {
 		n := int(cycles.Int64)
 		s.BillingCycles = &n
@@ -179,13 +179,6 @@ func scan(row list.Scanner) (*Sub, error) {
 	}
 	s.Metadata = json.RawMessage(meta)
 	return &s, nil
-}
-
-func ns(v sql.NullString) *string {
-	if !v.Valid {
-		return nil
-	}
-	return &v.String
 }
 
 func ni(v sql.NullInt64) *int64 {
@@ -226,22 +219,22 @@ func loadItems(ctx context.Context, q store.Querier, subs []*Sub) error {
 		args[i] = s.ID
 		ph[i] = "$" + strconv.Itoa(i+1)
 	}
-	rows, err := q.QueryContext(ctx, `SELECT `+itemColumns+` FROM subscription_items WHERE subscription_id IN (`+strings.Join(ph, ", ")+`) ORDER BY subscription_id, kind, position`, args...)
+	itemRows, err := q.QueryContext(ctx, `SELECT `+itemColumns+` FROM subscription_items WHERE subscription_id IN (`+strings.Join(ph, ", ")+`) ORDER BY subscription_id, kind, position`, args...)
 	if err != nil {
 		return err
 	}
-	defer rows.Close()
-	for rows.Next() {
+	defer itemRows.Close()
+	for itemRows.Next() {
 		var (
 			it                       Item
 			subID                    string
 			plan, addon, qty, coupon sql.NullString
 			rates                    string
 		)
-		if err := rows.Scan(&it.ID, &subID, &it.Kind, &it.Position, &plan, &addon, &it.Metered, &qty, &coupon, &it.Redemptions, &it.Opened, &rates, &it.Created, &it.Updated); err != nil {
+		if err := itemRows.Scan(&it.ID, &subID, &it.Kind, &it.Position, &plan, &addon, &it.Metered, &qty, &coupon, &it.Redemptions, &it.Opened, &rates, &it.Created, &it.Updated); err != nil {
 			return err
 		}
-		it.PlanID, it.AddonID, it.CouponID = ns(plan), ns(addon), ns(coupon)
+		it.PlanID, it.AddonID, it.CouponID = rows.Text(plan), rows.Text(addon), rows.Text(coupon)
 		if qty.Valid {
 			v, err := decimal.NewFromString(qty.String)
 			if err != nil {
@@ -267,7 +260,7 @@ func loadItems(ctx context.Context, q store.Querier, subs []*Sub) error {
 			s.Lines = append(s.Lines, &it)
 		}
 	}
-	return rows.Err()
+	return itemRows.Err()
 }
 
 const (

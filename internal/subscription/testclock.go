@@ -39,7 +39,7 @@ func scanClock(sc workspace.Scope, row interface{ Scan(...any) error }) (*Clock,
 	if err := row.Scan(&c.ID, &name, &frozen, &c.Status, &c.Customers, &created, &updated); err != nil {
 		return nil, err
 	}
-	c.Name = ns(name)
+	c.Name = rows.Text(name)
 	c.FrozenTime = clock.Stamp{Micros: frozen, Loc: sc.Loc}
 	c.Created = clock.Stamp{Micros: created, Loc: sc.Loc}
 	c.Updated = clock.Stamp{Micros: updated, Loc: sc.Loc}
