@@ -51,3 +51,20 @@ func readInstant(o *input.Object, key string, loc *time.Location) (time.Time, bo
 	}
 	return time.Time{}, false
 }
+
+// decodeStatusChange reads the body of pause (paused_reason, pause_until)
+// and cancel (cancel_reason).
+func decodeStatusChange(o *input.Object, reasonKey string, reasons []string) subscription.StatusChange {
+	var c subscription.StatusChange
+	if v, ok := o.Choice(reasonKey, false, reasons...); ok {
+		c.Reason = &v
+	}
+	if reasonKey == "paused_reason" {
+		if v, ok := o.Date("pause_until", false, true); ok && v != nil {
+			c.PauseUntil = v
+		}
+	}
+	c.Description, _ = o.String("status_description", input.StrOpt{Max: 512})
+	c.Errs = fieldErrors(o)
+	return c
+}

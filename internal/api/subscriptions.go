@@ -69,12 +69,12 @@ func (s *Server) cancelSubscription(r *Request) (int, any, error) {
 			body[k] = r.R.URL.Query().Get(k)
 		}
 	}
-	sub, err := subscription.Cancel(r.Ctx, r.Q, r.Dialect(), r.Scope, r.PathValue("id"), input.New(body, false), r.Now)
+	sub, err := subscription.Cancel(r.Ctx, r.Q, r.Dialect(), r.Scope, r.PathValue("id"), decodeStatusChange(input.New(body, false), "cancel_reason", subscription.CancelReasons), r.Now)
 	return r.renderSub(http.StatusOK, sub, err)
 }
 
 func (s *Server) pauseSubscription(r *Request) (int, any, error) {
-	sub, err := subscription.Pause(r.Ctx, r.Q, r.Dialect(), r.Scope, r.PathValue("id"), input.New(r.Body, false), r.Now)
+	sub, err := subscription.Pause(r.Ctx, r.Q, r.Dialect(), r.Scope, r.PathValue("id"), decodeStatusChange(input.New(r.Body, false), "paused_reason", subscription.PauseReasons), r.Now)
 	return r.renderSub(http.StatusOK, sub, err)
 }
 

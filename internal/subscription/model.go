@@ -48,8 +48,8 @@ const (
 var (
 	statuses      = []string{StatusActive, StatusPaused, StatusCancelled, StatusFinalized, StatusNeedsAttention}
 	reasons       = []string{ReasonBiller, ReasonGateway, ReasonReferenceExpired, ReasonWithoutUsage, ReasonProcessing, ReasonWithoutReference}
-	cancelReasons = []string{"custom", "fraud_review_failed", "insolvency", "no_card", "non_compliant_customer", "not_paid", "not_specified", "shutdown_ops"}
-	pauseReasons  = []string{"not_specified", "non_compliant_customer", "custom", "tax_agency_failed"}
+	CancelReasons = []string{"custom", "fraud_review_failed", "insolvency", "no_card", "non_compliant_customer", "not_paid", "not_specified", "shutdown_ops"}
+	PauseReasons  = []string{"not_specified", "non_compliant_customer", "custom", "tax_agency_failed"}
 	schemes       = []string{SchemeSendInvoice, SchemeChargePayment}
 )
 
