@@ -159,10 +159,10 @@ func (s *Server) declare() []Route {
 	add(get, "/billers/built_in/certificate/", "Billers", "Summary of the company certificate", AuthToken, 200, s.getBillerCertificate)
 	routes[len(routes)-1].Schema = clsii.CertView{}
 	add(post, "/billers/built_in/certificate/", "Billers", "Upload the company certificate (.p12/.pfx and password)", AuthToken, 200, s.uploadBillerCertificate)
-	routes[len(routes)-1].Schema = clsii.CertView{}
+	routes[len(routes)-1].Schema, routes[len(routes)-1].Prepare = clsii.CertView{}, s.prepareCertificate
 	add(del, "/billers/built_in/certificate/", "Billers", "Remove the company certificate", AuthToken, 204, s.deleteBillerCertificate)
 	add(post, "/billers/built_in/cafs/", "Billers", "Upload a CAF", AuthToken, 201, s.uploadCAF)
-	routes[len(routes)-1].Schema = clsii.CAFView{}
+	routes[len(routes)-1].Schema, routes[len(routes)-1].Prepare = clsii.CAFView{}, s.prepareCAF
 	add(get, "/billers/built_in/cafs/", "Billers", "List CAF files", AuthToken, 200, s.listCAFs)
 	routes[len(routes)-1].List, routes[len(routes)-1].Schema = true, clsii.CAFView{}
 	add(get, "/billers/built_in/cafs/{id}/", "Billers", "Retrieve a CAF", AuthToken, 200, s.getCAF)

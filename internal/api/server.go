@@ -46,6 +46,12 @@ const (
 // and the JSON body (nil for an empty body), or an error.
 type HandlerFunc func(r *Request) (int, any, error)
 
+// PrepareFunc does the database-free part of a request before its
+// transaction opens: parsing and checking uploaded files, whose
+// cryptography must never run while the write lock is held. Its result
+// reaches the handler as Request.Prepared; an error is the answer.
+type PrepareFunc func(r *Request) (any, error)
+
 // Route declares one operation. The OpenAPI document and the router are
 // both generated from the same list, so they cannot drift.
 type Route struct {
@@ -67,6 +73,8 @@ type Route struct {
 	// the network (webhook ping): it runs on the database, outside one;
 	// an Idempotency-Key record is settled right after it.
 	NoTx bool
+	// Prepare runs before Handle, outside the transaction (see PrepareFunc).
+	Prepare PrepareFunc
 }
 
 // Options configures a Server.
@@ -355,7 +363,9 @@ type Request struct {
 	DB   *store.DB
 	Body map[string]any
 	Now  time.Time
-	srv  *Server
+	// Prepared is the result of the route's Prepare step (nil without one).
+	Prepared any
+	srv      *Server
 }
 
 // Object returns the body as an input.Object; PATCH and PUT are partial.
@@ -434,7 +444,7 @@ func (s *Server) serve(w http.ResponseWriter, hr *http.Request, rt Route) {
 		req.Body = body
 	}
 	if !write {
-		status, body, err := rt.Handle(req)
+		status, body, err := s.prepareAndHandle(req, rt)
 		if err != nil {
 			s.writeError(w, hr, err)
 			return
@@ -506,9 +516,14 @@ func (s *Server) serve(w http.ResponseWriter, hr *http.Request, rt Route) {
 		return nil
 	}
 	var err error
-	if rt.NoTx {
+	if rt.Prepare != nil {
+		req.Prepared, err = rt.Prepare(req)
+	}
+	switch {
+	case err != nil: // refused before any transaction
+	case rt.NoTx:
 		err = run(s.opt.DB)
-	} else {
+	default:
 		err = s.opt.DB.InTx(ctx, func(tx *sql.Tx) error { return run(tx) })
 		if err == nil && s.opt.Webhooks != nil {
 			s.opt.Webhooks.Wake() // the commit may have queued deliveries
@@ -538,6 +553,17 @@ func (s *Server) serve(w http.ResponseWriter, hr *http.Request, rt Route) {
 		return
 	}
 	writeRaw(w, status, payload)
+}
+
+// prepareAndHandle runs a read route: its Prepare step, then Handle.
+func (s *Server) prepareAndHandle(req *Request, rt Route) (int, any, error) {
+	if rt.Prepare != nil {
+		var err error
+		if req.Prepared, err = rt.Prepare(req); err != nil {
+			return 0, nil, err
+		}
+	}
+	return rt.Handle(req)
 }
 
 func idempotencyScope(r *Request) string {

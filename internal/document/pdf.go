@@ -337,11 +337,11 @@ func siiPDF(e Env, d *Doc, doc *pdf.Document, opt PDFOptions) error {
 	if err != nil {
 		return err
 	}
-	png, err := pdf.PDF417PNG(ted)
+	stamp, err := pdf.PDF417Stamp(ted)
 	if err != nil {
 		return err
 	}
-	doc.Stamp = png
+	doc.Stamp = stamp
 	if opt.Cedible {
 		switch d.TypeID {
 		case "CL33", "CL34":

@@ -490,29 +490,14 @@ func describe(err error) string {
 // genericTaxID is the tax id of consumers without one (billing.md §1).
 var genericTaxID = map[string]string{"CL": "66666666-6"}
 
-// payerCustomer finds or creates the payer's customer (§5.5 step 1).
+// payerCustomer creates the payer's customer (§5.5 step 1) from what the
+// payer typed. An anonymous payer is never matched to an existing customer
+// by email or tax id: anyone could type those and would then see that
+// customer's data on the intent's PDF and bill into their ledger; the
+// merchant can merge customers later.
 func payerCustomer(e Env, in *Intent) (string, error) {
 	var p Payer
 	_ = json.Unmarshal(in.Payer, &p)
-	find := func(cond string, args ...any) (string, error) {
-		var cid string
-		err := e.Q.QueryRowContext(e.Ctx, `SELECT id FROM customers WHERE workspace_id = $1 AND test_mode = $2 AND status = 'active' AND `+cond+
-			` ORDER BY created, id LIMIT 1`, append([]any{e.Scope.ID, e.Scope.TestMode}, args...)...).Scan(&cid)
-		if errors.Is(err, sql.ErrNoRows) {
-			return "", nil
-		}
-		return cid, err
-	}
-	if p.TaxID != "" {
-		if cid, err := find("tax_id = $3 AND country = $4", p.TaxID, p.Country); err != nil || cid != "" {
-			return cid, err
-		}
-	}
-	if p.Email != "" {
-		if cid, err := find("LOWER(email) = LOWER($3)", p.Email); err != nil || cid != "" {
-			return cid, err
-		}
-	}
 	if p.TaxID == "" {
 		p.TaxID = genericTaxID[p.Country]
 	}

@@ -120,8 +120,17 @@ func GetCAF(ctx context.Context, q store.Querier, sc workspace.Scope, cafID stri
 
 func fileErr(msg string) error { return apperr.Field("file", msg) }
 
-// UploadCAF checks and stores a CAF file (§4.1).
-func (b *Biller) UploadCAF(ctx context.Context, q store.Querier, sc workspace.Scope, raw []byte, now time.Time) (*CAFView, error) {
+// UploadedCAF is a CAF file parsed and verified by ParseUpload.
+type UploadedCAF struct {
+	caf     *sii.CAF
+	raw     []byte
+	sandbox bool
+}
+
+// ParseUpload does the checks of a CAF upload (§4.1) that need no stored
+// state: the file, its key pair and its SII signature. The cryptography
+// runs here, before the write transaction opens.
+func ParseUpload(sc workspace.Scope, raw []byte) (*UploadedCAF, error) {
 	caf, err := sii.ParseCAF(raw)
 	if err != nil {
 		var ce *sii.CAFError
@@ -129,16 +138,6 @@ func (b *Biller) UploadCAF(ctx context.Context, q store.Querier, sc workspace.Sc
 			return nil, fileErr(ce.Msg)
 		}
 		return nil, err
-	}
-	st, err := Load(ctx, q, sc)
-	if err != nil {
-		return nil, err
-	}
-	if st.RUT == nil {
-		return nil, fileErr("Set the biller rut (PATCH /billers/built_in/) before uploading CAFs.")
-	}
-	if caf.RE != *st.RUT {
-		return nil, fileErr(fmt.Sprintf("The CAF belongs to RUT %s, not %s.", caf.RE, *st.RUT))
 	}
 	if !sii.Supported(caf.TD) {
 		return nil, fileErr(fmt.Sprintf("Document type %d is not supported.", caf.TD))
@@ -149,7 +148,23 @@ func (b *Biller) UploadCAF(ctx context.Context, q store.Querier, sc workspace.Sc
 		// the sandbox's; live mode accepts the CAF (the SII checks it).
 		return nil, fileErr("The CAF signature is not valid.")
 	}
-	return b.insertCAF(ctx, q, sc, caf, raw, sandbox, now, false)
+	return &UploadedCAF{caf: caf, raw: raw, sandbox: sandbox}, nil
+}
+
+// UploadCAF stores a CAF checked by ParseUpload, after the checks against
+// the settings and the other CAFs (§4.1).
+func (b *Biller) UploadCAF(ctx context.Context, q store.Querier, sc workspace.Scope, up *UploadedCAF, now time.Time) (*CAFView, error) {
+	st, err := Load(ctx, q, sc)
+	if err != nil {
+		return nil, err
+	}
+	if st.RUT == nil {
+		return nil, fileErr("Set the biller rut (PATCH /billers/built_in/) before uploading CAFs.")
+	}
+	if up.caf.RE != *st.RUT {
+		return nil, fileErr(fmt.Sprintf("The CAF belongs to RUT %s, not %s.", up.caf.RE, *st.RUT))
+	}
+	return b.insertCAF(ctx, q, sc, up.caf, up.raw, up.sandbox, now, false)
 }
 
 func (b *Biller) insertCAF(ctx context.Context, q store.Querier, sc workspace.Scope, caf *sii.CAF, raw []byte, sandbox bool, now time.Time, onConflictSkip bool) (*CAFView, error) {
@@ -387,6 +402,10 @@ func (b *Biller) cafForFolio(ctx context.Context, q store.Querier, sc workspace.
 		return "", nil, err
 	}
 	caf, err := sii.ParseCAF(raw)
+	var ce *sii.CAFError
+	if errors.As(err, &ce) { // stored before today's upload checks
+		return "", nil, apperr.NonField(fmt.Sprintf("CAF %s cannot stamp documents: %s Void it and upload a new one.", cafID, ce.Msg))
+	}
 	if err != nil {
 		return "", nil, err
 	}

@@ -245,6 +245,10 @@ func (b *Biller) certificate(st *Stored, sc workspace.Scope, now time.Time) (*si
 		return nil, err
 	}
 	c, err := sii.LoadStored(st.CertDER, key)
+	var ce *sii.CertError
+	if errors.As(err, &ce) { // stored before today's upload checks
+		return nil, apperr.NonField("The stored digital certificate cannot be used: " + ce.Msg + " Upload it again.")
+	}
 	if err != nil {
 		return nil, err
 	}
