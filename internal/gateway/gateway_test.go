@@ -58,3 +58,37 @@ func TestParseCardErrors(t *testing.T) {
 		}
 	}
 }
+
+// The manual gateway checks its own fields: no card, a known method.
+func TestManualSetupFields(t *testing.T) {
+	str := func(s string) *string { return &s }
+	cases := []struct {
+		p    SetupParams
+		want string
+	}{
+		{SetupParams{}, ""},
+		{SetupParams{MethodGiven: true, Method: str("cash"), MethodText: "cash"}, ""},
+		{SetupParams{Card: map[string]any{}}, "map[card:[This gateway does not take card data.]]"},
+		{SetupParams{CardNotObject: `Expected a dictionary of items but got type "str".`}, "map[card:[This gateway does not take card data.]]"},
+		{SetupParams{MethodGiven: true}, "map[method:[This field may not be null.]]"},
+		{SetupParams{MethodGiven: true, Method: str("wire"), MethodText: "wire"}, `map[method:["wire" is not a valid choice.]]`},
+		{SetupParams{MethodGiven: true, MethodText: "5"}, `map[method:["5" is not a valid choice.]]`},
+	}
+	for _, c := range cases {
+		s, errs := Manual{}.Setup(c.p, now)
+		got := ""
+		if errs != nil {
+			got = fmt.Sprint(errs)
+		}
+		if got != c.want || (got == "" && s == nil) {
+			t.Errorf("%+v: %q, want %q", c.p, got, c.want)
+		}
+	}
+	s, _ := Manual{}.Setup(SetupParams{MethodGiven: true, Method: str("check"), MethodText: "check"}, now)
+	if s.Token != "manual_check" || s.Data["method"] != "check" {
+		t.Errorf("setup %+v", s)
+	}
+	if _, errs := (Test{}).Setup(SetupParams{}, now); fmt.Sprint(errs) != "map[card:[This field is required.]]" {
+		t.Errorf("test gateway without a card: %v", errs)
+	}
+}
