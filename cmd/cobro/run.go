@@ -184,8 +184,21 @@ func (e *env) serve(args []string) int {
 	ratePerToken := fs.Int("rate-per-token", intSetting(e.getenv("COBRO_RATE_PER_TOKEN"), 100), "requests per second allowed per API token; -1 disables (env COBRO_RATE_PER_TOKEN)")
 	rateBurst := fs.Int("rate-burst", intSetting(e.getenv("COBRO_RATE_BURST"), 200), "burst allowed per API token (env COBRO_RATE_BURST)")
 	ratePublic := fs.Int("rate-public-per-minute", intSetting(e.getenv("COBRO_RATE_PUBLIC_PER_MINUTE"), 20), "publishable POSTs allowed per client IP and payment link or payment each minute; -1 disables (env COBRO_RATE_PUBLIC_PER_MINUTE)")
+	testLoopback := fs.Bool("test-webhooks-loopback", boolSetting(e.getenv("COBRO_TEST_WEBHOOKS_LOOPBACK"), true), "let test-mode webhook endpoints target loopback (a developer's own machine); false on a shared host (env COBRO_TEST_WEBHOOKS_LOOPBACK)")
+	proxyList := fs.String("trusted-proxies", e.getenv("COBRO_TRUSTED_PROXIES"), "comma-separated CIDRs of reverse proxies whose X-Forwarded-For/-Proto/-Host are believed; none by default (env COBRO_TRUSTED_PROXIES)")
 	if code, ok := e.parse(fs, args); !ok {
 		return code
+	}
+	if v := e.getenv("COBRO_TEST_WEBHOOKS_LOOPBACK"); v != "" {
+		if _, err := strconv.ParseBool(strings.TrimSpace(v)); err != nil {
+			fmt.Fprintf(e.stderr, "cobro serve: COBRO_TEST_WEBHOOKS_LOOPBACK must be true or false, got %q\n", v)
+			return exitUsage
+		}
+	}
+	trustedProxies, err := api.ParseProxies(*proxyList)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "cobro serve: --trusted-proxies: %v\n", err)
+		return exitUsage
 	}
 	log := e.logger()
 	db, err := e.open(*dbURL)
@@ -212,10 +225,11 @@ func (e *env) serve(args []string) int {
 	}
 	deliveries := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "cobro_webhook_attempts_total",
 		Help: "Webhook delivery attempts by outcome (succeeded, retry, failed, gone)."}, []string{"outcome"})
-	worker := &webhook.Worker{DB: db, Clock: clock.System{}, Logger: log, AllowPrivate: *allowPrivate,
+	worker := &webhook.Worker{DB: db, Clock: clock.System{}, Logger: log, AllowPrivate: *allowPrivate, NoTestLoopback: !*testLoopback,
 		Outcome: func(o string) { deliveries.WithLabelValues(o).Inc() }}
 	srv := api.New(api.Options{DB: db, Clock: clock.System{}, Logger: log, PublicURL: *publicURL, Version: version, SecretKey: secret,
-		Webhooks: worker, AllowPrivateWebhooks: *allowPrivate, RatePerToken: *ratePerToken, RateBurst: *rateBurst, RatePublicPerMinute: *ratePublic})
+		Webhooks: worker, AllowPrivateWebhooks: *allowPrivate, RatePerToken: *ratePerToken, RateBurst: *rateBurst, RatePublicPerMinute: *ratePublic,
+		TrustedProxies: trustedProxies, NoTestWebhooksLoopback: !*testLoopback})
 	billingRuns := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "cobro_billing_runs_total",
 		Help: "Subscription billing runs by this node's scheduler, by outcome (invoiced, needs_attention, resumed)."}, []string{"outcome"})
 	srv.Registry().MustRegister(deliveries, billingRuns)
@@ -381,6 +395,14 @@ func purgeLoop(ctx context.Context, db *store.DB, log *slog.Logger) {
 func intSetting(v string, def int) int {
 	if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil {
 		return n
+	}
+	return def
+}
+
+// boolSetting reads a boolean setting from the environment, else def.
+func boolSetting(v string, def bool) bool {
+	if b, err := strconv.ParseBool(strings.TrimSpace(v)); err == nil {
+		return b
 	}
 	return def
 }

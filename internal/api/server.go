@@ -12,8 +12,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
+	"net/netip"
 	"runtime/debug"
 	"sort"
 	"strings"
@@ -101,6 +101,12 @@ type Options struct {
 	// AllowPrivateWebhooks lets live-mode endpoints target private
 	// addresses (--allow-private-webhooks).
 	AllowPrivateWebhooks bool
+	// NoTestWebhooksLoopback refuses loopback endpoints in test mode too
+	// (--test-webhooks-loopback=false, for shared hosts).
+	NoTestWebhooksLoopback bool
+	// TrustedProxies are the peers whose X-Forwarded-* headers are
+	// honoured (--trusted-proxies); none by default.
+	TrustedProxies []netip.Prefix
 }
 
 // Server serves the API.
@@ -138,7 +144,7 @@ func New(opt Options) *Server {
 	if opt.RatePublicPerMinute == 0 {
 		opt.RatePublicPerMinute = 20
 	}
-	s := &Server{opt: opt, metrics: newMetrics(), tokens: newLimiter(opt.RatePerToken, opt.RateBurst), public: newIPLimiter(opt.RatePublicPerMinute)}
+	s := &Server{opt: opt, metrics: newMetrics(), tokens: newLimiter(opt.RatePerToken, opt.RateBurst), public: newIPLimiter(opt.RatePublicPerMinute, limiterCapacity)}
 	clsii.Install(opt.SecretKey) // the built-in Chile SII biller (tax-agency.md)
 	s.metrics.reg.MustRegister(newJobsCollector(s))
 	s.routes = s.declare()
@@ -274,6 +280,7 @@ type reqInfo struct {
 	id       string
 	origPath string // the path as requested, trailing slash included
 	route    string
+	client   string // the client address (proxies.go)
 	err      error
 }
 
@@ -282,7 +289,10 @@ type reqInfo struct {
 func (s *Server) outer(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		info := &reqInfo{id: requestID(r.Header.Get("X-Request-Id")), route: "unmatched", origPath: r.URL.Path}
+		sw := secureHeaders(w, r)
+		defer sw.finish()
+		w = sw
+		info := &reqInfo{id: requestID(r.Header.Get("X-Request-Id")), route: "unmatched", origPath: r.URL.Path, client: s.clientAddr(r)}
 		w.Header().Set("X-Request-Id", info.id)
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		r = r.WithContext(context.WithValue(r.Context(), infoKey{}, info))
@@ -304,7 +314,7 @@ func (s *Server) outer(next http.Handler) http.Handler {
 			d := time.Since(start)
 			s.metrics.observe(info.route, r.Method, rec.status, d)
 			attrs := []slog.Attr{
-				slog.String("request_id", info.id), slog.String("method", r.Method),
+				slog.String("request_id", info.id), slog.String("method", metricMethod(r.Method)),
 				slog.String("route", info.route), slog.Int("status", rec.status),
 				slog.Float64("duration_ms", float64(d.Microseconds())/1000),
 			}
@@ -315,7 +325,9 @@ func (s *Server) outer(next http.Handler) http.Handler {
 			}
 			s.opt.Logger.LogAttrs(r.Context(), level, "request", attrs...)
 		}()
-		next.ServeHTTP(rec, r)
+		if !refuseLongURL(rec, r) {
+			next.ServeHTTP(rec, r)
+		}
 	})
 }
 
@@ -390,7 +402,7 @@ func (s *Server) baseURL(r *http.Request) string {
 	if r.TLS != nil {
 		scheme = "https"
 	}
-	if trustedProxy(r.RemoteAddr) {
+	if s.trustedPeer(r.RemoteAddr) {
 		if p := r.Header.Get("X-Forwarded-Proto"); p == "http" || p == "https" {
 			scheme = p
 		}
@@ -399,17 +411,6 @@ func (s *Server) baseURL(r *http.Request) string {
 		}
 	}
 	return scheme + "://" + host
-}
-
-// trustedProxy: forwarding headers are honoured only from loopback and
-// private peers (a reverse proxy in front of Cobro), never from the internet.
-func trustedProxy(remote string) bool {
-	host, _, err := net.SplitHostPort(remote)
-	if err != nil {
-		host = remote
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && (ip.IsLoopback() || ip.IsPrivate())
 }
 
 func (s *Server) serve(w http.ResponseWriter, hr *http.Request, rt Route) {

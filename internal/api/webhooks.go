@@ -10,7 +10,7 @@ import (
 
 // urlGuard is the SSRF check of endpoint URLs (webhooks.md §1.2).
 func (s *Server) urlGuard() webhook.URLGuard {
-	return webhook.URLGuard{Resolver: s.opt.Resolver, AllowPrivate: s.opt.AllowPrivateWebhooks}
+	return webhook.URLGuard{Resolver: s.opt.Resolver, AllowPrivate: s.opt.AllowPrivateWebhooks, NoTestLoopback: s.opt.NoTestWebhooksLoopback}
 }
 
 func (s *Server) createWebhook(r *Request) (int, any, error) {

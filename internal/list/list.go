@@ -5,6 +5,7 @@
 package list
 
 import (
+	"errors"
 	"fmt"
 	"net/url"
 	"regexp"
@@ -112,6 +113,15 @@ var reserved = map[string]bool{"page": true, "page_size": true, "limit": true, "
 const (
 	DefaultPageSize = 20
 	MaxPageSize     = 100
+	// MaxPage bounds page so that its offset cannot overflow (a negative
+	// OFFSET, a negative next page); ten million pages is past any list.
+	MaxPage = 10_000_000
+	// MaxInValues bounds one __in list: each value is a bound parameter,
+	// and thousands of them occupy the database for every tenant.
+	MaxInValues = 100
+	// MaxQueryBytes bounds a request's whole query string; the HTTP edge
+	// refuses longer ones before anything parses them.
+	MaxQueryBytes = 8 << 10
 )
 
 type parser struct {
@@ -183,9 +193,12 @@ func (s *Spec) Parse(values url.Values, env Env) (*Query, error) {
 func (p *parser) pagination(values url.Values) {
 	if values.Has("page") {
 		n, err := strconv.Atoi(values.Get("page"))
-		if err != nil || n < 1 {
+		switch {
+		case err != nil && !errors.Is(err, strconv.ErrRange), err == nil && n < 1:
 			p.fail("page", apperr.MsgInteger)
-		} else {
+		case err != nil || n > MaxPage:
+			p.fail("page", fmt.Sprintf("A valid integer between 1 and %d is required.", MaxPage))
+		default:
 			p.q.Page = n
 		}
 	}
@@ -194,6 +207,9 @@ func (p *parser) pagination(values url.Values) {
 			continue
 		}
 		n, err := strconv.Atoi(values.Get(name))
+		if errors.Is(err, strconv.ErrRange) && !strings.HasPrefix(values.Get(name), "-") {
+			n, err = MaxPageSize, nil // beyond int64 clamps like any value > 100
+		}
 		if err != nil || n < 1 {
 			p.fail(name, "A valid integer between 1 and 100 is required.")
 			continue
@@ -245,6 +261,10 @@ func (p *parser) filter(param, val string) {
 	case Contains:
 		p.q.Conds = append(p.q.Conds, p.env.Dialect.Contains(f.Expr, p.arg(val)))
 	case In:
+		if strings.Count(val, ",") >= MaxInValues {
+			p.fail(param, fmt.Sprintf("Ensure this list has no more than %d values.", MaxInValues))
+			return
+		}
 		var phs []string
 		for _, part := range strings.Split(val, ",") {
 			part = strings.TrimSpace(part)

@@ -37,8 +37,9 @@ const (
 // creation and update: the resolver (net.DefaultResolver when nil; tests
 // inject one) and the operator's --allow-private-webhooks.
 type URLGuard struct {
-	Resolver     Resolver
-	AllowPrivate bool
+	Resolver       Resolver
+	AllowPrivate   bool
+	NoTestLoopback bool // --test-webhooks-loopback=false
 }
 
 // resolveTimeout bounds the DNS lookup of a URL check.
@@ -65,7 +66,7 @@ func (g URLGuard) check(ctx context.Context, sc workspace.Scope, raw string) str
 	}
 	ctx, cancel := context.WithTimeout(ctx, resolveTimeout)
 	defer cancel()
-	switch err := CheckURL(ctx, r, raw, Policy{TestMode: sc.TestMode}); {
+	switch err := CheckURL(ctx, r, raw, Policy{TestMode: sc.TestMode, NoTestLoopback: g.NoTestLoopback}); {
 	case err == nil:
 		return ""
 	case errors.Is(err, ErrPrivate):

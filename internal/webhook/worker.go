@@ -50,6 +50,10 @@ type Worker struct {
 	// "retry", "failed", "gone") for the delivery metrics.
 	Outcome func(result string)
 
+	// NoTestLoopback refuses loopback in test mode too
+	// (--test-webhooks-loopback=false).
+	NoTestLoopback bool
+
 	once   sync.Once
 	id     string
 	client *http.Client
@@ -183,6 +187,10 @@ func (w *Worker) load(ctx context.Context, deliveryID string) (*target, error) {
 	return t, nil
 }
 
+// msgConnFailed is the whole error of a failed connection to an internal
+// address: the transport's text names addresses, ports and refusals.
+const msgConnFailed = "connection failed"
+
 // Attempt is the result of one POST (also the ping answer).
 type Attempt struct {
 	StatusCode   *int    `json:"status_code"`
@@ -204,7 +212,8 @@ func (w *Worker) Send(ctx context.Context, ep *Endpoint, eventID, name, objectID
 	fail := func(msg string) Attempt {
 		return Attempt{Error: &msg, DurationMS: time.Since(start).Milliseconds()}
 	}
-	ctx = context.WithValue(ctx, policyKey{}, Policy{TestMode: ep.TestMode, AllowPrivate: w.AllowPrivate})
+	ctx = context.WithValue(ctx, policyKey{}, Policy{TestMode: ep.TestMode, AllowPrivate: w.AllowPrivate, NoTestLoopback: w.NoTestLoopback})
+	ctx, reached := watchReach(ctx)
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, ep.URL, bytes.NewReader(body))
 	if err != nil {
 		return fail(err.Error())
@@ -228,6 +237,9 @@ func (w *Worker) Send(ctx context.Context, ep *Endpoint, eventID, name, objectID
 		if errors.Is(err, ErrPrivate) {
 			return fail(ErrPrivate.Error())
 		}
+		if reached.internal.Load() { // which ports answer is not the tenant's to learn
+			return fail(msgConnFailed)
+		}
 		return fail(err.Error())
 	}
 	defer res.Body.Close()
@@ -235,7 +247,9 @@ func (w *Worker) Send(ctx context.Context, ep *Endpoint, eventID, name, objectID
 	_, _ = io.Copy(io.Discard, io.LimitReader(res.Body, 1<<20)) // keep the connection reusable
 	code := res.StatusCode
 	a := Attempt{StatusCode: &code, DurationMS: time.Since(start).Milliseconds()}
-	if len(head) > 0 {
+	// A receiver on loopback or a private network may be a local service:
+	// its status and timing are reported, never what it says.
+	if len(head) > 0 && !reached.internal.Load() {
 		s := string(head)
 		if !utf8.ValidString(s) {
 			s = strings.ToValidUTF8(s, "\uFFFD")
