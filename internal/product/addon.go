@@ -59,21 +59,17 @@ var addons = kind[*Addon]{
 
 func scanAddon(sc workspace.Scope, row list.Scanner) (*Addon, error) {
 	var (
-		a                Addon
-		sku, unit        sql.NullString
-		times, archived  sql.NullInt64
-		meta             string
-		created, updated int64
+		t         tail
+		a         Addon
+		sku, unit sql.NullString
+		times     sql.NullInt64
 	)
-	if err := row.Scan(&a.ID, &a.Name, &a.Description, &a.Currency, &a.Amount, &sku, &a.Exempt, &a.ApplyScheme, &times, &unit,
-		&a.Status, &archived, &meta, &a.TestMode, &created, &updated); err != nil {
+	cols := []any{&a.ID, &a.Name, &a.Description, &a.Currency, &a.Amount, &sku, &a.Exempt, &a.ApplyScheme, &times, &unit}
+	if err := row.Scan(append(cols, t.dest(&a.Status, &a.TestMode)...)...); err != nil {
 		return nil, err
 	}
 	a.SKU, a.UnitLabel, a.DurationTimes = rows.Text(sku), rows.Text(unit), nint(times)
-	a.Archived = nstamp(archived, sc.Loc)
-	a.Metadata = json.RawMessage(meta)
-	a.Created = clock.Stamp{Micros: created, Loc: sc.Loc}
-	a.Updated = clock.Stamp{Micros: updated, Loc: sc.Loc}
+	t.set(sc.Loc, &a.Archived, &a.Metadata, &a.Created, &a.Updated)
 	return &a, nil
 }
 

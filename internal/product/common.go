@@ -6,6 +6,7 @@ package product
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -145,4 +146,24 @@ func createdArchived(status string, us int64) *int64 {
 		return nil
 	}
 	return &us
+}
+
+// tail reads the columns every catalogue object ends with: status,
+// archived, metadata, test_mode, created, updated.
+type tail struct {
+	archived         sql.NullInt64
+	meta             string
+	created, updated int64
+}
+
+// dest is what Scan fills for those columns.
+func (t *tail) dest(status *string, testMode *bool) []any {
+	return []any{status, &t.archived, &t.meta, testMode, &t.created, &t.updated}
+}
+
+// set copies what was read onto the object's fields.
+func (t *tail) set(loc *time.Location, archived *clock.NullStamp, meta *json.RawMessage, created, updated *clock.Stamp) {
+	*archived = nstamp(t.archived, loc)
+	*meta = json.RawMessage(t.meta)
+	*created, *updated = clock.Stamp{Micros: t.created, Loc: loc}, clock.Stamp{Micros: t.updated, Loc: loc}
 }

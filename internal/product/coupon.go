@@ -77,15 +77,14 @@ var coupons = kind[*Coupon]{
 
 func scanCoupon(sc workspace.Scope, row list.Scanner) (*Coupon, error) {
 	var (
-		c                Coupon
-		amount           string
-		valid            sql.NullString
-		times, archived  sql.NullInt64
-		meta             string
-		created, updated int64
+		t      tail
+		c      Coupon
+		amount string
+		valid  sql.NullString
+		times  sql.NullInt64
 	)
-	if err := row.Scan(&c.ID, &c.Name, &amount, &c.Currency, &c.DiscountScheme, &c.DurationScheme, &times, &valid, &c.ApplyOn,
-		&c.Status, &archived, &meta, &c.TestMode, &created, &updated); err != nil {
+	cols := []any{&c.ID, &c.Name, &amount, &c.Currency, &c.DiscountScheme, &c.DurationScheme, &times, &valid, &c.ApplyOn}
+	if err := row.Scan(append(cols, t.dest(&c.Status, &c.TestMode)...)...); err != nil {
 		return nil, err
 	}
 	d, err := decimal.NewFromString(amount)
@@ -99,10 +98,7 @@ func scanCoupon(sc workspace.Scope, row list.Scanner) (*Coupon, error) {
 		v := (*c.ValidUntil)[:10]
 		c.ValidUntil = &v
 	}
-	c.Archived = nstamp(archived, sc.Loc)
-	c.Metadata = json.RawMessage(meta)
-	c.Created = clock.Stamp{Micros: created, Loc: sc.Loc}
-	c.Updated = clock.Stamp{Micros: updated, Loc: sc.Loc}
+	t.set(sc.Loc, &c.Archived, &c.Metadata, &c.Created, &c.Updated)
 	return &c, nil
 }
 

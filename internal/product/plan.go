@@ -122,14 +122,14 @@ var plans = kind[*Plan]{
 
 func scanPlan(sc workspace.Scope, row list.Scanner) (*Plan, error) {
 	var (
+		t                    tail
 		p                    Plan
 		sku, agg, mode, unit sql.NullString
-		archived             sql.NullInt64
-		tiers, meta          string
-		created, updated     int64
+		tiers                string
 	)
-	if err := row.Scan(&p.ID, &p.Product, &p.Name, &p.Description, &p.Frequency, &p.Currency, &p.Amount, &sku, &p.Exempt, &p.UsageScheme, &agg,
-		&mode, &tiers, &unit, &p.Status, &archived, &meta, &p.TestMode, &created, &updated); err != nil {
+	cols := []any{&p.ID, &p.Product, &p.Name, &p.Description, &p.Frequency, &p.Currency, &p.Amount, &sku, &p.Exempt, &p.UsageScheme,
+		&agg, &mode, &tiers, &unit}
+	if err := row.Scan(append(cols, t.dest(&p.Status, &p.TestMode)...)...); err != nil {
 		return nil, err
 	}
 	p.SKU, p.UsageAggregation, p.TiersMode, p.UnitLabel = rows.Text(sku), rows.Text(agg), rows.Text(mode), rows.Text(unit)
@@ -141,10 +141,7 @@ func scanPlan(sc workspace.Scope, row list.Scanner) (*Plan, error) {
 	for i, t := range st {
 		p.Tiers[i] = t.View()
 	}
-	p.Archived = nstamp(archived, sc.Loc)
-	p.Metadata = json.RawMessage(meta)
-	p.Created = clock.Stamp{Micros: created, Loc: sc.Loc}
-	p.Updated = clock.Stamp{Micros: updated, Loc: sc.Loc}
+	t.set(sc.Loc, &p.Archived, &p.Metadata, &p.Created, &p.Updated)
 	return &p, nil
 }
 

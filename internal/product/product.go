@@ -43,20 +43,16 @@ var products = kind[*Product]{
 
 func scanProduct(sc workspace.Scope, row list.Scanner) (*Product, error) {
 	var (
-		p                Product
-		unit             sql.NullString
-		archived         sql.NullInt64
-		meta             string
-		created, updated int64
+		t    tail
+		p    Product
+		unit sql.NullString
 	)
-	if err := row.Scan(&p.ID, &p.Name, &unit, &p.Status, &archived, &meta, &p.TestMode, &created, &updated); err != nil {
+	cols := []any{&p.ID, &p.Name, &unit}
+	if err := row.Scan(append(cols, t.dest(&p.Status, &p.TestMode)...)...); err != nil {
 		return nil, err
 	}
 	p.UnitLabel = rows.Text(unit)
-	p.Archived = nstamp(archived, sc.Loc)
-	p.Metadata = json.RawMessage(meta)
-	p.Created = clock.Stamp{Micros: created, Loc: sc.Loc}
-	p.Updated = clock.Stamp{Micros: updated, Loc: sc.Loc}
+	t.set(sc.Loc, &p.Archived, &p.Metadata, &p.Created, &p.Updated)
 	p.Plans = []*Plan{}
 	return &p, nil
 }
