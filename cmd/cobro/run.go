@@ -50,7 +50,7 @@ commands:
   version       print the version
 `
 
-// exit codes (operations.md §1)
+// exit codes (docs/operations.md#1-commands)
 const (
 	exitOK      = 0
 	exitFailure = 1
@@ -213,7 +213,7 @@ func (e *env) serve(args []string) int {
 	if err != nil {
 		return e.fail(fmt.Errorf("secret key: %w", err))
 	}
-	// email (operations.md §1): invoices of subscription runs, when an SMTP
+	// email (docs/operations.md#1-commands): invoices of subscription runs, when an SMTP
 	// server is configured
 	var smtpConf *mail.Config
 	if raw := e.getenv("COBRO_SMTP_URL"); raw != "" {
@@ -319,7 +319,7 @@ func (e *env) serve(args []string) int {
 	return exitOK
 }
 
-// scheduler runs subscription.Bill every interval (billing.md §8.4). Any
+// scheduler runs subscription.Bill every interval (docs/billing.md#84-billing-schedule). Any
 // number of nodes may run it: runs are locked and keyed per date.
 func scheduler(ctx context.Context, db *store.DB, every time.Duration, log *slog.Logger, done func(subscription.Summary)) {
 	t := time.NewTicker(every)
@@ -341,7 +341,7 @@ func scheduler(ctx context.Context, db *store.DB, every time.Duration, log *slog
 	}
 }
 
-// bill is `cobro bill`: one billing run, then exit (operations.md §1).
+// bill is `cobro bill`: one billing run, then exit (docs/operations.md#1-commands).
 func (e *env) bill(args []string) int {
 	fs := e.flags("bill")
 	dbURL := fs.String("db", e.or("COBRO_DATABASE_URL", store.DefaultURL), "database URL (env COBRO_DATABASE_URL)")
@@ -379,7 +379,7 @@ func purgeLoop(ctx context.Context, db *store.DB, log *slog.Logger) {
 		if err := idempotency.Purge(ctx, db, time.Now()); err != nil && ctx.Err() == nil {
 			log.Warn("purge idempotency keys", "error", err.Error())
 		}
-		// Events are kept 30 days (webhooks.md §2); their deliveries go with them.
+		// Events are kept 30 days (docs/webhooks.md#2-events); their deliveries go with them.
 		if _, err := db.ExecContext(ctx, `DELETE FROM events WHERE created < $1`, time.Now().Add(-webhook.EventRetention).UnixMicro()); err != nil && ctx.Err() == nil {
 			log.Warn("purge events", "error", err.Error())
 		}

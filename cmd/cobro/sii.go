@@ -16,7 +16,7 @@ const siiUsage = `usage: cobro sii fake-cert [--rut RUT] [--out FILE.p12] [--pas
        cobro sii fake-caf --type 33 --from 1 --to 100 --rut RUT [--out FILE.xml]
 `
 
-// sii is `cobro sii …` (operations.md §1): test credentials for the
+// sii is `cobro sii …` (docs/operations.md#1-commands): test credentials for the
 // sandbox agency.
 func (e *env) sii(args []string) int {
 	if len(args) == 0 {

@@ -15,7 +15,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/taxid"
 )
 
-// The built-in Chile SII biller (tax-agency.md §2–§4). The endpoints
+// The built-in Chile SII biller (docs/tax-agency.md#2-chile-sii-configuration to docs/tax-agency.md#4-caf-files-and-folios). The endpoints
 // exist only for workspaces of Chile; elsewhere they answer 404.
 
 func (r *Request) siiBiller() (*clsii.Biller, error) {

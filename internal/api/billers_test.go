@@ -41,7 +41,7 @@ func TestSIIWorkerEventNames(t *testing.T) {
 
 const siiRUT = "77123456-9"
 
-// siiSettings is the PATCH example of tax-agency.md §2.1.
+// siiSettings is the PATCH example of docs/tax-agency.md#21-settings-object.
 func siiSettings() map[string]any {
 	return map[string]any{"rut": "77.123.456-9", "business_name": "Servicios Cobro Demo SpA",
 		"activity_description": "Desarrollo de software", "activity_codes": []any{620100},
@@ -179,7 +179,7 @@ func cl33Invoice(t *testing.T, c *apitest.Client, cus string) string {
 		"lines": []any{docLine("Equipo", 3, 15990)}}), "id")
 }
 
-// Live mode: uploaded CAFs, gapless folios and the exact 400s of §4.
+// Live mode: uploaded CAFs, gapless folios and the exact 400s of docs/tax-agency.md#4-caf-files-and-folios.
 func TestCAFUploadAndFolios(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
 		c := e.Workspace("CL")
@@ -289,7 +289,7 @@ func TestCAFUploadAndFolios(t *testing.T) {
 	})
 }
 
-// receiver without tax id on CL33 → the exact 400 (tax-agency.md §5).
+// receiver without tax id on CL33 → the exact 400 (docs/tax-agency.md#5-finalize-for-chilean-documents).
 func TestCL33ReceiverWithoutRUT(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
 		c := e.Workspace("CL").Test()
@@ -371,7 +371,7 @@ func verifyTED(modulus, dd, sig []byte) bool {
 
 // Every CL type finalized in test mode (sandbox CAFs, sandbox
 // certificate): accepted, local_file valid, signed, stamped; totals of the
-// README §8 worked examples digit for digit.
+// docs/conventions.md#8-totals-formula worked examples digit for digit.
 func TestCLFinalizeEveryType(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
 		c := e.Workspace("CL").Test()
@@ -459,7 +459,7 @@ func TestConcurrentFolios(t *testing.T) {
 	})
 }
 
-// The PDF of a finalized CL33 prints the SII elements (tax-agency.md §11);
+// The PDF of a finalized CL33 prints the SII elements (docs/tax-agency.md#11-pdf-with-pdf417-chile);
 // the draft has no folio and no stamp. SII_PDF_OUT=file keeps the PDF.
 func TestCL33PDF(t *testing.T) {
 	e := apitest.New(t, "sqlite")
@@ -475,7 +475,7 @@ func TestCL33PDF(t *testing.T) {
 		t.Errorf("draft PDF:\n%s", draft)
 	}
 	got := c.Post("/invoices/"+inv+"/finalize/", nil).Expect(200)
-	docFields(t, "CL33 §6 example", got, "amount", "148000.00", "tax", "28120.00", "total", "176120.00")
+	docFields(t, "CL33 docs/tax-agency.md#6-dte-xml-and-field-mapping example", got, "amount", "148000.00", "tax", "28120.00", "total", "176120.00")
 	r := c.Do("GET", "/invoices/"+inv+"/pdf/", nil, "Accept", "application/pdf")
 	if out := os.Getenv("SII_PDF_OUT"); out != "" {
 		os.WriteFile(out, r.Body, 0o644)

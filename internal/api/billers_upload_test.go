@@ -153,7 +153,7 @@ func multiPrimeKeyPEM(t testing.TB, n *big.Int) string {
 }
 
 // cafWithKey is a CAF for siiRUT whose RSAPK is n and RSASK keyPEM; its
-// FRMA does not verify (a live-mode upload accepts that, §4.1).
+// FRMA does not verify (a live-mode upload accepts that, docs/tax-agency.md#41-upload).
 func cafWithKey(n *big.Int, keyPEM string) string {
 	xml := `<?xml version="1.0" encoding="ISO-8859-1"?>
 <AUTORIZACION><CAF version="1.0"><DA><RE>` + siiRUT + `</RE><RS>SERVICIOS COBRO DEMO SPA</RS><TD>33</TD><RNG><D>1</D><H>10</H></RNG>

@@ -17,10 +17,10 @@ import (
 	"github.com/cobrobilling/cobro/internal/taxid"
 )
 
-// Request bodies of payment links (payments.md §4–§5) decoded into
+// Request bodies of payment links (docs/payments.md#4-payment-links to docs/payments.md#5-payment-link-intents-and-the-hosted-checkout) decoded into
 // paylink commands.
 
-// decodeIntent reads the payer's POST of an intent (§5.2): the payer
+// decodeIntent reads the payer's POST of an intent (docs/payments.md#52-intent-creation-body): the payer
 // (links without a customer) and the card (card gateways).
 func decodeIntent(e paylink.Env, l *paylink.Link, o *input.Object) (paylink.IntentParams, error) {
 	var c paylink.IntentParams
@@ -121,7 +121,7 @@ func readPayer(e paylink.Env, l *paylink.Link, o *input.Object) *paylink.Payer {
 }
 
 // decodeLink reads a POST (creating) or PATCH/PUT body of a payment link
-// (§4.3–§4.4). Errors travel in the command: an update reports them only
+// (docs/payments.md#43-create-body to docs/payments.md#44-update-and-archive). Errors travel in the command: an update reports them only
 // once the link is known to exist and may still change.
 func decodeLink(e paylink.Env, o *input.Object, creating bool) (paylink.LinkParams, error) {
 	c := paylink.LinkParams{Given: given(o)}

@@ -18,7 +18,7 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// Request bodies of payments (payments.md §3) decoded into payment
+// Request bodies of payments (docs/payments.md#3-payments) decoded into payment
 // commands: each field on its own, references resolved in the scope.
 
 const msgPositive = "Ensure this value is greater than 0."

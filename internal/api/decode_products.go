@@ -16,7 +16,7 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// Request bodies of the catalogue (billing.md §4–§7) decoded into product
+// Request bodies of the catalogue (docs/billing.md#4-products to docs/billing.md#7-coupons) decoded into product
 // commands. Errors travel in the command (Errs): the rules that join
 // fields are checked against the resulting object.
 
@@ -28,8 +28,8 @@ const (
 // decodeProduct reads a product body.
 func decodeProduct(o *input.Object) product.ProductParams {
 	var c product.ProductParams
-	reqStr(o, &c.Name, "name", 64)
-	str(o, &c.UnitLabel, "unit_label", input.StrOpt{Max: 12})
+	requiredText(o, &c.Name, "name", 64)
+	nullableText(o, &c.UnitLabel, "unit_label", input.StrOpt{Max: 12})
 	status(o, &c.Status)
 	metadata(o, &c.Metadata)
 	c.Errs = fieldErrors(o)
@@ -39,23 +39,23 @@ func decodeProduct(o *input.Object) product.ProductParams {
 // decodeAddon reads an add-on body.
 func decodeAddon(o *input.Object) product.AddonParams {
 	var c product.AddonParams
-	reqStr(o, &c.Name, "name", 56)
-	reqStr(o, &c.Description, "description", 256)
+	requiredText(o, &c.Name, "name", 56)
+	requiredText(o, &c.Description, "description", 256)
 	currency(o, &c.Currency, true)
 	if v, ok := o.Decimal("amount", true, money.ParseMoney); ok {
 		c.Amount = &v
 	}
-	str(o, &c.SKU, "sku", input.StrOpt{Max: 32})
+	nullableText(o, &c.SKU, "sku", input.StrOpt{Max: 32})
 	if v, ok := o.Bool("exempt", false); ok {
 		c.Exempt = &v
 	}
 	if v, ok := o.Choice("apply_scheme", false, product.ApplySchemes...); ok {
 		c.ApplyScheme = &v
 	}
-	if v, ok := integer(o, "duration_times", 1); ok {
+	if v, ok := nullableInt(o, "duration_times", 1); ok {
 		c.DurationTimes = product.Nullable[int]{Set: true, Value: v}
 	}
-	str(o, &c.UnitLabel, "unit_label", input.StrOpt{Max: 4})
+	nullableText(o, &c.UnitLabel, "unit_label", input.StrOpt{Max: 4})
 	status(o, &c.Status)
 	metadata(o, &c.Metadata)
 	c.Errs = fieldErrors(o)
@@ -65,7 +65,7 @@ func decodeAddon(o *input.Object) product.AddonParams {
 // decodeCoupon reads a coupon body.
 func decodeCoupon(o *input.Object) product.CouponParams {
 	c := product.CouponParams{Given: given(o)}
-	reqStr(o, &c.Name, "name", 56)
+	requiredText(o, &c.Name, "name", 56)
 	if v, ok := o.Decimal("amount", true, parseCouponAmount); ok {
 		c.Amount = &v
 	}
@@ -76,7 +76,7 @@ func decodeCoupon(o *input.Object) product.CouponParams {
 	if v, ok := o.Choice("duration_scheme", false, product.DurationSchemes...); ok {
 		c.DurationScheme = &v
 	}
-	if v, ok := integer(o, "duration_times", 1); ok {
+	if v, ok := nullableInt(o, "duration_times", 1); ok {
 		c.DurationTimes = product.Nullable[int]{Set: true, Value: v}
 	}
 	if v, ok := o.Date("valid_until", false, true); ok {
@@ -123,21 +123,21 @@ func currencyInto(o *input.Object, dst *string) {
 	}
 }
 
-// str reads an optional string into *dst when given.
-func str(o *input.Object, dst *product.Nullable[string], key string, opt input.StrOpt) {
+// nullableText reads an optional string into *dst when given.
+func nullableText(o *input.Object, dst *product.Nullable[string], key string, opt input.StrOpt) {
 	if v, ok := o.String(key, opt); ok {
 		*dst = product.Nullable[string]{Set: true, Value: v}
 	}
 }
 
-// reqStr reads a required string into *dst when set.
-func reqStr(o *input.Object, dst **string, key string, max int) {
+// requiredText reads a required string into *dst when set.
+func requiredText(o *input.Object, dst **string, key string, max int) {
 	if v, ok := o.String(key, input.StrOpt{Required: true, Max: max}); ok && v != nil {
 		*dst = v
 	}
 }
 
-// currency reads an available currency id (catalogues.md §3).
+// currency reads an available currency id (docs/catalogues.md#3-currencies-public).
 func currency(o *input.Object, dst **string, required bool) {
 	v, ok := o.String("currency", input.StrOpt{Required: required || o.Has("currency")})
 	if !ok || v == nil {
@@ -164,8 +164,8 @@ func metadata(o *input.Object, dst **string) {
 	}
 }
 
-// integer reads a nullable integer ≥ min. It returns (value, set).
-func integer(o *input.Object, key string, min int) (*int, bool) {
+// nullableInt reads a nullable integer ≥ min. It returns (value, set).
+func nullableInt(o *input.Object, key string, min int) (*int, bool) {
 	raw, present := o.Raw(key)
 	if !present {
 		return nil, false
@@ -203,7 +203,7 @@ func integer(o *input.Object, key string, min int) (*int, bool) {
 	return &v, true
 }
 
-// moneyField reads a money amount ≥ 0 (README §7).
+// moneyField reads a money amount ≥ 0 (docs/conventions.md#7-data-types).
 func moneyField(o *input.Object, key string, required bool) (decimal.Decimal, bool) {
 	return o.Decimal(key, required, money.ParseMoney)
 }
@@ -224,7 +224,7 @@ func parseCouponAmount(raw any) (decimal.Decimal, error) {
 }
 
 // parseTierQuantity reads a tier bound: a decimal ≥ 0 with the quantity
-// limits of README §7 (0 is allowed: the first tier starts at 0).
+// limits of docs/conventions.md#7-data-types (0 is allowed: the first tier starts at 0).
 func parseTierQuantity(raw any) (decimal.Decimal, error) {
 	d, err := money.ParseQuantity(raw)
 	if err == nil || err.Error() != money.MsgPositive {
@@ -340,10 +340,10 @@ func parseTiers(o *input.Object, raw []any, mode string) ([]product.StoredTier, 
 
 // decodePlanMutable reads the fields an update may change.
 func decodePlanMutable(o *input.Object, c *product.PlanParams) {
-	reqStr(o, &c.Name, "name", 56)
-	reqStr(o, &c.Description, "description", 200)
-	str(o, &c.SKU, "sku", input.StrOpt{Max: 32})
-	str(o, &c.UnitLabel, "unit_label", input.StrOpt{Max: 4})
+	requiredText(o, &c.Name, "name", 56)
+	requiredText(o, &c.Description, "description", 200)
+	nullableText(o, &c.SKU, "sku", input.StrOpt{Max: 32})
+	nullableText(o, &c.UnitLabel, "unit_label", input.StrOpt{Max: 4})
 	status(o, &c.Status)
 	metadata(o, &c.Metadata)
 }

@@ -16,7 +16,7 @@ var reminderTargets = []struct {
 	kind  *document.Kind
 }{{"invoice", document.Invoice}, {"order", document.Order}, {"credit_note", document.CreditNote}}
 
-// decodeReminder reads a POST /reminders/ body (documents.md §5.2), the
+// decodeReminder reads a POST /reminders/ body (docs/documents.md#52-object-and-body), the
 // named document or payment resolved.
 func decodeReminder(e document.Env, o *input.Object) (reminder.Params, error) {
 	var c reminder.Params

@@ -9,7 +9,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/subscription"
 )
 
-// Request bodies of usage records and test clocks (billing.md §9–§10)
+// Request bodies of usage records and test clocks (docs/billing.md#9-usages to docs/billing.md#10-test-clocks)
 // decoded into subscription commands.
 
 // decodeUsage reads a POST /usages/ body.

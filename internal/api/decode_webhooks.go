@@ -8,8 +8,8 @@ import (
 	"github.com/cobrobilling/cobro/internal/webhook"
 )
 
-// Request bodies of webhook endpoints and redeliveries (webhooks.md §1,
-// §5.3) decoded into webhook commands.
+// Request bodies of webhook endpoints and redeliveries (docs/webhooks.md#1-webhook-endpoints,
+// docs/webhooks.md#53-redelivery) decoded into webhook commands.
 
 // decodeEndpoint reads a POST or PATCH/PUT endpoint body.
 func decodeEndpoint(o *input.Object) webhook.EndpointParams {

@@ -59,7 +59,7 @@ func (s *Server) metricsHandler() http.Handler {
 	return promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{})
 }
 
-// jobsCollector reports the job queue at scrape time (operations.md §3:
+// jobsCollector reports the job queue at scrape time (docs/operations.md#3-metrics-logs-openapi:
 // depth and age of the oldest due job, by kind).
 type jobsCollector struct {
 	s          *Server

@@ -11,9 +11,9 @@ import (
 	"github.com/hashicorp/golang-lru/v2/simplelru"
 )
 
-// Publishable calls (README §4, §14): a payer's browser, no token. Their
+// Publishable calls (docs/conventions.md#4-publishable-public-endpoints, docs/conventions.md#14-rate-limiting): a payer's browser, no token. Their
 // POSTs are limited per client IP and per payment link or payment. The
-// JSON endpoints answer CORS for any origin (README §2): a merchant's own checkout page may call them, and they carry no
+// JSON endpoints answer CORS for any origin (docs/conventions.md#2-requests-and-responses): a merchant's own checkout page may call them, and they carry no
 // ambient credential a forged request could borrow. The HTML form of the
 // simulated bank page refuses cross-origin browser posts (CSRF): a page
 // elsewhere cannot approve a payer's card authentication.

@@ -35,10 +35,10 @@ import (
 type Auth int
 
 const (
-	AuthToken  Auth = iota // token + workspace + mode headers (README §3)
-	AuthPublic             // no headers needed (README §4)
+	AuthToken  Auth = iota // token + workspace + mode headers (docs/conventions.md#3-authentication-and-headers)
+	AuthPublic             // no headers needed (docs/conventions.md#4-publishable-public-endpoints)
 	// AuthDual: authenticated when an Authorization header is sent, else
-	// publishable (README §4: POST /sources/, payments authorize/pay).
+	// publishable (docs/conventions.md#4-publishable-public-endpoints: POST /sources/, payments authorize/pay).
 	AuthDual
 )
 
@@ -85,11 +85,11 @@ type Options struct {
 	PublicURL string // fixed base URL for absolute links; "" = from the request
 	Version   string
 	SecretKey []byte // signs local_file URLs
-	// RatePerToken and RateBurst limit each API token (README §14);
+	// RatePerToken and RateBurst limit each API token (docs/conventions.md#14-rate-limiting);
 	// 0 means the defaults, 100/s with bursts of 200; negative disables.
 	RatePerToken, RateBurst int
 	// RatePublicPerMinute limits publishable POSTs per client IP and
-	// payment link or payment (README §14); 0 means 20, negative disables.
+	// payment link or payment (docs/conventions.md#14-rate-limiting); 0 means 20, negative disables.
 	RatePublicPerMinute int
 	// Webhooks delivers webhook events; the server wakes it after each
 	// write so deliveries start at once. nil: ping answers that delivery
@@ -122,9 +122,12 @@ type Server struct {
 	openapiOnce sync.Once
 	openapiJSON []byte
 	openapiErr  error
+	docsOnce    sync.Once
+	docsHTML    []byte
+	docsErr     error
 }
 
-// MaxBodyBytes limits request bodies (README: 1 MiB).
+// MaxBodyBytes limits request bodies (docs/conventions.md#2-requests-and-responses: 1 MiB).
 const MaxBodyBytes = 1 << 20
 
 // New builds a server and its handler.
@@ -145,7 +148,7 @@ func New(opt Options) *Server {
 		opt.RatePublicPerMinute = 20
 	}
 	s := &Server{opt: opt, metrics: newMetrics(), tokens: newLimiter(opt.RatePerToken, opt.RateBurst), public: newIPLimiter(opt.RatePublicPerMinute, limiterCapacity)}
-	clsii.Install(opt.SecretKey) // the built-in Chile SII biller (tax-agency.md)
+	clsii.Install(opt.SecretKey) // the built-in Chile SII biller (docs/tax-agency.md)
 	s.metrics.reg.MustRegister(newJobsCollector(s))
 	s.routes = s.declare()
 	s.handler = s.build()
@@ -268,7 +271,7 @@ func (g *group) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // corsOpen: publishable pages and the currency catalogue answer CORS for
-// any origin (README §2); nothing else does.
+// any origin (docs/conventions.md#2-requests-and-responses); nothing else does.
 func corsOpen(path string) bool {
 	return strings.HasPrefix(path, "/publishable/") || path == "/generals/currencies" || strings.HasPrefix(path, "/generals/currencies/")
 }
@@ -458,7 +461,7 @@ func (s *Server) serve(w http.ResponseWriter, hr *http.Request, rt Route) {
 		return
 	}
 
-	// Idempotency-Key on POST (README §13).
+	// Idempotency-Key on POST (docs/conventions.md#13-idempotency-keys).
 	key := hr.Header.Get("Idempotency-Key")
 	var idemScope string
 	if hr.Method == http.MethodPost && hr.Header.Values("Idempotency-Key") != nil {
@@ -662,7 +665,7 @@ func writeRaw(w http.ResponseWriter, status int, b []byte) {
 // ErrBodyTooLarge answers 413.
 var errBodyTooLarge = apperr.Detail(apperr.TooLarge, "Request body is too large (limit 1 MiB).")
 
-// decodeBody reads a JSON, form or multipart body into a map (README §2).
+// decodeBody reads a JSON, form or multipart body into a map (docs/conventions.md#2-requests-and-responses).
 func decodeBody(w http.ResponseWriter, r *http.Request) (map[string]any, error) {
 	r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
 	ct := r.Header.Get("Content-Type")

@@ -12,7 +12,7 @@ import (
 )
 
 // tedElement is the <TED> element as the DTE file carries it: the exact
-// ISO-8859-1 bytes the stamp must hold (tax-agency.md §11).
+// ISO-8859-1 bytes the stamp must hold (docs/tax-agency.md#11-pdf-with-pdf417-chile).
 var tedElement = regexp.MustCompile(`(?s)<TED version="1.0">.*?</TED>`)
 
 // The PDF417 stamp of a finalized CL33 scans from paper: the PDF rendered

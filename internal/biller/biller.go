@@ -1,5 +1,5 @@
 // Package biller is the hand-off from the document engine to a tax agency.
-// Each document type names its biller (catalogues.md §4: "none" or
+// Each document type names its biller (docs/catalogues.md#4-document-types: "none" or
 // "cl_sii"); the engine calls it at finalize. The Chile SII biller plugs in
 // here later through Register, without touching the engine.
 package biller
@@ -17,7 +17,7 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// Biller statuses (documents.md §0.3).
+// Biller statuses (docs/documents.md#03-status-names-used-by-every-document).
 const (
 	StatusPending    = "pending"
 	StatusQueued     = "queued"

@@ -1,4 +1,4 @@
-// Package jobs is the one table of background work (design.md): webhook
+// Package jobs is the one table of background work (CONTRIBUTING.md#where-changes-go): webhook
 // deliveries now, billing runs and tax-agency submissions later. Jobs are
 // enqueued in the same transaction as the change that causes them, carry a
 // unique key so the same work is never queued twice, and are claimed with

@@ -1,4 +1,4 @@
-// Package list is the one list machinery of README §11: each resource
+// Package list is the one list machinery of docs/conventions.md#11-lists-pagination-filtering-ordering-search: each resource
 // declares its filterable fields, lookups, ordering and search fields in a
 // Spec, and Parse turns a query string into parameterised SQL, rejecting
 // anything undeclared.
@@ -69,7 +69,7 @@ type Spec struct {
 	Fields []Field
 	// Ordering maps orderable names to SQL expressions.
 	Ordering map[string]string
-	// DefaultOrdering is used when the query has none (README: -created).
+	// DefaultOrdering is used when the query has none (docs/conventions.md#11-lists-pagination-filtering-ordering-search: -created).
 	DefaultOrdering string
 	// Search lists the SQL expressions "search" matches (OR).
 	Search []string
@@ -343,7 +343,7 @@ func (p *parser) value(param string, f *Field, val string) (any, bool) {
 }
 
 // datetime filters an integer-microseconds column. A date value covers the
-// whole local day of the workspace (README §7).
+// whole local day of the workspace (docs/conventions.md#7-data-types).
 func (p *parser) datetime(param string, f *Field, lookup, val string) {
 	if day, err := time.ParseInLocation(time.DateOnly, val, p.env.Loc); err == nil {
 		start := day.UnixMicro()
@@ -430,7 +430,7 @@ func (p *parser) ordering(values url.Values) {
 	p.q.OrderBy = strings.Join(parts, ", ")
 }
 
-// metadataKey is the shape of a metadata key (README §7); anything else
+// metadataKey is the shape of a metadata key (docs/conventions.md#7-data-types); anything else
 // cannot match and must not reach a JSON path.
 var metadataKey = regexp.MustCompile(`^[A-Za-z0-9_\-.]{1,40}$`)
 

@@ -21,7 +21,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/rows"
 )
 
-// Intent statuses (payments.md §5.4).
+// Intent statuses (docs/payments.md#54-intent-status-machine).
 const (
 	RequiresAuthentication = "requires_authentication"
 	Authorized             = "authorized"
@@ -42,7 +42,7 @@ type NextAction struct {
 	URL  string `json:"url"`
 }
 
-// Intent is the API object (payments.md §5.3).
+// Intent is the API object (docs/payments.md#53-intent-object).
 type Intent struct {
 	ID           string            `json:"id"`
 	Link         string            `json:"link"`
@@ -136,7 +136,7 @@ func expandIntents(e Env, ins []*Intent) error {
 		func(in *Intent, c *customer.Summary) { in.Customer = c })
 }
 
-// IntentListSpec declares the intent list (payments.md §5.6).
+// IntentListSpec declares the intent list (docs/payments.md#56-authenticated-intent-endpoints).
 var IntentListSpec = list.Spec{
 	Fields: []list.Field{
 		{Name: "link", Expr: "link_id", Lookups: []string{list.In}},
@@ -157,7 +157,7 @@ func ListIntents(e Env, lq *list.Query) (int, []*Intent, error) {
 	return n, out, expandIntents(e, out)
 }
 
-// PublicIntent is the payer's view (§5.3): no tax id, no error, the
+// PublicIntent is the payer's view (docs/payments.md#53-intent-object): no tax id, no error, the
 // customer by id only. invoice_number lets the receipt name the invoice.
 type PublicIntent struct {
 	ID            string            `json:"id"`
@@ -254,7 +254,7 @@ func (in *Intent) fail(e Env, reason string) error {
 	return in.move(e, Failed, true)
 }
 
-// Payer is who pays through a link without a customer (§5.2): what the
+// Payer is who pays through a link without a customer (docs/payments.md#52-intent-creation-body): what the
 // checkout page asks for, decoded and checked at the HTTP edge. Its JSON
 // keys are in alphabetical order, as the intent stores them.
 type Payer struct {
@@ -268,7 +268,7 @@ type Payer struct {
 	TaxID    string `json:"tax_id,omitempty"`
 }
 
-// IntentParams is the payer's POST (§5.2), decoded at the HTTP edge.
+// IntentParams is the payer's POST (docs/payments.md#52-intent-creation-body), decoded at the HTTP edge.
 type IntentParams struct {
 	// Payer is nil for a link with a customer.
 	Payer *Payer
@@ -276,7 +276,7 @@ type IntentParams struct {
 	Card map[string]any
 }
 
-// CreateIntent is the payer's POST (§5.2): it creates the single-use
+// CreateIntent is the payer's POST (docs/payments.md#52-intent-creation-body): it creates the single-use
 // source and runs the intent as far as it can go in this request
 // (authorized → captured → finalized with the test gateway and automatic
 // capture).
@@ -389,7 +389,7 @@ func savepoint(e Env, name string, fn func() error) (refused error, err error) {
 }
 
 // finalize produces the customer, the finalized invoice and the succeeded
-// payment (§5.5). A refusal (no folios, invalid customer data) leaves the
+// payment (docs/payments.md#55-what-finalization-produces). A refusal (no folios, invalid customer data) leaves the
 // intent captured with error; POST …/finalize/ retries.
 func finalize(e Env, in *Intent, l *Link) error {
 	in.Error = nil
@@ -487,10 +487,10 @@ func describe(err error) string {
 	return strings.Join(parts, " ")
 }
 
-// genericTaxID is the tax id of consumers without one (billing.md §1).
+// genericTaxID is the tax id of consumers without one (docs/billing.md#1-customers).
 var genericTaxID = map[string]string{"CL": "66666666-6"}
 
-// payerCustomer creates the payer's customer (§5.5 step 1) from what the
+// payerCustomer creates the payer's customer (docs/payments.md#55-what-finalization-produces step 1) from what the
 // payer typed. An anonymous payer is never matched to an existing customer
 // by email or tax id: anyone could type those and would then see that
 // customer's data on the intent's PDF and bill into their ledger; the
@@ -504,7 +504,7 @@ func payerCustomer(e Env, in *Intent) (string, error) {
 	return createPayer(e, p)
 }
 
-// ---- authenticated intent actions (§5.6)
+// ---- authenticated intent actions (docs/payments.md#56-authenticated-intent-endpoints)
 
 func lockIntent(e Env, intentID string) (*Intent, *Link, error) {
 	in, err := getIntent(e, intentID, true)

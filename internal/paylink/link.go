@@ -1,4 +1,4 @@
-// Package paylink holds payment links and their intents (payments.md §4–§5):
+// Package paylink holds payment links and their intents (docs/payments.md#4-payment-links to docs/payments.md#5-payment-link-intents-and-the-hosted-checkout):
 // a hosted checkout for a fixed amount; each attempt is an intent that
 // authorizes a card, captures it and, once finalized, leaves a customer, a
 // finalized invoice and a succeeded payment for the payer.
@@ -41,7 +41,7 @@ const (
 	StatusArchived = "archived"
 )
 
-// DocumentSummary is the embedded document type (README §6).
+// DocumentSummary is the embedded document type (docs/conventions.md#6-expansion-on-reads).
 type DocumentSummary struct {
 	ID       string               `json:"id"`
 	Name     string               `json:"name"`
@@ -56,7 +56,7 @@ func docSummary(typeID string) DocumentSummary {
 	return DocumentSummary{ID: t.ID, Name: t.Name, Code: t.Code, Country: t.Country, Currency: cur.View()}
 }
 
-// Link is the API object (payments.md §4.2).
+// Link is the API object (docs/payments.md#42-payment-link-object).
 type Link struct {
 	ID             string            `json:"id"`
 	PublishableKey string            `json:"publishable_key"`
@@ -154,7 +154,7 @@ func summaries(e Env) func([]string) (map[string]*customer.Summary, error) {
 	}
 }
 
-// LinkListSpec declares the link list (payments.md §4.4).
+// LinkListSpec declares the link list (docs/payments.md#44-update-and-archive).
 var LinkListSpec = list.Spec{
 	Fields: []list.Field{
 		{Name: "status", Expr: "status", Kind: list.Enum, Choices: []string{StatusActive, StatusArchived}, Lookups: []string{list.In}},
@@ -202,12 +202,13 @@ func fromLink(l *Link) linkRecord {
 	return r
 }
 
-// fixedOnceUsed may change only while the link has no intents (§4.4).
+// fixedOnceUsed may change only while the link has no intents (docs/payments.md#44-update-and-archive).
 var fixedOnceUsed = []string{"amount", "currency", "document", "exempt", "customer", "invoice", "gateway"}
 
-// LinkParams is the command that creates or updates a link (payments.md
-// §4.3–§4.4). The HTTP edge decodes a body into it, references resolved;
-// reminders fill it directly. Given names the fields the body carried,
+// LinkParams is the command that creates or updates a link
+// (docs/payments.md#43-create-body, docs/payments.md#44-update-and-archive).
+// The HTTP edge decodes a body into it, references resolved; reminders
+// fill it directly. Given names the fields the body carried,
 // Errs those the edge could not decode: a field is applied when it was
 // given and decoded. A nil pointer of a given field is null (cleared).
 type LinkParams struct {
@@ -262,7 +263,7 @@ func (r *linkRecord) apply(e Env, c LinkParams, creating bool, intents int) erro
 		errs = c.Errs.Clone()
 	}
 	r.copyFields(c, creating)
-	// a CLP link for 9990.50 cannot be paid or invoiced (README §7: scale 0)
+	// a CLP link for 9990.50 cannot be paid or invoiced (docs/conventions.md#7-data-types: scale 0)
 	if cur, found := catalog.CurrencyByID(r.currency); found && c.Given["amount"] && !errs.Has("amount") {
 		if err := money.CheckScale(r.amount, money.ScaleFor(cur.Rounded)); err != nil {
 			errs.Add("amount", err.Error())
@@ -374,7 +375,7 @@ func (r *linkRecord) checkInvoice() error {
 }
 
 // netAmount derives the invoice line amount N of a tax-included payable
-// amount (payments.md §4.3).
+// amount (docs/payments.md#43-create-body).
 func netAmount(amount decimal.Decimal, t catalog.DocumentType, exempt bool, scale int32) (decimal.Decimal, string) {
 	r := t.Tax
 	if exempt || t.HasLinesTotal || r.Sign() == 0 {
@@ -403,7 +404,7 @@ func netAmount(amount decimal.Decimal, t catalog.DocumentType, exempt bool, scal
 		below.StringFixed(2), above.StringFixed(2))
 }
 
-// CreateLink creates a link (payments.md §4.3).
+// CreateLink creates a link (docs/payments.md#43-create-body).
 func CreateLink(e Env, c LinkParams) (*Link, error) {
 	typeID := "US1"
 	if e.Scope.Country == "CL" {
@@ -429,7 +430,7 @@ func CreateLink(e Env, c LinkParams) (*Link, error) {
 	return GetLink(e, lid)
 }
 
-// UpdateLink applies a PATCH/PUT (payments.md §4.4).
+// UpdateLink applies a PATCH/PUT (docs/payments.md#44-update-and-archive).
 func UpdateLink(e Env, linkID string, c LinkParams) (*Link, error) {
 	l, err := getLink(e, linkID, true)
 	if err != nil {
@@ -470,7 +471,7 @@ func saveLink(e Env, l *Link, r linkRecord) error {
 	return nil
 }
 
-// ArchiveLink is DELETE: archived, idempotent (README §15).
+// ArchiveLink is DELETE: archived, idempotent (docs/conventions.md#15-deletion-semantics).
 func ArchiveLink(e Env, linkID string) (*Link, error) {
 	l, err := getLink(e, linkID, true)
 	if err != nil {
@@ -487,7 +488,7 @@ func ArchiveLink(e Env, linkID string) (*Link, error) {
 // ---- publishable access
 
 // ByKey finds a link by its publishable key, with its scope. With
-// payable, archived, expired or used-up links are 404 (§5.1); without it
+// payable, archived, expired or used-up links are 404 (docs/payments.md#51-publishable-endpoints); without it
 // (an existing intent's poll and PDF) any link is found.
 func ByKey(ctx context.Context, q store.Querier, d store.Dialect, key, base string, lock, payable bool) (Env, *Link, error) {
 	if !validKey(key) {
@@ -521,7 +522,7 @@ func ByKey(ctx context.Context, q store.Querier, d store.Dialect, key, base stri
 	return e, link, nil
 }
 
-// PayerFields lists what the payer must give (§5.1); none when the link
+// PayerFields lists what the payer must give (docs/payments.md#51-publishable-endpoints); none when the link
 // bills a fixed customer (the payer block is ignored).
 func (l *Link) PayerFields() []string {
 	if l.CustomerID != "" {
@@ -534,7 +535,7 @@ func (l *Link) PayerFields() []string {
 	return []string{"name", "email"}
 }
 
-// PublicLink is the public view of a link (§5.1).
+// PublicLink is the public view of a link (docs/payments.md#51-publishable-endpoints).
 type PublicLink struct {
 	PublishableKey string          `json:"publishable_key"`
 	Description    string          `json:"description"`

@@ -12,7 +12,7 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// CreateParams is the command that creates a payment (payments.md §3.3).
+// CreateParams is the command that creates a payment (docs/payments.md#33-create-body).
 // The HTTP edge decodes a body into it, each field checked on its own and
 // references resolved; in-process callers (subscription charges,
 // payment-link captures) fill it directly. Create checks the rules that

@@ -18,7 +18,7 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// Payment statuses (payments.md §3.4).
+// Payment statuses (docs/payments.md#34-status-machine).
 const (
 	RequiresPaymentMethod = "requires_payment_method"
 	Processing            = "processing"
@@ -33,7 +33,7 @@ var paymentStatuses = []string{RequiresPaymentMethod, Processing, Incomplete, Su
 // AuthorizationWindow: a hold not captured within it expires.
 const AuthorizationWindow = 7 * 24 * time.Hour
 
-// Payment is the API object (payments.md §3.2).
+// Payment is the API object (docs/payments.md#32-payment-object).
 type Payment struct {
 	ID             string            `json:"id"`
 	Amount         money.Money       `json:"amount"`
@@ -125,7 +125,7 @@ func GetPayment(e Env, paymentID string) (*Payment, error) {
 }
 
 // GetCheckoutPayment returns a payment for a publishable call: 404 unless
-// enable_checkout (README §4).
+// enable_checkout (docs/conventions.md#4-publishable-public-endpoints).
 func GetCheckoutPayment(e Env, paymentID string) (*Payment, error) {
 	p, err := getPayment(e, paymentID, false)
 	if err != nil {
@@ -157,7 +157,7 @@ func deref(s *string) (string, bool) {
 	return *s, true
 }
 
-// PaymentListSpec declares the payment list (payments.md §3.7).
+// PaymentListSpec declares the payment list (docs/payments.md#37-list).
 var PaymentListSpec = list.Spec{
 	Fields: []list.Field{
 		{Name: "status", Expr: "status", Kind: list.Enum, Choices: paymentStatuses, Lookups: []string{list.In}},
@@ -231,7 +231,7 @@ func usableSource(e Env, p *Payment, sourceID string, publishable bool) (*Source
 	return s, "", nil
 }
 
-// checkLimit enforces the amount limit of payments.md §3.3 with the
+// checkLimit enforces the amount limit of docs/payments.md#33-create-body with the
 // invoice row locked: Σ amount of live payments + Σ captured of failed
 // ones + this amount ≤ total_adjusted. exclude is the payment itself.
 func checkLimit(e Env, inv *document.Doc, exclude string, amount decimal.Decimal) error {
@@ -278,7 +278,7 @@ func committedOn(e Env, invoiceID, exclude string) (decimal.Decimal, error) {
 }
 
 // settle brings the invoice of p up to date with what its payments
-// collected (documents.md §1.5): pending back to draft when every payment
+// collected (docs/documents.md#15-status-machine): pending back to draft when every payment
 // is cancelled, collected amount recorded (paid, automatic finalize).
 func settle(e Env, p *Payment) error {
 	if p.Invoice == nil {
@@ -321,7 +321,7 @@ func settle(e Env, p *Payment) error {
 }
 
 // pendingFinalizable: every payment of a pending invoice that is not
-// cancelled has succeeded, at least one (documents.md §1.5).
+// cancelled has succeeded, at least one (docs/documents.md#15-status-machine).
 func pendingFinalizable(e document.Env, d *document.Doc) error {
 	var total, ok int
 	err := e.Q.QueryRowContext(e.Ctx, `SELECT COUNT(*), COALESCE(SUM(CASE WHEN status = 'succeeded' THEN 1 ELSE 0 END), 0) FROM payments
@@ -335,7 +335,7 @@ func pendingFinalizable(e document.Env, d *document.Doc) error {
 	return nil
 }
 
-// Patch is the command that updates a payment (payments.md §3.6). The
+// Patch is the command that updates a payment (docs/payments.md#36-update). The
 // HTTP edge decodes a body into it: Given names the fields the body
 // carried, Errs those it could not decode (reported with the rules that
 // depend on the payment). A nil pointer is a field not given.
@@ -358,7 +358,7 @@ type Patch struct {
 // draftOnly may change only while the payment requires a payment method.
 var draftOnly = []string{"amount", "currency", "date", "invoice", "customer"}
 
-// UpdatePayment applies a PATCH/PUT (payments.md §3.6).
+// UpdatePayment applies a PATCH/PUT (docs/payments.md#36-update).
 func UpdatePayment(e Env, paymentID string, c Patch) (*Payment, error) {
 	p, err := getPayment(e, paymentID, true)
 	if err != nil {
@@ -451,7 +451,7 @@ func (c Patch) applyDraft(p *Payment, errs *apperr.Fields) {
 }
 
 // DeletePayment destroys a requires_payment_method payment (nil, nil) or
-// cancels a processing/failed one (payments.md §3.4).
+// cancels a processing/failed one (docs/payments.md#34-status-machine).
 func DeletePayment(e Env, paymentID string) (*Payment, error) {
 	p, err := getPayment(e, paymentID, true)
 	if err != nil {
@@ -488,5 +488,5 @@ func DeletePayment(e Env, paymentID string) (*Payment, error) {
 	return nil, apperr.NonField("Only payments with status requires_payment_method, processing or failed can be deleted.")
 }
 
-// checkAmountScale refuses decimals a currency does not have (README §7:
+// checkAmountScale refuses decimals a currency does not have (docs/conventions.md#7-data-types:
 // scale 0 for rounded currencies such as CLP).

@@ -1,4 +1,4 @@
-// Package payment holds sources and payments (payments.md §2–§3): the
+// Package payment holds sources and payments (docs/payments.md#2-sources to docs/payments.md#3-payments): the
 // status machines, the gateway hand-over, and their effect on invoices
 // (through the document engine) and customer balances.
 package payment
@@ -30,7 +30,7 @@ import (
 // Env is the engine environment (transaction, dialect, scope, time).
 type Env = document.Env
 
-// Source statuses (payments.md §2.4).
+// Source statuses (docs/payments.md#24-source-status-machine).
 const (
 	SourcePending               = "pending"
 	SourceRequiresAuthorization = "requires_authorization"
@@ -46,7 +46,7 @@ const AuthenticationWindow = 30 * time.Minute
 
 var sourceStatuses = []string{SourcePending, SourceRequiresAuthorization, SourceWaitingAuthorization, SourceChargeable, SourceConsumed, SourceFailed, SourceFinalized}
 
-// Source is the API object (payments.md §2.2).
+// Source is the API object (docs/payments.md#22-source-object).
 type Source struct {
 	ID          string            `json:"id"`
 	Gateway     string            `json:"gateway"`
@@ -138,7 +138,7 @@ func expandSources(e Env, ss []*Source) error {
 		func(s *Source, c *customer.Summary) { s.Customer = c })
 }
 
-// SourceListSpec declares the source list (payments.md §2.4).
+// SourceListSpec declares the source list (docs/payments.md#24-source-status-machine).
 var SourceListSpec = list.Spec{
 	Fields: []list.Field{
 		{Name: "customer", Expr: "customer_id", Lookups: []string{list.In, list.IsNull}},
@@ -165,7 +165,7 @@ func ListSources(e Env, lq *list.Query) (int, []*Source, error) {
 // Client is what the request tells about the payer's client.
 type Client struct{ IP, UserAgent string }
 
-// SourceParams is the command that creates a source (payments.md §2.3).
+// SourceParams is the command that creates a source (docs/payments.md#23-create-body).
 // The HTTP edge decodes a body into it; payment-link intents fill it
 // directly. The gateway checks its own fields (Setup) when the source is
 // created; Errs are the fields the edge could not decode, reported with
@@ -188,7 +188,7 @@ type SourceParams struct {
 	Errs    *apperr.Fields
 }
 
-// CreateSource creates a source (payments.md §2.3). baseURL builds
+// CreateSource creates a source (docs/payments.md#23-create-body). baseURL builds
 // redirect_url.
 func CreateSource(e Env, c SourceParams, cl Client, baseURL string) (*Source, error) {
 	s := &Source{ID: id.New("sou"), Usage: c.Usage, CustomerID: c.CustomerID, Amount: c.Amount, Description: c.Description, ReturnURL: c.ReturnURL,
@@ -334,7 +334,7 @@ func BeginAuthentication(e Env, sourceID string) (*Source, error) {
 	return s, nil
 }
 
-// Authenticate records the payer's approve/deny (payments.md §1.2).
+// Authenticate records the payer's approve/deny (docs/payments.md#12-simulated-authentication-test-gateway).
 func Authenticate(e Env, sourceID string, approve bool) (*Source, error) {
 	s, err := getSource(e, sourceID, true)
 	if err != nil {
@@ -396,7 +396,7 @@ func scopeOf(ctx context.Context, q store.Querier, table, prefix, objID string) 
 }
 
 // CheckDefaultSource validates a subscription's default_source for a
-// customer (billing.md §8.11): a field error keyed "default_source".
+// customer (docs/billing.md#811-errors): a field error keyed "default_source".
 func CheckDefaultSource(ctx context.Context, q store.Querier, sc workspace.Scope, customerID, sourceID string) error {
 	e := Env{Ctx: ctx, Q: q, Scope: sc, Now: clock.Now(ctx)}
 	s, err := getSource(e, sourceID, false)
@@ -416,7 +416,7 @@ func CheckDefaultSource(ctx context.Context, q store.Querier, sc workspace.Scope
 }
 
 // fillCustomerSources lists each customer's reusable chargeable/pending
-// sources (billing.md §1 `sources`).
+// sources (docs/billing.md#1-customers `sources`).
 func fillCustomerSources(ctx context.Context, q store.Querier, sc workspace.Scope, cs []*customer.Customer) error {
 	if len(cs) == 0 {
 		return nil
@@ -449,7 +449,7 @@ func fillCustomerSources(ctx context.Context, q store.Querier, sc workspace.Scop
 
 func init() {
 	customer.Sourcer = fillCustomerSources
-	// billing.md §1 List: sources (a sou_ id; __isnull)
+	// docs/billing.md#1-customers List: sources (a sou_ id; __isnull)
 	const reusable = `s.customer_id = customers.id AND s.usage = 'reusable' AND s.status IN ('chargeable', 'pending')`
 	customer.RegisterListField(list.Field{Name: "sources", Expr: "(SELECT MIN(s.id) FROM sources s WHERE " + reusable + ")",
 		Cond: "EXISTS (SELECT 1 FROM sources s WHERE " + reusable + " AND s.id = {})", Lookups: []string{list.IsNull}})

@@ -1,6 +1,6 @@
 // Package pdf renders Cobro's fiscal documents (invoices, credit notes,
 // debit notes, orders, purchases, retentions…) as PDF with one shared
-// layout (README §10).
+// layout (docs/conventions.md#10-pdfs-and-local_file).
 //
 // The caller maps its document to a Document: every text is already in the
 // document language except the fixed labels of the layout ("Page x of y",
@@ -98,14 +98,14 @@ type Document struct {
 	// "quantity", "unit_price", "total" (the lines table columns).
 	Labels map[string]string
 	// AgencyBox prints the title box the way a tax agency requires: the
-	// Chilean SII's red frame and red text (tax-agency.md §11), with
+	// Chilean SII's red frame and red text (docs/tax-agency.md#11-pdf-with-pdf417-chile), with
 	// AgencyOffice ("S.I.I. - SANTIAGO ORIENTE") printed under it.
 	AgencyBox    bool
 	AgencyOffice string
 	// Cedible prints, beside the stamp, the receipt-acknowledgement box
 	// (name, RUT, date, place, signature, with the legal text of Ley
 	// 19.983) and this legend above it ("CEDIBLE", "CEDIBLE CON SU
-	// FACTURA"); "" prints neither (tax-agency.md §11, ?cedible=true).
+	// FACTURA"); "" prints neither (docs/tax-agency.md#11-pdf-with-pdf417-chile, ?cedible=true).
 	Cedible string
 	// Created is written as the PDF creation and modification date (in
 	// UTC); the zero time is written as 1970-01-01 so output stays

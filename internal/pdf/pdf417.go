@@ -16,7 +16,7 @@ type Barcode struct {
 	Width, Height float64 // printed size, mm
 }
 
-// The Chilean stamp (tax-agency.md §11): the TED in PDF417 with
+// The Chilean stamp (docs/tax-agency.md#11-pdf-with-pdf417-chile): the TED in PDF417 with
 // error-correction level 5 and byte compaction, printed at least 2 × 5 cm
 // and at most 3 × 9 cm (the SII's own minimum is 2 × 4.5 cm), and it must
 // scan when printed at 200 dpi and more.

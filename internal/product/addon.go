@@ -16,7 +16,7 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// Addon is the API object (billing.md §6).
+// Addon is the API object (docs/billing.md#6-add-ons).
 type Addon struct {
 	ID            string          `json:"id"`
 	Name          string          `json:"name"`
@@ -84,7 +84,7 @@ func AddonRef(ctx context.Context, q store.Querier, sc workspace.Scope, addonID 
 	return addons.ref(ctx, q, sc, addonID)
 }
 
-// AddonListSpec declares the add-on list (billing.md §6).
+// AddonListSpec declares the add-on list (docs/billing.md#6-add-ons).
 var AddonListSpec = list.Spec{
 	Fields: []list.Field{
 		{Name: "status", Expr: "status", Kind: list.Enum, Choices: StatusChoices, Lookups: []string{list.In}},

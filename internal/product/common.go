@@ -1,6 +1,6 @@
-// Package product holds the billing catalogue (billing.md §4–§7): products,
+// Package product holds the billing catalogue (docs/billing.md#4-products to docs/billing.md#7-coupons): products,
 // their plans (prices), add-ons and coupons. Subscriptions reference them;
-// DELETE never destroys a catalogue object, it archives it (README §15).
+// DELETE never destroys a catalogue object, it archives it (docs/conventions.md#15-deletion-semantics).
 package product
 
 import (
@@ -26,7 +26,7 @@ const (
 	StatusArchived = "archived"
 )
 
-// Id prefixes (README §5).
+// Id prefixes (docs/conventions.md#5-object-ids).
 const (
 	PrefixProduct = "pro"
 	PrefixPlan    = "pla"

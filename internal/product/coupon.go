@@ -17,7 +17,7 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// Coupon is the API object (billing.md §7). Amount is a percentage (20)
+// Coupon is the API object (docs/billing.md#7-coupons). Amount is a percentage (20)
 // for "%" coupons and money (5000.00) for "$" coupons.
 type Coupon struct {
 	ID             string          `json:"id"`
@@ -59,7 +59,7 @@ var (
 	ApplyOns        = []string{ApplyOnInvoice, ApplyOnLine}
 )
 
-// Coupon messages (billing.md §7).
+// Coupon messages (docs/billing.md#7-coupons).
 const (
 	MsgCouponTimesRequired = "Required when duration_scheme=limited."
 	MsgCouponTimesOnly     = "Only limited coupons have a duration."
@@ -121,7 +121,7 @@ func CouponRef(ctx context.Context, q store.Querier, sc workspace.Scope, couponI
 	return coupons.ref(ctx, q, sc, couponID)
 }
 
-// CouponListSpec declares the coupon list (billing.md §7).
+// CouponListSpec declares the coupon list (docs/billing.md#7-coupons).
 var CouponListSpec = list.Spec{
 	Fields: []list.Field{
 		{Name: "status", Expr: "status", Kind: list.Enum, Choices: StatusChoices, Lookups: []string{list.In}},

@@ -17,7 +17,7 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// Plan is the API object (billing.md §5).
+// Plan is the API object (docs/billing.md#5-plans).
 type Plan struct {
 	ID               string          `json:"id"`
 	Product          string          `json:"product"`
@@ -50,7 +50,7 @@ type Tier struct {
 	UnitScheme   string          `json:"unit_scheme"`
 }
 
-// Usage schemes, Aggregations, tier modes and tier schemes (billing.md §5).
+// Usage schemes, Aggregations, tier modes and tier schemes (docs/billing.md#5-plans).
 const (
 	UsageLicensed = "licensed"
 	UsageMetered  = "metered"
@@ -157,7 +157,7 @@ func PlanRef(ctx context.Context, q store.Querier, sc workspace.Scope, planID st
 	return plans.ref(ctx, q, sc, planID)
 }
 
-// PlanListSpec declares the plan list (billing.md §5 List).
+// PlanListSpec declares the plan list (docs/billing.md#5-plans List).
 var PlanListSpec = list.Spec{
 	Fields: []list.Field{
 		{Name: "product", Expr: "product_id", Lookups: []string{list.In}},
@@ -179,7 +179,7 @@ func ListPlans(ctx context.Context, q store.Querier, sc workspace.Scope, lq *lis
 	return plans.list(ctx, q, sc, lq)
 }
 
-// Plan tier messages (billing.md §5 Errors; the others are Cobro's).
+// Plan tier messages (docs/billing.md#5-plans Errors; the others are Cobro's).
 const (
 	MsgTiersRequired     = "This field is required when tiers_mode is set."
 	MsgTiersModeRequired = "This field is required when tiers are given."

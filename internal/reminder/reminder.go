@@ -1,4 +1,4 @@
-// Package reminder holds reminder messages (documents.md §5): emails about
+// Package reminder holds reminder messages (docs/documents.md#5-reminder-messages): emails about
 // a document, recorded immutably.
 package reminder
 
@@ -99,10 +99,10 @@ func List(ctx context.Context, q store.Querier, sc workspace.Scope, lq *list.Que
 
 // Mail queues the sending of a reminder (set by cobro serve when an SMTP
 // server is configured). Without it, and in test mode, messages are
-// recorded as "skipped" (documents.md §5.2).
+// recorded as "skipped" (docs/documents.md#52-object-and-body).
 var Mail func(ctx context.Context, q store.Querier, sc workspace.Scope, reminderID string, now time.Time) error
 
-// Params is the command that records a reminder (documents.md §5.2),
+// Params is the command that records a reminder (docs/documents.md#52-object-and-body),
 // decoded at the HTTP edge with the named document resolved.
 type Params struct {
 	// Named is how many of invoice, payment, order and credit_note were
@@ -169,7 +169,7 @@ func Create(e document.Env, base string, c Params) (*Message, error) {
 }
 
 // payLink is the Pay button: a single-use link bound to the invoice, for
-// what is left to pay (payments.md §4).
+// what is left to pay (docs/payments.md#4-payment-links).
 func payLink(e document.Env, base string, c Params) (string, error) {
 	if c.Field != "invoice" {
 		return "", apperr.Field("action", "The pay action requires an invoice.")

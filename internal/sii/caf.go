@@ -15,7 +15,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/taxid"
 )
 
-// Types are the SII document codes Cobro issues (tax-agency.md §4.1).
+// Types are the SII document codes Cobro issues (docs/tax-agency.md#41-upload).
 var Types = []int{33, 34, 39, 46, 52, 56, 61}
 
 // Supported reports whether Cobro issues the SII document code td.
@@ -28,7 +28,7 @@ func Supported(td int) bool {
 	return false
 }
 
-// CAF is a parsed folio authorisation (tax-agency.md §4).
+// CAF is a parsed folio authorisation (docs/tax-agency.md#4-caf-files-and-folios).
 type CAF struct {
 	RE     string // issuer RUT
 	RS     string // issuer name
@@ -122,7 +122,7 @@ func ParseCAF(data []byte) (*CAF, error) {
 	return c, nil
 }
 
-// CAFKeyBits is the size of every SII stamp key (tax-agency.md §4).
+// CAFKeyBits is the size of every SII stamp key (docs/tax-agency.md#4-caf-files-and-folios).
 const CAFKeyBits = 512
 
 // maxCAFKeyPEM bounds the RSASK block before it is parsed: a 512-bit
@@ -180,11 +180,11 @@ func b64(s string) ([]byte, error) {
 	return base64.StdEncoding.DecodeString(s)
 }
 
-// Expires is the CAF's expiry date (§4.3): FA + 6 months, month-end
+// Expires is the CAF's expiry date (docs/tax-agency.md#43-expiry): FA + 6 months, month-end
 // clamped, for 33, 46, 56 and 61; none (zero time) for 34, 39 and 52.
 func (c *CAF) Expires() (time.Time, bool) { return CAFExpiry(c.TD, c.FA) }
 
-// CAFExpiry computes §4.3's expiry for a type and authorisation date.
+// CAFExpiry computes docs/tax-agency.md#43-expiry's expiry for a type and authorisation date.
 func CAFExpiry(td int, fa time.Time) (time.Time, bool) {
 	switch td {
 	case 34, 39, 52:
@@ -199,7 +199,7 @@ func CAFExpiry(td int, fa time.Time) (time.Time, bool) {
 	return time.Date(first.Year(), first.Month(), d, 0, 0, 0, 0, time.UTC), true
 }
 
-// Flat serialises an element the way SII signs DA and DD (§7): no
+// Flat serialises an element the way SII signs DA and DD (docs/tax-agency.md#7-ted-stamp): no
 // declaration, no namespace declarations, no whitespace between elements,
 // text escaped with the five entities, ISO-8859-1.
 func Flat(e *Elem) []byte {

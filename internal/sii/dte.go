@@ -29,7 +29,7 @@ const (
 	RUTAnonymous = "66666666-6"
 )
 
-// Issuer is the biller settings that go into a DTE (tax-agency.md §2.1).
+// Issuer is the biller settings that go into a DTE (docs/tax-agency.md#21-settings-object).
 type Issuer struct {
 	RUT, BusinessName, Activity string
 	ActivityCodes               []int
@@ -39,12 +39,12 @@ type Issuer struct {
 	ResolutionDate              string // YYYY-MM-DD
 }
 
-// Receiver is the customer (supplier on 46) (§6.3).
+// Receiver is the customer (supplier on 46) (docs/tax-agency.md#63-receptor).
 type Receiver struct {
 	RUT, Name, Activity, Contact, Email, Address, Commune, City string
 }
 
-// Line is a document line (§6.6). Amounts in CLP.
+// Line is a document line (docs/tax-agency.md#66-detalle). Amounts in CLP.
 type Line struct {
 	Code, CodeScheme, Name, Description, Unit string
 	Quantity, Price                           decimal.Decimal
@@ -55,7 +55,7 @@ type Line struct {
 	RetainedVAT                               bool // 46 with VAT withholding (CodImpAdic 15)
 }
 
-// GlobalDiscount is §6.7's DscRcgGlobal source.
+// GlobalDiscount is docs/tax-agency.md#67-dscrcgglobal's DscRcgGlobal source.
 type GlobalDiscount struct {
 	Scheme string          // "%" or "$"
 	Value  decimal.Decimal // the % or, for "$", the taxable part (dA)
@@ -64,7 +64,7 @@ type GlobalDiscount struct {
 	HasExempt bool
 }
 
-// Reference is a Referencia (§6.8).
+// Reference is a Referencia (docs/tax-agency.md#68-referencia).
 type Reference struct {
 	Type   string // TpoDocRef
 	Folio  string
@@ -73,7 +73,7 @@ type Reference struct {
 	Reason string
 }
 
-// Transport is §6.4 (52).
+// Transport is docs/tax-agency.md#64-transporte (52).
 type Transport struct{ Plate, DriverRUT, DriverName, Address string }
 
 // Doc is one DTE's content.
@@ -329,7 +329,7 @@ func qtyDR(v decimal.Decimal, scheme string) string {
 }
 
 // compactCopy copies an element without whitespace-only text between
-// elements (the CAF copied into the TED, §7).
+// elements (the CAF copied into the TED, docs/tax-agency.md#7-ted-stamp).
 func compactCopy(e *Elem) *Elem {
 	c := &Elem{Name: e.Name, Attrs: append([]Attr(nil), e.Attrs...)}
 	hasElem := false
@@ -352,7 +352,7 @@ func compactCopy(e *Elem) *Elem {
 	return c
 }
 
-// TED builds the electronic stamp of a Documento (§7) with the CAF.
+// TED builds the electronic stamp of a Documento (docs/tax-agency.md#7-ted-stamp) with the CAF.
 func TED(doc *Elem, caf *CAF, stamp time.Time) (*Elem, error) {
 	enc := doc.Child("Encabezado")
 	rsr := enc.Path("Receptor", "RznSocRecep").Text()
@@ -395,7 +395,7 @@ type Envelope struct {
 	Root *Elem
 }
 
-// Build makes the signed envelope of one document (§6–§8): the
+// Build makes the signed envelope of one document (docs/tax-agency.md#6-dte-xml-and-field-mapping to docs/tax-agency.md#8-signatures-and-envelope): the
 // Documento, its TED stamped with the CAF key, the document signature and
 // the envelope (EnvioDTE or EnvioBOLETA) signature with cert. now is the
 // signing time (TSTED, TmstFirma, TmstFirmaEnv).
@@ -437,7 +437,7 @@ func Build(d *Doc, caf *CAF, cert *Certificate, now time.Time) (*Envelope, error
 }
 
 // SignInPlace signs the element target (referenced by its ID attribute)
-// with an XML-DSig Signature appended as the last child of parent (§8).
+// with an XML-DSig Signature appended as the last child of parent (docs/tax-agency.md#8-signatures-and-envelope).
 func SignInPlace(parent, target *Elem, cert *Certificate) error {
 	dg := sha1.Sum(C14N(target))
 	si := E("SignedInfo").

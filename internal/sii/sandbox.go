@@ -29,7 +29,7 @@ type Message struct {
 	Text     string `json:"text"`
 }
 
-// Answer is the sandbox agency's verdict on an envelope (§9.2).
+// Answer is the sandbox agency's verdict on an envelope (docs/tax-agency.md#92-the-sandbox).
 type Answer struct {
 	TrackID   string
 	Status    string // EPR, RSC, RFR, RCT
@@ -37,7 +37,7 @@ type Answer struct {
 	Messages  []Message
 }
 
-// Result maps the answer to tax_agency.result (§10).
+// Result maps the answer to tax_agency.result (docs/tax-agency.md#10-the-tax_agency-object-chile).
 func (a Answer) Result() string {
 	switch a.DocStatus {
 	case "DOK":
@@ -48,7 +48,7 @@ func (a Answer) Result() string {
 	return "rejected"
 }
 
-// Sandbox is the built-in agency. Its checks are those of §9.2, in that
+// Sandbox is the built-in agency. Its checks are those of docs/tax-agency.md#92-the-sandbox, in that
 // order; every failure found is reported.
 type Sandbox struct {
 	// SIIKeys are the agency public keys by IDK that CAF signatures are

@@ -27,7 +27,7 @@ const (
 	MsgTooFar = "Date must be before 2100-01-01."
 )
 
-// Messages of billing.md §8.11.
+// Messages of docs/billing.md#811-errors.
 const (
 	MsgDateStartPast     = "Date must be today or later."
 	MsgNextBeforeStart   = "Must be on or after date_start."
@@ -46,7 +46,7 @@ const (
 )
 
 // Payments is the hand-over to the payments work for charge_payment
-// (billing.md §8.5 step 9). Nil until payments are installed: then
+// (docs/billing.md#85-what-a-run-does step 9). Nil until payments are installed: then
 // charge_payment subscriptions are refused at validation.
 var Payments interface {
 	// CheckDefaultSource validates default_source for a customer (field
@@ -129,7 +129,7 @@ func Create(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.
 	if !o.OK() {
 		return nil, o.Err()
 	}
-	// schedule (billing.md §8.4)
+	// schedule (docs/billing.md#84-billing-schedule)
 	s.Anchor = s.DateStart
 	if nextGiven != nil {
 		s.Anchor = *nextGiven

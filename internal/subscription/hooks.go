@@ -17,7 +17,7 @@ import (
 )
 
 // MsgCancelFirst refuses archiving a customer with live subscriptions
-// (billing.md §1 Delete).
+// (docs/billing.md#15-delete).
 const MsgCancelFirst = "Cancel the customer's subscriptions before archiving it."
 
 func init() {
@@ -33,7 +33,7 @@ func init() {
 		}
 		return nil
 	})
-	// billing.md §1 List: subscriptions (a sub_ id; __isnull)
+	// docs/billing.md#16-list: subscriptions (a sub_ id; __isnull)
 	customer.RegisterListField(list.Field{Name: "subscriptions", Expr: "(SELECT MIN(s.id) FROM subscriptions s WHERE s.customer_id = customers.id)",
 		Cond: "EXISTS (SELECT 1 FROM subscriptions s WHERE s.customer_id = customers.id AND s.id = {})", Lookups: []string{list.IsNull}})
 }

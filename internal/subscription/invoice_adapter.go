@@ -5,7 +5,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/input"
 )
 
-// createInvoice creates a run's invoice (billing.md §8.5 steps 5–7). It is
+// createInvoice creates a run's invoice (docs/billing.md#85-what-a-run-does steps 5–7). It is
 // the one call that still hands the document engine a request body: the
 // engine takes a typed document.Draft on the typed-doc branch, and this
 // function switches to it in place.

@@ -15,7 +15,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/workspace"
 )
 
-// Clock is a test clock (billing.md §10, Cobro).
+// Clock is a test clock (docs/billing.md#10-test-clocks, Cobro).
 type Clock struct {
 	ID         string      `json:"id"`
 	Name       *string     `json:"name"`
@@ -144,7 +144,7 @@ func DeleteClock(ctx context.Context, q store.Querier, d store.Dialect, sc works
 }
 
 // Advance moves a clock forward through every due date in order, as the
-// scheduler would have done in real time (billing.md §10).
+// scheduler would have done in real time (docs/billing.md#10-test-clocks).
 // The target is frozen_time; errs are what the edge could not decode,
 // reported once the clock is known to exist.
 func Advance(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, clockID string, target time.Time, errs *apperr.Fields, now time.Time) (*Clock, error) {

@@ -63,7 +63,7 @@ func TestRefAndSummaries(t *testing.T) {
 	})
 }
 
-// procurement.md §1.3 "DELETE with documents", through the registry.
+// docs/procurement.md#13-errors "DELETE with documents", through the registry.
 func TestDeleteRefusedWithActivity(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
 		c := e.Workspace("US")

@@ -20,10 +20,10 @@ import (
 const MaxEndpoints = 16
 
 // SecretOverlap is how long the previous secret keeps signing
-// webhook-signature after a rotation (webhooks.md §4.3).
+// webhook-signature after a rotation (docs/webhooks.md#43-secret-rotation).
 const SecretOverlap = 24 * time.Hour
 
-// Messages of webhooks.md §1.3 and §5.3.
+// Messages of docs/webhooks.md#13-errors and docs/webhooks.md#53-redelivery.
 const (
 	MsgLiveHTTPS     = "Live-mode endpoints must use https."
 	MsgUnresolvable  = "The URL's host name could not be resolved."
@@ -86,7 +86,7 @@ type record struct {
 }
 
 // EndpointParams is the command that creates or updates an endpoint
-// (webhooks.md §1), decoded at the HTTP edge. A nil field is not given;
+// (docs/webhooks.md#1-webhook-endpoints), decoded at the HTTP edge. A nil field is not given;
 // Errs are the fields the edge could not decode, reported with the URL
 // policy's verdict.
 type EndpointParams struct {
@@ -99,7 +99,7 @@ type EndpointParams struct {
 }
 
 // apply checks c onto rec: the URL against the SSRF policy, every field
-// error at once (README §12).
+// error at once (docs/conventions.md#12-errors).
 func (c EndpointParams) apply(ctx context.Context, rec *record, sc workspace.Scope, g URLGuard) error {
 	errs := &apperr.Fields{}
 	if c.Errs != nil {
@@ -132,7 +132,7 @@ func eventsJSON(events []string) string {
 	return string(b)
 }
 
-// Create validates body and registers an endpoint (webhooks.md §1).
+// Create validates body and registers an endpoint (docs/webhooks.md#1-webhook-endpoints).
 func Create(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, c EndpointParams, g URLGuard, now time.Time) (*Endpoint, error) {
 	rec := record{events: []string{"*"}, status: StatusEnabled, metadata: "{}"}
 	if err := c.apply(ctx, &rec, sc, g); err != nil {
@@ -217,7 +217,7 @@ func Delete(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.
 }
 
 // RotateSecret issues a new secret; the old one keeps signing
-// webhook-signature (second value) for SecretOverlap (webhooks.md §4.3).
+// webhook-signature (second value) for SecretOverlap (docs/webhooks.md#43-secret-rotation).
 func RotateSecret(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, endpointID string, now time.Time) (*Endpoint, error) {
 	e, err := GetEndpoint(ctx, q, sc, endpointID, d.ForUpdate())
 	if err != nil {
@@ -232,7 +232,7 @@ func RotateSecret(ctx context.Context, q store.Querier, d store.Dialect, sc work
 }
 
 // Ping sends one webhook.ping to ep now, synchronously and without retries
-// (webhooks.md §1.1), under a fresh event id that is not recorded. Disabled
+// (docs/webhooks.md#11-endpoints), under a fresh event id that is not recorded. Disabled
 // endpoints may be pinged.
 func Ping(ctx context.Context, w *Worker, ep *Endpoint) Attempt {
 	return w.Send(ctx, ep, id.New("evt"), PingEvent, ep.ID)

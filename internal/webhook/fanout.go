@@ -16,7 +16,7 @@ import (
 // JobKind is the job-table kind of a delivery.
 const JobKind = "webhook"
 
-// Delivery statuses (webhooks.md §2.2).
+// Delivery statuses (docs/webhooks.md#22-event-object).
 const (
 	DeliveryPending   = "pending"
 	DeliverySucceeded = "succeeded"

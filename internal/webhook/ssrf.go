@@ -12,7 +12,7 @@ import (
 	"sync/atomic"
 )
 
-// ErrPrivate is the SSRF refusal (webhooks.md §1.3).
+// ErrPrivate is the SSRF refusal (docs/webhooks.md#13-errors).
 var ErrPrivate = errors.New("The URL resolves to a private or loopback address.")
 
 // Policy says which addresses a delivery may reach. Live mode refuses

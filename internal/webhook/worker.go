@@ -23,7 +23,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/store"
 )
 
-// Schedule is the delay before attempts 2…8 (webhooks.md §5.1), each with
+// Schedule is the delay before attempts 2…8 (docs/webhooks.md#51-retry-schedule), each with
 // ±20 % jitter; attempt 1 is immediate.
 var Schedule = []time.Duration{5 * time.Second, 5 * time.Minute, 30 * time.Minute, 2 * time.Hour, 5 * time.Hour, 10 * time.Hour, 10 * time.Hour}
 
@@ -40,7 +40,7 @@ type Worker struct {
 	Timeout      time.Duration // whole exchange; default 6 s
 	Concurrency  int           // deliveries in flight; default 32
 	// FailureThreshold disables an endpoint after this many consecutive
-	// failed deliveries (webhooks.md §5.2); default 3.
+	// failed deliveries (docs/webhooks.md#52-auto-disable); default 3.
 	FailureThreshold int
 	// Jitter returns a factor in [0.8, 1.2]; tests make it fixed.
 	Jitter func() float64
@@ -91,7 +91,7 @@ func (w *Worker) init() {
 			TLSHandshakeTimeout: w.Timeout,
 		}
 		w.client = &http.Client{Transport: tr, Timeout: w.Timeout,
-			// redirects are failures, not followed (webhooks.md §3)
+			// redirects are failures, not followed (docs/webhooks.md#3-delivery)
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 		w.wake = make(chan struct{}, 1)
 	})

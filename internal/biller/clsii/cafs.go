@@ -18,7 +18,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/workspace"
 )
 
-// CAF statuses (§4.2).
+// CAF statuses (docs/tax-agency.md#42-caf-object).
 const (
 	CAFActive    = "active"
 	CAFExhausted = "exhausted"
@@ -26,7 +26,7 @@ const (
 	CAFVoided    = "voided"
 )
 
-// CAFView is the CAF object (§4.2). The private key is never in it.
+// CAFView is the CAF object (docs/tax-agency.md#42-caf-object). The private key is never in it.
 type CAFView struct {
 	ID           string      `json:"id"`
 	Document     string      `json:"document"`
@@ -75,7 +75,7 @@ func today(sc workspace.Scope, now time.Time) string {
 	return now.Format("2006-01-02")
 }
 
-// CAFListSpec declares the CAF list (§4.2).
+// CAFListSpec declares the CAF list (docs/tax-agency.md#42-caf-object).
 var CAFListSpec = list.Spec{
 	Fields: []list.Field{
 		{Name: "document", Expr: "document_type", Lookups: []string{list.In}},
@@ -127,7 +127,7 @@ type UploadedCAF struct {
 	sandbox bool
 }
 
-// ParseUpload does the checks of a CAF upload (§4.1) that need no stored
+// ParseUpload does the checks of a CAF upload (docs/tax-agency.md#41-upload) that need no stored
 // state: the file, its key pair and its SII signature. The cryptography
 // runs here, before the write transaction opens.
 func ParseUpload(sc workspace.Scope, raw []byte) (*UploadedCAF, error) {
@@ -152,7 +152,7 @@ func ParseUpload(sc workspace.Scope, raw []byte) (*UploadedCAF, error) {
 }
 
 // UploadCAF stores a CAF checked by ParseUpload, after the checks against
-// the settings and the other CAFs (§4.1).
+// the settings and the other CAFs (docs/tax-agency.md#41-upload).
 func (b *Biller) UploadCAF(ctx context.Context, q store.Querier, sc workspace.Scope, up *UploadedCAF, now time.Time) (*CAFView, error) {
 	st, err := Load(ctx, q, sc)
 	if err != nil {
@@ -213,7 +213,7 @@ func (b *Biller) insertCAF(ctx context.Context, q store.Querier, sc workspace.Sc
 	return GetCAF(ctx, q, sc, cafID, now)
 }
 
-// MoveCAF moves next_folio forward (§4.4 skip ahead).
+// MoveCAF moves next_folio forward (docs/tax-agency.md#44-folio-assignment skip ahead).
 func MoveCAF(ctx context.Context, q store.Querier, sc workspace.Scope, cafID string, next int64, now time.Time) (*CAFView, error) {
 	v, err := GetCAF(ctx, q, sc, cafID, now)
 	if err != nil {
@@ -259,10 +259,10 @@ func DeleteCAF(ctx context.Context, q store.Querier, sc workspace.Scope, cafID s
 	return GetCAF(ctx, q, sc, cafID, now)
 }
 
-// notConfigured is §5's first rule.
+// notConfigured is docs/tax-agency.md#5-finalize-for-chilean-documents's first rule.
 var notConfigured = apperr.NonField("The SII biller is not configured: set rut, business_name, activity_description, activity_codes, address, commune, resolution_number and resolution_date.")
 
-// NextNumber takes the next folio of a type (§4.4) in the finalize
+// NextNumber takes the next folio of a type (docs/tax-agency.md#44-folio-assignment) in the finalize
 // transaction: the lowest active, unexpired CAF with folios left; its
 // counter moves with a conditional UPDATE, which on PostgreSQL locks the
 // row until commit (concurrent finalizes wait and see the new value) and
@@ -323,7 +323,7 @@ func (b *Biller) NextNumber(ctx context.Context, q store.Querier, sc workspace.S
 		}
 		if pick == nil {
 			if sc.TestMode {
-				// §4.5: the sandbox issues a CAF on the fly
+				// docs/tax-agency.md#45-sandbox-cafs-test-mode: the sandbox issues a CAF on the fly
 				if err := b.issueSandboxCAF(ctx, q, sc, st, t, all2ranges(len(all), func(i int) (int64, int64) { return all[i].from, all[i].to }), now); err != nil {
 					return 0, err
 				}

@@ -1,4 +1,4 @@
-// Package clsii is the Chile SII biller (tax-agency.md): issuer settings,
+// Package clsii is the Chile SII biller (docs/tax-agency.md): issuer settings,
 // the company certificate and CAF files per workspace and mode, folio
 // assignment inside the finalize transaction, and submission of the
 // signed envelope built by internal/sii to the sandbox agency.
@@ -95,7 +95,7 @@ func aadOf(sc workspace.Scope, what string) string {
 	return fmt.Sprintf("%s/%v/%s", sc.ID, sc.TestMode, what)
 }
 
-// Settings are the writable issuer settings (§2.1).
+// Settings are the writable issuer settings (docs/tax-agency.md#21-settings-object).
 type Settings struct {
 	RUT                 *string `json:"rut"`
 	BusinessName        *string `json:"business_name"`
@@ -169,7 +169,7 @@ func Save(ctx context.Context, q store.Querier, sc workspace.Scope, st *Stored, 
 	return err
 }
 
-// CertView is the certificate summary of the API (§3).
+// CertView is the certificate summary of the API (docs/tax-agency.md#3-certificate).
 type CertView struct {
 	SubjectName  string      `json:"subject_name"`
 	SubjectRUT   string      `json:"subject_rut"`
@@ -232,7 +232,7 @@ func (b *Biller) SetCertificate(st *Stored, sc workspace.Scope, c *sii.Certifica
 }
 
 // certificate returns the signing certificate of a scope: the uploaded
-// one, else in test mode the sandbox's (§3).
+// one, else in test mode the sandbox's (docs/tax-agency.md#3-certificate).
 func (b *Biller) certificate(st *Stored, sc workspace.Scope, now time.Time) (*sii.Certificate, error) {
 	if st.CertDER == nil {
 		if sc.TestMode {

@@ -22,9 +22,9 @@ func nowOf(ctx context.Context) time.Time { return biller.Now(ctx) }
 // ContentType of the fiscal file.
 const ContentType = "application/xml; charset=ISO-8859-1"
 
-// Submit builds the signed envelope of a finalized document (§6–§8) and
+// Submit builds the signed envelope of a finalized document (docs/tax-agency.md#6-dte-xml-and-field-mapping to docs/tax-agency.md#8-signatures-and-envelope) and
 // hands it to the agency. In test mode the sandbox answers at once, in the
-// finalize response (§9.2); in live mode with environment "sandbox" the
+// finalize response (docs/tax-agency.md#92-the-sandbox); in live mode with environment "sandbox" the
 // envelope goes through the job queue (Worker), like a real submission.
 // The real SII transport is not built yet, so certification/production
 // leave the document queued.
@@ -127,7 +127,7 @@ func tsString(ts map[string]any, key string) string {
 	return ""
 }
 
-// dteDoc maps a finalized document to the DTE content (§6).
+// dteDoc maps a finalized document to the DTE content (docs/tax-agency.md#6-dte-xml-and-field-mapping).
 func (b *Biller) dteDoc(ctx context.Context, q store.Querier, sc workspace.Scope, st *Stored, d biller.Document) (*sii.Doc, error) {
 	code, _ := strconv.Atoi(d.Type.Code)
 	x := d.Extra
@@ -158,7 +158,7 @@ func (b *Biller) dteDoc(ctx context.Context, q store.Querier, sc workspace.Scope
 	doc.Receiver = sii.Receiver{RUT: r.TaxID, Name: r.Name, Activity: tsString(r.TaxSettings, "cl_activity_description"), Email: r.Email,
 		Address: r.Address, Commune: tsString(r.TaxSettings, "cl_commune"), City: tsString(r.TaxSettings, "cl_city")}
 
-	// lines: gross, line discount (README §8 L1–L3)
+	// lines: gross, line discount (docs/conventions.md#8-totals-formula L1–L3)
 	a0 := decimal.Zero
 	anyTaxable, anyExempt := false, false
 	for _, l := range d.Lines {
@@ -193,7 +193,7 @@ func (b *Biller) dteDoc(ctx context.Context, q store.Querier, sc workspace.Scope
 			doc.Discount = g
 		}
 	}
-	// totals (§6.5)
+	// totals (docs/tax-agency.md#65-totales)
 	if anyTaxable && code != 34 {
 		net := d.Amount
 		doc.Net = &net
@@ -211,7 +211,7 @@ func (b *Biller) dteDoc(ctx context.Context, q store.Querier, sc workspace.Scope
 		rv := *d.Retention
 		doc.Retained = &rv
 	}
-	// references (§6.8): the adjusted document first
+	// references (docs/tax-agency.md#68-referencia): the adjusted document first
 	var ts map[string]any
 	_ = json.Unmarshal([]byte(x["tax_settings"]), &ts)
 	adjusted := ""

@@ -25,11 +25,11 @@ import (
 const JobKind = "sii_sandbox"
 
 // PollDelay is how long the sandbox agency takes to answer after the
-// upload, like the SII's first status poll (tax-agency.md §9.1).
+// upload, like the SII's first status poll (docs/tax-agency.md#91-which-endpoint).
 const PollDelay = time.Second
 
 // eventPrefix maps a stored document kind to its event object
-// (documents.md; the same as document.Kinds' Event, checked by a test).
+// (docs/documents.md; the same as document.Kinds' Event, checked by a test).
 var eventPrefix = map[string]string{"invoice": "invoice", "credit_note": "creditnote", "debit_note": "debitnote", "order": "order",
 	"purchase": "purchase", "purchase_credit_note": "purchase.creditnote"}
 
@@ -51,7 +51,7 @@ func enqueue(ctx context.Context, q store.Querier, sc workspace.Scope, docID str
 }
 
 // Worker answers live-mode sandbox submissions through the job queue, the
-// way the real agency does (tax-agency.md §1): "send" uploads the
+// way the real agency does (docs/tax-agency.md#1-billers-and-what-finalize-does): "send" uploads the
 // envelope (biller_status processing, track id), "poll" one PollDelay
 // later records the verdict (succeeded or failed, with its event).
 type Worker struct {

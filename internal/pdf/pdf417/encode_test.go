@@ -93,7 +93,7 @@ func evalHighFirst(c []int, x int) int {
 	return v
 }
 
-// Byte compaction (§5.4.3): 924 when the bytes are whole groups of six,
+// Byte compaction (ISO/IEC 15438 §5.4.3): 924 when the bytes are whole groups of six,
 // 901 otherwise, six bytes → five base-900 codewords, the rest one each.
 func TestByteCompaction(t *testing.T) {
 	six := []byte{1, 2, 3, 4, 5, 6}
@@ -132,7 +132,7 @@ func equalInts(a, b []int) bool {
 }
 
 // Symbol structure: the length descriptor, padding, every row's width and
-// start/stop patterns, and the row indicators of §5.3.3 for each cluster.
+// start/stop patterns, and the row indicators of ISO/IEC 15438 §5.3.3 for each cluster.
 func TestSymbolStructure(t *testing.T) {
 	data := []byte("<TED version=\"1.0\">\xd1and\xfa</TED>")
 	s, err := Encode(data, 5, 4)
