@@ -180,6 +180,7 @@ func (e *env) serve(args []string) int {
 	noScheduler := fs.Bool("no-scheduler", false, "do not run the billing scheduler on this node")
 	schedEvery := fs.Duration("scheduler-interval", time.Minute, "how often the billing scheduler looks for due subscriptions")
 	noWorkers := fs.Bool("no-workers", false, "do not run background workers (webhook delivery) on this node")
+	siiBaseURL := fs.String("sii-base-url", e.getenv("COBRO_SII_BASE_URL"), "replaces scheme and host of every SII endpoint, e.g. a `cobro sii sandbox` or a proxy (env COBRO_SII_BASE_URL)")
 	allowPrivate := fs.Bool("allow-private-webhooks", false, "allow live-mode webhook endpoints on private networks (on-premises receivers)")
 	ratePerToken := fs.Int("rate-per-token", intSetting(e.getenv("COBRO_RATE_PER_TOKEN"), 100), "requests per second allowed per API token; -1 disables (env COBRO_RATE_PER_TOKEN)")
 	rateBurst := fs.Int("rate-burst", intSetting(e.getenv("COBRO_RATE_BURST"), 200), "burst allowed per API token (env COBRO_RATE_BURST)")
@@ -227,7 +228,7 @@ func (e *env) serve(args []string) int {
 		Help: "Webhook delivery attempts by outcome (succeeded, retry, failed, gone)."}, []string{"outcome"})
 	worker := &webhook.Worker{DB: db, Clock: clock.System{}, Logger: log, AllowPrivate: *allowPrivate, NoTestLoopback: !*testLoopback,
 		Outcome: func(o string) { deliveries.WithLabelValues(o).Inc() }}
-	srv := api.New(api.Options{DB: db, Clock: clock.System{}, Logger: log, PublicURL: *publicURL, Version: version, SecretKey: secret,
+	srv := api.New(api.Options{DB: db, Clock: clock.System{}, Logger: log, PublicURL: *publicURL, Version: version, SecretKey: secret, SIIBaseURL: *siiBaseURL,
 		Webhooks: worker, AllowPrivateWebhooks: *allowPrivate, RatePerToken: *ratePerToken, RateBurst: *rateBurst, RatePublicPerMinute: *ratePublic,
 		TrustedProxies: trustedProxies, NoTestWebhooksLoopback: !*testLoopback})
 	billingRuns := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "cobro_billing_runs_total",

@@ -37,7 +37,11 @@ func (s *Server) getBillerSettings(r *Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, st.View(r.Scope), nil
+	v, err := st.View(r.Ctx, r.Q, r.Scope, r.Now)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, v, nil
 }
 
 // intField reads an integer field; (nil, true) for an explicit null when
@@ -189,13 +193,24 @@ func (s *Server) updateBillerSettings(r *Request) (int, any, error) {
 	if v, ok := o.Choice("environment", false, "sandbox", "certification", "production"); ok && v != "" {
 		st.Environment = v
 	}
+	if v, ok := intField(o, "caf_low_percent", false); ok {
+		if *v < 0 || *v > 100 {
+			o.Fail("caf_low_percent", "Ensure this value is between 0 and 100.")
+		} else {
+			st.CAFLowPercent = v
+		}
+	}
 	if err := o.Err(); err != nil {
 		return 0, nil, err
 	}
 	if err := clsii.Save(r.Ctx, r.Q, r.Scope, st, r.Now); err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, st.View(r.Scope), nil
+	v, err := st.View(r.Ctx, r.Q, r.Scope, r.Now)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, v, nil
 }
 
 // fileBytes reads the "file" field: base64, or (allowText) the XML itself.

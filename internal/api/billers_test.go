@@ -93,7 +93,7 @@ func TestBillerSettings(t *testing.T) {
 		c := e.Workspace("CL")
 		c.Get("/billers/built_in/").ExpectBody(200, `{"rut": null, "business_name": null, "activity_description": null, "activity_codes": [],
 			"address": null, "commune": null, "city": null, "branch_code": null, "sii_office": null, "resolution_number": null,
-			"resolution_date": null, "environment": "sandbox", "email": null, "certificate": null, "configured": false, "test_mode": false, "updated": null}`)
+			"resolution_date": null, "environment": "sandbox", "email": null, "caf_low_percent": 10, "certificate": null, "configured": false, "warnings": [], "test_mode": false, "updated": null}`)
 		got := c.Patch("/billers/built_in/", siiSettings()).Expect(200)
 		if got["rut"] != siiRUT || got["configured"] != true || got["environment"] != "sandbox" || got["updated"] == nil {
 			t.Fatalf("settings: %v", got)
@@ -227,7 +227,7 @@ func TestCAFUploadAndFolios(t *testing.T) {
 			t.Fatalf("sii worker send: %d %v", n, err)
 		}
 		got := c.Get("/invoices/" + inv + "/").Expect(200)
-		if ta := got["tax_agency"].(map[string]any); got["biller_status"] != "processing" || len(apitest.Str(ta, "track_id")) != 10 || ta["status"] != "EPR" {
+		if ta := got["tax_agency"].(map[string]any); got["biller_status"] != "processing" || len(apitest.Str(ta, "track_id")) != 10 || ta["status"] != "REC" { // received; EPR comes with the poll
 			t.Fatalf("after send: %v %v", got["biller_status"], ta)
 		}
 		e.Clock.Advance(2 * clsii.PollDelay)

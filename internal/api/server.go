@@ -85,6 +85,9 @@ type Options struct {
 	PublicURL string // fixed base URL for absolute links; "" = from the request
 	Version   string
 	SecretKey []byte // signs local_file URLs
+	// SIIBaseURL replaces scheme and host of the SII's endpoints
+	// (COBRO_SII_BASE_URL; docs/tax-agency.md#91-which-endpoint).
+	SIIBaseURL string
 	// RatePerToken and RateBurst limit each API token (docs/conventions.md#14-rate-limiting);
 	// 0 means the defaults, 100/s with bursts of 200; negative disables.
 	RatePerToken, RateBurst int
@@ -148,7 +151,7 @@ func New(opt Options) *Server {
 		opt.RatePublicPerMinute = 20
 	}
 	s := &Server{opt: opt, metrics: newMetrics(), tokens: newLimiter(opt.RatePerToken, opt.RateBurst), public: newIPLimiter(opt.RatePublicPerMinute, limiterCapacity)}
-	clsii.Install(opt.SecretKey) // the built-in Chile SII biller (docs/tax-agency.md)
+	clsii.Install(opt.SecretKey, clsii.Transport{BaseURL: opt.SIIBaseURL}) // the built-in Chile SII biller (docs/tax-agency.md)
 	s.metrics.reg.MustRegister(newJobsCollector(s))
 	s.routes = s.declare()
 	s.handler = s.build()

@@ -264,7 +264,10 @@ func (d *Doc) detalle(i int, l Line) *Elem {
 		de.T("IndExe", "1")
 	}
 	de.T("NmbItem", Clean(l.Name, 80)).Opt("DscItem", Clean(l.Description, 1000))
-	de.T("QtyItem", qty(l.Quantity)).Opt("UnmdItem", Clean(l.Unit, 4)).T("PrcItem", qty(l.Price))
+	de.T("QtyItem", qty(l.Quantity)).Opt("UnmdItem", Clean(l.Unit, 4))
+	if l.Price.Sign() > 0 { // the schema wants a positive price or none (a text correction's zero line)
+		de.T("PrcItem", qty(l.Price))
+	}
 	if l.DiscountPct != nil && l.DiscountPct.Sign() > 0 {
 		de.T("DescuentoPct", l.DiscountPct.Round(2).String())
 	}

@@ -39,6 +39,8 @@ var Catalogue = []string{
 	"retention.created", "retention.updated", "retention.deleted", "retention.finalized", "retention.cancelled",
 	"retention.biller_succeeded", "retention.biller_failed",
 	"cancellation.created",
+	// Cobro: the Chile SII biller's warnings (docs/tax-agency.md#3-certificate, docs/tax-agency.md#4-caf-files-and-folios)
+	"biller.certificate_expiring", "biller.caf_low",
 }
 
 // PingEvent is the name of the ping action's delivery (docs/webhooks.md#11-endpoints).

@@ -22,20 +22,26 @@ import (
 	"github.com/cobrobilling/cobro/internal/catalog"
 	"github.com/cobrobilling/cobro/internal/clock"
 	"github.com/cobrobilling/cobro/internal/sii"
+	"github.com/cobrobilling/cobro/internal/sii/siiws"
 	"github.com/cobrobilling/cobro/internal/store"
 	"github.com/cobrobilling/cobro/internal/workspace"
 )
 
 // Install registers the SII biller; secret is the server secret that
-// seals stored private keys. Another biller registered under cl_sii (a
-// test's fake agency) is left in place.
-func Install(secret []byte) {
+// seals stored private keys, t how the SII is reached. Another biller
+// registered under cl_sii (a test's fake agency) is left in place.
+func Install(secret []byte, t Transport) {
 	if b, ok := biller.Lookup(catalog.BillerCLSII); ok {
 		if _, mine := b.(*Biller); !mine {
 			return
 		}
 	}
-	biller.Register(catalog.BillerCLSII, &Biller{secret: append([]byte(nil), secret...)})
+	biller.Register(catalog.BillerCLSII, New(secret, t))
+}
+
+// New is an SII biller that seals with secret and reaches the SII with t.
+func New(secret []byte, t Transport) *Biller {
+	return &Biller{secret: append([]byte(nil), secret...), agency: &agency{Transport: t, tokens: &siiws.TokenCache{}}}
 }
 
 // Installed returns the registered SII biller (nil when another one is).
@@ -46,7 +52,10 @@ func Installed() *Biller {
 }
 
 // Biller is the cl_sii biller.
-type Biller struct{ secret []byte }
+type Biller struct {
+	secret []byte
+	agency *agency
+}
 
 // sealKey derives the AES-256 key of stored secrets from the server secret.
 func (b *Biller) sealKey() []byte {
@@ -110,6 +119,9 @@ type Settings struct {
 	ResolutionDate      *string `json:"resolution_date"`
 	Environment         string  `json:"environment"`
 	Email               *string `json:"email"`
+	// CAFLowPercent: warn when a type's active CAFs have this share of
+	// their folios left or less (0 turns the warning off).
+	CAFLowPercent *int64 `json:"caf_low_percent"`
 }
 
 // Configured reports whether every field needed to issue is set.
@@ -184,16 +196,25 @@ type CertView struct {
 // SettingsView is the settings object of the API.
 type SettingsView struct {
 	Settings
-	Certificate *CertView       `json:"certificate"`
-	Configured  bool            `json:"configured"`
-	TestMode    bool            `json:"test_mode"`
-	Updated     clock.NullStamp `json:"updated"`
+	Certificate *CertView `json:"certificate"`
+	Configured  bool      `json:"configured"`
+	// Warnings: the certificate expiring within 30 days, CAFs running low.
+	Warnings []Warning       `json:"warnings"`
+	TestMode bool            `json:"test_mode"`
+	Updated  clock.NullStamp `json:"updated"`
 }
 
-// View renders the settings.
-func (st *Stored) View(sc workspace.Scope) SettingsView {
-	return SettingsView{Settings: st.Settings, Certificate: st.CertSummary(sc), Configured: st.Configured(), TestMode: sc.TestMode,
+// View renders the settings with their warnings at now.
+func (st *Stored) View(ctx context.Context, q store.Querier, sc workspace.Scope, now time.Time) (SettingsView, error) {
+	ws, err := Warnings(ctx, q, sc, st, now)
+	if err != nil {
+		return SettingsView{}, err
+	}
+	v := SettingsView{Settings: st.Settings, Certificate: st.CertSummary(sc), Configured: st.Configured(), Warnings: ws, TestMode: sc.TestMode,
 		Updated: clock.NullStamp{Micros: st.Updated, Loc: sc.Loc}}
+	pct := st.lowPercent()
+	v.CAFLowPercent = &pct
+	return v, nil
 }
 
 // CertSummary describes the uploaded certificate (nil when none).

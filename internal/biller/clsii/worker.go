@@ -2,18 +2,11 @@ package clsii
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"log/slog"
-	"strconv"
-	"strings"
 	"time"
 
-	"github.com/cobrobilling/cobro/internal/biller"
 	"github.com/cobrobilling/cobro/internal/clock"
-	"github.com/cobrobilling/cobro/internal/event"
 	"github.com/cobrobilling/cobro/internal/id"
 	"github.com/cobrobilling/cobro/internal/jobs"
 	"github.com/cobrobilling/cobro/internal/sii"
@@ -21,7 +14,8 @@ import (
 	"github.com/cobrobilling/cobro/internal/workspace"
 )
 
-// JobKind is the job of a live-mode submission to the sandbox agency.
+// JobKind is the job of a live-mode submission (sandbox environment or
+// the SII).
 const JobKind = "sii_sandbox"
 
 // PollDelay is how long the sandbox agency takes to answer after the
@@ -50,12 +44,15 @@ func enqueue(ctx context.Context, q store.Querier, sc workspace.Scope, docID str
 		jobPayload{Document: docID, Workspace: sc.ID, TestMode: sc.TestMode, Phase: "send"}, now, now)
 }
 
-// Worker answers live-mode sandbox submissions through the job queue, the
-// way the real agency does (docs/tax-agency.md#1-billers-and-what-finalize-does): "send" uploads the
-// envelope (biller_status processing, track id), "poll" one PollDelay
-// later records the verdict (succeeded or failed, with its event).
+// Worker submits live-mode documents through the job queue
+// (docs/tax-agency.md#1-billers-and-what-finalize-does): "send" uploads
+// the envelope (biller_status processing, track id), "poll" asks for the
+// verdict until it is final (succeeded or failed, with its event). Both
+// steps are in steps.go.
 type Worker struct {
-	DB     *store.DB
+	DB *store.DB
+	// Biller reaches the agency (nil: the installed one).
+	Biller *Biller
 	Clock  clock.Clock
 	Logger *slog.Logger
 	// Poll is the idle wait between queue scans (default 1 s).
@@ -107,7 +104,7 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 	for _, j := range claimed {
 		if err := w.handle(ctx, j, now); err != nil {
 			w.Logger.Warn("sii job", "job", j.ID, "error", err.Error())
-			if err := jobs.Retry(ctx, w.DB, j.ID, now.Add(time.Minute)); err != nil {
+			if err := jobs.Retry(ctx, w.DB, j.ID, now.Add(retryDelay(err))); err != nil {
 				return len(claimed), err
 			}
 		}
@@ -120,98 +117,13 @@ func (w *Worker) handle(ctx context.Context, j jobs.Job, now time.Time) error {
 	if err := json.Unmarshal(j.Payload, &p); err != nil {
 		return jobs.Complete(ctx, w.DB, j.ID) // not ours to fix
 	}
-	return w.DB.InTx(ctx, func(tx *sql.Tx) error {
-		ws, err := workspace.ByID(ctx, tx, p.Workspace)
-		if err != nil {
-			return err
-		}
-		sc := workspace.Scope{Workspace: ws, TestMode: p.TestMode}
-		var kind, status, fileID string
-		var taRaw string
-		var fid sql.NullString
-		err = tx.QueryRowContext(ctx, `SELECT kind, biller_status, tax_agency, local_file FROM documents WHERE id = $1 AND workspace_id = $2 AND test_mode = $3`+
-			w.DB.Dialect.ForUpdate(), p.Document, sc.ID, sc.TestMode).Scan(&kind, &status, &taRaw, &fid)
-		if errors.Is(err, sql.ErrNoRows) {
-			return jobs.Complete(ctx, tx, j.ID)
-		}
-		if err != nil {
-			return err
-		}
-		fileID = fid.String
-		// numbers stay exact text (json.Number): folios are never floats
-		var ta map[string]any
-		dec := json.NewDecoder(strings.NewReader(taRaw))
-		dec.UseNumber()
-		if err := dec.Decode(&ta); err != nil || ta == nil {
-			ta = map[string]any{}
-		}
-		stamp := now.In(locOf(sc)).Format(clock.Layout)
-		switch {
-		case p.Phase == "send" && status == biller.StatusQueued:
-			var xml []byte
-			if err := tx.QueryRowContext(ctx, `SELECT data FROM files WHERE id = $1 AND workspace_id = $2 AND test_mode = $3`, fileID, sc.ID, sc.TestMode).Scan(&xml); err != nil {
-				return fmt.Errorf("file of %s: %w", p.Document, err)
-			}
-			a := (&sii.Sandbox{Today: now}).Check(xml)
-			attempts, _ := strconv.Atoi(fmt.Sprint(ta["attempts"]))
-			ta["track_id"], ta["status"], ta["attempts"], ta["submitted"] = a.TrackID, a.Status, attempts+1, stamp
-			if err := setDoc(ctx, tx, sc, p.Document, biller.StatusProcessing, ta, now); err != nil {
-				return err
-			}
-			next := jobPayload{Document: p.Document, Workspace: p.Workspace, TestMode: p.TestMode, Phase: "poll", Answer: &a}
-			if err := jobs.Enqueue(ctx, tx, JobKind, j.Key+":poll", next, now.Add(PollDelay), now); err != nil {
-				return err
-			}
-		case p.Phase == "poll" && status == biller.StatusProcessing && p.Answer != nil:
-			a := *p.Answer
-			st, err := Load(ctx, tx, sc)
-			if err != nil {
-				return err
-			}
-			sb := &sii.Sandbox{Seen: func(rut string, td int, folio int64) bool {
-				r, err := tx.ExecContext(ctx, `INSERT INTO sii_sandbox_received (workspace_id, test_mode, rut, document_type, folio) VALUES ($1, $2, $3, $4, $5)
-					ON CONFLICT DO NOTHING`, sc.ID, sc.TestMode, rut, td, folio)
-				if err != nil {
-					return false
-				}
-				n, _ := r.RowsAffected()
-				return n == 0
-			}}
-			var td int
-			var typeID string
-			if err := tx.QueryRowContext(ctx, `SELECT document_type FROM documents WHERE id = $1`, p.Document).Scan(&typeID); err == nil {
-				fmt.Sscanf(typeID, "CL%d", &td)
-			}
-			folio, _ := strconv.ParseInt(fmt.Sprint(ta["folio"]), 10, 64)
-			sb.CheckDuplicate(&a, str(st.RUT), td, folio)
-			if a.Messages == nil {
-				a.Messages = []sii.Message{}
-			}
-			ta["document_status"], ta["result"], ta["messages"], ta["answered"] = a.DocStatus, a.Result(), a.Messages, stamp
-			final := biller.StatusSucceeded
-			if a.Result() == "rejected" {
-				final = biller.StatusFailed
-			}
-			if err := setDoc(ctx, tx, sc, p.Document, final, ta, now); err != nil {
-				return err
-			}
-			evt := "biller_succeeded"
-			if final == biller.StatusFailed {
-				evt = "biller_failed"
-				if biller.Rejected != nil {
-					if err := biller.Rejected(ctx, tx, sc, p.Document, now); err != nil {
-						return err
-					}
-				}
-			}
-			if prefix := eventPrefix[kind]; prefix != "" {
-				if err := event.Emit(ctx, tx, sc, prefix+"."+evt, p.Document, now); err != nil {
-					return err
-				}
-			}
-		}
-		return jobs.Complete(ctx, tx, j.ID)
-	})
+	switch p.Phase {
+	case "send":
+		return w.send(ctx, j, p, now)
+	case "poll":
+		return w.poll(ctx, j, p, now)
+	}
+	return jobs.Complete(ctx, w.DB, j.ID)
 }
 
 func setDoc(ctx context.Context, q store.Querier, sc workspace.Scope, docID, status string, ta map[string]any, now time.Time) error {
