@@ -166,12 +166,24 @@ func (w *Worker) send(ctx context.Context, j jobs.Job, p jobPayload, now time.Ti
 	}
 	b := w.biller()
 	track, uerr := b.upload(ctx, s, now)
+	var repeat *sii.Answer
+	if siiws.IsAlreadyReceived(uerr) {
+		// an earlier attempt reached the SII before the process stopped:
+		// the document's own state settles it
+		repeat, uerr = b.repeatVerdict(ctx, s, now, uerr)
+	}
 	return w.DB.InTx(ctx, func(tx *sql.Tx) error {
 		cur, err := w.load(ctx, tx, p, true)
 		if err != nil {
 			return err
 		}
 		if cur == nil || cur.status != biller.StatusQueued {
+			return jobs.Complete(ctx, tx, j.ID)
+		}
+		if repeat != nil {
+			if err := w.settle(ctx, tx, cur, p.Document, *repeat, now); err != nil {
+				return err
+			}
 			return jobs.Complete(ctx, tx, j.ID)
 		}
 		if uerr != nil {
@@ -212,6 +224,35 @@ func (b *Biller) upload(ctx context.Context, s *subject, now time.Time) (string,
 		return "", err
 	}
 	return c.Upload(ctx, cert, str(s.settings.RUT), s.file, s.boleta())
+}
+
+// repeatVerdict settles an upload the SII had received already (STATUS
+// 99): the document accepted (DOK) is the verdict; any other state, or
+// no answer, is retried like a failed upload, so after maxSendAttempts
+// the document fails with the SII's own words.
+func (b *Biller) repeatVerdict(ctx context.Context, s *subject, now time.Time, uerr error) (*sii.Answer, error) {
+	q, ok := docQuery(s.file)
+	if !ok {
+		return nil, uerr
+	}
+	cert, err := b.certificate(s.settings, s.sc, now)
+	if err != nil {
+		return nil, uerr
+	}
+	c, err := b.client(s.environment)
+	if err != nil {
+		return nil, err
+	}
+	ds, err := c.DocStatus(ctx, cert, q)
+	if err != nil {
+		return nil, err
+	}
+	if ds.State != "DOK" {
+		return nil, &siiws.Error{Kind: siiws.Temporary, Code: "UPL-99",
+			Msg: "The SII had already received this envelope, but it shows the document as " + ds.State + " (" + ds.Text + ")."}
+	}
+	return &sii.Answer{Status: "EPR", DocStatus: "DOK", Messages: []sii.Message{{Code: "DUPLICATE_UPLOAD", Severity: "info",
+		Text: "The envelope was sent again after an interruption; the SII already had the document (" + ds.Text + ")."}}}, nil
 }
 
 // poll is the "poll" step: ask for the envelope's state until it is

@@ -2,6 +2,7 @@ package siifake
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
@@ -146,6 +147,9 @@ func (s *Server) uploadForm(r *http.Request) (sender, company string, file []byt
 func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 	sender, company, file, status := s.uploadForm(r)
 	track := "0"
+	if status == 0 && s.repeatedFile(file) {
+		status = 99 // the SII had this very envelope already
+	}
 	if status == 0 {
 		e := s.receive(company, file)
 		if e.boleta {
@@ -165,6 +169,23 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 <TRACKID>%s</TRACKID>
 </RECEPCIONDTE>
 `, sender, company, s.now().In(sii.Santiago()).Format("2006-01-02 15:04:05"), status, track)
+}
+
+// repeatedFile reports whether the same bytes were uploaded before, and
+// remembers them (the real SII answers STATUS 99 to a repeated envelope).
+func (s *Server) repeatedFile(file []byte) bool {
+	if s.SkipDuplicates {
+		return false
+	}
+	sum := sha256.Sum256(file)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.files == nil {
+		s.files = map[[32]byte]bool{}
+	}
+	seen := s.files[sum]
+	s.files[sum] = true
+	return seen
 }
 
 // receive runs the sandbox's checks on an uploaded envelope and keeps

@@ -43,6 +43,7 @@ type Server struct {
 	tokens   map[string]token
 	envios   map[string]*envio
 	received map[docKey]docFacts
+	files    map[[32]byte]bool // uploaded envelopes, for STATUS 99
 	faults   map[string][]int
 	down     bool
 	calls    map[string]int

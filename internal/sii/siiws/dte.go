@@ -118,8 +118,8 @@ var uploadStatus = map[int]struct {
 	6:  {Refused, "The company is not authorised to send electronic documents in this SII environment."},
 	7:  {Refused, "The envelope does not validate against the SII schema."},
 	8:  {Refused, "The envelope's signature is not valid."},
-	9:  {Temporary, "The SII's reception system is locked (maintenance)."},
-	99: {Temporary, "The SII's reception failed internally."},
+	9:  {Temporary, "The SII's reception has internal problems."},
+	99: {AlreadyReceived, "The SII had already received this envelope."},
 }
 
 // UploadError maps a non-zero RECEPCIONDTE STATUS to an *Error.

@@ -114,6 +114,10 @@ const (
 	// Refused: the SII refused the request for good (the file, the
 	// sender's permissions); retrying the same request will not help.
 	Refused
+	// AlreadyReceived: the SII had this very envelope already (upload
+	// STATUS 99): an earlier upload reached it; ask for the document's
+	// state instead of sending again.
+	AlreadyReceived
 )
 
 // Error is an answer of the SII that is not a success.
@@ -130,9 +134,16 @@ func (e *Error) Error() string { return "sii: " + e.Code + ": " + e.Msg }
 func IsTemporary(err error) bool {
 	var e *Error
 	if errors.As(err, &e) {
-		return e.Kind != Refused
+		return e.Kind != Refused && e.Kind != AlreadyReceived
 	}
 	return err != nil
+}
+
+// IsAlreadyReceived reports whether the SII answered that it had the
+// uploaded envelope already.
+func IsAlreadyReceived(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Kind == AlreadyReceived
 }
 
 func isTokenRefused(err error) bool {
