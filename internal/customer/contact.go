@@ -14,6 +14,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/id"
 	"github.com/cobrobilling/cobro/internal/list"
 	"github.com/cobrobilling/cobro/internal/opt"
+	"github.com/cobrobilling/cobro/internal/rows"
 	"github.com/cobrobilling/cobro/internal/store"
 	"github.com/cobrobilling/cobro/internal/workspace"
 )
@@ -52,7 +53,7 @@ func scanContact(sc workspace.Scope, row interface{ Scan(...any) error }) (*Cont
 	if err := row.Scan(&c.ID, &c.Name, &c.Email, &c.Customer, &org, &orgName, &phone, &c.Invoicing, &c.Collections, &c.TestMode, &created, &updated); err != nil {
 		return nil, err
 	}
-	c.orgunitID, c.orgunitName, c.Phone = ns(org), ns(orgName), ns(phone)
+	c.orgunitID, c.orgunitName, c.Phone = rows.Text(org), rows.Text(orgName), rows.Text(phone)
 	c.Created, c.Updated = clock.Stamp{Micros: created, Loc: sc.Loc}, clock.Stamp{Micros: updated, Loc: sc.Loc}
 	c.Expand(false)
 	return &c, nil

@@ -16,6 +16,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/list"
 	"github.com/cobrobilling/cobro/internal/money"
 	"github.com/cobrobilling/cobro/internal/opt"
+	"github.com/cobrobilling/cobro/internal/rows"
 	"github.com/cobrobilling/cobro/internal/store"
 	"github.com/cobrobilling/cobro/internal/workspace"
 	"github.com/shopspring/decimal"
@@ -80,9 +81,9 @@ func scanCustomer(sc workspace.Scope, row interface{ Scan(...any) error }) (*Cus
 	if err != nil {
 		return nil, err
 	}
-	c.TestClock = ns(testClock)
-	c.Address, c.State, c.Email, c.Phone, c.Website = ns(addr), ns(state), ns(email), ns(phone), ns(web)
-	c.ZipCode, c.Manager, c.Reference, c.TaxID = ns(zip), ns(manager), ns(ref), ns(tax)
+	c.TestClock = rows.Text(testClock)
+	c.Address, c.State, c.Email, c.Phone, c.Website = rows.Text(addr), rows.Text(state), rows.Text(email), rows.Text(phone), rows.Text(web)
+	c.ZipCode, c.Manager, c.Reference, c.TaxID = rows.Text(zip), rows.Text(manager), rows.Text(ref), rows.Text(tax)
 	c.TaxSettings, c.Metadata = json.RawMessage(taxSettings), json.RawMessage(metadata)
 	c.Created = clock.Stamp{Micros: created, Loc: sc.Loc}
 	c.Updated = clock.Stamp{Micros: updated, Loc: sc.Loc}
@@ -91,14 +92,6 @@ func scanCustomer(sc workspace.Scope, row interface{ Scan(...any) error }) (*Cus
 	zero := money.NewMoney(decimal.Zero)
 	c.Aggregations = Aggregations{zero, zero, zero}
 	return &c, nil
-}
-
-func ns(v sql.NullString) *string {
-	if !v.Valid {
-		return nil
-	}
-	s := v.String
-	return &s
 }
 
 // Get returns a customer of the scope, or 404.

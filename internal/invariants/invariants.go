@@ -17,6 +17,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/catalog"
 	"github.com/cobrobilling/cobro/internal/document"
 	"github.com/cobrobilling/cobro/internal/money"
+	"github.com/cobrobilling/cobro/internal/rows"
 	"github.com/cobrobilling/cobro/internal/store"
 	"github.com/cobrobilling/cobro/internal/totals"
 	"github.com/cobrobilling/cobro/internal/webhook"
@@ -119,16 +120,16 @@ func mode(test bool) string {
 }
 
 func (c *checker) loadDocs() ([]*doc, error) {
-	rows, err := c.db.QueryContext(c.ctx, `SELECT id, workspace_id, test_mode, kind, document_type, currency, date, status, imported,
+	rs, err := c.db.QueryContext(c.ctx, `SELECT id, workspace_id, test_mode, kind, document_type, currency, date, status, imported,
 		customer_id, invoice_id, credit_note_id, purchase_id, number, lines, amount, tax_percent, subtotal, total, discount, discount_scheme,
 		exempt, tax, retention, total_adjusted, total_adjusted_cents, collected_cents, created
 		FROM documents ORDER BY created, id`)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
+	defer rs.Close()
 	var out []*doc
-	for rows.Next() {
+	for rs.Next() {
 		var (
 			d                                          doc
 			cus, inv, crn, pur                         sql.NullString
@@ -136,20 +137,14 @@ func (c *checker) loadDocs() ([]*doc, error) {
 			lines, amount, taxPct, sub, total, discSum string
 			exempt, tax, ret, ta                       sql.NullString
 		)
-		if err := rows.Scan(&d.id, &d.workspace, &d.testMode, &d.kind, &d.typeID, &d.currency, &d.date, &d.status, &d.imported,
+		if err := rs.Scan(&d.id, &d.workspace, &d.testMode, &d.kind, &d.typeID, &d.currency, &d.date, &d.status, &d.imported,
 			&cus, &inv, &crn, &pur, &number, &lines, &amount, &taxPct, &sub, &total, &discSum, &d.discountScheme,
 			&exempt, &tax, &ret, &ta, &taCents, &d.collectedCents, &d.created); err != nil {
 			return nil, err
 		}
 		d.customer, d.invoice, d.creditNote, d.purchase = cus.String, inv.String, crn.String, pur.String
-		if number.Valid {
-			n := number.Int64
-			d.number = &n
-		}
-		if taCents.Valid {
-			n := taCents.Int64
-			d.totalAdjustedCents = &n
-		}
+		d.number = rows.Int(number)
+		d.totalAdjustedCents = rows.Int(taCents)
 		if err := json.Unmarshal([]byte(lines), &d.lines); err != nil {
 			return nil, fmt.Errorf("document %s: lines: %w", d.id, err)
 		}
@@ -177,7 +172,7 @@ func (c *checker) loadDocs() ([]*doc, error) {
 		}
 		out = append(out, &d)
 	}
-	return out, rows.Err()
+	return out, rs.Err()
 }
 
 // numbers: the workspace's own numbers (not imported, not null) of one

@@ -36,14 +36,6 @@ const (
 
 var StatusChoices = []string{StatusActive, StatusArchived}
 
-func nstamp(v sql.NullInt64, loc *time.Location) clock.NullStamp {
-	if !v.Valid {
-		return clock.NullStamp{Loc: loc}
-	}
-	m := v.Int64
-	return clock.NullStamp{Micros: &m, Loc: loc}
-}
-
 func nint(v sql.NullInt64) *int {
 	if !v.Valid {
 		return nil
@@ -163,7 +155,7 @@ func (t *tail) dest(status *string, testMode *bool) []any {
 
 // set copies what was read onto the object's fields.
 func (t *tail) set(loc *time.Location, archived *clock.NullStamp, meta *json.RawMessage, created, updated *clock.Stamp) {
-	*archived = nstamp(t.archived, loc)
+	*archived = rows.Stamp(t.archived, loc)
 	*meta = json.RawMessage(t.meta)
 	*created, *updated = clock.Stamp{Micros: t.created, Loc: loc}, clock.Stamp{Micros: t.updated, Loc: loc}
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/event"
 	"github.com/cobrobilling/cobro/internal/id"
 	"github.com/cobrobilling/cobro/internal/list"
+	"github.com/cobrobilling/cobro/internal/rows"
 	"github.com/cobrobilling/cobro/internal/store"
 	"github.com/cobrobilling/cobro/internal/workspace"
 )
@@ -59,19 +60,11 @@ func scan(sc workspace.Scope, row interface{ Scan(...any) error }) (*Supplier, e
 	if err != nil {
 		return nil, err
 	}
-	s.TaxID, s.State, s.Address, s.Email, s.Phone, s.Website = ns(tax), ns(state), ns(addr), ns(email), ns(phone), ns(web)
+	s.TaxID, s.State, s.Address, s.Email, s.Phone, s.Website = rows.Text(tax), rows.Text(state), rows.Text(addr), rows.Text(email), rows.Text(phone), rows.Text(web)
 	s.TaxSettings, s.Metadata = json.RawMessage(taxSettings), json.RawMessage(metadata)
 	s.Created = clock.Stamp{Micros: created, Loc: sc.Loc}
 	s.Updated = clock.Stamp{Micros: updated, Loc: sc.Loc}
 	return &s, nil
-}
-
-func ns(v sql.NullString) *string {
-	if !v.Valid {
-		return nil
-	}
-	s := v.String
-	return &s
 }
 
 // Get returns a supplier of the scope, or 404.
