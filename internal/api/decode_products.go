@@ -353,7 +353,7 @@ func decodePlanFixed(ctx context.Context, q store.Querier, sc workspace.Scope, o
 	if !withProduct {
 		// compared by the caller
 	} else if v, ok := o.Ref("product", true, false, func(s string) bool { return id.Valid(product.PrefixProduct, s) }); ok {
-		_, msg, err := product.ProductRef(ctx, q, sc, *v)
+		_, msg, err := product.Products.Ref(ctx, q, sc, *v)
 		if err != nil {
 			return err
 		}

@@ -72,38 +72,7 @@ func (s *Server) createSource(r *Request) (int, any, error) {
 		return 0, nil, err
 	}
 	src, err := payment.CreateSource(r.payEnv(), c, clientOf(r.R), r.BaseURL())
-	if err != nil {
-		return 0, nil, err
-	}
-	return http.StatusCreated, src, nil
-}
-
-func (s *Server) listSources(r *Request) (int, any, error) {
-	lq, err := r.ParseList(&payment.SourceListSpec, 2)
-	if err != nil {
-		return 0, nil, err
-	}
-	n, items, err := payment.ListSources(r.payEnv(), lq)
-	if err != nil {
-		return 0, nil, err
-	}
-	return r.PageOf(lq, n, items)
-}
-
-func (s *Server) getSource(r *Request) (int, any, error) {
-	src, err := payment.GetSource(r.payEnv(), r.PathValue("id"))
-	if err != nil {
-		return 0, nil, err
-	}
-	return http.StatusOK, src, nil
-}
-
-func (s *Server) deleteSource(r *Request) (int, any, error) {
-	src, err := payment.DeleteSource(r.payEnv(), r.PathValue("id"))
-	if err != nil {
-		return 0, nil, err
-	}
-	return http.StatusOK, src, nil
+	return reply(http.StatusCreated, src, err)
 }
 
 func (s *Server) createPayment(r *Request) (int, any, error) {
@@ -112,38 +81,12 @@ func (s *Server) createPayment(r *Request) (int, any, error) {
 		return 0, nil, err
 	}
 	p, err := payment.Create(r.payEnv(), c)
-	if err != nil {
-		return 0, nil, err
-	}
-	return http.StatusCreated, p, nil
-}
-
-func (s *Server) listPayments(r *Request) (int, any, error) {
-	lq, err := r.ParseList(&payment.PaymentListSpec, 2)
-	if err != nil {
-		return 0, nil, err
-	}
-	n, items, err := payment.ListPayments(r.payEnv(), lq)
-	if err != nil {
-		return 0, nil, err
-	}
-	return r.PageOf(lq, n, items)
-}
-
-func (s *Server) getPayment(r *Request) (int, any, error) {
-	p, err := payment.GetPayment(r.payEnv(), r.PathValue("id"))
-	if err != nil {
-		return 0, nil, err
-	}
-	return http.StatusOK, p, nil
+	return reply(http.StatusCreated, p, err)
 }
 
 func (s *Server) updatePayment(r *Request) (int, any, error) {
 	p, err := payment.UpdatePayment(r.payEnv(), r.PathValue("id"), decodePaymentPatch(r.payEnv(), r.Object()))
-	if err != nil {
-		return 0, nil, err
-	}
-	return http.StatusOK, p, nil
+	return reply(http.StatusOK, p, err)
 }
 
 func (s *Server) deletePayment(r *Request) (int, any, error) {
@@ -174,10 +117,7 @@ func (s *Server) authorizePayment(r *Request) (int, any, error) {
 		return 0, nil, err
 	}
 	p, err := payment.Authorize(r.payEnv(), r.PathValue("id"), decodeSourceChoice(r.Object(), true), who)
-	if err != nil {
-		return 0, nil, err
-	}
-	return http.StatusOK, p, nil
+	return reply(http.StatusOK, p, err)
 }
 
 func (s *Server) payPayment(r *Request) (int, any, error) {
@@ -186,18 +126,7 @@ func (s *Server) payPayment(r *Request) (int, any, error) {
 		return 0, nil, err
 	}
 	p, err := payment.Pay(r.payEnv(), r.PathValue("id"), decodeSourceChoice(r.Object(), false), who)
-	if err != nil {
-		return 0, nil, err
-	}
-	return http.StatusOK, p, nil
-}
-
-func (s *Server) capturePayment(r *Request) (int, any, error) {
-	p, err := payment.Capture(r.payEnv(), r.PathValue("id"))
-	if err != nil {
-		return 0, nil, err
-	}
-	return http.StatusOK, p, nil
+	return reply(http.StatusOK, p, err)
 }
 
 // authenticationPage is the test gateway's simulated authentication
@@ -242,10 +171,6 @@ func (s *Server) authenticate3DS(r *Request) (int, any, error) {
 		return htmlPage(checkout.AuthenticationPage(checkout.AuthView{SourceID: src.ID, Status: src.Status, Workspace: sc.Name, Card: src.Card, Done: true}))
 	}
 	return http.StatusOK, map[string]string{"id": src.ID, "status": src.Status}, nil
-}
-
-func (s *Server) legacySourceAuthorize(r *Request) (int, any, error) {
-	return s.getSource(r)
 }
 
 // htmlPage answers a rendered hosted page.
