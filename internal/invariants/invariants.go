@@ -68,21 +68,12 @@ func (c *checker) subscriptionRuns() error {
 		{`SELECT s.id FROM subscriptions s WHERE s.next_billing_cycle - 1 < (SELECT COUNT(*) FROM subscription_runs r WHERE r.subscription_id = s.id)`,
 			"subscription with more runs than its cycle counter: %s"},
 	} {
-		rows, err := c.db.QueryContext(c.ctx, q.sql)
+		bad, err := store.Strings(c.ctx, c.db, q.sql)
 		if err != nil {
 			return err
 		}
-		for rows.Next() {
-			var v string
-			if err := rows.Scan(&v); err != nil {
-				rows.Close()
-				return err
-			}
+		for _, v := range bad {
 			c.report(q.msg, v)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
 		}
 	}
 	return nil
@@ -554,28 +545,15 @@ func (c *checker) documentEvents(docs []*doc) error {
 // was subscribed to it and unchanged since before the event (see
 // EndpointSlack).
 func (c *checker) deliveries() error {
-	var orphans []string
-	rows, err := c.db.QueryContext(c.ctx, `SELECT d.id FROM deliveries d WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.id = d.event_id) ORDER BY d.id`)
+	orphans, err := store.Strings(c.ctx, c.db, `SELECT d.id FROM deliveries d WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.id = d.event_id) ORDER BY d.id`)
 	if err != nil {
-		return err
-	}
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return err
-		}
-		orphans = append(orphans, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return err
 	}
 	for _, id := range orphans {
 		c.report("deliveries: delivery %s has no event", id)
 	}
 
-	rows, err = c.db.QueryContext(c.ctx, `SELECT d.id, d.event_id FROM deliveries d WHERE d.status = $1
+	rows, err := c.db.QueryContext(c.ctx, `SELECT d.id, d.event_id FROM deliveries d WHERE d.status = $1
 		AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.unique_key = 'webhook:' || d.id) ORDER BY d.id`, webhook.DeliveryPending)
 	if err != nil {
 		return err

@@ -106,27 +106,9 @@ const EventListArgs = 3
 // ListEvents returns one page of the scope's events of the last
 // EventRetention, with their deliveries.
 func ListEvents(ctx context.Context, q store.Querier, sc workspace.Scope, lq *list.Query, now time.Time) (int, []*EventView, error) {
-	where := ` FROM events WHERE workspace_id = $1 AND test_mode = $2 AND created >= $3` + lq.Where()
-	args := append([]any{sc.ID, sc.TestMode, visibleSince(now)}, lq.Args...)
-	var count int
-	if err := q.QueryRowContext(ctx, `SELECT COUNT(*)`+where, args...).Scan(&count); err != nil {
-		return 0, nil, err
-	}
-	rows, err := q.QueryContext(ctx, `SELECT `+eventColumns+where+` ORDER BY `+lq.OrderBy+fmt.Sprintf(` LIMIT %d OFFSET %d`, lq.PageSize, lq.Offset()), args...)
+	count, out, err := list.Fetch(ctx, q, lq, eventColumns, ` FROM events WHERE workspace_id = $1 AND test_mode = $2 AND created >= $3`,
+		[]any{sc.ID, sc.TestMode, visibleSince(now)}, func(r list.Scanner) (*EventView, error) { return scanEvent(sc, r) })
 	if err != nil {
-		return 0, nil, err
-	}
-	out := []*EventView{}
-	for rows.Next() {
-		e, err := scanEvent(sc, rows)
-		if err != nil {
-			rows.Close()
-			return 0, nil, err
-		}
-		out = append(out, e)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return 0, nil, err
 	}
 	return count, out, attachDeliveries(ctx, q, sc, out)
