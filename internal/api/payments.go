@@ -10,6 +10,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/input"
 	"github.com/cobrobilling/cobro/internal/list"
 	"github.com/cobrobilling/cobro/internal/payment"
+	"github.com/cobrobilling/cobro/internal/workspace"
 )
 
 // Payments (docs/payments.md#1-gateways to docs/payments.md#3-payments): gateways, sources and payments. The
@@ -112,33 +113,43 @@ func (r *Request) actor() (payment.Actor, error) {
 }
 
 func (s *Server) authorizePayment(r *Request) (int, any, error) {
-	who, err := r.actor()
-	if err != nil {
-		return 0, nil, err
-	}
-	p, err := payment.Authorize(r.payEnv(), r.PathValue("id"), decodeSourceChoice(r.Object(), true), who)
-	return reply(http.StatusOK, p, err)
+	return r.chargeWith(payment.Authorize, true)
 }
 
 func (s *Server) payPayment(r *Request) (int, any, error) {
+	return r.chargeWith(payment.Pay, false)
+}
+
+// chargeWith runs a dual payment action (authorize, pay) for whoever calls
+// it, with the source the body chooses (required or not).
+func (r *Request) chargeWith(act func(payment.Env, string, payment.SourceChoice, payment.Actor) (*payment.Payment, error), sourceRequired bool) (int, any, error) {
 	who, err := r.actor()
 	if err != nil {
 		return 0, nil, err
 	}
-	p, err := payment.Pay(r.payEnv(), r.PathValue("id"), decodeSourceChoice(r.Object(), false), who)
+	p, err := act(r.payEnv(), r.PathValue("id"), decodeSourceChoice(r.Object(), sourceRequired), who)
 	return reply(http.StatusOK, p, err)
+}
+
+// sourceScope resolves the source of a simulated-authentication path and
+// makes its scope the request's (the payer calls without a token).
+func (r *Request) sourceScope() (string, workspace.Scope, error) {
+	sid := r.PathValue("source_id")
+	sc, err := payment.ScopeOfSource(r.Ctx, r.Q, sid)
+	if err == nil {
+		r.Scope = sc
+	}
+	return sid, sc, err
 }
 
 // authenticationPage is the test gateway's simulated authentication
 // (docs/payments.md#12-simulated-authentication-test-gateway): GET shows Approve/Deny and moves the source to
 // waiting_authorization; POST records the outcome.
 func (s *Server) authenticationPage(r *Request) (int, any, error) {
-	sid := r.PathValue("source_id")
-	sc, err := payment.ScopeOfSource(r.Ctx, r.Q, sid)
+	sid, sc, err := r.sourceScope()
 	if err != nil {
 		return 0, nil, err
 	}
-	r.Scope = sc
 	src, err := payment.BeginAuthentication(r.payEnv(), sid)
 	if err != nil {
 		return 0, nil, err
@@ -148,12 +159,10 @@ func (s *Server) authenticationPage(r *Request) (int, any, error) {
 }
 
 func (s *Server) authenticate3DS(r *Request) (int, any, error) {
-	sid := r.PathValue("source_id")
-	sc, err := payment.ScopeOfSource(r.Ctx, r.Q, sid)
+	sid, sc, err := r.sourceScope()
 	if err != nil {
 		return 0, nil, err
 	}
-	r.Scope = sc
 	o := r.Object()
 	outcome, ok := o.Choice("outcome", true, "approve", "deny")
 	if err := o.Err(); err != nil || !ok {
