@@ -354,9 +354,9 @@ func addonRates(o *input.Object) ([]subscription.Rate, bool) {
 			rate.Description = v
 		}
 		if !ro.OK() {
-			for k, v := range ro.Errors() {
-				o.FailNested("rates", map[string]any{k: v})
-			}
+			// every field of the item at once (one picked from a map was
+			// a different field from one request to the next)
+			o.FailNested("rates", ro.Errors())
 			return nil, false
 		}
 		if seen[rate.BillingCycle] {
