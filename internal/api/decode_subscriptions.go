@@ -97,10 +97,9 @@ func decodeSubscriptionPatch(body map[string]any) *subscription.Patch {
 	o := input.New(body, true)
 	p := &subscription.Patch{Params: subscription.Params{Keys: bodyKeys(body)}}
 	if raw, has := o.Raw("customer"); has {
-		v, _ := raw.(string)
-		p.Customer = opt.Nullable[string]{Set: true}
-		if _, isStr := raw.(string); isStr {
-			p.Customer.Value = &v
+		p.CustomerGiven.Set = true
+		if v, isStr := raw.(string); isStr {
+			p.CustomerGiven.Value = &v
 		}
 	}
 	if o.Has("date_start") {

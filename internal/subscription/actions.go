@@ -98,7 +98,7 @@ func Update(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.
 		}
 	}
 	errs := p.errs()
-	if c := p.Customer; c.Set && (c.Value == nil || *c.Value != before.CustomerID) {
+	if c := p.CustomerGiven; c.Set && (c.Value == nil || *c.Value != before.CustomerID) {
 		errs.Add("customer", apperr.MsgNoChange)
 	}
 	if t, ok := invoiceType(p.Document, sc, errs); ok {

@@ -47,9 +47,9 @@ type Params struct {
 // fields of Params an update may change, plus what it must refuse.
 type Patch struct {
 	Params
-	// Customer, when Set, is the customer the body named (Value nil when
-	// it was not a string): only the current one is accepted.
-	Customer opt.Nullable[string]
+	// CustomerGiven, when Set, is the customer the body named (Value nil
+	// when it was not a string): only the current one is accepted.
+	CustomerGiven opt.Nullable[string]
 }
 
 // Has reports whether the body carried key (null included).
