@@ -27,7 +27,7 @@ func (r *Request) renderSub(status int, s *subscription.Sub, err error) (int, an
 }
 
 func (s *Server) createSubscription(r *Request) (int, any, error) {
-	sub, err := subscription.Create(r.Ctx, r.Q, r.Dialect(), r.Scope, r.Object(), r.Now)
+	sub, err := subscription.Create(r.Ctx, r.Q, r.Dialect(), r.Scope, decodeSubscription(r.Body), r.Now)
 	return r.renderSub(http.StatusCreated, sub, err)
 }
 
@@ -53,7 +53,7 @@ func (s *Server) getSubscription(r *Request) (int, any, error) {
 }
 
 func (s *Server) updateSubscription(r *Request) (int, any, error) {
-	sub, err := subscription.Update(r.Ctx, r.Q, r.Dialect(), r.Scope, r.PathValue("id"), r.Object(), r.Now)
+	sub, err := subscription.Update(r.Ctx, r.Q, r.Dialect(), r.Scope, r.PathValue("id"), decodeSubscriptionPatch(r.Body), r.Now)
 	return r.renderSub(http.StatusOK, sub, err)
 }
 
