@@ -189,11 +189,3 @@ func (t *tail) set(loc *time.Location, archived *clock.NullStamp, meta *json.Raw
 	*meta = json.RawMessage(t.meta)
 	*created, *updated = clock.Stamp{Micros: t.created, Loc: loc}, clock.Stamp{Micros: t.updated, Loc: loc}
 }
-
-// The catalogue reads the subscription engine calls by name (the same
-// functions as the kinds' methods).
-var (
-	GetPlan, PlanRef     = Plans.Get, Plans.Ref
-	GetAddon, AddonRef   = Addons.Get, Addons.Ref
-	GetCoupon, CouponRef = Coupons.Get, Coupons.Ref
-)

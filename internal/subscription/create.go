@@ -302,7 +302,7 @@ func (e env) readCoupon(p *Params, errs *apperr.Fields, s, before *Sub) error {
 	if before != nil && before.CouponID != nil && *before.CouponID == *v {
 		return nil
 	}
-	c, msg, err := product.CouponRef(e.ctx, e.q, e.sc, *v)
+	c, msg, err := product.Coupons.Ref(e.ctx, e.q, e.sc, *v)
 	if err != nil {
 		return err
 	}
@@ -431,7 +431,7 @@ func (e env) readLines(p *Params, errs *apperr.Fields, before *Sub) ([]*Item, []
 func (e env) readLinePlan(en LineEntry, errs *apperr.Fields, it *Item, seenPlan map[string]bool) (*product.Plan, error) {
 	var plan *product.Plan
 	if v := en.Plan.ID; v != nil {
-		p, msg, err := product.PlanRef(e.ctx, e.q, e.sc, *v)
+		p, msg, err := product.Plans.Ref(e.ctx, e.q, e.sc, *v)
 		if err != nil {
 			return nil, err
 		}
@@ -442,7 +442,7 @@ func (e env) readLinePlan(en LineEntry, errs *apperr.Fields, it *Item, seenPlan 
 			it.PlanID = v
 		}
 	} else if it.PlanID != nil && !en.Plan.Sent {
-		p, err := product.GetPlan(e.ctx, e.q, e.sc, *it.PlanID)
+		p, err := product.Plans.Get(e.ctx, e.q, e.sc, *it.PlanID)
 		if err != nil {
 			return nil, err
 		}
@@ -493,7 +493,7 @@ func (e env) readLineCoupon(en LineEntry, errs *apperr.Fields, it *Item, plan *p
 	if it.CouponID != nil && *it.CouponID == *v {
 		return nil
 	}
-	c, msg, err := product.CouponRef(e.ctx, e.q, e.sc, *v)
+	c, msg, err := product.Coupons.Ref(e.ctx, e.q, e.sc, *v)
 	if err != nil {
 		return err
 	}
@@ -593,7 +593,7 @@ func (e env) readAddons(p *Params, errs *apperr.Fields, before *Sub, currency st
 func (e env) readAddon(en AddonEntry, errs *apperr.Fields, it *Item, currency string) error {
 	var addon *product.Addon
 	if v := en.Addon.ID; v != nil {
-		a, msg, err := product.AddonRef(e.ctx, e.q, e.sc, *v)
+		a, msg, err := product.Addons.Ref(e.ctx, e.q, e.sc, *v)
 		if err != nil {
 			return err
 		}
@@ -607,7 +607,7 @@ func (e env) readAddon(en AddonEntry, errs *apperr.Fields, it *Item, currency st
 			}
 		}
 	} else if it.AddonID != nil {
-		a, err := product.GetAddon(e.ctx, e.q, e.sc, *it.AddonID)
+		a, err := product.Addons.Get(e.ctx, e.q, e.sc, *it.AddonID)
 		if err != nil {
 			return err
 		}
