@@ -287,14 +287,7 @@ func (c *checker) totals(docs []*doc) error {
 				c.report("totals: %s %s %s has unknown document type %q", d.scope(), d.kind, d.id, d.typeID)
 				continue
 			}
-			in := totals.Doc{TaxPercent: d.taxPercent, Scale: scale, Discount: d.discount, DiscountScheme: d.discountScheme,
-				LinesIncludeTax: t.HasLinesTotal, AllExempt: t.Tax.IsZero() && !t.HasTaxes}
-			for _, l := range d.lines {
-				in.Lines = append(in.Lines, totals.Line{Quantity: dec(l.Quantity), Amount: dec(l.Amount), Exempt: l.Exempt,
-					Discount: dec(l.Discount), DiscountScheme: l.DiscountScheme, TaxPercent: dec(l.TaxPercent),
-					RetentionPercent: dec(l.RetentionPercent), RetentionScheme: l.RetentionScheme})
-			}
-			res, errs := totals.Compute(in)
+			res, errs := totals.Compute(document.TotalsInput(t, d.lines, d.taxPercent, d.discount, d.discountScheme, scale))
 			if len(errs) > 0 {
 				c.report("totals: %s %s %s: its stored lines do not compute: %v", d.scope(), d.kind, d.id, errs[0])
 				continue
