@@ -7,7 +7,7 @@ import (
 )
 
 func (s *Server) createReminder(r *Request) (int, any, error) {
-	m, err := reminder.Create(r.env(), r.BaseURL(), r.Object())
+	m, err := s.opt.Services.Reminders.Create(r.env(), r.BaseURL(), r.Object())
 	if err != nil {
 		return 0, nil, err
 	}

@@ -11,7 +11,6 @@ import (
 	"github.com/cobrobilling/cobro/internal/apitest"
 	"github.com/cobrobilling/cobro/internal/mail"
 	"github.com/cobrobilling/cobro/internal/mail/mailtest"
-	"github.com/cobrobilling/cobro/internal/reminder"
 )
 
 // documents.md §5.
@@ -75,9 +74,8 @@ func TestReminderMessages(t *testing.T) {
 // left to pay; a reminder may name a payment; messages are emailed
 // (queued → sent, or failed after the last attempt) when SMTP is set up.
 func TestReminderPayActionAndDelivery(t *testing.T) {
-	reminder.Mail = mail.EnqueueReminder
-	t.Cleanup(func() { reminder.Mail = nil })
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
+		e.App.Reminders.Mail = mail.Queue{} // as with an SMTP server configured
 		// test mode: the link is made, the message is not sent
 		tc := e.Workspace("US").Test()
 		inv := newInvoice(tc, true)

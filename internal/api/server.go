@@ -23,10 +23,15 @@ import (
 	"github.com/cobrobilling/cobro/internal/apperr"
 	"github.com/cobrobilling/cobro/internal/biller/clsii"
 	"github.com/cobrobilling/cobro/internal/clock"
+	"github.com/cobrobilling/cobro/internal/customer"
+	"github.com/cobrobilling/cobro/internal/document"
 	"github.com/cobrobilling/cobro/internal/id"
 	"github.com/cobrobilling/cobro/internal/idempotency"
 	"github.com/cobrobilling/cobro/internal/input"
+	"github.com/cobrobilling/cobro/internal/reminder"
 	"github.com/cobrobilling/cobro/internal/store"
+	"github.com/cobrobilling/cobro/internal/subscription"
+	"github.com/cobrobilling/cobro/internal/supplier"
 	"github.com/cobrobilling/cobro/internal/webhook"
 	"github.com/cobrobilling/cobro/internal/workspace"
 )
@@ -83,16 +88,36 @@ type Options struct {
 	// RatePublicPerMinute limits publishable POSTs per client IP and
 	// payment link or payment (README §14); 0 means 20, negative disables.
 	RatePublicPerMinute int
-	// Webhooks delivers webhook events; the server wakes it after each
-	// write so deliveries start at once. nil: ping answers that delivery
-	// is not running (deliveries are still recorded).
+	// Services are the domain work that depends on other packages, built
+	// by the composition root (internal/app).
+	Services Services
+	// Webhooks sends webhook pings. nil: ping answers that delivery is not
+	// running (deliveries are still recorded).
 	Webhooks *webhook.Worker
+	// Jobs is woken after each write so that the deliveries it queued start
+	// at once (nil: no runner on this node).
+	Jobs Waker
 	// Resolver resolves endpoint URLs for the SSRF check at creation
 	// (net.DefaultResolver when nil).
 	Resolver webhook.Resolver
 	// AllowPrivateWebhooks lets live-mode endpoints target private
 	// addresses (--allow-private-webhooks).
 	AllowPrivateWebhooks bool
+}
+
+// Services are the domain work the handlers call that depends on other
+// packages (internal/app builds them).
+type Services struct {
+	Documents     document.Deps
+	Customers     *customer.Service
+	Suppliers     *supplier.Service
+	Subscriptions *subscription.Service
+	Reminders     *reminder.Service
+}
+
+// Waker wakes the background job runner for a kind of job.
+type Waker interface {
+	Wake(kind string)
 }
 
 // Server serves the API.
@@ -510,8 +535,8 @@ func (s *Server) serve(w http.ResponseWriter, hr *http.Request, rt Route) {
 		err = run(s.opt.DB)
 	} else {
 		err = s.opt.DB.InTx(ctx, func(tx *sql.Tx) error { return run(tx) })
-		if err == nil && s.opt.Webhooks != nil {
-			s.opt.Webhooks.Wake() // the commit may have queued deliveries
+		if err == nil && s.opt.Jobs != nil {
+			s.opt.Jobs.Wake(webhook.JobKind) // the commit may have queued deliveries
 		}
 	}
 	if err != nil {

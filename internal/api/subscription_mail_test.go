@@ -14,16 +14,14 @@ import (
 	"github.com/cobrobilling/cobro/internal/apitest"
 	"github.com/cobrobilling/cobro/internal/mail"
 	"github.com/cobrobilling/cobro/internal/mail/mailtest"
-	"github.com/cobrobilling/cobro/internal/subscription"
 )
 
 // A send_invoice run emails its finalized invoice, PDF attached, to the
 // customer's invoicing contacts (billing.md §8.5 step 9) through the
 // queue; nothing is emailed in test mode or when send_invoices is off.
 func TestSubscriptionInvoiceEmail(t *testing.T) {
-	subscription.Mail = mail.EnqueueInvoice
-	t.Cleanup(func() { subscription.Mail = nil })
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
+		e.App.Subscriptions.Deps.Mail = mail.Queue{} // as with an SMTP server configured
 		srv := mailtest.StartFakeSMTP(t)
 		host, port, _ := net.SplitHostPort(srv.Addr)
 		cfg, err := mail.Parse("smtp://" + host + ":" + port + "?from=billing@acme.test")

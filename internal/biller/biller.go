@@ -98,12 +98,6 @@ func Now(ctx context.Context) time.Time {
 	return time.Now()
 }
 
-// Rejected, when set, is told of a document the agency rejected in an
-// asynchronous answer (after its finalize committed), in the transaction
-// that records the answer: the subscriptions work puts the subscription of
-// a rejected run invoice in needs_attention (biller_issue).
-var Rejected func(ctx context.Context, q store.Querier, sc workspace.Scope, docID string, now time.Time) error
-
 var (
 	mu       sync.RWMutex
 	registry = map[string]Biller{catalog.BillerNone: None{}}

@@ -83,7 +83,7 @@ func PDFWith(e Env, d *Doc, opt PDFOptions) ([]byte, string, error) {
 	if d.Receiver != nil {
 		_ = json.Unmarshal(d.Receiver, &rcv)
 	} else if d.CustomerID != "" {
-		c, err := customer.Get(e.Ctx, e.Q, e.Scope, d.CustomerID)
+		c, err := e.Deps.Customers.Get(e.Ctx, e.Q, e.Scope, d.CustomerID)
 		if err != nil {
 			return nil, "", err
 		}

@@ -159,7 +159,7 @@ func expandLinks(e Env, ls []*Link) error {
 			ids = append(ids, l.CustomerID)
 		}
 	}
-	sums, err := customer.Summaries(e.Ctx, e.Q, e.Scope, ids)
+	sums, err := e.Deps.Customers.Summaries(e.Ctx, e.Q, e.Scope, ids)
 	if err != nil {
 		return err
 	}
@@ -522,8 +522,9 @@ func ArchiveLink(e Env, linkID string) (*Link, error) {
 
 // ByKey finds a link by its publishable key, with its scope. With
 // payable, archived, expired or used-up links are 404 (§5.1); without it
-// (an existing intent's poll and PDF) any link is found.
-func ByKey(ctx context.Context, q store.Querier, d store.Dialect, key, base string, lock, payable bool) (Env, *Link, error) {
+// (an existing intent's poll and PDF) any link is found. deps are the
+// collaborators of the Env it returns.
+func ByKey(ctx context.Context, q store.Querier, d store.Dialect, deps document.Deps, key, base string, lock, payable bool) (Env, *Link, error) {
 	if !validKey(key) {
 		return Env{}, nil, apperr.NotFoundErr()
 	}
@@ -540,7 +541,7 @@ func ByKey(ctx context.Context, q store.Querier, d store.Dialect, key, base stri
 	if err != nil {
 		return Env{}, nil, err
 	}
-	e := Env{Env: document.Env{Ctx: ctx, Q: q, D: d, Scope: workspace.Scope{Workspace: w, TestMode: test}, Now: clock.Now(ctx)}, Base: base}
+	e := Env{Env: document.Env{Ctx: ctx, Q: q, D: d, Scope: workspace.Scope{Workspace: w, TestMode: test}, Now: clock.Now(ctx), Deps: deps}, Base: base}
 	l := ""
 	if lock {
 		l = d.ForUpdate()

@@ -156,7 +156,7 @@ func expandPayments(e Env, ps []*Payment) error {
 			ids = append(ids, *p.CustomerID)
 		}
 	}
-	sums, err := customer.Summaries(e.Ctx, e.Q, e.Scope, ids)
+	sums, err := e.Deps.Customers.Summaries(e.Ctx, e.Q, e.Scope, ids)
 	if err != nil {
 		return err
 	}

@@ -121,14 +121,22 @@ var targets = []struct {
 	kind  *document.Kind
 }{{"invoice", document.Invoice}, {"order", document.Order}, {"credit_note", document.CreditNote}}
 
-// Mail queues the sending of a reminder (set by cobro serve when an SMTP
-// server is configured). Without it, and in test mode, messages are
-// recorded as "skipped" (documents.md §5.2).
-var Mail func(ctx context.Context, q store.Querier, sc workspace.Scope, reminderID string, now time.Time) error
+// Mailer queues the sending of a reminder in the caller's transaction.
+type Mailer interface {
+	EnqueueReminder(ctx context.Context, q store.Querier, sc workspace.Scope, reminderID string, now time.Time) error
+}
+
+// Service is the reminders work on its dependencies (internal/app).
+type Service struct {
+	// Mail queues the messages (when an SMTP server is configured).
+	// Without it, and in test mode, messages are recorded as "skipped"
+	// (documents.md §5.2).
+	Mail Mailer
+}
 
 // Create validates and records a message, and queues its email. base is
 // the public URL the pay action's link lives under.
-func Create(e document.Env, base string, o *input.Object) (*Message, error) {
+func (svc *Service) Create(e document.Env, base string, o *input.Object) (*Message, error) {
 	named := 0
 	for _, f := range []string{"invoice", "payment", "order", "credit_note"} {
 		if v, ok := o.Raw(f); ok && v != nil {
@@ -232,7 +240,7 @@ func Create(e document.Env, base string, o *input.Object) (*Message, error) {
 		act = action
 	}
 	status := "skipped"
-	if Mail != nil && !e.Scope.TestMode {
+	if svc != nil && svc.Mail != nil && !e.Scope.TestMode {
 		status = "queued"
 	}
 	if _, err := e.Q.ExecContext(e.Ctx, `INSERT INTO reminders (id, workspace_id, test_mode, invoice_id, payment_id, order_id, credit_note_id, recipient, subject, message, action, payment_link_id, status, error, sent, user_email, created)
@@ -242,7 +250,7 @@ func Create(e document.Env, base string, o *input.Object) (*Message, error) {
 		return nil, err
 	}
 	if status == "queued" {
-		if err := Mail(e.Ctx, e.Q, e.Scope, rid, e.Now); err != nil {
+		if err := svc.Mail.EnqueueReminder(e.Ctx, e.Q, e.Scope, rid, e.Now); err != nil {
 			return nil, err
 		}
 	}

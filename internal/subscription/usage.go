@@ -121,10 +121,10 @@ func (e env) checkPeriod(s *Sub, at time.Time) string {
 }
 
 // CreateUsage records usage for a metered line.
-func CreateUsage(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, o *input.Object, now time.Time) (*Usage, error) {
+func (svc *Service) CreateUsage(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, o *input.Object, now time.Time) (*Usage, error) {
 	var (
 		s   *Sub
-		e   = env{ctx: ctx, q: q, d: d, sc: sc, now: now, us: now.UnixMicro()}
+		e   = env{ctx: ctx, q: q, d: d, sc: sc, now: now, us: now.UnixMicro(), svc: svc}
 		lid string
 	)
 	if v, ok := o.Ref("subscription_line", true, false, func(x string) bool { return id.Valid(PrefixLine, x) }); ok && v != nil {
@@ -135,7 +135,7 @@ func CreateUsage(ctx context.Context, q store.Querier, d store.Dialect, sc works
 		if subID == "" {
 			o.Fail("subscription_line", input.MsgPK(*v))
 		} else {
-			e, s, err = open(ctx, q, d, sc, subID, now)
+			e, s, err = svc.open(ctx, q, d, sc, subID, now)
 			if err != nil {
 				return nil, err
 			}
@@ -183,12 +183,12 @@ func CreateUsage(ctx context.Context, q store.Querier, d store.Dialect, sc works
 }
 
 // DeleteUsage deletes a record of a period not yet billed.
-func DeleteUsage(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, usageID string, now time.Time) error {
+func (svc *Service) DeleteUsage(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, usageID string, now time.Time) error {
 	u, err := GetUsage(ctx, q, sc, usageID)
 	if err != nil {
 		return err
 	}
-	e, s, err := open(ctx, q, d, sc, u.Subscription, now)
+	e, s, err := svc.open(ctx, q, d, sc, u.Subscription, now)
 	if err != nil {
 		return err
 	}

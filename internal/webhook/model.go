@@ -9,10 +9,10 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
-	"strings"
 
 	"github.com/cobrobilling/cobro/internal/apperr"
 	"github.com/cobrobilling/cobro/internal/clock"
+	"github.com/cobrobilling/cobro/internal/event"
 	"github.com/cobrobilling/cobro/internal/id"
 	"github.com/cobrobilling/cobro/internal/store"
 	"github.com/cobrobilling/cobro/internal/workspace"
@@ -98,17 +98,7 @@ func GetEndpoint(ctx context.Context, q store.Querier, sc workspace.Scope, endpo
 
 // Subscribed reports whether the endpoint's event filter selects name:
 // "*" selects all, "family.*" a family, anything else an exact name.
-func (e *Endpoint) Subscribed(name string) bool {
-	for _, f := range e.Events {
-		switch {
-		case f == "*", f == name:
-			return true
-		case strings.HasSuffix(f, ".*") && strings.HasPrefix(name, strings.TrimSuffix(f, "*")):
-			return true
-		}
-	}
-	return false
-}
+func (e *Endpoint) Subscribed(name string) bool { return event.Subscribed(e.Events, name) }
 
 // View is the API object of an endpoint (webhooks.md §1.2).
 type View struct {

@@ -1,0 +1,491 @@
+package jobs
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/cobrobilling/cobro/internal/clock"
+	"github.com/cobrobilling/cobro/internal/id"
+	"github.com/cobrobilling/cobro/internal/store"
+)
+
+// Kind is one kind of background work: what handles its jobs and how many
+// run at once.
+type Kind struct {
+	Name string
+	// Handle does one job. It completes or reschedules the job itself,
+	// normally in the transaction of its work; an error leaves the job to
+	// run again after RetryAfter.
+	Handle func(ctx context.Context, j Job) error
+	// Concurrency is how many jobs of the kind run at once (default 1).
+	Concurrency int
+	// Lease is how long a claimed job stays this node's (default 1 min):
+	// a node that dies mid-job hands it over when the lease ends.
+	Lease time.Duration
+	// RetryAfter is the delay after a handler error (default 1 min).
+	RetryAfter time.Duration
+	// Poll is the idle wait between queue scans (default 1 s); Wake cuts
+	// it short.
+	Poll time.Duration
+	// Lanes, when set, limit the jobs in flight per group (webhook
+	// deliveries per workspace and per endpoint) so that one group's slow
+	// jobs cannot take every slot.
+	Lanes *Lanes
+}
+
+// Lanes group the jobs of a kind by SQL expressions over a join.
+type Lanes struct {
+	// Join is joined to "jobs j" to reach the grouping columns, e.g.
+	// "JOIN deliveries d ON d.id = substr(j.unique_key, 9)".
+	Join string
+	// Limits are the groups: an expression over the join and the most
+	// jobs of one value in flight at once.
+	Limits []Lane
+}
+
+// Lane is one grouping of Lanes.
+type Lane struct {
+	Expr  string
+	Limit int
+}
+
+func (k *Kind) defaults() {
+	if k.Concurrency <= 0 {
+		k.Concurrency = 1
+	}
+	if k.Lease <= 0 {
+		k.Lease = time.Minute
+	}
+	if k.RetryAfter <= 0 {
+		k.RetryAfter = time.Minute
+	}
+	if k.Poll <= 0 {
+		k.Poll = time.Second
+	}
+}
+
+// Runner runs the background work of every kind given to Add: it claims
+// due jobs as slots free up, leases them, runs their handlers, retries
+// failures, and on stop hands back what it had not started.
+type Runner struct {
+	DB     *store.DB
+	Clock  clock.Clock
+	Logger *slog.Logger
+	// Grace is how long Run waits, once stopped, for the jobs in flight
+	// (default 15 s); jobs still running then are cancelled and handed back.
+	Grace time.Duration
+
+	mu    sync.Mutex
+	kinds map[string]*loop
+	order []string
+}
+
+// Add registers a kind; call before Run.
+func (r *Runner) Add(k Kind) {
+	k.defaults()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.kinds == nil {
+		r.kinds = map[string]*loop{}
+	}
+	r.kinds[k.Name] = &loop{r: r, k: k, worker: id.New("wkr"), wake: make(chan struct{}, 1), freed: make(chan struct{}, 1),
+		lanes: make([]map[string]int, laneCount(k.Lanes))}
+	r.order = append(r.order, k.Name)
+}
+
+func laneCount(l *Lanes) int {
+	if l == nil {
+		return 0
+	}
+	return len(l.Limits)
+}
+
+// Kinds lists the registered kinds.
+func (r *Runner) Kinds() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.order...)
+}
+
+// Wake makes the kind's idle loop look for jobs now (after a commit that
+// queued some). Unknown kinds and a runner not running are fine.
+func (r *Runner) Wake(kind string) {
+	if r == nil {
+		return
+	}
+	r.mu.Lock()
+	l := r.kinds[kind]
+	r.mu.Unlock()
+	if l != nil {
+		signal(l.wake)
+	}
+}
+
+func signal(c chan struct{}) {
+	select {
+	case c <- struct{}{}:
+	default:
+	}
+}
+
+func (r *Runner) clock() clock.Clock {
+	if r.Clock == nil {
+		return clock.System{}
+	}
+	return r.Clock
+}
+
+func (r *Runner) logger() *slog.Logger {
+	if r.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return r.Logger
+}
+
+// Run works every kind until ctx ends, then waits up to Grace for the jobs
+// in flight.
+func (r *Runner) Run(ctx context.Context) {
+	r.mu.Lock()
+	loops := make([]*loop, 0, len(r.order))
+	for _, name := range r.order {
+		loops = append(loops, r.kinds[name])
+	}
+	r.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, l := range loops {
+		wg.Go(func() { l.run(ctx) })
+	}
+	wg.Wait()
+}
+
+// RunOnce claims the jobs of kind due now, runs them (Concurrency at a
+// time, lanes respected) and returns how many it ran. Tests and the
+// benchmarks drive the queue with it.
+func (r *Runner) RunOnce(ctx context.Context, kind string) (int, error) {
+	r.mu.Lock()
+	l := r.kinds[kind]
+	r.mu.Unlock()
+	if l == nil {
+		return 0, fmt.Errorf("jobs: unknown kind %q", kind)
+	}
+	return l.drain(ctx)
+}
+
+// loop is one kind's claim-and-run loop.
+type loop struct {
+	r      *Runner
+	k      Kind
+	worker string
+	wake   chan struct{}
+	freed  chan struct{} // a running job finished
+
+	mu       sync.Mutex
+	inflight int
+	lanes    []map[string]int // per lane: value → jobs in flight
+	firstErr error
+}
+
+func (l *loop) run(ctx context.Context) {
+	runCtx, hardStop := context.WithCancel(context.WithoutCancel(ctx))
+	defer hardStop()
+	var wg sync.WaitGroup
+	for ctx.Err() == nil {
+		started := 0
+		if free := l.free(); free > 0 {
+			claimed, err := l.claim(ctx, free)
+			if err != nil && ctx.Err() == nil {
+				l.r.logger().Warn("job queue", "kind", l.k.Name, "error", err.Error())
+			}
+			for _, c := range claimed {
+				l.start(runCtx, &wg, c)
+			}
+			started = len(claimed)
+		}
+		if started > 0 && l.free() > 0 {
+			continue // more may be due
+		}
+		select {
+		case <-ctx.Done():
+		case <-l.wake:
+		case <-l.freed:
+		case <-time.After(l.k.Poll):
+		}
+	}
+	l.stop(&wg, hardStop)
+}
+
+// stop waits for the jobs in flight, up to the runner's grace period, then
+// cancels them; their handlers' errors hand the jobs back (released).
+func (l *loop) stop(wg *sync.WaitGroup, hardStop context.CancelFunc) {
+	grace := l.r.Grace
+	if grace <= 0 {
+		grace = 15 * time.Second
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(grace):
+		hardStop()
+		<-done
+	}
+}
+
+// drain runs every job due now and waits for them.
+func (l *loop) drain(ctx context.Context) (int, error) {
+	var wg sync.WaitGroup
+	total := 0
+	l.mu.Lock()
+	l.firstErr = nil
+	l.mu.Unlock()
+	for {
+		free := l.free()
+		if free == 0 {
+			select {
+			case <-l.freed:
+			case <-ctx.Done():
+				wg.Wait()
+				return total, ctx.Err()
+			}
+			continue
+		}
+		claimed, err := l.claim(ctx, free)
+		if err != nil {
+			wg.Wait()
+			return total, err
+		}
+		for _, c := range claimed {
+			l.start(ctx, &wg, c)
+		}
+		total += len(claimed)
+		if len(claimed) == 0 {
+			if l.running() == 0 {
+				break
+			}
+			<-l.freed // a lane may have freed up
+		}
+	}
+	wg.Wait()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return total, l.firstErr
+}
+
+func (l *loop) free() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.k.Concurrency - l.inflight
+}
+
+func (l *loop) running() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.inflight
+}
+
+// claimed is a leased job with its lane values.
+type claimed struct {
+	job   Job
+	lanes []string
+}
+
+func (l *loop) start(ctx context.Context, wg *sync.WaitGroup, c claimed) {
+	wg.Go(func() {
+		defer l.finish(c)
+		err := l.k.Handle(ctx, c.job)
+		if err == nil {
+			return
+		}
+		bg := context.WithoutCancel(ctx)
+		if ctx.Err() != nil { // stopped mid-job: hand it back now
+			_ = Release(bg, l.r.DB, c.job.ID, l.worker)
+			return
+		}
+		l.r.logger().Warn("job failed", "kind", l.k.Name, "job", c.job.ID, "error", err.Error())
+		l.mu.Lock()
+		if l.firstErr == nil {
+			l.firstErr = err
+		}
+		l.mu.Unlock()
+		_ = Retry(bg, l.r.DB, c.job.ID, l.r.clock().Now().Add(l.k.RetryAfter))
+	})
+}
+
+func (l *loop) finish(c claimed) {
+	l.mu.Lock()
+	l.inflight--
+	for i, v := range c.lanes {
+		if l.lanes[i][v]--; l.lanes[i][v] <= 0 {
+			delete(l.lanes[i], v)
+		}
+	}
+	l.mu.Unlock()
+	signal(l.freed)
+}
+
+// claim leases up to free due jobs, respecting the lanes, and counts them
+// in flight.
+func (l *loop) claim(ctx context.Context, free int) ([]claimed, error) {
+	now := l.r.clock().Now()
+	if l.k.Lanes == nil {
+		jobs, err := Claim(ctx, l.r.DB, l.k.Name, l.worker, now, l.k.Lease, free)
+		out := make([]claimed, len(jobs))
+		for i, j := range jobs {
+			out[i] = claimed{job: j}
+		}
+		l.count(out)
+		return out, err
+	}
+	cands, err := l.candidates(ctx, now, free)
+	if err != nil || len(cands) == 0 {
+		return nil, err
+	}
+	chosen := l.choose(cands, free)
+	ids := make([]string, len(chosen))
+	for i, c := range chosen {
+		ids[i] = c.job.ID
+	}
+	jobs, err := lease(ctx, l.r.DB, ids, l.worker, now, l.k.Lease)
+	if err != nil {
+		return nil, err
+	}
+	byID := map[string]Job{}
+	for _, j := range jobs {
+		byID[j.ID] = j
+	}
+	var out []claimed
+	for _, c := range chosen {
+		if j, ok := byID[c.job.ID]; ok { // another node may have taken it
+			out = append(out, claimed{job: j, lanes: c.lanes})
+		}
+	}
+	l.count(out)
+	return out, nil
+}
+
+func (l *loop) count(cs []claimed) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.inflight += len(cs)
+	for _, c := range cs {
+		for i, v := range c.lanes {
+			if l.lanes[i] == nil {
+				l.lanes[i] = map[string]int{}
+			}
+			l.lanes[i][v]++
+		}
+	}
+}
+
+// candidates reads due, unleased jobs outside the lanes that are full,
+// oldest first, with their lane values.
+func (l *loop) candidates(ctx context.Context, now time.Time, free int) ([]claimed, error) {
+	lanes := l.k.Lanes
+	args := []any{l.k.Name, now.UnixMicro()}
+	var cols, excl []string
+	l.mu.Lock()
+	for i, ln := range lanes.Limits {
+		cols = append(cols, "COALESCE("+ln.Expr+", '')")
+		var full []string
+		for v, n := range l.lanes[i] {
+			if n >= ln.Limit {
+				args = append(args, v)
+				full = append(full, fmt.Sprintf("$%d", len(args)))
+			}
+		}
+		if len(full) > 0 {
+			excl = append(excl, " AND "+ln.Expr+" NOT IN ("+strings.Join(full, ", ")+")")
+		}
+	}
+	l.mu.Unlock()
+	rows, err := l.r.DB.QueryContext(ctx, `SELECT j.id, `+strings.Join(cols, ", ")+` FROM jobs j `+lanes.Join+`
+		WHERE j.kind = $1 AND j.run_at <= $2 AND (j.locked_until IS NULL OR j.locked_until < $2)`+strings.Join(excl, "")+`
+		ORDER BY j.run_at LIMIT `+fmt.Sprint(4*free), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []claimed
+	for rows.Next() {
+		c := claimed{lanes: make([]string, len(lanes.Limits))}
+		dest := []any{&c.job.ID}
+		for i := range c.lanes {
+			dest = append(dest, &c.lanes[i])
+		}
+		if err := rows.Scan(dest...); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// choose picks up to free candidates whose lanes have room.
+func (l *loop) choose(cands []claimed, free int) []claimed {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	extra := make([]map[string]int, len(l.lanes))
+	var out []claimed
+	for _, c := range cands {
+		if len(out) == free {
+			break
+		}
+		ok := true
+		for i, v := range c.lanes {
+			if l.lanes[i][v]+extra[i][v] >= l.k.Lanes.Limits[i].Limit {
+				ok = false
+				break
+			}
+		}
+		if !ok {
+			continue
+		}
+		for i, v := range c.lanes {
+			if extra[i] == nil {
+				extra[i] = map[string]int{}
+			}
+			extra[i][v]++
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// lease takes the given jobs for worker unless another worker holds them.
+func lease(ctx context.Context, db *store.DB, ids []string, worker string, now time.Time, d time.Duration) ([]Job, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	args := []any{worker, now.Add(d).UnixMicro(), now.UnixMicro()}
+	phs := make([]string, len(ids))
+	for i, s := range ids {
+		args = append(args, s)
+		phs[i] = fmt.Sprintf("$%d", len(args))
+	}
+	rows, err := db.QueryContext(ctx, `UPDATE jobs SET locked_by = $1, locked_until = $2
+		WHERE id IN (`+strings.Join(phs, ", ")+`) AND (locked_until IS NULL OR locked_until < $3)
+		RETURNING id, kind, unique_key, payload, run_at`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	return scanJobs(rows)
+}
+
+// Release hands a job this worker leased back to the queue at once.
+func Release(ctx context.Context, q store.Querier, jobID, worker string) error {
+	_, err := q.ExecContext(ctx, `UPDATE jobs SET locked_by = NULL, locked_until = NULL WHERE id = $1 AND locked_by = $2`, jobID, worker)
+	return err
+}
+
+// RunOnce runs the jobs of one kind due now with a runner of its own and
+// returns how many it ran (tests and benchmarks drive the queue with it).
+func RunOnce(ctx context.Context, db *store.DB, clk clock.Clock, log *slog.Logger, k Kind) (int, error) {
+	r := &Runner{DB: db, Clock: clk, Logger: log}
+	r.Add(k)
+	return r.RunOnce(ctx, k.Name)
+}
