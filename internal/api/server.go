@@ -113,6 +113,9 @@ type Services struct {
 	Suppliers     *supplier.Service
 	Subscriptions *subscription.Service
 	Reminders     *reminder.Service
+	// SII is the built-in Chile biller whose settings, certificate and
+	// CAFs the /billers/ endpoints manage (nil: they answer 404).
+	SII *clsii.Biller
 }
 
 // Waker wakes the background job runner for a kind of job.
@@ -156,7 +159,6 @@ func New(opt Options) *Server {
 		opt.RatePublicPerMinute = 20
 	}
 	s := &Server{opt: opt, metrics: newMetrics(), tokens: newLimiter(opt.RatePerToken, opt.RateBurst), public: newIPLimiter(opt.RatePublicPerMinute)}
-	clsii.Install(opt.SecretKey) // the built-in Chile SII biller (tax-agency.md)
 	s.metrics.reg.MustRegister(newJobsCollector(s))
 	s.routes = s.declare()
 	s.handler = s.build()

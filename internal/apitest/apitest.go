@@ -155,6 +155,13 @@ func OpenDB(t testing.TB, dialect string) *store.DB {
 // New starts a server on a fresh database of the dialect.
 func New(t testing.TB, dialect string) *Env {
 	t.Helper()
+	return NewWith(t, dialect, nil)
+}
+
+// NewWith is New with the application's configuration adjusted first
+// (a fake tax agency, say).
+func NewWith(t testing.TB, dialect string, configure func(*app.Config)) *Env {
+	t.Helper()
 	db := OpenDB(t, dialect)
 	fake := clock.NewFake(time.Date(2026, 6, 2, 14, 15, 0, 0, time.UTC))
 	resolver := &Resolver{}
@@ -164,7 +171,11 @@ func New(t testing.TB, dialect string) *Env {
 	if os.Getenv("COBRO_TEST_LOG") != "" {
 		logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
-	a := app.New(app.Config{DB: db, Clock: fake, Version: "test", SecretKey: []byte("test-secret"), Resolver: resolver, RatePerToken: -1, Logger: logger})
+	cfg := app.Config{DB: db, Clock: fake, Version: "test", SecretKey: []byte("test-secret"), Resolver: resolver, RatePerToken: -1, Logger: logger}
+	if configure != nil {
+		configure(&cfg)
+	}
+	a := app.New(cfg)
 	ts := httptest.NewServer(a.Server.Handler())
 	t.Cleanup(ts.Close)
 	return &Env{T: t, URL: ts.URL, DB: db, App: a, Server: a.Server, Clock: fake, Webhooks: a.Webhooks, Jobs: a.Jobs, Resolver: resolver}

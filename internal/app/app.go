@@ -10,7 +10,9 @@ import (
 	"log/slog"
 
 	"github.com/cobrobilling/cobro/internal/api"
+	"github.com/cobrobilling/cobro/internal/biller"
 	"github.com/cobrobilling/cobro/internal/biller/clsii"
+	"github.com/cobrobilling/cobro/internal/catalog"
 	"github.com/cobrobilling/cobro/internal/clock"
 	"github.com/cobrobilling/cobro/internal/customer"
 	"github.com/cobrobilling/cobro/internal/document"
@@ -45,6 +47,8 @@ type Config struct {
 	Resolver webhook.Resolver
 	// WebhookOutcome, when set, counts delivery attempts by outcome.
 	WebhookOutcome func(result string)
+	// Billers replaces tax-agency billers by name (tests' fake agencies).
+	Billers biller.Set
 	// Rate limits of the API (api.Options).
 	RatePerToken, RateBurst, RatePublicPerMinute int
 }
@@ -57,6 +61,7 @@ type App struct {
 	Suppliers     *supplier.Service
 	Subscriptions *subscription.Service
 	Reminders     *reminder.Service
+	SII           *clsii.Biller
 	// Background work: one runner for every job kind.
 	Jobs     *jobs.Runner
 	Webhooks *webhook.Worker
@@ -91,9 +96,21 @@ func New(cfg Config) *App {
 	// documents tell subscriptions of settled invoices, payments decide
 	// whether a pending invoice may finalize, payment links continue an
 	// intent when its card is authenticated.
+	// Finalized documents go to their tax agency: the built-in Chile SII
+	// biller (tax-agency.md) unless the config replaces it.
+	a.SII = clsii.New(cfg.SecretKey)
+	billers := biller.Set{catalog.BillerCLSII: a.SII}
+	for name, b := range cfg.Billers {
+		billers[name] = b
+	}
+	if _, replaced := cfg.Billers[catalog.BillerCLSII]; replaced {
+		a.SII = nil
+	}
+
 	a.Subscriptions = &subscription.Service{}
 	a.Documents = document.Deps{
 		Customers: a.Customers,
+		Billers:   billers,
 		Settled:   a.Subscriptions,
 		Pending:   payment.PendingRule{},
 		Sources:   paylink.Sources{},
@@ -122,7 +139,7 @@ func New(cfg Config) *App {
 	}
 
 	a.Server = api.New(api.Options{DB: cfg.DB, Clock: cfg.Clock, Logger: cfg.Logger, PublicURL: cfg.PublicURL, Version: cfg.Version, SecretKey: cfg.SecretKey,
-		Services: api.Services{Documents: a.Documents, Customers: a.Customers, Suppliers: a.Suppliers, Subscriptions: a.Subscriptions, Reminders: a.Reminders},
+		Services: api.Services{Documents: a.Documents, Customers: a.Customers, Suppliers: a.Suppliers, Subscriptions: a.Subscriptions, Reminders: a.Reminders, SII: a.SII},
 		Webhooks: a.Webhooks, Jobs: a.Jobs, Resolver: cfg.Resolver, AllowPrivateWebhooks: cfg.AllowPrivateWebhooks,
 		RatePerToken: cfg.RatePerToken, RateBurst: cfg.RateBurst, RatePublicPerMinute: cfg.RatePublicPerMinute})
 	return a

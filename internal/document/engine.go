@@ -49,6 +49,8 @@ type Env struct {
 type Deps struct {
 	// Customers reads customers with their aggregations and sources.
 	Customers *customer.Service
+	// Billers hand finalized documents to their tax agency.
+	Billers biller.Set
 	// Settled hears that a subscription's invoice became finalized or
 	// paid, so a subscription waiting on it can leave needs_attention
 	// (billing.md §8.6, Cobro): the subscriptions work.
@@ -455,7 +457,7 @@ func Finalize(e Env, k *Kind, docID string) (*Doc, error) {
 		party = biller.Party{Name: c.Name, TaxID: deref(c.TaxID), Address: deref(c.Address), State: deref(c.State), Country: c.Country, Email: deref(c.Email)}
 		party.TaxSettings = exactMap(c.TaxSettings)
 	}
-	bl := biller.For(t)
+	bl := e.Deps.Billers.For(t)
 	if d.Imported {
 		bl = biller.None{} // a received document was issued by someone else: nothing to submit
 	}

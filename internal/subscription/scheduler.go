@@ -149,7 +149,7 @@ func (svc *Service) billScope(ctx context.Context, db *store.DB, sc workspace.Sc
 					n++
 				}
 			}
-			return numbering.Assign(document.Env{Ctx: bctx, Q: tx, D: db.Dialect, Scope: sc, Now: now})
+			return numbering.Assign(document.Env{Ctx: bctx, Q: tx, D: db.Dialect, Scope: sc, Now: now, Deps: svc.documents()})
 		})
 		if err != nil && ctx.Err() != nil {
 			return ctx.Err()

@@ -18,32 +18,15 @@ import (
 	"time"
 
 	"github.com/cobrobilling/cobro/internal/apperr"
-	"github.com/cobrobilling/cobro/internal/biller"
-	"github.com/cobrobilling/cobro/internal/catalog"
 	"github.com/cobrobilling/cobro/internal/clock"
 	"github.com/cobrobilling/cobro/internal/sii"
 	"github.com/cobrobilling/cobro/internal/store"
 	"github.com/cobrobilling/cobro/internal/workspace"
 )
 
-// Install registers the SII biller; secret is the server secret that
-// seals stored private keys. Another biller registered under cl_sii (a
-// test's fake agency) is left in place.
-func Install(secret []byte) {
-	if b, ok := biller.Lookup(catalog.BillerCLSII); ok {
-		if _, mine := b.(*Biller); !mine {
-			return
-		}
-	}
-	biller.Register(catalog.BillerCLSII, &Biller{secret: append([]byte(nil), secret...)})
-}
-
-// Installed returns the registered SII biller (nil when another one is).
-func Installed() *Biller {
-	b, _ := biller.Lookup(catalog.BillerCLSII)
-	mine, _ := b.(*Biller)
-	return mine
-}
+// New is the SII biller; secret is the server secret that seals stored
+// private keys.
+func New(secret []byte) *Biller { return &Biller{secret: append([]byte(nil), secret...)} }
 
 // Biller is the cl_sii biller.
 type Biller struct{ secret []byte }
