@@ -99,7 +99,7 @@ func TestReminderPayActionAndDelivery(t *testing.T) {
 		srv := mailtest.StartFakeSMTP(t)
 		host, port, _ := net.SplitHostPort(srv.Addr)
 		cfg, _ := mail.Parse("smtp://" + host + ":" + port + "?from=billing@acme.test")
-		w := &mail.Worker{DB: e.DB, SMTP: cfg, Clock: e.Clock, Base: "https://pay.acme.test"}
+		w := &mail.Worker{DB: e.DB, SMTP: cfg, Clock: e.Clock, Base: "https://pay.acme.test", Deps: e.App.Documents}
 		c := e.Workspace("US")
 		linv := newInvoice(c, true)
 		lm := c.Post("/reminders/messages/", map[string]any{"invoice": linv, "recipient": []string{"ap@acme.test"}, "message": "Please pay."}).Expect(201)

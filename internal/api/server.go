@@ -429,8 +429,42 @@ func trustedProxy(remote string) bool {
 	return ip != nil && (ip.IsLoopback() || ip.IsPrivate())
 }
 
+// serve runs one route: authentication and body, then a read, or a write
+// in one transaction with its Idempotency-Key record.
 func (s *Server) serve(w http.ResponseWriter, hr *http.Request, rt Route) {
-	info := hr.Context().Value(infoKey{}).(*reqInfo)
+	req, err := s.prepare(w, hr, rt)
+	if err != nil {
+		s.writeError(w, hr, err)
+		return
+	}
+	write := rt.Writes || hr.Method == http.MethodPost || hr.Method == http.MethodPatch || hr.Method == http.MethodPut || hr.Method == http.MethodDelete
+	if !write {
+		s.serveRead(w, hr, rt, req)
+		return
+	}
+	idem, replayed := s.beginIdempotent(w, hr, req)
+	if replayed {
+		return
+	}
+	status, payload, raw, err := s.runWrite(rt, req, idem)
+	if err != nil {
+		idem.settleFailure(s.opt.DB, err)
+		s.writeError(w, hr, err)
+		return
+	}
+	switch {
+	case raw != nil:
+		s.writeResult(w, status, raw)
+	case payload == nil:
+		w.WriteHeader(status)
+	default:
+		writeRaw(w, status, payload)
+	}
+}
+
+// prepare authenticates the request (token and rate limit, or the
+// publishable guard) and decodes its body.
+func (s *Server) prepare(w http.ResponseWriter, hr *http.Request, rt Route) (*Request, error) {
 	ctx := hr.Context()
 	now := s.opt.Clock.Now()
 	ctx = clock.WithNow(ctx, now)
@@ -438,81 +472,106 @@ func (s *Server) serve(w http.ResponseWriter, hr *http.Request, rt Route) {
 	if rt.Auth == AuthToken || (rt.Auth == AuthDual && hr.Header.Get("Authorization") != "") {
 		sc, err := s.authenticate(ctx, hr)
 		if err != nil {
-			s.writeError(w, hr, err)
-			return
+			return nil, err
 		}
 		if ok, wait := s.tokens.allow(sc.UserID, time.Now()); !ok {
-			s.writeError(w, hr, throttled(wait))
-			return
+			return nil, throttled(wait)
 		}
 		req.Scope = sc
 	} else if err := s.guardPublic(hr); err != nil {
-		s.writeError(w, hr, err)
-		return
+		return nil, err
 	}
-	write := rt.Writes || hr.Method == http.MethodPost || hr.Method == http.MethodPatch || hr.Method == http.MethodPut || hr.Method == http.MethodDelete
 	// DELETE reads a body only when one is sent (subscription cancel reasons)
 	if hr.Method != http.MethodGet && (hr.Method != http.MethodDelete || hr.ContentLength > 0) {
 		body, err := decodeBody(w, hr)
 		if err != nil {
-			s.writeError(w, hr, err)
-			return
+			return nil, err
 		}
 		req.Body = body
 	}
-	if !write {
-		status, body, err := rt.Handle(req)
-		if err != nil {
-			s.writeError(w, hr, err)
-			return
-		}
-		if h, ok := body.(http.Handler); ok {
-			h.ServeHTTP(w, hr)
-			return
-		}
-		s.writeResult(w, status, body)
+	return req, nil
+}
+
+// serveRead answers a read on the database, outside a transaction.
+func (s *Server) serveRead(w http.ResponseWriter, hr *http.Request, rt Route, req *Request) {
+	status, body, err := rt.Handle(req)
+	if err != nil {
+		s.writeError(w, hr, err)
 		return
 	}
+	if h, ok := body.(http.Handler); ok {
+		h.ServeHTTP(w, hr)
+		return
+	}
+	s.writeResult(w, status, body)
+}
 
-	// Idempotency-Key on POST (README §13).
+// idempotent is a write's Idempotency-Key record (README §13); the zero
+// value is a write without one.
+type idempotent struct {
+	ctx        context.Context
+	scope, key string
+}
+
+// beginIdempotent claims the request's Idempotency-Key. replayed means the
+// answer was written: a replay of the recorded response or a refusal.
+func (s *Server) beginIdempotent(w http.ResponseWriter, hr *http.Request, req *Request) (idem idempotent, replayed bool) {
+	if hr.Method != http.MethodPost || hr.Header.Values("Idempotency-Key") == nil {
+		return idem, false
+	}
 	key := hr.Header.Get("Idempotency-Key")
-	var idemScope string
-	if hr.Method == http.MethodPost && hr.Header.Values("Idempotency-Key") != nil {
-		if !validKey(key) {
-			s.writeError(w, hr, apperr.NonField("Idempotency-Key must be 1 to 255 printable ASCII characters."))
-			return
-		}
-		idemScope = idempotencyScope(req)
-		canon, _ := json.Marshal(req.Body)
-		rec, owned, err := idempotency.Begin(ctx, s.opt.DB, idemScope, key, hr.Method, hr.URL.Path, idempotency.Fingerprint(canon), req.Now)
-		if err != nil {
-			info.err = err
-			s.writeError(w, hr, err)
-			return
-		}
-		if !owned {
-			switch {
-			case rec.Method != hr.Method || rec.Path != hr.URL.Path || rec.Fingerprint != idempotency.Fingerprint(canon):
-				s.writeError(w, hr, apperr.Detail(apperr.Conflict, fmt.Sprintf("Idempotency-Key %q was already used with a different request.", key)))
-			case rec.Processing:
-				s.writeError(w, hr, apperr.Detail(apperr.Conflict, "A request with this Idempotency-Key is still being processed."))
-			default:
-				w.Header().Set("Idempotent-Replayed", "true")
-				if rec.Status == http.StatusNoContent {
-					w.WriteHeader(rec.Status)
-					return
-				}
-				writeRaw(w, rec.Status, rec.Response)
-			}
-			return
+	if !validKey(key) {
+		s.writeError(w, hr, apperr.NonField("Idempotency-Key must be 1 to 255 printable ASCII characters."))
+		return idem, true
+	}
+	idem = idempotent{ctx: req.Ctx, scope: idempotencyScope(req), key: key}
+	canon, _ := json.Marshal(req.Body)
+	rec, owned, err := idempotency.Begin(req.Ctx, s.opt.DB, idem.scope, key, hr.Method, hr.URL.Path, idempotency.Fingerprint(canon), req.Now)
+	if err != nil {
+		hr.Context().Value(infoKey{}).(*reqInfo).err = err
+		s.writeError(w, hr, err)
+		return idem, true
+	}
+	if owned {
+		return idem, false
+	}
+	switch {
+	case rec.Method != hr.Method || rec.Path != hr.URL.Path || rec.Fingerprint != idempotency.Fingerprint(canon):
+		s.writeError(w, hr, apperr.Detail(apperr.Conflict, fmt.Sprintf("Idempotency-Key %q was already used with a different request.", key)))
+	case rec.Processing:
+		s.writeError(w, hr, apperr.Detail(apperr.Conflict, "A request with this Idempotency-Key is still being processed."))
+	default:
+		w.Header().Set("Idempotent-Replayed", "true")
+		if rec.Status == http.StatusNoContent {
+			w.WriteHeader(rec.Status)
+		} else {
+			writeRaw(w, rec.Status, rec.Response)
 		}
 	}
+	return idem, true
+}
 
-	var (
-		status  int
-		payload []byte
-		raw     *Raw // a non-JSON answer (hosted pages, redirects)
-	)
+// settleFailure records a failed write's answer under its key, or releases
+// the key when retrying may succeed (internal errors, auth, conflicts,
+// throttling). Detached from the request: the record must be settled even
+// when the client went away.
+func (idem idempotent) settleFailure(db *store.DB, err error) {
+	if idem.scope == "" {
+		return
+	}
+	st, body, _, internal := errorResponse(err)
+	bg := context.WithoutCancel(idem.ctx)
+	if internal || st == 401 || st == 403 || st == 409 || st == 429 {
+		_ = idempotency.Release(bg, db, idem.scope, idem.key)
+	} else if b, mErr := marshal(body); mErr == nil {
+		_ = idempotency.Finish(bg, db, idem.scope, idem.key, st, b)
+	}
+}
+
+// runWrite runs a write route in one transaction (on the database for
+// NoTx routes) together with its idempotency record, and wakes the job
+// runner after a commit.
+func (s *Server) runWrite(rt Route, req *Request, idem idempotent) (status int, payload []byte, raw *Raw, err error) {
 	run := func(q store.Querier) error {
 		req.Q = q
 		st, body, err := rt.Handle(req)
@@ -521,50 +580,26 @@ func (s *Server) serve(w http.ResponseWriter, hr *http.Request, rt Route) {
 		}
 		status = st
 		if r, ok := body.(*Raw); ok {
-			raw = r
+			raw = r // a non-JSON answer (hosted pages, redirects)
 		} else if body != nil {
 			if payload, err = marshal(body); err != nil {
 				return err
 			}
 		}
-		if idemScope != "" {
-			return idempotency.Finish(ctx, q, idemScope, key, status, payload)
+		if idem.scope != "" {
+			return idempotency.Finish(req.Ctx, q, idem.scope, idem.key, status, payload)
 		}
 		return nil
 	}
-	var err error
 	if rt.NoTx {
 		err = run(s.opt.DB)
 	} else {
-		err = s.opt.DB.InTx(ctx, func(tx *sql.Tx) error { return run(tx) })
+		err = s.opt.DB.InTx(req.Ctx, func(tx *sql.Tx) error { return run(tx) })
 		if err == nil && s.opt.Jobs != nil {
 			s.opt.Jobs.Wake(webhook.JobKind) // the commit may have queued deliveries
 		}
 	}
-	if err != nil {
-		if idemScope != "" {
-			st, body, _, internal := errorResponse(err)
-			// Detach from the request context: the record must be settled
-			// even when the client went away.
-			bg := context.WithoutCancel(ctx)
-			if internal || st == 401 || st == 403 || st == 409 || st == 429 {
-				_ = idempotency.Release(bg, s.opt.DB, idemScope, key)
-			} else if b, mErr := marshal(body); mErr == nil {
-				_ = idempotency.Finish(bg, s.opt.DB, idemScope, key, st, b)
-			}
-		}
-		s.writeError(w, hr, err)
-		return
-	}
-	if raw != nil {
-		s.writeResult(w, status, raw)
-		return
-	}
-	if payload == nil {
-		w.WriteHeader(status)
-		return
-	}
-	writeRaw(w, status, payload)
+	return status, payload, raw, err
 }
 
 func idempotencyScope(r *Request) string {

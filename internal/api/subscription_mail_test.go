@@ -28,7 +28,7 @@ func TestSubscriptionInvoiceEmail(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		w := &mail.Worker{DB: e.DB, SMTP: cfg, Clock: e.Clock}
+		w := &mail.Worker{DB: e.DB, SMTP: cfg, Clock: e.Clock, Deps: e.App.Documents}
 		c := e.Workspace("US")
 		cus := newCustomer(c, "Mail Co")
 		c.Post("/contacts/", map[string]any{"name": "Ana", "email": "ana@mailco.test", "customer": cus, "invoicing": true}).Expect(201)
