@@ -23,6 +23,12 @@ type Kind struct {
 	Handle func(ctx context.Context, j Job) error
 	// Concurrency is how many jobs of the kind run at once (default 1).
 	Concurrency int
+	// Prefetch is how many more jobs than Concurrency a node may hold
+	// claimed, waiting for a slot, so that a finished job's slot refills
+	// without a round trip (default 0). Only for kinds whose jobs finish
+	// well within their lease: a job waiting past half its lease is handed
+	// back unstarted.
+	Prefetch int
 	// Lease is how long a claimed job stays this node's (default 1 min):
 	// a node that dies mid-job hands it over when the lease ends.
 	Lease time.Duration
@@ -92,8 +98,9 @@ func (r *Runner) Add(k Kind) {
 	if r.kinds == nil {
 		r.kinds = map[string]*loop{}
 	}
+	n := laneCount(k.Lanes)
 	r.kinds[k.Name] = &loop{r: r, k: k, worker: id.New("wkr"), wake: make(chan struct{}, 1), freed: make(chan struct{}, 1),
-		lanes: make([]map[string]int, laneCount(k.Lanes))}
+		held: make([]map[string]int, n), active: make([]map[string]int, n)}
 	r.order = append(r.order, k.Name)
 }
 
@@ -185,8 +192,17 @@ type loop struct {
 
 	mu       sync.Mutex
 	inflight int
-	lanes    []map[string]int // per lane: value → jobs in flight
+	waiting  []claimed        // claimed, waiting for a slot (Prefetch)
+	held     []map[string]int // per lane: value → jobs claimed (running or waiting)
+	active   []map[string]int // per lane: value → jobs running
 	firstErr error
+}
+
+// claimed is a leased job with its lane values.
+type claimed struct {
+	job   Job
+	lanes []string
+	at    time.Time // when it was leased
 }
 
 func (l *loop) run(ctx context.Context) {
@@ -194,27 +210,25 @@ func (l *loop) run(ctx context.Context) {
 	defer hardStop()
 	var wg sync.WaitGroup
 	for ctx.Err() == nil {
-		started := 0
-		if free := l.free(); free > 0 {
-			claimed, err := l.claim(ctx, free)
-			if err != nil && ctx.Err() == nil {
+		l.dispatch(runCtx, &wg)
+		if room := l.room(); room > 0 {
+			if err := l.claim(ctx, room); err != nil && ctx.Err() == nil {
 				l.r.logger().Warn("job queue", "kind", l.k.Name, "error", err.Error())
 			}
-			for _, c := range claimed {
-				l.start(runCtx, &wg, c)
-			}
-			started = len(claimed)
+			l.dispatch(runCtx, &wg)
 		}
-		if started > 0 && l.free() > 0 {
-			continue // more may be due
-		}
+		// Claim again when a slot frees up, a commit queued work, or at the
+		// next poll: a claim that filled less than the room it had found
+		// nothing else it could take now.
 		select {
 		case <-ctx.Done():
 		case <-l.wake:
 		case <-l.freed:
+			l.gather()
 		case <-time.After(l.k.Poll):
 		}
 	}
+	l.handBack()
 	l.stop(&wg, hardStop)
 }
 
@@ -235,6 +249,20 @@ func (l *loop) stop(wg *sync.WaitGroup, hardStop context.CancelFunc) {
 	}
 }
 
+// handBack releases the claimed jobs that have not started.
+func (l *loop) handBack() {
+	l.mu.Lock()
+	waiting := l.waiting
+	l.waiting = nil
+	for _, c := range waiting {
+		l.unhold(c)
+	}
+	l.mu.Unlock()
+	for _, c := range waiting {
+		_ = Release(context.Background(), l.r.DB, c.job.ID, l.worker)
+	}
+}
+
 // drain runs every job due now and waits for them.
 func (l *loop) drain(ctx context.Context) (int, error) {
 	var wg sync.WaitGroup
@@ -243,30 +271,25 @@ func (l *loop) drain(ctx context.Context) (int, error) {
 	l.firstErr = nil
 	l.mu.Unlock()
 	for {
-		free := l.free()
-		if free == 0 {
-			select {
-			case <-l.freed:
-			case <-ctx.Done():
+		total += l.dispatch(ctx, &wg)
+		if room := l.room(); room > 0 {
+			if err := l.claim(ctx, room); err != nil {
+				l.handBack()
 				wg.Wait()
-				return total, ctx.Err()
+				return total, err
 			}
-			continue
+			total += l.dispatch(ctx, &wg)
 		}
-		claimed, err := l.claim(ctx, free)
-		if err != nil {
+		if l.idle() {
+			break
+		}
+		select { // a slot or a lane frees up
+		case <-l.freed:
+			l.gather()
+		case <-ctx.Done():
+			l.handBack()
 			wg.Wait()
-			return total, err
-		}
-		for _, c := range claimed {
-			l.start(ctx, &wg, c)
-		}
-		total += len(claimed)
-		if len(claimed) == 0 {
-			if l.running() == 0 {
-				break
-			}
-			<-l.freed // a lane may have freed up
+			return total, ctx.Err()
 		}
 	}
 	wg.Wait()
@@ -275,22 +298,83 @@ func (l *loop) drain(ctx context.Context) (int, error) {
 	return total, l.firstErr
 }
 
-func (l *loop) free() int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.k.Concurrency - l.inflight
+// gatherWindow is how long a freed slot waits for others before the next
+// claim while jobs are still running: one claim then leases several jobs
+// instead of one per finished job (each claim is a write).
+const gatherWindow = 3 * time.Millisecond
+
+// gather lets more running jobs finish, up to gatherWindow, so that their
+// slots are claimed together.
+func (l *loop) gather() {
+	deadline := time.After(gatherWindow)
+	for !l.idle() {
+		select {
+		case <-l.freed:
+		case <-deadline:
+			return
+		}
+	}
 }
 
-func (l *loop) running() int {
+// room is how many more jobs the loop may claim.
+func (l *loop) room() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.inflight
+	return l.k.Concurrency + l.k.Prefetch - l.inflight - len(l.waiting)
 }
 
-// claimed is a leased job with its lane values.
-type claimed struct {
-	job   Job
-	lanes []string
+func (l *loop) idle() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.inflight == 0 && len(l.waiting) == 0
+}
+
+// dispatch starts the waiting jobs that have a slot and room in their
+// lanes, oldest claim first; one waiting past half its lease is handed
+// back instead (another node may take it soon). It returns how many
+// started.
+func (l *loop) dispatch(ctx context.Context, wg *sync.WaitGroup) int {
+	now := time.Now()
+	var start, stale []claimed
+	l.mu.Lock()
+	keep := l.waiting[:0]
+	for _, c := range l.waiting {
+		switch {
+		case now.Sub(c.at) > l.k.Lease/2:
+			l.unhold(c)
+			stale = append(stale, c)
+		case l.inflight < l.k.Concurrency && l.laneFree(c):
+			l.inflight++
+			for i, v := range c.lanes {
+				if l.active[i] == nil {
+					l.active[i] = map[string]int{}
+				}
+				l.active[i][v]++
+			}
+			start = append(start, c)
+		default:
+			keep = append(keep, c)
+		}
+	}
+	l.waiting = keep
+	l.mu.Unlock()
+	for _, c := range stale {
+		_ = Release(context.WithoutCancel(ctx), l.r.DB, c.job.ID, l.worker)
+	}
+	for _, c := range start {
+		l.start(ctx, wg, c)
+	}
+	return len(start)
+}
+
+// laneFree: every lane of c runs fewer than its limit (l.mu held).
+func (l *loop) laneFree(c claimed) bool {
+	for i, v := range c.lanes {
+		if l.active[i][v] >= l.k.Lanes.Limits[i].Limit {
+			return false
+		}
+	}
+	return true
 }
 
 func (l *loop) start(ctx context.Context, wg *sync.WaitGroup, c claimed) {
@@ -319,39 +403,58 @@ func (l *loop) finish(c claimed) {
 	l.mu.Lock()
 	l.inflight--
 	for i, v := range c.lanes {
-		if l.lanes[i][v]--; l.lanes[i][v] <= 0 {
-			delete(l.lanes[i], v)
+		if l.active[i][v]--; l.active[i][v] <= 0 {
+			delete(l.active[i], v)
 		}
 	}
+	l.unhold(c)
 	l.mu.Unlock()
 	signal(l.freed)
 }
 
-// claim leases up to free due jobs, respecting the lanes, and counts them
-// in flight.
-func (l *loop) claim(ctx context.Context, free int) ([]claimed, error) {
+// unhold forgets a claimed job in the lanes' counts (l.mu held).
+func (l *loop) unhold(c claimed) {
+	for i, v := range c.lanes {
+		if l.held[i][v]--; l.held[i][v] <= 0 {
+			delete(l.held[i], v)
+		}
+	}
+}
+
+// holdLimit is the most jobs of one lane value a loop holds claimed:
+// the lane's limit running, and as many waiting when the kind prefetches.
+func (l *loop) holdLimit(i int) int {
+	if l.k.Prefetch > 0 {
+		return 2 * l.k.Lanes.Limits[i].Limit
+	}
+	return l.k.Lanes.Limits[i].Limit
+}
+
+// claim leases up to room due jobs, respecting the lanes, and queues them
+// for dispatch.
+func (l *loop) claim(ctx context.Context, room int) error {
 	now := l.r.clock().Now()
 	if l.k.Lanes == nil {
-		jobs, err := Claim(ctx, l.r.DB, l.k.Name, l.worker, now, l.k.Lease, free)
+		jobs, err := Claim(ctx, l.r.DB, l.k.Name, l.worker, now, l.k.Lease, room)
 		out := make([]claimed, len(jobs))
 		for i, j := range jobs {
 			out[i] = claimed{job: j}
 		}
-		l.count(out)
-		return out, err
+		l.hold(out)
+		return err
 	}
-	cands, err := l.candidates(ctx, now, free)
+	cands, err := l.candidates(ctx, now, room)
 	if err != nil || len(cands) == 0 {
-		return nil, err
+		return err
 	}
-	chosen := l.choose(cands, free)
+	chosen := l.choose(cands, room)
 	ids := make([]string, len(chosen))
 	for i, c := range chosen {
 		ids[i] = c.job.ID
 	}
 	jobs, err := lease(ctx, l.r.DB, ids, l.worker, now, l.k.Lease)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	byID := map[string]Job{}
 	for _, j := range jobs {
@@ -363,27 +466,30 @@ func (l *loop) claim(ctx context.Context, free int) ([]claimed, error) {
 			out = append(out, claimed{job: j, lanes: c.lanes})
 		}
 	}
-	l.count(out)
-	return out, nil
+	l.hold(out)
+	return nil
 }
 
-func (l *loop) count(cs []claimed) {
+// hold queues freshly leased jobs and counts them in their lanes.
+func (l *loop) hold(cs []claimed) {
+	now := time.Now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.inflight += len(cs)
 	for _, c := range cs {
+		c.at = now
 		for i, v := range c.lanes {
-			if l.lanes[i] == nil {
-				l.lanes[i] = map[string]int{}
+			if l.held[i] == nil {
+				l.held[i] = map[string]int{}
 			}
-			l.lanes[i][v]++
+			l.held[i][v]++
 		}
+		l.waiting = append(l.waiting, c)
 	}
 }
 
 // candidates reads due, unleased jobs outside the lanes that are full,
 // oldest first, with their lane values.
-func (l *loop) candidates(ctx context.Context, now time.Time, free int) ([]claimed, error) {
+func (l *loop) candidates(ctx context.Context, now time.Time, room int) ([]claimed, error) {
 	lanes := l.k.Lanes
 	args := []any{l.k.Name, now.UnixMicro()}
 	var cols, excl []string
@@ -391,8 +497,8 @@ func (l *loop) candidates(ctx context.Context, now time.Time, free int) ([]claim
 	for i, ln := range lanes.Limits {
 		cols = append(cols, "COALESCE("+ln.Expr+", '')")
 		var full []string
-		for v, n := range l.lanes[i] {
-			if n >= ln.Limit {
+		for v, n := range l.held[i] {
+			if n >= l.holdLimit(i) {
 				args = append(args, v)
 				full = append(full, fmt.Sprintf("$%d", len(args)))
 			}
@@ -404,7 +510,7 @@ func (l *loop) candidates(ctx context.Context, now time.Time, free int) ([]claim
 	l.mu.Unlock()
 	rows, err := l.r.DB.QueryContext(ctx, `SELECT j.id, `+strings.Join(cols, ", ")+` FROM jobs j `+lanes.Join+`
 		WHERE j.kind = $1 AND j.run_at <= $2 AND (j.locked_until IS NULL OR j.locked_until < $2)`+strings.Join(excl, "")+`
-		ORDER BY j.run_at LIMIT `+fmt.Sprint(4*free), args...)
+		ORDER BY j.run_at LIMIT `+fmt.Sprint(min(4*room, 128)), args...)
 	if err != nil {
 		return nil, err
 	}
@@ -424,19 +530,19 @@ func (l *loop) candidates(ctx context.Context, now time.Time, free int) ([]claim
 	return out, rows.Err()
 }
 
-// choose picks up to free candidates whose lanes have room.
-func (l *loop) choose(cands []claimed, free int) []claimed {
+// choose picks up to room candidates whose lanes have room to hold them.
+func (l *loop) choose(cands []claimed, room int) []claimed {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	extra := make([]map[string]int, len(l.lanes))
+	extra := make([]map[string]int, len(l.held))
 	var out []claimed
 	for _, c := range cands {
-		if len(out) == free {
+		if len(out) == room {
 			break
 		}
 		ok := true
 		for i, v := range c.lanes {
-			if l.lanes[i][v]+extra[i][v] >= l.k.Lanes.Limits[i].Limit {
+			if l.held[i][v]+extra[i][v] >= l.holdLimit(i) {
 				ok = false
 				break
 			}

@@ -98,8 +98,9 @@ func TestRunnerLanes(t *testing.T) {
 }
 
 // Stopping the runner hands unfinished jobs back at once: the one cut off
-// after the grace period and the ones never started are unlocked and
-// still queued, for another node to take now (not when a lease ends).
+// after the grace period and the one claimed ahead (Prefetch) but never
+// started are unlocked and still queued, for another node to take now
+// (not when a lease ends).
 func TestRunnerStopHandsBack(t *testing.T) {
 	eachDB(t, func(t *testing.T, db *store.DB) {
 		now := time.Date(2026, 6, 2, 12, 0, 0, 0, time.UTC)
@@ -108,7 +109,7 @@ func TestRunnerStopHandsBack(t *testing.T) {
 		started := make(chan struct{})
 		var once sync.Once
 		r := &jobs.Runner{DB: db, Clock: clock.NewFake(now.Add(time.Minute)), Grace: 50 * time.Millisecond}
-		r.Add(jobs.Kind{Name: "stop", Lease: time.Hour, Handle: func(ctx context.Context, j jobs.Job) error {
+		r.Add(jobs.Kind{Name: "stop", Lease: time.Hour, Prefetch: 1, Handle: func(ctx context.Context, j jobs.Job) error {
 			once.Do(func() { close(started) })
 			<-ctx.Done() // longer than the grace period
 			return ctx.Err()

@@ -77,7 +77,7 @@ func (w *Worker) init() {
 			w.PerWorkspace = max(1, w.Concurrency/2)
 		}
 		if w.PerEndpoint == 0 {
-			w.PerEndpoint = max(1, w.Concurrency/4)
+			w.PerEndpoint = max(1, w.Concurrency/2)
 		}
 		if w.FailureThreshold == 0 {
 			w.FailureThreshold = 3
@@ -106,7 +106,7 @@ func (w *Worker) init() {
 // hands the job over soon after it expires.
 func (w *Worker) Kind() jobs.Kind {
 	w.init()
-	return jobs.Kind{Name: JobKind, Handle: w.handle, Concurrency: w.Concurrency, Poll: w.Poll,
+	return jobs.Kind{Name: JobKind, Handle: w.handle, Concurrency: w.Concurrency, Prefetch: w.Concurrency, Poll: w.Poll,
 		Lease: 2*w.Timeout + 5*time.Second, RetryAfter: 2*w.Timeout + 5*time.Second,
 		Lanes: &jobs.Lanes{Join: `JOIN deliveries d ON d.id = substr(j.unique_key, ` + strconv.Itoa(len(jobKeyPrefix)+1) + `)`,
 			Limits: []jobs.Lane{{Expr: "d.workspace_id", Limit: w.PerWorkspace}, {Expr: "d.webhook_id", Limit: w.PerEndpoint}}}}
