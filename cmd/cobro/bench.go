@@ -41,7 +41,7 @@ type benchSpec struct {
 	parallel bool
 }
 
-// benchScenarios lists the scenarios of operations.md §4 built so far.
+// benchScenarios lists the scenarios of docs/operations.md#4-benchmarks built so far.
 var benchScenarios = map[string]benchSpec{
 	"billing":   {run: benchBilling},
 	"customers": {run: benchCustomers},
@@ -66,7 +66,7 @@ func (e *env) benchUsage() {
 	fmt.Fprintf(e.stderr, "usage: cobro bench SCENARIO [--db URL] [--clients N] [--duration D] [--warmup D]\n       cobro bench pdf [--duration D] [--warmup D]\nscenarios: %s\n", benchScenarioNames())
 }
 
-// bench is `cobro bench SCENARIO [flags]` (operations.md §4).
+// bench is `cobro bench SCENARIO [flags]` (docs/operations.md#4-benchmarks).
 func (e *env) bench(args []string) int {
 	if len(args) == 0 {
 		e.benchUsage()

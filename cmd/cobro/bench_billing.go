@@ -11,7 +11,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/workspace"
 )
 
-// benchBilling (operations.md §4 `billing --subscriptions N`): seeds N due
+// benchBilling (docs/operations.md#4-benchmarks `billing --subscriptions N`): seeds N due
 // subscriptions of two lines each, then times one billing run to
 // completion with --clients concurrent runners (as several nodes would),
 // next to the raw ceiling: the rows a run writes (an invoice row with its

@@ -197,7 +197,7 @@ func (c *customersBench) get(ctx context.Context, customerID string) error {
 	return err
 }
 
-// authorize adds the token and workspace headers (README §3).
+// authorize adds the token and workspace headers (docs/conventions.md#3-authentication-and-headers).
 func (b *benchEnv) authorize(req *http.Request) {
 	req.Header.Set("Authorization", "Token "+b.ws.Token)
 	req.Header.Set("X-Simple-Workspace", b.ws.Workspace)

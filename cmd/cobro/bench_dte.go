@@ -11,7 +11,7 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// benchDTEDoc is the factura of tax-agency.md §6: two lines, a 20 %
+// benchDTEDoc is the factura of docs/tax-agency.md#6-dte-xml-and-field-mapping: two lines, a 20 %
 // global discount, 148000 + 28120 IVA.
 func benchDTEDoc(folio int64) *sii.Doc {
 	dec := decimal.RequireFromString

@@ -14,7 +14,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/id"
 )
 
-// benchUsages (operations.md §4 `usages`): usage records ingested over
+// benchUsages (docs/operations.md#4-benchmarks `usages`): usage records ingested over
 // HTTP (POST /usages/, each checked against its subscription and period)
 // next to the raw ceiling, the same usages row written by plain SQL. Each
 // client records on its own metered subscription line.

@@ -18,7 +18,7 @@ import (
 )
 
 // `cobro bill` charges a charge_payment subscription's default source at
-// its run, like the server's scheduler (billing.md §8.5 step 9): the
+// its run, like the server's scheduler (docs/billing.md#85-what-a-run-does step 9): the
 // charging hand-over is wired by the composition root, not by linking the
 // HTTP package.
 func TestBillChargesChargePayment(t *testing.T) {

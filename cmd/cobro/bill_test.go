@@ -23,7 +23,7 @@ import (
 // A `cobro bill` over thousands of due subscriptions is killed with
 // SIGKILL mid-run; two more run at once to completion. Every subscription
 // ends with exactly one invoice for the date, none missing, none twice
-// (billing.md §8.4; issue 4 crash test), on both databases.
+// (docs/billing.md#84-billing-schedule; issue 4 crash test), on both databases.
 func TestBillKilledMidRunBillsEachCycleOnce(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary and kills real processes")

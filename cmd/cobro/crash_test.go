@@ -494,7 +494,7 @@ func crashRun(t *testing.T, bin, db string) {
 	for _, s := range cl.unexpected4xx {
 		t.Errorf("unexpected client error: %s", s)
 	}
-	// 4. no secret in any node's log (operations.md §3)
+	// 4. no secret in any node's log (docs/operations.md#3-metrics-logs-openapi)
 	for i, l := range allLogs {
 		logs := l.String()
 		for name, secret := range map[string]string{"API token": created["token"], "webhook secret": endpointSecret} {

@@ -1,5 +1,5 @@
 // Command cobro is the Cobro server and its operator tools
-// (operations.md §1). main only wires the process to run.
+// (docs/operations.md#1-commands). main only wires the process to run.
 package main
 
 import (

@@ -10,11 +10,13 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/cobrobilling/cobro/internal/api"
 	"github.com/cobrobilling/cobro/internal/app"
 	"github.com/cobrobilling/cobro/internal/catalog"
 	"github.com/cobrobilling/cobro/internal/clock"
@@ -47,7 +49,7 @@ commands:
   version       print the version
 `
 
-// exit codes (operations.md §1)
+// exit codes (docs/operations.md#1-commands)
 const (
 	exitOK      = 0
 	exitFailure = 1
@@ -171,10 +173,11 @@ func (e *env) logger() *slog.Logger {
 
 // serveConfig is what `cobro serve` is told by its flags and environment.
 type serveConfig struct {
-	addr, dbURL, publicURL               string
-	noScheduler, noWorkers, allowPrivate bool
-	schedEvery                           time.Duration
-	ratePerToken, rateBurst, ratePublic  int
+	addr, dbURL, publicURL, siiBaseURL                 string
+	noScheduler, noWorkers, allowPrivate, testLoopback bool
+	schedEvery                                         time.Duration
+	ratePerToken, rateBurst, ratePublic                int
+	trustedProxies                                     []netip.Prefix
 }
 
 func (e *env) serveFlags(args []string) (serveConfig, int, bool) {
@@ -186,12 +189,28 @@ func (e *env) serveFlags(args []string) (serveConfig, int, bool) {
 	fs.BoolVar(&c.noScheduler, "no-scheduler", false, "do not run the billing scheduler on this node")
 	fs.DurationVar(&c.schedEvery, "scheduler-interval", time.Minute, "how often the billing scheduler looks for due subscriptions")
 	fs.BoolVar(&c.noWorkers, "no-workers", false, "do not run background workers (webhook delivery, tax agency, email, payment expiry) on this node")
+	fs.StringVar(&c.siiBaseURL, "sii-base-url", e.getenv("COBRO_SII_BASE_URL"), "replaces scheme and host of every SII endpoint, e.g. a `cobro sii sandbox` or a proxy (env COBRO_SII_BASE_URL)")
 	fs.BoolVar(&c.allowPrivate, "allow-private-webhooks", false, "allow live-mode webhook endpoints on private networks (on-premises receivers)")
 	fs.IntVar(&c.ratePerToken, "rate-per-token", intSetting(e.getenv("COBRO_RATE_PER_TOKEN"), 100), "requests per second allowed per API token; -1 disables (env COBRO_RATE_PER_TOKEN)")
 	fs.IntVar(&c.rateBurst, "rate-burst", intSetting(e.getenv("COBRO_RATE_BURST"), 200), "burst allowed per API token (env COBRO_RATE_BURST)")
 	fs.IntVar(&c.ratePublic, "rate-public-per-minute", intSetting(e.getenv("COBRO_RATE_PUBLIC_PER_MINUTE"), 20), "publishable POSTs allowed per client IP and payment link or payment each minute; -1 disables (env COBRO_RATE_PUBLIC_PER_MINUTE)")
-	code, ok := e.parse(fs, args)
-	return c, code, ok
+	fs.BoolVar(&c.testLoopback, "test-webhooks-loopback", boolSetting(e.getenv("COBRO_TEST_WEBHOOKS_LOOPBACK"), true), "let test-mode webhook endpoints target loopback (a developer's own machine); false on a shared host (env COBRO_TEST_WEBHOOKS_LOOPBACK)")
+	proxyList := fs.String("trusted-proxies", e.getenv("COBRO_TRUSTED_PROXIES"), "comma-separated CIDRs of reverse proxies whose X-Forwarded-For/-Proto/-Host are believed; none by default (env COBRO_TRUSTED_PROXIES)")
+	if code, ok := e.parse(fs, args); !ok {
+		return c, code, false
+	}
+	if v := e.getenv("COBRO_TEST_WEBHOOKS_LOOPBACK"); v != "" {
+		if _, err := strconv.ParseBool(strings.TrimSpace(v)); err != nil {
+			fmt.Fprintf(e.stderr, "cobro serve: COBRO_TEST_WEBHOOKS_LOOPBACK must be true or false, got %q\n", v)
+			return c, exitUsage, false
+		}
+	}
+	var err error
+	if c.trustedProxies, err = api.ParseProxies(*proxyList); err != nil {
+		fmt.Fprintf(e.stderr, "cobro serve: --trusted-proxies: %v\n", err)
+		return c, exitUsage, false
+	}
+	return c, 0, true
 }
 
 func (e *env) serve(args []string) int {
@@ -233,7 +252,7 @@ func (e *env) buildApp(db *store.DB, c serveConfig, log *slog.Logger) (*app.App,
 	if err != nil {
 		return nil, nil, fmt.Errorf("secret key: %w", err)
 	}
-	// email (operations.md §1): invoices of subscription runs and reminders,
+	// email (docs/operations.md#1-commands): invoices of subscription runs and reminders,
 	// when an SMTP server is configured
 	var smtpConf *mail.Config
 	if raw := e.getenv("COBRO_SMTP_URL"); raw != "" {
@@ -248,7 +267,8 @@ func (e *env) buildApp(db *store.DB, c serveConfig, log *slog.Logger) (*app.App,
 	deliveries := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "cobro_webhook_attempts_total",
 		Help: "Webhook delivery attempts by outcome (succeeded, retry, failed, gone)."}, []string{"outcome"})
 	a := app.New(app.Config{DB: db, Clock: clock.System{}, Logger: log, Version: version, SecretKey: secret,
-		PublicURL: c.publicURL, MailBase: strings.TrimRight(mailBase, "/"), SMTP: smtpConf, AllowPrivateWebhooks: c.allowPrivate,
+		PublicURL: c.publicURL, MailBase: strings.TrimRight(mailBase, "/"), SMTP: smtpConf, SIIBaseURL: c.siiBaseURL,
+		AllowPrivateWebhooks: c.allowPrivate, NoTestWebhooksLoopback: !c.testLoopback, TrustedProxies: c.trustedProxies,
 		WebhookOutcome: func(o string) { deliveries.WithLabelValues(o).Inc() },
 		RatePerToken:   c.ratePerToken, RateBurst: c.rateBurst, RatePublicPerMinute: c.ratePublic})
 	billingRuns := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "cobro_billing_runs_total",
@@ -319,7 +339,7 @@ func (e *env) serveHTTP(h http.Handler, ln net.Listener, log *slog.Logger) int {
 	return exitOK
 }
 
-// scheduler runs subscription.Bill every interval (billing.md §8.4). Any
+// scheduler runs subscription.Bill every interval (docs/billing.md#84-billing-schedule). Any
 // number of nodes may run it: runs are locked and keyed per date.
 func scheduler(ctx context.Context, db *store.DB, billing *subscription.Service, every time.Duration, log *slog.Logger, done func(subscription.Summary)) {
 	t := time.NewTicker(every)
@@ -341,7 +361,7 @@ func scheduler(ctx context.Context, db *store.DB, billing *subscription.Service,
 	}
 }
 
-// bill is `cobro bill`: one billing run, then exit (operations.md §1).
+// bill is `cobro bill`: one billing run, then exit (docs/operations.md#1-commands).
 func (e *env) bill(args []string) int {
 	fs := e.flags("bill")
 	dbURL := fs.String("db", e.or("COBRO_DATABASE_URL", store.DefaultURL), "database URL (env COBRO_DATABASE_URL)")
@@ -389,7 +409,8 @@ func (e *env) billingApp(db *store.DB) (*app.App, error) {
 	if err != nil { // the Chile biller unseals the certificate to sign
 		return nil, fmt.Errorf("secret key: %w", err)
 	}
-	return app.New(app.Config{DB: db, Clock: clock.System{}, Logger: e.logger(), Version: version, SecretKey: secret, SMTP: smtpConf}), nil
+	return app.New(app.Config{DB: db, Clock: clock.System{}, Logger: e.logger(), Version: version, SecretKey: secret, SMTP: smtpConf,
+		SIIBaseURL: e.getenv("COBRO_SII_BASE_URL")}), nil
 }
 
 // purgeLoop deletes expired idempotency records and events hourly. Any node may run
@@ -401,7 +422,7 @@ func purgeLoop(ctx context.Context, db *store.DB, log *slog.Logger) {
 		if err := idempotency.Purge(ctx, db, time.Now()); err != nil && ctx.Err() == nil {
 			log.Warn("purge idempotency keys", "error", err.Error())
 		}
-		// Events are kept 30 days (webhooks.md §2); their deliveries go with them.
+		// Events are kept 30 days (docs/webhooks.md#2-events); their deliveries go with them.
 		if _, err := db.ExecContext(ctx, `DELETE FROM events WHERE created < $1`, time.Now().Add(-webhook.EventRetention).UnixMicro()); err != nil && ctx.Err() == nil {
 			log.Warn("purge events", "error", err.Error())
 		}
@@ -417,6 +438,14 @@ func purgeLoop(ctx context.Context, db *store.DB, log *slog.Logger) {
 func intSetting(v string, def int) int {
 	if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil {
 		return n
+	}
+	return def
+}
+
+// boolSetting reads a boolean setting from the environment, else def.
+func boolSetting(v string, def bool) bool {
+	if b, err := strconv.ParseBool(strings.TrimSpace(v)); err == nil {
+		return b
 	}
 	return def
 }

@@ -4,19 +4,25 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/base64"
+	"errors"
 	"fmt"
+	"net"
+	"net/http"
 	"os"
 	"time"
 
 	"github.com/cobrobilling/cobro/internal/sii"
+	"github.com/cobrobilling/cobro/internal/sii/siifake"
 	"github.com/cobrobilling/cobro/internal/taxid"
 )
 
 const siiUsage = `usage: cobro sii fake-cert [--rut RUT] [--out FILE.p12] [--password P]
        cobro sii fake-caf --type 33 --from 1 --to 100 --rut RUT [--out FILE.xml]
+       cobro sii sandbox [--addr HOST:PORT]
+       cobro sii test-set --file SET.txt --customer CUS [--url URL --token TOKEN --workspace WS] [--test-mode] [--dry-run]
 `
 
-// sii is `cobro sii …` (operations.md §1): test credentials for the
+// sii is `cobro sii …` (docs/operations.md#1-commands): test credentials for the
 // sandbox agency.
 func (e *env) sii(args []string) int {
 	if len(args) == 0 {
@@ -28,6 +34,10 @@ func (e *env) sii(args []string) int {
 		return e.siiFakeCert(args[1:])
 	case "fake-caf":
 		return e.siiFakeCAF(args[1:])
+	case "sandbox":
+		return e.siiSandbox(args[1:])
+	case "test-set":
+		return e.siiTestSet(args[1:])
 	case "-h", "--help", "help":
 		fmt.Fprint(e.stdout, siiUsage)
 		return exitOK
@@ -121,6 +131,31 @@ func (e *env) siiFakeCAF(args []string) int {
 		return exitOK
 	}
 	if err := os.WriteFile(*out, raw, 0o600); err != nil {
+		return e.fail(err)
+	}
+	return exitOK
+}
+
+// siiSandbox serves the sandbox agency over HTTP, speaking the SII's
+// protocol (seed, token, upload, status, boleta API), until interrupted:
+// point COBRO_SII_BASE_URL (or any SII client) at it.
+func (e *env) siiSandbox(args []string) int {
+	fs := e.flags("sii sandbox")
+	addr := fs.String("addr", "127.0.0.1:8090", "listen address HOST:PORT")
+	if code, ok := e.parse(fs, args); !ok {
+		return code
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return e.fail(err)
+	}
+	srv := &http.Server{Handler: (&siifake.Server{}).Handler(), ReadHeaderTimeout: 10 * time.Second}
+	fmt.Fprintf(e.stdout, "SII sandbox on http://%s (COBRO_SII_BASE_URL=http://%s)\n", ln.Addr(), ln.Addr())
+	go func() {
+		<-e.ctx.Done()
+		srv.Close()
+	}()
+	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return e.fail(err)
 	}
 	return exitOK

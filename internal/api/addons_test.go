@@ -9,7 +9,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/apitest"
 )
 
-// Add-ons (billing.md §6) and coupons (§7).
+// Add-ons (docs/billing.md#6-add-ons) and coupons (docs/billing.md#7-coupons).
 
 func addonExample() map[string]any {
 	return map[string]any{"name": "Setup", "description": "Implementation and onboarding", "currency": "CLP", "amount": 120000}

@@ -10,7 +10,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/workspace"
 )
 
-// authenticate applies README §3's checks in order; the first failing one
+// authenticate applies docs/conventions.md#3-authentication-and-headers's checks in order; the first failing one
 // answers.
 func (s *Server) authenticate(ctx context.Context, r *http.Request) (workspace.Scope, error) {
 	authz := r.Header.Get("Authorization")

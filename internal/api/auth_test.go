@@ -6,7 +6,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/apitest"
 )
 
-// README §3: the check order and answers, first failing check wins.
+// docs/conventions.md#3-authentication-and-headers: the check order and answers, first failing check wins.
 func TestAuthCheckOrder(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
 		c := e.Workspace("US")

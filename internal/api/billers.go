@@ -15,7 +15,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/taxid"
 )
 
-// The built-in Chile SII biller (tax-agency.md §2–§4). The endpoints
+// The built-in Chile SII biller (docs/tax-agency.md#2-chile-sii-configuration to docs/tax-agency.md#4-caf-files-and-folios). The endpoints
 // exist only for workspaces of Chile; elsewhere they answer 404.
 
 func (r *Request) siiBiller() (*clsii.Biller, error) {
@@ -37,7 +37,11 @@ func (s *Server) getBillerSettings(r *Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, st.View(r.Scope), nil
+	v, err := st.View(r.Ctx, r.Q, r.Scope, r.Now)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, v, nil
 }
 
 // intField reads an integer field; (nil, true) for an explicit null when
@@ -189,13 +193,24 @@ func (s *Server) updateBillerSettings(r *Request) (int, any, error) {
 	if v, ok := o.Choice("environment", false, "sandbox", "certification", "production"); ok && v != "" {
 		st.Environment = v
 	}
+	if v, ok := intField(o, "caf_low_percent", false); ok {
+		if *v < 0 || *v > 100 {
+			o.Fail("caf_low_percent", "Ensure this value is between 0 and 100.")
+		} else {
+			st.CAFLowPercent = v
+		}
+	}
 	if err := o.Err(); err != nil {
 		return 0, nil, err
 	}
 	if err := clsii.Save(r.Ctx, r.Q, r.Scope, st, r.Now); err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, st.View(r.Scope), nil
+	v, err := st.View(r.Ctx, r.Q, r.Scope, r.Now)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, v, nil
 }
 
 // fileBytes reads the "file" field: base64, or (allowText) the XML itself.
@@ -236,30 +251,40 @@ func (s *Server) getBillerCertificate(r *Request) (int, any, error) {
 	return http.StatusOK, v, nil
 }
 
-func (s *Server) uploadBillerCertificate(r *Request) (int, any, error) {
-	b, err := r.siiBiller()
-	if err != nil {
-		return 0, nil, err
+// prepareCertificate opens and checks an uploaded certificate before the
+// write transaction: its key derivation and RSA checks are bounded
+// (sii.LoadPKCS12) but still too slow to run under the write lock.
+func (s *Server) prepareCertificate(r *Request) (any, error) {
+	if _, err := r.siiBiller(); err != nil {
+		return nil, err
 	}
 	o := input.New(r.Body, false)
-	data, ok := fileBytes(o, false)
+	data, _ := fileBytes(o, false)
 	pw, _ := o.Raw("password")
 	password, isStr := pw.(string)
 	if pw != nil && !isStr {
 		o.Fail("password", "Not a valid string.")
 	}
 	if err := o.Err(); err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	_ = ok
 	c, err := sii.LoadPKCS12(data, password, r.Now)
 	if err != nil {
 		var ce *sii.CertError
 		if errors.As(err, &ce) {
-			return 0, nil, apperr.Field(ce.Field, ce.Msg)
+			return nil, apperr.Field(ce.Field, ce.Msg)
 		}
+		return nil, err
+	}
+	return c, nil
+}
+
+func (s *Server) uploadBillerCertificate(r *Request) (int, any, error) {
+	b, err := r.siiBiller()
+	if err != nil {
 		return 0, nil, err
 	}
+	c := r.Prepared.(*sii.Certificate)
 	st, err := clsii.Load(r.Ctx, r.Q, r.Scope)
 	if err != nil {
 		return 0, nil, err
@@ -291,17 +316,26 @@ func (s *Server) deleteBillerCertificate(r *Request) (int, any, error) {
 	return http.StatusNoContent, nil, nil
 }
 
+// prepareCAF parses and verifies an uploaded CAF before the write
+// transaction (clsii.ParseUpload).
+func (s *Server) prepareCAF(r *Request) (any, error) {
+	if _, err := r.siiBiller(); err != nil {
+		return nil, err
+	}
+	o := input.New(r.Body, false)
+	data, _ := fileBytes(o, true)
+	if err := o.Err(); err != nil {
+		return nil, err
+	}
+	return clsii.ParseUpload(r.Scope, data)
+}
+
 func (s *Server) uploadCAF(r *Request) (int, any, error) {
 	b, err := r.siiBiller()
 	if err != nil {
 		return 0, nil, err
 	}
-	o := input.New(r.Body, false)
-	data, _ := fileBytes(o, true)
-	if err := o.Err(); err != nil {
-		return 0, nil, err
-	}
-	v, err := b.UploadCAF(r.Ctx, r.Q, r.Scope, data, r.Now)
+	v, err := b.UploadCAF(r.Ctx, r.Q, r.Scope, r.Prepared.(*clsii.UploadedCAF), r.Now)
 	if err != nil {
 		return 0, nil, err
 	}

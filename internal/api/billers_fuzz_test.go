@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"testing"
 )
 
@@ -54,4 +55,35 @@ func quoteJSON(s string) string {
 		}
 	}
 	return string(append(out, '"'))
+}
+
+// FuzzBillerUploads: any file bytes uploaded as a certificate (with any
+// password) or as a CAF, in live or test mode, are answered without a 500.
+// It drives the PKCS#12 and CAF parsers through the upload endpoints,
+// seeded with valid files and the attacks of issue 13.
+func FuzzBillerUploads(f *testing.F) {
+	fe := newFuzzEnv(f)
+	fe.c.Patch("/billers/built_in/", siiSettings()).Expect(200)
+	fe.c.Test().Patch("/billers/built_in/", siiSettings()).Expect(200)
+	p12 := sandboxP12(f)
+	caf, _ := base64.StdEncoding.DecodeString(fakeCAF(f, siiRUT, 33, 1, 10, "2026-05-20"))
+	n := randomOdd(f, 2048)
+	fakeKey, _ := base64.StdEncoding.DecodeString(cafWithKey(n, multiPrimeKeyPEM(f, n)))
+	f.Add(uint8(0), p12, "secreto")
+	f.Add(uint8(2), withMACIterations(f, p12, 150_000_000), "secreto")
+	f.Add(uint8(1), caf, "")
+	f.Add(uint8(3), caf, "")
+	f.Add(uint8(1), fakeKey, "")
+	f.Add(uint8(0), []byte{0x30, 0x03, 0x02, 0x01, 0x03}, "")
+	f.Fuzz(func(t *testing.T, which uint8, file []byte, password string) {
+		path := "/billers/built_in/certificate/"
+		if which&1 == 1 {
+			path = "/billers/built_in/cafs/"
+		}
+		body, _ := json.Marshal(map[string]any{"file": base64.StdEncoding.EncodeToString(file), "password": password})
+		rec := fe.serveMode(which&2 == 2, "POST", path, string(body))
+		if rec.Code >= 500 {
+			t.Fatalf("%s %x → %d %s", path, file, rec.Code, rec.Body)
+		}
+	})
 }

@@ -41,7 +41,7 @@ func TestSIIWorkerEventNames(t *testing.T) {
 
 const siiRUT = "77123456-9"
 
-// siiSettings is the PATCH example of tax-agency.md §2.1.
+// siiSettings is the PATCH example of docs/tax-agency.md#21-settings-object.
 func siiSettings() map[string]any {
 	return map[string]any{"rut": "77.123.456-9", "business_name": "Servicios Cobro Demo SpA",
 		"activity_description": "Desarrollo de software", "activity_codes": []any{620100},
@@ -93,7 +93,7 @@ func TestBillerSettings(t *testing.T) {
 		c := e.Workspace("CL")
 		c.Get("/billers/built_in/").ExpectBody(200, `{"rut": null, "business_name": null, "activity_description": null, "activity_codes": [],
 			"address": null, "commune": null, "city": null, "branch_code": null, "sii_office": null, "resolution_number": null,
-			"resolution_date": null, "environment": "sandbox", "email": null, "certificate": null, "configured": false, "test_mode": false, "updated": null}`)
+			"resolution_date": null, "environment": "sandbox", "email": null, "caf_low_percent": 10, "certificate": null, "configured": false, "warnings": [], "test_mode": false, "updated": null}`)
 		got := c.Patch("/billers/built_in/", siiSettings()).Expect(200)
 		if got["rut"] != siiRUT || got["configured"] != true || got["environment"] != "sandbox" || got["updated"] == nil {
 			t.Fatalf("settings: %v", got)
@@ -179,7 +179,7 @@ func cl33Invoice(t *testing.T, c *apitest.Client, cus string) string {
 		"lines": []any{docLine("Equipo", 3, 15990)}}), "id")
 }
 
-// Live mode: uploaded CAFs, gapless folios and the exact 400s of §4.
+// Live mode: uploaded CAFs, gapless folios and the exact 400s of docs/tax-agency.md#4-caf-files-and-folios.
 func TestCAFUploadAndFolios(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
 		c := e.Workspace("CL")
@@ -226,7 +226,7 @@ func TestCAFUploadAndFolios(t *testing.T) {
 			t.Fatalf("sii worker send: %d %v", n, err)
 		}
 		got := c.Get("/invoices/" + inv + "/").Expect(200)
-		if ta := got["tax_agency"].(map[string]any); got["biller_status"] != "processing" || len(apitest.Str(ta, "track_id")) != 10 || ta["status"] != "EPR" {
+		if ta := got["tax_agency"].(map[string]any); got["biller_status"] != "processing" || len(apitest.Str(ta, "track_id")) != 10 || ta["status"] != "REC" { // received; EPR comes with the poll
 			t.Fatalf("after send: %v %v", got["biller_status"], ta)
 		}
 		e.Clock.Advance(2 * clsii.PollDelay)
@@ -288,7 +288,7 @@ func TestCAFUploadAndFolios(t *testing.T) {
 	})
 }
 
-// receiver without tax id on CL33 → the exact 400 (tax-agency.md §5).
+// receiver without tax id on CL33 → the exact 400 (docs/tax-agency.md#5-finalize-for-chilean-documents).
 func TestCL33ReceiverWithoutRUT(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
 		c := e.Workspace("CL").Test()
@@ -370,7 +370,7 @@ func verifyTED(modulus, dd, sig []byte) bool {
 
 // Every CL type finalized in test mode (sandbox CAFs, sandbox
 // certificate): accepted, local_file valid, signed, stamped; totals of the
-// README §8 worked examples digit for digit.
+// docs/conventions.md#8-totals-formula worked examples digit for digit.
 func TestCLFinalizeEveryType(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
 		c := e.Workspace("CL").Test()
@@ -458,7 +458,7 @@ func TestConcurrentFolios(t *testing.T) {
 	})
 }
 
-// The PDF of a finalized CL33 prints the SII elements (tax-agency.md §11);
+// The PDF of a finalized CL33 prints the SII elements (docs/tax-agency.md#11-pdf-with-pdf417-chile);
 // the draft has no folio and no stamp. SII_PDF_OUT=file keeps the PDF.
 func TestCL33PDF(t *testing.T) {
 	e := apitest.New(t, "sqlite")
@@ -474,7 +474,7 @@ func TestCL33PDF(t *testing.T) {
 		t.Errorf("draft PDF:\n%s", draft)
 	}
 	got := c.Post("/invoices/"+inv+"/finalize/", nil).Expect(200)
-	docFields(t, "CL33 §6 example", got, "amount", "148000.00", "tax", "28120.00", "total", "176120.00")
+	docFields(t, "CL33 docs/tax-agency.md#6-dte-xml-and-field-mapping example", got, "amount", "148000.00", "tax", "28120.00", "total", "176120.00")
 	r := c.Do("GET", "/invoices/"+inv+"/pdf/", nil, "Accept", "application/pdf")
 	if out := os.Getenv("SII_PDF_OUT"); out != "" {
 		os.WriteFile(out, r.Body, 0o644)

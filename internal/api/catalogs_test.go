@@ -11,7 +11,7 @@ func count(t *testing.T, c *apitest.Client, path string) string {
 	return apitest.Num(c.Get(path).Expect(200)["count"])
 }
 
-// catalogues.md, with the examples reproduced exactly.
+// docs/catalogues.md, with the examples reproduced exactly.
 func TestCatalogues(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
 		cl := e.Workspace("CL")

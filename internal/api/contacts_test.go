@@ -25,7 +25,7 @@ const conExampleOut = `{"id": "%s", "name": "Marta Soto", "email": "msoto@andes.
  "invoicing": true, "collections": false, "test_mode": false,
  "created": "%s", "updated": "%s"}`
 
-// billing.md §2 Example; the contact is embedded in its customer.
+// docs/billing.md#26-example; the contact is embedded in its customer.
 func TestContactCreateExample(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
 		c := e.Workspace("CL")
@@ -83,7 +83,7 @@ func TestContactCreateExample(t *testing.T) {
 	})
 }
 
-// billing.md §2 Errors, every row.
+// docs/billing.md#25-errors, every row.
 func TestContactErrors(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
 		c := e.Workspace("US")
@@ -185,7 +185,7 @@ func TestContactUpdate(t *testing.T) {
 	})
 }
 
-// billing.md §2: at most 7 contacts per (customer, orgunit) group.
+// docs/billing.md#2-contacts: at most 7 contacts per (customer, orgunit) group.
 func TestContactGroupLimit(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
 		c := e.Workspace("US")
@@ -240,7 +240,7 @@ func TestContactGroupLimit(t *testing.T) {
 	})
 }
 
-// billing.md §2 List.
+// docs/billing.md#24-list.
 func TestContactList(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
 		c := e.Workspace("US")
@@ -298,7 +298,7 @@ func TestContactList(t *testing.T) {
 	})
 }
 
-// README §3: test mode and other workspaces.
+// docs/conventions.md#3-authentication-and-headers: test mode and other workspaces.
 func TestContactScope(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
 		c := e.Workspace("US")

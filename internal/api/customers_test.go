@@ -44,7 +44,7 @@ func custCheck(t *testing.T, r *apitest.Resp, status int, want, label string) {
 	}
 }
 
-// custExample is the create body of billing.md §1 Example.
+// custExample is the create body of docs/billing.md#18-example.
 func custExample() map[string]any {
 	return map[string]any{
 		"name": "Comercial Andes SpA", "address": "Av. Apoquindo 4501, of. 1201",
@@ -110,7 +110,7 @@ const custExampleOut = `{"id": "%s", "name": "Comercial Andes SpA",
  "test_clock": null, "test_mode": %t,
  "created": "%s", "updated": "%s"}`
 
-// billing.md §1 Example, field for field.
+// docs/billing.md#18-example, field for field.
 func TestCustomerCreateExample(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
 		c := e.Workspace("CL")
@@ -134,7 +134,7 @@ func TestCustomerCreateExample(t *testing.T) {
 	})
 }
 
-// billing.md §1 Errors, every row.
+// docs/billing.md#17-errors, every row.
 func TestCustomerCreateErrors(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
 		c := e.Workspace("CL")
@@ -168,7 +168,7 @@ func TestCustomerCreateErrors(t *testing.T) {
 				`{"tax_settings": {"cl_activity_description": ["Ensure this field has no more than 40 characters."]}}`},
 			{"metadata 51 keys", custWith(base, "metadata", meta51), `{"metadata": ["Ensure this object has no more than 50 keys."]}`},
 			{"status pending", custWith(base, "status", "pending"), `{"status": ["\"pending\" is not a valid choice."]}`},
-			// README §7 / §12 standard messages
+			// docs/conventions.md#7-data-types / docs/conventions.md#12-errors standard messages
 			{"name blank", custWith(base, "name", "   "), `{"name": ["This field may not be blank."]}`},
 			{"name null", custWith(base, "name", nil), `{"name": ["This field may not be null."]}`},
 			{"address null", custWith(base, "address", nil), `{"address": ["This field may not be null."]}`},
@@ -277,7 +277,7 @@ func TestCustomerCreateRules(t *testing.T) {
 	})
 }
 
-// catalogues.md §8.2–8.4 in their own-country workspaces.
+// docs/catalogues.md#82-mexico--rfc to docs/catalogues.md#84-peru--ruc-modulo-11 in their own-country workspaces.
 func TestCustomerTaxIDByCountry(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
 		cases := []struct {
@@ -331,7 +331,7 @@ func TestCustomerTaxIDByCountry(t *testing.T) {
 	})
 }
 
-// billing.md §1 Update; README §2 null vs absent, PATCH = PUT.
+// docs/billing.md#14-update; docs/conventions.md#2-requests-and-responses null vs absent, PATCH = PUT.
 func TestCustomerUpdate(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
 		c := e.Workspace("CL")
@@ -425,7 +425,7 @@ func mustJSON(v any) []byte {
 	return b
 }
 
-// README §2: read-only and unknown fields in bodies are ignored, so a
+// docs/conventions.md#2-requests-and-responses: read-only and unknown fields in bodies are ignored, so a
 // client may send back the object it retrieved.
 func TestCustomerIgnoresReadOnlyAndUnknownFields(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
@@ -510,7 +510,7 @@ func TestCustomerMetadataAndTaxSettings(t *testing.T) {
 	})
 }
 
-// billing.md §1 Delete, README §15.
+// docs/billing.md#15-delete, docs/conventions.md#15-deletion-semantics.
 func TestCustomerDelete(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
 		c := e.Workspace("US")
@@ -539,7 +539,7 @@ func TestCustomerDelete(t *testing.T) {
 	})
 }
 
-// test mode isolation and other workspaces (README §3).
+// test mode isolation and other workspaces (docs/conventions.md#3-authentication-and-headers).
 func TestCustomerScope(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
 		c := e.Workspace("US")
@@ -579,7 +579,7 @@ func TestCustomerScope(t *testing.T) {
 	})
 }
 
-// README §11 and billing.md §1 List: search, filters, ordering.
+// docs/conventions.md#11-lists-pagination-filtering-ordering-search and docs/billing.md#16-list: search, filters, ordering.
 func TestCustomerListFilters(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
 		c := e.Workspace("US")
@@ -658,7 +658,7 @@ func TestCustomerListFilters(t *testing.T) {
 	})
 }
 
-// README §11 pagination.
+// docs/conventions.md#11-lists-pagination-filtering-ordering-search pagination.
 func TestCustomerListPagination(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
 		c := e.Workspace("US")

@@ -105,7 +105,7 @@ func (s *Server) orderCancel(r *Request) (int, any, error) {
 	return r.renderDoc(http.StatusOK, d, err)
 }
 
-// serveFile answers a signed local_file URL (README §10).
+// serveFile answers a signed local_file URL (docs/conventions.md#10-pdfs-and-local_file).
 func (s *Server) serveFile(r *Request) (int, any, error) {
 	path := "/files/" + r.PathValue("token")
 	q := r.R.URL.Query()

@@ -6,7 +6,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/apperr"
 )
 
-// statusOf is the one error→status table (README §12).
+// statusOf is the one error→status table (docs/conventions.md#12-errors).
 var statusOf = map[apperr.Kind]int{
 	apperr.Invalid:          http.StatusBadRequest,
 	apperr.Unauthenticated:  http.StatusUnauthorized,

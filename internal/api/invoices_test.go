@@ -16,7 +16,7 @@ import (
 
 // Helpers shared by invoices_test.go, notes_test.go and orders_test.go.
 
-// acmeCustomer creates the customer of the documents.md examples.
+// acmeCustomer creates the customer of the docs/documents.md examples.
 func acmeCustomer(c *apitest.Client) string {
 	return apitest.Str(c.Post("/customers/", map[string]any{"name": "Acme Nation LLC", "address": "17st, National Sub", "country": "US",
 		"state": "IL", "email": "billing@stark.com", "website": "https://www.stark.com"}).Expect(201), "id")
@@ -30,7 +30,7 @@ const (
 	docStamp2 = "2026-06-02T12:15:00.000000-04:00"
 )
 
-// docAcmeSummary is the customer summary of acmeCustomer (README §6).
+// docAcmeSummary is the customer summary of acmeCustomer (docs/conventions.md#6-expansion-on-reads).
 func docAcmeSummary(balance, sales, current string) string {
 	return fmt.Sprintf(`{"id": "cus_*", "name": "Acme Nation LLC", "address": "17st, National Sub",
 		"state": "IL", "country": "US", "phone": null, "email": "billing@stark.com",
@@ -215,7 +215,7 @@ func docSetStatus(t *testing.T, e *apitest.Env, id, status string) {
 	}
 }
 
-// docInvoiceExample is the create body of documents.md §1.9.
+// docInvoiceExample is the create body of docs/documents.md#19-example.
 func docInvoiceExample(cus string) string {
 	return `{"customer": "` + cus + `", "document": "US1", "date": "2025-06-02",
 		"due_date": "2025-07-02", "tax_percent": 8.25, "discount": 10, "discount_scheme": "$",
@@ -223,7 +223,7 @@ func docInvoiceExample(cus string) string {
 		          {"name": "Installation", "quantity": 1, "amount": 100.00, "exempt": true}]}`
 }
 
-// docInvoiceExampleOut is the §1.9 answer in this test environment.
+// docInvoiceExampleOut is the docs/documents.md#19-example answer in this test environment.
 func docInvoiceExampleOut(customer, status, biller, updated string) string {
 	return `{"id": "inv_*", "customer": ` + customer + `, "document": ` + docTypeSummary("US1", "Invoice", "1") + `,
 		"number": 1, "currency": "USD", "date": "2025-06-02", "due_date": "2025-07-02",
@@ -247,7 +247,7 @@ func docInvoiceExampleOut(customer, status, biller, updated string) string {
 		"created": "` + docStamp + `", "updated": "` + updated + `"}`
 }
 
-// docExampleInvoice creates the §1.9 invoice, finalized, and returns its id.
+// docExampleInvoice creates the docs/documents.md#19-example invoice, finalized, and returns its id.
 func docExampleInvoice(t *testing.T, c *apitest.Client, cus string) string {
 	t.Helper()
 	id := apitest.Str(docCreate(t, c, "/invoices/", docInvoiceExample(cus)), "id")
@@ -255,8 +255,8 @@ func docExampleInvoice(t *testing.T, c *apitest.Client, cus string) string {
 	return id
 }
 
-// documents.md §1.9, field for field, then finalize (§1.6) and the events
-// of the flow (webhooks.md: same transaction as the change).
+// docs/documents.md#19-example, field for field, then finalize (docs/documents.md#16-actions) and the events
+// of the flow (docs/webhooks.md: same transaction as the change).
 func TestInvoiceExample(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
 		c := e.Workspace("US")
@@ -313,7 +313,7 @@ func TestInvoiceExample(t *testing.T) {
 	})
 }
 
-// documents.md §1.8, every row that needs neither payments nor a CAF.
+// docs/documents.md#18-errors, every row that needs neither payments nor a CAF.
 func TestInvoiceErrors(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
 		c := e.Workspace("US")
@@ -383,7 +383,7 @@ func TestInvoiceErrors(t *testing.T) {
 	})
 }
 
-// documents.md §1.8 rows of Chilean types, in a CL workspace.
+// docs/documents.md#18-errors rows of Chilean types, in a CL workspace.
 func TestInvoiceErrorsCL(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
 		c := e.Workspace("CL")
@@ -431,7 +431,7 @@ func TestInvoiceErrorsCL(t *testing.T) {
 	})
 }
 
-// README §5: integer document ids.
+// docs/conventions.md#5-object-ids: integer document ids.
 func TestInvoiceIntegerDocumentIDs(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
 		us := e.Workspace("US")
@@ -459,7 +459,7 @@ func TestInvoiceIntegerDocumentIDs(t *testing.T) {
 	})
 }
 
-// documents.md §1.4: draft updates, metadata-only updates, status in bodies, delete.
+// docs/documents.md#14-update-and-delete: draft updates, metadata-only updates, status in bodies, delete.
 func TestInvoiceUpdate(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
 		c := e.Workspace("US")
@@ -586,7 +586,7 @@ func docOnlyKeys(r *apitest.Resp, keys ...string) bool {
 	return true
 }
 
-// documents.md §1.5: finalized ⇄ uncollectible; total 0 → paid.
+// docs/documents.md#15-status-machine: finalized ⇄ uncollectible; total 0 → paid.
 func TestInvoiceUncollectibleAndZero(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
 		c := e.Workspace("US")
@@ -619,7 +619,7 @@ func TestInvoiceUncollectibleAndZero(t *testing.T) {
 	})
 }
 
-// README §9 numbering: per type, per workspace, per mode; deleting leaves a gap.
+// docs/conventions.md#93-numbering: per type, per workspace, per mode; deleting leaves a gap.
 func TestInvoiceNumbering(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
 		c := e.Workspace("US")
@@ -659,7 +659,7 @@ func TestInvoiceNumbering(t *testing.T) {
 	})
 }
 
-// documents.md §1.7 filters and billing.md §1 aggregations.
+// docs/documents.md#17-list filters and docs/billing.md#1-customers aggregations.
 func TestInvoiceListAndAggregations(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
 		c := e.Workspace("US")
@@ -742,7 +742,7 @@ func TestInvoiceListAndAggregations(t *testing.T) {
 	})
 }
 
-// README §9 numbering under concurrency and the finalize row lock.
+// docs/conventions.md#93-numbering under concurrency and the finalize row lock.
 func TestInvoiceConcurrency(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
 		c := e.Workspace("US")
@@ -859,7 +859,7 @@ func TestInvoiceConcurrency(t *testing.T) {
 	})
 }
 
-// documents.md §1.3 rules beyond the error table.
+// docs/documents.md#13-create-body rules beyond the error table.
 func TestInvoiceCreateRules(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
 		c := e.Workspace("US")
@@ -909,7 +909,7 @@ func TestInvoiceCreateRules(t *testing.T) {
 		} {
 			docCheck(t, c.Post("/invoices/", row.body), 400, row.want, row.label)
 		}
-		// line retention on the tax share (README §8 L5)
+		// line retention on the tax share (docs/conventions.md#8-totals-formula L5)
 		docFields(t, "retention", docCreate(t, c, "/invoices/", docInvBody(cus, "tax_percent", 10,
 			"lines", []any{docLine("A", 1, 100, "retention_percent", 50, "retention_scheme", "tax")})),
 			"tax", "10.00", "retention", "5.00", "total", "105.00")
@@ -933,7 +933,7 @@ func mustMarshal(v any) []byte {
 	return b
 }
 
-// Events of one request are recorded in causal order (webhooks.md §6).
+// Events of one request are recorded in causal order (docs/webhooks.md#6-event-catalogue).
 func TestEventsOfOneRequestInCausalOrder(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
 		c := e.Workspace("US")

@@ -42,8 +42,16 @@ func newMetrics() *metrics {
 // Registry lets other parts (job queue, webhooks, billing) add their metrics.
 func (s *Server) Registry() *prometheus.Registry { return s.metrics.reg }
 
+// observe counts a request. Every label comes from a bounded set: route
+// is a declared pattern or "unmatched", method is mapped by metricMethod,
+// status is a three-digit code (issue 13: a client must not mint labels).
 func (m *metrics) observe(route, method string, status int, d time.Duration) {
-	m.requests.WithLabelValues(route, method, strconv.Itoa(status)).Inc()
+	method = metricMethod(method)
+	code := "other"
+	if status >= 100 && status <= 599 {
+		code = strconv.Itoa(status)
+	}
+	m.requests.WithLabelValues(route, method, code).Inc()
 	m.duration.WithLabelValues(route, method).Observe(d.Seconds())
 }
 
@@ -51,7 +59,7 @@ func (s *Server) metricsHandler() http.Handler {
 	return promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{})
 }
 
-// jobsCollector reports the job queue at scrape time (operations.md §3:
+// jobsCollector reports the job queue at scrape time (docs/operations.md#3-metrics-logs-openapi:
 // depth and age of the oldest due job, by kind).
 type jobsCollector struct {
 	s          *Server

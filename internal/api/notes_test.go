@@ -11,13 +11,13 @@ import (
 	"github.com/cobrobilling/cobro/internal/apitest"
 )
 
-// docCreditExample is the §2.5 body against an invoice.
+// docCreditExample is the docs/documents.md#25-example body against an invoice.
 func docCreditExample(inv string) map[string]any {
 	return map[string]any{"invoice": inv, "date": "2025-06-10", "note": "Devolución parcial",
 		"lines": []any{docLine("Widget", 1, 19.99)}}
 }
 
-// docNoteOut is the §2.5 / §3.5 answer: one line Widget 1 × 19.99 at 8.25 %.
+// docNoteOut is the docs/documents.md#25-example / docs/documents.md#35-example answer: one line Widget 1 × 19.99 at 8.25 %.
 func docNoteOut(head, customer, doc, date, note, status, biller, updated string) string {
 	return `{` + head + `, "customer": ` + customer + `, "document": ` + doc + `,
 		"number": 1, "date": "` + date + `", "currency": "USD", "note": "` + note + `", "internal_note": null,
@@ -32,7 +32,7 @@ func docNoteOut(head, customer, doc, date, note, status, biller, updated string)
 		"test_mode": false, "created": "` + docStamp + `", "updated": "` + updated + `"}`
 }
 
-// documents.md §2.5 and §3.5 against the §1.9 invoice, with their effects.
+// docs/documents.md#25-example and docs/documents.md#35-example against the docs/documents.md#19-example invoice, with their effects.
 func TestCreditDebitExamples(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
 		c := e.Workspace("US")
@@ -55,7 +55,7 @@ func TestCreditDebitExamples(t *testing.T) {
 		got := c.Get("/invoices/" + inv + "/").Expect(200)
 		docFields(t, "invoice after partial credit", got, "total_adjusted", "125.96", "total", "147.60", "status", "finalized", "updated", docStamp1)
 
-		// §3.5: the full reversal of that credit note
+		// docs/documents.md#35-example: the full reversal of that credit note
 		e.Clock.Set(time.Date(2026, 6, 2, 14, 15, 0, 0, time.UTC))
 		r = c.Post("/debitnotes/", map[string]any{"credit_note": crn, "date": "2025-06-12", "note": "Anula NC 88"})
 		dwant := docNoteOut(`"id": "dbn_*", "credit_note": "`+crn+`", "invoice": "`+inv+`"`, docAcmeSummary("125.96", "125.96", "0.00"),
@@ -94,7 +94,7 @@ func TestCreditDebitExamples(t *testing.T) {
 	})
 }
 
-// documents.md §2.3: full credit copies lines and discount and cancels the
+// docs/documents.md#23-create-body-and-rules: full credit copies lines and discount and cancels the
 // invoice; a debit note reverses it back to finalized.
 func TestCreditNoteFullAndPartial(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
@@ -189,7 +189,7 @@ func TestCreditNoteFullAndPartial(t *testing.T) {
 	})
 }
 
-// documents.md §2.4, every row.
+// docs/documents.md#24-errors, every row.
 func TestCreditNoteErrors(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
 		c := e.Workspace("US")
@@ -263,7 +263,7 @@ func TestCreditNoteErrors(t *testing.T) {
 	})
 }
 
-// documents.md §2.4 / §2.3 rows of Chilean invoices (a CL33 invoice is
+// docs/documents.md#24-errors / docs/documents.md#23-create-body-and-rules rows of Chilean invoices (a CL33 invoice is
 // forced to finalized: finalizing needs a CAF).
 func TestCreditNoteCL(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
@@ -310,7 +310,7 @@ func TestCreditNoteCL(t *testing.T) {
 	})
 }
 
-// documents.md §3.4, every row.
+// docs/documents.md#34-errors, every row.
 func TestDebitNoteErrors(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
 		c := e.Workspace("US")
@@ -325,7 +325,7 @@ func TestDebitNoteErrors(t *testing.T) {
 		}{
 			{"neither", map[string]any{"date": "2025-06-12", "lines": lines}, `{"non_field_errors": ["Give either credit_note or invoice."]}`},
 			{"both", map[string]any{"credit_note": crn, "invoice": inv, "date": "2025-06-12"}, `{"non_field_errors": ["Give either credit_note or invoice, not both."]}`},
-			// cross-field rules wait for the field errors (README §12)
+			// cross-field rules wait for the field errors (docs/conventions.md#12-errors)
 			{"neither, bad note", map[string]any{"date": "2025-06-12", "note": strings.Repeat("n", 65)}, `{"note": ["Ensure this field has no more than 64 characters."]}`},
 			{"both, date missing", map[string]any{"credit_note": crn, "invoice": inv}, `{"date": ["This field is required."]}`},
 			{"unknown invoice, bad internal_note", map[string]any{"invoice": "inv_unknown00000000000", "date": "2025-06-12", "lines": lines, "internal_note": strings.Repeat("i", 1025)},
@@ -383,7 +383,7 @@ func TestDebitNoteErrors(t *testing.T) {
 	})
 }
 
-// documents.md §2.3: the limit holds when credit notes of one invoice are
+// docs/documents.md#23-create-body-and-rules: the limit holds when credit notes of one invoice are
 // finalized at the same time (the invoice is the lock).
 func TestCreditNoteConcurrentFinalize(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
@@ -454,7 +454,7 @@ func TestCreditNoteConcurrentFinalize(t *testing.T) {
 	})
 }
 
-// README §2 status in bodies; documents.md §1.5 paid → finalized by a debit note.
+// docs/conventions.md#2-requests-and-responses status in bodies; docs/documents.md#15-status-machine paid → finalized by a debit note.
 func TestNoteStatusAndPaidInvoice(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
 		c := e.Workspace("US")

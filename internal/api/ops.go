@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	_ "embed"
 	"net/http"
 	"time"
 )
@@ -34,11 +33,12 @@ func (s *Server) metricsRoute(r *Request) (int, any, error) {
 	return http.StatusOK, s.metricsHandler(), nil
 }
 
-//go:embed assets/docs.html
-var docsPage []byte
-
 func (s *Server) docs(r *Request) (int, any, error) {
-	return http.StatusOK, &Raw{ContentType: "text/html; charset=utf-8", Data: docsPage}, nil
+	page, err := s.DocsPage()
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, &Raw{ContentType: "text/html; charset=utf-8", Data: page}, nil
 }
 
 func (s *Server) openapi(r *Request) (int, any, error) {

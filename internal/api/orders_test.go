@@ -12,7 +12,7 @@ import (
 )
 
 // The keys of the order and order-line objects, in the order of the
-// documents.md §4.5 example (the seed's shape).
+// docs/documents.md#45-examples example (the seed's shape).
 var (
 	docOrderKeys = []string{"id", "customer", "number", "document", "test_mode", "date", "address", "carrier_id", "carrier_name",
 		"state", "licence_plate", "shipping_type", "lines", "amount", "exempt", "tax", "tax_percent", "total", "note", "references",
@@ -42,7 +42,7 @@ func docKeys(t *testing.T, raw []byte) []string {
 	return keys
 }
 
-// docOrderOut is the §4.5 order in this test environment.
+// docOrderOut is the docs/documents.md#45-examples order in this test environment.
 func docOrderOut(customer, date, status, biller, updated string) string {
 	return `{"id": "ord_*", "customer": ` + customer + `, "number": 1, "document": ` + docTypeSummary("US2", "Order", "2") + `,
 		"test_mode": false, "date": "` + date + `", "address": null, "carrier_id": null, "carrier_name": null,
@@ -55,7 +55,7 @@ func docOrderOut(customer, date, status, biller, updated string) string {
 		"created": "` + docStamp + `", "updated": "` + updated + `"}`
 }
 
-// documents.md §4.5 (the seed's Orders resource), step by step.
+// docs/documents.md#45-examples (the seed's Orders resource), step by step.
 func TestOrderExample(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
 		c := e.Workspace("US")
@@ -133,7 +133,7 @@ func TestOrderExample(t *testing.T) {
 	})
 }
 
-// documents.md §4.3 / §4.4, every row; CL52 rows in a CL workspace.
+// docs/documents.md#43-create-body / docs/documents.md#44-errors, every row; CL52 rows in a CL workspace.
 func TestOrderErrorsAndFields(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
 		c := e.Workspace("US")
@@ -242,7 +242,7 @@ func TestOrderErrorsAndFields(t *testing.T) {
 	})
 }
 
-// documents.md §4.3 list filters, ordering and search.
+// docs/documents.md#43-create-body list filters, ordering and search.
 func TestOrderList(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
 		c := e.Workspace("US")

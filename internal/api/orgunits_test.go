@@ -13,7 +13,7 @@ const orgExampleOut = `{"id": "%s", "customer": "%s",
  "name": "Sucursal Antofagasta", "test_mode": %t,
  "created": "%s", "updated": "%s"}`
 
-// billing.md §3 Example.
+// docs/billing.md#35-example.
 func TestOrgunitCreateExample(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
 		c := e.Workspace("CL")
@@ -47,7 +47,7 @@ func TestOrgunitCreateExample(t *testing.T) {
 	})
 }
 
-// billing.md §3 Errors, every row.
+// docs/billing.md#34-errors, every row.
 func TestOrgunitErrors(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
 		c := e.Workspace("US")
@@ -124,7 +124,7 @@ func TestOrgunitErrors(t *testing.T) {
 	})
 }
 
-// billing.md §3 List.
+// docs/billing.md#33-list.
 func TestOrgunitList(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
 		c := e.Workspace("US")
@@ -168,7 +168,7 @@ func TestOrgunitList(t *testing.T) {
 	})
 }
 
-// README §3: test mode and other workspaces.
+// docs/conventions.md#3-authentication-and-headers: test mode and other workspaces.
 func TestOrgunitScope(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
 		c := e.Workspace("US")

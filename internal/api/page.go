@@ -8,7 +8,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/list"
 )
 
-// Page is the paginated list body of README §11.
+// Page is the paginated list body of docs/conventions.md#11-lists-pagination-filtering-ordering-search.
 type Page struct {
 	Count    int     `json:"count"`
 	Next     *string `json:"next"`

@@ -12,7 +12,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/paylink"
 )
 
-// Payment links and their intents (payments.md §4–§5), the publishable
+// Payment links and their intents (docs/payments.md#4-payment-links to docs/payments.md#5-payment-link-intents-and-the-hosted-checkout), the publishable
 // JSON endpoints and the hosted checkout page.
 
 func (r *Request) linkEnv() paylink.Env { return paylink.Env{Env: r.env(), Base: r.BaseURL()} }
@@ -109,7 +109,7 @@ func (s *Server) publicLink(r *Request) (int, any, error) {
 	return http.StatusOK, l.Public(e.Scope), nil
 }
 
-// hostedPage is the checkout page (§5.1); a link that cannot be paid
+// hostedPage is the checkout page (docs/payments.md#51-publishable-endpoints); a link that cannot be paid
 // shows "no longer available" with status 404.
 func (s *Server) hostedPage(r *Request) (int, any, error) {
 	e, l, err := r.byKey(false, true)

@@ -78,10 +78,11 @@ func TestPaymentLinkFlow(t *testing.T) {
 		}
 		wantField(t, c.Get("/payment_links/intents/?link="+lid+"&status=finalized").Expect(200), "count", "1")
 		wantField(t, c.Get("/payment_links/intents/?status__in=failed,finalized").Expect(200), "count", "2")
-		// the same payer again is the same customer
+		// the same email again is a new customer: an anonymous payer is
+		// never bound to an existing one (issue 13)
 		again := anon.Post(pubPath(key)+"intents/", map[string]any{"payer": map[string]any{"name": "J. Rojas", "email": "JROJAS@example.com"}, "card": card(cardOK)}).Expect(201)
-		if c.Get("/payment_links/intents/" + apitest.Str(again, "id") + "/").Expect(200)["customer"].(map[string]any)["id"] != cus["id"] {
-			t.Error("same email, new customer")
+		if c.Get("/payment_links/intents/" + apitest.Str(again, "id") + "/").Expect(200)["customer"].(map[string]any)["id"] == cus["id"] {
+			t.Error("an anonymous payer was bound to an existing customer")
 		}
 		// poll and PDF
 		anon.Get(pubPath(key) + "intents/" + apitest.Str(in, "id") + "/").Expect(200)
@@ -136,7 +137,7 @@ func subsequence(have, want []string) bool {
 }
 
 // Manual capture, cancel, authentication and single-use links; every
-// refusal of payments.md §4.5 and §5.7.
+// refusal of docs/payments.md#45-errors and docs/payments.md#57-errors.
 func TestPaymentLinkIntents(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
 		c := e.Workspace("US").Test()
@@ -224,7 +225,7 @@ func TestPaymentLinkIntents(t *testing.T) {
 		anon.Post(pubPath(key2)+"intents/", map[string]any{"payer": map[string]any{"name": "X", "email": "x@example.com"},
 			"card": map[string]any{"number": cardOK, "exp_month": 1, "exp_year": 2020, "cvc": "123"}}).
 			ExpectBody(400, `{"card": {"exp_year": ["The card has expired."]}}`)
-		// the JSON API answers any origin (README §2): a merchant's own page may post intents
+		// the JSON API answers any origin (docs/conventions.md#2-requests-and-responses): a merchant's own page may post intents
 		xs := anon.Do("POST", pubPath(key2)+"intents/", payerBody(cardOK), "Sec-Fetch-Site", "cross-site", "Origin", "https://shop.example")
 		if xs.Status != 201 || xs.Header.Get("Access-Control-Allow-Origin") != "*" {
 			t.Errorf("cross-site intent: %d %q", xs.Status, xs.Header.Get("Access-Control-Allow-Origin"))
@@ -315,7 +316,7 @@ func TestPaymentLinkChile(t *testing.T) {
 	})
 }
 
-// Publishable POSTs are limited per client IP and link (README §14:
+// Publishable POSTs are limited per client IP and link (docs/conventions.md#14-rate-limiting:
 // 20 a minute); another link has its own budget.
 func TestPublishableRateLimit(t *testing.T) {
 	e := apitest.New(t, "sqlite")
@@ -480,7 +481,7 @@ func TestPublishableScope(t *testing.T) {
 			anon.Get(pubPath(k)+"intents/"+in+"/").ExpectBody(404, `{"detail": "Not found."}`)
 			anon.Get(pubPath(k)+"intents/"+in+"/pdf/").ExpectBody(404, `{"detail": "Not found."}`)
 		}
-		// the public view is exactly payments.md §5's: the merchant's name
+		// the public view is exactly docs/payments.md#5-payment-link-intents-and-the-hosted-checkout's: the merchant's name
 		// and country, nothing else of the workspace
 		pub := anon.Get(pubPath(keyA)).Expect(200)
 		allowed := map[string]bool{"publishable_key": true, "description": true, "amount": true, "currency": true, "document": true,

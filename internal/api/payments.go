@@ -12,9 +12,9 @@ import (
 	"github.com/cobrobilling/cobro/internal/payment"
 )
 
-// Payments (payments.md §1–§3): gateways, sources and payments. The
+// Payments (docs/payments.md#1-gateways to docs/payments.md#3-payments): gateways, sources and payments. The
 // dual routes (POST /sources/, authorize, pay) act for the merchant with
-// a token and for a payer without one (README §4).
+// a token and for a payer without one (docs/conventions.md#4-publishable-public-endpoints).
 
 func (r *Request) payEnv() payment.Env { return r.env() }
 
@@ -193,7 +193,7 @@ func (s *Server) capturePayment(r *Request) (int, any, error) {
 }
 
 // authenticationPage is the test gateway's simulated authentication
-// (payments.md §1.2): GET shows Approve/Deny and moves the source to
+// (docs/payments.md#12-simulated-authentication-test-gateway): GET shows Approve/Deny and moves the source to
 // waiting_authorization; POST records the outcome.
 func (s *Server) authenticationPage(r *Request) (int, any, error) {
 	sid := r.PathValue("source_id")

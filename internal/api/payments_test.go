@@ -21,7 +21,7 @@ func card(number string) map[string]any {
 }
 
 // payFixture is a test-mode US workspace with a customer and a finalized
-// invoice of 147.60 (README §8's worked example).
+// invoice of 147.60 (docs/conventions.md#8-totals-formula's worked example).
 type payFixture struct {
 	c        *apitest.Client
 	customer string
@@ -155,8 +155,8 @@ func events(c *apitest.Client) map[string]bool {
 	}
 }
 
-// Every payment status transition of payments.md §3.4, and the invoice
-// and balance effects of §3.5.
+// Every payment status transition of docs/payments.md#34-status-machine, and the invoice
+// and balance effects of docs/payments.md#35-effect-on-invoices-and-balances.
 func TestPaymentTransitions(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
 		f := newPayFixture(e)
@@ -326,7 +326,7 @@ func TestPaymentPendingInvoice(t *testing.T) {
 	})
 }
 
-// Every refusal of payments.md §2.5 and §3.8.
+// Every refusal of docs/payments.md#25-errors and docs/payments.md#38-errors.
 func TestPaymentRefusals(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
 		f := newPayFixture(e)
@@ -415,7 +415,7 @@ func TestPaymentPublishableCheckout(t *testing.T) {
 	})
 }
 
-// The simulated authentication of the test gateway (payments.md §1.2).
+// The simulated authentication of the test gateway (docs/payments.md#12-simulated-authentication-test-gateway).
 func TestSourceAuthentication(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
 		f := newPayFixture(e)
@@ -547,7 +547,7 @@ func TestProviders(t *testing.T) {
 	c.Get("/providers/stripe/").Expect(404)
 }
 
-// Amounts take the currency's scale (README §7): no decimals in CLP.
+// Amounts take the currency's scale (docs/conventions.md#7-data-types): no decimals in CLP.
 func TestPaymentAmountScale(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
 		c := e.Workspace("CL").Test()

@@ -10,7 +10,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/input"
 )
 
-// docPDF answers README §10: {"file": base64} by default, raw bytes with
+// docPDF answers docs/conventions.md#10-pdfs-and-local_file: {"file": base64} by default, raw bytes with
 // Accept: application/pdf.
 func (s *Server) docPDF(k *document.Kind) HandlerFunc {
 	return func(r *Request) (int, any, error) {
@@ -19,7 +19,7 @@ func (s *Server) docPDF(k *document.Kind) HandlerFunc {
 			return 0, nil, err
 		}
 		// ?cedible=true: the copy for assignment (factoring) of CL33, CL34
-		// and CL52 (tax-agency.md §11)
+		// and CL52 (docs/tax-agency.md#11-pdf-with-pdf417-chile)
 		cedible, _ := input.ParseBool(r.R.URL.Query().Get("cedible"))
 		data, name, err := document.PDFWith(r.env(), d, document.PDFOptions{Cedible: cedible})
 		if err != nil {

@@ -13,24 +13,24 @@ import (
 	"github.com/cobrobilling/cobro/internal/apitest"
 )
 
-// procurement.md: suppliers, purchases, purchase credit notes, retentions
+// docs/procurement.md: suppliers, purchases, purchase credit notes, retentions
 // and cancellations (purchases_test.go holds the first flow).
 
-// procExamplePurchase is the §2.5 create body.
+// procExamplePurchase is the docs/procurement.md#25-example create body.
 func procExamplePurchase(sup string) string {
 	return `{"supplier": "` + sup + `", "document": "US5", "date": "2025-06-03", "due_date": "2025-07-03",
 	 "lines": [{"name": "Bearing 6204", "quantity": 10, "amount": 45.50},
 	           {"name": "Freight", "quantity": 1, "amount": 120.00, "exempt": true}]}`
 }
 
-// procExampleRetention is the §4.4 create body.
+// procExampleRetention is the docs/procurement.md#44-example create body.
 func procExampleRetention(sup, pur string) string {
 	return `{"supplier": "` + sup + `", "purchase": "` + pur + `", "document": "US7", "date": "2025-06-06",
 	 "lines": [{"name": "Income tax withholding", "amount": 455.00, "retention_percent": 10},
 	           {"name": "Freight withholding", "amount": 120.00, "retention_percent": 2.5}]}`
 }
 
-// procSaleLine is a sale line of the §2.5/§3.5 answers (no tax, no retention).
+// procSaleLine is a sale line of the docs/procurement.md#25-example/docs/procurement.md#35-example answers (no tax, no retention).
 func procSaleLine(name, quantity, amount string, exempt bool, total, stamp string) string {
 	ex := "false"
 	if exempt {
@@ -110,7 +110,7 @@ func procCLSupplier(c *apitest.Client, name string, address, giro, commune bool)
 	return supNew(c, body)
 }
 
-// procFinalized creates and finalizes a US5 purchase of the §2.5 example.
+// procFinalized creates and finalizes a US5 purchase of the docs/procurement.md#25-example example.
 func procFinalized(t *testing.T, c *apitest.Client, sup string) string {
 	t.Helper()
 	pur := apitest.Str(docCreate(t, c, "/purchases/", procExamplePurchase(sup)), "id")
@@ -118,7 +118,7 @@ func procFinalized(t *testing.T, c *apitest.Client, sup string) string {
 	return pur
 }
 
-// procurement.md §2.5, §3.5, §4.4 and §5.4, digit for digit: the fake
+// docs/procurement.md#25-example, docs/procurement.md#35-example, docs/procurement.md#44-example and docs/procurement.md#54-example, digit for digit: the fake
 // clock is set to each example's timestamp, so created/updated match too.
 // Only ids and the numbers (per-workspace sequences starting at 1) differ.
 func TestProcurementExamples(t *testing.T) {
@@ -135,7 +135,7 @@ func TestProcurementExamples(t *testing.T) {
 		sup := supNew(c, supExample())
 		supOut := strings.NewReplacer(`"id": "%s"`, `"id": "sup_*"`, "%t", "false", "%s", "2025-06-03T09:00:00.318220-04:00").Replace(supExampleOut)
 
-		// §2.5
+		// docs/procurement.md#25-example
 		const s25 = "2025-06-03T09:10:00.511002-04:00"
 		at(s25)
 		want := `{"id": "pur_*", "supplier": ` + supOut + `, "document": ` + docTypeSummary("US5", "Purchase", "5") + `,
@@ -148,20 +148,20 @@ func TestProcurementExamples(t *testing.T) {
 		 "imported": false, "metadata": {}, "test_mode": false,
 		 "created": "` + s25 + `", "updated": "` + s25 + `"}`
 		r := c.Post("/purchases/", procExamplePurchase(sup))
-		docCheck(t, r, 201, want, "§2.5 create")
+		docCheck(t, r, 201, want, "docs/procurement.md#25-example create")
 		pur := apitest.Str(r.JSON(), "id")
 		if !strings.HasPrefix(pur, "pur_") {
 			t.Fatalf("purchase id %q", pur)
 		}
-		docCheck(t, c.Get("/purchases/"+pur+"/"), 200, want, "§2.5 retrieve")
+		docCheck(t, c.Get("/purchases/"+pur+"/"), 200, want, "docs/procurement.md#25-example retrieve")
 		procOrder(t, c.Get("/purchases/"+pur+"/"), "id", "supplier", "document", "number", "date", "due_date", "currency", "lines", "note",
 			"amount", "exempt", "tax", "tax_percent", "subtotal", "total", "total_adjusted", "retention", "discount", "discount_scheme",
 			"tax_settings", "status", "biller_status", "tax_agency", "local_file", "imported", "metadata", "test_mode", "created", "updated")
 		at("2025-06-04T09:00:00-04:00")
-		docFields(t, "§2.5 finalized", docFinalize(t, c, "/purchases/", pur), "status", "finalized", "biller_status", "succeeded",
+		docFields(t, "docs/procurement.md#25-example finalized", docFinalize(t, c, "/purchases/", pur), "status", "finalized", "biller_status", "succeeded",
 			"number", "1", "total_adjusted", "575.00", "local_file", "null", "tax_agency", "map[]")
 
-		// §3.5
+		// docs/procurement.md#35-example
 		const s35 = "2025-06-05T11:00:00.003391-04:00"
 		at(s35)
 		want = `{"id": "pcn_*", "purchase": "` + pur + `", "supplier": ` + supOut + `,
@@ -175,14 +175,14 @@ func TestProcurementExamples(t *testing.T) {
 		 "created": "` + s35 + `", "updated": "` + s35 + `"}`
 		r = c.Post("/purchases/credit-notes/", `{"purchase": "`+pur+`", "document": "US6", "date": "2025-06-05", "note": "2 bearings returned",
 		 "lines": [{"name": "Bearing 6204", "quantity": 2, "amount": 45.50}]}`)
-		docCheck(t, r, 201, want, "§3.5 create")
+		docCheck(t, r, 201, want, "docs/procurement.md#35-example create")
 		pcn := apitest.Str(r.JSON(), "id")
-		docCheck(t, c.Get("/purchases/credit-notes/"+pcn+"/"), 200, want, "§3.5 retrieve")
+		docCheck(t, c.Get("/purchases/credit-notes/"+pcn+"/"), 200, want, "docs/procurement.md#35-example retrieve")
 		procOrder(t, c.Get("/purchases/credit-notes/"+pcn+"/"), "id", "purchase", "supplier", "document", "number", "date", "currency", "lines",
 			"note", "internal_note", "amount", "exempt", "tax", "tax_percent", "subtotal", "total", "retention", "discount", "discount_scheme",
 			"tax_settings", "status", "biller_status", "tax_agency", "local_file", "imported", "metadata", "test_mode", "created", "updated")
 
-		// §4.4 (the credit note stays a draft: the purchase still has 575.00)
+		// docs/procurement.md#44-example (the credit note stays a draft: the purchase still has 575.00)
 		const s44 = "2025-06-06T10:00:00.642077-04:00"
 		at(s44)
 		want = `{"id": "ret_*", "supplier": ` + supOut + `, "purchase": "` + pur + `",
@@ -199,16 +199,16 @@ func TestProcurementExamples(t *testing.T) {
 		 "local_file": null, "imported": false, "metadata": {}, "test_mode": false,
 		 "created": "` + s44 + `", "updated": "` + s44 + `"}`
 		r = c.Post("/retentions/", procExampleRetention(sup, pur))
-		docCheck(t, r, 201, want, "§4.4 create")
+		docCheck(t, r, 201, want, "docs/procurement.md#44-example create")
 		ret := apitest.Str(r.JSON(), "id")
-		docCheck(t, c.Get("/retentions/"+ret+"/"), 200, want, "§4.4 retrieve")
+		docCheck(t, c.Get("/retentions/"+ret+"/"), 200, want, "docs/procurement.md#44-example retrieve")
 		procOrder(t, c.Get("/retentions/"+ret+"/"), "id", "supplier", "purchase", "document", "number", "date", "currency", "lines",
 			"amount", "retention", "total", "note", "internal_note", "bulk", "cancellation", "status", "biller_status", "tax_agency",
 			"local_file", "imported", "metadata", "test_mode", "created", "updated")
 		at("2025-06-07T09:00:00-04:00")
 		docFinalize(t, c, "/retentions/", ret)
 
-		// §5.4
+		// docs/procurement.md#54-example
 		const s54 = "2025-06-09T15:20:00.120551-04:00"
 		at(s54)
 		want = `{"id": "can_*", "retention": "` + ret + `", "document": null, "number": null,
@@ -216,15 +216,15 @@ func TestProcurementExamples(t *testing.T) {
 		 "biller_status": "succeeded", "tax_agency": {}, "local_file": null, "test_mode": false,
 		 "created": "` + s54 + `", "updated": "` + s54 + `"}`
 		r = c.Post("/cancellations/", `{"retention": "`+ret+`", "note": "Wrong base amount"}`)
-		docCheck(t, r, 201, want, "§5.4 create")
+		docCheck(t, r, 201, want, "docs/procurement.md#54-example create")
 		can := apitest.Str(r.JSON(), "id")
 		if !strings.HasPrefix(can, "can_") {
 			t.Errorf("cancellation id %q", can)
 		}
-		docCheck(t, c.Get("/cancellations/"+can+"/"), 200, want, "§5.4 retrieve")
+		docCheck(t, c.Get("/cancellations/"+can+"/"), 200, want, "docs/procurement.md#54-example retrieve")
 		procOrder(t, c.Get("/cancellations/"+can+"/"), "id", "retention", "document", "number", "date", "note", "internal_note", "status",
 			"biller_status", "tax_agency", "local_file", "test_mode", "created", "updated")
-		docFields(t, "§5.4 retention", c.Get("/retentions/"+ret+"/").Expect(200), "status", "cancelled", "cancellation", can,
+		docFields(t, "docs/procurement.md#54-example retention", c.Get("/retentions/"+ret+"/").Expect(200), "status", "cancelled", "cancellation", can,
 			"updated", s54, "total", "48.50")
 	})
 }
@@ -293,7 +293,7 @@ func TestProcurementFlow(t *testing.T) {
 	})
 }
 
-// procurement.md §2.4, every row (the CL rows in a Chilean workspace).
+// docs/procurement.md#24-errors, every row (the CL rows in a Chilean workspace).
 func TestPurchaseErrors(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
 		c := e.Workspace("US")
@@ -303,8 +303,8 @@ func TestPurchaseErrors(t *testing.T) {
 			return custWith(map[string]any{"supplier": sup, "document": "US5", "date": "2026-06-01", "lines": lines}, kv...)
 		}
 		docCheck(t, c.Post("/purchases/", body("supplier", custOmit)), 400, `{"supplier": ["This field is required."]}`, "supplier missing")
-		// §2.4 names US1, but US1 is a received purchase type (§2 table,
-		// catalogues.md §4: is_purchase); the types that are not are refused
+		// docs/procurement.md#24-errors names US1, but US1 is a received purchase type (docs/procurement.md#2-purchases table,
+		// docs/catalogues.md#4-document-types: is_purchase); the types that are not are refused
 		for _, typ := range []string{"US2", "US3", "US4", "US6", "US7"} {
 			docCheck(t, c.Post("/purchases/", body("document", typ)), 400,
 				`{"document": ["Document type `+typ+` cannot be used for purchases."]}`, typ+" not a purchase type")
@@ -323,7 +323,7 @@ func TestPurchaseErrors(t *testing.T) {
 		docFinalize(t, c, "/purchases/", pur)
 		docCheck(t, c.Patch("/purchases/"+pur+"/", map[string]any{"note": "late"}), 400,
 			`{"non_field_errors": ["Only purchases with status draft can be updated."]}`, "PATCH finalized")
-		// currency (§2.2): default the supplier's for types without a local format
+		// currency (docs/procurement.md#22-purchase-object): default the supplier's for types without a local format
 		mx := supNew(c, map[string]any{"name": "Refacciones del Norte", "country": "MX"})
 		docFields(t, "supplier's currency", docCreate(t, c, "/purchases/", body("supplier", mx)), "currency", "MXN", "supplier.currency", "MXN")
 		docFields(t, "explicit currency", docCreate(t, c, "/purchases/", body("supplier", mx, "currency", "USD")), "currency", "USD")
@@ -355,7 +355,7 @@ func TestPurchaseErrors(t *testing.T) {
 	})
 }
 
-// README §8 CL46 example and the CL46 default (procurement.md §2.3).
+// docs/conventions.md#8-totals-formula CL46 example and the CL46 default (docs/procurement.md#23-create-body).
 func TestPurchaseCL46(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
 		c := e.Workspace("CL")
@@ -392,7 +392,7 @@ func TestPurchaseCL46(t *testing.T) {
 	})
 }
 
-// Received documents (procurement.md §2 table): the supplier's number,
+// Received documents (docs/procurement.md#2-purchases table): the supplier's number,
 // unique per supplier and type; imported; finalize submits nothing.
 func TestPurchaseReceived(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
@@ -494,7 +494,7 @@ func TestPurchaseReceived(t *testing.T) {
 	})
 }
 
-// procurement.md §3.3/§3.4: every error row; total_adjusted counts only
+// docs/procurement.md#33-create-body/docs/procurement.md#34-errors: every error row; total_adjusted counts only
 // finalized credit notes; a purchase credited in full is cancelled; the
 // retention limit follows total_adjusted.
 func TestPurchaseCreditNotes(t *testing.T) {
@@ -518,7 +518,7 @@ func TestPurchaseCreditNotes(t *testing.T) {
 		docCheck(t, c.Post("/purchases/credit-notes/", note(pur, "date", "2025-06-02")), 400,
 			`{"date": ["Date cannot be earlier than the purchase date."]}`, "before the purchase")
 		docCheck(t, c.Post("/purchases/credit-notes/", note(pur, "purchase", custOmit)), 400, `{"purchase": ["This field is required."]}`, "purchase missing")
-		// received side without number: the §3.4 row on a received US1
+		// received side without number: the docs/procurement.md#34-errors row on a received US1
 		rec := apitest.Str(docCreate(t, c, "/purchases/", map[string]any{"supplier": sup, "document": "US1", "number": 4471, "date": "2025-06-03",
 			"lines": []any{docLine("Service", 1, 100)}}), "id")
 		docFinalize(t, c, "/purchases/", rec)
@@ -582,7 +582,7 @@ func TestPurchaseCreditNotes(t *testing.T) {
 	})
 }
 
-// procurement.md §4.3, every row, and the retention rules of §4.2.
+// docs/procurement.md#43-errors, every row, and the retention rules of docs/procurement.md#42-retention-object.
 func TestRetentionErrors(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
 		c := e.Workspace("US")
@@ -607,7 +607,7 @@ func TestRetentionErrors(t *testing.T) {
 			`{"lines": [{"retention_percent": ["Ensure this value is less than or equal to 100."]}]}`, "101 %")
 		docCheck(t, c.Post("/retentions/", ret("lines", rline(700, 10))), 400,
 			`{"lines": ["The base amounts (700.00) exceed the purchase total (575.00)."]}`, "bases above the purchase")
-		// the other line rules of §4.2
+		// the other line rules of docs/procurement.md#42-retention-object
 		docCheck(t, c.Post("/retentions/", ret("lines", rline(0, 10))), 400,
 			`{"lines": [{"amount": ["Ensure this value is greater than 0."]}]}`, "amount 0")
 		docCheck(t, c.Post("/retentions/", ret("lines", []any{})), 400, `{"lines": ["This list may not be empty."]}`, "no lines")
@@ -651,7 +651,7 @@ func TestRetentionErrors(t *testing.T) {
 	})
 }
 
-// procurement.md §5.1/§5.3, every row.
+// docs/procurement.md#51-endpoints/docs/procurement.md#53-errors, every row.
 func TestCancellationErrors(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
 		c := e.Workspace("US")
@@ -688,8 +688,8 @@ func TestCancellationErrors(t *testing.T) {
 	})
 }
 
-// Refusals across procurement (procurement.md §1.2, §2.4, §3.4, §4.3, §5.1
-// and the §3.1 alias).
+// Refusals across procurement (docs/procurement.md#12-supplier-object-and-body, docs/procurement.md#24-errors, docs/procurement.md#34-errors, docs/procurement.md#43-errors, docs/procurement.md#51-endpoints
+// and the docs/procurement.md#31-endpoints alias).
 func TestProcurementRefusals(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
 		c := e.Workspace("US")
@@ -749,7 +749,7 @@ func TestProcurementRefusals(t *testing.T) {
 		c.Delete("/suppliers/" + lone + "/").Expect(204)
 		c.Get("/suppliers/"+lone+"/").ExpectBody(404, `{"detail": "Not found."}`)
 
-		// §3.1: the singular alias serves the same resource
+		// docs/procurement.md#31-endpoints: the singular alias serves the same resource
 		got := c.Get("/purchase/credit-notes/" + pcn + "/").Expect(200)
 		docFields(t, "alias retrieve", got, "id", pcn, "purchase", pur)
 		docListIs(t, c, "/purchase/credit-notes/?purchase="+pur, "id", pcn)
@@ -766,7 +766,7 @@ func TestProcurementRefusals(t *testing.T) {
 	})
 }
 
-// List filters of procurement.md §2.3, §3.3, §4.2 and §5.2.
+// List filters of docs/procurement.md#23-create-body, docs/procurement.md#33-create-body, docs/procurement.md#42-retention-object and docs/procurement.md#52-object-and-body.
 func TestProcurementLists(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
 		c := e.Workspace("US")

@@ -7,8 +7,8 @@ import (
 	"github.com/cobrobilling/cobro/internal/product"
 )
 
-// The billing catalogue (billing.md §4–§7): products, plans, add-ons and
-// coupons. DELETE archives (README §15): 200 + the object.
+// The billing catalogue (docs/billing.md#4-products to docs/billing.md#7-coupons): products, plans, add-ons and
+// coupons. DELETE archives (docs/conventions.md#15-deletion-semantics): 200 + the object.
 
 func (s *Server) createProduct(r *Request) (int, any, error) {
 	p, err := product.CreateProduct(r.Ctx, r.Q, r.Scope, r.Object(), r.Now)

@@ -10,7 +10,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/apitest"
 )
 
-// Products (billing.md §4) and plans (§5).
+// Products (docs/billing.md#4-products) and plans (docs/billing.md#5-plans).
 
 const prodExampleOut = `{"id": "%s", "name": "Cobro Cloud", "unit_label": "seat", "plans": %s,
  "status": "active", "archived": null, "metadata": {}, "test_mode": %t,
@@ -20,7 +20,7 @@ func prodNew(c *apitest.Client, name string) string {
 	return apitest.Str(c.Post("/products/", map[string]any{"name": name}).Expect(201), "id")
 }
 
-// billing.md §4 Example, field for field.
+// docs/billing.md#4-products Example, field for field.
 func TestProductCreateExample(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
 		c := e.Workspace("CL")
@@ -46,7 +46,7 @@ func TestProductCreateExample(t *testing.T) {
 	})
 }
 
-// billing.md §4 errors, every row, and the standard messages.
+// docs/billing.md#4-products errors, every row, and the standard messages.
 func TestProductErrors(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
 		c := e.Workspace("CL")
@@ -83,7 +83,7 @@ func TestProductErrors(t *testing.T) {
 	})
 }
 
-// README §15: DELETE archives, repeating it is a no-op; PATCH status
+// docs/conventions.md#15-deletion-semantics: DELETE archives, repeating it is a no-op; PATCH status
 // restores; archived products take no new plans but keep theirs.
 func TestProductArchive(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
@@ -204,7 +204,7 @@ const planExampleOut = `{"id": "%s", "product": "%s", "name": "Cloud Pro",
  "status": "active", "archived": null, "metadata": {}, "test_mode": %t,
  "created": "%s", "updated": "%s"}`
 
-// billing.md §5 Example, field for field; the product lists it.
+// docs/billing.md#58-example, field for field; the product lists it.
 func TestPlanCreateExample(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
 		c := e.Workspace("CL")
@@ -237,7 +237,7 @@ func tier(from, to, amount any, kv ...any) map[string]any {
 	return custWith(map[string]any{"quantity_from": from, "quantity_to": to, "amount": amount}, kv...)
 }
 
-// billing.md §5 errors, every row.
+// docs/billing.md#57-errors, every row.
 func TestPlanErrors(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
 		c := e.Workspace("CL")
@@ -384,7 +384,7 @@ func jsonOf(t *testing.T, v any, want string) bool {
 	return apitest.JSONEqual(b, []byte(want))
 }
 
-// billing.md §5 Update and Archive.
+// docs/billing.md#54-update and Archive.
 func TestPlanUpdateArchive(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
 		c := e.Workspace("CL")

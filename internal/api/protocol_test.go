@@ -11,7 +11,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/idempotency"
 )
 
-// README §1, §2, §12: paths, verbs, bodies and their errors.
+// docs/conventions.md#1-base-url-and-paths, docs/conventions.md#2-requests-and-responses, docs/conventions.md#12-errors: paths, verbs, bodies and their errors.
 func TestProtocol(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
 		c := e.Workspace("US")
@@ -27,7 +27,7 @@ func TestProtocol(t *testing.T) {
 			t.Errorf("HEAD: %d %q", r.Status, r.Body)
 		}
 		c.Get("/nope/").ExpectBody(404, `{"detail": "Not found."}`)
-		c.Get("/refunds/").ExpectBody(404, `{"detail": "Not found."}`) // §17: not provided
+		c.Get("/refunds/").ExpectBody(404, `{"detail": "Not found."}`) // docs/conventions.md#17-not-provided-in-this-version: not provided
 
 		r := c.Do("PATCH", "/customers/", "{}")
 		r.ExpectBody(405, `{"detail": "Method \"PATCH\" not allowed."}`)
@@ -67,7 +67,7 @@ func TestProtocol(t *testing.T) {
 	})
 }
 
-// README §13.
+// docs/conventions.md#13-idempotency-keys.
 func TestIdempotencyKeys(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
 		c := e.Workspace("US")

@@ -11,7 +11,7 @@ func newSupplier(c *apitest.Client) string {
 		"email": "ar@midwestparts.com"}).Expect(201), "id")
 }
 
-// procurement.md §2.5 and §3.5, and the procurement flow of the seed.
+// docs/procurement.md#25-example and docs/procurement.md#35-example, and the procurement flow of the seed.
 func TestPurchaseFlow(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
 		c := e.Workspace("US")

@@ -8,7 +8,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/apperr"
 )
 
-// limiter is a token bucket per key (README §14: per token, 100 requests
+// limiter is a token bucket per key (docs/conventions.md#14-rate-limiting: per token, 100 requests
 // per second sustained, bursts of 200). Buckets live in this node's memory:
 // with several nodes each applies the limit on its own, which bounds abuse
 // without being needed for correctness. Integer micro-tokens, no floats.

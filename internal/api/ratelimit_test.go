@@ -11,7 +11,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/clock"
 )
 
-// README §14: past the burst, a token gets 429 with Retry-After; another
+// docs/conventions.md#14-rate-limiting: past the burst, a token gets 429 with Retry-After; another
 // token is not affected.
 func TestRateLimitPerToken(t *testing.T) {
 	db := apitest.OpenDB(t, "sqlite")

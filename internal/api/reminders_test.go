@@ -13,7 +13,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/mail/mailtest"
 )
 
-// documents.md §5.
+// docs/documents.md#5-reminder-messages.
 func TestReminderMessages(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
 		c := e.Workspace("US")

@@ -53,19 +53,19 @@ func (s *Server) declare() []Route {
 		routes[len(routes)-1].Schema = schema
 	}
 
-	// Operations (operations.md §2–3)
+	// Operations (docs/operations.md#2-health-and-shutdown to docs/operations.md#3-metrics-logs-openapi)
 	add(get, "/healthz", "Operations", "Liveness", AuthPublic, 200, s.healthz)
 	add(get, "/readyz", "Operations", "Readiness: database reachable and migrated", AuthPublic, 200, s.readyz)
 	add(get, "/metrics", "Operations", "Prometheus metrics", AuthPublic, 200, s.metricsRoute)
 	add(get, "/openapi.json", "Operations", "This API description (OpenAPI 3.1)", AuthPublic, 200, s.openapi)
 	add(get, "/docs", "Operations", "API documentation for people", AuthPublic, 200, s.docs)
 
-	// Billing (billing.md §1–3)
+	// Billing (docs/billing.md#1-customers to docs/billing.md#3-orgunits)
 	crud("/customers/", "Customers", "customer", customer.Customer{}, s.createCustomer, s.listCustomers, s.getCustomer, s.updateCustomer, s.deleteCustomer)
 	crud("/contacts/", "Contacts", "contact", customer.Contact{}, s.createContact, s.listContacts, s.getContact, s.updateContact, s.deleteContact)
 	crud("/orgunits/", "Orgunits", "orgunit", customer.Orgunit{}, s.createOrgunit, s.listOrgunits, s.getOrgunit, s.updateOrgunit, s.deleteOrgunit)
 	crud("/suppliers/", "Suppliers", "supplier", supplier.Supplier{}, s.createSupplier, s.listSuppliers, s.getSupplier, s.updateSupplier, s.deleteSupplier)
-	// Catalogue of sale items (billing.md §4–§7): DELETE archives, 200 + object
+	// Catalogue of sale items (docs/billing.md#4-products to docs/billing.md#7-coupons): DELETE archives, 200 + object
 	crud("/products/", "Products", "product", product.Product{}, s.createProduct, s.listProducts, s.getProduct, s.updateProduct, s.deleteProduct)
 	routes[len(routes)-1].Status, routes[len(routes)-1].Summary = 200, "Archive a product"
 	crud("/plans/", "Plans", "plan", product.Plan{}, s.createPlan, s.listPlans, s.getPlan, s.updatePlan, s.deletePlan)
@@ -75,7 +75,7 @@ func (s *Server) declare() []Route {
 	crud("/coupons/", "Coupons", "coupon", product.Coupon{}, s.createCoupon, s.listCoupons, s.getCoupon, s.updateCoupon, s.deleteCoupon)
 	routes[len(routes)-1].Status, routes[len(routes)-1].Summary = 200, "Archive a coupon"
 
-	// Subscriptions, usages and test clocks (billing.md §8–§10)
+	// Subscriptions, usages and test clocks (docs/billing.md#8-subscriptions to docs/billing.md#10-test-clocks)
 	crud("/subscriptions/", "Subscriptions", "subscription", subscription.View{}, s.createSubscription, s.listSubscriptions, s.getSubscription, s.updateSubscription, s.cancelSubscription)
 	routes[len(routes)-1].Status, routes[len(routes)-1].Summary = 200, "Cancel a subscription (cancel_reason in the body or the query)"
 	add(post, "/subscriptions/{id}/pause/", "Subscriptions", "Pause a subscription", AuthToken, 200, s.pauseSubscription)
@@ -101,7 +101,7 @@ func (s *Server) declare() []Route {
 	add(post, "/test_clocks/{id}/advance/", "Test clocks", "Advance a test clock through every due run", AuthToken, 200, s.advanceClock)
 	routes[len(routes)-1].Schema = subscription.Clock{}
 
-	// Documents (documents.md): one engine, four configurations
+	// Documents (docs/documents.md): one engine, four configurations
 	for _, k := range document.Kinds {
 		tag := map[*document.Kind]string{document.Invoice: "Invoices", document.CreditNote: "Credit notes", document.DebitNote: "Debit notes",
 			document.Order: "Orders", document.Purchase: "Purchases", document.PurchaseCreditNote: "Purchase credit notes", document.Retention: "Retentions"}[k]
@@ -123,7 +123,7 @@ func (s *Server) declare() []Route {
 		}
 		paths := []string{k.Path}
 		if k == document.PurchaseCreditNote {
-			paths = append(paths, "/purchase/credit-notes/") // the singular alias (procurement.md §3.1)
+			paths = append(paths, "/purchase/credit-notes/") // the singular alias (docs/procurement.md#31-endpoints)
 		}
 		for _, path := range paths {
 			crud(path, tag, noun, schema, docCreate(k), docList(k), docGet(k), docUpdate(k), docDelete(k))
@@ -149,7 +149,7 @@ func (s *Server) declare() []Route {
 	routes[len(routes)-1].Schema = document.Cancellation{}
 	add(get, "/files/{token}", "Documents", "Download a local_file (signed URL, no auth)", AuthPublic, 200, s.serveFile)
 
-	// Tax agency (tax-agency.md)
+	// Tax agency (docs/tax-agency.md)
 	add(get, "/billers/built_in/", "Billers", "Chile SII biller settings", AuthToken, 200, s.getBillerSettings)
 	routes[len(routes)-1].Schema = clsii.SettingsView{}
 	add(patch, "/billers/built_in/", "Billers", "Update the SII biller settings", AuthToken, 200, s.updateBillerSettings)
@@ -159,10 +159,10 @@ func (s *Server) declare() []Route {
 	add(get, "/billers/built_in/certificate/", "Billers", "Summary of the company certificate", AuthToken, 200, s.getBillerCertificate)
 	routes[len(routes)-1].Schema = clsii.CertView{}
 	add(post, "/billers/built_in/certificate/", "Billers", "Upload the company certificate (.p12/.pfx and password)", AuthToken, 200, s.uploadBillerCertificate)
-	routes[len(routes)-1].Schema = clsii.CertView{}
+	routes[len(routes)-1].Schema, routes[len(routes)-1].Prepare = clsii.CertView{}, s.prepareCertificate
 	add(del, "/billers/built_in/certificate/", "Billers", "Remove the company certificate", AuthToken, 204, s.deleteBillerCertificate)
 	add(post, "/billers/built_in/cafs/", "Billers", "Upload a CAF", AuthToken, 201, s.uploadCAF)
-	routes[len(routes)-1].Schema = clsii.CAFView{}
+	routes[len(routes)-1].Schema, routes[len(routes)-1].Prepare = clsii.CAFView{}, s.prepareCAF
 	add(get, "/billers/built_in/cafs/", "Billers", "List CAF files", AuthToken, 200, s.listCAFs)
 	routes[len(routes)-1].List, routes[len(routes)-1].Schema = true, clsii.CAFView{}
 	add(get, "/billers/built_in/cafs/{id}/", "Billers", "Retrieve a CAF", AuthToken, 200, s.getCAF)
@@ -171,7 +171,7 @@ func (s *Server) declare() []Route {
 	routes[len(routes)-1].Schema = clsii.CAFView{}
 	add(del, "/billers/built_in/cafs/{id}/", "Billers", "Destroy an unused CAF (204) or void a used one (200)", AuthToken, 204, s.deleteCAF)
 
-	// Webhooks and events (webhooks.md)
+	// Webhooks and events (docs/webhooks.md)
 	crud("/webhooks/", "Webhooks", "webhook endpoint", webhook.View{}, s.createWebhook, s.listWebhooks, s.getWebhook, s.updateWebhook, s.deleteWebhook)
 	add(post, "/webhooks/{id}/rotate_secret/", "Webhooks", "Issue a new signing secret (the old one signs too for 24 h)", AuthToken, 200, s.rotateWebhookSecret)
 	routes[len(routes)-1].Schema = webhook.View{}
@@ -184,7 +184,7 @@ func (s *Server) declare() []Route {
 	add(post, "/events/{id}/redeliver/", "Events", "Deliver an event again", AuthToken, 200, s.redeliverEvent)
 	routes[len(routes)-1].Schema = webhook.EventView{}
 
-	// Payments (payments.md)
+	// Payments (docs/payments.md)
 	catalogue("/providers/", "Payments", "payment gateways", gateway.Info{}, AuthToken, s.listProviders, s.getProvider)
 	add(post, "/sources/", "Sources", "Create a source (publishable with an enable_checkout payment)", AuthDual, 201, s.createSource)
 	add(get, "/sources/", "Sources", "List sources", AuthToken, 200, s.listSources)
@@ -230,7 +230,7 @@ func (s *Server) declare() []Route {
 	routes[len(routes)-1].Schema = paylink.PublicIntent{}
 	add(get, "/publishable/payment_links/links/{key}/intents/{intent_id}/pdf/", "Payment links", "Invoice PDF of a finalized intent", AuthPublic, 200, s.publicIntentPDF)
 
-	// Catalogues (catalogues.md)
+	// Catalogues (docs/catalogues.md)
 	catalogue("/generals/countries/", "Catalogues", "countries", catalog.CountryView{}, AuthToken,
 		catalogList("countries", fixed(&countrySpec), countryView), catalogGet(countryView))
 	catalogue("/generals/states/", "Catalogues", "states", catalog.StateView{}, AuthToken,

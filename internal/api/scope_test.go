@@ -21,7 +21,7 @@ var fixtures = map[string]func(c *apitest.Client) string{
 	"/purchases/credit-notes/": func(c *apitest.Client) string {
 		return apitest.Str(c.Post("/purchases/credit-notes/", map[string]any{"purchase": newPurchase(c, true), "document": "US6", "date": "2026-06-02", "note": "Returned"}).Expect(201), "id")
 	},
-	"/purchase/credit-notes/": func(c *apitest.Client) string { // the singular alias of procurement.md §3.1
+	"/purchase/credit-notes/": func(c *apitest.Client) string { // the singular alias of docs/procurement.md#31-endpoints
 		return apitest.Str(c.Post("/purchase/credit-notes/", map[string]any{"purchase": newPurchase(c, true), "document": "US6", "date": "2026-06-02", "note": "Returned"}).Expect(201), "id")
 	},
 	"/customers/": func(c *apitest.Client) string { return newCustomer(c, "Scope Co") },
@@ -75,7 +75,7 @@ var fixtures = map[string]func(c *apitest.Client) string{
 		// a public address literal: no DNS, allowed in both modes
 		return apitest.Str(c.Post("/webhooks/", map[string]any{"url": "https://203.0.113.10/hooks/cobro"}).Expect(201), "id")
 	},
-	// Payments (payments.md)
+	// Payments (docs/payments.md)
 	"/sources/": func(c *apitest.Client) string {
 		return apitest.Str(c.Post("/sources/", map[string]any{"gateway": "manual"}).Expect(201), "id")
 	},
@@ -110,7 +110,7 @@ func newInvoice(c *apitest.Client, finalized bool) string {
 
 // newLink creates a payment link (manual capture: its intents stay
 // authorized). Links exist only in test mode in this version: live mode
-// needs a card gateway and none is installed (payments.md §4.5).
+// needs a card gateway and none is installed (docs/payments.md#45-errors).
 func newLink(c *apitest.Client) string {
 	return apitest.Str(c.Post("/payment_links/links/", map[string]any{"amount": 10, "currency": "USD", "capture_method": "manual"}).Expect(201), "id")
 }

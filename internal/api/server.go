@@ -12,8 +12,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
+	"net/netip"
 	"runtime/debug"
 	"sort"
 	"strings"
@@ -40,16 +40,22 @@ import (
 type Auth int
 
 const (
-	AuthToken  Auth = iota // token + workspace + mode headers (README §3)
-	AuthPublic             // no headers needed (README §4)
+	AuthToken  Auth = iota // token + workspace + mode headers (docs/conventions.md#3-authentication-and-headers)
+	AuthPublic             // no headers needed (docs/conventions.md#4-publishable-public-endpoints)
 	// AuthDual: authenticated when an Authorization header is sent, else
-	// publishable (README §4: POST /sources/, payments authorize/pay).
+	// publishable (docs/conventions.md#4-publishable-public-endpoints: POST /sources/, payments authorize/pay).
 	AuthDual
 )
 
 // HandlerFunc does the work of one route. It returns the success status
 // and the JSON body (nil for an empty body), or an error.
 type HandlerFunc func(r *Request) (int, any, error)
+
+// PrepareFunc does the database-free part of a request before its
+// transaction opens: parsing and checking uploaded files, whose
+// cryptography must never run while the write lock is held. Its result
+// reaches the handler as Request.Prepared; an error is the answer.
+type PrepareFunc func(r *Request) (any, error)
 
 // Route declares one operation. The OpenAPI document and the router are
 // both generated from the same list, so they cannot drift.
@@ -72,6 +78,8 @@ type Route struct {
 	// the network (webhook ping): it runs on the database, outside one;
 	// an Idempotency-Key record is settled right after it.
 	NoTx bool
+	// Prepare runs before Handle, outside the transaction (see PrepareFunc).
+	Prepare PrepareFunc
 }
 
 // Options configures a Server.
@@ -82,11 +90,11 @@ type Options struct {
 	PublicURL string // fixed base URL for absolute links; "" = from the request
 	Version   string
 	SecretKey []byte // signs local_file URLs
-	// RatePerToken and RateBurst limit each API token (README §14);
+	// RatePerToken and RateBurst limit each API token (docs/conventions.md#14-rate-limiting);
 	// 0 means the defaults, 100/s with bursts of 200; negative disables.
 	RatePerToken, RateBurst int
 	// RatePublicPerMinute limits publishable POSTs per client IP and
-	// payment link or payment (README §14); 0 means 20, negative disables.
+	// payment link or payment (docs/conventions.md#14-rate-limiting); 0 means 20, negative disables.
 	RatePublicPerMinute int
 	// Services are the domain work that depends on other packages, built
 	// by the composition root (internal/app).
@@ -103,6 +111,12 @@ type Options struct {
 	// AllowPrivateWebhooks lets live-mode endpoints target private
 	// addresses (--allow-private-webhooks).
 	AllowPrivateWebhooks bool
+	// NoTestWebhooksLoopback refuses loopback endpoints in test mode too
+	// (--test-webhooks-loopback=false, for shared hosts).
+	NoTestWebhooksLoopback bool
+	// TrustedProxies are the peers whose X-Forwarded-* headers are
+	// honoured (--trusted-proxies); none by default.
+	TrustedProxies []netip.Prefix
 }
 
 // Services are the domain work the handlers call that depends on other
@@ -136,9 +150,12 @@ type Server struct {
 	openapiOnce sync.Once
 	openapiJSON []byte
 	openapiErr  error
+	docsOnce    sync.Once
+	docsHTML    []byte
+	docsErr     error
 }
 
-// MaxBodyBytes limits request bodies (README: 1 MiB).
+// MaxBodyBytes limits request bodies (docs/conventions.md#2-requests-and-responses: 1 MiB).
 const MaxBodyBytes = 1 << 20
 
 // New builds a server and its handler.
@@ -158,7 +175,7 @@ func New(opt Options) *Server {
 	if opt.RatePublicPerMinute == 0 {
 		opt.RatePublicPerMinute = 20
 	}
-	s := &Server{opt: opt, metrics: newMetrics(), tokens: newLimiter(opt.RatePerToken, opt.RateBurst), public: newIPLimiter(opt.RatePublicPerMinute)}
+	s := &Server{opt: opt, metrics: newMetrics(), tokens: newLimiter(opt.RatePerToken, opt.RateBurst), public: newIPLimiter(opt.RatePublicPerMinute, limiterCapacity)}
 	s.metrics.reg.MustRegister(newJobsCollector(s))
 	s.routes = s.declare()
 	s.handler = s.build()
@@ -281,7 +298,7 @@ func (g *group) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // corsOpen: publishable pages and the currency catalogue answer CORS for
-// any origin (README §2); nothing else does.
+// any origin (docs/conventions.md#2-requests-and-responses); nothing else does.
 func corsOpen(path string) bool {
 	return strings.HasPrefix(path, "/publishable/") || path == "/generals/currencies" || strings.HasPrefix(path, "/generals/currencies/")
 }
@@ -293,6 +310,7 @@ type reqInfo struct {
 	id       string
 	origPath string // the path as requested, trailing slash included
 	route    string
+	client   string // the client address (proxies.go)
 	err      error
 }
 
@@ -301,7 +319,10 @@ type reqInfo struct {
 func (s *Server) outer(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		info := &reqInfo{id: requestID(r.Header.Get("X-Request-Id")), route: "unmatched", origPath: r.URL.Path}
+		sw := secureHeaders(w, r)
+		defer sw.finish()
+		w = sw
+		info := &reqInfo{id: requestID(r.Header.Get("X-Request-Id")), route: "unmatched", origPath: r.URL.Path, client: s.clientAddr(r)}
 		w.Header().Set("X-Request-Id", info.id)
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		r = r.WithContext(context.WithValue(r.Context(), infoKey{}, info))
@@ -323,7 +344,7 @@ func (s *Server) outer(next http.Handler) http.Handler {
 			d := time.Since(start)
 			s.metrics.observe(info.route, r.Method, rec.status, d)
 			attrs := []slog.Attr{
-				slog.String("request_id", info.id), slog.String("method", r.Method),
+				slog.String("request_id", info.id), slog.String("method", metricMethod(r.Method)),
 				slog.String("route", info.route), slog.Int("status", rec.status),
 				slog.Float64("duration_ms", float64(d.Microseconds())/1000),
 			}
@@ -334,7 +355,9 @@ func (s *Server) outer(next http.Handler) http.Handler {
 			}
 			s.opt.Logger.LogAttrs(r.Context(), level, "request", attrs...)
 		}()
-		next.ServeHTTP(rec, r)
+		if !refuseLongURL(rec, r) {
+			next.ServeHTTP(rec, r)
+		}
 	})
 }
 
@@ -382,7 +405,9 @@ type Request struct {
 	DB   *store.DB
 	Body map[string]any
 	Now  time.Time
-	srv  *Server
+	// Prepared is the result of the route's Prepare step (nil without one).
+	Prepared any
+	srv      *Server
 }
 
 // Object returns the body as an input.Object; PATCH and PUT are partial.
@@ -407,7 +432,7 @@ func (s *Server) baseURL(r *http.Request) string {
 	if r.TLS != nil {
 		scheme = "https"
 	}
-	if trustedProxy(r.RemoteAddr) {
+	if s.trustedPeer(r.RemoteAddr) {
 		if p := r.Header.Get("X-Forwarded-Proto"); p == "http" || p == "https" {
 			scheme = p
 		}
@@ -416,17 +441,6 @@ func (s *Server) baseURL(r *http.Request) string {
 		}
 	}
 	return scheme + "://" + host
-}
-
-// trustedProxy: forwarding headers are honoured only from loopback and
-// private peers (a reverse proxy in front of Cobro), never from the internet.
-func trustedProxy(remote string) bool {
-	host, _, err := net.SplitHostPort(remote)
-	if err != nil {
-		host = remote
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && (ip.IsLoopback() || ip.IsPrivate())
 }
 
 // serve runs one route: authentication and body, then a read, or a write
@@ -494,7 +508,7 @@ func (s *Server) prepare(w http.ResponseWriter, hr *http.Request, rt Route) (*Re
 
 // serveRead answers a read on the database, outside a transaction.
 func (s *Server) serveRead(w http.ResponseWriter, hr *http.Request, rt Route, req *Request) {
-	status, body, err := rt.Handle(req)
+	status, body, err := s.prepareAndHandle(req, rt)
 	if err != nil {
 		s.writeError(w, hr, err)
 		return
@@ -506,7 +520,8 @@ func (s *Server) serveRead(w http.ResponseWriter, hr *http.Request, rt Route, re
 	s.writeResult(w, status, body)
 }
 
-// idempotent is a write's Idempotency-Key record (README §13); the zero
+// idempotent is a write's Idempotency-Key record
+// (docs/conventions.md#13-idempotency-keys); the zero
 // value is a write without one.
 type idempotent struct {
 	ctx        context.Context
@@ -591,15 +606,31 @@ func (s *Server) runWrite(rt Route, req *Request, idem idempotent) (status int, 
 		}
 		return nil
 	}
-	if rt.NoTx {
+	if rt.Prepare != nil {
+		req.Prepared, err = rt.Prepare(req)
+	}
+	switch {
+	case err != nil: // refused before any transaction
+	case rt.NoTx:
 		err = run(s.opt.DB)
-	} else {
+	default:
 		err = s.opt.DB.InTx(req.Ctx, func(tx *sql.Tx) error { return run(tx) })
 		if err == nil && s.opt.Jobs != nil {
 			s.opt.Jobs.Wake(webhook.JobKind) // the commit may have queued deliveries
 		}
 	}
 	return status, payload, raw, err
+}
+
+// prepareAndHandle runs a read route: its Prepare step, then Handle.
+func (s *Server) prepareAndHandle(req *Request, rt Route) (int, any, error) {
+	if rt.Prepare != nil {
+		var err error
+		if req.Prepared, err = rt.Prepare(req); err != nil {
+			return 0, nil, err
+		}
+	}
+	return rt.Handle(req)
 }
 
 func idempotencyScope(r *Request) string {
@@ -697,7 +728,7 @@ func writeRaw(w http.ResponseWriter, status int, b []byte) {
 // ErrBodyTooLarge answers 413.
 var errBodyTooLarge = apperr.Detail(apperr.TooLarge, "Request body is too large (limit 1 MiB).")
 
-// decodeBody reads a JSON, form or multipart body into a map (README §2).
+// decodeBody reads a JSON, form or multipart body into a map (docs/conventions.md#2-requests-and-responses).
 func decodeBody(w http.ResponseWriter, r *http.Request) (map[string]any, error) {
 	r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
 	ct := r.Header.Get("Content-Type")

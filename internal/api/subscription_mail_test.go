@@ -17,7 +17,7 @@ import (
 )
 
 // A send_invoice run emails its finalized invoice, PDF attached, to the
-// customer's invoicing contacts (billing.md §8.5 step 9) through the
+// customer's invoicing contacts (docs/billing.md#85-what-a-run-does step 9) through the
 // queue; nothing is emailed in test mode or when send_invoices is off.
 func TestSubscriptionInvoiceEmail(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {

@@ -8,7 +8,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/subscription"
 )
 
-// Subscriptions, usages and test clocks (billing.md §8–§10).
+// Subscriptions, usages and test clocks (docs/billing.md#8-subscriptions to docs/billing.md#10-test-clocks).
 
 func (r *Request) renderSub(status int, s *subscription.Sub, err error) (int, any, error) {
 	if err != nil {
@@ -81,7 +81,7 @@ func (s *Server) resumeSubscription(r *Request) (int, any, error) {
 // processSubscription answers the generated invoice. A run stopped before
 // its invoice answers 400 but keeps the needs_attention change: the
 // handler returns the error body without an error, so the transaction
-// commits (billing.md §8.11, last row).
+// commits (docs/billing.md#811-errors, last row).
 func (s *Server) processSubscription(r *Request) (int, any, error) {
 	inv, err := s.opt.Services.Subscriptions.Process(r.Ctx, r.Q, r.Dialect(), r.Scope, r.PathValue("id"), r.Now)
 	var att *subscription.ErrAttention

@@ -143,7 +143,7 @@ func TestSubscriptionLifecycleWithTestClock(t *testing.T) {
 	})
 }
 
-// billing.md §8.12: plan 5 × 25000, a one-time add-on split 50/50 by rates
+// docs/billing.md#812-example: plan 5 × 25000, a one-time add-on split 50/50 by rates
 // and a 20 % coupon for 3 runs, on a CL33 (no CAF here, so the finalize
 // fails: the invoice stays draft and the subscription needs attention).
 func TestSubscriptionWorkedExample(t *testing.T) {
@@ -189,7 +189,7 @@ func TestSubscriptionWorkedExample(t *testing.T) {
 	})
 }
 
-// billing.md §8.11, the rows that need only a body.
+// docs/billing.md#811-errors, the rows that need only a body.
 func TestSubscriptionErrors(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
 		c := e.Workspace("US")
@@ -327,7 +327,7 @@ func TestSubscriptionMeteredUsage(t *testing.T) {
 	})
 }
 
-// charge_payment (billing.md §8.5 step 9 with payments.md): the default
+// charge_payment (docs/billing.md#85-what-a-run-does step 9 with docs/payments.md): the default
 // source is charged at the run; a decline leaves the invoice pending and the
 // subscription in gateway_issue until the invoice is paid another way.
 func TestSubscriptionChargePayment(t *testing.T) {

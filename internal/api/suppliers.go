@@ -6,7 +6,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/supplier"
 )
 
-// Suppliers (procurement.md §1).
+// Suppliers (docs/procurement.md#1-suppliers).
 
 func (s *Server) createSupplier(r *Request) (int, any, error) {
 	sup, err := supplier.Create(r.Ctx, r.Q, r.Scope, r.Object(), r.Now)

@@ -9,7 +9,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/apitest"
 )
 
-// supExample is the create body of procurement.md §1.4.
+// supExample is the create body of docs/procurement.md#14-example.
 func supExample() map[string]any {
 	return map[string]any{"name": "Midwest Parts Inc.", "country": "US", "state": "OH", "tax_id": "31-1234567",
 		"email": "ar@midwestparts.com"}
@@ -31,7 +31,7 @@ const supExampleOut = `{"id": "%s", "name": "Midwest Parts Inc.", "country": "US
  "website": null, "tax_settings": {}, "metadata": {}, "test_mode": %t,
  "created": "%s", "updated": "%s"}`
 
-// procurement.md §1.4, field for field (id and timestamps aside), in the
+// docs/procurement.md#14-example, field for field (id and timestamps aside), in the
 // example's field order.
 func TestSupplierCreateExample(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
@@ -64,7 +64,7 @@ func TestSupplierCreateExample(t *testing.T) {
 	})
 }
 
-// procurement.md §1.3, every row but "DELETE with documents": no document
+// docs/procurement.md#13-errors, every row but "DELETE with documents": no document
 // references a supplier yet (purchases do not exist; the documents table has
 // no supplier_id), so that refusal cannot be reached through the API. The
 // registry behind it is tested in internal/supplier.
@@ -81,7 +81,7 @@ func TestSupplierCreateErrors(t *testing.T) {
 			body  map[string]any
 			want  string
 		}{
-			// §1.3
+			// docs/procurement.md#13-errors
 			{"name missing", custWith(base, "name", custOmit), `{"name": ["This field is required."]}`},
 			{"country missing", custWith(base, "country", custOmit, "state", custOmit), `{"country": ["This field is required."]}`},
 			{"tax_id 33", custWith(base, "tax_id", strings.Repeat("1", 33)), `{"tax_id": ["Ensure this field has no more than 32 characters."]}`},
@@ -90,7 +90,7 @@ func TestSupplierCreateErrors(t *testing.T) {
 			{"CL tax_id null", custWith(base, "tax_id", nil), `{"tax_id": ["This field is required for suppliers in CL."]}`},
 			{"CL tax_id blank", custWith(base, "tax_id", "  "), `{"tax_id": ["This field is required for suppliers in CL."]}`},
 			{"invalid RUC for PE", map[string]any{"name": "Lima SAC", "country": "PE", "tax_id": "20100070971"}, `{"tax_id": ["Invalid RUC: the check digit does not match."]}`},
-			// §1.2 rules and README §7 / §12 standard messages
+			// docs/procurement.md#12-supplier-object-and-body rules and docs/conventions.md#7-data-types / docs/conventions.md#12-errors standard messages
 			{"bad RUT", custWith(base, "tax_id", "76086428-4"), `{"tax_id": ["Invalid RUT: the check digit does not match."]}`},
 			{"name 65", custWith(base, "name", strings.Repeat("n", 65)), `{"name": ["Ensure this field has no more than 64 characters."]}`},
 			{"name blank", custWith(base, "name", " "), `{"name": ["This field may not be blank."]}`},
@@ -209,7 +209,7 @@ func TestSupplierCreateRules(t *testing.T) {
 	})
 }
 
-// PATCH and PUT are partial updates (procurement.md §1.1, README §2).
+// PATCH and PUT are partial updates (docs/procurement.md#11-endpoints, docs/conventions.md#2-requests-and-responses).
 func TestSupplierUpdate(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
 		c := e.Workspace("CL")
@@ -285,7 +285,7 @@ func TestSupplierUpdate(t *testing.T) {
 	})
 }
 
-// README §11 and procurement.md §1.2: filters, search, ordering.
+// docs/conventions.md#11-lists-pagination-filtering-ordering-search and docs/procurement.md#12-supplier-object-and-body: filters, search, ordering.
 func TestSupplierListFilters(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
 		c := e.Workspace("US")
@@ -350,7 +350,7 @@ func TestSupplierListFilters(t *testing.T) {
 	})
 }
 
-// Test mode and other workspaces (README §3): 404 everywhere, lists apart.
+// Test mode and other workspaces (docs/conventions.md#3-authentication-and-headers): 404 everywhere, lists apart.
 func TestSupplierScope(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
 		c := e.Workspace("US")
@@ -383,8 +383,8 @@ func TestSupplierScope(t *testing.T) {
 	})
 }
 
-// README §15: a supplier without documents is destroyed; events of
-// webhooks.md §6 are recorded for each change.
+// docs/conventions.md#15-deletion-semantics: a supplier without documents is destroyed; events of
+// docs/webhooks.md#6-event-catalogue are recorded for each change.
 func TestSupplierDelete(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
 		c := e.Workspace("US")
@@ -401,7 +401,7 @@ func TestSupplierDelete(t *testing.T) {
 		c.Get("/suppliers/").ExpectBody(200, `{"count": 0, "next": null, "previous": null, "results": []}`)
 		custListIs(t, c, "/events/?object_id="+sid, "event", false, "supplier.created", "supplier.updated", "supplier.deleted")
 		custListIs(t, c, "/events/?object_type=supplier", "object_id", false, sid, sid, sid)
-		// "DELETE with documents" (procurement.md §1.3) is not reachable yet:
+		// "DELETE with documents" (docs/procurement.md#13-errors) is not reachable yet:
 		// nothing can reference a supplier until purchases exist.
 	})
 }

@@ -7,9 +7,9 @@ import (
 	"github.com/cobrobilling/cobro/internal/webhook"
 )
 
-// urlGuard is the SSRF check of endpoint URLs (webhooks.md §1.2).
+// urlGuard is the SSRF check of endpoint URLs (docs/webhooks.md#12-endpoint-object).
 func (s *Server) urlGuard() webhook.URLGuard {
-	return webhook.URLGuard{Resolver: s.opt.Resolver, AllowPrivate: s.opt.AllowPrivateWebhooks}
+	return webhook.URLGuard{Resolver: s.opt.Resolver, AllowPrivate: s.opt.AllowPrivateWebhooks, NoTestLoopback: s.opt.NoTestWebhooksLoopback}
 }
 
 func (s *Server) createWebhook(r *Request) (int, any, error) {

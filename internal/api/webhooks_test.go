@@ -382,7 +382,8 @@ func TestWebhookPing(t *testing.T) {
 		w := whNew(c, map[string]any{"url": rc.URL, "events": []any{"invoice.finalized"}})
 		wid, secret := apitest.Str(w, "id"), apitest.Str(w, "secret")
 		res := c.Post("/webhooks/"+wid+"/ping/", nil).Expect(200)
-		if apitest.Num(res["status_code"]) != "200" || res["error"] != nil || res["response_body"] != "ok" || res["duration_ms"] == nil || len(res) != 4 {
+		// a loopback receiver's body is held back (issue 13, finding 7)
+		if apitest.Num(res["status_code"]) != "200" || res["error"] != nil || res["response_body"] != nil || res["duration_ms"] == nil || len(res) != 4 {
 			t.Errorf("ping %v", res)
 		}
 		hits := rc.Hits()
@@ -404,7 +405,7 @@ func TestWebhookPing(t *testing.T) {
 		c.Patch("/webhooks/"+wid+"/", map[string]any{"status": "disabled"}).Expect(200)
 		rc.SetStatus(http.StatusInternalServerError)
 		res = c.Post("/webhooks/"+wid+"/ping/", nil).Expect(200)
-		if apitest.Num(res["status_code"]) != "500" || res["error"] != nil || res["response_body"] != "ok" {
+		if apitest.Num(res["status_code"]) != "500" || res["error"] != nil || res["response_body"] != nil {
 			t.Errorf("ping 500 %v", res)
 		}
 		if len(rc.Hits()) != 2 || rc.Hits()[1].Header.Get("webhook-id") == evt {
@@ -681,7 +682,7 @@ func TestWebhookEndToEnd(t *testing.T) {
 				t.Errorf("webhook-id %s, event %s", got, apitest.Str(ev, "id"))
 			}
 			want := fmt.Sprintf(`[{"webhook": %q, "status": "succeeded", "next_attempt": null, "attempts": [{"number": 1,
-				"at": "2026-06-02T10:15:00.000000-04:00", "status_code": 200, "error": null, "duration_ms": %s, "response_body": "ok"}]}]`,
+				"at": "2026-06-02T10:15:00.000000-04:00", "status_code": 200, "error": null, "duration_ms": %s, "response_body": null}]}]`,
 				wid, apitest.Num(ev["deliveries"].([]any)[0].(map[string]any)["attempts"].([]any)[0].(map[string]any)["duration_ms"]))
 			if b, _ := json.Marshal(ev["deliveries"]); !apitest.JSONEqual(b, []byte(want)) {
 				t.Errorf("%s deliveries %s\nwant %s", ev["event"], b, want)

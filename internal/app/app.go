@@ -8,6 +8,7 @@ package app
 
 import (
 	"log/slog"
+	"net/netip"
 
 	"github.com/cobrobilling/cobro/internal/api"
 	"github.com/cobrobilling/cobro/internal/biller"
@@ -40,11 +41,20 @@ type Config struct {
 	PublicURL, MailBase string
 	// SMTP sends invoices and reminders; nil: no email is sent.
 	SMTP *mail.Config
+	// SIIBaseURL replaces scheme and host of the SII's endpoints (a
+	// `cobro sii sandbox` or a proxy; "" = the SII's own;
+	// docs/tax-agency.md#91-which-endpoint).
+	SIIBaseURL string
 	// AllowPrivateWebhooks lets live-mode endpoints target private
 	// addresses (--allow-private-webhooks).
 	AllowPrivateWebhooks bool
+	// NoTestWebhooksLoopback refuses loopback endpoints in test mode too
+	// (--test-webhooks-loopback=false, shared hosts).
+	NoTestWebhooksLoopback bool
 	// Resolver resolves webhook URLs (nil: the system's).
 	Resolver webhook.Resolver
+	// TrustedProxies are the peers whose X-Forwarded-* headers are believed.
+	TrustedProxies []netip.Prefix
 	// WebhookOutcome, when set, counts delivery attempts by outcome.
 	WebhookOutcome func(result string)
 	// Billers replaces tax-agency billers by name (tests' fake agencies).
@@ -97,8 +107,8 @@ func New(cfg Config) *App {
 	// whether a pending invoice may finalize, payment links continue an
 	// intent when its card is authenticated.
 	// Finalized documents go to their tax agency: the built-in Chile SII
-	// biller (tax-agency.md) unless the config replaces it.
-	a.SII = clsii.New(cfg.SecretKey)
+	// biller (docs/tax-agency.md) unless the config replaces it.
+	a.SII = clsii.New(cfg.SecretKey, clsii.Transport{BaseURL: cfg.SIIBaseURL})
 	billers := biller.Set{catalog.BillerCLSII: a.SII}
 	for name, b := range cfg.Billers {
 		billers[name] = b
@@ -129,10 +139,11 @@ func New(cfg Config) *App {
 	// The job runner: webhook deliveries, the Chile tax agency's answers
 	// (a rejected run invoice puts its subscription in needs_attention),
 	// payment expiries and emails.
-	a.Webhooks = &webhook.Worker{DB: cfg.DB, Clock: cfg.Clock, Logger: cfg.Logger, AllowPrivate: cfg.AllowPrivateWebhooks, Outcome: cfg.WebhookOutcome}
+	a.Webhooks = &webhook.Worker{DB: cfg.DB, Clock: cfg.Clock, Logger: cfg.Logger, AllowPrivate: cfg.AllowPrivateWebhooks,
+		NoTestLoopback: cfg.NoTestWebhooksLoopback, Outcome: cfg.WebhookOutcome}
 	a.Jobs = &jobs.Runner{DB: cfg.DB, Clock: cfg.Clock, Logger: cfg.Logger}
 	a.Jobs.Add(a.Webhooks.Kind())
-	a.Jobs.Add((&clsii.Worker{DB: cfg.DB, Clock: cfg.Clock, Logger: cfg.Logger, Rejected: a.Subscriptions}).Kind())
+	a.Jobs.Add((&clsii.Worker{DB: cfg.DB, Biller: a.SII, Clock: cfg.Clock, Logger: cfg.Logger, Rejected: a.Subscriptions}).Kind())
 	a.Jobs.Add((&paylink.Expirer{DB: cfg.DB, Clock: cfg.Clock, Logger: cfg.Logger, Deps: a.Documents}).Kind())
 	if cfg.SMTP != nil {
 		a.Jobs.Add((&mail.Worker{DB: cfg.DB, SMTP: cfg.SMTP, Clock: cfg.Clock, Logger: cfg.Logger, Base: cfg.MailBase, Deps: a.Documents}).Kind())
@@ -141,6 +152,7 @@ func New(cfg Config) *App {
 	a.Server = api.New(api.Options{DB: cfg.DB, Clock: cfg.Clock, Logger: cfg.Logger, PublicURL: cfg.PublicURL, Version: cfg.Version, SecretKey: cfg.SecretKey,
 		Services: api.Services{Documents: a.Documents, Customers: a.Customers, Suppliers: a.Suppliers, Subscriptions: a.Subscriptions, Reminders: a.Reminders, SII: a.SII},
 		Webhooks: a.Webhooks, Jobs: a.Jobs, Resolver: cfg.Resolver, AllowPrivateWebhooks: cfg.AllowPrivateWebhooks,
+		NoTestWebhooksLoopback: cfg.NoTestWebhooksLoopback, TrustedProxies: cfg.TrustedProxies,
 		RatePerToken: cfg.RatePerToken, RateBurst: cfg.RateBurst, RatePublicPerMinute: cfg.RatePublicPerMinute})
 	return a
 }

@@ -1,5 +1,5 @@
 // Package biller is the hand-off from the document engine to a tax agency.
-// Each document type names its biller (catalogues.md §4: "none" or
+// Each document type names its biller (docs/catalogues.md#4-document-types: "none" or
 // "cl_sii"); the engine calls it at finalize, through the Set the
 // composition root gives it (the Chile SII biller is internal/biller/clsii).
 package biller
@@ -16,7 +16,7 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// Biller statuses (documents.md §0.3).
+// Biller statuses (docs/documents.md#03-status-names-used-by-every-document).
 const (
 	StatusPending    = "pending"
 	StatusQueued     = "queued"
@@ -97,7 +97,7 @@ func Now(ctx context.Context) time.Time {
 	return time.Now()
 }
 
-// Set is the billers of the tax agencies by name (catalogues.md §4:
+// Set is the billers of the tax agencies by name (docs/catalogues.md#4-document-types:
 // "cl_sii"), built by the composition root (internal/app).
 type Set map[string]Biller
 

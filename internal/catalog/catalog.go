@@ -1,5 +1,5 @@
-// Package catalog holds Cobro's read-only reference data (catalogues.md
-// §1–6): countries, states, currencies, document types, reference types and
+// Package catalog holds Cobro's read-only reference data
+// (docs/catalogues.md#1-countries to docs/catalogues.md#6-frequencies): countries, states, currencies, document types, reference types and
 // billing frequencies, plus lookups over them.
 //
 // The data ships with Cobro and never changes at run time. Every accessor
@@ -14,7 +14,7 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// Country is one ISO 3166-1 country (catalogues.md §1).
+// Country is one ISO 3166-1 country (docs/catalogues.md#1-countries).
 type Country struct {
 	ID            string // ISO 3166-1 alpha-2, e.g. "CL"
 	Name          string // Spanish name
@@ -27,7 +27,7 @@ type Country struct {
 	TaxIDName     string // local name of the tax id ("RUT", "RFC"…); "" when none (null in JSON)
 }
 
-// State is an ISO 3166-2 subdivision (catalogues.md §2).
+// State is an ISO 3166-2 subdivision (docs/catalogues.md#2-states).
 type State struct {
 	ID      string // "CL-RM"
 	Code    string // "RM": what customers, suppliers and orders store in state
@@ -35,7 +35,7 @@ type State struct {
 	Country string
 }
 
-// Currency is an ISO 4217 currency available in Cobro (catalogues.md §3).
+// Currency is an ISO 4217 currency available in Cobro (docs/catalogues.md#3-currencies-public).
 type Currency struct {
 	ID           string
 	Name         string // Spanish name
@@ -65,7 +65,7 @@ const (
 	BillerCLSII = "cl_sii"
 )
 
-// DocumentType says how a transaction is declared (catalogues.md §4).
+// DocumentType says how a transaction is declared (docs/catalogues.md#4-document-types).
 type DocumentType struct {
 	ID             string // country + fiscal code, "CL33"
 	Code           string // fiscal code, "33"
@@ -90,14 +90,14 @@ type DocumentType struct {
 }
 
 // ReferenceType is a code accepted in references[].document besides
-// document type ids (catalogues.md §5).
+// document type ids (docs/catalogues.md#5-reference-types).
 type ReferenceType struct {
 	ID      string
 	Name    string
 	Country string
 }
 
-// Frequency is a billing frequency (catalogues.md §6).
+// Frequency is a billing frequency (docs/catalogues.md#6-frequencies).
 type Frequency struct {
 	ID            string
 	Name          string // Spanish name
@@ -267,7 +267,7 @@ func FrequencyByID(id string) (Frequency, bool) {
 }
 
 // DefaultTimeZone returns the default workspace time zone for a country
-// (README: CL America/Santiago, US America/New_York, MX America/Mexico_City,
+// (docs/conventions.md#3-authentication-and-headers: CL America/Santiago, US America/New_York, MX America/Mexico_City,
 // CO America/Bogota, PE America/Lima; other countries use the catalogue's
 // representative zone). Unknown countries get "UTC".
 func DefaultTimeZone(country string) string {

@@ -17,7 +17,7 @@ import (
 var decimalEqual = cmp.Comparer(func(a, b decimal.Decimal) bool { return a.Equal(b) })
 
 // mdRows parses the body rows of a markdown table copied from
-// catalogues.md, stripping backquotes.
+// docs/catalogues.md, stripping backquotes.
 func mdRows(t *testing.T, table string) [][]string {
 	t.Helper()
 	var rows [][]string
@@ -139,7 +139,7 @@ func TestCountryTimeZonesLoad(t *testing.T) {
 }
 
 func TestSpecCountries(t *testing.T) {
-	// catalogues.md §1.
+	// docs/catalogues.md#1-countries.
 	rows := mdRows(t, `
 | `+"`CL`"+` | Chile / Chile | +56 | true | `+"`CLP`, `CLF`"+` | 19 | America/Santiago | RUT |
 | `+"`MX`"+` | México / Mexico | +52 | true | `+"`MXN`"+` | 16 | America/Mexico_City | RFC |
@@ -277,7 +277,7 @@ func TestStatesCounts(t *testing.T) {
 }
 
 func TestChileRegions(t *testing.T) {
-	// catalogues.md §2, verbatim.
+	// docs/catalogues.md#2-states, verbatim.
 	spec := "`AP` Arica y Parinacota, `TA` Tarapacá, `AN` Antofagasta, `AT`" +
 		" Atacama, `CO` Coquimbo, `VS` Valparaíso, `RM` Región Metropolitana de" +
 		" Santiago, `LI` Libertador General Bernardo O'Higgins, `ML` Maule, `NB`" +
@@ -400,7 +400,7 @@ func TestHasStates(t *testing.T) {
 // --------------------------------------------------------------- currencies
 
 func TestCurrencies(t *testing.T) {
-	// catalogues.md §3.
+	// docs/catalogues.md#3-currencies-public.
 	rows := mdRows(t, "| `USD` | Dólar Estadounidense | American Dollar | null | US | true | true | true | false |\n"+
 		"| `CLP` | Peso Chileno | Chilean Peso | null | CL | true | true | true | true |\n"+
 		"| `CLF` | Unidad de Fomento | Unidad de Fomento | `CLP` | CL | false | false | true | false |\n"+
@@ -448,7 +448,7 @@ func TestCurrencies(t *testing.T) {
 // ----------------------------------------------------------- document types
 
 func TestDocumentTypes(t *testing.T) {
-	// catalogues.md §4; columns: id code name kind tax has_taxes
+	// docs/catalogues.md#4-document-types; columns: id code name kind tax has_taxes
 	// has_taxes_detail has_lines_total has_local_format hold_taxes is_sale
 	// is_purchase is_order send given max_lines.
 	rows := mdRows(t, `

@@ -1,6 +1,6 @@
 package catalog
 
-// currencies is the starting currency catalogue (catalogues.md §3).
+// currencies is the starting currency catalogue (docs/catalogues.md#3-currencies-public).
 var currencies = []Currency{
 	{ID: "USD", Name: "Dólar Estadounidense", NameEn: "American Dollar", Country: "US", Default: true, IsChargeable: true, Available: true},
 	{ID: "CLP", Name: "Peso Chileno", NameEn: "Chilean Peso", Country: "CL", Default: true, IsChargeable: true, Available: true, Rounded: true},

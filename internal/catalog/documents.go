@@ -1,6 +1,6 @@
 package catalog
 
-// documentTypes is the starting document type catalogue (catalogues.md §4).
+// documentTypes is the starting document type catalogue (docs/catalogues.md#4-document-types).
 // Flags not set are false; IsForeign is false for all of them. The US*
 // types have no tax agency and are the generic documents of every
 // workspace; the CL* types are Chilean DTEs sent to the SII.

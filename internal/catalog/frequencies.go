@@ -1,6 +1,6 @@
 package catalog
 
-// frequencies are the billing frequencies (catalogues.md §6), shortest
+// frequencies are the billing frequencies (docs/catalogues.md#6-frequencies), shortest
 // first.
 var frequencies = []Frequency{
 	{ID: "weekly", Name: "Semanal", NameEn: "Weekly", Interval: IntervalWeek, IntervalCount: 1},

@@ -1,7 +1,7 @@
 package catalog
 
 // referenceTypes are the codes accepted in references[].document besides
-// document type ids (catalogues.md §5).
+// document type ids (docs/catalogues.md#5-reference-types).
 var referenceTypes = []ReferenceType{
 	{ID: "801", Name: "Orden de compra", Country: "CL"},
 	{ID: "802", Name: "Nota de pedido", Country: "CL"},

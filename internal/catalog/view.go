@@ -6,7 +6,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/money"
 )
 
-// The API shapes of the catalogue objects (catalogues.md).
+// The API shapes of the catalogue objects (docs/catalogues.md).
 
 type CountryView struct {
 	ID            string        `json:"id"`
@@ -126,7 +126,7 @@ func (f Frequency) View() FrequencyView {
 	return FrequencyView{ID: f.ID, Name: f.Name, NameEn: f.NameEn, Interval: f.Interval, IntervalCount: f.IntervalCount}
 }
 
-// RateView is an exchange rate (catalogues.md §7).
+// RateView is an exchange rate (docs/catalogues.md#7-exchange-rates).
 type RateView struct {
 	ID           string          `json:"id"`
 	CurrencyFrom string          `json:"currency_from"`

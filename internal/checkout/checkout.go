@@ -1,5 +1,5 @@
-// Package checkout renders the hosted payment pages (payments.md §5.1 and
-// §1.2): server-side html/template, every asset embedded in the binary and
+// Package checkout renders the hosted payment pages (docs/payments.md#51-publishable-endpoints and
+// docs/payments.md#12-simulated-authentication-test-gateway): server-side html/template, every asset embedded in the binary and
 // inlined under a per-response CSP nonce, so the pages load nothing from
 // anywhere else and show no workspace data beyond the link.
 package checkout

@@ -49,7 +49,7 @@ func Now(ctx context.Context) time.Time {
 	return time.Now()
 }
 
-// Layout is README §7's datetime: microseconds and a numeric offset.
+// Layout is docs/conventions.md#7-data-types's datetime: microseconds and a numeric offset.
 const Layout = "2006-01-02T15:04:05.000000-07:00"
 
 // Stamp is a stored timestamp rendered in a time zone.

@@ -20,7 +20,7 @@ import (
 )
 
 // MaxContactsPerGroup is the limit per (customer, orgunit) group; contacts
-// without an orgunit form one more group (billing.md §2).
+// without an orgunit form one more group (docs/billing.md#2-contacts).
 const MaxContactsPerGroup = 7
 
 // Contact is a person at a customer.
@@ -92,7 +92,7 @@ func GetContact(ctx context.Context, q store.Querier, sc workspace.Scope, contac
 	return c, err
 }
 
-// ContactListSpec declares the contact list (billing.md §2).
+// ContactListSpec declares the contact list (docs/billing.md#2-contacts).
 var ContactListSpec = list.Spec{
 	Fields: []list.Field{
 		{Name: "customer", Expr: "c.customer_id", Lookups: []string{list.In}},

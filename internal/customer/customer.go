@@ -1,5 +1,5 @@
-// Package customer holds customers (billing.md §1) and the people and units
-// that hang off them: contacts (§2) and orgunits (§3).
+// Package customer holds customers (docs/billing.md#1-customers) and the people and units
+// that hang off them: contacts (docs/billing.md#2-contacts) and orgunits (docs/billing.md#3-orgunits).
 package customer
 
 import (
@@ -56,7 +56,7 @@ type Customer struct {
 	Updated         clock.Stamp     `json:"updated"`
 }
 
-// Aggregations are computed at read time (billing.md §1). They are zero
+// Aggregations are computed at read time (docs/billing.md#1-customers). They are zero
 // until documents exist; the documents issue fills them.
 type Aggregations struct {
 	Balance            money.Money `json:"balance"`
@@ -151,7 +151,7 @@ func Ref(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Sco
 	return c, "", nil
 }
 
-// baseListSpec declares the customer list (billing.md §1 List) without
+// baseListSpec declares the customer list (docs/billing.md#16-list) without
 // the fields of other packages (Deps.ListFields).
 var baseListSpec = list.Spec{
 	Fields: []list.Field{
@@ -335,11 +335,11 @@ func defaultCurrency(c catalog.Country, sc workspace.Scope) string {
 }
 
 // TaxSettings validates the tax_settings field of o with the customers'
-// keys and limits (billing.md §1), which suppliers share (procurement.md
-// §1.2). It returns the canonical JSON and whether the field was set.
+// keys and limits (docs/billing.md#1-customers), which suppliers share
+// (docs/procurement.md#12-supplier-object-and-body). It returns the canonical JSON and whether the field was set.
 func TaxSettings(o *input.Object) (string, bool) { return taxSettings(o) }
 
-// taxSettings validates the tax_settings object (billing.md §1).
+// taxSettings validates the tax_settings object (docs/billing.md#1-customers).
 func taxSettings(o *input.Object) (string, bool) {
 	raw, present := o.Raw("tax_settings")
 	if !present {
@@ -397,8 +397,8 @@ func Create(ctx context.Context, q store.Querier, sc workspace.Scope, o *input.O
 	return create(ctx, q, sc, o, now, false)
 }
 
-// CreatePayer creates the customer of a payment-link payer (payments.md
-// §5.5): the create rules, except that address and state may be missing
+// CreatePayer creates the customer of a payment-link payer
+// (docs/payments.md#55-what-finalization-produces): the create rules, except that address and state may be missing
 // when the link did not ask the payer for them.
 func CreatePayer(ctx context.Context, q store.Querier, sc workspace.Scope, o *input.Object, now time.Time) (*Customer, error) {
 	return create(ctx, q, sc, o, now, true)
@@ -485,7 +485,7 @@ func (s *Service) Update(ctx context.Context, q store.Querier, d store.Dialect, 
 	return s.Get(ctx, q, sc, customerID)
 }
 
-// readTestClock reads test_clock on create (billing.md §10): a clock of
+// readTestClock reads test_clock on create (docs/billing.md#10-test-clocks): a clock of
 // the workspace, in test mode only.
 func readTestClock(ctx context.Context, q store.Querier, sc workspace.Scope, o *input.Object) (*string, error) {
 	v, ok := o.Ref("test_clock", false, true, func(s string) bool { return id.Valid("clk", s) })
@@ -569,7 +569,7 @@ func (s *Service) Delete(ctx context.Context, q store.Querier, d store.Dialect, 
 	return s.Get(ctx, q, sc, customerID)
 }
 
-// Summary is the customer as embedded in documents (README §6).
+// Summary is the customer as embedded in documents (docs/conventions.md#6-expansion-on-reads).
 type Summary struct {
 	ID           string          `json:"id"`
 	Name         string          `json:"name"`

@@ -18,7 +18,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/workspace"
 )
 
-// MaxOrgunits is the per-customer limit (billing.md §3).
+// MaxOrgunits is the per-customer limit (docs/billing.md#3-orgunits).
 const MaxOrgunits = 12
 
 // Orgunit is an organisation unit of a customer.
@@ -55,7 +55,7 @@ func GetOrgunit(ctx context.Context, q store.Querier, sc workspace.Scope, orgID 
 	return o, err
 }
 
-// OrgunitListSpec declares the orgunit list (billing.md §3).
+// OrgunitListSpec declares the orgunit list (docs/billing.md#3-orgunits).
 var OrgunitListSpec = list.Spec{
 	Fields: []list.Field{
 		{Name: "customer", Expr: "customer_id", Lookups: []string{list.In}},

@@ -59,7 +59,7 @@ func NewService(d Deps) *Service {
 	return &Service{deps: d, listSpec: spec}
 }
 
-// ListSpec declares the customer list (billing.md §1 List) with the
+// ListSpec declares the customer list (docs/billing.md#16-list) with the
 // filters of the other packages.
 func (s *Service) ListSpec() *list.Spec {
 	if s == nil {

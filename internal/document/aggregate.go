@@ -27,7 +27,7 @@ const (
 // CustomerAggregations is the customer.Aggregator of documents.
 type CustomerAggregations struct{}
 
-// Aggregate computes billing.md §1 aggregations from the totals every
+// Aggregate computes docs/billing.md#1-customers aggregations from the totals every
 // invoice change maintains: exact integer sums of cents on both
 // databases, a few rows per customer.
 func (CustomerAggregations) Aggregate(ctx context.Context, q store.Querier, sc workspace.Scope, cs []*customer.Customer) error {
@@ -86,7 +86,7 @@ func (CustomerAggregations) Aggregate(ctx context.Context, q store.Querier, sc w
 				return err
 			}
 			if !ok {
-				continue // no rate: left out (billing.md §1)
+				continue // no rate: left out (docs/billing.md#1-customers)
 			}
 			g.sales, g.current, g.balance = g.sales.Mul(rate), g.current.Mul(rate), g.balance.Mul(rate)
 		}
@@ -107,7 +107,7 @@ func (CustomerAggregations) Aggregate(ctx context.Context, q store.Querier, sc w
 	return nil
 }
 
-// Rate is the exchange rate lookup of catalogues.md §7: the latest rate of
+// Rate is the exchange rate lookup of docs/catalogues.md#7-exchange-rates: the latest rate of
 // the pair dated on or before day and at most 7 days old; else the inverse
 // pair as 1/amount (10 decimals, half-up); else none.
 func Rate(ctx context.Context, q store.Querier, from, to, day string) (decimal.Decimal, bool, error) {

@@ -13,7 +13,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/list"
 )
 
-// Cancellation cancels a finalized retention (procurement.md §5). It takes
+// Cancellation cancels a finalized retention (docs/procurement.md#5-cancellations). It takes
 // effect when created: no draft stage, no lines.
 type Cancellation struct {
 	ID           string          `json:"id"`

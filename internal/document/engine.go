@@ -53,9 +53,9 @@ type Deps struct {
 	Billers biller.Set
 	// Settled hears that a subscription's invoice became finalized or
 	// paid, so a subscription waiting on it can leave needs_attention
-	// (billing.md §8.6, Cobro): the subscriptions work.
+	// (docs/billing.md#86-status-machine, Cobro): the subscriptions work.
 	Settled InvoiceSettler
-	// Pending checks the pending-invoice rule (documents.md §1.5: every
+	// Pending checks the pending-invoice rule (docs/documents.md#15-status-machine: every
 	// payment that is not cancelled has succeeded, at least one): the
 	// payments work, which alone knows payments.
 	Pending PendingChecker
@@ -111,7 +111,7 @@ var fallbackType = catalog.DocumentType{ID: "?", MaxLines: 1000, Tax: decimal.Ze
 func Create(e Env, k *Kind, o *input.Object) (*Doc, error) { return create(e, k, o, "") }
 
 // CreateForSubscription creates the draft invoice of a subscription run
-// (billing.md §8.5 step 7): the invoice records the subscription.
+// (docs/billing.md#85-what-a-run-does step 7): the invoice records the subscription.
 func CreateForSubscription(e Env, o *input.Object, subscriptionID string) (*Doc, error) {
 	return create(e, Invoice, o, subscriptionID)
 }
@@ -299,7 +299,7 @@ func applySale(e Env, k *Kind, o *input.Object, d *Doc, creating bool) error {
 	return o.Err()
 }
 
-// rejectStatus: a status in a body is never silently ignored (README §2).
+// rejectStatus: a status in a body is never silently ignored (docs/conventions.md#2-requests-and-responses).
 func rejectStatus(o *input.Object, k *Kind, d *Doc) {
 	raw, ok := o.Raw("status")
 	if !ok {
@@ -362,7 +362,7 @@ func Update(e Env, k *Kind, docID string, o *input.Object) (*Doc, error) {
 				d.Number = &n
 			}
 		} else if d.TypeID != oldType {
-			// A number never changes once shown (README §9).
+			// A number never changes once shown (docs/conventions.md#9-fiscal-document-lifecycle).
 			if d.Number != nil {
 				return nil, apperr.Field("document", "The document type of a numbered draft cannot change; delete the draft and create a new one.")
 			}
@@ -404,14 +404,14 @@ func Delete(e Env, k *Kind, docID string) error {
 }
 
 // receiverRules are the receiver data a fiscal type needs at finalize
-// (billing.md §1 tax_settings; tax-agency.md).
+// (docs/billing.md#1-customers tax_settings; docs/tax-agency.md).
 var receiverRules = map[string][]string{
 	"CL33": {"cl_activity_description", "cl_commune"}, "CL34": {"cl_activity_description", "cl_commune"},
 	"CL52": {"cl_activity_description", "cl_commune"}, "CL56": {"cl_activity_description", "cl_commune"},
 	"CL61": {"cl_activity_description", "cl_commune"},
 }
 
-// Finalize runs README §9 "What finalize does".
+// Finalize runs docs/conventions.md#94-what-finalize-does.
 func Finalize(e Env, k *Kind, docID string) (*Doc, error) {
 	d, err := e.lock(k, docID)
 	if err != nil {
@@ -463,7 +463,7 @@ func Finalize(e Env, k *Kind, docID string) (*Doc, error) {
 	}
 	if !retry {
 		if t.HasLocalFormat && !k.Buying {
-			// tax-agency.md §5: a valid RUT (a boleta, CL39, may go to an
+			// docs/tax-agency.md#5-finalize-for-chilean-documents: a valid RUT (a boleta, CL39, may go to an
 			// anonymous receiver), giro, then address and commune
 			if t.Country == "CL" {
 				if cus.TaxID != nil || t.ID != "CL39" {
@@ -585,7 +585,7 @@ func Finalize(e Env, k *Kind, docID string) (*Doc, error) {
 	return d, nil
 }
 
-// emitBiller: documents without an agency get no biller event (webhooks.md §6).
+// emitBiller: documents without an agency get no biller event (docs/webhooks.md#6-event-catalogue).
 func (e Env) emitBiller(k *Kind, d *Doc) error {
 	if !d.Type().HasLocalFormat || d.Imported { // a received document is not submitted
 		return nil
@@ -625,7 +625,7 @@ func billerDoc(e Env, d *Doc, receiver biller.Party) biller.Document {
 	}
 	for key, v := range map[string]*string{"shipping_type": d.ShippingType, "address": d.Address, "state": d.State, "carrier_id": d.CarrierID,
 		"carrier_name": d.CarrierName, "licence_plate": d.LicencePlate, "note": d.Note,
-		// what an agency file needs besides the totals (tax-agency.md §6)
+		// what an agency file needs besides the totals (docs/tax-agency.md#6-dte-xml-and-field-mapping)
 		"due_date": d.DueDate, "period_start": d.PeriodStart, "period_end": d.PeriodEnd, "invoice_id": d.InvoiceID,
 		"credit_note_id": d.CreditNoteID, "subscription_id": d.SubscriptionID} {
 		if v != nil {
@@ -676,7 +676,7 @@ func adjustments(e Env, invoiceID string) (credits, debits decimal.Decimal, hasC
 }
 
 // settleInvoice recomputes total_adjusted and moves the status as
-// documents.md §1.5 says. It is the one place that decides paid,
+// docs/documents.md#15-status-machine says. It is the one place that decides paid,
 // cancelled and their reversals; payments will call it too.
 func settleInvoice(e Env, invoiceID string, adjusted bool) (*Doc, error) {
 	inv, err := e.lock(Invoice, invoiceID)
@@ -799,7 +799,7 @@ func derefInt(n *int64) int64 {
 }
 
 // The payments work drives invoices through these; the rules live here so
-// every path obeys them (documents.md §1.5).
+// every path obeys them (docs/documents.md#15-status-machine).
 
 // MarkPending moves a draft invoice to pending when a payment is created
 // for it: its content is locked from then on.

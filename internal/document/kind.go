@@ -38,7 +38,7 @@ var (
 var Kinds = []*Kind{Invoice, CreditNote, DebitNote, Order, Purchase, PurchaseCreditNote, Retention}
 
 // accepts tells whether a document type can be used by the kind
-// (catalogues.md §4 "Which resource accepts which type").
+// (docs/catalogues.md#4-document-types "Which resource accepts which type").
 func (k *Kind) accepts(t catalog.DocumentType) bool {
 	if k == Purchase {
 		return t.IsPurchase && (t.Kind == catalog.KindPurchase || t.Kind == catalog.KindInvoice || t.Kind == catalog.KindDebitNote)

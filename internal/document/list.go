@@ -25,7 +25,7 @@ func commonFields() []list.Field {
 	}
 }
 
-// Specs declares each kind's list (documents.md §1.7, §2.3, §3.3, §4.3).
+// Specs declares each kind's list (docs/documents.md#17-list, docs/documents.md#23-create-body-and-rules, docs/documents.md#33-create-body-and-rules, docs/documents.md#43-create-body).
 var Specs = map[*Kind]*list.Spec{}
 
 func init() {

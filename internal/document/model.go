@@ -41,7 +41,7 @@ type Line struct {
 	Updated          int64   `json:"updated"`
 }
 
-// Reference is a cited document (documents.md §0.2).
+// Reference is a cited document (docs/documents.md#02-reference).
 type Reference struct {
 	Date        string  `json:"date"`
 	Document    string  `json:"document"`
@@ -349,7 +349,7 @@ func (n *Numbering) Assign(e Env) error {
 }
 
 // contribution is what an invoice adds to its customer's aggregations
-// (billing.md §1): sales for finalized, paid, uncollectible and cancelled
+// (docs/billing.md#1-customers): sales for finalized, paid, uncollectible and cancelled
 // invoices; balance (what is owed) for all of them but uncollectible.
 type contribution struct {
 	customer, currency, day string

@@ -12,7 +12,7 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// creditable statuses of an invoice (documents.md §2.3).
+// creditable statuses of an invoice (docs/documents.md#23-create-body-and-rules).
 func creditable(status string) bool {
 	return status == StatusFinalized || status == StatusPaid || status == StatusUncollectible
 }
@@ -56,7 +56,7 @@ func applyNote(e Env, k *Kind, o *input.Object, d *Doc, creating bool) error {
 			hasCrn, hasInv := present(o, "credit_note"), present(o, "invoice")
 			switch {
 			case !hasCrn && !hasInv, hasCrn && hasInv:
-				// a cross-field rule: reported once every field is valid (README §12)
+				// a cross-field rule: reported once every field is valid (docs/conventions.md#12-errors)
 				readOtherNoteFields(o, k, d)
 				if !o.OK() {
 					return o.Err()

@@ -12,7 +12,7 @@ import (
 )
 
 // The engine holds the pending/paid rules the payments work will drive
-// (documents.md §1.5): checked here through the engine's own entry points.
+// (docs/documents.md#15-status-machine): checked here through the engine's own entry points.
 func TestPendingAndPaidRules(t *testing.T) {
 	// The payments work's pending check (it counts payment rows) is not in
 	// these Envs' Deps: this test drives the engine without payments.

@@ -19,7 +19,7 @@ import (
 )
 
 // spanish lists the countries whose documents are printed in Spanish
-// (README §10: the workspace country decides).
+// (docs/conventions.md#10-pdfs-and-local_file: the workspace country decides).
 var spanish = map[string]bool{"CL": true, "MX": true, "CO": true, "PE": true, "AR": true, "BO": true, "CR": true, "CU": true,
 	"DO": true, "EC": true, "ES": true, "GQ": true, "GT": true, "HN": true, "NI": true, "PA": true, "PY": true, "SV": true, "UY": true, "VE": true}
 
@@ -60,11 +60,11 @@ var vocab = map[string]words{
 // PDFOptions are the variants of a document's PDF.
 type PDFOptions struct {
 	// Cedible adds the "CEDIBLE" legend and the receipt-acknowledgement
-	// box to finalized CL33, CL34 and CL52 (tax-agency.md §11).
+	// box to finalized CL33, CL34 and CL52 (docs/tax-agency.md#11-pdf-with-pdf417-chile).
 	Cedible bool
 }
 
-// PDF renders d (README §10): deterministic for a given document state,
+// PDF renders d (docs/conventions.md#10-pdfs-and-local_file): deterministic for a given document state,
 // a "DRAFT"/"BORRADOR" watermark on drafts, the receiver as frozen at
 // finalize.
 func PDF(e Env, d *Doc) ([]byte, string, error) { return PDFWith(e, d, PDFOptions{}) }
@@ -286,7 +286,7 @@ func Buying(kind string) bool {
 	return kind == Purchase.Name || kind == PurchaseCreditNote.Name || kind == Retention.Name
 }
 
-// siiPDF adds the Chilean SII elements (tax-agency.md §11): the issuer as
+// siiPDF adds the Chilean SII elements (docs/tax-agency.md#11-pdf-with-pdf417-chile): the issuer as
 // configured in the biller settings, the red RUT box with the SII office,
 // RUTs with dots, the payment form and, once finalized, the TED as a
 // PDF417 stamp with its legends.
@@ -337,11 +337,11 @@ func siiPDF(e Env, d *Doc, doc *pdf.Document, opt PDFOptions) error {
 	if err != nil {
 		return err
 	}
-	png, err := pdf.PDF417PNG(ted)
+	stamp, err := pdf.PDF417Stamp(ted)
 	if err != nil {
 		return err
 	}
-	doc.Stamp = png
+	doc.Stamp = stamp
 	if opt.Cedible {
 		switch d.TypeID {
 		case "CL33", "CL34":

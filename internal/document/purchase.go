@@ -14,7 +14,7 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// Purchases (procurement.md §2) and purchase credit notes (§3): the same
+// Purchases (docs/procurement.md#2-purchases) and purchase credit notes (docs/procurement.md#3-purchase-credit-notes): the same
 // engine, with a supplier instead of a customer. A purchase either is
 // issued by the workspace (kind "purchase": US5, CL46) or records a
 // document a supplier issued (US1, CL33, CL34, CL56 received: imported,
@@ -131,7 +131,7 @@ func applyPurchase(e Env, o *input.Object, d *Doc, creating bool) error {
 	if lines, ok := readLines(o, Purchase, t, scale, creating, d.Lines, e.Now.UnixMicro()); ok {
 		if typeOK && t.ID == "CL46" {
 			// The buyer withholds the whole VAT unless a line says otherwise
-			// (procurement.md §2.3, ImptoReten code 15).
+			// (docs/procurement.md#23-create-body, ImptoReten code 15).
 			raw, _ := o.List("lines", false)
 			for i := range lines {
 				m, _ := raw[i].(map[string]any)
@@ -164,8 +164,8 @@ func applyPurchase(e Env, o *input.Object, d *Doc, creating bool) error {
 }
 
 // issuedNumber numbers an issued draft of a type without a local format
-// from the type's sequence (README §9), skipping the numbers explicit ones
-// already took (procurement.md §2.3: a US5 may carry its own).
+// from the type's sequence (docs/conventions.md#9-fiscal-document-lifecycle), skipping the numbers explicit ones
+// already took (docs/procurement.md#23-create-body: a US5 may carry its own).
 func issuedNumber(e Env, d *Doc, t catalog.DocumentType) error {
 	if d.Number != nil || d.Imported || t.HasLocalFormat {
 		return nil
@@ -267,7 +267,7 @@ func applyPurchaseNote(e Env, o *input.Object, d *Doc, creating bool) error {
 				d.Number, d.Imported = &v, true
 			}
 		} else if raw, present := o.Raw("number"); present && raw != nil {
-			// issued by the workspace: its own numbering (README §9)
+			// issued by the workspace: its own numbering (docs/conventions.md#9-fiscal-document-lifecycle)
 			num, isNum := raw.(json.Number)
 			v, err := strconv.ParseInt(string(num), 10, 64)
 			switch {

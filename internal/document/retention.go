@@ -11,7 +11,7 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// Retention is the withholding certificate of procurement.md §4: the same
+// Retention is the withholding certificate of docs/procurement.md#4-retentions: the same
 // engine with its own line and its own totals formula.
 var Retention = &Kind{Name: "retention", Prefix: "ret", Plural: "retentions", Event: "retention", Path: "/retentions/",
 	TypeKind: catalog.KindRetention, NoteMax: 100, Buying: true}
@@ -38,7 +38,7 @@ func defaultType(k *Kind, country string) (catalog.DocumentType, bool) {
 	return catalog.DocumentType{}, false
 }
 
-// readRetentionLines validates retention lines (procurement.md §4.2).
+// readRetentionLines validates retention lines (docs/procurement.md#42-retention-object).
 func readRetentionLines(o *input.Object, existing []Line, now int64) ([]Line, bool) {
 	raw, ok := o.List("lines", !o.Partial)
 	if !ok {
@@ -200,7 +200,7 @@ func retentionLimit(d, pur *Doc) string {
 	return ""
 }
 
-// checkRetention re-validates a retention at finalize (README §9): its
+// checkRetention re-validates a retention at finalize (docs/conventions.md#9-fiscal-document-lifecycle): its
 // purchase, locked so credit notes finalize around it one at a time, must
 // still be finalized and its total_adjusted must still cover the bases.
 func checkRetention(e Env, d *Doc) error {

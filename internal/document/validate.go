@@ -21,7 +21,7 @@ import (
 )
 
 // resolveType reads the "document" field: a type id, or an integer (JSON
-// number or digits) meaning "<workspace country><n>" (README §5).
+// number or digits) meaning "<workspace country><n>" (docs/conventions.md#5-object-ids).
 func resolveType(o *input.Object, sc workspace.Scope, k *Kind, required bool) (*catalog.DocumentType, bool) {
 	raw, present := o.Raw("document")
 	if !present {
@@ -91,8 +91,8 @@ func applyCommon(o *input.Object, k *Kind, d *Doc, t catalog.DocumentType) {
 
 func readReferences(o *input.Object) ([]Reference, bool) { return ReadReferences(o, false) }
 
-// ReadReferences reads a "references" list (documents.md §0.2); with
-// dateEnd, items also take date_end (subscriptions, billing.md §8.2).
+// ReadReferences reads a "references" list (docs/documents.md#02-reference); with
+// dateEnd, items also take date_end (subscriptions, docs/billing.md#82-subscription-object).
 func ReadReferences(o *input.Object, dateEnd bool) ([]Reference, bool) {
 	raw, ok := o.List("references", false)
 	if !ok {
@@ -290,7 +290,7 @@ func readLines(o *input.Object, k *Kind, t catalog.DocumentType, scale int32, re
 	return lines, true
 }
 
-// computeTotals applies README §8 to d and records rule violations on o.
+// computeTotals applies docs/conventions.md#8-totals-formula to d and records rule violations on o.
 func computeTotals(o *input.Object, d *Doc, t catalog.DocumentType, scale int32) {
 	in := totals.Doc{TaxPercent: d.TaxPercent, Scale: scale, Discount: d.Discount, DiscountScheme: d.DiscountScheme,
 		LinesIncludeTax: t.HasLinesTotal, AllExempt: t.Tax.IsZero() && !t.HasTaxes}
@@ -369,7 +369,7 @@ func readCustomer(ctx context.Context, q store.Querier, dl store.Dialect, sc wor
 	return c, nil
 }
 
-// readOrderFields reads the order-only fields (documents.md §4.3).
+// readOrderFields reads the order-only fields (docs/documents.md#43-create-body).
 func readOrderFields(o *input.Object, d *Doc, t catalog.DocumentType, customerCountry string) {
 	if raw, ok := o.Raw("shipping_type"); ok {
 		s := ""

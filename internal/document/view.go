@@ -12,7 +12,7 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// TypeSummary is the embedded document type (README §6).
+// TypeSummary is the embedded document type (docs/conventions.md#6-expansion-on-reads).
 type TypeSummary struct {
 	ID       string               `json:"id"`
 	Name     string               `json:"name"`
@@ -30,7 +30,7 @@ func typeSummary(id string) TypeSummary {
 	return TypeSummary{ID: t.ID, Name: t.Name, Code: t.Code, Country: t.Country, Currency: cur.View()}
 }
 
-// SaleLine is the sale line of documents.md §0.1.
+// SaleLine is the sale line of docs/documents.md#01-sale-line.
 type SaleLine struct {
 	ID               string         `json:"id"`
 	Name             string         `json:"name"`
@@ -54,7 +54,7 @@ type SaleLine struct {
 	Updated          clock.Stamp    `json:"updated"`
 }
 
-// OrderLine is the order line of documents.md §4.2.
+// OrderLine is the order line of docs/documents.md#42-order-object.
 type OrderLine struct {
 	ID          string         `json:"id"`
 	Name        string         `json:"name"`
@@ -69,7 +69,7 @@ type OrderLine struct {
 	Updated     clock.Stamp    `json:"updated"`
 }
 
-// Invoice is the invoice object of documents.md §1.2.
+// Invoice is the invoice object of docs/documents.md#12-invoice-object.
 type InvoiceView struct {
 	ID               string            `json:"id"`
 	Customer         *customer.Summary `json:"customer"`
@@ -110,7 +110,7 @@ type InvoiceView struct {
 	Updated          clock.Stamp       `json:"updated"`
 }
 
-// NoteView is a credit note (§2.2) or a debit note (§3.2).
+// NoteView is a credit note (docs/documents.md#22-credit-note-object) or a debit note (docs/documents.md#32-debit-note-object).
 type NoteView struct {
 	ID             string            `json:"id"`
 	CreditNote     *string           `json:"credit_note,omitempty"`
@@ -151,7 +151,7 @@ type DebitNoteView struct {
 	NoteView
 }
 
-// OrderView is the order object of documents.md §4.2 (the seed's shape).
+// OrderView is the order object of docs/documents.md#42-order-object (the seed's shape).
 type OrderView struct {
 	ID           string            `json:"id"`
 	Customer     *customer.Summary `json:"customer"`
@@ -182,7 +182,7 @@ type OrderView struct {
 	Updated      clock.Stamp       `json:"updated"`
 }
 
-// PurchaseView is the purchase object of procurement.md §2.2.
+// PurchaseView is the purchase object of docs/procurement.md#22-purchase-object.
 type PurchaseView struct {
 	ID             string             `json:"id"`
 	Supplier       *supplier.Supplier `json:"supplier"`
@@ -215,7 +215,7 @@ type PurchaseView struct {
 	Updated        clock.Stamp        `json:"updated"`
 }
 
-// PurchaseNoteView is the purchase credit note of procurement.md §3.2.
+// PurchaseNoteView is the purchase credit note of docs/procurement.md#32-object.
 type PurchaseNoteView struct {
 	ID             string             `json:"id"`
 	Purchase       string             `json:"purchase"`
@@ -248,7 +248,7 @@ type PurchaseNoteView struct {
 	Updated        clock.Stamp        `json:"updated"`
 }
 
-// RetentionLine is the retention line of procurement.md §4.2.
+// RetentionLine is the retention line of docs/procurement.md#42-retention-object.
 type RetentionLine struct {
 	ID               string        `json:"id"`
 	Name             string        `json:"name"`
@@ -261,7 +261,7 @@ type RetentionLine struct {
 	Updated          clock.Stamp   `json:"updated"`
 }
 
-// RetentionView is the retention object of procurement.md §4.2.
+// RetentionView is the retention object of docs/procurement.md#42-retention-object.
 type RetentionView struct {
 	ID           string             `json:"id"`
 	Supplier     *supplier.Supplier `json:"supplier"`

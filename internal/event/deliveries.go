@@ -26,7 +26,7 @@ const DeliveryJob = "webhook"
 // the delivery id (the job runner's lanes join deliveries on it).
 const DeliveryJobKey = "webhook:"
 
-// Delivery statuses (webhooks.md §2.2).
+// Delivery statuses (docs/webhooks.md#22-event-object).
 const (
 	DeliveryPending   = "pending"
 	DeliverySucceeded = "succeeded"

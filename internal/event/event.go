@@ -1,5 +1,5 @@
 // Package event records events in the outbox table, always in the same
-// transaction as the change they describe (webhooks.md §2), so an event
+// transaction as the change they describe (docs/webhooks.md#2-events), so an event
 // exists exactly when its change was committed, together with its webhook
 // deliveries (deliveries.go).
 package event

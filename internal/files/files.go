@@ -1,4 +1,4 @@
-// Package files signs and checks the local_file URLs of README §10: a
+// Package files signs and checks the local_file URLs of docs/conventions.md#10-pdfs-and-local_file: a
 // stored file is fetchable without auth headers through a URL carrying an
 // expiry and an HMAC-SHA256 signature made with the server secret.
 package files
@@ -12,7 +12,7 @@ import (
 	"time"
 )
 
-// TTL is how long a freshly signed URL stays valid (README §10: 7 days).
+// TTL is how long a freshly signed URL stays valid (docs/conventions.md#10-pdfs-and-local_file: 7 days).
 const TTL = 7 * 24 * time.Hour
 
 func mac(secret []byte, path string, expires int64) string {

@@ -1,5 +1,5 @@
 // Package gateway holds the payment gateways behind one interface
-// (payments.md §1): the built-in deterministic `test` card gateway and the
+// (docs/payments.md#1-gateways): the built-in deterministic `test` card gateway and the
 // `manual` gateway (money received outside Cobro). A real card processor
 // is one more adapter registered here; the payments code never names a
 // gateway.
@@ -133,7 +133,7 @@ func CardGatewayFor(testMode bool) string {
 	return ""
 }
 
-// ---- the test gateway (payments.md §1.1)
+// ---- the test gateway (docs/payments.md#11-test-gateway-cards)
 
 // Test is the deterministic simulated card processor.
 type Test struct{}
@@ -207,7 +207,7 @@ type CardInput struct {
 	CVC               string
 }
 
-// ParseCard validates a card object (payments.md §1.1) and returns the
+// ParseCard validates a card object (docs/payments.md#11-test-gateway-cards) and returns the
 // errors keyed by card field.
 func ParseCard(m map[string]any, now time.Time) (CardInput, map[string]any) {
 	errs := map[string]any{}

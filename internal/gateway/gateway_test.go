@@ -13,7 +13,7 @@ import (
 
 var now = time.Date(2026, 6, 2, 12, 0, 0, 0, time.UTC)
 
-// The deterministic cards of payments.md §1.1.
+// The deterministic cards of docs/payments.md#11-test-gateway-cards.
 func TestTestCards(t *testing.T) {
 	cases := []struct {
 		number, brand, outcome string

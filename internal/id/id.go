@@ -1,4 +1,4 @@
-// Package id makes and checks the prefixed random ids of README §5
+// Package id makes and checks the prefixed random ids of docs/conventions.md#5-object-ids
 // ("cus_" + 18 base62 characters).
 package id
 

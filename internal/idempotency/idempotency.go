@@ -1,4 +1,4 @@
-// Package idempotency stores Idempotency-Key records (README §13) in the
+// Package idempotency stores Idempotency-Key records (docs/conventions.md#13-idempotency-keys) in the
 // database, so the guarantee holds across server nodes and restarts.
 package idempotency
 

@@ -169,7 +169,7 @@ func (o *Object) Bool(key string, required bool) (bool, bool) {
 	return b, true
 }
 
-// ParseBool accepts the boolean spellings of README §7.
+// ParseBool accepts the boolean spellings of docs/conventions.md#7-data-types.
 func ParseBool(v any) (bool, bool) {
 	switch x := v.(type) {
 	case bool:
@@ -298,7 +298,7 @@ func ValidURL(s string) bool {
 
 var metaKeyRe = regexp.MustCompile(`^[A-Za-z0-9_\-.]{1,40}$`)
 
-// Metadata reads a metadata object (README §7) and returns it as canonical
+// Metadata reads a metadata object (docs/conventions.md#7-data-types) and returns it as canonical
 // JSON text. PATCH replaces the whole object.
 func (o *Object) Metadata(key string) (string, bool) {
 	v, ok := o.present(key, false, true)

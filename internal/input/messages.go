@@ -2,7 +2,7 @@ package input
 
 import "fmt"
 
-// Standard messages of README §12, exact strings.
+// Standard messages of docs/conventions.md#12-errors, exact strings.
 const (
 	MsgRequired   = "This field is required."
 	MsgNull       = "This field may not be null."

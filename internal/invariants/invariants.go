@@ -55,7 +55,7 @@ func Check(ctx context.Context, db *store.DB) ([]string, error) {
 }
 
 // subscriptionRuns: one invoice per subscription and billing period, and
-// every run's invoice exists and names its subscription (billing.md §8.4).
+// every run's invoice exists and names its subscription (docs/billing.md#84-billing-schedule).
 func (c *checker) subscriptionRuns() error {
 	for _, q := range []struct{ sql, msg string }{
 		{`SELECT subscription_id || ' ' || period_start FROM documents WHERE subscription_id IS NOT NULL GROUP BY subscription_id, period_start HAVING COUNT(*) > 1`,
@@ -406,7 +406,7 @@ func (c *checker) adjusted(docs []*doc) error {
 }
 
 // aggregations: the customer_totals rows equal, per (customer, currency,
-// day), the Σ of the invoice contributions of billing.md §1: sales are the
+// day), the Σ of the invoice contributions of docs/billing.md#1-customers: sales are the
 // total_adjusted of finalized, paid, uncollectible and cancelled invoices;
 // balance is the same minus collected, uncollectible invoices excluded.
 func (c *checker) aggregations(docs []*doc) error {

@@ -6,7 +6,7 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// payments checks the payment invariants (payments.md §3): each payment's
+// payments checks the payment invariants (docs/payments.md#3-payments): each payment's
 // captured amount (amount − balance) equals what its gateway ledger
 // captured, 0 ≤ balance ≤ amount, succeeded ⇔ nothing left; each invoice
 // has collected exactly what its payments captured, is paid exactly when

@@ -32,8 +32,10 @@ type Kind struct {
 	// Lease is how long a claimed job stays this node's (default 1 min):
 	// a node that dies mid-job hands it over when the lease ends.
 	Lease time.Duration
-	// RetryAfter is the delay after a handler error (default 1 min).
+	// RetryAfter is the delay after a handler error (default 1 min);
+	// Backoff, when set, decides it from the error instead.
 	RetryAfter time.Duration
+	Backoff    func(err error) time.Duration
 	// Poll is the idle wait between queue scans (default 1 s); Wake cuts
 	// it short.
 	Poll time.Duration
@@ -395,7 +397,11 @@ func (l *loop) start(ctx context.Context, wg *sync.WaitGroup, c claimed) {
 			l.firstErr = err
 		}
 		l.mu.Unlock()
-		_ = Retry(bg, l.r.DB, c.job.ID, l.r.clock().Now().Add(l.k.RetryAfter))
+		delay := l.k.RetryAfter
+		if l.k.Backoff != nil {
+			delay = l.k.Backoff(err)
+		}
+		_ = Retry(bg, l.r.DB, c.job.ID, l.r.clock().Now().Add(delay))
 	})
 }
 

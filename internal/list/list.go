@@ -1,10 +1,11 @@
-// Package list is the one list machinery of README §11: each resource
+// Package list is the one list machinery of docs/conventions.md#11-lists-pagination-filtering-ordering-search: each resource
 // declares its filterable fields, lookups, ordering and search fields in a
 // Spec, and Parse turns a query string into parameterised SQL, rejecting
 // anything undeclared.
 package list
 
 import (
+	"errors"
 	"fmt"
 	"net/url"
 	"regexp"
@@ -69,7 +70,7 @@ type Spec struct {
 	Fields []Field
 	// Ordering maps orderable names to SQL expressions.
 	Ordering map[string]string
-	// DefaultOrdering is used when the query has none (README: -created).
+	// DefaultOrdering is used when the query has none (docs/conventions.md#11-lists-pagination-filtering-ordering-search: -created).
 	DefaultOrdering string
 	// Search lists the SQL expressions "search" matches (OR).
 	Search []string
@@ -113,6 +114,15 @@ var reserved = map[string]bool{"page": true, "page_size": true, "limit": true, "
 const (
 	DefaultPageSize = 20
 	MaxPageSize     = 100
+	// MaxPage bounds page so that its offset cannot overflow (a negative
+	// OFFSET, a negative next page); ten million pages is past any list.
+	MaxPage = 10_000_000
+	// MaxInValues bounds one __in list: each value is a bound parameter,
+	// and thousands of them occupy the database for every tenant.
+	MaxInValues = 100
+	// MaxQueryBytes bounds a request's whole query string; the HTTP edge
+	// refuses longer ones before anything parses them.
+	MaxQueryBytes = 8 << 10
 )
 
 type parser struct {
@@ -184,9 +194,12 @@ func (s *Spec) Parse(values url.Values, env Env) (*Query, error) {
 func (p *parser) pagination(values url.Values) {
 	if values.Has("page") {
 		n, err := strconv.Atoi(values.Get("page"))
-		if err != nil || n < 1 {
+		switch {
+		case err != nil && !errors.Is(err, strconv.ErrRange), err == nil && n < 1:
 			p.fail("page", input.MsgInteger)
-		} else {
+		case err != nil || n > MaxPage:
+			p.fail("page", fmt.Sprintf("A valid integer between 1 and %d is required.", MaxPage))
+		default:
 			p.q.Page = n
 		}
 	}
@@ -195,6 +208,9 @@ func (p *parser) pagination(values url.Values) {
 			continue
 		}
 		n, err := strconv.Atoi(values.Get(name))
+		if errors.Is(err, strconv.ErrRange) && !strings.HasPrefix(values.Get(name), "-") {
+			n, err = MaxPageSize, nil // beyond int64 clamps like any value > 100
+		}
 		if err != nil || n < 1 {
 			p.fail(name, "A valid integer between 1 and 100 is required.")
 			continue
@@ -246,6 +262,10 @@ func (p *parser) filter(param, val string) {
 	case Contains:
 		p.q.Conds = append(p.q.Conds, p.env.Dialect.Contains(f.Expr, p.arg(val)))
 	case In:
+		if strings.Count(val, ",") >= MaxInValues {
+			p.fail(param, fmt.Sprintf("Ensure this list has no more than %d values.", MaxInValues))
+			return
+		}
 		var phs []string
 		for _, part := range strings.Split(val, ",") {
 			part = strings.TrimSpace(part)
@@ -324,7 +344,7 @@ func (p *parser) value(param string, f *Field, val string) (any, bool) {
 }
 
 // datetime filters an integer-microseconds column. A date value covers the
-// whole local day of the workspace (README §7).
+// whole local day of the workspace (docs/conventions.md#7-data-types).
 func (p *parser) datetime(param string, f *Field, lookup, val string) {
 	if day, err := time.ParseInLocation(time.DateOnly, val, p.env.Loc); err == nil {
 		start := day.UnixMicro()
@@ -411,7 +431,7 @@ func (p *parser) ordering(values url.Values) {
 	p.q.OrderBy = strings.Join(parts, ", ")
 }
 
-// metadataKey is the shape of a metadata key (README §7); anything else
+// metadataKey is the shape of a metadata key (docs/conventions.md#7-data-types); anything else
 // cannot match and must not reach a JSON path.
 var metadataKey = regexp.MustCompile(`^[A-Za-z0-9_\-.]{1,40}$`)
 

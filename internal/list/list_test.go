@@ -148,3 +148,31 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// Issue 13 findings 4 and 11: an __in list holds at most MaxInValues
+// values, and any accepted page keeps Offset non-negative and exact.
+func TestBoundsOfInListsAndPages(t *testing.T) {
+	in := func(n int) string { return "number__in=" + strings.TrimSuffix(strings.Repeat("7,", n), ",") }
+	if q, errs := parse(t, in(MaxInValues)); errs != nil || len(q.Args) != MaxInValues {
+		t.Fatalf("%d values: %v", MaxInValues, errs)
+	}
+	for _, raw := range []string{in(MaxInValues + 1), "number__in=" + strings.Repeat(",", 100), "status__in=" + strings.Repeat("draft,", 5000)} {
+		_, errs := parse(t, raw)
+		if len(errs) != 1 || !strings.Contains(strings.Join(errs[strings.SplitN(raw, "=", 2)[0]].([]string), ""), "no more than 100 values") {
+			t.Errorf("%.40s…: %v", raw, errs)
+		}
+	}
+	for _, page := range []string{"1", "2", "10000000", "9999999"} {
+		for _, size := range []string{"1", "100", "9223372036854775807", "99999999999999999999"} {
+			q, errs := parse(t, "page="+page+"&page_size="+size)
+			if errs != nil || q.Offset() < 0 || q.Offset() != (q.Page-1)*q.PageSize || q.PageSize > MaxPageSize {
+				t.Errorf("page %s size %s: %+v %v", page, size, q, errs)
+			}
+		}
+	}
+	for _, page := range []string{"10000001", "9223372036854775807", "-9223372036854775809", "99999999999999999999", "0", "-1", "x"} {
+		if _, errs := parse(t, "page="+page); errs["page"] == nil {
+			t.Errorf("page %s accepted", page)
+		}
+	}
+}

@@ -1,5 +1,5 @@
 // Package mail sends Cobro's emails (invoices of subscription runs) through
-// the SMTP server of COBRO_SMTP_URL (operations.md §1). Messages are jobs
+// the SMTP server of COBRO_SMTP_URL (docs/operations.md#1-commands). Messages are jobs
 // in the database queue, written in the transaction that causes them, so a
 // crash between the commit and the send loses nothing; the worker renders
 // and sends them, retrying with backoff.

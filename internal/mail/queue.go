@@ -203,7 +203,7 @@ func InvoiceMessage(e document.Env, d *document.Doc, sender string) (Message, er
 }
 
 // reminderMessage is a reminder's email: its text, the pay link when it has
-// one, and the PDF of its document (documents.md §5.2).
+// one, and the PDF of its document (docs/documents.md#52-object-and-body).
 func (w *Worker) reminderMessage(e document.Env, reminderID string) (Message, error) {
 	r, err := reminder.Get(e.Ctx, e.Q, e.Scope, reminderID)
 	if err != nil {

@@ -1,6 +1,6 @@
 // Package money holds Cobro's exact-decimal helpers: parsing of money,
 // percentage and quantity inputs with the API's exact validation messages
-// (README §7), half-up rounding to a currency's scale (README §7–§8), and
+// (docs/conventions.md#7-data-types), half-up rounding to a currency's scale (docs/conventions.md#7-data-types to docs/conventions.md#8-totals-formula), and
 // the Money, Percent and Quantity types that marshal as bare JSON numbers
 // in the API's output format and are stored as decimal text.
 //
@@ -23,7 +23,7 @@ type FieldError struct{ Msg string }
 
 func (e *FieldError) Error() string { return e.Msg }
 
-// User messages (README §12).
+// User messages (docs/conventions.md#12-errors).
 const (
 	MsgNull        = "This field may not be null."
 	MsgInvalid     = "A valid number is required."
@@ -44,7 +44,7 @@ func MsgIntegerDigits(n int) string {
 
 func fieldErr(msg string) error { return &FieldError{Msg: msg} }
 
-// Limits of the inputs (README §7).
+// Limits of the inputs (docs/conventions.md#7-data-types).
 const (
 	MoneyIntegerDigits    = 15
 	MoneyDecimals         = 2
@@ -117,7 +117,7 @@ func scanNumber(s string) (number, bool) {
 
 // parseInput turns a decoded JSON value into a number. Accepted: json.Number
 // (from a decoder with UseNumber), string (trimmed of
-// surrounding whitespace, README §7 Strings), Go integers and
+// surrounding whitespace, docs/conventions.md#71-strings), Go integers and
 // decimal.Decimal (and the types of this package). nil is "This field may
 // not be null."; everything else, floats included, is "A valid number is
 // required.".
@@ -168,7 +168,7 @@ func parseInput(raw any) (number, error) {
 	return n, nil
 }
 
-// ParseMoney validates a money input (README §7 Money): a JSON number or a
+// ParseMoney validates a money input (docs/conventions.md#72-money): a JSON number or a
 // numeric string, at most 15 integer digits and 2 decimals, not negative.
 // Checks run in this order, the first failure wins: number syntax
 // ("A valid number is required."; exponents such as 1e5, NaN, Infinity,
@@ -199,7 +199,7 @@ func ParseMoney(raw any) (decimal.Decimal, error) {
 	return n.build(MoneyDecimals), nil
 }
 
-// ParsePercent validates a percentage (README §7): between 0 and 100 with
+// ParsePercent validates a percentage (docs/conventions.md#7-data-types): between 0 and 100 with
 // at most 4 decimals (trailing zeros do not count). Order: syntax, decimal
 // places, ≥ 0, ≤ 100. The result has no trailing zeros in its fraction
 // (19.50 → 19.5, 19.0 → 19; 100 keeps exponent 0). Errors are *FieldError.
@@ -226,7 +226,7 @@ func ParsePercent(raw any) (decimal.Decimal, error) {
 
 var hundred = decimal.NewFromInt(100)
 
-// ParseQuantity validates a quantity (README §7): greater than 0, at most 12
+// ParseQuantity validates a quantity (docs/conventions.md#7-data-types): greater than 0, at most 12
 // integer digits and 6 decimals (trailing zeros do not count). Order:
 // syntax, decimal places, integer digits, > 0.
 //

@@ -12,7 +12,7 @@ import (
 
 // Money is an amount in the API's output format: a bare JSON number with
 // exactly two decimals (2000 → 2000.00, 0 → 0.00), also for currencies that
-// round to whole units (README §7). Values are expected to be rounded
+// round to whole units (docs/conventions.md#7-data-types). Values are expected to be rounded
 // already (see [Round]); formatting rounds half-up to 2 decimals as a
 // safety net.
 //

@@ -24,7 +24,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/taxid"
 )
 
-// Intent statuses (payments.md §5.4).
+// Intent statuses (docs/payments.md#54-intent-status-machine).
 const (
 	RequiresAuthentication = "requires_authentication"
 	Authorized             = "authorized"
@@ -45,7 +45,7 @@ type NextAction struct {
 	URL  string `json:"url"`
 }
 
-// Intent is the API object (payments.md §5.3).
+// Intent is the API object (docs/payments.md#53-intent-object).
 type Intent struct {
 	ID           string            `json:"id"`
 	Link         string            `json:"link"`
@@ -161,7 +161,7 @@ func expandIntents(e Env, ins []*Intent) error {
 	return nil
 }
 
-// IntentListSpec declares the intent list (payments.md §5.6).
+// IntentListSpec declares the intent list (docs/payments.md#56-authenticated-intent-endpoints).
 var IntentListSpec = list.Spec{
 	Fields: []list.Field{
 		{Name: "link", Expr: "link_id", Lookups: []string{list.In}},
@@ -183,7 +183,7 @@ func ListIntents(e Env, lq *list.Query) (int, []*Intent, error) {
 	return n, out, expandIntents(e, out)
 }
 
-// PublicIntent is the payer's view (§5.3): no tax id, no error, the
+// PublicIntent is the payer's view (docs/payments.md#53-intent-object): no tax id, no error, the
 // customer by id only. invoice_number lets the receipt name the invoice.
 type PublicIntent struct {
 	ID            string            `json:"id"`
@@ -280,7 +280,7 @@ func (in *Intent) fail(e Env, reason string) error {
 	return in.move(e, Failed, true)
 }
 
-// CreateIntent is the payer's POST (§5.2): it validates the payer and
+// CreateIntent is the payer's POST (docs/payments.md#52-intent-creation-body): it validates the payer and
 // card, creates the single-use source and runs the intent as far as it
 // can go in this request (authorized → captured → finalized with the
 // test gateway and automatic capture).
@@ -475,7 +475,7 @@ func savepoint(e Env, name string, fn func() error) (refused error, err error) {
 }
 
 // finalize produces the customer, the finalized invoice and the succeeded
-// payment (§5.5). A refusal (no folios, invalid customer data) leaves the
+// payment (docs/payments.md#55-what-finalization-produces). A refusal (no folios, invalid customer data) leaves the
 // intent captured with error; POST …/finalize/ retries.
 func finalize(e Env, in *Intent, l *Link) error {
 	in.Error = nil
@@ -573,34 +573,19 @@ func describe(err error) string {
 	return strings.Join(parts, " ")
 }
 
-// genericTaxID is the tax id of consumers without one (billing.md §1).
+// genericTaxID is the tax id of consumers without one (docs/billing.md#1-customers).
 var genericTaxID = map[string]string{"CL": "66666666-6"}
 
-// payerCustomer finds or creates the payer's customer (§5.5 step 1).
+// payerCustomer creates the payer's customer (docs/payments.md#55-what-finalization-produces step 1) from what the
+// payer typed. An anonymous payer is never matched to an existing customer
+// by email or tax id: anyone could type those and would then see that
+// customer's data on the intent's PDF and bill into their ledger; the
+// merchant can merge customers later.
 func payerCustomer(e Env, in *Intent) (string, error) {
 	var p map[string]any
 	_ = json.Unmarshal(in.Payer, &p)
 	str := func(k string) string { s, _ := p[k].(string); return s }
 	country := str("country")
-	find := func(cond string, args ...any) (string, error) {
-		var cid string
-		err := e.Q.QueryRowContext(e.Ctx, `SELECT id FROM customers WHERE workspace_id = $1 AND test_mode = $2 AND status = 'active' AND `+cond+
-			` ORDER BY created, id LIMIT 1`, append([]any{e.Scope.ID, e.Scope.TestMode}, args...)...).Scan(&cid)
-		if errors.Is(err, sql.ErrNoRows) {
-			return "", nil
-		}
-		return cid, err
-	}
-	if t := str("tax_id"); t != "" {
-		if cid, err := find("tax_id = $3 AND country = $4", t, country); err != nil || cid != "" {
-			return cid, err
-		}
-	}
-	if m := str("email"); m != "" {
-		if cid, err := find("LOWER(email) = LOWER($3)", m); err != nil || cid != "" {
-			return cid, err
-		}
-	}
 	body := map[string]any{"name": str("name"), "email": str("email"), "country": country}
 	if t := str("tax_id"); t != "" {
 		body["tax_id"] = t
@@ -641,7 +626,7 @@ func createInvoice(e Env, in *Intent, l *Link) (string, error) {
 	return d.ID, nil
 }
 
-// ---- authenticated intent actions (§5.6)
+// ---- authenticated intent actions (docs/payments.md#56-authenticated-intent-endpoints)
 
 func lockIntent(e Env, intentID string) (*Intent, *Link, error) {
 	in, err := getIntent(e, intentID, true)

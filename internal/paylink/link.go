@@ -1,4 +1,4 @@
-// Package paylink holds payment links and their intents (payments.md §4–§5):
+// Package paylink holds payment links and their intents (docs/payments.md#4-payment-links to docs/payments.md#5-payment-link-intents-and-the-hosted-checkout):
 // a hosted checkout for a fixed amount; each attempt is an intent that
 // authorizes a card, captures it and, once finalized, leaves a customer, a
 // finalized invoice and a succeeded payment for the payer.
@@ -41,7 +41,7 @@ const (
 	StatusArchived = "archived"
 )
 
-// DocumentSummary is the embedded document type (README §6).
+// DocumentSummary is the embedded document type (docs/conventions.md#6-expansion-on-reads).
 type DocumentSummary struct {
 	ID       string               `json:"id"`
 	Name     string               `json:"name"`
@@ -56,7 +56,7 @@ func docSummary(typeID string) DocumentSummary {
 	return DocumentSummary{ID: t.ID, Name: t.Name, Code: t.Code, Country: t.Country, Currency: cur.View()}
 }
 
-// Link is the API object (payments.md §4.2).
+// Link is the API object (docs/payments.md#42-payment-link-object).
 type Link struct {
 	ID             string            `json:"id"`
 	PublishableKey string            `json:"publishable_key"`
@@ -169,7 +169,7 @@ func expandLinks(e Env, ls []*Link) error {
 	return nil
 }
 
-// LinkListSpec declares the link list (payments.md §4.4).
+// LinkListSpec declares the link list (docs/payments.md#44-update-and-archive).
 var LinkListSpec = list.Spec{
 	Fields: []list.Field{
 		{Name: "status", Expr: "status", Kind: list.Enum, Choices: []string{StatusActive, StatusArchived}, Lookups: []string{list.In}},
@@ -218,7 +218,7 @@ func fromLink(l *Link) linkRecord {
 	return r
 }
 
-// fixedOnceUsed may change only while the link has no intents (§4.4).
+// fixedOnceUsed may change only while the link has no intents (docs/payments.md#44-update-and-archive).
 var fixedOnceUsed = []string{"amount", "currency", "document", "exempt", "customer", "invoice", "gateway"}
 
 func (r *linkRecord) apply(e Env, o *input.Object, creating bool, intents int) error {
@@ -245,7 +245,7 @@ func (r *linkRecord) apply(e Env, o *input.Object, creating bool, intents int) e
 			o.Fail("currency", input.MsgPK(*v))
 		}
 	}
-	// a CLP link for 9990.50 cannot be paid or invoiced (README §7: scale 0)
+	// a CLP link for 9990.50 cannot be paid or invoiced (docs/conventions.md#7-data-types: scale 0)
 	if cur, found := catalog.CurrencyByID(r.currency); found && o.Has("amount") && !o.Failed("amount") {
 		if err := money.CheckScale(r.amount, money.ScaleFor(cur.Rounded)); err != nil {
 			o.Fail("amount", err.Error())
@@ -402,7 +402,7 @@ func (r *linkRecord) apply(e Env, o *input.Object, creating bool, intents int) e
 }
 
 // netAmount derives the invoice line amount N of a tax-included payable
-// amount (payments.md §4.3).
+// amount (docs/payments.md#43-create-body).
 func netAmount(amount decimal.Decimal, t catalog.DocumentType, exempt bool, scale int32) (decimal.Decimal, string) {
 	r := t.Tax
 	if exempt || t.HasLinesTotal || r.Sign() == 0 {
@@ -431,7 +431,7 @@ func netAmount(amount decimal.Decimal, t catalog.DocumentType, exempt bool, scal
 		below.StringFixed(2), above.StringFixed(2))
 }
 
-// CreateLink validates a body and creates a link (payments.md §4.3).
+// CreateLink validates a body and creates a link (docs/payments.md#43-create-body).
 func CreateLink(e Env, o *input.Object) (*Link, error) {
 	typeID := "US1"
 	if e.Scope.Country == "CL" {
@@ -460,7 +460,7 @@ func CreateLink(e Env, o *input.Object) (*Link, error) {
 	return GetLink(e, lid)
 }
 
-// UpdateLink applies a PATCH/PUT (payments.md §4.4).
+// UpdateLink applies a PATCH/PUT (docs/payments.md#44-update-and-archive).
 func UpdateLink(e Env, linkID string, o *input.Object) (*Link, error) {
 	l, err := getLink(e, linkID, true)
 	if err != nil {
@@ -504,7 +504,7 @@ func saveLink(e Env, l *Link, r linkRecord) error {
 	return nil
 }
 
-// ArchiveLink is DELETE: archived, idempotent (README §15).
+// ArchiveLink is DELETE: archived, idempotent (docs/conventions.md#15-deletion-semantics).
 func ArchiveLink(e Env, linkID string) (*Link, error) {
 	l, err := getLink(e, linkID, true)
 	if err != nil {
@@ -521,7 +521,7 @@ func ArchiveLink(e Env, linkID string) (*Link, error) {
 // ---- publishable access
 
 // ByKey finds a link by its publishable key, with its scope. With
-// payable, archived, expired or used-up links are 404 (§5.1); without it
+// payable, archived, expired or used-up links are 404 (docs/payments.md#51-publishable-endpoints); without it
 // (an existing intent's poll and PDF) any link is found. deps are the
 // collaborators of the Env it returns.
 func ByKey(ctx context.Context, q store.Querier, d store.Dialect, deps document.Deps, key, base string, lock, payable bool) (Env, *Link, error) {
@@ -556,7 +556,7 @@ func ByKey(ctx context.Context, q store.Querier, d store.Dialect, deps document.
 	return e, link, nil
 }
 
-// PayerFields lists what the payer must give (§5.1); none when the link
+// PayerFields lists what the payer must give (docs/payments.md#51-publishable-endpoints); none when the link
 // bills a fixed customer (the payer block is ignored).
 func (l *Link) PayerFields() []string {
 	if l.CustomerID != "" {
@@ -569,7 +569,7 @@ func (l *Link) PayerFields() []string {
 	return []string{"name", "email"}
 }
 
-// PublicLink is the public view of a link (§5.1).
+// PublicLink is the public view of a link (docs/payments.md#51-publishable-endpoints).
 type PublicLink struct {
 	PublishableKey string          `json:"publishable_key"`
 	Description    string          `json:"description"`

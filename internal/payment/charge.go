@@ -180,7 +180,7 @@ func lockForAction(e Env, paymentID string, who Actor) (*Payment, error) {
 	return p, nil
 }
 
-// retryable: statuses from which authorize and pay start (§3.4).
+// retryable: statuses from which authorize and pay start (docs/payments.md#34-status-machine).
 func retryable(p *Payment) bool {
 	return p.Status == RequiresPaymentMethod || p.Status == Failed || p.Status == Incomplete
 }
@@ -339,7 +339,7 @@ func Capture(e Env, paymentID string) (*Payment, error) {
 	return GetPayment(e, p.ID)
 }
 
-// ChargeInvoice implements billing.md §8.5 step 9 charge_payment for a
+// ChargeInvoice implements docs/billing.md#85-what-a-run-does step 9 charge_payment for a
 // draft invoice with total > 0: a payment for the invoice total against
 // sourceID (the invoice becomes pending), charged at once. Succeeded →
 // the invoice is finalized automatically and paid; failed → the invoice
@@ -360,8 +360,8 @@ func ChargeInvoice(e Env, invoiceID, sourceID, description string) (succeeded bo
 }
 
 // RecordCaptured creates a succeeded payment for money already captured
-// on a source outside any payment (payment-link intents, payments.md
-// §5.5): the capture is recorded in the ledger and settles the invoice.
+// on a source outside any payment (payment-link intents,
+// docs/payments.md#55-what-finalization-produces): the capture is recorded in the ledger and settles the invoice.
 func RecordCaptured(e Env, invoiceID, customerID, sourceID, description string, amount decimal.Decimal, currency string) (*Payment, error) {
 	body := map[string]any{"amount": amount.StringFixed(2), "currency": currency, "date": today(e), "description": description,
 		"status": Succeeded}

@@ -8,7 +8,7 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// ExpiryJob is the job kind of the time-based transitions (payments.md):
+// ExpiryJob is the job kind of the time-based transitions (docs/payments.md):
 // an authentication left pending 30 minutes fails the source; a hold not
 // captured in 7 days expires. The job is queued with the change that
 // starts the clock, in the same transaction; paylink's Expirer runs it.

@@ -9,7 +9,7 @@ import (
 )
 
 // Subscriptions is the payments work as the subscriptions' charge_payment
-// hand-over (billing.md §8.5 step 9; subscription.Payments).
+// hand-over (docs/billing.md#85-what-a-run-does step 9; subscription.Payments).
 type Subscriptions struct{}
 
 // CheckDefaultSource validates default_source for a customer.

@@ -20,7 +20,7 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// Payment statuses (payments.md §3.4).
+// Payment statuses (docs/payments.md#34-status-machine).
 const (
 	RequiresPaymentMethod = "requires_payment_method"
 	Processing            = "processing"
@@ -35,7 +35,7 @@ var paymentStatuses = []string{RequiresPaymentMethod, Processing, Incomplete, Su
 // AuthorizationWindow: a hold not captured within it expires.
 const AuthorizationWindow = 7 * 24 * time.Hour
 
-// Payment is the API object (payments.md §3.2).
+// Payment is the API object (docs/payments.md#32-payment-object).
 type Payment struct {
 	ID             string            `json:"id"`
 	Amount         money.Money       `json:"amount"`
@@ -137,7 +137,7 @@ func GetPayment(e Env, paymentID string) (*Payment, error) {
 }
 
 // GetCheckoutPayment returns a payment for a publishable call: 404 unless
-// enable_checkout (README §4).
+// enable_checkout (docs/conventions.md#4-publishable-public-endpoints).
 func GetCheckoutPayment(e Env, paymentID string) (*Payment, error) {
 	p, err := getPayment(e, paymentID, false)
 	if err != nil {
@@ -168,7 +168,7 @@ func expandPayments(e Env, ps []*Payment) error {
 	return nil
 }
 
-// PaymentListSpec declares the payment list (payments.md §3.7).
+// PaymentListSpec declares the payment list (docs/payments.md#37-list).
 var PaymentListSpec = list.Spec{
 	Fields: []list.Field{
 		{Name: "status", Expr: "status", Kind: list.Enum, Choices: paymentStatuses, Lookups: []string{list.In}},
@@ -226,7 +226,7 @@ type createRecord struct {
 }
 
 // CreatePayment validates a body and creates a payment; with chargeable
-// sources it charges them at once (payments.md §3.3–§3.4).
+// sources it charges them at once (docs/payments.md#33-create-body to docs/payments.md#34-status-machine).
 func CreatePayment(e Env, o *input.Object) (*Payment, error) {
 	us := e.Now.UnixMicro()
 	p := &Payment{ID: id.New("pay"), Status: RequiresPaymentMethod, Sources: []string{}, Metadata: json.RawMessage("{}"), TestMode: e.Scope.TestMode,
@@ -447,7 +447,7 @@ func usableSource(e Env, p *Payment, sourceID string, publishable bool) (*Source
 	return s, "", nil
 }
 
-// checkLimit enforces the amount limit of payments.md §3.3 with the
+// checkLimit enforces the amount limit of docs/payments.md#33-create-body with the
 // invoice row locked: Σ amount of live payments + Σ captured of failed
 // ones + this amount ≤ total_adjusted. exclude is the payment itself.
 func checkLimit(e Env, inv *document.Doc, exclude string, amount decimal.Decimal) error {
@@ -494,7 +494,7 @@ func committedOn(e Env, invoiceID, exclude string) (decimal.Decimal, error) {
 }
 
 // settle brings the invoice of p up to date with what its payments
-// collected (documents.md §1.5): pending back to draft when every payment
+// collected (docs/documents.md#15-status-machine): pending back to draft when every payment
 // is cancelled, collected amount recorded (paid, automatic finalize).
 func settle(e Env, p *Payment) error {
 	if p.Invoice == nil {
@@ -537,7 +537,7 @@ func settle(e Env, p *Payment) error {
 }
 
 // pendingFinalizable: every payment of a pending invoice that is not
-// cancelled has succeeded, at least one (documents.md §1.5).
+// cancelled has succeeded, at least one (docs/documents.md#15-status-machine).
 func pendingFinalizable(e document.Env, d *document.Doc) error {
 	var total, ok int
 	err := e.Q.QueryRowContext(e.Ctx, `SELECT COUNT(*), COALESCE(SUM(CASE WHEN status = 'succeeded' THEN 1 ELSE 0 END), 0) FROM payments
@@ -551,7 +551,7 @@ func pendingFinalizable(e document.Env, d *document.Doc) error {
 	return nil
 }
 
-// UpdatePayment applies a PATCH/PUT (payments.md §3.6).
+// UpdatePayment applies a PATCH/PUT (docs/payments.md#36-update).
 func UpdatePayment(e Env, paymentID string, o *input.Object) (*Payment, error) {
 	p, err := getPayment(e, paymentID, true)
 	if err != nil {
@@ -635,7 +635,7 @@ func UpdatePayment(e Env, paymentID string, o *input.Object) (*Payment, error) {
 }
 
 // DeletePayment destroys a requires_payment_method payment (nil, nil) or
-// cancels a processing/failed one (payments.md §3.4).
+// cancels a processing/failed one (docs/payments.md#34-status-machine).
 func DeletePayment(e Env, paymentID string) (*Payment, error) {
 	p, err := getPayment(e, paymentID, true)
 	if err != nil {
@@ -672,7 +672,7 @@ func DeletePayment(e Env, paymentID string) (*Payment, error) {
 	return nil, apperr.NonField("Only payments with status requires_payment_method, processing or failed can be deleted.")
 }
 
-// checkAmountScale refuses decimals a currency does not have (README §7:
+// checkAmountScale refuses decimals a currency does not have (docs/conventions.md#7-data-types:
 // scale 0 for rounded currencies such as CLP).
 func checkAmountScale(o *input.Object, amount decimal.Decimal, currency string) {
 	cur, found := catalog.CurrencyByID(currency)

@@ -1,4 +1,4 @@
-// Package payment holds sources and payments (payments.md §2–§3): the
+// Package payment holds sources and payments (docs/payments.md#2-sources to docs/payments.md#3-payments): the
 // status machines, the gateway hand-over, and their effect on invoices
 // (through the document engine) and customer balances.
 package payment
@@ -30,7 +30,7 @@ import (
 // Env is the engine environment (transaction, dialect, scope, time).
 type Env = document.Env
 
-// Source statuses (payments.md §2.4).
+// Source statuses (docs/payments.md#24-source-status-machine).
 const (
 	SourcePending               = "pending"
 	SourceRequiresAuthorization = "requires_authorization"
@@ -46,7 +46,7 @@ const AuthenticationWindow = 30 * time.Minute
 
 var sourceStatuses = []string{SourcePending, SourceRequiresAuthorization, SourceWaitingAuthorization, SourceChargeable, SourceConsumed, SourceFailed, SourceFinalized}
 
-// Source is the API object (payments.md §2.2).
+// Source is the API object (docs/payments.md#22-source-object).
 type Source struct {
 	ID          string            `json:"id"`
 	Gateway     string            `json:"gateway"`
@@ -158,7 +158,7 @@ func expandSources(e Env, ss []*Source) error {
 	return nil
 }
 
-// SourceListSpec declares the source list (payments.md §2.4).
+// SourceListSpec declares the source list (docs/payments.md#24-source-status-machine).
 var SourceListSpec = list.Spec{
 	Fields: []list.Field{
 		{Name: "customer", Expr: "customer_id", Lookups: []string{list.In, list.IsNull}},
@@ -186,7 +186,7 @@ func ListSources(e Env, lq *list.Query) (int, []*Source, error) {
 // Client is what the request tells about the payer's client.
 type Client struct{ IP, UserAgent string }
 
-// CreateSource validates a body and creates a source (payments.md §2.3).
+// CreateSource validates a body and creates a source (docs/payments.md#23-create-body).
 // For publishable calls pay is the payment (enable_checkout) the source
 // is bound to; it supplies the customer. baseURL builds redirect_url.
 func CreateSource(e Env, o *input.Object, cl Client, pay *Payment, baseURL string) (*Source, error) {
@@ -378,7 +378,7 @@ func BeginAuthentication(e Env, sourceID string) (*Source, error) {
 	return s, nil
 }
 
-// Authenticate records the payer's approve/deny (payments.md §1.2).
+// Authenticate records the payer's approve/deny (docs/payments.md#12-simulated-authentication-test-gateway).
 func Authenticate(e Env, sourceID string, approve bool) (*Source, error) {
 	s, err := getSource(e, sourceID, true)
 	if err != nil {
@@ -438,7 +438,7 @@ func scopeOf(ctx context.Context, q store.Querier, table, prefix, objID string) 
 }
 
 // CheckDefaultSource validates a subscription's default_source for a
-// customer (billing.md §8.11): a field error keyed "default_source".
+// customer (docs/billing.md#811-errors): a field error keyed "default_source".
 func CheckDefaultSource(ctx context.Context, q store.Querier, sc workspace.Scope, customerID, sourceID string) error {
 	e := Env{Ctx: ctx, Q: q, Scope: sc, Now: clock.Now(ctx)}
 	s, err := getSource(e, sourceID, false)
@@ -458,7 +458,7 @@ func CheckDefaultSource(ctx context.Context, q store.Querier, sc workspace.Scope
 }
 
 // fillCustomerSources lists each customer's reusable chargeable/pending
-// sources (billing.md §1 `sources`).
+// sources (docs/billing.md#1-customers `sources`).
 func fillCustomerSources(ctx context.Context, q store.Querier, sc workspace.Scope, cs []*customer.Customer) error {
 	if len(cs) == 0 {
 		return nil
@@ -493,15 +493,15 @@ func fillCustomerSources(ctx context.Context, q store.Querier, sc workspace.Scop
 type CustomerSources struct{}
 
 // FillSources lists each customer's reusable chargeable/pending sources
-// (billing.md §1 `sources`).
+// (docs/billing.md#1-customers `sources`).
 func (CustomerSources) FillSources(ctx context.Context, q store.Querier, sc workspace.Scope, cs []*customer.Customer) error {
 	return fillCustomerSources(ctx, q, sc, cs)
 }
 
 const reusable = `s.customer_id = customers.id AND s.usage = 'reusable' AND s.status IN ('chargeable', 'pending')`
 
-// CustomerListField is the customer list's `sources` filter (billing.md §1
-// List: a sou_ id; __isnull).
+// CustomerListField is the customer list's `sources` filter
+// (docs/billing.md#16-list: a sou_ id; __isnull).
 var CustomerListField = list.Field{Name: "sources", Expr: "(SELECT MIN(s.id) FROM sources s WHERE " + reusable + ")",
 	Cond: "EXISTS (SELECT 1 FROM sources s WHERE " + reusable + " AND s.id = {})", Lookups: []string{list.IsNull}}
 
@@ -513,7 +513,7 @@ var ReferencesCustomer = []string{`SELECT 1 FROM payments WHERE customer_id = $1
 type PendingRule struct{}
 
 // PendingFinalizable: every payment of a pending invoice that is not
-// cancelled has succeeded, at least one (documents.md §1.5).
+// cancelled has succeeded, at least one (docs/documents.md#15-status-machine).
 func (PendingRule) PendingFinalizable(e document.Env, d *document.Doc) error {
 	return pendingFinalizable(e, d)
 }

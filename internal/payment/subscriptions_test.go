@@ -17,8 +17,8 @@ func card(number string) map[string]any {
 	return map[string]any{"number": number, "exp_month": 12, "exp_year": 2030, "cvc": "123"}
 }
 
-// The hand-over the subscriptions engine uses (billing.md §8.5 step 9 and
-// §8.11), called directly inside a transaction as a run does.
+// The hand-over the subscriptions engine uses (docs/billing.md#85-what-a-run-does step 9 and
+// docs/billing.md#811-errors), called directly inside a transaction as a run does.
 func TestChargeInvoiceAndCheckDefaultSource(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
 		c := e.Workspace("US").Test()

@@ -1,6 +1,6 @@
 // Package pdf renders Cobro's fiscal documents (invoices, credit notes,
 // debit notes, orders, purchases, retentions…) as PDF with one shared
-// layout (README §10).
+// layout (docs/conventions.md#10-pdfs-and-local_file).
 //
 // The caller maps its document to a Document: every text is already in the
 // document language except the fixed labels of the layout ("Page x of y",
@@ -88,23 +88,24 @@ type Document struct {
 	Totals     []Total
 	Notes      []string
 	References []KV // cited documents, e.g. {"Orden de compra 801", "N° 4500 · 2025-05-30"}
-	// Stamp is an optional PNG (the Chilean PDF417 stamp) printed at the
-	// bottom left of the last page above StampCaption (may contain "\n").
-	Stamp        []byte
+	// Stamp is an optional barcode (the Chilean PDF417 stamp, see
+	// PDF417Stamp) printed at its size at the bottom left of the last page
+	// above StampCaption (may contain "\n").
+	Stamp        *Barcode
 	StampCaption string
 	// Labels overrides fixed labels of the layout for document kinds that
 	// need other words: "recipient" (e.g. "Supplier" on purchases),
 	// "quantity", "unit_price", "total" (the lines table columns).
 	Labels map[string]string
 	// AgencyBox prints the title box the way a tax agency requires: the
-	// Chilean SII's red frame and red text (tax-agency.md §11), with
+	// Chilean SII's red frame and red text (docs/tax-agency.md#11-pdf-with-pdf417-chile), with
 	// AgencyOffice ("S.I.I. - SANTIAGO ORIENTE") printed under it.
 	AgencyBox    bool
 	AgencyOffice string
 	// Cedible prints, beside the stamp, the receipt-acknowledgement box
 	// (name, RUT, date, place, signature, with the legal text of Ley
 	// 19.983) and this legend above it ("CEDIBLE", "CEDIBLE CON SU
-	// FACTURA"); "" prints neither (tax-agency.md §11, ?cedible=true).
+	// FACTURA"); "" prints neither (docs/tax-agency.md#11-pdf-with-pdf417-chile, ?cedible=true).
 	Cedible string
 	// Created is written as the PDF creation and modification date (in
 	// UTC); the zero time is written as 1970-01-01 so output stays
@@ -906,33 +907,31 @@ func (r *renderer) notes() {
 
 // ---------------------------------------------------------------- stamp
 
-const (
-	stampMaxW = 62.0
-	stampMaxH = 30.0
-)
-
-// stamp prints the PNG stamp and its caption at the bottom left of the
-// last page, starting a new page when the left column reaches too low.
+// stamp prints the stamp at its printed size (shrunk only if it exceeds
+// the stamp area, stampMaxW × stampMaxH) and its caption at the bottom
+// left of the last page, starting a new page when the left column reaches
+// too low.
 func (r *renderer) stamp() {
-	if len(r.d.Stamp) == 0 {
+	if r.d.Stamp == nil {
 		return
 	}
 	p := r.pdf
 	opt := fpdf.ImageOptions{ImageType: "PNG"}
-	info := p.RegisterImageOptionsReader("stamp", opt, bytes.NewReader(r.d.Stamp))
+	info := p.RegisterImageOptionsReader("stamp", opt, bytes.NewReader(r.d.Stamp.PNG))
 	if p.Err() || info == nil || info.Width() <= 0 || info.Height() <= 0 {
 		if !p.Err() {
 			p.SetErrorf("pdf: invalid stamp image")
 		}
 		return
 	}
-	w := stampMaxW
-	h := w * info.Height() / info.Width()
-	if h > stampMaxH {
-		h = stampMaxH
-		w = h * info.Width() / info.Height()
+	w, h := r.d.Stamp.Width, r.d.Stamp.Height
+	if w <= 0 || h <= 0 {
+		w, h = stampMaxW, stampMaxW*info.Height()/info.Width()
 	}
-	caption := r.lines("", 7, 40, r.d.StampCaption, stampMaxW)
+	if scale := min(1, stampMaxW/w, stampMaxH/h); scale < 1 {
+		w, h = w*scale, h*scale
+	}
+	caption := r.lines("", 7, 40, r.d.StampCaption, w)
 	blockH := h + 1.5 + height(caption)
 	var receipt func(top float64)
 	if r.d.Cedible != "" {
@@ -944,9 +943,8 @@ func (r *renderer) stamp() {
 	if r.leftEnd > top-3 || (receipt != nil && r.y > top-3) {
 		r.newPage()
 	}
-	x := margin + (stampMaxW-w)/2
-	p.ImageOptions("stamp", x, top, w, h, false, opt, 0, "")
-	r.drawLines(margin, top+h+1.5, stampMaxW, caption, "C")
+	p.ImageOptions("stamp", margin, top, w, h, false, opt, 0, "")
+	r.drawLines(margin, top+h+1.5, w, caption, "C")
 	if receipt != nil {
 		receipt(top)
 	}

@@ -87,7 +87,7 @@ func facturaCLP(t testing.TB) Document {
 		},
 		Notes:        []string{"Pago mediante transferencia a la cuenta corriente N° 123-45678-90 del Banco de Chile. Favor indicar el número de factura en la glosa."},
 		References:   []KV{{"Orden de compra 801", "N° 4500 · 2025-05-30"}},
-		Stamp:        stampPNG(t),
+		Stamp:        &Barcode{PNG: stampPNG(t), Width: 62, Height: 62 * 110 / 330.0},
 		StampCaption: "Timbre Electrónico SII\nRes. 80 de 2014 — Verifique documento: www.sii.cl",
 		Created:      time.Date(2025, 6, 2, 12, 0, 0, 0, time.FixedZone("CLT", -4*3600)),
 	}
@@ -222,7 +222,7 @@ func TestGolden(t *testing.T) {
 
 func TestInvalidStamp(t *testing.T) {
 	d := draftUSD()
-	d.Stamp = []byte("not a png")
+	d.Stamp = &Barcode{PNG: []byte("not a png"), Width: 50, Height: 20}
 	if _, err := Render(d); err == nil {
 		t.Fatal("Render accepted an invalid stamp")
 	}

@@ -17,7 +17,7 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// Addon is the API object (billing.md §6).
+// Addon is the API object (docs/billing.md#6-add-ons).
 type Addon struct {
 	ID            string          `json:"id"`
 	Name          string          `json:"name"`
@@ -95,7 +95,7 @@ func AddonRef(ctx context.Context, q store.Querier, sc workspace.Scope, addonID 
 	return a, msg, err
 }
 
-// AddonListSpec declares the add-on list (billing.md §6).
+// AddonListSpec declares the add-on list (docs/billing.md#6-add-ons).
 var AddonListSpec = list.Spec{
 	Fields: []list.Field{
 		{Name: "status", Expr: "status", Kind: list.Enum, Choices: statusChoices, Lookups: []string{list.In}},

@@ -1,6 +1,6 @@
-// Package product holds the billing catalogue (billing.md §4–§7): products,
+// Package product holds the billing catalogue (docs/billing.md#4-products to docs/billing.md#7-coupons): products,
 // their plans (prices), add-ons and coupons. Subscriptions reference them;
-// DELETE never destroys a catalogue object, it archives it (README §15).
+// DELETE never destroys a catalogue object, it archives it (docs/conventions.md#15-deletion-semantics).
 package product
 
 import (
@@ -30,7 +30,7 @@ const (
 	StatusArchived = "archived"
 )
 
-// Id prefixes (README §5).
+// Id prefixes (docs/conventions.md#5-object-ids).
 const (
 	PrefixProduct = "pro"
 	PrefixPlan    = "pla"
@@ -78,7 +78,7 @@ func reqStr(o *input.Object, dst *string, key string, max int) {
 	}
 }
 
-// currency reads an available currency id (catalogues.md §3).
+// currency reads an available currency id (docs/catalogues.md#3-currencies-public).
 func currency(o *input.Object, dst *string, required bool) {
 	v, ok := o.String("currency", input.StrOpt{Required: required || o.Has("currency")})
 	if !ok || v == nil {
@@ -156,7 +156,7 @@ func integer(o *input.Object, key string, min int) (*int, bool) {
 	return &v, true
 }
 
-// moneyField reads a money amount ≥ 0 (README §7).
+// moneyField reads a money amount ≥ 0 (docs/conventions.md#7-data-types).
 func moneyField(o *input.Object, key string, required bool) (decimal.Decimal, bool) {
 	return o.Decimal(key, required, money.ParseMoney)
 }

@@ -19,7 +19,7 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// Coupon is the API object (billing.md §7). Amount is a percentage (20)
+// Coupon is the API object (docs/billing.md#7-coupons). Amount is a percentage (20)
 // for "%" coupons and money (5000.00) for "$" coupons.
 type Coupon struct {
 	ID             string          `json:"id"`
@@ -61,7 +61,7 @@ var (
 	applyOns        = []string{ApplyOnInvoice, ApplyOnLine}
 )
 
-// Coupon messages (billing.md §7).
+// Coupon messages (docs/billing.md#7-coupons).
 const (
 	MsgCouponTimesRequired = "Required when duration_scheme=limited."
 	MsgCouponTimesOnly     = "Only limited coupons have a duration."
@@ -133,7 +133,7 @@ func CouponRef(ctx context.Context, q store.Querier, sc workspace.Scope, couponI
 	return c, msg, err
 }
 
-// CouponListSpec declares the coupon list (billing.md §7).
+// CouponListSpec declares the coupon list (docs/billing.md#7-coupons).
 var CouponListSpec = list.Spec{
 	Fields: []list.Field{
 		{Name: "status", Expr: "status", Kind: list.Enum, Choices: statusChoices, Lookups: []string{list.In}},

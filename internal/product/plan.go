@@ -20,7 +20,7 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// Plan is the API object (billing.md §5).
+// Plan is the API object (docs/billing.md#5-plans).
 type Plan struct {
 	ID               string          `json:"id"`
 	Product          string          `json:"product"`
@@ -53,7 +53,7 @@ type Tier struct {
 	UnitScheme   string          `json:"unit_scheme"`
 }
 
-// Usage schemes, aggregations, tier modes and tier schemes (billing.md §5).
+// Usage schemes, aggregations, tier modes and tier schemes (docs/billing.md#5-plans).
 const (
 	UsageLicensed = "licensed"
 	UsageMetered  = "metered"
@@ -169,7 +169,7 @@ func PlanRef(ctx context.Context, q store.Querier, sc workspace.Scope, planID st
 	return p, msg, err
 }
 
-// PlanListSpec declares the plan list (billing.md §5 List).
+// PlanListSpec declares the plan list (docs/billing.md#56-list).
 var PlanListSpec = list.Spec{
 	Fields: []list.Field{
 		{Name: "product", Expr: "product_id", Lookups: []string{list.In}},
@@ -195,7 +195,7 @@ func ListPlans(ctx context.Context, q store.Querier, sc workspace.Scope, lq *lis
 	return count, out, nil
 }
 
-// Plan tier messages (billing.md §5 Errors; the others are Cobro's).
+// Plan tier messages (docs/billing.md#57-errors; the others are Cobro's).
 const (
 	MsgTiersRequired     = "This field is required when tiers_mode is set."
 	MsgTiersModeRequired = "This field is required when tiers are given."
@@ -217,7 +217,7 @@ func MsgTierContiguous(prev string) string {
 const maxTiers = 20
 
 // parseTierQuantity reads a tier bound: a decimal ≥ 0 with the quantity
-// limits of README §7 (0 is allowed: the first tier starts at 0).
+// limits of docs/conventions.md#7-data-types (0 is allowed: the first tier starts at 0).
 func parseTierQuantity(raw any) (decimal.Decimal, error) {
 	d, err := money.ParseQuantity(raw)
 	if err == nil || err.Error() != money.MsgPositive {

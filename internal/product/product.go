@@ -18,7 +18,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/workspace"
 )
 
-// Product is the API object (billing.md §4).
+// Product is the API object (docs/billing.md#4-products).
 type Product struct {
 	ID        string          `json:"id"`
 	Name      string          `json:"name"`
@@ -112,7 +112,7 @@ func attachPlans(ctx context.Context, q store.Querier, sc workspace.Scope, ps []
 	return rows.Err()
 }
 
-// ProductListSpec declares the product list (billing.md §4). The plans
+// ProductListSpec declares the product list (docs/billing.md#4-products). The plans
 // filter is handled by ParseProductList.
 var ProductListSpec = list.Spec{
 	Fields: []list.Field{
@@ -236,7 +236,7 @@ func UpdateProduct(ctx context.Context, q store.Querier, d store.Dialect, sc wor
 	return GetProduct(ctx, q, sc, productID)
 }
 
-// ArchiveProduct is DELETE: archived, idempotent (README §15). Its plans
+// ArchiveProduct is DELETE: archived, idempotent (docs/conventions.md#15-deletion-semantics). Its plans
 // are not archived.
 func ArchiveProduct(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, productID string, now time.Time) (*Product, error) {
 	p, err := getProduct(ctx, q, sc, productID, d.ForUpdate())

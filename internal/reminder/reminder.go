@@ -1,4 +1,4 @@
-// Package reminder holds reminder messages (documents.md §5): emails about
+// Package reminder holds reminder messages (docs/documents.md#5-reminder-messages): emails about
 // a document, recorded immutably.
 package reminder
 
@@ -130,7 +130,7 @@ type Mailer interface {
 type Service struct {
 	// Mail queues the messages (when an SMTP server is configured).
 	// Without it, and in test mode, messages are recorded as "skipped"
-	// (documents.md §5.2).
+	// (docs/documents.md#52-object-and-body).
 	Mail Mailer
 }
 
@@ -190,7 +190,7 @@ func (svc *Service) Create(e document.Env, base string, o *input.Object) (*Messa
 	var linkID any
 	if actionOK && action == "pay" {
 		// the Pay button: a single-use link bound to the invoice, for what
-		// is left to pay (payments.md §4)
+		// is left to pay (docs/payments.md#4-payment-links)
 		outstanding := doc.TotalAdjusted.Sub(decimal.NewFromInt(doc.CollectedCents).Shift(-2))
 		if !outstanding.IsPositive() {
 			return nil, apperr.Field("action", "The invoice has nothing left to pay.")

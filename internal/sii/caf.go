@@ -15,7 +15,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/taxid"
 )
 
-// Types are the SII document codes Cobro issues (tax-agency.md §4.1).
+// Types are the SII document codes Cobro issues (docs/tax-agency.md#41-upload).
 var Types = []int{33, 34, 39, 46, 52, 56, 61}
 
 // Supported reports whether Cobro issues the SII document code td.
@@ -28,7 +28,7 @@ func Supported(td int) bool {
 	return false
 }
 
-// CAF is a parsed folio authorisation (tax-agency.md §4).
+// CAF is a parsed folio authorisation (docs/tax-agency.md#4-caf-files-and-folios).
 type CAF struct {
 	RE     string // issuer RUT
 	RS     string // issuer name
@@ -102,7 +102,44 @@ func ParseCAF(data []byte) (*CAF, error) {
 	ev := new(big.Int).SetBytes(e)
 	c.PubKey = &rsa.PublicKey{N: new(big.Int).SetBytes(m), E: int(ev.Int64())}
 	c.FRMA = frma
-	blk, _ := pem.Decode([]byte(strings.TrimSpace(root.Child("RSASK").Text())))
+	if n := c.PubKey.N.BitLen(); n != CAFKeyBits {
+		return nil, &CAFError{fmt.Sprintf("The CAF key must be a %d-bit RSA key; this one has %d bits.", CAFKeyBits, n)}
+	}
+	key, err := parseCAFKey(root.Child("RSASK").Text())
+	if err != nil {
+		return nil, err
+	}
+	if key.N.Cmp(c.PubKey.N) != 0 || key.E != c.PubKey.E {
+		return nil, &CAFError{"The CAF private key does not match its public key."}
+	}
+	if err := probeKeyPair(key, c.PubKey); err != nil {
+		return nil, err
+	}
+	c.Key = key
+	if c.From < 1 || c.From > c.To {
+		return nil, &CAFError{"The CAF range is invalid."}
+	}
+	return c, nil
+}
+
+// CAFKeyBits is the size of every SII stamp key (docs/tax-agency.md#4-caf-files-and-folios).
+const CAFKeyBits = 512
+
+// maxCAFKeyPEM bounds the RSASK block before it is parsed: a 512-bit
+// PKCS #1 key is about 500 bytes of PEM.
+const maxCAFKeyPEM = 4096
+
+var errCAFKey = &CAFError{"The CAF private key (RSASK) is not a valid two-prime RSA key."}
+
+// parseCAFKey reads RSASK (PKCS #1, or PKCS #8 as some tools write it).
+// Multi-prime keys are refused: crypto/rsa does not check them, so any
+// numbers would pass.
+func parseCAFKey(text string) (*rsa.PrivateKey, error) {
+	text = strings.TrimSpace(text)
+	if len(text) > maxCAFKeyPEM {
+		return nil, errCAFKey
+	}
+	blk, _ := pem.Decode([]byte(text))
 	if blk == nil {
 		return nil, ErrCAFInvalid
 	}
@@ -111,18 +148,26 @@ func ParseCAF(data []byte) (*CAF, error) {
 		k8, err8 := x509.ParsePKCS8PrivateKey(blk.Bytes)
 		rk, ok := k8.(*rsa.PrivateKey)
 		if err8 != nil || !ok {
-			return nil, ErrCAFInvalid
+			return nil, errCAFKey
 		}
 		key = rk
 	}
-	if key.N.Cmp(c.PubKey.N) != 0 || key.E != c.PubKey.E {
-		return nil, &CAFError{"The CAF private key does not match its public key."}
+	if len(key.Primes) != 2 {
+		return nil, errCAFKey
 	}
-	c.Key = key
-	if c.From < 1 || c.From > c.To {
-		return nil, &CAFError{"The CAF range is invalid."}
+	return key, nil
+}
+
+// probeKeyPair signs a probe with the private key and verifies it with the
+// public one, so that a key whose private exponent does not belong to its
+// modulus is refused at upload rather than at every finalize.
+func probeKeyPair(key *rsa.PrivateKey, pub *rsa.PublicKey) error {
+	probe := []byte("cobro CAF key probe")
+	sig, err := SignSHA1(key, probe)
+	if err != nil || !VerifySHA1(pub, probe, sig) {
+		return &CAFError{"The CAF private key does not match its public key."}
 	}
-	return c, nil
+	return nil
 }
 
 func b64(s string) ([]byte, error) {
@@ -135,11 +180,11 @@ func b64(s string) ([]byte, error) {
 	return base64.StdEncoding.DecodeString(s)
 }
 
-// Expires is the CAF's expiry date (§4.3): FA + 6 months, month-end
+// Expires is the CAF's expiry date (docs/tax-agency.md#43-expiry): FA + 6 months, month-end
 // clamped, for 33, 46, 56 and 61; none (zero time) for 34, 39 and 52.
 func (c *CAF) Expires() (time.Time, bool) { return CAFExpiry(c.TD, c.FA) }
 
-// CAFExpiry computes §4.3's expiry for a type and authorisation date.
+// CAFExpiry computes docs/tax-agency.md#43-expiry's expiry for a type and authorisation date.
 func CAFExpiry(td int, fa time.Time) (time.Time, bool) {
 	switch td {
 	case 34, 39, 52:
@@ -154,7 +199,7 @@ func CAFExpiry(td int, fa time.Time) (time.Time, bool) {
 	return time.Date(first.Year(), first.Month(), d, 0, 0, 0, 0, time.UTC), true
 }
 
-// Flat serialises an element the way SII signs DA and DD (§7): no
+// Flat serialises an element the way SII signs DA and DD (docs/tax-agency.md#7-ted-stamp): no
 // declaration, no namespace declarations, no whitespace between elements,
 // text escaped with the five entities, ISO-8859-1.
 func Flat(e *Elem) []byte {

@@ -17,7 +17,7 @@ import (
 	"software.sslmate.com/src/go-pkcs12"
 )
 
-// Certificate is the company's signing certificate (tax-agency.md §3).
+// Certificate is the company's signing certificate (docs/tax-agency.md#3-certificate).
 type Certificate struct {
 	Key  *rsa.PrivateKey
 	Cert *x509.Certificate
@@ -25,7 +25,7 @@ type Certificate struct {
 }
 
 // CertError is a certificate upload failure: Field ("file" or "password")
-// and the user-facing message of tax-agency.md §3.
+// and the user-facing message of docs/tax-agency.md#3-certificate.
 type CertError struct{ Field, Msg string }
 
 func (e *CertError) Error() string { return e.Msg }
@@ -43,9 +43,17 @@ var (
 var oidSIIRUT = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 8321, 1}
 var oidSAN = asn1.ObjectIdentifier{2, 5, 29, 17}
 
-// LoadPKCS12 opens a .p12/.pfx container and checks it (§3): an RSA key,
-// its certificate valid at now, and the holder's RUT.
+// MaxCertKeyBits caps the certificate's RSA key: Chilean CAs issue 2048-bit
+// keys, and every finalize signs with it inside the write transaction.
+const MaxCertKeyBits = 4096
+
+// LoadPKCS12 opens a .p12/.pfx container and checks it (docs/tax-agency.md#3-certificate): iteration
+// counts bounded before any key derivation, an RSA key of at most
+// MaxCertKeyBits, its certificate valid at now, and the holder's RUT.
 func LoadPKCS12(data []byte, password string, now time.Time) (*Certificate, error) {
+	if err := CheckPKCS12Cost(data); err != nil {
+		return nil, err
+	}
 	key, cert, _, err := pkcs12.DecodeChain(data, password)
 	if err != nil {
 		if errors.Is(err, pkcs12.ErrIncorrectPassword) {
@@ -75,6 +83,9 @@ func NewCertificate(key *rsa.PrivateKey, cert *x509.Certificate) (*Certificate, 
 	pub, ok := cert.PublicKey.(*rsa.PublicKey)
 	if !ok {
 		return nil, ErrCertNotRSA
+	}
+	if n := pub.N.BitLen(); n > MaxCertKeyBits {
+		return nil, &CertError{"file", fmt.Sprintf("The certificate's RSA key has %d bits; the limit is %d.", n, MaxCertKeyBits)}
 	}
 	if pub.N.Cmp(key.N) != 0 || pub.E != key.E {
 		return nil, &CertError{"file", "The private key does not match the certificate."}
@@ -132,7 +143,7 @@ func CertRUT(cert *x509.Certificate) string {
 	return ""
 }
 
-// Summary is the certificate summary of the API (§3), without the key.
+// Summary is the certificate summary of the API (docs/tax-agency.md#3-certificate), without the key.
 type Summary struct {
 	SubjectName, SubjectRUT, Issuer, SerialNumber, FingerprintSHA1 string
 	NotBefore, NotAfter                                            time.Time

@@ -29,7 +29,7 @@ const (
 	RUTAnonymous = "66666666-6"
 )
 
-// Issuer is the biller settings that go into a DTE (tax-agency.md §2.1).
+// Issuer is the biller settings that go into a DTE (docs/tax-agency.md#21-settings-object).
 type Issuer struct {
 	RUT, BusinessName, Activity string
 	ActivityCodes               []int
@@ -39,12 +39,12 @@ type Issuer struct {
 	ResolutionDate              string // YYYY-MM-DD
 }
 
-// Receiver is the customer (supplier on 46) (§6.3).
+// Receiver is the customer (supplier on 46) (docs/tax-agency.md#63-receptor).
 type Receiver struct {
 	RUT, Name, Activity, Contact, Email, Address, Commune, City string
 }
 
-// Line is a document line (§6.6). Amounts in CLP.
+// Line is a document line (docs/tax-agency.md#66-detalle). Amounts in CLP.
 type Line struct {
 	Code, CodeScheme, Name, Description, Unit string
 	Quantity, Price                           decimal.Decimal
@@ -55,7 +55,7 @@ type Line struct {
 	RetainedVAT                               bool // 46 with VAT withholding (CodImpAdic 15)
 }
 
-// GlobalDiscount is §6.7's DscRcgGlobal source.
+// GlobalDiscount is docs/tax-agency.md#67-dscrcgglobal's DscRcgGlobal source.
 type GlobalDiscount struct {
 	Scheme string          // "%" or "$"
 	Value  decimal.Decimal // the % or, for "$", the taxable part (dA)
@@ -64,7 +64,7 @@ type GlobalDiscount struct {
 	HasExempt bool
 }
 
-// Reference is a Referencia (§6.8).
+// Reference is a Referencia (docs/tax-agency.md#68-referencia).
 type Reference struct {
 	Type   string // TpoDocRef
 	Folio  string
@@ -73,7 +73,7 @@ type Reference struct {
 	Reason string
 }
 
-// Transport is §6.4 (52).
+// Transport is docs/tax-agency.md#64-transporte (52).
 type Transport struct{ Plate, DriverRUT, DriverName, Address string }
 
 // Doc is one DTE's content.
@@ -123,11 +123,26 @@ func qty(d decimal.Decimal) string { return d.Round(6).String() }
 
 // documento builds <Documento> without TED and TmstFirma.
 func (d *Doc) documento() *Elem {
-	b := d.Boleta()
 	doc := E("Documento", "ID", d.ID())
-	enc := E("Encabezado")
+	enc := E("Encabezado").Add(d.idDoc(), d.emisor(), d.receptor())
+	if tr := d.transporte(); tr != nil {
+		enc.Add(tr)
+	}
+	enc.Add(d.totales())
 	doc.Add(enc)
+	for i, l := range d.Lines {
+		doc.Add(d.detalle(i, l))
+	}
+	doc.Add(d.globalDiscounts()...)
+	for i, rf := range d.References {
+		doc.Add(d.referencia(i, rf))
+	}
+	return doc
+}
 
+// idDoc is Encabezado/IdDoc: type, folio, dates and payment terms.
+func (d *Doc) idDoc() *Elem {
+	b := d.Boleta()
 	id := E("IdDoc").T("TipoDTE", strconv.Itoa(d.Type)).T("Folio", strconv.FormatInt(d.Folio, 10)).T("FchEmis", d.Date)
 	if d.Type == 52 && d.ShippingType > 0 {
 		id.T("IndTraslado", strconv.Itoa(d.ShippingType))
@@ -152,11 +167,14 @@ func (d *Doc) documento() *Elem {
 	if (d.Type == 33 || d.Type == 34 || d.Type == 46 || b) && d.DueDate != "" && d.DueDate != d.Date {
 		id.T("FchVenc", d.DueDate)
 	}
-	enc.Add(id)
+	return id
+}
 
+// emisor is Encabezado/Emisor (boletas name the fields differently).
+func (d *Doc) emisor() *Elem {
 	is := d.Issuer
 	em := E("Emisor").T("RUTEmisor", is.RUT)
-	if b {
+	if d.Boleta() {
 		em.T("RznSocEmisor", Clean(is.BusinessName, 100)).T("GiroEmisor", Clean(is.Activity, 80))
 	} else {
 		em.T("RznSoc", Clean(is.BusinessName, 100)).T("GiroEmis", Clean(is.Activity, 80))
@@ -170,9 +188,13 @@ func (d *Doc) documento() *Elem {
 	if is.BranchCode > 0 {
 		em.T("CdgSIISucur", strconv.FormatInt(is.BranchCode, 10))
 	}
-	em.Opt("DirOrigen", Clean(is.Address, 70)).Opt("CmnaOrigen", Clean(is.Commune, 20)).Opt("CiudadOrigen", Clean(is.City, 20))
-	enc.Add(em)
+	return em.Opt("DirOrigen", Clean(is.Address, 70)).Opt("CmnaOrigen", Clean(is.Commune, 20)).Opt("CiudadOrigen", Clean(is.City, 20))
+}
 
+// receptor is Encabezado/Receptor; a boleta without RUT names the
+// anonymous consumer.
+func (d *Doc) receptor() *Elem {
+	b := d.Boleta()
 	r := d.Receiver
 	rc := E("Receptor")
 	rut := r.RUT
@@ -185,18 +207,26 @@ func (d *Doc) documento() *Elem {
 	} else {
 		rc.T("RznSocRecep", Clean(r.Name, 100)).Opt("GiroRecep", Clean(r.Activity, 40)).Opt("Contacto", Clean(r.Contact, 80)).Opt("CorreoRecep", Clean(r.Email, 80))
 	}
-	rc.Opt("DirRecep", Clean(r.Address, 70)).Opt("CmnaRecep", Clean(r.Commune, 20)).Opt("CiudadRecep", Clean(r.City, 20))
-	enc.Add(rc)
+	return rc.Opt("DirRecep", Clean(r.Address, 70)).Opt("CmnaRecep", Clean(r.Commune, 20)).Opt("CiudadRecep", Clean(r.City, 20))
+}
 
-	if t := d.Transport; t != nil && d.Type == 52 && (t.Plate != "" || t.DriverRUT != "" || t.Address != "") {
-		tr := E("Transporte").Opt("Patente", Clean(t.Plate, 8))
-		if t.DriverRUT != "" && t.DriverName != "" {
-			tr.Add(E("Chofer").T("RUTChofer", t.DriverRUT).T("NombreChofer", Clean(t.DriverName, 30)))
-		}
-		tr.Opt("DirDest", Clean(t.Address, 70))
-		enc.Add(tr)
+// transporte is Encabezado/Transporte of a guía de despacho (nil when
+// there is nothing to say).
+func (d *Doc) transporte() *Elem {
+	t := d.Transport
+	if t == nil || d.Type != 52 || (t.Plate == "" && t.DriverRUT == "" && t.Address == "") {
+		return nil
 	}
+	tr := E("Transporte").Opt("Patente", Clean(t.Plate, 8))
+	if t.DriverRUT != "" && t.DriverName != "" {
+		tr.Add(E("Chofer").T("RUTChofer", t.DriverRUT).T("NombreChofer", Clean(t.DriverName, 30)))
+	}
+	return tr.Opt("DirDest", Clean(t.Address, 70))
+}
 
+// totales is Encabezado/Totales.
+func (d *Doc) totales() *Elem {
+	b := d.Boleta()
 	tot := E("Totales")
 	if d.Net != nil && d.Type != 34 {
 		tot.T("MntNeto", amt(*d.Net))
@@ -217,74 +247,81 @@ func (d *Doc) documento() *Elem {
 	if d.Retained != nil && !b {
 		tot.Add(E("ImptoReten").T("TipoImp", "15").T("TasaImp", d.TaxPercent.String()).T("MontoImp", amt(*d.Retained)))
 	}
-	tot.T("MntTotal", amt(d.Total))
-	enc.Add(tot)
+	return tot.T("MntTotal", amt(d.Total))
+}
 
-	for i, l := range d.Lines {
-		de := E("Detalle").T("NroLinDet", strconv.Itoa(i+1))
-		if l.Code != "" {
-			scheme := l.CodeScheme
-			if scheme == "" {
-				scheme = "INT1"
-			}
-			de.Add(E("CdgItem").T("TpoCodigo", Clean(scheme, 10)).T("VlrCodigo", Clean(l.Code, 35)))
+// detalle is the Detalle of line i.
+func (d *Doc) detalle(i int, l Line) *Elem {
+	de := E("Detalle").T("NroLinDet", strconv.Itoa(i+1))
+	if l.Code != "" {
+		scheme := l.CodeScheme
+		if scheme == "" {
+			scheme = "INT1"
 		}
-		if l.Exempt || d.Type == 34 {
-			de.T("IndExe", "1")
-		}
-		de.T("NmbItem", Clean(l.Name, 80)).Opt("DscItem", Clean(l.Description, 1000))
-		de.T("QtyItem", qty(l.Quantity)).Opt("UnmdItem", Clean(l.Unit, 4)).T("PrcItem", qty(l.Price))
-		if l.DiscountPct != nil && l.DiscountPct.Sign() > 0 {
-			de.T("DescuentoPct", l.DiscountPct.Round(2).String())
-		}
-		if l.Discount.Sign() > 0 {
-			de.T("DescuentoMonto", amt(l.Discount))
-		}
-		if l.RetainedVAT && d.Type == 46 {
-			de.T("CodImpAdic", "15")
-		}
-		de.T("MontoItem", amt(l.Total))
-		doc.Add(de)
+		de.Add(E("CdgItem").T("TpoCodigo", Clean(scheme, 10)).T("VlrCodigo", Clean(l.Code, 35)))
 	}
+	if l.Exempt || d.Type == 34 {
+		de.T("IndExe", "1")
+	}
+	de.T("NmbItem", Clean(l.Name, 80)).Opt("DscItem", Clean(l.Description, 1000))
+	de.T("QtyItem", qty(l.Quantity)).Opt("UnmdItem", Clean(l.Unit, 4))
+	if l.Price.Sign() > 0 { // the schema wants a positive price or none (a text correction's zero line)
+		de.T("PrcItem", qty(l.Price))
+	}
+	if l.DiscountPct != nil && l.DiscountPct.Sign() > 0 {
+		de.T("DescuentoPct", l.DiscountPct.Round(2).String())
+	}
+	if l.Discount.Sign() > 0 {
+		de.T("DescuentoMonto", amt(l.Discount))
+	}
+	if l.RetainedVAT && d.Type == 46 {
+		de.T("CodImpAdic", "15")
+	}
+	return de.T("MontoItem", amt(l.Total))
+}
 
-	if g := d.Discount; g != nil {
-		n := 0
-		add := func(v decimal.Decimal, exe bool) {
-			n++
-			dr := E("DscRcgGlobal").T("NroLinDR", strconv.Itoa(n)).T("TpoMov", "D").T("GlosaDR", "Descuento").
-				T("TpoValor", g.Scheme).T("ValorDR", qtyDR(v, g.Scheme))
-			if exe {
-				dr.T("IndExeDR", "1")
-			}
-			doc.Add(dr)
-		}
-		if g.Scheme == "%" {
-			add(g.Value, false)
-			if g.HasExempt {
-				add(g.Value, true)
-			}
-		} else {
-			if g.Value.Sign() > 0 {
-				add(g.Value, false)
-			}
-			if g.Exempt.Sign() > 0 {
-				add(g.Exempt, true)
-			}
-		}
+// globalDiscounts are the DscRcgGlobal lines: a percentage applies to the
+// taxable and (when there is one) the exempt part; an amount is split.
+func (d *Doc) globalDiscounts() []*Elem {
+	g := d.Discount
+	if g == nil {
+		return nil
 	}
+	var out []*Elem
+	add := func(v decimal.Decimal, exe bool) {
+		dr := E("DscRcgGlobal").T("NroLinDR", strconv.Itoa(len(out)+1)).T("TpoMov", "D").T("GlosaDR", "Descuento").
+			T("TpoValor", g.Scheme).T("ValorDR", qtyDR(v, g.Scheme))
+		if exe {
+			dr.T("IndExeDR", "1")
+		}
+		out = append(out, dr)
+	}
+	if g.Scheme == "%" {
+		add(g.Value, false)
+		if g.HasExempt {
+			add(g.Value, true)
+		}
+		return out
+	}
+	if g.Value.Sign() > 0 {
+		add(g.Value, false)
+	}
+	if g.Exempt.Sign() > 0 {
+		add(g.Exempt, true)
+	}
+	return out
+}
 
-	for i, rf := range d.References {
-		re := E("Referencia").T("NroLinRef", strconv.Itoa(i+1)).T("TpoDocRef", Clean(rf.Type, 3)).Opt("FolioRef", Clean(rf.Folio, 18))
-		if !b {
-			re.T("FchRef", rf.Date)
-		}
-		if rf.Code > 0 {
-			re.T("CodRef", strconv.Itoa(rf.Code))
-		}
-		re.Opt("RazonRef", Clean(rf.Reason, 90))
-		doc.Add(re)
+// referencia is the Referencia of reference i.
+func (d *Doc) referencia(i int, rf Reference) *Elem {
+	re := E("Referencia").T("NroLinRef", strconv.Itoa(i+1)).T("TpoDocRef", Clean(rf.Type, 3)).Opt("FolioRef", Clean(rf.Folio, 18))
+	if !d.Boleta() {
+		re.T("FchRef", rf.Date)
 	}
-	return doc
+	if rf.Code > 0 {
+		re.T("CodRef", strconv.Itoa(rf.Code))
+	}
+	return re.Opt("RazonRef", Clean(rf.Reason, 90))
 }
 
 func qtyDR(v decimal.Decimal, scheme string) string {
@@ -295,7 +332,7 @@ func qtyDR(v decimal.Decimal, scheme string) string {
 }
 
 // compactCopy copies an element without whitespace-only text between
-// elements (the CAF copied into the TED, §7).
+// elements (the CAF copied into the TED, docs/tax-agency.md#7-ted-stamp).
 func compactCopy(e *Elem) *Elem {
 	c := &Elem{Name: e.Name, Attrs: append([]Attr(nil), e.Attrs...)}
 	hasElem := false
@@ -318,7 +355,7 @@ func compactCopy(e *Elem) *Elem {
 	return c
 }
 
-// TED builds the electronic stamp of a Documento (§7) with the CAF.
+// TED builds the electronic stamp of a Documento (docs/tax-agency.md#7-ted-stamp) with the CAF.
 func TED(doc *Elem, caf *CAF, stamp time.Time) (*Elem, error) {
 	enc := doc.Child("Encabezado")
 	rsr := enc.Path("Receptor", "RznSocRecep").Text()
@@ -361,7 +398,7 @@ type Envelope struct {
 	Root *Elem
 }
 
-// Build makes the signed envelope of one document (§6–§8): the
+// Build makes the signed envelope of one document (docs/tax-agency.md#6-dte-xml-and-field-mapping to docs/tax-agency.md#8-signatures-and-envelope): the
 // Documento, its TED stamped with the CAF key, the document signature and
 // the envelope (EnvioDTE or EnvioBOLETA) signature with cert. now is the
 // signing time (TSTED, TmstFirma, TmstFirmaEnv).
@@ -403,7 +440,7 @@ func Build(d *Doc, caf *CAF, cert *Certificate, now time.Time) (*Envelope, error
 }
 
 // SignInPlace signs the element target (referenced by its ID attribute)
-// with an XML-DSig Signature appended as the last child of parent (§8).
+// with an XML-DSig Signature appended as the last child of parent (docs/tax-agency.md#8-signatures-and-envelope).
 func SignInPlace(parent, target *Elem, cert *Certificate) error {
 	dg := sha1.Sum(C14N(target))
 	si := E("SignedInfo").

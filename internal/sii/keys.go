@@ -21,10 +21,10 @@ var (
 	sandboxCertPEM []byte
 )
 
-// SandboxIDK is the key id of the sandbox's SII key (§4.5).
+// SandboxIDK is the key id of the sandbox's SII key (docs/tax-agency.md#45-sandbox-cafs-test-mode).
 const SandboxIDK = 100
 
-// SandboxRUT is the holder of the built-in test certificate (§3).
+// SandboxRUT is the holder of the built-in test certificate (docs/tax-agency.md#3-certificate).
 const SandboxRUT = "11111111-1"
 
 var sandboxOnce = sync.OnceValues(func() (*rsa.PrivateKey, *Certificate) {

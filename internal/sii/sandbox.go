@@ -29,7 +29,7 @@ type Message struct {
 	Text     string `json:"text"`
 }
 
-// Answer is the sandbox agency's verdict on an envelope (§9.2).
+// Answer is the sandbox agency's verdict on an envelope (docs/tax-agency.md#92-the-sandbox).
 type Answer struct {
 	TrackID   string
 	Status    string // EPR, RSC, RFR, RCT
@@ -37,7 +37,7 @@ type Answer struct {
 	Messages  []Message
 }
 
-// Result maps the answer to tax_agency.result (§10).
+// Result maps the answer to tax_agency.result (docs/tax-agency.md#10-the-tax_agency-object-chile).
 func (a Answer) Result() string {
 	switch a.DocStatus {
 	case "DOK":
@@ -48,7 +48,7 @@ func (a Answer) Result() string {
 	return "rejected"
 }
 
-// Sandbox is the built-in agency. Its checks are those of §9.2, in that
+// Sandbox is the built-in agency. Its checks are those of docs/tax-agency.md#92-the-sandbox, in that
 // order; every failure found is reported.
 type Sandbox struct {
 	// SIIKeys are the agency public keys by IDK that CAF signatures are
@@ -190,23 +190,60 @@ func (s *Sandbox) checkDoc(doc *Elem, add func(code, sev, text string)) {
 	enc := doc.Child("Encabezado")
 	id := enc.Child("IdDoc")
 	td, _ := strconv.Atoi(id.Child("TipoDTE").Text())
-	folio, _ := strconv.ParseInt(id.Child("Folio").Text(), 10, 64)
 	fe := id.Child("FchEmis").Text()
-	rutE := enc.Path("Emisor", "RUTEmisor").Text()
 	// RUT-001
 	for _, p := range [][]string{{"Emisor", "RUTEmisor"}, {"Receptor", "RUTRecep"}, {"Transporte", "Chofer", "RUTChofer"}} {
 		if e := enc.Path(p...); e != nil && !validRUT(e.Text()) {
 			add("RUT-001", "error", p[len(p)-1]+" "+e.Text()+" has an invalid check digit.")
 		}
 	}
+	if !s.checkStamp(doc, add) {
+		return
+	}
+	checkLines(doc, add)
+	checkTotals(enc.Child("Totales"), td, add)
+	// REF-001
+	if td == 56 || td == 61 {
+		ok := false
+		for _, r := range doc.ChildrenNamed("Referencia") {
+			if r.Child("CodRef") != nil {
+				ok = true
+			}
+		}
+		if !ok {
+			kind := "Credit note"
+			if td == 56 {
+				kind = "Debit note"
+			}
+			add("REF-001", "error", kind+" without reference to the adjusted document.")
+		}
+	}
+	// DAT-001
+	today := s.Today
+	if today.IsZero() {
+		today = time.Now()
+	}
+	if fe > today.In(santiago).Format("2006-01-02") {
+		add("DAT-001", "error", "FchEmis "+fe+" is in the future.")
+	}
+}
+
+// checkStamp runs CAF-001..003, TED-001 and TED-002; false when the
+// document has no TED at all.
+func (s *Sandbox) checkStamp(doc *Elem, add func(code, sev, text string)) bool {
+	enc := doc.Child("Encabezado")
+	id := enc.Child("IdDoc")
+	td, _ := strconv.Atoi(id.Child("TipoDTE").Text())
+	folio, _ := strconv.ParseInt(id.Child("Folio").Text(), 10, 64)
+	fe := id.Child("FchEmis").Text()
+	rutE := enc.Path("Emisor", "RUTEmisor").Text()
 	ted := doc.Child("TED")
 	dd := ted.Child("DD")
 	if ted == nil || dd == nil {
 		add("TED-001", "error", "The document has no TED.")
-		return
+		return false
 	}
-	cafE := dd.Child("CAF")
-	caf, cafErr := cafFromTED(cafE)
+	caf, cafErr := cafFromTED(dd.Child("CAF"))
 	if cafErr != nil {
 		add("CAF-001", "error", "The CAF in the TED is not valid.")
 	} else {
@@ -237,7 +274,6 @@ func (s *Sandbox) checkDoc(doc *Elem, add func(code, sev, text string)) {
 		}
 	}
 	// TED-002
-	tot := enc.Child("Totales")
 	it1 := ""
 	if det := doc.Child("Detalle"); det != nil {
 		it1 = truncRunes(det.Child("NmbItem").Text(), 40)
@@ -245,13 +281,17 @@ func (s *Sandbox) checkDoc(doc *Elem, add func(code, sev, text string)) {
 	for _, c := range []struct{ dd, name, want string }{
 		{"RE", "RUTEmisor", rutE}, {"TD", "TipoDTE", id.Child("TipoDTE").Text()}, {"F", "Folio", id.Child("Folio").Text()},
 		{"FE", "FchEmis", fe}, {"RR", "RUTRecep", enc.Path("Receptor", "RUTRecep").Text()},
-		{"MNT", "MntTotal", tot.Child("MntTotal").Text()}, {"IT1", "NmbItem", it1},
+		{"MNT", "MntTotal", enc.Path("Totales", "MntTotal").Text()}, {"IT1", "NmbItem", it1},
 	} {
 		if got := dd.Child(c.dd).Text(); got != c.want {
 			add("TED-002", "error", fmt.Sprintf("TED %s %s differs from %s %s.", c.dd, got, c.name, c.want))
 		}
 	}
-	// TOT-001
+	return true
+}
+
+// checkLines is TOT-001.
+func checkLines(doc *Elem, add func(code, sev, text string)) {
 	for i, det := range doc.ChildrenNamed("Detalle") {
 		q, e1 := decimal.NewFromString(orZero(det.Child("QtyItem").Text(), "1"))
 		p, e2 := decimal.NewFromString(orZero(det.Child("PrcItem").Text(), "0"))
@@ -265,7 +305,10 @@ func (s *Sandbox) checkDoc(doc *Elem, add func(code, sev, text string)) {
 			add("TOT-001", "error", fmt.Sprintf("Line %d: MontoItem %s should be %s.", i+1, m.String(), want.String()))
 		}
 	}
-	// TOT-002 / TOT-003
+}
+
+// checkTotals is TOT-002 and TOT-003.
+func checkTotals(tot *Elem, td int, add func(code, sev, text string)) {
 	num := func(name string) decimal.Decimal {
 		v, err := decimal.NewFromString(orZero(tot.Child(name).Text(), "0"))
 		if err != nil {
@@ -298,30 +341,6 @@ func (s *Sandbox) checkDoc(doc *Elem, add func(code, sev, text string)) {
 	}
 	if want := neto.Add(exe).Add(iva).Sub(ret); !want.Equal(total) {
 		add("TOT-003", "error", fmt.Sprintf("MntTotal %s should be %s.", total.String(), want.String()))
-	}
-	// REF-001
-	if td == 56 || td == 61 {
-		ok := false
-		for _, r := range doc.ChildrenNamed("Referencia") {
-			if r.Child("CodRef") != nil {
-				ok = true
-			}
-		}
-		if !ok {
-			kind := "Credit note"
-			if td == 56 {
-				kind = "Debit note"
-			}
-			add("REF-001", "error", kind+" without reference to the adjusted document.")
-		}
-	}
-	// DAT-001
-	today := s.Today
-	if today.IsZero() {
-		today = time.Now()
-	}
-	if fe > today.In(santiago).Format("2006-01-02") {
-		add("DAT-001", "error", "FchEmis "+fe+" is in the future.")
 	}
 }
 

@@ -29,7 +29,7 @@ func build(t *testing.T, doc *Doc, caf *CAF) []byte {
 	return env.XML
 }
 
-// The sandbox rejects with the SII-like codes of tax-agency.md §9.2.
+// The sandbox rejects with the SII-like codes of docs/tax-agency.md#92-the-sandbox.
 func TestSandboxRejections(t *testing.T) {
 	caf := testCAF(t, 33, 1201, 1300)
 	sb := &Sandbox{Today: testNow}

@@ -72,7 +72,7 @@ func testCAF(t testing.TB, td int, from, to int64) *CAF {
 	return c
 }
 
-// sampleDoc is the factura of tax-agency.md §6.
+// sampleDoc is the factura of docs/tax-agency.md#6-dte-xml-and-field-mapping.
 func sampleDoc(td int) *Doc {
 	doc := &Doc{Type: td, Folio: 1234, Date: "2025-06-02", DueDate: "2025-06-12", Issuer: testIssuer(),
 		Receiver: Receiver{RUT: "76086428-5", Name: "Comercial Andes SpA", Activity: "Venta de equipos", Email: "facturas@andes.cl",

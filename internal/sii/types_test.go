@@ -10,7 +10,7 @@ import (
 )
 
 // docFor returns a representative document of each type, with totals
-// from api/README.md §8 where there is a worked example.
+// from docs/conventions.md#8-totals-formula where there is a worked example.
 func docFor(td int) *Doc {
 	doc := sampleDoc(td)
 	doc.Folio = 1201

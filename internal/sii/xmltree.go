@@ -510,7 +510,7 @@ func FormatRUT(rut string) string {
 }
 
 // TEDOf extracts the TED of the (first) document of an envelope as the
-// ISO-8859-1 bytes the PDF417 stamp carries (§11).
+// ISO-8859-1 bytes the PDF417 stamp carries (docs/tax-agency.md#11-pdf-with-pdf417-chile).
 func TEDOf(envelope []byte) ([]byte, error) {
 	root, err := Parse(envelope)
 	if err != nil {

@@ -14,7 +14,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/workspace"
 )
 
-// Messages of the actions (billing.md §8.11).
+// Messages of the actions (docs/billing.md#811-errors).
 const (
 	MsgPauseStatus   = "Only active subscriptions or subscriptions that need attention can be paused."
 	MsgResumeStatus  = "Only paused subscriptions or subscriptions that need attention can be resumed."
@@ -46,7 +46,7 @@ func (svc *Service) open(ctx context.Context, q store.Querier, d store.Dialect, 
 	return e, s, nil
 }
 
-// ListSpec declares the subscription list (billing.md §8.10).
+// ListSpec declares the subscription list (docs/billing.md#810-list).
 var ListSpec = list.Spec{
 	Fields: []list.Field{
 		{Name: "customer", Expr: "s.customer_id", Lookups: []string{list.In}},
@@ -80,7 +80,7 @@ func List(ctx context.Context, q store.Querier, sc workspace.Scope, lq *list.Que
 	return n, out, loadItems(ctx, q, out)
 }
 
-// Update applies a PATCH (billing.md §8.9).
+// Update applies a PATCH (docs/billing.md#89-update-rules).
 func (svc *Service) Update(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, subID string, o *input.Object, now time.Time) (*Sub, error) {
 	e, before, err := svc.open(ctx, q, d, sc, subID, now)
 	if err != nil {
@@ -305,7 +305,7 @@ type ErrAttention struct{ Message string }
 
 func (e *ErrAttention) Error() string { return e.Message }
 
-// Process runs the next run now (billing.md §8.7) and returns its invoice.
+// Process runs the next run now (docs/billing.md#87-actions) and returns its invoice.
 func (svc *Service) Process(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, subID string, now time.Time) (*document.Doc, error) {
 	e, s, err := svc.open(ctx, q, d, sc, subID, now)
 	if err != nil {

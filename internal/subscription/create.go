@@ -27,7 +27,7 @@ const (
 	MsgTooFar = "Date must be before 2100-01-01."
 )
 
-// Messages of billing.md §8.11.
+// Messages of docs/billing.md#811-errors.
 const (
 	MsgDateStartPast     = "Date must be today or later."
 	MsgNextBeforeStart   = "Must be on or after date_start."
@@ -118,7 +118,7 @@ func (svc *Service) Create(ctx context.Context, q store.Querier, d store.Dialect
 	if !o.OK() {
 		return nil, o.Err()
 	}
-	// schedule (billing.md §8.4)
+	// schedule (docs/billing.md#84-billing-schedule)
 	s.Anchor = s.DateStart
 	if nextGiven != nil {
 		s.Anchor = *nextGiven

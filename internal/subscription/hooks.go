@@ -15,7 +15,7 @@ import (
 )
 
 // MsgCancelFirst refuses archiving a customer with live subscriptions
-// (billing.md §1 Delete).
+// (docs/billing.md#15-delete).
 const MsgCancelFirst = "Cancel the customer's subscriptions before archiving it."
 
 // References of customers and orgunits by subscriptions (customer.Deps):
@@ -27,12 +27,12 @@ const (
 )
 
 // CustomerListField is the customer list's `subscriptions` filter
-// (billing.md §1 List: a sub_ id; __isnull).
+// (docs/billing.md#16-list: a sub_ id; __isnull).
 var CustomerListField = list.Field{Name: "subscriptions", Expr: "(SELECT MIN(s.id) FROM subscriptions s WHERE s.customer_id = customers.id)",
 	Cond: "EXISTS (SELECT 1 FROM subscriptions s WHERE s.customer_id = customers.id AND s.id = {})", Lookups: []string{list.IsNull}}
 
 // ArchiveRule is the customer.ArchiveCheck of subscriptions: a customer
-// with live subscriptions cannot be archived (billing.md §1 Delete).
+// with live subscriptions cannot be archived (docs/billing.md#15-delete).
 type ArchiveRule struct{}
 
 // CheckArchivable refuses a customer with live subscriptions.

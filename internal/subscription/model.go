@@ -27,7 +27,7 @@ const (
 	PrefixClock = "clk"
 )
 
-// Statuses (billing.md §8.6).
+// Statuses (docs/billing.md#86-status-machine).
 const (
 	StatusActive         = "active"
 	StatusPaused         = "paused"
@@ -36,7 +36,7 @@ const (
 	StatusNeedsAttention = "needs_attention"
 )
 
-// needs_attention reasons (billing.md §8.8).
+// needs_attention reasons (docs/billing.md#88-needs_attention-reasons).
 const (
 	ReasonBiller           = "biller_issue"
 	ReasonGateway          = "gateway_issue"
@@ -60,7 +60,7 @@ const (
 	SchemeChargePayment = "charge_payment"
 )
 
-// Reference is a subscription reference (billing.md §8.2).
+// Reference is a subscription reference (docs/billing.md#82-subscription-object).
 type Reference struct {
 	Date        string  `json:"date"`
 	Document    string  `json:"document"`
@@ -387,7 +387,7 @@ func saveItems(ctx context.Context, q store.Querier, sc workspace.Scope, s *Sub,
 	return nil
 }
 
-// View is the API object (billing.md §8.2).
+// View is the API object (docs/billing.md#82-subscription-object).
 type View struct {
 	ID                   string               `json:"id"`
 	Customer             *customer.Summary    `json:"customer"`

@@ -16,7 +16,7 @@ type Charge struct {
 	Amount   decimal.Decimal
 }
 
-// TierCharges prices quantity q on a plan's tiers (billing.md §5, Cobro
+// TierCharges prices quantity q on a plan's tiers (docs/billing.md#5-plans, Cobro
 // semantics). A plan without tiers gives one charge q × amount.
 func TierCharges(mode string, tiers []product.Tier, amount, q decimal.Decimal) []Charge {
 	if len(tiers) == 0 {
@@ -89,7 +89,7 @@ func TierDescription(i int, t product.Tier) string {
 }
 
 // Aggregate reduces a metered line's usage quantities over a period
-// (billing.md §5 usage_aggregation). Records come ordered by (date_time,
+// (docs/billing.md#5-plans usage_aggregation). Records come ordered by (date_time,
 // created), so the last is the latest record.
 func Aggregate(aggregation string, quantities []decimal.Decimal) decimal.Decimal {
 	if len(quantities) == 0 {
@@ -115,12 +115,12 @@ func Aggregate(aggregation string, quantities []decimal.Decimal) decimal.Decimal
 }
 
 // Convert multiplies a unit amount by a conversion factor and rounds it
-// half-up to the invoice currency's scale (billing.md §8.5 step 5).
+// half-up to the invoice currency's scale (docs/billing.md#85-what-a-run-does step 5).
 func Convert(amount, factor decimal.Decimal, scale int32) decimal.Decimal {
 	return money.Round(amount.Mul(factor), scale)
 }
 
-// CouponApplies is the redemption rule of billing.md §7: forever always,
+// CouponApplies is the redemption rule of docs/billing.md#7-coupons: forever always,
 // one_time at its first run, limited while redemptions < duration_times.
 func CouponApplies(c *product.Coupon, redemptions int) bool {
 	switch c.DurationScheme {

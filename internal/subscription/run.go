@@ -22,7 +22,7 @@ func (e env) emit(name, objectID string) error {
 	return event.Emit(e.ctx, e.q, e.sc, name, objectID, time.UnixMicro(e.us))
 }
 
-// attention is a run stopped before its invoice (billing.md §8.8).
+// attention is a run stopped before its invoice (docs/billing.md#88-needs_attention-reasons).
 type attention struct{ reason, detail string }
 
 func (a *attention) Error() string { return "Subscription needs attention: " + a.reason + "." }
@@ -31,7 +31,7 @@ func (a *attention) Error() string { return "Subscription needs attention: " + a
 // is no longer active). The scheduler skips it.
 var ErrNotDue = errors.New("subscription: no run due")
 
-// run performs the run at s.NextBilling (billing.md §8.5) in the caller's
+// run performs the run at s.NextBilling (docs/billing.md#85-what-a-run-does) in the caller's
 // transaction, whatever the date (process bills early with the schedule's
 // periods). s must be locked (or just created). A run stopped before its
 // invoice leaves s in needs_attention and returns *attention.
@@ -396,7 +396,7 @@ func (e env) collect(s *Sub, inv *document.Doc) (*document.Doc, error) {
 }
 
 // mailInvoice emails a send_invoice run's finalized invoice when the
-// customer's send_invoices is on (billing.md §8.5 step 9): to the invoicing
+// customer's send_invoices is on (docs/billing.md#85-what-a-run-does step 9): to the invoicing
 // contacts of the subscription's orgunit, else of the customer, else the
 // customer's email. Test-mode invoices are not emailed (as reminders).
 func (e env) mailInvoice(s *Sub, inv *document.Doc) error {
@@ -554,7 +554,7 @@ func addonLine(a *product.Addon, qty, amount decimal.Decimal, label string) map[
 	return m
 }
 
-// linesNet is A0 + E0 of lines (README §8): the cap of a "$" invoice coupon.
+// linesNet is A0 + E0 of lines (docs/conventions.md#8-totals-formula): the cap of a "$" invoice coupon.
 func linesNet(lines []map[string]any, scale int32) decimal.Decimal {
 	sum := decimal.Zero
 	for _, m := range lines {

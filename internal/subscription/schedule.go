@@ -1,4 +1,4 @@
-// Package subscription is recurring billing (billing.md §8–§10):
+// Package subscription is recurring billing (docs/billing.md#8-subscriptions to docs/billing.md#10-test-clocks):
 // subscriptions, their billing schedule, the cycle run that turns a due
 // date into exactly one invoice, usage records, the scheduler and test
 // clocks.
@@ -13,7 +13,7 @@ import (
 // Period is a billing period: whole months, or days (weekly).
 type Period struct{ Months, Days int }
 
-// PeriodOf returns the period of a frequency id (billing.md §8.4, from
+// PeriodOf returns the period of a frequency id (docs/billing.md#84-billing-schedule, from
 // the catalogue: weekly = 1 week, monthly = 1 month, quarterly = 3…).
 func PeriodOf(frequency string) (Period, bool) {
 	f, ok := catalog.FrequencyByID(frequency)

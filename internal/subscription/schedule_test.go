@@ -115,7 +115,7 @@ func total(cs []Charge) string {
 	return sum.StringFixed(2)
 }
 
-// The worked example of billing.md §5 and one case per mode.
+// The worked example of docs/billing.md#5-plans and one case per mode.
 func TestTierCharges(t *testing.T) {
 	tiers := []product.Tier{tier("0", "10", "5", "unit"), tier("10", "50", "4", "unit"), tier("50", "", "3", "unit")}
 	q := decimal.NewFromInt(60)

@@ -35,7 +35,7 @@ type BillOptions struct {
 }
 
 // Bill processes every active subscription whose next_billing is due, one
-// run at a time per subscription until caught up (billing.md §8.4), and
+// run at a time per subscription until caught up (docs/billing.md#84-billing-schedule), and
 // resumes paused subscriptions whose pause_until arrived. Safe to run on
 // several nodes at once: each subscription row is locked while it runs
 // (SKIP LOCKED on PostgreSQL), its due date is re-checked under the lock,

@@ -15,7 +15,7 @@ type Deps struct {
 	// Documents are the collaborators of the invoices runs create.
 	Documents document.Deps
 	// Payments is the hand-over to the payments work for charge_payment
-	// (billing.md §8.5 step 9). Nil: charge_payment is refused at
+	// (docs/billing.md#85-what-a-run-does step 9). Nil: charge_payment is refused at
 	// validation.
 	Payments Payments
 	// Mail queues the email of a finalized run invoice (when an SMTP

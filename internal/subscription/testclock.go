@@ -16,7 +16,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/workspace"
 )
 
-// Clock is a test clock (billing.md §10, Cobro).
+// Clock is a test clock (docs/billing.md#10-test-clocks, Cobro).
 type Clock struct {
 	ID         string      `json:"id"`
 	Name       *string     `json:"name"`
@@ -156,7 +156,7 @@ func (svc *Service) DeleteClock(ctx context.Context, q store.Querier, d store.Di
 }
 
 // Advance moves a clock forward through every due date in order, as the
-// scheduler would have done in real time (billing.md §10).
+// scheduler would have done in real time (docs/billing.md#10-test-clocks).
 func (svc *Service) Advance(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, clockID string, o *input.Object, now time.Time) (*Clock, error) {
 	c, err := getClock(ctx, q, sc, clockID, d.ForUpdate())
 	if err != nil {

@@ -17,7 +17,7 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// Usage messages (billing.md §9).
+// Usage messages (docs/billing.md#9-usages).
 const (
 	MsgUsageLicensed   = "The line's plan must have usage_scheme=metered."
 	MsgUsageInactive   = "The subscription is not active."
@@ -102,7 +102,7 @@ func lineSub(ctx context.Context, q store.Querier, d store.Dialect, sc workspace
 	return subID, err
 }
 
-// checkPeriod applies the usage rules of billing.md §9 to an instant.
+// checkPeriod applies the usage rules of docs/billing.md#9-usages to an instant.
 func (e env) checkPeriod(s *Sub, at time.Time) string {
 	start, _ := ParseDate(s.DateStart)
 	switch {

@@ -1,4 +1,4 @@
-// Package supplier holds suppliers (procurement.md §1), the buying side's
+// Package supplier holds suppliers (docs/procurement.md#1-suppliers), the buying side's
 // counterpart of customers: purchases, purchase credit notes and retentions
 // reference them.
 package supplier
@@ -25,10 +25,10 @@ import (
 	"github.com/cobrobilling/cobro/internal/workspace"
 )
 
-// Prefix is the id prefix of suppliers (README §5).
+// Prefix is the id prefix of suppliers (docs/conventions.md#5-object-ids).
 const Prefix = "sup"
 
-// Supplier is the API object (procurement.md §1.2, field order of §1.4).
+// Supplier is the API object (docs/procurement.md#12-supplier-object-and-body, field order of docs/procurement.md#14-example).
 type Supplier struct {
 	ID          string          `json:"id"`
 	Name        string          `json:"name"`
@@ -47,7 +47,7 @@ type Supplier struct {
 	Updated     clock.Stamp     `json:"updated"`
 }
 
-// Field limits of procurement.md §1.2.
+// Field limits of docs/procurement.md#12-supplier-object-and-body.
 const (
 	maxName    = 64
 	maxTaxID   = 32
@@ -126,7 +126,7 @@ func Ref(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Sco
 	return s, "", nil
 }
 
-// ListSpec declares the supplier list (procurement.md §1.2).
+// ListSpec declares the supplier list (docs/procurement.md#12-supplier-object-and-body).
 var ListSpec = list.Spec{
 	Fields: []list.Field{
 		{Name: "name", Expr: "name", Lookups: []string{list.IContains}},
@@ -384,7 +384,7 @@ func (s *Service) hasActivity(ctx context.Context, q store.Querier, supplierID s
 }
 
 // Delete destroys a supplier without documents; one with documents is
-// refused with a non-field error (procurement.md §1.3).
+// refused with a non-field error (docs/procurement.md#13-errors).
 func (s *Service) Delete(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, supplierID string, now time.Time) error {
 	if _, err := get(ctx, q, sc, supplierID, d.ForUpdate()); err != nil {
 		return err

@@ -58,7 +58,7 @@ func TestRefAndSummaries(t *testing.T) {
 	})
 }
 
-// procurement.md §1.3 "DELETE with documents", through Deps.ReferencedBy:
+// docs/procurement.md#13-errors "DELETE with documents", through Deps.ReferencedBy:
 // a stand-in for the documents check counts a supplier named "Has
 // Documents" as referenced.
 func TestDeleteRefusedWithActivity(t *testing.T) {

@@ -1,4 +1,4 @@
-// Package taxid validates and normalises tax identifiers (catalogues.md §8).
+// Package taxid validates and normalises tax identifiers (docs/catalogues.md#8-tax-id-validation).
 //
 // Chile (RUT), Mexico (RFC), Colombia (NIT) and Peru (RUC) have an
 // algorithm; every other country (US included) accepts any non-blank value,
@@ -166,7 +166,7 @@ const (
 
 // normalizeRFC: uppercase, remove spaces and hyphens, then check the format
 // (12 characters for companies, 13 for individuals) and the YYMMDD date.
-// The check digit is deliberately not enforced (catalogues.md §8.2).
+// The check digit is deliberately not enforced (docs/catalogues.md#82-mexico--rfc).
 func normalizeRFC(v string) (string, error) {
 	// A decomposed Ñ (N + combining tilde) is composed so that it counts as
 	// one character.

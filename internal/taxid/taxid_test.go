@@ -133,7 +133,7 @@ func TestNormalize(t *testing.T) {
 }
 
 func TestMessages(t *testing.T) {
-	// The exact user-facing strings of catalogues.md §8.
+	// The exact user-facing strings of docs/catalogues.md#8-tax-id-validation.
 	want := map[*Error]string{
 		ErrRUTFormat: "Invalid RUT: expected digits, a hyphen and a check digit (12345678-5).",
 		ErrRUTCheck:  "Invalid RUT: the check digit does not match.",

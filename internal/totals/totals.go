@@ -1,7 +1,7 @@
 // Package totals computes the totals of a document with lines: the one
-// formula of README §8 (steps L1–L5 per line, D1–D9 per document), shared
+// formula of docs/conventions.md#8-totals-formula (steps L1–L5 per line, D1–D9 per document), shared
 // by invoices, credit notes, debit notes, orders, purchases and purchase
-// credit notes. Withholding certificates (procurement.md §4) use their own
+// credit notes. Withholding certificates (docs/procurement.md#4-retentions) use their own
 // formula and are not computed here.
 //
 // The package is pure: no I/O, no clock, exact decimals only. Rounding is
@@ -9,9 +9,9 @@
 // only at L1, L2 (%), L4, L5, D2 (%) and D4; every other step is exact
 // addition and subtraction of already-rounded values.
 //
-// Preconditions (checked by the callers' parsers, README §7): quantities
+// Preconditions (checked by the callers' parsers, docs/conventions.md#7-data-types): quantities
 // > 0, amounts ≥ 0, percentages between 0 and 100, discounts ≥ 0. Compute
-// reports the cross-field rules of §7–§8 as []Error; outside the
+// reports the cross-field rules of docs/conventions.md#7-data-types to docs/conventions.md#8-totals-formula as []Error; outside the
 // preconditions it never panics but its results are unspecified.
 package totals
 
@@ -113,7 +113,7 @@ func percentOf(base, p decimal.Decimal, scale int32) decimal.Decimal {
 	return money.Round(base.Mul(p).Shift(-2), scale)
 }
 
-// Compute applies README §8 to d. Errors (in order: lines in index order,
+// Compute applies docs/conventions.md#8-totals-formula to d. Errors (in order: lines in index order,
 // then the document discount):
 //
 //   - line discount_scheme not "", "%" or "$" → {i, "discount_scheme", `"x" is not a valid choice.`}

@@ -72,7 +72,7 @@ func TestWorkedExamples(t *testing.T) {
 		want map[string]string
 	}{
 		{
-			// README §8 "the seed's order example" (documents.md §4).
+			// docs/conventions.md#8-totals-formula "the seed's order example" (docs/documents.md#4-orders).
 			name: "order example USD",
 			doc: Doc{Scale: 2, TaxPercent: dec("0"), Lines: []Line{
 				{Quantity: dec("4.0"), Amount: dec("500.00")},
@@ -86,7 +86,7 @@ func TestWorkedExamples(t *testing.T) {
 			},
 		},
 		{
-			// README §8 and documents.md §1.9.
+			// docs/conventions.md#8-totals-formula and docs/documents.md#19-example.
 			name: "US invoice r=8.25",
 			doc: Doc{Scale: 2, TaxPercent: dec("8.25"), Discount: dec("10.00"), DiscountScheme: "$", Lines: []Line{
 				{Quantity: dec("3"), Amount: dec("19.99"), Discount: dec("10")},
@@ -139,7 +139,7 @@ func TestWorkedExamples(t *testing.T) {
 			},
 		},
 		{
-			// documents.md §2.5 (and the debit note of §3.5).
+			// docs/documents.md#25-example (and the debit note of docs/documents.md#35-example).
 			name: "credit note r=8.25",
 			doc: Doc{Scale: 2, TaxPercent: dec("8.25"), Lines: []Line{
 				{Quantity: dec("1"), Amount: dec("19.99")},
@@ -151,7 +151,7 @@ func TestWorkedExamples(t *testing.T) {
 			},
 		},
 		{
-			// procurement.md §2.5.
+			// docs/procurement.md#25-example.
 			name: "US5 purchase",
 			doc: Doc{Scale: 2, TaxPercent: dec("0"), Lines: []Line{
 				{Quantity: dec("10"), Amount: dec("45.50")},
@@ -535,7 +535,7 @@ func validInputs(d Doc) bool {
 // checkNonNegative asserts that no result is negative. The total is only
 // checked when there is no global discount or no retention: L5 is computed
 // before the global discount, so a 100 % subtotal retention plus a global
-// discount can withhold more than the discounted document (README §8 as
+// discount can withhold more than the discounted document (docs/conventions.md#8-totals-formula as
 // written).
 func checkNonNegative(t fataler, d Doc, r Result) {
 	t.Helper()

@@ -2,7 +2,7 @@ package webhook
 
 import "strings"
 
-// Catalogue lists every event name of webhooks.md §6, in the order of its
+// Catalogue lists every event name of docs/webhooks.md#6-event-catalogue, in the order of its
 // table. webhook.ping is not in it: it is only sent by the ping action and
 // never recorded, so endpoints cannot subscribe to it.
 var Catalogue = []string{
@@ -39,9 +39,11 @@ var Catalogue = []string{
 	"retention.created", "retention.updated", "retention.deleted", "retention.finalized", "retention.cancelled",
 	"retention.biller_succeeded", "retention.biller_failed",
 	"cancellation.created",
+	// Cobro: the Chile SII biller's warnings (docs/tax-agency.md#3-certificate, docs/tax-agency.md#4-caf-files-and-folios)
+	"biller.certificate_expiring", "biller.caf_low",
 }
 
-// PingEvent is the name of the ping action's delivery (webhooks.md §1.1).
+// PingEvent is the name of the ping action's delivery (docs/webhooks.md#11-endpoints).
 const PingEvent = "webhook.ping"
 
 var known = func() map[string]bool {

@@ -22,10 +22,10 @@ import (
 const MaxEndpoints = 16
 
 // SecretOverlap is how long the previous secret keeps signing
-// webhook-signature after a rotation (webhooks.md §4.3).
+// webhook-signature after a rotation (docs/webhooks.md#43-secret-rotation).
 const SecretOverlap = 24 * time.Hour
 
-// Messages of webhooks.md §1.3 and §5.3.
+// Messages of docs/webhooks.md#13-errors and docs/webhooks.md#53-redelivery.
 const (
 	MsgLiveHTTPS     = "Live-mode endpoints must use https."
 	MsgUnresolvable  = "The URL's host name could not be resolved."
@@ -39,8 +39,9 @@ const (
 // creation and update: the resolver (net.DefaultResolver when nil; tests
 // inject one) and the operator's --allow-private-webhooks.
 type URLGuard struct {
-	Resolver     Resolver
-	AllowPrivate bool
+	Resolver       Resolver
+	AllowPrivate   bool
+	NoTestLoopback bool // --test-webhooks-loopback=false
 }
 
 // resolveTimeout bounds the DNS lookup of a URL check.
@@ -68,7 +69,7 @@ func (g URLGuard) check(ctx context.Context, sc workspace.Scope, raw string) str
 	}
 	ctx, cancel := context.WithTimeout(ctx, resolveTimeout)
 	defer cancel()
-	switch err := CheckURL(ctx, r, raw, Policy{TestMode: sc.TestMode}); {
+	switch err := CheckURL(ctx, r, raw, Policy{TestMode: sc.TestMode, NoTestLoopback: g.NoTestLoopback}); {
 	case err == nil:
 		return ""
 	case errors.Is(err, ErrPrivate):
@@ -87,7 +88,7 @@ type record struct {
 	metadata    string
 }
 
-// apply validates the body onto rec (README §12: every field error at once).
+// apply validates the body onto rec (docs/conventions.md#12-errors: every field error at once).
 func apply(ctx context.Context, o *input.Object, rec *record, sc workspace.Scope, g URLGuard) {
 	if v, ok := o.String("url", input.StrOpt{Required: true, Max: 2048}); ok && v != nil {
 		if msg := g.check(ctx, sc, *v); msg != "" {
@@ -157,7 +158,7 @@ func eventsJSON(events []string) string {
 	return string(b)
 }
 
-// Create validates body and registers an endpoint (webhooks.md §1).
+// Create validates body and registers an endpoint (docs/webhooks.md#1-webhook-endpoints).
 func Create(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, o *input.Object, g URLGuard, now time.Time) (*Endpoint, error) {
 	rec := record{events: []string{"*"}, status: StatusEnabled, metadata: "{}"}
 	apply(ctx, o, &rec, sc, g)
@@ -244,7 +245,7 @@ func Delete(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.
 }
 
 // RotateSecret issues a new secret; the old one keeps signing
-// webhook-signature (second value) for SecretOverlap (webhooks.md §4.3).
+// webhook-signature (second value) for SecretOverlap (docs/webhooks.md#43-secret-rotation).
 func RotateSecret(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, endpointID string, now time.Time) (*Endpoint, error) {
 	e, err := GetEndpoint(ctx, q, sc, endpointID, d.ForUpdate())
 	if err != nil {
@@ -259,7 +260,7 @@ func RotateSecret(ctx context.Context, q store.Querier, d store.Dialect, sc work
 }
 
 // Ping sends one webhook.ping to ep now, synchronously and without retries
-// (webhooks.md §1.1), under a fresh event id that is not recorded. Disabled
+// (docs/webhooks.md#11-endpoints), under a fresh event id that is not recorded. Disabled
 // endpoints may be pinged.
 func Ping(ctx context.Context, w *Worker, ep *Endpoint) Attempt {
 	return w.Send(ctx, ep, id.New("evt"), PingEvent, ep.ID)

@@ -17,11 +17,11 @@ import (
 	"github.com/cobrobilling/cobro/internal/workspace"
 )
 
-// EventRetention is how long events are shown (webhooks.md §2: kept 30
+// EventRetention is how long events are shown (docs/webhooks.md#2-events: kept 30
 // days); older ones are 404 and absent from lists even before a purge.
 const EventRetention = 30 * 24 * time.Hour
 
-// EventView is the API object of an event (webhooks.md §2.2).
+// EventView is the API object of an event (docs/webhooks.md#22-event-object).
 type EventView struct {
 	ID         string          `json:"id"`
 	Event      string          `json:"event"`
@@ -85,7 +85,7 @@ func GetEvent(ctx context.Context, q store.Querier, sc workspace.Scope, eventID 
 	return e, attachDeliveries(ctx, q, sc, []*EventView{e})
 }
 
-// EventListSpec declares the event list (webhooks.md §2.2).
+// EventListSpec declares the event list (docs/webhooks.md#22-event-object).
 var EventListSpec = list.Spec{
 	Fields: []list.Field{
 		{Name: "event", Expr: "event", Lookups: []string{list.In}},
@@ -217,7 +217,7 @@ func attachDeliveries(ctx context.Context, q store.Querier, sc workspace.Scope, 
 
 // Redeliver starts a new delivery of an event (fresh schedule, same
 // webhook-id) to the endpoint named in the body, or to every enabled
-// endpoint of the mode subscribed to it (webhooks.md §5.3).
+// endpoint of the mode subscribed to it (docs/webhooks.md#53-redelivery).
 func Redeliver(ctx context.Context, q store.Querier, sc workspace.Scope, eventID string, o *input.Object, now time.Time) (*EventView, error) {
 	ev, err := GetEvent(ctx, q, sc, eventID, now)
 	if err != nil {

@@ -17,7 +17,7 @@ const JobKind = event.DeliveryJob
 // follows (the runner's lanes join on it).
 const jobKeyPrefix = event.DeliveryJobKey
 
-// Delivery statuses (webhooks.md §2.2).
+// Delivery statuses (docs/webhooks.md#22-event-object).
 const (
 	DeliveryPending   = event.DeliveryPending
 	DeliverySucceeded = event.DeliverySucceeded

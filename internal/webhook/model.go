@@ -1,4 +1,4 @@
-// Package webhook delivers events to webhook endpoints (webhooks.md):
+// Package webhook delivers events to webhook endpoints (docs/webhooks.md):
 // endpoints, fan-out of each event into deliveries in the event's own
 // transaction, signed HTTP delivery through the job table with retries,
 // auto-disable, redelivery and an SSRF guard.
@@ -100,7 +100,7 @@ func GetEndpoint(ctx context.Context, q store.Querier, sc workspace.Scope, endpo
 // "*" selects all, "family.*" a family, anything else an exact name.
 func (e *Endpoint) Subscribed(name string) bool { return event.Subscribed(e.Events, name) }
 
-// View is the API object of an endpoint (webhooks.md §1.2).
+// View is the API object of an endpoint (docs/webhooks.md#12-endpoint-object).
 type View struct {
 	ID                     string          `json:"id"`
 	URL                    string          `json:"url"`

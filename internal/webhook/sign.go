@@ -10,7 +10,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/id"
 )
 
-// NewSecret is "whsecret_" + 52 base62 characters (webhooks.md §1.2).
+// NewSecret is "whsecret_" + 52 base62 characters (docs/webhooks.md#12-endpoint-object).
 func NewSecret() string { return "whsecret_" + id.Random(52) }
 
 // StandardSecret is the secret in Standard Webhooks form: "whsec_" +

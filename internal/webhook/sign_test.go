@@ -2,7 +2,7 @@ package webhook
 
 import "testing"
 
-// webhooks.md §4.4 test vector.
+// docs/webhooks.md#44-test-vector test vector.
 func TestSignatureVector(t *testing.T) {
 	const secret = "whsecret_44r5V2M8MUXRBY7XLeYhm0Hbhi1gKfoSJwD9AvXiwgMPixeQW8tb"
 	body := Body("invoice.finalized", "inv_95kreTFdLpltAZZ3Ln")

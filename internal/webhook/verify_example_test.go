@@ -51,7 +51,7 @@ func Verify(secret string, h http.Header, body []byte, now time.Time) error {
 	return nil
 }
 
-// The §4.4 test vector of webhooks.md, checked with Verify.
+// The docs/webhooks.md#44-test-vector test vector of docs/webhooks.md, checked with Verify.
 func Example_verify() {
 	secret := "whsecret_44r5V2M8MUXRBY7XLeYhm0Hbhi1gKfoSJwD9AvXiwgMPixeQW8tb"
 	body := []byte(`{"event":"invoice.finalized","object_id":"inv_95kreTFdLpltAZZ3Ln"}`)

@@ -22,7 +22,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/store"
 )
 
-// Schedule is the delay before attempts 2…8 (webhooks.md §5.1), each with
+// Schedule is the delay before attempts 2…8 (docs/webhooks.md#51-retry-schedule), each with
 // ±20 % jitter; attempt 1 is immediate.
 var Schedule = []time.Duration{5 * time.Second, 5 * time.Minute, 30 * time.Minute, 2 * time.Hour, 5 * time.Hour, 10 * time.Hour, 10 * time.Hour}
 
@@ -45,7 +45,7 @@ type Worker struct {
 	// always times out fails and backs off like any failing one).
 	PerWorkspace, PerEndpoint int
 	// FailureThreshold disables an endpoint after this many consecutive
-	// failed deliveries (webhooks.md §5.2); default 3.
+	// failed deliveries (docs/webhooks.md#52-auto-disable); default 3.
 	FailureThreshold int
 	// Jitter returns a factor in [0.8, 1.2]; tests make it fixed.
 	Jitter func() float64
@@ -54,6 +54,10 @@ type Worker struct {
 	// Outcome, when set, is told the result of every attempt ("succeeded",
 	// "retry", "failed", "gone") for the delivery metrics.
 	Outcome func(result string)
+
+	// NoTestLoopback refuses loopback in test mode too
+	// (--test-webhooks-loopback=false).
+	NoTestLoopback bool
 
 	once   sync.Once
 	client *http.Client
@@ -95,7 +99,7 @@ func (w *Worker) init() {
 			TLSHandshakeTimeout: w.Timeout,
 		}
 		w.client = &http.Client{Transport: tr, Timeout: w.Timeout,
-			// redirects are failures, not followed (webhooks.md §3)
+			// redirects are failures, not followed (docs/webhooks.md#3-delivery)
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	})
 }
@@ -144,6 +148,10 @@ func (w *Worker) load(ctx context.Context, deliveryID string) (*target, error) {
 	return t, nil
 }
 
+// msgConnFailed is the whole error of a failed connection to an internal
+// address: the transport's text names addresses, ports and refusals.
+const msgConnFailed = "connection failed"
+
 // Attempt is the result of one POST (also the ping answer).
 type Attempt struct {
 	StatusCode   *int    `json:"status_code"`
@@ -165,7 +173,8 @@ func (w *Worker) Send(ctx context.Context, ep *Endpoint, eventID, name, objectID
 	fail := func(msg string) Attempt {
 		return Attempt{Error: &msg, DurationMS: time.Since(start).Milliseconds()}
 	}
-	ctx = context.WithValue(ctx, policyKey{}, Policy{TestMode: ep.TestMode, AllowPrivate: w.AllowPrivate})
+	ctx = context.WithValue(ctx, policyKey{}, Policy{TestMode: ep.TestMode, AllowPrivate: w.AllowPrivate, NoTestLoopback: w.NoTestLoopback})
+	ctx, reached := watchReach(ctx)
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, ep.URL, bytes.NewReader(body))
 	if err != nil {
 		return fail(err.Error())
@@ -189,6 +198,9 @@ func (w *Worker) Send(ctx context.Context, ep *Endpoint, eventID, name, objectID
 		if errors.Is(err, ErrPrivate) {
 			return fail(ErrPrivate.Error())
 		}
+		if reached.internal.Load() { // which ports answer is not the tenant's to learn
+			return fail(msgConnFailed)
+		}
 		return fail(err.Error())
 	}
 	defer res.Body.Close()
@@ -196,7 +208,9 @@ func (w *Worker) Send(ctx context.Context, ep *Endpoint, eventID, name, objectID
 	_, _ = io.Copy(io.Discard, io.LimitReader(res.Body, 1<<20)) // keep the connection reusable
 	code := res.StatusCode
 	a := Attempt{StatusCode: &code, DurationMS: time.Since(start).Milliseconds()}
-	if len(head) > 0 {
+	// A receiver on loopback or a private network may be a local service:
+	// its status and timing are reported, never what it says.
+	if len(head) > 0 && !reached.internal.Load() {
 		s := string(head)
 		if !utf8.ValidString(s) {
 			s = strings.ToValidUTF8(s, "\uFFFD")

@@ -18,7 +18,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/workspace"
 )
 
-// CAF statuses (§4.2).
+// CAF statuses (docs/tax-agency.md#42-caf-object).
 const (
 	CAFActive    = "active"
 	CAFExhausted = "exhausted"
@@ -26,7 +26,7 @@ const (
 	CAFVoided    = "voided"
 )
 
-// CAFView is the CAF object (§4.2). The private key is never in it.
+// CAFView is the CAF object (docs/tax-agency.md#42-caf-object). The private key is never in it.
 type CAFView struct {
 	ID           string      `json:"id"`
 	Document     string      `json:"document"`
@@ -75,7 +75,7 @@ func today(sc workspace.Scope, now time.Time) string {
 	return now.Format("2006-01-02")
 }
 
-// CAFListSpec declares the CAF list (§4.2).
+// CAFListSpec declares the CAF list (docs/tax-agency.md#42-caf-object).
 var CAFListSpec = list.Spec{
 	Fields: []list.Field{
 		{Name: "document", Expr: "document_type", Lookups: []string{list.In}},
@@ -120,8 +120,17 @@ func GetCAF(ctx context.Context, q store.Querier, sc workspace.Scope, cafID stri
 
 func fileErr(msg string) error { return apperr.Field("file", msg) }
 
-// UploadCAF checks and stores a CAF file (§4.1).
-func (b *Biller) UploadCAF(ctx context.Context, q store.Querier, sc workspace.Scope, raw []byte, now time.Time) (*CAFView, error) {
+// UploadedCAF is a CAF file parsed and verified by ParseUpload.
+type UploadedCAF struct {
+	caf     *sii.CAF
+	raw     []byte
+	sandbox bool
+}
+
+// ParseUpload does the checks of a CAF upload (docs/tax-agency.md#41-upload) that need no stored
+// state: the file, its key pair and its SII signature. The cryptography
+// runs here, before the write transaction opens.
+func ParseUpload(sc workspace.Scope, raw []byte) (*UploadedCAF, error) {
 	caf, err := sii.ParseCAF(raw)
 	if err != nil {
 		var ce *sii.CAFError
@@ -129,16 +138,6 @@ func (b *Biller) UploadCAF(ctx context.Context, q store.Querier, sc workspace.Sc
 			return nil, fileErr(ce.Msg)
 		}
 		return nil, err
-	}
-	st, err := Load(ctx, q, sc)
-	if err != nil {
-		return nil, err
-	}
-	if st.RUT == nil {
-		return nil, fileErr("Set the biller rut (PATCH /billers/built_in/) before uploading CAFs.")
-	}
-	if caf.RE != *st.RUT {
-		return nil, fileErr(fmt.Sprintf("The CAF belongs to RUT %s, not %s.", caf.RE, *st.RUT))
 	}
 	if !sii.Supported(caf.TD) {
 		return nil, fileErr(fmt.Sprintf("Document type %d is not supported.", caf.TD))
@@ -149,7 +148,23 @@ func (b *Biller) UploadCAF(ctx context.Context, q store.Querier, sc workspace.Sc
 		// the sandbox's; live mode accepts the CAF (the SII checks it).
 		return nil, fileErr("The CAF signature is not valid.")
 	}
-	return b.insertCAF(ctx, q, sc, caf, raw, sandbox, now, false)
+	return &UploadedCAF{caf: caf, raw: raw, sandbox: sandbox}, nil
+}
+
+// UploadCAF stores a CAF checked by ParseUpload, after the checks against
+// the settings and the other CAFs (docs/tax-agency.md#41-upload).
+func (b *Biller) UploadCAF(ctx context.Context, q store.Querier, sc workspace.Scope, up *UploadedCAF, now time.Time) (*CAFView, error) {
+	st, err := Load(ctx, q, sc)
+	if err != nil {
+		return nil, err
+	}
+	if st.RUT == nil {
+		return nil, fileErr("Set the biller rut (PATCH /billers/built_in/) before uploading CAFs.")
+	}
+	if up.caf.RE != *st.RUT {
+		return nil, fileErr(fmt.Sprintf("The CAF belongs to RUT %s, not %s.", up.caf.RE, *st.RUT))
+	}
+	return b.insertCAF(ctx, q, sc, up.caf, up.raw, up.sandbox, now, false)
 }
 
 func (b *Biller) insertCAF(ctx context.Context, q store.Querier, sc workspace.Scope, caf *sii.CAF, raw []byte, sandbox bool, now time.Time, onConflictSkip bool) (*CAFView, error) {
@@ -198,7 +213,7 @@ func (b *Biller) insertCAF(ctx context.Context, q store.Querier, sc workspace.Sc
 	return GetCAF(ctx, q, sc, cafID, now)
 }
 
-// MoveCAF moves next_folio forward (§4.4 skip ahead).
+// MoveCAF moves next_folio forward (docs/tax-agency.md#44-folio-assignment skip ahead).
 func MoveCAF(ctx context.Context, q store.Querier, sc workspace.Scope, cafID string, next int64, now time.Time) (*CAFView, error) {
 	v, err := GetCAF(ctx, q, sc, cafID, now)
 	if err != nil {
@@ -244,10 +259,10 @@ func DeleteCAF(ctx context.Context, q store.Querier, sc workspace.Scope, cafID s
 	return GetCAF(ctx, q, sc, cafID, now)
 }
 
-// notConfigured is §5's first rule.
+// notConfigured is docs/tax-agency.md#5-finalize-for-chilean-documents's first rule.
 var notConfigured = apperr.NonField("The SII biller is not configured: set rut, business_name, activity_description, activity_codes, address, commune, resolution_number and resolution_date.")
 
-// NextNumber takes the next folio of a type (§4.4) in the finalize
+// NextNumber takes the next folio of a type (docs/tax-agency.md#44-folio-assignment) in the finalize
 // transaction: the lowest active, unexpired CAF with folios left; its
 // counter moves with a conditional UPDATE, which on PostgreSQL locks the
 // row until commit (concurrent finalizes wait and see the new value) and
@@ -308,7 +323,7 @@ func (b *Biller) NextNumber(ctx context.Context, q store.Querier, sc workspace.S
 		}
 		if pick == nil {
 			if sc.TestMode {
-				// §4.5: the sandbox issues a CAF on the fly
+				// docs/tax-agency.md#45-sandbox-cafs-test-mode: the sandbox issues a CAF on the fly
 				if err := b.issueSandboxCAF(ctx, q, sc, st, t, all2ranges(len(all), func(i int) (int64, int64) { return all[i].from, all[i].to }), now); err != nil {
 					return 0, err
 				}
@@ -387,6 +402,10 @@ func (b *Biller) cafForFolio(ctx context.Context, q store.Querier, sc workspace.
 		return "", nil, err
 	}
 	caf, err := sii.ParseCAF(raw)
+	var ce *sii.CAFError
+	if errors.As(err, &ce) { // stored before today's upload checks
+		return "", nil, apperr.NonField(fmt.Sprintf("CAF %s cannot stamp documents: %s Void it and upload a new one.", cafID, ce.Msg))
+	}
 	if err != nil {
 		return "", nil, err
 	}

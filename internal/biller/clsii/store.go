@@ -1,4 +1,4 @@
-// Package clsii is the Chile SII biller (tax-agency.md): issuer settings,
+// Package clsii is the Chile SII biller (docs/tax-agency.md): issuer settings,
 // the company certificate and CAF files per workspace and mode, folio
 // assignment inside the finalize transaction, and submission of the
 // signed envelope built by internal/sii to the sandbox agency.
@@ -20,16 +20,22 @@ import (
 	"github.com/cobrobilling/cobro/internal/apperr"
 	"github.com/cobrobilling/cobro/internal/clock"
 	"github.com/cobrobilling/cobro/internal/sii"
+	"github.com/cobrobilling/cobro/internal/sii/siiws"
 	"github.com/cobrobilling/cobro/internal/store"
 	"github.com/cobrobilling/cobro/internal/workspace"
 )
 
-// New is the SII biller; secret is the server secret that seals stored
-// private keys.
-func New(secret []byte) *Biller { return &Biller{secret: append([]byte(nil), secret...)} }
+// New is an SII biller that seals with secret and reaches the SII with t
+// (the composition root, internal/app, builds it).
+func New(secret []byte, t Transport) *Biller {
+	return &Biller{secret: append([]byte(nil), secret...), agency: &agency{Transport: t, tokens: &siiws.TokenCache{}}}
+}
 
 // Biller is the cl_sii biller.
-type Biller struct{ secret []byte }
+type Biller struct {
+	secret []byte
+	agency *agency
+}
 
 // sealKey derives the AES-256 key of stored secrets from the server secret.
 func (b *Biller) sealKey() []byte {
@@ -78,7 +84,7 @@ func aadOf(sc workspace.Scope, what string) string {
 	return fmt.Sprintf("%s/%v/%s", sc.ID, sc.TestMode, what)
 }
 
-// Settings are the writable issuer settings (§2.1).
+// Settings are the writable issuer settings (docs/tax-agency.md#21-settings-object).
 type Settings struct {
 	RUT                 *string `json:"rut"`
 	BusinessName        *string `json:"business_name"`
@@ -93,6 +99,9 @@ type Settings struct {
 	ResolutionDate      *string `json:"resolution_date"`
 	Environment         string  `json:"environment"`
 	Email               *string `json:"email"`
+	// CAFLowPercent: warn when a type's active CAFs have this share of
+	// their folios left or less (0 turns the warning off).
+	CAFLowPercent *int64 `json:"caf_low_percent"`
 }
 
 // Configured reports whether every field needed to issue is set.
@@ -152,7 +161,7 @@ func Save(ctx context.Context, q store.Querier, sc workspace.Scope, st *Stored, 
 	return err
 }
 
-// CertView is the certificate summary of the API (§3).
+// CertView is the certificate summary of the API (docs/tax-agency.md#3-certificate).
 type CertView struct {
 	SubjectName  string      `json:"subject_name"`
 	SubjectRUT   string      `json:"subject_rut"`
@@ -167,16 +176,25 @@ type CertView struct {
 // SettingsView is the settings object of the API.
 type SettingsView struct {
 	Settings
-	Certificate *CertView       `json:"certificate"`
-	Configured  bool            `json:"configured"`
-	TestMode    bool            `json:"test_mode"`
-	Updated     clock.NullStamp `json:"updated"`
+	Certificate *CertView `json:"certificate"`
+	Configured  bool      `json:"configured"`
+	// Warnings: the certificate expiring within 30 days, CAFs running low.
+	Warnings []Warning       `json:"warnings"`
+	TestMode bool            `json:"test_mode"`
+	Updated  clock.NullStamp `json:"updated"`
 }
 
-// View renders the settings.
-func (st *Stored) View(sc workspace.Scope) SettingsView {
-	return SettingsView{Settings: st.Settings, Certificate: st.CertSummary(sc), Configured: st.Configured(), TestMode: sc.TestMode,
+// View renders the settings with their warnings at now.
+func (st *Stored) View(ctx context.Context, q store.Querier, sc workspace.Scope, now time.Time) (SettingsView, error) {
+	ws, err := Warnings(ctx, q, sc, st, now)
+	if err != nil {
+		return SettingsView{}, err
+	}
+	v := SettingsView{Settings: st.Settings, Certificate: st.CertSummary(sc), Configured: st.Configured(), Warnings: ws, TestMode: sc.TestMode,
 		Updated: clock.NullStamp{Micros: st.Updated, Loc: sc.Loc}}
+	pct := st.lowPercent()
+	v.CAFLowPercent = &pct
+	return v, nil
 }
 
 // CertSummary describes the uploaded certificate (nil when none).
@@ -215,7 +233,7 @@ func (b *Biller) SetCertificate(st *Stored, sc workspace.Scope, c *sii.Certifica
 }
 
 // certificate returns the signing certificate of a scope: the uploaded
-// one, else in test mode the sandbox's (§3).
+// one, else in test mode the sandbox's (docs/tax-agency.md#3-certificate).
 func (b *Biller) certificate(st *Stored, sc workspace.Scope, now time.Time) (*sii.Certificate, error) {
 	if st.CertDER == nil {
 		if sc.TestMode {
@@ -228,6 +246,10 @@ func (b *Biller) certificate(st *Stored, sc workspace.Scope, now time.Time) (*si
 		return nil, err
 	}
 	c, err := sii.LoadStored(st.CertDER, key)
+	var ce *sii.CertError
+	if errors.As(err, &ce) { // stored before today's upload checks
+		return nil, apperr.NonField("The stored digital certificate cannot be used: " + ce.Msg + " Upload it again.")
+	}
 	if err != nil {
 		return nil, err
 	}

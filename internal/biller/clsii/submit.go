@@ -22,12 +22,11 @@ func nowOf(ctx context.Context) time.Time { return biller.Now(ctx) }
 // ContentType of the fiscal file.
 const ContentType = "application/xml; charset=ISO-8859-1"
 
-// Submit builds the signed envelope of a finalized document (§6–§8) and
+// Submit builds the signed envelope of a finalized document (docs/tax-agency.md#6-dte-xml-and-field-mapping to docs/tax-agency.md#8-signatures-and-envelope) and
 // hands it to the agency. In test mode the sandbox answers at once, in the
-// finalize response (§9.2); in live mode with environment "sandbox" the
-// envelope goes through the job queue (Worker), like a real submission.
-// The real SII transport is not built yet, so certification/production
-// leave the document queued.
+// finalize response (docs/tax-agency.md#92-the-sandbox); in live mode the
+// envelope goes through the job queue (Worker) to the sandbox environment
+// or to the SII.
 func (b *Biller) Submit(ctx context.Context, q store.Querier, sc workspace.Scope, d biller.Document) (biller.Result, error) {
 	now := nowOf(ctx)
 	st, err := Load(ctx, q, sc)
@@ -63,29 +62,24 @@ func (b *Biller) Submit(ctx context.Context, q store.Querier, sc workspace.Scope
 		"attempts": 0, "submitted": nil, "answered": nil}
 	res := biller.Result{Status: biller.StatusQueued, TaxAgency: ta, File: env.XML, ContentType: ContentType,
 		FileName: fmt.Sprintf("%s_%s.xml", env.Root.Name, doc.ID())}
-	if environment != "sandbox" {
-		ta["messages"] = []sii.Message{{Code: "AGENCY_NOT_AVAILABLE", Severity: "info",
-			Text: "Cobro has no SII transport yet: the document stays queued until it is submitted to the SII."}}
-		return res, nil
+	if err := emitWarnings(ctx, q, sc, st, now); err != nil {
+		return biller.Result{}, err
 	}
 	if !sc.TestMode {
-		// live mode: the sandbox answers through the job queue, like the
-		// SII (queued → processing → succeeded/failed; Worker)
+		// live mode: the SII (or the sandbox environment) answers through
+		// the job queue (queued → processing → succeeded/failed; Worker)
 		if err := enqueue(ctx, q, sc, d.ID, now); err != nil {
 			return biller.Result{}, err
 		}
 		return res, nil
 	}
-	sb := &sii.Sandbox{Today: now, Seen: func(rut string, td int, folio int64) bool {
-		r, err := q.ExecContext(ctx, `INSERT INTO sii_sandbox_received (workspace_id, test_mode, rut, document_type, folio) VALUES ($1, $2, $3, $4, $5)
-			ON CONFLICT DO NOTHING`, sc.ID, sc.TestMode, rut, td, folio)
-		if err != nil {
-			return false
-		}
-		n, _ := r.RowsAffected()
-		return n == 0
-	}}
-	a := sb.Check(env.XML)
+	// test mode: the in-process sandbox answers within the finalize
+	// request, through the same transport as the SII
+	a, err := b.sandboxAnswer(ctx, cert, doc.Issuer.RUT, env.XML, doc.Boleta())
+	if err != nil {
+		return biller.Result{}, err
+	}
+	sb := &sii.Sandbox{Seen: sandboxSeen(ctx, q, sc)}
 	sb.CheckDuplicate(&a, doc.Issuer.RUT, doc.Type, doc.Folio)
 	if a.Messages == nil {
 		a.Messages = []sii.Message{}
@@ -127,7 +121,7 @@ func tsString(ts map[string]any, key string) string {
 	return ""
 }
 
-// dteDoc maps a finalized document to the DTE content (§6).
+// dteDoc maps a finalized document to the DTE content (docs/tax-agency.md#6-dte-xml-and-field-mapping).
 func (b *Biller) dteDoc(ctx context.Context, q store.Querier, sc workspace.Scope, st *Stored, d biller.Document) (*sii.Doc, error) {
 	code, _ := strconv.Atoi(d.Type.Code)
 	x := d.Extra
@@ -158,7 +152,7 @@ func (b *Biller) dteDoc(ctx context.Context, q store.Querier, sc workspace.Scope
 	doc.Receiver = sii.Receiver{RUT: r.TaxID, Name: r.Name, Activity: tsString(r.TaxSettings, "cl_activity_description"), Email: r.Email,
 		Address: r.Address, Commune: tsString(r.TaxSettings, "cl_commune"), City: tsString(r.TaxSettings, "cl_city")}
 
-	// lines: gross, line discount (README §8 L1–L3)
+	// lines: gross, line discount (docs/conventions.md#8-totals-formula L1–L3)
 	a0 := decimal.Zero
 	anyTaxable, anyExempt := false, false
 	for _, l := range d.Lines {
@@ -193,7 +187,7 @@ func (b *Biller) dteDoc(ctx context.Context, q store.Querier, sc workspace.Scope
 			doc.Discount = g
 		}
 	}
-	// totals (§6.5)
+	// totals (docs/tax-agency.md#65-totales)
 	if anyTaxable && code != 34 {
 		net := d.Amount
 		doc.Net = &net
@@ -211,7 +205,7 @@ func (b *Biller) dteDoc(ctx context.Context, q store.Querier, sc workspace.Scope
 		rv := *d.Retention
 		doc.Retained = &rv
 	}
-	// references (§6.8): the adjusted document first
+	// references (docs/tax-agency.md#68-referencia): the adjusted document first
 	var ts map[string]any
 	_ = json.Unmarshal([]byte(x["tax_settings"]), &ts)
 	adjusted := ""
@@ -264,4 +258,36 @@ func derefInt(p *int64) int64 {
 		return 0
 	}
 	return *p
+}
+
+// sandboxAnswer submits an envelope to the in-process sandbox over HTTP
+// (seed, token, upload, status) and returns its verdict.
+func (b *Biller) sandboxAnswer(ctx context.Context, cert *sii.Certificate, company string, xml []byte, boleta bool) (sii.Answer, error) {
+	c, err := b.client("sandbox")
+	if err != nil {
+		return sii.Answer{}, err
+	}
+	track, err := c.Upload(ctx, cert, company, xml, boleta)
+	if err != nil {
+		return sii.Answer{}, fmt.Errorf("sandbox upload: %w", err)
+	}
+	st, err := c.UploadStatus(ctx, cert, company, track, boleta)
+	if err != nil {
+		return sii.Answer{}, fmt.Errorf("sandbox status: %w", err)
+	}
+	return answerOf(track, st), nil
+}
+
+// sandboxSeen is DUP-001 of the sandbox, per workspace and mode: whether
+// the folio was already accepted (and records it when not).
+func sandboxSeen(ctx context.Context, q store.Querier, sc workspace.Scope) func(string, int, int64) bool {
+	return func(rut string, td int, folio int64) bool {
+		r, err := q.ExecContext(ctx, `INSERT INTO sii_sandbox_received (workspace_id, test_mode, rut, document_type, folio) VALUES ($1, $2, $3, $4, $5)
+			ON CONFLICT DO NOTHING`, sc.ID, sc.TestMode, rut, td, folio)
+		if err != nil {
+			return false
+		}
+		n, _ := r.RowsAffected()
+		return n == 0
+	}
 }

@@ -1,0 +1,221 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/cobrobilling/cobro/internal/sii"
+	"github.com/cobrobilling/cobro/internal/sii/testset"
+	"github.com/shopspring/decimal"
+)
+
+// siiTestSet issues the documents of the SII's certification test set
+// through Cobro's API (docs/sii-certification.md): one document per case,
+// in order, notes referencing the documents of earlier cases.
+func (e *env) siiTestSet(args []string) int {
+	fs := e.flags("sii test-set")
+	file := fs.String("file", "", "the test set file the SII gave (SET.txt)")
+	url := fs.String("url", e.or("COBRO_URL", "http://127.0.0.1:8080"), "Cobro's API base URL (env COBRO_URL)")
+	token := fs.String("token", e.getenv("COBRO_TOKEN"), "API token (env COBRO_TOKEN)")
+	ws := fs.String("workspace", e.getenv("COBRO_WORKSPACE"), "workspace id acc_… (env COBRO_WORKSPACE)")
+	customer := fs.String("customer", "", "receiver of the documents: a customer id cus_… with RUT, giro, address and commune")
+	date := fs.String("date", time.Now().In(sii.Santiago()).Format("2006-01-02"), "document date")
+	testMode := fs.Bool("test-mode", false, "issue in test mode (the sandbox) to rehearse")
+	dryRun := fs.Bool("dry-run", false, "print the documents the set asks for and stop")
+	if code, ok := e.parse(fs, args); !ok {
+		return code
+	}
+	if *file == "" {
+		fmt.Fprintln(e.stderr, "cobro sii test-set: --file is required")
+		return exitUsage
+	}
+	data, err := os.ReadFile(*file)
+	if err != nil {
+		return e.fail(err)
+	}
+	set, err := testset.Parse(data)
+	if err != nil {
+		return e.fail(fmt.Errorf("%s: %w", *file, err))
+	}
+	if *dryRun {
+		for _, c := range set.Cases {
+			fmt.Fprintf(e.stdout, "CASO %s\tCL%d\t%d items\t%s\n", c.ID, c.Type, len(c.Items), c.RefCase)
+		}
+		return exitOK
+	}
+	if *token == "" || *ws == "" || *customer == "" {
+		fmt.Fprintln(e.stderr, "cobro sii test-set: --token, --workspace and --customer are required")
+		return exitUsage
+	}
+	api := &apiClient{base: strings.TrimRight(*url, "/"), token: *token, workspace: *ws, testMode: *testMode, http: &http.Client{Timeout: time.Minute}}
+	issued := map[string]issuedDoc{}
+	failed := 0
+	fmt.Fprintf(e.stdout, "SET %s: %d cases\n", set.Attention, len(set.Cases))
+	for _, c := range set.Cases {
+		d, err := issueCase(e.ctx, api, c, *customer, *date, issued)
+		if err != nil {
+			failed++
+			fmt.Fprintf(e.stdout, "CASO %s\tCL%d\tnot issued: %v\n", c.ID, c.Type, err)
+			continue
+		}
+		issued[c.ID] = d
+		fmt.Fprintf(e.stdout, "CASO %s\tCL%d\t%s\tfolio %s\t%s\n", c.ID, c.Type, d.id, d.number, d.billerStatus)
+		for _, m := range d.messages {
+			fmt.Fprintf(e.stdout, "\t%s\n", m)
+		}
+	}
+	if failed > 0 {
+		return exitFailure
+	}
+	return exitOK
+}
+
+type issuedDoc struct {
+	id, path, number, billerStatus string
+	items                          []testset.Item
+	messages                       []string // the agency's, when it answered at once
+}
+
+// apiClient calls Cobro's REST API.
+type apiClient struct {
+	base, token, workspace string
+	testMode               bool
+	http                   *http.Client
+}
+
+func (a *apiClient) post(ctx context.Context, path string, body any) (map[string]any, error) {
+	b, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, a.base+path, bytes.NewReader(b))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Token "+a.token)
+	req.Header.Set("x-simple-workspace", a.workspace)
+	if a.testMode {
+		req.Header.Set("x-piriod-test-mode", "true")
+	}
+	resp, err := a.http.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	out, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
+	if resp.StatusCode >= 300 {
+		return nil, fmt.Errorf("POST %s: %d %s", path, resp.StatusCode, strings.TrimSpace(string(out)))
+	}
+	var v map[string]any
+	dec := json.NewDecoder(bytes.NewReader(out))
+	dec.UseNumber()
+	return v, dec.Decode(&v)
+}
+
+// issueCase creates and finalizes the document of one case.
+func issueCase(ctx context.Context, api *apiClient, c testset.Case, customer, date string, issued map[string]issuedDoc) (issuedDoc, error) {
+	var path string
+	var body map[string]any
+	switch c.Type {
+	case 33, 34, 39:
+		path = "/invoices/"
+		body = map[string]any{"customer": customer, "document": fmt.Sprintf("CL%d", c.Type), "date": date, "lines": lines(c.Items, nil)}
+		if c.GlobalDiscountPct != nil {
+			body["discount"], body["discount_scheme"] = json.Number(c.GlobalDiscountPct.String()), "%"
+		}
+	case 56, 61:
+		ref, ok := issued[c.RefCase]
+		if !ok {
+			return issuedDoc{}, fmt.Errorf("the referenced case %s was not issued", c.RefCase)
+		}
+		path = "/creditnotes/"
+		if c.Type == 56 {
+			path = "/debitnotes/"
+		}
+		body = noteBody(c, ref, date)
+	default:
+		return issuedDoc{}, fmt.Errorf("document type %d (%s) is not issued by this command yet; issue it through the API", c.Type, c.DocumentName)
+	}
+	created, err := api.post(ctx, path, body)
+	if err != nil {
+		return issuedDoc{}, err
+	}
+	id, _ := created["id"].(string)
+	fin, err := api.post(ctx, path+id+"/finalize/", map[string]any{})
+	if err != nil {
+		return issuedDoc{}, err
+	}
+	d := issuedDoc{id: id, path: path, number: fmt.Sprint(fin["number"]), billerStatus: fmt.Sprint(fin["biller_status"]), items: c.Items}
+	if ta, ok := fin["tax_agency"].(map[string]any); ok {
+		if ms, ok := ta["messages"].([]any); ok {
+			for _, m := range ms {
+				if m, ok := m.(map[string]any); ok {
+					d.messages = append(d.messages, fmt.Sprintf("%v %v", m["code"], m["text"]))
+				}
+			}
+		}
+	}
+	return d, nil
+}
+
+// noteBody is a credit or debit note for a case: annulment (code 1) of
+// the whole referenced document, a text correction (2) with a zero line,
+// or an amount correction (3) with the case's items at the referenced
+// document's prices.
+func noteBody(c testset.Case, ref issuedDoc, date string) map[string]any {
+	body := map[string]any{"date": date, "note": c.Reason}
+	if ref.path == "/creditnotes/" {
+		body["credit_note"] = ref.id
+	} else {
+		body["invoice"] = ref.id
+	}
+	switch c.ReferenceCode() {
+	case 1:
+		if ref.path != "/creditnotes/" {
+			body["tax_settings"] = map[string]any{"cl_reference_code": 1}
+		}
+	case 2:
+		name := c.Reason
+		if len(ref.items) > 0 {
+			name = ref.items[0].Name
+		}
+		body["lines"] = []any{map[string]any{"name": name, "quantity": 1, "amount": 0}}
+		body["tax_settings"] = map[string]any{"cl_reference_code": 2}
+	default:
+		body["lines"] = lines(c.Items, ref.items)
+		body["tax_settings"] = map[string]any{"cl_reference_code": 3}
+	}
+	return body
+}
+
+// lines are API lines for items; a missing price comes from the item of
+// the same name in prices.
+func lines(items, prices []testset.Item) []any {
+	out := []any{}
+	for _, it := range items {
+		price := decimal.Zero
+		if it.Price != nil {
+			price = *it.Price
+		} else {
+			for _, p := range prices {
+				if p.Name == it.Name && p.Price != nil {
+					price = *p.Price
+				}
+			}
+		}
+		l := map[string]any{"name": it.Name, "quantity": json.Number(it.Quantity.String()), "amount": json.Number(price.String()), "exempt": it.Exempt}
+		if it.DiscountPct != nil {
+			l["discount"], l["discount_scheme"] = json.Number(it.DiscountPct.String()), "%"
+		}
+		out = append(out, l)
+	}
+	return out
+}
