@@ -81,7 +81,7 @@ func (w *Worker) init() {
 			w.PerWorkspace = max(1, w.Concurrency/2)
 		}
 		if w.PerEndpoint == 0 {
-			w.PerEndpoint = max(1, w.Concurrency/2)
+			w.PerEndpoint = max(1, w.Concurrency/4)
 		}
 		if w.FailureThreshold == 0 {
 			w.FailureThreshold = 3
