@@ -84,9 +84,15 @@ func (w *Worker) Kind() jobs.Kind {
 		Handle: func(ctx context.Context, j jobs.Job) error { return w.handle(ctx, j, w.clock().Now()) }}
 }
 
-// RunOnce handles the jobs due now and returns how many (tests).
+// RunOnce handles the jobs due now and returns how many (tests). A step's
+// error is not returned: it is logged and the job retried after its delay,
+// as the runner does.
 func (w *Worker) RunOnce(ctx context.Context) (int, error) {
-	return jobs.RunOnce(ctx, w.DB, w.clock(), w.Logger, w.Kind())
+	n, err := jobs.RunOnce(ctx, w.DB, w.clock(), w.Logger, w.Kind())
+	if ctx.Err() != nil {
+		return n, err
+	}
+	return n, nil
 }
 
 func (w *Worker) handle(ctx context.Context, j jobs.Job, now time.Time) error {
