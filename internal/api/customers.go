@@ -4,11 +4,12 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/cobrobilling/cobro/internal/api/decode"
 	"github.com/cobrobilling/cobro/internal/customer"
 )
 
 func (s *Server) createCustomer(r *Request) (int, any, error) {
-	c, err := customer.Create(r.Ctx, r.Q, r.Scope, r.Object(), r.Now)
+	c, err := customer.Create(r.Ctx, r.Q, r.Scope, decode.Customer(r.Body, false), r.Now)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -36,7 +37,7 @@ func (s *Server) getCustomer(r *Request) (int, any, error) {
 }
 
 func (s *Server) updateCustomer(r *Request) (int, any, error) {
-	c, err := s.opt.Services.Customers.Update(r.Ctx, r.Q, r.Dialect(), r.Scope, r.PathValue("id"), r.Object(), r.Now)
+	c, err := s.opt.Services.Customers.Update(r.Ctx, r.Q, r.Dialect(), r.Scope, r.PathValue("id"), decode.Customer(r.Body, true), r.Now)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -55,7 +56,7 @@ func (s *Server) deleteCustomer(r *Request) (int, any, error) {
 }
 
 func (s *Server) createContact(r *Request) (int, any, error) {
-	c, err := customer.CreateContact(r.Ctx, r.Q, r.Dialect(), r.Scope, r.Object(), r.Now)
+	c, err := customer.CreateContact(r.Ctx, r.Q, r.Dialect(), r.Scope, decode.Contact(r.Body, false), r.Now)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -101,7 +102,7 @@ func (s *Server) getContact(r *Request) (int, any, error) {
 }
 
 func (s *Server) updateContact(r *Request) (int, any, error) {
-	c, err := customer.UpdateContact(r.Ctx, r.Q, r.Dialect(), r.Scope, r.PathValue("id"), r.Object(), r.Now)
+	c, err := customer.UpdateContact(r.Ctx, r.Q, r.Dialect(), r.Scope, r.PathValue("id"), decode.Contact(r.Body, true), r.Now)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -114,7 +115,7 @@ func (s *Server) deleteContact(r *Request) (int, any, error) {
 }
 
 func (s *Server) createOrgunit(r *Request) (int, any, error) {
-	o, err := customer.CreateOrgunit(r.Ctx, r.Q, r.Dialect(), r.Scope, r.Object(), r.Now)
+	o, err := customer.CreateOrgunit(r.Ctx, r.Q, r.Dialect(), r.Scope, decode.Orgunit(r.Body, false), r.Now)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -142,7 +143,7 @@ func (s *Server) getOrgunit(r *Request) (int, any, error) {
 }
 
 func (s *Server) updateOrgunit(r *Request) (int, any, error) {
-	o, err := customer.UpdateOrgunit(r.Ctx, r.Q, r.Dialect(), r.Scope, r.PathValue("id"), r.Object(), r.Now)
+	o, err := customer.UpdateOrgunit(r.Ctx, r.Q, r.Dialect(), r.Scope, r.PathValue("id"), decode.Orgunit(r.Body, true), r.Now)
 	if err != nil {
 		return 0, nil, err
 	}

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/cobrobilling/cobro/internal/api/decode"
 	"github.com/cobrobilling/cobro/internal/apperr"
 	"github.com/cobrobilling/cobro/internal/document"
 	"github.com/cobrobilling/cobro/internal/files"
@@ -45,7 +46,7 @@ func (r *Request) renderDoc(status int, d *document.Doc, err error) (int, any, e
 
 func docCreate(k *document.Kind) HandlerFunc {
 	return func(r *Request) (int, any, error) {
-		d, err := document.Create(r.env(), k, r.Object())
+		d, err := document.Create(r.env(), k, decode.Document(k, r.Body, false))
 		return r.renderDoc(http.StatusCreated, d, err)
 	}
 }
@@ -77,7 +78,7 @@ func docGet(k *document.Kind) HandlerFunc {
 
 func docUpdate(k *document.Kind) HandlerFunc {
 	return func(r *Request) (int, any, error) {
-		d, err := document.Update(r.env(), k, r.PathValue("id"), r.Object())
+		d, err := document.Update(r.env(), k, r.PathValue("id"), decode.Document(k, r.Body, true))
 		return r.renderDoc(http.StatusOK, d, err)
 	}
 }
@@ -129,7 +130,7 @@ func (s *Server) serveFile(r *Request) (int, any, error) {
 }
 
 func (s *Server) createCancellation(r *Request) (int, any, error) {
-	c, err := document.CreateCancellation(r.env(), r.Object())
+	c, err := document.CreateCancellation(r.env(), decode.Cancellation(r.Body))
 	if err != nil {
 		return 0, nil, err
 	}

@@ -18,7 +18,11 @@ import (
 func (r *Request) linkEnv() paylink.Env { return paylink.Env{Env: r.env(), Base: r.BaseURL()} }
 
 func (s *Server) createLink(r *Request) (int, any, error) {
-	l, err := paylink.CreateLink(r.linkEnv(), r.Object())
+	c, err := decodeLink(r.linkEnv(), r.Object(), true)
+	if err != nil {
+		return 0, nil, err
+	}
+	l, err := paylink.CreateLink(r.linkEnv(), c)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -46,7 +50,11 @@ func (s *Server) getLink(r *Request) (int, any, error) {
 }
 
 func (s *Server) updateLink(r *Request) (int, any, error) {
-	l, err := paylink.UpdateLink(r.linkEnv(), r.PathValue("id"), r.Object())
+	c, err := decodeLink(r.linkEnv(), r.Object(), false)
+	if err != nil {
+		return 0, nil, err
+	}
+	l, err := paylink.UpdateLink(r.linkEnv(), r.PathValue("id"), c)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -138,7 +146,11 @@ func (s *Server) createIntent(r *Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	in, err := paylink.CreateIntent(e, l, r.Object(), clientOf(r.R))
+	c, err := decodeIntent(e, l, r.Object())
+	if err != nil {
+		return 0, nil, err
+	}
+	in, err := paylink.CreateIntent(e, l, c, clientOf(r.R))
 	if err != nil {
 		return 0, nil, err
 	}

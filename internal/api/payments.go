@@ -67,7 +67,11 @@ func (s *Server) createSource(r *Request) (int, any, error) {
 		}
 		pay = p
 	}
-	src, err := payment.CreateSource(r.payEnv(), o, clientOf(r.R), pay, r.BaseURL())
+	c, err := decodeSource(r.payEnv(), o, pay)
+	if err != nil {
+		return 0, nil, err
+	}
+	src, err := payment.CreateSource(r.payEnv(), c, clientOf(r.R), r.BaseURL())
 	if err != nil {
 		return 0, nil, err
 	}
@@ -103,7 +107,11 @@ func (s *Server) deleteSource(r *Request) (int, any, error) {
 }
 
 func (s *Server) createPayment(r *Request) (int, any, error) {
-	p, err := payment.CreatePayment(r.payEnv(), r.Object())
+	c, err := decodePayment(r.payEnv(), r.Object())
+	if err != nil {
+		return 0, nil, err
+	}
+	p, err := payment.Create(r.payEnv(), c)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -131,7 +139,7 @@ func (s *Server) getPayment(r *Request) (int, any, error) {
 }
 
 func (s *Server) updatePayment(r *Request) (int, any, error) {
-	p, err := payment.UpdatePayment(r.payEnv(), r.PathValue("id"), r.Object())
+	p, err := payment.UpdatePayment(r.payEnv(), r.PathValue("id"), decodePaymentPatch(r.payEnv(), r.Object()))
 	if err != nil {
 		return 0, nil, err
 	}
@@ -165,7 +173,7 @@ func (s *Server) authorizePayment(r *Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	p, err := payment.Authorize(r.payEnv(), r.PathValue("id"), r.Object(), who)
+	p, err := payment.Authorize(r.payEnv(), r.PathValue("id"), decodeSourceChoice(r.Object(), true), who)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -177,7 +185,7 @@ func (s *Server) payPayment(r *Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	p, err := payment.Pay(r.payEnv(), r.PathValue("id"), r.Object(), who)
+	p, err := payment.Pay(r.payEnv(), r.PathValue("id"), decodeSourceChoice(r.Object(), false), who)
 	if err != nil {
 		return 0, nil, err
 	}

@@ -11,7 +11,7 @@ import (
 // coupons. DELETE archives (docs/conventions.md#15-deletion-semantics): 200 + the object.
 
 func (s *Server) createProduct(r *Request) (int, any, error) {
-	p, err := product.CreateProduct(r.Ctx, r.Q, r.Scope, r.Object(), r.Now)
+	p, err := product.CreateProduct(r.Ctx, r.Q, r.Scope, decodeProduct(r.Object()), r.Now)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -39,7 +39,7 @@ func (s *Server) getProduct(r *Request) (int, any, error) {
 }
 
 func (s *Server) updateProduct(r *Request) (int, any, error) {
-	p, err := product.UpdateProduct(r.Ctx, r.Q, r.Dialect(), r.Scope, r.PathValue("id"), r.Object(), r.Now)
+	p, err := product.UpdateProduct(r.Ctx, r.Q, r.Dialect(), r.Scope, r.PathValue("id"), decodeProduct(r.Object()), r.Now)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -55,7 +55,11 @@ func (s *Server) deleteProduct(r *Request) (int, any, error) {
 }
 
 func (s *Server) createPlan(r *Request) (int, any, error) {
-	p, err := product.CreatePlan(r.Ctx, r.Q, r.Scope, r.Object(), r.Now)
+	c, err := decodePlan(r.Ctx, r.Q, r.Scope, r.Object())
+	if err != nil {
+		return 0, nil, err
+	}
+	p, err := product.CreatePlan(r.Ctx, r.Q, r.Scope, c, r.Now)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -83,7 +87,15 @@ func (s *Server) getPlan(r *Request) (int, any, error) {
 }
 
 func (s *Server) updatePlan(r *Request) (int, any, error) {
-	p, err := product.UpdatePlan(r.Ctx, r.Q, r.Dialect(), r.Scope, r.PathValue("id"), r.Object(), r.Now)
+	cur, err := product.GetPlan(r.Ctx, r.Q, r.Scope, r.PathValue("id"))
+	if err != nil {
+		return 0, nil, err
+	}
+	c, err := decodePlanPatch(r.Ctx, r.Q, r.Scope, r.Object(), cur)
+	if err != nil {
+		return 0, nil, err
+	}
+	p, err := product.UpdatePlan(r.Ctx, r.Q, r.Dialect(), r.Scope, r.PathValue("id"), c, r.Now)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -99,7 +111,7 @@ func (s *Server) deletePlan(r *Request) (int, any, error) {
 }
 
 func (s *Server) createAddon(r *Request) (int, any, error) {
-	a, err := product.CreateAddon(r.Ctx, r.Q, r.Scope, r.Object(), r.Now)
+	a, err := product.CreateAddon(r.Ctx, r.Q, r.Scope, decodeAddon(r.Object()), r.Now)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -127,7 +139,7 @@ func (s *Server) getAddon(r *Request) (int, any, error) {
 }
 
 func (s *Server) updateAddon(r *Request) (int, any, error) {
-	a, err := product.UpdateAddon(r.Ctx, r.Q, r.Dialect(), r.Scope, r.PathValue("id"), r.Object(), r.Now)
+	a, err := product.UpdateAddon(r.Ctx, r.Q, r.Dialect(), r.Scope, r.PathValue("id"), decodeAddon(r.Object()), r.Now)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -143,7 +155,7 @@ func (s *Server) deleteAddon(r *Request) (int, any, error) {
 }
 
 func (s *Server) createCoupon(r *Request) (int, any, error) {
-	c, err := product.CreateCoupon(r.Ctx, r.Q, r.Scope, r.Object(), r.Now)
+	c, err := product.CreateCoupon(r.Ctx, r.Q, r.Scope, decodeCoupon(r.Object()), r.Now)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -171,7 +183,7 @@ func (s *Server) getCoupon(r *Request) (int, any, error) {
 }
 
 func (s *Server) updateCoupon(r *Request) (int, any, error) {
-	c, err := product.UpdateCoupon(r.Ctx, r.Q, r.Dialect(), r.Scope, r.PathValue("id"), r.Object(), r.Now)
+	c, err := product.UpdateCoupon(r.Ctx, r.Q, r.Dialect(), r.Scope, r.PathValue("id"), decodeCoupon(r.Object()), r.Now)
 	if err != nil {
 		return 0, nil, err
 	}

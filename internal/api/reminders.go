@@ -7,7 +7,11 @@ import (
 )
 
 func (s *Server) createReminder(r *Request) (int, any, error) {
-	m, err := s.opt.Services.Reminders.Create(r.env(), r.BaseURL(), r.Object())
+	c, err := decodeReminder(r.env(), r.Object())
+	if err != nil {
+		return 0, nil, err
+	}
+	m, err := s.opt.Services.Reminders.Create(r.env(), r.BaseURL(), c)
 	if err != nil {
 		return 0, nil, err
 	}

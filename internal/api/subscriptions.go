@@ -64,12 +64,12 @@ func (s *Server) cancelSubscription(r *Request) (int, any, error) {
 			body[k] = r.R.URL.Query().Get(k)
 		}
 	}
-	sub, err := s.opt.Services.Subscriptions.Cancel(r.Ctx, r.Q, r.Dialect(), r.Scope, r.PathValue("id"), input.New(body, false), r.Now)
+	sub, err := s.opt.Services.Subscriptions.Cancel(r.Ctx, r.Q, r.Dialect(), r.Scope, r.PathValue("id"), decodeStatusChange(input.New(body, false), "cancel_reason", subscription.CancelReasons), r.Now)
 	return r.renderSub(http.StatusOK, sub, err)
 }
 
 func (s *Server) pauseSubscription(r *Request) (int, any, error) {
-	sub, err := s.opt.Services.Subscriptions.Pause(r.Ctx, r.Q, r.Dialect(), r.Scope, r.PathValue("id"), input.New(r.Body, false), r.Now)
+	sub, err := s.opt.Services.Subscriptions.Pause(r.Ctx, r.Q, r.Dialect(), r.Scope, r.PathValue("id"), decodeStatusChange(input.New(r.Body, false), "paused_reason", subscription.PauseReasons), r.Now)
 	return r.renderSub(http.StatusOK, sub, err)
 }
 
@@ -92,7 +92,7 @@ func (s *Server) processSubscription(r *Request) (int, any, error) {
 }
 
 func (s *Server) createUsage(r *Request) (int, any, error) {
-	u, err := s.opt.Services.Subscriptions.CreateUsage(r.Ctx, r.Q, r.Dialect(), r.Scope, r.Object(), r.Now)
+	u, err := s.opt.Services.Subscriptions.CreateUsage(r.Ctx, r.Q, r.Dialect(), r.Scope, decodeUsage(r.Object(), r.Scope.Loc), r.Now)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -124,7 +124,7 @@ func (s *Server) deleteUsage(r *Request) (int, any, error) {
 }
 
 func (s *Server) createClock(r *Request) (int, any, error) {
-	c, err := subscription.CreateClock(r.Ctx, r.Q, r.Scope, r.Object(), r.Now)
+	c, err := subscription.CreateClock(r.Ctx, r.Q, r.Scope, decodeClock(r.Object(), r.Scope.Loc), r.Now)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -156,7 +156,9 @@ func (s *Server) deleteClock(r *Request) (int, any, error) {
 }
 
 func (s *Server) advanceClock(r *Request) (int, any, error) {
-	c, err := s.opt.Services.Subscriptions.Advance(r.Ctx, r.Q, r.Dialect(), r.Scope, r.PathValue("id"), input.New(r.Body, false), r.Now)
+	o := input.New(r.Body, false)
+	target, _ := readInstant(o, "frozen_time", r.Scope.Loc)
+	c, err := s.opt.Services.Subscriptions.Advance(r.Ctx, r.Q, r.Dialect(), r.Scope, r.PathValue("id"), target, fieldErrors(o), r.Now)
 	if err != nil {
 		return 0, nil, err
 	}

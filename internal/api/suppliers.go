@@ -3,13 +3,14 @@ package api
 import (
 	"net/http"
 
+	"github.com/cobrobilling/cobro/internal/api/decode"
 	"github.com/cobrobilling/cobro/internal/supplier"
 )
 
 // Suppliers (docs/procurement.md#1-suppliers).
 
 func (s *Server) createSupplier(r *Request) (int, any, error) {
-	sup, err := supplier.Create(r.Ctx, r.Q, r.Scope, r.Object(), r.Now)
+	sup, err := supplier.Create(r.Ctx, r.Q, r.Scope, decode.Supplier(r.Body, false), r.Now)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -37,7 +38,7 @@ func (s *Server) getSupplier(r *Request) (int, any, error) {
 }
 
 func (s *Server) updateSupplier(r *Request) (int, any, error) {
-	sup, err := supplier.Update(r.Ctx, r.Q, r.Dialect(), r.Scope, r.PathValue("id"), r.Object(), r.Now)
+	sup, err := supplier.Update(r.Ctx, r.Q, r.Dialect(), r.Scope, r.PathValue("id"), decode.Supplier(r.Body, true), r.Now)
 	if err != nil {
 		return 0, nil, err
 	}

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/cobrobilling/cobro/internal/apperr"
+	"github.com/cobrobilling/cobro/internal/id"
 	"github.com/cobrobilling/cobro/internal/webhook"
 )
 
@@ -13,7 +14,7 @@ func (s *Server) urlGuard() webhook.URLGuard {
 }
 
 func (s *Server) createWebhook(r *Request) (int, any, error) {
-	e, err := webhook.Create(r.Ctx, r.Q, r.Dialect(), r.Scope, r.Object(), s.urlGuard(), r.Now)
+	e, err := webhook.Create(r.Ctx, r.Q, r.Dialect(), r.Scope, decodeEndpoint(r.Object()), s.urlGuard(), r.Now)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -45,7 +46,7 @@ func (s *Server) getWebhook(r *Request) (int, any, error) {
 }
 
 func (s *Server) updateWebhook(r *Request) (int, any, error) {
-	e, err := webhook.Update(r.Ctx, r.Q, r.Dialect(), r.Scope, r.PathValue("id"), r.Object(), s.urlGuard(), r.Now)
+	e, err := webhook.Update(r.Ctx, r.Q, r.Dialect(), r.Scope, r.PathValue("id"), decodeEndpoint(r.Object()), s.urlGuard(), r.Now)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -98,7 +99,12 @@ func (s *Server) getEvent(r *Request) (int, any, error) {
 }
 
 func (s *Server) redeliverEvent(r *Request) (int, any, error) {
-	e, err := webhook.Redeliver(r.Ctx, r.Q, r.Scope, r.PathValue("id"), r.Object(), r.Now)
+	o := r.Object()
+	ref, ok := o.Ref("webhook", false, true, func(s string) bool { return id.Valid("whe", s) })
+	if !ok {
+		ref = nil
+	}
+	e, err := webhook.Redeliver(r.Ctx, r.Q, r.Scope, r.PathValue("id"), ref, fieldErrors(o), r.Now)
 	if err != nil {
 		return 0, nil, err
 	}

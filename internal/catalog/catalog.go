@@ -276,3 +276,16 @@ func DefaultTimeZone(country string) string {
 	}
 	return "UTC"
 }
+
+// spanish lists the countries whose documents are printed in Spanish.
+var spanish = map[string]bool{"CL": true, "MX": true, "CO": true, "PE": true, "AR": true, "BO": true, "CR": true, "CU": true,
+	"DO": true, "EC": true, "ES": true, "GQ": true, "GT": true, "HN": true, "NI": true, "PA": true, "PY": true, "SV": true, "UY": true, "VE": true}
+
+// Language is the language documents of a country are printed in: "es"
+// or "en".
+func Language(country string) string {
+	if spanish[country] {
+		return "es"
+	}
+	return "en"
+}

@@ -6,15 +6,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/cobrobilling/cobro/internal/apperr"
 	"github.com/cobrobilling/cobro/internal/clock"
 	"github.com/cobrobilling/cobro/internal/event"
 	"github.com/cobrobilling/cobro/internal/id"
-	"github.com/cobrobilling/cobro/internal/input"
 	"github.com/cobrobilling/cobro/internal/list"
+	"github.com/cobrobilling/cobro/internal/opt"
 	"github.com/cobrobilling/cobro/internal/store"
 	"github.com/cobrobilling/cobro/internal/workspace"
 )
@@ -121,14 +120,12 @@ func attachContacts(ctx context.Context, q store.Querier, sc workspace.Scope, cs
 		return nil
 	}
 	byID := map[string]*Customer{}
-	args := []any{sc.ID, sc.TestMode}
-	var phs []string
-	for _, c := range cs {
-		byID[c.ID] = c
-		args = append(args, c.ID)
-		phs = append(phs, fmt.Sprintf("$%d", len(args)))
+	ids := make([]string, len(cs))
+	for i, c := range cs {
+		byID[c.ID], ids[i] = c, c.ID
 	}
-	rows, err := q.QueryContext(ctx, `SELECT `+contactColumns+contactFrom+` WHERE c.workspace_id = $1 AND c.test_mode = $2 AND c.customer_id IN (`+strings.Join(phs, ", ")+`) ORDER BY c.created, c.id`, args...)
+	args, in := store.InList([]any{sc.ID, sc.TestMode}, ids)
+	rows, err := q.QueryContext(ctx, `SELECT `+contactColumns+contactFrom+` WHERE c.workspace_id = $1 AND c.test_mode = $2 AND c.customer_id IN (`+in+`) ORDER BY c.created, c.id`, args...)
 	if err != nil {
 		return err
 	}
@@ -145,53 +142,71 @@ func attachContacts(ctx context.Context, q store.Querier, sc workspace.Scope, cs
 	return rows.Err()
 }
 
-// contactFields validates the writable contact fields onto the pointers.
+// ContactParams is the command that creates a contact or updates one (nil
+// or unset: not given). The HTTP edge decodes bodies into it.
+type ContactParams struct {
+	// Customer: on create, the customer's id; on an update, the text sent
+	// (it cannot change). CustomerGiven: the field was sent.
+	Customer               *string
+	CustomerGiven          bool
+	Name, Email            *string
+	Phone, Orgunit         opt.Nullable[string]
+	Invoicing, Collections *bool
+	// Errs are the fields the edge could not decode.
+	Errs *apperr.Fields
+}
+
+// contactRecord is the writable state of a contact.
 type contactRecord struct {
 	name, email            string
 	orgunit, phone         *string
 	invoicing, collections bool
 }
 
-func (r *contactRecord) apply(o *input.Object) (orgunitTouched bool) {
-	if v, ok := o.String("name", input.StrOpt{Required: true, Max: 64}); ok {
-		r.name = *v
+func (r *contactRecord) apply(p *ContactParams) (orgunitTouched bool) {
+	if p.Name != nil {
+		r.name = *p.Name
 	}
-	if v, ok := o.Email("email", input.StrOpt{Required: true}); ok {
-		r.email = *v
+	if p.Email != nil {
+		r.email = *p.Email
 	}
-	if v, ok := o.String("phone", input.StrOpt{Max: 12}); ok {
-		r.phone = v
+	p.Phone.Apply(&r.phone)
+	if p.Invoicing != nil {
+		r.invoicing = *p.Invoicing
 	}
-	if v, ok := o.Bool("invoicing", false); ok {
-		r.invoicing = v
+	if p.Collections != nil {
+		r.collections = *p.Collections
 	}
-	if v, ok := o.Bool("collections", false); ok {
-		r.collections = v
-	}
-	if v, ok := o.Ref("orgunit", false, true, func(s string) bool { return id.Valid("org", s) }); ok {
-		r.orgunit = v
-		return true
-	}
-	return false
+	p.Orgunit.Apply(&r.orgunit)
+	return p.Orgunit.Set
 }
 
 // checkOrgunit verifies the orgunit exists in scope and belongs to customerID.
-func checkOrgunit(ctx context.Context, q store.Querier, sc workspace.Scope, o *input.Object, orgID *string, customerID string) error {
+func checkOrgunit(ctx context.Context, q store.Querier, sc workspace.Scope, fe *apperr.Fields, orgID *string, customerID string) error {
 	if orgID == nil {
 		return nil
 	}
 	org, err := GetOrgunit(ctx, q, sc, *orgID)
 	if e, ok := apperr.As(err); ok && e.Kind == apperr.NotFound {
-		o.Fail("orgunit", input.MsgPK(*orgID))
+		fe.Add("orgunit", apperr.MsgPK(*orgID))
 		return nil
 	}
 	if err != nil {
 		return err
 	}
 	if org.Customer != customerID {
-		o.Fail("orgunit", "Organisation unit does not belong to this customer.")
+		fe.Add("orgunit", "Organisation unit does not belong to this customer.")
 	}
 	return nil
+}
+
+// errsOf is the decoding errors of a command, copied so the rules can add
+// theirs.
+func errsOf(fe *apperr.Fields) *apperr.Fields {
+	if fe == nil {
+		return &apperr.Fields{}
+	}
+	return fe.Clone()
 }
 
 func checkGroupLimit(ctx context.Context, q store.Querier, customerID string, orgID *string) error {
@@ -212,22 +227,23 @@ func checkGroupLimit(ctx context.Context, q store.Querier, customerID string, or
 }
 
 // CreateContact validates and inserts a contact.
-func CreateContact(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, o *input.Object, now time.Time) (*Contact, error) {
+func CreateContact(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, p *ContactParams, now time.Time) (*Contact, error) {
+	fe := errsOf(p.Errs)
 	rec := contactRecord{invoicing: true, collections: true}
-	cusID, _ := o.Ref("customer", true, false, func(s string) bool { return id.Valid("cus", s) })
-	rec.apply(o)
+	cusID := p.Customer
+	rec.apply(p)
 	if cusID != nil {
 		_, msg, err := Ref(ctx, q, d, sc, *cusID, true)
 		if err != nil {
 			return nil, err
 		}
 		if msg != "" {
-			o.Fail("customer", msg)
-		} else if err := checkOrgunit(ctx, q, sc, o, rec.orgunit, *cusID); err != nil {
+			fe.Add("customer", msg)
+		} else if err := checkOrgunit(ctx, q, sc, fe, rec.orgunit, *cusID); err != nil {
 			return nil, err
 		}
 	}
-	if err := o.Err(); err != nil {
+	if err := fe.Err(); err != nil {
 		return nil, err
 	}
 	if err := checkGroupLimit(ctx, q, *cusID, rec.orgunit); err != nil {
@@ -246,7 +262,7 @@ func CreateContact(ctx context.Context, q store.Querier, d store.Dialect, sc wor
 }
 
 // UpdateContact applies a partial update.
-func UpdateContact(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, contactID string, o *input.Object, now time.Time) (*Contact, error) {
+func UpdateContact(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, contactID string, p *ContactParams, now time.Time) (*Contact, error) {
 	cur, err := GetContact(ctx, q, sc, contactID)
 	if err != nil {
 		return nil, err
@@ -254,15 +270,16 @@ func UpdateContact(ctx context.Context, q store.Querier, d store.Dialect, sc wor
 	if _, err := get(ctx, q, sc, cur.Customer, d.ForUpdate()); err != nil {
 		return nil, err
 	}
-	checkImmutable(o, "customer", cur.Customer)
+	fe := errsOf(p.Errs)
+	checkImmutable(fe, "customer", p.CustomerGiven, p.Customer, cur.Customer)
 	rec := contactRecord{name: cur.Name, email: cur.Email, orgunit: cur.orgunitID, phone: cur.Phone, invoicing: cur.Invoicing, collections: cur.Collections}
-	moved := rec.apply(o) && deref(rec.orgunit) != deref(cur.orgunitID)
+	moved := rec.apply(p) && deref(rec.orgunit) != deref(cur.orgunitID)
 	if moved {
-		if err := checkOrgunit(ctx, q, sc, o, rec.orgunit, cur.Customer); err != nil {
+		if err := checkOrgunit(ctx, q, sc, fe, rec.orgunit, cur.Customer); err != nil {
 			return nil, err
 		}
 	}
-	if err := o.Err(); err != nil {
+	if err := fe.Err(); err != nil {
 		return nil, err
 	}
 	if moved {

@@ -7,21 +7,16 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
-	"fmt"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/cobrobilling/cobro/internal/apperr"
-	"github.com/cobrobilling/cobro/internal/catalog"
 	"github.com/cobrobilling/cobro/internal/clock"
 	"github.com/cobrobilling/cobro/internal/event"
 	"github.com/cobrobilling/cobro/internal/id"
-	"github.com/cobrobilling/cobro/internal/input"
 	"github.com/cobrobilling/cobro/internal/list"
 	"github.com/cobrobilling/cobro/internal/money"
+	"github.com/cobrobilling/cobro/internal/opt"
 	"github.com/cobrobilling/cobro/internal/store"
-	"github.com/cobrobilling/cobro/internal/taxid"
 	"github.com/cobrobilling/cobro/internal/workspace"
 	"github.com/shopspring/decimal"
 )
@@ -140,13 +135,13 @@ func Ref(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Sco
 	}
 	c, err := get(ctx, q, sc, customerID, l)
 	if e, ok := apperr.As(err); ok && e.Kind == apperr.NotFound {
-		return nil, input.MsgPK(customerID), nil
+		return nil, apperr.MsgPK(customerID), nil
 	}
 	if err != nil {
 		return nil, "", err
 	}
 	if c.Status == StatusArchived {
-		return c, input.MsgArchived("Customer"), nil
+		return c, apperr.MsgArchived("Customer"), nil
 	}
 	return c, "", nil
 }
@@ -184,241 +179,96 @@ func (s *Service) List(ctx context.Context, q store.Querier, sc workspace.Scope,
 	return count, out, s.aggregate(ctx, q, sc, out)
 }
 
+// Params is the command that creates a customer or updates one: the party
+// fields shared with suppliers and the customer's own. A nil or unset
+// field is not given. The HTTP edge decodes bodies into it.
+type Params struct {
+	Party
+	ZipCode, Manager, Reference                 opt.Nullable[string]
+	SendInvoices, SendCollections, SendVouchers *bool
+	Status                                      *string
+	// TestClock: on create, the id of a test clock; on an update, the
+	// text sent (it cannot change). TestClockGiven: the field was sent.
+	TestClock      *string
+	TestClockGiven bool
+	// Errs are the fields the edge could not decode, reported with the
+	// rules' errors.
+	Errs *apperr.Fields
+}
+
+func (p *Params) errs() *apperr.Fields {
+	if p.Errs == nil {
+		return &apperr.Fields{}
+	}
+	return p.Errs.Clone()
+}
+
 // record is the writable state of a customer.
 type record struct {
-	name, country, currency, status                                 string
-	address, state, email, phone, website, zip, manager, ref, taxID *string
-	taxSettings, metadata                                           string
-	sendInvoices, sendCollections, sendVouchers                     bool
+	PartyRecord
+	status                                      string
+	zip, manager, ref                           *string
+	sendInvoices, sendCollections, sendVouchers bool
 }
 
 func fromCustomer(c *Customer) record {
-	return record{name: c.Name, country: c.Country, currency: c.Currency, status: c.Status,
-		address: c.Address, state: c.State, email: c.Email, phone: c.Phone, website: c.Website, zip: c.ZipCode,
-		manager: c.Manager, ref: c.Reference, taxID: c.TaxID, taxSettings: string(c.TaxSettings), metadata: string(c.Metadata),
+	return record{PartyRecord: PartyRecord{Name: c.Name, Country: c.Country, Currency: c.Currency,
+		Address: c.Address, State: c.State, Email: c.Email, Phone: c.Phone, Website: c.Website, TaxID: c.TaxID,
+		TaxSettings: string(c.TaxSettings), Metadata: string(c.Metadata)},
+		status: c.Status, zip: c.ZipCode, manager: c.Manager, ref: c.Reference,
 		sendInvoices: c.SendInvoices, sendCollections: c.SendCollections, sendVouchers: c.SendVouchers}
 }
 
-// apply validates the body onto rec. Cross-field rules are checked against
-// the resulting object, so a PATCH of country re-validates state and tax_id.
-func apply(o *input.Object, rec *record, sc workspace.Scope, creating bool) {
-	setStr := func(dst **string, key string, opt input.StrOpt) {
-		if v, ok := o.String(key, opt); ok {
-			*dst = v
-		}
-	}
-	if v, ok := o.String("name", input.StrOpt{Required: true, Max: 100}); ok {
-		rec.name = *v
-	}
-	// address is required on create but, once given, may not be nulled.
-	if o.Has("address") {
-		if raw, _ := o.Raw("address"); raw == nil {
-			o.Fail("address", input.MsgNull)
-		} else if v, ok := o.String("address", input.StrOpt{Required: true, Max: 64}); ok {
-			rec.address = v
-		}
-	} else if creating {
-		o.Fail("address", input.MsgRequired)
-	}
-	countryOK := true
-	if v, ok := o.String("country", input.StrOpt{Required: true}); ok {
-		if _, found := catalog.CountryByID(*v); found {
-			rec.country = *v
-		} else {
-			o.Fail("country", input.MsgPK(*v))
-			countryOK = false
-		}
-	} else if o.Failed("country") {
-		countryOK = false
-	}
-	setStr(&rec.email, "email", input.StrOpt{Max: 64})
-	if rec.email != nil && o.Has("email") && !o.Failed("email") && !input.ValidEmail(*rec.email) {
-		o.Fail("email", input.MsgEmail)
-	}
-	setStr(&rec.phone, "phone", input.StrOpt{Max: 16})
-	if o.Has("website") {
-		setStr(&rec.website, "website", input.StrOpt{Max: 64})
-		if rec.website != nil && !o.Failed("website") && !input.ValidURL(*rec.website) {
-			o.Fail("website", input.MsgURL)
-		}
-	}
-	setStr(&rec.zip, "zip_code", input.StrOpt{Max: 16})
-	setStr(&rec.manager, "manager", input.StrOpt{Max: 16})
-	setStr(&rec.ref, "reference", input.StrOpt{Max: 64})
-	if v, ok := o.Bool("send_invoices", false); ok {
-		rec.sendInvoices = v
-	}
-	if v, ok := o.Bool("send_collections", false); ok {
-		rec.sendCollections = v
-	}
-	if v, ok := o.Bool("send_vouchers", false); ok {
-		rec.sendVouchers = v
-	}
-	if v, ok := o.Choice("status", false, StatusActive, StatusArchived); ok {
-		rec.status = v
-	}
-	if v, ok := o.Metadata("metadata"); ok {
-		rec.metadata = v
-	}
-	if v, ok := taxSettings(o); ok {
-		rec.taxSettings = v
-	}
-	if o.Has("currency") {
-		if v, ok := o.String("currency", input.StrOpt{}); ok {
-			if v == nil {
-				rec.currency = ""
-			} else if cur, found := catalog.CurrencyByID(*v); found && cur.Available {
-				rec.currency = *v
-			} else {
-				o.Fail("currency", input.MsgPK(*v))
-			}
-		}
-	}
-	if !countryOK || rec.country == "" {
-		return
-	}
-	country, _ := catalog.CountryByID(rec.country)
-	if rec.currency == "" {
-		rec.currency = defaultCurrency(country, sc)
-	}
+var customerRules = PartyRules{Noun: "customers", RequireState: true, CountryFirst: true}
 
-	// state against the resulting country
-	if o.Has("state") {
-		if raw, _ := o.Raw("state"); raw == nil {
-			rec.state = nil
-		} else if v, ok := o.String("state", input.StrOpt{Max: 64}); ok {
-			rec.state = v
+// apply applies p onto rec. Cross-field rules are checked against the
+// resulting object, so an update of country re-validates state and tax_id.
+func apply(fe *apperr.Fields, p *Params, rec *record, sc workspace.Scope) {
+	p.ZipCode.Apply(&rec.zip)
+	p.Manager.Apply(&rec.manager)
+	p.Reference.Apply(&rec.ref)
+	for _, f := range []struct {
+		v   *bool
+		dst *bool
+	}{{p.SendInvoices, &rec.sendInvoices}, {p.SendCollections, &rec.sendCollections}, {p.SendVouchers, &rec.sendVouchers}} {
+		if f.v != nil {
+			*f.dst = *f.v
 		}
 	}
-	if !o.Failed("state") {
-		switch {
-		case catalog.HasStates(rec.country) && rec.state == nil:
-			o.Fail("state", input.MsgRequired)
-		case catalog.HasStates(rec.country):
-			if st, ok := catalog.StateOf(rec.country, *rec.state); ok {
-				code := st.Code
-				rec.state = &code
-			} else {
-				o.Fail("state", fmt.Sprintf("State %q does not belong to country %s.", *rec.state, rec.country))
-			}
-		}
+	if p.Status != nil {
+		rec.status = *p.Status
 	}
-
-	// tax_id against the resulting country
-	if o.Has("tax_id") {
-		if v, ok := o.String("tax_id", input.StrOpt{Max: 64}); ok {
-			rec.taxID = v
-		}
-	}
-	if !o.Failed("tax_id") {
-		if rec.taxID == nil {
-			if country.HasRegulation && country.ID == sc.Country {
-				o.Fail("tax_id", fmt.Sprintf("This field is required for customers in %s.", country.ID))
-			}
-		} else if taxid.HasAlgorithm(country.ID) {
-			if norm, err := taxid.Normalize(country.ID, *rec.taxID); err != nil {
-				o.Fail("tax_id", err.Error())
-			} else {
-				rec.taxID = &norm
-			}
-		}
-	}
+	ApplyParty(fe, &p.Party, &rec.PartyRecord, sc, customerRules)
 }
 
-func defaultCurrency(c catalog.Country, sc workspace.Scope) string {
-	for _, id := range c.Currencies {
-		if cur, ok := catalog.CurrencyByID(id); ok && cur.Available {
-			return id
-		}
-	}
-	return sc.Currency
-}
-
-// TaxSettings validates the tax_settings field of o with the customers'
-// keys and limits (docs/billing.md#1-customers), which suppliers share
-// (docs/procurement.md#12-supplier-object-and-body). It returns the canonical JSON and whether the field was set.
-func TaxSettings(o *input.Object) (string, bool) { return taxSettings(o) }
-
-// taxSettings validates the tax_settings object (docs/billing.md#1-customers).
-func taxSettings(o *input.Object) (string, bool) {
-	raw, present := o.Raw("tax_settings")
-	if !present {
-		return "", false
-	}
-	if raw == nil {
-		o.Fail("tax_settings", input.MsgNull)
-		return "", false
-	}
-	m, ok := raw.(map[string]any)
-	if !ok {
-		o.Fail("tax_settings", input.MsgDict(input.TypeName(raw)))
-		return "", false
-	}
-	if len(m) > 20 {
-		o.Fail("tax_settings", "Ensure this object has no more than 20 keys.")
-		return "", false
-	}
-	limits := map[string]int{"cl_activity_description": 40, "cl_commune": 20, "cl_city": 20}
-	nested := map[string]any{}
-	clean := map[string]any{}
-	for k, v := range m {
-		if max, known := limits[k]; known {
-			s, isStr := v.(string)
-			switch {
-			case v == nil:
-				continue // null drops the key
-			case !isStr:
-				nested[k] = []string{"Not a valid string."}
-			case utf8.RuneCountInString(strings.TrimSpace(s)) > max:
-				nested[k] = []string{input.MsgMaxLen(max)}
-			case strings.TrimSpace(s) == "":
-				continue
-			default:
-				clean[k] = strings.TrimSpace(s)
-			}
-			continue
-		}
-		switch v.(type) {
-		case string, json.Number, bool:
-			clean[k] = v
-		default:
-			nested[k] = []string{"Values must be strings, numbers or booleans."}
-		}
-	}
-	if len(nested) > 0 {
-		o.FailNested("tax_settings", nested)
-		return "", false
-	}
-	return input.CanonicalJSON(clean), true
-}
-
-// Create validates body and inserts a customer.
-func Create(ctx context.Context, q store.Querier, sc workspace.Scope, o *input.Object, now time.Time) (*Customer, error) {
-	return create(ctx, q, sc, o, now, false)
+// Create validates p and inserts a customer.
+func Create(ctx context.Context, q store.Querier, sc workspace.Scope, p *Params, now time.Time) (*Customer, error) {
+	return create(ctx, q, sc, p, now, false)
 }
 
 // CreatePayer creates the customer of a payment-link payer
 // (docs/payments.md#55-what-finalization-produces): the create rules, except that address and state may be missing
 // when the link did not ask the payer for them.
-func CreatePayer(ctx context.Context, q store.Querier, sc workspace.Scope, o *input.Object, now time.Time) (*Customer, error) {
-	return create(ctx, q, sc, o, now, true)
+func CreatePayer(ctx context.Context, q store.Querier, sc workspace.Scope, p *Params, now time.Time) (*Customer, error) {
+	return create(ctx, q, sc, p, now, true)
 }
 
-func create(ctx context.Context, q store.Querier, sc workspace.Scope, o *input.Object, now time.Time, payer bool) (*Customer, error) {
-	rec := record{status: StatusActive, taxSettings: "{}", metadata: "{}", sendInvoices: true, sendCollections: true, sendVouchers: true}
-	apply(o, &rec, sc, true)
+func create(ctx context.Context, q store.Querier, sc workspace.Scope, p *Params, now time.Time, payer bool) (*Customer, error) {
+	fe := p.errs()
+	rec := record{PartyRecord: PartyRecord{TaxSettings: "{}", Metadata: "{}"}, status: StatusActive, sendInvoices: true, sendCollections: true, sendVouchers: true}
+	apply(fe, p, &rec, sc)
 	if payer {
 		for _, k := range []string{"address", "state"} {
-			if m, ok := o.Errors()[k].([]string); ok && len(m) == 1 && m[0] == input.MsgRequired {
-				delete(o.Errors(), k)
+			if m, ok := fe.Map()[k].([]string); ok && len(m) == 1 && m[0] == apperr.MsgRequired {
+				fe.Drop(k)
 			}
 		}
 	}
-	testClock, err := readTestClock(ctx, q, sc, o)
+	testClock, err := readTestClock(ctx, q, sc, fe, p.TestClock)
 	if err != nil {
 		return nil, err
 	}
-	if err := o.Err(); err != nil {
+	if err := fe.Err(); err != nil {
 		return nil, err
 	}
 	cid := id.New("cus")
@@ -426,8 +276,8 @@ func create(ctx context.Context, q store.Querier, sc workspace.Scope, o *input.O
 	_, err = q.ExecContext(ctx, `INSERT INTO customers (id, workspace_id, test_mode, name, address, country, state, currency, email, phone, website, zip_code, manager, reference, tax_id,
 		tax_settings, metadata, send_invoices, send_collections, send_vouchers, status, created, updated, test_clock_id)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $22, $23)`,
-		cid, sc.ID, sc.TestMode, rec.name, rec.address, rec.country, rec.state, rec.currency, rec.email, rec.phone, rec.website, rec.zip, rec.manager, rec.ref, rec.taxID,
-		rec.taxSettings, rec.metadata, rec.sendInvoices, rec.sendCollections, rec.sendVouchers, rec.status, us, testClock)
+		cid, sc.ID, sc.TestMode, rec.Name, rec.Address, rec.Country, rec.State, rec.Currency, rec.Email, rec.Phone, rec.Website, rec.zip, rec.manager, rec.ref, rec.TaxID,
+		rec.TaxSettings, rec.Metadata, rec.sendInvoices, rec.sendCollections, rec.sendVouchers, rec.status, us, testClock)
 	if err != nil {
 		return nil, err
 	}
@@ -436,9 +286,9 @@ func create(ctx context.Context, q store.Querier, sc workspace.Scope, o *input.O
 	}
 	// The answer is built from what was written: a new customer has no
 	// contacts and no documents, and reading it back would cost a round trip.
-	c := &Customer{ID: cid, Name: rec.name, Address: rec.address, Country: rec.country, State: rec.state, Currency: rec.currency,
-		Email: rec.email, Phone: rec.phone, Website: rec.website, ZipCode: rec.zip, Manager: rec.manager, Reference: rec.ref,
-		TaxID: rec.taxID, TaxSettings: json.RawMessage(rec.taxSettings), Metadata: json.RawMessage(rec.metadata),
+	c := &Customer{ID: cid, Name: rec.Name, Address: rec.Address, Country: rec.Country, State: rec.State, Currency: rec.Currency,
+		Email: rec.Email, Phone: rec.Phone, Website: rec.Website, ZipCode: rec.zip, Manager: rec.manager, Reference: rec.ref,
+		TaxID: rec.TaxID, TaxSettings: json.RawMessage(rec.TaxSettings), Metadata: json.RawMessage(rec.Metadata),
 		SendInvoices: rec.sendInvoices, SendCollections: rec.sendCollections, SendVouchers: rec.sendVouchers, Status: rec.status,
 		Contacts: []Contact{}, Sources: []string{}, TestClock: testClock, TestMode: sc.TestMode,
 		Created: clock.Stamp{Micros: us, Loc: sc.Loc}, Updated: clock.Stamp{Micros: us, Loc: sc.Loc}}
@@ -448,19 +298,18 @@ func create(ctx context.Context, q store.Querier, sc workspace.Scope, o *input.O
 }
 
 // Update applies a partial update.
-func (s *Service) Update(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, customerID string, o *input.Object, now time.Time) (*Customer, error) {
+func (s *Service) Update(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, customerID string, p *Params, now time.Time) (*Customer, error) {
 	c, err := get(ctx, q, sc, customerID, d.ForUpdate())
 	if err != nil {
 		return nil, err
 	}
 	rec := fromCustomer(c)
-	apply(o, &rec, sc, false)
-	if raw, has := o.Raw("test_clock"); has {
-		if v, _ := raw.(string); (c.TestClock == nil && raw != nil) || (c.TestClock != nil && v != *c.TestClock) {
-			o.Fail("test_clock", input.MsgNoChange)
-		}
+	fe := p.errs()
+	apply(fe, p, &rec, sc)
+	if p.TestClockGiven && ((c.TestClock == nil && p.TestClock != nil) || (c.TestClock != nil && deref(p.TestClock) != *c.TestClock)) {
+		fe.Add("test_clock", apperr.MsgNoChange)
 	}
-	if err := o.Err(); err != nil {
+	if err := fe.Err(); err != nil {
 		return nil, err
 	}
 	name := "customer.updated"
@@ -473,8 +322,8 @@ func (s *Service) Update(ctx context.Context, q store.Querier, d store.Dialect, 
 	_, err = q.ExecContext(ctx, `UPDATE customers SET name = $1, address = $2, country = $3, state = $4, currency = $5, email = $6, phone = $7, website = $8, zip_code = $9,
 		manager = $10, reference = $11, tax_id = $12, tax_settings = $13, metadata = $14, send_invoices = $15, send_collections = $16, send_vouchers = $17, status = $18, updated = $19
 		WHERE id = $20 AND workspace_id = $21 AND test_mode = $22`,
-		rec.name, rec.address, rec.country, rec.state, rec.currency, rec.email, rec.phone, rec.website, rec.zip,
-		rec.manager, rec.ref, rec.taxID, rec.taxSettings, rec.metadata, rec.sendInvoices, rec.sendCollections, rec.sendVouchers, rec.status, now.UnixMicro(),
+		rec.Name, rec.Address, rec.Country, rec.State, rec.Currency, rec.Email, rec.Phone, rec.Website, rec.zip,
+		rec.manager, rec.ref, rec.TaxID, rec.TaxSettings, rec.Metadata, rec.sendInvoices, rec.sendCollections, rec.sendVouchers, rec.status, now.UnixMicro(),
 		customerID, sc.ID, sc.TestMode)
 	if err != nil {
 		return nil, err
@@ -485,15 +334,14 @@ func (s *Service) Update(ctx context.Context, q store.Querier, d store.Dialect, 
 	return s.Get(ctx, q, sc, customerID)
 }
 
-// readTestClock reads test_clock on create (docs/billing.md#10-test-clocks): a clock of
+// readTestClock checks test_clock on create (docs/billing.md#10-test-clocks): a clock of
 // the workspace, in test mode only.
-func readTestClock(ctx context.Context, q store.Querier, sc workspace.Scope, o *input.Object) (*string, error) {
-	v, ok := o.Ref("test_clock", false, true, func(s string) bool { return id.Valid("clk", s) })
-	if !ok || v == nil {
+func readTestClock(ctx context.Context, q store.Querier, sc workspace.Scope, fe *apperr.Fields, v *string) (*string, error) {
+	if v == nil {
 		return nil, nil
 	}
 	if !sc.TestMode {
-		o.Fail("test_clock", "Test clocks exist only in test mode.")
+		fe.Add("test_clock", "Test clocks exist only in test mode.")
 		return nil, nil
 	}
 	var n int
@@ -501,7 +349,7 @@ func readTestClock(ctx context.Context, q store.Querier, sc workspace.Scope, o *
 		return nil, err
 	}
 	if n == 0 {
-		o.Fail("test_clock", input.MsgPK(*v))
+		fe.Add("test_clock", apperr.MsgPK(*v))
 		return nil, nil
 	}
 	return v, nil
@@ -602,18 +450,8 @@ func (s *Service) Summaries(ctx context.Context, q store.Querier, sc workspace.S
 	if len(ids) == 0 {
 		return out, nil
 	}
-	args := []any{sc.ID, sc.TestMode}
-	var phs []string
-	seen := map[string]bool{}
-	for _, cid := range ids {
-		if seen[cid] {
-			continue
-		}
-		seen[cid] = true
-		args = append(args, cid)
-		phs = append(phs, fmt.Sprintf("$%d", len(args)))
-	}
-	rows, err := q.QueryContext(ctx, `SELECT `+columns+` FROM customers WHERE workspace_id = $1 AND test_mode = $2 AND id IN (`+strings.Join(phs, ", ")+`)`, args...)
+	args, in := store.InList([]any{sc.ID, sc.TestMode}, ids)
+	rows, err := q.QueryContext(ctx, `SELECT `+columns+` FROM customers WHERE workspace_id = $1 AND test_mode = $2 AND id IN (`+in+`)`, args...)
 	if err != nil {
 		return nil, err
 	}

@@ -12,7 +12,6 @@ import (
 	"github.com/cobrobilling/cobro/internal/clock"
 	"github.com/cobrobilling/cobro/internal/event"
 	"github.com/cobrobilling/cobro/internal/id"
-	"github.com/cobrobilling/cobro/internal/input"
 	"github.com/cobrobilling/cobro/internal/list"
 	"github.com/cobrobilling/cobro/internal/store"
 	"github.com/cobrobilling/cobro/internal/workspace"
@@ -79,9 +78,9 @@ func ListOrgunits(ctx context.Context, q store.Querier, sc workspace.Scope, lq *
 func nameKey(name string) string { return strings.ToLower(name) }
 
 // CreateOrgunit validates and inserts an orgunit.
-func CreateOrgunit(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, o *input.Object, now time.Time) (*Orgunit, error) {
-	cusID, _ := o.Ref("customer", true, false, func(s string) bool { return id.Valid("cus", s) })
-	name, _ := o.String("name", input.StrOpt{Required: true, Max: 64})
+func CreateOrgunit(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, p *OrgunitParams, now time.Time) (*Orgunit, error) {
+	fe := errsOf(p.Errs)
+	cusID, name := p.Customer, p.Name
 	if cusID != nil {
 		// Locking the customer serialises concurrent creates for the limit.
 		_, msg, err := Ref(ctx, q, d, sc, *cusID, true)
@@ -89,10 +88,10 @@ func CreateOrgunit(ctx context.Context, q store.Querier, d store.Dialect, sc wor
 			return nil, err
 		}
 		if msg != "" {
-			o.Fail("customer", msg)
+			fe.Add("customer", msg)
 		}
 	}
-	if err := o.Err(); err != nil {
+	if err := fe.Err(); err != nil {
 		return nil, err
 	}
 	if err := checkOrgName(ctx, q, *cusID, *name, ""); err != nil {
@@ -128,15 +127,27 @@ func checkOrgName(ctx context.Context, q store.Querier, customerID, name, except
 	return err
 }
 
-// checkImmutable refuses a change of an owner reference after creation.
-func checkImmutable(o *input.Object, key, current string) {
-	if raw, ok := o.Raw(key); ok && raw != current {
-		o.Fail(key, input.MsgNoChange)
+// OrgunitParams is the command that creates an orgunit or renames one.
+type OrgunitParams struct {
+	// Customer: on create, the customer's id; on an update, the text sent
+	// (it cannot change). CustomerGiven: the field was sent.
+	Customer      *string
+	CustomerGiven bool
+	Name          *string
+	// Errs are the fields the edge could not decode.
+	Errs *apperr.Fields
+}
+
+// checkImmutable refuses a change of an owner reference after creation
+// (sent: the text given, nil when it was not a string).
+func checkImmutable(fe *apperr.Fields, key string, given bool, sent *string, current string) {
+	if given && (sent == nil || *sent != current) {
+		fe.Add(key, apperr.MsgNoChange)
 	}
 }
 
 // UpdateOrgunit renames an orgunit.
-func UpdateOrgunit(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, orgID string, o *input.Object, now time.Time) (*Orgunit, error) {
+func UpdateOrgunit(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, orgID string, p *OrgunitParams, now time.Time) (*Orgunit, error) {
 	cur, err := GetOrgunit(ctx, q, sc, orgID)
 	if err != nil {
 		return nil, err
@@ -144,12 +155,13 @@ func UpdateOrgunit(ctx context.Context, q store.Querier, d store.Dialect, sc wor
 	if _, err := get(ctx, q, sc, cur.Customer, d.ForUpdate()); err != nil {
 		return nil, err
 	}
-	checkImmutable(o, "customer", cur.Customer)
-	name, ok := o.String("name", input.StrOpt{Required: true, Max: 64})
-	if err := o.Err(); err != nil {
+	fe := errsOf(p.Errs)
+	checkImmutable(fe, "customer", p.CustomerGiven, p.Customer, cur.Customer)
+	name := p.Name
+	if err := fe.Err(); err != nil {
 		return nil, err
 	}
-	if ok {
+	if name != nil {
 		if err := checkOrgName(ctx, q, cur.Customer, *name, orgID); err != nil {
 			return nil, err
 		}

@@ -4,8 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
-	"strings"
 	"time"
 
 	"github.com/cobrobilling/cobro/internal/clock"
@@ -37,14 +35,12 @@ func (CustomerAggregations) Aggregate(ctx context.Context, q store.Querier, sc w
 	}
 	now := clock.Now(ctx).In(loc)
 	monthStart := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, loc)
-	args := []any{sc.ID, sc.TestMode, monthStart.Format(time.DateOnly), monthStart.AddDate(0, 1, 0).Format(time.DateOnly)}
 	byID := map[string]*customer.Customer{}
-	var phs []string
-	for _, c := range cs {
-		byID[c.ID] = c
-		args = append(args, c.ID)
-		phs = append(phs, fmt.Sprintf("$%d", len(args)))
+	ids := make([]string, len(cs))
+	for i, c := range cs {
+		byID[c.ID], ids[i] = c, c.ID
 	}
+	args, in := store.InList([]any{sc.ID, sc.TestMode, monthStart.Format(time.DateOnly), monthStart.AddDate(0, 1, 0).Format(time.DateOnly)}, ids)
 	// Sums of the maintained per-day totals (see customer_totals). Days in
 	// the customer's currency collapse into one group; other currencies
 	// keep their day for its exchange rate.
@@ -52,7 +48,7 @@ func (CustomerAggregations) Aggregate(ctx context.Context, q store.Querier, sc w
 	rows, err := q.QueryContext(ctx, `SELECT t.customer_id, t.currency, `+day+`,
 		SUM(t.sales_cents), SUM(CASE WHEN t.day >= $3 AND t.day < $4 THEN t.sales_cents ELSE 0 END), SUM(t.balance_cents)
 		FROM customer_totals t JOIN customers c ON c.id = t.customer_id
-		WHERE t.workspace_id = $1 AND t.test_mode = $2 AND t.customer_id IN (`+strings.Join(phs, ", ")+`)
+		WHERE t.workspace_id = $1 AND t.test_mode = $2 AND t.customer_id IN (`+in+`)
 		GROUP BY t.customer_id, t.currency, `+day, args...)
 	if err != nil {
 		return err

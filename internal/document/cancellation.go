@@ -9,7 +9,6 @@ import (
 	"github.com/cobrobilling/cobro/internal/biller"
 	"github.com/cobrobilling/cobro/internal/clock"
 	"github.com/cobrobilling/cobro/internal/id"
-	"github.com/cobrobilling/cobro/internal/input"
 	"github.com/cobrobilling/cobro/internal/list"
 )
 
@@ -87,38 +86,51 @@ func ListCancellations(e Env, lq *list.Query) (int, []*Cancellation, error) {
 		[]any{e.Scope.ID, e.Scope.TestMode}, func(row list.Scanner) (*Cancellation, error) { return e.scanCancellation(row) })
 }
 
+// CancellationDraft is the command that cancels a retention.
+type CancellationDraft struct {
+	Retention          Ref
+	Document           *string // a cancellation type; null or absent: none
+	Date               *string // default: today
+	Note, InternalNote *string
+	// Errs are the fields the edge could not decode.
+	Errs *apperr.Fields
+}
+
 // CreateCancellation cancels a finalized retention.
-func CreateCancellation(e Env, o *input.Object) (*Cancellation, error) {
+func CreateCancellation(e Env, cd *CancellationDraft) (*Cancellation, error) {
+	fe := &apperr.Fields{}
+	if cd.Errs != nil {
+		fe = cd.Errs.Clone()
+	}
 	var ret *Doc
-	if v, ok := o.Ref("retention", true, false, func(s string) bool { return id.Valid("ret", s) }); ok && v != nil {
+	if v := cd.Retention.ID; v != nil {
 		d, err := e.lock(Retention, *v)
 		switch {
 		case err != nil:
-			o.Fail("retention", input.MsgPK(*v))
+			fe.Add("retention", apperr.MsgPK(*v))
 		case d.Status == StatusCancelled:
-			o.Fail("retention", "The retention is already cancelled.")
+			fe.Add("retention", "The retention is already cancelled.")
 		case d.Status != StatusFinalized:
-			o.Fail("retention", "Only finalized retentions can be cancelled.")
+			fe.Add("retention", "Only finalized retentions can be cancelled.")
 		default:
 			ret = d
 		}
 	}
 	var typeID any
-	if o.Has("document") {
-		if raw, _ := o.Raw("document"); raw != nil {
-			kind := &Kind{Plural: "cancellations", TypeKind: "cancellation"}
-			if t, ok := resolveType(o, e.Scope, kind, false); ok {
-				typeID = t.ID
-			}
+	if cd.Document != nil {
+		kind := &Kind{Plural: "cancellations", TypeKind: "cancellation"}
+		if t, msg := TypeFor(e.Scope, kind, *cd.Document); msg != "" {
+			fe.Add("document", msg)
+		} else {
+			typeID = t.ID
 		}
 	}
 	date := today(e.Scope, e.Now)
-	if v, ok := o.Date("date", false, true); ok && v != nil {
-		date = *v
+	if cd.Date != nil {
+		date = *cd.Date
 	}
-	note, _ := o.String("note", input.StrOpt{Max: 64})
-	inote, _ := o.String("internal_note", input.StrOpt{Max: 1024})
-	if err := o.Err(); err != nil {
+	note, inote := cd.Note, cd.InternalNote
+	if err := fe.Err(); err != nil {
 		return nil, err
 	}
 	cid := id.New("can")

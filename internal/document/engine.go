@@ -14,10 +14,9 @@ import (
 	"github.com/cobrobilling/cobro/internal/customer"
 	"github.com/cobrobilling/cobro/internal/event"
 	"github.com/cobrobilling/cobro/internal/id"
-	"github.com/cobrobilling/cobro/internal/input"
 	"github.com/cobrobilling/cobro/internal/money"
 	"github.com/cobrobilling/cobro/internal/store"
-	"github.com/cobrobilling/cobro/internal/taxid"
+	"github.com/cobrobilling/cobro/internal/supplier"
 	"github.com/cobrobilling/cobro/internal/workspace"
 	"github.com/shopspring/decimal"
 )
@@ -107,16 +106,16 @@ func Lock(e Env, k *Kind, docID string) (*Doc, error) { return e.lock(k, docID) 
 // so every field error is reported at once.
 var fallbackType = catalog.DocumentType{ID: "?", MaxLines: 1000, Tax: decimal.Zero, HasTaxes: true}
 
-// Create validates body and inserts a draft of kind k.
-func Create(e Env, k *Kind, o *input.Object) (*Doc, error) { return create(e, k, o, "") }
+// Create validates dr and inserts a draft of kind k.
+func Create(e Env, k *Kind, dr *Draft) (*Doc, error) { return create(e, k, dr, "") }
 
 // CreateForSubscription creates the draft invoice of a subscription run
 // (docs/billing.md#85-what-a-run-does step 7): the invoice records the subscription.
-func CreateForSubscription(e Env, o *input.Object, subscriptionID string) (*Doc, error) {
-	return create(e, Invoice, o, subscriptionID)
+func CreateForSubscription(e Env, dr *Draft, subscriptionID string) (*Doc, error) {
+	return create(e, Invoice, dr, subscriptionID)
 }
 
-func create(e Env, k *Kind, o *input.Object, subscriptionID string) (*Doc, error) {
+func create(e Env, k *Kind, dr *Draft, subscriptionID string) (*Doc, error) {
 	us := e.Now.UnixMicro()
 	d := &Doc{ID: id.New(k.Prefix), Kind: k.Name, TestMode: e.Scope.TestMode, Status: StatusDraft, BillerStatus: biller.StatusPending,
 		TaxAgency: json.RawMessage("{}"), Refs: []Reference{}, TaxSettings: json.RawMessage("{}"), Metadata: json.RawMessage("{}"),
@@ -124,7 +123,7 @@ func create(e Env, k *Kind, o *input.Object, subscriptionID string) (*Doc, error
 	if e.Scope.UserEmail != "" && k == Invoice {
 		d.UserEmail = str(e.Scope.UserEmail)
 	}
-	if err := apply(e, k, o, d, true); err != nil {
+	if err := apply(e, k, dr, d, true); err != nil {
 		return nil, err
 	}
 	if subscriptionID != "" {
@@ -149,39 +148,32 @@ func create(e Env, k *Kind, o *input.Object, subscriptionID string) (*Doc, error
 	return d, nil
 }
 
-// apply reads a body onto d with the reader of the kind.
-func apply(e Env, k *Kind, o *input.Object, d *Doc, creating bool) error {
+// apply validates dr onto d with the rules of the kind.
+func apply(e Env, k *Kind, dr *Draft, d *Doc, creating bool) error {
 	switch {
 	case k == Retention:
-		return applyRetention(e, o, d, creating)
+		return applyRetention(e, dr, d, creating)
 	case k == Purchase:
-		return applyPurchase(e, o, d, creating)
+		return applyPurchase(e, dr, d, creating)
 	case k == PurchaseCreditNote:
-		return applyPurchaseNote(e, o, d, creating)
+		return applyPurchaseNote(e, dr, d, creating)
 	case k.Adjusts:
-		return applyNote(e, k, o, d, creating)
+		return applyNote(e, k, dr, d, creating)
 	}
-	return applySale(e, k, o, d, creating)
+	return applySale(e, k, dr, d, creating)
 }
 
-// applySale reads an invoice or order body onto d.
-func applySale(e Env, k *Kind, o *input.Object, d *Doc, creating bool) error {
-	cus, err := readCustomer(e.Ctx, e.Q, e.D, e.Scope, o, true)
+// applySale validates an invoice or order onto d.
+func applySale(e Env, k *Kind, dr *Draft, d *Doc, creating bool) error {
+	fe := dr.errs()
+	cus, err := readCustomer(e, dr, fe)
 	if err != nil {
 		return err
 	}
 	if cus != nil {
 		d.CustomerID = cus.ID
 	}
-	t := d.Type()
-	if nt, ok := resolveType(o, e.Scope, k, true); ok {
-		t = *nt
-		d.TypeID = t.ID
-	}
-	typeOK := d.TypeID != "" && !o.Failed("document")
-	if !typeOK {
-		t = fallbackType
-	}
+	t, typeOK := resolveType(e, dr, fe, k, d)
 	custCountry, custCurrency := e.Scope.Country, e.Scope.Currency
 	if cus != nil {
 		custCountry, custCurrency = cus.Country, cus.Currency
@@ -190,122 +182,128 @@ func applySale(e Env, k *Kind, o *input.Object, d *Doc, creating bool) error {
 			custCountry, custCurrency = c.Country, c.Currency
 		}
 	}
-
-	// currency: fixed for fiscal types, else any available one
-	if o.Has("currency") {
-		if v, ok := o.String("currency", input.StrOpt{}); ok && v != nil {
-			if c, found := catalog.CurrencyByID(*v); !found || !c.Available {
-				o.Fail("currency", input.MsgPK(*v))
-			} else if typeOK && t.HasLocalFormat && *v != t.Currency {
-				o.Fail("currency", fmt.Sprintf("Document type %s is issued in %s.", t.ID, t.Currency))
-			} else {
-				d.Currency = *v
+	applyCurrencyTax(dr, fe, d, t, typeOK, creating, custCurrency)
+	applyCommon(dr, d)
+	scale := scaleOf(d.Currency)
+	switch k {
+	case Invoice:
+		applyInvoiceFields(dr, fe, d, scale)
+	case Order:
+		applyOrderFields(e.Deps.Billers, dr, fe, d, t, custCountry)
+		if d.ShippingType == nil {
+			d.ShippingType = str("1")
+		}
+	}
+	if lines, ok := readLines(dr, fe, k, t, scale, d.Lines, e.Now.UnixMicro()); ok {
+		d.Lines = lines
+		if !e.PlansChecked {
+			if err := checkPlans(e, fe, lines); err != nil {
+				return err
 			}
+		}
+	}
+	if typeOK && t.HasLocalFormat && d.Date != "" && d.Date > today(e.Scope, e.Now) && !fe.Has("date") {
+		fe.Add("date", fmt.Sprintf("Date cannot be in the future for document type %s.", t.ID))
+	}
+	if k == Invoice {
+		checkInvoiceDates(fe, d)
+	}
+	rejectStatus(dr, fe, k, d)
+	if !fe.OK() {
+		return fe.Err()
+	}
+	computeTotals(fe, d, t, scale)
+	if k == Invoice {
+		d.TotalAdjusted = &d.Total
+	}
+	return fe.Err()
+}
+
+// resolveType sets the type dr names on d (required on create). typeOK is
+// false when d has no usable type: the lines are then checked against a
+// permissive stand-in, so every field error is reported at once.
+func resolveType(e Env, dr *Draft, fe *apperr.Fields, k *Kind, d *Doc) (t catalog.DocumentType, typeOK bool) {
+	t = d.Type()
+	if nt, ok := typeOf(dr, fe, e.Scope, k); ok {
+		t = *nt
+		d.TypeID = t.ID
+	}
+	typeOK = d.TypeID != "" && !fe.Has("document")
+	if !typeOK {
+		t = fallbackType
+	}
+	return t, typeOK
+}
+
+// applyCurrencyTax sets the currency (fixed for fiscal types, else any
+// available one, by default the party's) and the tax rate (the type's,
+// writable only without a local format). Invoices, orders and purchases.
+func applyCurrencyTax(dr *Draft, fe *apperr.Fields, d *Doc, t catalog.DocumentType, typeOK, creating bool, partyCurrency string) {
+	if v := dr.Currency; v != nil {
+		if c, found := catalog.CurrencyByID(*v); !found || !c.Available {
+			fe.Add("currency", apperr.MsgPK(*v))
+		} else if typeOK && t.HasLocalFormat && *v != t.Currency {
+			fe.Add("currency", fmt.Sprintf("Document type %s is issued in %s.", t.ID, t.Currency))
+		} else {
+			d.Currency = *v
 		}
 	}
 	if typeOK && t.HasLocalFormat {
 		d.Currency = t.Currency
 	} else if d.Currency == "" {
-		d.Currency = custCurrency
+		d.Currency = partyCurrency
 	}
-
-	// tax rate: the type's, writable only without a local format
-	if creating || (o.Has("document") && typeOK) {
+	if creating || (dr.Has("document") && typeOK) {
 		d.TaxPercent = t.Tax
 	}
-	if v, ok := o.Decimal("tax_percent", false, money.ParsePercent); ok {
+	if v := dr.TaxPercent; v != nil {
 		if typeOK && t.HasLocalFormat && !v.Equal(t.Tax) {
-			o.Fail("tax_percent", fmt.Sprintf("Tax rate is fixed at %s for document type %s.", money.NewPercent(t.Tax), t.ID))
+			fe.Add("tax_percent", fmt.Sprintf("Tax rate is fixed at %s for document type %s.", money.NewPercent(t.Tax), t.ID))
 		} else {
-			d.TaxPercent = v
+			d.TaxPercent = *v
 		}
 	}
-	applyCommon(o, k, d, t)
-	scale := scaleOf(d.Currency)
-	switch k {
-	case Invoice:
-		if v, ok := o.Date("due_date", false, true); ok {
-			d.DueDate = v
-		}
-		if v, ok := o.Choice("collection_method", false, "deferred", "deferred_dues", "automatically"); ok {
-			d.CollectionMethod = &v
-		}
-		if d.CollectionMethod == nil {
-			d.CollectionMethod = str("deferred")
-		}
-		if v, ok := o.Date("period_start", false, true); ok {
-			d.PeriodStart = v
-		}
-		if v, ok := o.Date("period_end", false, true); ok {
-			d.PeriodEnd = v
-		}
-		if o.Has("custom_change") {
-			if raw, _ := o.Raw("custom_change"); raw == nil {
-				d.CustomChange = nil
-			} else if v, ok := o.Decimal("custom_change", false, money.ParseMoney); ok {
-				if v.LessThan(decimal.NewFromInt(1)) {
-					o.Fail("custom_change", "Ensure this value is greater than or equal to 1.")
-				} else {
-					d.CustomChange = &v
-				}
-			}
-		}
-		readDiscount(o, d, scale)
-	case Order:
-		readOrderFields(o, d, t, custCountry)
-		if d.ShippingType == nil {
-			d.ShippingType = str("1")
-		}
-	}
-	if lines, ok := readLines(o, k, t, scale, creating, d.Lines, e.Now.UnixMicro()); ok {
-		d.Lines = lines
-		if o.Has("lines") && !e.PlansChecked {
-			if err := checkPlans(e, o, lines); err != nil {
-				return err
-			}
-		}
-	}
+}
 
-	// cross-field rules on the resulting document
-	if typeOK && t.HasLocalFormat && d.Date != "" && d.Date > today(e.Scope, e.Now) && !o.Failed("date") {
-		o.Fail("date", fmt.Sprintf("Date cannot be in the future for document type %s.", t.ID))
+// applyInvoiceFields copies the invoice-only fields.
+func applyInvoiceFields(dr *Draft, fe *apperr.Fields, d *Doc, scale int32) {
+	dr.DueDate.Apply(&d.DueDate)
+	if dr.CollectionMethod != nil {
+		d.CollectionMethod = dr.CollectionMethod
 	}
-	if k == Invoice {
-		if d.DueDate == nil && d.Date != "" {
-			d.DueDate = str(d.Date)
+	if d.CollectionMethod == nil {
+		d.CollectionMethod = str("deferred")
+	}
+	dr.PeriodStart.Apply(&d.PeriodStart)
+	dr.PeriodEnd.Apply(&d.PeriodEnd)
+	dr.CustomChange.Apply(&d.CustomChange)
+	applyDiscount(dr, fe, d, scale)
+}
+
+// checkInvoiceDates: the due date defaults to the date and follows it; a
+// period has both ends, in order.
+func checkInvoiceDates(fe *apperr.Fields, d *Doc) {
+	if d.DueDate == nil && d.Date != "" {
+		d.DueDate = str(d.Date)
+	}
+	if d.DueDate != nil && d.Date != "" && *d.DueDate < d.Date && !fe.Has("due_date") && !fe.Has("date") {
+		fe.Add("due_date", "Must be on or after date.")
+	}
+	switch {
+	case (d.PeriodStart == nil) != (d.PeriodEnd == nil):
+		if d.PeriodStart == nil && !fe.Has("period_start") {
+			fe.Add("period_start", "This field is required when period_end is given.")
+		} else if d.PeriodEnd == nil && !fe.Has("period_end") {
+			fe.Add("period_end", "This field is required when period_start is given.")
 		}
-		if d.DueDate != nil && d.Date != "" && *d.DueDate < d.Date && !o.Failed("due_date") && !o.Failed("date") {
-			o.Fail("due_date", "Must be on or after date.")
-		}
-		switch {
-		case (d.PeriodStart == nil) != (d.PeriodEnd == nil):
-			if d.PeriodStart == nil && !o.Failed("period_start") {
-				o.Fail("period_start", "This field is required when period_end is given.")
-			} else if d.PeriodEnd == nil && !o.Failed("period_end") {
-				o.Fail("period_end", "This field is required when period_start is given.")
-			}
-		case d.PeriodStart != nil && *d.PeriodEnd < *d.PeriodStart && !o.Failed("period_end"):
-			o.Fail("period_end", "Must be on or after period_start.")
-		}
+	case d.PeriodStart != nil && *d.PeriodEnd < *d.PeriodStart && !fe.Has("period_end"):
+		fe.Add("period_end", "Must be on or after period_start.")
 	}
-	rejectStatus(o, k, d)
-	if !o.OK() {
-		return o.Err()
-	}
-	computeTotals(o, d, t, scale)
-	if k == Invoice {
-		d.TotalAdjusted = &d.Total
-	}
-	return o.Err()
 }
 
 // rejectStatus: a status in a body is never silently ignored (docs/conventions.md#2-requests-and-responses).
-func rejectStatus(o *input.Object, k *Kind, d *Doc) {
-	raw, ok := o.Raw("status")
-	if !ok {
-		return
-	}
-	if s, isStr := raw.(string); isStr && s == d.Status {
+func rejectStatus(dr *Draft, fe *apperr.Fields, k *Kind, d *Doc) {
+	if dr.Status == nil || *dr.Status == d.Status {
 		return
 	}
 	msg := fmt.Sprintf("The status cannot be set directly: use %s{id}/finalize/ to finalize", k.Path)
@@ -317,7 +315,7 @@ func rejectStatus(o *input.Object, k *Kind, d *Doc) {
 	default:
 		msg += "."
 	}
-	o.Fail("status", msg)
+	fe.Add("status", msg)
 }
 
 // writable is every body key an update may carry for kind k; on a
@@ -330,50 +328,17 @@ var writable = map[string]bool{"customer": true, "document": true, "date": true,
 
 // Update applies a partial update to a draft, or a metadata-only update in
 // any status.
-func Update(e Env, k *Kind, docID string, o *input.Object) (*Doc, error) {
+func Update(e Env, k *Kind, docID string, dr *Draft) (*Doc, error) {
 	d, err := e.lock(k, docID)
 	if err != nil {
 		return nil, err
 	}
 	if d.Status != StatusDraft {
-		for _, key := range o.Keys() {
-			if writable[key] {
-				return nil, apperr.NonField(fmt.Sprintf("Only %s with status draft can be updated.", k.Plural))
-			}
-		}
-		rejectStatus(o, k, d)
-		if v, ok := o.Metadata("metadata"); ok {
-			d.Metadata = json.RawMessage(v)
-		}
-		if err := o.Err(); err != nil {
+		if err := updateMetadata(dr, k, d); err != nil {
 			return nil, err
 		}
-	} else {
-		oldType := d.TypeID
-		if err := apply(e, k, o, d, false); err != nil {
-			return nil, err
-		}
-		if t := d.Type(); k.Buying {
-			if d.Number == nil && !t.HasLocalFormat && !d.Imported {
-				n, err := nextNumber(e.Ctx, e.Q, e.Scope, t.ID)
-				if err != nil {
-					return nil, err
-				}
-				d.Number = &n
-			}
-		} else if d.TypeID != oldType {
-			// A number never changes once shown (docs/conventions.md#9-fiscal-document-lifecycle).
-			if d.Number != nil {
-				return nil, apperr.Field("document", "The document type of a numbered draft cannot change; delete the draft and create a new one.")
-			}
-			if !t.HasLocalFormat {
-				n, err := nextNumber(e.Ctx, e.Q, e.Scope, t.ID)
-				if err != nil {
-					return nil, err
-				}
-				d.Number = &n
-			}
-		}
+	} else if err := updateDraft(e, k, dr, d); err != nil {
+		return nil, err
 	}
 	d.Updated = e.Now.UnixMicro()
 	if err := save(e.Ctx, e.Q, e.Scope, d); err != nil {
@@ -383,6 +348,55 @@ func Update(e Env, k *Kind, docID string, o *input.Object) (*Doc, error) {
 		return nil, err
 	}
 	return d, nil
+}
+
+// updateMetadata is the update of a document past draft: metadata only.
+func updateMetadata(dr *Draft, k *Kind, d *Doc) error {
+	for key := range dr.Keys {
+		if writable[key] {
+			return apperr.NonField(fmt.Sprintf("Only %s with status draft can be updated.", k.Plural))
+		}
+	}
+	fe := dr.errs().Only("status", "metadata")
+	rejectStatus(dr, fe, k, d)
+	if dr.Metadata != nil {
+		d.Metadata = *dr.Metadata
+	}
+	return fe.Err()
+}
+
+// updateDraft applies dr to a draft; a new type may need a new number.
+func updateDraft(e Env, k *Kind, dr *Draft, d *Doc) error {
+	oldType := d.TypeID
+	if err := apply(e, k, dr, d, false); err != nil {
+		return err
+	}
+	t := d.Type()
+	if k.Buying {
+		if d.Number == nil && !t.HasLocalFormat && !d.Imported {
+			n, err := nextNumber(e.Ctx, e.Q, e.Scope, t.ID)
+			if err != nil {
+				return err
+			}
+			d.Number = &n
+		}
+		return nil
+	}
+	if d.TypeID == oldType {
+		return nil
+	}
+	// A number never changes once shown (docs/conventions.md#9-fiscal-document-lifecycle).
+	if d.Number != nil {
+		return apperr.Field("document", "The document type of a numbered draft cannot change; delete the draft and create a new one.")
+	}
+	if !t.HasLocalFormat {
+		n, err := nextNumber(e.Ctx, e.Q, e.Scope, t.ID)
+		if err != nil {
+			return err
+		}
+		d.Number = &n
+	}
+	return nil
 }
 
 // Delete destroys a draft.
@@ -403,15 +417,10 @@ func Delete(e Env, k *Kind, docID string) error {
 	return e.emit(k.Event+".deleted", d.ID)
 }
 
-// receiverRules are the receiver data a fiscal type needs at finalize
-// (docs/billing.md#1-customers tax_settings; docs/tax-agency.md).
-var receiverRules = map[string][]string{
-	"CL33": {"cl_activity_description", "cl_commune"}, "CL34": {"cl_activity_description", "cl_commune"},
-	"CL52": {"cl_activity_description", "cl_commune"}, "CL56": {"cl_activity_description", "cl_commune"},
-	"CL61": {"cl_activity_description", "cl_commune"},
-}
-
-// Finalize runs docs/conventions.md#94-what-finalize-does.
+// Finalize runs docs/conventions.md#9-fiscal-document-lifecycle "What finalize does": re-validate, recompute
+// and freeze the totals, number, hand over to the biller, then the
+// effects on what the document adjusts. A finalized document whose
+// submission failed is submitted again.
 func Finalize(e Env, k *Kind, docID string) (*Doc, error) {
 	d, err := e.lock(k, docID)
 	if err != nil {
@@ -432,119 +441,23 @@ func Finalize(e Env, k *Kind, docID string) (*Doc, error) {
 		}
 	}
 	// 1. re-validate
-	var (
-		cus      *customer.Customer
-		receiver any
-		party    biller.Party
-	)
-	if k.Buying {
-		sup, err := checkSupplier(e, d)
-		if err != nil {
-			return nil, err
-		}
-		receiver = sup
-		party = biller.Party{Name: sup.Name, TaxID: deref(sup.TaxID), Address: deref(sup.Address), State: deref(sup.State), Country: sup.Country, Email: deref(sup.Email)}
-		party.TaxSettings = exactMap(sup.TaxSettings)
-	} else {
-		c, msg, err := customer.Ref(e.Ctx, e.Q, e.D, e.Scope, d.CustomerID, false)
-		if err != nil {
-			return nil, err
-		}
-		if msg != "" {
-			return nil, apperr.Field("customer", msg)
-		}
-		cus, receiver = c, c
-		party = biller.Party{Name: c.Name, TaxID: deref(c.TaxID), Address: deref(c.Address), State: deref(c.State), Country: c.Country, Email: deref(c.Email)}
-		party.TaxSettings = exactMap(c.TaxSettings)
+	receiver, party, err := finalReceiver(e, k, d)
+	if err != nil {
+		return nil, err
 	}
 	bl := e.Deps.Billers.For(t)
 	if d.Imported {
 		bl = biller.None{} // a received document was issued by someone else: nothing to submit
 	}
 	if !retry {
-		if t.HasLocalFormat && !k.Buying {
-			// docs/tax-agency.md#5-finalize-for-chilean-documents: a valid RUT (a boleta, CL39, may go to an
-			// anonymous receiver), giro, then address and commune
-			if t.Country == "CL" {
-				if cus.TaxID != nil || t.ID != "CL39" {
-					if r, err := taxid.Normalize("CL", deref(cus.TaxID)); err != nil || r != deref(cus.TaxID) {
-						return nil, apperr.Field("customer", fmt.Sprintf("The customer needs a valid RUT for document type %s.", t.ID))
-					}
-				}
-			} else if cus.TaxID == nil {
-				return nil, apperr.Field("customer", fmt.Sprintf("The customer needs a tax_id for document type %s.", t.ID))
-			}
-			var ts map[string]any
-			_ = json.Unmarshal(cus.TaxSettings, &ts)
-			for _, key := range receiverRules[t.ID] {
-				if s, _ := ts[key].(string); s == "" || (key == "cl_commune" && cus.Address == nil) {
-					if key == "cl_commune" {
-						return nil, apperr.Field("customer", fmt.Sprintf("The customer needs address and tax_settings.cl_commune for document type %s.", t.ID))
-					}
-					return nil, apperr.Field("customer", fmt.Sprintf("The customer needs tax_settings.%s for document type %s.", key, t.ID))
-				}
-			}
-		}
-		// 2. recompute and freeze totals
-		o := input.New(nil, false)
-		if k == Retention {
-			computeRetention(d, scaleOf(d.Currency))
-		} else {
-			computeTotals(o, d, t, scaleOf(d.Currency))
-		}
-		if err := o.Err(); err != nil {
+		if err := freeze(e, k, d, bl, party); err != nil {
 			return nil, err
-		}
-		switch {
-		case k == Retention:
-			if err := checkRetention(e, d); err != nil {
-				return nil, err
-			}
-		case k == PurchaseCreditNote:
-			if _, err := e.lock(Purchase, d.PurchaseID); err != nil {
-				return nil, err
-			}
-			if err := checkPurchaseNoteLimit(e, d); err != nil {
-				return nil, err
-			}
-		case k.Adjusts:
-			// The notes of one invoice finalize one at a time: the
-			// invoice row is their lock, so the limit below sees every
-			// note finalized before this one.
-			if _, err := e.lock(Invoice, *d.InvoiceID); err != nil {
-				return nil, err
-			}
-			if err := checkNoteLimit(e, k, d); err != nil {
-				return nil, err
-			}
-		}
-		// 3. number at finalize for agency-numbered types
-		if t.HasLocalFormat && !d.Imported {
-			n, err := bl.NextNumber(biller.WithNow(e.Ctx, e.Now), e.Q, e.Scope, t)
-			if err != nil {
-				return nil, err
-			}
-			d.Number = &n
 		}
 	}
 	// 4. hand over to the biller
-	res, err := bl.Submit(biller.WithNow(e.Ctx, e.Now), e.Q, e.Scope, billerDoc(e, d, party))
-	if err != nil {
+	if err := submit(e, d, bl, party); err != nil {
 		return nil, err
 	}
-	d.BillerStatus = res.Status
-	d.TaxAgency = json.RawMessage(jsonText(res.TaxAgency))
-	if res.TaxAgency == nil {
-		d.TaxAgency = json.RawMessage("{}")
-	}
-	if res.File != nil {
-		fid, err := storeFile(e, d.ID, res)
-		if err != nil {
-			return nil, err
-		}
-		d.LocalFile = &fid
-	}
-	d.Updated = e.Now.UnixMicro()
 	if retry {
 		if err := save(e.Ctx, e.Q, e.Scope, d); err != nil {
 			return nil, err
@@ -566,6 +479,134 @@ func Finalize(e Env, k *Kind, docID string) (*Doc, error) {
 	if err := e.emitBiller(k, d); err != nil {
 		return nil, err
 	}
+	return finalized(e, k, d)
+}
+
+// finalReceiver loads the receiver a document is finalized for: its
+// customer, or the supplier of a purchase-side document, which must still
+// be usable (and have what the agency needs of a supplier).
+func finalReceiver(e Env, k *Kind, d *Doc) (any, biller.Party, error) {
+	if k.Buying {
+		s, msg, err := supplier.Ref(e.Ctx, e.Q, e.D, e.Scope, d.SupplierID, false)
+		if err != nil {
+			return nil, biller.Party{}, err
+		}
+		if msg != "" {
+			return nil, biller.Party{}, apperr.Field("supplier", msg)
+		}
+		p := biller.Party{Name: s.Name, TaxID: deref(s.TaxID), Address: deref(s.Address), State: deref(s.State), Country: s.Country,
+			Email: deref(s.Email), TaxSettings: exactMap(s.TaxSettings)}
+		if rules, ok := e.Deps.Billers.RulesFor(d.Type()); ok && !d.Imported {
+			if msg := rules.Receiver(d.Type(), p, true); msg != "" {
+				return nil, biller.Party{}, apperr.Field("supplier", msg)
+			}
+		}
+		return s, p, nil
+	}
+	c, msg, err := customer.Ref(e.Ctx, e.Q, e.D, e.Scope, d.CustomerID, false)
+	if err != nil {
+		return nil, biller.Party{}, err
+	}
+	if msg != "" {
+		return nil, biller.Party{}, apperr.Field("customer", msg)
+	}
+	p := biller.Party{Name: c.Name, TaxID: deref(c.TaxID), Address: deref(c.Address), State: deref(c.State), Country: c.Country,
+		Email: deref(c.Email), TaxSettings: exactMap(c.TaxSettings)}
+	return c, p, nil
+}
+
+// checkCustomer: a type with a local format needs an identified customer,
+// and whatever else its agency asks of a receiver.
+func checkCustomer(billers biller.Set, t catalog.DocumentType, p biller.Party) error {
+	msg := ""
+	if rules, ok := billers.RulesFor(t); ok {
+		msg = rules.Receiver(t, p, false)
+	} else if p.TaxID == "" {
+		msg = fmt.Sprintf("The customer needs a tax_id for document type %s.", t.ID)
+	}
+	if msg != "" {
+		return apperr.Field("customer", msg)
+	}
+	return nil
+}
+
+// freeze re-validates a draft (receiver, totals, what it adjusts), then
+// numbers it at finalize when its agency numbers its type.
+func freeze(e Env, k *Kind, d *Doc, bl biller.Biller, party biller.Party) error {
+	t := d.Type()
+	if t.HasLocalFormat && !k.Buying {
+		if err := checkCustomer(e.Deps.Billers, t, party); err != nil {
+			return err
+		}
+	}
+	// 2. recompute and freeze totals
+	fe := &apperr.Fields{}
+	if k == Retention {
+		computeRetention(d, scaleOf(d.Currency))
+	} else {
+		computeTotals(fe, d, t, scaleOf(d.Currency))
+	}
+	if err := fe.Err(); err != nil {
+		return err
+	}
+	switch {
+	case k == Retention:
+		if err := checkRetention(e, d); err != nil {
+			return err
+		}
+	case k == PurchaseCreditNote:
+		if _, err := e.lock(Purchase, d.PurchaseID); err != nil {
+			return err
+		}
+		if err := checkPurchaseNoteLimit(e, d); err != nil {
+			return err
+		}
+	case k.Adjusts:
+		// The notes of one invoice finalize one at a time: the invoice row
+		// is their lock, so the limit below sees every note finalized
+		// before this one.
+		if _, err := e.lock(Invoice, *d.InvoiceID); err != nil {
+			return err
+		}
+		if err := checkNoteLimit(e, k, d); err != nil {
+			return err
+		}
+	}
+	// 3. number at finalize for agency-numbered types
+	if t.HasLocalFormat && !d.Imported {
+		n, err := bl.NextNumber(biller.WithNow(e.Ctx, e.Now), e.Q, e.Scope, t)
+		if err != nil {
+			return err
+		}
+		d.Number = &n
+	}
+	return nil
+}
+
+// submit hands d over to its biller and records the answer and its file.
+func submit(e Env, d *Doc, bl biller.Biller, party biller.Party) error {
+	res, err := bl.Submit(biller.WithNow(e.Ctx, e.Now), e.Q, e.Scope, billerDoc(e, d, party))
+	if err != nil {
+		return err
+	}
+	d.BillerStatus = res.Status
+	d.TaxAgency = json.RawMessage(jsonText(res.TaxAgency))
+	if res.TaxAgency == nil {
+		d.TaxAgency = json.RawMessage("{}")
+	}
+	if res.File != nil {
+		fid, err := storeFile(e, d.ID, res)
+		if err != nil {
+			return err
+		}
+		d.LocalFile = &fid
+	}
+	d.Updated = e.Now.UnixMicro()
+	return nil
+}
+
+// finalized runs the effects of a finalize on what the document adjusts.
+func finalized(e Env, k *Kind, d *Doc) (*Doc, error) {
 	switch k {
 	case Invoice:
 		inv, err := settleInvoice(e, d.ID, false) // the invoice as settled (paid at 0)
@@ -774,15 +815,17 @@ func CancelOrder(e Env, docID string) (*Doc, error) {
 		return nil, apperr.NonField("Only finalized orders can be cancelled.")
 	}
 	d.Status = StatusCancelled
-	if d.Type().HasLocalFormat {
-		var ta map[string]any
-		_ = json.Unmarshal(d.TaxAgency, &ta)
-		if ta == nil {
-			ta = map[string]any{}
+	if rules, ok := e.Deps.Billers.RulesFor(d.Type()); ok {
+		if msg := rules.Cancelled(today(e.Scope, e.Now), derefInt(d.Number)); msg != "" {
+			var ta map[string]any
+			_ = json.Unmarshal(d.TaxAgency, &ta)
+			if ta == nil {
+				ta = map[string]any{}
+			}
+			msgs, _ := ta["messages"].([]any)
+			ta["messages"] = append(msgs, msg)
+			d.TaxAgency = json.RawMessage(jsonText(ta))
 		}
-		msgs, _ := ta["messages"].([]any)
-		ta["messages"] = append(msgs, fmt.Sprintf("Cancelled on %s: register the annulment of folio %d with the SII.", today(e.Scope, e.Now), derefInt(d.Number)))
-		d.TaxAgency = json.RawMessage(jsonText(ta))
 	}
 	d.Updated = e.Now.UnixMicro()
 	if err := save(e.Ctx, e.Q, e.Scope, d); err != nil {

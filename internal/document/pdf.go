@@ -7,29 +7,19 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cobrobilling/cobro/internal/biller/clsii"
+	"github.com/cobrobilling/cobro/internal/biller"
 	"github.com/cobrobilling/cobro/internal/catalog"
 	"github.com/cobrobilling/cobro/internal/customer"
 	"github.com/cobrobilling/cobro/internal/money"
 	"github.com/cobrobilling/cobro/internal/pdf"
-	"github.com/cobrobilling/cobro/internal/sii"
 	"github.com/cobrobilling/cobro/internal/supplier"
 	"github.com/cobrobilling/cobro/internal/workspace"
 	"github.com/shopspring/decimal"
 )
 
-// spanish lists the countries whose documents are printed in Spanish
+// Lang is the document language of a workspace: its country's
 // (docs/conventions.md#10-pdfs-and-local_file: the workspace country decides).
-var spanish = map[string]bool{"CL": true, "MX": true, "CO": true, "PE": true, "AR": true, "BO": true, "CR": true, "CU": true,
-	"DO": true, "EC": true, "ES": true, "GQ": true, "GT": true, "HN": true, "NI": true, "PA": true, "PY": true, "SV": true, "UY": true, "VE": true}
-
-// Lang is the document language of a workspace.
-func Lang(sc workspace.Scope) string {
-	if spanish[sc.Country] {
-		return "es"
-	}
-	return "en"
-}
+func Lang(sc workspace.Scope) string { return catalog.Language(sc.Country) }
 
 type words struct {
 	no, date, dueDate, period, currency, invoice, creditNote, shipping, address, carrier, plate, status,
@@ -59,8 +49,8 @@ var vocab = map[string]words{
 
 // PDFOptions are the variants of a document's PDF.
 type PDFOptions struct {
-	// Cedible adds the "CEDIBLE" legend and the receipt-acknowledgement
-	// box to finalized CL33, CL34 and CL52 (docs/tax-agency.md#11-pdf-with-pdf417-chile).
+	// Cedible prints the copy for a factoring company, for the types
+	// whose agency has one (docs/tax-agency.md#11-pdf-with-pdf417-chile).
 	Cedible bool
 }
 
@@ -79,19 +69,82 @@ func PDFWith(e Env, d *Doc, opt PDFOptions) ([]byte, string, error) {
 	if !t.HasLocalFormat {
 		title = w.titles[d.Kind] // the generic US* types, in the workspace language
 	}
+	rules, hasRules := e.Deps.Billers.RulesFor(t)
+	receiver, settings, err := pdfReceiver(e, d, lang)
+	if err != nil {
+		return nil, "", err
+	}
+	if hasRules {
+		rules.PartyLines(&receiver, exactMap(settings))
+	}
+	doc := pdf.Document{Lang: lang, Title: title, Draft: d.Status == StatusDraft,
+		Issuer:   pdf.Party{Name: e.Scope.Name, Country: countryName(e.Scope.Country, lang)},
+		Receiver: receiver, Currency: d.Currency, Rounded: cur.Rounded,
+		Created: time.UnixMicro(d.Updated).UTC()}
+	if d.Number != nil {
+		doc.Number = strconv.FormatInt(*d.Number, 10)
+	}
+	doc.Fields = headerFields(e, d, w)
+	if Buying(d.Kind) {
+		doc.Labels = map[string]string{"recipient": map[string]string{"es": "Proveedor", "en": "Supplier"}[lang]}
+	}
+	if d.Kind == Retention.Name {
+		return retentionPDF(doc, d, w, lang, title)
+	}
+	if hasRules && !d.Imported {
+		if err := agencyPDF(e, d, rules, &doc, opt); err != nil {
+			return nil, "", err
+		}
+	}
+	pdfLines(&doc, d, w, lang, cur.Rounded)
+	if d.Note != nil {
+		doc.Notes = append(doc.Notes, *d.Note)
+	}
+	for _, r := range d.Refs {
+		name := r.Document
+		if rt, ok := catalog.ReferenceTypeByID(r.Document); ok {
+			name = rt.Name
+		} else if dt, ok := catalog.DocumentTypeByID(r.Document); ok {
+			name = dt.Name
+		}
+		v := w.no + r.Serial + " · " + r.Date
+		if r.Description != nil {
+			v += " · " + *r.Description
+		}
+		doc.References = append(doc.References, pdf.KV{Label: name, Value: v})
+	}
+	return render(doc, title)
+}
+
+// render draws doc and names its file after the title and number.
+func render(doc pdf.Document, title string) ([]byte, string, error) {
+	out, err := pdf.Render(doc)
+	if err != nil {
+		return nil, "", err
+	}
+	name := strings.ReplaceAll(title, " ", "-")
+	if doc.Number != "" {
+		name += "-" + doc.Number
+	}
+	return out, name + ".pdf", nil
+}
+
+// pdfReceiver is the receiver's block, with its tax settings: as frozen at
+// finalize, else the customer or supplier as they are now.
+func pdfReceiver(e Env, d *Doc, lang string) (pdf.Party, json.RawMessage, error) {
 	var rcv customer.Summary
 	if d.Receiver != nil {
 		_ = json.Unmarshal(d.Receiver, &rcv)
 	} else if d.CustomerID != "" {
 		c, err := e.Deps.Customers.Get(e.Ctx, e.Q, e.Scope, d.CustomerID)
 		if err != nil {
-			return nil, "", err
+			return pdf.Party{}, nil, err
 		}
 		rcv = *c.Summarize()
 	} else if d.SupplierID != "" {
 		ss, err := supplier.Summaries(e.Ctx, e.Q, e.Scope, []string{d.SupplierID})
 		if err != nil {
-			return nil, "", err
+			return pdf.Party{}, nil, err
 		}
 		// the supplier object carries the same party fields as a customer summary
 		_ = json.Unmarshal([]byte(jsonText(ss[d.SupplierID])), &rcv)
@@ -101,79 +154,63 @@ func PDFWith(e Env, d *Doc, opt PDFOptions) ([]byte, string, error) {
 	if taxLabel == "" {
 		taxLabel = map[string]string{"es": "ID fiscal", "en": "Tax ID"}[lang]
 	}
-	var ts map[string]any
-	_ = json.Unmarshal(rcv.TaxSettings, &ts)
-	receiver := pdf.Party{Name: rcv.Name, TaxIDLabel: taxLabel, TaxID: deref(rcv.TaxID), Address: deref(rcv.Address),
-		State: deref(rcv.State), Country: countryName(rcv.Country, lang), Email: deref(rcv.Email), Phone: deref(rcv.Phone)}
-	if giro, _ := ts["cl_activity_description"].(string); giro != "" {
-		receiver.Extra = append(receiver.Extra, "Giro: "+giro)
-	}
-	if comuna, _ := ts["cl_commune"].(string); comuna != "" {
-		receiver.City = comuna
-	}
-	doc := pdf.Document{Lang: lang, Title: title, Draft: d.Status == StatusDraft,
-		Issuer:   pdf.Party{Name: e.Scope.Name, Country: countryName(e.Scope.Country, lang)},
-		Receiver: receiver, Currency: d.Currency, Rounded: cur.Rounded,
-		Created: time.UnixMicro(d.Updated).UTC()}
-	if d.Number != nil {
-		doc.Number = strconv.FormatInt(*d.Number, 10)
-	}
-	doc.Fields = append(doc.Fields, pdf.KV{Label: w.date, Value: d.Date})
+	return pdf.Party{Name: rcv.Name, TaxIDLabel: taxLabel, TaxID: deref(rcv.TaxID), Address: deref(rcv.Address),
+		State: deref(rcv.State), Country: countryName(rcv.Country, lang), Email: deref(rcv.Email), Phone: deref(rcv.Phone)}, rcv.TaxSettings, nil
+}
+
+// headerFields are the header facts: dates, currency, what the document
+// adjusts, the delivery of an order, a status past finalized.
+func headerFields(e Env, d *Doc, w words) []pdf.KV {
+	fields := []pdf.KV{{Label: w.date, Value: d.Date}}
 	if d.DueDate != nil {
-		doc.Fields = append(doc.Fields, pdf.KV{Label: w.dueDate, Value: *d.DueDate})
+		fields = append(fields, pdf.KV{Label: w.dueDate, Value: *d.DueDate})
 	}
 	if d.PeriodStart != nil && d.PeriodEnd != nil {
-		doc.Fields = append(doc.Fields, pdf.KV{Label: w.period, Value: *d.PeriodStart + " – " + *d.PeriodEnd})
+		fields = append(fields, pdf.KV{Label: w.period, Value: *d.PeriodStart + " – " + *d.PeriodEnd})
 	}
-	doc.Fields = append(doc.Fields, pdf.KV{Label: w.currency, Value: d.Currency})
+	fields = append(fields, pdf.KV{Label: w.currency, Value: d.Currency})
 	if d.InvoiceID != nil {
 		if inv, err := get(e.Ctx, e.Q, e.Scope, Invoice, *d.InvoiceID, ""); err == nil && inv.Number != nil {
-			doc.Fields = append(doc.Fields, pdf.KV{Label: w.invoice, Value: w.no + strconv.FormatInt(*inv.Number, 10) + " · " + inv.Date})
+			fields = append(fields, pdf.KV{Label: w.invoice, Value: w.no + strconv.FormatInt(*inv.Number, 10) + " · " + inv.Date})
 		}
 	}
 	if d.CreditNoteID != nil {
 		if crn, err := get(e.Ctx, e.Q, e.Scope, CreditNote, *d.CreditNoteID, ""); err == nil && crn.Number != nil {
-			doc.Fields = append(doc.Fields, pdf.KV{Label: w.creditNote, Value: w.no + strconv.FormatInt(*crn.Number, 10) + " · " + crn.Date})
+			fields = append(fields, pdf.KV{Label: w.creditNote, Value: w.no + strconv.FormatInt(*crn.Number, 10) + " · " + crn.Date})
 		}
 	}
 	if d.Kind == Order.Name {
 		if d.ShippingType != nil {
-			doc.Fields = append(doc.Fields, pdf.KV{Label: w.shipping, Value: w.shippingTypes[*d.ShippingType]})
+			fields = append(fields, pdf.KV{Label: w.shipping, Value: w.shippingTypes[*d.ShippingType]})
 		}
 		if d.Address != nil {
-			doc.Fields = append(doc.Fields, pdf.KV{Label: w.address, Value: *d.Address})
+			fields = append(fields, pdf.KV{Label: w.address, Value: *d.Address})
 		}
 		if d.CarrierName != nil {
 			v := *d.CarrierName
 			if d.CarrierID != nil {
 				v += " (" + *d.CarrierID + ")"
 			}
-			doc.Fields = append(doc.Fields, pdf.KV{Label: w.carrier, Value: v})
+			fields = append(fields, pdf.KV{Label: w.carrier, Value: v})
 		}
 		if d.LicencePlate != nil {
-			doc.Fields = append(doc.Fields, pdf.KV{Label: w.plate, Value: *d.LicencePlate})
+			fields = append(fields, pdf.KV{Label: w.plate, Value: *d.LicencePlate})
 		}
 	}
 	if d.Status != StatusDraft && d.Status != StatusFinalized {
-		doc.Fields = append(doc.Fields, pdf.KV{Label: w.status, Value: d.Status})
+		fields = append(fields, pdf.KV{Label: w.status, Value: d.Status})
 	}
-	if Buying(d.Kind) {
-		doc.Labels = map[string]string{"recipient": map[string]string{"es": "Proveedor", "en": "Supplier"}[lang]}
-	}
-	if d.Kind == Retention.Name {
-		return retentionPDF(doc, d, w, lang, title)
-	}
-	if t.Biller == catalog.BillerCLSII && !d.Imported {
-		if err := siiPDF(e, d, &doc, opt); err != nil {
-			return nil, "", err
-		}
-	}
+	return fields
+}
+
+// pdfLines fills the lines table and the totals box.
+func pdfLines(doc *pdf.Document, d *Doc, w words, lang string, rounded bool) {
 	for _, l := range d.Lines {
 		pl := pdf.Line{Name: l.Name, Description: deref(l.Description), Code: deref(l.Code), Quantity: dec(l.Quantity),
 			UnitPrice: dec(l.Amount), Total: dec(l.Total), Exempt: l.Exempt}
 		if disc := dec(l.Discount); disc.IsPositive() {
 			if l.DiscountScheme == "$" {
-				pl.Discount = pdf.FormatMoney(disc, d.Currency, cur.Rounded, lang)
+				pl.Discount = pdf.FormatMoney(disc, d.Currency, rounded, lang)
 			} else {
 				pl.Discount = money.NewPercent(disc).String() + "%"
 			}
@@ -209,31 +246,6 @@ func PDFWith(e Env, d *Doc, opt PDFOptions) ([]byte, string, error) {
 	if d.TotalAdjusted != nil && !d.TotalAdjusted.Equal(d.Total) {
 		add(w.totalAdjusted, *d.TotalAdjusted, true)
 	}
-	if d.Note != nil {
-		doc.Notes = append(doc.Notes, *d.Note)
-	}
-	for _, r := range d.Refs {
-		name := r.Document
-		if rt, ok := catalog.ReferenceTypeByID(r.Document); ok {
-			name = rt.Name
-		} else if dt, ok := catalog.DocumentTypeByID(r.Document); ok {
-			name = dt.Name
-		}
-		v := w.no + r.Serial + " · " + r.Date
-		if r.Description != nil {
-			v += " · " + *r.Description
-		}
-		doc.References = append(doc.References, pdf.KV{Label: name, Value: v})
-	}
-	out, err := pdf.Render(doc)
-	if err != nil {
-		return nil, "", err
-	}
-	name := strings.ReplaceAll(title, " ", "-")
-	if doc.Number != "" {
-		name += "-" + doc.Number
-	}
-	return out, name + ".pdf", nil
 }
 
 func zeroIfNil(d *decimal.Decimal) decimal.Decimal {
@@ -270,15 +282,7 @@ func retentionPDF(doc pdf.Document, d *Doc, w words, lang, title string) ([]byte
 	if d.Note != nil {
 		doc.Notes = append(doc.Notes, *d.Note)
 	}
-	out, err := pdf.Render(doc)
-	if err != nil {
-		return nil, "", err
-	}
-	name := strings.ReplaceAll(title, " ", "-")
-	if doc.Number != "" {
-		name += "-" + doc.Number
-	}
-	return out, name + ".pdf", nil
+	return render(doc, title)
 }
 
 // Buying reports whether a stored kind is on the purchase side.
@@ -286,74 +290,15 @@ func Buying(kind string) bool {
 	return kind == Purchase.Name || kind == PurchaseCreditNote.Name || kind == Retention.Name
 }
 
-// siiPDF adds the Chilean SII elements (docs/tax-agency.md#11-pdf-with-pdf417-chile): the issuer as
-// configured in the biller settings, the red RUT box with the SII office,
-// RUTs with dots, the payment form and, once finalized, the TED as a
-// PDF417 stamp with its legends.
-func siiPDF(e Env, d *Doc, doc *pdf.Document, opt PDFOptions) error {
-	st, err := clsii.Load(e.Ctx, e.Q, e.Scope)
-	if err != nil {
-		return err
-	}
-	doc.AgencyBox = true
-	if st.SIIOffice != nil {
-		doc.AgencyOffice = "S.I.I. - " + strings.ToUpper(*st.SIIOffice)
-	}
-	if st.RUT != nil {
-		is := pdf.Party{Name: deref(st.BusinessName), TaxIDLabel: "R.U.T.", TaxID: sii.FormatRUT(*st.RUT), Address: deref(st.Address)}
-		if doc.Issuer.Name == "" || st.BusinessName == nil {
-			is.Name = e.Scope.Name
-		}
-		if st.ActivityDescription != nil {
-			is.Extra = append(is.Extra, "Giro: "+*st.ActivityDescription)
-		}
-		city := deref(st.Commune)
-		if st.City != nil {
-			city += ", " + *st.City
-		}
-		is.City = strings.TrimPrefix(city, ", ")
-		if st.Email != nil {
-			is.Email = *st.Email
-		}
-		doc.Issuer = is
-	}
-	doc.Receiver.TaxIDLabel = "R.U.T."
-	if d.Kind == Invoice.Name && d.TypeID != "CL39" {
-		form := "Crédito"
-		if d.DueDate == nil || *d.DueDate == d.Date {
-			form = "Contado"
-		}
-		doc.Fields = append(doc.Fields, pdf.KV{Label: "Forma de pago", Value: form})
-	}
-	if d.LocalFile == nil || d.Status == StatusDraft {
-		return nil
-	}
-	var data []byte
-	if err := e.Q.QueryRowContext(e.Ctx, `SELECT data FROM files WHERE id = $1 AND workspace_id = $2 AND test_mode = $3`,
-		*d.LocalFile, e.Scope.ID, e.Scope.TestMode).Scan(&data); err != nil {
-		return err
-	}
-	ted, err := sii.TEDOf(data)
-	if err != nil {
-		return err
-	}
-	stamp, err := pdf.PDF417Stamp(ted)
-	if err != nil {
-		return err
-	}
-	doc.Stamp = stamp
-	if opt.Cedible {
-		switch d.TypeID {
-		case "CL33", "CL34":
-			doc.Cedible = "CEDIBLE"
-		case "CL52":
-			doc.Cedible = "CEDIBLE CON SU FACTURA"
+// agencyPDF lets the agency of d's type lay out its elements, with the
+// fiscal file it accepted once d is finalized.
+func agencyPDF(e Env, d *Doc, rules biller.Rules, doc *pdf.Document, opt PDFOptions) error {
+	p := biller.Printed{Kind: d.Kind, Type: d.Type(), Date: d.Date, DueDate: d.DueDate, Cedible: opt.Cedible}
+	if d.LocalFile != nil && d.Status != StatusDraft {
+		if err := e.Q.QueryRowContext(e.Ctx, `SELECT data FROM files WHERE id = $1 AND workspace_id = $2 AND test_mode = $3`,
+			*d.LocalFile, e.Scope.ID, e.Scope.TestMode).Scan(&p.File); err != nil {
+			return err
 		}
 	}
-	year := ""
-	if st.ResolutionDate != nil && len(*st.ResolutionDate) >= 4 {
-		year = (*st.ResolutionDate)[:4]
-	}
-	doc.StampCaption = fmt.Sprintf("Timbre Electrónico SII\nRes. N° %d de %s\nVerifique documento: www.sii.cl", derefInt(st.ResolutionNumber), year)
-	return nil
+	return rules.PDF(e.Ctx, e.Q, e.Scope, p, doc)
 }

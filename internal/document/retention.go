@@ -6,7 +6,6 @@ import (
 	"github.com/cobrobilling/cobro/internal/apperr"
 	"github.com/cobrobilling/cobro/internal/catalog"
 	"github.com/cobrobilling/cobro/internal/id"
-	"github.com/cobrobilling/cobro/internal/input"
 	"github.com/cobrobilling/cobro/internal/money"
 	"github.com/shopspring/decimal"
 )
@@ -38,74 +37,37 @@ func defaultType(k *Kind, country string) (catalog.DocumentType, bool) {
 	return catalog.DocumentType{}, false
 }
 
-// readRetentionLines validates retention lines (docs/procurement.md#42-retention-object).
-func readRetentionLines(o *input.Object, existing []Line, now int64) ([]Line, bool) {
-	raw, ok := o.List("lines", !o.Partial)
-	if !ok {
-		return nil, false
-	}
-	if len(raw) == 0 {
-		o.Fail("lines", input.MsgEmptyList)
-		return nil, false
-	}
-	if len(raw) > 100 {
-		o.Fail("lines", "Ensure this field has no more than 100 elements.")
+// retentionLines builds retention lines (docs/procurement.md#42-retention-object): a base
+// amount and a rate each. A line sent back with its id keeps it.
+func retentionLines(dr *Draft, fe *apperr.Fields, existing []Line, now int64) ([]Line, bool) {
+	if dr.Lines == nil {
 		return nil, false
 	}
 	byID := map[string]Line{}
 	for _, l := range existing {
 		byID[l.ID] = l
 	}
-	lines := make([]Line, len(raw))
-	errs := make([]any, len(raw))
-	bad := false
-	for i, item := range raw {
-		m, isMap := item.(map[string]any)
-		if !isMap {
-			errs[i], bad = map[string]any{"non_field_errors": []string{fmt.Sprintf("Invalid data. Expected a dictionary, but got %s.", input.TypeName(item))}}, true
-			continue
+	return collectLines(dr, fe, func(ld LineDraft) (Line, *apperr.Fields) {
+		l := Line{Quantity: "1", Discount: "0", DiscountScheme: "%", TaxPercent: "0", RetentionScheme: "subtotal", Created: now, Updated: now,
+			Description: ld.Description}
+		if ld.Name != nil {
+			l.Name = *ld.Name
 		}
-		lo := input.New(m, false)
-		l := Line{Quantity: "1", Discount: "0", DiscountScheme: "%", TaxPercent: "0", RetentionScheme: "subtotal", Created: now, Updated: now}
-		if v, ok := lo.String("name", input.StrOpt{Required: true, Max: 80}); ok {
-			l.Name = *v
+		if ld.Amount != nil {
+			l.Amount = ld.Amount.String()
 		}
-		if v, ok := lo.String("description", input.StrOpt{Max: 1000}); ok {
-			l.Description = v
+		if ld.RetentionPercent != nil {
+			l.RetentionPercent = ld.RetentionPercent.String()
 		}
-		if v, ok := lo.Decimal("amount", true, money.ParseMoney); ok {
-			if !v.IsPositive() {
-				lo.Fail("amount", "Ensure this value is greater than 0.")
-			}
-			l.Amount = v.String()
-		}
-		if v, ok := lo.Decimal("retention_percent", true, money.ParsePercent); ok {
-			if !v.IsPositive() {
-				lo.Fail("retention_percent", "Ensure this value is greater than 0.")
-			}
-			l.RetentionPercent = v.String()
-		}
-		if rid, ok := m["id"].(string); ok {
-			if prev, found := byID[rid]; found {
-				l.ID, l.Created = prev.ID, prev.Created
-				delete(byID, rid)
-			}
+		if prev, found := byID[ld.ID]; found && ld.ID != "" {
+			l.ID, l.Created = prev.ID, prev.Created
+			delete(byID, ld.ID)
 		}
 		if l.ID == "" {
 			l.ID = id.New("lin")
 		}
-		lines[i] = l
-		if lo.OK() {
-			errs[i] = map[string]any{}
-		} else {
-			errs[i], bad = lo.Errors(), true
-		}
-	}
-	if bad {
-		o.FailNested("lines", errs)
-		return nil, false
-	}
-	return lines, true
+		return l, ld.Errs
+	})
 }
 
 // computeRetention is the retention formula: each line withholds
@@ -124,66 +86,59 @@ func computeRetention(d *Doc, scale int32) {
 	d.TaxPercent = decimal.Zero
 }
 
-// applyRetention reads a retention body onto d.
-func applyRetention(e Env, o *input.Object, d *Doc, creating bool) error {
+// applyRetention validates a retention onto d.
+func applyRetention(e Env, dr *Draft, d *Doc, creating bool) error {
+	fe := dr.errs()
 	var pur *Doc
 	if creating {
-		pur = refDoc(e, o, "purchase", Purchase, true)
+		pur = refDoc(e, fe, dr.Purchase, "purchase", Purchase)
 		if pur != nil && pur.Status != StatusFinalized {
-			o.Fail("purchase", msgRetentionPurchase)
+			fe.Add("purchase", msgRetentionPurchase)
 			pur = nil
 		}
 		if pur != nil {
 			d.PurchaseID, d.SupplierID, d.Currency = pur.ID, pur.SupplierID, pur.Currency
 		}
 	} else {
-		if raw, ok := o.Raw("purchase"); ok && raw != d.PurchaseID {
-			o.Fail("purchase", input.MsgNoChange)
-		}
 		var err error
-		if pur, err = get(e.Ctx, e.Q, e.Scope, Purchase, d.PurchaseID, ""); err != nil {
+		if pur, err = currentPurchase(e, dr, fe, d); err != nil {
 			return err
 		}
 		if pur.Status != StatusFinalized {
-			o.Fail("purchase", msgRetentionPurchase)
+			fe.Add("purchase", msgRetentionPurchase)
 			pur = nil
 		}
 	}
-	if v, ok := o.Ref("supplier", false, false, func(s string) bool { return id.Valid("sup", s) }); ok && v != nil && pur != nil && *v != pur.SupplierID {
-		o.Fail("supplier", "Must be the purchase's supplier.")
+	if v := dr.Supplier.ID; v != nil && pur != nil && *v != pur.SupplierID {
+		fe.Add("supplier", "Must be the purchase's supplier.")
 	}
-	if o.Has("document") {
-		if t, ok := resolveType(o, e.Scope, Retention, false); ok {
-			d.TypeID = t.ID
-		}
+	if t, ok := typeOf(dr, fe, e.Scope, Retention); ok {
+		d.TypeID = t.ID
 	}
 	if d.TypeID == "" {
 		t, ok := defaultType(Retention, e.Scope.Country)
 		if !ok {
-			o.Fail("document", input.MsgRequired)
+			fe.Add("document", apperr.MsgRequired)
 		}
 		d.TypeID = t.ID
 	}
-	t := d.Type()
-	applyCommon(o, Retention, d, t)
-	if v, ok := o.String("internal_note", input.StrOpt{Max: 1024}); ok {
-		d.InternalNote = v
-	}
-	if lines, ok := readRetentionLines(o, d.Lines, e.Now.UnixMicro()); ok {
+	applyCommon(dr, d)
+	dr.InternalNote.Apply(&d.InternalNote)
+	if lines, ok := retentionLines(dr, fe, d.Lines, e.Now.UnixMicro()); ok {
 		d.Lines = lines
 	}
-	if pur != nil && d.Date != "" && d.Date < pur.Date && !o.Failed("date") {
-		o.Fail("date", "Date cannot be earlier than the purchase date.")
+	if pur != nil && d.Date != "" && d.Date < pur.Date && !fe.Has("date") {
+		fe.Add("date", "Date cannot be earlier than the purchase date.")
 	}
-	rejectStatus(o, Retention, d)
-	if !o.OK() || pur == nil {
-		return o.Err()
+	rejectStatus(dr, fe, Retention, d)
+	if !fe.OK() || pur == nil {
+		return fe.Err()
 	}
 	computeRetention(d, scaleOf(d.Currency))
 	if msg := retentionLimit(d, pur); msg != "" {
-		o.Fail("lines", msg)
+		fe.Add("lines", msg)
 	}
-	return o.Err()
+	return fe.Err()
 }
 
 const msgRetentionPurchase = "Only finalized purchases can have retentions."

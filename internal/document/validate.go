@@ -1,65 +1,55 @@
 package document
 
 import (
-	"context"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
+	"github.com/cobrobilling/cobro/internal/apperr"
+	"github.com/cobrobilling/cobro/internal/biller"
 	"github.com/cobrobilling/cobro/internal/catalog"
 	"github.com/cobrobilling/cobro/internal/customer"
 	"github.com/cobrobilling/cobro/internal/id"
-	"github.com/cobrobilling/cobro/internal/input"
 	"github.com/cobrobilling/cobro/internal/money"
-	"github.com/cobrobilling/cobro/internal/store"
-	"github.com/cobrobilling/cobro/internal/taxid"
 	"github.com/cobrobilling/cobro/internal/totals"
 	"github.com/cobrobilling/cobro/internal/workspace"
 	"github.com/shopspring/decimal"
 )
 
-// resolveType reads the "document" field: a type id, or an integer (JSON
-// number or digits) meaning "<workspace country><n>" (docs/conventions.md#5-object-ids).
-func resolveType(o *input.Object, sc workspace.Scope, k *Kind, required bool) (*catalog.DocumentType, bool) {
-	raw, present := o.Raw("document")
-	if !present {
-		if required && !o.Partial {
-			o.Fail("document", input.MsgRequired)
-		}
+// typeOf resolves the "document" field of dr for kind k, recording why it
+// cannot be used on fe.
+func typeOf(dr *Draft, fe *apperr.Fields, sc workspace.Scope, k *Kind) (*catalog.DocumentType, bool) {
+	if dr.Document == nil {
 		return nil, false
 	}
-	var ref string
-	switch v := raw.(type) {
-	case nil:
-		o.Fail("document", input.MsgNull)
-		return nil, false
-	case string:
-		ref = strings.TrimSpace(v)
-	case json.Number:
-		ref = string(v)
-	default:
-		o.Fail("document", input.MsgPKType(input.TypeName(raw)))
+	t, msg := TypeFor(sc, k, *dr.Document)
+	if msg != "" {
+		fe.Add("document", msg)
 		return nil, false
 	}
+	return &t, true
+}
+
+// TypeFor resolves a document type reference for kind k: a type id, or an
+// integer meaning "<workspace country><n>" (docs/conventions.md#5-object-ids). The message says
+// why the reference cannot be used ("" when it can).
+func TypeFor(sc workspace.Scope, k *Kind, ref string) (catalog.DocumentType, string) {
 	if _, err := strconv.Atoi(ref); err == nil && ref != "" {
 		ref = sc.Country + strings.TrimLeft(ref, "0")
 	}
 	t, ok := catalog.DocumentTypeByID(ref)
 	if !ok {
-		o.Fail("document", input.MsgPK(ref))
-		return nil, false
+		return t, apperr.MsgPK(ref)
 	}
 	if !k.accepts(t) {
-		o.Fail("document", fmt.Sprintf("Document type %s cannot be used for %s.", t.ID, k.Plural))
-		return nil, false
+		return t, fmt.Sprintf("Document type %s cannot be used for %s.", t.ID, k.Plural)
 	}
 	if !t.Available(sc.Country) {
-		o.Fail("document", fmt.Sprintf("Document type %s is not available in this workspace.", t.ID))
-		return nil, false
+		return t, fmt.Sprintf("Document type %s is not available in this workspace.", t.ID)
 	}
-	return &t, true
+	return t, ""
 }
 
 // today is the calendar date in the workspace time zone.
@@ -73,225 +63,153 @@ func today(sc workspace.Scope, now time.Time) string {
 
 func str(s string) *string { return &s }
 
-// applyCommon reads the fields every kind shares onto d.
-func applyCommon(o *input.Object, k *Kind, d *Doc, t catalog.DocumentType) {
-	if v, ok := o.Date("date", true, false); ok {
-		d.Date = *v
+// applyCommon copies the fields every kind shares onto d.
+func applyCommon(dr *Draft, d *Doc) {
+	if dr.Date != nil {
+		d.Date = *dr.Date
 	}
-	if v, ok := o.String("note", input.StrOpt{Max: k.NoteMax}); ok {
-		d.Note = v
+	dr.Note.Apply(&d.Note)
+	if dr.Metadata != nil {
+		d.Metadata = *dr.Metadata
 	}
-	if v, ok := o.Metadata("metadata"); ok {
-		d.Metadata = json.RawMessage(v)
-	}
-	if refs, ok := readReferences(o); ok {
-		d.Refs = refs
+	if dr.References != nil {
+		d.Refs = *dr.References
 	}
 }
 
-func readReferences(o *input.Object) ([]Reference, bool) { return ReadReferences(o, false) }
-
-// ReadReferences reads a "references" list (docs/documents.md#02-reference); with
-// dateEnd, items also take date_end (subscriptions, docs/billing.md#82-subscription-object).
-func ReadReferences(o *input.Object, dateEnd bool) ([]Reference, bool) {
-	raw, ok := o.List("references", false)
-	if !ok {
-		if o.Has("references") && !o.Failed("references") {
-			return []Reference{}, true // null clears
-		}
-		return nil, false
+// ValidReferenceDocument tells whether a reference may cite a document of
+// this type or reference code (docs/documents.md#02-reference).
+func ValidReferenceDocument(s string) bool {
+	if _, isType := catalog.DocumentTypeByID(s); isType {
+		return true
 	}
-	if len(raw) > 40 {
-		o.Fail("references", "Ensure this field has no more than 40 elements.")
-		return nil, false
-	}
-	out := make([]Reference, 0, len(raw))
-	errs := make([]any, len(raw))
-	bad := false
-	for i, item := range raw {
-		m, isMap := item.(map[string]any)
-		if !isMap {
-			errs[i] = map[string]any{"non_field_errors": []string{fmt.Sprintf("Invalid data. Expected a dictionary, but got %s.", input.TypeName(item))}}
-			bad = true
-			continue
-		}
-		ro := input.New(m, false)
-		var r Reference
-		if v, ok := ro.Date("date", true, false); ok {
-			r.Date = *v
-		}
-		if v, ok := ro.String("document", input.StrOpt{Required: true, Max: 16}); ok {
-			if _, isType := catalog.DocumentTypeByID(*v); isType {
-				r.Document = *v
-			} else if _, isRef := catalog.ReferenceTypeByID(*v); isRef {
-				r.Document = *v
-			} else {
-				ro.Fail("document", input.MsgPK(*v))
-			}
-		}
-		if v, ok := ro.String("serial", input.StrOpt{Required: true, Max: 18}); ok {
-			r.Serial = *v
-		}
-		if v, ok := ro.String("description", input.StrOpt{Max: 90}); ok {
-			r.Description = v
-		}
-		if dateEnd {
-			if v, ok := ro.Date("date_end", false, true); ok {
-				r.DateEnd = v
-			}
-		}
-		if ro.OK() {
-			errs[i] = map[string]any{}
-		} else {
-			errs[i] = ro.Errors()
-			bad = true
-		}
-		out = append(out, r)
-	}
-	if bad {
-		o.FailNested("references", errs)
-		return nil, false
-	}
-	return out, true
+	_, isRef := catalog.ReferenceTypeByID(s)
+	return isRef
 }
 
-// readDiscount reads the global discount and its scheme.
-func readDiscount(o *input.Object, d *Doc, scale int32) {
-	if v, ok := o.Choice("discount_scheme", false, "%", "$"); ok {
-		d.DiscountScheme = v
+// applyDiscount copies the global discount and its scheme.
+func applyDiscount(dr *Draft, fe *apperr.Fields, d *Doc, scale int32) {
+	if dr.DiscountScheme != nil {
+		d.DiscountScheme = *dr.DiscountScheme
 	}
-	if v, ok := o.Decimal("discount", false, money.ParseMoney); ok {
-		d.Discount = v
+	if dr.Discount != nil {
+		d.Discount = *dr.Discount
 	}
-	if !o.Failed("discount") && d.DiscountScheme == "$" && scale == 0 && money.DecimalPlaces(d.Discount) > 0 {
-		o.Fail("discount", money.MsgDecimalPlaces(0))
+	if !fe.Has("discount") && d.DiscountScheme == "$" && scale == 0 && money.DecimalPlaces(d.Discount) > 0 {
+		fe.Add("discount", money.MsgDecimalPlaces(0))
 	}
 }
 
-// lineInput validates one line body. existing maps line ids of the stored
-// document so a line sent back with its id keeps it.
-func readLine(raw any, k *Kind, t catalog.DocumentType, scale int32, existing map[string]Line, now int64) (Line, map[string]any) {
-	m, isMap := raw.(map[string]any)
-	if !isMap {
-		return Line{}, map[string]any{"non_field_errors": []string{fmt.Sprintf("Invalid data. Expected a dictionary, but got %s.", input.TypeName(raw))}}
+// lineOf builds one line. existing maps the line ids of the stored
+// document, so a line sent back with its id keeps it.
+func lineOf(ld LineDraft, k *Kind, t catalog.DocumentType, scale int32, existing map[string]Line, now int64) (Line, *apperr.Fields) {
+	fe := &apperr.Fields{}
+	if ld.Errs != nil {
+		fe = ld.Errs.Clone()
 	}
-	lo := input.New(m, false)
-	l := Line{Discount: "0", DiscountScheme: "%", TaxPercent: "0", RetentionPercent: "0", RetentionScheme: "subtotal", Created: now, Updated: now}
-	if v, ok := lo.String("name", input.StrOpt{Required: true, Max: 80}); ok {
-		l.Name = *v
+	l := Line{Discount: "0", DiscountScheme: "%", TaxPercent: "0", RetentionPercent: "0", RetentionScheme: "subtotal", Created: now, Updated: now,
+		Description: ld.Description, Exempt: ld.Exempt != nil && *ld.Exempt}
+	if ld.Name != nil {
+		l.Name = *ld.Name
 	}
-	if v, ok := lo.String("description", input.StrOpt{Max: 1000}); ok {
-		l.Description = v
+	if ld.Quantity != nil {
+		l.Quantity = money.NewQuantity(*ld.Quantity).String()
 	}
-	if v, ok := lo.Decimal("quantity", true, money.ParseQuantity); ok {
-		l.Quantity = money.NewQuantity(v).String()
+	if ld.Amount != nil {
+		l.Amount = ld.Amount.String()
 	}
-	if v, ok := lo.Decimal("amount", true, money.ParseMoney); ok {
-		l.Amount = v.String()
-	}
-	if v, ok := lo.Bool("exempt", false); ok {
-		l.Exempt = v
-	}
-	if v, ok := lo.Decimal("tax_percent", false, money.ParsePercent); ok {
+	if v := ld.TaxPercent; v != nil {
 		if v.IsPositive() && t.HasLocalFormat {
-			lo.Fail("tax_percent", fmt.Sprintf("Extra line taxes are not supported for document type %s.", t.ID))
+			fe.Add("tax_percent", fmt.Sprintf("Extra line taxes are not supported for document type %s.", t.ID))
 		} else {
 			l.TaxPercent = v.String()
 		}
 	}
 	if !k.OrderLines {
-		if v, ok := lo.Choice("discount_scheme", false, "%", "$"); ok {
-			l.DiscountScheme = v
-		}
-		if v, ok := lo.Decimal("discount", false, money.ParseMoney); ok {
-			l.Discount = v.String()
-			if l.DiscountScheme == "$" && scale == 0 && money.DecimalPlaces(v) > 0 {
-				lo.Fail("discount", money.MsgDecimalPlaces(0))
-			}
-		}
-		if v, ok := lo.Decimal("retention_percent", false, money.ParsePercent); ok {
-			l.RetentionPercent = v.String()
-		}
-		if v, ok := lo.Choice("retention_scheme", false, "subtotal", "tax"); ok {
-			l.RetentionScheme = v
-		}
-		if v, ok := lo.String("code", input.StrOpt{Max: 35}); ok {
-			l.Code = v
-		}
-		if v, ok := lo.String("code_scheme", input.StrOpt{Max: 10}); ok {
-			l.CodeScheme = v
-		}
-		if l.Code != nil && l.CodeScheme == nil {
-			l.CodeScheme = str("INT1")
-		}
-		if v, ok := lo.String("unit_label", input.StrOpt{Max: 4}); ok {
-			l.UnitLabel = v
-		}
-		if v, ok := lo.Ref("plan", false, true, func(s string) bool { return id.Valid("pla", s) }); ok {
-			l.Plan = v // existence is checked against the scope by checkPlans
-		}
+		saleLineExtras(ld, fe, &l, scale)
 	}
-	if rawID, ok := m["id"].(string); ok {
-		if prev, found := existing[rawID]; found {
-			l.ID, l.Created = prev.ID, prev.Created
-		}
+	if prev, found := existing[ld.ID]; found && ld.ID != "" {
+		l.ID, l.Created = prev.ID, prev.Created
 	}
 	if l.ID == "" {
 		l.ID = id.New("lin")
 	}
-	if !lo.OK() {
-		return l, lo.Errors()
-	}
-	return l, nil
+	return l, fe
 }
 
-// readLines validates the lines list. It returns false when the list was
-// absent or invalid (errors recorded on o).
-func readLines(o *input.Object, k *Kind, t catalog.DocumentType, scale int32, required bool, existing []Line, now int64) ([]Line, bool) {
-	raw, ok := o.List("lines", required)
-	if !ok {
+// saleLineExtras copies what a full line has beyond an order line:
+// discounts, retentions, codes and the plan.
+func saleLineExtras(ld LineDraft, fe *apperr.Fields, l *Line, scale int32) {
+	if ld.DiscountScheme != nil {
+		l.DiscountScheme = *ld.DiscountScheme
+	}
+	if v := ld.Discount; v != nil {
+		l.Discount = v.String()
+		if l.DiscountScheme == "$" && scale == 0 && money.DecimalPlaces(*v) > 0 {
+			fe.Add("discount", money.MsgDecimalPlaces(0))
+		}
+	}
+	if ld.RetentionPercent != nil {
+		l.RetentionPercent = ld.RetentionPercent.String()
+	}
+	if ld.RetentionScheme != nil {
+		l.RetentionScheme = *ld.RetentionScheme
+	}
+	l.Code, l.CodeScheme, l.UnitLabel, l.Plan = ld.Code, ld.CodeScheme, ld.UnitLabel, ld.Plan
+	if l.Code != nil && l.CodeScheme == nil {
+		l.CodeScheme = str("INT1")
+	}
+}
+
+// readLines builds the lines of dr. It returns false when the lines were
+// not given or are invalid (errors recorded on fe).
+func readLines(dr *Draft, fe *apperr.Fields, k *Kind, t catalog.DocumentType, scale int32, existing []Line, now int64) ([]Line, bool) {
+	if dr.Lines == nil {
 		return nil, false
 	}
-	if len(raw) == 0 {
-		o.Fail("lines", input.MsgEmptyList)
-		return nil, false
-	}
-	if t.MaxLines > 0 && len(raw) > t.MaxLines {
-		o.Fail("lines", fmt.Sprintf("Document type %s accepts at most %d lines.", t.ID, t.MaxLines))
+	if t.MaxLines > 0 && len(dr.Lines) > t.MaxLines {
+		fe.Add("lines", fmt.Sprintf("Document type %s accepts at most %d lines.", t.ID, t.MaxLines))
 		return nil, false
 	}
 	byID := map[string]Line{}
 	for _, l := range existing {
 		byID[l.ID] = l
 	}
-	lines := make([]Line, len(raw))
-	errs := make([]any, len(raw))
-	bad := false
 	seen := map[string]bool{}
-	for i, item := range raw {
-		l, e := readLine(item, k, t, scale, byID, now)
+	return collectLines(dr, fe, func(ld LineDraft) (Line, *apperr.Fields) {
+		l, le := lineOf(ld, k, t, scale, byID, now)
 		if seen[l.ID] {
 			// the same id sent twice: only the first line keeps it
 			l.ID, l.Created = id.New("lin"), now
 		}
 		seen[l.ID] = true
+		return l, le
+	})
+}
+
+// collectLines builds each line of dr with build, nesting the errors of
+// the lines at fault under "lines" (false: some line is wrong).
+func collectLines(dr *Draft, fe *apperr.Fields, build func(LineDraft) (Line, *apperr.Fields)) ([]Line, bool) {
+	lines := make([]Line, len(dr.Lines))
+	errs := make([]any, len(dr.Lines))
+	bad := false
+	for i, ld := range dr.Lines {
+		l, le := build(ld)
 		lines[i] = l
-		if e != nil {
-			errs[i] = e
-			bad = true
-		} else {
-			errs[i] = map[string]any{}
+		errs[i] = map[string]any{}
+		if le != nil && !le.OK() {
+			errs[i], bad = le.Map(), true
 		}
 	}
 	if bad {
-		o.FailNested("lines", errs)
+		fe.Nest("lines", errs)
 		return nil, false
 	}
 	return lines, true
 }
 
-// computeTotals applies docs/conventions.md#8-totals-formula to d and records rule violations on o.
-func computeTotals(o *input.Object, d *Doc, t catalog.DocumentType, scale int32) {
+// computeTotals applies docs/conventions.md#8-totals-formula to d and records rule violations on fe.
+func computeTotals(fe *apperr.Fields, d *Doc, t catalog.DocumentType, scale int32) {
 	in := totals.Doc{TaxPercent: d.TaxPercent, Scale: scale, Discount: d.Discount, DiscountScheme: d.DiscountScheme,
 		LinesIncludeTax: t.HasLinesTotal, AllExempt: t.Tax.IsZero() && !t.HasTaxes}
 	for _, l := range d.Lines {
@@ -311,12 +229,12 @@ func computeTotals(o *input.Object, d *Doc, t catalog.DocumentType, scale int32)
 				m := lineErrs[e.Line].(map[string]any)
 				m[e.Field] = []string{e.Msg}
 				anyLine = true
-			} else if !o.Failed(e.Field) {
-				o.Fail(e.Field, e.Msg)
+			} else if !fe.Has(e.Field) {
+				fe.Add(e.Field, e.Msg)
 			}
 		}
-		if anyLine && !o.Failed("lines") {
-			o.FailNested("lines", lineErrs)
+		if anyLine && !fe.Has("lines") {
+			fe.Nest("lines", lineErrs)
 		}
 		return
 	}
@@ -352,93 +270,51 @@ func scaleOf(currency string) int32 {
 	return money.ScaleFor(c.Rounded)
 }
 
-// readCustomer resolves the customer field (invoices and orders).
-func readCustomer(ctx context.Context, q store.Querier, dl store.Dialect, sc workspace.Scope, o *input.Object, required bool) (*customer.Customer, error) {
-	cid, ok := o.Ref("customer", required, false, func(s string) bool { return id.Valid("cus", s) })
-	if !ok || cid == nil {
+// readCustomer resolves the customer of an invoice or order.
+func readCustomer(e Env, dr *Draft, fe *apperr.Fields) (*customer.Customer, error) {
+	if dr.Customer.ID == nil {
 		return nil, nil
 	}
-	c, msg, err := customer.Ref(ctx, q, dl, sc, *cid, false)
+	c, msg, err := customer.Ref(e.Ctx, e.Q, e.D, e.Scope, *dr.Customer.ID, false)
 	if err != nil {
 		return nil, err
 	}
 	if msg != "" {
-		o.Fail("customer", msg)
+		fe.Add("customer", msg)
 		return nil, nil
 	}
 	return c, nil
 }
 
-// readOrderFields reads the order-only fields (docs/documents.md#43-create-body).
-func readOrderFields(o *input.Object, d *Doc, t catalog.DocumentType, customerCountry string) {
-	if raw, ok := o.Raw("shipping_type"); ok {
-		s := ""
-		switch v := raw.(type) {
-		case string:
-			s = strings.TrimSpace(v)
-		case json.Number:
-			s = string(v)
-		}
-		if len(s) == 1 && s >= "1" && s <= "9" {
-			d.ShippingType = &s
-		} else if raw == nil {
-			o.Fail("shipping_type", input.MsgNull)
-		} else {
-			o.Fail("shipping_type", input.MsgChoice(fmt.Sprint(raw)))
-		}
+// applyOrderFields copies the order-only fields (docs/documents.md#43-create-body).
+func applyOrderFields(billers biller.Set, dr *Draft, fe *apperr.Fields, d *Doc, t catalog.DocumentType, customerCountry string) {
+	if dr.ShippingType != nil {
+		d.ShippingType = dr.ShippingType
 	}
-	if v, ok := o.String("address", input.StrOpt{Max: 70}); ok {
-		d.Address = v
-	}
-	if v, ok := o.String("state", input.StrOpt{Max: 64}); ok {
-		d.State = v
-	}
-	if d.State != nil && !o.Failed("state") && customerCountry != "" {
+	dr.Address.Apply(&d.Address)
+	dr.State.Apply(&d.State)
+	if d.State != nil && !fe.Has("state") && customerCountry != "" {
 		if st, found := catalog.StateOf(customerCountry, *d.State); found {
 			d.State = str(st.Code)
-		} else if o.Has("state") {
-			o.Fail("state", fmt.Sprintf("State %q does not belong to country %s.", *d.State, customerCountry))
+		} else if dr.Has("state") {
+			fe.Add("state", fmt.Sprintf("State %q does not belong to country %s.", *d.State, customerCountry))
 		}
 	}
-	fiscalCL := t.Country == "CL" && t.HasLocalFormat
-	carrierMax := 10
-	if fiscalCL {
-		carrierMax = 16 // a RUT may come with dots; its normalised form is checked below
+	prevCarrier := d.CarrierID
+	dr.CarrierID.Apply(&d.CarrierID)
+	dr.CarrierName.Apply(&d.CarrierName)
+	dr.LicencePlate.Apply(&d.LicencePlate)
+	if rules, ok := billers.RulesFor(t); ok {
+		d.CarrierID = rules.Carrier(fe, dr.CarrierID.Set, d.CarrierID, prevCarrier, d.CarrierName)
+	} else if max := 10; dr.CarrierID.Set && d.CarrierID != nil && !fe.Has("carrier_id") && utf8.RuneCountInString(*d.CarrierID) > max {
+		fe.Add("carrier_id", apperr.MsgMaxLen(max))
+		d.CarrierID = prevCarrier
 	}
-	if v, ok := o.String("carrier_id", input.StrOpt{Max: carrierMax}); ok {
-		d.CarrierID = v
-	}
-	if v, ok := o.String("carrier_name", input.StrOpt{Max: 30}); ok {
-		d.CarrierName = v
-	}
-	if v, ok := o.String("licence_plate", input.StrOpt{Max: 8}); ok {
-		d.LicencePlate = v
-	}
-	if fiscalCL {
-		if d.CarrierID != nil && !o.Failed("carrier_id") {
-			if norm, err := taxid.Normalize("CL", *d.CarrierID); err != nil {
-				o.Fail("carrier_id", err.Error())
-			} else if len(norm) > 10 {
-				o.Fail("carrier_id", input.MsgMaxLen(10))
-			} else {
-				d.CarrierID = &norm
-			}
-		}
-		if d.CarrierID != nil && d.CarrierName == nil && !o.Failed("carrier_name") {
-			o.Fail("carrier_name", "This field is required when carrier_id is given.")
-		}
-	}
-}
-
-// ResolveType reads the "document" field of a body as a type usable for
-// kind k (subscriptions read their invoice type with it).
-func ResolveType(o *input.Object, sc workspace.Scope, k *Kind, required bool) (*catalog.DocumentType, bool) {
-	return resolveType(o, sc, k, required)
 }
 
 // checkPlans verifies that the plans named by lines exist in the scope
 // (a plan of another workspace is "Invalid pk", like any reference).
-func checkPlans(e Env, o *input.Object, lines []Line) error {
+func checkPlans(e Env, fe *apperr.Fields, lines []Line) error {
 	errs := make([]any, len(lines))
 	bad := false
 	for i, l := range lines {
@@ -452,12 +328,12 @@ func checkPlans(e Env, o *input.Object, lines []Line) error {
 			return err
 		}
 		if n == 0 {
-			errs[i] = map[string]any{"plan": []string{input.MsgPK(*l.Plan)}}
+			errs[i] = map[string]any{"plan": []string{apperr.MsgPK(*l.Plan)}}
 			bad = true
 		}
 	}
 	if bad {
-		o.FailNested("lines", errs)
+		fe.Nest("lines", errs)
 	}
 	return nil
 }

@@ -9,11 +9,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
 
-	"github.com/cobrobilling/cobro/internal/input"
+	"github.com/cobrobilling/cobro/internal/apperr"
 	"github.com/shopspring/decimal"
 )
 
@@ -91,10 +92,10 @@ type Outcome struct {
 // Gateway is one payment gateway adapter.
 type Gateway interface {
 	Info() Info
-	// Setup validates the gateway-specific fields of a source create body
-	// (card, method) and records field errors on o; now is the request
-	// time in the workspace zone (card expiry).
-	Setup(o *input.Object, now time.Time) *Setup
+	// Setup validates the gateway-specific fields of a new source (card,
+	// method) and returns the field errors (nil when none); now is the
+	// request time in the workspace zone (card expiry).
+	Setup(p SetupParams, now time.Time) (*Setup, map[string]any)
 	// Authorize holds amount on the means of payment.
 	Authorize(ctx context.Context, token string, amount decimal.Decimal, currency string) Outcome
 	// Capture collects a held amount.
@@ -149,22 +150,34 @@ func (Test) Info() Info {
 	return Info{ID: "test", Name: "Test gateway", Kind: "card", Usage: []string{"single", "reusable"}, Modes: []string{"test"}}
 }
 
+// SetupParams are the gateway fields of a source create body.
+type SetupParams struct {
+	// Card is the card object; nil when absent or null.
+	Card map[string]any
+	// CardNotObject is the message when card was sent but is not an object.
+	CardNotObject string
+	// MethodGiven reports that method was sent; Method is its value when it
+	// was a string.
+	MethodGiven bool
+	Method      *string
+	// MethodText is the method as sent, for the choice message.
+	MethodText string
+}
+
+func fieldErr(field, msg string) map[string]any { return map[string]any{field: []string{msg}} }
+
 // Setup validates the write-only card object.
-func (Test) Setup(o *input.Object, now time.Time) *Setup {
-	raw, present := o.Raw("card")
-	if !present || raw == nil {
-		o.Fail("card", input.MsgRequired)
-		return nil
+func (Test) Setup(p SetupParams, now time.Time) (*Setup, map[string]any) {
+	if p.CardNotObject != "" {
+		return nil, fieldErr("card", p.CardNotObject)
 	}
-	m, ok := raw.(map[string]any)
-	if !ok {
-		o.Fail("card", input.MsgDict(input.TypeName(raw)))
-		return nil
+	m := p.Card
+	if m == nil {
+		return nil, fieldErr("card", apperr.MsgRequired)
 	}
 	card, errs := ParseCard(m, now)
 	if len(errs) > 0 {
-		o.FailNested("card", errs)
-		return nil
+		return nil, map[string]any{"card": errs}
 	}
 	s := &Setup{Token: tokenOK, Card: &Card{Brand: Brand(card.Number), Last4: card.Number[len(card.Number)-4:], ExpMonth: card.ExpMonth, ExpYear: card.ExpYear},
 		Data: map[string]any{}}
@@ -176,7 +189,7 @@ func (Test) Setup(o *input.Object, now time.Time) *Setup {
 	case "4000002760003184":
 		s.NeedsAuthentication = true
 	}
-	return s
+	return s, nil
 }
 
 func (Test) Authorize(_ context.Context, token string, _ decimal.Decimal, _ string) Outcome {
@@ -215,7 +228,7 @@ func ParseCard(m map[string]any, now time.Time) (CardInput, map[string]any) {
 	num, ok := text(m["number"])
 	switch {
 	case m["number"] == nil:
-		errs["number"] = []string{input.MsgRequired}
+		errs["number"] = []string{apperr.MsgRequired}
 	case !ok:
 		errs["number"] = []string{"Invalid card number."}
 	default:
@@ -253,7 +266,7 @@ func ParseCard(m map[string]any, now time.Time) (CardInput, map[string]any) {
 	cvc, ok := text(m["cvc"])
 	switch {
 	case m["cvc"] == nil:
-		errs["cvc"] = []string{input.MsgRequired}
+		errs["cvc"] = []string{apperr.MsgRequired}
 	case !ok || len(cvc) < 3 || len(cvc) > 4 || strings.Trim(cvc, "0123456789") != "":
 		errs["cvc"] = []string{"Invalid security code."}
 	}
@@ -278,11 +291,11 @@ func text(v any) (string, bool) {
 func intField(m map[string]any, key string) (int, string) {
 	v, present := m[key]
 	if !present || v == nil {
-		return 0, input.MsgRequired
+		return 0, apperr.MsgRequired
 	}
 	s, ok := text(v)
 	if !ok || s == "" || len(s) > 6 || strings.Trim(s, "0123456789") != "" {
-		return 0, input.MsgInteger
+		return 0, apperr.MsgInteger
 	}
 	n := 0
 	for _, r := range s {
@@ -343,16 +356,21 @@ func (Manual) Info() Info {
 	return Info{ID: "manual", Name: "Manual", Kind: "offline", Usage: []string{"single"}, Modes: []string{"test", "live"}}
 }
 
-func (Manual) Setup(o *input.Object, _ time.Time) *Setup {
-	if o.Has("card") && func() bool { v, _ := o.Raw("card"); return v != nil }() {
-		o.Fail("card", "This gateway does not take card data.")
-		return nil
+func (Manual) Setup(p SetupParams, _ time.Time) (*Setup, map[string]any) {
+	if p.Card != nil || p.CardNotObject != "" {
+		return nil, fieldErr("card", "This gateway does not take card data.")
 	}
 	method := "bank_transfer"
-	if v, ok := o.Choice("method", false, ManualMethods...); ok {
-		method = v
+	if p.MethodGiven {
+		switch {
+		case p.Method == nil && p.MethodText == "":
+			return nil, fieldErr("method", apperr.MsgNull)
+		case p.Method == nil || !slices.Contains(ManualMethods, *p.Method):
+			return nil, fieldErr("method", apperr.MsgChoice(p.MethodText))
+		}
+		method = *p.Method
 	}
-	return &Setup{Token: "manual_" + method, Data: map[string]any{"method": method}}
+	return &Setup{Token: "manual_" + method, Data: map[string]any{"method": method}}, nil
 }
 
 func (Manual) Authorize(context.Context, string, decimal.Decimal, string) Outcome {

@@ -7,8 +7,6 @@ import (
 	"time"
 
 	"github.com/shopspring/decimal"
-
-	"github.com/cobrobilling/cobro/internal/input"
 )
 
 var now = time.Date(2026, 6, 2, 12, 0, 0, 0, time.UTC)
@@ -29,10 +27,10 @@ func TestTestCards(t *testing.T) {
 		{"6011111111111117", "unknown", "succeeded ", false},
 	}
 	for _, c := range cases {
-		o := input.New(map[string]any{"card": map[string]any{"number": c.number, "exp_month": 6, "exp_year": 2026, "cvc": "123"}}, false)
-		s := Test{}.Setup(o, now)
-		if !o.OK() || s == nil {
-			t.Fatalf("%s: %v", c.number, o.Errors())
+		o := map[string]any{"number": c.number, "exp_month": 6, "exp_year": 2026, "cvc": "123"}
+		s, errs := Test{}.Setup(SetupParams{Card: o}, now)
+		if errs != nil || s == nil {
+			t.Fatalf("%s: %v", c.number, errs)
 		}
 		out := Test{}.Authorize(context.Background(), s.Token, decimal.NewFromInt(1), "USD")
 		if s.Card.Brand != c.brand || out.String() != c.outcome || s.NeedsAuthentication != c.auth {
@@ -58,5 +56,39 @@ func TestParseCardErrors(t *testing.T) {
 		if got := fmt.Sprint(errs); got != c.want {
 			t.Errorf("%v: %s, want %s", c.card, got, c.want)
 		}
+	}
+}
+
+// The manual gateway checks its own fields: no card, a known method.
+func TestManualSetupFields(t *testing.T) {
+	str := func(s string) *string { return &s }
+	cases := []struct {
+		p    SetupParams
+		want string
+	}{
+		{SetupParams{}, ""},
+		{SetupParams{MethodGiven: true, Method: str("cash"), MethodText: "cash"}, ""},
+		{SetupParams{Card: map[string]any{}}, "map[card:[This gateway does not take card data.]]"},
+		{SetupParams{CardNotObject: `Expected a dictionary of items but got type "str".`}, "map[card:[This gateway does not take card data.]]"},
+		{SetupParams{MethodGiven: true}, "map[method:[This field may not be null.]]"},
+		{SetupParams{MethodGiven: true, Method: str("wire"), MethodText: "wire"}, `map[method:["wire" is not a valid choice.]]`},
+		{SetupParams{MethodGiven: true, MethodText: "5"}, `map[method:["5" is not a valid choice.]]`},
+	}
+	for _, c := range cases {
+		s, errs := Manual{}.Setup(c.p, now)
+		got := ""
+		if errs != nil {
+			got = fmt.Sprint(errs)
+		}
+		if got != c.want || (got == "" && s == nil) {
+			t.Errorf("%+v: %q, want %q", c.p, got, c.want)
+		}
+	}
+	s, _ := Manual{}.Setup(SetupParams{MethodGiven: true, Method: str("check"), MethodText: "check"}, now)
+	if s.Token != "manual_check" || s.Data["method"] != "check" {
+		t.Errorf("setup %+v", s)
+	}
+	if _, errs := (Test{}).Setup(SetupParams{}, now); fmt.Sprint(errs) != "map[card:[This field is required.]]" {
+		t.Errorf("test gateway without a card: %v", errs)
 	}
 }

@@ -1,31 +1,31 @@
 package input
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/cobrobilling/cobro/internal/apperr"
+)
 
 // Standard messages of docs/conventions.md#12-errors, exact strings.
 const (
-	MsgRequired   = "This field is required."
-	MsgNull       = "This field may not be null."
-	MsgBlank      = "This field may not be blank."
-	MsgInteger    = "A valid integer is required."
+	MsgRequired   = apperr.MsgRequired
+	MsgNull       = apperr.MsgNull
+	MsgBlank      = apperr.MsgBlank
+	MsgInteger    = apperr.MsgInteger
 	MsgNumber     = "A valid number is required."
 	MsgEmail      = "Enter a valid email address."
 	MsgURL        = "Enter a valid URL."
 	MsgBoolean    = "Must be a valid boolean."
-	MsgEmptyList  = "This list may not be empty."
+	MsgEmptyList  = apperr.MsgEmptyList
 	MsgDate       = "Date has wrong format. Use one of these formats instead: YYYY-MM-DD."
 	MsgDateTime   = "Datetime has wrong format. Use one of these formats instead: YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z]."
-	MsgNoChange   = "This field cannot be changed after creation."
+	MsgNoChange   = apperr.MsgNoChange
 	MsgTooManyKey = "Ensure this object has no more than %d keys."
 )
 
-func MsgMaxLen(n int) string {
-	return fmt.Sprintf("Ensure this field has no more than %d characters.", n)
-}
-func MsgChoice(v string) string {
-	return fmt.Sprintf("%q is not a valid choice.", v)
-}
-func MsgPK(v string) string { return fmt.Sprintf("Invalid pk %q - object does not exist.", v) }
+func MsgMaxLen(n int) string    { return apperr.MsgMaxLen(n) }
+func MsgChoice(v string) string { return apperr.MsgChoice(v) }
+func MsgPK(v string) string     { return apperr.MsgPK(v) }
 func MsgPKType(jsonType string) string {
 	return fmt.Sprintf("Incorrect type. Expected pk value, received %s.", jsonType)
 }
@@ -35,4 +35,4 @@ func MsgDict(jsonType string) string {
 func MsgList(jsonType string) string {
 	return fmt.Sprintf("Expected a list of items but got type %q.", jsonType)
 }
-func MsgArchived(object string) string { return object + " is archived." }
+func MsgArchived(object string) string { return apperr.MsgArchived(object) }

@@ -16,7 +16,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/cobrobilling/cobro/internal/apperr"
-	"github.com/cobrobilling/cobro/internal/input"
 	"github.com/cobrobilling/cobro/internal/store"
 	"github.com/shopspring/decimal"
 )
@@ -177,7 +176,7 @@ func (s *Spec) Parse(values url.Values, env Env) (*Query, error) {
 		p.filter(param, val)
 	}
 	if format := values.Get("format"); values.Has("format") && format != "json" {
-		p.fail("format", input.MsgChoice(format))
+		p.fail("format", apperr.MsgChoice(format))
 	}
 	if term := values.Get("search"); !cleanText(term) {
 		p.fail("search", "Null characters and invalid UTF-8 are not allowed.")
@@ -196,7 +195,7 @@ func (p *parser) pagination(values url.Values) {
 		n, err := strconv.Atoi(values.Get("page"))
 		switch {
 		case err != nil && !errors.Is(err, strconv.ErrRange), err == nil && n < 1:
-			p.fail("page", input.MsgInteger)
+			p.fail("page", apperr.MsgInteger)
 		case err != nil || n > MaxPage:
 			p.fail("page", fmt.Sprintf("A valid integer between 1 and %d is required.", MaxPage))
 		default:
@@ -247,9 +246,9 @@ func (p *parser) filter(param, val string) {
 	}
 	switch lookup {
 	case IsNull:
-		b, ok := input.ParseBool(val)
+		b, ok := parseBool(val)
 		if !ok {
-			p.fail(param, input.MsgBoolean)
+			p.fail(param, msgBoolean)
 			return
 		}
 		if b {
@@ -321,9 +320,9 @@ func (p *parser) value(param string, f *Field, val string) (any, bool) {
 		}
 		return d, true
 	case Bool:
-		b, ok := input.ParseBool(val)
+		b, ok := parseBool(val)
 		if !ok {
-			p.fail(param, input.MsgBoolean)
+			p.fail(param, msgBoolean)
 			return nil, false
 		}
 		return b, true
@@ -450,4 +449,17 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+const msgBoolean = "Must be a valid boolean."
+
+// parseBool reads the boolean spellings a query string may use.
+func parseBool(v string) (bool, bool) {
+	switch v {
+	case "true", "True", "1":
+		return true, true
+	case "false", "False", "0":
+		return false, true
+	}
+	return false, false
 }

@@ -4,24 +4,21 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/cobrobilling/cobro/internal/apperr"
-	"github.com/cobrobilling/cobro/internal/catalog"
 	"github.com/cobrobilling/cobro/internal/clock"
 	"github.com/cobrobilling/cobro/internal/customer"
 	"github.com/cobrobilling/cobro/internal/document"
 	"github.com/cobrobilling/cobro/internal/event"
 	"github.com/cobrobilling/cobro/internal/gateway"
 	"github.com/cobrobilling/cobro/internal/id"
-	"github.com/cobrobilling/cobro/internal/input"
 	"github.com/cobrobilling/cobro/internal/list"
 	"github.com/cobrobilling/cobro/internal/money"
 	"github.com/cobrobilling/cobro/internal/payment"
-	"github.com/cobrobilling/cobro/internal/taxid"
+	"github.com/cobrobilling/cobro/internal/rows"
 )
 
 // Intent statuses (docs/payments.md#54-intent-status-machine).
@@ -73,12 +70,14 @@ type Intent struct {
 	stamps     map[string]*int64
 }
 
+var intentsTable = rows.Table{Name: "payment_link_intents", Prefix: "pin", Columns: intentColumns}
+
 const intentColumns = `id, link_id, status, amount, currency, payer, customer_id, source_id, payment_id, invoice_id, failed_reason, error,
 	authorized, captured, finalized, failed, cancelled, test_mode, created, updated`
 
 var stampNames = []string{Authorized, Captured, Finalized, Failed, Cancelled}
 
-func scanIntent(e Env, row interface{ Scan(...any) error }) (*Intent, error) {
+func scanIntent(e Env, row list.Scanner) (*Intent, error) {
 	var (
 		in                              Intent
 		amount, payer                   string
@@ -92,7 +91,7 @@ func scanIntent(e Env, row interface{ Scan(...any) error }) (*Intent, error) {
 	}
 	in.Amount, in.Payer = money.NewMoney(dec(amount)), json.RawMessage(payer)
 	in.CustomerID = cus.String
-	in.Source, in.Payment, in.Invoice, in.FailedReason, in.Error = ns(src), ns(pay), ns(inv), ns(reason), ns(msg)
+	in.Source, in.Payment, in.Invoice, in.FailedReason, in.Error = rows.Text(src), rows.Text(pay), rows.Text(inv), rows.Text(reason), rows.Text(msg)
 	in.stamps = map[string]*int64{}
 	for i, n := range stampNames {
 		if st[i].Valid {
@@ -120,19 +119,7 @@ func (in *Intent) fill(e Env) {
 }
 
 func getIntent(e Env, intentID string, lock bool) (*Intent, error) {
-	if !id.Valid("pin", intentID) {
-		return nil, apperr.NotFoundErr()
-	}
-	l := ""
-	if lock {
-		l = e.D.ForUpdate()
-	}
-	in, err := scanIntent(e, e.Q.QueryRowContext(e.Ctx, `SELECT `+intentColumns+` FROM payment_link_intents WHERE id = $1 AND workspace_id = $2 AND test_mode = $3`+l,
-		intentID, e.Scope.ID, e.Scope.TestMode))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, apperr.NotFoundErr()
-	}
-	return in, err
+	return rows.Get(e.Ctx, e.Q, e.Scope, intentsTable, intentID, rows.Lock(e.D, lock), func(r list.Scanner) (*Intent, error) { return scanIntent(e, r) })
 }
 
 // GetIntent returns an intent of the scope (customer expanded), or 404.
@@ -145,20 +132,8 @@ func GetIntent(e Env, intentID string) (*Intent, error) {
 }
 
 func expandIntents(e Env, ins []*Intent) error {
-	var ids []string
-	for _, in := range ins {
-		if in.CustomerID != "" {
-			ids = append(ids, in.CustomerID)
-		}
-	}
-	sums, err := e.Deps.Customers.Summaries(e.Ctx, e.Q, e.Scope, ids)
-	if err != nil {
-		return err
-	}
-	for _, in := range ins {
-		in.Customer = sums[in.CustomerID]
-	}
-	return nil
+	return rows.Expand(ins, func(in *Intent) (string, bool) { return in.CustomerID, in.CustomerID != "" }, summaries(e),
+		func(in *Intent, c *customer.Summary) { in.Customer = c })
 }
 
 // IntentListSpec declares the intent list (docs/payments.md#56-authenticated-intent-endpoints).
@@ -175,8 +150,7 @@ var IntentListSpec = list.Spec{
 
 // ListIntents returns one page of intents.
 func ListIntents(e Env, lq *list.Query) (int, []*Intent, error) {
-	n, out, err := list.Fetch(e.Ctx, e.Q, lq, intentColumns, ` FROM payment_link_intents WHERE workspace_id = $1 AND test_mode = $2`, []any{e.Scope.ID, e.Scope.TestMode},
-		func(row list.Scanner) (*Intent, error) { return scanIntent(e, row) })
+	n, out, err := rows.List(e.Ctx, e.Q, e.Scope, intentsTable, lq, func(row list.Scanner) (*Intent, error) { return scanIntent(e, row) })
 	if err != nil {
 		return 0, nil, err
 	}
@@ -252,7 +226,7 @@ func (in *Intent) save(e Env) error {
 	_, err := e.Q.ExecContext(e.Ctx, `UPDATE payment_link_intents SET status = $1, customer_id = $2, source_id = $3, payment_id = $4, invoice_id = $5,
 		failed_reason = $6, error = $7, authorized = $8, captured = $9, finalized = $10, failed = $11, cancelled = $12, updated = $13
 		WHERE id = $14 AND workspace_id = $15 AND test_mode = $16`,
-		in.Status, nullStr(in.CustomerID), in.Source, in.Payment, in.Invoice, in.FailedReason, in.Error,
+		in.Status, rows.OrNull(in.CustomerID), in.Source, in.Payment, in.Invoice, in.FailedReason, in.Error,
 		in.stamps[Authorized], in.stamps[Captured], in.stamps[Finalized], in.stamps[Failed], in.stamps[Cancelled], us,
 		in.ID, e.Scope.ID, e.Scope.TestMode)
 	in.fill(e)
@@ -280,41 +254,40 @@ func (in *Intent) fail(e Env, reason string) error {
 	return in.move(e, Failed, true)
 }
 
-// CreateIntent is the payer's POST (docs/payments.md#52-intent-creation-body): it validates the payer and
-// card, creates the single-use source and runs the intent as far as it
-// can go in this request (authorized → captured → finalized with the
-// test gateway and automatic capture).
-func CreateIntent(e Env, l *Link, o *input.Object, cl payment.Client) (*Intent, error) {
-	payer := map[string]any{}
-	if l.CustomerID == "" {
-		payer = readPayer(e, l, o)
+// Payer is who pays through a link without a customer (docs/payments.md#52-intent-creation-body): what the
+// checkout page asks for, decoded and checked at the HTTP edge. Its JSON
+// keys are in alphabetical order, as the intent stores them.
+type Payer struct {
+	Activity string `json:"activity,omitempty"`
+	Address  string `json:"address,omitempty"`
+	Commune  string `json:"commune,omitempty"`
+	Country  string `json:"country"`
+	Email    string `json:"email"`
+	Name     string `json:"name"`
+	State    string `json:"state,omitempty"`
+	TaxID    string `json:"tax_id,omitempty"`
+}
+
+// IntentParams is the payer's POST (docs/payments.md#52-intent-creation-body), decoded at the HTTP edge.
+type IntentParams struct {
+	// Payer is nil for a link with a customer.
+	Payer *Payer
+	// Card is the card object (checked with gateway.ParseCard).
+	Card map[string]any
+}
+
+// CreateIntent is the payer's POST (docs/payments.md#52-intent-creation-body): it creates the single-use
+// source and runs the intent as far as it can go in this request
+// (authorized → captured → finalized with the test gateway and automatic
+// capture).
+func CreateIntent(e Env, l *Link, c IntentParams, cl payment.Client) (*Intent, error) {
+	payer := json.RawMessage("{}")
+	if c.Payer != nil {
+		payer, _ = json.Marshal(c.Payer)
 	}
-	g, _ := gateway.Get(l.Gateway)
-	if g != nil && g.Info().Kind == "card" {
-		raw, present := o.Raw("card")
-		m, isMap := raw.(map[string]any)
-		switch {
-		case !present || raw == nil:
-			o.Fail("card", input.MsgRequired)
-		case !isMap:
-			o.Fail("card", input.MsgDict(input.TypeName(raw)))
-		default:
-			if _, errs := gateway.ParseCard(m, e.Now.In(loc(e.Scope))); len(errs) > 0 {
-				o.FailNested("card", errs)
-			}
-		}
-	}
-	if err := o.Err(); err != nil {
-		return nil, err
-	}
-	in := &Intent{ID: id.New("pin"), Link: l.ID, Amount: l.Amount, Currency: l.Currency, Payer: json.RawMessage(input.CanonicalJSON(payer)),
+	in := &Intent{ID: id.New("pin"), Link: l.ID, Amount: l.Amount, Currency: l.Currency, Payer: payer,
 		TestMode: e.Scope.TestMode, CustomerID: l.CustomerID, stamps: map[string]*int64{}}
-	srcBody := map[string]any{"gateway": l.Gateway, "amount": l.Amount.StringFixed(2), "description": "Payment link " + l.ID,
-		"return_url": HostedURL(e.Base, l.PublishableKey) + "?intent=" + in.ID}
-	if raw, ok := o.Raw("card"); ok {
-		srcBody["card"] = raw
-	}
-	src, err := payment.CreateSource(e.Env, input.New(srcBody, false), cl, nil, e.Base)
+	src, err := linkSource(e, l, in, c.Card, cl)
 	if err != nil {
 		return nil, err
 	}
@@ -327,11 +300,10 @@ func CreateIntent(e Env, l *Link, o *input.Object, cl payment.Client) (*Intent, 
 	}
 	if _, err := e.Q.ExecContext(e.Ctx, `INSERT INTO payment_link_intents (id, workspace_id, test_mode, link_id, status, amount, currency, payer, customer_id,
 		source_id, created, updated) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)`,
-		in.ID, e.Scope.ID, e.Scope.TestMode, l.ID, status, l.Amount.StringFixed(2), l.Currency, string(in.Payer), nullStr(l.CustomerID), src.ID, us); err != nil {
+		in.ID, e.Scope.ID, e.Scope.TestMode, l.ID, status, l.Amount.StringFixed(2), l.Currency, string(in.Payer), rows.OrNull(l.CustomerID), src.ID, us); err != nil {
 		return nil, err
 	}
-	if _, err := e.Q.ExecContext(e.Ctx, `UPDATE payment_links SET intents = intents + 1 WHERE id = $1 AND workspace_id = $2 AND test_mode = $3`,
-		l.ID, e.Scope.ID, e.Scope.TestMode); err != nil {
+	if err := rows.Exec(e.Ctx, e.Q, e.Scope, linksTable, l.ID, `intents = intents + 1`); err != nil {
 		return nil, err
 	}
 	in.Status = status
@@ -343,74 +315,16 @@ func CreateIntent(e Env, l *Link, o *input.Object, cl payment.Client) (*Intent, 
 	return GetIntent(e, in.ID)
 }
 
-// readPayer validates the payer block against the link's payer_fields.
-func readPayer(e Env, l *Link, o *input.Object) map[string]any {
-	raw, present := o.Raw("payer")
-	m, isMap := raw.(map[string]any)
-	switch {
-	case !present || raw == nil:
-		o.Fail("payer", input.MsgRequired)
-		return nil
-	case !isMap:
-		o.Fail("payer", input.MsgDict(input.TypeName(raw)))
-		return nil
+// linkSource creates the intent's single-use source on the link's gateway.
+func linkSource(e Env, l *Link, in *Intent, card map[string]any, cl payment.Client) (*payment.Source, error) {
+	g, msg := payment.GatewayFor(l.Gateway, e.Scope.TestMode)
+	if msg != "" {
+		return nil, apperr.Field("gateway", msg)
 	}
-	need := map[string]bool{}
-	for _, f := range l.PayerFields() {
-		need[f] = true
-	}
-	p := input.New(m, false)
-	out := map[string]any{}
-	if v, ok := p.String("name", input.StrOpt{Required: true, Max: 100}); ok && v != nil {
-		out["name"] = *v
-	}
-	if v, ok := p.Email("email", input.StrOpt{Required: true, Max: 64}); ok && v != nil {
-		out["email"] = *v
-	}
-	country := e.Scope.Country
-	if v, ok := p.String("country", input.StrOpt{}); ok && v != nil {
-		if _, found := catalog.CountryByID(*v); found {
-			country = *v
-		} else {
-			p.Fail("country", input.MsgPK(*v))
-		}
-	}
-	out["country"] = country
-	for _, f := range []struct {
-		key string
-		max int
-	}{{"tax_id", 64}, {"address", 64}, {"state", 64}, {"activity", 40}, {"commune", 20}} {
-		v, ok := p.String(f.key, input.StrOpt{Required: need[f.key], Max: f.max})
-		if !ok || v == nil {
-			continue
-		}
-		switch f.key {
-		case "tax_id":
-			if taxid.HasAlgorithm(country) {
-				norm, err := taxid.Normalize(country, *v)
-				if err != nil {
-					p.Fail("tax_id", err.Error())
-					continue
-				}
-				v = &norm
-			}
-		case "state":
-			if catalog.HasStates(country) {
-				st, found := catalog.StateOf(country, *v)
-				if !found {
-					p.Fail("state", fmt.Sprintf("State %q does not belong to country %s.", *v, country))
-					continue
-				}
-				code := st.Code
-				v = &code
-			}
-		}
-		out[f.key] = *v
-	}
-	if !p.OK() {
-		o.FailNested("payer", p.Errors())
-	}
-	return out
+	desc, ret := "Payment link "+l.ID, HostedURL(e.Base, l.PublishableKey)+"?intent="+in.ID
+	amount := l.Amount
+	return payment.CreateSource(e.Env, payment.SourceParams{Gateway: g, Amount: &amount, Description: &desc, ReturnURL: &ret,
+		Setup: gateway.SetupParams{Card: card}}, cl, e.Base)
 }
 
 // authorize asks the gateway to hold the amount on the intent's source.
@@ -582,48 +496,12 @@ var genericTaxID = map[string]string{"CL": "66666666-6"}
 // customer's data on the intent's PDF and bill into their ledger; the
 // merchant can merge customers later.
 func payerCustomer(e Env, in *Intent) (string, error) {
-	var p map[string]any
+	var p Payer
 	_ = json.Unmarshal(in.Payer, &p)
-	str := func(k string) string { s, _ := p[k].(string); return s }
-	country := str("country")
-	body := map[string]any{"name": str("name"), "email": str("email"), "country": country}
-	if t := str("tax_id"); t != "" {
-		body["tax_id"] = t
-	} else if g, ok := genericTaxID[country]; ok {
-		body["tax_id"] = g
+	if p.TaxID == "" {
+		p.TaxID = genericTaxID[p.Country]
 	}
-	for _, k := range []string{"address", "state"} {
-		if v := str(k); v != "" {
-			body[k] = v
-		}
-	}
-	ts := map[string]any{}
-	if v := str("activity"); v != "" {
-		ts["cl_activity_description"] = v
-	}
-	if v := str("commune"); v != "" {
-		ts["cl_commune"] = v
-	}
-	if len(ts) > 0 {
-		body["tax_settings"] = ts
-	}
-	c, err := customer.CreatePayer(e.Ctx, e.Q, e.Scope, input.New(body, false), e.Now)
-	if err != nil {
-		return "", err
-	}
-	return c.ID, nil
-}
-
-func createInvoice(e Env, in *Intent, l *Link) (string, error) {
-	body := map[string]any{"customer": in.CustomerID, "document": l.Document.ID, "date": e.Now.In(loc(e.Scope)).Format(time.DateOnly),
-		"currency": l.Currency, "collection_method": "automatically",
-		"lines":    []any{map[string]any{"name": l.Description, "quantity": "1", "amount": l.LineAmount.StringFixed(2), "exempt": l.Exempt}},
-		"metadata": map[string]any{"payment_link": l.ID, "payment_link_intent": in.ID}}
-	d, err := document.Create(e.Env, document.Invoice, input.New(body, false))
-	if err != nil {
-		return "", err
-	}
-	return d.ID, nil
+	return createPayer(e, p)
 }
 
 // ---- authenticated intent actions (docs/payments.md#56-authenticated-intent-endpoints)
@@ -783,3 +661,5 @@ func contains(l []string, s string) bool {
 	}
 	return false
 }
+
+func ptr[T any](v T) *T { return &v }

@@ -21,9 +21,9 @@ import (
 	"github.com/cobrobilling/cobro/internal/event"
 	"github.com/cobrobilling/cobro/internal/gateway"
 	"github.com/cobrobilling/cobro/internal/id"
-	"github.com/cobrobilling/cobro/internal/input"
 	"github.com/cobrobilling/cobro/internal/list"
 	"github.com/cobrobilling/cobro/internal/money"
+	"github.com/cobrobilling/cobro/internal/rows"
 	"github.com/cobrobilling/cobro/internal/store"
 	"github.com/cobrobilling/cobro/internal/workspace"
 	"github.com/shopspring/decimal"
@@ -92,10 +92,12 @@ func HostedURL(base, key string) string {
 	return base + "/publishable/payment_links/links/" + key + "/hosted/"
 }
 
+var linksTable = rows.Table{Name: "payment_links", Prefix: "plk", Columns: linkColumns}
+
 const linkColumns = `id, publishable_key, amount, line_amount, currency, description, document_type, exempt, customer_id, invoice_id, gateway,
 	capture_method, single_use, return_url, expires, status, archived, metadata, intents, test_mode, created, updated`
 
-func scanLink(e Env, row interface{ Scan(...any) error }) (*Link, error) {
+func scanLink(e Env, row list.Scanner) (*Link, error) {
 	var (
 		l                       Link
 		amount, line, typ, meta string
@@ -110,7 +112,7 @@ func scanLink(e Env, row interface{ Scan(...any) error }) (*Link, error) {
 	l.Amount, l.LineAmount = money.NewMoney(dec(amount)), dec(line)
 	l.Document = docSummary(typ)
 	l.CustomerID = cus.String
-	l.Invoice, l.ReturnURL = ns(inv), ns(ret)
+	l.Invoice, l.ReturnURL = rows.Text(inv), rows.Text(ret)
 	loc := e.Scope.Loc
 	if expires.Valid {
 		v := expires.Int64
@@ -128,19 +130,7 @@ func scanLink(e Env, row interface{ Scan(...any) error }) (*Link, error) {
 }
 
 func getLink(e Env, linkID string, lock bool) (*Link, error) {
-	if !id.Valid("plk", linkID) {
-		return nil, apperr.NotFoundErr()
-	}
-	l := ""
-	if lock {
-		l = e.D.ForUpdate()
-	}
-	link, err := scanLink(e, e.Q.QueryRowContext(e.Ctx, `SELECT `+linkColumns+` FROM payment_links WHERE id = $1 AND workspace_id = $2 AND test_mode = $3`+l,
-		linkID, e.Scope.ID, e.Scope.TestMode))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, apperr.NotFoundErr()
-	}
-	return link, err
+	return rows.Get(e.Ctx, e.Q, e.Scope, linksTable, linkID, rows.Lock(e.D, lock), func(r list.Scanner) (*Link, error) { return scanLink(e, r) })
 }
 
 // GetLink returns a link of the scope (customer expanded), or 404.
@@ -153,20 +143,15 @@ func GetLink(e Env, linkID string) (*Link, error) {
 }
 
 func expandLinks(e Env, ls []*Link) error {
-	var ids []string
-	for _, l := range ls {
-		if l.CustomerID != "" {
-			ids = append(ids, l.CustomerID)
-		}
+	return rows.Expand(ls, func(l *Link) (string, bool) { return l.CustomerID, l.CustomerID != "" }, summaries(e),
+		func(l *Link, c *customer.Summary) { l.Customer = c })
+}
+
+// summaries loads customer summaries for rows.Expand.
+func summaries(e Env) func([]string) (map[string]*customer.Summary, error) {
+	return func(ids []string) (map[string]*customer.Summary, error) {
+		return e.Deps.Customers.Summaries(e.Ctx, e.Q, e.Scope, ids)
 	}
-	sums, err := e.Deps.Customers.Summaries(e.Ctx, e.Q, e.Scope, ids)
-	if err != nil {
-		return err
-	}
-	for _, l := range ls {
-		l.Customer = sums[l.CustomerID]
-	}
-	return nil
 }
 
 // LinkListSpec declares the link list (docs/payments.md#44-update-and-archive).
@@ -186,8 +171,7 @@ var LinkListSpec = list.Spec{
 
 // ListLinks returns one page of links.
 func ListLinks(e Env, lq *list.Query) (int, []*Link, error) {
-	n, out, err := list.Fetch(e.Ctx, e.Q, lq, linkColumns, ` FROM payment_links WHERE workspace_id = $1 AND test_mode = $2`, []any{e.Scope.ID, e.Scope.TestMode},
-		func(row list.Scanner) (*Link, error) { return scanLink(e, row) })
+	n, out, err := rows.List(e.Ctx, e.Q, e.Scope, linksTable, lq, func(row list.Scanner) (*Link, error) { return scanLink(e, row) })
 	if err != nil {
 		return 0, nil, err
 	}
@@ -221,184 +205,173 @@ func fromLink(l *Link) linkRecord {
 // fixedOnceUsed may change only while the link has no intents (docs/payments.md#44-update-and-archive).
 var fixedOnceUsed = []string{"amount", "currency", "document", "exempt", "customer", "invoice", "gateway"}
 
-func (r *linkRecord) apply(e Env, o *input.Object, creating bool, intents int) error {
+// LinkParams is the command that creates or updates a link
+// (docs/payments.md#43-create-body, docs/payments.md#44-update-and-archive).
+// The HTTP edge decodes a body into it, references resolved; reminders
+// fill it directly. Given names the fields the body carried,
+// Errs those the edge could not decode: a field is applied when it was
+// given and decoded. A nil pointer of a given field is null (cleared).
+type LinkParams struct {
+	Given         map[string]bool
+	Errs          *apperr.Fields
+	Amount        *decimal.Decimal
+	Currency      *string
+	Description   *string // null is the default "Payment"
+	Document      *string // a document type id, available for invoices
+	Exempt        *bool
+	SingleUse     *bool
+	CaptureMethod *string
+	Status        *string // updates only
+	ReturnURL     *string
+	Expires       *int64 // micros
+	Metadata      *string
+	CustomerID    *string
+	Invoice       *document.Doc
+	Gateway       *string // a card gateway usable in the mode
+}
+
+// sets reports whether field k is to be applied.
+func (c *LinkParams) sets(k string) bool {
+	return c.Given[k] && (c.Errs == nil || !c.Errs.Has(k))
+}
+
+// given marks the fields set, for in-process callers.
+func (c *LinkParams) given(keys ...string) {
+	if c.Given == nil {
+		c.Given = map[string]bool{}
+	}
+	for _, k := range keys {
+		c.Given[k] = true
+	}
+}
+
+// apply checks c against the link's state and copies it onto r. The field
+// errors come back as an error.
+func (r *linkRecord) apply(e Env, c LinkParams, creating bool, intents int) error {
+	errs := &apperr.Fields{}
 	if !creating && intents > 0 {
 		for _, k := range fixedOnceUsed {
-			if o.Has(k) {
-				o.Fail(k, "This field cannot be changed once the link has intents.")
+			if c.Given[k] {
+				errs.Add(k, "This field cannot be changed once the link has intents.")
 			}
 		}
-		if !o.OK() {
-			return nil
+		if err := errs.Err(); err != nil {
+			return err
 		}
 	}
-	if v, ok := o.Decimal("amount", creating, money.ParseMoney); ok {
-		if v.Sign() <= 0 {
-			o.Fail("amount", "Ensure this value is greater than 0.")
-		}
-		r.amount = v
+	if c.Errs != nil {
+		errs = c.Errs.Clone()
 	}
-	if v, ok := o.String("currency", input.StrOpt{Required: creating || o.Has("currency")}); ok && v != nil {
-		if cur, found := catalog.CurrencyByID(*v); found && cur.Available {
-			r.currency = *v
-		} else {
-			o.Fail("currency", input.MsgPK(*v))
-		}
-	}
+	r.copyFields(c, creating)
 	// a CLP link for 9990.50 cannot be paid or invoiced (docs/conventions.md#7-data-types: scale 0)
-	if cur, found := catalog.CurrencyByID(r.currency); found && o.Has("amount") && !o.Failed("amount") {
+	if cur, found := catalog.CurrencyByID(r.currency); found && c.Given["amount"] && !errs.Has("amount") {
 		if err := money.CheckScale(r.amount, money.ScaleFor(cur.Rounded)); err != nil {
-			o.Fail("amount", err.Error())
+			errs.Add("amount", err.Error())
 		}
 	}
-	if o.Has("description") {
-		v, ok := o.String("description", input.StrOpt{Max: 80})
-		if ok {
-			if v == nil {
-				r.description = "Payment"
-			} else {
-				r.description = *v
-			}
+	if err := errs.Err(); err != nil {
+		return err
+	}
+	return r.check(e)
+}
+
+// copyFields copies the decoded fields of c onto r.
+func (r *linkRecord) copyFields(c LinkParams, creating bool) {
+	set := func(dst *string, v *string) {
+		if v != nil {
+			*dst = *v
 		}
 	}
-	if raw, present := o.Raw("document"); present && raw != nil {
-		s := ""
-		switch x := raw.(type) {
-		case string:
-			s = strings.TrimSpace(x)
-		case json.Number:
-			s = string(x)
-		}
-		if s != "" && strings.Trim(s, "0123456789") == "" {
-			s = e.Scope.Country + s
-		}
-		t, found := catalog.DocumentTypeByID(s)
-		switch {
-		case !found || !t.Available(e.Scope.Country):
-			o.Fail("document", input.MsgPK(s))
-		case t.Kind != catalog.KindInvoice:
-			o.Fail("document", fmt.Sprintf("Document type %s cannot be used for invoices.", t.ID))
-		default:
-			r.typeID = t.ID
-		}
+	if c.Amount != nil {
+		r.amount = *c.Amount
 	}
-	if v, ok := o.Bool("exempt", false); ok {
-		r.exempt = v
+	set(&r.currency, c.Currency)
+	if c.sets("description") {
+		r.description = "Payment"
+		set(&r.description, c.Description)
 	}
-	if v, ok := o.Bool("single_use", false); ok {
-		r.singleUse = v
+	set(&r.typeID, c.Document)
+	if c.Exempt != nil {
+		r.exempt = *c.Exempt
 	}
-	if v, ok := o.Choice("capture_method", false, "automatic", "manual"); ok {
-		r.captureMethod = v
+	if c.SingleUse != nil {
+		r.singleUse = *c.SingleUse
 	}
-	if v, ok := o.Choice("status", false, StatusActive, StatusArchived); ok && !creating {
-		r.status = v
+	set(&r.captureMethod, c.CaptureMethod)
+	if !creating {
+		set(&r.status, c.Status)
 	}
-	if v, ok := o.URL("return_url", input.StrOpt{Max: 2048}); ok {
-		r.returnURL = v
+	if c.sets("return_url") {
+		r.returnURL = c.ReturnURL
 	}
-	if raw, present := o.Raw("expires"); present {
-		if raw == nil || raw == "" {
-			r.expires = nil
-		} else if s, isStr := raw.(string); !isStr {
-			o.Fail("expires", input.MsgDateTime)
-		} else if t, err := list.ParseDateTime(s, loc(e.Scope)); err != nil {
-			o.Fail("expires", input.MsgDateTime)
-		} else {
-			us := t.UnixMicro()
-			r.expires = &us
-		}
+	if c.sets("expires") {
+		r.expires = c.Expires
 	}
-	if v, ok := o.Metadata("metadata"); ok {
-		r.metadata = v
-	}
-	if v, ok := o.Ref("customer", false, true, func(string) bool { return true }); ok {
+	set(&r.metadata, c.Metadata)
+	if c.sets("customer") {
 		r.customerID = ""
-		if v != nil {
-			c, msg, err := customer.Ref(e.Ctx, e.Q, e.D, e.Scope, *v, false)
-			if err != nil {
-				return err
-			}
-			if msg != "" {
-				o.Fail("customer", msg)
-			} else {
-				r.customerID = c.ID
-			}
+		set(&r.customerID, c.CustomerID)
+	}
+	if c.sets("invoice") {
+		r.invoiceID, r.inv = "", c.Invoice
+		if c.Invoice != nil {
+			r.invoiceID = c.Invoice.ID
 		}
 	}
-	if v, ok := o.Ref("invoice", false, true, func(string) bool { return true }); ok {
-		r.invoiceID, r.inv = "", nil
-		if v != nil {
-			inv, err := document.Get(e.Env, document.Invoice, *v)
-			if ae, isApp := apperr.As(err); isApp && ae.Kind == apperr.NotFound {
-				o.Fail("invoice", input.MsgPK(*v))
-			} else if err != nil {
-				return err
-			} else {
-				r.invoiceID, r.inv = inv.ID, inv
-			}
-		}
-	}
-	if v, ok := o.String("gateway", input.StrOpt{}); ok && v != nil {
-		g, found := gateway.Get(*v)
-		switch {
-		case !found:
-			o.Fail("gateway", input.MsgPK(*v))
-		case g.Info().Kind != "card" || !g.Info().AllowsMode(e.Scope.TestMode):
-			o.Fail("gateway", fmt.Sprintf("The %s gateway cannot be used by payment links in this mode.", *v))
-		default:
-			r.gateway = *v
-		}
-	}
-	if !o.OK() {
-		return nil
-	}
-	// cross-field rules
+	set(&r.gateway, c.Gateway)
+}
+
+// check applies the rules that join fields.
+func (r *linkRecord) check(e Env) error {
 	if r.gateway == "" {
 		r.gateway = gateway.CardGatewayFor(e.Scope.TestMode)
 		if r.gateway == "" {
-			o.Fail("gateway", "No card gateway is installed for live mode.")
-			return nil
+			return apperr.Field("gateway", "No card gateway is installed for live mode.")
 		}
 	}
 	t, _ := catalog.DocumentTypeByID(r.typeID)
 	if t.HasLocalFormat && r.currency != t.Currency {
-		o.Fail("currency", fmt.Sprintf("Document type %s is issued in %s.", t.ID, t.Currency))
-		return nil
+		return apperr.Field("currency", fmt.Sprintf("Document type %s is issued in %s.", t.ID, t.Currency))
 	}
 	cur, _ := catalog.CurrencyByID(r.currency)
 	scale := money.ScaleFor(cur.Rounded)
 	if err := money.CheckScale(r.amount, scale); err != nil {
-		o.Fail("amount", err.Error())
-		return nil
+		return apperr.Field("amount", err.Error())
 	}
 	if r.inv != nil {
-		inv := r.inv
-		ta := inv.Total
-		if inv.TotalAdjusted != nil {
-			ta = *inv.TotalAdjusted
-		}
-		outstanding := ta.Sub(decimal.NewFromInt(inv.CollectedCents).Shift(-2))
-		switch {
-		case inv.Status != document.StatusFinalized && inv.Status != document.StatusUncollectible:
-			o.Fail("invoice", fmt.Sprintf("The invoice cannot receive payments in status %s.", inv.Status))
-		case inv.Currency != r.currency:
-			o.Fail("currency", fmt.Sprintf("Must equal the invoice currency (%s).", inv.Currency))
-		case !r.amount.Equal(outstanding):
-			o.Fail("amount", fmt.Sprintf("Must equal the invoice's outstanding amount (%s).", outstanding.StringFixed(2)))
-		case r.customerID != "" && r.customerID != inv.CustomerID:
-			o.Fail("customer", "Must be the invoice's customer.")
-		}
-		r.customerID, r.singleUse = inv.CustomerID, true
-		r.lineAmount = r.amount
-		return nil
+		return r.checkInvoice()
 	}
 	n, msg := netAmount(r.amount, t, r.exempt, scale)
 	if msg != "" {
-		o.Fail("amount", msg)
+		return apperr.Field("amount", msg)
 	}
 	r.lineAmount = n
 	return nil
+}
+
+// checkInvoice: a link for an invoice collects exactly its outstanding
+// amount, once, from its customer.
+func (r *linkRecord) checkInvoice() error {
+	inv := r.inv
+	ta := inv.Total
+	if inv.TotalAdjusted != nil {
+		ta = *inv.TotalAdjusted
+	}
+	outstanding := ta.Sub(decimal.NewFromInt(inv.CollectedCents).Shift(-2))
+	var err error
+	switch {
+	case inv.Status != document.StatusFinalized && inv.Status != document.StatusUncollectible:
+		err = apperr.Field("invoice", fmt.Sprintf("The invoice cannot receive payments in status %s.", inv.Status))
+	case inv.Currency != r.currency:
+		err = apperr.Field("currency", fmt.Sprintf("Must equal the invoice currency (%s).", inv.Currency))
+	case !r.amount.Equal(outstanding):
+		err = apperr.Field("amount", fmt.Sprintf("Must equal the invoice's outstanding amount (%s).", outstanding.StringFixed(2)))
+	case r.customerID != "" && r.customerID != inv.CustomerID:
+		err = apperr.Field("customer", "Must be the invoice's customer.")
+	}
+	r.customerID, r.singleUse = inv.CustomerID, true
+	r.lineAmount = r.amount
+	return err
 }
 
 // netAmount derives the invoice line amount N of a tax-included payable
@@ -431,17 +404,14 @@ func netAmount(amount decimal.Decimal, t catalog.DocumentType, exempt bool, scal
 		below.StringFixed(2), above.StringFixed(2))
 }
 
-// CreateLink validates a body and creates a link (docs/payments.md#43-create-body).
-func CreateLink(e Env, o *input.Object) (*Link, error) {
+// CreateLink creates a link (docs/payments.md#43-create-body).
+func CreateLink(e Env, c LinkParams) (*Link, error) {
 	typeID := "US1"
 	if e.Scope.Country == "CL" {
 		typeID = "CL39"
 	}
 	r := linkRecord{description: "Payment", typeID: typeID, captureMethod: "automatic", status: StatusActive, metadata: "{}"}
-	if err := r.apply(e, o, true, 0); err != nil {
-		return nil, err
-	}
-	if err := o.Err(); err != nil {
+	if err := r.apply(e, c, true, 0); err != nil {
 		return nil, err
 	}
 	lid := id.New("plk")
@@ -451,7 +421,7 @@ func CreateLink(e Env, o *input.Object) (*Link, error) {
 		document_type, exempt, customer_id, invoice_id, gateway, capture_method, single_use, return_url, expires, status, archived, metadata, intents, created, updated)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, NULL, $19, 0, $20, $20)`,
 		lid, e.Scope.ID, e.Scope.TestMode, key, r.amount.StringFixed(2), r.lineAmount.StringFixed(2), r.currency, r.description, r.typeID, r.exempt,
-		nullStr(r.customerID), nullStr(r.invoiceID), r.gateway, r.captureMethod, r.singleUse, r.returnURL, r.expires, StatusActive, r.metadata, us); err != nil {
+		rows.OrNull(r.customerID), rows.OrNull(r.invoiceID), r.gateway, r.captureMethod, r.singleUse, r.returnURL, r.expires, StatusActive, r.metadata, us); err != nil {
 		return nil, err
 	}
 	if err := event.Emit(e.Ctx, e.Q, e.Scope, "payment_link.created", lid, e.Now); err != nil {
@@ -461,16 +431,13 @@ func CreateLink(e Env, o *input.Object) (*Link, error) {
 }
 
 // UpdateLink applies a PATCH/PUT (docs/payments.md#44-update-and-archive).
-func UpdateLink(e Env, linkID string, o *input.Object) (*Link, error) {
+func UpdateLink(e Env, linkID string, c LinkParams) (*Link, error) {
 	l, err := getLink(e, linkID, true)
 	if err != nil {
 		return nil, err
 	}
 	r := fromLink(l)
-	if err := r.apply(e, o, false, l.Intents); err != nil {
-		return nil, err
-	}
-	if err := o.Err(); err != nil {
+	if err := r.apply(e, c, false, l.Intents); err != nil {
 		return nil, err
 	}
 	return l, saveLink(e, l, r)
@@ -488,7 +455,7 @@ func saveLink(e Env, l *Link, r linkRecord) error {
 	if _, err := e.Q.ExecContext(e.Ctx, `UPDATE payment_links SET amount = $1, line_amount = $2, currency = $3, description = $4, document_type = $5,
 		exempt = $6, customer_id = $7, invoice_id = $8, gateway = $9, capture_method = $10, single_use = $11, return_url = $12, expires = $13,
 		status = $14, archived = $15, metadata = $16, updated = $17 WHERE id = $18 AND workspace_id = $19 AND test_mode = $20`,
-		r.amount.StringFixed(2), r.lineAmount.StringFixed(2), r.currency, r.description, r.typeID, r.exempt, nullStr(r.customerID), nullStr(r.invoiceID),
+		r.amount.StringFixed(2), r.lineAmount.StringFixed(2), r.currency, r.description, r.typeID, r.exempt, rows.OrNull(r.customerID), rows.OrNull(r.invoiceID),
 		r.gateway, r.captureMethod, r.singleUse, r.returnURL, r.expires, r.status, archived, r.metadata, e.Now.UnixMicro(),
 		l.ID, e.Scope.ID, e.Scope.TestMode); err != nil {
 		return err
@@ -591,21 +558,6 @@ func (l *Link) Public(sc workspace.Scope) PublicLink {
 }
 
 // ---- helpers
-
-func ns(v sql.NullString) *string {
-	if !v.Valid {
-		return nil
-	}
-	s := v.String
-	return &s
-}
-
-func nullStr(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
-}
 
 func dec(s string) decimal.Decimal {
 	d, err := decimal.NewFromString(s)

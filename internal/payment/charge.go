@@ -4,11 +4,11 @@ import (
 	"fmt"
 
 	"github.com/cobrobilling/cobro/internal/apperr"
+	"github.com/cobrobilling/cobro/internal/customer"
 	"github.com/cobrobilling/cobro/internal/document"
 	"github.com/cobrobilling/cobro/internal/event"
 	"github.com/cobrobilling/cobro/internal/gateway"
 	"github.com/cobrobilling/cobro/internal/id"
-	"github.com/cobrobilling/cobro/internal/input"
 	"github.com/cobrobilling/cobro/internal/money"
 	"github.com/shopspring/decimal"
 )
@@ -198,20 +198,35 @@ func recheckLimit(e Env, p *Payment) error {
 	return checkLimit(e, inv, p.ID, p.Amount.Decimal)
 }
 
+// SourceChoice is the body of authorize and pay: the source to use.
+// Errs is what the edge could not decode, reported once the payment is
+// known to exist.
+type SourceChoice struct {
+	Source *string
+	Errs   *apperr.Fields
+}
+
+// fieldsErr is the 400 of the errors f holds (none when nil).
+func fieldsErr(f *apperr.Fields) error {
+	if f == nil {
+		return nil
+	}
+	return f.Err()
+}
+
 // Authorize attaches a source and holds the balance (POST …/authorize/).
-func Authorize(e Env, paymentID string, o *input.Object, who Actor) (*Payment, error) {
+func Authorize(e Env, paymentID string, c SourceChoice, who Actor) (*Payment, error) {
 	p, err := lockForAction(e, paymentID, who)
 	if err != nil {
 		return nil, err
 	}
-	v, ok := o.Ref("source", true, false, func(string) bool { return true })
-	if err := o.Err(); err != nil || !ok {
+	if err := fieldsErr(c.Errs); err != nil || c.Source == nil {
 		return nil, err
 	}
 	if !retryable(p) {
 		return nil, apperr.NonField(fmt.Sprintf("Payments with status %s cannot be authorized.", p.Status))
 	}
-	s, msg, err := usableSource(e, p, *v, who == Payer)
+	s, msg, err := usableSource(e, p, *c.Source, who == Payer)
 	if err != nil {
 		return nil, err
 	}
@@ -247,16 +262,16 @@ func Authorize(e Env, paymentID string, o *input.Object, who Actor) (*Payment, e
 
 // Pay authorizes and captures in one step with the given or attached
 // source (GET|POST …/pay/).
-func Pay(e Env, paymentID string, o *input.Object, who Actor) (*Payment, error) {
+func Pay(e Env, paymentID string, c SourceChoice, who Actor) (*Payment, error) {
 	p, err := lockForAction(e, paymentID, who)
 	if err != nil {
 		return nil, err
 	}
 	var ids []string
-	if v, ok := o.Ref("source", false, true, func(string) bool { return true }); ok && v != nil {
-		ids = []string{*v}
+	if c.Source != nil {
+		ids = []string{*c.Source}
 	}
-	if err := o.Err(); err != nil {
+	if err := fieldsErr(c.Errs); err != nil {
 		return nil, err
 	}
 	if !retryable(p) {
@@ -350,9 +365,8 @@ func ChargeInvoice(e Env, invoiceID, sourceID, description string) (succeeded bo
 	if err != nil {
 		return false, err
 	}
-	body := map[string]any{"amount": inv.Total.StringFixed(2), "currency": inv.Currency, "date": today(e), "description": description,
-		"invoice": invoiceID, "source": sourceID}
-	p, err := CreatePayment(e, input.New(body, false))
+	p, err := Create(e, CreateParams{Amount: inv.Total, Currency: inv.Currency, Date: today(e), Description: description,
+		Invoice: inv, Sources: []string{sourceID}})
 	if err != nil {
 		return false, err
 	}
@@ -363,15 +377,25 @@ func ChargeInvoice(e Env, invoiceID, sourceID, description string) (succeeded bo
 // on a source outside any payment (payment-link intents,
 // docs/payments.md#55-what-finalization-produces): the capture is recorded in the ledger and settles the invoice.
 func RecordCaptured(e Env, invoiceID, customerID, sourceID, description string, amount decimal.Decimal, currency string) (*Payment, error) {
-	body := map[string]any{"amount": amount.StringFixed(2), "currency": currency, "date": today(e), "description": description,
-		"status": Succeeded}
+	c := CreateParams{Amount: amount, Currency: currency, Date: today(e), Description: description, Record: true}
 	if invoiceID != "" {
-		body["invoice"] = invoiceID
+		inv, err := document.Lock(e, document.Invoice, invoiceID)
+		if err != nil {
+			return nil, err
+		}
+		c.Invoice = inv
 	}
 	if customerID != "" {
-		body["customer"] = customerID
+		cu, msg, err := customer.Ref(e.Ctx, e.Q, e.D, e.Scope, customerID, false)
+		if err != nil {
+			return nil, err
+		}
+		if msg != "" {
+			return nil, apperr.Field("customer", msg)
+		}
+		c.CustomerID = &cu.ID
 	}
-	p, err := CreatePayment(e, input.New(body, false))
+	p, err := Create(e, c)
 	if err != nil {
 		return nil, err
 	}

@@ -3,7 +3,6 @@ package payment
 import (
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
@@ -13,10 +12,9 @@ import (
 	"github.com/cobrobilling/cobro/internal/customer"
 	"github.com/cobrobilling/cobro/internal/document"
 	"github.com/cobrobilling/cobro/internal/event"
-	"github.com/cobrobilling/cobro/internal/id"
-	"github.com/cobrobilling/cobro/internal/input"
 	"github.com/cobrobilling/cobro/internal/list"
 	"github.com/cobrobilling/cobro/internal/money"
+	"github.com/cobrobilling/cobro/internal/rows"
 	"github.com/shopspring/decimal"
 )
 
@@ -68,6 +66,8 @@ type Payment struct {
 // Captured is amount − balance.
 func (p *Payment) Captured() decimal.Decimal { return p.Amount.Sub(p.Balance.Decimal) }
 
+var paymentsTable = rows.Table{Name: "payments", Prefix: "pay", Columns: paymentColumns}
+
 const paymentColumns = `id, amount, currency, date, description, invoice_id, subscription_id, customer_id, balance, payment_date, sources, status,
 	failed_reason, return_url, enable_checkout, metadata, held_source, held_amount, held_at, test_mode, created, updated`
 
@@ -84,8 +84,8 @@ func scanPayment(e Env, row interface{ Scan(...any) error }) (*Payment, error) {
 		return nil, err
 	}
 	p.Amount, p.Balance = money.NewMoney(dec(amount)), money.NewMoney(dec(balance))
-	p.Invoice, p.Subscription, p.CustomerID = ns(inv), ns(sub), ns(cus)
-	p.FailedReason, p.ReturnURL, p.heldSource = ns(reason), ns(ret), ns(held)
+	p.Invoice, p.Subscription, p.CustomerID = rows.Text(inv), rows.Text(sub), rows.Text(cus)
+	p.FailedReason, p.ReturnURL, p.heldSource = rows.Text(reason), rows.Text(ret), rows.Text(held)
 	if heldA.Valid {
 		d := dec(heldA.String)
 		p.heldAmount = &d
@@ -112,19 +112,7 @@ func scanPayment(e Env, row interface{ Scan(...any) error }) (*Payment, error) {
 }
 
 func getPayment(e Env, paymentID string, lock bool) (*Payment, error) {
-	if !id.Valid("pay", paymentID) {
-		return nil, apperr.NotFoundErr()
-	}
-	l := ""
-	if lock {
-		l = e.D.ForUpdate()
-	}
-	p, err := scanPayment(e, e.Q.QueryRowContext(e.Ctx, `SELECT `+paymentColumns+` FROM payments WHERE id = $1 AND workspace_id = $2 AND test_mode = $3`+l,
-		paymentID, e.Scope.ID, e.Scope.TestMode))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, apperr.NotFoundErr()
-	}
-	return p, err
+	return rows.Get(e.Ctx, e.Q, e.Scope, paymentsTable, paymentID, rows.Lock(e.D, lock), func(r list.Scanner) (*Payment, error) { return scanPayment(e, r) })
 }
 
 // GetPayment returns a payment of the scope, or 404.
@@ -150,22 +138,23 @@ func GetCheckoutPayment(e Env, paymentID string) (*Payment, error) {
 }
 
 func expandPayments(e Env, ps []*Payment) error {
-	var ids []string
-	for _, p := range ps {
-		if p.CustomerID != nil {
-			ids = append(ids, *p.CustomerID)
-		}
+	return rows.Expand(ps, func(p *Payment) (string, bool) { return deref(p.CustomerID) }, summaries(e),
+		func(p *Payment, c *customer.Summary) { p.Customer = c })
+}
+
+// summaries loads customer summaries for Expand.
+func summaries(e Env) func([]string) (map[string]*customer.Summary, error) {
+	return func(ids []string) (map[string]*customer.Summary, error) {
+		return e.Deps.Customers.Summaries(e.Ctx, e.Q, e.Scope, ids)
 	}
-	sums, err := e.Deps.Customers.Summaries(e.Ctx, e.Q, e.Scope, ids)
-	if err != nil {
-		return err
+}
+
+// deref is an optional id for Expand.
+func deref(s *string) (string, bool) {
+	if s == nil {
+		return "", false
 	}
-	for _, p := range ps {
-		if p.CustomerID != nil {
-			p.Customer = sums[*p.CustomerID]
-		}
-	}
-	return nil
+	return *s, true
 }
 
 // PaymentListSpec declares the payment list (docs/payments.md#37-list).
@@ -189,8 +178,7 @@ var PaymentListSpec = list.Spec{
 
 // ListPayments returns one page of payments.
 func ListPayments(e Env, lq *list.Query) (int, []*Payment, error) {
-	n, out, err := list.Fetch(e.Ctx, e.Q, lq, paymentColumns, ` FROM payments WHERE workspace_id = $1 AND test_mode = $2`, []any{e.Scope.ID, e.Scope.TestMode},
-		func(row list.Scanner) (*Payment, error) { return scanPayment(e, row) })
+	n, out, err := rows.List(e.Ctx, e.Q, e.Scope, paymentsTable, lq, func(row list.Scanner) (*Payment, error) { return scanPayment(e, row) })
 	if err != nil {
 		return 0, nil, err
 	}
@@ -207,7 +195,7 @@ func (p *Payment) save(e Env) error {
 	_, err := e.Q.ExecContext(e.Ctx, `UPDATE payments SET amount = $1, currency = $2, date = $3, description = $4, balance = $5, payment_date = $6,
 		sources = $7, status = $8, failed_reason = $9, return_url = $10, enable_checkout = $11, metadata = $12, held_source = $13, held_amount = $14,
 		held_at = $15, updated = $16 WHERE id = $17 AND workspace_id = $18 AND test_mode = $19`,
-		p.Amount.StringFixed(2), p.Currency, p.Date, p.Description, p.Balance.StringFixed(2), p.paymentDate, input.CanonicalJSON(p.Sources), p.Status,
+		p.Amount.StringFixed(2), p.Currency, p.Date, p.Description, p.Balance.StringFixed(2), p.paymentDate, string(canonical(p.Sources)), p.Status,
 		p.FailedReason, p.ReturnURL, p.EnableCheckout, string(p.Metadata), p.heldSource, held, p.heldAt, p.Updated.Micros,
 		p.ID, e.Scope.ID, e.Scope.TestMode)
 	return err
@@ -217,216 +205,12 @@ func (p *Payment) emit(e Env, name string) error {
 	return event.Emit(e.Ctx, e.Q, e.Scope, "payment."+name, p.ID, e.Now)
 }
 
-// createRecord is a validated create body.
-type createRecord struct {
-	p       *Payment
-	inv     *document.Doc
-	sources []*Source
-	record  bool // status: succeeded
-}
-
-// CreatePayment validates a body and creates a payment; with chargeable
-// sources it charges them at once (docs/payments.md#33-create-body to docs/payments.md#34-status-machine).
-func CreatePayment(e Env, o *input.Object) (*Payment, error) {
-	us := e.Now.UnixMicro()
-	p := &Payment{ID: id.New("pay"), Status: RequiresPaymentMethod, Sources: []string{}, Metadata: json.RawMessage("{}"), TestMode: e.Scope.TestMode,
-		Created: clock.Stamp{Micros: us, Loc: e.Scope.Loc}}
-	r := &createRecord{p: p}
-	if v, ok := o.Decimal("amount", true, money.ParseMoney); ok {
-		if v.Sign() <= 0 {
-			o.Fail("amount", "Ensure this value is greater than 0.")
-		}
-		p.Amount = money.NewMoney(v)
-	}
-	if v, ok := o.String("currency", input.StrOpt{Required: true}); ok && v != nil {
-		if cur, found := catalog.CurrencyByID(*v); found && cur.Available {
-			p.Currency = *v
-		} else {
-			o.Fail("currency", input.MsgPK(*v))
-		}
-	}
-	checkAmountScale(o, p.Amount.Decimal, p.Currency)
-	if raw, present := o.Raw("status"); present && raw != nil {
-		s, _ := raw.(string)
-		switch s {
-		case RequiresPaymentMethod:
-		case Succeeded:
-			r.record = true
-		default:
-			o.Fail("status", "Only requires_payment_method or succeeded can be set on create.")
-		}
-	}
-	if v, ok := o.Date("date", true, false); ok && v != nil {
-		p.Date = *v
-		if !r.record && p.Date < today(e) {
-			o.Fail("date", "Date must be today or later.")
-		}
-	}
-	if v, ok := o.String("description", input.StrOpt{Required: true, Max: 256}); ok && v != nil {
-		p.Description = *v
-	}
-	if raw, present := o.Raw("payment_date"); present && raw != nil {
-		s, isStr := raw.(string)
-		t, err := list.ParseDateTime(s, loc(e.Scope))
-		switch {
-		case !isStr || err != nil:
-			o.Fail("payment_date", input.MsgDateTime)
-		case !r.record:
-			o.Fail("payment_date", "Only recorded payments (status succeeded) take a payment_date.")
-		default:
-			v := t.UnixMicro()
-			p.paymentDate = &v
-		}
-	}
-	if v, ok := o.URL("return_url", input.StrOpt{Max: 2048}); ok {
-		p.ReturnURL = v
-	}
-	if v, ok := o.Bool("enable_checkout", false); ok {
-		p.EnableCheckout = v
-	}
-	if v, ok := o.Metadata("metadata"); ok {
-		p.Metadata = json.RawMessage(v)
-	}
-	if v, ok := o.Ref("invoice", false, true, func(string) bool { return true }); ok && v != nil {
-		inv, err := document.Lock(e, document.Invoice, *v)
-		if ae, isApp := apperr.As(err); isApp && ae.Kind == apperr.NotFound {
-			o.Fail("invoice", input.MsgPK(*v))
-		} else if err != nil {
-			return nil, err
-		} else {
-			r.inv = inv
-			p.Invoice = &inv.ID
-			switch inv.Status {
-			case document.StatusDraft, document.StatusPending, document.StatusFinalized, document.StatusUncollectible:
-			default:
-				o.Fail("invoice", fmt.Sprintf("The invoice cannot receive payments in status %s.", inv.Status))
-			}
-		}
-	}
-	if v, ok := o.Ref("customer", false, true, func(string) bool { return true }); ok && v != nil {
-		c, msg, err := customer.Ref(e.Ctx, e.Q, e.D, e.Scope, *v, false)
-		switch {
-		case err != nil:
-			return nil, err
-		case msg != "":
-			o.Fail("customer", msg)
-		default:
-			p.CustomerID = &c.ID
-		}
-	}
-	srcIDs := sourceIDs(o)
-	if err := o.Err(); err != nil {
-		return nil, err
-	}
-	// cross-field rules
-	if r.inv != nil {
-		if p.CustomerID == nil {
-			p.CustomerID = &r.inv.CustomerID
-		} else if *p.CustomerID != r.inv.CustomerID {
-			o.Fail("customer", "Must be the invoice's customer.")
-		}
-		if p.Currency != r.inv.Currency {
-			o.Fail("currency", fmt.Sprintf("Must equal the invoice currency (%s).", r.inv.Currency))
-		}
-		p.Subscription = r.inv.SubscriptionID
-	}
-	for _, sid := range srcIDs {
-		s, msg, err := usableSource(e, p, sid, false)
-		if err != nil {
-			return nil, err
-		}
-		if msg != "" {
-			o.Fail("source", msg)
-			break
-		}
-		if r.record && s.Gateway != "manual" {
-			o.Fail("status", "Recorded payments cannot use a card source.")
-			break
-		}
-		r.sources = append(r.sources, s)
-	}
-	if err := o.Err(); err != nil {
-		return nil, err
-	}
-	if r.inv != nil {
-		if err := checkLimit(e, r.inv, p.ID, p.Amount.Decimal); err != nil {
-			return nil, err
-		}
-	}
-	p.Balance = p.Amount
-	if r.record {
-		p.Status, p.Balance = Succeeded, money.NewMoney(decimal.Zero)
-		if p.paymentDate == nil {
-			p.paymentDate = &us
-		}
-		for _, s := range r.sources {
-			p.Sources = append(p.Sources, s.ID)
-		}
-	}
-	if _, err := e.Q.ExecContext(e.Ctx, `INSERT INTO payments (id, workspace_id, test_mode, amount, currency, date, description, invoice_id, subscription_id,
-		customer_id, balance, payment_date, sources, status, failed_reason, return_url, enable_checkout, metadata, created, updated)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, NULL, $15, $16, $17, $18, $18)`,
-		p.ID, e.Scope.ID, e.Scope.TestMode, p.Amount.StringFixed(2), p.Currency, p.Date, p.Description, p.Invoice, p.Subscription,
-		p.CustomerID, p.Balance.StringFixed(2), p.paymentDate, input.CanonicalJSON(p.Sources), p.Status, p.ReturnURL, p.EnableCheckout, string(p.Metadata), us); err != nil {
-		return nil, err
-	}
-	if err := p.emit(e, "created"); err != nil {
-		return nil, err
-	}
-	if r.inv != nil && r.inv.Status == document.StatusDraft {
-		if _, err := document.MarkPending(e, r.inv.ID); err != nil {
-			return nil, err
-		}
-	}
-	if r.record {
-		for _, s := range r.sources {
-			if err := recordCharge(e, p, s, "record", p.Amount.Decimal, gatewayOK, ""); err != nil {
-				return nil, err
-			}
-			if err := consume(e, s); err != nil {
-				return nil, err
-			}
-		}
-		if err := p.emit(e, "succeeded"); err != nil {
-			return nil, err
-		}
-		if err := settle(e, p); err != nil {
-			return nil, err
-		}
-	} else if len(r.sources) > 0 {
-		if err := charge(e, p, r.sources); err != nil {
-			return nil, err
-		}
-	}
-	return GetPayment(e, p.ID)
-}
-
-func sourceIDs(o *input.Object) []string {
-	var out []string
-	if v, ok := o.Ref("source", false, true, func(string) bool { return true }); ok && v != nil {
-		out = append(out, *v)
-	}
-	if l, ok := o.List("sources", false); ok {
-		for _, x := range l {
-			s, isStr := x.(string)
-			if !isStr {
-				o.Fail("sources", input.MsgPKType(input.TypeName(x)))
-				return nil
-			}
-			if len(out) == 0 || out[0] != s {
-				out = append(out, s)
-			}
-		}
-	}
-	return out
-}
-
 // usableSource loads a source for payment p and tells why it cannot pay
 // it ("" when it can). publishable: only sources created for p.
 func usableSource(e Env, p *Payment, sourceID string, publishable bool) (*Source, string, error) {
 	s, err := getSource(e, sourceID, true)
 	if ae, ok := apperr.As(err); ok && ae.Kind == apperr.NotFound {
-		return nil, input.MsgPK(sourceID), nil
+		return nil, apperr.MsgPK(sourceID), nil
 	}
 	if err != nil {
 		return nil, "", err
@@ -436,7 +220,7 @@ func usableSource(e Env, p *Payment, sourceID string, publishable bool) (*Source
 	}
 	switch {
 	case publishable && s.PaymentID != p.ID:
-		return nil, input.MsgPK(sourceID), nil
+		return nil, apperr.MsgPK(sourceID), nil
 	case s.Status != SourceChargeable:
 		return nil, "Source is not chargeable.", nil
 	case s.PaymentID != "" && s.PaymentID != p.ID:
@@ -551,8 +335,31 @@ func pendingFinalizable(e document.Env, d *document.Doc) error {
 	return nil
 }
 
+// Patch is the command that updates a payment (docs/payments.md#36-update). The
+// HTTP edge decodes a body into it: Given names the fields the body
+// carried, Errs those it could not decode (reported with the rules that
+// depend on the payment). A nil pointer is a field not given.
+type Patch struct {
+	Given          map[string]bool
+	Errs           *apperr.Fields
+	Status         *string // the status sent ("" when not a string)
+	Description    *string
+	ReturnURL      **string
+	EnableCheckout *bool
+	Metadata       *json.RawMessage
+	Amount         *decimal.Decimal
+	Currency       *string
+	Date           *string
+	// Invoice and Customer are the ids sent: they cannot change, only be
+	// repeated.
+	Invoice, Customer *string
+}
+
+// draftOnly may change only while the payment requires a payment method.
+var draftOnly = []string{"amount", "currency", "date", "invoice", "customer"}
+
 // UpdatePayment applies a PATCH/PUT (docs/payments.md#36-update).
-func UpdatePayment(e Env, paymentID string, o *input.Object) (*Payment, error) {
+func UpdatePayment(e Env, paymentID string, c Patch) (*Payment, error) {
 	p, err := getPayment(e, paymentID, true)
 	if err != nil {
 		return nil, err
@@ -560,63 +367,28 @@ func UpdatePayment(e Env, paymentID string, o *input.Object) (*Payment, error) {
 	if p.Status == Cancelled {
 		return nil, apperr.NonField("Cancelled payments cannot be updated.")
 	}
-	if raw, present := o.Raw("status"); present && raw != p.Status {
-		o.Fail("status", "Use POST /payments/{id}/authorize/, /pay/ or /capture/, or DELETE, to change the status.")
+	errs := &apperr.Fields{}
+	if c.Errs != nil {
+		errs = c.Errs.Clone()
 	}
-	if v, ok := o.String("description", input.StrOpt{Required: true, Max: 256}); ok && v != nil {
-		p.Description = *v
+	if c.Given["status"] && (c.Status == nil || *c.Status != p.Status) {
+		errs.Add("status", "Use POST /payments/{id}/authorize/, /pay/ or /capture/, or DELETE, to change the status.")
 	}
-	if v, ok := o.URL("return_url", input.StrOpt{Max: 2048}); ok {
-		p.ReturnURL = v
-	}
-	if v, ok := o.Bool("enable_checkout", false); ok {
-		p.EnableCheckout = v
-	}
-	if v, ok := o.Metadata("metadata"); ok {
-		p.Metadata = json.RawMessage(v)
-	}
+	c.applyOptions(p)
 	draft := p.Status == RequiresPaymentMethod
-	for _, k := range []string{"amount", "currency", "date", "invoice", "customer"} {
-		if !o.Has(k) {
-			continue
-		}
-		switch {
-		case !draft:
-			o.Fail(k, "This field can only be changed while the payment requires a payment method.")
-		case k == "amount":
-			if v, ok := o.Decimal("amount", true, money.ParseMoney); ok {
-				if v.Sign() <= 0 {
-					o.Fail("amount", "Ensure this value is greater than 0.")
-				}
-				p.Amount, p.Balance = money.NewMoney(v), money.NewMoney(v)
-				checkAmountScale(o, v, p.Currency)
-			}
-		case k == "date":
-			if v, ok := o.Date("date", true, false); ok && v != nil {
-				if *v < today(e) {
-					o.Fail("date", "Date must be today or later.")
-				}
-				p.Date = *v
-			}
-		case k == "currency":
-			if v, ok := o.String("currency", input.StrOpt{Required: true}); ok && v != nil && *v != p.Currency {
-				o.Fail("currency", "The currency of a payment cannot be changed; create another payment.")
-			}
-		default: // invoice, customer: compare with the current value
-			raw, _ := o.Raw(k)
-			cur := p.Invoice
-			if k == "customer" {
-				cur = p.CustomerID
-			}
-			if s, _ := raw.(string); cur == nil || s != *cur {
-				o.Fail(k, "This field cannot be changed after creation.")
-			}
+	for _, k := range draftOnly {
+		if c.Given[k] && !draft {
+			errs.Drop(k)
+			errs.Add(k, "This field can only be changed while the payment requires a payment method.")
 		}
 	}
-	if err := o.Err(); err != nil {
+	if draft {
+		c.applyDraft(p, errs)
+	}
+	if err := errs.Err(); err != nil {
 		return nil, err
 	}
-	if o.Has("amount") && p.Invoice != nil {
+	if c.Given["amount"] && p.Invoice != nil {
 		inv, err := document.Lock(e, document.Invoice, *p.Invoice)
 		if err != nil {
 			return nil, err
@@ -632,6 +404,50 @@ func UpdatePayment(e Env, paymentID string, o *input.Object) (*Payment, error) {
 		return nil, err
 	}
 	return GetPayment(e, p.ID)
+}
+
+// applyOptions sets the fields any payment may change.
+func (c Patch) applyOptions(p *Payment) {
+	if c.Description != nil {
+		p.Description = *c.Description
+	}
+	if c.ReturnURL != nil {
+		p.ReturnURL = *c.ReturnURL
+	}
+	if c.EnableCheckout != nil {
+		p.EnableCheckout = *c.EnableCheckout
+	}
+	if c.Metadata != nil {
+		p.Metadata = *c.Metadata
+	}
+}
+
+// applyDraft sets the fields a payment that requires a payment method may
+// change.
+func (c Patch) applyDraft(p *Payment, errs *apperr.Fields) {
+	if c.Amount != nil {
+		p.Amount, p.Balance = money.NewMoney(*c.Amount), money.NewMoney(*c.Amount)
+		if cur, found := catalog.CurrencyByID(p.Currency); found && !errs.Has("amount") {
+			if err := money.CheckScale(*c.Amount, money.ScaleFor(cur.Rounded)); err != nil {
+				errs.Add("amount", err.Error())
+			}
+		}
+	}
+	if c.Date != nil {
+		p.Date = *c.Date
+	}
+	if c.Currency != nil && *c.Currency != p.Currency {
+		errs.Add("currency", "The currency of a payment cannot be changed; create another payment.")
+	}
+	for k, sent := range map[string]*string{"invoice": c.Invoice, "customer": c.Customer} {
+		cur := p.Invoice
+		if k == "customer" {
+			cur = p.CustomerID
+		}
+		if c.Given[k] && (cur == nil || sent == nil || *sent != *cur) {
+			errs.Add(k, apperr.MsgNoChange)
+		}
+	}
 }
 
 // DeletePayment destroys a requires_payment_method payment (nil, nil) or
@@ -674,12 +490,3 @@ func DeletePayment(e Env, paymentID string) (*Payment, error) {
 
 // checkAmountScale refuses decimals a currency does not have (docs/conventions.md#7-data-types:
 // scale 0 for rounded currencies such as CLP).
-func checkAmountScale(o *input.Object, amount decimal.Decimal, currency string) {
-	cur, found := catalog.CurrencyByID(currency)
-	if !found || o.Failed("amount") {
-		return
-	}
-	if err := money.CheckScale(amount, money.ScaleFor(cur.Rounded)); err != nil {
-		o.Fail("amount", err.Error())
-	}
-}

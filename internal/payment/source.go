@@ -19,9 +19,9 @@ import (
 	"github.com/cobrobilling/cobro/internal/event"
 	"github.com/cobrobilling/cobro/internal/gateway"
 	"github.com/cobrobilling/cobro/internal/id"
-	"github.com/cobrobilling/cobro/internal/input"
 	"github.com/cobrobilling/cobro/internal/list"
 	"github.com/cobrobilling/cobro/internal/money"
+	"github.com/cobrobilling/cobro/internal/rows"
 	"github.com/cobrobilling/cobro/internal/store"
 	"github.com/cobrobilling/cobro/internal/workspace"
 	"github.com/shopspring/decimal"
@@ -70,6 +70,8 @@ type Source struct {
 	authDeadline *int64
 }
 
+var sourcesTable = rows.Table{Name: "sources", Prefix: "sou", Columns: sourceColumns}
+
 const sourceColumns = `id, gateway, customer_id, usage, status, amount, description, return_url, gateway_data, gateway_token, client, card,
 	payment_id, metadata, auth_deadline, test_mode, created, updated`
 
@@ -91,7 +93,7 @@ func scanSource(sc workspace.Scope, row interface{ Scan(...any) error }) (*Sourc
 		m := money.NewMoney(dec(amount.String))
 		s.Amount = &m
 	}
-	s.Description, s.ReturnURL = ns(desc), ns(ret)
+	s.Description, s.ReturnURL = rows.Text(desc), rows.Text(ret)
 	s.GatewayData, s.Client, s.Metadata = json.RawMessage(data), json.RawMessage(client), json.RawMessage(meta)
 	if card.Valid {
 		var c gateway.Card
@@ -108,19 +110,7 @@ func scanSource(sc workspace.Scope, row interface{ Scan(...any) error }) (*Sourc
 }
 
 func getSource(e Env, sourceID string, lock bool) (*Source, error) {
-	if !id.Valid("sou", sourceID) {
-		return nil, apperr.NotFoundErr()
-	}
-	l := ""
-	if lock {
-		l = e.D.ForUpdate()
-	}
-	s, err := scanSource(e.Scope, e.Q.QueryRowContext(e.Ctx, `SELECT `+sourceColumns+` FROM sources WHERE id = $1 AND workspace_id = $2 AND test_mode = $3`+l,
-		sourceID, e.Scope.ID, e.Scope.TestMode))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, apperr.NotFoundErr()
-	}
-	return s, err
+	return rows.Get(e.Ctx, e.Q, e.Scope, sourcesTable, sourceID, rows.Lock(e.D, lock), func(r list.Scanner) (*Source, error) { return scanSource(e.Scope, r) })
 }
 
 // authExpired: an authentication left pending past its window.
@@ -138,24 +128,14 @@ func GetSource(e Env, sourceID string) (*Source, error) {
 }
 
 func expandSources(e Env, ss []*Source) error {
-	var ids []string
 	for _, s := range ss {
 		if s.authExpired(e.Now) {
 			s.Status = SourceFailed // shown as it will be stored at its next use
 			s.GatewayData = json.RawMessage("{}")
 		}
-		if s.CustomerID != "" {
-			ids = append(ids, s.CustomerID)
-		}
 	}
-	sums, err := e.Deps.Customers.Summaries(e.Ctx, e.Q, e.Scope, ids)
-	if err != nil {
-		return err
-	}
-	for _, s := range ss {
-		s.Customer = sums[s.CustomerID]
-	}
-	return nil
+	return rows.Expand(ss, func(s *Source) (string, bool) { return s.CustomerID, s.CustomerID != "" }, summaries(e),
+		func(s *Source, c *customer.Summary) { s.Customer = c })
 }
 
 // SourceListSpec declares the source list (docs/payments.md#24-source-status-machine).
@@ -175,8 +155,7 @@ var SourceListSpec = list.Spec{
 
 // ListSources returns one page of sources.
 func ListSources(e Env, lq *list.Query) (int, []*Source, error) {
-	n, out, err := list.Fetch(e.Ctx, e.Q, lq, sourceColumns, ` FROM sources WHERE workspace_id = $1 AND test_mode = $2`, []any{e.Scope.ID, e.Scope.TestMode},
-		func(row list.Scanner) (*Source, error) { return scanSource(e.Scope, row) })
+	n, out, err := rows.List(e.Ctx, e.Q, e.Scope, sourcesTable, lq, func(row list.Scanner) (*Source, error) { return scanSource(e.Scope, row) })
 	if err != nil {
 		return 0, nil, err
 	}
@@ -186,84 +165,63 @@ func ListSources(e Env, lq *list.Query) (int, []*Source, error) {
 // Client is what the request tells about the payer's client.
 type Client struct{ IP, UserAgent string }
 
-// CreateSource validates a body and creates a source (docs/payments.md#23-create-body).
-// For publishable calls pay is the payment (enable_checkout) the source
-// is bound to; it supplies the customer. baseURL builds redirect_url.
-func CreateSource(e Env, o *input.Object, cl Client, pay *Payment, baseURL string) (*Source, error) {
-	s := &Source{ID: id.New("sou"), Usage: "single", Metadata: json.RawMessage("{}"), TestMode: e.Scope.TestMode}
-	var gw gateway.Gateway
-	if v, ok := o.String("gateway", input.StrOpt{Required: true}); ok && v != nil {
-		g, found := gateway.Get(*v)
-		switch {
-		case !found:
-			o.Fail("gateway", input.MsgPK(*v))
-		case !g.Info().AllowsMode(e.Scope.TestMode):
-			o.Fail("gateway", fmt.Sprintf("The %s gateway is only available in test mode.", *v))
-		default:
-			gw, s.Gateway = g, *v
-		}
+// SourceParams is the command that creates a source (docs/payments.md#23-create-body).
+// The HTTP edge decodes a body into it; payment-link intents fill it
+// directly. The gateway checks its own fields (Setup) when the source is
+// created; Errs are the fields the edge could not decode, reported with
+// the gateway's.
+type SourceParams struct {
+	Gateway     gateway.Gateway // nil when the gateway field failed
+	Usage       string          // single (default) or reusable
+	CustomerID  string
+	Amount      *money.Money
+	Description *string
+	ReturnURL   *string
+	// Client describes the payer's client (canonical JSON); nil: the
+	// request's own.
+	Client   json.RawMessage
+	Metadata json.RawMessage // canonical JSON; nil is {}
+	Setup    gateway.SetupParams
+	// Payment is, for a payer's publishable call, the payment
+	// (enable_checkout) the source is bound to.
+	Payment *Payment
+	Errs    *apperr.Fields
+}
+
+// CreateSource creates a source (docs/payments.md#23-create-body). baseURL builds
+// redirect_url.
+func CreateSource(e Env, c SourceParams, cl Client, baseURL string) (*Source, error) {
+	s := &Source{ID: id.New("sou"), Usage: c.Usage, CustomerID: c.CustomerID, Amount: c.Amount, Description: c.Description, ReturnURL: c.ReturnURL,
+		Client: c.Client, Metadata: c.Metadata, TestMode: e.Scope.TestMode}
+	if s.Usage == "" {
+		s.Usage = "single"
 	}
-	if v, ok := o.Choice("usage", false, "single", "reusable"); ok {
-		s.Usage = v
+	if s.Metadata == nil {
+		s.Metadata = json.RawMessage("{}")
 	}
-	if gw != nil && !o.Failed("usage") && !gw.Info().AllowsUsage(s.Usage) {
-		o.Fail("usage", fmt.Sprintf("The %s gateway only supports single-use sources.", s.Gateway))
+	if s.Client == nil {
+		s.Client = canonical(map[string]any{"ip": cl.IP, "user_agent": cl.UserAgent})
 	}
-	if pay != nil {
-		if pay.CustomerID != nil {
-			s.CustomerID = *pay.CustomerID
-		}
-		s.PaymentID = pay.ID
-	} else if v, ok := o.Ref("customer", false, true, func(x string) bool { return true }); ok && v != nil {
-		c, msg, err := customer.Ref(e.Ctx, e.Q, e.D, e.Scope, *v, false)
-		if err != nil {
-			return nil, err
-		}
-		if msg != "" {
-			o.Fail("customer", msg)
-		} else {
-			s.CustomerID = c.ID
-		}
+	if c.Payment != nil {
+		s.CustomerID, s.PaymentID = deref0(c.Payment.CustomerID), c.Payment.ID
 	}
-	if s.Usage == "reusable" && s.CustomerID == "" && !o.Failed("customer") && !o.Failed("usage") {
-		o.Fail("customer", "Required for reusable sources.")
-	}
-	if raw, present := o.Raw("amount"); present && raw != nil {
-		if v, ok := o.Decimal("amount", false, money.ParseMoney); ok {
-			switch {
-			case s.Usage == "reusable":
-				o.Fail("amount", "Only single-use sources have an amount.")
-			case v.Sign() <= 0:
-				o.Fail("amount", "Ensure this value is greater than 0.")
-			default:
-				m := money.NewMoney(v)
-				s.Amount = &m
-			}
-		}
-	}
-	if v, ok := o.String("description", input.StrOpt{Max: 256}); ok {
-		s.Description = v
-	}
-	if v, ok := o.URL("return_url", input.StrOpt{Max: 2048}); ok {
-		s.ReturnURL = v
-	}
-	client := map[string]any{"ip": cl.IP, "user_agent": cl.UserAgent}
-	if raw, present := o.Raw("client"); present && raw != nil {
-		if m, ok := raw.(map[string]any); ok {
-			client = m
-		} else {
-			o.Fail("client", input.MsgDict(input.TypeName(raw)))
-		}
-	}
-	s.Client = json.RawMessage(input.CanonicalJSON(client))
-	if v, ok := o.Metadata("metadata"); ok {
-		s.Metadata = json.RawMessage(v)
+	errs := &apperr.Fields{}
+	if c.Errs != nil {
+		errs = c.Errs.Clone()
 	}
 	var setup *gateway.Setup
-	if gw != nil {
-		setup = gw.Setup(o, e.Now.In(loc(e.Scope)))
+	if c.Gateway == nil && errs.OK() {
+		errs.Add("gateway", apperr.MsgRequired)
 	}
-	if err := o.Err(); err != nil {
+	if c.Gateway != nil {
+		s.Gateway = c.Gateway.Info().ID
+		var gerrs map[string]any
+		setup, gerrs = c.Gateway.Setup(c.Setup, e.Now.In(loc(e.Scope)))
+		for k, v := range gerrs {
+			errs.Nest(k, v)
+		}
+	}
+	if err := errs.Err(); err != nil {
 		return nil, err
 	}
 	s.Status, s.token, s.Card = SourceChargeable, setup.Token, setup.Card
@@ -278,18 +236,18 @@ func CreateSource(e Env, o *input.Object, cl Client, pay *Payment, baseURL strin
 		dl := e.Now.Add(AuthenticationWindow).UnixMicro()
 		s.authDeadline = &dl
 	}
-	s.GatewayData = json.RawMessage(input.CanonicalJSON(data))
+	s.GatewayData = canonical(data)
 	var card *string
 	if s.Card != nil {
-		c := input.CanonicalJSON(s.Card)
+		c := string(canonical(s.Card))
 		card = &c
 	}
 	us := e.Now.UnixMicro()
 	if _, err := e.Q.ExecContext(e.Ctx, `INSERT INTO sources (id, workspace_id, test_mode, gateway, customer_id, usage, status, amount, description, return_url,
 		gateway_data, gateway_token, client, card, payment_id, metadata, auth_deadline, created, updated)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18)`,
-		s.ID, e.Scope.ID, e.Scope.TestMode, s.Gateway, nullStr(s.CustomerID), s.Usage, s.Status, moneyArg(s.Amount), s.Description, s.ReturnURL,
-		string(s.GatewayData), s.token, string(s.Client), card, nullStr(s.PaymentID), string(s.Metadata), s.authDeadline, us); err != nil {
+		s.ID, e.Scope.ID, e.Scope.TestMode, s.Gateway, rows.OrNull(s.CustomerID), s.Usage, s.Status, moneyArg(s.Amount), s.Description, s.ReturnURL,
+		string(s.GatewayData), s.token, string(s.Client), card, rows.OrNull(s.PaymentID), string(s.Metadata), s.authDeadline, us); err != nil {
 		return nil, err
 	}
 	if err := event.Emit(e.Ctx, e.Q, e.Scope, "source.created", s.ID, e.Now); err != nil {
@@ -443,7 +401,7 @@ func CheckDefaultSource(ctx context.Context, q store.Querier, sc workspace.Scope
 	e := Env{Ctx: ctx, Q: q, Scope: sc, Now: clock.Now(ctx)}
 	s, err := getSource(e, sourceID, false)
 	if ae, ok := apperr.As(err); ok && ae.Kind == apperr.NotFound {
-		return apperr.Field("default_source", input.MsgPK(sourceID))
+		return apperr.Field("default_source", apperr.MsgPK(sourceID))
 	}
 	if err != nil {
 		return err
@@ -520,21 +478,6 @@ func (PendingRule) PendingFinalizable(e document.Env, d *document.Doc) error {
 
 // ---- small helpers
 
-func ns(v sql.NullString) *string {
-	if !v.Valid {
-		return nil
-	}
-	s := v.String
-	return &s
-}
-
-func nullStr(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
-}
-
 func moneyArg(m *money.Money) any {
 	if m == nil {
 		return nil
@@ -558,3 +501,32 @@ func loc(sc workspace.Scope) *time.Location {
 }
 
 func today(e Env) string { return e.Now.In(loc(e.Scope)).Format(time.DateOnly) }
+
+// canonical encodes v as JSON with sorted keys.
+func canonical(v any) json.RawMessage {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return json.RawMessage("{}")
+	}
+	return b
+}
+
+func deref0(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// GatewayFor is an installed gateway usable in the mode, or the field
+// message that refuses it.
+func GatewayFor(gatewayID string, testMode bool) (gateway.Gateway, string) {
+	g, found := gateway.Get(gatewayID)
+	switch {
+	case !found:
+		return nil, apperr.MsgPK(gatewayID)
+	case !g.Info().AllowsMode(testMode):
+		return nil, fmt.Sprintf("The %s gateway is only available in test mode.", gatewayID)
+	}
+	return g, ""
+}

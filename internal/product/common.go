@@ -7,21 +7,17 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/cobrobilling/cobro/internal/apperr"
-	"github.com/cobrobilling/cobro/internal/catalog"
 	"github.com/cobrobilling/cobro/internal/clock"
 	"github.com/cobrobilling/cobro/internal/event"
-	"github.com/cobrobilling/cobro/internal/input"
-	"github.com/cobrobilling/cobro/internal/money"
+	"github.com/cobrobilling/cobro/internal/list"
+	"github.com/cobrobilling/cobro/internal/rows"
 	"github.com/cobrobilling/cobro/internal/store"
 	"github.com/cobrobilling/cobro/internal/workspace"
-	"github.com/shopspring/decimal"
 )
 
 // Statuses of every catalogue object.
@@ -38,15 +34,7 @@ const (
 	PrefixCoupon  = "cou"
 )
 
-var statusChoices = []string{StatusActive, StatusArchived}
-
-func ns(v sql.NullString) *string {
-	if !v.Valid {
-		return nil
-	}
-	s := v.String
-	return &s
-}
+var StatusChoices = []string{StatusActive, StatusArchived}
 
 func nstamp(v sql.NullInt64, loc *time.Location) clock.NullStamp {
 	if !v.Valid {
@@ -64,47 +52,6 @@ func nint(v sql.NullInt64) *int {
 	return &n
 }
 
-// str reads an optional or required string into *dst when set.
-func str(o *input.Object, dst **string, key string, opt input.StrOpt) {
-	if v, ok := o.String(key, opt); ok {
-		*dst = v
-	}
-}
-
-// reqStr reads a required string into *dst when set.
-func reqStr(o *input.Object, dst *string, key string, max int) {
-	if v, ok := o.String(key, input.StrOpt{Required: true, Max: max}); ok && v != nil {
-		*dst = *v
-	}
-}
-
-// currency reads an available currency id (docs/catalogues.md#3-currencies-public).
-func currency(o *input.Object, dst *string, required bool) {
-	v, ok := o.String("currency", input.StrOpt{Required: required || o.Has("currency")})
-	if !ok || v == nil {
-		return
-	}
-	if cur, found := catalog.CurrencyByID(*v); found && cur.Available {
-		*dst = *v
-		return
-	}
-	o.Fail("currency", input.MsgPK(*v))
-}
-
-// status reads status; the archived stamp follows it.
-func status(o *input.Object, st *string) {
-	if v, ok := o.Choice("status", false, statusChoices...); ok {
-		*st = v
-	}
-}
-
-// metadata reads metadata into *dst when set.
-func metadata(o *input.Object, dst *string) {
-	if v, ok := o.Metadata("metadata"); ok {
-		*dst = v
-	}
-}
-
 // MsgMinValue is "Ensure this value is greater than or equal to {n}."
 func MsgMinValue(n int) string {
 	return fmt.Sprintf("Ensure this value is greater than or equal to %d.", n)
@@ -115,67 +62,51 @@ func MsgMaxValue(n int) string {
 	return fmt.Sprintf("Ensure this value is less than or equal to %d.", n)
 }
 
-const maxTimes = 1_000_000
-
-// integer reads a nullable integer ≥ min. It returns (value, set).
-func integer(o *input.Object, key string, min int) (*int, bool) {
-	raw, present := o.Raw(key)
-	if !present {
-		return nil, false
-	}
-	if raw == nil {
-		return nil, true
-	}
-	var s string
-	switch x := raw.(type) {
-	case json.Number:
-		s = string(x)
-	case string:
-		s = strings.TrimSpace(x)
-		if s == "" {
-			return nil, true
-		}
-	default:
-		o.Fail(key, input.MsgInteger)
-		return nil, false
-	}
-	d, err := decimal.NewFromString(s)
-	if err != nil || strings.ContainsAny(s, "eE") || !d.Equal(d.Truncate(0)) {
-		o.Fail(key, input.MsgInteger) // 3.0 is an integer too (DRF IntegerField)
-		return nil, false
-	}
-	if d.LessThan(decimal.NewFromInt(int64(min))) {
-		o.Fail(key, MsgMinValue(min))
-		return nil, false
-	}
-	if d.GreaterThan(decimal.NewFromInt(maxTimes)) {
-		o.Fail(key, MsgMaxValue(maxTimes))
-		return nil, false
-	}
-	v := int(d.IntPart())
-	return &v, true
-}
-
-// moneyField reads a money amount ≥ 0 (docs/conventions.md#7-data-types).
-func moneyField(o *input.Object, key string, required bool) (decimal.Decimal, bool) {
-	return o.Decimal(key, required, money.ParseMoney)
-}
-
-// scopeWhere is the scope condition of every catalogue query.
+// scopeWhere is the scope condition of every catalogue update.
 const scopeWhere = ` AND workspace_id = $2 AND test_mode = $3`
 
-// archive sets status archived (idempotent) on table's row and emits
-// <object>.archived when it changed. It reports whether it changed.
-func archive(ctx context.Context, q store.Querier, sc workspace.Scope, table, object, objID, current string, now time.Time) error {
-	if current == StatusArchived {
-		return nil
-	}
-	us := now.UnixMicro()
-	if _, err := q.ExecContext(ctx, `UPDATE `+table+` SET status = $4, archived = $5, updated = $5 WHERE id = $1`+scopeWhere,
-		objID, sc.ID, sc.TestMode, StatusArchived, us); err != nil {
+// kind is one catalogue object type: its table and how it is read. Every
+// catalogue object gets, lists, resolves references and archives alike.
+type kind[T any] struct {
+	table  rows.Table
+	object string // event prefix ("plan")
+	label  string // message subject ("Plan")
+	scan   func(workspace.Scope, list.Scanner) (T, error)
+	status func(T) string
+}
+
+func (k kind[T]) scanIn(sc workspace.Scope) func(list.Scanner) (T, error) {
+	return func(r list.Scanner) (T, error) { return k.scan(sc, r) }
+}
+
+// get reads one object of the scope, or 404; lock is "" or FOR UPDATE.
+func (k kind[T]) get(ctx context.Context, q store.Querier, sc workspace.Scope, objID, lock string) (T, error) {
+	return rows.Get(ctx, q, sc, k.table, objID, lock, k.scanIn(sc))
+}
+
+// ref resolves an object referenced from a body field: the second result
+// is the field message ("Invalid pk …", "<Label> is archived.").
+func (k kind[T]) ref(ctx context.Context, q store.Querier, sc workspace.Scope, objID string) (T, string, error) {
+	v, err := k.get(ctx, q, sc, objID, "")
+	return rows.Ref(v, err, objID, k.label, func(v T) bool { return k.status(v) == StatusArchived })
+}
+
+// list returns one page of objects.
+func (k kind[T]) list(ctx context.Context, q store.Querier, sc workspace.Scope, lq *list.Query) (int, []T, error) {
+	return rows.List(ctx, q, sc, k.table, lq, k.scanIn(sc))
+}
+
+// archive is DELETE: it sets status archived (idempotent) and emits
+// <object>.archived when it changed.
+func (k kind[T]) archive(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, objID string, now time.Time) error {
+	v, err := k.get(ctx, q, sc, objID, d.ForUpdate())
+	if err != nil || k.status(v) == StatusArchived {
 		return err
 	}
-	return event.Emit(ctx, q, sc, object+".archived", objID, now)
+	if err := rows.Archive(ctx, q, sc, k.table, objID, StatusArchived, now); err != nil {
+		return err
+	}
+	return event.Emit(ctx, q, sc, k.object+".archived", objID, now)
 }
 
 // statusChange computes the archived stamp and event name of an update
@@ -192,29 +123,6 @@ func statusChange(object, oldStatus, newStatus string, oldArchived *int64, now t
 	}
 }
 
-// notFound maps sql.ErrNoRows to the 404.
-func notFound(err error) error {
-	if errors.Is(err, sql.ErrNoRows) {
-		return apperr.NotFoundErr()
-	}
-	return err
-}
-
-// refErr turns the lookup of a referenced object into its field message:
-// "Invalid pk …" when missing, "<Object> is archived." when archived.
-func refErr(err error, objID, object, status string) (string, error) {
-	if e, ok := apperr.As(err); ok && e.Kind == apperr.NotFound {
-		return input.MsgPK(objID), nil
-	}
-	if err != nil {
-		return "", err
-	}
-	if status == StatusArchived {
-		return input.MsgArchived(object), nil
-	}
-	return "", nil
-}
-
 func placeholders(start, n int) string {
 	ph := make([]string, n)
 	for i := range ph {
@@ -223,4 +131,39 @@ func placeholders(start, n int) string {
 	return strings.Join(ph, ", ")
 }
 
-func notFoundErr() error { return apperr.NotFoundErr() }
+// write runs the statement that creates or updates the object objID and
+// emits its event.
+func write(ctx context.Context, q store.Querier, sc workspace.Scope, objID, name string, now time.Time, query string, args ...any) error {
+	if _, err := q.ExecContext(ctx, query, args...); err != nil {
+		return err
+	}
+	return event.Emit(ctx, q, sc, name, objID, now)
+}
+
+// createdArchived is the archived stamp of an object created with status.
+func createdArchived(status string, us int64) *int64 {
+	if status != StatusArchived {
+		return nil
+	}
+	return &us
+}
+
+// tail reads the columns every catalogue object ends with: status,
+// archived, metadata, test_mode, created, updated.
+type tail struct {
+	archived         sql.NullInt64
+	meta             string
+	created, updated int64
+}
+
+// dest is what Scan fills for those columns.
+func (t *tail) dest(status *string, testMode *bool) []any {
+	return []any{status, &t.archived, &t.meta, testMode, &t.created, &t.updated}
+}
+
+// set copies what was read onto the object's fields.
+func (t *tail) set(loc *time.Location, archived *clock.NullStamp, meta *json.RawMessage, created, updated *clock.Stamp) {
+	*archived = nstamp(t.archived, loc)
+	*meta = json.RawMessage(t.meta)
+	*created, *updated = clock.Stamp{Micros: t.created, Loc: loc}, clock.Stamp{Micros: t.updated, Loc: loc}
+}

@@ -10,10 +10,9 @@ import (
 	"time"
 
 	"github.com/cobrobilling/cobro/internal/clock"
-	"github.com/cobrobilling/cobro/internal/event"
 	"github.com/cobrobilling/cobro/internal/id"
-	"github.com/cobrobilling/cobro/internal/input"
 	"github.com/cobrobilling/cobro/internal/list"
+	"github.com/cobrobilling/cobro/internal/rows"
 	"github.com/cobrobilling/cobro/internal/store"
 	"github.com/cobrobilling/cobro/internal/workspace"
 )
@@ -34,37 +33,33 @@ type Product struct {
 
 const productColumns = `id, name, unit_label, status, archived, metadata, test_mode, created, updated`
 
-func scanProduct(sc workspace.Scope, row interface{ Scan(...any) error }) (*Product, error) {
+var products = kind[*Product]{
+	table:  rows.Table{Name: "products", Prefix: PrefixProduct, Columns: productColumns},
+	object: "product",
+	label:  "Product",
+	scan:   scanProduct,
+	status: func(v *Product) string { return v.Status },
+}
+
+func scanProduct(sc workspace.Scope, row list.Scanner) (*Product, error) {
 	var (
-		p                Product
-		unit             sql.NullString
-		archived         sql.NullInt64
-		meta             string
-		created, updated int64
+		t    tail
+		p    Product
+		unit sql.NullString
 	)
-	if err := row.Scan(&p.ID, &p.Name, &unit, &p.Status, &archived, &meta, &p.TestMode, &created, &updated); err != nil {
+	cols := []any{&p.ID, &p.Name, &unit}
+	if err := row.Scan(append(cols, t.dest(&p.Status, &p.TestMode)...)...); err != nil {
 		return nil, err
 	}
-	p.UnitLabel = ns(unit)
-	p.Archived = nstamp(archived, sc.Loc)
-	p.Metadata = json.RawMessage(meta)
-	p.Created = clock.Stamp{Micros: created, Loc: sc.Loc}
-	p.Updated = clock.Stamp{Micros: updated, Loc: sc.Loc}
+	p.UnitLabel = rows.Text(unit)
+	t.set(sc.Loc, &p.Archived, &p.Metadata, &p.Created, &p.Updated)
 	p.Plans = []*Plan{}
 	return &p, nil
 }
 
-func getProduct(ctx context.Context, q store.Querier, sc workspace.Scope, productID, lock string) (*Product, error) {
-	if !id.Valid(PrefixProduct, productID) {
-		return nil, notFoundErr()
-	}
-	p, err := scanProduct(sc, q.QueryRowContext(ctx, `SELECT `+productColumns+` FROM products WHERE id = $1`+scopeWhere+lock, productID, sc.ID, sc.TestMode))
-	return p, notFound(err)
-}
-
 // GetProduct returns a product of the scope with its plans, or 404.
 func GetProduct(ctx context.Context, q store.Querier, sc workspace.Scope, productID string) (*Product, error) {
-	p, err := getProduct(ctx, q, sc, productID, "")
+	p, err := products.get(ctx, q, sc, productID, "")
 	if err != nil {
 		return nil, err
 	}
@@ -74,13 +69,7 @@ func GetProduct(ctx context.Context, q store.Querier, sc workspace.Scope, produc
 // ProductRef resolves a product referenced from a body field: the second
 // result is the field message ("Invalid pk …", "Product is archived.").
 func ProductRef(ctx context.Context, q store.Querier, sc workspace.Scope, productID string) (*Product, string, error) {
-	p, err := getProduct(ctx, q, sc, productID, "")
-	status := ""
-	if p != nil {
-		status = p.Status
-	}
-	msg, err := refErr(err, productID, "Product", status)
-	return p, msg, err
+	return products.ref(ctx, q, sc, productID)
 }
 
 // attachPlans fills the plans of ps (all statuses, by created).
@@ -117,7 +106,7 @@ func attachPlans(ctx context.Context, q store.Querier, sc workspace.Scope, ps []
 var ProductListSpec = list.Spec{
 	Fields: []list.Field{
 		{Name: "name", Expr: "name", Lookups: []string{list.IContains}},
-		{Name: "status", Expr: "status", Kind: list.Enum, Choices: statusChoices, Lookups: []string{list.In}},
+		{Name: "status", Expr: "status", Kind: list.Enum, Choices: StatusChoices, Lookups: []string{list.In}},
 		{Name: "created", Expr: "created", Kind: list.DateTime, Lookups: list.Ranges},
 	},
 	Ordering:        map[string]string{"name": "name", "created": "created"},
@@ -171,7 +160,7 @@ func cloneValues(v url.Values) url.Values {
 
 // ListProducts returns one page of products.
 func ListProducts(ctx context.Context, q store.Querier, sc workspace.Scope, lq *list.Query) (int, []*Product, error) {
-	count, out, err := list.Fetch(ctx, q, lq, productColumns, ` FROM products WHERE workspace_id = $1 AND test_mode = $2`, []any{sc.ID, sc.TestMode}, func(row list.Scanner) (*Product, error) { return scanProduct(sc, row) })
+	count, out, err := products.list(ctx, q, sc, lq)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -183,31 +172,17 @@ type productRecord struct {
 	unitLabel              *string
 }
 
-func (r *productRecord) apply(o *input.Object) {
-	reqStr(o, &r.name, "name", 64)
-	str(o, &r.unitLabel, "unit_label", input.StrOpt{Max: 12})
-	status(o, &r.status)
-	metadata(o, &r.metadata)
-}
-
 // CreateProduct validates body and inserts a product.
-func CreateProduct(ctx context.Context, q store.Querier, sc workspace.Scope, o *input.Object, now time.Time) (*Product, error) {
+func CreateProduct(ctx context.Context, q store.Querier, sc workspace.Scope, c ProductParams, now time.Time) (*Product, error) {
 	rec := productRecord{status: StatusActive, metadata: "{}"}
-	rec.apply(o)
-	if err := o.Err(); err != nil {
+	if err := rec.apply(c); err != nil {
 		return nil, err
 	}
 	pid := id.New(PrefixProduct)
 	us := now.UnixMicro()
-	var archived *int64
-	if rec.status == StatusArchived {
-		archived = &us
-	}
-	if _, err := q.ExecContext(ctx, `INSERT INTO products (id, workspace_id, test_mode, name, unit_label, status, archived, metadata, created, updated)
+	archived := createdArchived(rec.status, us)
+	if err := write(ctx, q, sc, pid, "product.created", now, `INSERT INTO products (id, workspace_id, test_mode, name, unit_label, status, archived, metadata, created, updated)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)`, pid, sc.ID, sc.TestMode, rec.name, rec.unitLabel, rec.status, archived, rec.metadata, us); err != nil {
-		return nil, err
-	}
-	if err := event.Emit(ctx, q, sc, "product.created", pid, now); err != nil {
 		return nil, err
 	}
 	return GetProduct(ctx, q, sc, pid)
@@ -215,22 +190,18 @@ func CreateProduct(ctx context.Context, q store.Querier, sc workspace.Scope, o *
 
 // UpdateProduct applies a partial update; status archived archives it,
 // active restores it.
-func UpdateProduct(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, productID string, o *input.Object, now time.Time) (*Product, error) {
-	p, err := getProduct(ctx, q, sc, productID, d.ForUpdate())
+func UpdateProduct(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, productID string, c ProductParams, now time.Time) (*Product, error) {
+	p, err := products.get(ctx, q, sc, productID, d.ForUpdate())
 	if err != nil {
 		return nil, err
 	}
 	rec := productRecord{name: p.Name, unitLabel: p.UnitLabel, status: p.Status, metadata: string(p.Metadata)}
-	rec.apply(o)
-	if err := o.Err(); err != nil {
+	if err := rec.apply(c); err != nil {
 		return nil, err
 	}
 	archived, name := statusChange("product", p.Status, rec.status, p.Archived.Micros, now)
-	if _, err := q.ExecContext(ctx, `UPDATE products SET name = $4, unit_label = $5, status = $6, archived = $7, metadata = $8, updated = $9 WHERE id = $1`+scopeWhere,
+	if err := write(ctx, q, sc, productID, name, now, `UPDATE products SET name = $4, unit_label = $5, status = $6, archived = $7, metadata = $8, updated = $9 WHERE id = $1`+scopeWhere,
 		productID, sc.ID, sc.TestMode, rec.name, rec.unitLabel, rec.status, archived, rec.metadata, now.UnixMicro()); err != nil {
-		return nil, err
-	}
-	if err := event.Emit(ctx, q, sc, name, productID, now); err != nil {
 		return nil, err
 	}
 	return GetProduct(ctx, q, sc, productID)
@@ -239,11 +210,7 @@ func UpdateProduct(ctx context.Context, q store.Querier, d store.Dialect, sc wor
 // ArchiveProduct is DELETE: archived, idempotent (docs/conventions.md#15-deletion-semantics). Its plans
 // are not archived.
 func ArchiveProduct(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, productID string, now time.Time) (*Product, error) {
-	p, err := getProduct(ctx, q, sc, productID, d.ForUpdate())
-	if err != nil {
-		return nil, err
-	}
-	if err := archive(ctx, q, sc, "products", "product", productID, p.Status, now); err != nil {
+	if err := products.archive(ctx, q, d, sc, productID, now); err != nil {
 		return nil, err
 	}
 	return GetProduct(ctx, q, sc, productID)

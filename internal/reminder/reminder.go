@@ -6,7 +6,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"strconv"
 	"time"
 
@@ -15,10 +14,10 @@ import (
 	"github.com/cobrobilling/cobro/internal/document"
 	"github.com/cobrobilling/cobro/internal/event"
 	"github.com/cobrobilling/cobro/internal/id"
-	"github.com/cobrobilling/cobro/internal/input"
 	"github.com/cobrobilling/cobro/internal/list"
 	"github.com/cobrobilling/cobro/internal/paylink"
 	"github.com/cobrobilling/cobro/internal/payment"
+	"github.com/cobrobilling/cobro/internal/rows"
 	"github.com/cobrobilling/cobro/internal/store"
 	"github.com/cobrobilling/cobro/internal/workspace"
 	"github.com/shopspring/decimal"
@@ -44,6 +43,8 @@ type Message struct {
 	Created     clock.Stamp     `json:"created"`
 }
 
+var remindersTable = rows.Table{Name: "reminders", Prefix: "rem", Columns: columns}
+
 const columns = `id, invoice_id, payment_id, order_id, credit_note_id, recipient, subject, message, action, payment_link_id, status, error, sent, user_email, test_mode, created`
 
 func scan(sc workspace.Scope, row interface{ Scan(...any) error }) (*Message, error) {
@@ -57,7 +58,7 @@ func scan(sc workspace.Scope, row interface{ Scan(...any) error }) (*Message, er
 	if err := row.Scan(&m.ID, &inv, &pay, &ord, &crn, &recipient, &m.Subject, &m.Message, &act, &plk, &m.Status, &errs, &sent, &usr, &m.TestMode, &created); err != nil {
 		return nil, err
 	}
-	m.Invoice, m.Payment, m.Order, m.CreditNote, m.Action, m.PaymentLink, m.Error, m.User = ns(inv), ns(pay), ns(ord), ns(crn), ns(act), ns(plk), ns(errs), ns(usr)
+	m.Invoice, m.Payment, m.Order, m.CreditNote, m.Action, m.PaymentLink, m.Error, m.User = rows.Text(inv), rows.Text(pay), rows.Text(ord), rows.Text(crn), rows.Text(act), rows.Text(plk), rows.Text(errs), rows.Text(usr)
 	if err := json.Unmarshal([]byte(recipient), &m.Recipient); err != nil {
 		return nil, err
 	}
@@ -71,24 +72,9 @@ func scan(sc workspace.Scope, row interface{ Scan(...any) error }) (*Message, er
 	return &m, nil
 }
 
-func ns(v sql.NullString) *string {
-	if !v.Valid {
-		return nil
-	}
-	s := v.String
-	return &s
-}
-
 // Get returns a message of the scope.
 func Get(ctx context.Context, q store.Querier, sc workspace.Scope, msgID string) (*Message, error) {
-	if !id.Valid("rem", msgID) {
-		return nil, apperr.NotFoundErr()
-	}
-	m, err := scan(sc, q.QueryRowContext(ctx, `SELECT `+columns+` FROM reminders WHERE id = $1 AND workspace_id = $2 AND test_mode = $3`, msgID, sc.ID, sc.TestMode))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, apperr.NotFoundErr()
-	}
-	return m, err
+	return rows.Get(ctx, q, sc, remindersTable, msgID, "", func(r list.Scanner) (*Message, error) { return scan(sc, r) })
 }
 
 // ListSpec declares the reminder list.
@@ -108,18 +94,8 @@ var ListSpec = list.Spec{
 
 // List returns one page of messages.
 func List(ctx context.Context, q store.Querier, sc workspace.Scope, lq *list.Query) (int, []*Message, error) {
-	n, out, err := list.Fetch(ctx, q, lq, columns, ` FROM reminders WHERE workspace_id = $1 AND test_mode = $2`, []any{sc.ID, sc.TestMode}, func(row list.Scanner) (*Message, error) { return scan(sc, row) })
-	if err != nil {
-		return 0, nil, err
-	}
-	return n, out, nil
+	return rows.List(ctx, q, sc, remindersTable, lq, func(row list.Scanner) (*Message, error) { return scan(sc, row) })
 }
-
-// targets are the document fields a message may name, with their kinds.
-var targets = []struct {
-	field string
-	kind  *document.Kind
-}{{"invoice", document.Invoice}, {"order", document.Order}, {"credit_note", document.CreditNote}}
 
 // Mailer queues the sending of a reminder in the caller's transaction.
 type Mailer interface {
@@ -134,119 +110,59 @@ type Service struct {
 	Mail Mailer
 }
 
-// Create validates and records a message, and queues its email. base is
-// the public URL the pay action's link lives under.
-func (svc *Service) Create(e document.Env, base string, o *input.Object) (*Message, error) {
-	named := 0
-	for _, f := range []string{"invoice", "payment", "order", "credit_note"} {
-		if v, ok := o.Raw(f); ok && v != nil {
-			named++
-		}
-	}
-	var (
-		doc   *document.Doc
-		field string
-	)
-	for _, t := range targets {
-		if v, ok := o.Ref(t.field, false, true, func(s string) bool { return id.Valid(t.kind.Prefix, s) }); ok && v != nil {
-			d, err := document.Get(e, t.kind, *v)
-			if err != nil {
-				o.Fail(t.field, input.MsgPK(*v))
-				continue
-			}
-			doc, field = d, t.field
-		}
-	}
-	var pay *payment.Payment
-	if v, ok := o.Ref("payment", false, true, func(s string) bool { return id.Valid("pay", s) }); ok && v != nil {
-		p, err := payment.GetPayment(e, *v)
-		if err != nil {
-			o.Fail("payment", input.MsgPK(*v))
-		} else {
-			pay, field = p, "payment"
-		}
-	}
-	recipients := readRecipients(o)
-	subject, _ := o.String("subject", input.StrOpt{Max: 150})
-	message, _ := o.String("message", input.StrOpt{Required: true, Max: 5000})
-	action, actionOK := "", false
-	if raw, ok := o.Raw("action"); ok && raw != nil {
-		action, actionOK = o.Choice("action", false, "pay")
-	}
-	if !o.OK() {
-		return nil, o.Err()
-	}
-	if named != 1 {
+// Params is the command that records a reminder (docs/documents.md#52-object-and-body),
+// decoded at the HTTP edge with the named document resolved.
+type Params struct {
+	// Named is how many of invoice, payment, order and credit_note were
+	// given: exactly one is accepted.
+	Named int
+	// Field is the one given; Doc or Payment is what it names.
+	Field      string
+	Doc        *document.Doc
+	Payment    *payment.Payment
+	Recipients []string
+	Subject    *string // nil: the document's name
+	Message    string
+	Action     *string // "pay" adds a payment link for the invoice
+}
+
+// Create records a message and queues its email. base is the public URL
+// the pay action's link lives under.
+func (svc *Service) Create(e document.Env, base string, c Params) (*Message, error) {
+	if c.Named != 1 {
 		return nil, apperr.NonField("Give exactly one of invoice, payment, order or credit_note.")
 	}
-	if actionOK && action == "pay" {
-		if field != "invoice" {
-			return nil, apperr.Field("action", "The pay action requires an invoice.")
-		}
-		if (doc.Status != document.StatusFinalized && doc.Status != document.StatusUncollectible) || doc.TotalAdjusted == nil || !doc.TotalAdjusted.IsPositive() {
-			return nil, apperr.Field("action", "The invoice has nothing left to pay.")
-		}
-	}
 	var linkID any
-	if actionOK && action == "pay" {
-		// the Pay button: a single-use link bound to the invoice, for what
-		// is left to pay (docs/payments.md#4-payment-links)
-		outstanding := doc.TotalAdjusted.Sub(decimal.NewFromInt(doc.CollectedCents).Shift(-2))
-		if !outstanding.IsPositive() {
-			return nil, apperr.Field("action", "The invoice has nothing left to pay.")
-		}
-		name := doc.Type().Name
-		if doc.Number != nil {
-			name += " N° " + strconv.FormatInt(*doc.Number, 10)
-		}
-		l, err := paylink.CreateLink(paylink.Env{Env: e, Base: base}, input.New(map[string]any{"invoice": doc.ID, "amount": outstanding,
-			"currency": doc.Currency, "document": doc.TypeID, "single_use": true, "description": truncate(name, 80)}, false))
-		if ae, ok := apperr.As(err); ok && ae.Kind == apperr.Invalid {
-			return nil, apperr.Field("action", "A payment link cannot be created for this invoice: "+ae.Message(""))
-		}
+	if c.Action != nil && *c.Action == "pay" {
+		l, err := payLink(e, base, c)
 		if err != nil {
 			return nil, err
 		}
-		linkID = l.ID
+		linkID = l
 	}
-	if pay != nil && subject == nil {
-		s := "Payment " + pay.ID
-		if pay.Description != "" {
-			s = truncate(pay.Description, 150)
-		}
-		subject = &s
-	}
-	if subject == nil {
-		t := doc.Type()
-		s := t.Name
-		if doc.Number != nil {
-			s += " N° " + strconv.FormatInt(*doc.Number, 10)
-		}
-		subject = &s
-	}
-	m := map[string]*string{}
-	if pay != nil {
-		m[field] = &pay.ID
+	target := map[string]*string{}
+	if c.Payment != nil {
+		target[c.Field] = &c.Payment.ID
 	} else {
-		m[field] = &doc.ID
+		target[c.Field] = &c.Doc.ID
 	}
 	rid := id.New("rem")
-	var user any
+	var user, act any
 	if e.Scope.UserEmail != "" {
 		user = e.Scope.UserEmail
 	}
-	var act any
-	if actionOK {
-		act = action
+	if c.Action != nil {
+		act = *c.Action
 	}
 	status := "skipped"
 	if svc != nil && svc.Mail != nil && !e.Scope.TestMode {
 		status = "queued"
 	}
+	recipients, _ := json.Marshal(c.Recipients)
 	if _, err := e.Q.ExecContext(e.Ctx, `INSERT INTO reminders (id, workspace_id, test_mode, invoice_id, payment_id, order_id, credit_note_id, recipient, subject, message, action, payment_link_id, status, error, sent, user_email, created)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, NULL, NULL, $14, $15)`,
-		rid, e.Scope.ID, e.Scope.TestMode, m["invoice"], m["payment"], m["order"], m["credit_note"], input.CanonicalJSON(recipients), *subject, *message, act, linkID,
-		status, user, e.Now.UnixMicro()); err != nil {
+		rid, e.Scope.ID, e.Scope.TestMode, target["invoice"], target["payment"], target["order"], target["credit_note"], string(recipients), c.subject(),
+		c.Message, act, linkID, status, user, e.Now.UnixMicro()); err != nil {
 		return nil, err
 	}
 	if status == "queued" {
@@ -260,34 +176,54 @@ func (svc *Service) Create(e document.Env, base string, o *input.Object) (*Messa
 	return Get(e.Ctx, e.Q, e.Scope, rid)
 }
 
-func readRecipients(o *input.Object) []string {
-	raw, ok := o.List("recipient", true)
-	if !ok {
-		return nil
+// payLink is the Pay button: a single-use link bound to the invoice, for
+// what is left to pay (docs/payments.md#4-payment-links).
+func payLink(e document.Env, base string, c Params) (string, error) {
+	if c.Field != "invoice" {
+		return "", apperr.Field("action", "The pay action requires an invoice.")
 	}
-	if len(raw) == 0 {
-		o.Fail("recipient", input.MsgEmptyList)
-		return nil
+	doc := c.Doc
+	if (doc.Status != document.StatusFinalized && doc.Status != document.StatusUncollectible) || doc.TotalAdjusted == nil || !doc.TotalAdjusted.IsPositive() {
+		return "", apperr.Field("action", "The invoice has nothing left to pay.")
 	}
-	if len(raw) > 10 {
-		o.Fail("recipient", "Ensure this field has no more than 10 elements.")
-		return nil
+	outstanding := doc.TotalAdjusted.Sub(decimal.NewFromInt(doc.CollectedCents).Shift(-2))
+	if !outstanding.IsPositive() {
+		return "", apperr.Field("action", "The invoice has nothing left to pay.")
 	}
-	errs := map[string]any{}
-	out := make([]string, 0, len(raw))
-	for i, v := range raw {
-		s, isStr := v.(string)
-		if !isStr || !input.ValidEmail(s) {
-			errs[strconv.Itoa(i)] = []string{input.MsgEmail}
-			continue
-		}
-		out = append(out, s)
+	name, single := truncate(docName(doc), 80), true
+	lp := paylink.LinkParams{Amount: &outstanding, Currency: &doc.Currency, Document: &doc.TypeID, SingleUse: &single, Description: &name, Invoice: doc}
+	lp.Given = map[string]bool{"amount": true, "currency": true, "document": true, "single_use": true, "description": true, "invoice": true}
+	l, err := paylink.CreateLink(paylink.Env{Env: e, Base: base}, lp)
+	if ae, ok := apperr.As(err); ok && ae.Kind == apperr.Invalid {
+		return "", apperr.Field("action", "A payment link cannot be created for this invoice: "+ae.Message(""))
 	}
-	if len(errs) > 0 {
-		o.FailNested("recipient", errs)
-		return nil
+	if err != nil {
+		return "", err
 	}
-	return out
+	return l.ID, nil
+}
+
+// subject is the one given, or the payment's description, or the
+// document's name.
+func (c Params) subject() string {
+	switch {
+	case c.Subject != nil:
+		return *c.Subject
+	case c.Payment != nil && c.Payment.Description != "":
+		return truncate(c.Payment.Description, 150)
+	case c.Payment != nil:
+		return "Payment " + c.Payment.ID
+	}
+	return docName(c.Doc)
+}
+
+// docName is "<type name> N° <number>" (the number once it has one).
+func docName(d *document.Doc) string {
+	name := d.Type().Name
+	if d.Number != nil {
+		name += " N° " + strconv.FormatInt(*d.Number, 10)
+	}
+	return name
 }
 
 func truncate(s string, n int) string {

@@ -1,6 +1,10 @@
 package store
 
-import "fmt"
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
 
 // Dialect holds the few SQL fragments where SQLite and PostgreSQL differ.
 // Everything else is one SQL text ($N placeholders work on both).
@@ -72,4 +76,20 @@ func (d Dialect) SkipLocked() string {
 		return " FOR UPDATE SKIP LOCKED"
 	}
 	return ""
+}
+
+// InList appends the distinct values to args and returns the placeholder
+// list for "IN (…)" ("$3, $4"): one query for a page of ids.
+func InList(args []any, values []string) ([]any, string) {
+	seen := make(map[string]bool, len(values))
+	phs := make([]string, 0, len(values))
+	for _, v := range values {
+		if seen[v] {
+			continue
+		}
+		seen[v] = true
+		args = append(args, v)
+		phs = append(phs, "$"+strconv.Itoa(len(args)))
+	}
+	return args, strings.Join(phs, ", ")
 }

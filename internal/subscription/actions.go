@@ -10,6 +10,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/document"
 	"github.com/cobrobilling/cobro/internal/input"
 	"github.com/cobrobilling/cobro/internal/list"
+	"github.com/cobrobilling/cobro/internal/rows"
 	"github.com/cobrobilling/cobro/internal/store"
 	"github.com/cobrobilling/cobro/internal/workspace"
 )
@@ -72,8 +73,7 @@ var ListSpec = list.Spec{
 
 // List returns one page of subscriptions with their items.
 func List(ctx context.Context, q store.Querier, sc workspace.Scope, lq *list.Query) (int, []*Sub, error) {
-	n, out, err := list.Fetch(ctx, q, lq, columns, ` FROM subscriptions s WHERE s.workspace_id = $1 AND s.test_mode = $2`, []any{sc.ID, sc.TestMode},
-		func(row list.Scanner) (*Sub, error) { return scan(row) })
+	n, out, err := rows.List(ctx, q, sc, subsTable, lq, scan)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -104,7 +104,7 @@ func (svc *Service) Update(ctx context.Context, q store.Querier, d store.Dialect
 			o.Fail("customer", input.MsgNoChange)
 		}
 	}
-	if t, ok := document.ResolveType(o, sc, document.Invoice, false); ok {
+	if t, ok := invoiceType(o, sc, false); ok {
 		s.TypeID = t.ID
 	}
 	firstRunDone := before.PreviousBilling != nil || before.NextBillingCycle > 1
@@ -171,8 +171,35 @@ func (s *Sub) clone() *Sub {
 	return &c
 }
 
+// StatusChange is the body of pause and cancel, decoded at the HTTP
+// edge: the reason (nil: not_specified), pause_until, the description.
+// Errs are the fields the edge could not decode.
+type StatusChange struct {
+	Reason      *string
+	PauseUntil  *string
+	Description *string
+	Errs        *apperr.Fields
+}
+
+// check applies the rules of a status change: a custom reason needs a
+// description.
+func (c StatusChange) check() (string, *apperr.Fields) {
+	errs := &apperr.Fields{}
+	if c.Errs != nil {
+		errs = c.Errs.Clone()
+	}
+	reason := "not_specified"
+	if c.Reason != nil {
+		reason = *c.Reason
+	}
+	if reason == "custom" && c.Description == nil && !errs.Has("status_description") {
+		errs.Add("status_description", MsgCustomReason)
+	}
+	return reason, errs
+}
+
 // Pause moves an active or needs-attention subscription to paused.
-func (svc *Service) Pause(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, subID string, o *input.Object, now time.Time) (*Sub, error) {
+func (svc *Service) Pause(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, subID string, c StatusChange, now time.Time) (*Sub, error) {
 	e, s, err := svc.open(ctx, q, d, sc, subID, now)
 	if err != nil {
 		return nil, err
@@ -180,25 +207,17 @@ func (svc *Service) Pause(ctx context.Context, q store.Querier, d store.Dialect,
 	if s.Status != StatusActive && s.Status != StatusNeedsAttention {
 		return nil, apperr.NonField(MsgPauseStatus)
 	}
-	reason := "not_specified"
-	if v, ok := o.Choice("paused_reason", false, pauseReasons...); ok {
-		reason = v
-	}
 	var until *string
-	if v, ok := o.Date("pause_until", false, true); ok && v != nil {
-		if *v <= e.today().String() {
-			o.Fail("pause_until", MsgPauseUntil)
-		} else {
-			until = v
-		}
+	if v := c.PauseUntil; v != nil && *v <= e.today().String() {
+		c.Errs = withError(c.Errs, "pause_until", MsgPauseUntil)
+	} else {
+		until = v
 	}
-	desc, _ := o.String("status_description", input.StrOpt{Max: 512})
-	if reason == "custom" && desc == nil && !o.Failed("status_description") {
-		o.Fail("status_description", MsgCustomReason)
+	reason, errs := c.check()
+	if err := errs.Err(); err != nil {
+		return nil, err
 	}
-	if !o.OK() {
-		return nil, o.Err()
-	}
+	desc := c.Description
 	s.clearAttention()
 	s.Status = StatusPaused
 	at := e.us
@@ -268,22 +287,16 @@ func (e env) resume(s *Sub) error {
 }
 
 // Cancel cancels (DELETE) with an optional reason.
-func (svc *Service) Cancel(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, subID string, o *input.Object, now time.Time) (*Sub, error) {
+func (svc *Service) Cancel(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, subID string, c StatusChange, now time.Time) (*Sub, error) {
 	e, s, err := svc.open(ctx, q, d, sc, subID, now)
 	if err != nil {
 		return nil, err
 	}
-	reason := "not_specified"
-	if v, ok := o.Choice("cancel_reason", false, cancelReasons...); ok {
-		reason = v
+	reason, errs := c.check()
+	if err := errs.Err(); err != nil {
+		return nil, err
 	}
-	desc, _ := o.String("status_description", input.StrOpt{Max: 512})
-	if reason == "custom" && desc == nil && !o.Failed("status_description") {
-		o.Fail("status_description", MsgCustomReason)
-	}
-	if !o.OK() {
-		return nil, o.Err()
-	}
+	desc := c.Description
 	if s.Status != StatusActive && s.Status != StatusPaused && s.Status != StatusNeedsAttention {
 		return nil, apperr.NonField(MsgCancelStatus)
 	}
@@ -339,4 +352,14 @@ func clockTime(ctx context.Context, q store.Querier, sc workspace.Scope, clockID
 		return time.Time{}, apperr.NotFoundErr()
 	}
 	return time.UnixMicro(us), err
+}
+
+// withError is f with msg added on field (f is not changed).
+func withError(f *apperr.Fields, field, msg string) *apperr.Fields {
+	out := &apperr.Fields{}
+	if f != nil {
+		out = f.Clone()
+	}
+	out.Add(field, msg)
+	return out
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cobrobilling/cobro/internal/api/decode"
 	"github.com/cobrobilling/cobro/internal/apperr"
 	"github.com/cobrobilling/cobro/internal/catalog"
 	"github.com/cobrobilling/cobro/internal/customer"
@@ -91,7 +92,7 @@ func (svc *Service) Create(ctx context.Context, q store.Querier, d store.Dialect
 		}
 	}
 	today := e.today()
-	if t, ok := document.ResolveType(o, sc, document.Invoice, true); ok {
+	if t, ok := invoiceType(o, sc, true); ok {
 		s.TypeID = t.ID
 	}
 	if v, ok := o.Date("date_start", true, false); ok {
@@ -178,26 +179,7 @@ func (e env) readBody(o *input.Object, s *Sub, before *Sub) error {
 	} else if ok {
 		s.Lines, plans = lines, ps
 	}
-	if len(plans) > 0 {
-		freq, cur := plans[0].Frequency, plans[0].Currency
-		for _, p := range plans[1:] {
-			if p.Frequency != freq && !o.Failed("lines") {
-				o.Fail("lines", MsgSameFrequency)
-			}
-			if p.Currency != cur && !o.Failed("lines") {
-				o.Fail("lines", MsgSameCurrency)
-			}
-		}
-		if !o.Failed("lines") {
-			if before != nil && before.NextBillingCycle > 1 && freq != before.Frequency {
-				o.Fail("lines", fmt.Sprintf("Plans of this subscription are billed %s.", before.Frequency))
-			} else if before != nil && cur != before.Currency {
-				o.Fail("lines", fmt.Sprintf("Plans of this subscription are in %s.", before.Currency))
-			} else {
-				s.Frequency, s.Currency = freq, cur
-			}
-		}
-	}
+	samePlans(o, s, before, plans)
 	if o.Has("frequency") {
 		if v, ok := o.Choice("frequency", false, frequencyIDs()...); ok && s.Frequency != "" && v != s.Frequency && !o.Failed("lines") {
 			o.Fail("frequency", fmt.Sprintf("Plans of this subscription are billed %s.", s.Frequency))
@@ -242,7 +224,7 @@ func (e env) readBody(o *input.Object, s *Sub, before *Sub) error {
 		s.RequireReference = v
 	}
 	if o.Has("references") {
-		if refs, ok := document.ReadReferences(o, true); ok {
+		if refs, ok := decode.References(o, true); ok {
 			s.Refs = make([]Reference, len(refs))
 			for i, r := range refs {
 				s.Refs[i] = Reference{Date: r.Date, Document: r.Document, Serial: r.Serial, DateEnd: r.DateEnd, Description: r.Description}
@@ -265,6 +247,56 @@ func (e env) readBody(o *input.Object, s *Sub, before *Sub) error {
 			s.Addons = addons
 		}
 	}
+	if err := e.readCoupon(o, s, before); err != nil {
+		return err
+	}
+	customerID := s.CustomerID
+	if o.Has("orgunit") {
+		if v, ok := o.Ref("orgunit", false, true, func(x string) bool { return id.Valid("org", x) }); ok {
+			if v != nil && customerID != "" {
+				var n int
+				if err := e.q.QueryRowContext(e.ctx, `SELECT COUNT(*) FROM orgunits WHERE id = $1 AND customer_id = $2 AND workspace_id = $3 AND test_mode = $4`,
+					*v, customerID, e.sc.ID, e.sc.TestMode).Scan(&n); err != nil {
+					return err
+				}
+				if n == 0 {
+					o.Fail("orgunit", input.MsgPK(*v))
+				}
+			}
+			s.OrgunitID = v
+		}
+	}
+	return e.checkDefaultSource(o, s, before)
+}
+
+// samePlans: every plan of a subscription has one frequency and one
+// currency, those it was created with once it has billed.
+func samePlans(o *input.Object, s, before *Sub, plans []*product.Plan) {
+	if len(plans) == 0 {
+		return
+	}
+	freq, cur := plans[0].Frequency, plans[0].Currency
+	for _, p := range plans[1:] {
+		if p.Frequency != freq && !o.Failed("lines") {
+			o.Fail("lines", MsgSameFrequency)
+		}
+		if p.Currency != cur && !o.Failed("lines") {
+			o.Fail("lines", MsgSameCurrency)
+		}
+	}
+	if !o.Failed("lines") {
+		if before != nil && before.NextBillingCycle > 1 && freq != before.Frequency {
+			o.Fail("lines", fmt.Sprintf("Plans of this subscription are billed %s.", before.Frequency))
+		} else if before != nil && cur != before.Currency {
+			o.Fail("lines", fmt.Sprintf("Plans of this subscription are in %s.", before.Currency))
+		} else {
+			s.Frequency, s.Currency = freq, cur
+		}
+	}
+}
+
+// readCoupon reads the invoice coupon.
+func (e env) readCoupon(o *input.Object, s, before *Sub) error {
 	if o.Has("coupon") {
 		if v, ok := o.Ref("coupon", false, true, func(x string) bool { return id.Valid("cou", x) }); ok {
 			if v == nil {
@@ -290,24 +322,13 @@ func (e env) readBody(o *input.Object, s *Sub, before *Sub) error {
 			}
 		}
 	}
+	return nil
+}
+
+// checkDefaultSource: charge_payment needs a default_source; a given one
+// must be a chargeable reusable source of the customer.
+func (e env) checkDefaultSource(o *input.Object, s, before *Sub) error {
 	customerID := s.CustomerID
-	if o.Has("orgunit") {
-		if v, ok := o.Ref("orgunit", false, true, func(x string) bool { return id.Valid("org", x) }); ok {
-			if v != nil && customerID != "" {
-				var n int
-				if err := e.q.QueryRowContext(e.ctx, `SELECT COUNT(*) FROM orgunits WHERE id = $1 AND customer_id = $2 AND workspace_id = $3 AND test_mode = $4`,
-					*v, customerID, e.sc.ID, e.sc.TestMode).Scan(&n); err != nil {
-					return err
-				}
-				if n == 0 {
-					o.Fail("orgunit", input.MsgPK(*v))
-				}
-			}
-			s.OrgunitID = v
-		}
-	}
-	// charge_payment needs a default_source; a given one must be a
-	// chargeable reusable source of the customer
 	switch {
 	case o.Failed("default_source") || o.Failed("collection_scheme"):
 	case s.CollectionScheme == SchemeChargePayment && s.DefaultSource == nil:
@@ -343,7 +364,7 @@ func intField(o *input.Object, key string, min, max int) (int, bool) {
 	if !ok {
 		return 0, false
 	}
-	d, err := parseNonNegative(raw)
+	d, err := ParseNonNegative(raw)
 	if err != nil || !d.IsInteger() || raw == nil {
 		if raw == nil {
 			o.Fail(key, input.MsgNull)
@@ -411,78 +432,15 @@ func (e env) readLines(o *input.Object, before *Sub) ([]*Item, []*product.Plan, 
 			bad = true
 			continue
 		}
-		var plan *product.Plan
-		if v, ok := lo.Ref("plan", it.PlanID == nil, false, func(x string) bool { return id.Valid("pla", x) }); ok && v != nil {
-			p, msg, err := product.PlanRef(e.ctx, e.q, e.sc, *v)
-			if err != nil {
-				return nil, nil, false, err
-			}
-			if msg != "" && !(it.PlanID != nil && *it.PlanID == *v) { // an archived plan already attached keeps billing
-				lo.Fail("plan", msg)
-			} else {
-				plan = p
-				it.PlanID = v
-			}
-		} else if it.PlanID != nil && !lo.Has("plan") {
-			p, err := product.GetPlan(e.ctx, e.q, e.sc, *it.PlanID)
-			if err != nil {
-				return nil, nil, false, err
-			}
-			plan = p
+		plan, err := e.readLinePlan(lo, it, seenPlan)
+		if err != nil {
+			return nil, nil, false, err
 		}
 		if plan != nil {
-			if seenPlan[plan.ID] {
-				lo.Fail("plan", "This plan is already a line of the subscription.")
-			}
-			seenPlan[plan.ID] = true
 			plans = append(plans, plan)
-			it.Metered = plan.UsageScheme == product.UsageMetered
-			qraw, has := lo.Raw("quantity")
-			switch {
-			case it.Metered && has && qraw != nil:
-				lo.Fail("quantity", MsgMeteredQuantity)
-			case it.Metered:
-				it.Quantity = nil
-			case !has && it.Quantity == nil, has && qraw == nil:
-				lo.Fail("quantity", input.MsgRequired)
-			case has:
-				if q, ok := lo.Decimal("quantity", true, money.ParseQuantity); ok {
-					if !q.IsPositive() {
-						lo.Fail("quantity", "Ensure this value is greater than 0.")
-					} else {
-						it.Quantity = &q
-					}
-				}
-			}
 		}
-		if lo.Has("coupon") {
-			if v, ok := lo.Ref("coupon", false, true, func(x string) bool { return id.Valid("cou", x) }); ok {
-				if v == nil {
-					it.CouponID = nil
-				} else if it.CouponID == nil || *it.CouponID != *v {
-					c, msg, err := product.CouponRef(e.ctx, e.q, e.sc, *v)
-					if err != nil {
-						return nil, nil, false, err
-					}
-					switch {
-					case msg != "":
-						lo.Fail("coupon", msg)
-					case c.ApplyOn != product.ApplyOnLine:
-						lo.Fail("coupon", MsgLineCouponInvoice)
-					default:
-						cur := ""
-						if plan != nil {
-							cur = plan.Currency
-						}
-						if m := e.couponUsable(c, cur); m != "" {
-							lo.Fail("coupon", m)
-						} else {
-							it.CouponID = v
-							it.Redemptions = 0
-						}
-					}
-				}
-			}
+		if err := e.readLineCoupon(lo, it, plan); err != nil {
+			return nil, nil, false, err
 		}
 		items[i] = it
 		if lo.OK() {
@@ -512,6 +470,89 @@ func (e env) readLines(o *input.Object, before *Sub) ([]*Item, []*product.Plan, 
 		}
 	}
 	return items, plans, true, nil
+}
+
+// readLinePlan reads the plan and quantity of one item of "lines".
+func (e env) readLinePlan(lo *input.Object, it *Item, seenPlan map[string]bool) (*product.Plan, error) {
+	var plan *product.Plan
+	if v, ok := lo.Ref("plan", it.PlanID == nil, false, func(x string) bool { return id.Valid("pla", x) }); ok && v != nil {
+		p, msg, err := product.PlanRef(e.ctx, e.q, e.sc, *v)
+		if err != nil {
+			return nil, err
+		}
+		if msg != "" && !(it.PlanID != nil && *it.PlanID == *v) { // an archived plan already attached keeps billing
+			lo.Fail("plan", msg)
+		} else {
+			plan = p
+			it.PlanID = v
+		}
+	} else if it.PlanID != nil && !lo.Has("plan") {
+		p, err := product.GetPlan(e.ctx, e.q, e.sc, *it.PlanID)
+		if err != nil {
+			return nil, err
+		}
+		plan = p
+	}
+	if plan != nil {
+		if seenPlan[plan.ID] {
+			lo.Fail("plan", "This plan is already a line of the subscription.")
+		}
+		seenPlan[plan.ID] = true
+		it.Metered = plan.UsageScheme == product.UsageMetered
+		qraw, has := lo.Raw("quantity")
+		switch {
+		case it.Metered && has && qraw != nil:
+			lo.Fail("quantity", MsgMeteredQuantity)
+		case it.Metered:
+			it.Quantity = nil
+		case !has && it.Quantity == nil, has && qraw == nil:
+			lo.Fail("quantity", input.MsgRequired)
+		case has:
+			if q, ok := lo.Decimal("quantity", true, money.ParseQuantity); ok {
+				if !q.IsPositive() {
+					lo.Fail("quantity", "Ensure this value is greater than 0.")
+				} else {
+					it.Quantity = &q
+				}
+			}
+		}
+	}
+	return plan, nil
+}
+
+// readLineCoupon reads the coupon of one item of "lines" (a line coupon in
+// the plan's currency).
+func (e env) readLineCoupon(lo *input.Object, it *Item, plan *product.Plan) error {
+	if lo.Has("coupon") {
+		if v, ok := lo.Ref("coupon", false, true, func(x string) bool { return id.Valid("cou", x) }); ok {
+			if v == nil {
+				it.CouponID = nil
+			} else if it.CouponID == nil || *it.CouponID != *v {
+				c, msg, err := product.CouponRef(e.ctx, e.q, e.sc, *v)
+				if err != nil {
+					return err
+				}
+				switch {
+				case msg != "":
+					lo.Fail("coupon", msg)
+				case c.ApplyOn != product.ApplyOnLine:
+					lo.Fail("coupon", MsgLineCouponInvoice)
+				default:
+					cur := ""
+					if plan != nil {
+						cur = plan.Currency
+					}
+					if m := e.couponUsable(c, cur); m != "" {
+						lo.Fail("coupon", m)
+					} else {
+						it.CouponID = v
+						it.Redemptions = 0
+					}
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // unbilledUsage counts usage records of a line after the last billed period.
@@ -636,10 +677,10 @@ func (e env) readAddons(o *input.Object, before *Sub, currency string) ([]*Item,
 	return items, true, nil
 }
 
-// parseNonNegative reads a quantity that may be 0 (usage records,
+// ParseNonNegative reads a quantity that may be 0 (usage records,
 // integers): ParseQuantity refuses 0 and says "greater than 0" for
 // negatives.
-func parseNonNegative(raw any) (decimal.Decimal, error) {
+func ParseNonNegative(raw any) (decimal.Decimal, error) {
 	d, err := money.ParseQuantity(raw)
 	var fe *money.FieldError
 	if errors.As(err, &fe) && fe.Msg == money.MsgPositive {
@@ -700,4 +741,18 @@ func readRates(o *input.Object) ([]Rate, bool) {
 		return nil, false
 	}
 	return out, true
+}
+
+// invoiceType reads the "document" field as the type of the invoices.
+func invoiceType(o *input.Object, sc workspace.Scope, required bool) (*catalog.DocumentType, bool) {
+	ref, ok := decode.TypeRef(o, required)
+	if !ok {
+		return nil, false
+	}
+	t, msg := document.TypeFor(sc, document.Invoice, ref)
+	if msg != "" {
+		o.Fail("document", msg)
+		return nil, false
+	}
+	return &t, true
 }

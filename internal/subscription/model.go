@@ -4,16 +4,15 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"strconv"
 	"strings"
 
-	"github.com/cobrobilling/cobro/internal/apperr"
 	"github.com/cobrobilling/cobro/internal/clock"
 	"github.com/cobrobilling/cobro/internal/customer"
 	"github.com/cobrobilling/cobro/internal/document"
-	"github.com/cobrobilling/cobro/internal/id"
+	"github.com/cobrobilling/cobro/internal/list"
 	"github.com/cobrobilling/cobro/internal/money"
+	"github.com/cobrobilling/cobro/internal/rows"
 	"github.com/cobrobilling/cobro/internal/store"
 	"github.com/cobrobilling/cobro/internal/workspace"
 	"github.com/shopspring/decimal"
@@ -49,8 +48,8 @@ const (
 var (
 	statuses      = []string{StatusActive, StatusPaused, StatusCancelled, StatusFinalized, StatusNeedsAttention}
 	reasons       = []string{ReasonBiller, ReasonGateway, ReasonReferenceExpired, ReasonWithoutUsage, ReasonProcessing, ReasonWithoutReference}
-	cancelReasons = []string{"custom", "fraud_review_failed", "insolvency", "no_card", "non_compliant_customer", "not_paid", "not_specified", "shutdown_ops"}
-	pauseReasons  = []string{"not_specified", "non_compliant_customer", "custom", "tax_agency_failed"}
+	CancelReasons = []string{"custom", "fraud_review_failed", "insolvency", "no_card", "non_compliant_customer", "not_paid", "not_specified", "shutdown_ops"}
+	PauseReasons  = []string{"not_specified", "non_compliant_customer", "custom", "tax_agency_failed"}
 	schemes       = []string{SchemeSendInvoice, SchemeChargePayment}
 )
 
@@ -130,13 +129,16 @@ type Sub struct {
 	Lines, Addons                               []*Item
 }
 
+// subsTable is the subscriptions table, aliased s.
+var subsTable = rows.Table{Name: "subscriptions s", Alias: "s", Prefix: Prefix, Columns: columns}
+
 const columns = `s.id, s.test_mode, s.customer_id, s.document_type, s.frequency, s.currency, s.date_start, s.anchor, s.next_index, s.next_billing,
 	s.previous_billing, s.billing_cycles, s.next_billing_cycle, s.cycles_opened, s.expiration_days, s.collection_scheme, s.default_source,
 	s.custom_change, s.coupon_id, s.coupon_redemptions, s.require_reference, s.note, s.orgunit_id, s.status, s.status_description,
 	s.needs_attention, s.needs_attention_reason, s.attention_invoice, s.cancel_reason, s.cancelled, s.paused, s.paused_reason, s.pause_until,
 	s.refs, s.latest_invoice, s.metadata, s.test_clock_id, s.created, s.updated`
 
-func scan(row interface{ Scan(...any) error }) (*Sub, error) {
+func scan(row list.Scanner) (*Sub, error) {
 	var (
 		s                                     Sub
 		next, prev, src, cc, coupon, note, ou sql.NullString
@@ -153,10 +155,10 @@ func scan(row interface{ Scan(...any) error }) (*Sub, error) {
 		&refs, &latest, &meta, &tclock, &s.Created, &s.Updated); err != nil {
 		return nil, err
 	}
-	s.NextBilling, s.PreviousBilling, s.DefaultSource, s.CouponID = ns(next), ns(prev), ns(src), ns(coupon)
-	s.Note, s.OrgunitID, s.StatusDescription, s.NeedsAttentionReason = ns(note), ns(ou), ns(desc), ns(reason)
-	s.AttentionInvoice, s.CancelReason, s.PausedReason, s.PauseUntil = ns(attInv), ns(cancelR), ns(pausedR), ns(until)
-	s.LatestInvoice, s.TestClockID = ns(latest), ns(tclock)
+	s.NextBilling, s.PreviousBilling, s.DefaultSource, s.CouponID = rows.Text(next), rows.Text(prev), rows.Text(src), rows.Text(coupon)
+	s.Note, s.OrgunitID, s.StatusDescription, s.NeedsAttentionReason = rows.Text(note), rows.Text(ou), rows.Text(desc), rows.Text(reason)
+	s.AttentionInvoice, s.CancelReason, s.PausedReason, s.PauseUntil = rows.Text(attInv), rows.Text(cancelR), rows.Text(pausedR), rows.Text(until)
+	s.LatestInvoice, s.TestClockID = rows.Text(latest), rows.Text(tclock)
 	if cycles.Valid {
 		n := int(cycles.Int64)
 		s.BillingCycles = &n
@@ -179,13 +181,6 @@ func scan(row interface{ Scan(...any) error }) (*Sub, error) {
 	return &s, nil
 }
 
-func ns(v sql.NullString) *string {
-	if !v.Valid {
-		return nil
-	}
-	return &v.String
-}
-
 func ni(v sql.NullInt64) *int64 {
 	if !v.Valid {
 		return nil
@@ -198,14 +193,7 @@ func str(s string) *string { return &s }
 // get reads a subscription of the scope with its items; lock is "" or the
 // dialect's FOR UPDATE.
 func get(ctx context.Context, q store.Querier, sc workspace.Scope, subID, lock string) (*Sub, error) {
-	if !id.Valid(Prefix, subID) {
-		return nil, apperr.NotFoundErr()
-	}
-	s, err := scan(q.QueryRowContext(ctx, `SELECT `+columns+` FROM subscriptions s WHERE s.id = $1 AND s.workspace_id = $2 AND s.test_mode = $3`+lock,
-		subID, sc.ID, sc.TestMode))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, apperr.NotFoundErr()
-	}
+	s, err := rows.Get(ctx, q, sc, subsTable, subID, lock, scan)
 	if err != nil {
 		return nil, err
 	}
@@ -231,22 +219,22 @@ func loadItems(ctx context.Context, q store.Querier, subs []*Sub) error {
 		args[i] = s.ID
 		ph[i] = "$" + strconv.Itoa(i+1)
 	}
-	rows, err := q.QueryContext(ctx, `SELECT `+itemColumns+` FROM subscription_items WHERE subscription_id IN (`+strings.Join(ph, ", ")+`) ORDER BY subscription_id, kind, position`, args...)
+	itemRows, err := q.QueryContext(ctx, `SELECT `+itemColumns+` FROM subscription_items WHERE subscription_id IN (`+strings.Join(ph, ", ")+`) ORDER BY subscription_id, kind, position`, args...)
 	if err != nil {
 		return err
 	}
-	defer rows.Close()
-	for rows.Next() {
+	defer itemRows.Close()
+	for itemRows.Next() {
 		var (
 			it                       Item
 			subID                    string
 			plan, addon, qty, coupon sql.NullString
 			rates                    string
 		)
-		if err := rows.Scan(&it.ID, &subID, &it.Kind, &it.Position, &plan, &addon, &it.Metered, &qty, &coupon, &it.Redemptions, &it.Opened, &rates, &it.Created, &it.Updated); err != nil {
+		if err := itemRows.Scan(&it.ID, &subID, &it.Kind, &it.Position, &plan, &addon, &it.Metered, &qty, &coupon, &it.Redemptions, &it.Opened, &rates, &it.Created, &it.Updated); err != nil {
 			return err
 		}
-		it.PlanID, it.AddonID, it.CouponID = ns(plan), ns(addon), ns(coupon)
+		it.PlanID, it.AddonID, it.CouponID = rows.Text(plan), rows.Text(addon), rows.Text(coupon)
 		if qty.Valid {
 			v, err := decimal.NewFromString(qty.String)
 			if err != nil {
@@ -272,7 +260,7 @@ func loadItems(ctx context.Context, q store.Querier, subs []*Sub) error {
 			s.Lines = append(s.Lines, &it)
 		}
 	}
-	return rows.Err()
+	return itemRows.Err()
 }
 
 const (

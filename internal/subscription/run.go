@@ -12,7 +12,6 @@ import (
 	"github.com/cobrobilling/cobro/internal/customer"
 	"github.com/cobrobilling/cobro/internal/document"
 	"github.com/cobrobilling/cobro/internal/event"
-	"github.com/cobrobilling/cobro/internal/input"
 	"github.com/cobrobilling/cobro/internal/money"
 	"github.com/cobrobilling/cobro/internal/product"
 	"github.com/shopspring/decimal"
@@ -31,6 +30,48 @@ func (a *attention) Error() string { return "Subscription needs attention: " + a
 // is no longer active). The scheduler skips it.
 var ErrNotDue = errors.New("subscription: no run due")
 
+// runDates is where a run stands in the schedule (docs/billing.md#85-what-a-run-does).
+type runDates struct {
+	j              int
+	P, B, Bnext    Date // previous billing, this billing, the next one
+	opens, closes  bool // opens a licensed period; closes a metered one
+	last           bool // the last run of a subscription with billing_cycles
+	licensedPeriod bool
+}
+
+// runPrice converts plan prices into the invoice currency.
+type runPrice struct {
+	currency     string // the invoice's
+	local        bool   // the document type fixes the currency
+	scale        int32
+	factor       decimal.Decimal
+	customChange *decimal.Decimal // the rate used, when converting
+}
+
+func (pr runPrice) conv(d decimal.Decimal) decimal.Decimal { return Convert(d, pr.factor, pr.scale) }
+
+// invoiceLine is a line of a run's invoice.
+type invoiceLine struct {
+	name, description     string
+	quantity, amount      decimal.Decimal
+	exempt                bool
+	plan, code, unitLabel *string
+	discount              *decimal.Decimal
+	discountScheme        string // "%" or "$" with a discount
+}
+
+// runInvoice is the invoice a run makes.
+type runInvoice struct {
+	dates           runDates
+	price           runPrice
+	lines           []invoiceLine
+	discount        *decimal.Decimal
+	discountScheme  string
+	usedLineCoupons []*Item
+	billedAddons    []*Item
+	couponApplied   bool
+}
+
 // run performs the run at s.NextBilling (docs/billing.md#85-what-a-run-does) in the caller's
 // transaction, whatever the date (process bills early with the schedule's
 // periods). s must be locked (or just created). A run stopped before its
@@ -39,233 +80,37 @@ func (e env) run(s *Sub) (*document.Doc, error) {
 	if s.NextBilling == nil {
 		return nil, ErrNotDue
 	}
-	anchor, _ := ParseDate(s.Anchor)
-	period, ok := PeriodOf(s.Frequency)
-	if !ok {
-		return nil, fmt.Errorf("subscription %s: unknown frequency %q", s.ID, s.Frequency)
-	}
-	j := s.NextIndex
-	B := BillingDate(anchor, period, j)
-	Bnext := BillingDate(anchor, period, j+1)
-	P, _ := ParseDate(s.DateStart)
-	if s.PreviousBilling != nil {
-		P, _ = ParseDate(*s.PreviousBilling)
-	}
-	N := s.BillingCycles
-	opens := N == nil || j+1 <= *N
-	metered := s.hasMetered()
-	closes := metered && P.Before(B)
-	last := N != nil && ((metered && j >= *N) || (!metered && j >= *N-1))
-
-	// 1. checks that stop the run before any invoice exists
-	var cusStatus string
-	if err := e.q.QueryRowContext(e.ctx, `SELECT status FROM customers WHERE id = $1`, s.CustomerID).Scan(&cusStatus); err != nil {
+	dates, err := scheduleOf(s)
+	if err != nil {
 		return nil, err
 	}
-	if cusStatus != customer.StatusActive {
-		return nil, e.needAttention(s, ReasonProcessing, "The customer is archived.")
+	// 1. checks that stop the run before any invoice exists
+	if err := e.runChecks(s, dates.B); err != nil {
+		return nil, err
 	}
-	if s.RequireReference {
-		if len(s.Refs) == 0 {
-			return nil, e.needAttention(s, ReasonWithoutReference, "The subscription requires a reference and has none.")
-		}
-		valid := false
-		for _, r := range s.Refs {
-			if r.DateEnd == nil || *r.DateEnd >= B.String() {
-				valid = true
-			}
-		}
-		if !valid {
-			return nil, e.needAttention(s, ReasonReferenceExpired, "Every reference expired before "+B.String()+".")
-		}
+	price, err := e.priceOf(s, dates.B)
+	if err != nil {
+		return nil, err
 	}
-	t, _ := catalog.DocumentTypeByID(s.TypeID)
-	invCurrency := s.Currency
-	if t.HasLocalFormat {
-		invCurrency = t.Currency
+	ri := &runInvoice{dates: dates, price: price}
+	// 2–4. lines and add-ons
+	if err := e.planLines(s, ri); err != nil {
+		return nil, err
 	}
-	scale := money.ScaleFor(currencyRounded(invCurrency))
-	factor := decimal.NewFromInt(1)
-	var customChange *decimal.Decimal
-	if invCurrency != s.Currency {
-		if s.CustomChange != nil {
-			factor = *s.CustomChange
-		} else {
-			r, found, err := document.Rate(e.ctx, e.q, s.Currency, invCurrency, B.String())
-			if err != nil {
-				return nil, err
-			}
-			if !found {
-				return nil, e.needAttention(s, ReasonProcessing, fmt.Sprintf("No exchange rate from %s to %s on %s.", s.Currency, invCurrency, B))
-			}
-			factor = r
-		}
-		customChange = &factor
-	}
-	conv := func(d decimal.Decimal) decimal.Decimal { return Convert(d, factor, scale) }
-
-	// 2–3. lines
-	var lines []map[string]any
-	var usedLineCoupons []*Item
-	for _, l := range s.Lines {
-		if l.Metered && !closes || !l.Metered && !opens {
-			continue
-		}
-		plan, err := product.GetPlan(e.ctx, e.q, e.sc, deref(l.PlanID))
-		if err != nil {
+	if dates.opens {
+		if err := e.addonLines(s, ri); err != nil {
 			return nil, err
 		}
-		var qty decimal.Decimal
-		if l.Metered {
-			q, n, err := e.usage(l.ID, aggregationOf(plan), P, B)
-			if err != nil {
-				return nil, err
-			}
-			if n == 0 {
-				return nil, e.needAttention(s, ReasonWithoutUsage, fmt.Sprintf("Line %s has no usage records from %s to %s.", l.ID, P, B.AddDays(-1)))
-			}
-			qty = q
-		} else {
-			qty = *l.Quantity
-		}
-		mode := ""
-		if plan.TiersMode != nil {
-			mode = *plan.TiersMode
-		}
-		charges := TierCharges(mode, plan.Tiers, plan.Amount.Decimal, qty)
-		var lineCoupon *product.Coupon
-		if l.CouponID != nil {
-			c, err := product.GetCoupon(e.ctx, e.q, e.sc, *l.CouponID)
-			if err != nil {
-				return nil, err
-			}
-			if CouponApplies(c, l.Redemptions) {
-				lineCoupon = c
-				usedLineCoupons = append(usedLineCoupons, l)
-			}
-		}
-		fixedLeft := decimal.Zero
-		if lineCoupon != nil && lineCoupon.DiscountScheme == product.DiscountFixed {
-			fixedLeft = conv(lineCoupon.Value)
-		}
-		for _, c := range charges {
-			m := planLine(plan, c)
-			m["amount"] = conv(c.Amount)
-			if lineCoupon != nil {
-				if lineCoupon.DiscountScheme == product.DiscountPercent {
-					m["discount"], m["discount_scheme"] = lineCoupon.Value, "%"
-				} else {
-					gross := money.Round(c.Quantity.Mul(conv(c.Amount)), scale)
-					d := decimal.Min(gross, fixedLeft)
-					fixedLeft = fixedLeft.Sub(d)
-					m["discount"], m["discount_scheme"] = d, "$"
-				}
-			}
-			lines = append(lines, m)
-		}
 	}
-	// 4. add-ons
-	var billedAddons []*Item
-	if opens {
-		for _, a := range s.Addons {
-			addon, err := product.GetAddon(e.ctx, e.q, e.sc, deref(a.AddonID))
-			if err != nil {
-				return nil, err
-			}
-			switch {
-			case addon.ApplyScheme == product.ApplyRecurring:
-				if addon.DurationTimes == nil || a.Redemptions < *addon.DurationTimes {
-					lines = append(lines, addonLine(addon, *a.Quantity, conv(addon.Amount.Decimal), ""))
-					billedAddons = append(billedAddons, a)
-				}
-			case len(a.Rates) == 0:
-				if a.Redemptions == 0 {
-					lines = append(lines, addonLine(addon, *a.Quantity, conv(addon.Amount.Decimal), ""))
-					billedAddons = append(billedAddons, a)
-				}
-			default:
-				for _, r := range a.Rates {
-					if r.BillingCycle != a.Opened+1 {
-						continue
-					}
-					share := money.Round(conv(addon.Amount.Decimal).Mul(*a.Quantity).Mul(r.Percentage).Div(decimal.NewFromInt(100)), scale)
-					label := fmt.Sprintf("share %d", r.BillingCycle)
-					if r.Description != nil {
-						label = *r.Description
-					}
-					lines = append(lines, addonLine(addon, decimal.NewFromInt(1), share, label))
-					billedAddons = append(billedAddons, a)
-				}
-			}
-		}
+	// 5–7. the invoice: with nothing to bill at this date (e.g. a closing
+	// run of a line since removed), no invoice is made and the run still
+	// advances the schedule
+	if err := e.invoiceCoupon(s, ri); err != nil {
+		return nil, err
 	}
-
-	// 5–7. the invoice
-	today := e.today()
-	body := map[string]any{
-		"customer": s.CustomerID, "document": s.TypeID, "date": today.String(),
-		"due_date": today.AddDays(s.ExpirationDays).String(),
-	}
-	items := make([]any, len(lines))
-	for i, l := range lines {
-		items[i] = l
-	}
-	body["lines"] = items
-	if !t.HasLocalFormat {
-		body["currency"] = invCurrency
-	}
-	if customChange != nil {
-		body["custom_change"] = *customChange
-	}
-	if opens && s.hasLicensed() {
-		body["period_start"], body["period_end"] = B.String(), Bnext.AddDays(-1).String()
-	} else {
-		body["period_start"], body["period_end"] = P.String(), B.AddDays(-1).String()
-	}
-	if s.CollectionScheme == SchemeChargePayment {
-		body["collection_method"] = "automatically"
-	} else {
-		body["collection_method"] = "deferred"
-	}
-	if s.Note != nil {
-		body["note"] = *s.Note
-	}
-	if len(s.Refs) > 0 {
-		refs := make([]any, len(s.Refs))
-		for i, r := range s.Refs {
-			m := map[string]any{"date": r.Date, "document": r.Document, "serial": r.Serial}
-			if r.Description != nil {
-				m["description"] = *r.Description
-			}
-			refs[i] = m
-		}
-		body["references"] = refs
-	}
-	couponApplied := false
-	if s.CouponID != nil {
-		c, err := product.GetCoupon(e.ctx, e.q, e.sc, *s.CouponID)
-		if err != nil {
-			return nil, err
-		}
-		if CouponApplies(c, s.CouponRedemptions) {
-			couponApplied = true
-			if c.DiscountScheme == product.DiscountPercent {
-				body["discount"], body["discount_scheme"] = c.Value, "%"
-			} else {
-				body["discount"], body["discount_scheme"] = decimal.Min(conv(c.Value), linesNet(lines, scale)), "$"
-			}
-		}
-	}
-	// with nothing to bill at this date (e.g. a closing run of a line since
-	// removed), no invoice is made and the run still advances the schedule
-	var (
-		inv *document.Doc
-		err error
-	)
-	if len(lines) > 0 {
-		de := e.doc()
-		de.PlansChecked = true
-		inv, err = document.CreateForSubscription(de, input.New(body, false), s.ID)
+	var inv *document.Doc
+	if len(ri.lines) > 0 {
+		inv, err = e.createInvoice(s, ri)
 		if err != nil {
 			if ae, ok := apperr.As(err); ok && ae.Kind == apperr.Invalid {
 				return nil, e.needAttention(s, ReasonProcessing, "The invoice could not be created: "+ae.Message(""))
@@ -273,48 +118,14 @@ func (e env) run(s *Sub) (*document.Doc, error) {
 			return nil, err
 		}
 		if _, err := e.q.ExecContext(e.ctx, `INSERT INTO subscription_runs (subscription_id, billing_date, run, invoice_id, created) VALUES ($1, $2, $3, $4, $5)`,
-			s.ID, B.String(), s.NextBillingCycle, inv.ID, e.us); err != nil {
+			s.ID, dates.B.String(), s.NextBillingCycle, inv.ID, e.us); err != nil {
 			return nil, err
 		}
 	}
-
 	// 8. the schedule advances: the run is done from here on
-	s.PreviousBilling = str(B.String())
-	s.NextIndex = j + 1
-	s.NextBillingCycle++
-	if opens {
-		s.CyclesOpened++
-		for _, a := range s.Addons {
-			a.Opened++
-			a.Updated, a.dirty = e.us, true
-		}
+	if err := e.advance(s, ri, inv); err != nil {
+		return nil, err
 	}
-	for _, a := range billedAddons {
-		a.Redemptions++
-	}
-	for _, l := range usedLineCoupons {
-		l.Redemptions++
-		l.Updated, l.dirty = e.us, true
-	}
-	if couponApplied {
-		s.CouponRedemptions++
-	}
-	if last {
-		s.NextBilling = nil
-	} else {
-		s.NextBilling = str(Bnext.String())
-	}
-	if inv != nil {
-		s.LatestInvoice = &inv.ID
-		if err := e.emit("subscription.invoice_created", s.ID); err != nil {
-			return nil, err
-		}
-	}
-	if s.Status == StatusNeedsAttention { // a process call resolving attention
-		s.clearAttention()
-	}
-	s.Updated = e.us
-
 	// 9. collection, in a savepoint: a refused finalize or charge leaves the
 	// invoice as it was and the subscription needing attention
 	if inv != nil {
@@ -324,7 +135,7 @@ func (e env) run(s *Sub) (*document.Doc, error) {
 		}
 	}
 	// 10. finish
-	if last && s.Status == StatusActive {
+	if dates.last && s.Status == StatusActive {
 		s.Status = StatusFinalized
 		if err := e.emit("subscription.finalized", s.ID); err != nil {
 			return nil, err
@@ -337,6 +148,250 @@ func (e env) run(s *Sub) (*document.Doc, error) {
 		return nil, err
 	}
 	return inv, nil
+}
+
+// scheduleOf places the run at s.NextBilling in s's schedule.
+func scheduleOf(s *Sub) (runDates, error) {
+	anchor, _ := ParseDate(s.Anchor)
+	period, ok := PeriodOf(s.Frequency)
+	if !ok {
+		return runDates{}, fmt.Errorf("subscription %s: unknown frequency %q", s.ID, s.Frequency)
+	}
+	d := runDates{j: s.NextIndex}
+	d.B = BillingDate(anchor, period, d.j)
+	d.Bnext = BillingDate(anchor, period, d.j+1)
+	d.P, _ = ParseDate(s.DateStart)
+	if s.PreviousBilling != nil {
+		d.P, _ = ParseDate(*s.PreviousBilling)
+	}
+	N := s.BillingCycles
+	d.opens = N == nil || d.j+1 <= *N
+	metered := s.hasMetered()
+	d.closes = metered && d.P.Before(d.B)
+	d.last = N != nil && ((metered && d.j >= *N) || (!metered && d.j >= *N-1))
+	d.licensedPeriod = d.opens && s.hasLicensed()
+	return d, nil
+}
+
+// runChecks stops a run whose customer is archived or whose references
+// are missing or expired at B.
+func (e env) runChecks(s *Sub, B Date) error {
+	var cusStatus string
+	if err := e.q.QueryRowContext(e.ctx, `SELECT status FROM customers WHERE id = $1`, s.CustomerID).Scan(&cusStatus); err != nil {
+		return err
+	}
+	if cusStatus != customer.StatusActive {
+		return e.needAttention(s, ReasonProcessing, "The customer is archived.")
+	}
+	if !s.RequireReference {
+		return nil
+	}
+	if len(s.Refs) == 0 {
+		return e.needAttention(s, ReasonWithoutReference, "The subscription requires a reference and has none.")
+	}
+	for _, r := range s.Refs {
+		if r.DateEnd == nil || *r.DateEnd >= B.String() {
+			return nil
+		}
+	}
+	return e.needAttention(s, ReasonReferenceExpired, "Every reference expired before "+B.String()+".")
+}
+
+// priceOf is the invoice currency and the conversion of s's prices into
+// it at B.
+func (e env) priceOf(s *Sub, B Date) (runPrice, error) {
+	t, _ := catalog.DocumentTypeByID(s.TypeID)
+	pr := runPrice{currency: s.Currency, local: t.HasLocalFormat, factor: decimal.NewFromInt(1)}
+	if t.HasLocalFormat {
+		pr.currency = t.Currency
+	}
+	pr.scale = money.ScaleFor(currencyRounded(pr.currency))
+	if pr.currency == s.Currency {
+		return pr, nil
+	}
+	if s.CustomChange != nil {
+		pr.factor = *s.CustomChange
+	} else {
+		r, found, err := document.Rate(e.ctx, e.q, s.Currency, pr.currency, B.String())
+		if err != nil {
+			return pr, err
+		}
+		if !found {
+			return pr, e.needAttention(s, ReasonProcessing, fmt.Sprintf("No exchange rate from %s to %s on %s.", s.Currency, pr.currency, B))
+		}
+		pr.factor = r
+	}
+	f := pr.factor
+	pr.customChange = &f
+	return pr, nil
+}
+
+// planLines adds the lines of the plans billed by this run (steps 2–3).
+func (e env) planLines(s *Sub, ri *runInvoice) error {
+	d, pr := ri.dates, ri.price
+	for _, l := range s.Lines {
+		if l.Metered && !d.closes || !l.Metered && !d.opens {
+			continue
+		}
+		plan, err := product.GetPlan(e.ctx, e.q, e.sc, deref(l.PlanID))
+		if err != nil {
+			return err
+		}
+		qty := decimal.Zero
+		if l.Metered {
+			q, n, err := e.usage(l.ID, aggregationOf(plan), d.P, d.B)
+			if err != nil {
+				return err
+			}
+			if n == 0 {
+				return e.needAttention(s, ReasonWithoutUsage, fmt.Sprintf("Line %s has no usage records from %s to %s.", l.ID, d.P, d.B.AddDays(-1)))
+			}
+			qty = q
+		} else {
+			qty = *l.Quantity
+		}
+		mode := ""
+		if plan.TiersMode != nil {
+			mode = *plan.TiersMode
+		}
+		var lineCoupon *product.Coupon
+		if l.CouponID != nil {
+			c, err := product.GetCoupon(e.ctx, e.q, e.sc, *l.CouponID)
+			if err != nil {
+				return err
+			}
+			if CouponApplies(c, l.Redemptions) {
+				lineCoupon = c
+				ri.usedLineCoupons = append(ri.usedLineCoupons, l)
+			}
+		}
+		ri.lines = append(ri.lines, chargeLines(plan, TierCharges(mode, plan.Tiers, plan.Amount.Decimal, qty), lineCoupon, pr)...)
+	}
+	return nil
+}
+
+// chargeLines are the invoice lines of a plan's charges, with the line's
+// coupon: a percentage on each, a fixed amount spent across them.
+func chargeLines(plan *product.Plan, charges []Charge, coupon *product.Coupon, pr runPrice) []invoiceLine {
+	fixedLeft := decimal.Zero
+	if coupon != nil && coupon.DiscountScheme == product.DiscountFixed {
+		fixedLeft = pr.conv(coupon.Value)
+	}
+	out := make([]invoiceLine, 0, len(charges))
+	for _, c := range charges {
+		l := planLine(plan, c)
+		l.amount = pr.conv(c.Amount)
+		if coupon != nil {
+			if coupon.DiscountScheme == product.DiscountPercent {
+				v := coupon.Value
+				l.discount, l.discountScheme = &v, "%"
+			} else {
+				gross := money.Round(c.Quantity.Mul(l.amount), pr.scale)
+				d := decimal.Min(gross, fixedLeft)
+				fixedLeft = fixedLeft.Sub(d)
+				l.discount, l.discountScheme = &d, "$"
+			}
+		}
+		out = append(out, l)
+	}
+	return out
+}
+
+// addonLines adds the add-ons billed by a run that opens a period (step 4).
+func (e env) addonLines(s *Sub, ri *runInvoice) error {
+	pr := ri.price
+	for _, a := range s.Addons {
+		addon, err := product.GetAddon(e.ctx, e.q, e.sc, deref(a.AddonID))
+		if err != nil {
+			return err
+		}
+		bill := func(l invoiceLine) {
+			ri.lines = append(ri.lines, l)
+			ri.billedAddons = append(ri.billedAddons, a)
+		}
+		switch {
+		case addon.ApplyScheme == product.ApplyRecurring:
+			if addon.DurationTimes == nil || a.Redemptions < *addon.DurationTimes {
+				bill(addonLine(addon, *a.Quantity, pr.conv(addon.Amount.Decimal), ""))
+			}
+		case len(a.Rates) == 0:
+			if a.Redemptions == 0 {
+				bill(addonLine(addon, *a.Quantity, pr.conv(addon.Amount.Decimal), ""))
+			}
+		default:
+			for _, r := range a.Rates {
+				if r.BillingCycle != a.Opened+1 {
+					continue
+				}
+				share := money.Round(pr.conv(addon.Amount.Decimal).Mul(*a.Quantity).Mul(r.Percentage).Div(decimal.NewFromInt(100)), pr.scale)
+				label := fmt.Sprintf("share %d", r.BillingCycle)
+				if r.Description != nil {
+					label = *r.Description
+				}
+				bill(addonLine(addon, decimal.NewFromInt(1), share, label))
+			}
+		}
+	}
+	return nil
+}
+
+// invoiceCoupon applies the subscription's coupon to the invoice.
+func (e env) invoiceCoupon(s *Sub, ri *runInvoice) error {
+	if s.CouponID == nil {
+		return nil
+	}
+	c, err := product.GetCoupon(e.ctx, e.q, e.sc, *s.CouponID)
+	if err != nil || !CouponApplies(c, s.CouponRedemptions) {
+		return err
+	}
+	ri.couponApplied = true
+	v, scheme := c.Value, "%"
+	if c.DiscountScheme != product.DiscountPercent {
+		v, scheme = decimal.Min(ri.price.conv(c.Value), linesNet(ri.lines, ri.price.scale)), "$"
+	}
+	ri.discount, ri.discountScheme = &v, scheme
+	return nil
+}
+
+// advance moves s's schedule past this run (step 8).
+func (e env) advance(s *Sub, ri *runInvoice, inv *document.Doc) error {
+	d := ri.dates
+	s.PreviousBilling = str(d.B.String())
+	s.NextIndex = d.j + 1
+	s.NextBillingCycle++
+	if d.opens {
+		s.CyclesOpened++
+		for _, a := range s.Addons {
+			a.Opened++
+			a.Updated, a.dirty = e.us, true
+		}
+	}
+	for _, a := range ri.billedAddons {
+		a.Redemptions++
+	}
+	for _, l := range ri.usedLineCoupons {
+		l.Redemptions++
+		l.Updated, l.dirty = e.us, true
+	}
+	if ri.couponApplied {
+		s.CouponRedemptions++
+	}
+	if d.last {
+		s.NextBilling = nil
+	} else {
+		s.NextBilling = str(d.Bnext.String())
+	}
+	if inv != nil {
+		s.LatestInvoice = &inv.ID
+		if err := e.emit("subscription.invoice_created", s.ID); err != nil {
+			return err
+		}
+	}
+	if s.Status == StatusNeedsAttention { // a process call resolving attention
+		s.clearAttention()
+	}
+	s.Updated = e.us
+	return nil
 }
 
 // collect is step 9 of a run.
@@ -522,48 +577,34 @@ func currencyRounded(id string) bool {
 }
 
 // planLine is the invoice line of one charge of a plan.
-func planLine(p *product.Plan, c Charge) map[string]any {
-	m := map[string]any{"name": p.Name, "quantity": c.Quantity, "exempt": p.Exempt, "plan": p.ID}
-	desc := p.Description
+func planLine(p *product.Plan, c Charge) invoiceLine {
+	planID := p.ID
+	l := invoiceLine{name: p.Name, description: p.Description, quantity: c.Quantity, exempt: p.Exempt, plan: &planID, code: p.SKU, unitLabel: p.UnitLabel}
 	if c.Tier > 0 {
-		desc = TierDescription(c.Tier, p.Tiers[c.Tier-1])
+		l.description = TierDescription(c.Tier, p.Tiers[c.Tier-1])
 	}
-	m["description"] = desc
-	if p.SKU != nil {
-		m["code"], m["code_scheme"] = *p.SKU, "INT1"
-	}
-	if p.UnitLabel != nil {
-		m["unit_label"] = *p.UnitLabel
-	}
-	return m
+	return l
 }
 
 // addonLine is the invoice line of an add-on; label names a rate share.
-func addonLine(a *product.Addon, qty, amount decimal.Decimal, label string) map[string]any {
+func addonLine(a *product.Addon, qty, amount decimal.Decimal, label string) invoiceLine {
 	name := a.Name
 	if label != "" {
 		name = fmt.Sprintf("%s (%s)", a.Name, label)
 	}
-	m := map[string]any{"name": name, "description": a.Description, "quantity": qty, "amount": amount, "exempt": a.Exempt}
-	if a.SKU != nil {
-		m["code"], m["code_scheme"] = *a.SKU, "INT1"
-	}
-	if a.UnitLabel != nil {
-		m["unit_label"] = *a.UnitLabel
-	}
-	return m
+	return invoiceLine{name: name, description: a.Description, quantity: qty, amount: amount, exempt: a.Exempt, code: a.SKU, unitLabel: a.UnitLabel}
 }
 
 // linesNet is A0 + E0 of lines (docs/conventions.md#8-totals-formula): the cap of a "$" invoice coupon.
-func linesNet(lines []map[string]any, scale int32) decimal.Decimal {
+func linesNet(lines []invoiceLine, scale int32) decimal.Decimal {
 	sum := decimal.Zero
-	for _, m := range lines {
-		gross := money.Round(m["quantity"].(decimal.Decimal).Mul(m["amount"].(decimal.Decimal)), scale)
-		if d, ok := m["discount"].(decimal.Decimal); ok {
-			if m["discount_scheme"] == "%" {
-				gross = gross.Sub(money.Round(gross.Mul(d).Div(decimal.NewFromInt(100)), scale))
+	for _, l := range lines {
+		gross := money.Round(l.quantity.Mul(l.amount), scale)
+		if l.discount != nil {
+			if l.discountScheme == "%" {
+				gross = gross.Sub(money.Round(gross.Mul(*l.discount).Div(decimal.NewFromInt(100)), scale))
 			} else {
-				gross = gross.Sub(d)
+				gross = gross.Sub(*l.discount)
 			}
 		}
 		sum = sum.Add(gross)

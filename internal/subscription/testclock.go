@@ -3,15 +3,14 @@ package subscription
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"time"
 
 	"github.com/cobrobilling/cobro/internal/apperr"
 	"github.com/cobrobilling/cobro/internal/clock"
 	"github.com/cobrobilling/cobro/internal/id"
-	"github.com/cobrobilling/cobro/internal/input"
 	"github.com/cobrobilling/cobro/internal/list"
+	"github.com/cobrobilling/cobro/internal/rows"
 	"github.com/cobrobilling/cobro/internal/store"
 	"github.com/cobrobilling/cobro/internal/workspace"
 )
@@ -27,6 +26,8 @@ type Clock struct {
 	Updated    clock.Stamp `json:"updated"`
 }
 
+var clocksTable = rows.Table{Name: "test_clocks k", Alias: "k", Prefix: PrefixClock, Columns: clockColumns}
+
 const clockColumns = `k.id, k.name, k.frozen_time, k.status, (SELECT COUNT(*) FROM customers c WHERE c.test_clock_id = k.id), k.created, k.updated`
 
 func scanClock(sc workspace.Scope, row interface{ Scan(...any) error }) (*Clock, error) {
@@ -38,7 +39,7 @@ func scanClock(sc workspace.Scope, row interface{ Scan(...any) error }) (*Clock,
 	if err := row.Scan(&c.ID, &name, &frozen, &c.Status, &c.Customers, &created, &updated); err != nil {
 		return nil, err
 	}
-	c.Name = ns(name)
+	c.Name = rows.Text(name)
 	c.FrozenTime = clock.Stamp{Micros: frozen, Loc: sc.Loc}
 	c.Created = clock.Stamp{Micros: created, Loc: sc.Loc}
 	c.Updated = clock.Stamp{Micros: updated, Loc: sc.Loc}
@@ -66,8 +67,7 @@ func ListClocks(ctx context.Context, q store.Querier, sc workspace.Scope, lq *li
 	if err := liveMode(sc); err != nil {
 		return 0, nil, err
 	}
-	return list.Fetch(ctx, q, lq, clockColumns, ` FROM test_clocks k WHERE k.workspace_id = $1 AND k.test_mode = $2`, []any{sc.ID, sc.TestMode},
-		func(row list.Scanner) (*Clock, error) { return scanClock(sc, row) })
+	return rows.List(ctx, q, sc, clocksTable, lq, func(row list.Scanner) (*Clock, error) { return scanClock(sc, row) })
 }
 
 // GetClock returns a test clock, or 404 (always 404 in live mode).
@@ -79,44 +79,27 @@ func getClock(ctx context.Context, q store.Querier, sc workspace.Scope, clockID,
 	if err := liveMode(sc); err != nil {
 		return nil, err
 	}
-	if !id.Valid(PrefixClock, clockID) {
-		return nil, apperr.NotFoundErr()
-	}
-	c, err := scanClock(sc, q.QueryRowContext(ctx, `SELECT `+clockColumns+` FROM test_clocks k WHERE k.id = $1 AND k.workspace_id = $2 AND k.test_mode = $3`+lock,
-		clockID, sc.ID, sc.TestMode))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, apperr.NotFoundErr()
-	}
-	return c, err
-}
-
-func readInstant(o *input.Object, key string, loc *time.Location) (time.Time, bool) {
-	raw, ok := o.Raw(key)
-	switch {
-	case !ok:
-		o.Fail(key, input.MsgRequired)
-	case raw == nil:
-		o.Fail(key, input.MsgNull)
-	default:
-		s, isStr := raw.(string)
-		if t, err := list.ParseDateTime(s, loc); isStr && err == nil {
-			return t, true
-		}
-		o.Fail(key, input.MsgDateTime)
-	}
-	return time.Time{}, false
+	return rows.Get(ctx, q, sc, clocksTable, clockID, lock, func(r list.Scanner) (*Clock, error) { return scanClock(sc, r) })
 }
 
 // CreateClock creates a test clock.
-func CreateClock(ctx context.Context, q store.Querier, sc workspace.Scope, o *input.Object, now time.Time) (*Clock, error) {
+// ClockParams creates a test clock, decoded at the HTTP edge; Errs are
+// the fields it could not decode (reported in test mode only: live mode
+// has no clocks).
+type ClockParams struct {
+	FrozenTime time.Time
+	Name       *string
+	Errs       *apperr.Fields
+}
+
+func CreateClock(ctx context.Context, q store.Querier, sc workspace.Scope, c ClockParams, now time.Time) (*Clock, error) {
 	if err := liveMode(sc); err != nil {
 		return nil, err
 	}
-	at, _ := readInstant(o, "frozen_time", sc.Loc)
-	name, _ := o.String("name", input.StrOpt{Max: 64})
-	if !o.OK() {
-		return nil, o.Err()
+	if err := fieldsErr(c.Errs); err != nil {
+		return nil, err
 	}
+	at, name := c.FrozenTime, c.Name
 	cid, us := id.New(PrefixClock), now.UnixMicro()
 	if _, err := q.ExecContext(ctx, `INSERT INTO test_clocks (id, workspace_id, test_mode, name, frozen_time, status, created, updated) VALUES ($1, $2, $3, $4, $5, 'ready', $6, $6)`,
 		cid, sc.ID, sc.TestMode, name, at.UnixMicro(), us); err != nil {
@@ -157,14 +140,15 @@ func (svc *Service) DeleteClock(ctx context.Context, q store.Querier, d store.Di
 
 // Advance moves a clock forward through every due date in order, as the
 // scheduler would have done in real time (docs/billing.md#10-test-clocks).
-func (svc *Service) Advance(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, clockID string, o *input.Object, now time.Time) (*Clock, error) {
+// The target is frozen_time; errs are what the edge could not decode,
+// reported once the clock is known to exist.
+func (svc *Service) Advance(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, clockID string, target time.Time, errs *apperr.Fields, now time.Time) (*Clock, error) {
 	c, err := getClock(ctx, q, sc, clockID, d.ForUpdate())
 	if err != nil {
 		return nil, err
 	}
-	target, ok := readInstant(o, "frozen_time", sc.Loc)
-	if !ok {
-		return nil, o.Err()
+	if err := fieldsErr(errs); err != nil {
+		return nil, err
 	}
 	current := c.FrozenTime.Time()
 	if !target.After(current) {
@@ -267,4 +251,12 @@ func advanceLimit(ctx context.Context, q store.Querier, sc workspace.Scope, cloc
 		limit = current.AddDate(2, 0, 0)
 	}
 	return limit, nil
+}
+
+// fieldsErr is the 400 of the errors f holds (none when nil).
+func fieldsErr(f *apperr.Fields) error {
+	if f == nil {
+		return nil
+	}
+	return f.Err()
 }

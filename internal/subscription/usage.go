@@ -9,9 +9,9 @@ import (
 	"github.com/cobrobilling/cobro/internal/apperr"
 	"github.com/cobrobilling/cobro/internal/clock"
 	"github.com/cobrobilling/cobro/internal/id"
-	"github.com/cobrobilling/cobro/internal/input"
 	"github.com/cobrobilling/cobro/internal/list"
 	"github.com/cobrobilling/cobro/internal/money"
+	"github.com/cobrobilling/cobro/internal/rows"
 	"github.com/cobrobilling/cobro/internal/store"
 	"github.com/cobrobilling/cobro/internal/workspace"
 	"github.com/shopspring/decimal"
@@ -38,6 +38,8 @@ type Usage struct {
 	TestMode         bool           `json:"test_mode"`
 	Created          clock.Stamp    `json:"created"`
 }
+
+var usagesTable = rows.Table{Name: "usages", Prefix: PrefixUsage, Columns: usageColumns}
 
 const usageColumns = `id, line_id, subscription_id, date_time, quantity, creation_scheme, test_mode, created`
 
@@ -75,20 +77,12 @@ var UsageListSpec = list.Spec{
 
 // ListUsages returns one page of usage records.
 func ListUsages(ctx context.Context, q store.Querier, sc workspace.Scope, lq *list.Query) (int, []*Usage, error) {
-	return list.Fetch(ctx, q, lq, usageColumns, ` FROM usages WHERE workspace_id = $1 AND test_mode = $2`, []any{sc.ID, sc.TestMode},
-		func(row list.Scanner) (*Usage, error) { return scanUsage(sc, row) })
+	return rows.List(ctx, q, sc, usagesTable, lq, func(row list.Scanner) (*Usage, error) { return scanUsage(sc, row) })
 }
 
 // GetUsage returns a usage record of the scope, or 404.
 func GetUsage(ctx context.Context, q store.Querier, sc workspace.Scope, usageID string) (*Usage, error) {
-	if !id.Valid(PrefixUsage, usageID) {
-		return nil, apperr.NotFoundErr()
-	}
-	u, err := scanUsage(sc, q.QueryRowContext(ctx, `SELECT `+usageColumns+` FROM usages WHERE id = $1 AND workspace_id = $2 AND test_mode = $3`, usageID, sc.ID, sc.TestMode))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, apperr.NotFoundErr()
-	}
-	return u, err
+	return rows.Get(ctx, q, sc, usagesTable, usageID, "", func(r list.Scanner) (*Usage, error) { return scanUsage(sc, r) })
 }
 
 // lineSub finds the subscription of a line of the scope, locked.
@@ -120,59 +114,40 @@ func (e env) checkPeriod(s *Sub, at time.Time) string {
 	return ""
 }
 
+// UsageParams records usage, decoded at the HTTP edge: the line id
+// well-formed, the instant and the quantity read. Errs are the fields the
+// edge could not decode, reported with the line's own rules.
+type UsageParams struct {
+	Line     *string
+	DateTime *time.Time
+	Quantity decimal.Decimal
+	Errs     *apperr.Fields
+}
+
 // CreateUsage records usage for a metered line.
-func (svc *Service) CreateUsage(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, o *input.Object, now time.Time) (*Usage, error) {
-	var (
-		s   *Sub
-		e   = env{ctx: ctx, q: q, d: d, sc: sc, now: now, us: now.UnixMicro(), svc: svc}
-		lid string
-	)
-	if v, ok := o.Ref("subscription_line", true, false, func(x string) bool { return id.Valid(PrefixLine, x) }); ok && v != nil {
-		subID, err := lineSub(ctx, q, d, sc, *v)
+func (svc *Service) CreateUsage(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, c UsageParams, now time.Time) (*Usage, error) {
+	e := env{ctx: ctx, q: q, d: d, sc: sc, now: now, us: now.UnixMicro(), svc: svc}
+	errs := &apperr.Fields{}
+	if c.Errs != nil {
+		errs = c.Errs.Clone()
+	}
+	var s *Sub
+	if c.Line != nil {
+		var err error
+		e, s, err = svc.usageLine(ctx, q, d, sc, *c.Line, now, errs)
 		if err != nil {
 			return nil, err
 		}
-		if subID == "" {
-			o.Fail("subscription_line", input.MsgPK(*v))
-		} else {
-			e, s, err = svc.open(ctx, q, d, sc, subID, now)
-			if err != nil {
-				return nil, err
-			}
-			lid = *v
-			for _, l := range s.Lines {
-				if l.ID == lid && !l.Metered {
-					o.Fail("subscription_line", MsgUsageLicensed)
-				}
-			}
-			if !o.Failed("subscription_line") && s.Status != StatusActive && s.Status != StatusNeedsAttention {
-				o.Fail("subscription_line", MsgUsageInactive)
-			}
+	}
+	if s != nil && c.DateTime != nil && !errs.Has("subscription_line") {
+		if msg := e.checkPeriod(s, *c.DateTime); msg != "" {
+			errs.Add("date_time", msg)
 		}
 	}
-	var at time.Time
-	if raw, ok := o.Raw("date_time"); !ok || raw == nil {
-		if !ok {
-			o.Fail("date_time", input.MsgRequired)
-		} else {
-			o.Fail("date_time", input.MsgNull)
-		}
-	} else if str, isStr := raw.(string); !isStr {
-		o.Fail("date_time", input.MsgDateTime)
-	} else if t, err := list.ParseDateTime(str, sc.Loc); err != nil {
-		o.Fail("date_time", input.MsgDateTime)
-	} else {
-		at = t
+	if err := errs.Err(); err != nil {
+		return nil, err
 	}
-	qty, _ := o.Decimal("quantity", true, parseNonNegative)
-	if s != nil && !at.IsZero() && !o.Failed("subscription_line") {
-		if msg := e.checkPeriod(s, at); msg != "" {
-			o.Fail("date_time", msg)
-		}
-	}
-	if !o.OK() {
-		return nil, o.Err()
-	}
+	at, lid, qty := *c.DateTime, *c.Line, c.Quantity
 	u := &Usage{ID: id.New(PrefixUsage), SubscriptionLine: lid, Subscription: s.ID, DateTime: clock.Stamp{Micros: at.UnixMicro(), Loc: sc.Loc},
 		Quantity: money.NewQuantity(qty), CreationScheme: "api", TestMode: sc.TestMode, Created: clock.Stamp{Micros: e.us, Loc: sc.Loc}}
 	if _, err := q.ExecContext(ctx, `INSERT INTO usages (id, workspace_id, test_mode, subscription_id, line_id, date_time, quantity, creation_scheme, created)
@@ -180,6 +155,32 @@ func (svc *Service) CreateUsage(ctx context.Context, q store.Querier, d store.Di
 		return nil, err
 	}
 	return u, e.emit("usage.created", u.ID)
+}
+
+// usageLine opens the subscription of a metered, active line; what is
+// wrong with the line goes to errs.
+func (svc *Service) usageLine(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, lineID string, now time.Time, errs *apperr.Fields) (env, *Sub, error) {
+	e := env{ctx: ctx, q: q, d: d, sc: sc, now: now, us: now.UnixMicro(), svc: svc}
+	subID, err := lineSub(ctx, q, d, sc, lineID)
+	if err != nil || subID == "" {
+		if err == nil {
+			errs.Add("subscription_line", apperr.MsgPK(lineID))
+		}
+		return e, nil, err
+	}
+	e, s, err := svc.open(ctx, q, d, sc, subID, now)
+	if err != nil {
+		return e, nil, err
+	}
+	for _, l := range s.Lines {
+		if l.ID == lineID && !l.Metered {
+			errs.Add("subscription_line", MsgUsageLicensed)
+		}
+	}
+	if !errs.Has("subscription_line") && s.Status != StatusActive && s.Status != StatusNeedsAttention {
+		errs.Add("subscription_line", MsgUsageInactive)
+	}
+	return e, s, nil
 }
 
 // DeleteUsage deletes a record of a period not yet billed.

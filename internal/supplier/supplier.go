@@ -8,20 +8,15 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
-	"fmt"
-	"strings"
 	"time"
 
 	"github.com/cobrobilling/cobro/internal/apperr"
-	"github.com/cobrobilling/cobro/internal/catalog"
 	"github.com/cobrobilling/cobro/internal/clock"
 	"github.com/cobrobilling/cobro/internal/customer"
 	"github.com/cobrobilling/cobro/internal/event"
 	"github.com/cobrobilling/cobro/internal/id"
-	"github.com/cobrobilling/cobro/internal/input"
 	"github.com/cobrobilling/cobro/internal/list"
 	"github.com/cobrobilling/cobro/internal/store"
-	"github.com/cobrobilling/cobro/internal/taxid"
 	"github.com/cobrobilling/cobro/internal/workspace"
 )
 
@@ -46,17 +41,6 @@ type Supplier struct {
 	Created     clock.Stamp     `json:"created"`
 	Updated     clock.Stamp     `json:"updated"`
 }
-
-// Field limits of docs/procurement.md#12-supplier-object-and-body.
-const (
-	maxName    = 64
-	maxTaxID   = 32
-	maxAddress = 64
-	maxEmail   = 254 // the longest valid address
-	maxPhone   = 16
-	maxWebsite = 200
-	maxState   = 64
-)
 
 // MsgHasDocuments refuses DELETE of a supplier with documents.
 const MsgHasDocuments = "Suppliers with documents cannot be deleted."
@@ -118,7 +102,7 @@ func Ref(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Sco
 	}
 	s, err := get(ctx, q, sc, supplierID, l)
 	if e, ok := apperr.As(err); ok && e.Kind == apperr.NotFound {
-		return nil, input.MsgPK(supplierID), nil
+		return nil, apperr.MsgPK(supplierID), nil
 	}
 	if err != nil {
 		return nil, "", err
@@ -154,21 +138,17 @@ func List(ctx context.Context, q store.Querier, sc workspace.Scope, lq *list.Que
 // expanding `supplier` on purchases). Unknown ids are simply absent.
 func Summaries(ctx context.Context, q store.Querier, sc workspace.Scope, ids []string) (map[string]*Supplier, error) {
 	out := map[string]*Supplier{}
-	args := []any{sc.ID, sc.TestMode}
-	var phs []string
-	seen := map[string]bool{}
+	var valid []string
 	for _, sid := range ids {
-		if seen[sid] || !id.Valid(Prefix, sid) {
-			continue
+		if id.Valid(Prefix, sid) {
+			valid = append(valid, sid)
 		}
-		seen[sid] = true
-		args = append(args, sid)
-		phs = append(phs, fmt.Sprintf("$%d", len(args)))
 	}
-	if len(phs) == 0 {
+	if len(valid) == 0 {
 		return out, nil
 	}
-	rows, err := q.QueryContext(ctx, `SELECT `+columns+` FROM suppliers WHERE workspace_id = $1 AND test_mode = $2 AND id IN (`+strings.Join(phs, ", ")+`)`, args...)
+	args, in := store.InList([]any{sc.ID, sc.TestMode}, valid)
+	rows, err := q.QueryContext(ctx, `SELECT `+columns+` FROM suppliers WHERE workspace_id = $1 AND test_mode = $2 AND id IN (`+in+`)`, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -183,130 +163,39 @@ func Summaries(ctx context.Context, q store.Querier, sc workspace.Scope, ids []s
 	return out, rows.Err()
 }
 
-// record is the writable state of a supplier.
-type record struct {
-	name, country, currency                      string
-	taxID, state, address, email, phone, website *string
-	taxSettings, metadata                        string
+// Params is the command that creates a supplier or updates one: the party
+// fields it shares with customers (nil or unset: not given). The HTTP
+// edge decodes bodies into it.
+type Params struct {
+	customer.Party
+	// Errs are the fields the edge could not decode, reported with the
+	// rules' errors.
+	Errs *apperr.Fields
 }
 
-func fromSupplier(s *Supplier) record {
-	return record{name: s.Name, country: s.Country, currency: s.Currency,
-		taxID: s.TaxID, state: s.State, address: s.Address, email: s.Email, phone: s.Phone, website: s.Website,
-		taxSettings: string(s.TaxSettings), metadata: string(s.Metadata)}
+func (p *Params) errs() *apperr.Fields {
+	if p.Errs == nil {
+		return &apperr.Fields{}
+	}
+	return p.Errs.Clone()
 }
 
-// apply validates the body onto rec. Cross-field rules (state, tax_id,
-// default currency) are checked against the resulting object, so a PATCH
-// of country re-validates state and tax_id.
-func apply(o *input.Object, rec *record, sc workspace.Scope) {
-	setStr := func(dst **string, key string, max int) {
-		if v, ok := o.String(key, input.StrOpt{Max: max}); ok {
-			*dst = v
-		}
-	}
-	if v, ok := o.String("name", input.StrOpt{Required: true, Max: maxName}); ok {
-		rec.name = *v
-	}
-	countryOK := true
-	if v, ok := o.String("country", input.StrOpt{Required: true}); ok {
-		if _, found := catalog.CountryByID(*v); found {
-			rec.country = *v
-		} else {
-			o.Fail("country", input.MsgPK(*v))
-			countryOK = false
-		}
-	} else if o.Failed("country") {
-		countryOK = false
-	}
-	setStr(&rec.address, "address", maxAddress)
-	if o.Has("email") {
-		setStr(&rec.email, "email", maxEmail)
-		if rec.email != nil && !o.Failed("email") && !input.ValidEmail(*rec.email) {
-			o.Fail("email", input.MsgEmail)
-		}
-	}
-	setStr(&rec.phone, "phone", maxPhone)
-	if o.Has("website") {
-		setStr(&rec.website, "website", maxWebsite)
-		if rec.website != nil && !o.Failed("website") && !input.ValidURL(*rec.website) {
-			o.Fail("website", input.MsgURL)
-		}
-	}
-	if v, ok := o.Metadata("metadata"); ok {
-		rec.metadata = v
-	}
-	if v, ok := customer.TaxSettings(o); ok {
-		rec.taxSettings = v
-	}
-	if o.Has("currency") {
-		if v, ok := o.String("currency", input.StrOpt{}); ok {
-			if v == nil {
-				rec.currency = "" // back to the country's default below
-			} else if cur, found := catalog.CurrencyByID(*v); found && cur.Available {
-				rec.currency = *v
-			} else {
-				o.Fail("currency", input.MsgPK(*v))
-			}
-		}
-	}
-	if o.Has("state") {
-		setStr(&rec.state, "state", maxState)
-	}
-	if o.Has("tax_id") {
-		setStr(&rec.taxID, "tax_id", maxTaxID)
-	}
-	if !countryOK || rec.country == "" {
-		return
-	}
-	country, _ := catalog.CountryByID(rec.country)
-	if rec.currency == "" {
-		rec.currency = defaultCurrency(country, sc)
-	}
-
-	// state is optional; when given it must be a state of the resulting
-	// country (countries without tracked states take any value).
-	if !o.Failed("state") && rec.state != nil && catalog.HasStates(rec.country) {
-		if st, ok := catalog.StateOf(rec.country, *rec.state); ok {
-			code := st.Code
-			rec.state = &code
-		} else {
-			o.Fail("state", fmt.Sprintf("State %q does not belong to country %s.", *rec.state, rec.country))
-		}
-	}
-
-	// tax_id against the resulting country
-	if !o.Failed("tax_id") {
-		if rec.taxID == nil {
-			if country.HasRegulation && country.ID == sc.Country {
-				o.Fail("tax_id", fmt.Sprintf("This field is required for suppliers in %s.", country.ID))
-			}
-		} else if taxid.HasAlgorithm(country.ID) {
-			if norm, err := taxid.Normalize(country.ID, *rec.taxID); err != nil {
-				o.Fail("tax_id", err.Error())
-			} else {
-				rec.taxID = &norm
-			}
-		}
-	}
+func fromSupplier(s *Supplier) customer.PartyRecord {
+	return customer.PartyRecord{Name: s.Name, Country: s.Country, Currency: s.Currency,
+		TaxID: s.TaxID, State: s.State, Address: s.Address, Email: s.Email, Phone: s.Phone, Website: s.Website,
+		TaxSettings: string(s.TaxSettings), Metadata: string(s.Metadata)}
 }
 
-// defaultCurrency is the country's first available currency, else the
-// workspace's.
-func defaultCurrency(c catalog.Country, sc workspace.Scope) string {
-	for _, cid := range c.Currencies {
-		if cur, ok := catalog.CurrencyByID(cid); ok && cur.Available {
-			return cid
-		}
-	}
-	return sc.Currency
-}
+// rules: a supplier's state is optional; its tax_id is required in the
+// workspace's own regulated country, as a customer's.
+var rules = customer.PartyRules{Noun: "suppliers"}
 
 // Create validates body and inserts a supplier.
-func Create(ctx context.Context, q store.Querier, sc workspace.Scope, o *input.Object, now time.Time) (*Supplier, error) {
-	rec := record{taxSettings: "{}", metadata: "{}"}
-	apply(o, &rec, sc)
-	if err := o.Err(); err != nil {
+func Create(ctx context.Context, q store.Querier, sc workspace.Scope, p *Params, now time.Time) (*Supplier, error) {
+	rec := customer.PartyRecord{TaxSettings: "{}", Metadata: "{}"}
+	fe := p.errs()
+	customer.ApplyParty(fe, &p.Party, &rec, sc, rules)
+	if err := fe.Err(); err != nil {
 		return nil, err
 	}
 	sid := id.New(Prefix)
@@ -314,8 +203,8 @@ func Create(ctx context.Context, q store.Querier, sc workspace.Scope, o *input.O
 	_, err := q.ExecContext(ctx, `INSERT INTO suppliers (id, workspace_id, test_mode, name, country, tax_id, state, currency, address, email, phone, website,
 		tax_settings, metadata, created, updated)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15)`,
-		sid, sc.ID, sc.TestMode, rec.name, rec.country, rec.taxID, rec.state, rec.currency, rec.address, rec.email, rec.phone, rec.website,
-		rec.taxSettings, rec.metadata, us)
+		sid, sc.ID, sc.TestMode, rec.Name, rec.Country, rec.TaxID, rec.State, rec.Currency, rec.Address, rec.Email, rec.Phone, rec.Website,
+		rec.TaxSettings, rec.Metadata, us)
 	if err != nil {
 		return nil, err
 	}
@@ -326,21 +215,22 @@ func Create(ctx context.Context, q store.Querier, sc workspace.Scope, o *input.O
 }
 
 // Update applies a partial update (PATCH and PUT alike).
-func Update(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, supplierID string, o *input.Object, now time.Time) (*Supplier, error) {
+func Update(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, supplierID string, p *Params, now time.Time) (*Supplier, error) {
 	s, err := get(ctx, q, sc, supplierID, d.ForUpdate())
 	if err != nil {
 		return nil, err
 	}
 	rec := fromSupplier(s)
-	apply(o, &rec, sc)
-	if err := o.Err(); err != nil {
+	fe := p.errs()
+	customer.ApplyParty(fe, &p.Party, &rec, sc, rules)
+	if err := fe.Err(); err != nil {
 		return nil, err
 	}
 	_, err = q.ExecContext(ctx, `UPDATE suppliers SET name = $1, country = $2, tax_id = $3, state = $4, currency = $5, address = $6, email = $7,
 		phone = $8, website = $9, tax_settings = $10, metadata = $11, updated = $12
 		WHERE id = $13 AND workspace_id = $14 AND test_mode = $15`,
-		rec.name, rec.country, rec.taxID, rec.state, rec.currency, rec.address, rec.email,
-		rec.phone, rec.website, rec.taxSettings, rec.metadata, now.UnixMicro(),
+		rec.Name, rec.Country, rec.TaxID, rec.State, rec.Currency, rec.Address, rec.Email,
+		rec.Phone, rec.Website, rec.TaxSettings, rec.Metadata, now.UnixMicro(),
 		supplierID, sc.ID, sc.TestMode)
 	if err != nil {
 		return nil, err

@@ -135,78 +135,98 @@ func percentOf(base, p decimal.Decimal, scale int32) decimal.Decimal {
 // callers must not use it.
 func Compute(d Doc) (Result, []Error) {
 	var errs []Error
-	s := d.Scale
-	r := d.TaxPercent
 	res := Result{Lines: make([]LineResult, len(d.Lines))}
-
-	var lineTax, lineRet decimal.Decimal
-	anyExempt, anyLineTax, anyRet, anyTaxRet := false, false, false, false
-
+	var sums lineSums
 	for i, l := range d.Lines {
-		lr := LineResult{Exempt: l.Exempt || d.AllExempt}
-		// L1
-		lr.Gross = money.Round(l.Quantity.Mul(l.Amount), s)
-		// L2
-		switch l.DiscountScheme {
-		case "", SchemePercent:
-			if l.Discount.GreaterThan(hundred) {
-				errs = append(errs, Error{i, "discount", MsgMax100})
-			}
-			lr.Discount = percentOf(lr.Gross, l.Discount, s)
-		case SchemeAmount:
-			switch {
-			case money.DecimalPlaces(l.Discount) > max(s, 0):
-				errs = append(errs, Error{i, "discount", money.MsgDecimalPlaces(int(max(s, 0)))})
-			case l.Discount.GreaterThan(lr.Gross):
-				errs = append(errs, Error{i, "discount", MsgLineDiscountExceeds})
-			}
-			lr.Discount = l.Discount
-		default:
-			errs = append(errs, Error{i, "discount_scheme", MsgInvalidChoice(l.DiscountScheme)})
-			lr.Discount = zero
-		}
-		// L3
-		lr.Total = lr.Gross.Sub(lr.Discount)
-		// L4
-		if l.TaxPercent.IsPositive() {
-			t := percentOf(lr.Total, l.TaxPercent, s)
-			lr.Tax = &t
-			lineTax = lineTax.Add(t)
-			anyLineTax = true
-		}
-		// L5
-		retScheme := l.RetentionScheme
-		switch retScheme {
-		case "", RetentionSubtotal, RetentionTax:
-		default:
-			errs = append(errs, Error{i, "retention_scheme", MsgInvalidChoice(retScheme)})
-			retScheme = RetentionSubtotal
-		}
-		if retScheme == RetentionTax {
-			anyTaxRet = true
-		}
-		if !l.RetentionPercent.IsZero() {
-			var ret decimal.Decimal
-			if retScheme == RetentionTax {
-				ret = money.Round(lr.Total.Mul(r).Mul(l.RetentionPercent).Shift(-4), s)
-			} else {
-				ret = percentOf(lr.Total, l.RetentionPercent, s)
-			}
-			lr.Retention = &ret
-			lineRet = lineRet.Add(ret)
-			anyRet = true
-		}
+		lr, lineErrs := computeLine(i, l, d, &sums)
+		errs = append(errs, lineErrs...)
 		// D1
 		if lr.Exempt {
-			anyExempt = true
 			res.E0 = res.E0.Add(lr.Total)
 		} else {
 			res.A0 = res.A0.Add(lr.Total)
 		}
 		res.Lines[i] = lr
 	}
+	errs = append(errs, documentDiscount(d, &res, sums.anyTaxRet)...)
+	documentTotals(d, &res, sums)
+	return res, errs
+}
 
-	// D2
+// lineSums is what the document steps need of the lines.
+type lineSums struct {
+	tax, retention                       decimal.Decimal
+	anyExempt, anyTax, anyRet, anyTaxRet bool
+}
+
+// computeLine runs L1–L5 on line i and adds it to sums.
+func computeLine(i int, l Line, d Doc, sums *lineSums) (LineResult, []Error) {
+	var errs []Error
+	s := d.Scale
+	lr := LineResult{Exempt: l.Exempt || d.AllExempt}
+	// L1
+	lr.Gross = money.Round(l.Quantity.Mul(l.Amount), s)
+	// L2
+	switch l.DiscountScheme {
+	case "", SchemePercent:
+		if l.Discount.GreaterThan(hundred) {
+			errs = append(errs, Error{i, "discount", MsgMax100})
+		}
+		lr.Discount = percentOf(lr.Gross, l.Discount, s)
+	case SchemeAmount:
+		switch {
+		case money.DecimalPlaces(l.Discount) > max(s, 0):
+			errs = append(errs, Error{i, "discount", money.MsgDecimalPlaces(int(max(s, 0)))})
+		case l.Discount.GreaterThan(lr.Gross):
+			errs = append(errs, Error{i, "discount", MsgLineDiscountExceeds})
+		}
+		lr.Discount = l.Discount
+	default:
+		errs = append(errs, Error{i, "discount_scheme", MsgInvalidChoice(l.DiscountScheme)})
+		lr.Discount = zero
+	}
+	// L3
+	lr.Total = lr.Gross.Sub(lr.Discount)
+	// L4
+	if l.TaxPercent.IsPositive() {
+		t := percentOf(lr.Total, l.TaxPercent, s)
+		lr.Tax = &t
+		sums.tax = sums.tax.Add(t)
+		sums.anyTax = true
+	}
+	// L5
+	retScheme := l.RetentionScheme
+	switch retScheme {
+	case "", RetentionSubtotal, RetentionTax:
+	default:
+		errs = append(errs, Error{i, "retention_scheme", MsgInvalidChoice(retScheme)})
+		retScheme = RetentionSubtotal
+	}
+	if retScheme == RetentionTax {
+		sums.anyTaxRet = true
+	}
+	if !l.RetentionPercent.IsZero() {
+		var ret decimal.Decimal
+		if retScheme == RetentionTax {
+			ret = money.Round(lr.Total.Mul(d.TaxPercent).Mul(l.RetentionPercent).Shift(-4), s)
+		} else {
+			ret = percentOf(lr.Total, l.RetentionPercent, s)
+		}
+		lr.Retention = &ret
+		sums.retention = sums.retention.Add(ret)
+		sums.anyRet = true
+	}
+	if lr.Exempt {
+		sums.anyExempt = true
+	}
+	return lr, errs
+}
+
+// documentDiscount runs D2: the global discount split between the taxed
+// and the exempt amounts.
+func documentDiscount(d Doc, res *Result, anyTaxRet bool) []Error {
+	var errs []Error
+	s := d.Scale
 	res.DA, res.DE = zero, zero
 	disc := d.Discount
 	switch d.DiscountScheme {
@@ -235,7 +255,12 @@ func Compute(d Doc) (Result, []Error) {
 	default:
 		errs = append(errs, Error{-1, "discount_scheme", MsgInvalidChoice(d.DiscountScheme)})
 	}
+	return errs
+}
 
+// documentTotals runs D3–D9.
+func documentTotals(d Doc, res *Result, sums lineSums) {
+	s, r := d.Scale, d.TaxPercent
 	// D3
 	res.A1 = res.A0.Sub(res.DA)
 	res.E1 = res.E0.Sub(res.DE)
@@ -257,24 +282,23 @@ func Compute(d Doc) (Result, []Error) {
 
 	// D5
 	exempt := zero
-	if anyExempt {
+	if sums.anyExempt {
 		exempt = res.E1
 		res.Exempt = &exempt
 	}
 	// D6
 	tax := zero
-	if !r.IsZero() || anyLineTax {
-		tax = res.VAT.Add(lineTax)
+	if !r.IsZero() || sums.anyTax {
+		tax = res.VAT.Add(sums.tax)
 		res.Tax = &tax
 	}
 	// D7
 	ret := zero
-	if anyRet {
-		ret = lineRet
+	if sums.anyRet {
+		ret = sums.retention
 		res.Retention = &ret
 	}
 	// D8, D9
 	res.Subtotal = res.Amount.Add(exempt)
 	res.Total = res.Amount.Add(exempt).Add(tax).Sub(ret)
-	return res, errs
 }

@@ -4,16 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/cobrobilling/cobro/internal/apperr"
 	"github.com/cobrobilling/cobro/internal/id"
-	"github.com/cobrobilling/cobro/internal/input"
 	"github.com/cobrobilling/cobro/internal/list"
+	"github.com/cobrobilling/cobro/internal/rows"
 	"github.com/cobrobilling/cobro/internal/store"
 	"github.com/cobrobilling/cobro/internal/workspace"
 )
@@ -47,15 +45,14 @@ type URLGuard struct {
 // resolveTimeout bounds the DNS lookup of a URL check.
 const resolveTimeout = 5 * time.Second
 
-// check validates a URL for an endpoint of the scope's mode and returns the
+const msgURL = "Enter a valid URL."
+
+// check validates a URL (well-formed http or https) for an endpoint of the scope's mode and returns the
 // field message, or "".
 func (g URLGuard) check(ctx context.Context, sc workspace.Scope, raw string) string {
-	if !input.ValidURL(raw) {
-		return input.MsgURL
-	}
 	u, err := url.Parse(raw)
 	if err != nil {
-		return input.MsgURL
+		return msgURL
 	}
 	if !sc.TestMode && u.Scheme != "https" {
 		return MsgLiveHTTPS
@@ -88,69 +85,46 @@ type record struct {
 	metadata    string
 }
 
-// apply validates the body onto rec (docs/conventions.md#12-errors: every field error at once).
-func apply(ctx context.Context, o *input.Object, rec *record, sc workspace.Scope, g URLGuard) {
-	if v, ok := o.String("url", input.StrOpt{Required: true, Max: 2048}); ok && v != nil {
-		if msg := g.check(ctx, sc, *v); msg != "" {
-			o.Fail("url", msg)
-		} else {
-			rec.url = *v
-		}
-	}
-	if o.Has("description") {
-		if v, ok := o.String("description", input.StrOpt{Max: 256}); ok {
-			rec.description = v
-		}
-	}
-	if v, ok := eventFilters(o); ok {
-		rec.events = v
-	}
-	if v, ok := o.Choice("status", false, StatusEnabled, StatusDisabled); ok {
-		rec.status = v
-	}
-	if v, ok := o.Metadata("metadata"); ok {
-		rec.metadata = v
-	}
+// EndpointParams is the command that creates or updates an endpoint
+// (docs/webhooks.md#1-webhook-endpoints), decoded at the HTTP edge. A nil field is not given;
+// Errs are the fields the edge could not decode, reported with the URL
+// policy's verdict.
+type EndpointParams struct {
+	URL         *string // a well-formed http(s) URL
+	Description **string
+	Events      []string // nil: not given
+	Status      *string
+	Metadata    *string
+	Errs        *apperr.Fields
 }
 
-// eventFilters reads "events": a non-empty list of catalogue names, "*"
-// or "family.*" wildcards; duplicates are dropped, order is kept.
-func eventFilters(o *input.Object) ([]string, bool) {
-	l, ok := o.List("events", false)
-	if !ok {
-		return nil, false
+// apply checks c onto rec: the URL against the SSRF policy, every field
+// error at once (docs/conventions.md#12-errors).
+func (c EndpointParams) apply(ctx context.Context, rec *record, sc workspace.Scope, g URLGuard) error {
+	errs := &apperr.Fields{}
+	if c.Errs != nil {
+		errs = c.Errs.Clone()
 	}
-	if len(l) == 0 {
-		o.Fail("events", input.MsgEmptyList)
-		return nil, false
-	}
-	out := make([]string, 0, len(l))
-	seen := map[string]bool{}
-	notString := false
-	for _, item := range l {
-		s, isStr := item.(string)
-		if !isStr {
-			if !notString {
-				o.Fail("events", "Not a valid string.")
-				notString = true
-			}
-			continue
+	if c.URL != nil {
+		if msg := g.check(ctx, sc, *c.URL); msg != "" {
+			errs.Add("url", msg)
+		} else {
+			rec.url = *c.URL
 		}
-		s = strings.TrimSpace(s)
-		if seen[s] {
-			continue
-		}
-		seen[s] = true
-		if !ValidFilter(s) {
-			o.Fail("events", fmt.Sprintf("Unknown event: %s.", s))
-			continue
-		}
-		out = append(out, s)
 	}
-	if o.Failed("events") {
-		return nil, false
+	if c.Description != nil {
+		rec.description = *c.Description
 	}
-	return out, true
+	if c.Events != nil {
+		rec.events = c.Events
+	}
+	if c.Status != nil {
+		rec.status = *c.Status
+	}
+	if c.Metadata != nil {
+		rec.metadata = *c.Metadata
+	}
+	return errs.Err()
 }
 
 func eventsJSON(events []string) string {
@@ -159,10 +133,9 @@ func eventsJSON(events []string) string {
 }
 
 // Create validates body and registers an endpoint (docs/webhooks.md#1-webhook-endpoints).
-func Create(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, o *input.Object, g URLGuard, now time.Time) (*Endpoint, error) {
+func Create(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, c EndpointParams, g URLGuard, now time.Time) (*Endpoint, error) {
 	rec := record{events: []string{"*"}, status: StatusEnabled, metadata: "{}"}
-	apply(ctx, o, &rec, sc, g)
-	if err := o.Err(); err != nil {
+	if err := c.apply(ctx, &rec, sc, g); err != nil {
 		return nil, err
 	}
 	// The limit is a state rule, checked once every field is valid. The
@@ -202,14 +175,13 @@ func Create(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.
 // Update applies a partial update. status "enabled" on a disabled endpoint
 // re-enables it and resets its failure counter; "disabled" on an enabled
 // one disables it by hand (its pending deliveries become skipped).
-func Update(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, endpointID string, o *input.Object, g URLGuard, now time.Time) (*Endpoint, error) {
+func Update(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, endpointID string, c EndpointParams, g URLGuard, now time.Time) (*Endpoint, error) {
 	e, err := GetEndpoint(ctx, q, sc, endpointID, d.ForUpdate())
 	if err != nil {
 		return nil, err
 	}
 	rec := record{url: e.URL, description: e.Description, events: e.Events, status: e.Status, metadata: string(e.Metadata)}
-	apply(ctx, o, &rec, sc, g)
-	if err := o.Err(); err != nil {
+	if err := c.apply(ctx, &rec, sc, g); err != nil {
 		return nil, err
 	}
 	status, reason, disabled, failures := e.Status, e.DisabledReason, e.Disabled, e.ConsecutiveFailures
@@ -282,24 +254,5 @@ var EndpointListSpec = list.Spec{
 
 // ListEndpoints returns one page of the scope's endpoints.
 func ListEndpoints(ctx context.Context, q store.Querier, sc workspace.Scope, lq *list.Query) (int, []*Endpoint, error) {
-	where := ` FROM webhook_endpoints WHERE workspace_id = $1 AND test_mode = $2` + lq.Where()
-	args := append([]any{sc.ID, sc.TestMode}, lq.Args...)
-	var count int
-	if err := q.QueryRowContext(ctx, `SELECT COUNT(*)`+where, args...).Scan(&count); err != nil {
-		return 0, nil, err
-	}
-	rows, err := q.QueryContext(ctx, `SELECT `+Columns+where+` ORDER BY `+lq.OrderBy+fmt.Sprintf(` LIMIT %d OFFSET %d`, lq.PageSize, lq.Offset()), args...)
-	if err != nil {
-		return 0, nil, err
-	}
-	defer rows.Close()
-	out := []*Endpoint{}
-	for rows.Next() {
-		e, err := ScanEndpoint(rows)
-		if err != nil {
-			return 0, nil, err
-		}
-		out = append(out, e)
-	}
-	return count, out, rows.Err()
+	return rows.List(ctx, q, sc, endpointsTable, lq, ScanEndpoint)
 }

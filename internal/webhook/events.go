@@ -11,7 +11,6 @@ import (
 	"github.com/cobrobilling/cobro/internal/apperr"
 	"github.com/cobrobilling/cobro/internal/clock"
 	"github.com/cobrobilling/cobro/internal/id"
-	"github.com/cobrobilling/cobro/internal/input"
 	"github.com/cobrobilling/cobro/internal/list"
 	"github.com/cobrobilling/cobro/internal/store"
 	"github.com/cobrobilling/cobro/internal/workspace"
@@ -218,20 +217,23 @@ func attachDeliveries(ctx context.Context, q store.Querier, sc workspace.Scope, 
 // Redeliver starts a new delivery of an event (fresh schedule, same
 // webhook-id) to the endpoint named in the body, or to every enabled
 // endpoint of the mode subscribed to it (docs/webhooks.md#53-redelivery).
-func Redeliver(ctx context.Context, q store.Querier, sc workspace.Scope, eventID string, o *input.Object, now time.Time) (*EventView, error) {
+// The endpoint named is webhook (nil: every subscribed one); errs are what
+// the edge could not decode, reported once the event is known to exist.
+func Redeliver(ctx context.Context, q store.Querier, sc workspace.Scope, eventID string, webhook *string, errs *apperr.Fields, now time.Time) (*EventView, error) {
 	ev, err := GetEvent(ctx, q, sc, eventID, now)
 	if err != nil {
 		return nil, err
 	}
-	var targets []string
-	ref, ok := o.Ref("webhook", false, true, func(s string) bool { return id.Valid("whe", s) })
-	if err := o.Err(); err != nil {
-		return nil, err
+	if errs != nil {
+		if err := errs.Err(); err != nil {
+			return nil, err
+		}
 	}
-	if ok && ref != nil {
+	var targets []string
+	if ref := webhook; ref != nil {
 		ep, err := GetEndpoint(ctx, q, sc, *ref, "")
 		if e, nf := apperr.As(err); nf && e.Kind == apperr.NotFound {
-			return nil, apperr.Field("webhook", input.MsgPK(*ref))
+			return nil, apperr.Field("webhook", apperr.MsgPK(*ref))
 		}
 		if err != nil {
 			return nil, err

@@ -8,12 +8,11 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 
-	"github.com/cobrobilling/cobro/internal/apperr"
 	"github.com/cobrobilling/cobro/internal/clock"
 	"github.com/cobrobilling/cobro/internal/event"
-	"github.com/cobrobilling/cobro/internal/id"
+	"github.com/cobrobilling/cobro/internal/list"
+	"github.com/cobrobilling/cobro/internal/rows"
 	"github.com/cobrobilling/cobro/internal/store"
 	"github.com/cobrobilling/cobro/internal/workspace"
 )
@@ -47,10 +46,13 @@ type Endpoint struct {
 }
 
 // Columns and ScanEndpoint read endpoints (shared by the API code).
+var endpointsTable = rows.Table{Name: "webhook_endpoints", Prefix: "whe", Columns: Columns}
+
+// Columns is the select list ScanEndpoint reads.
 const Columns = `id, workspace_id, test_mode, url, description, events, status, disabled_reason, disabled, consecutive_failures,
 	secret, previous_secret, previous_secret_until, metadata, created, updated`
 
-func ScanEndpoint(row interface{ Scan(...any) error }) (*Endpoint, error) {
+func ScanEndpoint(row list.Scanner) (*Endpoint, error) {
 	var (
 		e                   Endpoint
 		desc, reason, prev  sql.NullString
@@ -85,15 +87,7 @@ func ScanEndpoint(row interface{ Scan(...any) error }) (*Endpoint, error) {
 
 // GetEndpoint loads an endpoint of the scope (404 otherwise).
 func GetEndpoint(ctx context.Context, q store.Querier, sc workspace.Scope, endpointID, lock string) (*Endpoint, error) {
-	if !id.Valid("whe", endpointID) {
-		return nil, apperr.NotFoundErr()
-	}
-	e, err := ScanEndpoint(q.QueryRowContext(ctx, `SELECT `+Columns+` FROM webhook_endpoints WHERE id = $1 AND workspace_id = $2 AND test_mode = $3`+lock,
-		endpointID, sc.ID, sc.TestMode))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, apperr.NotFoundErr()
-	}
-	return e, err
+	return rows.Get(ctx, q, sc, endpointsTable, endpointID, lock, ScanEndpoint)
 }
 
 // Subscribed reports whether the endpoint's event filter selects name:

@@ -137,6 +137,27 @@ func (b *Biller) dteDoc(ctx context.Context, q store.Querier, sc workspace.Scope
 		doc.ShippingType, _ = strconv.Atoi(x["shipping_type"])
 		doc.Transport = &sii.Transport{Plate: x["licence_plate"], DriverRUT: x["carrier_id"], DriverName: x["carrier_name"], Address: x["address"]}
 	}
+	doc.Issuer = issuerOf(st)
+	r := d.Receiver
+	doc.Receiver = sii.Receiver{RUT: r.TaxID, Name: r.Name, Activity: tsString(r.TaxSettings, "cl_activity_description"), Email: r.Email,
+		Address: r.Address, Commune: tsString(r.TaxSettings, "cl_commune"), City: tsString(r.TaxSettings, "cl_city")}
+	dteLines(doc, d, code)
+	// references (docs/tax-agency.md#68-referencia): the adjusted document first
+	ref, err := adjustedReference(ctx, q, sc, d, code)
+	if err != nil {
+		return nil, err
+	}
+	if ref != nil {
+		doc.References = append(doc.References, *ref)
+	}
+	for _, rf := range d.References {
+		doc.References = append(doc.References, sii.Reference{Type: strings.TrimPrefix(rf.Document, "CL"), Folio: rf.Serial, Date: rf.Date, Reason: rf.Description})
+	}
+	return doc, nil
+}
+
+// issuerOf is the workspace as its biller settings describe it.
+func issuerOf(st *Stored) sii.Issuer {
 	var acts []int
 	for _, a := range st.ActivityCodes {
 		acts = append(acts, int(a))
@@ -145,14 +166,14 @@ func (b *Biller) dteDoc(ctx context.Context, q store.Querier, sc workspace.Scope
 	if st.BranchCode != nil {
 		branch = *st.BranchCode
 	}
-	doc.Issuer = sii.Issuer{RUT: str(st.RUT), BusinessName: str(st.BusinessName), Activity: str(st.ActivityDescription), ActivityCodes: acts,
+	return sii.Issuer{RUT: str(st.RUT), BusinessName: str(st.BusinessName), Activity: str(st.ActivityDescription), ActivityCodes: acts,
 		Address: str(st.Address), Commune: str(st.Commune), City: str(st.City), BranchCode: branch,
 		ResolutionNumber: derefInt(st.ResolutionNumber), ResolutionDate: str(st.ResolutionDate)}
-	r := d.Receiver
-	doc.Receiver = sii.Receiver{RUT: r.TaxID, Name: r.Name, Activity: tsString(r.TaxSettings, "cl_activity_description"), Email: r.Email,
-		Address: r.Address, Commune: tsString(r.TaxSettings, "cl_commune"), City: tsString(r.TaxSettings, "cl_city")}
+}
 
-	// lines: gross, line discount (docs/conventions.md#8-totals-formula L1–L3)
+// dteLines fills the lines (gross and line discount, docs/conventions.md#8-totals-formula L1–L3),
+// the global discount and the totals (docs/tax-agency.md#65-totales).
+func dteLines(doc *sii.Doc, d biller.Document, code int) {
 	a0 := decimal.Zero
 	anyTaxable, anyExempt := false, false
 	for _, l := range d.Lines {
@@ -176,6 +197,7 @@ func (b *Biller) dteDoc(ctx context.Context, q store.Querier, sc workspace.Scope
 		}
 		doc.Lines = append(doc.Lines, line)
 	}
+	x := d.Extra
 	if disc := x["discount"]; disc != "" {
 		v, err := decimal.NewFromString(disc)
 		if err == nil && v.Sign() > 0 {
@@ -187,7 +209,6 @@ func (b *Biller) dteDoc(ctx context.Context, q store.Querier, sc workspace.Scope
 			doc.Discount = g
 		}
 	}
-	// totals (docs/tax-agency.md#65-totales)
 	if anyTaxable && code != 34 {
 		net := d.Amount
 		doc.Net = &net
@@ -205,9 +226,12 @@ func (b *Biller) dteDoc(ctx context.Context, q store.Querier, sc workspace.Scope
 		rv := *d.Retention
 		doc.Retained = &rv
 	}
-	// references (docs/tax-agency.md#68-referencia): the adjusted document first
-	var ts map[string]any
-	_ = json.Unmarshal([]byte(x["tax_settings"]), &ts)
+}
+
+// adjustedReference cites the document a note adjusts (nil for others),
+// with the reference code of its tax settings.
+func adjustedReference(ctx context.Context, q store.Querier, sc workspace.Scope, d biller.Document, code int) (*sii.Reference, error) {
+	x := d.Extra
 	adjusted := ""
 	switch {
 	case code == 56 && x["credit_note_id"] != "":
@@ -217,40 +241,36 @@ func (b *Biller) dteDoc(ctx context.Context, q store.Querier, sc workspace.Scope
 	case code == 61 && x["purchase_id"] != "":
 		adjusted = x["purchase_id"]
 	}
-	if adjusted != "" {
-		var typeID, date string
-		var number *int64
-		if err := q.QueryRowContext(ctx, `SELECT document_type, number, date FROM documents WHERE id = $1 AND workspace_id = $2 AND test_mode = $3`,
-			adjusted, sc.ID, sc.TestMode).Scan(&typeID, &number, &date); err != nil {
-			return nil, fmt.Errorf("adjusted document %s: %w", adjusted, err)
-		}
-		if number == nil {
-			field := "invoice"
-			if x["credit_note_id"] != "" && code == 56 {
-				field = "credit_note"
-			} else if x["purchase_id"] != "" && x["invoice_id"] == "" {
-				field = "purchase"
-			}
-			return nil, apperr.Field(field, "The referenced document has no number.")
-		}
-		codeRef, _ := strconv.Atoi(tsString(ts, "cl_reference_code"))
-		if codeRef == 0 {
-			codeRef = 1
-		}
-		reason := x["note"]
-		if reason == "" {
-			reason = map[int]string{1: "Anula documento", 2: "Corrige texto", 3: "Corrige montos"}[codeRef]
-		}
-		folio := ""
-		if number != nil {
-			folio = strconv.FormatInt(*number, 10)
-		}
-		doc.References = append(doc.References, sii.Reference{Type: strings.TrimPrefix(typeID, "CL"), Folio: folio, Date: date, Code: codeRef, Reason: reason})
+	if adjusted == "" {
+		return nil, nil
 	}
-	for _, rf := range d.References {
-		doc.References = append(doc.References, sii.Reference{Type: strings.TrimPrefix(rf.Document, "CL"), Folio: rf.Serial, Date: rf.Date, Reason: rf.Description})
+	var typeID, date string
+	var number *int64
+	if err := q.QueryRowContext(ctx, `SELECT document_type, number, date FROM documents WHERE id = $1 AND workspace_id = $2 AND test_mode = $3`,
+		adjusted, sc.ID, sc.TestMode).Scan(&typeID, &number, &date); err != nil {
+		return nil, fmt.Errorf("adjusted document %s: %w", adjusted, err)
 	}
-	return doc, nil
+	if number == nil {
+		field := "invoice"
+		if x["credit_note_id"] != "" && code == 56 {
+			field = "credit_note"
+		} else if x["purchase_id"] != "" && x["invoice_id"] == "" {
+			field = "purchase"
+		}
+		return nil, apperr.Field(field, "The referenced document has no number.")
+	}
+	var ts map[string]any
+	_ = json.Unmarshal([]byte(x["tax_settings"]), &ts)
+	codeRef, _ := strconv.Atoi(tsString(ts, "cl_reference_code"))
+	if codeRef == 0 {
+		codeRef = 1
+	}
+	reason := x["note"]
+	if reason == "" {
+		reason = map[int]string{1: "Anula documento", 2: "Corrige texto", 3: "Corrige montos"}[codeRef]
+	}
+	folio := strconv.FormatInt(*number, 10)
+	return &sii.Reference{Type: strings.TrimPrefix(typeID, "CL"), Folio: folio, Date: date, Code: codeRef, Reason: reason}, nil
 }
 
 func derefInt(p *int64) int64 {
