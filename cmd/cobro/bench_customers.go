@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/cobrobilling/cobro/internal/id"
-	"github.com/cobrobilling/cobro/internal/input"
 )
 
 // customerBody is a realistic US customer, the body every create sends.
@@ -116,14 +115,15 @@ func (c *customersBench) rawInsert(ctx context.Context, w int) error {
 	seq := c.seq[w]
 	c.seq[w]++
 	body := newCustomerBody("raw", w, seq)
-	meta := make(map[string]any, len(body.Metadata))
-	for k, v := range body.Metadata {
-		meta[k] = v
+	// encoding/json sorts map keys: the canonical form the API stores
+	meta, err := json.Marshal(body.Metadata)
+	if err != nil {
+		return err
 	}
-	_, err := c.b.db.ExecContext(ctx, rawInsertSQL,
+	_, err = c.b.db.ExecContext(ctx, rawInsertSQL,
 		id.New("cus"), c.b.ws.Workspace, false, body.Name, body.Address, c.country, c.state, c.currency, body.Email,
 		nil, nil, body.ZipCode, nil, nil, nil,
-		"{}", input.CanonicalJSON(meta), true, true, true, "active", time.Now().UnixMicro())
+		"{}", string(meta), true, true, true, "active", time.Now().UnixMicro())
 	return err
 }
 

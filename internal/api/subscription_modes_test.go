@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/cobrobilling/cobro/internal/apitest"
@@ -182,6 +183,41 @@ func TestSubscriptionCurrencyConversion(t *testing.T) {
 		inv = c.Post("/subscriptions/"+apitest.Str(sub, "id")+"/process/", nil).Expect(200)
 		if line := inv["lines"].([]any)[0].(map[string]any); apitest.Num(line["amount"]) != "98107" && apitest.Num(line["amount"]) != "98107.00" {
 			t.Errorf("by the rate of 2026-06-01: %v", line["amount"])
+		}
+	})
+}
+
+// The document engine applies the value rules to every caller: an add-on
+// share whose line name ("<add-on name> (<rate description>)") is longer
+// than 80 characters stops the run in needs_attention with the engine's
+// message, and no invoice is stored.
+func TestSubscriptionRunLineNameTooLong(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
+		c := e.Workspace("US")
+		plan := subPlan(c, "USD", 10, nil)
+		name := strings.Repeat("n", 56)
+		addon := apitest.Str(c.Post("/addons/", map[string]any{"name": name, "description": "Setup", "currency": "USD", "amount": 40}).Expect(201), "id")
+		rate := func(desc string) []any {
+			return []any{map[string]any{"billing_cycle": 1, "percentage": 100, "description": desc}}
+		}
+		body := func(desc string) map[string]any {
+			return map[string]any{"customer": newCustomer(c, "Long Names Co"), "document": "US1", "date_start": "2026-06-02",
+				"lines":  []any{map[string]any{"plan": plan, "quantity": 1}},
+				"addons": []any{map[string]any{"addon": addon, "quantity": 1, "rates": rate(desc)}}}
+		}
+		// 56 + len(" (") + 21 + len(")") = 80: billed
+		ok := c.Post("/subscriptions/", body(strings.Repeat("d", 21))).Expect(201)
+		if ok["status"] != "active" || ok["latest_invoice"] == nil {
+			t.Fatalf("an 80-character line: %v %v %v", ok["status"], ok["needs_attention_reason"], ok["status_description"])
+		}
+		// one more character: refused by the engine
+		sub := c.Post("/subscriptions/", body(strings.Repeat("d", 22))).Expect(201)
+		want := "The invoice could not be created: Ensure this field has no more than 80 characters."
+		if sub["status"] != "needs_attention" || sub["needs_attention_reason"] != "processing_issue" || sub["status_description"] != want || sub["latest_invoice"] != nil {
+			t.Errorf("an 81-character line: %v %v %q %v", sub["status"], sub["needs_attention_reason"], sub["status_description"], sub["latest_invoice"])
+		}
+		if got := invoicesOf(c, apitest.Str(sub, "id")); len(got) != 0 {
+			t.Errorf("invoices stored for the refused run: %d", len(got))
 		}
 	})
 }

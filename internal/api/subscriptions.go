@@ -22,7 +22,7 @@ func (r *Request) renderSub(status int, s *subscription.Sub, err error) (int, an
 }
 
 func (s *Server) createSubscription(r *Request) (int, any, error) {
-	sub, err := s.opt.Services.Subscriptions.Create(r.Ctx, r.Q, r.Dialect(), r.Scope, r.Object(), r.Now)
+	sub, err := s.opt.Services.Subscriptions.Create(r.Ctx, r.Q, r.Dialect(), r.Scope, decodeSubscription(r.Body), r.Now)
 	return r.renderSub(http.StatusCreated, sub, err)
 }
 
@@ -48,7 +48,7 @@ func (s *Server) getSubscription(r *Request) (int, any, error) {
 }
 
 func (s *Server) updateSubscription(r *Request) (int, any, error) {
-	sub, err := s.opt.Services.Subscriptions.Update(r.Ctx, r.Q, r.Dialect(), r.Scope, r.PathValue("id"), r.Object(), r.Now)
+	sub, err := s.opt.Services.Subscriptions.Update(r.Ctx, r.Q, r.Dialect(), r.Scope, r.PathValue("id"), decodeSubscriptionPatch(r.Body), r.Now)
 	return r.renderSub(http.StatusOK, sub, err)
 }
 

@@ -6,6 +6,7 @@ package apperr
 import (
 	"errors"
 	"fmt"
+	"sort"
 )
 
 // Kind is the small set of error classes the API distinguishes.
@@ -74,24 +75,48 @@ func Detail(kind Kind, msg string) *Error { return &Error{Kind: kind, Detail: ms
 // first of any field), else the error's text: for callers that pass a
 // refusal on under another field.
 func (e *Error) Message(field string) string {
-	for k, v := range e.Fields {
-		if field != "" && k != field {
-			continue
+	keys := make([]string, 0, len(e.Fields))
+	for k := range e.Fields {
+		if field == "" || k == field {
+			keys = append(keys, k)
 		}
-		switch m := v.(type) {
-		case []string:
-			if len(m) > 0 {
-				return m[0]
-			}
-		case []any:
-			if len(m) > 0 {
-				if s, ok := m[0].(string); ok {
-					return s
-				}
-			}
-		case string:
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if m := firstMessage(e.Fields[k]); m != "" {
 			return m
 		}
 	}
 	return e.Error()
+}
+
+// firstMessage is the first message of an error value, looking into the
+// nested errors of lists and objects (a line's, a reference's).
+func firstMessage(v any) string {
+	switch m := v.(type) {
+	case string:
+		return m
+	case []string:
+		if len(m) > 0 {
+			return m[0]
+		}
+	case []any:
+		for _, x := range m {
+			if s := firstMessage(x); s != "" {
+				return s
+			}
+		}
+	case map[string]any:
+		keys := make([]string, 0, len(m))
+		for k := range m {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			if s := firstMessage(m[k]); s != "" {
+				return s
+			}
+		}
+	}
+	return ""
 }

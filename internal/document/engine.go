@@ -150,6 +150,7 @@ func create(e Env, k *Kind, dr *Draft, subscriptionID string) (*Doc, error) {
 
 // apply validates dr onto d with the rules of the kind.
 func apply(e Env, k *Kind, dr *Draft, d *Doc, creating bool) error {
+	dr = checkValues(dr, k)
 	switch {
 	case k == Retention:
 		return applyRetention(e, dr, d, creating)

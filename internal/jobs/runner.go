@@ -213,7 +213,7 @@ func (l *loop) run(ctx context.Context) {
 	var wg sync.WaitGroup
 	for ctx.Err() == nil {
 		l.dispatch(runCtx, &wg)
-		if room := l.room(); room > 0 {
+		if room := l.room(); room >= l.batch() {
 			if err := l.claim(ctx, room); err != nil && ctx.Err() == nil {
 				l.r.logger().Warn("job queue", "kind", l.k.Name, "error", err.Error())
 			}
@@ -226,7 +226,6 @@ func (l *loop) run(ctx context.Context) {
 		case <-ctx.Done():
 		case <-l.wake:
 		case <-l.freed:
-			l.gather()
 		case <-time.After(l.k.Poll):
 		}
 	}
@@ -274,7 +273,7 @@ func (l *loop) drain(ctx context.Context) (int, error) {
 	l.mu.Unlock()
 	for {
 		total += l.dispatch(ctx, &wg)
-		if room := l.room(); room > 0 {
+		if room := l.room(); room >= l.batch() || (room > 0 && l.idle()) {
 			if err := l.claim(ctx, room); err != nil {
 				l.handBack()
 				wg.Wait()
@@ -287,7 +286,6 @@ func (l *loop) drain(ctx context.Context) (int, error) {
 		}
 		select { // a slot or a lane frees up
 		case <-l.freed:
-			l.gather()
 		case <-ctx.Done():
 			l.handBack()
 			wg.Wait()
@@ -300,22 +298,15 @@ func (l *loop) drain(ctx context.Context) (int, error) {
 	return total, l.firstErr
 }
 
-// gatherWindow is how long a freed slot waits for others before the next
-// claim while jobs are still running: one claim then leases several jobs
-// instead of one per finished job (each claim is a write).
-const gatherWindow = 3 * time.Millisecond
-
-// gather lets more running jobs finish, up to gatherWindow, so that their
-// slots are claimed together.
-func (l *loop) gather() {
-	deadline := time.After(gatherWindow)
-	for !l.idle() {
-		select {
-		case <-l.freed:
-		case <-deadline:
-			return
-		}
+// batch is the least room worth a claim while jobs are running or
+// waiting: a kind that prefetches refills its slots from the jobs it holds
+// and claims again once a quarter of them are used, so that one claim (a
+// write) leases several jobs; a wake or a poll claims for any room.
+func (l *loop) batch() int {
+	if l.idle() {
+		return 1
 	}
+	return max(1, l.k.Prefetch/4)
 }
 
 // room is how many more jobs the loop may claim.

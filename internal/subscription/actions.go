@@ -8,7 +8,6 @@ import (
 
 	"github.com/cobrobilling/cobro/internal/apperr"
 	"github.com/cobrobilling/cobro/internal/document"
-	"github.com/cobrobilling/cobro/internal/input"
 	"github.com/cobrobilling/cobro/internal/list"
 	"github.com/cobrobilling/cobro/internal/rows"
 	"github.com/cobrobilling/cobro/internal/store"
@@ -81,65 +80,36 @@ func List(ctx context.Context, q store.Querier, sc workspace.Scope, lq *list.Que
 }
 
 // Update applies a PATCH (docs/billing.md#89-update-rules).
-func (svc *Service) Update(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, subID string, o *input.Object, now time.Time) (*Sub, error) {
+func (svc *Service) Update(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, subID string, p *Patch, now time.Time) (*Sub, error) {
 	e, before, err := svc.open(ctx, q, d, sc, subID, now)
 	if err != nil {
 		return nil, err
 	}
 	s := before.clone()
 	s.Updated = e.us
-	if _, has := o.Raw("status"); has {
-		o.Fail("status", MsgStatusPatch)
-		return nil, o.Err()
+	if p.Has("status") {
+		return nil, apperr.Field("status", MsgStatusPatch)
 	}
 	if before.Status == StatusCancelled || before.Status == StatusFinalized {
-		for _, k := range o.Keys() {
+		for k := range p.Keys {
 			if k != "metadata" {
 				return nil, apperr.NonField(MsgClosedOnlyMeta)
 			}
 		}
 	}
-	if raw, has := o.Raw("customer"); has {
-		if v, _ := raw.(string); v != before.CustomerID {
-			o.Fail("customer", input.MsgNoChange)
-		}
+	errs := p.errs()
+	if c := p.CustomerGiven; c.Set && (c.Value == nil || *c.Value != before.CustomerID) {
+		errs.Add("customer", apperr.MsgNoChange)
 	}
-	if t, ok := invoiceType(o, sc, false); ok {
+	if t, ok := invoiceType(p.Document, sc, errs); ok {
 		s.TypeID = t.ID
 	}
-	firstRunDone := before.PreviousBilling != nil || before.NextBillingCycle > 1
-	reschedule := false
-	if o.Has("date_start") {
-		if firstRunDone {
-			o.Fail("date_start", MsgAfterFirstBilling)
-		} else if v, ok := o.Date("date_start", true, false); ok && v != nil {
-			if *v < e.today().String() {
-				o.Fail("date_start", MsgDateStartPast)
-			} else if *v >= MaxStart {
-				o.Fail("date_start", MsgTooFar)
-			} else {
-				s.DateStart, reschedule = *v, true
-			}
-		}
-	}
-	var nextGiven *string
-	if o.Has("next_billing") {
-		if firstRunDone {
-			o.Fail("next_billing", MsgAfterFirstBilling)
-		} else if v, ok := o.Date("next_billing", false, true); ok {
-			nextGiven, reschedule = v, true
-			if v != nil && *v < s.DateStart {
-				o.Fail("next_billing", MsgNextBeforeStart)
-			} else if v != nil && *v >= MaxStart {
-				o.Fail("next_billing", MsgTooFar)
-			}
-		}
-	}
-	if err := e.readBody(o, s, before); err != nil {
+	nextGiven, reschedule := e.patchSchedule(&p.Params, errs, s, before)
+	if err := e.readBody(&p.Params, errs, s, before); err != nil {
 		return nil, err
 	}
-	if !o.OK() {
-		return nil, o.Err()
+	if err := errs.Err(); err != nil {
+		return nil, err
 	}
 	if reschedule {
 		s.Anchor = s.DateStart
@@ -161,6 +131,44 @@ func (svc *Service) Update(ctx context.Context, q store.Querier, d store.Dialect
 		return nil, err
 	}
 	return get(ctx, q, sc, subID, "")
+}
+
+// patchSchedule applies date_start and next_billing, which only change
+// before the first billing; it returns the next_billing given and whether
+// the schedule starts over.
+func (e env) patchSchedule(p *Params, errs *apperr.Fields, s, before *Sub) (*string, bool) {
+	firstRunDone := before.PreviousBilling != nil || before.NextBillingCycle > 1
+	reschedule := false
+	if p.Has("date_start") {
+		if firstRunDone {
+			errs.Drop("date_start") // whatever was sent, it cannot change
+			errs.Add("date_start", MsgAfterFirstBilling)
+		} else if v := p.DateStart; v != nil {
+			if *v < e.today().String() {
+				errs.Add("date_start", MsgDateStartPast)
+			} else if *v >= MaxStart {
+				errs.Add("date_start", MsgTooFar)
+			} else {
+				s.DateStart, reschedule = *v, true
+			}
+		}
+	}
+	var nextGiven *string
+	if p.Has("next_billing") {
+		if firstRunDone {
+			errs.Drop("next_billing")
+			errs.Add("next_billing", MsgAfterFirstBilling)
+		} else if p.NextBilling.Set {
+			v := p.NextBilling.Value
+			nextGiven, reschedule = v, true
+			if v != nil && *v < s.DateStart {
+				errs.Add("next_billing", MsgNextBeforeStart)
+			} else if v != nil && *v >= MaxStart {
+				errs.Add("next_billing", MsgTooFar)
+			}
+		}
+	}
+	return nextGiven, reschedule
 }
 
 func (s *Sub) clone() *Sub {

@@ -7,13 +7,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cobrobilling/cobro/internal/api/decode"
 	"github.com/cobrobilling/cobro/internal/apperr"
 	"github.com/cobrobilling/cobro/internal/catalog"
 	"github.com/cobrobilling/cobro/internal/customer"
 	"github.com/cobrobilling/cobro/internal/document"
 	"github.com/cobrobilling/cobro/internal/id"
-	"github.com/cobrobilling/cobro/internal/input"
 	"github.com/cobrobilling/cobro/internal/money"
 	"github.com/cobrobilling/cobro/internal/product"
 	"github.com/cobrobilling/cobro/internal/store"
@@ -65,20 +63,20 @@ func (e env) doc() document.Env {
 	return document.Env{Ctx: e.ctx, Q: e.q, D: e.d, Scope: e.sc, Now: e.now, Numbering: e.numbering, Deps: e.svc.documents()}
 }
 
-// Create validates a body and inserts the subscription; when its first
+// Create checks the command and inserts the subscription; when its first
 // billing date is today the first run executes in the same transaction.
-func (svc *Service) Create(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, o *input.Object, now time.Time) (*Sub, error) {
+func (svc *Service) Create(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, p *Params, now time.Time) (*Sub, error) {
 	e := env{ctx: ctx, q: q, d: d, sc: sc, now: now, us: now.UnixMicro(), svc: svc}
 	s := &Sub{ID: id.New(Prefix), TestMode: sc.TestMode, Status: StatusActive, NextBillingCycle: 1, ExpirationDays: 10,
 		CollectionScheme: SchemeSendInvoice, Refs: []Reference{}, Metadata: []byte("{}"), Created: e.us, Updated: e.us}
-
-	if v, ok := o.Ref("customer", true, false, func(s string) bool { return id.Valid("cus", s) }); ok && v != nil {
-		c, msg, err := customer.Ref(ctx, q, d, sc, *v, false)
+	errs := p.errs()
+	if p.Customer != nil {
+		c, msg, err := customer.Ref(ctx, q, d, sc, *p.Customer, false)
 		if err != nil {
 			return nil, err
 		}
 		if msg != "" {
-			o.Fail("customer", msg)
+			errs.Add("customer", msg)
 		} else {
 			s.CustomerID = c.ID
 			if c.TestClock != nil {
@@ -92,32 +90,31 @@ func (svc *Service) Create(ctx context.Context, q store.Querier, d store.Dialect
 		}
 	}
 	today := e.today()
-	if t, ok := invoiceType(o, sc, true); ok {
+	if t, ok := invoiceType(p.Document, sc, errs); ok {
 		s.TypeID = t.ID
 	}
-	if v, ok := o.Date("date_start", true, false); ok {
-		if v != nil && *v < today.String() {
-			o.Fail("date_start", MsgDateStartPast)
-		} else if v != nil && *v >= MaxStart {
-			o.Fail("date_start", MsgTooFar)
-		} else if v != nil {
+	if v := p.DateStart; v != nil {
+		if *v < today.String() {
+			errs.Add("date_start", MsgDateStartPast)
+		} else if *v >= MaxStart {
+			errs.Add("date_start", MsgTooFar)
+		} else {
 			s.DateStart = *v
 		}
 	}
-	var nextGiven *string
-	if v, ok := o.Date("next_billing", false, true); ok && v != nil {
-		nextGiven = v
+	nextGiven := p.NextBilling.Value
+	if v := nextGiven; v != nil {
 		if s.DateStart != "" && *v < s.DateStart {
-			o.Fail("next_billing", MsgNextBeforeStart)
+			errs.Add("next_billing", MsgNextBeforeStart)
 		} else if *v >= MaxStart {
-			o.Fail("next_billing", MsgTooFar)
+			errs.Add("next_billing", MsgTooFar)
 		}
 	}
-	if err := e.readBody(o, s, nil); err != nil {
+	if err := e.readBody(p, errs, s, nil); err != nil {
 		return nil, err
 	}
-	if !o.OK() {
-		return nil, o.Err()
+	if err := errs.Err(); err != nil {
+		return nil, err
 	}
 	// schedule (docs/billing.md#84-billing-schedule)
 	s.Anchor = s.DateStart
@@ -170,156 +167,145 @@ func (s *Sub) setNext() {
 	s.NextBilling = str(BillingDate(a, p, s.NextIndex).String())
 }
 
-// readBody reads every field create and update share onto s. before is the
-// stored subscription on update (nil on create).
-func (e env) readBody(o *input.Object, s *Sub, before *Sub) error {
+// readBody applies every field create and update share onto s, adding
+// rule errors to errs. before is the stored subscription on update (nil
+// on create).
+func (e env) readBody(p *Params, errs *apperr.Fields, s *Sub, before *Sub) error {
 	var plans []*product.Plan
-	if lines, ps, ok, err := e.readLines(o, before); err != nil {
+	if lines, ps, ok, err := e.readLines(p, errs, before); err != nil {
 		return err
 	} else if ok {
 		s.Lines, plans = lines, ps
 	}
-	samePlans(o, s, before, plans)
-	if o.Has("frequency") {
-		if v, ok := o.Choice("frequency", false, frequencyIDs()...); ok && s.Frequency != "" && v != s.Frequency && !o.Failed("lines") {
-			o.Fail("frequency", fmt.Sprintf("Plans of this subscription are billed %s.", s.Frequency))
+	samePlans(errs, s, before, plans)
+	if v := p.Frequency; v != nil && s.Frequency != "" && *v != s.Frequency && !errs.Has("lines") {
+		errs.Add("frequency", fmt.Sprintf("Plans of this subscription are billed %s.", s.Frequency))
+	}
+	if p.BillingCycles.Set {
+		if n := p.BillingCycles.Value; n != nil && before != nil && *n < before.CyclesOpened {
+			errs.Add("billing_cycles", fmt.Sprintf("Must be at least %d, the number of cycles already billed.", before.CyclesOpened))
+		} else {
+			s.BillingCycles = n
 		}
 	}
-	if o.Has("billing_cycles") {
-		if raw, _ := o.Raw("billing_cycles"); raw == nil {
-			s.BillingCycles = nil
-		} else if n, ok := intField(o, "billing_cycles", 1, 0); ok {
-			if before != nil && n < before.CyclesOpened {
-				o.Fail("billing_cycles", fmt.Sprintf("Must be at least %d, the number of cycles already billed.", before.CyclesOpened))
-			} else {
-				s.BillingCycles = &n
-			}
+	if p.ExpirationDays != nil {
+		s.ExpirationDays = *p.ExpirationDays
+	}
+	if p.CollectionScheme != nil {
+		s.CollectionScheme = *p.CollectionScheme
+	}
+	p.DefaultSource.Apply(&s.DefaultSource)
+	if p.CustomChange.Set {
+		if v := p.CustomChange.Value; v != nil && v.LessThan(decimal.NewFromInt(1)) {
+			errs.Add("custom_change", MsgCustomChangeMin)
+		} else {
+			s.CustomChange = v
 		}
 	}
-	if o.Has("expiration_days") {
-		if n, ok := intField(o, "expiration_days", 0, 365); ok {
-			s.ExpirationDays = n
+	if p.RequireReference != nil {
+		s.RequireReference = *p.RequireReference
+	}
+	if p.References != nil {
+		s.Refs = make([]Reference, len(*p.References))
+		for i, r := range *p.References {
+			s.Refs[i] = Reference{Date: r.Date, Document: r.Document, Serial: r.Serial, DateEnd: r.DateEnd, Description: r.Description}
 		}
 	}
-	if v, ok := o.Choice("collection_scheme", false, schemes...); ok {
-		s.CollectionScheme = v
-	}
-	if o.Has("default_source") {
-		if v, ok := o.Ref("default_source", false, true, func(string) bool { return true }); ok {
-			s.DefaultSource = v
-		}
-	}
-	if o.Has("custom_change") {
-		if raw, _ := o.Raw("custom_change"); raw == nil {
-			s.CustomChange = nil
-		} else if v, ok := o.Decimal("custom_change", false, money.ParseQuantity); ok {
-			if v.LessThan(decimal.NewFromInt(1)) {
-				o.Fail("custom_change", MsgCustomChangeMin)
-			} else {
-				s.CustomChange = &v
-			}
-		}
-	}
-	if v, ok := o.Bool("require_reference", false); ok {
-		s.RequireReference = v
-	}
-	if o.Has("references") {
-		if refs, ok := decode.References(o, true); ok {
-			s.Refs = make([]Reference, len(refs))
-			for i, r := range refs {
-				s.Refs[i] = Reference{Date: r.Date, Document: r.Document, Serial: r.Serial, DateEnd: r.DateEnd, Description: r.Description}
-			}
-		}
-	}
-	if o.Has("note") {
-		if v, ok := o.String("note", input.StrOpt{Max: 100}); ok {
-			s.Note = v
-		}
-	}
-	if v, ok := o.Metadata("metadata"); ok {
-		s.Metadata = []byte(v)
+	p.Note.Apply(&s.Note)
+	if p.Metadata != nil {
+		s.Metadata = []byte(*p.Metadata)
 	}
 	// add-ons after lines: they must match the subscription currency
-	if o.Has("addons") || before == nil {
-		if addons, ok, err := e.readAddons(o, before, s.Currency); err != nil {
+	if p.Addons.Set || before == nil {
+		if addons, ok, err := e.readAddons(p, errs, before, s.Currency); err != nil {
 			return err
 		} else if ok {
 			s.Addons = addons
 		}
 	}
-	if err := e.readCoupon(o, s, before); err != nil {
+	if err := e.readCoupon(p, errs, s, before); err != nil {
 		return err
 	}
-	customerID := s.CustomerID
-	if o.Has("orgunit") {
-		if v, ok := o.Ref("orgunit", false, true, func(x string) bool { return id.Valid("org", x) }); ok {
-			if v != nil && customerID != "" {
-				var n int
-				if err := e.q.QueryRowContext(e.ctx, `SELECT COUNT(*) FROM orgunits WHERE id = $1 AND customer_id = $2 AND workspace_id = $3 AND test_mode = $4`,
-					*v, customerID, e.sc.ID, e.sc.TestMode).Scan(&n); err != nil {
-					return err
-				}
-				if n == 0 {
-					o.Fail("orgunit", input.MsgPK(*v))
-				}
-			}
-			s.OrgunitID = v
+	if err := e.readOrgunit(p, errs, s); err != nil {
+		return err
+	}
+	return e.checkDefaultSource(p, errs, s, before)
+}
+
+// readOrgunit sets the organisational unit, one of the customer's.
+func (e env) readOrgunit(p *Params, errs *apperr.Fields, s *Sub) error {
+	if !p.Orgunit.Set {
+		return nil
+	}
+	v := p.Orgunit.Value
+	if v != nil && s.CustomerID != "" {
+		var n int
+		if err := e.q.QueryRowContext(e.ctx, `SELECT COUNT(*) FROM orgunits WHERE id = $1 AND customer_id = $2 AND workspace_id = $3 AND test_mode = $4`,
+			*v, s.CustomerID, e.sc.ID, e.sc.TestMode).Scan(&n); err != nil {
+			return err
+		}
+		if n == 0 {
+			errs.Add("orgunit", apperr.MsgPK(*v))
 		}
 	}
-	return e.checkDefaultSource(o, s, before)
+	s.OrgunitID = v
+	return nil
 }
 
 // samePlans: every plan of a subscription has one frequency and one
 // currency, those it was created with once it has billed.
-func samePlans(o *input.Object, s, before *Sub, plans []*product.Plan) {
+func samePlans(errs *apperr.Fields, s, before *Sub, plans []*product.Plan) {
 	if len(plans) == 0 {
 		return
 	}
 	freq, cur := plans[0].Frequency, plans[0].Currency
 	for _, p := range plans[1:] {
-		if p.Frequency != freq && !o.Failed("lines") {
-			o.Fail("lines", MsgSameFrequency)
+		if p.Frequency != freq && !errs.Has("lines") {
+			errs.Add("lines", MsgSameFrequency)
 		}
-		if p.Currency != cur && !o.Failed("lines") {
-			o.Fail("lines", MsgSameCurrency)
+		if p.Currency != cur && !errs.Has("lines") {
+			errs.Add("lines", MsgSameCurrency)
 		}
 	}
-	if !o.Failed("lines") {
+	if !errs.Has("lines") {
 		if before != nil && before.NextBillingCycle > 1 && freq != before.Frequency {
-			o.Fail("lines", fmt.Sprintf("Plans of this subscription are billed %s.", before.Frequency))
+			errs.Add("lines", fmt.Sprintf("Plans of this subscription are billed %s.", before.Frequency))
 		} else if before != nil && cur != before.Currency {
-			o.Fail("lines", fmt.Sprintf("Plans of this subscription are in %s.", before.Currency))
+			errs.Add("lines", fmt.Sprintf("Plans of this subscription are in %s.", before.Currency))
 		} else {
 			s.Frequency, s.Currency = freq, cur
 		}
 	}
 }
 
-// readCoupon reads the invoice coupon.
-func (e env) readCoupon(o *input.Object, s, before *Sub) error {
-	if o.Has("coupon") {
-		if v, ok := o.Ref("coupon", false, true, func(x string) bool { return id.Valid("cou", x) }); ok {
-			if v == nil {
-				s.CouponID = nil
-			} else if before == nil || before.CouponID == nil || *before.CouponID != *v {
-				c, msg, err := product.CouponRef(e.ctx, e.q, e.sc, *v)
-				if err != nil {
-					return err
-				}
-				switch {
-				case msg != "":
-					o.Fail("coupon", msg)
-				case c.ApplyOn != product.ApplyOnInvoice:
-					o.Fail("coupon", MsgSubCouponLine)
-				default:
-					if m := e.couponUsable(c, s.Currency); m != "" {
-						o.Fail("coupon", m)
-					} else {
-						s.CouponID = v
-						s.CouponRedemptions = 0
-					}
-				}
-			}
+// readCoupon sets the invoice coupon.
+func (e env) readCoupon(p *Params, errs *apperr.Fields, s, before *Sub) error {
+	if !p.Coupon.Set {
+		return nil
+	}
+	v := p.Coupon.Value
+	if v == nil {
+		s.CouponID = nil
+		return nil
+	}
+	if before != nil && before.CouponID != nil && *before.CouponID == *v {
+		return nil
+	}
+	c, msg, err := product.CouponRef(e.ctx, e.q, e.sc, *v)
+	if err != nil {
+		return err
+	}
+	switch {
+	case msg != "":
+		errs.Add("coupon", msg)
+	case c.ApplyOn != product.ApplyOnInvoice:
+		errs.Add("coupon", MsgSubCouponLine)
+	default:
+		if m := e.couponUsable(c, s.Currency); m != "" {
+			errs.Add("coupon", m)
+		} else {
+			s.CouponID = v
+			s.CouponRedemptions = 0
 		}
 	}
 	return nil
@@ -327,65 +313,36 @@ func (e env) readCoupon(o *input.Object, s, before *Sub) error {
 
 // checkDefaultSource: charge_payment needs a default_source; a given one
 // must be a chargeable reusable source of the customer.
-func (e env) checkDefaultSource(o *input.Object, s, before *Sub) error {
+func (e env) checkDefaultSource(p *Params, errs *apperr.Fields, s, before *Sub) error {
 	customerID := s.CustomerID
 	switch {
-	case o.Failed("default_source") || o.Failed("collection_scheme"):
+	case errs.Has("default_source") || errs.Has("collection_scheme"):
 	case s.CollectionScheme == SchemeChargePayment && s.DefaultSource == nil:
-		o.Fail("default_source", MsgSourceRequired)
+		errs.Add("default_source", MsgSourceRequired)
 	case s.DefaultSource == nil || customerID == "":
-	case before != nil && !o.Has("default_source") && !o.Has("collection_scheme"):
+	case before != nil && !p.Has("default_source") && !p.Has("collection_scheme"):
 		// unchanged since it was checked
 	case e.svc.payments() == nil:
-		o.Fail("default_source", input.MsgPK(*s.DefaultSource))
+		errs.Add("default_source", apperr.MsgPK(*s.DefaultSource))
 	default:
 		if err := e.svc.payments().CheckDefaultSource(e.ctx, e.q, e.sc, customerID, *s.DefaultSource); err != nil {
 			fe, ok := apperr.As(err)
 			if !ok || fe.Kind != apperr.Invalid {
 				return err
 			}
-			o.Fail("default_source", fe.Message("default_source"))
+			errs.Add("default_source", fe.Message("default_source"))
 		}
 	}
 	return nil
 }
 
-func frequencyIDs() []string {
+// Frequencies are the ids of the billing frequencies.
+func Frequencies() []string {
 	var out []string
 	for _, f := range catalog.Frequencies() {
 		out = append(out, f.ID)
 	}
 	return out
-}
-
-// intField reads an integer in [min, max] (max 0 = unbounded).
-func intField(o *input.Object, key string, min, max int) (int, bool) {
-	raw, ok := o.Raw(key)
-	if !ok {
-		return 0, false
-	}
-	d, err := ParseNonNegative(raw)
-	if err != nil || !d.IsInteger() || raw == nil {
-		if raw == nil {
-			o.Fail(key, input.MsgNull)
-		} else {
-			o.Fail(key, input.MsgInteger)
-		}
-		return 0, false
-	}
-	if d.LessThan(decimal.NewFromInt(int64(min))) {
-		o.Fail(key, fmt.Sprintf("Ensure this value is greater than or equal to %d.", min))
-		return 0, false
-	}
-	if max > 0 && d.GreaterThan(decimal.NewFromInt(int64(max))) {
-		o.Fail(key, fmt.Sprintf("Ensure this value is less than or equal to %d.", max))
-		return 0, false
-	}
-	if d.GreaterThan(decimal.NewFromInt(1_000_000)) {
-		o.Fail(key, "Ensure this value is less than or equal to 1000000.")
-		return 0, false
-	}
-	return int(d.IntPart()), true
 }
 
 // couponUsable checks valid_until and the currency of "$" coupons.
@@ -399,59 +356,46 @@ func (e env) couponUsable(c *product.Coupon, currency string) string {
 	return ""
 }
 
-// readLines reads "lines": 1–20 {id?, plan, quantity?, coupon?}. Items
-// with the id of a line of before update that line.
-func (e env) readLines(o *input.Object, before *Sub) ([]*Item, []*product.Plan, bool, error) {
-	raw, ok := o.List("lines", before == nil)
-	if !ok {
+// readLines applies "lines": items with the id of a line of before update
+// that line. Entry errors are nested per item under "lines".
+func (e env) readLines(p *Params, errs *apperr.Fields, before *Sub) ([]*Item, []*product.Plan, bool, error) {
+	if p.Lines == nil {
 		return nil, nil, false, nil
 	}
-	if len(raw) == 0 {
-		o.Fail("lines", input.MsgEmptyList)
-		return nil, nil, false, nil
-	}
-	if len(raw) > 20 {
-		o.Fail("lines", "Ensure this field has no more than 20 elements.")
-		return nil, nil, false, nil
-	}
+	entries := *p.Lines
 	old := map[string]*Item{}
 	if before != nil {
 		for _, l := range before.Lines {
 			old[l.ID] = l
 		}
 	}
-	items := make([]*Item, len(raw))
-	plans := make([]*product.Plan, 0, len(raw))
-	errs := make([]any, len(raw))
+	items := make([]*Item, len(entries))
+	plans := make([]*product.Plan, 0, len(entries))
+	nested := make([]any, len(entries))
 	bad := false
 	seenPlan := map[string]bool{}
-	for i, r := range raw {
-		lo, it, ok := e.entry(r, kindLine, old)
-		if !ok {
-			errs[i] = map[string]any{"non_field_errors": []string{input.MsgDict(input.TypeName(r))}}
-			bad = true
+	for i, en := range entries {
+		if en.NotObject {
+			nested[i], bad = errBody(en.errs()), true
 			continue
 		}
-		plan, err := e.readLinePlan(lo, it, seenPlan)
+		it, lerrs := e.entry(en.Entry, kindLine, old)
+		plan, err := e.readLinePlan(en, lerrs, it, seenPlan)
 		if err != nil {
 			return nil, nil, false, err
 		}
 		if plan != nil {
 			plans = append(plans, plan)
 		}
-		if err := e.readLineCoupon(lo, it, plan); err != nil {
+		if err := e.readLineCoupon(en, lerrs, it, plan); err != nil {
 			return nil, nil, false, err
 		}
 		items[i] = it
-		if lo.OK() {
-			errs[i] = map[string]any{}
-		} else {
-			errs[i] = lo.Errors()
-			bad = true
-		}
+		nested[i] = errBody(lerrs)
+		bad = bad || !lerrs.OK()
 	}
 	if bad {
-		o.FailNested("lines", errs)
+		errs.Nest("lines", nested)
 		return nil, nil, false, nil
 	}
 	// removing a metered line with unbilled usage is refused
@@ -463,7 +407,7 @@ func (e env) readLines(o *input.Object, before *Sub) ([]*Item, []*product.Plan, 
 					return nil, nil, false, err
 				}
 				if n > 0 {
-					o.Fail("lines", fmt.Sprintf("Line %s has usage records not yet billed.", l.ID))
+					errs.Add("lines", fmt.Sprintf("Line %s has usage records not yet billed.", l.ID))
 					return nil, nil, false, nil
 				}
 			}
@@ -472,84 +416,91 @@ func (e env) readLines(o *input.Object, before *Sub) ([]*Item, []*product.Plan, 
 	return items, plans, true, nil
 }
 
-// readLinePlan reads the plan and quantity of one item of "lines".
-func (e env) readLinePlan(lo *input.Object, it *Item, seenPlan map[string]bool) (*product.Plan, error) {
+// readLinePlan applies the plan and quantity of one item of "lines".
+func (e env) readLinePlan(en LineEntry, errs *apperr.Fields, it *Item, seenPlan map[string]bool) (*product.Plan, error) {
 	var plan *product.Plan
-	if v, ok := lo.Ref("plan", it.PlanID == nil, false, func(x string) bool { return id.Valid("pla", x) }); ok && v != nil {
+	if v := en.Plan.ID; v != nil {
 		p, msg, err := product.PlanRef(e.ctx, e.q, e.sc, *v)
 		if err != nil {
 			return nil, err
 		}
 		if msg != "" && !(it.PlanID != nil && *it.PlanID == *v) { // an archived plan already attached keeps billing
-			lo.Fail("plan", msg)
+			errs.Add("plan", msg)
 		} else {
 			plan = p
 			it.PlanID = v
 		}
-	} else if it.PlanID != nil && !lo.Has("plan") {
+	} else if it.PlanID != nil && !en.Plan.Sent {
 		p, err := product.GetPlan(e.ctx, e.q, e.sc, *it.PlanID)
 		if err != nil {
 			return nil, err
 		}
 		plan = p
+	} else if !en.Plan.Sent {
+		errs.Add("plan", apperr.MsgRequired)
 	}
-	if plan != nil {
-		if seenPlan[plan.ID] {
-			lo.Fail("plan", "This plan is already a line of the subscription.")
-		}
-		seenPlan[plan.ID] = true
-		it.Metered = plan.UsageScheme == product.UsageMetered
-		qraw, has := lo.Raw("quantity")
-		switch {
-		case it.Metered && has && qraw != nil:
-			lo.Fail("quantity", MsgMeteredQuantity)
-		case it.Metered:
-			it.Quantity = nil
-		case !has && it.Quantity == nil, has && qraw == nil:
-			lo.Fail("quantity", input.MsgRequired)
-		case has:
-			if q, ok := lo.Decimal("quantity", true, money.ParseQuantity); ok {
-				if !q.IsPositive() {
-					lo.Fail("quantity", "Ensure this value is greater than 0.")
-				} else {
-					it.Quantity = &q
-				}
-			}
+	if plan == nil {
+		return nil, nil
+	}
+	if seenPlan[plan.ID] {
+		errs.Add("plan", "This plan is already a line of the subscription.")
+	}
+	seenPlan[plan.ID] = true
+	it.Metered = plan.UsageScheme == product.UsageMetered
+	q := en.Quantity
+	null := q.Set && q.Value == nil && en.QuantityErr == ""
+	switch {
+	case it.Metered && q.Set && !null:
+		errs.Add("quantity", MsgMeteredQuantity)
+	case it.Metered:
+		it.Quantity = nil
+	case !q.Set && it.Quantity == nil, null:
+		errs.Add("quantity", apperr.MsgRequired)
+	case en.QuantityErr != "":
+		errs.Add("quantity", en.QuantityErr)
+	case q.Set:
+		if !q.Value.IsPositive() {
+			errs.Add("quantity", "Ensure this value is greater than 0.")
+		} else {
+			it.Quantity = q.Value
 		}
 	}
 	return plan, nil
 }
 
-// readLineCoupon reads the coupon of one item of "lines" (a line coupon in
-// the plan's currency).
-func (e env) readLineCoupon(lo *input.Object, it *Item, plan *product.Plan) error {
-	if lo.Has("coupon") {
-		if v, ok := lo.Ref("coupon", false, true, func(x string) bool { return id.Valid("cou", x) }); ok {
-			if v == nil {
-				it.CouponID = nil
-			} else if it.CouponID == nil || *it.CouponID != *v {
-				c, msg, err := product.CouponRef(e.ctx, e.q, e.sc, *v)
-				if err != nil {
-					return err
-				}
-				switch {
-				case msg != "":
-					lo.Fail("coupon", msg)
-				case c.ApplyOn != product.ApplyOnLine:
-					lo.Fail("coupon", MsgLineCouponInvoice)
-				default:
-					cur := ""
-					if plan != nil {
-						cur = plan.Currency
-					}
-					if m := e.couponUsable(c, cur); m != "" {
-						lo.Fail("coupon", m)
-					} else {
-						it.CouponID = v
-						it.Redemptions = 0
-					}
-				}
-			}
+// readLineCoupon applies the coupon of one item of "lines" (a line coupon
+// in the plan's currency).
+func (e env) readLineCoupon(en LineEntry, errs *apperr.Fields, it *Item, plan *product.Plan) error {
+	if !en.Coupon.Set {
+		return nil
+	}
+	v := en.Coupon.Value
+	if v == nil {
+		it.CouponID = nil
+		return nil
+	}
+	if it.CouponID != nil && *it.CouponID == *v {
+		return nil
+	}
+	c, msg, err := product.CouponRef(e.ctx, e.q, e.sc, *v)
+	if err != nil {
+		return err
+	}
+	switch {
+	case msg != "":
+		errs.Add("coupon", msg)
+	case c.ApplyOn != product.ApplyOnLine:
+		errs.Add("coupon", MsgLineCouponInvoice)
+	default:
+		cur := ""
+		if plan != nil {
+			cur = plan.Currency
+		}
+		if m := e.couponUsable(c, cur); m != "" {
+			errs.Add("coupon", m)
+		} else {
+			it.CouponID = v
+			it.Redemptions = 0
 		}
 	}
 	return nil
@@ -567,34 +518,29 @@ func (e env) unbilledUsage(s *Sub, lineID string) (int, error) {
 	return n, err
 }
 
-// entry starts reading one item of "lines" or "addons": a new entry, or a
-// copy of the stored one its "id" names (taken out of old, so what is left
-// there is being removed). ok is false when the item is not an object.
-func (e env) entry(raw any, kind string, old map[string]*Item) (*input.Object, *Item, bool) {
-	m, isMap := raw.(map[string]any)
-	if !isMap {
-		return nil, nil, false
-	}
-	o := input.New(m, false)
+// entry starts applying one item of "lines" or "addons": a new item, or a
+// copy of the stored one its id names (taken out of old, so what is left
+// there is being removed). It returns the item and the entry's errors.
+func (e env) entry(en Entry, kind string, old map[string]*Item) (*Item, *apperr.Fields) {
+	errs := en.errs()
 	it := &Item{ID: id.New(PrefixLine), Kind: kind, Rates: []Rate{}, Created: e.us, Updated: e.us, isNew: true, dirty: true}
-	if v, ok := o.Ref("id", false, true, func(string) bool { return true }); ok && v != nil {
+	if v := en.ID; v != nil {
 		if prev, found := old[*v]; found {
 			cp := *prev
 			it = &cp
 			it.Updated, it.dirty = e.us, true
 			delete(old, *v)
 		} else {
-			o.Fail("id", input.MsgPK(*v))
+			errs.Add("id", apperr.MsgPK(*v))
 		}
 	}
-	return o, it, true
+	return it, errs
 }
 
-// readAddons reads "addons": up to 20 {id?, addon, quantity, rates?}.
-func (e env) readAddons(o *input.Object, before *Sub, currency string) ([]*Item, bool, error) {
-	raw, ok := o.List("addons", false)
-	if !ok {
-		if o.Has("addons") && !o.Failed("addons") {
+// readAddons applies "addons" (up to 20 entries).
+func (e env) readAddons(p *Params, errs *apperr.Fields, before *Sub, currency string) ([]*Item, bool, error) {
+	if p.Addons.Value == nil {
+		if p.Addons.Set && !errs.Has("addons") {
 			return []*Item{}, true, nil // null clears
 		}
 		if before == nil {
@@ -602,79 +548,80 @@ func (e env) readAddons(o *input.Object, before *Sub, currency string) ([]*Item,
 		}
 		return nil, false, nil
 	}
-	if len(raw) > 20 {
-		o.Fail("addons", "Ensure this field has no more than 20 elements.")
-		return nil, false, nil
-	}
+	entries := *p.Addons.Value
 	old := map[string]*Item{}
 	if before != nil {
 		for _, a := range before.Addons {
 			old[a.ID] = a
 		}
 	}
-	items := make([]*Item, len(raw))
-	errs := make([]any, len(raw))
+	items := make([]*Item, len(entries))
+	nested := make([]any, len(entries))
 	bad := false
-	for i, r := range raw {
-		ao, it, ok := e.entry(r, kindAddon, old)
-		if !ok {
-			errs[i] = map[string]any{"non_field_errors": []string{input.MsgDict(input.TypeName(r))}}
-			bad = true
+	for i, en := range entries {
+		if en.NotObject {
+			nested[i], bad = errBody(en.errs()), true
 			continue
 		}
-		var addon *product.Addon
-		if v, ok := ao.Ref("addon", it.AddonID == nil, false, func(x string) bool { return id.Valid("add", x) }); ok && v != nil {
-			a, msg, err := product.AddonRef(e.ctx, e.q, e.sc, *v)
-			if err != nil {
-				return nil, false, err
-			}
-			if msg != "" && !(it.AddonID != nil && *it.AddonID == *v) {
-				ao.Fail("addon", msg)
-			} else {
-				addon = a
-				it.AddonID = v
-				if currency != "" && a.Currency != currency {
-					ao.Fail("addon", fmt.Sprintf("Add-on currency %s does not match the subscription currency %s.", a.Currency, currency))
-				}
-			}
-		} else if it.AddonID != nil {
-			a, err := product.GetAddon(e.ctx, e.q, e.sc, *it.AddonID)
-			if err != nil {
-				return nil, false, err
-			}
-			addon = a
-		}
-		if ao.Has("quantity") || it.Quantity == nil {
-			if q, ok := ao.Decimal("quantity", true, money.ParseQuantity); ok {
-				if !q.IsPositive() {
-					ao.Fail("quantity", "Ensure this value is greater than 0.")
-				} else {
-					it.Quantity = &q
-				}
-			}
-		}
-		if ao.Has("rates") {
-			if rates, ok := readRates(ao); ok {
-				if len(rates) > 0 && addon != nil && addon.ApplyScheme != product.ApplyOneTime {
-					ao.Fail("rates", MsgRatesRecurring)
-				} else {
-					it.Rates = rates
-				}
-			}
+		it, aerrs := e.entry(en.Entry, kindAddon, old)
+		if err := e.readAddon(en, aerrs, it, currency); err != nil {
+			return nil, false, err
 		}
 		items[i] = it
-		if ao.OK() {
-			errs[i] = map[string]any{}
-		} else {
-			errs[i] = ao.Errors()
-			bad = true
-		}
+		nested[i] = errBody(aerrs)
+		bad = bad || !aerrs.OK()
 	}
 	if bad {
-		o.FailNested("addons", errs)
+		errs.Nest("addons", nested)
 		return nil, false, nil
 	}
 	return items, true, nil
+}
+
+// readAddon applies the add-on, quantity and rates of one item of "addons".
+func (e env) readAddon(en AddonEntry, errs *apperr.Fields, it *Item, currency string) error {
+	var addon *product.Addon
+	if v := en.Addon.ID; v != nil {
+		a, msg, err := product.AddonRef(e.ctx, e.q, e.sc, *v)
+		if err != nil {
+			return err
+		}
+		if msg != "" && !(it.AddonID != nil && *it.AddonID == *v) {
+			errs.Add("addon", msg)
+		} else {
+			addon = a
+			it.AddonID = v
+			if currency != "" && a.Currency != currency {
+				errs.Add("addon", fmt.Sprintf("Add-on currency %s does not match the subscription currency %s.", a.Currency, currency))
+			}
+		}
+	} else if it.AddonID != nil {
+		a, err := product.GetAddon(e.ctx, e.q, e.sc, *it.AddonID)
+		if err != nil {
+			return err
+		}
+		addon = a
+	} else if !en.Addon.Sent {
+		errs.Add("addon", apperr.MsgRequired)
+	}
+	switch q := en.Quantity; {
+	case q.Set && q.Value != nil:
+		if !q.Value.IsPositive() {
+			errs.Add("quantity", "Ensure this value is greater than 0.")
+		} else {
+			it.Quantity = q.Value
+		}
+	case !q.Set && it.Quantity == nil:
+		errs.Add("quantity", apperr.MsgRequired)
+	}
+	if en.Rates != nil {
+		if len(*en.Rates) > 0 && addon != nil && addon.ApplyScheme != product.ApplyOneTime {
+			errs.Add("rates", MsgRatesRecurring)
+		} else {
+			it.Rates = *en.Rates
+		}
+	}
+	return nil
 }
 
 // ParseNonNegative reads a quantity that may be 0 (usage records,
@@ -692,66 +639,14 @@ func ParseNonNegative(raw any) (decimal.Decimal, error) {
 	return d, err
 }
 
-func readRates(o *input.Object) ([]Rate, bool) {
-	raw, ok := o.List("rates", false)
-	if !ok {
-		return []Rate{}, !o.Failed("rates")
-	}
-	out := make([]Rate, 0, len(raw))
-	seen := map[int]bool{}
-	sum := decimal.Zero
-	for _, r := range raw {
-		m, isMap := r.(map[string]any)
-		if !isMap {
-			o.Fail("rates", input.MsgDict(input.TypeName(r)))
-			return nil, false
-		}
-		ro := input.New(m, false)
-		var rate Rate
-		if n, ok := intField(ro, "billing_cycle", 1, 0); ok {
-			rate.BillingCycle = n
-		} else if !ro.Has("billing_cycle") {
-			ro.Fail("billing_cycle", input.MsgRequired)
-		}
-		if p, ok := ro.Decimal("percentage", true, money.ParsePercent); ok {
-			if !p.IsPositive() {
-				ro.Fail("percentage", "Ensure this value is greater than 0.")
-			}
-			rate.Percentage = p
-		}
-		if v, ok := ro.String("description", input.StrOpt{Max: 80}); ok {
-			rate.Description = v
-		}
-		if !ro.OK() {
-			for k, v := range ro.Errors() {
-				o.FailNested("rates", map[string]any{k: v})
-			}
-			return nil, false
-		}
-		if seen[rate.BillingCycle] {
-			o.Fail("rates", "billing_cycle values must be unique.")
-			return nil, false
-		}
-		seen[rate.BillingCycle] = true
-		sum = sum.Add(rate.Percentage)
-		out = append(out, rate)
-	}
-	if len(out) > 0 && !sum.Equal(decimal.NewFromInt(100)) {
-		o.Fail("rates", MsgRatesSum)
+// invoiceType resolves the "document" field as the type of the invoices.
+func invoiceType(ref *string, sc workspace.Scope, errs *apperr.Fields) (*catalog.DocumentType, bool) {
+	if ref == nil {
 		return nil, false
 	}
-	return out, true
-}
-
-// invoiceType reads the "document" field as the type of the invoices.
-func invoiceType(o *input.Object, sc workspace.Scope, required bool) (*catalog.DocumentType, bool) {
-	ref, ok := decode.TypeRef(o, required)
-	if !ok {
-		return nil, false
-	}
-	t, msg := document.TypeFor(sc, document.Invoice, ref)
+	t, msg := document.TypeFor(sc, document.Invoice, *ref)
 	if msg != "" {
-		o.Fail("document", msg)
+		errs.Add("document", msg)
 		return nil, false
 	}
 	return &t, true

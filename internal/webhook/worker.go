@@ -40,7 +40,7 @@ type Worker struct {
 	Timeout      time.Duration // whole exchange; default 6 s
 	Concurrency  int           // deliveries in flight; default 32
 	// PerWorkspace and PerEndpoint bound the deliveries in flight of one
-	// workspace and of one endpoint (defaults 16 and 8), so that one
+	// workspace and of one endpoint (defaults 3/4 and 1/2 of Concurrency), so that one
 	// tenant's slow receivers cannot hold every slot (a receiver that
 	// always times out fails and backs off like any failing one).
 	PerWorkspace, PerEndpoint int
@@ -78,10 +78,10 @@ func (w *Worker) init() {
 			w.Concurrency = 32
 		}
 		if w.PerWorkspace == 0 {
-			w.PerWorkspace = max(1, w.Concurrency/2)
+			w.PerWorkspace = max(1, w.Concurrency*3/4)
 		}
 		if w.PerEndpoint == 0 {
-			w.PerEndpoint = max(1, w.Concurrency/4)
+			w.PerEndpoint = max(1, w.Concurrency/2)
 		}
 		if w.FailureThreshold == 0 {
 			w.FailureThreshold = 3

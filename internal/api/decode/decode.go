@@ -1,7 +1,6 @@
 // Package decode turns request bodies into the typed commands of the
 // domain packages, with the per-field messages clients see (docs/conventions.md#12-errors).
-// It is the HTTP edge: only the handlers in internal/api call it (and,
-// until their own decoding moves here, the subscription readers).
+// It is the HTTP edge: only the handlers in internal/api call it.
 package decode
 
 import (
