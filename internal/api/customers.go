@@ -15,23 +15,23 @@ func (s *Server) createCustomer(r *Request) (int, any, error) {
 }
 
 func (s *Server) listCustomers(r *Request) (int, any, error) {
-	return pageOf(r, &customer.ListSpec, func(lq *list.Query) (int, []*customer.Customer, error) {
-		return customer.List(r.Ctx, r.Q, r.Scope, lq)
+	return pageOf(r, s.opt.Services.Customers.ListSpec(), func(lq *list.Query) (int, []*customer.Customer, error) {
+		return s.opt.Services.Customers.List(r.Ctx, r.Q, r.Scope, lq)
 	})
 }
 
 func (s *Server) getCustomer(r *Request) (int, any, error) {
-	c, err := customer.Get(r.Ctx, r.Q, r.Scope, r.PathValue("id"))
+	c, err := s.opt.Services.Customers.Get(r.Ctx, r.Q, r.Scope, r.PathValue("id"))
 	return reply(http.StatusOK, c, err)
 }
 
 func (s *Server) updateCustomer(r *Request) (int, any, error) {
-	c, err := customer.Update(r.Ctx, r.Q, r.Dialect(), r.Scope, r.PathValue("id"), decode.Customer(r.Body, true), r.Now)
+	c, err := s.opt.Services.Customers.Update(r.Ctx, r.Q, r.Dialect(), r.Scope, r.PathValue("id"), decode.Customer(r.Body, true), r.Now)
 	return reply(http.StatusOK, c, err)
 }
 
 func (s *Server) deleteCustomer(r *Request) (int, any, error) {
-	c, err := customer.Delete(r.Ctx, r.Q, r.Dialect(), r.Scope, r.PathValue("id"), r.Now)
+	c, err := s.opt.Services.Customers.Delete(r.Ctx, r.Q, r.Dialect(), r.Scope, r.PathValue("id"), r.Now)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -117,5 +117,5 @@ func (s *Server) updateOrgunit(r *Request) (int, any, error) {
 }
 
 func (s *Server) deleteOrgunit(r *Request) (int, any, error) {
-	return http.StatusNoContent, nil, customer.DeleteOrgunit(r.Ctx, r.Q, r.Scope, r.PathValue("id"), r.Now)
+	return http.StatusNoContent, nil, s.opt.Services.Customers.DeleteOrgunit(r.Ctx, r.Q, r.Scope, r.PathValue("id"), r.Now)
 }

@@ -2,8 +2,6 @@ package api
 
 import (
 	"net/http"
-
-	"github.com/cobrobilling/cobro/internal/reminder"
 )
 
 func (s *Server) createReminder(r *Request) (int, any, error) {
@@ -11,6 +9,6 @@ func (s *Server) createReminder(r *Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	m, err := reminder.Create(r.env(), r.BaseURL(), c)
+	m, err := s.opt.Services.Reminders.Create(r.env(), r.BaseURL(), c)
 	return reply(http.StatusCreated, m, err)
 }

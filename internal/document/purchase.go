@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/cobrobilling/cobro/internal/apperr"
-	"github.com/cobrobilling/cobro/internal/biller"
 	"github.com/cobrobilling/cobro/internal/catalog"
 	"github.com/cobrobilling/cobro/internal/supplier"
 	"github.com/shopspring/decimal"
@@ -87,7 +86,7 @@ func applyPurchase(e Env, dr *Draft, d *Doc, creating bool) error {
 	scale := scaleOf(d.Currency)
 	applyDiscount(dr, fe, d, scale)
 	if lines, ok := readLines(dr, fe, Purchase, t, scale, d.Lines, e.Now.UnixMicro()); ok {
-		if rules, ok := biller.RulesFor(t); ok && typeOK {
+		if rules, ok := e.Deps.Billers.RulesFor(t); ok && typeOK {
 			// the agency's withholding, unless a line says otherwise
 			if percent, scheme, ok := rules.LineRetention(t); ok {
 				for i := range lines {
@@ -218,7 +217,7 @@ func applyPurchaseNote(e Env, dr *Draft, d *Doc, creating bool) error {
 	if err != nil {
 		return err
 	}
-	applyNoteTaxSettings(dr, fe, d, purType, creating, full)
+	applyNoteTaxSettings(e.Deps.Billers, dr, fe, d, purType, creating, full)
 	rejectStatus(dr, fe, PurchaseCreditNote, d)
 	if !fe.OK() {
 		return fe.Err()
