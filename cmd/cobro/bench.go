@@ -18,7 +18,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/cobrobilling/cobro/internal/api"
+	"github.com/cobrobilling/cobro/internal/app"
 	"github.com/cobrobilling/cobro/internal/catalog"
 	"github.com/cobrobilling/cobro/internal/clock"
 	"github.com/cobrobilling/cobro/internal/id"
@@ -182,6 +182,7 @@ type benchEnv struct {
 	warmup   time.Duration
 
 	db        *store.DB
+	app       *app.App
 	ws        workspace.Created
 	baseURL   string
 	client    *http.Client
@@ -253,7 +254,8 @@ func (e *env) benchSetup(dbURL string, clients int, duration, warmup time.Durati
 	}
 
 	// Throughput is measured with one token: its rate limit is off.
-	srv := api.New(api.Options{DB: db, Clock: clock.System{}, Logger: benchLogger(e.stderr), Version: version, RatePerToken: -1})
+	b.app = app.New(app.Config{DB: db, Clock: clock.System{}, Logger: benchLogger(e.stderr), Version: version, RatePerToken: -1})
+	srv := b.app.Server
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return b, err

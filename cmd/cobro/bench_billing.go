@@ -99,7 +99,7 @@ func benchBilling(b *benchEnv) ([]kv, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			s, err := subscription.Bill(ctx, b.db, now, subscription.BillOptions{Batch: batch})
+			s, err := b.app.Subscriptions.Bill(ctx, b.db, now, subscription.BillOptions{Batch: batch})
 			if err != nil {
 				errs <- err
 				return

@@ -10,19 +10,18 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/cobrobilling/cobro/internal/api"
-	"github.com/cobrobilling/cobro/internal/biller/clsii"
+	"github.com/cobrobilling/cobro/internal/app"
 	"github.com/cobrobilling/cobro/internal/catalog"
 	"github.com/cobrobilling/cobro/internal/clock"
 	"github.com/cobrobilling/cobro/internal/idempotency"
 	"github.com/cobrobilling/cobro/internal/mail"
-	"github.com/cobrobilling/cobro/internal/paylink"
-	"github.com/cobrobilling/cobro/internal/reminder"
 	"github.com/cobrobilling/cobro/internal/store"
 	"github.com/cobrobilling/cobro/internal/subscription"
 	"github.com/cobrobilling/cobro/internal/webhook"
@@ -172,115 +171,150 @@ func (e *env) logger() *slog.Logger {
 	return slog.New(slog.NewJSONHandler(e.stderr, &slog.HandlerOptions{Level: level}))
 }
 
-func (e *env) serve(args []string) int {
+// serveConfig is what `cobro serve` is told by its flags and environment.
+type serveConfig struct {
+	addr, dbURL, publicURL, siiBaseURL                 string
+	noScheduler, noWorkers, allowPrivate, testLoopback bool
+	schedEvery                                         time.Duration
+	ratePerToken, rateBurst, ratePublic                int
+	trustedProxies                                     []netip.Prefix
+}
+
+func (e *env) serveFlags(args []string) (serveConfig, int, bool) {
+	var c serveConfig
 	fs := e.flags("serve")
-	addr := fs.String("addr", e.or("COBRO_ADDR", "127.0.0.1:8080"), "listen address HOST:PORT (env COBRO_ADDR)")
-	dbURL := fs.String("db", e.or("COBRO_DATABASE_URL", store.DefaultURL), "database URL: sqlite:PATH or postgres://… (env COBRO_DATABASE_URL)")
-	publicURL := fs.String("public-url", e.getenv("COBRO_PUBLIC_URL"), "fixed public base URL for absolute links (env COBRO_PUBLIC_URL)")
-	noScheduler := fs.Bool("no-scheduler", false, "do not run the billing scheduler on this node")
-	schedEvery := fs.Duration("scheduler-interval", time.Minute, "how often the billing scheduler looks for due subscriptions")
-	noWorkers := fs.Bool("no-workers", false, "do not run background workers (webhook delivery) on this node")
-	siiBaseURL := fs.String("sii-base-url", e.getenv("COBRO_SII_BASE_URL"), "replaces scheme and host of every SII endpoint, e.g. a `cobro sii sandbox` or a proxy (env COBRO_SII_BASE_URL)")
-	allowPrivate := fs.Bool("allow-private-webhooks", false, "allow live-mode webhook endpoints on private networks (on-premises receivers)")
-	ratePerToken := fs.Int("rate-per-token", intSetting(e.getenv("COBRO_RATE_PER_TOKEN"), 100), "requests per second allowed per API token; -1 disables (env COBRO_RATE_PER_TOKEN)")
-	rateBurst := fs.Int("rate-burst", intSetting(e.getenv("COBRO_RATE_BURST"), 200), "burst allowed per API token (env COBRO_RATE_BURST)")
-	ratePublic := fs.Int("rate-public-per-minute", intSetting(e.getenv("COBRO_RATE_PUBLIC_PER_MINUTE"), 20), "publishable POSTs allowed per client IP and payment link or payment each minute; -1 disables (env COBRO_RATE_PUBLIC_PER_MINUTE)")
-	testLoopback := fs.Bool("test-webhooks-loopback", boolSetting(e.getenv("COBRO_TEST_WEBHOOKS_LOOPBACK"), true), "let test-mode webhook endpoints target loopback (a developer's own machine); false on a shared host (env COBRO_TEST_WEBHOOKS_LOOPBACK)")
+	fs.StringVar(&c.addr, "addr", e.or("COBRO_ADDR", "127.0.0.1:8080"), "listen address HOST:PORT (env COBRO_ADDR)")
+	fs.StringVar(&c.dbURL, "db", e.or("COBRO_DATABASE_URL", store.DefaultURL), "database URL: sqlite:PATH or postgres://… (env COBRO_DATABASE_URL)")
+	fs.StringVar(&c.publicURL, "public-url", e.getenv("COBRO_PUBLIC_URL"), "fixed public base URL for absolute links (env COBRO_PUBLIC_URL)")
+	fs.BoolVar(&c.noScheduler, "no-scheduler", false, "do not run the billing scheduler on this node")
+	fs.DurationVar(&c.schedEvery, "scheduler-interval", time.Minute, "how often the billing scheduler looks for due subscriptions")
+	fs.BoolVar(&c.noWorkers, "no-workers", false, "do not run background workers (webhook delivery, tax agency, email, payment expiry) on this node")
+	fs.StringVar(&c.siiBaseURL, "sii-base-url", e.getenv("COBRO_SII_BASE_URL"), "replaces scheme and host of every SII endpoint, e.g. a `cobro sii sandbox` or a proxy (env COBRO_SII_BASE_URL)")
+	fs.BoolVar(&c.allowPrivate, "allow-private-webhooks", false, "allow live-mode webhook endpoints on private networks (on-premises receivers)")
+	fs.IntVar(&c.ratePerToken, "rate-per-token", intSetting(e.getenv("COBRO_RATE_PER_TOKEN"), 100), "requests per second allowed per API token; -1 disables (env COBRO_RATE_PER_TOKEN)")
+	fs.IntVar(&c.rateBurst, "rate-burst", intSetting(e.getenv("COBRO_RATE_BURST"), 200), "burst allowed per API token (env COBRO_RATE_BURST)")
+	fs.IntVar(&c.ratePublic, "rate-public-per-minute", intSetting(e.getenv("COBRO_RATE_PUBLIC_PER_MINUTE"), 20), "publishable POSTs allowed per client IP and payment link or payment each minute; -1 disables (env COBRO_RATE_PUBLIC_PER_MINUTE)")
+	fs.BoolVar(&c.testLoopback, "test-webhooks-loopback", boolSetting(e.getenv("COBRO_TEST_WEBHOOKS_LOOPBACK"), true), "let test-mode webhook endpoints target loopback (a developer's own machine); false on a shared host (env COBRO_TEST_WEBHOOKS_LOOPBACK)")
 	proxyList := fs.String("trusted-proxies", e.getenv("COBRO_TRUSTED_PROXIES"), "comma-separated CIDRs of reverse proxies whose X-Forwarded-For/-Proto/-Host are believed; none by default (env COBRO_TRUSTED_PROXIES)")
 	if code, ok := e.parse(fs, args); !ok {
-		return code
+		return c, code, false
 	}
 	if v := e.getenv("COBRO_TEST_WEBHOOKS_LOOPBACK"); v != "" {
 		if _, err := strconv.ParseBool(strings.TrimSpace(v)); err != nil {
 			fmt.Fprintf(e.stderr, "cobro serve: COBRO_TEST_WEBHOOKS_LOOPBACK must be true or false, got %q\n", v)
-			return exitUsage
+			return c, exitUsage, false
 		}
 	}
-	trustedProxies, err := api.ParseProxies(*proxyList)
-	if err != nil {
+	var err error
+	if c.trustedProxies, err = api.ParseProxies(*proxyList); err != nil {
 		fmt.Fprintf(e.stderr, "cobro serve: --trusted-proxies: %v\n", err)
-		return exitUsage
+		return c, exitUsage, false
+	}
+	return c, 0, true
+}
+
+func (e *env) serve(args []string) int {
+	c, code, ok := e.serveFlags(args)
+	if !ok {
+		return code
 	}
 	log := e.logger()
-	db, err := e.open(*dbURL)
+	db, err := e.open(c.dbURL)
 	if err != nil {
 		return e.fail(err)
 	}
 	defer db.Close()
-	if err := catalog.Seed(e.ctx, db); err != nil {
-		return e.fail(fmt.Errorf("seed catalogues: %w", err))
-	}
-	secret, err := db.SecretKey(e.ctx, e.getenv("COBRO_SECRET_KEY"))
-	if err != nil {
-		return e.fail(fmt.Errorf("secret key: %w", err))
-	}
-	// email (docs/operations.md#1-commands): invoices of subscription runs, when an SMTP
-	// server is configured
-	var smtpConf *mail.Config
-	if raw := e.getenv("COBRO_SMTP_URL"); raw != "" {
-		if smtpConf, err = mail.Parse(raw); err != nil {
-			return e.fail(err)
-		}
-		subscription.Mail = mail.EnqueueInvoice
-		reminder.Mail = mail.EnqueueReminder
-	}
-	deliveries := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "cobro_webhook_attempts_total",
-		Help: "Webhook delivery attempts by outcome (succeeded, retry, failed, gone)."}, []string{"outcome"})
-	worker := &webhook.Worker{DB: db, Clock: clock.System{}, Logger: log, AllowPrivate: *allowPrivate, NoTestLoopback: !*testLoopback,
-		Outcome: func(o string) { deliveries.WithLabelValues(o).Inc() }}
-	srv := api.New(api.Options{DB: db, Clock: clock.System{}, Logger: log, PublicURL: *publicURL, Version: version, SecretKey: secret, SIIBaseURL: *siiBaseURL,
-		Webhooks: worker, AllowPrivateWebhooks: *allowPrivate, RatePerToken: *ratePerToken, RateBurst: *rateBurst, RatePublicPerMinute: *ratePublic,
-		TrustedProxies: trustedProxies, NoTestWebhooksLoopback: !*testLoopback})
-	billingRuns := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "cobro_billing_runs_total",
-		Help: "Subscription billing runs by this node's scheduler, by outcome (invoiced, needs_attention, resumed)."}, []string{"outcome"})
-	srv.Registry().MustRegister(deliveries, billingRuns)
-	workersDone := make(chan struct{})
-	workersCtx, stopWorkers := context.WithCancel(context.Background())
-	defer stopWorkers()
-	if *noWorkers {
-		close(workersDone)
-	} else {
-		// the webhook deliveries, the SII sandbox agency's answers and the
-		// payment expiries (authentications, card holds) share the queue
-		siiWorker := &clsii.Worker{DB: db, Clock: clock.System{}, Logger: log}
-		expirer := &paylink.Expirer{DB: db, Clock: clock.System{}, Logger: log}
-		go func() {
-			defer close(workersDone)
-			var wg sync.WaitGroup
-			wg.Go(func() { siiWorker.Run(workersCtx) })
-			wg.Go(func() { expirer.Run(workersCtx) })
-			if smtpConf != nil {
-				base := *publicURL
-				if base == "" { // links in emails need an absolute URL
-					base = "http://" + *addr
-				}
-				mailer := &mail.Worker{DB: db, SMTP: smtpConf, Clock: clock.System{}, Logger: log, Base: strings.TrimRight(base, "/")}
-				wg.Go(func() { mailer.Run(workersCtx) })
-			}
-			worker.Run(workersCtx)
-			wg.Wait()
-		}()
-	}
-	schedulerDone := make(chan struct{})
-	if *noScheduler || *schedEvery <= 0 {
-		close(schedulerDone)
-	} else {
-		go func() {
-			defer close(schedulerDone)
-			scheduler(workersCtx, db, *schedEvery, log, func(sum subscription.Summary) {
-				billingRuns.WithLabelValues("invoiced").Add(float64(sum.Invoices))
-				billingRuns.WithLabelValues("needs_attention").Add(float64(sum.Attention))
-				billingRuns.WithLabelValues("resumed").Add(float64(sum.Resumed))
-				worker.Wake() // the runs queued webhook deliveries
-			})
-		}()
-	}
-	ln, err := net.Listen("tcp", *addr)
+	a, billingRuns, err := e.buildApp(db, c, log)
 	if err != nil {
 		return e.fail(err)
 	}
+	ln, err := net.Listen("tcp", c.addr)
+	if err != nil {
+		return e.fail(err)
+	}
+	stopBackground := startBackground(a, db, c, log, billingRuns)
+	log.Info("listening", "addr", ln.Addr().String(), "db", db.Dialect.Name(), "version", version)
+	code = e.serveHTTP(a.Server.Handler(), ln, log)
+	stopBackground()
+	if code == exitOK {
+		log.Info("stopped")
+	}
+	return code
+}
+
+// buildApp seeds the catalogues, reads the secret key and the SMTP
+// settings, and builds the application with its metrics.
+func (e *env) buildApp(db *store.DB, c serveConfig, log *slog.Logger) (*app.App, *prometheus.CounterVec, error) {
+	if err := catalog.Seed(e.ctx, db); err != nil {
+		return nil, nil, fmt.Errorf("seed catalogues: %w", err)
+	}
+	secret, err := db.SecretKey(e.ctx, e.getenv("COBRO_SECRET_KEY"))
+	if err != nil {
+		return nil, nil, fmt.Errorf("secret key: %w", err)
+	}
+	// email (docs/operations.md#1-commands): invoices of subscription runs and reminders,
+	// when an SMTP server is configured
+	var smtpConf *mail.Config
+	if raw := e.getenv("COBRO_SMTP_URL"); raw != "" {
+		if smtpConf, err = mail.Parse(raw); err != nil {
+			return nil, nil, err
+		}
+	}
+	mailBase := c.publicURL
+	if mailBase == "" { // links in emails need an absolute URL
+		mailBase = "http://" + c.addr
+	}
+	deliveries := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "cobro_webhook_attempts_total",
+		Help: "Webhook delivery attempts by outcome (succeeded, retry, failed, gone)."}, []string{"outcome"})
+	a := app.New(app.Config{DB: db, Clock: clock.System{}, Logger: log, Version: version, SecretKey: secret,
+		PublicURL: c.publicURL, MailBase: strings.TrimRight(mailBase, "/"), SMTP: smtpConf, SIIBaseURL: c.siiBaseURL,
+		AllowPrivateWebhooks: c.allowPrivate, NoTestWebhooksLoopback: !c.testLoopback, TrustedProxies: c.trustedProxies,
+		WebhookOutcome: func(o string) { deliveries.WithLabelValues(o).Inc() },
+		RatePerToken:   c.ratePerToken, RateBurst: c.rateBurst, RatePublicPerMinute: c.ratePublic})
+	billingRuns := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "cobro_billing_runs_total",
+		Help: "Subscription billing runs by this node's scheduler, by outcome (invoiced, needs_attention, resumed)."}, []string{"outcome"})
+	a.Server.Registry().MustRegister(deliveries, billingRuns)
+	return a, billingRuns, nil
+}
+
+// startBackground starts the job runner (unless --no-workers: other nodes
+// run it), the billing scheduler (unless --no-scheduler) and the purge.
+// The function it returns stops them: the runner finishes the jobs in
+// flight and hands back the rest, a billing batch in flight is rolled back.
+func startBackground(a *app.App, db *store.DB, c serveConfig, log *slog.Logger, billingRuns *prometheus.CounterVec) (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	if !c.noWorkers {
+		wg.Go(func() { a.Jobs.Run(ctx) })
+	}
+	if !c.noScheduler && c.schedEvery > 0 {
+		wg.Go(func() {
+			scheduler(ctx, db, a.Subscriptions, c.schedEvery, log, func(sum subscription.Summary) {
+				billingRuns.WithLabelValues("invoiced").Add(float64(sum.Invoices))
+				billingRuns.WithLabelValues("needs_attention").Add(float64(sum.Attention))
+				billingRuns.WithLabelValues("resumed").Add(float64(sum.Resumed))
+				a.Jobs.Wake(webhook.JobKind) // the runs queued webhook deliveries
+			})
+		})
+	}
+	wg.Go(func() { purgeLoop(ctx, db, log) })
+	return func() {
+		cancel()
+		done := make(chan struct{})
+		go func() { wg.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(30 * time.Second):
+			log.Warn("background work still running at exit")
+		}
+	}
+}
+
+// serveHTTP serves until the process is told to stop, then stops accepting
+// and lets in-flight requests (and their transactions) finish.
+func (e *env) serveHTTP(h http.Handler, ln net.Listener, log *slog.Logger) int {
 	httpSrv := &http.Server{
-		Handler:           srv.Handler(),
+		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -288,8 +322,6 @@ func (e *env) serve(args []string) int {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	log.Info("listening", "addr", ln.Addr().String(), "db", db.Dialect.Name(), "version", version)
-	go purgeLoop(e.ctx, db, log)
 	errc := make(chan error, 1)
 	go func() { errc <- httpSrv.Serve(ln) }()
 	select {
@@ -297,7 +329,6 @@ func (e *env) serve(args []string) int {
 		return e.fail(err)
 	case <-e.ctx.Done():
 	}
-	// Stop accepting, let in-flight requests (and their transactions) finish.
 	log.Info("shutting down")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -305,28 +336,16 @@ func (e *env) serve(args []string) int {
 		log.Error("shutdown", "error", err.Error())
 		return exitFailure
 	}
-	// Workers finish the deliveries in flight (each at most the 6 s
-	// timeout); a job cut off anyway returns to the queue when its lease ends.
-	stopWorkers()
-	select {
-	case <-workersDone:
-	case <-shutdownCtx.Done():
-	}
-	select { // a billing batch in flight is rolled back by the cancelled context
-	case <-schedulerDone:
-	case <-shutdownCtx.Done():
-	}
-	log.Info("stopped")
 	return exitOK
 }
 
 // scheduler runs subscription.Bill every interval (docs/billing.md#84-billing-schedule). Any
 // number of nodes may run it: runs are locked and keyed per date.
-func scheduler(ctx context.Context, db *store.DB, every time.Duration, log *slog.Logger, done func(subscription.Summary)) {
+func scheduler(ctx context.Context, db *store.DB, billing *subscription.Service, every time.Duration, log *slog.Logger, done func(subscription.Summary)) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
-		sum, err := subscription.Bill(ctx, db, time.Now(), subscription.BillOptions{Logger: log})
+		sum, err := billing.Bill(ctx, db, time.Now(), subscription.BillOptions{Logger: log})
 		if err != nil && ctx.Err() == nil {
 			log.Error("billing run", "error", err.Error())
 		}
@@ -363,12 +382,35 @@ func (e *env) bill(args []string) int {
 		return e.fail(err)
 	}
 	defer db.Close()
-	sum, err := subscription.Bill(e.ctx, db, time.Now(), subscription.BillOptions{Day: *day, Workspace: *ws, Batch: *batch, Logger: e.logger()})
+	// the same application as the server: charge_payment subscriptions are
+	// charged, invoices emailed when SMTP is configured
+	a, err := e.billingApp(db)
+	if err != nil {
+		return e.fail(err)
+	}
+	sum, err := a.Subscriptions.Bill(e.ctx, db, time.Now(), subscription.BillOptions{Day: *day, Workspace: *ws, Batch: *batch, Logger: e.logger()})
 	if err != nil {
 		return e.fail(err)
 	}
 	fmt.Fprintf(e.stdout, "billed: subscriptions=%d invoices=%d needs_attention=%d resumed=%d\n", sum.Processed, sum.Invoices, sum.Attention, sum.Resumed)
 	return exitOK
+}
+
+// billingApp builds the application for a billing run outside the server.
+func (e *env) billingApp(db *store.DB) (*app.App, error) {
+	var smtpConf *mail.Config
+	if raw := e.getenv("COBRO_SMTP_URL"); raw != "" {
+		var err error
+		if smtpConf, err = mail.Parse(raw); err != nil {
+			return nil, err
+		}
+	}
+	secret, err := db.SecretKey(e.ctx, e.getenv("COBRO_SECRET_KEY"))
+	if err != nil { // the Chile biller unseals the certificate to sign
+		return nil, fmt.Errorf("secret key: %w", err)
+	}
+	return app.New(app.Config{DB: db, Clock: clock.System{}, Logger: e.logger(), Version: version, SecretKey: secret, SMTP: smtpConf,
+		SIIBaseURL: e.getenv("COBRO_SII_BASE_URL")}), nil
 }
 
 // purgeLoop deletes expired idempotency records and events hourly. Any node may run

@@ -95,10 +95,9 @@ func TestSIIWalkthrough(t *testing.T) {
 			"lines": []any{map[string]any{"name": "Equipo", "quantity": 2, "amount": 40000}}}).Expect(201), "id")
 		files["guía de despacho"] = c.Post("/orders/"+ord+"/finalize/", nil).Expect(200)
 		// the sandbox answers through the job queue (cobro serve runs the worker)
-		w := &clsii.Worker{DB: e.DB, Clock: e.Clock}
-		w.RunOnce(context.Background())
+		e.Jobs.RunOnce(context.Background(), clsii.JobKind)
 		e.Clock.Advance(2 * clsii.PollDelay)
-		w.RunOnce(context.Background())
+		e.Jobs.RunOnce(context.Background(), clsii.JobKind)
 		paths := map[string]string{"factura": "/invoices/" + inv + "/", "nota de crédito": "/creditnotes/" + crn + "/", "guía de despacho": "/orders/" + ord + "/"}
 		for name := range files {
 			files[name] = c.Get(paths[name]).Expect(200)

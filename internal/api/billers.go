@@ -20,7 +20,7 @@ func (r *Request) siiBiller() (*clsii.Biller, error) {
 	if r.Scope.Country != "CL" {
 		return nil, apperr.NotFoundErr()
 	}
-	b := clsii.Installed()
+	b := r.srv.opt.Services.SII
 	if b == nil {
 		return nil, apperr.NotFoundErr()
 	}

@@ -222,8 +222,7 @@ func TestCAFUploadAndFolios(t *testing.T) {
 				t.Fatalf("finalize %d: number %v biller %v tax_agency %v", want, got["number"], got["biller_status"], ta)
 			}
 		}
-		w := &clsii.Worker{DB: e.DB, Clock: e.Clock}
-		if n, err := w.RunOnce(context.Background()); err != nil || n != 3 {
+		if n, err := e.Jobs.RunOnce(context.Background(), clsii.JobKind); err != nil || n != 3 {
 			t.Fatalf("sii worker send: %d %v", n, err)
 		}
 		got := c.Get("/invoices/" + inv + "/").Expect(200)
@@ -231,7 +230,7 @@ func TestCAFUploadAndFolios(t *testing.T) {
 			t.Fatalf("after send: %v %v", got["biller_status"], ta)
 		}
 		e.Clock.Advance(2 * clsii.PollDelay)
-		if n, err := w.RunOnce(context.Background()); err != nil || n != 3 {
+		if n, err := e.Jobs.RunOnce(context.Background(), clsii.JobKind); err != nil || n != 3 {
 			t.Fatalf("sii worker poll: %d %v", n, err)
 		}
 		got = c.Get("/invoices/" + inv + "/").Expect(200)

@@ -17,11 +17,11 @@ func (s *Server) createCustomer(r *Request) (int, any, error) {
 }
 
 func (s *Server) listCustomers(r *Request) (int, any, error) {
-	lq, err := r.ParseList(&customer.ListSpec, 2)
+	lq, err := r.ParseList(s.opt.Services.Customers.ListSpec(), 2)
 	if err != nil {
 		return 0, nil, err
 	}
-	n, items, err := customer.List(r.Ctx, r.Q, r.Scope, lq)
+	n, items, err := s.opt.Services.Customers.List(r.Ctx, r.Q, r.Scope, lq)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -29,7 +29,7 @@ func (s *Server) listCustomers(r *Request) (int, any, error) {
 }
 
 func (s *Server) getCustomer(r *Request) (int, any, error) {
-	c, err := customer.Get(r.Ctx, r.Q, r.Scope, r.PathValue("id"))
+	c, err := s.opt.Services.Customers.Get(r.Ctx, r.Q, r.Scope, r.PathValue("id"))
 	if err != nil {
 		return 0, nil, err
 	}
@@ -37,7 +37,7 @@ func (s *Server) getCustomer(r *Request) (int, any, error) {
 }
 
 func (s *Server) updateCustomer(r *Request) (int, any, error) {
-	c, err := customer.Update(r.Ctx, r.Q, r.Dialect(), r.Scope, r.PathValue("id"), decode.Customer(r.Body, true), r.Now)
+	c, err := s.opt.Services.Customers.Update(r.Ctx, r.Q, r.Dialect(), r.Scope, r.PathValue("id"), decode.Customer(r.Body, true), r.Now)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -45,7 +45,7 @@ func (s *Server) updateCustomer(r *Request) (int, any, error) {
 }
 
 func (s *Server) deleteCustomer(r *Request) (int, any, error) {
-	c, err := customer.Delete(r.Ctx, r.Q, r.Dialect(), r.Scope, r.PathValue("id"), r.Now)
+	c, err := s.opt.Services.Customers.Delete(r.Ctx, r.Q, r.Dialect(), r.Scope, r.PathValue("id"), r.Now)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -151,5 +151,5 @@ func (s *Server) updateOrgunit(r *Request) (int, any, error) {
 }
 
 func (s *Server) deleteOrgunit(r *Request) (int, any, error) {
-	return http.StatusNoContent, nil, customer.DeleteOrgunit(r.Ctx, r.Q, r.Scope, r.PathValue("id"), r.Now)
+	return http.StatusNoContent, nil, s.opt.Services.Customers.DeleteOrgunit(r.Ctx, r.Q, r.Scope, r.PathValue("id"), r.Now)
 }

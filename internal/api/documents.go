@@ -13,7 +13,7 @@ import (
 )
 
 func (r *Request) env() document.Env {
-	return document.Env{Ctx: r.Ctx, Q: r.Q, D: r.DB.Dialect, Scope: r.Scope, Now: r.Now}
+	return document.Env{Ctx: r.Ctx, Q: r.Q, D: r.DB.Dialect, Scope: r.Scope, Now: r.Now, Deps: r.srv.opt.Services.Documents}
 }
 
 func (r *Request) fileURL(fileID string) string {

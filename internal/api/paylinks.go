@@ -101,7 +101,7 @@ func intentAction(fn func(paylink.Env, string) (*paylink.Intent, error)) Handler
 
 // byKey resolves the link of a publishable path and the request scope.
 func (r *Request) byKey(lock, payable bool) (paylink.Env, *paylink.Link, error) {
-	e, l, err := paylink.ByKey(r.Ctx, r.Q, r.Dialect(), r.PathValue("key"), r.BaseURL(), lock, payable)
+	e, l, err := paylink.ByKey(r.Ctx, r.Q, r.Dialect(), r.srv.opt.Services.Documents, r.PathValue("key"), r.BaseURL(), lock, payable)
 	if err != nil {
 		return e, nil, err
 	}

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/cobrobilling/cobro/internal/apitest"
-	"github.com/cobrobilling/cobro/internal/paylink"
+	"github.com/cobrobilling/cobro/internal/payment"
 )
 
 func payerBody(number string) map[string]any {
@@ -342,10 +342,9 @@ func TestPaymentExpiries(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
 		c := e.Workspace("US").Test()
 		anon := e.Anonymous()
-		x := &paylink.Expirer{DB: e.DB, Clock: e.Clock}
-		run := func() {
+		run := func() { // the application's runner: expiries with their wiring
 			t.Helper()
-			if _, err := x.RunOnce(context.Background()); err != nil {
+			if _, err := e.Jobs.RunOnce(context.Background(), payment.ExpiryJob); err != nil {
 				t.Fatal(err)
 			}
 		}

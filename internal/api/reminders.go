@@ -11,7 +11,7 @@ func (s *Server) createReminder(r *Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	m, err := reminder.Create(r.env(), r.BaseURL(), c)
+	m, err := s.opt.Services.Reminders.Create(r.env(), r.BaseURL(), c)
 	if err != nil {
 		return 0, nil, err
 	}

@@ -11,7 +11,6 @@ import (
 	"github.com/cobrobilling/cobro/internal/apitest"
 	"github.com/cobrobilling/cobro/internal/mail"
 	"github.com/cobrobilling/cobro/internal/mail/mailtest"
-	"github.com/cobrobilling/cobro/internal/reminder"
 )
 
 // docs/documents.md#5-reminder-messages.
@@ -75,9 +74,8 @@ func TestReminderMessages(t *testing.T) {
 // left to pay; a reminder may name a payment; messages are emailed
 // (queued → sent, or failed after the last attempt) when SMTP is set up.
 func TestReminderPayActionAndDelivery(t *testing.T) {
-	reminder.Mail = mail.EnqueueReminder
-	t.Cleanup(func() { reminder.Mail = nil })
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
+		e.App.Reminders.Mail = mail.Queue{} // as with an SMTP server configured
 		// test mode: the link is made, the message is not sent
 		tc := e.Workspace("US").Test()
 		inv := newInvoice(tc, true)
@@ -101,7 +99,7 @@ func TestReminderPayActionAndDelivery(t *testing.T) {
 		srv := mailtest.StartFakeSMTP(t)
 		host, port, _ := net.SplitHostPort(srv.Addr)
 		cfg, _ := mail.Parse("smtp://" + host + ":" + port + "?from=billing@acme.test")
-		w := &mail.Worker{DB: e.DB, SMTP: cfg, Clock: e.Clock, Base: "https://pay.acme.test"}
+		w := &mail.Worker{DB: e.DB, SMTP: cfg, Clock: e.Clock, Base: "https://pay.acme.test", Deps: e.App.Documents}
 		c := e.Workspace("US")
 		linv := newInvoice(c, true)
 		lm := c.Post("/reminders/messages/", map[string]any{"invoice": linv, "recipient": []string{"ap@acme.test"}, "message": "Please pay."}).Expect(201)

@@ -23,10 +23,15 @@ import (
 	"github.com/cobrobilling/cobro/internal/apperr"
 	"github.com/cobrobilling/cobro/internal/biller/clsii"
 	"github.com/cobrobilling/cobro/internal/clock"
+	"github.com/cobrobilling/cobro/internal/customer"
+	"github.com/cobrobilling/cobro/internal/document"
 	"github.com/cobrobilling/cobro/internal/id"
 	"github.com/cobrobilling/cobro/internal/idempotency"
 	"github.com/cobrobilling/cobro/internal/input"
+	"github.com/cobrobilling/cobro/internal/reminder"
 	"github.com/cobrobilling/cobro/internal/store"
+	"github.com/cobrobilling/cobro/internal/subscription"
+	"github.com/cobrobilling/cobro/internal/supplier"
 	"github.com/cobrobilling/cobro/internal/webhook"
 	"github.com/cobrobilling/cobro/internal/workspace"
 )
@@ -85,19 +90,21 @@ type Options struct {
 	PublicURL string // fixed base URL for absolute links; "" = from the request
 	Version   string
 	SecretKey []byte // signs local_file URLs
-	// SIIBaseURL replaces scheme and host of the SII's endpoints
-	// (COBRO_SII_BASE_URL; docs/tax-agency.md#91-which-endpoint).
-	SIIBaseURL string
 	// RatePerToken and RateBurst limit each API token (docs/conventions.md#14-rate-limiting);
 	// 0 means the defaults, 100/s with bursts of 200; negative disables.
 	RatePerToken, RateBurst int
 	// RatePublicPerMinute limits publishable POSTs per client IP and
 	// payment link or payment (docs/conventions.md#14-rate-limiting); 0 means 20, negative disables.
 	RatePublicPerMinute int
-	// Webhooks delivers webhook events; the server wakes it after each
-	// write so deliveries start at once. nil: ping answers that delivery
-	// is not running (deliveries are still recorded).
+	// Services are the domain work that depends on other packages, built
+	// by the composition root (internal/app).
+	Services Services
+	// Webhooks sends webhook pings. nil: ping answers that delivery is not
+	// running (deliveries are still recorded).
 	Webhooks *webhook.Worker
+	// Jobs is woken after each write so that the deliveries it queued start
+	// at once (nil: no runner on this node).
+	Jobs Waker
 	// Resolver resolves endpoint URLs for the SSRF check at creation
 	// (net.DefaultResolver when nil).
 	Resolver webhook.Resolver
@@ -110,6 +117,24 @@ type Options struct {
 	// TrustedProxies are the peers whose X-Forwarded-* headers are
 	// honoured (--trusted-proxies); none by default.
 	TrustedProxies []netip.Prefix
+}
+
+// Services are the domain work the handlers call that depends on other
+// packages (internal/app builds them).
+type Services struct {
+	Documents     document.Deps
+	Customers     *customer.Service
+	Suppliers     *supplier.Service
+	Subscriptions *subscription.Service
+	Reminders     *reminder.Service
+	// SII is the built-in Chile biller whose settings, certificate and
+	// CAFs the /billers/ endpoints manage (nil: they answer 404).
+	SII *clsii.Biller
+}
+
+// Waker wakes the background job runner for a kind of job.
+type Waker interface {
+	Wake(kind string)
 }
 
 // Server serves the API.
@@ -151,7 +176,6 @@ func New(opt Options) *Server {
 		opt.RatePublicPerMinute = 20
 	}
 	s := &Server{opt: opt, metrics: newMetrics(), tokens: newLimiter(opt.RatePerToken, opt.RateBurst), public: newIPLimiter(opt.RatePublicPerMinute, limiterCapacity)}
-	clsii.Install(opt.SecretKey, clsii.Transport{BaseURL: opt.SIIBaseURL}) // the built-in Chile SII biller (docs/tax-agency.md)
 	s.metrics.reg.MustRegister(newJobsCollector(s))
 	s.routes = s.declare()
 	s.handler = s.build()
@@ -419,8 +443,42 @@ func (s *Server) baseURL(r *http.Request) string {
 	return scheme + "://" + host
 }
 
+// serve runs one route: authentication and body, then a read, or a write
+// in one transaction with its Idempotency-Key record.
 func (s *Server) serve(w http.ResponseWriter, hr *http.Request, rt Route) {
-	info := hr.Context().Value(infoKey{}).(*reqInfo)
+	req, err := s.prepare(w, hr, rt)
+	if err != nil {
+		s.writeError(w, hr, err)
+		return
+	}
+	write := rt.Writes || hr.Method == http.MethodPost || hr.Method == http.MethodPatch || hr.Method == http.MethodPut || hr.Method == http.MethodDelete
+	if !write {
+		s.serveRead(w, hr, rt, req)
+		return
+	}
+	idem, replayed := s.beginIdempotent(w, hr, req)
+	if replayed {
+		return
+	}
+	status, payload, raw, err := s.runWrite(rt, req, idem)
+	if err != nil {
+		idem.settleFailure(s.opt.DB, err)
+		s.writeError(w, hr, err)
+		return
+	}
+	switch {
+	case raw != nil:
+		s.writeResult(w, status, raw)
+	case payload == nil:
+		w.WriteHeader(status)
+	default:
+		writeRaw(w, status, payload)
+	}
+}
+
+// prepare authenticates the request (token and rate limit, or the
+// publishable guard) and decodes its body.
+func (s *Server) prepare(w http.ResponseWriter, hr *http.Request, rt Route) (*Request, error) {
 	ctx := hr.Context()
 	now := s.opt.Clock.Now()
 	ctx = clock.WithNow(ctx, now)
@@ -428,81 +486,107 @@ func (s *Server) serve(w http.ResponseWriter, hr *http.Request, rt Route) {
 	if rt.Auth == AuthToken || (rt.Auth == AuthDual && hr.Header.Get("Authorization") != "") {
 		sc, err := s.authenticate(ctx, hr)
 		if err != nil {
-			s.writeError(w, hr, err)
-			return
+			return nil, err
 		}
 		if ok, wait := s.tokens.allow(sc.UserID, time.Now()); !ok {
-			s.writeError(w, hr, throttled(wait))
-			return
+			return nil, throttled(wait)
 		}
 		req.Scope = sc
 	} else if err := s.guardPublic(hr); err != nil {
-		s.writeError(w, hr, err)
-		return
+		return nil, err
 	}
-	write := rt.Writes || hr.Method == http.MethodPost || hr.Method == http.MethodPatch || hr.Method == http.MethodPut || hr.Method == http.MethodDelete
 	// DELETE reads a body only when one is sent (subscription cancel reasons)
 	if hr.Method != http.MethodGet && (hr.Method != http.MethodDelete || hr.ContentLength > 0) {
 		body, err := decodeBody(w, hr)
 		if err != nil {
-			s.writeError(w, hr, err)
-			return
+			return nil, err
 		}
 		req.Body = body
 	}
-	if !write {
-		status, body, err := s.prepareAndHandle(req, rt)
-		if err != nil {
-			s.writeError(w, hr, err)
-			return
-		}
-		if h, ok := body.(http.Handler); ok {
-			h.ServeHTTP(w, hr)
-			return
-		}
-		s.writeResult(w, status, body)
+	return req, nil
+}
+
+// serveRead answers a read on the database, outside a transaction.
+func (s *Server) serveRead(w http.ResponseWriter, hr *http.Request, rt Route, req *Request) {
+	status, body, err := s.prepareAndHandle(req, rt)
+	if err != nil {
+		s.writeError(w, hr, err)
 		return
 	}
+	if h, ok := body.(http.Handler); ok {
+		h.ServeHTTP(w, hr)
+		return
+	}
+	s.writeResult(w, status, body)
+}
 
-	// Idempotency-Key on POST (docs/conventions.md#13-idempotency-keys).
+// idempotent is a write's Idempotency-Key record
+// (docs/conventions.md#13-idempotency-keys); the zero
+// value is a write without one.
+type idempotent struct {
+	ctx        context.Context
+	scope, key string
+}
+
+// beginIdempotent claims the request's Idempotency-Key. replayed means the
+// answer was written: a replay of the recorded response or a refusal.
+func (s *Server) beginIdempotent(w http.ResponseWriter, hr *http.Request, req *Request) (idem idempotent, replayed bool) {
+	if hr.Method != http.MethodPost || hr.Header.Values("Idempotency-Key") == nil {
+		return idem, false
+	}
 	key := hr.Header.Get("Idempotency-Key")
-	var idemScope string
-	if hr.Method == http.MethodPost && hr.Header.Values("Idempotency-Key") != nil {
-		if !validKey(key) {
-			s.writeError(w, hr, apperr.NonField("Idempotency-Key must be 1 to 255 printable ASCII characters."))
-			return
-		}
-		idemScope = idempotencyScope(req)
-		canon, _ := json.Marshal(req.Body)
-		rec, owned, err := idempotency.Begin(ctx, s.opt.DB, idemScope, key, hr.Method, hr.URL.Path, idempotency.Fingerprint(canon), req.Now)
-		if err != nil {
-			info.err = err
-			s.writeError(w, hr, err)
-			return
-		}
-		if !owned {
-			switch {
-			case rec.Method != hr.Method || rec.Path != hr.URL.Path || rec.Fingerprint != idempotency.Fingerprint(canon):
-				s.writeError(w, hr, apperr.Detail(apperr.Conflict, fmt.Sprintf("Idempotency-Key %q was already used with a different request.", key)))
-			case rec.Processing:
-				s.writeError(w, hr, apperr.Detail(apperr.Conflict, "A request with this Idempotency-Key is still being processed."))
-			default:
-				w.Header().Set("Idempotent-Replayed", "true")
-				if rec.Status == http.StatusNoContent {
-					w.WriteHeader(rec.Status)
-					return
-				}
-				writeRaw(w, rec.Status, rec.Response)
-			}
-			return
+	if !validKey(key) {
+		s.writeError(w, hr, apperr.NonField("Idempotency-Key must be 1 to 255 printable ASCII characters."))
+		return idem, true
+	}
+	idem = idempotent{ctx: req.Ctx, scope: idempotencyScope(req), key: key}
+	canon, _ := json.Marshal(req.Body)
+	rec, owned, err := idempotency.Begin(req.Ctx, s.opt.DB, idem.scope, key, hr.Method, hr.URL.Path, idempotency.Fingerprint(canon), req.Now)
+	if err != nil {
+		hr.Context().Value(infoKey{}).(*reqInfo).err = err
+		s.writeError(w, hr, err)
+		return idem, true
+	}
+	if owned {
+		return idem, false
+	}
+	switch {
+	case rec.Method != hr.Method || rec.Path != hr.URL.Path || rec.Fingerprint != idempotency.Fingerprint(canon):
+		s.writeError(w, hr, apperr.Detail(apperr.Conflict, fmt.Sprintf("Idempotency-Key %q was already used with a different request.", key)))
+	case rec.Processing:
+		s.writeError(w, hr, apperr.Detail(apperr.Conflict, "A request with this Idempotency-Key is still being processed."))
+	default:
+		w.Header().Set("Idempotent-Replayed", "true")
+		if rec.Status == http.StatusNoContent {
+			w.WriteHeader(rec.Status)
+		} else {
+			writeRaw(w, rec.Status, rec.Response)
 		}
 	}
+	return idem, true
+}
 
-	var (
-		status  int
-		payload []byte
-		raw     *Raw // a non-JSON answer (hosted pages, redirects)
-	)
+// settleFailure records a failed write's answer under its key, or releases
+// the key when retrying may succeed (internal errors, auth, conflicts,
+// throttling). Detached from the request: the record must be settled even
+// when the client went away.
+func (idem idempotent) settleFailure(db *store.DB, err error) {
+	if idem.scope == "" {
+		return
+	}
+	st, body, _, internal := errorResponse(err)
+	bg := context.WithoutCancel(idem.ctx)
+	if internal || st == 401 || st == 403 || st == 409 || st == 429 {
+		_ = idempotency.Release(bg, db, idem.scope, idem.key)
+	} else if b, mErr := marshal(body); mErr == nil {
+		_ = idempotency.Finish(bg, db, idem.scope, idem.key, st, b)
+	}
+}
+
+// runWrite runs a write route in one transaction (on the database for
+// NoTx routes) together with its idempotency record, and wakes the job
+// runner after a commit.
+func (s *Server) runWrite(rt Route, req *Request, idem idempotent) (status int, payload []byte, raw *Raw, err error) {
 	run := func(q store.Querier) error {
 		req.Q = q
 		st, body, err := rt.Handle(req)
@@ -511,18 +595,17 @@ func (s *Server) serve(w http.ResponseWriter, hr *http.Request, rt Route) {
 		}
 		status = st
 		if r, ok := body.(*Raw); ok {
-			raw = r
+			raw = r // a non-JSON answer (hosted pages, redirects)
 		} else if body != nil {
 			if payload, err = marshal(body); err != nil {
 				return err
 			}
 		}
-		if idemScope != "" {
-			return idempotency.Finish(ctx, q, idemScope, key, status, payload)
+		if idem.scope != "" {
+			return idempotency.Finish(req.Ctx, q, idem.scope, idem.key, status, payload)
 		}
 		return nil
 	}
-	var err error
 	if rt.Prepare != nil {
 		req.Prepared, err = rt.Prepare(req)
 	}
@@ -531,35 +614,12 @@ func (s *Server) serve(w http.ResponseWriter, hr *http.Request, rt Route) {
 	case rt.NoTx:
 		err = run(s.opt.DB)
 	default:
-		err = s.opt.DB.InTx(ctx, func(tx *sql.Tx) error { return run(tx) })
-		if err == nil && s.opt.Webhooks != nil {
-			s.opt.Webhooks.Wake() // the commit may have queued deliveries
+		err = s.opt.DB.InTx(req.Ctx, func(tx *sql.Tx) error { return run(tx) })
+		if err == nil && s.opt.Jobs != nil {
+			s.opt.Jobs.Wake(webhook.JobKind) // the commit may have queued deliveries
 		}
 	}
-	if err != nil {
-		if idemScope != "" {
-			st, body, _, internal := errorResponse(err)
-			// Detach from the request context: the record must be settled
-			// even when the client went away.
-			bg := context.WithoutCancel(ctx)
-			if internal || st == 401 || st == 403 || st == 409 || st == 429 {
-				_ = idempotency.Release(bg, s.opt.DB, idemScope, key)
-			} else if b, mErr := marshal(body); mErr == nil {
-				_ = idempotency.Finish(bg, s.opt.DB, idemScope, key, st, b)
-			}
-		}
-		s.writeError(w, hr, err)
-		return
-	}
-	if raw != nil {
-		s.writeResult(w, status, raw)
-		return
-	}
-	if payload == nil {
-		w.WriteHeader(status)
-		return
-	}
-	writeRaw(w, status, payload)
+	return status, payload, raw, err
 }
 
 // prepareAndHandle runs a read route: its Prepare step, then Handle.

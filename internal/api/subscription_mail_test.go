@@ -14,23 +14,21 @@ import (
 	"github.com/cobrobilling/cobro/internal/apitest"
 	"github.com/cobrobilling/cobro/internal/mail"
 	"github.com/cobrobilling/cobro/internal/mail/mailtest"
-	"github.com/cobrobilling/cobro/internal/subscription"
 )
 
 // A send_invoice run emails its finalized invoice, PDF attached, to the
 // customer's invoicing contacts (docs/billing.md#85-what-a-run-does step 9) through the
 // queue; nothing is emailed in test mode or when send_invoices is off.
 func TestSubscriptionInvoiceEmail(t *testing.T) {
-	subscription.Mail = mail.EnqueueInvoice
-	t.Cleanup(func() { subscription.Mail = nil })
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
+		e.App.Subscriptions.Deps.Mail = mail.Queue{} // as with an SMTP server configured
 		srv := mailtest.StartFakeSMTP(t)
 		host, port, _ := net.SplitHostPort(srv.Addr)
 		cfg, err := mail.Parse("smtp://" + host + ":" + port + "?from=billing@acme.test")
 		if err != nil {
 			t.Fatal(err)
 		}
-		w := &mail.Worker{DB: e.DB, SMTP: cfg, Clock: e.Clock}
+		w := &mail.Worker{DB: e.DB, SMTP: cfg, Clock: e.Clock, Deps: e.App.Documents}
 		c := e.Workspace("US")
 		cus := newCustomer(c, "Mail Co")
 		c.Post("/contacts/", map[string]any{"name": "Ana", "email": "ana@mailco.test", "customer": cus, "invoicing": true}).Expect(201)

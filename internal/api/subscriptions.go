@@ -1,16 +1,11 @@
 package api
 
 import (
-	"context"
 	"errors"
 	"net/http"
 
-	"github.com/cobrobilling/cobro/internal/document"
 	"github.com/cobrobilling/cobro/internal/input"
-	"github.com/cobrobilling/cobro/internal/payment"
-	"github.com/cobrobilling/cobro/internal/store"
 	"github.com/cobrobilling/cobro/internal/subscription"
-	"github.com/cobrobilling/cobro/internal/workspace"
 )
 
 // Subscriptions, usages and test clocks (docs/billing.md#8-subscriptions to docs/billing.md#10-test-clocks).
@@ -19,7 +14,7 @@ func (r *Request) renderSub(status int, s *subscription.Sub, err error) (int, an
 	if err != nil {
 		return 0, nil, err
 	}
-	views, err := subscription.Views(r.Ctx, r.Q, r.Scope, s)
+	views, err := r.srv.opt.Services.Subscriptions.Views(r.Ctx, r.Q, r.Scope, s)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -27,7 +22,7 @@ func (r *Request) renderSub(status int, s *subscription.Sub, err error) (int, an
 }
 
 func (s *Server) createSubscription(r *Request) (int, any, error) {
-	sub, err := subscription.Create(r.Ctx, r.Q, r.Dialect(), r.Scope, decodeSubscription(r.Body), r.Now)
+	sub, err := s.opt.Services.Subscriptions.Create(r.Ctx, r.Q, r.Dialect(), r.Scope, decodeSubscription(r.Body), r.Now)
 	return r.renderSub(http.StatusCreated, sub, err)
 }
 
@@ -40,7 +35,7 @@ func (s *Server) listSubscriptions(r *Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	views, err := subscription.Views(r.Ctx, r.Q, r.Scope, subs...)
+	views, err := s.opt.Services.Subscriptions.Views(r.Ctx, r.Q, r.Scope, subs...)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -53,7 +48,7 @@ func (s *Server) getSubscription(r *Request) (int, any, error) {
 }
 
 func (s *Server) updateSubscription(r *Request) (int, any, error) {
-	sub, err := subscription.Update(r.Ctx, r.Q, r.Dialect(), r.Scope, r.PathValue("id"), decodeSubscriptionPatch(r.Body), r.Now)
+	sub, err := s.opt.Services.Subscriptions.Update(r.Ctx, r.Q, r.Dialect(), r.Scope, r.PathValue("id"), decodeSubscriptionPatch(r.Body), r.Now)
 	return r.renderSub(http.StatusOK, sub, err)
 }
 
@@ -69,17 +64,17 @@ func (s *Server) cancelSubscription(r *Request) (int, any, error) {
 			body[k] = r.R.URL.Query().Get(k)
 		}
 	}
-	sub, err := subscription.Cancel(r.Ctx, r.Q, r.Dialect(), r.Scope, r.PathValue("id"), decodeStatusChange(input.New(body, false), "cancel_reason", subscription.CancelReasons), r.Now)
+	sub, err := s.opt.Services.Subscriptions.Cancel(r.Ctx, r.Q, r.Dialect(), r.Scope, r.PathValue("id"), decodeStatusChange(input.New(body, false), "cancel_reason", subscription.CancelReasons), r.Now)
 	return r.renderSub(http.StatusOK, sub, err)
 }
 
 func (s *Server) pauseSubscription(r *Request) (int, any, error) {
-	sub, err := subscription.Pause(r.Ctx, r.Q, r.Dialect(), r.Scope, r.PathValue("id"), decodeStatusChange(input.New(r.Body, false), "paused_reason", subscription.PauseReasons), r.Now)
+	sub, err := s.opt.Services.Subscriptions.Pause(r.Ctx, r.Q, r.Dialect(), r.Scope, r.PathValue("id"), decodeStatusChange(input.New(r.Body, false), "paused_reason", subscription.PauseReasons), r.Now)
 	return r.renderSub(http.StatusOK, sub, err)
 }
 
 func (s *Server) resumeSubscription(r *Request) (int, any, error) {
-	sub, err := subscription.Resume(r.Ctx, r.Q, r.Dialect(), r.Scope, r.PathValue("id"), r.Now)
+	sub, err := s.opt.Services.Subscriptions.Resume(r.Ctx, r.Q, r.Dialect(), r.Scope, r.PathValue("id"), r.Now)
 	return r.renderSub(http.StatusOK, sub, err)
 }
 
@@ -88,7 +83,7 @@ func (s *Server) resumeSubscription(r *Request) (int, any, error) {
 // handler returns the error body without an error, so the transaction
 // commits (docs/billing.md#811-errors, last row).
 func (s *Server) processSubscription(r *Request) (int, any, error) {
-	inv, err := subscription.Process(r.Ctx, r.Q, r.Dialect(), r.Scope, r.PathValue("id"), r.Now)
+	inv, err := s.opt.Services.Subscriptions.Process(r.Ctx, r.Q, r.Dialect(), r.Scope, r.PathValue("id"), r.Now)
 	var att *subscription.ErrAttention
 	if errors.As(err, &att) {
 		return http.StatusBadRequest, map[string]any{"non_field_errors": []string{att.Message}}, nil
@@ -97,7 +92,7 @@ func (s *Server) processSubscription(r *Request) (int, any, error) {
 }
 
 func (s *Server) createUsage(r *Request) (int, any, error) {
-	u, err := subscription.CreateUsage(r.Ctx, r.Q, r.Dialect(), r.Scope, decodeUsage(r.Object(), r.Scope.Loc), r.Now)
+	u, err := s.opt.Services.Subscriptions.CreateUsage(r.Ctx, r.Q, r.Dialect(), r.Scope, decodeUsage(r.Object(), r.Scope.Loc), r.Now)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -125,7 +120,7 @@ func (s *Server) getUsage(r *Request) (int, any, error) {
 }
 
 func (s *Server) deleteUsage(r *Request) (int, any, error) {
-	return http.StatusNoContent, nil, subscription.DeleteUsage(r.Ctx, r.Q, r.Dialect(), r.Scope, r.PathValue("id"), r.Now)
+	return http.StatusNoContent, nil, s.opt.Services.Subscriptions.DeleteUsage(r.Ctx, r.Q, r.Dialect(), r.Scope, r.PathValue("id"), r.Now)
 }
 
 func (s *Server) createClock(r *Request) (int, any, error) {
@@ -157,45 +152,15 @@ func (s *Server) getClock(r *Request) (int, any, error) {
 }
 
 func (s *Server) deleteClock(r *Request) (int, any, error) {
-	return http.StatusNoContent, nil, subscription.DeleteClock(r.Ctx, r.Q, r.Dialect(), r.Scope, r.PathValue("id"))
+	return http.StatusNoContent, nil, s.opt.Services.Subscriptions.DeleteClock(r.Ctx, r.Q, r.Dialect(), r.Scope, r.PathValue("id"))
 }
 
 func (s *Server) advanceClock(r *Request) (int, any, error) {
 	o := input.New(r.Body, false)
 	target, _ := readInstant(o, "frozen_time", r.Scope.Loc)
-	c, err := subscription.Advance(r.Ctx, r.Q, r.Dialect(), r.Scope, r.PathValue("id"), target, fieldErrors(o), r.Now)
+	c, err := s.opt.Services.Subscriptions.Advance(r.Ctx, r.Q, r.Dialect(), r.Scope, r.PathValue("id"), target, fieldErrors(o), r.Now)
 	if err != nil {
 		return 0, nil, err
 	}
 	return http.StatusOK, c, nil
-}
-
-// The payments work implements the subscriptions' charge_payment hand-over
-// (docs/billing.md#85-what-a-run-does step 9); the wiring lives here, where both are known.
-type paymentsHandover struct{}
-
-func (paymentsHandover) CheckDefaultSource(ctx context.Context, q store.Querier, sc workspace.Scope, customerID, sourceID string) error {
-	return payment.CheckDefaultSource(ctx, q, sc, customerID, sourceID)
-}
-
-func (paymentsHandover) ChargeInvoice(e document.Env, invoiceID, sourceID, description string) (bool, error) {
-	return payment.ChargeInvoice(e, invoiceID, sourceID, description)
-}
-
-func init() {
-	subscription.Payments = paymentsHandover{}
-	// a test clock's customers take their payments, charges, links and
-	// sources with them
-	cus := `(SELECT id FROM customers WHERE test_clock_id = $1)`
-	docs := `(SELECT id FROM documents WHERE customer_id IN ` + cus + `)`
-	pays := `(SELECT id FROM payments WHERE customer_id IN ` + cus + ` OR invoice_id IN ` + docs + `)`
-	links := `(SELECT id FROM payment_links WHERE customer_id IN ` + cus + ` OR invoice_id IN ` + docs + `)`
-	srcs := `(SELECT id FROM sources WHERE customer_id IN ` + cus + `)`
-	subscription.ClockCleanup = append(subscription.ClockCleanup,
-		`DELETE FROM payment_link_intents WHERE customer_id IN `+cus+` OR invoice_id IN `+docs+` OR link_id IN `+links+` OR payment_id IN `+pays+` OR source_id IN `+srcs,
-		`DELETE FROM payment_charges WHERE payment_id IN `+pays+` OR source_id IN `+srcs,
-		`DELETE FROM payments WHERE id IN `+pays,
-		`DELETE FROM payment_links WHERE id IN `+links,
-		`DELETE FROM sources WHERE id IN `+srcs,
-	)
 }

@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/cobrobilling/cobro/internal/apitest"
-	"github.com/cobrobilling/cobro/internal/biller"
 	"github.com/cobrobilling/cobro/internal/workspace"
 )
 
@@ -440,7 +439,7 @@ func TestSubscriptionLateAgencyRejection(t *testing.T) {
 			t.Fatal(err)
 		}
 		err = e.DB.InTx(context.Background(), func(tx *sql.Tx) error {
-			return biller.Rejected(context.Background(), tx, workspace.Scope{Workspace: w}, inv, e.Clock.Now())
+			return e.App.Subscriptions.DocumentRejected(context.Background(), tx, workspace.Scope{Workspace: w}, inv, e.Clock.Now())
 		})
 		if err != nil {
 			t.Fatal(err)

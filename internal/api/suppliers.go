@@ -46,5 +46,5 @@ func (s *Server) updateSupplier(r *Request) (int, any, error) {
 }
 
 func (s *Server) deleteSupplier(r *Request) (int, any, error) {
-	return http.StatusNoContent, nil, supplier.Delete(r.Ctx, r.Q, r.Dialect(), r.Scope, r.PathValue("id"), r.Now)
+	return http.StatusNoContent, nil, s.opt.Services.Suppliers.Delete(r.Ctx, r.Q, r.Dialect(), r.Scope, r.PathValue("id"), r.Now)
 }

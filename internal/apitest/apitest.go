@@ -23,9 +23,11 @@ import (
 	"time"
 
 	"github.com/cobrobilling/cobro/internal/api"
+	"github.com/cobrobilling/cobro/internal/app"
 	"github.com/cobrobilling/cobro/internal/catalog"
 	"github.com/cobrobilling/cobro/internal/clock"
 	"github.com/cobrobilling/cobro/internal/id"
+	"github.com/cobrobilling/cobro/internal/jobs"
 	"github.com/cobrobilling/cobro/internal/store"
 	"github.com/cobrobilling/cobro/internal/webhook"
 	"github.com/cobrobilling/cobro/internal/workspace"
@@ -38,9 +40,13 @@ type Env struct {
 	DB     *store.DB
 	Server *api.Server
 	Clock  *clock.Fake
-	// Webhooks is the server's delivery worker. Its Run loop is not
-	// started: tests deliver with Webhooks.RunOnce when they choose.
+	// App is the application the server runs (internal/app).
+	App *app.App
+	// Webhooks is the server's delivery worker and Jobs the runner of all
+	// background work. The runner is not started: tests deliver with
+	// Webhooks.RunOnce (or run Jobs) when they choose.
 	Webhooks *webhook.Worker
+	Jobs     *jobs.Runner
 	// Resolver answers the server's DNS lookups of webhook URLs.
 	Resolver *Resolver
 }
@@ -149,9 +155,15 @@ func OpenDB(t testing.TB, dialect string) *store.DB {
 // New starts a server on a fresh database of the dialect.
 func New(t testing.TB, dialect string) *Env {
 	t.Helper()
+	return NewWith(t, dialect, nil)
+}
+
+// NewWith is New with the application's configuration adjusted first
+// (a fake tax agency, say).
+func NewWith(t testing.TB, dialect string, configure func(*app.Config)) *Env {
+	t.Helper()
 	db := OpenDB(t, dialect)
 	fake := clock.NewFake(time.Date(2026, 6, 2, 14, 15, 0, 0, time.UTC))
-	worker := &webhook.Worker{DB: db, Clock: fake}
 	resolver := &Resolver{}
 	// Rate limits are off here (suites send bursts); TestRateLimit turns them on.
 	// COBRO_TEST_LOG=1 shows the server's log (internal errors) in the test output.
@@ -159,10 +171,14 @@ func New(t testing.TB, dialect string) *Env {
 	if os.Getenv("COBRO_TEST_LOG") != "" {
 		logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
-	srv := api.New(api.Options{DB: db, Clock: fake, Version: "test", SecretKey: []byte("test-secret"), Webhooks: worker, Resolver: resolver, RatePerToken: -1, Logger: logger})
-	ts := httptest.NewServer(srv.Handler())
+	cfg := app.Config{DB: db, Clock: fake, Version: "test", SecretKey: []byte("test-secret"), Resolver: resolver, RatePerToken: -1, Logger: logger}
+	if configure != nil {
+		configure(&cfg)
+	}
+	a := app.New(cfg)
+	ts := httptest.NewServer(a.Server.Handler())
 	t.Cleanup(ts.Close)
-	return &Env{T: t, URL: ts.URL, DB: db, Server: srv, Clock: fake, Webhooks: worker, Resolver: resolver}
+	return &Env{T: t, URL: ts.URL, DB: db, App: a, Server: a.Server, Clock: fake, Webhooks: a.Webhooks, Jobs: a.Jobs, Resolver: resolver}
 }
 
 // Client calls the API as one user in one workspace and mode.

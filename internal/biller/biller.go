@@ -1,13 +1,12 @@
 // Package biller is the hand-off from the document engine to a tax agency.
 // Each document type names its biller (docs/catalogues.md#4-document-types: "none" or
-// "cl_sii"); the engine calls it at finalize. The Chile SII biller plugs in
-// here later through Register, without touching the engine.
+// "cl_sii"); the engine calls it at finalize, through the Set the
+// composition root gives it (the Chile SII biller is internal/biller/clsii).
 package biller
 
 import (
 	"context"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/cobrobilling/cobro/internal/apperr"
@@ -98,43 +97,19 @@ func Now(ctx context.Context) time.Time {
 	return time.Now()
 }
 
-// Rejected, when set, is told of a document the agency rejected in an
-// asynchronous answer (after its finalize committed), in the transaction
-// that records the answer: the subscriptions work puts the subscription of
-// a rejected run invoice in needs_attention (biller_issue).
-var Rejected func(ctx context.Context, q store.Querier, sc workspace.Scope, docID string, now time.Time) error
+// Set is the billers of the tax agencies by name (docs/catalogues.md#4-document-types:
+// "cl_sii"), built by the composition root (internal/app).
+type Set map[string]Biller
 
-var (
-	mu       sync.RWMutex
-	registry = map[string]Biller{catalog.BillerNone: None{}}
-)
-
-// Register installs the biller of a name (e.g. "cl_sii"); nil removes it.
-func Register(name string, b Biller) {
-	mu.Lock()
-	if b == nil {
-		delete(registry, name)
-	} else {
-		registry[name] = b
-	}
-	mu.Unlock()
-}
-
-// Lookup returns the biller registered under a name.
-func Lookup(name string) (Biller, bool) {
-	mu.RLock()
-	defer mu.RUnlock()
-	b, ok := registry[name]
-	return b, ok
-}
-
-// For returns the biller of a document type. A type whose agency has no
-// biller installed gets one that refuses to number (no folios available).
-func For(t catalog.DocumentType) Biller {
-	mu.RLock()
-	defer mu.RUnlock()
-	if b, ok := registry[t.Biller]; ok {
+// For returns the biller of a document type: None for types without an
+// agency; for an agency without a biller in the set, one that refuses to
+// number (no folios available).
+func (s Set) For(t catalog.DocumentType) Biller {
+	if b, ok := s[t.Biller]; ok {
 		return b
+	}
+	if t.Biller == catalog.BillerNone {
+		return None{}
 	}
 	return noFolios{}
 }

@@ -13,7 +13,7 @@ import (
 // Rules are what a tax agency adds to the generic document engine: the
 // receiver data it needs, the carrier of a delivery document, the tax
 // settings of a note, and its elements on the PDF. The engine asks the
-// biller of a document's type for them (RulesFor); a biller without
+// biller of a document's type for them (Set.RulesFor); a biller without
 // rules leaves the engine's generic behaviour.
 type Rules interface {
 	// Receiver says what the receiver of a document of type t lacks at
@@ -54,7 +54,7 @@ type Printed struct {
 }
 
 // RulesFor returns the rules of the agency of type t, if it has any.
-func RulesFor(t catalog.DocumentType) (Rules, bool) {
-	r, ok := For(t).(Rules)
+func (s Set) RulesFor(t catalog.DocumentType) (Rules, bool) {
+	r, ok := s.For(t).(Rules)
 	return r, ok
 }

@@ -102,7 +102,7 @@ func ns(v sql.NullString) *string {
 }
 
 // Get returns a customer of the scope, or 404.
-func Get(ctx context.Context, q store.Querier, sc workspace.Scope, customerID string) (*Customer, error) {
+func (s *Service) Get(ctx context.Context, q store.Querier, sc workspace.Scope, customerID string) (*Customer, error) {
 	c, err := get(ctx, q, sc, customerID, "")
 	if err != nil {
 		return nil, err
@@ -110,7 +110,7 @@ func Get(ctx context.Context, q store.Querier, sc workspace.Scope, customerID st
 	if err := attachContacts(ctx, q, sc, []*Customer{c}); err != nil {
 		return nil, err
 	}
-	return c, aggregate(ctx, q, sc, []*Customer{c})
+	return c, s.aggregate(ctx, q, sc, []*Customer{c})
 }
 
 func get(ctx context.Context, q store.Querier, sc workspace.Scope, customerID, lock string) (*Customer, error) {
@@ -146,8 +146,9 @@ func Ref(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Sco
 	return c, "", nil
 }
 
-// ListSpec declares the customer list (docs/billing.md#16-list).
-var ListSpec = list.Spec{
+// baseListSpec declares the customer list (docs/billing.md#16-list) without
+// the fields of other packages (Deps.ListFields).
+var baseListSpec = list.Spec{
 	Fields: []list.Field{
 		{Name: "name", Expr: "name", Lookups: []string{list.IContains}},
 		{Name: "email", Expr: "email", Lookups: []string{list.IContains, list.IsNull}},
@@ -167,7 +168,7 @@ var ListSpec = list.Spec{
 }
 
 // List returns one page of customers.
-func List(ctx context.Context, q store.Querier, sc workspace.Scope, lq *list.Query) (int, []*Customer, error) {
+func (s *Service) List(ctx context.Context, q store.Querier, sc workspace.Scope, lq *list.Query) (int, []*Customer, error) {
 	count, out, err := list.Fetch(ctx, q, lq, columns, ` FROM customers WHERE workspace_id = $1 AND test_mode = $2`, []any{sc.ID, sc.TestMode}, func(row list.Scanner) (*Customer, error) { return scanCustomer(sc, row) })
 	if err != nil {
 		return 0, nil, err
@@ -175,7 +176,7 @@ func List(ctx context.Context, q store.Querier, sc workspace.Scope, lq *list.Que
 	if err := attachContacts(ctx, q, sc, out); err != nil {
 		return 0, nil, err
 	}
-	return count, out, aggregate(ctx, q, sc, out)
+	return count, out, s.aggregate(ctx, q, sc, out)
 }
 
 // Params is the command that creates a customer or updates one: the party
@@ -297,7 +298,7 @@ func create(ctx context.Context, q store.Querier, sc workspace.Scope, p *Params,
 }
 
 // Update applies a partial update.
-func Update(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, customerID string, p *Params, now time.Time) (*Customer, error) {
+func (s *Service) Update(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, customerID string, p *Params, now time.Time) (*Customer, error) {
 	c, err := get(ctx, q, sc, customerID, d.ForUpdate())
 	if err != nil {
 		return nil, err
@@ -313,7 +314,7 @@ func Update(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.
 	}
 	name := "customer.updated"
 	if rec.status == StatusArchived && c.Status != StatusArchived {
-		if err := checkArchivable(ctx, q, customerID); err != nil {
+		if err := s.checkArchivable(ctx, q, customerID); err != nil {
 			return nil, err
 		}
 		name = "customer.archived"
@@ -330,7 +331,7 @@ func Update(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.
 	if err := event.Emit(ctx, q, sc, name, customerID, now); err != nil {
 		return nil, err
 	}
-	return Get(ctx, q, sc, customerID)
+	return s.Get(ctx, q, sc, customerID)
 }
 
 // readTestClock checks test_clock on create (docs/billing.md#10-test-clocks): a clock of
@@ -354,17 +355,11 @@ func readTestClock(ctx context.Context, q store.Querier, sc workspace.Scope, fe 
 	return v, nil
 }
 
-// activity lists the queries that tell whether anything references a
-// customer. Each resource that references customers adds its table here
-// (documents, subscriptions, payments, sources, payment-link intents).
-var activity = []string{}
-
-// RegisterActivity adds a query "SELECT 1 FROM t WHERE customer_id = $1"
-// style check used by Delete.
-func RegisterActivity(query string) { activity = append(activity, query) }
-
-func hasActivity(ctx context.Context, q store.Querier, customerID string) (bool, error) {
-	for _, a := range activity {
+func (s *Service) hasActivity(ctx context.Context, q store.Querier, customerID string) (bool, error) {
+	if s == nil {
+		return false, nil
+	}
+	for _, a := range s.deps.ReferencedBy {
 		var one int
 		err := q.QueryRowContext(ctx, a+` LIMIT 1`, customerID).Scan(&one)
 		if err == nil {
@@ -377,21 +372,12 @@ func hasActivity(ctx context.Context, q store.Querier, customerID string) (bool,
 	return false, nil
 }
 
-// archiveChecks refuse archiving (docs/billing.md#1-customers: live subscriptions).
-var archiveChecks []func(ctx context.Context, q store.Querier, customerID string) error
-
-// RegisterArchiveCheck adds a rule that can refuse archiving a customer.
-func RegisterArchiveCheck(check func(ctx context.Context, q store.Querier, customerID string) error) {
-	archiveChecks = append(archiveChecks, check)
-}
-
-// ListFields are filters other packages add to the customer list (e.g.
-// subscriptions, sources).
-func RegisterListField(f list.Field) { ListSpec.Fields = append(ListSpec.Fields, f) }
-
-func checkArchivable(ctx context.Context, q store.Querier, customerID string) error {
-	for _, check := range archiveChecks {
-		if err := check(ctx, q, customerID); err != nil {
+func (s *Service) checkArchivable(ctx context.Context, q store.Querier, customerID string) error {
+	if s == nil {
+		return nil
+	}
+	for _, check := range s.deps.ArchiveChecks {
+		if err := check.CheckArchivable(ctx, q, customerID); err != nil {
 			return err
 		}
 	}
@@ -400,12 +386,12 @@ func checkArchivable(ctx context.Context, q store.Querier, customerID string) er
 
 // Delete destroys a customer without activity (nil, nil) or archives one
 // with activity (the archived customer).
-func Delete(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, customerID string, now time.Time) (*Customer, error) {
+func (s *Service) Delete(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, customerID string, now time.Time) (*Customer, error) {
 	c, err := get(ctx, q, sc, customerID, d.ForUpdate())
 	if err != nil {
 		return nil, err
 	}
-	active, err := hasActivity(ctx, q, customerID)
+	active, err := s.hasActivity(ctx, q, customerID)
 	if err != nil {
 		return nil, err
 	}
@@ -416,9 +402,9 @@ func Delete(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.
 		return nil, event.Emit(ctx, q, sc, "customer.deleted", customerID, now)
 	}
 	if c.Status == StatusArchived {
-		return Get(ctx, q, sc, customerID)
+		return s.Get(ctx, q, sc, customerID)
 	}
-	if err := checkArchivable(ctx, q, customerID); err != nil {
+	if err := s.checkArchivable(ctx, q, customerID); err != nil {
 		return nil, err
 	}
 	if _, err := q.ExecContext(ctx, `UPDATE customers SET status = $1, updated = $2 WHERE id = $3 AND workspace_id = $4 AND test_mode = $5`,
@@ -428,7 +414,7 @@ func Delete(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.
 	if err := event.Emit(ctx, q, sc, "customer.archived", customerID, now); err != nil {
 		return nil, err
 	}
-	return Get(ctx, q, sc, customerID)
+	return s.Get(ctx, q, sc, customerID)
 }
 
 // Summary is the customer as embedded in documents (docs/conventions.md#6-expansion-on-reads).
@@ -459,7 +445,7 @@ func (c *Customer) Summarize() *Summary {
 
 // Summaries loads the embedded form of several customers of the scope,
 // with their aggregations, in two queries.
-func Summaries(ctx context.Context, q store.Querier, sc workspace.Scope, ids []string) (map[string]*Summary, error) {
+func (s *Service) Summaries(ctx context.Context, q store.Querier, sc workspace.Scope, ids []string) (map[string]*Summary, error) {
 	out := map[string]*Summary{}
 	if len(ids) == 0 {
 		return out, nil
@@ -481,7 +467,7 @@ func Summaries(ctx context.Context, q store.Querier, sc workspace.Scope, ids []s
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	if err := aggregate(ctx, q, sc, cs); err != nil {
+	if err := s.aggregate(ctx, q, sc, cs); err != nil {
 		return nil, err
 	}
 	for _, c := range cs {
@@ -490,22 +476,17 @@ func Summaries(ctx context.Context, q store.Querier, sc workspace.Scope, ids []s
 	return out, nil
 }
 
-// Aggregator fills Aggregations from the customers' documents. The
-// document engine installs it (customer cannot import document).
-var Aggregator func(ctx context.Context, q store.Querier, sc workspace.Scope, cs []*Customer) error
-
-// Sourcer fills Sources, the customers' reusable chargeable sources. The
-// payments work installs it (customer cannot import payment).
-var Sourcer func(ctx context.Context, q store.Querier, sc workspace.Scope, cs []*Customer) error
-
-func aggregate(ctx context.Context, q store.Querier, sc workspace.Scope, cs []*Customer) error {
-	if Sourcer != nil && len(cs) > 0 {
-		if err := Sourcer(ctx, q, sc, cs); err != nil {
+func (s *Service) aggregate(ctx context.Context, q store.Querier, sc workspace.Scope, cs []*Customer) error {
+	if s == nil || len(cs) == 0 {
+		return nil
+	}
+	if s.deps.Sources != nil {
+		if err := s.deps.Sources.FillSources(ctx, q, sc, cs); err != nil {
 			return err
 		}
 	}
-	if Aggregator == nil || len(cs) == 0 {
+	if s.deps.Aggregations == nil {
 		return nil
 	}
-	return Aggregator(ctx, q, sc, cs)
+	return s.deps.Aggregations.Aggregate(ctx, q, sc, cs)
 }

@@ -176,19 +176,20 @@ func UpdateOrgunit(ctx context.Context, q store.Querier, d store.Dialect, sc wor
 	return GetOrgunit(ctx, q, sc, orgID)
 }
 
-// orgunitUses lists queries telling whether an orgunit is referenced
-// (contacts now; subscriptions add theirs).
+// orgunitUses are the queries telling whether an orgunit is referenced
+// here; Deps.OrgunitUses adds other packages' ("SELECT 1 … orgunit_id = $1").
 var orgunitUses = []string{`SELECT 1 FROM contacts WHERE orgunit_id = $1`}
 
-// RegisterOrgunitUse adds a reference check used by DeleteOrgunit.
-func RegisterOrgunitUse(query string) { orgunitUses = append(orgunitUses, query) }
-
-// DeleteOrgunit destroys an unused orgunit.
-func DeleteOrgunit(ctx context.Context, q store.Querier, sc workspace.Scope, orgID string, now time.Time) error {
+// DeleteOrgunit deletes an orgunit nothing references.
+func (s *Service) DeleteOrgunit(ctx context.Context, q store.Querier, sc workspace.Scope, orgID string, now time.Time) error {
 	if _, err := GetOrgunit(ctx, q, sc, orgID); err != nil {
 		return err
 	}
-	for _, use := range orgunitUses {
+	uses := orgunitUses
+	if s != nil {
+		uses = append(append([]string(nil), orgunitUses...), s.deps.OrgunitUses...)
+	}
+	for _, use := range uses {
 		var one int
 		err := q.QueryRowContext(ctx, use+` LIMIT 1`, orgID).Scan(&one)
 		if err == nil {

@@ -10,23 +10,25 @@ import (
 	"github.com/cobrobilling/cobro/internal/customer"
 	"github.com/cobrobilling/cobro/internal/money"
 	"github.com/cobrobilling/cobro/internal/store"
-	"github.com/cobrobilling/cobro/internal/supplier"
 	"github.com/cobrobilling/cobro/internal/workspace"
 	"github.com/shopspring/decimal"
 )
 
-func init() {
-	customer.Aggregator = aggregateCustomers
-	// A customer referenced by any document is archived, not destroyed.
-	customer.RegisterActivity(`SELECT 1 FROM documents WHERE customer_id = $1`)
-	// A supplier with purchases or credit notes cannot be deleted.
-	supplier.RegisterActivity(`SELECT 1 FROM documents WHERE supplier_id = $1`)
-}
+// References of customers and suppliers by documents (customer.Deps and
+// supplier.Deps): a customer referenced by any document is archived, not
+// destroyed; a supplier with purchases or credit notes cannot be deleted.
+const (
+	ReferencesCustomer = `SELECT 1 FROM documents WHERE customer_id = $1`
+	ReferencesSupplier = `SELECT 1 FROM documents WHERE supplier_id = $1`
+)
 
-// aggregateCustomers computes docs/billing.md#1-customers aggregations from the totals
-// every invoice change maintains: exact integer sums of cents on both
+// CustomerAggregations is the customer.Aggregator of documents.
+type CustomerAggregations struct{}
+
+// Aggregate computes docs/billing.md#1-customers aggregations from the totals every
+// invoice change maintains: exact integer sums of cents on both
 // databases, a few rows per customer.
-func aggregateCustomers(ctx context.Context, q store.Querier, sc workspace.Scope, cs []*customer.Customer) error {
+func (CustomerAggregations) Aggregate(ctx context.Context, q store.Querier, sc workspace.Scope, cs []*customer.Customer) error {
 	loc := sc.Loc
 	if loc == nil {
 		loc = time.UTC

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/cobrobilling/cobro/internal/apitest"
+	"github.com/cobrobilling/cobro/internal/app"
 	"github.com/cobrobilling/cobro/internal/biller"
 	"github.com/cobrobilling/cobro/internal/catalog"
 	"github.com/cobrobilling/cobro/internal/store"
@@ -51,10 +52,7 @@ func itoa(n int64) string {
 func TestAgencyBillerHandOff(t *testing.T) {
 	agency := &fakeAgency{}
 	agency.next.Store(40)
-	biller.Register(catalog.BillerCLSII, agency)
-	t.Cleanup(func() { biller.Register(catalog.BillerCLSII, nil) })
-
-	e := apitest.New(t, "sqlite")
+	e := apitest.NewWith(t, "sqlite", func(c *app.Config) { c.Billers = biller.Set{catalog.BillerCLSII: agency} })
 	c := e.Workspace("CL")
 	cus := apitest.Str(c.Post("/customers/", map[string]any{"name": "Comercial Andes SpA", "address": "Av. Apoquindo 4501", "country": "CL", "state": "RM",
 		"tax_id": "76086428-5", "tax_settings": map[string]any{"cl_activity_description": "Venta de equipos", "cl_commune": "Las Condes"}}).Expect(201), "id")

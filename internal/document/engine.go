@@ -35,6 +35,56 @@ type Env struct {
 	// Numbering, when set, collects the drafts to number at its Assign
 	// instead of numbering each at creation (batches of runs).
 	Numbering *Numbering
+	// Deps are the collaborators (filled by internal/app; the zero value
+	// reacts to nothing).
+	Deps Deps
+}
+
+// Deps are the engine's collaborators and what the packages built on it
+// do in the transaction of a document change. They are declared here,
+// where they are called, and filled by the composition root
+// (internal/app). Payments and payment links share this Env (payment.Env),
+// so the payments work's hook lives here too.
+type Deps struct {
+	// Customers reads customers with their aggregations and sources.
+	Customers *customer.Service
+	// Billers hand finalized documents to their tax agency.
+	Billers biller.Set
+	// Settled hears that a subscription's invoice became finalized or
+	// paid, so a subscription waiting on it can leave needs_attention
+	// (docs/billing.md#86-status-machine, Cobro): the subscriptions work.
+	Settled InvoiceSettler
+	// Pending checks the pending-invoice rule (docs/documents.md#15-status-machine: every
+	// payment that is not cancelled has succeeded, at least one): the
+	// payments work, which alone knows payments.
+	Pending PendingChecker
+	// Sources hears a source's authentication answer, so a payment-link
+	// intent waiting on it continues: the payment links work.
+	Sources SourceListener
+}
+
+// InvoiceSettler reacts to a subscription's invoice settling.
+type InvoiceSettler interface {
+	InvoiceSettled(e Env, d *Doc) error
+}
+
+// PendingChecker refuses finalizing a pending invoice whose payments have
+// not all succeeded.
+type PendingChecker interface {
+	PendingFinalizable(e Env, d *Doc) error
+}
+
+// SourceListener reacts to a source's authentication answer.
+type SourceListener interface {
+	SourceAuthenticated(e Env, sourceID string, approved bool) error
+}
+
+// pendingFinalizable applies Deps.Pending (no rule without payments).
+func (e Env) pendingFinalizable(d *Doc) error {
+	if e.Deps.Pending == nil {
+		return nil
+	}
+	return e.Deps.Pending.PendingFinalizable(e, d)
 }
 
 func (e Env) emit(name, objectID string) error {
@@ -129,7 +179,7 @@ func applySale(e Env, k *Kind, dr *Draft, d *Doc, creating bool) error {
 	if cus != nil {
 		custCountry, custCurrency = cus.Country, cus.Currency
 	} else if d.CustomerID != "" {
-		if c, err := customer.Get(e.Ctx, e.Q, e.Scope, d.CustomerID); err == nil {
+		if c, err := e.Deps.Customers.Get(e.Ctx, e.Q, e.Scope, d.CustomerID); err == nil {
 			custCountry, custCurrency = c.Country, c.Currency
 		}
 	}
@@ -140,7 +190,7 @@ func applySale(e Env, k *Kind, dr *Draft, d *Doc, creating bool) error {
 	case Invoice:
 		applyInvoiceFields(dr, fe, d, scale)
 	case Order:
-		applyOrderFields(dr, fe, d, t, custCountry)
+		applyOrderFields(e.Deps.Billers, dr, fe, d, t, custCountry)
 		if d.ShippingType == nil {
 			d.ShippingType = str("1")
 		}
@@ -387,7 +437,7 @@ func Finalize(e Env, k *Kind, docID string) (*Doc, error) {
 		return nil, apperr.NonField(fmt.Sprintf("Only %s with status draft can be finalized.", k.Plural))
 	}
 	if d.Status == StatusPending {
-		if err := PendingFinalizable(e, d); err != nil {
+		if err := e.pendingFinalizable(d); err != nil {
 			return nil, err
 		}
 	}
@@ -396,7 +446,7 @@ func Finalize(e Env, k *Kind, docID string) (*Doc, error) {
 	if err != nil {
 		return nil, err
 	}
-	bl := biller.For(t)
+	bl := e.Deps.Billers.For(t)
 	if d.Imported {
 		bl = biller.None{} // a received document was issued by someone else: nothing to submit
 	}
@@ -447,7 +497,7 @@ func finalReceiver(e Env, k *Kind, d *Doc) (any, biller.Party, error) {
 		}
 		p := biller.Party{Name: s.Name, TaxID: deref(s.TaxID), Address: deref(s.Address), State: deref(s.State), Country: s.Country,
 			Email: deref(s.Email), TaxSettings: exactMap(s.TaxSettings)}
-		if rules, ok := biller.RulesFor(d.Type()); ok && !d.Imported {
+		if rules, ok := e.Deps.Billers.RulesFor(d.Type()); ok && !d.Imported {
 			if msg := rules.Receiver(d.Type(), p, true); msg != "" {
 				return nil, biller.Party{}, apperr.Field("supplier", msg)
 			}
@@ -468,9 +518,9 @@ func finalReceiver(e Env, k *Kind, d *Doc) (any, biller.Party, error) {
 
 // checkCustomer: a type with a local format needs an identified customer,
 // and whatever else its agency asks of a receiver.
-func checkCustomer(t catalog.DocumentType, p biller.Party) error {
+func checkCustomer(billers biller.Set, t catalog.DocumentType, p biller.Party) error {
 	msg := ""
-	if rules, ok := biller.RulesFor(t); ok {
+	if rules, ok := billers.RulesFor(t); ok {
 		msg = rules.Receiver(t, p, false)
 	} else if p.TaxID == "" {
 		msg = fmt.Sprintf("The customer needs a tax_id for document type %s.", t.ID)
@@ -486,7 +536,7 @@ func checkCustomer(t catalog.DocumentType, p biller.Party) error {
 func freeze(e Env, k *Kind, d *Doc, bl biller.Biller, party biller.Party) error {
 	t := d.Type()
 	if t.HasLocalFormat && !k.Buying {
-		if err := checkCustomer(t, party); err != nil {
+		if err := checkCustomer(e.Deps.Billers, t, party); err != nil {
 			return err
 		}
 	}
@@ -643,11 +693,6 @@ func deref(s *string) string {
 	return *s
 }
 
-// PendingFinalizable checks the pending-invoice rule (docs/documents.md#15-status-machine:
-// every payment that is not cancelled has succeeded, at least one). Only
-// the payments work knows payments; it installs the check here.
-var PendingFinalizable = func(e Env, d *Doc) error { return nil }
-
 // adjustments sums the finalized credit and debit notes of an invoice.
 func adjustments(e Env, invoiceID string) (credits, debits decimal.Decimal, hasCredit bool, err error) {
 	rows, err := e.Q.QueryContext(e.Ctx, `SELECT kind, total FROM documents WHERE invoice_id = $1 AND workspace_id = $2 AND test_mode = $3
@@ -730,16 +775,12 @@ func settleInvoice(e Env, invoiceID string, adjusted bool) (*Doc, error) {
 	return inv, nil
 }
 
-// InvoiceSettled is told when a subscription's invoice becomes finalized
-// or paid, so a subscription waiting on it can leave needs_attention
-// (docs/billing.md#86-status-machine, Cobro). The subscriptions work installs it.
-var InvoiceSettled func(e Env, d *Doc) error
-
+// invoiceSettled tells Deps.Settled of a subscription's invoice settling.
 func invoiceSettled(e Env, d *Doc) error {
-	if InvoiceSettled == nil || d.SubscriptionID == nil {
+	if e.Deps.Settled == nil || d.SubscriptionID == nil {
 		return nil
 	}
-	return InvoiceSettled(e, d)
+	return e.Deps.Settled.InvoiceSettled(e, d)
 }
 
 // ToggleUncollectible moves finalized ⇄ uncollectible.
@@ -775,7 +816,7 @@ func CancelOrder(e Env, docID string) (*Doc, error) {
 		return nil, apperr.NonField("Only finalized orders can be cancelled.")
 	}
 	d.Status = StatusCancelled
-	if rules, ok := biller.RulesFor(d.Type()); ok {
+	if rules, ok := e.Deps.Billers.RulesFor(d.Type()); ok {
 		if msg := rules.Cancelled(today(e.Scope, e.Now), derefInt(d.Number)); msg != "" {
 			var ta map[string]any
 			_ = json.Unmarshal(d.TaxAgency, &ta)
@@ -862,7 +903,7 @@ func SetCollected(e Env, invoiceID string, collected decimal.Decimal) (*Doc, err
 		}
 	}
 	if d.Status == StatusPending && d.TotalAdjusted != nil && collected.GreaterThanOrEqual(*d.TotalAdjusted) {
-		if PendingFinalizable(e, d) != nil {
+		if e.pendingFinalizable(d) != nil {
 			return d, nil // covered, but a payment is not settled yet: stays pending
 		}
 		return Finalize(e, Invoice, invoiceID)

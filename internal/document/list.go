@@ -2,7 +2,6 @@ package document
 
 import (
 	"github.com/cobrobilling/cobro/internal/clock"
-	"github.com/cobrobilling/cobro/internal/customer"
 	"github.com/cobrobilling/cobro/internal/list"
 	"github.com/cobrobilling/cobro/internal/supplier"
 )
@@ -128,7 +127,7 @@ func Render(e Env, fileURL func(string) string, docs ...*Doc) (*Renderer, error)
 	r := &Renderer{Loc: e.Scope.Loc, FileURL: fileURL}
 	var err error
 	if len(cids) > 0 {
-		if r.Customers, err = customer.Summaries(clock.WithNow(e.Ctx, e.Now), e.Q, e.Scope, cids); err != nil {
+		if r.Customers, err = e.Deps.Customers.Summaries(clock.WithNow(e.Ctx, e.Now), e.Q, e.Scope, cids); err != nil {
 			return nil, err
 		}
 	}

@@ -159,7 +159,7 @@ func applyNote(e Env, k *Kind, dr *Draft, d *Doc, creating bool) error {
 	if err != nil {
 		return err
 	}
-	applyNoteTaxSettings(dr, fe, d, inv.Type(), creating, full)
+	applyNoteTaxSettings(e.Deps.Billers, dr, fe, d, inv.Type(), creating, full)
 	rejectStatus(dr, fe, k, d)
 	if !fe.OK() {
 		return fe.Err()
@@ -253,7 +253,7 @@ const referenceCode = "cl_reference_code"
 // applyNoteTaxSettings sets a note's reference code: the one given, else
 // the default of the agency of the document it adjusts (base: that
 // document's type).
-func applyNoteTaxSettings(dr *Draft, fe *apperr.Fields, d *Doc, base catalog.DocumentType, creating, full bool) {
+func applyNoteTaxSettings(billers biller.Set, dr *Draft, fe *apperr.Fields, d *Doc, base catalog.DocumentType, creating, full bool) {
 	ts := map[string]any{}
 	_ = json.Unmarshal(d.TaxSettings, &ts)
 	if raw, has := dr.TaxSettings[referenceCode]; has {
@@ -265,7 +265,7 @@ func applyNoteTaxSettings(dr *Draft, fe *apperr.Fields, d *Doc, base catalog.Doc
 		code, _ := n.Int64()
 		ts[referenceCode] = code
 	}
-	if rules, ok := biller.RulesFor(base); ok {
+	if rules, ok := billers.RulesFor(base); ok {
 		rules.NoteDefaults(ts, creating, full)
 	}
 	d.TaxSettings = json.RawMessage(jsonText(ts))

@@ -69,7 +69,7 @@ func PDFWith(e Env, d *Doc, opt PDFOptions) ([]byte, string, error) {
 	if !t.HasLocalFormat {
 		title = w.titles[d.Kind] // the generic US* types, in the workspace language
 	}
-	rules, hasRules := biller.RulesFor(t)
+	rules, hasRules := e.Deps.Billers.RulesFor(t)
 	receiver, settings, err := pdfReceiver(e, d, lang)
 	if err != nil {
 		return nil, "", err
@@ -136,7 +136,7 @@ func pdfReceiver(e Env, d *Doc, lang string) (pdf.Party, json.RawMessage, error)
 	if d.Receiver != nil {
 		_ = json.Unmarshal(d.Receiver, &rcv)
 	} else if d.CustomerID != "" {
-		c, err := customer.Get(e.Ctx, e.Q, e.Scope, d.CustomerID)
+		c, err := e.Deps.Customers.Get(e.Ctx, e.Q, e.Scope, d.CustomerID)
 		if err != nil {
 			return pdf.Party{}, nil, err
 		}

@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/cobrobilling/cobro/internal/apperr"
-	"github.com/cobrobilling/cobro/internal/biller"
 	"github.com/cobrobilling/cobro/internal/catalog"
 	"github.com/cobrobilling/cobro/internal/money"
 	"github.com/cobrobilling/cobro/internal/supplier"
@@ -89,7 +88,7 @@ func applyPurchase(e Env, dr *Draft, d *Doc, creating bool) error {
 	applyDiscount(dr, fe, d, scale)
 	if lines, ok := readLines(dr, fe, Purchase, t, scale, d.Lines, e.Now.UnixMicro()); ok {
 		if typeOK {
-			agencyRetention(dr, lines, t)
+			agencyRetention(e, dr, lines, t)
 		}
 		d.Lines = lines
 	}
@@ -212,7 +211,7 @@ func applyPurchaseNote(e Env, dr *Draft, d *Doc, creating bool) error {
 	if err != nil {
 		return err
 	}
-	applyNoteTaxSettings(dr, fe, d, purType, creating, full)
+	applyNoteTaxSettings(e.Deps.Billers, dr, fe, d, purType, creating, full)
 	rejectStatus(dr, fe, PurchaseCreditNote, d)
 	if !fe.OK() {
 		return fe.Err()
@@ -264,8 +263,8 @@ func applyNoteNumber(dr *Draft, fe *apperr.Fields, d *Doc, t catalog.DocumentTyp
 // agencyRetention gives the lines the withholding the agency asks of the
 // buyer on a purchase of type t (a factura de compra: the whole VAT),
 // unless a line says otherwise.
-func agencyRetention(dr *Draft, lines []Line, t catalog.DocumentType) {
-	rules, ok := biller.RulesFor(t)
+func agencyRetention(e Env, dr *Draft, lines []Line, t catalog.DocumentType) {
+	rules, ok := e.Deps.Billers.RulesFor(t)
 	if !ok {
 		return
 	}
@@ -281,7 +280,7 @@ func agencyRetention(dr *Draft, lines []Line, t catalog.DocumentType) {
 func purchaseNoteLines(e Env, dr *Draft, fe *apperr.Fields, d *Doc, t catalog.DocumentType, scale int32, creating bool, pur *Doc) (full bool, err error) {
 	if dr.Has("lines") || !creating {
 		if lines, ok := readLines(dr, fe, PurchaseCreditNote, t, scale, d.Lines, e.Now.UnixMicro()); ok {
-			agencyRetention(dr, lines, pur.Type()) // a note withholds as its purchase does
+			agencyRetention(e, dr, lines, pur.Type()) // a note withholds as its purchase does
 			d.Lines = lines
 		}
 		applyDiscount(dr, fe, d, scale)

@@ -287,7 +287,7 @@ func readCustomer(e Env, dr *Draft, fe *apperr.Fields) (*customer.Customer, erro
 }
 
 // applyOrderFields copies the order-only fields (docs/documents.md#43-create-body).
-func applyOrderFields(dr *Draft, fe *apperr.Fields, d *Doc, t catalog.DocumentType, customerCountry string) {
+func applyOrderFields(billers biller.Set, dr *Draft, fe *apperr.Fields, d *Doc, t catalog.DocumentType, customerCountry string) {
 	if dr.ShippingType != nil {
 		d.ShippingType = dr.ShippingType
 	}
@@ -304,7 +304,7 @@ func applyOrderFields(dr *Draft, fe *apperr.Fields, d *Doc, t catalog.DocumentTy
 	dr.CarrierID.Apply(&d.CarrierID)
 	dr.CarrierName.Apply(&d.CarrierName)
 	dr.LicencePlate.Apply(&d.LicencePlate)
-	if rules, ok := biller.RulesFor(t); ok {
+	if rules, ok := billers.RulesFor(t); ok {
 		d.CarrierID = rules.Carrier(fe, dr.CarrierID.Set, d.CarrierID, prevCarrier, d.CarrierName)
 	} else if max := 10; dr.CarrierID.Set && d.CarrierID != nil && !fe.Has("carrier_id") && utf8.RuneCountInString(*d.CarrierID) > max {
 		fe.Add("carrier_id", apperr.MsgMaxLen(max))

@@ -1,6 +1,7 @@
 // Package event records events in the outbox table, always in the same
 // transaction as the change they describe (docs/webhooks.md#2-events), so an event
-// exists exactly when its change was committed.
+// exists exactly when its change was committed, together with its webhook
+// deliveries (deliveries.go).
 package event
 
 import (
@@ -26,15 +27,8 @@ func Emit(ctx context.Context, q store.Querier, sc workspace.Scope, name, object
 		evtID, sc.ID, sc.TestMode, name, objectID, objectType, nextSeq(), now.UnixMicro()); err != nil {
 		return err
 	}
-	if Fanout != nil {
-		return Fanout(ctx, q, sc, evtID, name, now)
-	}
-	return nil
+	return fanout(ctx, q, sc, evtID, name, now)
 }
-
-// Fanout turns a recorded event into deliveries, in the same transaction.
-// The webhook package installs it (event cannot import webhook).
-var Fanout func(ctx context.Context, q store.Querier, sc workspace.Scope, eventID, name string, now time.Time) error
 
 var lastSeq atomic.Int64
 

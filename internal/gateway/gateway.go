@@ -12,7 +12,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/cobrobilling/cobro/internal/apperr"
@@ -105,32 +104,20 @@ type Gateway interface {
 	Release(ctx context.Context, token string, amount decimal.Decimal, currency string)
 }
 
-var (
-	mu       sync.RWMutex
-	registry = map[string]Gateway{}
-)
+// builtIn are the gateways Cobro ships, by Info().ID; nothing adds to
+// them at run time.
+var builtIn = map[string]Gateway{"test": Test{}, "manual": Manual{}}
 
-// Register installs a gateway under its Info().ID.
-func Register(g Gateway) {
-	mu.Lock()
-	registry[g.Info().ID] = g
-	mu.Unlock()
-}
-
-// Get returns an installed gateway.
+// Get returns a gateway by id.
 func Get(id string) (Gateway, bool) {
-	mu.RLock()
-	defer mu.RUnlock()
-	g, ok := registry[id]
+	g, ok := builtIn[id]
 	return g, ok
 }
 
-// All lists the installed gateways by id.
+// All lists the gateways by id.
 func All() []Info {
-	mu.RLock()
-	defer mu.RUnlock()
-	out := make([]Info, 0, len(registry))
-	for _, g := range registry {
+	out := make([]Info, 0, len(builtIn))
+	for _, g := range builtIn {
 		out = append(out, g.Info())
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
@@ -145,11 +132,6 @@ func CardGatewayFor(testMode bool) string {
 		}
 	}
 	return ""
-}
-
-func init() {
-	Register(Test{})
-	Register(Manual{})
 }
 
 // ---- the test gateway (docs/payments.md#11-test-gateway-cards)

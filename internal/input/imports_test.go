@@ -12,7 +12,8 @@ import (
 
 // Request decoding belongs to the HTTP edge: only internal/api reads
 // bodies with this package, and no domain package imports the HTTP layer
-// (the composition root in cmd/ and the test server helper may).
+// (the composition root, internal/app, cmd/ and the test server helper
+// may).
 func TestImportedByTheEdgeOnly(t *testing.T) {
 	const mod = "github.com/cobrobilling/cobro/"
 	root := filepath.Join("..", "..")
@@ -37,7 +38,8 @@ func TestImportedByTheEdgeOnly(t *testing.T) {
 			case p == mod+"internal/input" && !strings.HasPrefix(rel, "internal/api/") && !strings.HasPrefix(rel, "internal/input/"):
 				t.Errorf("%s imports internal/input: decode the body in internal/api and pass a typed command", rel)
 			case strings.HasPrefix(p, mod+"internal/api") && strings.HasPrefix(rel, "internal/") &&
-				!strings.HasPrefix(rel, "internal/api/") && !strings.HasPrefix(rel, "internal/apitest/") && !strings.HasSuffix(rel, "_test.go"):
+				!strings.HasPrefix(rel, "internal/api/") && !strings.HasPrefix(rel, "internal/apitest/") && !strings.HasPrefix(rel, "internal/app/") &&
+				!strings.HasSuffix(rel, "_test.go"):
 				t.Errorf("%s imports the HTTP layer (%s)", rel, p)
 			}
 		}

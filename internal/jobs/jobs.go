@@ -1,5 +1,6 @@
-// Package jobs is the one table of background work (CONTRIBUTING.md#where-changes-go): webhook
-// deliveries now, billing runs and tax-agency submissions later. Jobs are
+// Package jobs is the one table of background work and the one runner of
+// it (runner.go): webhook deliveries, tax-agency submissions, emails and
+// payment expiries. Jobs are
 // enqueued in the same transaction as the change that causes them, carry a
 // unique key so the same work is never queued twice, and are claimed with
 // a lease so several nodes share them and a crashed node's jobs come back.
@@ -48,21 +49,27 @@ func Claim(ctx context.Context, db *store.DB, kind, worker string, now time.Time
 			return err
 		}
 		defer rows.Close()
-		for rows.Next() {
-			var (
-				j       Job
-				payload string
-				runAt   int64
-			)
-			if err := rows.Scan(&j.ID, &j.Kind, &j.Key, &payload, &runAt); err != nil {
-				return err
-			}
-			j.Payload, j.RunAt = []byte(payload), time.UnixMicro(runAt)
-			out = append(out, j)
-		}
-		return rows.Err()
+		out, err = scanJobs(rows)
+		return err
 	})
 	return out, err
+}
+
+func scanJobs(rows *sql.Rows) ([]Job, error) {
+	var out []Job
+	for rows.Next() {
+		var (
+			j       Job
+			payload string
+			runAt   int64
+		)
+		if err := rows.Scan(&j.ID, &j.Kind, &j.Key, &payload, &runAt); err != nil {
+			return nil, err
+		}
+		j.Payload, j.RunAt = []byte(payload), time.UnixMicro(runAt)
+		out = append(out, j)
+	}
+	return out, rows.Err()
 }
 
 // Complete removes a finished job.

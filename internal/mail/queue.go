@@ -11,7 +11,6 @@ import (
 	"github.com/cobrobilling/cobro/internal/catalog"
 	"github.com/cobrobilling/cobro/internal/clock"
 	"github.com/cobrobilling/cobro/internal/document"
-	"github.com/cobrobilling/cobro/internal/id"
 	"github.com/cobrobilling/cobro/internal/jobs"
 	"github.com/cobrobilling/cobro/internal/paylink"
 	"github.com/cobrobilling/cobro/internal/reminder"
@@ -35,6 +34,19 @@ type payload struct {
 	Attempts  int      `json:"attempts"`
 }
 
+// Queue is the email queue as subscription.Mailer and reminder.Mailer.
+type Queue struct{}
+
+// EnqueueInvoice queues an invoice's email (EnqueueInvoice).
+func (Queue) EnqueueInvoice(ctx context.Context, q store.Querier, sc workspace.Scope, invoiceID string, to []string, now time.Time) error {
+	return EnqueueInvoice(ctx, q, sc, invoiceID, to, now)
+}
+
+// EnqueueReminder queues a reminder's email (EnqueueReminder).
+func (Queue) EnqueueReminder(ctx context.Context, q store.Querier, sc workspace.Scope, reminderID string, now time.Time) error {
+	return EnqueueReminder(ctx, q, sc, reminderID, now)
+}
+
 // EnqueueReminder queues a reminder message's email, in the caller's
 // transaction.
 func EnqueueReminder(ctx context.Context, q store.Querier, sc workspace.Scope, reminderID string, now time.Time) error {
@@ -47,7 +59,8 @@ func EnqueueInvoice(ctx context.Context, q store.Querier, sc workspace.Scope, in
 	return jobs.Enqueue(ctx, q, JobKind, "email:invoice:"+invoiceID, payload{Workspace: sc.ID, TestMode: sc.TestMode, Invoice: invoiceID, To: to}, now, now)
 }
 
-// Worker sends the queued emails.
+// Worker sends the queued emails: it is the handler of JobKind, run by
+// the job runner (internal/jobs).
 type Worker struct {
 	DB   *store.DB
 	SMTP *Config
@@ -55,14 +68,12 @@ type Worker struct {
 	Base   string
 	Clock  clock.Clock
 	Logger *slog.Logger
-	Poll   time.Duration
-	id     string
+	Poll   time.Duration // default 5 s
+	// Deps are the document collaborators (the PDFs' customers).
+	Deps document.Deps
 }
 
 func (w *Worker) init() {
-	if w.id == "" {
-		w.id = id.New("wrk")
-	}
 	if w.Poll == 0 {
 		w.Poll = 5 * time.Second
 	}
@@ -74,22 +85,17 @@ func (w *Worker) init() {
 	}
 }
 
-// Run sends until ctx ends.
-func (w *Worker) Run(ctx context.Context) {
+// Kind is the job kind of emails for the runner: one at a time, the
+// lease covering one SMTP exchange.
+func (w *Worker) Kind() jobs.Kind {
 	w.init()
-	for ctx.Err() == nil {
-		n, err := w.RunOnce(ctx)
-		if err != nil && ctx.Err() == nil {
-			w.Logger.Warn("mail worker", "error", err.Error())
-		}
-		if n > 0 {
-			continue
-		}
-		select {
-		case <-ctx.Done():
-		case <-time.After(w.Poll):
-		}
-	}
+	return jobs.Kind{Name: JobKind, Handle: w.handle, Poll: w.Poll, Lease: 2 * time.Minute, RetryAfter: time.Minute}
+}
+
+// RunOnce sends the due emails and returns how many it handled (tests).
+func (w *Worker) RunOnce(ctx context.Context) (int, error) {
+	w.init()
+	return jobs.RunOnce(ctx, w.DB, w.Clock, w.Logger, w.Kind())
 }
 
 // backoff is the wait after failed attempt n (1-based).
@@ -98,50 +104,40 @@ func backoff(n int) time.Duration {
 	return steps[min(n-1, len(steps)-1)]
 }
 
-// RunOnce sends the due emails and returns how many it handled.
-func (w *Worker) RunOnce(ctx context.Context) (int, error) {
-	w.init()
+// handle sends one email; a refused one is retried with backoff (the
+// attempts counted in its payload) and dropped after MaxAttempts.
+func (w *Worker) handle(ctx context.Context, j jobs.Job) error {
 	now := w.Clock.Now()
-	claimed, err := jobs.Claim(ctx, w.DB, JobKind, w.id, now, 2*time.Minute, 10)
-	if err != nil {
-		return 0, err
+	var p payload
+	if err := json.Unmarshal(j.Payload, &p); err != nil {
+		w.Logger.Error("email job unreadable; dropped", "job", j.ID)
+		return jobs.Complete(ctx, w.DB, j.ID)
 	}
-	for _, j := range claimed {
-		var p payload
-		if err := json.Unmarshal(j.Payload, &p); err != nil {
-			w.Logger.Error("email job unreadable; dropped", "job", j.ID)
-			_ = jobs.Complete(ctx, w.DB, j.ID)
-			continue
-		}
-		sendErr := w.send(ctx, p)
-		switch {
-		case sendErr == nil:
-			if p.Reminder != "" {
-				if err = reminder.Delivered(ctx, w.DB, p.Reminder, nil, w.Clock.Now()); err != nil {
-					return len(claimed), err
-				}
+	sendErr := w.send(ctx, p)
+	switch {
+	case sendErr == nil:
+		if p.Reminder != "" {
+			if err := reminder.Delivered(ctx, w.DB, p.Reminder, nil, w.Clock.Now()); err != nil {
+				return err
 			}
-			err = jobs.Complete(ctx, w.DB, j.ID)
-		case p.Attempts+1 >= MaxAttempts:
-			w.Logger.Error("email not sent; giving up", "invoice", p.Invoice, "reminder", p.Reminder, "attempts", p.Attempts+1, "error", sendErr.Error())
-			if p.Reminder != "" {
-				if err = reminder.Delivered(ctx, w.DB, p.Reminder, sendErr, w.Clock.Now()); err != nil {
-					return len(claimed), err
-				}
+		}
+		return jobs.Complete(ctx, w.DB, j.ID)
+	case p.Attempts+1 >= MaxAttempts:
+		w.Logger.Error("email not sent; giving up", "invoice", p.Invoice, "reminder", p.Reminder, "attempts", p.Attempts+1, "error", sendErr.Error())
+		if p.Reminder != "" {
+			if err := reminder.Delivered(ctx, w.DB, p.Reminder, sendErr, w.Clock.Now()); err != nil {
+				return err
 			}
-			err = jobs.Complete(ctx, w.DB, j.ID)
-		default:
-			w.Logger.Warn("email not sent; will retry", "invoice", p.Invoice, "reminder", p.Reminder, "attempt", p.Attempts+1, "error", sendErr.Error())
-			p.Attempts++
-			b, _ := json.Marshal(p)
-			_, err = w.DB.ExecContext(ctx, `UPDATE jobs SET payload = $1, run_at = $2, locked_by = NULL, locked_until = NULL WHERE id = $3`,
-				string(b), now.Add(backoff(p.Attempts)).UnixMicro(), j.ID)
 		}
-		if err != nil {
-			return len(claimed), err
-		}
+		return jobs.Complete(ctx, w.DB, j.ID)
+	default:
+		w.Logger.Warn("email not sent; will retry", "invoice", p.Invoice, "reminder", p.Reminder, "attempt", p.Attempts+1, "error", sendErr.Error())
+		p.Attempts++
+		b, _ := json.Marshal(p)
+		_, err := w.DB.ExecContext(ctx, `UPDATE jobs SET payload = $1, run_at = $2, locked_by = NULL, locked_until = NULL WHERE id = $3`,
+			string(b), now.Add(backoff(p.Attempts)).UnixMicro(), j.ID)
+		return err
 	}
-	return len(claimed), nil
 }
 
 // send renders the invoice's email (its PDF attached) and sends it.
@@ -151,7 +147,7 @@ func (w *Worker) send(ctx context.Context, p payload) error {
 		return err
 	}
 	sc := workspace.Scope{Workspace: ws, TestMode: p.TestMode}
-	e := document.Env{Ctx: ctx, Q: w.DB, D: w.DB.Dialect, Scope: sc, Now: w.Clock.Now()}
+	e := document.Env{Ctx: ctx, Q: w.DB, D: w.DB.Dialect, Scope: sc, Now: w.Clock.Now(), Deps: w.Deps}
 	if p.Reminder != "" {
 		m, err := w.reminderMessage(e, p.Reminder)
 		if err != nil {

@@ -12,7 +12,6 @@ import (
 	"github.com/cobrobilling/cobro/internal/apperr"
 	"github.com/cobrobilling/cobro/internal/clock"
 	"github.com/cobrobilling/cobro/internal/document"
-	"github.com/cobrobilling/cobro/internal/id"
 	"github.com/cobrobilling/cobro/internal/jobs"
 	"github.com/cobrobilling/cobro/internal/payment"
 	"github.com/cobrobilling/cobro/internal/store"
@@ -23,63 +22,44 @@ import (
 // from the job queue (payment.ExpiryJob): sources whose authentication was
 // never answered fail (and their intents with them), card holds older than
 // 7 days expire, authorized intents not captured in 7 days are cancelled.
-// Every node may run one; the queue's leases share the work.
+// It is the handler of payment.ExpiryJob, run by the job runner
+// (internal/jobs); every node may run one, the leases share the work.
 type Expirer struct {
 	DB     *store.DB
 	Clock  clock.Clock
 	Logger *slog.Logger
 	Poll   time.Duration // default 15 s
+	// Deps are the document collaborators (an intent's source failing).
+	Deps document.Deps
 }
 
-// Run works until ctx ends.
-func (x *Expirer) Run(ctx context.Context) {
+// Kind is the job kind of expiries for the runner.
+func (x *Expirer) Kind() jobs.Kind {
 	poll := x.Poll
 	if poll <= 0 {
 		poll = 15 * time.Second
 	}
-	for ctx.Err() == nil {
-		n, err := x.RunOnce(ctx)
-		if err != nil && ctx.Err() == nil && x.Logger != nil {
-			x.Logger.Warn("payments expirer", "error", err.Error())
-		}
-		if n > 0 {
-			continue
-		}
-		select {
-		case <-ctx.Done():
-		case <-time.After(poll):
-		}
-	}
+	return jobs.Kind{Name: payment.ExpiryJob, Handle: x.handle, Poll: poll, Lease: time.Minute, RetryAfter: time.Minute}
 }
 
-// RunOnce handles the jobs due now and returns how many.
+// RunOnce handles the jobs due now and returns how many (tests).
 func (x *Expirer) RunOnce(ctx context.Context) (int, error) {
-	now := x.Clock.Now()
-	claimed, err := jobs.Claim(ctx, x.DB, payment.ExpiryJob, "expirer-"+id.Random(8), now, time.Minute, 50)
-	if err != nil {
-		return 0, err
-	}
-	var firstErr error
-	for _, j := range claimed {
-		var p struct{ Object string }
-		_ = json.Unmarshal(j.Payload, &p)
-		err := x.DB.InTx(ctx, func(tx *sql.Tx) error {
-			if err := expire(clock.WithNow(ctx, now), tx, x.DB.Dialect, p.Object, now); err != nil {
-				return err
-			}
-			return jobs.Complete(ctx, tx, j.ID)
-		})
-		if err != nil {
-			if firstErr == nil {
-				firstErr = err
-			}
-			_ = jobs.Retry(context.WithoutCancel(ctx), x.DB, j.ID, now.Add(time.Minute))
-		}
-	}
-	return len(claimed), firstErr
+	return jobs.RunOnce(ctx, x.DB, x.Clock, x.Logger, x.Kind())
 }
 
-func expire(ctx context.Context, q store.Querier, d store.Dialect, objectID string, now time.Time) error {
+func (x *Expirer) handle(ctx context.Context, j jobs.Job) error {
+	now := x.Clock.Now()
+	var p struct{ Object string }
+	_ = json.Unmarshal(j.Payload, &p)
+	return x.DB.InTx(ctx, func(tx *sql.Tx) error {
+		if err := expire(clock.WithNow(ctx, now), tx, x.DB.Dialect, x.Deps, p.Object, now); err != nil {
+			return err
+		}
+		return jobs.Complete(ctx, tx, j.ID)
+	})
+}
+
+func expire(ctx context.Context, q store.Querier, d store.Dialect, deps document.Deps, objectID string, now time.Time) error {
 	var (
 		sc  workspace.Scope
 		err error
@@ -100,7 +80,7 @@ func expire(ctx context.Context, q store.Querier, d store.Dialect, objectID stri
 	if err != nil {
 		return err
 	}
-	e := Env{Env: document.Env{Ctx: ctx, Q: q, D: d, Scope: sc, Now: now}}
+	e := Env{Env: document.Env{Ctx: ctx, Q: q, D: d, Scope: sc, Now: now, Deps: deps}}
 	switch objectID[:4] {
 	case "sou_":
 		return payment.ExpireSource(e.Env, objectID)

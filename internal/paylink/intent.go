@@ -593,9 +593,12 @@ func FinalizeIntent(e Env, intentID string) (*Intent, error) {
 	return GetIntent(e, in.ID)
 }
 
-// onSourceAuthenticated continues an intent waiting on its card's
+// Sources is the document.SourceListener of payment links.
+type Sources struct{}
+
+// SourceAuthenticated continues an intent waiting on its card's
 // authentication: approved → authorize (and on); denied or expired → failed.
-func onSourceAuthenticated(de document.Env, sourceID string, approved bool) error {
+func (Sources) SourceAuthenticated(de document.Env, sourceID string, approved bool) error {
 	e := Env{Env: de}
 	var intentID string
 	err := e.Q.QueryRowContext(e.Ctx, `SELECT id FROM payment_link_intents WHERE source_id = $1 AND workspace_id = $2 AND test_mode = $3 AND status = $4`,
@@ -628,10 +631,26 @@ func PDF(e Env, in *Intent) ([]byte, string, error) {
 	return document.PDF(e.Env, d)
 }
 
-func init() {
-	payment.OnSourceAuthenticated = onSourceAuthenticated
-	customer.RegisterActivity(`SELECT 1 FROM payment_link_intents WHERE customer_id = $1`)
-	customer.RegisterActivity(`SELECT 1 FROM payment_links WHERE customer_id = $1`)
+// References of customers by payment links and their intents
+// (customer.Deps): a customer with either is archived, not destroyed.
+var ReferencesCustomer = []string{`SELECT 1 FROM payment_link_intents WHERE customer_id = $1`, `SELECT 1 FROM payment_links WHERE customer_id = $1`}
+
+// TestClockCleanup deletes what payments and payment links keep for the
+// customers of a test clock being deleted (subscription.Deps.ClockCleanup;
+// $1 = clock id): their payments, charges, links, intents and sources.
+func TestClockCleanup() []string {
+	cus := `(SELECT id FROM customers WHERE test_clock_id = $1)`
+	docs := `(SELECT id FROM documents WHERE customer_id IN ` + cus + `)`
+	pays := `(SELECT id FROM payments WHERE customer_id IN ` + cus + ` OR invoice_id IN ` + docs + `)`
+	links := `(SELECT id FROM payment_links WHERE customer_id IN ` + cus + ` OR invoice_id IN ` + docs + `)`
+	srcs := `(SELECT id FROM sources WHERE customer_id IN ` + cus + `)`
+	return []string{
+		`DELETE FROM payment_link_intents WHERE customer_id IN ` + cus + ` OR invoice_id IN ` + docs + ` OR link_id IN ` + links + ` OR payment_id IN ` + pays + ` OR source_id IN ` + srcs,
+		`DELETE FROM payment_charges WHERE payment_id IN ` + pays + ` OR source_id IN ` + srcs,
+		`DELETE FROM payments WHERE id IN ` + pays,
+		`DELETE FROM payment_links WHERE id IN ` + links,
+		`DELETE FROM sources WHERE id IN ` + srcs,
+	}
 }
 
 func contains(l []string, s string) bool {

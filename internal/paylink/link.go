@@ -150,7 +150,7 @@ func expandLinks(e Env, ls []*Link) error {
 // summaries loads customer summaries for rows.Expand.
 func summaries(e Env) func([]string) (map[string]*customer.Summary, error) {
 	return func(ids []string) (map[string]*customer.Summary, error) {
-		return customer.Summaries(e.Ctx, e.Q, e.Scope, ids)
+		return e.Deps.Customers.Summaries(e.Ctx, e.Q, e.Scope, ids)
 	}
 }
 
@@ -489,8 +489,9 @@ func ArchiveLink(e Env, linkID string) (*Link, error) {
 
 // ByKey finds a link by its publishable key, with its scope. With
 // payable, archived, expired or used-up links are 404 (docs/payments.md#51-publishable-endpoints); without it
-// (an existing intent's poll and PDF) any link is found.
-func ByKey(ctx context.Context, q store.Querier, d store.Dialect, key, base string, lock, payable bool) (Env, *Link, error) {
+// (an existing intent's poll and PDF) any link is found. deps are the
+// collaborators of the Env it returns.
+func ByKey(ctx context.Context, q store.Querier, d store.Dialect, deps document.Deps, key, base string, lock, payable bool) (Env, *Link, error) {
 	if !validKey(key) {
 		return Env{}, nil, apperr.NotFoundErr()
 	}
@@ -507,7 +508,7 @@ func ByKey(ctx context.Context, q store.Querier, d store.Dialect, key, base stri
 	if err != nil {
 		return Env{}, nil, err
 	}
-	e := Env{Env: document.Env{Ctx: ctx, Q: q, D: d, Scope: workspace.Scope{Workspace: w, TestMode: test}, Now: clock.Now(ctx)}, Base: base}
+	e := Env{Env: document.Env{Ctx: ctx, Q: q, D: d, Scope: workspace.Scope{Workspace: w, TestMode: test}, Now: clock.Now(ctx), Deps: deps}, Base: base}
 	l := ""
 	if lock {
 		l = d.ForUpdate()

@@ -145,7 +145,7 @@ func expandPayments(e Env, ps []*Payment) error {
 // summaries loads customer summaries for Expand.
 func summaries(e Env) func([]string) (map[string]*customer.Summary, error) {
 	return func(ids []string) (map[string]*customer.Summary, error) {
-		return customer.Summaries(e.Ctx, e.Q, e.Scope, ids)
+		return e.Deps.Customers.Summaries(e.Ctx, e.Q, e.Scope, ids)
 	}
 }
 

@@ -288,10 +288,7 @@ func expireAuth(e Env, s *Source) error {
 	if err := event.Emit(e.Ctx, e.Q, e.Scope, "source.failed", s.ID, e.Now); err != nil {
 		return err
 	}
-	if OnSourceAuthenticated != nil {
-		return OnSourceAuthenticated(e, s.ID, false)
-	}
-	return nil
+	return sourceAuthenticated(e, s.ID, false)
 }
 
 // DeleteSource finalizes a source (DELETE).
@@ -312,9 +309,14 @@ func DeleteSource(e Env, sourceID string) (*Source, error) {
 	return GetSource(e, sourceID)
 }
 
-// OnSourceAuthenticated lets payment links continue an intent waiting on
-// a source's authentication (approved or not). paylink installs it.
-var OnSourceAuthenticated func(e Env, sourceID string, approved bool) error
+// sourceAuthenticated tells Deps.Sources of a source's authentication
+// answer (approved or not): payment links continue an intent waiting on it.
+func sourceAuthenticated(e Env, sourceID string, approved bool) error {
+	if e.Deps.Sources == nil {
+		return nil
+	}
+	return e.Deps.Sources.SourceAuthenticated(e, sourceID, approved)
+}
 
 // BeginAuthentication is the payer opening the authentication page:
 // requires_authorization → waiting_authorization. It returns the source.
@@ -356,10 +358,8 @@ func Authenticate(e Env, sourceID string, approve bool) (*Source, error) {
 	if err := event.Emit(e.Ctx, e.Q, e.Scope, evt, s.ID, e.Now); err != nil {
 		return nil, err
 	}
-	if OnSourceAuthenticated != nil {
-		if err := OnSourceAuthenticated(e, s.ID, approve); err != nil {
-			return nil, err
-		}
+	if err := sourceAuthenticated(e, s.ID, approve); err != nil {
+		return nil, err
 	}
 	return s, nil
 }
@@ -447,15 +447,33 @@ func fillCustomerSources(ctx context.Context, q store.Querier, sc workspace.Scop
 	return rows.Err()
 }
 
-func init() {
-	customer.Sourcer = fillCustomerSources
-	// docs/billing.md#1-customers List: sources (a sou_ id; __isnull)
-	const reusable = `s.customer_id = customers.id AND s.usage = 'reusable' AND s.status IN ('chargeable', 'pending')`
-	customer.RegisterListField(list.Field{Name: "sources", Expr: "(SELECT MIN(s.id) FROM sources s WHERE " + reusable + ")",
-		Cond: "EXISTS (SELECT 1 FROM sources s WHERE " + reusable + " AND s.id = {})", Lookups: []string{list.IsNull}})
-	customer.RegisterActivity(`SELECT 1 FROM payments WHERE customer_id = $1`)
-	customer.RegisterActivity(`SELECT 1 FROM sources WHERE customer_id = $1`)
-	document.PendingFinalizable = pendingFinalizable
+// CustomerSources is the customer.SourceFiller of payments.
+type CustomerSources struct{}
+
+// FillSources lists each customer's reusable chargeable/pending sources
+// (docs/billing.md#1-customers `sources`).
+func (CustomerSources) FillSources(ctx context.Context, q store.Querier, sc workspace.Scope, cs []*customer.Customer) error {
+	return fillCustomerSources(ctx, q, sc, cs)
+}
+
+const reusable = `s.customer_id = customers.id AND s.usage = 'reusable' AND s.status IN ('chargeable', 'pending')`
+
+// CustomerListField is the customer list's `sources` filter
+// (docs/billing.md#16-list: a sou_ id; __isnull).
+var CustomerListField = list.Field{Name: "sources", Expr: "(SELECT MIN(s.id) FROM sources s WHERE " + reusable + ")",
+	Cond: "EXISTS (SELECT 1 FROM sources s WHERE " + reusable + " AND s.id = {})", Lookups: []string{list.IsNull}}
+
+// References of customers by payments and sources (customer.Deps): a
+// customer with either is archived, not destroyed.
+var ReferencesCustomer = []string{`SELECT 1 FROM payments WHERE customer_id = $1`, `SELECT 1 FROM sources WHERE customer_id = $1`}
+
+// PendingRule is the document.PendingChecker of payments.
+type PendingRule struct{}
+
+// PendingFinalizable: every payment of a pending invoice that is not
+// cancelled has succeeded, at least one (docs/documents.md#15-status-machine).
+func (PendingRule) PendingFinalizable(e document.Env, d *document.Doc) error {
+	return pendingFinalizable(e, d)
 }
 
 // ---- small helpers

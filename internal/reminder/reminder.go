@@ -97,10 +97,18 @@ func List(ctx context.Context, q store.Querier, sc workspace.Scope, lq *list.Que
 	return rows.List(ctx, q, sc, remindersTable, lq, func(row list.Scanner) (*Message, error) { return scan(sc, row) })
 }
 
-// Mail queues the sending of a reminder (set by cobro serve when an SMTP
-// server is configured). Without it, and in test mode, messages are
-// recorded as "skipped" (docs/documents.md#52-object-and-body).
-var Mail func(ctx context.Context, q store.Querier, sc workspace.Scope, reminderID string, now time.Time) error
+// Mailer queues the sending of a reminder in the caller's transaction.
+type Mailer interface {
+	EnqueueReminder(ctx context.Context, q store.Querier, sc workspace.Scope, reminderID string, now time.Time) error
+}
+
+// Service is the reminders work on its dependencies (internal/app).
+type Service struct {
+	// Mail queues the messages (when an SMTP server is configured).
+	// Without it, and in test mode, messages are recorded as "skipped"
+	// (docs/documents.md#52-object-and-body).
+	Mail Mailer
+}
 
 // Params is the command that records a reminder (docs/documents.md#52-object-and-body),
 // decoded at the HTTP edge with the named document resolved.
@@ -120,7 +128,7 @@ type Params struct {
 
 // Create records a message and queues its email. base is the public URL
 // the pay action's link lives under.
-func Create(e document.Env, base string, c Params) (*Message, error) {
+func (svc *Service) Create(e document.Env, base string, c Params) (*Message, error) {
 	if c.Named != 1 {
 		return nil, apperr.NonField("Give exactly one of invoice, payment, order or credit_note.")
 	}
@@ -147,7 +155,7 @@ func Create(e document.Env, base string, c Params) (*Message, error) {
 		act = *c.Action
 	}
 	status := "skipped"
-	if Mail != nil && !e.Scope.TestMode {
+	if svc != nil && svc.Mail != nil && !e.Scope.TestMode {
 		status = "queued"
 	}
 	recipients, _ := json.Marshal(c.Recipients)
@@ -158,7 +166,7 @@ func Create(e document.Env, base string, c Params) (*Message, error) {
 		return nil, err
 	}
 	if status == "queued" {
-		if err := Mail(e.Ctx, e.Q, e.Scope, rid, e.Now); err != nil {
+		if err := svc.Mail.EnqueueReminder(e.Ctx, e.Q, e.Scope, rid, e.Now); err != nil {
 			return nil, err
 		}
 	}

@@ -30,8 +30,8 @@ func Get(ctx context.Context, q store.Querier, sc workspace.Scope, subID string)
 }
 
 // open locks a subscription and prepares the env of its clock.
-func open(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, subID string, now time.Time) (env, *Sub, error) {
-	e := env{ctx: ctx, q: q, d: d, sc: sc, now: now, us: now.UnixMicro()}
+func (svc *Service) open(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, subID string, now time.Time) (env, *Sub, error) {
+	e := env{ctx: ctx, q: q, d: d, sc: sc, now: now, us: now.UnixMicro(), svc: svc}
 	s, err := get(ctx, q, sc, subID, d.ForUpdate())
 	if err != nil {
 		return e, nil, err
@@ -80,8 +80,8 @@ func List(ctx context.Context, q store.Querier, sc workspace.Scope, lq *list.Que
 }
 
 // Update applies a PATCH (docs/billing.md#89-update-rules).
-func Update(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, subID string, p *Patch, now time.Time) (*Sub, error) {
-	e, before, err := open(ctx, q, d, sc, subID, now)
+func (svc *Service) Update(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, subID string, p *Patch, now time.Time) (*Sub, error) {
+	e, before, err := svc.open(ctx, q, d, sc, subID, now)
 	if err != nil {
 		return nil, err
 	}
@@ -207,8 +207,8 @@ func (c StatusChange) check() (string, *apperr.Fields) {
 }
 
 // Pause moves an active or needs-attention subscription to paused.
-func Pause(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, subID string, c StatusChange, now time.Time) (*Sub, error) {
-	e, s, err := open(ctx, q, d, sc, subID, now)
+func (svc *Service) Pause(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, subID string, c StatusChange, now time.Time) (*Sub, error) {
+	e, s, err := svc.open(ctx, q, d, sc, subID, now)
 	if err != nil {
 		return nil, err
 	}
@@ -238,8 +238,8 @@ func Pause(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.S
 }
 
 // Resume returns a paused or needs-attention subscription to active.
-func Resume(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, subID string, now time.Time) (*Sub, error) {
-	e, s, err := open(ctx, q, d, sc, subID, now)
+func (svc *Service) Resume(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, subID string, now time.Time) (*Sub, error) {
+	e, s, err := svc.open(ctx, q, d, sc, subID, now)
 	if err != nil {
 		return nil, err
 	}
@@ -295,8 +295,8 @@ func (e env) resume(s *Sub) error {
 }
 
 // Cancel cancels (DELETE) with an optional reason.
-func Cancel(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, subID string, c StatusChange, now time.Time) (*Sub, error) {
-	e, s, err := open(ctx, q, d, sc, subID, now)
+func (svc *Service) Cancel(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, subID string, c StatusChange, now time.Time) (*Sub, error) {
+	e, s, err := svc.open(ctx, q, d, sc, subID, now)
 	if err != nil {
 		return nil, err
 	}
@@ -327,8 +327,8 @@ type ErrAttention struct{ Message string }
 func (e *ErrAttention) Error() string { return e.Message }
 
 // Process runs the next run now (docs/billing.md#87-actions) and returns its invoice.
-func Process(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, subID string, now time.Time) (*document.Doc, error) {
-	e, s, err := open(ctx, q, d, sc, subID, now)
+func (svc *Service) Process(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, subID string, now time.Time) (*document.Doc, error) {
+	e, s, err := svc.open(ctx, q, d, sc, subID, now)
 	if err != nil {
 		return nil, err
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/cobrobilling/cobro/internal/apitest"
+	"github.com/cobrobilling/cobro/internal/app"
 	"github.com/cobrobilling/cobro/internal/invariants"
 	"github.com/cobrobilling/cobro/internal/store"
 	"github.com/cobrobilling/cobro/internal/subscription"
@@ -34,6 +35,7 @@ func TestConcurrentBillingRunsBillOnce(t *testing.T) {
 		t.Run(dialect, func(t *testing.T) {
 			ctx := context.Background()
 			db := apitest.OpenDB(t, dialect)
+			billing := app.New(app.Config{DB: db}).Subscriptions
 			sc := scopeOf(t, db, "US")
 			now := time.Now()
 			today := subscription.DateOf(now, sc.Loc)
@@ -61,7 +63,7 @@ func TestConcurrentBillingRunsBillOnce(t *testing.T) {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					s, err := subscription.Bill(ctx, db, now, subscription.BillOptions{Batch: 7})
+					s, err := billing.Bill(ctx, db, now, subscription.BillOptions{Batch: 7})
 					if err != nil {
 						t.Error(err)
 					}
@@ -100,7 +102,7 @@ func TestConcurrentBillingRunsBillOnce(t *testing.T) {
 			if err := db.QueryRowContext(ctx, `SELECT status, needs_attention_reason FROM subscriptions WHERE id = $1`, broken[0]).Scan(&st, &reason); err != nil || st != "needs_attention" || reason != "processing_issue" {
 				t.Errorf("broken subscription: %s %s %v", st, reason, err)
 			}
-			again, err := subscription.Bill(ctx, db, now, subscription.BillOptions{})
+			again, err := billing.Bill(ctx, db, now, subscription.BillOptions{})
 			if err != nil || again.Processed != 0 {
 				t.Errorf("a second run processed %d (%v)", again.Processed, err)
 			}

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/cobrobilling/cobro/internal/catalog"
+	"github.com/cobrobilling/cobro/internal/customer"
+	"github.com/cobrobilling/cobro/internal/document"
 	"github.com/cobrobilling/cobro/internal/store"
 	"github.com/cobrobilling/cobro/internal/workspace"
 )
@@ -66,10 +68,14 @@ func TestRunStatements(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// what the test binary linked before the composition root: document
+	// aggregations and the subscriptions' own hook
+	svc := &Service{}
+	svc.Deps.Documents = document.Deps{Customers: customer.NewService(customer.Deps{Aggregations: document.CustomerAggregations{}}), Settled: svc}
 	cq := &countingQ{stmts: map[string]int{}}
 	err = db.InTx(ctx, func(tx *sql.Tx) error {
 		cq.q = tx
-		_, err := stepOne(ctx, cq, db.Dialect, sc, subs[0], time.Now(), "2100-01-01", &Summary{}, nil)
+		_, err := svc.stepOne(ctx, cq, db.Dialect, sc, subs[0], time.Now(), "2100-01-01", &Summary{}, nil)
 		return err
 	})
 	if err != nil {

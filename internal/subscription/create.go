@@ -44,18 +44,6 @@ const (
 	MsgClosedOnlyMeta    = "Cancelled or finalized subscriptions can only change metadata."
 )
 
-// Payments is the hand-over to the payments work for charge_payment
-// (docs/billing.md#85-what-a-run-does step 9). Nil until payments are installed: then
-// charge_payment subscriptions are refused at validation.
-var Payments interface {
-	// CheckDefaultSource validates default_source for a customer (field
-	// error keyed "default_source").
-	CheckDefaultSource(ctx context.Context, q store.Querier, sc workspace.Scope, customerID, sourceID string) error
-	// ChargeInvoice charges a draft invoice against a source: finalized and
-	// paid on success; pending with a failed payment otherwise.
-	ChargeInvoice(e document.Env, invoiceID, sourceID, description string) (bool, error)
-}
-
 // env is what the subscription operations need.
 type env struct {
 	ctx context.Context
@@ -66,18 +54,19 @@ type env struct {
 	us  int64     // the real time of the write, for created/updated stamps
 	// numbering defers invoice numbers to the end of a batch (scheduler)
 	numbering *document.Numbering
+	svc       *Service
 }
 
 func (e env) today() Date { return DateOf(e.now, e.sc.Loc) }
 
 func (e env) doc() document.Env {
-	return document.Env{Ctx: e.ctx, Q: e.q, D: e.d, Scope: e.sc, Now: e.now, Numbering: e.numbering}
+	return document.Env{Ctx: e.ctx, Q: e.q, D: e.d, Scope: e.sc, Now: e.now, Numbering: e.numbering, Deps: e.svc.documents()}
 }
 
 // Create checks the command and inserts the subscription; when its first
 // billing date is today the first run executes in the same transaction.
-func Create(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, p *Params, now time.Time) (*Sub, error) {
-	e := env{ctx: ctx, q: q, d: d, sc: sc, now: now, us: now.UnixMicro()}
+func (svc *Service) Create(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, p *Params, now time.Time) (*Sub, error) {
+	e := env{ctx: ctx, q: q, d: d, sc: sc, now: now, us: now.UnixMicro(), svc: svc}
 	s := &Sub{ID: id.New(Prefix), TestMode: sc.TestMode, Status: StatusActive, NextBillingCycle: 1, ExpirationDays: 10,
 		CollectionScheme: SchemeSendInvoice, Refs: []Reference{}, Metadata: []byte("{}"), Created: e.us, Updated: e.us}
 	errs := p.errs()
@@ -333,10 +322,10 @@ func (e env) checkDefaultSource(p *Params, errs *apperr.Fields, s, before *Sub) 
 	case s.DefaultSource == nil || customerID == "":
 	case before != nil && !p.Has("default_source") && !p.Has("collection_scheme"):
 		// unchanged since it was checked
-	case Payments == nil:
+	case e.svc.payments() == nil:
 		errs.Add("default_source", apperr.MsgPK(*s.DefaultSource))
 	default:
-		if err := Payments.CheckDefaultSource(e.ctx, e.q, e.sc, customerID, *s.DefaultSource); err != nil {
+		if err := e.svc.payments().CheckDefaultSource(e.ctx, e.q, e.sc, customerID, *s.DefaultSource); err != nil {
 			fe, ok := apperr.As(err)
 			if !ok || fe.Kind != apperr.Invalid {
 				return err

@@ -5,11 +5,9 @@ import (
 	"database/sql"
 	"time"
 
-	"github.com/cobrobilling/cobro/internal/biller"
 	"github.com/cobrobilling/cobro/internal/workspace"
 
 	"github.com/cobrobilling/cobro/internal/apperr"
-	"github.com/cobrobilling/cobro/internal/customer"
 	"github.com/cobrobilling/cobro/internal/document"
 	"github.com/cobrobilling/cobro/internal/event"
 	"github.com/cobrobilling/cobro/internal/list"
@@ -20,33 +18,41 @@ import (
 // (docs/billing.md#15-delete).
 const MsgCancelFirst = "Cancel the customer's subscriptions before archiving it."
 
-func init() {
-	customer.RegisterActivity(`SELECT 1 FROM subscriptions WHERE customer_id = $1`)
-	customer.RegisterOrgunitUse(`SELECT 1 FROM subscriptions WHERE orgunit_id = $1`)
-	customer.RegisterArchiveCheck(func(ctx context.Context, q store.Querier, customerID string) error {
-		var n int
-		if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM subscriptions WHERE customer_id = $1 AND status IN ('active', 'paused', 'needs_attention')`, customerID).Scan(&n); err != nil {
-			return err
-		}
-		if n > 0 {
-			return apperr.NonField(MsgCancelFirst)
-		}
-		return nil
-	})
-	// docs/billing.md#16-list: subscriptions (a sub_ id; __isnull)
-	customer.RegisterListField(list.Field{Name: "subscriptions", Expr: "(SELECT MIN(s.id) FROM subscriptions s WHERE s.customer_id = customers.id)",
-		Cond: "EXISTS (SELECT 1 FROM subscriptions s WHERE s.customer_id = customers.id AND s.id = {})", Lookups: []string{list.IsNull}})
+// References of customers and orgunits by subscriptions (customer.Deps):
+// a customer with subscriptions is archived, not destroyed; an orgunit a
+// subscription bills cannot be deleted.
+const (
+	ReferencesCustomer = `SELECT 1 FROM subscriptions WHERE customer_id = $1`
+	ReferencesOrgunit  = `SELECT 1 FROM subscriptions WHERE orgunit_id = $1`
+)
+
+// CustomerListField is the customer list's `subscriptions` filter
+// (docs/billing.md#16-list: a sub_ id; __isnull).
+var CustomerListField = list.Field{Name: "subscriptions", Expr: "(SELECT MIN(s.id) FROM subscriptions s WHERE s.customer_id = customers.id)",
+	Cond: "EXISTS (SELECT 1 FROM subscriptions s WHERE s.customer_id = customers.id AND s.id = {})", Lookups: []string{list.IsNull}}
+
+// ArchiveRule is the customer.ArchiveCheck of subscriptions: a customer
+// with live subscriptions cannot be archived (docs/billing.md#15-delete).
+type ArchiveRule struct{}
+
+// CheckArchivable refuses a customer with live subscriptions.
+func (ArchiveRule) CheckArchivable(ctx context.Context, q store.Querier, customerID string) error {
+	var n int
+	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM subscriptions WHERE customer_id = $1 AND status IN ('active', 'paused', 'needs_attention')`, customerID).Scan(&n); err != nil {
+		return err
+	}
+	if n > 0 {
+		return apperr.NonField(MsgCancelFirst)
+	}
+	return nil
 }
 
-func init() {
-	document.InvoiceSettled = invoiceSettled
-}
-
-// invoiceSettled resolves a post-invoice attention (biller_issue,
-// gateway_issue) when its invoice becomes finalized or paid by other
-// means: back to active, or finalized when no run is left.
-func invoiceSettled(de document.Env, d *document.Doc) error {
-	e := env{ctx: de.Ctx, q: de.Q, d: de.D, sc: de.Scope, now: de.Now, us: de.Now.UnixMicro()}
+// InvoiceSettled (document.InvoiceSettler) resolves a post-invoice
+// attention (biller_issue, gateway_issue) when its invoice becomes
+// finalized or paid by other means: back to active, or finalized when no
+// run is left.
+func (svc *Service) InvoiceSettled(de document.Env, d *document.Doc) error {
+	e := env{ctx: de.Ctx, q: de.Q, d: de.D, sc: de.Scope, now: de.Now, us: de.Now.UnixMicro(), svc: svc}
 	// the common case (a run finalizing its own invoice) costs one probe
 	var waiting int
 	if err := e.q.QueryRowContext(e.ctx, `SELECT COUNT(*) FROM subscriptions WHERE id = $1 AND attention_invoice = $2`, *d.SubscriptionID, d.ID).Scan(&waiting); err != nil || waiting == 0 {
@@ -71,13 +77,10 @@ func invoiceSettled(de document.Env, d *document.Doc) error {
 	return e.emit(name, s.ID)
 }
 
-func init() {
-	biller.Rejected = invoiceRejected
-}
-
-// invoiceRejected: the agency rejected a run's invoice after the run
-// (asynchronous answer): its subscription needs attention (biller_issue).
-func invoiceRejected(ctx context.Context, q store.Querier, sc workspace.Scope, docID string, now time.Time) error {
+// DocumentRejected (clsii.Rejections): the agency rejected a run's invoice
+// after the run (asynchronous answer): its subscription needs attention
+// (biller_issue).
+func (svc *Service) DocumentRejected(ctx context.Context, q store.Querier, sc workspace.Scope, docID string, now time.Time) error {
 	var subID sql.NullString
 	if err := q.QueryRowContext(ctx, `SELECT subscription_id FROM documents WHERE id = $1 AND workspace_id = $2 AND test_mode = $3`, docID, sc.ID, sc.TestMode).Scan(&subID); err != nil || !subID.Valid {
 		return err

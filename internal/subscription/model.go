@@ -446,12 +446,12 @@ type RateView struct {
 }
 
 // Views renders subscriptions with their customer summaries.
-func Views(ctx context.Context, q store.Querier, sc workspace.Scope, subs ...*Sub) ([]*View, error) {
+func (svc *Service) Views(ctx context.Context, q store.Querier, sc workspace.Scope, subs ...*Sub) ([]*View, error) {
 	ids := make([]string, 0, len(subs))
 	for _, s := range subs {
 		ids = append(ids, s.CustomerID)
 	}
-	sums, err := customer.Summaries(ctx, q, sc, ids)
+	sums, err := svc.documents().Customers.Summaries(ctx, q, sc, ids)
 	if err != nil {
 		return nil, err
 	}

@@ -1,7 +1,6 @@
 package subscription
 
 import (
-	"context"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -15,8 +14,6 @@ import (
 	"github.com/cobrobilling/cobro/internal/event"
 	"github.com/cobrobilling/cobro/internal/money"
 	"github.com/cobrobilling/cobro/internal/product"
-	"github.com/cobrobilling/cobro/internal/store"
-	"github.com/cobrobilling/cobro/internal/workspace"
 	"github.com/shopspring/decimal"
 )
 
@@ -409,8 +406,8 @@ func (e env) collect(s *Sub, inv *document.Doc) (*document.Doc, error) {
 		detail string
 		err    error
 	)
-	if s.CollectionScheme == SchemeChargePayment && inv.Total.IsPositive() && Payments != nil && s.DefaultSource != nil {
-		ok, cerr := Payments.ChargeInvoice(de, inv.ID, *s.DefaultSource, fmt.Sprintf("Subscription %s run %d", s.ID, s.NextBillingCycle-1))
+	if s.CollectionScheme == SchemeChargePayment && inv.Total.IsPositive() && e.svc.payments() != nil && s.DefaultSource != nil {
+		ok, cerr := e.svc.payments().ChargeInvoice(de, inv.ID, *s.DefaultSource, fmt.Sprintf("Subscription %s run %d", s.ID, s.NextBillingCycle-1))
 		err = cerr
 		if cerr == nil && !ok {
 			reason, detail = ReasonGateway, "The charge of invoice "+inv.ID+" failed."
@@ -453,16 +450,12 @@ func (e env) collect(s *Sub, inv *document.Doc) (*document.Doc, error) {
 	return document.Get(de, document.Invoice, inv.ID)
 }
 
-// Mail queues the email of a finalized run invoice (set by cobro serve when
-// COBRO_SMTP_URL is configured; nil: no email is sent).
-var Mail func(ctx context.Context, q store.Querier, sc workspace.Scope, invoiceID string, to []string, now time.Time) error
-
 // mailInvoice emails a send_invoice run's finalized invoice when the
 // customer's send_invoices is on (docs/billing.md#85-what-a-run-does step 9): to the invoicing
 // contacts of the subscription's orgunit, else of the customer, else the
 // customer's email. Test-mode invoices are not emailed (as reminders).
 func (e env) mailInvoice(s *Sub, inv *document.Doc) error {
-	if Mail == nil || e.sc.TestMode || s.CollectionScheme != SchemeSendInvoice {
+	if e.svc.mailer() == nil || e.sc.TestMode || s.CollectionScheme != SchemeSendInvoice {
 		return nil
 	}
 	var (
@@ -507,7 +500,7 @@ func (e env) mailInvoice(s *Sub, inv *document.Doc) error {
 	if len(to) == 0 {
 		return nil
 	}
-	return Mail(e.ctx, e.q, e.sc, inv.ID, to, time.UnixMicro(e.us))
+	return e.svc.mailer().EnqueueInvoice(e.ctx, e.q, e.sc, inv.ID, to, time.UnixMicro(e.us))
 }
 
 // needAttention records a pre-invoice stop and returns it as *attention.

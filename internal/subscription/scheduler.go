@@ -42,7 +42,7 @@ type BillOptions struct {
 // and subscription_runs' primary key (subscription, billing date) refuses
 // a second run of a date whatever happens.
 // Subscriptions attached to a test clock are left to their clock.
-func Bill(ctx context.Context, db *store.DB, now time.Time, opt BillOptions) (Summary, error) {
+func (svc *Service) Bill(ctx context.Context, db *store.DB, now time.Time, opt BillOptions) (Summary, error) {
 	var sum Summary
 	if opt.Batch <= 0 {
 		opt.Batch = 50
@@ -92,7 +92,7 @@ func Bill(ctx context.Context, db *store.DB, now time.Time, opt BillOptions) (Su
 		}
 		for _, testMode := range []bool{false, true} {
 			sc := workspace.Scope{Workspace: w, TestMode: testMode}
-			if err := billScope(ctx, db, sc, now, day, opt, &sum); err != nil {
+			if err := svc.billScope(ctx, db, sc, now, day, opt, &sum); err != nil {
 				return sum, err
 			}
 		}
@@ -105,7 +105,7 @@ func Bill(ctx context.Context, db *store.DB, now time.Time, opt BillOptions) (Su
 // sequence row is every numbering transaction's lock). An unexpected error
 // rolls the batch back and its subscriptions run again one transaction
 // each, so one broken subscription cannot hold the others back.
-func billScope(ctx context.Context, db *store.DB, sc workspace.Scope, now time.Time, day string, opt BillOptions, sum *Summary) error {
+func (svc *Service) billScope(ctx context.Context, db *store.DB, sc workspace.Scope, now time.Time, day string, opt BillOptions, sum *Summary) error {
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -141,7 +141,7 @@ func billScope(ctx context.Context, db *store.DB, sc workspace.Scope, now time.T
 			bctx := event.WithCache(ctx)
 			numbering := &document.Numbering{}
 			for _, subID := range ids {
-				did, err := stepOne(bctx, tx, db.Dialect, sc, subID, now, day, &batchSum, numbering)
+				did, err := svc.stepOne(bctx, tx, db.Dialect, sc, subID, now, day, &batchSum, numbering)
 				if err != nil {
 					return err
 				}
@@ -149,7 +149,7 @@ func billScope(ctx context.Context, db *store.DB, sc workspace.Scope, now time.T
 					n++
 				}
 			}
-			return numbering.Assign(document.Env{Ctx: bctx, Q: tx, D: db.Dialect, Scope: sc, Now: now})
+			return numbering.Assign(document.Env{Ctx: bctx, Q: tx, D: db.Dialect, Scope: sc, Now: now, Deps: svc.documents()})
 		})
 		if err != nil && ctx.Err() != nil {
 			return ctx.Err()
@@ -161,7 +161,7 @@ func billScope(ctx context.Context, db *store.DB, sc workspace.Scope, now time.T
 			opt.Logger.Warn("billing batch failed; running its subscriptions one by one", "error", err.Error())
 			n = 0
 			for _, subID := range ids {
-				did, err := billAlone(ctx, db, sc, subID, now, day, sum, opt)
+				did, err := svc.billAlone(ctx, db, sc, subID, now, day, sum, opt)
 				if err != nil {
 					return err
 				}
@@ -184,12 +184,12 @@ func billScope(ctx context.Context, db *store.DB, sc workspace.Scope, now time.T
 // billAlone runs one subscription in its own transaction; when that fails
 // unexpectedly, the failure is recorded on the subscription
 // (processing_issue) so it is not retried in a loop.
-func billAlone(ctx context.Context, db *store.DB, sc workspace.Scope, subID string, now time.Time, day string, sum *Summary, opt BillOptions) (bool, error) {
+func (svc *Service) billAlone(ctx context.Context, db *store.DB, sc workspace.Scope, subID string, now time.Time, day string, sum *Summary, opt BillOptions) (bool, error) {
 	var did bool
 	one := Summary{}
 	err := db.InTx(ctx, func(tx *sql.Tx) error {
 		var err error
-		did, err = stepOne(ctx, tx, db.Dialect, sc, subID, now, day, &one, nil)
+		did, err = svc.stepOne(ctx, tx, db.Dialect, sc, subID, now, day, &one, nil)
 		return err
 	})
 	if err == nil {
@@ -204,7 +204,7 @@ func billAlone(ctx context.Context, db *store.DB, sc workspace.Scope, subID stri
 	}
 	opt.Logger.Error("billing run failed", "subscription", subID, "error", err.Error())
 	err = db.InTx(ctx, func(tx *sql.Tx) error {
-		e, s, err := open(ctx, tx, db.Dialect, sc, subID, now)
+		e, s, err := svc.open(ctx, tx, db.Dialect, sc, subID, now)
 		if err != nil {
 			return err
 		}
@@ -228,8 +228,8 @@ func isAttention(err error) bool {
 	return errors.As(err, &a)
 }
 
-func stepOne(ctx context.Context, tx store.Querier, d store.Dialect, sc workspace.Scope, subID string, now time.Time, day string, sum *Summary, numbering *document.Numbering) (bool, error) {
-	e, s, err := open(ctx, tx, d, sc, subID, now)
+func (svc *Service) stepOne(ctx context.Context, tx store.Querier, d store.Dialect, sc workspace.Scope, subID string, now time.Time, day string, sum *Summary, numbering *document.Numbering) (bool, error) {
+	e, s, err := svc.open(ctx, tx, d, sc, subID, now)
 	if err != nil {
 		return false, err
 	}

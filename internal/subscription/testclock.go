@@ -108,20 +108,15 @@ func CreateClock(ctx context.Context, q store.Querier, sc workspace.Scope, c Clo
 	return GetClock(ctx, q, sc, cid)
 }
 
-// ClockCleanup lists statements that delete what other packages keep for
-// the customers of a test clock being deleted ($1 = clock id), run before
-// the documents and customers go (payments add theirs).
-var ClockCleanup []string
-
 // DeleteClock deletes a clock with every customer attached to it and
 // everything of those customers.
-func DeleteClock(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, clockID string) error {
+func (svc *Service) DeleteClock(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, clockID string) error {
 	if _, err := getClock(ctx, q, sc, clockID, d.ForUpdate()); err != nil {
 		return err
 	}
 	cus := `(SELECT id FROM customers WHERE test_clock_id = $1)`
 	docs := `(SELECT id FROM documents WHERE customer_id IN ` + cus + `)`
-	stmts := append([]string{}, ClockCleanup...)
+	stmts := append([]string{}, svc.clockCleanup()...)
 	stmts = append(stmts,
 		`DELETE FROM usages WHERE subscription_id IN (SELECT id FROM subscriptions WHERE test_clock_id = $1)`,
 		`DELETE FROM subscription_runs WHERE subscription_id IN (SELECT id FROM subscriptions WHERE test_clock_id = $1)`,
@@ -147,7 +142,7 @@ func DeleteClock(ctx context.Context, q store.Querier, d store.Dialect, sc works
 // scheduler would have done in real time (docs/billing.md#10-test-clocks).
 // The target is frozen_time; errs are what the edge could not decode,
 // reported once the clock is known to exist.
-func Advance(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, clockID string, target time.Time, errs *apperr.Fields, now time.Time) (*Clock, error) {
+func (svc *Service) Advance(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, clockID string, target time.Time, errs *apperr.Fields, now time.Time) (*Clock, error) {
 	c, err := getClock(ctx, q, sc, clockID, d.ForUpdate())
 	if err != nil {
 		return nil, err
@@ -205,7 +200,7 @@ func Advance(ctx context.Context, q store.Querier, d store.Dialect, sc workspace
 		rows.Close()
 		progressed := false
 		for _, subID := range ids {
-			did, err := stepOne(ctx, q, d, sc, subID, now, day.String(), sum, nil)
+			did, err := svc.stepOne(ctx, q, d, sc, subID, now, day.String(), sum, nil)
 			if err != nil {
 				return nil, err
 			}

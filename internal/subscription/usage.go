@@ -125,8 +125,8 @@ type UsageParams struct {
 }
 
 // CreateUsage records usage for a metered line.
-func CreateUsage(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, c UsageParams, now time.Time) (*Usage, error) {
-	e := env{ctx: ctx, q: q, d: d, sc: sc, now: now, us: now.UnixMicro()}
+func (svc *Service) CreateUsage(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, c UsageParams, now time.Time) (*Usage, error) {
+	e := env{ctx: ctx, q: q, d: d, sc: sc, now: now, us: now.UnixMicro(), svc: svc}
 	errs := &apperr.Fields{}
 	if c.Errs != nil {
 		errs = c.Errs.Clone()
@@ -134,7 +134,7 @@ func CreateUsage(ctx context.Context, q store.Querier, d store.Dialect, sc works
 	var s *Sub
 	if c.Line != nil {
 		var err error
-		e, s, err = usageLine(ctx, q, d, sc, *c.Line, now, errs)
+		e, s, err = svc.usageLine(ctx, q, d, sc, *c.Line, now, errs)
 		if err != nil {
 			return nil, err
 		}
@@ -159,8 +159,8 @@ func CreateUsage(ctx context.Context, q store.Querier, d store.Dialect, sc works
 
 // usageLine opens the subscription of a metered, active line; what is
 // wrong with the line goes to errs.
-func usageLine(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, lineID string, now time.Time, errs *apperr.Fields) (env, *Sub, error) {
-	e := env{ctx: ctx, q: q, d: d, sc: sc, now: now, us: now.UnixMicro()}
+func (svc *Service) usageLine(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, lineID string, now time.Time, errs *apperr.Fields) (env, *Sub, error) {
+	e := env{ctx: ctx, q: q, d: d, sc: sc, now: now, us: now.UnixMicro(), svc: svc}
 	subID, err := lineSub(ctx, q, d, sc, lineID)
 	if err != nil || subID == "" {
 		if err == nil {
@@ -168,7 +168,7 @@ func usageLine(ctx context.Context, q store.Querier, d store.Dialect, sc workspa
 		}
 		return e, nil, err
 	}
-	e, s, err := open(ctx, q, d, sc, subID, now)
+	e, s, err := svc.open(ctx, q, d, sc, subID, now)
 	if err != nil {
 		return e, nil, err
 	}
@@ -184,12 +184,12 @@ func usageLine(ctx context.Context, q store.Querier, d store.Dialect, sc workspa
 }
 
 // DeleteUsage deletes a record of a period not yet billed.
-func DeleteUsage(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, usageID string, now time.Time) error {
+func (svc *Service) DeleteUsage(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, usageID string, now time.Time) error {
 	u, err := GetUsage(ctx, q, sc, usageID)
 	if err != nil {
 		return err
 	}
-	e, s, err := open(ctx, q, d, sc, u.Subscription, now)
+	e, s, err := svc.open(ctx, q, d, sc, u.Subscription, now)
 	if err != nil {
 		return err
 	}

@@ -241,17 +241,26 @@ func Update(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.
 	return get(ctx, q, sc, supplierID, "")
 }
 
-// activity lists the queries that tell whether a document references a
-// supplier. The documents engine registers its table when purchases exist.
-var activity []string
+// Deps are what the supplier work needs from the packages built on it;
+// the composition root (internal/app) fills them.
+type Deps struct {
+	// ReferencedBy are queries "SELECT 1 FROM t WHERE supplier_id = $1": a
+	// supplier any of them finds cannot be deleted (documents).
+	ReferencedBy []string
+}
 
-// RegisterActivity adds a check such as
-// "SELECT 1 FROM documents WHERE supplier_id = $1" used by Delete: a
-// supplier any of them finds cannot be deleted. Call it at init time.
-func RegisterActivity(query string) { activity = append(activity, query) }
+// Service is the supplier work that depends on other packages. A nil
+// *Service works with no dependencies.
+type Service struct{ deps Deps }
 
-func hasActivity(ctx context.Context, q store.Querier, supplierID string) (bool, error) {
-	for _, a := range activity {
+// NewService builds the supplier work on its dependencies.
+func NewService(d Deps) *Service { return &Service{deps: d} }
+
+func (s *Service) hasActivity(ctx context.Context, q store.Querier, supplierID string) (bool, error) {
+	if s == nil {
+		return false, nil
+	}
+	for _, a := range s.deps.ReferencedBy {
 		var one int
 		err := q.QueryRowContext(ctx, a+` LIMIT 1`, supplierID).Scan(&one)
 		if err == nil {
@@ -266,11 +275,11 @@ func hasActivity(ctx context.Context, q store.Querier, supplierID string) (bool,
 
 // Delete destroys a supplier without documents; one with documents is
 // refused with a non-field error (docs/procurement.md#13-errors).
-func Delete(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, supplierID string, now time.Time) error {
+func (s *Service) Delete(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, supplierID string, now time.Time) error {
 	if _, err := get(ctx, q, sc, supplierID, d.ForUpdate()); err != nil {
 		return err
 	}
-	active, err := hasActivity(ctx, q, supplierID)
+	active, err := s.hasActivity(ctx, q, supplierID)
 	if err != nil {
 		return err
 	}

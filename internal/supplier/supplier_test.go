@@ -2,18 +2,13 @@ package supplier_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/cobrobilling/cobro/internal/apitest"
 	"github.com/cobrobilling/cobro/internal/supplier"
 	"github.com/cobrobilling/cobro/internal/workspace"
 )
-
-// A stand-in for the documents check: a supplier named "Has Documents"
-// counts as referenced. Only this test binary registers it.
-func init() {
-	supplier.RegisterActivity(`SELECT 1 FROM suppliers WHERE id = $1 AND name = 'Has Documents'`)
-}
 
 func scopeOf(t *testing.T, e *apitest.Env, c *apitest.Client) workspace.Scope {
 	t.Helper()
@@ -63,16 +58,25 @@ func TestRefAndSummaries(t *testing.T) {
 	})
 }
 
-// docs/procurement.md#13-errors "DELETE with documents", through the registry.
+// docs/procurement.md#13-errors "DELETE with documents", through Deps.ReferencedBy:
+// a stand-in for the documents check counts a supplier named "Has
+// Documents" as referenced.
 func TestDeleteRefusedWithActivity(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
+		ctx := context.Background()
 		c := e.Workspace("US")
+		sc := scopeOf(t, e, c)
+		svc := supplier.NewService(supplier.Deps{ReferencedBy: []string{`SELECT 1 FROM suppliers WHERE id = $1 AND name = 'Has Documents'`}})
 		busy := apitest.Str(c.Post("/suppliers/", map[string]any{"name": "Has Documents", "country": "US"}).Expect(201), "id")
-		c.Delete("/suppliers/"+busy+"/").ExpectBody(400, `{"non_field_errors": ["Suppliers with documents cannot be deleted."]}`)
+		err := svc.Delete(ctx, e.DB, e.DB.Dialect, sc, busy, e.Clock.Now())
+		if err == nil || !strings.Contains(err.Error(), "Suppliers with documents cannot be deleted.") {
+			t.Errorf("DELETE busy: %v", err)
+		}
 		c.Get("/suppliers/" + busy + "/").Expect(200)
 		free := apitest.Str(c.Post("/suppliers/", map[string]any{"name": "Free", "country": "US"}).Expect(201), "id")
-		if r := c.Delete("/suppliers/" + free + "/"); r.Status != 204 {
-			t.Errorf("DELETE free: %d %s", r.Status, r.Body)
+		if err := svc.Delete(ctx, e.DB, e.DB.Dialect, sc, free, e.Clock.Now()); err != nil {
+			t.Errorf("DELETE free: %v", err)
 		}
+		c.Get("/suppliers/" + free + "/").Expect(404)
 	})
 }

@@ -8,9 +8,9 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"strings"
 
 	"github.com/cobrobilling/cobro/internal/clock"
+	"github.com/cobrobilling/cobro/internal/event"
 	"github.com/cobrobilling/cobro/internal/list"
 	"github.com/cobrobilling/cobro/internal/rows"
 	"github.com/cobrobilling/cobro/internal/store"
@@ -92,17 +92,7 @@ func GetEndpoint(ctx context.Context, q store.Querier, sc workspace.Scope, endpo
 
 // Subscribed reports whether the endpoint's event filter selects name:
 // "*" selects all, "family.*" a family, anything else an exact name.
-func (e *Endpoint) Subscribed(name string) bool {
-	for _, f := range e.Events {
-		switch {
-		case f == "*", f == name:
-			return true
-		case strings.HasSuffix(f, ".*") && strings.HasPrefix(name, strings.TrimSuffix(f, "*")):
-			return true
-		}
-	}
-	return false
-}
+func (e *Endpoint) Subscribed(name string) bool { return event.Subscribed(e.Events, name) }
 
 // View is the API object of an endpoint (docs/webhooks.md#12-endpoint-object).
 type View struct {

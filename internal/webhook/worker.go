@@ -18,7 +18,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/cobrobilling/cobro/internal/clock"
-	"github.com/cobrobilling/cobro/internal/id"
 	"github.com/cobrobilling/cobro/internal/jobs"
 	"github.com/cobrobilling/cobro/internal/store"
 )
@@ -30,8 +29,9 @@ var Schedule = []time.Duration{5 * time.Second, 5 * time.Minute, 30 * time.Minut
 // MaxAttempts is the number of attempts of one delivery.
 const MaxAttempts = 8
 
-// Worker delivers due webhook jobs. Any number of workers on any number of
-// nodes may run against one database: jobs are claimed with a lease.
+// Worker delivers webhook jobs: it is the handler of JobKind, run by the
+// job runner (internal/jobs) next to the other background work. Any number
+// of nodes may run it against one database: jobs are claimed with a lease.
 type Worker struct {
 	DB           *store.DB
 	Clock        clock.Clock
@@ -39,12 +39,17 @@ type Worker struct {
 	AllowPrivate bool          // --allow-private-webhooks
 	Timeout      time.Duration // whole exchange; default 6 s
 	Concurrency  int           // deliveries in flight; default 32
+	// PerWorkspace and PerEndpoint bound the deliveries in flight of one
+	// workspace and of one endpoint (defaults 3/4 and 1/2 of Concurrency), so that one
+	// tenant's slow receivers cannot hold every slot (a receiver that
+	// always times out fails and backs off like any failing one).
+	PerWorkspace, PerEndpoint int
 	// FailureThreshold disables an endpoint after this many consecutive
 	// failed deliveries (docs/webhooks.md#52-auto-disable); default 3.
 	FailureThreshold int
 	// Jitter returns a factor in [0.8, 1.2]; tests make it fixed.
 	Jitter func() float64
-	// Poll is how often an idle worker looks for due jobs; default 250 ms.
+	// Poll is how often an idle runner looks for due deliveries; default 250 ms.
 	Poll time.Duration
 	// Outcome, when set, is told the result of every attempt ("succeeded",
 	// "retry", "failed", "gone") for the delivery metrics.
@@ -55,14 +60,11 @@ type Worker struct {
 	NoTestLoopback bool
 
 	once   sync.Once
-	id     string
 	client *http.Client
-	wake   chan struct{}
 }
 
 func (w *Worker) init() {
 	w.once.Do(func() {
-		w.id = id.New("wkr")
 		if w.Clock == nil {
 			w.Clock = clock.System{}
 		}
@@ -74,6 +76,12 @@ func (w *Worker) init() {
 		}
 		if w.Concurrency == 0 {
 			w.Concurrency = 32
+		}
+		if w.PerWorkspace == 0 {
+			w.PerWorkspace = max(1, w.Concurrency*3/4)
+		}
+		if w.PerEndpoint == 0 {
+			w.PerEndpoint = max(1, w.Concurrency/2)
 		}
 		if w.FailureThreshold == 0 {
 			w.FailureThreshold = 3
@@ -93,72 +101,25 @@ func (w *Worker) init() {
 		w.client = &http.Client{Transport: tr, Timeout: w.Timeout,
 			// redirects are failures, not followed (docs/webhooks.md#3-delivery)
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-		w.wake = make(chan struct{}, 1)
 	})
 }
 
-// Wake makes an idle worker look for jobs now (called after commits that
-// queued deliveries, so delivery does not wait for the next poll).
-func (w *Worker) Wake() {
+// Kind is the job kind of deliveries for the runner: Concurrency slots,
+// lanes per workspace and per endpoint, a lease covering one exchange (at
+// most Timeout) and its recording, so that a node killed mid-delivery
+// hands the job over soon after it expires.
+func (w *Worker) Kind() jobs.Kind {
 	w.init()
-	select {
-	case w.wake <- struct{}{}:
-	default:
-	}
+	return jobs.Kind{Name: JobKind, Handle: w.handle, Concurrency: w.Concurrency, Prefetch: w.Concurrency, Poll: w.Poll,
+		Lease: 2*w.Timeout + 5*time.Second, RetryAfter: 2*w.Timeout + 5*time.Second,
+		Lanes: &jobs.Lanes{Join: `JOIN deliveries d ON d.id = substr(j.unique_key, ` + strconv.Itoa(len(jobKeyPrefix)+1) + `)`,
+			Limits: []jobs.Lane{{Expr: "d.workspace_id", Limit: w.PerWorkspace}, {Expr: "d.webhook_id", Limit: w.PerEndpoint}}}}
 }
 
-// Run delivers until ctx ends; jobs in flight finish (their lease would
-// hand them to another node anyway).
-func (w *Worker) Run(ctx context.Context) {
-	w.init()
-	for ctx.Err() == nil {
-		n, err := w.RunOnce(ctx)
-		if err != nil && ctx.Err() == nil {
-			w.Logger.Warn("webhook worker", "error", err.Error())
-		}
-		if n > 0 {
-			continue
-		}
-		select {
-		case <-ctx.Done():
-		case <-w.wake:
-		case <-time.After(w.Poll):
-		}
-	}
-}
-
-// RunOnce claims the jobs due now, delivers them (concurrently) and
-// returns how many it handled.
+// RunOnce delivers what is due now and returns how many deliveries it
+// handled (tests and the benchmark; servers run Kind in a jobs.Runner).
 func (w *Worker) RunOnce(ctx context.Context) (int, error) {
-	w.init()
-	now := w.Clock.Now()
-	// The lease covers one exchange (at most Timeout) and its recording; a
-	// node killed mid-delivery hands the job over soon after it expires.
-	claimed, err := jobs.Claim(ctx, w.DB, JobKind, w.id, now, 2*w.Timeout+5*time.Second, w.Concurrency*4)
-	if err != nil {
-		return 0, err
-	}
-	sem := make(chan struct{}, w.Concurrency)
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var firstErr error
-	for _, j := range claimed {
-		sem <- struct{}{}
-		wg.Add(1)
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			if err := w.handle(context.WithoutCancel(ctx), j); err != nil {
-				mu.Lock()
-				if firstErr == nil {
-					firstErr = err
-				}
-				mu.Unlock()
-				w.Logger.Warn("webhook delivery", "job", j.ID, "error", err.Error())
-			}
-		}()
-	}
-	wg.Wait()
-	return len(claimed), firstErr
+	return jobs.RunOnce(ctx, w.DB, w.Clock, w.Logger, w.Kind())
 }
 
 type target struct {
@@ -377,7 +338,7 @@ func (w *Worker) fail(ctx context.Context, tx *sql.Tx, t *target, n int64, now t
 		DeliveryFailed, n, now.UnixMicro(), t.deliveryID); err != nil {
 		return err
 	}
-	_, err := tx.ExecContext(ctx, `DELETE FROM jobs WHERE unique_key = $1`, "webhook:"+t.deliveryID)
+	_, err := tx.ExecContext(ctx, `DELETE FROM jobs WHERE unique_key = $1`, jobKeyPrefix+t.deliveryID)
 	return err
 }
 
@@ -411,7 +372,7 @@ func Disable(ctx context.Context, q store.Querier, endpointID, reason string, no
 		if _, err := q.ExecContext(ctx, `UPDATE deliveries SET status = $1, next_attempt = NULL, updated = $2 WHERE id = $3`, DeliverySkipped, now.UnixMicro(), d); err != nil {
 			return err
 		}
-		if _, err := q.ExecContext(ctx, `DELETE FROM jobs WHERE unique_key = $1`, "webhook:"+d); err != nil {
+		if _, err := q.ExecContext(ctx, `DELETE FROM jobs WHERE unique_key = $1`, jobKeyPrefix+d); err != nil {
 			return err
 		}
 	}

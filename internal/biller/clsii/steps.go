@@ -137,9 +137,6 @@ func (w *Worker) biller() *Biller {
 	if w.Biller != nil {
 		return w.Biller
 	}
-	if b := Installed(); b != nil {
-		return b
-	}
 	return &Biller{}
 }
 
@@ -393,8 +390,8 @@ func (w *Worker) settle(ctx context.Context, tx *sql.Tx, s *subject, docID strin
 	if err := setDoc(ctx, tx, s.sc, docID, final, s.ta, now); err != nil {
 		return err
 	}
-	if final == biller.StatusFailed && biller.Rejected != nil {
-		if err := biller.Rejected(ctx, tx, s.sc, docID, now); err != nil {
+	if final == biller.StatusFailed && w.Rejected != nil {
+		if err := w.Rejected.DocumentRejected(ctx, tx, s.sc, docID, now); err != nil {
 			return err
 		}
 	}

@@ -18,8 +18,6 @@ import (
 	"time"
 
 	"github.com/cobrobilling/cobro/internal/apperr"
-	"github.com/cobrobilling/cobro/internal/biller"
-	"github.com/cobrobilling/cobro/internal/catalog"
 	"github.com/cobrobilling/cobro/internal/clock"
 	"github.com/cobrobilling/cobro/internal/sii"
 	"github.com/cobrobilling/cobro/internal/sii/siiws"
@@ -27,28 +25,10 @@ import (
 	"github.com/cobrobilling/cobro/internal/workspace"
 )
 
-// Install registers the SII biller; secret is the server secret that
-// seals stored private keys, t how the SII is reached. Another biller
-// registered under cl_sii (a test's fake agency) is left in place.
-func Install(secret []byte, t Transport) {
-	if b, ok := biller.Lookup(catalog.BillerCLSII); ok {
-		if _, mine := b.(*Biller); !mine {
-			return
-		}
-	}
-	biller.Register(catalog.BillerCLSII, New(secret, t))
-}
-
-// New is an SII biller that seals with secret and reaches the SII with t.
+// New is an SII biller that seals with secret and reaches the SII with t
+// (the composition root, internal/app, builds it).
 func New(secret []byte, t Transport) *Biller {
 	return &Biller{secret: append([]byte(nil), secret...), agency: &agency{Transport: t, tokens: &siiws.TokenCache{}}}
-}
-
-// Installed returns the registered SII biller (nil when another one is).
-func Installed() *Biller {
-	b, _ := biller.Lookup(catalog.BillerCLSII)
-	mine, _ := b.(*Biller)
-	return mine
 }
 
 // Biller is the cl_sii biller.

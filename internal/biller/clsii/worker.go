@@ -49,67 +49,50 @@ func enqueue(ctx context.Context, q store.Querier, sc workspace.Scope, docID str
 // the envelope (biller_status processing, track id), "poll" asks for the
 // verdict until it is final (succeeded or failed, with its event). Both
 // steps are in steps.go.
+//
+// It is the handler of JobKind, run by the job runner (internal/jobs).
 type Worker struct {
 	DB *store.DB
-	// Biller reaches the agency (nil: the installed one).
+	// Biller reaches the agency (nil: one without credentials).
 	Biller *Biller
 	Clock  clock.Clock
 	Logger *slog.Logger
 	// Poll is the idle wait between queue scans (default 1 s).
 	Poll time.Duration
-	id   string
+	// Rejected, when set, is told of a document the agency rejected, in
+	// the transaction that records the answer (the subscriptions work puts
+	// a rejected run's subscription in needs_attention).
+	Rejected Rejections
 }
 
-func (w *Worker) init() {
+// Rejections hears of documents the agency rejected after their finalize.
+type Rejections interface {
+	DocumentRejected(ctx context.Context, q store.Querier, sc workspace.Scope, docID string, now time.Time) error
+}
+
+func (w *Worker) clock() clock.Clock {
 	if w.Clock == nil {
-		w.Clock = clock.System{}
+		return clock.System{}
 	}
-	if w.Logger == nil {
-		w.Logger = slog.New(slog.DiscardHandler)
-	}
-	if w.Poll == 0 {
-		w.Poll = time.Second
-	}
-	if w.id == "" {
-		w.id = "sii_" + id.Random(10)
-	}
+	return w.Clock
 }
 
-// Run works until ctx ends.
-func (w *Worker) Run(ctx context.Context) {
-	w.init()
-	for ctx.Err() == nil {
-		n, err := w.RunOnce(ctx)
-		if err != nil && ctx.Err() == nil {
-			w.Logger.Warn("sii worker", "error", err.Error())
-		}
-		if n > 0 {
-			continue
-		}
-		select {
-		case <-ctx.Done():
-		case <-time.After(w.Poll):
-		}
-	}
+// Kind is the job kind of submissions for the runner: one at a time; a
+// step that failed or is not final yet runs again after its own delay.
+func (w *Worker) Kind() jobs.Kind {
+	return jobs.Kind{Name: JobKind, Poll: w.Poll, Lease: time.Minute, Backoff: retryDelay,
+		Handle: func(ctx context.Context, j jobs.Job) error { return w.handle(ctx, j, w.clock().Now()) }}
 }
 
-// RunOnce handles the jobs due now and returns how many.
+// RunOnce handles the jobs due now and returns how many (tests). A step's
+// error is not returned: it is logged and the job retried after its delay,
+// as the runner does.
 func (w *Worker) RunOnce(ctx context.Context) (int, error) {
-	w.init()
-	now := w.Clock.Now()
-	claimed, err := jobs.Claim(ctx, w.DB, JobKind, w.id, now, time.Minute, 16)
-	if err != nil {
-		return 0, err
+	n, err := jobs.RunOnce(ctx, w.DB, w.clock(), w.Logger, w.Kind())
+	if ctx.Err() != nil {
+		return n, err
 	}
-	for _, j := range claimed {
-		if err := w.handle(ctx, j, now); err != nil {
-			w.Logger.Warn("sii job", "job", j.ID, "error", err.Error())
-			if err := jobs.Retry(ctx, w.DB, j.ID, now.Add(retryDelay(err))); err != nil {
-				return len(claimed), err
-			}
-		}
-	}
-	return len(claimed), nil
+	return n, nil
 }
 
 func (w *Worker) handle(ctx context.Context, j jobs.Job, now time.Time) error {

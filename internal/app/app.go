@@ -1,0 +1,166 @@
+// Package app is Cobro's composition root: the one place that builds every
+// service and hands each its collaborators. Domain packages declare what
+// they need (small interfaces and Deps structs next to the code that calls
+// them) and never install anything into each other; this file is where a
+// reader finds every cross-package dependency. cmd/cobro and the tests'
+// server helper (internal/apitest) both build the application here.
+package app
+
+import (
+	"log/slog"
+	"net/netip"
+
+	"github.com/cobrobilling/cobro/internal/api"
+	"github.com/cobrobilling/cobro/internal/biller"
+	"github.com/cobrobilling/cobro/internal/biller/clsii"
+	"github.com/cobrobilling/cobro/internal/catalog"
+	"github.com/cobrobilling/cobro/internal/clock"
+	"github.com/cobrobilling/cobro/internal/customer"
+	"github.com/cobrobilling/cobro/internal/document"
+	"github.com/cobrobilling/cobro/internal/jobs"
+	"github.com/cobrobilling/cobro/internal/list"
+	"github.com/cobrobilling/cobro/internal/mail"
+	"github.com/cobrobilling/cobro/internal/paylink"
+	"github.com/cobrobilling/cobro/internal/payment"
+	"github.com/cobrobilling/cobro/internal/reminder"
+	"github.com/cobrobilling/cobro/internal/store"
+	"github.com/cobrobilling/cobro/internal/subscription"
+	"github.com/cobrobilling/cobro/internal/supplier"
+	"github.com/cobrobilling/cobro/internal/webhook"
+)
+
+// Config is what the process gives the application.
+type Config struct {
+	DB        *store.DB
+	Clock     clock.Clock
+	Logger    *slog.Logger
+	Version   string
+	SecretKey []byte // seals stored secrets, signs local_file URLs
+	// PublicURL is the fixed base URL of absolute links ("" = from each
+	// request); MailBase the base of links in emails, which need one.
+	PublicURL, MailBase string
+	// SMTP sends invoices and reminders; nil: no email is sent.
+	SMTP *mail.Config
+	// SIIBaseURL replaces scheme and host of the SII's endpoints (a
+	// `cobro sii sandbox` or a proxy; "" = the SII's own;
+	// docs/tax-agency.md#91-which-endpoint).
+	SIIBaseURL string
+	// AllowPrivateWebhooks lets live-mode endpoints target private
+	// addresses (--allow-private-webhooks).
+	AllowPrivateWebhooks bool
+	// NoTestWebhooksLoopback refuses loopback endpoints in test mode too
+	// (--test-webhooks-loopback=false, shared hosts).
+	NoTestWebhooksLoopback bool
+	// Resolver resolves webhook URLs (nil: the system's).
+	Resolver webhook.Resolver
+	// TrustedProxies are the peers whose X-Forwarded-* headers are believed.
+	TrustedProxies []netip.Prefix
+	// WebhookOutcome, when set, counts delivery attempts by outcome.
+	WebhookOutcome func(result string)
+	// Billers replaces tax-agency billers by name (tests' fake agencies).
+	Billers biller.Set
+	// Rate limits of the API (api.Options).
+	RatePerToken, RateBurst, RatePublicPerMinute int
+}
+
+// App is the built application.
+type App struct {
+	// The domain work that depends on other packages.
+	Documents     document.Deps
+	Customers     *customer.Service
+	Suppliers     *supplier.Service
+	Subscriptions *subscription.Service
+	Reminders     *reminder.Service
+	SII           *clsii.Biller
+	// Background work: one runner for every job kind.
+	Jobs     *jobs.Runner
+	Webhooks *webhook.Worker
+	// Server is the HTTP API.
+	Server *api.Server
+}
+
+// New builds the application.
+func New(cfg Config) *App {
+	if cfg.Clock == nil {
+		cfg.Clock = clock.System{}
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	a := &App{}
+
+	// Customers and suppliers are read and archived knowing the tables
+	// that reference them; documents sum their sales, payments list their
+	// sources, subscriptions refuse archiving while live.
+	a.Customers = customer.NewService(customer.Deps{
+		Aggregations:  document.CustomerAggregations{},
+		Sources:       payment.CustomerSources{},
+		ReferencedBy:  concat([]string{document.ReferencesCustomer, subscription.ReferencesCustomer}, payment.ReferencesCustomer, paylink.ReferencesCustomer),
+		ArchiveChecks: []customer.ArchiveCheck{subscription.ArchiveRule{}},
+		ListFields:    []list.Field{payment.CustomerListField, subscription.CustomerListField},
+		OrgunitUses:   []string{subscription.ReferencesOrgunit},
+	})
+	a.Suppliers = supplier.NewService(supplier.Deps{ReferencedBy: []string{document.ReferencesSupplier}})
+
+	// Subscriptions bill through documents and charge through payments;
+	// documents tell subscriptions of settled invoices, payments decide
+	// whether a pending invoice may finalize, payment links continue an
+	// intent when its card is authenticated.
+	// Finalized documents go to their tax agency: the built-in Chile SII
+	// biller (docs/tax-agency.md) unless the config replaces it.
+	a.SII = clsii.New(cfg.SecretKey, clsii.Transport{BaseURL: cfg.SIIBaseURL})
+	billers := biller.Set{catalog.BillerCLSII: a.SII}
+	for name, b := range cfg.Billers {
+		billers[name] = b
+	}
+	if _, replaced := cfg.Billers[catalog.BillerCLSII]; replaced {
+		a.SII = nil
+	}
+
+	a.Subscriptions = &subscription.Service{}
+	a.Documents = document.Deps{
+		Customers: a.Customers,
+		Billers:   billers,
+		Settled:   a.Subscriptions,
+		Pending:   payment.PendingRule{},
+		Sources:   paylink.Sources{},
+	}
+	a.Subscriptions.Deps = subscription.Deps{
+		Documents:    a.Documents,
+		Payments:     payment.Subscriptions{},
+		ClockCleanup: paylink.TestClockCleanup(),
+	}
+	a.Reminders = &reminder.Service{}
+	if cfg.SMTP != nil { // invoices of runs and reminders are emailed
+		a.Subscriptions.Deps.Mail = mail.Queue{}
+		a.Reminders.Mail = mail.Queue{}
+	}
+
+	// The job runner: webhook deliveries, the Chile tax agency's answers
+	// (a rejected run invoice puts its subscription in needs_attention),
+	// payment expiries and emails.
+	a.Webhooks = &webhook.Worker{DB: cfg.DB, Clock: cfg.Clock, Logger: cfg.Logger, AllowPrivate: cfg.AllowPrivateWebhooks,
+		NoTestLoopback: cfg.NoTestWebhooksLoopback, Outcome: cfg.WebhookOutcome}
+	a.Jobs = &jobs.Runner{DB: cfg.DB, Clock: cfg.Clock, Logger: cfg.Logger}
+	a.Jobs.Add(a.Webhooks.Kind())
+	a.Jobs.Add((&clsii.Worker{DB: cfg.DB, Biller: a.SII, Clock: cfg.Clock, Logger: cfg.Logger, Rejected: a.Subscriptions}).Kind())
+	a.Jobs.Add((&paylink.Expirer{DB: cfg.DB, Clock: cfg.Clock, Logger: cfg.Logger, Deps: a.Documents}).Kind())
+	if cfg.SMTP != nil {
+		a.Jobs.Add((&mail.Worker{DB: cfg.DB, SMTP: cfg.SMTP, Clock: cfg.Clock, Logger: cfg.Logger, Base: cfg.MailBase, Deps: a.Documents}).Kind())
+	}
+
+	a.Server = api.New(api.Options{DB: cfg.DB, Clock: cfg.Clock, Logger: cfg.Logger, PublicURL: cfg.PublicURL, Version: cfg.Version, SecretKey: cfg.SecretKey,
+		Services: api.Services{Documents: a.Documents, Customers: a.Customers, Suppliers: a.Suppliers, Subscriptions: a.Subscriptions, Reminders: a.Reminders, SII: a.SII},
+		Webhooks: a.Webhooks, Jobs: a.Jobs, Resolver: cfg.Resolver, AllowPrivateWebhooks: cfg.AllowPrivateWebhooks,
+		NoTestWebhooksLoopback: cfg.NoTestWebhooksLoopback, TrustedProxies: cfg.TrustedProxies,
+		RatePerToken: cfg.RatePerToken, RateBurst: cfg.RateBurst, RatePublicPerMinute: cfg.RatePublicPerMinute})
+	return a
+}
+
+func concat(lists ...[]string) []string {
+	var out []string
+	for _, l := range lists {
+		out = append(out, l...)
+	}
+	return out
+}
