@@ -26,6 +26,8 @@ func (e *env) siiTestSet(args []string) int {
 	token := fs.String("token", e.getenv("COBRO_TOKEN"), "API token (env COBRO_TOKEN)")
 	ws := fs.String("workspace", e.getenv("COBRO_WORKSPACE"), "workspace id acc_… (env COBRO_WORKSPACE)")
 	customer := fs.String("customer", "", "receiver of the documents: a customer id cus_… with RUT, giro, address and commune")
+	own := fs.String("own-customer", "", "receiver of internal transfers (guías with IndTraslado 5): a customer cus_… with the company's own RUT; default --customer")
+	supplier := fs.String("supplier", "", "seller of the facturas de compra (46): a supplier id sup_… with RUT, giro, address and commune")
 	date := fs.String("date", time.Now().In(sii.Santiago()).Format("2006-01-02"), "document date")
 	testMode := fs.Bool("test-mode", false, "issue in test mode (the sandbox) to rehearse")
 	dryRun := fs.Bool("dry-run", false, "print the documents the set asks for and stop")
@@ -54,12 +56,16 @@ func (e *env) siiTestSet(args []string) int {
 		fmt.Fprintln(e.stderr, "cobro sii test-set: --token, --workspace and --customer are required")
 		return exitUsage
 	}
+	parties := parties{customer: *customer, ownCustomer: *own, supplier: *supplier}
+	if parties.ownCustomer == "" {
+		parties.ownCustomer = *customer
+	}
 	api := &apiClient{base: strings.TrimRight(*url, "/"), token: *token, workspace: *ws, testMode: *testMode, http: &http.Client{Timeout: time.Minute}}
 	issued := map[string]issuedDoc{}
 	failed := 0
 	fmt.Fprintf(e.stdout, "SET %s: %d cases\n", set.Attention, len(set.Cases))
 	for _, c := range set.Cases {
-		d, err := issueCase(e.ctx, api, c, *customer, *date, issued)
+		d, err := issueCase(e.ctx, api, c, parties, *date, issued)
 		if err != nil {
 			failed++
 			fmt.Fprintf(e.stdout, "CASO %s\tCL%d\tnot issued: %v\n", c.ID, c.Type, err)
@@ -67,6 +73,9 @@ func (e *env) siiTestSet(args []string) int {
 		}
 		issued[c.ID] = d
 		fmt.Fprintf(e.stdout, "CASO %s\tCL%d\t%s\tfolio %s\t%s\n", c.ID, c.Type, d.id, d.number, d.billerStatus)
+		if c.Type == 52 && c.DispatchType() > 0 {
+			fmt.Fprintf(e.stdout, "\tTRASLADO POR %s (TipoDespacho %d) not sent: orders have no field for it\n", c.TransportBy, c.DispatchType())
+		}
 		for _, m := range d.messages {
 			fmt.Fprintf(e.stdout, "\t%s\n", m)
 		}
@@ -120,29 +129,91 @@ func (a *apiClient) post(ctx context.Context, path string, body any) (map[string
 	return v, dec.Decode(&v)
 }
 
-// issueCase creates and finalizes the document of one case.
-func issueCase(ctx context.Context, api *apiClient, c testset.Case, customer, date string, issued map[string]issuedDoc) (issuedDoc, error) {
-	var path string
-	var body map[string]any
+// parties are the counterparts the set's documents go to.
+type parties struct {
+	customer    string // receiver of sales
+	ownCustomer string // receiver of internal transfers: the company itself
+	supplier    string // seller of facturas de compra
+}
+
+const (
+	pathPurchases         = "/purchases/"
+	pathPurchaseCredits   = "/purchases/credit-notes/"
+	shippingInternalMoves = 5 // IndTraslado of a transfer between the company's own premises
+)
+
+// caseRequest is the API path and create body of one case.
+func caseRequest(c testset.Case, p parties, date string, issued map[string]issuedDoc) (string, map[string]any, error) {
+	doc := fmt.Sprintf("CL%d", c.Type)
 	switch c.Type {
 	case 33, 34, 39:
-		path = "/invoices/"
-		body = map[string]any{"customer": customer, "document": fmt.Sprintf("CL%d", c.Type), "date": date, "lines": lines(c.Items, nil)}
+		body := map[string]any{"customer": p.customer, "document": doc, "date": date, "lines": lines(c.Items, nil)}
 		if c.GlobalDiscountPct != nil {
 			body["discount"], body["discount_scheme"] = json.Number(c.GlobalDiscountPct.String()), "%"
 		}
+		return "/invoices/", body, nil
+	case 52:
+		return orderBody(c, p, date)
+	case 46:
+		if p.supplier == "" {
+			return "", nil, fmt.Errorf("a factura de compra needs --supplier (the seller, a supplier sup_…)")
+		}
+		body := map[string]any{"supplier": p.supplier, "document": doc, "date": date, "lines": lines(c.Items, nil)}
+		if c.GlobalDiscountPct != nil {
+			body["discount"], body["discount_scheme"] = json.Number(c.GlobalDiscountPct.String()), "%"
+		}
+		return pathPurchases, body, nil
 	case 56, 61:
 		ref, ok := issued[c.RefCase]
 		if !ok {
-			return issuedDoc{}, fmt.Errorf("the referenced case %s was not issued", c.RefCase)
+			return "", nil, fmt.Errorf("the referenced case %s was not issued", c.RefCase)
 		}
-		path = "/creditnotes/"
-		if c.Type == 56 {
-			path = "/debitnotes/"
+		switch {
+		case ref.path == pathPurchases && c.Type == 61:
+			body := noteBody(c, ref, date)
+			body["document"] = doc
+			return pathPurchaseCredits, body, nil
+		case ref.path == pathPurchases || ref.path == pathPurchaseCredits:
+			return "", nil, fmt.Errorf("Cobro has no debit notes on purchases: a nota de débito of the buyer (referencing case %s) cannot be issued", c.RefCase)
+		case ref.path == "/orders/":
+			return "", nil, fmt.Errorf("notes reference invoices, not guías de despacho (case %s)", c.RefCase)
+		case c.Type == 56:
+			return "/debitnotes/", noteBody(c, ref, date), nil
 		}
-		body = noteBody(c, ref, date)
-	default:
-		return issuedDoc{}, fmt.Errorf("document type %d (%s) is not issued by this command yet; issue it through the API", c.Type, c.DocumentName)
+		return "/creditnotes/", noteBody(c, ref, date), nil
+	}
+	return "", nil, fmt.Errorf("document type %d (%s) is not issued by this command; issue it through the API", c.Type, c.DocumentName)
+}
+
+// orderBody is a guía de despacho: IndTraslado from the case's MOTIVO,
+// internal transfers to the company itself. Orders carry no discounts, so
+// an item discount cannot be issued as the SII states it.
+func orderBody(c testset.Case, p parties, date string) (string, map[string]any, error) {
+	shipping := c.ShippingType()
+	if shipping == 0 {
+		return "", nil, fmt.Errorf("unknown MOTIVO %q: issue this guía through /orders/ with the right shipping_type", c.Motive)
+	}
+	for _, it := range c.Items {
+		if it.DiscountPct != nil {
+			return "", nil, fmt.Errorf("item %q has a discount, and guías de despacho (orders) carry no discounts in Cobro", it.Name)
+		}
+	}
+	if c.GlobalDiscountPct != nil {
+		return "", nil, fmt.Errorf("guías de despacho (orders) carry no global discount in Cobro")
+	}
+	customer := p.customer
+	if shipping == shippingInternalMoves {
+		customer = p.ownCustomer
+	}
+	return "/orders/", map[string]any{"customer": customer, "document": "CL52", "date": date, "lines": lines(c.Items, nil),
+		"shipping_type": fmt.Sprint(shipping)}, nil
+}
+
+// issueCase creates and finalizes the document of one case.
+func issueCase(ctx context.Context, api *apiClient, c testset.Case, p parties, date string, issued map[string]issuedDoc) (issuedDoc, error) {
+	path, body, err := caseRequest(c, p, date, issued)
+	if err != nil {
+		return issuedDoc{}, err
 	}
 	created, err := api.post(ctx, path, body)
 	if err != nil {
@@ -172,9 +243,12 @@ func issueCase(ctx context.Context, api *apiClient, c testset.Case, customer, da
 // document's prices.
 func noteBody(c testset.Case, ref issuedDoc, date string) map[string]any {
 	body := map[string]any{"date": date, "note": c.Reason}
-	if ref.path == "/creditnotes/" {
+	switch ref.path {
+	case "/creditnotes/":
 		body["credit_note"] = ref.id
-	} else {
+	case pathPurchases:
+		body["purchase"] = ref.id
+	default:
 		body["invoice"] = ref.id
 	}
 	switch c.ReferenceCode() {

@@ -86,15 +86,8 @@ func applyPurchase(e Env, dr *Draft, d *Doc, creating bool) error {
 	scale := scaleOf(d.Currency)
 	applyDiscount(dr, fe, d, scale)
 	if lines, ok := readLines(dr, fe, Purchase, t, scale, d.Lines, e.Now.UnixMicro()); ok {
-		if rules, ok := e.Deps.Billers.RulesFor(t); ok && typeOK {
-			// the agency's withholding, unless a line says otherwise
-			if percent, scheme, ok := rules.LineRetention(t); ok {
-				for i := range lines {
-					if dr.Lines[i].RetentionPercent == nil {
-						lines[i].RetentionPercent, lines[i].RetentionScheme = percent, scheme
-					}
-				}
-			}
+		if typeOK {
+			agencyRetention(e, dr, lines, t)
 		}
 		d.Lines = lines
 	}
@@ -266,9 +259,27 @@ func applyNoteNumber(dr *Draft, fe *apperr.Fields, d *Doc, t catalog.DocumentTyp
 
 // purchaseNoteLines: lines given → a partial credit; omitted on create →
 // a copy of the purchase's (full is then true).
+// agencyRetention gives the lines the withholding the agency asks of the
+// buyer on a purchase of type t (a factura de compra: the whole VAT),
+// unless a line says otherwise.
+func agencyRetention(e Env, dr *Draft, lines []Line, t catalog.DocumentType) {
+	rules, ok := e.Deps.Billers.RulesFor(t)
+	if !ok {
+		return
+	}
+	if percent, scheme, ok := rules.LineRetention(t); ok {
+		for i := range lines {
+			if i < len(dr.Lines) && dr.Lines[i].RetentionPercent == nil {
+				lines[i].RetentionPercent, lines[i].RetentionScheme = percent, scheme
+			}
+		}
+	}
+}
+
 func purchaseNoteLines(e Env, dr *Draft, fe *apperr.Fields, d *Doc, t catalog.DocumentType, scale int32, creating bool, pur *Doc) (full bool, err error) {
 	if dr.Has("lines") || !creating {
 		if lines, ok := readLines(dr, fe, PurchaseCreditNote, t, scale, d.Lines, e.Now.UnixMicro()); ok {
+			agencyRetention(e, dr, lines, pur.Type()) // a note withholds as its purchase does
 			d.Lines = lines
 		}
 		applyDiscount(dr, fe, d, scale)

@@ -52,7 +52,7 @@ type Line struct {
 	Discount                                  decimal.Decimal  // line discount amount (0: none)
 	Total                                     decimal.Decimal
 	Exempt                                    bool
-	RetainedVAT                               bool // 46 with VAT withholding (CodImpAdic 15)
+	RetainedVAT                               bool // 46, and notes on a 46, with VAT withholding (CodImpAdic 15)
 }
 
 // GlobalDiscount is docs/tax-agency.md#67-dscrcgglobal's DscRcgGlobal source.
@@ -95,7 +95,7 @@ type Doc struct {
 	Exempt       *decimal.Decimal // MntExe
 	TaxPercent   decimal.Decimal
 	VAT          *decimal.Decimal
-	Retained     *decimal.Decimal // ImptoReten 15 (46)
+	Retained     *decimal.Decimal // ImptoReten 15 (46 and notes on it)
 	Total        decimal.Decimal
 	References   []Reference
 	Transport    *Transport
@@ -274,7 +274,7 @@ func (d *Doc) detalle(i int, l Line) *Elem {
 	if l.Discount.Sign() > 0 {
 		de.T("DescuentoMonto", amt(l.Discount))
 	}
-	if l.RetainedVAT && d.Type == 46 {
+	if l.RetainedVAT {
 		de.T("CodImpAdic", "15")
 	}
 	return de.T("MontoItem", amt(l.Total))

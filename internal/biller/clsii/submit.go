@@ -117,6 +117,8 @@ func tsString(ts map[string]any, key string) string {
 		return v
 	case json.Number:
 		return v.String()
+	case float64: // a number decoded without UseNumber (a note's cl_reference_code)
+		return strconv.FormatFloat(v, 'f', -1, 64)
 	}
 	return ""
 }
@@ -193,7 +195,7 @@ func dteLines(doc *sii.Doc, d biller.Document, code int) {
 		} else {
 			anyTaxable = true
 			a0 = a0.Add(l.Total)
-			line.RetainedVAT = code == 46 && d.Retention != nil
+			line.RetainedVAT = withholdsVAT(d, code)
 		}
 		doc.Lines = append(doc.Lines, line)
 	}
@@ -222,10 +224,20 @@ func dteLines(doc *sii.Doc, d biller.Document, code int) {
 		e := *d.Exempt
 		doc.Exempt = &e
 	}
-	if code == 46 && d.Retention != nil {
+	if withholdsVAT(d, code) {
 		rv := *d.Retention
 		doc.Retained = &rv
 	}
+}
+
+// withholdsVAT: the buyer withholds the VAT (ImptoReten 15) on a factura
+// de compra and on the buyer's notes adjusting one, whose retention it
+// carries over.
+func withholdsVAT(d biller.Document, code int) bool {
+	if d.Retention == nil {
+		return false
+	}
+	return code == 46 || ((code == 61 || code == 56) && d.Extra["purchase_id"] != "")
 }
 
 // adjustedReference cites the document a note adjusts (nil for others),

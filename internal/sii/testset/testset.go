@@ -31,6 +31,8 @@ type Case struct {
 	GlobalDiscountPct *decimal.Decimal
 	RefCase           string // the case this one references
 	Reason            string // RAZON REFERENCIA
+	Motive            string // MOTIVO of a guía de despacho
+	TransportBy       string // TRASLADO POR of a guía de despacho
 }
 
 // Item is one line of a case.
@@ -48,7 +50,7 @@ var documentTypes = []struct {
 	name string
 	td   int
 }{
-	{"FACTURA NO AFECTA O EXENTA ELECTRONICA", 34}, {"FACTURA EXENTA ELECTRONICA", 34}, {"FACTURA DE COMPRA ELECTRONICA", 46},
+	{"FACTURA NO AFECTA O EXENTA ELECTRONICA", 34}, {"FACTURA EXENTA ELECTRONICA", 34}, {"FACTURA DE COMPRA ELECTRONICA", 46}, {"FACTURA DE COMPRA", 46},
 	{"FACTURA ELECTRONICA", 33}, {"NOTA DE CREDITO ELECTRONICA", 61}, {"NOTA DE DEBITO ELECTRONICA", 56},
 	{"GUIA DE DESPACHO ELECTRONICA", 52}, {"GUIA DE DESPACHO", 52}, {"BOLETA ELECTRONICA EXENTA", 41}, {"BOLETA ELECTRONICA", 39},
 }
@@ -59,6 +61,9 @@ var (
 	attRe     = regexp.MustCompile(`N[UÚ]MERO DE ATENCI[OÓ]N:?\s*([0-9]+)`)
 	globalRe  = regexp.MustCompile(`^DESCUENTO GLOBAL.*?([0-9]+(?:[.,][0-9]+)?)\s*%`)
 	tabsRe    = regexp.MustCompile(`\t+| {2,}`)
+	// setRe is a set's title; a set of guías or facturas de compra gives
+	// its cases' type when they have no DOCUMENTO line.
+	setRe = regexp.MustCompile(`^SET\s+(.*?)(?:\s+-\s+|$)`)
 )
 
 // fold upper-cases and removes Spanish accents so names compare.
@@ -89,6 +94,7 @@ func Parse(data []byte) (*Set, error) {
 	set := &Set{}
 	var cur *Case
 	var cols []string // the ITEM table's columns, nil outside a table
+	setType := 0      // the document type the current set's title names
 	sc := bufio.NewScanner(bytes.NewReader(latin1(data)))
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	line := 0
@@ -99,8 +105,12 @@ func Parse(data []byte) (*Set, error) {
 		if m := attRe.FindStringSubmatch(text); m != nil && set.Attention == "" {
 			set.Attention = m[1]
 		}
+		if m := setRe.FindStringSubmatch(text); m != nil && cols == nil {
+			setType, cur, cols = typeOf(m[1]), nil, nil
+			continue
+		}
 		if m := caseRe.FindStringSubmatch(text); m != nil {
-			set.Cases = append(set.Cases, Case{ID: m[1]})
+			set.Cases = append(set.Cases, Case{ID: m[1], Type: setType})
 			cur, cols = &set.Cases[len(set.Cases)-1], nil
 			continue
 		}
@@ -110,6 +120,16 @@ func Parse(data []byte) (*Set, error) {
 		}
 		fields := tabsRe.Split(strings.TrimSpace(raw), -1)
 		key := fold(fields[0])
+		if k, v, ok := labelled(raw); ok {
+			switch k {
+			case "MOTIVO":
+				cur.Motive = v
+				continue
+			case "TRASLADO POR":
+				cur.TransportBy = v
+				continue
+			}
+		}
 		switch {
 		case key == "DOCUMENTO" && len(fields) > 1:
 			cur.DocumentName = strings.TrimSpace(strings.Join(fields[1:], " "))
@@ -146,6 +166,19 @@ func Parse(data []byte) (*Set, error) {
 		return nil, fmt.Errorf("no CASO found: is this the SII's test set file?")
 	}
 	return set, nil
+}
+
+// labelled splits a "LABEL: value" line (the guías' MOTIVO and TRASLADO
+// POR), the colon optional when a tab or several spaces follow the label.
+func labelled(raw string) (key, value string, ok bool) {
+	raw = strings.TrimSpace(raw)
+	if k, v, found := strings.Cut(raw, ":"); found {
+		return fold(k), strings.TrimSpace(v), true
+	}
+	if f := tabsRe.Split(raw, 2); len(f) == 2 {
+		return fold(f[0]), strings.TrimSpace(f[1]), true
+	}
+	return "", "", false
 }
 
 func typeOf(name string) int {
@@ -208,4 +241,57 @@ func (c Case) ReferenceCode() int {
 		return 2
 	}
 	return 3
+}
+
+// ShippingType is the SII's IndTraslado of a guía de despacho for its
+// MOTIVO: 1 sale, 2 sale to be made, 3 consignment, 4 free delivery,
+// 5 internal transfer, 6 other transfer that is not a sale, 7 return,
+// 8 transfer for export, 9 sale for export; 0 when the motive is unknown.
+// A case without a MOTIVO is a sale.
+func (c Case) ShippingType() int {
+	m := fold(c.Motive)
+	switch {
+	case m == "":
+		return 1
+	case strings.Contains(m, "EXPORTACION"):
+		if strings.HasPrefix(m, "VENTA") {
+			return 9
+		}
+		return 8
+	case strings.HasPrefix(m, "VENTA POR EFECTUAR"):
+		return 2
+	case strings.HasPrefix(m, "VENTA"):
+		return 1
+	case strings.Contains(m, "CONSIGNACION"):
+		return 3
+	case strings.Contains(m, "GRATUITA"):
+		return 4
+	case strings.Contains(m, "DEVOLUCION"):
+		return 7
+	case strings.Contains(m, "BODEGA") || strings.Contains(m, "INTERNO") || strings.Contains(m, "MISMA EMPRESA") ||
+		strings.Contains(m, "DE LA EMPRESA"):
+		return 5
+	case strings.Contains(m, "TRASLADO"):
+		return 6
+	}
+	return 0
+}
+
+// DispatchType is the SII's TipoDespacho for TRASLADO POR: 1 the
+// receiver (the customer) carries the goods, 2 the issuer carries them
+// to the customer's premises, 3 the issuer carries them elsewhere; 0
+// when the case does not say.
+func (c Case) DispatchType() int {
+	t := fold(c.TransportBy)
+	switch {
+	case t == "":
+		return 0
+	case strings.HasPrefix(t, "EMISOR") && strings.Contains(t, "CLIENTE"):
+		return 2
+	case strings.HasPrefix(t, "EMISOR"):
+		return 3
+	case strings.HasPrefix(t, "CLIENTE") || strings.HasPrefix(t, "RECEPTOR") || strings.HasPrefix(t, "COMPRADOR"):
+		return 1
+	}
+	return 0
 }
