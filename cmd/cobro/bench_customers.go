@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -85,23 +84,13 @@ func benchCustomers(b *benchEnv) ([]kv, error) {
 	}
 
 	b.printPhases(raw, creates, reads)
-	ratio := "na"
-	if raw.perSecond() > 0 {
-		ratio = f3(creates.perSecond() / raw.perSecond())
-	}
-	return []kv{
-		{"cobro_per_s", f1(creates.perSecond())},
-		{"raw_per_s", f1(raw.perSecond())},
-		{"ratio", ratio},
-		{"p50_ms", f2(creates.pct(0.50))},
-		{"p99_ms", f2(creates.pct(0.99))},
-		{"p999_ms", f2(creates.pct(0.999))},
-		{"read_per_s", f1(reads.perSecond())},
-		{"read_p50_ms", f2(reads.pct(0.50))},
-		{"read_p99_ms", f2(reads.pct(0.99))},
-		{"read_p999_ms", f2(reads.pct(0.999))},
-		{"errors", strconv.Itoa(raw.errors + creates.errors + reads.errors)},
-	}, nil
+	return append(versusRaw(creates, raw),
+		kv{"read_per_s", f1(reads.perSecond())},
+		kv{"read_p50_ms", f2(reads.pct(0.50))},
+		kv{"read_p99_ms", f2(reads.pct(0.99))},
+		kv{"read_p999_ms", f2(reads.pct(0.999))},
+		kv{"errors", strconv.Itoa(raw.errors + creates.errors + reads.errors)},
+	), nil
 }
 
 // rawInsertSQL is the customers INSERT of customer.Create, as plain SQL.
@@ -152,26 +141,11 @@ func (c *customersBench) post(ctx context.Context, body customerBody) (createdCu
 	if err != nil {
 		return out, err
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.b.baseURL+"/customers/", bytes.NewReader(data))
-	if err != nil {
+	if err := c.b.post(ctx, "/customers/", data, http.StatusCreated, &out); err != nil {
 		return out, err
 	}
-	c.b.authorize(req)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := c.b.client.Do(req)
-	if err != nil {
-		return out, err
-	}
-	respBody, err := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if err != nil {
-		return out, err
-	}
-	if resp.StatusCode != http.StatusCreated {
-		return out, fmt.Errorf("POST /customers/: status %d: %.300s", resp.StatusCode, respBody)
-	}
-	if err := json.Unmarshal(respBody, &out); err != nil || out.ID == "" {
-		return out, fmt.Errorf("POST /customers/: unexpected body %.300s", respBody)
+	if out.ID == "" {
+		return out, errors.New("POST /customers/: no id in the answer")
 	}
 	return out, nil
 }

@@ -65,12 +65,5 @@ func benchDTE(b *benchEnv) ([]kv, error) {
 		return nil, b.ctx.Err()
 	}
 	b.printPhases(ph)
-	return []kv{
-		{"workers", strconv.Itoa(b.clients)},
-		{"per_s", f1(ph.perSecond())},
-		{"median_ms", f3(ph.pct(0.50))},
-		{"p99_ms", f3(ph.pct(0.99))},
-		{"ratio", "na"},
-		{"errors", strconv.Itoa(ph.errors)},
-	}, nil
+	return append([]kv{{"workers", strconv.Itoa(b.clients)}}, inProcess(ph)...), nil
 }

@@ -1,13 +1,11 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"slices"
 	"strconv"
@@ -110,19 +108,7 @@ func benchInvoices(b *benchEnv) ([]kv, error) {
 	}
 
 	b.printPhases(raw, cobro)
-	ratio := "na"
-	if raw.perSecond() > 0 {
-		ratio = f3(cobro.perSecond() / raw.perSecond())
-	}
-	return []kv{
-		{"cobro_per_s", f1(cobro.perSecond())},
-		{"raw_per_s", f1(raw.perSecond())},
-		{"ratio", ratio},
-		{"p50_ms", f2(cobro.pct(0.50))},
-		{"p99_ms", f2(cobro.pct(0.99))},
-		{"p999_ms", f2(cobro.pct(0.999))},
-		{"errors", strconv.Itoa(raw.errors + cobro.errors)},
-	}, nil
+	return append(versusRaw(cobro, raw), kv{"errors", strconv.Itoa(raw.errors + cobro.errors)}), nil
 }
 
 // loadProbe reads the probe invoice's row and prepares the raw INSERT.
@@ -213,7 +199,7 @@ func (c *invoicesBench) createAndFinalize(ctx context.Context) (string, error) {
 		ID     string `json:"id"`
 		Status string `json:"status"`
 	}
-	if err := c.post(ctx, "/invoices/", c.body, http.StatusCreated, &created); err != nil {
+	if err := c.b.post(ctx, "/invoices/", c.body, http.StatusCreated, &created); err != nil {
 		return "", err
 	}
 	if created.ID == "" || created.Status != "draft" {
@@ -223,38 +209,11 @@ func (c *invoicesBench) createAndFinalize(ctx context.Context) (string, error) {
 		Status string `json:"status"`
 	}
 	path := "/invoices/" + created.ID + "/finalize/"
-	if err := c.post(ctx, path, nil, http.StatusOK, &fin); err != nil {
+	if err := c.b.post(ctx, path, nil, http.StatusOK, &fin); err != nil {
 		return "", err
 	}
 	if fin.Status != "finalized" {
 		return "", fmt.Errorf("POST %s: status %q", path, fin.Status)
 	}
 	return created.ID, nil
-}
-
-func (c *invoicesBench) post(ctx context.Context, path string, body []byte, want int, out any) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.b.baseURL+path, bytes.NewReader(body))
-	if err != nil {
-		return err
-	}
-	c.b.authorize(req)
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := c.b.client.Do(req)
-	if err != nil {
-		return err
-	}
-	respBody, err := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode != want {
-		return fmt.Errorf("POST %s: status %d: %.300s", path, resp.StatusCode, respBody)
-	}
-	if err := json.Unmarshal(respBody, out); err != nil {
-		return fmt.Errorf("POST %s: unexpected body %.300s", path, respBody)
-	}
-	return nil
 }

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
@@ -217,18 +216,7 @@ func (m *mixedBench) run() mixedResult {
 		firstErr [mixKinds]error
 		wg       sync.WaitGroup
 	)
-	cpu := make(chan float64, 1)
-	go func() {
-		time.Sleep(time.Until(from))
-		c0, ok0 := processCPU()
-		time.Sleep(time.Until(until))
-		c1, ok1 := processCPU()
-		if !ok0 || !ok1 {
-			cpu <- -1
-			return
-		}
-		cpu <- float64(c1-c0) / float64(b.duration)
-	}()
+	cpu := b.windowCPU(from, until)
 	for w := range b.clients {
 		wg.Go(func() {
 			st := &stats[w]
@@ -687,39 +675,23 @@ func (m *mixedBench) post(ctx context.Context, path string, body []byte, want in
 // the answer into out. A 400 whose body holds one of races is a
 // *mixedConflict; any other status than want is an error.
 func (m *mixedBench) call(ctx context.Context, method, path string, body []byte, want int, out any, races []string) error {
-	var rd io.Reader
-	if body != nil {
-		rd = bytes.NewReader(body)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, m.b.baseURL+path, rd)
-	if err != nil {
-		return err
-	}
-	m.b.authorize(req)
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
+	var header map[string]string
 	if method == http.MethodPost {
-		req.Header.Set("Idempotency-Key", "mixed-"+id.Random(24))
+		header = map[string]string{"Idempotency-Key": "mixed-" + id.Random(24)}
 	}
-	resp, err := m.b.client.Do(req)
+	status, respBody, err := m.b.request(ctx, method, path, body, header)
 	if err != nil {
 		return err
 	}
-	respBody, err := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode != want {
-		if resp.StatusCode == http.StatusBadRequest {
+	if status != want {
+		if status == http.StatusBadRequest {
 			for _, r := range races {
 				if bytes.Contains(respBody, []byte(r)) {
 					return &mixedConflict{fmt.Sprintf("%s %s: %.200s", method, path, respBody)}
 				}
 			}
 		}
-		return fmt.Errorf("%s %s: status %d: %.300s", method, path, resp.StatusCode, respBody)
+		return fmt.Errorf("%s %s: status %d: %.300s", method, path, status, respBody)
 	}
 	if err := json.Unmarshal(respBody, out); err != nil {
 		return fmt.Errorf("%s %s: unexpected body %.300s", method, path, respBody)

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/cobrobilling/cobro/internal/pdf"
@@ -69,11 +68,5 @@ func benchPDF(b *benchEnv) ([]kv, error) {
 		return nil, b.ctx.Err()
 	}
 	b.printPhases(render)
-	return []kv{
-		{"per_s", f1(render.perSecond())},
-		{"median_ms", f3(render.pct(0.50))},
-		{"p99_ms", f3(render.pct(0.99))},
-		{"ratio", "na"},
-		{"errors", strconv.Itoa(render.errors)},
-	}, nil
+	return inProcess(render), nil
 }

@@ -1,11 +1,8 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"time"
@@ -22,25 +19,7 @@ func benchUsages(b *benchEnv) ([]kv, error) {
 	ctx := b.ctx
 	post := func(path string, body any, out any) error {
 		data, _ := json.Marshal(body)
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, b.baseURL+path, bytes.NewReader(data))
-		if err != nil {
-			return err
-		}
-		b.authorize(req)
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := b.client.Do(req)
-		if err != nil {
-			return err
-		}
-		defer resp.Body.Close()
-		raw, _ := io.ReadAll(resp.Body)
-		if resp.StatusCode != http.StatusCreated {
-			return fmt.Errorf("POST %s: status %d: %.300s", path, resp.StatusCode, raw)
-		}
-		if out != nil {
-			return json.Unmarshal(raw, out)
-		}
-		return nil
+		return b.post(ctx, path, data, http.StatusCreated, out)
 	}
 	var obj struct {
 		ID    string `json:"id"`
@@ -86,11 +65,5 @@ func benchUsages(b *benchEnv) ([]kv, error) {
 		return nil, ctx.Err()
 	}
 	b.printPhases(raw, api)
-	ratio := "na"
-	if raw.perSecond() > 0 {
-		ratio = f3(api.perSecond() / raw.perSecond())
-	}
-	return []kv{{"cobro_per_s", f1(api.perSecond())}, {"raw_per_s", f1(raw.perSecond())}, {"ratio", ratio},
-		{"p50_ms", f2(api.pct(0.50))}, {"p99_ms", f2(api.pct(0.99))}, {"p999_ms", f2(api.pct(0.999))},
-		{"errors", strconv.Itoa(raw.errors + api.errors)}}, nil
+	return append(versusRaw(api, raw), kv{"errors", strconv.Itoa(raw.errors + api.errors)}), nil
 }

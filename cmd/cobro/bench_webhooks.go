@@ -106,11 +106,7 @@ func benchWebhooks(b *benchEnv) ([]kv, error) {
 	_ = b.db.QueryRowContext(b.ctx, `SELECT COUNT(*) FROM delivery_attempts WHERE status_code IS NULL OR status_code <> 200`).Scan(&failed)
 	perS := float64(delivered) / elapsed.Seconds()
 	fmt.Fprintf(b.out, "%-16s %10d %12s/s\n", "cobro deliver", delivered, f1(perS))
-	ratio := "na"
-	if raw.perSecond() > 0 {
-		ratio = f3(perS / raw.perSecond())
-	}
 	b.printPhases(raw)
-	return []kv{{"cobro_per_s", f1(perS)}, {"raw_per_s", f1(raw.perSecond())}, {"ratio", ratio},
+	return []kv{{"cobro_per_s", f1(perS)}, {"raw_per_s", f1(raw.perSecond())}, {"ratio", ratioTo(perS, raw)},
 		{"raw_p99_ms", f2(raw.pct(0.99))}, {"errors", fmt.Sprint(raw.errors + errs + failed)}}, nil
 }

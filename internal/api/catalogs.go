@@ -11,6 +11,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/catalog"
 	"github.com/cobrobilling/cobro/internal/clock"
 	"github.com/cobrobilling/cobro/internal/list"
+	"github.com/cobrobilling/cobro/internal/store"
 	"github.com/shopspring/decimal"
 )
 
@@ -109,20 +110,11 @@ func (r *Request) catalogIDs(table string, spec *list.Spec) (*list.Query, int, [
 	if err := r.Q.QueryRowContext(r.Ctx, `SELECT COUNT(*) FROM `+table+where, lq.Args...).Scan(&count); err != nil {
 		return nil, 0, nil, err
 	}
-	rows, err := r.Q.QueryContext(r.Ctx, `SELECT id FROM `+table+where+` ORDER BY `+lq.OrderBy+fmt.Sprintf(` LIMIT %d OFFSET %d`, lq.PageSize, lq.Offset()), lq.Args...)
+	ids, err := store.Strings(r.Ctx, r.Q, `SELECT id FROM `+table+where+` ORDER BY `+lq.OrderBy+fmt.Sprintf(` LIMIT %d OFFSET %d`, lq.PageSize, lq.Offset()), lq.Args...)
 	if err != nil {
 		return nil, 0, nil, err
 	}
-	defer rows.Close()
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, 0, nil, err
-		}
-		ids = append(ids, id)
-	}
-	return lq, count, ids, rows.Err()
+	return lq, count, ids, nil
 }
 
 // catalogList is the shared list handler of the Go-backed catalogues.

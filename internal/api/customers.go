@@ -6,42 +6,28 @@ import (
 
 	"github.com/cobrobilling/cobro/internal/api/decode"
 	"github.com/cobrobilling/cobro/internal/customer"
+	"github.com/cobrobilling/cobro/internal/list"
 )
 
 func (s *Server) createCustomer(r *Request) (int, any, error) {
 	c, err := customer.Create(r.Ctx, r.Q, r.Scope, decode.Customer(r.Body, false), r.Now)
-	if err != nil {
-		return 0, nil, err
-	}
-	return http.StatusCreated, c, nil
+	return reply(http.StatusCreated, c, err)
 }
 
 func (s *Server) listCustomers(r *Request) (int, any, error) {
-	lq, err := r.ParseList(s.opt.Services.Customers.ListSpec(), 2)
-	if err != nil {
-		return 0, nil, err
-	}
-	n, items, err := s.opt.Services.Customers.List(r.Ctx, r.Q, r.Scope, lq)
-	if err != nil {
-		return 0, nil, err
-	}
-	return r.PageOf(lq, n, items)
+	return pageOf(r, s.opt.Services.Customers.ListSpec(), func(lq *list.Query) (int, []*customer.Customer, error) {
+		return s.opt.Services.Customers.List(r.Ctx, r.Q, r.Scope, lq)
+	})
 }
 
 func (s *Server) getCustomer(r *Request) (int, any, error) {
 	c, err := s.opt.Services.Customers.Get(r.Ctx, r.Q, r.Scope, r.PathValue("id"))
-	if err != nil {
-		return 0, nil, err
-	}
-	return http.StatusOK, c, nil
+	return reply(http.StatusOK, c, err)
 }
 
 func (s *Server) updateCustomer(r *Request) (int, any, error) {
 	c, err := s.opt.Services.Customers.Update(r.Ctx, r.Q, r.Dialect(), r.Scope, r.PathValue("id"), decode.Customer(r.Body, true), r.Now)
-	if err != nil {
-		return 0, nil, err
-	}
-	return http.StatusOK, c, nil
+	return reply(http.StatusOK, c, err)
 }
 
 func (s *Server) deleteCustomer(r *Request) (int, any, error) {
@@ -78,18 +64,13 @@ func (r *Request) expands(field string) bool {
 }
 
 func (s *Server) listContacts(r *Request) (int, any, error) {
-	lq, err := r.ParseList(&customer.ContactListSpec, 2)
-	if err != nil {
-		return 0, nil, err
-	}
-	n, items, err := customer.ListContacts(r.Ctx, r.Q, r.Scope, lq)
-	if err != nil {
-		return 0, nil, err
-	}
-	for _, c := range items {
-		c.Expand(r.expands("orgunit"))
-	}
-	return r.PageOf(lq, n, items)
+	return pageOf(r, &customer.ContactListSpec, func(lq *list.Query) (int, []*customer.Contact, error) {
+		n, items, err := customer.ListContacts(r.Ctx, r.Q, r.Scope, lq)
+		for _, c := range items {
+			c.Expand(r.expands("orgunit"))
+		}
+		return n, items, err
+	})
 }
 
 func (s *Server) getContact(r *Request) (int, any, error) {
@@ -116,38 +97,23 @@ func (s *Server) deleteContact(r *Request) (int, any, error) {
 
 func (s *Server) createOrgunit(r *Request) (int, any, error) {
 	o, err := customer.CreateOrgunit(r.Ctx, r.Q, r.Dialect(), r.Scope, decode.Orgunit(r.Body, false), r.Now)
-	if err != nil {
-		return 0, nil, err
-	}
-	return http.StatusCreated, o, nil
+	return reply(http.StatusCreated, o, err)
 }
 
 func (s *Server) listOrgunits(r *Request) (int, any, error) {
-	lq, err := r.ParseList(&customer.OrgunitListSpec, 2)
-	if err != nil {
-		return 0, nil, err
-	}
-	n, items, err := customer.ListOrgunits(r.Ctx, r.Q, r.Scope, lq)
-	if err != nil {
-		return 0, nil, err
-	}
-	return r.PageOf(lq, n, items)
+	return pageOf(r, &customer.OrgunitListSpec, func(lq *list.Query) (int, []*customer.Orgunit, error) {
+		return customer.ListOrgunits(r.Ctx, r.Q, r.Scope, lq)
+	})
 }
 
 func (s *Server) getOrgunit(r *Request) (int, any, error) {
 	o, err := customer.GetOrgunit(r.Ctx, r.Q, r.Scope, r.PathValue("id"))
-	if err != nil {
-		return 0, nil, err
-	}
-	return http.StatusOK, o, nil
+	return reply(http.StatusOK, o, err)
 }
 
 func (s *Server) updateOrgunit(r *Request) (int, any, error) {
 	o, err := customer.UpdateOrgunit(r.Ctx, r.Q, r.Dialect(), r.Scope, r.PathValue("id"), decode.Orgunit(r.Body, true), r.Now)
-	if err != nil {
-		return 0, nil, err
-	}
-	return http.StatusOK, o, nil
+	return reply(http.StatusOK, o, err)
 }
 
 func (s *Server) deleteOrgunit(r *Request) (int, any, error) {

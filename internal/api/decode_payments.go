@@ -341,22 +341,10 @@ func setupParams(o *input.Object) gateway.SetupParams {
 			p.Method = &s
 		}
 		if raw != nil {
-			p.MethodText = choiceText(raw)
+			p.MethodText = input.ValueText(raw)
 		}
 	}
 	return p
-}
-
-// choiceText is a value as a choice message quotes it.
-func choiceText(v any) string {
-	switch x := v.(type) {
-	case string:
-		return x
-	case json.Number:
-		return string(x)
-	}
-	b, _ := json.Marshal(v)
-	return string(b)
 }
 
 // decodeSourceChoice reads the source of authorize (required) and pay

@@ -10,6 +10,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/id"
 	"github.com/cobrobilling/cobro/internal/input"
 	"github.com/cobrobilling/cobro/internal/money"
+	"github.com/cobrobilling/cobro/internal/opt"
 	"github.com/cobrobilling/cobro/internal/product"
 	"github.com/cobrobilling/cobro/internal/store"
 	"github.com/cobrobilling/cobro/internal/workspace"
@@ -53,7 +54,7 @@ func decodeAddon(o *input.Object) product.AddonParams {
 		c.ApplyScheme = &v
 	}
 	if v, ok := nullableInt(o, "duration_times", 1); ok {
-		c.DurationTimes = product.Nullable[int]{Set: true, Value: v}
+		c.DurationTimes = opt.Nullable[int]{Set: true, Value: v}
 	}
 	nullableText(o, &c.UnitLabel, "unit_label", input.StrOpt{Max: 4})
 	status(o, &c.Status)
@@ -77,10 +78,10 @@ func decodeCoupon(o *input.Object) product.CouponParams {
 		c.DurationScheme = &v
 	}
 	if v, ok := nullableInt(o, "duration_times", 1); ok {
-		c.DurationTimes = product.Nullable[int]{Set: true, Value: v}
+		c.DurationTimes = opt.Nullable[int]{Set: true, Value: v}
 	}
 	if v, ok := o.Date("valid_until", false, true); ok {
-		c.ValidUntil = product.Nullable[string]{Set: true, Value: v}
+		c.ValidUntil = opt.Nullable[string]{Set: true, Value: v}
 	}
 	if v, ok := o.Choice("apply_on", false, product.ApplyOns...); ok {
 		c.ApplyOn = &v
@@ -124,9 +125,9 @@ func currencyInto(o *input.Object, dst *string) {
 }
 
 // nullableText reads an optional string into *dst when given.
-func nullableText(o *input.Object, dst *product.Nullable[string], key string, opt input.StrOpt) {
-	if v, ok := o.String(key, opt); ok {
-		*dst = product.Nullable[string]{Set: true, Value: v}
+func nullableText(o *input.Object, dst *opt.Nullable[string], key string, limits input.StrOpt) {
+	if v, ok := o.String(key, limits); ok {
+		*dst = opt.Nullable[string]{Set: true, Value: v}
 	}
 }
 
@@ -353,7 +354,7 @@ func decodePlanFixed(ctx context.Context, q store.Querier, sc workspace.Scope, o
 	if !withProduct {
 		// compared by the caller
 	} else if v, ok := o.Ref("product", true, false, func(s string) bool { return id.Valid(product.PrefixProduct, s) }); ok {
-		_, msg, err := product.ProductRef(ctx, q, sc, *v)
+		_, msg, err := product.Products.Ref(ctx, q, sc, *v)
 		if err != nil {
 			return err
 		}

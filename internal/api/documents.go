@@ -131,10 +131,7 @@ func (s *Server) serveFile(r *Request) (int, any, error) {
 
 func (s *Server) createCancellation(r *Request) (int, any, error) {
 	c, err := document.CreateCancellation(r.env(), decode.Cancellation(r.Body))
-	if err != nil {
-		return 0, nil, err
-	}
-	return http.StatusCreated, c, nil
+	return reply(http.StatusCreated, c, err)
 }
 
 func (s *Server) listCancellations(r *Request) (int, any, error) {
@@ -151,8 +148,5 @@ func (s *Server) listCancellations(r *Request) (int, any, error) {
 
 func (s *Server) getCancellation(r *Request) (int, any, error) {
 	c, err := document.GetCancellation(r.env(), r.PathValue("id"))
-	if err != nil {
-		return 0, nil, err
-	}
-	return http.StatusOK, c, nil
+	return reply(http.StatusOK, c, err)
 }

@@ -23,30 +23,7 @@ func (s *Server) createLink(r *Request) (int, any, error) {
 		return 0, nil, err
 	}
 	l, err := paylink.CreateLink(r.linkEnv(), c)
-	if err != nil {
-		return 0, nil, err
-	}
-	return http.StatusCreated, l, nil
-}
-
-func (s *Server) listLinks(r *Request) (int, any, error) {
-	lq, err := r.ParseList(&paylink.LinkListSpec, 2)
-	if err != nil {
-		return 0, nil, err
-	}
-	n, items, err := paylink.ListLinks(r.linkEnv(), lq)
-	if err != nil {
-		return 0, nil, err
-	}
-	return r.PageOf(lq, n, items)
-}
-
-func (s *Server) getLink(r *Request) (int, any, error) {
-	l, err := paylink.GetLink(r.linkEnv(), r.PathValue("id"))
-	if err != nil {
-		return 0, nil, err
-	}
-	return http.StatusOK, l, nil
+	return reply(http.StatusCreated, l, err)
 }
 
 func (s *Server) updateLink(r *Request) (int, any, error) {
@@ -55,48 +32,7 @@ func (s *Server) updateLink(r *Request) (int, any, error) {
 		return 0, nil, err
 	}
 	l, err := paylink.UpdateLink(r.linkEnv(), r.PathValue("id"), c)
-	if err != nil {
-		return 0, nil, err
-	}
-	return http.StatusOK, l, nil
-}
-
-func (s *Server) archiveLink(r *Request) (int, any, error) {
-	l, err := paylink.ArchiveLink(r.linkEnv(), r.PathValue("id"))
-	if err != nil {
-		return 0, nil, err
-	}
-	return http.StatusOK, l, nil
-}
-
-func (s *Server) listIntents(r *Request) (int, any, error) {
-	lq, err := r.ParseList(&paylink.IntentListSpec, 2)
-	if err != nil {
-		return 0, nil, err
-	}
-	n, items, err := paylink.ListIntents(r.linkEnv(), lq)
-	if err != nil {
-		return 0, nil, err
-	}
-	return r.PageOf(lq, n, items)
-}
-
-func (s *Server) getIntent(r *Request) (int, any, error) {
-	in, err := paylink.GetIntent(r.linkEnv(), r.PathValue("id"))
-	if err != nil {
-		return 0, nil, err
-	}
-	return http.StatusOK, in, nil
-}
-
-func intentAction(fn func(paylink.Env, string) (*paylink.Intent, error)) HandlerFunc {
-	return func(r *Request) (int, any, error) {
-		in, err := fn(r.linkEnv(), r.PathValue("id"))
-		if err != nil {
-			return 0, nil, err
-		}
-		return http.StatusOK, in, nil
-	}
+	return reply(http.StatusOK, l, err)
 }
 
 // byKey resolves the link of a publishable path and the request scope.
@@ -155,34 +91,30 @@ func (s *Server) createIntent(r *Request) (int, any, error) {
 		return 0, nil, err
 	}
 	pub, err := in.Public(e)
+	return reply(http.StatusCreated, pub, err)
+}
+
+// publicIntentOf resolves the intent of a publishable intent path.
+func (r *Request) publicIntentOf() (paylink.Env, *paylink.Intent, error) {
+	e, l, err := r.byKey(false, false)
 	if err != nil {
-		return 0, nil, err
+		return e, nil, err
 	}
-	return http.StatusCreated, pub, nil
+	in, err := paylink.PublicIntentOf(e, l, r.PathValue("intent_id"))
+	return e, in, err
 }
 
 func (s *Server) publicIntent(r *Request) (int, any, error) {
-	e, l, err := r.byKey(false, false)
-	if err != nil {
-		return 0, nil, err
-	}
-	in, err := paylink.PublicIntentOf(e, l, r.PathValue("intent_id"))
+	e, in, err := r.publicIntentOf()
 	if err != nil {
 		return 0, nil, err
 	}
 	pub, err := in.Public(e)
-	if err != nil {
-		return 0, nil, err
-	}
-	return http.StatusOK, pub, nil
+	return reply(http.StatusOK, pub, err)
 }
 
 func (s *Server) publicIntentPDF(r *Request) (int, any, error) {
-	e, l, err := r.byKey(false, false)
-	if err != nil {
-		return 0, nil, err
-	}
-	in, err := paylink.PublicIntentOf(e, l, r.PathValue("intent_id"))
+	e, in, err := r.publicIntentOf()
 	if err != nil {
 		return 0, nil, err
 	}

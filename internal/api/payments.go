@@ -10,6 +10,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/input"
 	"github.com/cobrobilling/cobro/internal/list"
 	"github.com/cobrobilling/cobro/internal/payment"
+	"github.com/cobrobilling/cobro/internal/workspace"
 )
 
 // Payments (docs/payments.md#1-gateways to docs/payments.md#3-payments): gateways, sources and payments. The
@@ -72,38 +73,7 @@ func (s *Server) createSource(r *Request) (int, any, error) {
 		return 0, nil, err
 	}
 	src, err := payment.CreateSource(r.payEnv(), c, clientOf(r.R), r.BaseURL())
-	if err != nil {
-		return 0, nil, err
-	}
-	return http.StatusCreated, src, nil
-}
-
-func (s *Server) listSources(r *Request) (int, any, error) {
-	lq, err := r.ParseList(&payment.SourceListSpec, 2)
-	if err != nil {
-		return 0, nil, err
-	}
-	n, items, err := payment.ListSources(r.payEnv(), lq)
-	if err != nil {
-		return 0, nil, err
-	}
-	return r.PageOf(lq, n, items)
-}
-
-func (s *Server) getSource(r *Request) (int, any, error) {
-	src, err := payment.GetSource(r.payEnv(), r.PathValue("id"))
-	if err != nil {
-		return 0, nil, err
-	}
-	return http.StatusOK, src, nil
-}
-
-func (s *Server) deleteSource(r *Request) (int, any, error) {
-	src, err := payment.DeleteSource(r.payEnv(), r.PathValue("id"))
-	if err != nil {
-		return 0, nil, err
-	}
-	return http.StatusOK, src, nil
+	return reply(http.StatusCreated, src, err)
 }
 
 func (s *Server) createPayment(r *Request) (int, any, error) {
@@ -112,38 +82,12 @@ func (s *Server) createPayment(r *Request) (int, any, error) {
 		return 0, nil, err
 	}
 	p, err := payment.Create(r.payEnv(), c)
-	if err != nil {
-		return 0, nil, err
-	}
-	return http.StatusCreated, p, nil
-}
-
-func (s *Server) listPayments(r *Request) (int, any, error) {
-	lq, err := r.ParseList(&payment.PaymentListSpec, 2)
-	if err != nil {
-		return 0, nil, err
-	}
-	n, items, err := payment.ListPayments(r.payEnv(), lq)
-	if err != nil {
-		return 0, nil, err
-	}
-	return r.PageOf(lq, n, items)
-}
-
-func (s *Server) getPayment(r *Request) (int, any, error) {
-	p, err := payment.GetPayment(r.payEnv(), r.PathValue("id"))
-	if err != nil {
-		return 0, nil, err
-	}
-	return http.StatusOK, p, nil
+	return reply(http.StatusCreated, p, err)
 }
 
 func (s *Server) updatePayment(r *Request) (int, any, error) {
 	p, err := payment.UpdatePayment(r.payEnv(), r.PathValue("id"), decodePaymentPatch(r.payEnv(), r.Object()))
-	if err != nil {
-		return 0, nil, err
-	}
-	return http.StatusOK, p, nil
+	return reply(http.StatusOK, p, err)
 }
 
 func (s *Server) deletePayment(r *Request) (int, any, error) {
@@ -169,47 +113,43 @@ func (r *Request) actor() (payment.Actor, error) {
 }
 
 func (s *Server) authorizePayment(r *Request) (int, any, error) {
-	who, err := r.actor()
-	if err != nil {
-		return 0, nil, err
-	}
-	p, err := payment.Authorize(r.payEnv(), r.PathValue("id"), decodeSourceChoice(r.Object(), true), who)
-	if err != nil {
-		return 0, nil, err
-	}
-	return http.StatusOK, p, nil
+	return r.chargeWith(payment.Authorize, true)
 }
 
 func (s *Server) payPayment(r *Request) (int, any, error) {
+	return r.chargeWith(payment.Pay, false)
+}
+
+// chargeWith runs a dual payment action (authorize, pay) for whoever calls
+// it, with the source the body chooses (required or not).
+func (r *Request) chargeWith(act func(payment.Env, string, payment.SourceChoice, payment.Actor) (*payment.Payment, error), sourceRequired bool) (int, any, error) {
 	who, err := r.actor()
 	if err != nil {
 		return 0, nil, err
 	}
-	p, err := payment.Pay(r.payEnv(), r.PathValue("id"), decodeSourceChoice(r.Object(), false), who)
-	if err != nil {
-		return 0, nil, err
-	}
-	return http.StatusOK, p, nil
+	p, err := act(r.payEnv(), r.PathValue("id"), decodeSourceChoice(r.Object(), sourceRequired), who)
+	return reply(http.StatusOK, p, err)
 }
 
-func (s *Server) capturePayment(r *Request) (int, any, error) {
-	p, err := payment.Capture(r.payEnv(), r.PathValue("id"))
-	if err != nil {
-		return 0, nil, err
+// sourceScope resolves the source of a simulated-authentication path and
+// makes its scope the request's (the payer calls without a token).
+func (r *Request) sourceScope() (string, workspace.Scope, error) {
+	sid := r.PathValue("source_id")
+	sc, err := payment.ScopeOfSource(r.Ctx, r.Q, sid)
+	if err == nil {
+		r.Scope = sc
 	}
-	return http.StatusOK, p, nil
+	return sid, sc, err
 }
 
 // authenticationPage is the test gateway's simulated authentication
 // (docs/payments.md#12-simulated-authentication-test-gateway): GET shows Approve/Deny and moves the source to
 // waiting_authorization; POST records the outcome.
 func (s *Server) authenticationPage(r *Request) (int, any, error) {
-	sid := r.PathValue("source_id")
-	sc, err := payment.ScopeOfSource(r.Ctx, r.Q, sid)
+	sid, sc, err := r.sourceScope()
 	if err != nil {
 		return 0, nil, err
 	}
-	r.Scope = sc
 	src, err := payment.BeginAuthentication(r.payEnv(), sid)
 	if err != nil {
 		return 0, nil, err
@@ -219,12 +159,10 @@ func (s *Server) authenticationPage(r *Request) (int, any, error) {
 }
 
 func (s *Server) authenticate3DS(r *Request) (int, any, error) {
-	sid := r.PathValue("source_id")
-	sc, err := payment.ScopeOfSource(r.Ctx, r.Q, sid)
+	sid, sc, err := r.sourceScope()
 	if err != nil {
 		return 0, nil, err
 	}
-	r.Scope = sc
 	o := r.Object()
 	outcome, ok := o.Choice("outcome", true, "approve", "deny")
 	if err := o.Err(); err != nil || !ok {
@@ -242,10 +180,6 @@ func (s *Server) authenticate3DS(r *Request) (int, any, error) {
 		return htmlPage(checkout.AuthenticationPage(checkout.AuthView{SourceID: src.ID, Status: src.Status, Workspace: sc.Name, Card: src.Card, Done: true}))
 	}
 	return http.StatusOK, map[string]string{"id": src.ID, "status": src.Status}, nil
-}
-
-func (s *Server) legacySourceAuthorize(r *Request) (int, any, error) {
-	return s.getSource(r)
 }
 
 // htmlPage answers a rendered hosted page.

@@ -64,15 +64,15 @@ func (s *Server) declare() []Route {
 	crud("/customers/", "Customers", "customer", customer.Customer{}, s.createCustomer, s.listCustomers, s.getCustomer, s.updateCustomer, s.deleteCustomer)
 	crud("/contacts/", "Contacts", "contact", customer.Contact{}, s.createContact, s.listContacts, s.getContact, s.updateContact, s.deleteContact)
 	crud("/orgunits/", "Orgunits", "orgunit", customer.Orgunit{}, s.createOrgunit, s.listOrgunits, s.getOrgunit, s.updateOrgunit, s.deleteOrgunit)
-	crud("/suppliers/", "Suppliers", "supplier", supplier.Supplier{}, s.createSupplier, s.listSuppliers, s.getSupplier, s.updateSupplier, s.deleteSupplier)
+	crud("/suppliers/", "Suppliers", "supplier", supplier.Supplier{}, s.createSupplier, listScoped(&supplier.ListSpec, supplier.List), getScoped(supplier.Get), s.updateSupplier, s.deleteSupplier)
 	// Catalogue of sale items (docs/billing.md#4-products to docs/billing.md#7-coupons): DELETE archives, 200 + object
-	crud("/products/", "Products", "product", product.Product{}, s.createProduct, s.listProducts, s.getProduct, s.updateProduct, s.deleteProduct)
+	crud("/products/", "Products", "product", product.Product{}, s.createProduct, s.listProducts, getScoped(product.Products.Get), s.updateProduct, archiveScoped(product.Products.Archive))
 	routes[len(routes)-1].Status, routes[len(routes)-1].Summary = 200, "Archive a product"
-	crud("/plans/", "Plans", "plan", product.Plan{}, s.createPlan, s.listPlans, s.getPlan, s.updatePlan, s.deletePlan)
+	crud("/plans/", "Plans", "plan", product.Plan{}, s.createPlan, listScoped(&product.PlanListSpec, product.Plans.List), getScoped(product.Plans.Get), s.updatePlan, archiveScoped(product.Plans.Archive))
 	routes[len(routes)-1].Status, routes[len(routes)-1].Summary = 200, "Archive a plan"
-	crud("/addons/", "Add-ons", "add-on", product.Addon{}, s.createAddon, s.listAddons, s.getAddon, s.updateAddon, s.deleteAddon)
+	crud("/addons/", "Add-ons", "add-on", product.Addon{}, s.createAddon, listScoped(&product.AddonListSpec, product.Addons.List), getScoped(product.Addons.Get), s.updateAddon, archiveScoped(product.Addons.Archive))
 	routes[len(routes)-1].Status, routes[len(routes)-1].Summary = 200, "Archive an add-on"
-	crud("/coupons/", "Coupons", "coupon", product.Coupon{}, s.createCoupon, s.listCoupons, s.getCoupon, s.updateCoupon, s.deleteCoupon)
+	crud("/coupons/", "Coupons", "coupon", product.Coupon{}, s.createCoupon, listScoped(&product.CouponListSpec, product.Coupons.List), getScoped(product.Coupons.Get), s.updateCoupon, archiveScoped(product.Coupons.Archive))
 	routes[len(routes)-1].Status, routes[len(routes)-1].Summary = 200, "Archive a coupon"
 
 	// Subscriptions, usages and test clocks (docs/billing.md#8-subscriptions to docs/billing.md#10-test-clocks)
@@ -86,16 +86,16 @@ func (s *Server) declare() []Route {
 	routes[len(routes)-1].Schema = document.InvoiceView{}
 	add(post, "/usages/", "Usages", "Record usage of a metered line", AuthToken, 201, s.createUsage)
 	routes[len(routes)-1].Schema = subscription.Usage{}
-	add(get, "/usages/", "Usages", "List usage records", AuthToken, 200, s.listUsages)
+	add(get, "/usages/", "Usages", "List usage records", AuthToken, 200, listScoped(&subscription.UsageListSpec, subscription.ListUsages))
 	routes[len(routes)-1].List, routes[len(routes)-1].Schema = true, subscription.Usage{}
-	add(get, "/usages/{id}/", "Usages", "Retrieve a usage record", AuthToken, 200, s.getUsage)
+	add(get, "/usages/{id}/", "Usages", "Retrieve a usage record", AuthToken, 200, getScoped(subscription.GetUsage))
 	routes[len(routes)-1].Schema = subscription.Usage{}
 	add(del, "/usages/{id}/", "Usages", "Delete a usage record of a period not yet billed", AuthToken, 204, s.deleteUsage)
 	add(post, "/test_clocks/", "Test clocks", "Create a test clock (test mode)", AuthToken, 201, s.createClock)
 	routes[len(routes)-1].Schema = subscription.Clock{}
-	add(get, "/test_clocks/", "Test clocks", "List test clocks", AuthToken, 200, s.listClocks)
+	add(get, "/test_clocks/", "Test clocks", "List test clocks", AuthToken, 200, listScoped(&subscription.ClockListSpec, subscription.ListClocks))
 	routes[len(routes)-1].List, routes[len(routes)-1].Schema = true, subscription.Clock{}
-	add(get, "/test_clocks/{id}/", "Test clocks", "Retrieve a test clock", AuthToken, 200, s.getClock)
+	add(get, "/test_clocks/{id}/", "Test clocks", "Retrieve a test clock", AuthToken, 200, getScoped(subscription.GetClock))
 	routes[len(routes)-1].Schema = subscription.Clock{}
 	add(del, "/test_clocks/{id}/", "Test clocks", "Delete a test clock with its customers and everything of theirs", AuthToken, 204, s.deleteClock)
 	add(post, "/test_clocks/{id}/advance/", "Test clocks", "Advance a test clock through every due run", AuthToken, 200, s.advanceClock)
@@ -137,9 +137,9 @@ func (s *Server) declare() []Route {
 	add(post, "/orders/{id}/cancel/", "Orders", "Cancel a finalized order", AuthToken, 200, s.orderCancel)
 	add(post, "/reminders/messages/", "Reminders", "Create (and send) a reminder message", AuthToken, 201, s.createReminder)
 	routes[len(routes)-1].Schema = reminder.Message{}
-	add(get, "/reminders/messages/", "Reminders", "List reminder messages", AuthToken, 200, s.listReminders)
+	add(get, "/reminders/messages/", "Reminders", "List reminder messages", AuthToken, 200, listScoped(&reminder.ListSpec, reminder.List))
 	routes[len(routes)-1].List, routes[len(routes)-1].Schema = true, reminder.Message{}
-	add(get, "/reminders/messages/{id}/", "Reminders", "Retrieve a reminder message", AuthToken, 200, s.getReminder)
+	add(get, "/reminders/messages/{id}/", "Reminders", "Retrieve a reminder message", AuthToken, 200, getScoped(reminder.Get))
 	routes[len(routes)-1].Schema = reminder.Message{}
 	add(post, "/cancellations/", "Cancellations", "Cancel a finalized retention", AuthToken, 201, s.createCancellation)
 	routes[len(routes)-1].Schema = document.Cancellation{}
@@ -187,20 +187,20 @@ func (s *Server) declare() []Route {
 	// Payments (docs/payments.md)
 	catalogue("/providers/", "Payments", "payment gateways", gateway.Info{}, AuthToken, s.listProviders, s.getProvider)
 	add(post, "/sources/", "Sources", "Create a source (publishable with an enable_checkout payment)", AuthDual, 201, s.createSource)
-	add(get, "/sources/", "Sources", "List sources", AuthToken, 200, s.listSources)
+	add(get, "/sources/", "Sources", "List sources", AuthToken, 200, listIn(&payment.SourceListSpec, (*Request).payEnv, payment.ListSources))
 	routes[len(routes)-1].List = true
-	add(get, "/sources/{id}/", "Sources", "Retrieve a source", AuthToken, 200, s.getSource)
-	add(del, "/sources/{id}/", "Sources", "Finalize (remove) a source", AuthToken, 200, s.deleteSource)
-	add(get, "/sources/{id}/authorize/", "Sources", "Legacy: the source, with redirect_url while authentication is pending", AuthToken, 200, s.legacySourceAuthorize)
+	add(get, "/sources/{id}/", "Sources", "Retrieve a source", AuthToken, 200, byID((*Request).payEnv, payment.GetSource))
+	add(del, "/sources/{id}/", "Sources", "Finalize (remove) a source", AuthToken, 200, byID((*Request).payEnv, payment.DeleteSource))
+	add(get, "/sources/{id}/authorize/", "Sources", "Legacy: the source, with redirect_url while authentication is pending", AuthToken, 200, byID((*Request).payEnv, payment.GetSource))
 	for i := len(routes) - 5; i < len(routes); i++ {
 		routes[i].Schema = payment.Source{}
 	}
-	crud("/payments/", "Payments", "payment", payment.Payment{}, s.createPayment, s.listPayments, s.getPayment, s.updatePayment, s.deletePayment)
+	crud("/payments/", "Payments", "payment", payment.Payment{}, s.createPayment, listIn(&payment.PaymentListSpec, (*Request).payEnv, payment.ListPayments), byID((*Request).payEnv, payment.GetPayment), s.updatePayment, s.deletePayment)
 	routes[len(routes)-1].Summary = "Destroy (requires_payment_method, 204) or cancel (processing, failed) a payment"
 	add(post, "/payments/{id}/authorize/", "Payments", "Attach a source and authorize (hold) the balance", AuthDual, 200, s.authorizePayment)
-	add(get, "/payments/{id}/capture/", "Payments", "Capture an authorization or confirm a manual payment", AuthToken, 200, s.capturePayment)
+	add(get, "/payments/{id}/capture/", "Payments", "Capture an authorization or confirm a manual payment", AuthToken, 200, byID((*Request).payEnv, payment.Capture))
 	routes[len(routes)-1].Writes = true
-	add(post, "/payments/{id}/capture/", "Payments", "Capture an authorization or confirm a manual payment", AuthToken, 200, s.capturePayment)
+	add(post, "/payments/{id}/capture/", "Payments", "Capture an authorization or confirm a manual payment", AuthToken, 200, byID((*Request).payEnv, payment.Capture))
 	add(get, "/payments/{id}/pay/", "Payments", "Authorize and capture with the attached (or given) source", AuthDual, 200, s.payPayment)
 	routes[len(routes)-1].Writes = true
 	add(post, "/payments/{id}/pay/", "Payments", "Authorize and capture with the attached (or given) source", AuthDual, 200, s.payPayment)
@@ -210,14 +210,14 @@ func (s *Server) declare() []Route {
 	add(get, "/publishable/gateways/test/authenticate/{source_id}/", "Sources", "Simulated card authentication page of the test gateway (HTML)", AuthPublic, 200, s.authenticationPage)
 	routes[len(routes)-1].Writes = true
 	add(post, "/publishable/gateways/test/authenticate/{source_id}/", "Sources", "Approve or deny a simulated card authentication", AuthPublic, 200, s.authenticate3DS)
-	crud("/payment_links/links/", "Payment links", "payment link", paylink.Link{}, s.createLink, s.listLinks, s.getLink, s.updateLink, s.archiveLink)
+	crud("/payment_links/links/", "Payment links", "payment link", paylink.Link{}, s.createLink, listIn(&paylink.LinkListSpec, (*Request).linkEnv, paylink.ListLinks), byID((*Request).linkEnv, paylink.GetLink), s.updateLink, byID((*Request).linkEnv, paylink.ArchiveLink))
 	routes[len(routes)-1].Status, routes[len(routes)-1].Summary = 200, "Archive a payment link"
-	add(get, "/payment_links/intents/", "Payment links", "List payment-link intents", AuthToken, 200, s.listIntents)
+	add(get, "/payment_links/intents/", "Payment links", "List payment-link intents", AuthToken, 200, listIn(&paylink.IntentListSpec, (*Request).linkEnv, paylink.ListIntents))
 	routes[len(routes)-1].List = true
-	add(get, "/payment_links/intents/{id}/", "Payment links", "Retrieve a payment-link intent", AuthToken, 200, s.getIntent)
-	add(post, "/payment_links/intents/{id}/capture/", "Payment links", "Capture an authorized intent", AuthToken, 200, intentAction(paylink.CaptureIntent))
-	add(post, "/payment_links/intents/{id}/cancel/", "Payment links", "Cancel an authorized intent", AuthToken, 200, intentAction(paylink.CancelIntent))
-	add(post, "/payment_links/intents/{id}/finalize/", "Payment links", "Retry the finalization of a captured intent", AuthToken, 200, intentAction(paylink.FinalizeIntent))
+	add(get, "/payment_links/intents/{id}/", "Payment links", "Retrieve a payment-link intent", AuthToken, 200, byID((*Request).linkEnv, paylink.GetIntent))
+	add(post, "/payment_links/intents/{id}/capture/", "Payment links", "Capture an authorized intent", AuthToken, 200, byID((*Request).linkEnv, paylink.CaptureIntent))
+	add(post, "/payment_links/intents/{id}/cancel/", "Payment links", "Cancel an authorized intent", AuthToken, 200, byID((*Request).linkEnv, paylink.CancelIntent))
+	add(post, "/payment_links/intents/{id}/finalize/", "Payment links", "Retry the finalization of a captured intent", AuthToken, 200, byID((*Request).linkEnv, paylink.FinalizeIntent))
 	for i := len(routes) - 5; i < len(routes); i++ {
 		routes[i].Schema = paylink.Intent{}
 	}

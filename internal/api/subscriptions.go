@@ -93,30 +93,7 @@ func (s *Server) processSubscription(r *Request) (int, any, error) {
 
 func (s *Server) createUsage(r *Request) (int, any, error) {
 	u, err := s.opt.Services.Subscriptions.CreateUsage(r.Ctx, r.Q, r.Dialect(), r.Scope, decodeUsage(r.Object(), r.Scope.Loc), r.Now)
-	if err != nil {
-		return 0, nil, err
-	}
-	return http.StatusCreated, u, nil
-}
-
-func (s *Server) listUsages(r *Request) (int, any, error) {
-	lq, err := r.ParseList(&subscription.UsageListSpec, 2)
-	if err != nil {
-		return 0, nil, err
-	}
-	n, items, err := subscription.ListUsages(r.Ctx, r.Q, r.Scope, lq)
-	if err != nil {
-		return 0, nil, err
-	}
-	return r.PageOf(lq, n, items)
-}
-
-func (s *Server) getUsage(r *Request) (int, any, error) {
-	u, err := subscription.GetUsage(r.Ctx, r.Q, r.Scope, r.PathValue("id"))
-	if err != nil {
-		return 0, nil, err
-	}
-	return http.StatusOK, u, nil
+	return reply(http.StatusCreated, u, err)
 }
 
 func (s *Server) deleteUsage(r *Request) (int, any, error) {
@@ -125,30 +102,7 @@ func (s *Server) deleteUsage(r *Request) (int, any, error) {
 
 func (s *Server) createClock(r *Request) (int, any, error) {
 	c, err := subscription.CreateClock(r.Ctx, r.Q, r.Scope, decodeClock(r.Object(), r.Scope.Loc), r.Now)
-	if err != nil {
-		return 0, nil, err
-	}
-	return http.StatusCreated, c, nil
-}
-
-func (s *Server) listClocks(r *Request) (int, any, error) {
-	lq, err := r.ParseList(&subscription.ClockListSpec, 2)
-	if err != nil {
-		return 0, nil, err
-	}
-	n, items, err := subscription.ListClocks(r.Ctx, r.Q, r.Scope, lq)
-	if err != nil {
-		return 0, nil, err
-	}
-	return r.PageOf(lq, n, items)
-}
-
-func (s *Server) getClock(r *Request) (int, any, error) {
-	c, err := subscription.GetClock(r.Ctx, r.Q, r.Scope, r.PathValue("id"))
-	if err != nil {
-		return 0, nil, err
-	}
-	return http.StatusOK, c, nil
+	return reply(http.StatusCreated, c, err)
 }
 
 func (s *Server) deleteClock(r *Request) (int, any, error) {
@@ -159,8 +113,5 @@ func (s *Server) advanceClock(r *Request) (int, any, error) {
 	o := input.New(r.Body, false)
 	target, _ := readInstant(o, "frozen_time", r.Scope.Loc)
 	c, err := s.opt.Services.Subscriptions.Advance(r.Ctx, r.Q, r.Dialect(), r.Scope, r.PathValue("id"), target, fieldErrors(o), r.Now)
-	if err != nil {
-		return 0, nil, err
-	}
-	return http.StatusOK, c, nil
+	return reply(http.StatusOK, c, err)
 }

@@ -92,10 +92,7 @@ func (s *Server) listEvents(r *Request) (int, any, error) {
 
 func (s *Server) getEvent(r *Request) (int, any, error) {
 	e, err := webhook.GetEvent(r.Ctx, r.Q, r.Scope, r.PathValue("id"), r.Now)
-	if err != nil {
-		return 0, nil, err
-	}
-	return http.StatusOK, e, nil
+	return reply(http.StatusOK, e, err)
 }
 
 func (s *Server) redeliverEvent(r *Request) (int, any, error) {
@@ -105,8 +102,5 @@ func (s *Server) redeliverEvent(r *Request) (int, any, error) {
 		ref = nil
 	}
 	e, err := webhook.Redeliver(r.Ctx, r.Q, r.Scope, r.PathValue("id"), ref, fieldErrors(o), r.Now)
-	if err != nil {
-		return 0, nil, err
-	}
-	return http.StatusOK, e, nil
+	return reply(http.StatusOK, e, err)
 }

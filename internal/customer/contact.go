@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
@@ -14,6 +13,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/id"
 	"github.com/cobrobilling/cobro/internal/list"
 	"github.com/cobrobilling/cobro/internal/opt"
+	"github.com/cobrobilling/cobro/internal/rows"
 	"github.com/cobrobilling/cobro/internal/store"
 	"github.com/cobrobilling/cobro/internal/workspace"
 )
@@ -41,7 +41,13 @@ type Contact struct {
 }
 
 const contactColumns = `c.id, c.name, c.email, c.customer_id, c.orgunit_id, o.name, c.phone, c.invoicing, c.collections, c.test_mode, c.created, c.updated`
-const contactFrom = ` FROM contacts c LEFT JOIN orgunits o ON o.id = c.orgunit_id`
+
+// contacts is read with the orgunit's name.
+var contacts = rows.Table{Name: "contacts c LEFT JOIN orgunits o ON o.id = c.orgunit_id", Alias: "c", Prefix: "con", Columns: contactColumns}
+
+func contactScan(sc workspace.Scope) func(list.Scanner) (*Contact, error) {
+	return func(row list.Scanner) (*Contact, error) { return scanContact(sc, row) }
+}
 
 func scanContact(sc workspace.Scope, row interface{ Scan(...any) error }) (*Contact, error) {
 	var (
@@ -52,7 +58,7 @@ func scanContact(sc workspace.Scope, row interface{ Scan(...any) error }) (*Cont
 	if err := row.Scan(&c.ID, &c.Name, &c.Email, &c.Customer, &org, &orgName, &phone, &c.Invoicing, &c.Collections, &c.TestMode, &created, &updated); err != nil {
 		return nil, err
 	}
-	c.orgunitID, c.orgunitName, c.Phone = ns(org), ns(orgName), ns(phone)
+	c.orgunitID, c.orgunitName, c.Phone = rows.Text(org), rows.Text(orgName), rows.Text(phone)
 	c.Created, c.Updated = clock.Stamp{Micros: created, Loc: sc.Loc}, clock.Stamp{Micros: updated, Loc: sc.Loc}
 	c.Expand(false)
 	return &c, nil
@@ -81,14 +87,7 @@ func deref(s *string) string {
 
 // GetContact returns a contact of the scope, or 404.
 func GetContact(ctx context.Context, q store.Querier, sc workspace.Scope, contactID string) (*Contact, error) {
-	if !id.Valid("con", contactID) {
-		return nil, apperr.NotFoundErr()
-	}
-	c, err := scanContact(sc, q.QueryRowContext(ctx, `SELECT `+contactColumns+contactFrom+` WHERE c.id = $1 AND c.workspace_id = $2 AND c.test_mode = $3`, contactID, sc.ID, sc.TestMode))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, apperr.NotFoundErr()
-	}
-	return c, err
+	return rows.Get(ctx, q, sc, contacts, contactID, "", contactScan(sc))
 }
 
 // ContactListSpec declares the contact list (docs/billing.md#2-contacts).
@@ -110,8 +109,7 @@ var ContactListSpec = list.Spec{
 
 // ListContacts returns one page of contacts.
 func ListContacts(ctx context.Context, q store.Querier, sc workspace.Scope, lq *list.Query) (int, []*Contact, error) {
-	return list.Fetch(ctx, q, lq, contactColumns, contactFrom+` WHERE c.workspace_id = $1 AND c.test_mode = $2`, []any{sc.ID, sc.TestMode},
-		func(row list.Scanner) (*Contact, error) { return scanContact(sc, row) })
+	return rows.List(ctx, q, sc, contacts, lq, contactScan(sc))
 }
 
 // attachContacts fills Contacts of each customer with one query.
@@ -125,7 +123,7 @@ func attachContacts(ctx context.Context, q store.Querier, sc workspace.Scope, cs
 		byID[c.ID], ids[i] = c, c.ID
 	}
 	args, in := store.InList([]any{sc.ID, sc.TestMode}, ids)
-	rows, err := q.QueryContext(ctx, `SELECT `+contactColumns+contactFrom+` WHERE c.workspace_id = $1 AND c.test_mode = $2 AND c.customer_id IN (`+in+`) ORDER BY c.created, c.id`, args...)
+	rows, err := q.QueryContext(ctx, `SELECT `+contactColumns+contacts.From()+` AND c.customer_id IN (`+in+`) ORDER BY c.created, c.id`, args...)
 	if err != nil {
 		return err
 	}

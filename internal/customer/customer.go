@@ -16,6 +16,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/list"
 	"github.com/cobrobilling/cobro/internal/money"
 	"github.com/cobrobilling/cobro/internal/opt"
+	"github.com/cobrobilling/cobro/internal/rows"
 	"github.com/cobrobilling/cobro/internal/store"
 	"github.com/cobrobilling/cobro/internal/workspace"
 	"github.com/shopspring/decimal"
@@ -80,9 +81,9 @@ func scanCustomer(sc workspace.Scope, row interface{ Scan(...any) error }) (*Cus
 	if err != nil {
 		return nil, err
 	}
-	c.TestClock = ns(testClock)
-	c.Address, c.State, c.Email, c.Phone, c.Website = ns(addr), ns(state), ns(email), ns(phone), ns(web)
-	c.ZipCode, c.Manager, c.Reference, c.TaxID = ns(zip), ns(manager), ns(ref), ns(tax)
+	c.TestClock = rows.Text(testClock)
+	c.Address, c.State, c.Email, c.Phone, c.Website = rows.Text(addr), rows.Text(state), rows.Text(email), rows.Text(phone), rows.Text(web)
+	c.ZipCode, c.Manager, c.Reference, c.TaxID = rows.Text(zip), rows.Text(manager), rows.Text(ref), rows.Text(tax)
 	c.TaxSettings, c.Metadata = json.RawMessage(taxSettings), json.RawMessage(metadata)
 	c.Created = clock.Stamp{Micros: created, Loc: sc.Loc}
 	c.Updated = clock.Stamp{Micros: updated, Loc: sc.Loc}
@@ -91,14 +92,6 @@ func scanCustomer(sc workspace.Scope, row interface{ Scan(...any) error }) (*Cus
 	zero := money.NewMoney(decimal.Zero)
 	c.Aggregations = Aggregations{zero, zero, zero}
 	return &c, nil
-}
-
-func ns(v sql.NullString) *string {
-	if !v.Valid {
-		return nil
-	}
-	s := v.String
-	return &s
 }
 
 // Get returns a customer of the scope, or 404.
@@ -113,37 +106,20 @@ func (s *Service) Get(ctx context.Context, q store.Querier, sc workspace.Scope, 
 	return c, s.aggregate(ctx, q, sc, []*Customer{c})
 }
 
+var table = rows.Table{Name: "customers", Prefix: "cus", Columns: columns}
+
+// get reads a customer of the scope without its contacts and figures, or
+// 404; lock is "" or FOR UPDATE.
 func get(ctx context.Context, q store.Querier, sc workspace.Scope, customerID, lock string) (*Customer, error) {
-	if !id.Valid("cus", customerID) {
-		return nil, apperr.NotFoundErr()
-	}
-	row := q.QueryRowContext(ctx, `SELECT `+columns+` FROM customers WHERE id = $1 AND workspace_id = $2 AND test_mode = $3`+lock, customerID, sc.ID, sc.TestMode)
-	c, err := scanCustomer(sc, row)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, apperr.NotFoundErr()
-	}
-	return c, err
+	return rows.Get(ctx, q, sc, table, customerID, lock, func(r list.Scanner) (*Customer, error) { return scanCustomer(sc, r) })
 }
 
 // Ref resolves a customer referenced from a body field: the errors are
 // field errors ("Invalid pk", "Customer is archived."), never a 404.
 // With lock, the row is locked for the rest of the transaction.
 func Ref(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, customerID string, lock bool) (*Customer, string, error) {
-	l := ""
-	if lock {
-		l = d.ForUpdate()
-	}
-	c, err := get(ctx, q, sc, customerID, l)
-	if e, ok := apperr.As(err); ok && e.Kind == apperr.NotFound {
-		return nil, apperr.MsgPK(customerID), nil
-	}
-	if err != nil {
-		return nil, "", err
-	}
-	if c.Status == StatusArchived {
-		return c, apperr.MsgArchived("Customer"), nil
-	}
-	return c, "", nil
+	c, err := get(ctx, q, sc, customerID, rows.Lock(d, lock))
+	return rows.Ref(c, err, customerID, "Customer", func(c *Customer) bool { return c.Status == StatusArchived })
 }
 
 // baseListSpec declares the customer list (docs/billing.md#16-list) without

@@ -13,6 +13,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/event"
 	"github.com/cobrobilling/cobro/internal/id"
 	"github.com/cobrobilling/cobro/internal/list"
+	"github.com/cobrobilling/cobro/internal/rows"
 	"github.com/cobrobilling/cobro/internal/store"
 	"github.com/cobrobilling/cobro/internal/workspace"
 )
@@ -32,6 +33,12 @@ type Orgunit struct {
 
 const orgunitColumns = `id, customer_id, name, test_mode, created, updated`
 
+var orgunits = rows.Table{Name: "orgunits", Prefix: "org", Columns: orgunitColumns}
+
+func orgunitScan(sc workspace.Scope) func(list.Scanner) (*Orgunit, error) {
+	return func(row list.Scanner) (*Orgunit, error) { return scanOrgunit(sc, row) }
+}
+
 func scanOrgunit(sc workspace.Scope, row interface{ Scan(...any) error }) (*Orgunit, error) {
 	var o Orgunit
 	var created, updated int64
@@ -44,14 +51,7 @@ func scanOrgunit(sc workspace.Scope, row interface{ Scan(...any) error }) (*Orgu
 
 // GetOrgunit returns an orgunit of the scope, or 404.
 func GetOrgunit(ctx context.Context, q store.Querier, sc workspace.Scope, orgID string) (*Orgunit, error) {
-	if !id.Valid("org", orgID) {
-		return nil, apperr.NotFoundErr()
-	}
-	o, err := scanOrgunit(sc, q.QueryRowContext(ctx, `SELECT `+orgunitColumns+` FROM orgunits WHERE id = $1 AND workspace_id = $2 AND test_mode = $3`, orgID, sc.ID, sc.TestMode))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, apperr.NotFoundErr()
-	}
-	return o, err
+	return rows.Get(ctx, q, sc, orgunits, orgID, "", orgunitScan(sc))
 }
 
 // OrgunitListSpec declares the orgunit list (docs/billing.md#3-orgunits).
@@ -68,11 +68,7 @@ var OrgunitListSpec = list.Spec{
 
 // ListOrgunits returns one page of orgunits.
 func ListOrgunits(ctx context.Context, q store.Querier, sc workspace.Scope, lq *list.Query) (int, []*Orgunit, error) {
-	count, out, err := list.Fetch(ctx, q, lq, orgunitColumns, ` FROM orgunits WHERE workspace_id = $1 AND test_mode = $2`, []any{sc.ID, sc.TestMode}, func(row list.Scanner) (*Orgunit, error) { return scanOrgunit(sc, row) })
-	if err != nil {
-		return 0, nil, err
-	}
-	return count, out, nil
+	return rows.List(ctx, q, sc, orgunits, lq, orgunitScan(sc))
 }
 
 func nameKey(name string) string { return strings.ToLower(name) }

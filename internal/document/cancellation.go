@@ -10,6 +10,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/clock"
 	"github.com/cobrobilling/cobro/internal/id"
 	"github.com/cobrobilling/cobro/internal/list"
+	"github.com/cobrobilling/cobro/internal/rows"
 )
 
 // Cancellation cancels a finalized retention (docs/procurement.md#5-cancellations). It takes
@@ -48,11 +49,8 @@ func (e Env) scanCancellation(row interface{ Scan(...any) error }) (*Cancellatio
 		ts := typeSummary(typ.String)
 		c.Document = &ts
 	}
-	if number.Valid {
-		n := number.Int64
-		c.Number = &n
-	}
-	c.Note, c.InternalNote, c.TaxAgency = ns(note), ns(inote), json.RawMessage(taxAgency)
+	c.Number = rows.Int(number)
+	c.Note, c.InternalNote, c.TaxAgency = rows.Text(note), rows.Text(inote), json.RawMessage(taxAgency)
 	c.Created, c.Updated = clock.Stamp{Micros: created, Loc: e.Scope.Loc}, clock.Stamp{Micros: updated, Loc: e.Scope.Loc}
 	return &c, nil
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/catalog"
 	"github.com/cobrobilling/cobro/internal/id"
 	"github.com/cobrobilling/cobro/internal/money"
+	"github.com/cobrobilling/cobro/internal/rows"
 	"github.com/cobrobilling/cobro/internal/store"
 	"github.com/cobrobilling/cobro/internal/workspace"
 	"github.com/shopspring/decimal"
@@ -132,23 +133,17 @@ func scanDoc(row scanner) (*Doc, error) {
 	if err != nil {
 		return nil, err
 	}
-	d.CustomerID, d.SupplierID, d.PurchaseID, d.CancellationID = customer.String, supplier.String, purchase.String, ns(cancellation)
+	d.CustomerID, d.SupplierID, d.PurchaseID, d.CancellationID = customer.String, supplier.String, purchase.String, rows.Text(cancellation)
 	if receiver.Valid {
 		d.Receiver = json.RawMessage(receiver.String)
 	}
 	defer func() { d.loaded = d.contribution() }()
-	d.InvoiceID, d.CreditNoteID = ns(inv), ns(crn)
-	if number.Valid {
-		n := number.Int64
-		d.Number = &n
-	}
-	if uncoll.Valid {
-		u := uncoll.Int64
-		d.Uncollectible = &u
-	}
-	d.DueDate, d.PeriodStart, d.PeriodEnd, d.CollectionMethod, d.Note, d.InternalNote = ns(due), ns(ps), ns(pe), ns(cm), ns(note), ns(inote)
-	d.LocalFile, d.SubscriptionID, d.UserEmail = ns(localFile), ns(sub), ns(email)
-	d.Address, d.CarrierID, d.CarrierName, d.State, d.LicencePlate, d.ShippingType = ns(addr), ns(cid), ns(cname), ns(st), ns(lp), ns(shp)
+	d.InvoiceID, d.CreditNoteID = rows.Text(inv), rows.Text(crn)
+	d.Number = rows.Int(number)
+	d.Uncollectible = rows.Int(uncoll)
+	d.DueDate, d.PeriodStart, d.PeriodEnd, d.CollectionMethod, d.Note, d.InternalNote = rows.Text(due), rows.Text(ps), rows.Text(pe), rows.Text(cm), rows.Text(note), rows.Text(inote)
+	d.LocalFile, d.SubscriptionID, d.UserEmail = rows.Text(localFile), rows.Text(sub), rows.Text(email)
+	d.Address, d.CarrierID, d.CarrierName, d.State, d.LicencePlate, d.ShippingType = rows.Text(addr), rows.Text(cid), rows.Text(cname), rows.Text(st), rows.Text(lp), rows.Text(shp)
 	if err := json.Unmarshal([]byte(lines), &d.Lines); err != nil {
 		return nil, err
 	}
@@ -179,14 +174,6 @@ func scanDoc(row scanner) (*Doc, error) {
 		}
 	}
 	return &d, nil
-}
-
-func ns(v sql.NullString) *string {
-	if !v.Valid {
-		return nil
-	}
-	s := v.String
-	return &s
 }
 
 func decArg(d *decimal.Decimal) any {

@@ -293,34 +293,33 @@ func checkReferenceCode(fe *apperr.Fields, d *Doc) error {
 // a debit note on a credit note may not exceed what remains of that note.
 func checkNoteLimit(e Env, k *Kind, d *Doc) error {
 	if k == CreditNote {
-		inv, err := get(e.Ctx, e.Q, e.Scope, Invoice, *d.InvoiceID, "")
-		if err != nil {
-			return err
-		}
-		credits, debits, _, err := adjustments(e, inv.ID)
-		if err != nil {
-			return err
-		}
-		remaining := inv.Total.Sub(credits).Add(debits)
-		if d.Total.GreaterThan(remaining) {
-			return apperr.NonField(fmt.Sprintf("Credit note total (%s) exceeds the invoice's creditable amount (%s).", money.NewMoney(d.Total), money.NewMoney(remaining)))
-		}
-		return nil
+		return checkRemaining(e, d, Invoice, *d.InvoiceID, func(inv *Doc) (decimal.Decimal, error) {
+			credits, debits, _, err := adjustments(e, inv.ID)
+			return credits.Sub(debits), err
+		}, "Credit note total (%s) exceeds the invoice's creditable amount (%s).")
 	}
 	if d.CreditNoteID == nil {
 		return nil
 	}
-	crn, err := get(e.Ctx, e.Q, e.Scope, CreditNote, *d.CreditNoteID, "")
+	return checkRemaining(e, d, CreditNote, *d.CreditNoteID, func(crn *Doc) (decimal.Decimal, error) { return debitedOn(e, crn.ID, d.ID) },
+		"Debit note total (%s) exceeds the remaining amount of the credit note (%s).")
+}
+
+// checkRemaining refuses d when its total exceeds what remains of the
+// document it adjusts (parentID of kind parent): the parent's total less
+// used. msg formats d's total and that remainder.
+func checkRemaining(e Env, d *Doc, parent *Kind, parentID string, used func(*Doc) (decimal.Decimal, error), msg string) error {
+	p, err := get(e.Ctx, e.Q, e.Scope, parent, parentID, "")
 	if err != nil {
 		return err
 	}
-	used, err := debitedOn(e, crn.ID, d.ID)
+	u, err := used(p)
 	if err != nil {
 		return err
 	}
-	remaining := crn.Total.Sub(used)
+	remaining := p.Total.Sub(u)
 	if d.Total.GreaterThan(remaining) {
-		return apperr.NonField(fmt.Sprintf("Debit note total (%s) exceeds the remaining amount of the credit note (%s).", money.NewMoney(d.Total), money.NewMoney(remaining)))
+		return apperr.NonField(fmt.Sprintf(msg, money.NewMoney(d.Total), money.NewMoney(remaining)))
 	}
 	return nil
 }

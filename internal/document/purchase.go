@@ -5,7 +5,6 @@ import (
 
 	"github.com/cobrobilling/cobro/internal/apperr"
 	"github.com/cobrobilling/cobro/internal/catalog"
-	"github.com/cobrobilling/cobro/internal/money"
 	"github.com/cobrobilling/cobro/internal/supplier"
 	"github.com/shopspring/decimal"
 )
@@ -315,19 +314,8 @@ func currentPurchase(e Env, dr *Draft, fe *apperr.Fields, d *Doc) (*Doc, error) 
 }
 
 func checkPurchaseNoteLimit(e Env, d *Doc) error {
-	pur, err := get(e.Ctx, e.Q, e.Scope, Purchase, d.PurchaseID, "")
-	if err != nil {
-		return err
-	}
-	credits, err := purchaseCredits(e, pur.ID, d.ID)
-	if err != nil {
-		return err
-	}
-	remaining := pur.Total.Sub(credits)
-	if d.Total.GreaterThan(remaining) {
-		return apperr.NonField(fmt.Sprintf("Credit note total (%s) exceeds the purchase's creditable amount (%s).", money.NewMoney(d.Total), money.NewMoney(remaining)))
-	}
-	return nil
+	return checkRemaining(e, d, Purchase, d.PurchaseID, func(pur *Doc) (decimal.Decimal, error) { return purchaseCredits(e, pur.ID, d.ID) },
+		"Credit note total (%s) exceeds the purchase's creditable amount (%s).")
 }
 
 // settlePurchase recomputes a purchase's total_adjusted after one of its

@@ -208,16 +208,23 @@ func collectLines(dr *Draft, fe *apperr.Fields, build func(LineDraft) (Line, *ap
 	return lines, true
 }
 
-// computeTotals applies docs/conventions.md#8-totals-formula to d and records rule violations on fe.
-func computeTotals(fe *apperr.Fields, d *Doc, t catalog.DocumentType, scale int32) {
-	in := totals.Doc{TaxPercent: d.TaxPercent, Scale: scale, Discount: d.Discount, DiscountScheme: d.DiscountScheme,
+// TotalsInput is what the totals formula (docs/conventions.md#8-totals-formula)
+// reads of a document of type t with these stored lines and document-level
+// tax percent and discount, at the currency's scale.
+func TotalsInput(t catalog.DocumentType, lines []Line, taxPercent, discount decimal.Decimal, discountScheme string, scale int32) totals.Doc {
+	in := totals.Doc{TaxPercent: taxPercent, Scale: scale, Discount: discount, DiscountScheme: discountScheme,
 		LinesIncludeTax: t.HasLinesTotal, AllExempt: t.Tax.IsZero() && !t.HasTaxes}
-	for _, l := range d.Lines {
+	for _, l := range lines {
 		in.Lines = append(in.Lines, totals.Line{Quantity: dec(l.Quantity), Amount: dec(l.Amount), Exempt: l.Exempt,
 			Discount: dec(l.Discount), DiscountScheme: l.DiscountScheme, TaxPercent: dec(l.TaxPercent),
 			RetentionPercent: dec(l.RetentionPercent), RetentionScheme: l.RetentionScheme})
 	}
-	res, errs := totals.Compute(in)
+	return in
+}
+
+// computeTotals applies docs/conventions.md#8-totals-formula to d and records rule violations on fe.
+func computeTotals(fe *apperr.Fields, d *Doc, t catalog.DocumentType, scale int32) {
+	res, errs := totals.Compute(TotalsInput(t, d.Lines, d.TaxPercent, d.Discount, d.DiscountScheme, scale))
 	if len(errs) > 0 {
 		lineErrs := make([]any, len(d.Lines))
 		anyLine := false

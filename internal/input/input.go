@@ -200,7 +200,7 @@ func (o *Object) Choice(key string, required bool, choices ...string) (string, b
 	}
 	s, isStr := v.(string)
 	if !isStr {
-		o.Fail(key, MsgChoice(stringForm(v)))
+		o.Fail(key, MsgChoice(ValueText(v)))
 		return "", false
 	}
 	for _, c := range choices {
@@ -212,7 +212,9 @@ func (o *Object) Choice(key string, required bool, choices ...string) (string, b
 	return "", false
 }
 
-func stringForm(v any) string {
+// ValueText is a body value as a choice message quotes it: strings and
+// numbers as sent, anything else as JSON.
+func ValueText(v any) string {
 	switch x := v.(type) {
 	case string:
 		return x

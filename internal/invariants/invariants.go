@@ -17,6 +17,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/catalog"
 	"github.com/cobrobilling/cobro/internal/document"
 	"github.com/cobrobilling/cobro/internal/money"
+	"github.com/cobrobilling/cobro/internal/rows"
 	"github.com/cobrobilling/cobro/internal/store"
 	"github.com/cobrobilling/cobro/internal/totals"
 	"github.com/cobrobilling/cobro/internal/webhook"
@@ -67,21 +68,12 @@ func (c *checker) subscriptionRuns() error {
 		{`SELECT s.id FROM subscriptions s WHERE s.next_billing_cycle - 1 < (SELECT COUNT(*) FROM subscription_runs r WHERE r.subscription_id = s.id)`,
 			"subscription with more runs than its cycle counter: %s"},
 	} {
-		rows, err := c.db.QueryContext(c.ctx, q.sql)
+		bad, err := store.Strings(c.ctx, c.db, q.sql)
 		if err != nil {
 			return err
 		}
-		for rows.Next() {
-			var v string
-			if err := rows.Scan(&v); err != nil {
-				rows.Close()
-				return err
-			}
+		for _, v := range bad {
 			c.report(q.msg, v)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
 		}
 	}
 	return nil
@@ -119,16 +111,16 @@ func mode(test bool) string {
 }
 
 func (c *checker) loadDocs() ([]*doc, error) {
-	rows, err := c.db.QueryContext(c.ctx, `SELECT id, workspace_id, test_mode, kind, document_type, currency, date, status, imported,
+	rs, err := c.db.QueryContext(c.ctx, `SELECT id, workspace_id, test_mode, kind, document_type, currency, date, status, imported,
 		customer_id, invoice_id, credit_note_id, purchase_id, number, lines, amount, tax_percent, subtotal, total, discount, discount_scheme,
 		exempt, tax, retention, total_adjusted, total_adjusted_cents, collected_cents, created
 		FROM documents ORDER BY created, id`)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
+	defer rs.Close()
 	var out []*doc
-	for rows.Next() {
+	for rs.Next() {
 		var (
 			d                                          doc
 			cus, inv, crn, pur                         sql.NullString
@@ -136,20 +128,14 @@ func (c *checker) loadDocs() ([]*doc, error) {
 			lines, amount, taxPct, sub, total, discSum string
 			exempt, tax, ret, ta                       sql.NullString
 		)
-		if err := rows.Scan(&d.id, &d.workspace, &d.testMode, &d.kind, &d.typeID, &d.currency, &d.date, &d.status, &d.imported,
+		if err := rs.Scan(&d.id, &d.workspace, &d.testMode, &d.kind, &d.typeID, &d.currency, &d.date, &d.status, &d.imported,
 			&cus, &inv, &crn, &pur, &number, &lines, &amount, &taxPct, &sub, &total, &discSum, &d.discountScheme,
 			&exempt, &tax, &ret, &ta, &taCents, &d.collectedCents, &d.created); err != nil {
 			return nil, err
 		}
 		d.customer, d.invoice, d.creditNote, d.purchase = cus.String, inv.String, crn.String, pur.String
-		if number.Valid {
-			n := number.Int64
-			d.number = &n
-		}
-		if taCents.Valid {
-			n := taCents.Int64
-			d.totalAdjustedCents = &n
-		}
+		d.number = rows.Int(number)
+		d.totalAdjustedCents = rows.Int(taCents)
 		if err := json.Unmarshal([]byte(lines), &d.lines); err != nil {
 			return nil, fmt.Errorf("document %s: lines: %w", d.id, err)
 		}
@@ -177,7 +163,7 @@ func (c *checker) loadDocs() ([]*doc, error) {
 		}
 		out = append(out, &d)
 	}
-	return out, rows.Err()
+	return out, rs.Err()
 }
 
 // numbers: the workspace's own numbers (not imported, not null) of one
@@ -301,14 +287,7 @@ func (c *checker) totals(docs []*doc) error {
 				c.report("totals: %s %s %s has unknown document type %q", d.scope(), d.kind, d.id, d.typeID)
 				continue
 			}
-			in := totals.Doc{TaxPercent: d.taxPercent, Scale: scale, Discount: d.discount, DiscountScheme: d.discountScheme,
-				LinesIncludeTax: t.HasLinesTotal, AllExempt: t.Tax.IsZero() && !t.HasTaxes}
-			for _, l := range d.lines {
-				in.Lines = append(in.Lines, totals.Line{Quantity: dec(l.Quantity), Amount: dec(l.Amount), Exempt: l.Exempt,
-					Discount: dec(l.Discount), DiscountScheme: l.DiscountScheme, TaxPercent: dec(l.TaxPercent),
-					RetentionPercent: dec(l.RetentionPercent), RetentionScheme: l.RetentionScheme})
-			}
-			res, errs := totals.Compute(in)
+			res, errs := totals.Compute(document.TotalsInput(t, d.lines, d.taxPercent, d.discount, d.discountScheme, scale))
 			if len(errs) > 0 {
 				c.report("totals: %s %s %s: its stored lines do not compute: %v", d.scope(), d.kind, d.id, errs[0])
 				continue
@@ -559,28 +538,15 @@ func (c *checker) documentEvents(docs []*doc) error {
 // was subscribed to it and unchanged since before the event (see
 // EndpointSlack).
 func (c *checker) deliveries() error {
-	var orphans []string
-	rows, err := c.db.QueryContext(c.ctx, `SELECT d.id FROM deliveries d WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.id = d.event_id) ORDER BY d.id`)
+	orphans, err := store.Strings(c.ctx, c.db, `SELECT d.id FROM deliveries d WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.id = d.event_id) ORDER BY d.id`)
 	if err != nil {
-		return err
-	}
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return err
-		}
-		orphans = append(orphans, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return err
 	}
 	for _, id := range orphans {
 		c.report("deliveries: delivery %s has no event", id)
 	}
 
-	rows, err = c.db.QueryContext(c.ctx, `SELECT d.id, d.event_id FROM deliveries d WHERE d.status = $1
+	rows, err := c.db.QueryContext(c.ctx, `SELECT d.id, d.event_id FROM deliveries d WHERE d.status = $1
 		AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.unique_key = 'webhook:' || d.id) ORDER BY d.id`, webhook.DeliveryPending)
 	if err != nil {
 		return err

@@ -187,11 +187,8 @@ func ParseMoney(raw any) (decimal.Decimal, error) {
 	if err != nil {
 		return decimal.Zero, err
 	}
-	if len(n.sigFrac()) > MoneyDecimals {
-		return decimal.Zero, fieldErr(MsgDecimalPlaces(MoneyDecimals))
-	}
-	if len(n.intPart) > MoneyIntegerDigits {
-		return decimal.Zero, fieldErr(MsgIntegerDigits(MoneyIntegerDigits))
+	if err := n.fits(MoneyDecimals, MoneyIntegerDigits); err != nil {
+		return decimal.Zero, err
 	}
 	if n.negative() {
 		return decimal.Zero, fieldErr(MsgNonNegative)
@@ -226,6 +223,18 @@ func ParsePercent(raw any) (decimal.Decimal, error) {
 
 var hundred = decimal.NewFromInt(100)
 
+// fits refuses more significant decimals, then more integer digits, than
+// a type allows.
+func (n number) fits(decimals, integerDigits int) error {
+	if len(n.sigFrac()) > decimals {
+		return fieldErr(MsgDecimalPlaces(decimals))
+	}
+	if len(n.intPart) > integerDigits {
+		return fieldErr(MsgIntegerDigits(integerDigits))
+	}
+	return nil
+}
+
 // ParseQuantity validates a quantity (docs/conventions.md#7-data-types): greater than 0, at most 12
 // integer digits and 6 decimals (trailing zeros do not count). Order:
 // syntax, decimal places, integer digits, > 0.
@@ -239,11 +248,8 @@ func ParseQuantity(raw any) (decimal.Decimal, error) {
 	if err != nil {
 		return decimal.Zero, err
 	}
-	if len(n.sigFrac()) > QuantityDecimals {
-		return decimal.Zero, fieldErr(MsgDecimalPlaces(QuantityDecimals))
-	}
-	if len(n.intPart) > QuantityIntegerDigits {
-		return decimal.Zero, fieldErr(MsgIntegerDigits(QuantityIntegerDigits))
+	if err := n.fits(QuantityDecimals, QuantityIntegerDigits); err != nil {
+		return decimal.Zero, err
 	}
 	if n.neg || n.isZero() {
 		return decimal.Zero, fieldErr(MsgPositive)

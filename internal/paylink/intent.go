@@ -94,10 +94,7 @@ func scanIntent(e Env, row list.Scanner) (*Intent, error) {
 	in.Source, in.Payment, in.Invoice, in.FailedReason, in.Error = rows.Text(src), rows.Text(pay), rows.Text(inv), rows.Text(reason), rows.Text(msg)
 	in.stamps = map[string]*int64{}
 	for i, n := range stampNames {
-		if st[i].Valid {
-			v := st[i].Int64
-			in.stamps[n] = &v
-		}
+		in.stamps[n] = rows.Int(st[i])
 	}
 	in.Created, in.Updated = clock.Stamp{Micros: created, Loc: e.Scope.Loc}, clock.Stamp{Micros: updated, Loc: e.Scope.Loc}
 	in.fill(e)

@@ -114,14 +114,8 @@ func scanLink(e Env, row list.Scanner) (*Link, error) {
 	l.CustomerID = cus.String
 	l.Invoice, l.ReturnURL = rows.Text(inv), rows.Text(ret)
 	loc := e.Scope.Loc
-	if expires.Valid {
-		v := expires.Int64
-		l.expires = &v
-	}
-	if archived.Valid {
-		v := archived.Int64
-		l.archived = &v
-	}
+	l.expires = rows.Int(expires)
+	l.archived = rows.Int(archived)
 	l.Expires, l.Archived = clock.NullStamp{Micros: l.expires, Loc: loc}, clock.NullStamp{Micros: l.archived, Loc: loc}
 	l.Metadata = json.RawMessage(meta)
 	l.Created, l.Updated = clock.Stamp{Micros: created, Loc: loc}, clock.Stamp{Micros: updated, Loc: loc}

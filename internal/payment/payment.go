@@ -90,14 +90,8 @@ func scanPayment(e Env, row interface{ Scan(...any) error }) (*Payment, error) {
 		d := dec(heldA.String)
 		p.heldAmount = &d
 	}
-	if heldAt.Valid {
-		v := heldAt.Int64
-		p.heldAt = &v
-	}
-	if pdate.Valid {
-		v := pdate.Int64
-		p.paymentDate = &v
-	}
+	p.heldAt = rows.Int(heldAt)
+	p.paymentDate = rows.Int(pdate)
 	p.PaymentDate = clock.NullStamp{Micros: p.paymentDate, Loc: e.Scope.Loc}
 	_ = json.Unmarshal([]byte(sources), &p.Sources)
 	if p.Sources == nil {

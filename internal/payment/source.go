@@ -101,10 +101,7 @@ func scanSource(sc workspace.Scope, row interface{ Scan(...any) error }) (*Sourc
 			s.Card = &c
 		}
 	}
-	if deadline.Valid {
-		v := deadline.Int64
-		s.authDeadline = &v
-	}
+	s.authDeadline = rows.Int(deadline)
 	s.Created, s.Updated = clock.Stamp{Micros: created, Loc: sc.Loc}, clock.Stamp{Micros: updated, Loc: sc.Loc}
 	return &s, nil
 }

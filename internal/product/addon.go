@@ -49,13 +49,15 @@ const MsgAddonDuration = "Only recurring add-ons have a duration."
 
 const addonColumns = `id, name, description, currency, amount, sku, exempt, apply_scheme, duration_times, unit_label, status, archived, metadata, test_mode, created, updated`
 
-var addons = kind[*Addon]{
-	table:  rows.Table{Name: "addons", Prefix: PrefixAddon, Columns: addonColumns},
-	object: "addon",
-	label:  "Add-on",
-	scan:   scanAddon,
-	status: func(v *Addon) string { return v.Status },
+// Addons reads add-ons: Get, Ref, List and Archive.
+var Addons = Kind[*Addon]{
+	table: rows.Table{Name: "addons", Prefix: PrefixAddon, Columns: addonColumns},
+	event: "addon",
+	label: "Add-on",
+	scan:  scanAddon,
 }
+
+func (a *Addon) state() string { return a.Status }
 
 func scanAddon(sc workspace.Scope, row list.Scanner) (*Addon, error) {
 	var (
@@ -73,17 +75,6 @@ func scanAddon(sc workspace.Scope, row list.Scanner) (*Addon, error) {
 	return &a, nil
 }
 
-// GetAddon returns an add-on of the scope, or 404.
-func GetAddon(ctx context.Context, q store.Querier, sc workspace.Scope, addonID string) (*Addon, error) {
-	return addons.get(ctx, q, sc, addonID, "")
-}
-
-// AddonRef resolves an add-on referenced from a body field: the second
-// result is the field message ("Invalid pk …", "Add-on is archived.").
-func AddonRef(ctx context.Context, q store.Querier, sc workspace.Scope, addonID string) (*Addon, string, error) {
-	return addons.ref(ctx, q, sc, addonID)
-}
-
 // AddonListSpec declares the add-on list (docs/billing.md#6-add-ons).
 var AddonListSpec = list.Spec{
 	Fields: []list.Field{
@@ -97,11 +88,6 @@ var AddonListSpec = list.Spec{
 	DefaultOrdering: "-created",
 	Search:          []string{"name", "description", "sku"},
 	Metadata:        "metadata",
-}
-
-// ListAddons returns one page of add-ons.
-func ListAddons(ctx context.Context, q store.Querier, sc workspace.Scope, lq *list.Query) (int, []*Addon, error) {
-	return addons.list(ctx, q, sc, lq)
 }
 
 type addonRecord struct {
@@ -127,12 +113,12 @@ func CreateAddon(ctx context.Context, q store.Querier, sc workspace.Scope, c Add
 		rec.unitLabel, rec.status, archived, rec.metadata, us); err != nil {
 		return nil, err
 	}
-	return GetAddon(ctx, q, sc, aid)
+	return Addons.Get(ctx, q, sc, aid)
 }
 
 // UpdateAddon applies a partial update (changes apply to future runs).
 func UpdateAddon(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, addonID string, c AddonParams, now time.Time) (*Addon, error) {
-	a, err := addons.get(ctx, q, sc, addonID, d.ForUpdate())
+	a, err := Addons.lock(ctx, q, d, sc, addonID)
 	if err != nil {
 		return nil, err
 	}
@@ -148,13 +134,5 @@ func UpdateAddon(ctx context.Context, q store.Querier, d store.Dialect, sc works
 		rec.durationTimes, rec.unitLabel, rec.status, archived, rec.metadata, now.UnixMicro()); err != nil {
 		return nil, err
 	}
-	return GetAddon(ctx, q, sc, addonID)
-}
-
-// ArchiveAddon is DELETE: archived, idempotent.
-func ArchiveAddon(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, addonID string, now time.Time) (*Addon, error) {
-	if err := addons.archive(ctx, q, d, sc, addonID, now); err != nil {
-		return nil, err
-	}
-	return GetAddon(ctx, q, sc, addonID)
+	return Addons.Get(ctx, q, sc, addonID)
 }

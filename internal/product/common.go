@@ -36,14 +36,6 @@ const (
 
 var StatusChoices = []string{StatusActive, StatusArchived}
 
-func nstamp(v sql.NullInt64, loc *time.Location) clock.NullStamp {
-	if !v.Valid {
-		return clock.NullStamp{Loc: loc}
-	}
-	m := v.Int64
-	return clock.NullStamp{Micros: &m, Loc: loc}
-}
-
 func nint(v sql.NullInt64) *int {
 	if !v.Valid {
 		return nil
@@ -65,48 +57,78 @@ func MsgMaxValue(n int) string {
 // scopeWhere is the scope condition of every catalogue update.
 const scopeWhere = ` AND workspace_id = $2 AND test_mode = $3`
 
-// kind is one catalogue object type: its table and how it is read. Every
+// object is what every catalogue object answers: its status.
+type object interface{ state() string }
+
+// Kind is one catalogue object type: its table and how it is read. Every
 // catalogue object gets, lists, resolves references and archives alike.
-type kind[T any] struct {
+type Kind[T object] struct {
 	table  rows.Table
-	object string // event prefix ("plan")
+	event  string // event prefix ("plan")
 	label  string // message subject ("Plan")
 	scan   func(workspace.Scope, list.Scanner) (T, error)
-	status func(T) string
+	attach func(context.Context, store.Querier, workspace.Scope, []T) error // related objects read with it (a product's plans), or nil
 }
 
-func (k kind[T]) scanIn(sc workspace.Scope) func(list.Scanner) (T, error) {
+func (k Kind[T]) scanIn(sc workspace.Scope) func(list.Scanner) (T, error) {
 	return func(r list.Scanner) (T, error) { return k.scan(sc, r) }
 }
 
-// get reads one object of the scope, or 404; lock is "" or FOR UPDATE.
-func (k kind[T]) get(ctx context.Context, q store.Querier, sc workspace.Scope, objID, lock string) (T, error) {
-	return rows.Get(ctx, q, sc, k.table, objID, lock, k.scanIn(sc))
+// fill reads the related objects of vs, if the kind has any.
+func (k Kind[T]) fill(ctx context.Context, q store.Querier, sc workspace.Scope, vs []T) error {
+	if k.attach == nil || len(vs) == 0 {
+		return nil
+	}
+	return k.attach(ctx, q, sc, vs)
 }
 
-// ref resolves an object referenced from a body field: the second result
+// lock reads one object of the scope FOR UPDATE, or 404.
+func (k Kind[T]) lock(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, objID string) (T, error) {
+	return rows.Get(ctx, q, sc, k.table, objID, d.ForUpdate(), k.scanIn(sc))
+}
+
+// Get returns one object of the scope, or 404.
+func (k Kind[T]) Get(ctx context.Context, q store.Querier, sc workspace.Scope, objID string) (T, error) {
+	v, err := rows.Get(ctx, q, sc, k.table, objID, "", k.scanIn(sc))
+	if err != nil {
+		return v, err
+	}
+	return v, k.fill(ctx, q, sc, []T{v})
+}
+
+// Ref resolves an object referenced from a body field: the second result
 // is the field message ("Invalid pk …", "<Label> is archived.").
-func (k kind[T]) ref(ctx context.Context, q store.Querier, sc workspace.Scope, objID string) (T, string, error) {
-	v, err := k.get(ctx, q, sc, objID, "")
-	return rows.Ref(v, err, objID, k.label, func(v T) bool { return k.status(v) == StatusArchived })
+func (k Kind[T]) Ref(ctx context.Context, q store.Querier, sc workspace.Scope, objID string) (T, string, error) {
+	v, err := rows.Get(ctx, q, sc, k.table, objID, "", k.scanIn(sc))
+	return rows.Ref(v, err, objID, k.label, func(v T) bool { return v.state() == StatusArchived })
 }
 
-// list returns one page of objects.
-func (k kind[T]) list(ctx context.Context, q store.Querier, sc workspace.Scope, lq *list.Query) (int, []T, error) {
-	return rows.List(ctx, q, sc, k.table, lq, k.scanIn(sc))
+// List returns one page of objects.
+func (k Kind[T]) List(ctx context.Context, q store.Querier, sc workspace.Scope, lq *list.Query) (int, []T, error) {
+	n, out, err := rows.List(ctx, q, sc, k.table, lq, k.scanIn(sc))
+	if err != nil {
+		return 0, nil, err
+	}
+	return n, out, k.fill(ctx, q, sc, out)
 }
 
-// archive is DELETE: it sets status archived (idempotent) and emits
-// <object>.archived when it changed.
-func (k kind[T]) archive(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, objID string, now time.Time) error {
-	v, err := k.get(ctx, q, sc, objID, d.ForUpdate())
-	if err != nil || k.status(v) == StatusArchived {
-		return err
+// Archive is DELETE (docs/conventions.md#15-deletion-semantics): it sets
+// status archived, idempotent, emits <object>.archived when it changed,
+// and returns the object.
+func (k Kind[T]) Archive(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, objID string, now time.Time) (T, error) {
+	v, err := k.lock(ctx, q, d, sc, objID)
+	if err != nil {
+		return v, err
 	}
-	if err := rows.Archive(ctx, q, sc, k.table, objID, StatusArchived, now); err != nil {
-		return err
+	if v.state() != StatusArchived {
+		if err := rows.Archive(ctx, q, sc, k.table, objID, StatusArchived, now); err != nil {
+			return v, err
+		}
+		if err := event.Emit(ctx, q, sc, k.event+".archived", objID, now); err != nil {
+			return v, err
+		}
 	}
-	return event.Emit(ctx, q, sc, k.object+".archived", objID, now)
+	return k.Get(ctx, q, sc, objID)
 }
 
 // statusChange computes the archived stamp and event name of an update
@@ -163,7 +185,7 @@ func (t *tail) dest(status *string, testMode *bool) []any {
 
 // set copies what was read onto the object's fields.
 func (t *tail) set(loc *time.Location, archived *clock.NullStamp, meta *json.RawMessage, created, updated *clock.Stamp) {
-	*archived = nstamp(t.archived, loc)
+	*archived = rows.Stamp(t.archived, loc)
 	*meta = json.RawMessage(t.meta)
 	*created, *updated = clock.Stamp{Micros: t.created, Loc: loc}, clock.Stamp{Micros: t.updated, Loc: loc}
 }

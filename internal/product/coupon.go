@@ -67,13 +67,15 @@ const (
 
 const couponColumns = `id, name, amount, currency, discount_scheme, duration_scheme, duration_times, valid_until, apply_on, status, archived, metadata, test_mode, created, updated`
 
-var coupons = kind[*Coupon]{
-	table:  rows.Table{Name: "coupons", Prefix: PrefixCoupon, Columns: couponColumns},
-	object: "coupon",
-	label:  "Coupon",
-	scan:   scanCoupon,
-	status: func(v *Coupon) string { return v.Status },
+// Coupons reads coupons: Get, Ref, List and Archive.
+var Coupons = Kind[*Coupon]{
+	table: rows.Table{Name: "coupons", Prefix: PrefixCoupon, Columns: couponColumns},
+	event: "coupon",
+	label: "Coupon",
+	scan:  scanCoupon,
 }
+
+func (c *Coupon) state() string { return c.Status }
 
 func scanCoupon(sc workspace.Scope, row list.Scanner) (*Coupon, error) {
 	var (
@@ -109,18 +111,6 @@ func couponAmount(scheme string, d decimal.Decimal) json.RawMessage {
 	return json.RawMessage(money.NewPercent(d).String())
 }
 
-// GetCoupon returns a coupon of the scope, or 404.
-func GetCoupon(ctx context.Context, q store.Querier, sc workspace.Scope, couponID string) (*Coupon, error) {
-	return coupons.get(ctx, q, sc, couponID, "")
-}
-
-// CouponRef resolves a coupon referenced from a body field: the second
-// result is the field message ("Invalid pk …", "Coupon is archived.").
-// valid_until is the caller's rule (it depends on the attachment date).
-func CouponRef(ctx context.Context, q store.Querier, sc workspace.Scope, couponID string) (*Coupon, string, error) {
-	return coupons.ref(ctx, q, sc, couponID)
-}
-
 // CouponListSpec declares the coupon list (docs/billing.md#7-coupons).
 var CouponListSpec = list.Spec{
 	Fields: []list.Field{
@@ -136,11 +126,6 @@ var CouponListSpec = list.Spec{
 	DefaultOrdering: "-created",
 	Search:          []string{"name"},
 	Metadata:        "metadata",
-}
-
-// ListCoupons returns one page of coupons.
-func ListCoupons(ctx context.Context, q store.Querier, sc workspace.Scope, lq *list.Query) (int, []*Coupon, error) {
-	return coupons.list(ctx, q, sc, lq)
 }
 
 type couponRecord struct {
@@ -172,12 +157,12 @@ func CreateCoupon(ctx context.Context, q store.Querier, sc workspace.Scope, c Co
 		rec.validUntil, rec.applyOn, rec.status, archived, rec.metadata, us); err != nil {
 		return nil, err
 	}
-	return GetCoupon(ctx, q, sc, cid)
+	return Coupons.Get(ctx, q, sc, cid)
 }
 
 // UpdateCoupon applies a partial update (same fields as create).
 func UpdateCoupon(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, couponID string, cp CouponParams, now time.Time) (*Coupon, error) {
-	c, err := coupons.get(ctx, q, sc, couponID, d.ForUpdate())
+	c, err := Coupons.lock(ctx, q, d, sc, couponID)
 	if err != nil {
 		return nil, err
 	}
@@ -193,13 +178,5 @@ func UpdateCoupon(ctx context.Context, q store.Querier, d store.Dialect, sc work
 		rec.validUntil, rec.applyOn, rec.status, archived, rec.metadata, now.UnixMicro()); err != nil {
 		return nil, err
 	}
-	return GetCoupon(ctx, q, sc, couponID)
-}
-
-// ArchiveCoupon is DELETE: archived, idempotent.
-func ArchiveCoupon(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, couponID string, now time.Time) (*Coupon, error) {
-	if err := coupons.archive(ctx, q, d, sc, couponID, now); err != nil {
-		return nil, err
-	}
-	return GetCoupon(ctx, q, sc, couponID)
+	return Coupons.Get(ctx, q, sc, couponID)
 }

@@ -4,30 +4,16 @@ import (
 	"github.com/cobrobilling/cobro/internal/apperr"
 	"github.com/cobrobilling/cobro/internal/catalog"
 	"github.com/cobrobilling/cobro/internal/money"
+	"github.com/cobrobilling/cobro/internal/opt"
 	"github.com/shopspring/decimal"
 )
 
 // The catalogue's commands. The HTTP edge decodes request bodies into
 // them, each field on its own; the rules that join fields are checked
 // here against the resulting object (a PATCH is checked with the stored
-// values of the fields it does not send). A nil pointer is a field not
-// given; Errs are the fields the edge could not decode, reported together
-// with those rules.
-
-// Nullable is an optional field: Set when given, Value nil when cleared.
-type Nullable[T any] struct {
-	Set   bool
-	Value *T
-}
-
-// Of is a Nullable set to v.
-func Of[T any](v T) Nullable[T] { return Nullable[T]{Set: true, Value: &v} }
-
-func (n Nullable[T]) apply(dst **T) {
-	if n.Set {
-		*dst = n.Value
-	}
-}
+// values of the fields it does not send). A nil pointer or an unset
+// opt.Nullable is a field not given; Errs are the fields the edge could
+// not decode, reported together with those rules.
 
 func set[T any](dst *T, v *T) {
 	if v != nil {
@@ -53,7 +39,7 @@ func (c Common) errs() *apperr.Fields {
 type ProductParams struct {
 	Common
 	Name      *string
-	UnitLabel Nullable[string]
+	UnitLabel opt.Nullable[string]
 }
 
 // AddonParams creates or updates an add-on.
@@ -61,10 +47,10 @@ type AddonParams struct {
 	Common
 	Name, Description, Currency *string
 	Amount                      *decimal.Decimal
-	SKU, UnitLabel              Nullable[string]
+	SKU, UnitLabel              opt.Nullable[string]
 	Exempt                      *bool
 	ApplyScheme                 *string
-	DurationTimes               Nullable[int]
+	DurationTimes               opt.Nullable[int]
 }
 
 // CouponParams creates or updates a coupon.
@@ -73,8 +59,8 @@ type CouponParams struct {
 	Name, Currency                 *string
 	Amount                         *decimal.Decimal
 	DiscountScheme, DurationScheme *string
-	DurationTimes                  Nullable[int]
-	ValidUntil                     Nullable[string]
+	DurationTimes                  opt.Nullable[int]
+	ValidUntil                     opt.Nullable[string]
 	ApplyOn                        *string
 	// Given names the fields the body carried (the amount rules apply when
 	// the amount, the scheme or the currency is sent).
@@ -86,7 +72,7 @@ type CouponParams struct {
 type PlanParams struct {
 	Common
 	Name, Description *string
-	SKU, UnitLabel    Nullable[string]
+	SKU, UnitLabel    opt.Nullable[string]
 	// fixed at creation
 	Product          string
 	Frequency        string
@@ -101,7 +87,7 @@ type PlanParams struct {
 
 func (r *productRecord) apply(c ProductParams) error {
 	set(&r.name, c.Name)
-	c.UnitLabel.apply(&r.unitLabel)
+	c.UnitLabel.Apply(&r.unitLabel)
 	set(&r.status, c.Status)
 	set(&r.metadata, c.Metadata)
 	return c.errs().Err()
@@ -113,11 +99,11 @@ func (r *addonRecord) apply(c AddonParams) error {
 	set(&r.description, c.Description)
 	set(&r.currency, c.Currency)
 	set(&r.amount, c.Amount)
-	c.SKU.apply(&r.sku)
+	c.SKU.Apply(&r.sku)
 	set(&r.exempt, c.Exempt)
 	set(&r.applyScheme, c.ApplyScheme)
-	c.DurationTimes.apply(&r.durationTimes)
-	c.UnitLabel.apply(&r.unitLabel)
+	c.DurationTimes.Apply(&r.durationTimes)
+	c.UnitLabel.Apply(&r.unitLabel)
 	set(&r.status, c.Status)
 	set(&r.metadata, c.Metadata)
 	// against the resulting object: a PATCH to one_time must drop the duration
@@ -134,8 +120,8 @@ func (r *couponRecord) apply(c CouponParams) error {
 	set(&r.currency, c.Currency)
 	set(&r.discountScheme, c.DiscountScheme)
 	set(&r.durationScheme, c.DurationScheme)
-	c.DurationTimes.apply(&r.durationTimes)
-	c.ValidUntil.apply(&r.validUntil)
+	c.DurationTimes.Apply(&r.durationTimes)
+	c.ValidUntil.Apply(&r.validUntil)
 	set(&r.applyOn, c.ApplyOn)
 	set(&r.status, c.Status)
 	set(&r.metadata, c.Metadata)
@@ -182,8 +168,8 @@ func (r *couponRecord) amountRule(currencyFailed bool) string {
 func (r *planRecord) applyMutable(c PlanParams) {
 	set(&r.name, c.Name)
 	set(&r.description, c.Description)
-	c.SKU.apply(&r.sku)
-	c.UnitLabel.apply(&r.unitLabel)
+	c.SKU.Apply(&r.sku)
+	c.UnitLabel.Apply(&r.unitLabel)
 	set(&r.status, c.Status)
 	set(&r.metadata, c.Metadata)
 }

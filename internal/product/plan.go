@@ -112,13 +112,15 @@ func (t StoredTier) View() Tier {
 const planColumns = `id, product_id, name, description, frequency, currency, amount, sku, exempt, usage_scheme, usage_aggregation,
 	tiers_mode, tiers, unit_label, status, archived, metadata, test_mode, created, updated`
 
-var plans = kind[*Plan]{
-	table:  rows.Table{Name: "plans", Prefix: PrefixPlan, Columns: planColumns},
-	object: "plan",
-	label:  "Plan",
-	scan:   scanPlan,
-	status: func(v *Plan) string { return v.Status },
+// Plans reads plans: Get, Ref, List and Archive.
+var Plans = Kind[*Plan]{
+	table: rows.Table{Name: "plans", Prefix: PrefixPlan, Columns: planColumns},
+	event: "plan",
+	label: "Plan",
+	scan:  scanPlan,
 }
+
+func (p *Plan) state() string { return p.Status }
 
 func scanPlan(sc workspace.Scope, row list.Scanner) (*Plan, error) {
 	var (
@@ -145,18 +147,6 @@ func scanPlan(sc workspace.Scope, row list.Scanner) (*Plan, error) {
 	return &p, nil
 }
 
-// GetPlan returns a plan of the scope, or 404.
-func GetPlan(ctx context.Context, q store.Querier, sc workspace.Scope, planID string) (*Plan, error) {
-	return plans.get(ctx, q, sc, planID, "")
-}
-
-// PlanRef resolves a plan referenced from a body field (subscription
-// lines): the second result is the field message ("Invalid pk …",
-// "Plan is archived.").
-func PlanRef(ctx context.Context, q store.Querier, sc workspace.Scope, planID string) (*Plan, string, error) {
-	return plans.ref(ctx, q, sc, planID)
-}
-
 // PlanListSpec declares the plan list (docs/billing.md#5-plans List).
 var PlanListSpec = list.Spec{
 	Fields: []list.Field{
@@ -172,11 +162,6 @@ var PlanListSpec = list.Spec{
 	DefaultOrdering: "-created",
 	Search:          []string{"name", "description", "sku"},
 	Metadata:        "metadata",
-}
-
-// ListPlans returns one page of plans.
-func ListPlans(ctx context.Context, q store.Querier, sc workspace.Scope, lq *list.Query) (int, []*Plan, error) {
-	return plans.list(ctx, q, sc, lq)
 }
 
 // Plan tier messages (docs/billing.md#5-plans Errors; the others are Cobro's).
@@ -233,13 +218,13 @@ func CreatePlan(ctx context.Context, q store.Querier, sc workspace.Scope, c Plan
 		rec.usageScheme, rec.usageAggregation, rec.tiersMode, rec.tiersJSON(), rec.unitLabel, rec.status, archived, rec.metadata, us); err != nil {
 		return nil, err
 	}
-	return GetPlan(ctx, q, sc, pid)
+	return Plans.Get(ctx, q, sc, pid)
 }
 
 // UpdatePlan changes the mutable fields (name, description, sku,
 // unit_label, metadata, status).
 func UpdatePlan(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, planID string, c PlanParams, now time.Time) (*Plan, error) {
-	p, err := plans.get(ctx, q, sc, planID, d.ForUpdate())
+	p, err := Plans.lock(ctx, q, d, sc, planID)
 	if err != nil {
 		return nil, err
 	}
@@ -253,13 +238,5 @@ func UpdatePlan(ctx context.Context, q store.Querier, d store.Dialect, sc worksp
 		WHERE id = $1`+scopeWhere, planID, sc.ID, sc.TestMode, rec.name, rec.description, rec.sku, rec.unitLabel, rec.status, archived, rec.metadata, now.UnixMicro()); err != nil {
 		return nil, err
 	}
-	return GetPlan(ctx, q, sc, planID)
-}
-
-// ArchivePlan is DELETE: archived, idempotent.
-func ArchivePlan(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, planID string, now time.Time) (*Plan, error) {
-	if err := plans.archive(ctx, q, d, sc, planID, now); err != nil {
-		return nil, err
-	}
-	return GetPlan(ctx, q, sc, planID)
+	return Plans.Get(ctx, q, sc, planID)
 }

@@ -33,13 +33,16 @@ type Product struct {
 
 const productColumns = `id, name, unit_label, status, archived, metadata, test_mode, created, updated`
 
-var products = kind[*Product]{
+// Products reads products: Get, Ref, List and Archive.
+var Products = Kind[*Product]{
 	table:  rows.Table{Name: "products", Prefix: PrefixProduct, Columns: productColumns},
-	object: "product",
+	event:  "product",
 	label:  "Product",
 	scan:   scanProduct,
-	status: func(v *Product) string { return v.Status },
+	attach: attachPlans,
 }
+
+func (p *Product) state() string { return p.Status }
 
 func scanProduct(sc workspace.Scope, row list.Scanner) (*Product, error) {
 	var (
@@ -55,21 +58,6 @@ func scanProduct(sc workspace.Scope, row list.Scanner) (*Product, error) {
 	t.set(sc.Loc, &p.Archived, &p.Metadata, &p.Created, &p.Updated)
 	p.Plans = []*Plan{}
 	return &p, nil
-}
-
-// GetProduct returns a product of the scope with its plans, or 404.
-func GetProduct(ctx context.Context, q store.Querier, sc workspace.Scope, productID string) (*Product, error) {
-	p, err := products.get(ctx, q, sc, productID, "")
-	if err != nil {
-		return nil, err
-	}
-	return p, attachPlans(ctx, q, sc, []*Product{p})
-}
-
-// ProductRef resolves a product referenced from a body field: the second
-// result is the field message ("Invalid pk …", "Product is archived.").
-func ProductRef(ctx context.Context, q store.Querier, sc workspace.Scope, productID string) (*Product, string, error) {
-	return products.ref(ctx, q, sc, productID)
 }
 
 // attachPlans fills the plans of ps (all statuses, by created).
@@ -158,15 +146,6 @@ func cloneValues(v url.Values) url.Values {
 	return out
 }
 
-// ListProducts returns one page of products.
-func ListProducts(ctx context.Context, q store.Querier, sc workspace.Scope, lq *list.Query) (int, []*Product, error) {
-	count, out, err := products.list(ctx, q, sc, lq)
-	if err != nil {
-		return 0, nil, err
-	}
-	return count, out, attachPlans(ctx, q, sc, out)
-}
-
 type productRecord struct {
 	name, status, metadata string
 	unitLabel              *string
@@ -185,13 +164,13 @@ func CreateProduct(ctx context.Context, q store.Querier, sc workspace.Scope, c P
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)`, pid, sc.ID, sc.TestMode, rec.name, rec.unitLabel, rec.status, archived, rec.metadata, us); err != nil {
 		return nil, err
 	}
-	return GetProduct(ctx, q, sc, pid)
+	return Products.Get(ctx, q, sc, pid)
 }
 
 // UpdateProduct applies a partial update; status archived archives it,
 // active restores it.
 func UpdateProduct(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, productID string, c ProductParams, now time.Time) (*Product, error) {
-	p, err := products.get(ctx, q, sc, productID, d.ForUpdate())
+	p, err := Products.lock(ctx, q, d, sc, productID)
 	if err != nil {
 		return nil, err
 	}
@@ -204,14 +183,5 @@ func UpdateProduct(ctx context.Context, q store.Querier, d store.Dialect, sc wor
 		productID, sc.ID, sc.TestMode, rec.name, rec.unitLabel, rec.status, archived, rec.metadata, now.UnixMicro()); err != nil {
 		return nil, err
 	}
-	return GetProduct(ctx, q, sc, productID)
-}
-
-// ArchiveProduct is DELETE: archived, idempotent (docs/conventions.md#15-deletion-semantics). Its plans
-// are not archived.
-func ArchiveProduct(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, productID string, now time.Time) (*Product, error) {
-	if err := products.archive(ctx, q, d, sc, productID, now); err != nil {
-		return nil, err
-	}
-	return GetProduct(ctx, q, sc, productID)
+	return Products.Get(ctx, q, sc, productID)
 }

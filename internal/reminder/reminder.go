@@ -62,12 +62,7 @@ func scan(sc workspace.Scope, row interface{ Scan(...any) error }) (*Message, er
 	if err := json.Unmarshal([]byte(recipient), &m.Recipient); err != nil {
 		return nil, err
 	}
-	if sent.Valid {
-		s := sent.Int64
-		m.Sent = clock.NullStamp{Micros: &s, Loc: sc.Loc}
-	} else {
-		m.Sent = clock.NullStamp{Loc: sc.Loc}
-	}
+	m.Sent = rows.Stamp(sent, sc.Loc)
 	m.Created = clock.Stamp{Micros: created, Loc: sc.Loc}
 	return &m, nil
 }

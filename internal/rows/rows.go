@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/cobrobilling/cobro/internal/apperr"
+	"github.com/cobrobilling/cobro/internal/clock"
 	"github.com/cobrobilling/cobro/internal/id"
 	"github.com/cobrobilling/cobro/internal/list"
 	"github.com/cobrobilling/cobro/internal/store"
@@ -141,6 +142,20 @@ func Text(v sql.NullString) *string {
 	}
 	s := v.String
 	return &s
+}
+
+// Int is a nullable integer column as an optional int64.
+func Int(v sql.NullInt64) *int64 {
+	if !v.Valid {
+		return nil
+	}
+	n := v.Int64
+	return &n
+}
+
+// Stamp is a nullable microsecond column as a timestamp shown in loc.
+func Stamp(v sql.NullInt64, loc *time.Location) clock.NullStamp {
+	return clock.NullStamp{Micros: Int(v), Loc: loc}
 }
 
 // OrNull is "" stored as NULL.

@@ -446,6 +446,13 @@ func SignInPlace(parent, target *Elem, cert *Certificate) error {
 	si := E("SignedInfo").
 		Add(E("CanonicalizationMethod", "Algorithm", algC14N), E("SignatureMethod", "Algorithm", algRSA),
 			E("Reference", "URI", "#"+target.Attr("ID")).Add(E("DigestMethod", "Algorithm", algSHA1)).T("DigestValue", base64.StdEncoding.EncodeToString(dg[:])))
+	return appendSignature(parent, si, cert)
+}
+
+// appendSignature appends to parent the Signature over the SignedInfo si:
+// its value (RSA-SHA1 of si's canonical form, taken once si sits in the
+// document, whose namespaces it inherits) and the key that checks it.
+func appendSignature(parent, si *Elem, cert *Certificate) error {
 	sig := E("Signature", "xmlns", NSDSig).Add(si)
 	parent.Add(sig)
 	h := sha1.Sum(C14N(si))

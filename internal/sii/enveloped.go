@@ -1,13 +1,11 @@
 package sii
 
 import (
-	"crypto"
 	"crypto/rsa"
 	"crypto/sha1"
 	"crypto/x509"
 	"encoding/base64"
 	"fmt"
-	"math/big"
 )
 
 const algEnveloped = "http://www.w3.org/2000/09/xmldsig#enveloped-signature"
@@ -22,20 +20,7 @@ func SignEnveloped(root *Elem, cert *Certificate) error {
 		Add(E("Transforms").Add(E("Transform", "Algorithm", algEnveloped))).
 		Add(E("DigestMethod", "Algorithm", algSHA1)).T("DigestValue", base64.StdEncoding.EncodeToString(dg[:]))
 	si := E("SignedInfo").Add(E("CanonicalizationMethod", "Algorithm", algC14N), E("SignatureMethod", "Algorithm", algRSA), ref)
-	sig := E("Signature", "xmlns", NSDSig).Add(si)
-	root.Add(sig)
-	h := sha1.Sum(C14N(si))
-	sv, err := rsa.SignPKCS1v15(nil, cert.Key, crypto.SHA1, h[:])
-	if err != nil {
-		return fmt.Errorf("sign: %w", err)
-	}
-	sig.T("SignatureValue", base64.StdEncoding.EncodeToString(sv))
-	pub := &cert.Key.PublicKey
-	sig.Add(E("KeyInfo").
-		Add(E("KeyValue").Add(E("RSAKeyValue").T("Modulus", base64.StdEncoding.EncodeToString(pub.N.Bytes())).
-			T("Exponent", base64.StdEncoding.EncodeToString(big.NewInt(int64(pub.E)).Bytes())))).
-		Add(E("X509Data").T("X509Certificate", base64.StdEncoding.EncodeToString(cert.Cert.Raw))))
-	return nil
+	return appendSignature(root, si, cert)
 }
 
 // VerifyEnveloped checks the enveloped Signature (the last child of root)

@@ -112,14 +112,7 @@ func (svc *Service) Update(ctx context.Context, q store.Querier, d store.Dialect
 		return nil, err
 	}
 	if reschedule {
-		s.Anchor = s.DateStart
-		if nextGiven != nil {
-			s.Anchor = *nextGiven
-		}
-		s.NextIndex = 0
-		if nextGiven == nil && !s.hasLicensed() {
-			s.NextIndex = 1
-		}
+		s.restartSchedule(nextGiven)
 		if s.NextBilling != nil {
 			s.setNext()
 		}

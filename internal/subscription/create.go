@@ -116,15 +116,7 @@ func (svc *Service) Create(ctx context.Context, q store.Querier, d store.Dialect
 	if err := errs.Err(); err != nil {
 		return nil, err
 	}
-	// schedule (docs/billing.md#84-billing-schedule)
-	s.Anchor = s.DateStart
-	if nextGiven != nil {
-		s.Anchor = *nextGiven
-	}
-	s.NextIndex = 0
-	if nextGiven == nil && !s.hasLicensed() {
-		s.NextIndex = 1
-	}
+	s.restartSchedule(nextGiven)
 	s.setNext()
 	if err := insert(ctx, q, sc, s); err != nil {
 		return nil, err
@@ -158,6 +150,21 @@ func (s *Sub) hasMetered() bool {
 		}
 	}
 	return false
+}
+
+// restartSchedule anchors the billing schedule (docs/billing.md#84-billing-schedule) at next_billing
+// when given, else at date_start; without a given date and with no
+// licensed line the first run is one period later (metered lines bill in
+// arrears).
+func (s *Sub) restartSchedule(nextGiven *string) {
+	s.Anchor = s.DateStart
+	if nextGiven != nil {
+		s.Anchor = *nextGiven
+	}
+	s.NextIndex = 0
+	if nextGiven == nil && !s.hasLicensed() {
+		s.NextIndex = 1
+	}
 }
 
 // setNext sets next_billing = B(next_index).
@@ -291,24 +298,31 @@ func (e env) readCoupon(p *Params, errs *apperr.Fields, s, before *Sub) error {
 	if before != nil && before.CouponID != nil && *before.CouponID == *v {
 		return nil
 	}
-	c, msg, err := product.CouponRef(e.ctx, e.q, e.sc, *v)
-	if err != nil {
-		return err
-	}
+	msg, err := e.couponFor(*v, product.ApplyOnInvoice, MsgSubCouponLine, s.Currency)
 	switch {
+	case err != nil:
+		return err
 	case msg != "":
 		errs.Add("coupon", msg)
-	case c.ApplyOn != product.ApplyOnInvoice:
-		errs.Add("coupon", MsgSubCouponLine)
 	default:
-		if m := e.couponUsable(c, s.Currency); m != "" {
-			errs.Add("coupon", m)
-		} else {
-			s.CouponID = v
-			s.CouponRedemptions = 0
-		}
+		s.CouponID = v
+		s.CouponRedemptions = 0
 	}
 	return nil
+}
+
+// couponFor checks the coupon couponID for use at applyOn (invoice or
+// line) in currency: the field message (wrongKind when it applies at the
+// other level), "" when it can be used.
+func (e env) couponFor(couponID, applyOn, wrongKind, currency string) (string, error) {
+	c, msg, err := product.Coupons.Ref(e.ctx, e.q, e.sc, couponID)
+	switch {
+	case err != nil || msg != "":
+		return msg, err
+	case c.ApplyOn != applyOn:
+		return wrongKind, nil
+	}
+	return e.couponUsable(c, currency), nil
 }
 
 // checkDefaultSource: charge_payment needs a default_source; a given one
@@ -420,7 +434,7 @@ func (e env) readLines(p *Params, errs *apperr.Fields, before *Sub) ([]*Item, []
 func (e env) readLinePlan(en LineEntry, errs *apperr.Fields, it *Item, seenPlan map[string]bool) (*product.Plan, error) {
 	var plan *product.Plan
 	if v := en.Plan.ID; v != nil {
-		p, msg, err := product.PlanRef(e.ctx, e.q, e.sc, *v)
+		p, msg, err := product.Plans.Ref(e.ctx, e.q, e.sc, *v)
 		if err != nil {
 			return nil, err
 		}
@@ -431,7 +445,7 @@ func (e env) readLinePlan(en LineEntry, errs *apperr.Fields, it *Item, seenPlan 
 			it.PlanID = v
 		}
 	} else if it.PlanID != nil && !en.Plan.Sent {
-		p, err := product.GetPlan(e.ctx, e.q, e.sc, *it.PlanID)
+		p, err := product.Plans.Get(e.ctx, e.q, e.sc, *it.PlanID)
 		if err != nil {
 			return nil, err
 		}
@@ -482,26 +496,19 @@ func (e env) readLineCoupon(en LineEntry, errs *apperr.Fields, it *Item, plan *p
 	if it.CouponID != nil && *it.CouponID == *v {
 		return nil
 	}
-	c, msg, err := product.CouponRef(e.ctx, e.q, e.sc, *v)
-	if err != nil {
-		return err
+	cur := ""
+	if plan != nil {
+		cur = plan.Currency
 	}
+	msg, err := e.couponFor(*v, product.ApplyOnLine, MsgLineCouponInvoice, cur)
 	switch {
+	case err != nil:
+		return err
 	case msg != "":
 		errs.Add("coupon", msg)
-	case c.ApplyOn != product.ApplyOnLine:
-		errs.Add("coupon", MsgLineCouponInvoice)
 	default:
-		cur := ""
-		if plan != nil {
-			cur = plan.Currency
-		}
-		if m := e.couponUsable(c, cur); m != "" {
-			errs.Add("coupon", m)
-		} else {
-			it.CouponID = v
-			it.Redemptions = 0
-		}
+		it.CouponID = v
+		it.Redemptions = 0
 	}
 	return nil
 }
@@ -582,7 +589,7 @@ func (e env) readAddons(p *Params, errs *apperr.Fields, before *Sub, currency st
 func (e env) readAddon(en AddonEntry, errs *apperr.Fields, it *Item, currency string) error {
 	var addon *product.Addon
 	if v := en.Addon.ID; v != nil {
-		a, msg, err := product.AddonRef(e.ctx, e.q, e.sc, *v)
+		a, msg, err := product.Addons.Ref(e.ctx, e.q, e.sc, *v)
 		if err != nil {
 			return err
 		}
@@ -596,7 +603,7 @@ func (e env) readAddon(en AddonEntry, errs *apperr.Fields, it *Item, currency st
 			}
 		}
 	} else if it.AddonID != nil {
-		a, err := product.GetAddon(e.ctx, e.q, e.sc, *it.AddonID)
+		a, err := product.Addons.Get(e.ctx, e.q, e.sc, *it.AddonID)
 		if err != nil {
 			return err
 		}

@@ -233,7 +233,7 @@ func (e env) planLines(s *Sub, ri *runInvoice) error {
 		if l.Metered && !d.closes || !l.Metered && !d.opens {
 			continue
 		}
-		plan, err := product.GetPlan(e.ctx, e.q, e.sc, deref(l.PlanID))
+		plan, err := product.Plans.Get(e.ctx, e.q, e.sc, deref(l.PlanID))
 		if err != nil {
 			return err
 		}
@@ -256,7 +256,7 @@ func (e env) planLines(s *Sub, ri *runInvoice) error {
 		}
 		var lineCoupon *product.Coupon
 		if l.CouponID != nil {
-			c, err := product.GetCoupon(e.ctx, e.q, e.sc, *l.CouponID)
+			c, err := product.Coupons.Get(e.ctx, e.q, e.sc, *l.CouponID)
 			if err != nil {
 				return err
 			}
@@ -301,7 +301,7 @@ func chargeLines(plan *product.Plan, charges []Charge, coupon *product.Coupon, p
 func (e env) addonLines(s *Sub, ri *runInvoice) error {
 	pr := ri.price
 	for _, a := range s.Addons {
-		addon, err := product.GetAddon(e.ctx, e.q, e.sc, deref(a.AddonID))
+		addon, err := product.Addons.Get(e.ctx, e.q, e.sc, deref(a.AddonID))
 		if err != nil {
 			return err
 		}
@@ -340,7 +340,7 @@ func (e env) invoiceCoupon(s *Sub, ri *runInvoice) error {
 	if s.CouponID == nil {
 		return nil
 	}
-	c, err := product.GetCoupon(e.ctx, e.q, e.sc, *s.CouponID)
+	c, err := product.Coupons.Get(e.ctx, e.q, e.sc, *s.CouponID)
 	if err != nil || !CouponApplies(c, s.CouponRedemptions) {
 		return err
 	}

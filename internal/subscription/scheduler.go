@@ -64,21 +64,8 @@ func (svc *Service) Bill(ctx context.Context, db *store.DB, now time.Time, opt B
 	}
 	q := `SELECT workspace_id FROM subscriptions WHERE status = 'active' AND next_billing <= $1 AND test_clock_id IS NULL` + ws +
 		` UNION SELECT workspace_id FROM subscriptions WHERE status = 'paused' AND pause_until <= $1 AND test_clock_id IS NULL` + ws
-	rows, err := db.QueryContext(ctx, q, args...)
+	wss, err := store.Strings(ctx, db, q, args...)
 	if err != nil {
-		return sum, err
-	}
-	var wss []string
-	for rows.Next() {
-		var w string
-		if err := rows.Scan(&w); err != nil {
-			rows.Close()
-			return sum, err
-		}
-		wss = append(wss, w)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return sum, err
 	}
 	for _, wid := range wss {

@@ -16,6 +16,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/event"
 	"github.com/cobrobilling/cobro/internal/id"
 	"github.com/cobrobilling/cobro/internal/list"
+	"github.com/cobrobilling/cobro/internal/rows"
 	"github.com/cobrobilling/cobro/internal/store"
 	"github.com/cobrobilling/cobro/internal/workspace"
 )
@@ -59,19 +60,11 @@ func scan(sc workspace.Scope, row interface{ Scan(...any) error }) (*Supplier, e
 	if err != nil {
 		return nil, err
 	}
-	s.TaxID, s.State, s.Address, s.Email, s.Phone, s.Website = ns(tax), ns(state), ns(addr), ns(email), ns(phone), ns(web)
+	s.TaxID, s.State, s.Address, s.Email, s.Phone, s.Website = rows.Text(tax), rows.Text(state), rows.Text(addr), rows.Text(email), rows.Text(phone), rows.Text(web)
 	s.TaxSettings, s.Metadata = json.RawMessage(taxSettings), json.RawMessage(metadata)
 	s.Created = clock.Stamp{Micros: created, Loc: sc.Loc}
 	s.Updated = clock.Stamp{Micros: updated, Loc: sc.Loc}
 	return &s, nil
-}
-
-func ns(v sql.NullString) *string {
-	if !v.Valid {
-		return nil
-	}
-	s := v.String
-	return &s
 }
 
 // Get returns a supplier of the scope, or 404.
@@ -79,16 +72,10 @@ func Get(ctx context.Context, q store.Querier, sc workspace.Scope, supplierID st
 	return get(ctx, q, sc, supplierID, "")
 }
 
+var table = rows.Table{Name: "suppliers", Prefix: Prefix, Columns: columns}
+
 func get(ctx context.Context, q store.Querier, sc workspace.Scope, supplierID, lock string) (*Supplier, error) {
-	if !id.Valid(Prefix, supplierID) {
-		return nil, apperr.NotFoundErr()
-	}
-	row := q.QueryRowContext(ctx, `SELECT `+columns+` FROM suppliers WHERE id = $1 AND workspace_id = $2 AND test_mode = $3`+lock, supplierID, sc.ID, sc.TestMode)
-	s, err := scan(sc, row)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, apperr.NotFoundErr()
-	}
-	return s, err
+	return rows.Get(ctx, q, sc, table, supplierID, lock, func(r list.Scanner) (*Supplier, error) { return scan(sc, r) })
 }
 
 // Ref resolves a supplier referenced from a body field: a missing supplier
@@ -96,18 +83,8 @@ func get(ctx context.Context, q store.Querier, sc workspace.Scope, supplierID, l
 // "Invalid pk …", never a 404. With lock, the row is locked for the rest of
 // the transaction.
 func Ref(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, supplierID string, lock bool) (*Supplier, string, error) {
-	l := ""
-	if lock {
-		l = d.ForUpdate()
-	}
-	s, err := get(ctx, q, sc, supplierID, l)
-	if e, ok := apperr.As(err); ok && e.Kind == apperr.NotFound {
-		return nil, apperr.MsgPK(supplierID), nil
-	}
-	if err != nil {
-		return nil, "", err
-	}
-	return s, "", nil
+	s, err := get(ctx, q, sc, supplierID, rows.Lock(d, lock))
+	return rows.Ref(s, err, supplierID, "Supplier", func(*Supplier) bool { return false })
 }
 
 // ListSpec declares the supplier list (docs/procurement.md#12-supplier-object-and-body).
@@ -127,11 +104,7 @@ var ListSpec = list.Spec{
 
 // List returns one page of suppliers.
 func List(ctx context.Context, q store.Querier, sc workspace.Scope, lq *list.Query) (int, []*Supplier, error) {
-	count, out, err := list.Fetch(ctx, q, lq, columns, ` FROM suppliers WHERE workspace_id = $1 AND test_mode = $2`, []any{sc.ID, sc.TestMode}, func(row list.Scanner) (*Supplier, error) { return scan(sc, row) })
-	if err != nil {
-		return 0, nil, err
-	}
-	return count, out, nil
+	return rows.List(ctx, q, sc, table, lq, func(r list.Scanner) (*Supplier, error) { return scan(sc, r) })
 }
 
 // Summaries loads several suppliers of the scope in one query, by id (for

@@ -12,6 +12,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/clock"
 	"github.com/cobrobilling/cobro/internal/id"
 	"github.com/cobrobilling/cobro/internal/list"
+	"github.com/cobrobilling/cobro/internal/rows"
 	"github.com/cobrobilling/cobro/internal/store"
 	"github.com/cobrobilling/cobro/internal/workspace"
 )
@@ -105,27 +106,9 @@ const EventListArgs = 3
 // ListEvents returns one page of the scope's events of the last
 // EventRetention, with their deliveries.
 func ListEvents(ctx context.Context, q store.Querier, sc workspace.Scope, lq *list.Query, now time.Time) (int, []*EventView, error) {
-	where := ` FROM events WHERE workspace_id = $1 AND test_mode = $2 AND created >= $3` + lq.Where()
-	args := append([]any{sc.ID, sc.TestMode, visibleSince(now)}, lq.Args...)
-	var count int
-	if err := q.QueryRowContext(ctx, `SELECT COUNT(*)`+where, args...).Scan(&count); err != nil {
-		return 0, nil, err
-	}
-	rows, err := q.QueryContext(ctx, `SELECT `+eventColumns+where+` ORDER BY `+lq.OrderBy+fmt.Sprintf(` LIMIT %d OFFSET %d`, lq.PageSize, lq.Offset()), args...)
+	count, out, err := list.Fetch(ctx, q, lq, eventColumns, ` FROM events WHERE workspace_id = $1 AND test_mode = $2 AND created >= $3`,
+		[]any{sc.ID, sc.TestMode, visibleSince(now)}, func(r list.Scanner) (*EventView, error) { return scanEvent(sc, r) })
 	if err != nil {
-		return 0, nil, err
-	}
-	out := []*EventView{}
-	for rows.Next() {
-		e, err := scanEvent(sc, rows)
-		if err != nil {
-			rows.Close()
-			return 0, nil, err
-		}
-		out = append(out, e)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return 0, nil, err
 	}
 	return count, out, attachDeliveries(ctx, q, sc, out)
@@ -146,44 +129,41 @@ func attachDeliveries(ctx context.Context, q store.Querier, sc workspace.Scope, 
 		phs = append(phs, fmt.Sprintf("$%d", len(args)))
 	}
 	in := strings.Join(phs, ", ")
-	rows, err := q.QueryContext(ctx, `SELECT id, event_id, webhook_id, status, next_attempt FROM deliveries
+	rs, err := q.QueryContext(ctx, `SELECT id, event_id, webhook_id, status, next_attempt FROM deliveries
 		WHERE workspace_id = $1 AND event_id IN (`+in+`) ORDER BY created, id`, args...)
 	if err != nil {
 		return err
 	}
 	byID := map[string]*DeliveryView{}
-	for rows.Next() {
+	for rs.Next() {
 		var (
 			did, eid string
 			next     sql.NullInt64
 			d        = &DeliveryView{Attempts: []AttemptView{}}
 		)
-		if err := rows.Scan(&did, &eid, &d.Webhook, &d.Status, &next); err != nil {
-			rows.Close()
+		if err := rs.Scan(&did, &eid, &d.Webhook, &d.Status, &next); err != nil {
+			rs.Close()
 			return err
 		}
-		if next.Valid {
-			v := next.Int64
-			d.NextAttempt = clock.NullStamp{Micros: &v, Loc: sc.Loc}
-		}
+		d.NextAttempt = rows.Stamp(next, sc.Loc)
 		byID[did] = d
 		byEvent[eid].Deliveries = append(byEvent[eid].Deliveries, d)
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+	rs.Close()
+	if err := rs.Err(); err != nil {
 		return err
 	}
 	if len(byID) == 0 {
 		return nil
 	}
-	rows, err = q.QueryContext(ctx, `SELECT a.delivery_id, a.number, a.at, a.status_code, a.error, a.duration_ms, a.response_body
+	rs, err = q.QueryContext(ctx, `SELECT a.delivery_id, a.number, a.at, a.status_code, a.error, a.duration_ms, a.response_body
 		FROM delivery_attempts a JOIN deliveries d ON d.id = a.delivery_id
 		WHERE d.workspace_id = $1 AND d.event_id IN (`+in+`) ORDER BY a.delivery_id, a.number`, args...)
 	if err != nil {
 		return err
 	}
-	defer rows.Close()
-	for rows.Next() {
+	defer rs.Close()
+	for rs.Next() {
 		var (
 			did      string
 			a        AttemptView
@@ -191,27 +171,18 @@ func attachDeliveries(ctx context.Context, q store.Querier, sc workspace.Scope, 
 			code     sql.NullInt64
 			msg, res sql.NullString
 		)
-		if err := rows.Scan(&did, &a.Number, &at, &code, &msg, &a.DurationMS, &res); err != nil {
+		if err := rs.Scan(&did, &a.Number, &at, &code, &msg, &a.DurationMS, &res); err != nil {
 			return err
 		}
 		a.At = clock.Stamp{Micros: at, Loc: sc.Loc}
-		if code.Valid {
-			v := code.Int64
-			a.StatusCode = &v
-		}
-		if msg.Valid {
-			v := msg.String
-			a.Error = &v
-		}
-		if res.Valid {
-			v := res.String
-			a.ResponseBody = &v
-		}
+		a.StatusCode = rows.Int(code)
+		a.Error = rows.Text(msg)
+		a.ResponseBody = rows.Text(res)
 		if d := byID[did]; d != nil {
 			d.Attempts = append(d.Attempts, a)
 		}
 	}
-	return rows.Err()
+	return rs.Err()
 }
 
 // Redeliver starts a new delivery of an event (fresh schedule, same

@@ -313,7 +313,9 @@ func lineItems(raw []any, decode func(map[string]any) document.LineDraft) []docu
 	return out
 }
 
-func line(m map[string]any, orderLine bool) document.LineDraft {
+// lineHead reads what every line has (id, name, description) and gives
+// the line's reader for the rest.
+func lineHead(m map[string]any) (*input.Object, document.LineDraft) {
 	lo := input.New(m, false)
 	var l document.LineDraft
 	l.ID, _ = m["id"].(string)
@@ -321,6 +323,11 @@ func line(m map[string]any, orderLine bool) document.LineDraft {
 		l.Name = v
 	}
 	l.Description = str(lo, "description", 1000)
+	return lo, l
+}
+
+func line(m map[string]any, orderLine bool) document.LineDraft {
+	lo, l := lineHead(m)
 	if v, ok := lo.Decimal("quantity", true, money.ParseQuantity); ok {
 		l.Quantity = &v
 	}
@@ -359,13 +366,7 @@ func retentionLines(o *input.Object) []document.LineDraft {
 }
 
 func retentionLine(m map[string]any) document.LineDraft {
-	lo := input.New(m, false)
-	var l document.LineDraft
-	l.ID, _ = m["id"].(string)
-	if v, ok := lo.String("name", input.StrOpt{Required: true, Max: 80}); ok {
-		l.Name = v
-	}
-	l.Description = str(lo, "description", 1000)
+	lo, l := lineHead(m)
 	l.Amount = positive(lo, "amount", money.ParseMoney)
 	l.RetentionPercent = positive(lo, "retention_percent", money.ParsePercent)
 	l.Errs = errsOf(lo)

@@ -46,11 +46,7 @@ func (b *Biller) sealKey() []byte {
 
 // seal encrypts with AES-256-GCM; aad binds the ciphertext to its row.
 func (b *Biller) seal(plain []byte, aad string) ([]byte, error) {
-	blk, err := aes.NewCipher(b.sealKey())
-	if err != nil {
-		return nil, err
-	}
-	g, err := cipher.NewGCM(blk)
+	g, err := b.gcm()
 	if err != nil {
 		return nil, err
 	}
@@ -61,12 +57,17 @@ func (b *Biller) seal(plain []byte, aad string) ([]byte, error) {
 	return g.Seal(nonce, nonce, plain, []byte(aad)), nil
 }
 
-func (b *Biller) open(sealed []byte, aad string) ([]byte, error) {
+// gcm is the AES-256-GCM cipher of the workspace secrets.
+func (b *Biller) gcm() (cipher.AEAD, error) {
 	blk, err := aes.NewCipher(b.sealKey())
 	if err != nil {
 		return nil, err
 	}
-	g, err := cipher.NewGCM(blk)
+	return cipher.NewGCM(blk)
+}
+
+func (b *Biller) open(sealed []byte, aad string) ([]byte, error) {
+	g, err := b.gcm()
 	if err != nil {
 		return nil, err
 	}
