@@ -117,8 +117,6 @@ func tsString(ts map[string]any, key string) string {
 		return v
 	case json.Number:
 		return v.String()
-	case float64: // a number decoded without UseNumber (a note's cl_reference_code)
-		return strconv.FormatFloat(v, 'f', -1, 64)
 	}
 	return ""
 }
@@ -272,7 +270,9 @@ func adjustedReference(ctx context.Context, q store.Querier, sc workspace.Scope,
 		return nil, apperr.Field(field, "The referenced document has no number.")
 	}
 	var ts map[string]any
-	_ = json.Unmarshal([]byte(x["tax_settings"]), &ts)
+	dec := json.NewDecoder(strings.NewReader(x["tax_settings"]))
+	dec.UseNumber() // the reference code stays exact text, never a float
+	_ = dec.Decode(&ts)
 	codeRef, _ := strconv.Atoi(tsString(ts, "cl_reference_code"))
 	if codeRef == 0 {
 		codeRef = 1
