@@ -88,8 +88,9 @@ func (svc *Service) Bill(ctx context.Context, db *store.DB, now time.Time, opt B
 }
 
 // billScope runs the due subscriptions of one scope in batches: one
-// transaction per batch, the invoice numbers of the batch taken last (the
-// sequence row is every numbering transaction's lock). An unexpected error
+// transaction per batch, the invoice numbers and customer totals of the
+// batch written last (document.Tail: the sequence and totals rows are
+// every concurrent writer's locks). An unexpected error
 // rolls the batch back and its subscriptions run again one transaction
 // each, so one broken subscription cannot hold the others back.
 func (svc *Service) billScope(ctx context.Context, db *store.DB, sc workspace.Scope, now time.Time, day string, opt BillOptions, sum *Summary) error {
@@ -126,9 +127,9 @@ func (svc *Service) billScope(ctx context.Context, db *store.DB, sc workspace.Sc
 				}
 			}
 			bctx := event.WithCache(ctx)
-			numbering := &document.Numbering{}
+			tail := &document.Tail{}
 			for _, subID := range ids {
-				did, err := svc.stepOne(bctx, tx, db.Dialect, sc, subID, now, day, &batchSum, numbering)
+				did, err := svc.stepOne(bctx, tx, db.Dialect, sc, subID, now, day, &batchSum, tail)
 				if err != nil {
 					return err
 				}
@@ -136,7 +137,7 @@ func (svc *Service) billScope(ctx context.Context, db *store.DB, sc workspace.Sc
 					n++
 				}
 			}
-			return numbering.Assign(document.Env{Ctx: bctx, Q: tx, D: db.Dialect, Scope: sc, Now: now, Deps: svc.documents()})
+			return tail.Flush(document.Env{Ctx: bctx, Q: tx, D: db.Dialect, Scope: sc, Now: now, Deps: svc.documents()})
 		})
 		if err != nil && ctx.Err() != nil {
 			return ctx.Err()
@@ -215,12 +216,12 @@ func isAttention(err error) bool {
 	return errors.As(err, &a)
 }
 
-func (svc *Service) stepOne(ctx context.Context, tx store.Querier, d store.Dialect, sc workspace.Scope, subID string, now time.Time, day string, sum *Summary, numbering *document.Numbering) (bool, error) {
+func (svc *Service) stepOne(ctx context.Context, tx store.Querier, d store.Dialect, sc workspace.Scope, subID string, now time.Time, day string, sum *Summary, tail *document.Tail) (bool, error) {
 	e, s, err := svc.open(ctx, tx, d, sc, subID, now)
 	if err != nil {
 		return false, err
 	}
-	e.numbering = numbering
+	e.tail = tail
 	switch {
 	case s.Status == StatusPaused && s.PauseUntil != nil && *s.PauseUntil <= day:
 		sum.Resumed++
