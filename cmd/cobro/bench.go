@@ -104,6 +104,8 @@ func (e *env) bench(args []string) int {
 	}
 	duration := fs.Duration("duration", 5*time.Second, "measured time of each phase")
 	warmup := fs.Duration("warmup", time.Second, "unmeasured time before each phase")
+	jsonPath := fs.String("json", "", "also write the summary as a JSON object to this file")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run (server and clients) to this file")
 	if code, ok := e.parse(fs, args[1:]); !ok {
 		return code
 	}
@@ -142,7 +144,13 @@ func (e *env) bench(args []string) int {
 		}
 	}
 	b.subscriptions = *subs
+	stopProfile, err := startCPUProfile(*cpuProfile)
+	if err != nil {
+		b.close()
+		return e.fail(err)
+	}
 	pairs, err := scenario.run(b)
+	stopProfile()
 	b.close()
 	if err == nil && e.ctx.Err() != nil {
 		err = errors.New("interrupted")
@@ -160,6 +168,11 @@ func (e *env) bench(args []string) int {
 		line.WriteString(" " + p.k + "=" + p.v)
 	}
 	fmt.Fprintln(e.stdout, line.String())
+	if *jsonPath != "" {
+		if err := writeBenchJSON(*jsonPath, append(head, pairs...)); err != nil {
+			return e.fail(err)
+		}
+	}
 	return exitOK
 }
 

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"os"
+	"os/exec"
 	"runtime"
 	"slices"
 	"strconv"
@@ -232,5 +234,43 @@ func TestBenchUsage(t *testing.T) {
 		if !strings.Contains(errb.String(), tc.want) {
 			t.Errorf("%v: stderr %q lacks %q", tc.args, errb.String(), tc.want)
 		}
+	}
+}
+
+// --json writes the summary line's pairs as one object (numbers as JSON
+// numbers) and --cpuprofile a profile pprof reads.
+func TestBenchJSONAndProfile(t *testing.T) {
+	tmp := t.TempDir()
+	jsonPath, profPath := tmp+"/pdf.json", tmp+"/cpu.pprof"
+	pairs := runBench(t, "pdf", "--json", jsonPath, "--cpuprofile", profPath)
+	data, err := os.ReadFile(jsonPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var obj map[string]any
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	if err := dec.Decode(&obj); err != nil {
+		t.Fatalf("--json file is not a JSON object: %v\n%s", err, data)
+	}
+	if len(obj) != len(pairs) {
+		t.Errorf("--json has %d keys, the summary %d: %s", len(obj), len(pairs), data)
+	}
+	for k, v := range pairs {
+		switch got := obj[k].(type) {
+		case json.Number:
+			if got.String() != v {
+				t.Errorf("%s: json %s, summary %s", k, got, v)
+			}
+		case string:
+			if _, err := strconv.ParseFloat(v, 64); err == nil || got != v {
+				t.Errorf("%s: json %q, summary %s (numbers must be JSON numbers)", k, got, v)
+			}
+		default:
+			t.Errorf("%s: json %v (%T), summary %s", k, obj[k], obj[k], v)
+		}
+	}
+	if out, err := exec.Command("go", "tool", "pprof", "-top", profPath).CombinedOutput(); err != nil {
+		t.Errorf("go tool pprof cannot read --cpuprofile: %v\n%s", err, out)
 	}
 }
