@@ -47,6 +47,7 @@ var benchScenarios = map[string]benchSpec{
 	"customers": {run: benchCustomers},
 	"dte":       {run: benchDTE, inProcess: true, parallel: true},
 	"invoices":  {run: benchInvoices},
+	"lists":     {run: benchLists},
 	"mixed":     {run: benchMixed},
 	"pdf":       {run: benchPDF, inProcess: true},
 	"usages":    {run: benchUsages},
@@ -98,9 +99,12 @@ func (e *env) bench(args []string) int {
 			"database to benchmark (env COBRO_BENCH_DATABASE_URL; never COBRO_DATABASE_URL): postgres://… runs in a fresh schema dropped afterwards; sqlite:PATH keeps its rows; default a temporary SQLite file")
 		clients = fs.Int("clients", 32, "concurrent clients")
 	}
-	subs := new(int)
+	subs, invoices := new(int), new(int)
 	if name == "billing" {
 		subs = fs.Int("subscriptions", 10000, "due subscriptions to seed and bill")
+	}
+	if name == "lists" {
+		invoices = fs.Int("invoices", 100000, "invoices to seed in the workspace")
 	}
 	duration := fs.Duration("duration", 5*time.Second, "measured time of each phase")
 	warmup := fs.Duration("warmup", time.Second, "unmeasured time before each phase")
@@ -143,7 +147,7 @@ func (e *env) bench(args []string) int {
 			return e.fail(fmt.Errorf("bench setup: %w", err))
 		}
 	}
-	b.subscriptions = *subs
+	b.subscriptions, b.invoices = *subs, *invoices
 	stopProfile, err := startCPUProfile(*cpuProfile)
 	if err != nil {
 		b.close()
@@ -204,6 +208,7 @@ type benchEnv struct {
 	cleanups []func() // run last-in first-out by close
 
 	subscriptions int // billing: due subscriptions to seed
+	invoices      int // lists: invoices to seed
 }
 
 // benchSetup prepares the database (fresh schema or temp file), migrates,

@@ -26,6 +26,11 @@ var benchKeys = map[string]struct{ keys, positive []string }{
 		keys:     []string{"scenario", "db", "clients", "cobro_per_s", "raw_per_s", "ratio", "p50_ms", "p99_ms", "p999_ms", "errors"},
 		positive: []string{"cobro_per_s", "raw_per_s", "ratio", "p50_ms", "p99_ms"},
 	},
+	"lists": {
+		keys: []string{"scenario", "db", "clients", "invoices", "get_one_per_s", "get_one_p99_ms", "list_per_s", "list_p99_ms",
+			"list_status_per_s", "list_status_p99_ms", "list_customer_per_s", "list_customer_p99_ms", "search_per_s", "search_p99_ms", "ratio", "errors"},
+		positive: []string{"get_one_per_s", "get_one_p99_ms"},
+	},
 	"webhooks": {
 		keys:     []string{"scenario", "db", "clients", "cobro_per_s", "raw_per_s", "ratio", "raw_p99_ms", "errors"},
 		positive: []string{"cobro_per_s", "raw_per_s", "ratio"},
@@ -145,6 +150,8 @@ func TestBenchCustomersSQLite(t *testing.T)   { benchSQLite(t, "customers") }
 func TestBenchCustomersPostgres(t *testing.T) { benchPostgres(t, "customers") }
 func TestBenchInvoicesSQLite(t *testing.T)    { benchSQLite(t, "invoices") }
 func TestBenchInvoicesPostgres(t *testing.T)  { benchPostgres(t, "invoices") }
+func TestBenchListsSQLite(t *testing.T)       { benchSQLite(t, "lists", "--invoices", "300") }
+func TestBenchListsPostgres(t *testing.T)     { benchPostgres(t, "lists", "--invoices", "300") }
 func TestBenchWebhooksSQLite(t *testing.T)    { benchSQLite(t, "webhooks") }
 func TestBenchWebhooksPostgres(t *testing.T)  { benchPostgres(t, "webhooks") }
 
@@ -216,7 +223,7 @@ func TestBenchUsage(t *testing.T) {
 		want string
 	}{
 		{[]string{"bench"}, "usage: cobro bench"},
-		{[]string{"bench", "nope"}, "known scenarios: billing, customers, dte, invoices, mixed, pdf, usages, webhooks"},
+		{[]string{"bench", "nope"}, "known scenarios: billing, customers, dte, invoices, lists, mixed, pdf, usages, webhooks"},
 		{[]string{"bench", "--clients", "2", "customers"}, "scenario comes first"},
 		{[]string{"bench", "customers", "--clients", "0"}, "--clients"},
 		{[]string{"bench", "customers", "--duration", "0s"}, "--duration"},
