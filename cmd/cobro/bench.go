@@ -99,9 +99,10 @@ func (e *env) bench(args []string) int {
 			"database to benchmark (env COBRO_BENCH_DATABASE_URL; never COBRO_DATABASE_URL): postgres://… runs in a fresh schema dropped afterwards; sqlite:PATH keeps its rows; default a temporary SQLite file")
 		clients = fs.Int("clients", 32, "concurrent clients")
 	}
-	subs, invoices := new(int), new(int)
+	subs, invoices, processes := new(int), new(int), new(int)
 	if name == "billing" {
 		subs = fs.Int("subscriptions", 10000, "due subscriptions to seed and bill")
+		processes = fs.Int("processes", 0, "bill with this many `cobro bill` processes instead of --clients runners in the bench process")
 	}
 	if name == "lists" {
 		invoices = fs.Int("invoices", 100000, "invoices to seed in the workspace")
@@ -147,7 +148,7 @@ func (e *env) bench(args []string) int {
 			return e.fail(fmt.Errorf("bench setup: %w", err))
 		}
 	}
-	b.subscriptions, b.invoices = *subs, *invoices
+	b.subscriptions, b.invoices, b.processes = *subs, *invoices, *processes
 	stopProfile, err := startCPUProfile(*cpuProfile)
 	if err != nil {
 		b.close()
@@ -209,6 +210,8 @@ type benchEnv struct {
 
 	subscriptions int // billing: due subscriptions to seed
 	invoices      int // lists: invoices to seed
+	processes     int // billing: run the bill as this many cobro bill processes (0: goroutines)
+	dbURL         string
 }
 
 // benchSetup prepares the database (fresh schema or temp file), migrates,
@@ -239,7 +242,7 @@ func (e *env) benchSetup(dbURL string, clients int, duration, warmup time.Durati
 	if err != nil {
 		return b, err
 	}
-	b.db = db
+	b.db, b.dbURL = db, dbURL
 	b.cleanups = append(b.cleanups, func() { db.Close() })
 	if db.Dialect.Postgres {
 		// A production PostgreSQL keeps its planner statistics fresh with
