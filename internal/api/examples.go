@@ -69,6 +69,7 @@ var actionBodies = map[string]map[string]any{
 		"card": cardSchema}),
 	"certificate": object(map[string]any{"file": str("the .p12/.pfx file (multipart)"), "password": str("")}, "multipart/form-data"),
 	"cafs":        object(map[string]any{"file": str("the CAF XML file from the SII (multipart)")}, "multipart/form-data"),
+	"received":    object(map[string]any{"file": str("a supplier's EnvioDTE XML (multipart)")}, "multipart/form-data"),
 }
 
 // otherAnswers describes the success answers that are not a resource, by

@@ -13,6 +13,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/paylink"
 	"github.com/cobrobilling/cobro/internal/payment"
 	"github.com/cobrobilling/cobro/internal/product"
+	"github.com/cobrobilling/cobro/internal/reception"
 	"github.com/cobrobilling/cobro/internal/reminder"
 	"github.com/cobrobilling/cobro/internal/subscription"
 	"github.com/cobrobilling/cobro/internal/supplier"
@@ -244,5 +245,13 @@ func (s *Server) declare() []Route {
 	catalogue("/generals/changes/", "Catalogues", "exchange rates", catalog.RateView{}, AuthToken, s.listRates, s.getRate)
 	catalogue("/frequencies/", "Catalogues", "frequencies", catalog.FrequencyView{}, AuthToken,
 		catalogList("frequencies", fixed(&frequencySpec), frequencyView), catalogGet(frequencyView))
+
+	// Received DTEs (docs/procurement.md#6-received-dtes)
+	add(post, "/purchases/received/", "Received DTEs", "Receive a supplier's EnvioDTE (multipart file): one purchase per document", AuthToken, 201, s.receiveEnvelope)
+	routes[len(routes)-1].Schema = reception.Intake{}
+	add(get, "/purchases/received/", "Received DTEs", "List received envelopes and their outcome", AuthToken, 200, s.listIntakes)
+	routes[len(routes)-1].List, routes[len(routes)-1].Schema = true, reception.Intake{}
+	add(get, "/purchases/received/{id}/", "Received DTEs", "Retrieve a received envelope", AuthToken, 200, s.getIntake)
+	routes[len(routes)-1].Schema = reception.Intake{}
 	return routes
 }
