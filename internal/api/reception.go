@@ -4,19 +4,32 @@ import (
 	"net/http"
 
 	"github.com/cobrobilling/cobro/internal/apperr"
+	"github.com/cobrobilling/cobro/internal/input"
 	"github.com/cobrobilling/cobro/internal/reception"
 )
 
-// receptionScope: receiving suppliers' DTEs is Chile's (docs/procurement.md#6-received-dtes).
-func (r *Request) receptionScope() error {
-	if r.Scope.Country != "CL" {
-		return apperr.NotFoundErr()
+// receptionService: receiving suppliers' DTEs is Chile's (docs/procurement.md#6-received-dtes).
+func (r *Request) receptionService() (*reception.Service, error) {
+	s := r.srv.opt.Services.Reception
+	if r.Scope.Country != "CL" || s == nil {
+		return nil, apperr.NotFoundErr()
 	}
-	return nil
+	return s, nil
+}
+
+// inReception runs h for Chilean workspaces only.
+func inReception(h HandlerFunc) HandlerFunc {
+	return func(r *Request) (int, any, error) {
+		if _, err := r.receptionService(); err != nil {
+			return 0, nil, err
+		}
+		return h(r)
+	}
 }
 
 func (s *Server) receiveEnvelope(r *Request) (int, any, error) {
-	if err := r.receptionScope(); err != nil {
+	svc, err := r.receptionService()
+	if err != nil {
 		return 0, nil, err
 	}
 	o := r.Object()
@@ -27,20 +40,52 @@ func (s *Server) receiveEnvelope(r *Request) (int, any, error) {
 	if len(data) == 0 {
 		return 0, nil, apperr.Field("file", "Upload the EnvioDTE XML file.")
 	}
-	in, err := reception.Receive(r.env(), reception.Upload{Source: "upload", XML: data})
+	in, err := svc.Receive(r.env(), reception.Upload{Source: "upload", XML: data})
 	return reply(http.StatusCreated, in, err)
 }
 
-func (s *Server) listIntakes(r *Request) (int, any, error) {
-	if err := r.receptionScope(); err != nil {
+func (s *Server) receptionState(r *Request) (int, any, error) {
+	if _, err := r.receptionService(); err != nil {
 		return 0, nil, err
 	}
-	return listScoped(&reception.IntakeListSpec, reception.ListIntakes)(r)
+	st, err := reception.GetState(r.env(), r.PathValue("id"))
+	return reply(http.StatusOK, st, err)
 }
 
-func (s *Server) getIntake(r *Request) (int, any, error) {
-	if err := r.receptionScope(); err != nil {
+// setResult answers POST /purchases/{id}/accept/ and /reject/.
+func (s *Server) setResult(result string) HandlerFunc {
+	return func(r *Request) (int, any, error) {
+		svc, err := r.receptionService()
+		if err != nil {
+			return 0, nil, err
+		}
+		o := r.Object()
+		reason, _ := o.String("reason", input.StrOpt{Required: result == reception.ResultRejected, Max: 256})
+		if err := o.Err(); err != nil {
+			return 0, nil, err
+		}
+		st, err := svc.SetResult(r.env(), r.PathValue("id"), result, deref(reason))
+		return reply(http.StatusOK, st, err)
+	}
+}
+
+func (s *Server) sendReceipt(r *Request) (int, any, error) {
+	svc, err := r.receptionService()
+	if err != nil {
 		return 0, nil, err
 	}
-	return getScoped(reception.GetIntake)(r)
+	o := r.Object()
+	place, _ := o.String("place", input.StrOpt{Max: 80})
+	if err := o.Err(); err != nil {
+		return 0, nil, err
+	}
+	st, err := svc.Acknowledge(r.env(), r.PathValue("id"), deref(place))
+	return reply(http.StatusOK, st, err)
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
 }

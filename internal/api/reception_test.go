@@ -2,11 +2,21 @@ package api_test
 
 import (
 	"bytes"
+	"context"
+	"encoding/base64"
 	"mime/multipart"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/cobrobilling/cobro/internal/apitest"
+	"github.com/cobrobilling/cobro/internal/mail"
+	"github.com/cobrobilling/cobro/internal/mail/mailtest"
+	"github.com/cobrobilling/cobro/internal/reception"
+	"github.com/cobrobilling/cobro/internal/sii"
 )
 
 // receiverRUT is the RUT of custExample, the buyer of the issued invoices.
@@ -179,5 +189,160 @@ func TestReceiveTamperedEnvelopes(t *testing.T) {
 		if page := c.Get("/purchases/received/?status=refused").Expect(200); apitest.Num(page["count"]) != "3" {
 			t.Errorf("refused intakes: %v", page["count"])
 		}
+	})
+}
+
+// checkAnswer runs the external oracles on a signed exchange answer:
+// xmllint against the SII schemas and xmlsec1 on every signature.
+func checkAnswer(t *testing.T, xml []byte) *sii.Elem {
+	t.Helper()
+	if msgs := sii.ExchangeSchemaCheck(xml); msgs != nil {
+		t.Fatalf("schema: %v\n%s", msgs, xml)
+	}
+	root, err := sii.Parse(xml)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := exec.LookPath("xmlsec1"); err != nil {
+		t.Skip("SKIP: xmlsec1 is not installed")
+	}
+	p := filepath.Join(t.TempDir(), "answer.xml")
+	os.WriteFile(p, xml, 0o644)
+	nodes := []string{"/*/*[local-name()='Signature']"}
+	if root.Local() == "EnvioRecibos" {
+		nodes = append(nodes, "/*/*/*/*[local-name()='Signature']")
+	}
+	for _, node := range nodes {
+		out, err := exec.Command("xmlsec1", "--verify", "--id-attr:ID", "Resultado", "--id-attr:ID", "SetRecibos", "--id-attr:ID", "DocumentoRecibo",
+			"--node-xpath", node, p).CombinedOutput()
+		if err != nil {
+			t.Fatalf("xmlsec1 %s: %s", node, out)
+		}
+	}
+	return root
+}
+
+// answerXML downloads an answer's signed XML.
+func answerXML(t *testing.T, c *apitest.Client, id string) (map[string]any, []byte) {
+	t.Helper()
+	a := c.Get("/purchases/received/answers/" + id + "/").Expect(200)
+	b, err := base64.StdEncoding.DecodeString(apitest.Str(a, "file"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a, b
+}
+
+// Every exchange answer is signed, schema-valid and emailed to the
+// issuer's exchange address (docs/procurement.md#63-exchange-answers).
+func TestReceptionAnswers(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
+		_, _, invXML, _ := issuedEnvelopes(t, e)
+		c := receivingWorkspace(t, e, receiverRUT)
+		// the supplier is known, with its exchange address
+		sup := apitest.Str(c.Post("/suppliers/", map[string]any{"name": "Servicios Cobro Demo", "country": "CL", "tax_id": siiRUT,
+			"email": "dte@cobro-demo.cl"}).Expect(201), "id")
+		in := upload(t, c, invXML).Expect(201)
+		if got := c.Get("/purchases/received/").Expect(200); apitest.Num(got["count"]) != "1" {
+			t.Fatal(got)
+		}
+		if s := c.Get("/suppliers/").Expect(200); apitest.Num(s["count"]) != "1" || c.Get("/purchases/" + apitest.Str(in["documents"].([]any)[0].(map[string]any), "id") + "/").Expect(200)["supplier"].(map[string]any)["id"] != sup {
+			t.Errorf("the known supplier is not the purchase's: %v", s)
+		}
+		pur := apitest.Str(in["documents"].([]any)[0].(map[string]any), "id")
+
+		page := c.Get("/purchases/received/answers/?intake=" + apitest.Str(in, "id")).Expect(200)
+		items := page["results"].([]any)
+		if len(items) != 1 {
+			t.Fatalf("reception answers: %v", page)
+		}
+		a, xml := answerXML(t, c, apitest.Str(items[0].(map[string]any), "id"))
+		if a["kind"] != "reception" || a["email_to"] != "dte@cobro-demo.cl" || a["status"] != "queued" {
+			t.Errorf("reception answer: %v", a)
+		}
+		re := checkAnswer(t, xml).Path("Resultado", "RecepcionEnvio")
+		if re.Child("EstadoRecepEnv").Text() != "0" || re.Path("RecepcionDTE", "EstadoRecepDTE").Text() != "0" ||
+			re.Path("RecepcionDTE", "RUTRecep").Text() != receiverRUT || re.Child("RutEmisor").Text() != siiRUT {
+			t.Errorf("RecepcionEnvio: %s", xml)
+		}
+
+		// the commercial result, once
+		c.Post("/purchases/"+pur+"/reject/", map[string]any{}).ExpectBody(400, `{"reason": ["This field is required."]}`)
+		st := c.Post("/purchases/"+pur+"/accept/", map[string]any{"reason": "Conforme"}).Expect(200)
+		if st["result"] != "accepted" || st["result_reason"] != "Conforme" || st["acceptance_deadline"] != "2026-06-10" || st["document_type"] != "CL33" {
+			t.Errorf("state after accept: %v", st)
+		}
+		c.Post("/purchases/"+pur+"/reject/", map[string]any{"reason": "late"}).ExpectBody(400, `{"non_field_errors": ["The document was already accepted."]}`)
+		// the receipt of goods, once
+		st = c.Post("/purchases/"+pur+"/receipt/", map[string]any{"place": "Bodega Quilicura"}).Expect(200)
+		if st["receipt"] == nil {
+			t.Errorf("state after receipt: %v", st)
+		}
+		c.Post("/purchases/"+pur+"/receipt/", nil).ExpectBody(400, `{"non_field_errors": ["The receipt of this document was already sent."]}`)
+
+		page = c.Get("/purchases/received/answers/?document=" + pur).Expect(200)
+		kinds := map[string]bool{}
+		for _, it := range page["results"].([]any) {
+			a, xml := answerXML(t, c, apitest.Str(it.(map[string]any), "id"))
+			kinds[apitest.Str(a, "kind")] = true
+			root := checkAnswer(t, xml)
+			switch a["kind"] {
+			case "result":
+				if r := root.Path("Resultado", "ResultadoDTE"); r.Child("EstadoDTE").Text() != "0" || r.Child("EstadoDTEGlosa").Text() != "Conforme" {
+					t.Errorf("ResultadoDTE: %s", xml)
+				}
+			case "receipt":
+				if r := root.Path("SetRecibos", "Recibo", "DocumentoRecibo"); r.Child("Recinto").Text() != "Bodega Quilicura" || r.Child("TipoDoc").Text() != "33" {
+					t.Errorf("EnvioRecibos: %s", xml)
+				}
+			}
+		}
+		if !kinds["result"] || !kinds["receipt"] || len(kinds) != 2 {
+			t.Errorf("answers of the purchase: %v", kinds)
+		}
+
+		// a refused envelope is answered too: signature error
+		s := string(invXML)
+		i := strings.Index(s, "<SignatureValue>")
+		bad := upload(t, c, []byte(s[:i+16]+"A"+s[i+17:])).Expect(201)
+		items = c.Get("/purchases/received/answers/?intake=" + apitest.Str(bad, "id")).Expect(200)["results"].([]any)
+		_, xml = answerXML(t, c, apitest.Str(items[0].(map[string]any), "id"))
+		if got := checkAnswer(t, xml).Path("Resultado", "RecepcionEnvio", "EstadoRecepEnv").Text(); got != "2" {
+			t.Errorf("EstadoRecepEnv of a bad signature: %s", got)
+		}
+
+		// the emails: every queued answer, XML attached, to the issuer
+		srv := mailtest.StartFakeSMTP(t)
+		host, port, _ := net.SplitHostPort(srv.Addr)
+		cfg, err := mail.Parse("smtp://" + host + ":" + port + "?from=dte@andes.cl")
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := &reception.AnswerMailer{DB: e.DB, SMTP: cfg, Clock: e.Clock}
+		if n, err := w.RunOnce(context.Background()); err != nil || n != 4 {
+			t.Fatalf("mailer sent %d (%v), want 4", n, err)
+		}
+		got := srv.Received()
+		if len(got) != 4 || strings.Join(got[0].To, ",") != "dte@cobro-demo.cl" || !strings.Contains(got[0].Data, "application/xml") {
+			t.Fatalf("mails: %+v", got)
+		}
+		for _, it := range c.Get("/purchases/received/answers/").Expect(200)["results"].([]any) {
+			if it.(map[string]any)["status"] != "sent" {
+				t.Errorf("answer not marked sent: %v", it)
+			}
+		}
+		// another workspace or mode sees none of it
+		ansID := apitest.Str(items[0].(map[string]any), "id")
+		live := *c
+		live.TestMode = false
+		for _, o := range []*apitest.Client{receivingWorkspace(t, e, receiverRUT), &live} {
+			o.Get("/purchases/received/answers/"+ansID+"/").ExpectBody(404, `{"detail": "Not found."}`)
+			o.Get("/purchases/"+pur+"/reception/").ExpectBody(404, `{"detail": "Not found."}`)
+			o.Post("/purchases/"+pur+"/reject/", map[string]any{"reason": "x"}).ExpectBody(404, `{"detail": "Not found."}`)
+		}
+		// not a received document
+		us := newPurchase(c, false)
+		c.Get("/purchases/"+us+"/reception/").ExpectBody(404, `{"detail": "Not found."}`)
+		c.Post("/purchases/"+us+"/accept/", nil).ExpectBody(404, `{"detail": "Not found."}`)
 	})
 }

@@ -249,9 +249,21 @@ func (s *Server) declare() []Route {
 	// Received DTEs (docs/procurement.md#6-received-dtes)
 	add(post, "/purchases/received/", "Received DTEs", "Receive a supplier's EnvioDTE (multipart file): one purchase per document", AuthToken, 201, s.receiveEnvelope)
 	routes[len(routes)-1].Schema = reception.Intake{}
-	add(get, "/purchases/received/", "Received DTEs", "List received envelopes and their outcome", AuthToken, 200, s.listIntakes)
+	add(get, "/purchases/received/", "Received DTEs", "List received envelopes and their outcome", AuthToken, 200, inReception(listScoped(&reception.IntakeListSpec, reception.ListIntakes)))
 	routes[len(routes)-1].List, routes[len(routes)-1].Schema = true, reception.Intake{}
-	add(get, "/purchases/received/{id}/", "Received DTEs", "Retrieve a received envelope", AuthToken, 200, s.getIntake)
+	add(get, "/purchases/received/{id}/", "Received DTEs", "Retrieve a received envelope", AuthToken, 200, inReception(getScoped(reception.GetIntake)))
 	routes[len(routes)-1].Schema = reception.Intake{}
+	add(get, "/purchases/received/answers/", "Received DTEs", "List the signed exchange answers sent to issuers", AuthToken, 200, inReception(listScoped(&reception.AnswerListSpec, reception.ListAnswers)))
+	routes[len(routes)-1].List, routes[len(routes)-1].Schema = true, reception.Answer{}
+	add(get, "/purchases/received/answers/{id}/", "Received DTEs", "Retrieve an exchange answer with its signed XML (file, base64)", AuthToken, 200, inReception(getScoped(reception.GetAnswer)))
+	routes[len(routes)-1].Schema = reception.Answer{}
+	add(get, "/purchases/{id}/reception/", "Received DTEs", "Exchange state of a received purchase", AuthToken, 200, s.receptionState)
+	routes[len(routes)-1].Schema = reception.State{}
+	add(post, "/purchases/{id}/accept/", "Received DTEs", "Accept a received purchase: ResultadoDTE to the issuer", AuthToken, 200, s.setResult(reception.ResultAccepted))
+	routes[len(routes)-1].Schema = reception.State{}
+	add(post, "/purchases/{id}/reject/", "Received DTEs", "Reject a received purchase with a reason: ResultadoDTE to the issuer", AuthToken, 200, s.setResult(reception.ResultRejected))
+	routes[len(routes)-1].Schema = reception.State{}
+	add(post, "/purchases/{id}/receipt/", "Received DTEs", "Acknowledge the goods or services of a received purchase: EnvioRecibos to the issuer", AuthToken, 200, s.sendReceipt)
+	routes[len(routes)-1].Schema = reception.State{}
 	return routes
 }

@@ -22,6 +22,7 @@ type Envelope struct {
 	IssuerRUT  string // Caratula/RutEmisor
 	SenderRUT  string // Caratula/RutEnvia
 	ReceiverTo string // Caratula/RutReceptor
+	Digest     string // the envelope signature's DigestValue
 	Docs       []Received
 }
 
@@ -91,7 +92,7 @@ func ParseEnvelope(xml []byte) (*Envelope, error) {
 	}
 	car := set.Child("Caratula")
 	env := &Envelope{SetID: set.Attr("ID"), IssuerRUT: car.Child("RutEmisor").Text(), SenderRUT: car.Child("RutEnvia").Text(),
-		ReceiverTo: car.Child("RutReceptor").Text()}
+		ReceiverTo: car.Child("RutReceptor").Text(), Digest: root.Path("Signature", "SignedInfo", "Reference", "DigestValue").Text()}
 	dtes := set.ChildrenNamed("DTE")
 	if len(dtes) == 0 || len(dtes) > maxDocs {
 		return nil, fmt.Errorf("the envelope must hold between 1 and %d documents", maxDocs)

@@ -70,7 +70,7 @@ type IntakeDoc struct {
 // (docs/procurement.md#61-intake). A refused envelope is kept with its
 // reasons; the error is only for a workspace that cannot receive or a
 // database failure.
-func Receive(e document.Env, up Upload) (*Intake, error) {
+func (s *Service) Receive(e document.Env, up Upload) (*Intake, error) {
 	st, err := clsii.Load(e.Ctx, e.Q, e.Scope)
 	if err != nil {
 		return nil, err
@@ -113,11 +113,15 @@ func Receive(e document.Env, up Upload) (*Intake, error) {
 			in.Status = StatusImported
 		}
 	}
+	save, err := s.answerReception(e, st, in, env, up.XML, up.ReplyTo)
+	if err != nil {
+		return nil, err
+	}
 	if err := insertIntake(e, in, up.XML, hex.EncodeToString(sum[:])); err != nil {
 		return nil, err
 	}
-	if err := answerReception(e, st, in, env, up.ReplyTo); err != nil {
-		return nil, err
+	if save != nil {
+		return in, save()
 	}
 	return in, nil
 }

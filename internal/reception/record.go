@@ -39,9 +39,9 @@ func record(e document.Env, intakeID string, d Received, replyTo string) (*docum
 	if err := sameTotals(doc, d); err != nil {
 		return nil, "", err
 	}
-	email := d.Issuer.Email
-	if replyTo != "" {
-		email = replyTo
+	email, err := exchangeAddress(e, replyTo, d.Issuer)
+	if err != nil {
+		return nil, "", err
 	}
 	var dl *string
 	if v := deadline(e, d); v != "" {
@@ -59,6 +59,25 @@ func nullable(s string) any {
 		return nil
 	}
 	return s
+}
+
+// exchangeAddress is where the issuer's answers go: the address the
+// envelope came from, else the document's CorreoEmisor, else the email of
+// the supplier with the issuer's RUT ("" when none is known).
+func exchangeAddress(e document.Env, replyTo string, p Party) (string, error) {
+	if replyTo != "" {
+		return replyTo, nil
+	}
+	if p.Email != "" {
+		return p.Email, nil
+	}
+	var email sql.NullString
+	err := e.Q.QueryRowContext(e.Ctx, `SELECT email FROM suppliers WHERE workspace_id = $1 AND test_mode = $2 AND tax_id = $3 ORDER BY created LIMIT 1`,
+		e.Scope.ID, e.Scope.TestMode, p.RUT).Scan(&email)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return email.String, err
 }
 
 // supplierFor finds the supplier with the issuer's RUT or creates it from

@@ -537,13 +537,23 @@ func SchemaCheck(xml []byte, boleta bool) []string {
 	if !XMLLintAvailable() {
 		return structuralCheck(xml, boleta)
 	}
-	dir, err := schemaFiles()
-	if err != nil {
+	if _, err := schemaFiles(); err != nil {
 		return structuralCheck(xml, boleta)
 	}
 	xsd := "EnvioDTE_v10.xsd"
 	if boleta {
 		xsd = "EnvioBOLETA_v11.xsd"
+	}
+	return xmllintCheck(xml, xsd)
+}
+
+// xmllintCheck validates xml against one of the embedded schemas with
+// xmllint: nil when it validates (or xmllint cannot run), else its
+// messages.
+func xmllintCheck(xml []byte, xsd string) []string {
+	dir, err := schemaFiles()
+	if err != nil || !XMLLintAvailable() {
+		return nil
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()

@@ -259,3 +259,14 @@ func (b *Biller) certificate(st *Stored, sc workspace.Scope, now time.Time) (*si
 	}
 	return c, nil
 }
+
+// Certificate is the signing certificate of a scope, for the other
+// documents a company signs (the exchange answers of received DTEs):
+// the uploaded one, else in test mode the sandbox's.
+func (b *Biller) Certificate(ctx context.Context, q store.Querier, sc workspace.Scope, now time.Time) (*sii.Certificate, error) {
+	st, err := Load(ctx, q, sc)
+	if err != nil {
+		return nil, err
+	}
+	return b.certificate(st, sc, now)
+}
