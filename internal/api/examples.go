@@ -72,6 +72,7 @@ var actionBodies = map[string]map[string]any{
 	"received":    object(map[string]any{"file": str("a supplier's EnvioDTE XML (multipart)")}, "multipart/form-data"),
 	"accept":      object(map[string]any{"reason": str("optional, ≤ 256: EstadoDTEGlosa")}),
 	"reject":      object(map[string]any{"reason": str("required, ≤ 256: why (EstadoDTEGlosa)")}),
+	"rcv":         object(map[string]any{"action": str("ACD, RCD, RFP, RFT or ERM")}),
 	"receipt":     object(map[string]any{"place": str("≤ 80: where the goods or services were received; default the company's address")}),
 }
 

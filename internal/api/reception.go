@@ -89,3 +89,25 @@ func deref(s *string) string {
 	}
 	return *s
 }
+
+func (s *Server) fileRCV(r *Request) (int, any, error) {
+	if _, err := r.receptionService(); err != nil {
+		return 0, nil, err
+	}
+	o := r.Object()
+	action, _ := o.String("action", input.StrOpt{Required: true})
+	if err := o.Err(); err != nil {
+		return 0, nil, err
+	}
+	st, err := reception.FileRCV(r.env(), r.PathValue("id"), deref(action))
+	return reply(http.StatusOK, st, err)
+}
+
+func (s *Server) rcvEvents(r *Request) (int, any, error) {
+	svc, err := r.receptionService()
+	if err != nil {
+		return 0, nil, err
+	}
+	evs, err := svc.RCVEvents(r.env(), r.PathValue("id"))
+	return reply(http.StatusOK, evs, err)
+}

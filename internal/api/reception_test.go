@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cobrobilling/cobro/internal/apitest"
 	"github.com/cobrobilling/cobro/internal/mail"
@@ -344,5 +345,90 @@ func TestReceptionAnswers(t *testing.T) {
 		us := newPurchase(c, false)
 		c.Get("/purchases/"+us+"/reception/").ExpectBody(404, `{"detail": "Not found."}`)
 		c.Post("/purchases/"+us+"/accept/", nil).ExpectBody(404, `{"detail": "Not found."}`)
+	})
+}
+
+// issueCL33 finalizes a CL33 of the issuing workspace c for custExample
+// and returns its envelope.
+func issueCL33(t *testing.T, c *apitest.Client, cus, item string) []byte {
+	t.Helper()
+	id := apitest.Str(docCreate(t, c, "/invoices/", map[string]any{"customer": cus, "document": "CL33", "date": "2026-06-02",
+		"lines": []any{docLine(item, 2, 10000)}}), "id")
+	return fetchFile(t, apitest.Str(c.Post("/invoices/"+id+"/finalize/", nil).Expect(200), "local_file"))
+}
+
+// Accept and claim received facturas in the sandbox's register, read its
+// events, and the deadline event two days before acceptance_deadline
+// (docs/procurement.md#65-the-sii-register-rcv).
+func TestReceptionRCV(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
+		issuer := e.Workspace("CL").Test()
+		clBiller(t, issuer, false)
+		cus := custNew(issuer, custExample())
+		c := receivingWorkspace(t, e, receiverRUT)
+		var purs []string
+		for _, item := range []string{"Equipo", "Monitor", "Teclado"} {
+			in := upload(t, c, issueCL33(t, issuer, cus, item)).Expect(201)
+			purs = append(purs, apitest.Str(in["documents"].([]any)[0].(map[string]any), "id"))
+		}
+		w := &reception.Worker{DB: e.DB, Register: e.App.SII, Clock: e.Clock}
+		run := func(kind string, want int) {
+			t.Helper()
+			if n, err := w.RunOnce(context.Background(), kind); err != nil || n != want {
+				t.Fatalf("%s: ran %d (%v), want %d", kind, n, err, want)
+			}
+		}
+		accepted, claimed := purs[0], purs[1]
+		c.Post("/purchases/"+accepted+"/rcv/", map[string]any{"action": "XYZ"}).ExpectBody(400, `{"action": ["\"XYZ\" is not a valid choice."]}`)
+		st := c.Post("/purchases/"+accepted+"/rcv/", map[string]any{"action": "ACD"}).Expect(200)
+		if st["rcv_status"] != "pending" || st["rcv_action"] != "ACD" || st["rcv_state"] != nil {
+			t.Fatalf("queued: %v", st)
+		}
+		c.Post("/purchases/"+accepted+"/rcv/", map[string]any{"action": "ACD"}).ExpectBody(400, `{"non_field_errors": ["An action is already on its way to the SII's register."]}`)
+		c.Post("/purchases/"+claimed+"/rcv/", map[string]any{"action": "RCD"}).Expect(200)
+		run(reception.RCVJobKind, 2)
+		for pur, want := range map[string]string{accepted: "ACD", claimed: "RCD"} {
+			st = c.Get("/purchases/" + pur + "/reception/").Expect(200)
+			if st["rcv_state"] != want || st["rcv_status"] != "registered" || st["rcv_updated"] == nil {
+				t.Errorf("%s after the register answered: %v", want, st)
+			}
+			// the in-process sandbox's register is the process's: the other
+			// database's run may have filed the same folios
+			evs := c.Get("/purchases/" + pur + "/rcv/").Expect(200)
+			found := false
+			for _, ev := range evs["events"].([]any) {
+				ev := ev.(map[string]any)
+				found = found || ev["code"] == want
+				if ev["responsible"] != sii.SandboxCertificate().RUT || (ev["code"] != want && ev["code"] != "ERM") {
+					t.Errorf("%s event: %v", want, ev)
+				}
+			}
+			if apitest.Num(evs["code"]) != "0" || !found {
+				t.Errorf("%s events: %v", want, evs)
+			}
+		}
+		if evs := c.Get("/purchases/" + purs[2] + "/rcv/").Expect(200); len(evs["events"].([]any)) != 0 {
+			t.Errorf("events of a factura nothing was filed for: %v", evs)
+		}
+		c.Post("/purchases/"+accepted+"/rcv/", map[string]any{"action": "RCD"}).ExpectBody(400, `{"non_field_errors": ["The document is already registered with ACD."]}`)
+		// the receipt of goods may still be filed; it leaves the acceptance as it is
+		c.Post("/purchases/"+accepted+"/rcv/", map[string]any{"action": "ERM"}).Expect(200)
+		run(reception.RCVJobKind, 1)
+		if st = c.Get("/purchases/" + accepted + "/reception/").Expect(200); st["rcv_state"] != "ACD" || st["rcv_action"] != "ERM" || st["rcv_status"] != "registered" {
+			t.Errorf("after ERM: %v", st)
+		}
+
+		// the deadline event: 2026-06-10 − 2 days, for the factura neither accepted nor claimed
+		run(reception.DeadlineJobKind, 0)
+		e.Clock.Set(time.Date(2026, 6, 8, 13, 0, 0, 0, time.UTC)) // 09:00 in Santiago
+		run(reception.DeadlineJobKind, 3)
+		evs := c.Get("/events/?event=purchase.acceptance_due").Expect(200)["results"].([]any)
+		if len(evs) != 1 || evs[0].(map[string]any)["object_id"] != purs[2] {
+			t.Fatalf("deadline events: %v", evs)
+		}
+		// another workspace sees none of it
+		o := receivingWorkspace(t, e, receiverRUT)
+		o.Get("/purchases/"+accepted+"/rcv/").ExpectBody(404, `{"detail": "Not found."}`)
+		o.Post("/purchases/"+accepted+"/rcv/", map[string]any{"action": "ACD"}).ExpectBody(404, `{"detail": "Not found."}`)
 	})
 }

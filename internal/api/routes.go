@@ -263,6 +263,10 @@ func (s *Server) declare() []Route {
 	routes[len(routes)-1].Schema = reception.State{}
 	add(post, "/purchases/{id}/reject/", "Received DTEs", "Reject a received purchase with a reason: ResultadoDTE to the issuer", AuthToken, 200, s.setResult(reception.ResultRejected))
 	routes[len(routes)-1].Schema = reception.State{}
+	add(post, "/purchases/{id}/rcv/", "Received DTEs", "File an acceptance (ACD) or claim (RCD, RFP, RFT) or the receipt of goods (ERM) in the SII's register", AuthToken, 200, s.fileRCV)
+	routes[len(routes)-1].Schema = reception.State{}
+	add(get, "/purchases/{id}/rcv/", "Received DTEs", "The events the SII's register holds for a received factura", AuthToken, 200, s.rcvEvents)
+	routes[len(routes)-1].Schema = reception.Events{}
 	add(post, "/purchases/{id}/receipt/", "Received DTEs", "Acknowledge the goods or services of a received purchase: EnvioRecibos to the issuer", AuthToken, 200, s.sendReceipt)
 	routes[len(routes)-1].Schema = reception.State{}
 	return routes

@@ -122,7 +122,7 @@ func New(cfg Config) *App {
 	// Received DTEs are answered with the SII biller's certificate.
 	a.Reception = &reception.Service{}
 	if a.SII != nil {
-		a.Reception.Signer = a.SII
+		a.Reception.Signer, a.Reception.Register = a.SII, a.SII
 	}
 
 	a.Subscriptions = &subscription.Service{}
@@ -152,6 +152,11 @@ func New(cfg Config) *App {
 	a.Jobs = &jobs.Runner{DB: cfg.DB, Clock: cfg.Clock, Logger: cfg.Logger}
 	a.Jobs.Add(a.Webhooks.Kind())
 	a.Jobs.Add((&clsii.Worker{DB: cfg.DB, Biller: a.SII, Clock: cfg.Clock, Logger: cfg.Logger, Rejected: a.Subscriptions}).Kind())
+	if a.SII != nil { // the SII's register of received facturas, and their acceptance deadlines
+		for _, k := range (&reception.Worker{DB: cfg.DB, Register: a.SII, Clock: cfg.Clock, Logger: cfg.Logger, Deps: a.Documents}).Kinds() {
+			a.Jobs.Add(k)
+		}
+	}
 	a.Jobs.Add((&paylink.Expirer{DB: cfg.DB, Clock: cfg.Clock, Logger: cfg.Logger, Deps: a.Documents}).Kind())
 	if cfg.SMTP != nil {
 		a.Jobs.Add((&mail.Worker{DB: cfg.DB, SMTP: cfg.SMTP, Clock: cfg.Clock, Logger: cfg.Logger, Base: cfg.MailBase, Deps: a.Documents}).Kind())

@@ -29,6 +29,8 @@ type Signer interface {
 // Service receives DTEs and answers them; the composition root fills it.
 type Service struct {
 	Signer Signer
+	// Register is the SII's register of acceptances and claims.
+	Register Register
 }
 
 // Answer kinds (docs/procurement.md#63-exchange-answers).

@@ -51,7 +51,10 @@ func record(e document.Env, intakeID string, d Received, replyTo string) (*docum
 		date, total, issuer_email, dte_id, received, acceptance_deadline) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
 		doc.ID, e.Scope.ID, e.Scope.TestMode, intakeID, d.Issuer.RUT, d.Type, d.Folio, d.Date, d.Total.String(), nullable(email), d.ID,
 		e.Now.UnixMicro(), dl)
-	return kind, doc.ID, err
+	if err != nil || dl == nil {
+		return kind, doc.ID, err
+	}
+	return kind, doc.ID, scheduleDeadline(e, doc.ID, *dl)
 }
 
 func nullable(s string) any {

@@ -30,6 +30,9 @@ type State struct {
 	ResultReason       *string         `json:"result_reason"`
 	Receipt            clock.NullStamp `json:"receipt"`
 	RCVState           *string         `json:"rcv_state"`
+	RCVAction          *string         `json:"rcv_action"`
+	RCVStatus          *string         `json:"rcv_status"`
+	RCVMessage         *string         `json:"rcv_message"`
 	RCVUpdated         clock.NullStamp `json:"rcv_updated"`
 	TestMode           bool            `json:"test_mode"`
 
@@ -37,7 +40,7 @@ type State struct {
 }
 
 const stateColumns = `document_id, intake_id, issuer_rut, document_type, folio, date, total, issuer_email, received, acceptance_deadline,
-	result, result_reason, receipt, rcv_state, rcv_updated, test_mode`
+	result, result_reason, receipt, rcv_state, rcv_action, rcv_status, rcv_message, rcv_updated, test_mode`
 
 // GetState reads the exchange state of a received document (a purchase
 // or purchase credit note id); 404 for a document not received as a DTE.
@@ -47,7 +50,7 @@ func loadState(e document.Env, docID, lock string) (*State, error) {
 	s := &State{}
 	err := e.Q.QueryRowContext(e.Ctx, `SELECT `+stateColumns+` FROM received_dtes WHERE document_id = $1 AND workspace_id = $2 AND test_mode = $3`+lock,
 		docID, e.Scope.ID, e.Scope.TestMode).Scan(&s.Document, &s.Intake, &s.IssuerRUT, &s.docType, &s.Number, &s.Date, &s.Total, &s.IssuerEmail,
-		&s.Received.Micros, &s.AcceptanceDeadline, &s.Result, &s.ResultReason, &s.Receipt.Micros, &s.RCVState, &s.RCVUpdated.Micros, &s.TestMode)
+		&s.Received.Micros, &s.AcceptanceDeadline, &s.Result, &s.ResultReason, &s.Receipt.Micros, &s.RCVState, &s.RCVAction, &s.RCVStatus, &s.RCVMessage, &s.RCVUpdated.Micros, &s.TestMode)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, apperr.NotFoundErr()
 	}

@@ -38,6 +38,9 @@ CREATE TABLE received_dtes (
     result_reason TEXT,
     receipt BIGINT,
     rcv_state TEXT,
+    rcv_action TEXT,
+    rcv_status TEXT,
+    rcv_message TEXT,
     rcv_updated BIGINT
 );
 CREATE INDEX received_dtes_deadline ON received_dtes (acceptance_deadline);

@@ -38,6 +38,9 @@ CREATE TABLE received_dtes (
     result_reason TEXT,
     receipt INTEGER,
     rcv_state TEXT,
+    rcv_action TEXT,
+    rcv_status TEXT,
+    rcv_message TEXT,
     rcv_updated INTEGER
 ) STRICT;
 CREATE INDEX received_dtes_deadline ON received_dtes (acceptance_deadline);
