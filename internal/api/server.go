@@ -28,6 +28,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/id"
 	"github.com/cobrobilling/cobro/internal/idempotency"
 	"github.com/cobrobilling/cobro/internal/input"
+	"github.com/cobrobilling/cobro/internal/reception"
 	"github.com/cobrobilling/cobro/internal/reminder"
 	"github.com/cobrobilling/cobro/internal/store"
 	"github.com/cobrobilling/cobro/internal/subscription"
@@ -130,6 +131,9 @@ type Services struct {
 	// SII is the built-in Chile biller whose settings, certificate and
 	// CAFs the /billers/ endpoints manage (nil: they answer 404).
 	SII *clsii.Biller
+	// Reception receives suppliers' DTEs and answers them (nil: the
+	// /purchases/received/ endpoints answer 404).
+	Reception *reception.Service
 }
 
 // Waker wakes the background job runner for a kind of job.

@@ -22,6 +22,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/mail"
 	"github.com/cobrobilling/cobro/internal/paylink"
 	"github.com/cobrobilling/cobro/internal/payment"
+	"github.com/cobrobilling/cobro/internal/reception"
 	"github.com/cobrobilling/cobro/internal/reminder"
 	"github.com/cobrobilling/cobro/internal/store"
 	"github.com/cobrobilling/cobro/internal/subscription"
@@ -72,6 +73,7 @@ type App struct {
 	Subscriptions *subscription.Service
 	Reminders     *reminder.Service
 	SII           *clsii.Biller
+	Reception     *reception.Service
 	// Background work: one runner for every job kind.
 	Jobs     *jobs.Runner
 	Webhooks *webhook.Worker
@@ -117,6 +119,12 @@ func New(cfg Config) *App {
 		a.SII = nil
 	}
 
+	// Received DTEs are answered with the SII biller's certificate.
+	a.Reception = &reception.Service{}
+	if a.SII != nil {
+		a.Reception.Signer, a.Reception.Register = a.SII, a.SII
+	}
+
 	a.Subscriptions = &subscription.Service{}
 	a.Documents = document.Deps{
 		Customers: a.Customers,
@@ -144,13 +152,19 @@ func New(cfg Config) *App {
 	a.Jobs = &jobs.Runner{DB: cfg.DB, Clock: cfg.Clock, Logger: cfg.Logger}
 	a.Jobs.Add(a.Webhooks.Kind())
 	a.Jobs.Add((&clsii.Worker{DB: cfg.DB, Biller: a.SII, Clock: cfg.Clock, Logger: cfg.Logger, Rejected: a.Subscriptions}).Kind())
+	if a.SII != nil { // the SII's register of received facturas, and their acceptance deadlines
+		for _, k := range (&reception.Worker{DB: cfg.DB, Register: a.SII, Clock: cfg.Clock, Logger: cfg.Logger, Deps: a.Documents}).Kinds() {
+			a.Jobs.Add(k)
+		}
+	}
 	a.Jobs.Add((&paylink.Expirer{DB: cfg.DB, Clock: cfg.Clock, Logger: cfg.Logger, Deps: a.Documents}).Kind())
 	if cfg.SMTP != nil {
 		a.Jobs.Add((&mail.Worker{DB: cfg.DB, SMTP: cfg.SMTP, Clock: cfg.Clock, Logger: cfg.Logger, Base: cfg.MailBase, Deps: a.Documents}).Kind())
+		a.Jobs.Add((&reception.AnswerMailer{DB: cfg.DB, SMTP: cfg.SMTP, Clock: cfg.Clock, Logger: cfg.Logger}).Kind())
 	}
 
 	a.Server = api.New(api.Options{DB: cfg.DB, Clock: cfg.Clock, Logger: cfg.Logger, PublicURL: cfg.PublicURL, Version: cfg.Version, SecretKey: cfg.SecretKey,
-		Services: api.Services{Documents: a.Documents, Customers: a.Customers, Suppliers: a.Suppliers, Subscriptions: a.Subscriptions, Reminders: a.Reminders, SII: a.SII},
+		Services: api.Services{Documents: a.Documents, Customers: a.Customers, Suppliers: a.Suppliers, Subscriptions: a.Subscriptions, Reminders: a.Reminders, SII: a.SII, Reception: a.Reception},
 		Webhooks: a.Webhooks, Jobs: a.Jobs, Resolver: cfg.Resolver, AllowPrivateWebhooks: cfg.AllowPrivateWebhooks,
 		NoTestWebhooksLoopback: cfg.NoTestWebhooksLoopback, TrustedProxies: cfg.TrustedProxies,
 		RatePerToken: cfg.RatePerToken, RateBurst: cfg.RateBurst, RatePublicPerMinute: cfg.RatePublicPerMinute})
