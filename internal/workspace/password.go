@@ -131,3 +131,30 @@ func Memberships(ctx context.Context, q store.Querier, userID string) ([]Workspa
 	}
 	return out, rows.Err()
 }
+
+// Member is a user of a workspace as the dashboard lists them.
+type Member struct {
+	ID, Email   string
+	HasPassword bool
+}
+
+// Members lists a workspace's users, oldest membership first.
+func Members(ctx context.Context, q store.Querier, workspaceID string) ([]Member, error) {
+	rows, err := q.QueryContext(ctx, `SELECT u.id, u.email, u.password_hash IS NOT NULL FROM memberships m JOIN users u ON u.id = m.user_id
+		WHERE m.workspace_id = $1 ORDER BY m.created, u.id`, workspaceID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Member
+	for rows.Next() {
+		var m Member
+		var email sql.NullString
+		if err := rows.Scan(&m.ID, &email, &m.HasPassword); err != nil {
+			return nil, err
+		}
+		m.Email = email.String
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
