@@ -156,11 +156,10 @@ func New(cfg Config) *App {
 	a.Dashboard = dashboard.New(cfg.DB, cfg.Clock, cfg.Logger)
 	a.Dashboard.SMTP = cfg.SMTP != nil
 	a.Server = api.New(api.Options{DB: cfg.DB, Clock: cfg.Clock, Logger: cfg.Logger, PublicURL: cfg.PublicURL, Version: cfg.Version, SecretKey: cfg.SecretKey,
-		Dashboard: a.Dashboard,
 		Services: api.Services{Documents: a.Documents, Customers: a.Customers, Suppliers: a.Suppliers, Subscriptions: a.Subscriptions, Reminders: a.Reminders, SII: a.SII},
 		Webhooks: a.Webhooks, Jobs: a.Jobs, Resolver: cfg.Resolver, AllowPrivateWebhooks: cfg.AllowPrivateWebhooks,
 		NoTestWebhooksLoopback: cfg.NoTestWebhooksLoopback, TrustedProxies: cfg.TrustedProxies,
-		RatePerToken: cfg.RatePerToken, RateBurst: cfg.RateBurst, RatePublicPerMinute: cfg.RatePublicPerMinute})
+		RatePerToken: cfg.RatePerToken, RateBurst: cfg.RateBurst, RatePublicPerMinute: cfg.RatePublicPerMinute, Dashboard: a.Dashboard})
 	a.Dashboard.API = a.Server
 	return a
 }

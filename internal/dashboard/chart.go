@@ -23,6 +23,7 @@ var monthNames = map[string][12]string{
 
 type bar struct {
 	Label, Title string
+	Short        string // the value shown above the bar
 	Value        decimal.Decimal
 }
 
@@ -52,7 +53,11 @@ func barChart(id, caption string, bars []bar, class string) template.HTML {
 		y := float64(h-bottom) - height
 		fmt.Fprintf(&sb, `<g class="bar" data-value="%s"><title>%s</title><rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" rx="3"/>`,
 			b.Value.String(), template.HTMLEscapeString(b.Title), x, y, slot*0.7, height)
-		fmt.Fprintf(&sb, `<text x="%.1f" y="%d" text-anchor="middle">%s</text></g>`, x+slot*0.35, h-8, template.HTMLEscapeString(b.Label))
+		fmt.Fprintf(&sb, `<text x="%.1f" y="%d" text-anchor="middle">%s</text>`, x+slot*0.35, h-8, template.HTMLEscapeString(b.Label))
+		if b.Value.IsPositive() && b.Short != "" {
+			fmt.Fprintf(&sb, `<text class="value" x="%.1f" y="%.1f" text-anchor="middle">%s</text>`, x+slot*0.35, y-4, template.HTMLEscapeString(b.Short))
+		}
+		sb.WriteString(`</g>`)
 	}
 	sb.WriteString(`</svg>`)
 	return template.HTML(sb.String()) // built from escaped parts above
@@ -62,7 +67,7 @@ func revenueChart(f report.Figures, lang string) template.HTML {
 	var bars []bar
 	for _, m := range f.Revenue {
 		label := monthNames[lang][m.Start.Month()-1]
-		bars = append(bars, bar{Label: label, Title: fmt.Sprintf("%s %d: %s", label, m.Start.Year(), formatMoney(lang, m.Amount.String(), f.Currency)), Value: m.Amount})
+		bars = append(bars, bar{Label: label, Title: fmt.Sprintf("%s %d: %s", label, m.Start.Year(), formatMoney(lang, m.Amount.String(), f.Currency)), Value: m.Amount, Short: short(m.Amount)})
 	}
 	return barChart("chart-revenue", tr(lang, "revenue_month"), bars, "revenue")
 }
@@ -71,7 +76,19 @@ func agingChart(f report.Figures, lang string) template.HTML {
 	var bars []bar
 	for _, b := range f.Aging {
 		label := tr(lang, "aging."+b.Key)
-		bars = append(bars, bar{Label: label, Title: label + ": " + formatMoney(lang, b.Amount.String(), f.Currency), Value: b.Amount})
+		bars = append(bars, bar{Label: label, Title: label + ": " + formatMoney(lang, b.Amount.String(), f.Currency), Value: b.Amount, Short: short(b.Amount)})
 	}
 	return barChart("chart-aging", tr(lang, "aging"), bars, "aging")
+}
+
+// short writes an amount in few characters for a bar's label: 349.9 → 350,
+// 12,345 → 12k, 3,400,000 → 3.4M.
+func short(d decimal.Decimal) string {
+	switch {
+	case d.GreaterThanOrEqual(decimal.NewFromInt(1_000_000)):
+		return d.Div(decimal.NewFromInt(1_000_000)).Round(1).String() + "M"
+	case d.GreaterThanOrEqual(decimal.NewFromInt(10_000)):
+		return d.Div(decimal.NewFromInt(1000)).Round(0).String() + "k"
+	}
+	return d.Round(0).String()
 }

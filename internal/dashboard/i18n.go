@@ -177,6 +177,10 @@ var words = map[string][2]string{
 	"duration":         {"Duration", "Duración"},
 	"reason":           {"Reason", "Motivo"},
 	"none":             {"—", "—"},
+	"state":            {"State / region", "Región"},
+	"payments_count":   {"%d succeeded", "%d recibidos"},
+	"cl_activity":      {"Line of business (giro)", "Giro"},
+	"cl_commune":       {"Commune", "Comuna"},
 }
 
 // tr translates a key; unknown keys show as themselves.

@@ -180,6 +180,8 @@ func (d *Dashboard) home(p *page) error {
 // listData is a list page's rows and paging.
 type listData struct {
 	R                         *resource
+	Create                    []input // the create form's fields in this workspace
+	Options                   map[string][][2]string
 	Rows                      []any
 	Count, Page, Pages        int
 	Search, Status            string
@@ -197,7 +199,49 @@ func (d *Dashboard) listPage(p *page) error {
 	if err != nil {
 		return err
 	}
-	return p.render(http.StatusOK, "list", &view{Title: tr(p.Lang, res.Title), Section: res.Slug, Data: ld, Form: map[string]string{"idem": id.Random(24)}})
+	ld.Create, ld.Options = p.createForm(res)
+	return p.render(http.StatusOK, "list", &view{Title: tr(p.Lang, res.Title), Section: res.Slug, Data: ld,
+		Form: map[string]string{"idem": id.Random(24), "country": p.S.Scope.Country}})
+}
+
+// createForm is the resource's create form for this workspace, with the
+// options of its catalogue selects (countries, the workspace country's states).
+func (p *page) createForm(res *resource) ([]input, map[string][][2]string) {
+	var ins []input
+	opts := map[string][][2]string{}
+	for _, in := range res.Create {
+		if in.Country != "" && in.Country != p.S.Scope.Country {
+			continue
+		}
+		ins = append(ins, in)
+		var target string
+		switch in.Type {
+		case "countries":
+			target = "/generals/countries/?page_size=100&ordering=name"
+		case "states":
+			target = "/generals/states/?page_size=100&ordering=name&country=" + url.QueryEscape(p.S.Scope.Country)
+			opts[in.Type] = append(opts[in.Type], [2]string{"", "—"})
+		default:
+			continue
+		}
+		for page := 1; page <= 3; page++ { // ~250 countries: three pages of 100
+			body, status := p.get(target + "&page=" + strconv.Itoa(page))
+			if status != http.StatusOK {
+				break
+			}
+			for _, o := range list(body["results"]) {
+				val := str(field(o, "id"))
+				if in.Type == "states" {
+					val = str(field(o, "code"))
+				}
+				opts[in.Type] = append(opts[in.Type], [2]string{val, str(field(o, "name"))})
+			}
+			if body["next"] == nil {
+				break
+			}
+		}
+	}
+	return ins, opts
 }
 
 // list reads one page of a resource; fixed adds filters (a customer's invoices).
@@ -258,7 +302,17 @@ func (d *Dashboard) createObject(p *page) error {
 	body, form := map[string]any{}, map[string]string{}
 	for _, in := range res.Create {
 		if v := strings.TrimSpace(p.R.PostFormValue(in.Name)); v != "" {
-			body[in.Name], form[in.Name] = v, v
+			form[in.Name] = v
+			if outer, inner, nested := strings.Cut(in.Name, "."); nested {
+				m, _ := body[outer].(map[string]any)
+				if m == nil {
+					m = map[string]any{}
+					body[outer] = m
+				}
+				m[inner] = v
+			} else {
+				body[in.Name] = v
+			}
 		}
 	}
 	out := p.call(http.MethodPost, res.API, body, "Idempotency-Key", idemKey(p))
@@ -270,7 +324,13 @@ func (d *Dashboard) createObject(p *page) error {
 		return err
 	}
 	v := &view{Title: tr(p.Lang, res.Title), Section: res.Slug, Data: ld, Form: form}
+	ld.Create, ld.Options = p.createForm(res)
 	v.Errors, v.Error = apiErrors(out.Body)
+	for k, m := range v.Errors { // a rule on a field the form does not show
+		if !slices.ContainsFunc(res.Create, func(in input) bool { return in.Name == k }) {
+			v.Error = strings.TrimSpace(v.Error + " " + k + ": " + m)
+		}
+	}
 	form["idem"] = p.R.PostFormValue("idem")
 	form["open"] = "1"
 	return p.render(http.StatusBadRequest, "list", v)

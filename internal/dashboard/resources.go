@@ -7,11 +7,12 @@ type column struct {
 	Kind  string // text, money, stamp, status, id
 }
 
-// input is one field of a create form: posted to the API under Name.
+// input is one field of a create form: posted to the API under Name
+// ("a.b" posts {"a": {"b": …}}).
 type input struct {
-	Name, Label, Type string // Type: text, email, number, date, select, url
-	Options           [][2]string
+	Name, Label, Type string // Type: text, email, number, date, url, countries, states (selects read from the catalogues)
 	Required          bool
+	Country           string // shown only in workspaces of this country
 }
 
 // action is a button on a detail page: POST to the API's
@@ -45,7 +46,10 @@ var resources = []*resource{
 	{Slug: "customers", Title: "customers", API: "/customers/", Search: true, Statuses: []string{"active", "archived"},
 		Cols: []column{{"name", "name", "id"}, {"tax_id", "tax_id", "text"}, {"email", "email", "text"}, {"balance", "aggregations.balance", "money"}, {"status", "status", "status"}},
 		Create: []input{{Name: "name", Label: "name", Type: "text", Required: true}, {Name: "tax_id", Label: "tax_id", Type: "text"},
-			{Name: "email", Label: "email", Type: "email"}, {Name: "phone", Label: "phone", Type: "text"}, {Name: "address", Label: "address", Type: "text"}}},
+			{Name: "email", Label: "email", Type: "email"}, {Name: "phone", Label: "phone", Type: "text"}, {Name: "address", Label: "address", Type: "text", Required: true},
+			{Name: "country", Label: "country", Type: "countries", Required: true}, {Name: "state", Label: "state", Type: "states"},
+			{Name: "tax_settings.cl_activity_description", Label: "cl_activity", Type: "text", Country: "CL"},
+			{Name: "tax_settings.cl_commune", Label: "cl_commune", Type: "text", Country: "CL"}}},
 	{Slug: "invoices", Title: "invoices", API: "/invoices/", Search: true, Statuses: docStatuses, Cols: docCols("customer")},
 	{Slug: "credit-notes", Title: "credit_notes", API: "/creditnotes/", Search: true, Statuses: []string{"draft", "finalized", "cancelled"}, Cols: docCols("customer"),
 		Actions: []action{{Name: "finalize", Label: "finalize", Confirm: "finalize.confirm", When: []string{"draft"}}}},
