@@ -152,7 +152,7 @@ func TestDashboardInBrowser(t *testing.T) {
 			}
 
 			// sign in
-			d.do("sign-in page", chromedp.Navigate(e.URL+"/"), chromedp.WaitVisible(css("#signin")))
+			d.do("sign-in page", chromedp.Navigate(e.URL+"/?lang=en"), chromedp.WaitVisible(css("#signin")))
 			d.shots("signin")
 			d.do("sign in", chromedp.SendKeys(css("#email"), "owner@example.com"), chromedp.SendKeys(css("#password"), "correct horse battery"),
 				chromedp.Click(css("#signin-submit")), chromedp.WaitVisible(css("#fig-mrr")))

@@ -234,3 +234,45 @@ func TestDashboardCrossWorkspace(t *testing.T) {
 		}
 	})
 }
+
+// TestSubscriptionPages: the subscription form creates one through
+// POST /subscriptions/ (a form resubmitted with its key creates nothing
+// more), and its page pauses, resumes and cancels it through the API.
+func TestSubscriptionPages(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
+		c := withPassword(t, e, e.Workspace("US"), "correct horse battery")
+		cus := apitest.Str(c.Post("/customers/", map[string]any{"name": "Andes", "address": "1 Main", "country": "US", "state": "IL"}).Expect(201), "id")
+		pro := apitest.Str(c.Post("/products/", map[string]any{"name": "Cloud"}).Expect(201), "id")
+		b := newBrowserless(t, e)
+		b.signIn("owner@example.com", "correct horse battery")
+		// a plan, from the catalog page
+		plan := url.Values{"csrf": {b.csrf("/app/plans")}, "idem": {"plan-form-1"}, "product": {pro}, "name": {"Monthly"}, "description": {"Cloud, monthly"},
+			"frequency": {"monthly"}, "currency": {"USD"}, "amount": {"100"}}
+		if res, page := b.do("POST", "/app/plans", plan); res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("plan form: %d %s", res.StatusCode, page)
+		}
+		plans := c.Get("/plans/").Expect(200)["results"].([]any)
+		if len(plans) != 1 {
+			t.Fatalf("plans: %v", plans)
+		}
+		form := url.Values{"csrf": {b.csrf("/app/subscriptions")}, "idem": {"sub-form-1"}, "customer": {cus}, "document": {"US1"},
+			"lines.0.plan": {apitest.Str(plans[0].(map[string]any), "id")}, "lines.0.quantity": {"2"}, "date_start": {"2026-06-02"}, "collection_scheme": {"send_invoice"}}
+		var loc string
+		for range 2 { // the same form twice: one subscription
+			res, page := b.do("POST", "/app/subscriptions", form)
+			if res.StatusCode != http.StatusSeeOther {
+				t.Fatalf("subscription form: %d %s", res.StatusCode, page)
+			}
+			loc = res.Header.Get("Location")
+		}
+		wantField(t, c.Get("/subscriptions/").Expect(200), "count", "1")
+		sub := loc[strings.LastIndex(loc, "/")+1:]
+		token := b.csrf(loc)
+		for _, step := range []struct{ action, status string }{{"pause", "paused"}, {"resume", "active"}, {"delete", "cancelled"}} {
+			if res, _ := b.do("POST", loc+"/"+step.action, url.Values{"csrf": {token}}); res.StatusCode != http.StatusSeeOther {
+				t.Fatalf("%s: %d", step.action, res.StatusCode)
+			}
+			wantField(t, c.Get("/subscriptions/"+sub+"/").Expect(200), "status", step.status)
+		}
+	})
+}

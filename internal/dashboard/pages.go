@@ -8,7 +8,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
+	"github.com/cobrobilling/cobro/internal/api"
 	"github.com/cobrobilling/cobro/internal/id"
 	"github.com/cobrobilling/cobro/internal/report"
 	"github.com/cobrobilling/cobro/internal/workspace"
@@ -201,7 +203,8 @@ func (d *Dashboard) listPage(p *page) error {
 	}
 	ld.Create, ld.Options = p.createForm(res)
 	return p.render(http.StatusOK, "list", &view{Title: tr(p.Lang, res.Title), Section: res.Slug, Data: ld,
-		Form: map[string]string{"idem": id.Random(24), "country": p.S.Scope.Country}})
+		Form: map[string]string{"idem": id.Random(24), "country": p.S.Scope.Country, "currency": p.S.Scope.Currency,
+			"date_start": d.Clock.Now().In(p.S.Scope.Loc).Format(time.DateOnly), "lines.0.quantity": "1"}})
 }
 
 // createForm is the resource's create form for this workspace, with the
@@ -214,27 +217,27 @@ func (p *page) createForm(res *resource) ([]input, map[string][][2]string) {
 			continue
 		}
 		ins = append(ins, in)
-		var target string
-		switch in.Type {
-		case "countries":
-			target = "/generals/countries/?page_size=100&ordering=name"
-		case "states":
-			target = "/generals/states/?page_size=100&ordering=name&country=" + url.QueryEscape(p.S.Scope.Country)
-			opts[in.Type] = append(opts[in.Type], [2]string{"", "—"})
-		default:
+		if in.Choices != nil {
+			for _, c := range in.Choices {
+				opts[in.Name] = append(opts[in.Name], [2]string{c, c})
+			}
 			continue
 		}
+		src, ok := optionSources[in.Type]
+		if !ok {
+			continue
+		}
+		if !in.Required {
+			opts[in.Name] = append(opts[in.Name], [2]string{"", "—"})
+		}
+		target := strings.ReplaceAll(src.Target, "{country}", url.QueryEscape(p.S.Scope.Country))
 		for page := 1; page <= 3; page++ { // ~250 countries: three pages of 100
 			body, status := p.get(target + "&page=" + strconv.Itoa(page))
 			if status != http.StatusOK {
 				break
 			}
 			for _, o := range list(body["results"]) {
-				val := str(field(o, "id"))
-				if in.Type == "states" {
-					val = str(field(o, "code"))
-				}
-				opts[in.Type] = append(opts[in.Type], [2]string{val, str(field(o, "name"))})
+				opts[in.Name] = append(opts[in.Name], [2]string{str(field(o, src.Value)), str(field(o, src.Label))})
 			}
 			if body["next"] == nil {
 				break
@@ -303,16 +306,7 @@ func (d *Dashboard) createObject(p *page) error {
 	for _, in := range res.Create {
 		if v := strings.TrimSpace(p.R.PostFormValue(in.Name)); v != "" {
 			form[in.Name] = v
-			if outer, inner, nested := strings.Cut(in.Name, "."); nested {
-				m, _ := body[outer].(map[string]any)
-				if m == nil {
-					m = map[string]any{}
-					body[outer] = m
-				}
-				m[inner] = v
-			} else {
-				body[in.Name] = v
-			}
+			setPath(body, strings.Split(in.Name, "."), v)
 		}
 	}
 	out := p.call(http.MethodPost, res.API, body, "Idempotency-Key", idemKey(p))
@@ -334,6 +328,38 @@ func (d *Dashboard) createObject(p *page) error {
 	form["idem"] = p.R.PostFormValue("idem")
 	form["open"] = "1"
 	return p.render(http.StatusBadRequest, "list", v)
+}
+
+// setPath puts a form value into the API body at a dotted path: "a.b"
+// nests objects, a number is a list index ("lines.0.plan").
+func setPath(body map[string]any, keys []string, v string) {
+	cur := body
+	for i, k := range keys[:len(keys)-1] {
+		if n, err := strconv.Atoi(keys[i+1]); err == nil && n >= 0 && n < 20 {
+			l, _ := cur[k].([]any)
+			for len(l) <= n {
+				l = append(l, map[string]any{})
+			}
+			cur[k] = l
+			m := l[n].(map[string]any)
+			if i+2 == len(keys) {
+				return
+			}
+			if i+3 == len(keys) {
+				m[keys[i+2]] = v
+				return
+			}
+			setPath(m, keys[i+2:], v)
+			return
+		}
+		m, _ := cur[k].(map[string]any)
+		if m == nil {
+			m = map[string]any{}
+			cur[k] = m
+		}
+		cur = m
+	}
+	cur[keys[len(keys)-1]] = v
 }
 
 // idemKey is the form's Idempotency-Key: generated when the form was
@@ -381,9 +407,14 @@ func (d *Dashboard) objectAction(p *page) error {
 		return p.notFound()
 	}
 	objID := url.PathEscape(p.R.PathValue("id"))
-	var out = p.call(http.MethodPost, res.API+objID+"/"+name+"/", map[string]any{})
-	if name == "delete" {
+	var out api.CallResult
+	if name != "delete" {
+		out = p.call(http.MethodPost, res.API+objID+"/"+name+"/", map[string]any{})
+	} else {
 		out = p.call(http.MethodDelete, res.API+objID+"/", nil)
+		if out.Status == http.StatusNoContent { // destroyed: back to the list
+			return p.redirect("/app/" + res.Slug)
+		}
 	}
 	back := "/app/" + res.Slug + "/" + objID
 	if out.Status >= 300 {

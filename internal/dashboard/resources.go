@@ -10,9 +10,22 @@ type column struct {
 // input is one field of a create form: posted to the API under Name
 // ("a.b" posts {"a": {"b": …}}).
 type input struct {
-	Name, Label, Type string // Type: text, email, number, date, url, countries, states (selects read from the catalogues)
+	Name, Label, Type string // Type: text, email, number, date, url, select (Choices), or a source of optionSources
 	Required          bool
-	Country           string // shown only in workspaces of this country
+	Country           string   // shown only in workspaces of this country
+	Choices           []string // a select's fixed values
+}
+
+// optionSources fill selects from the API: the list to read, and the
+// fields of each result that are the option's value and label.
+var optionSources = map[string]struct{ Target, Value, Label string }{
+	"countries":     {"/generals/countries/?page_size=100&ordering=name", "id", "name"},
+	"states":        {"/generals/states/?page_size=100&ordering=name&country={country}", "code", "name"},
+	"customers":     {"/customers/?page_size=100&status=active&ordering=name", "id", "name"},
+	"products":      {"/products/?page_size=100&status=active&ordering=name", "id", "name"},
+	"plans":         {"/plans/?page_size=100&status=active&ordering=name", "id", "name"},
+	"frequencies":   {"/frequencies/?page_size=100", "id", "name"},
+	"invoice_types": {"/generals/documents/?page_size=100&kind=invoice&is_sale=true&country={country}", "id", "name"},
 }
 
 // action is a button on a detail page: POST to the API's
@@ -59,17 +72,27 @@ var resources = []*resource{
 		Actions: []action{{Name: "finalize", Label: "finalize", Confirm: "finalize.confirm", When: []string{"draft"}}, {Name: "cancel", Label: "cancel", When: []string{"finalized"}}}},
 	{Slug: "subscriptions", Title: "subscriptions", API: "/subscriptions/", Search: true, Statuses: []string{"active", "paused", "needs_attention", "cancelled", "completed"},
 		Cols: []column{{"customer", "customer.name", "id"}, {"frequency", "frequency", "text"}, {"next_billing", "next_billing", "text"}, {"status", "status", "status"}},
+		Create: []input{{Name: "customer", Label: "customer", Type: "customers", Required: true}, {Name: "document", Label: "document_type", Type: "invoice_types", Required: true},
+			{Name: "lines.0.plan", Label: "plan", Type: "plans", Required: true}, {Name: "lines.0.quantity", Label: "quantity", Type: "number"},
+			{Name: "date_start", Label: "date_start", Type: "date", Required: true},
+			{Name: "collection_scheme", Label: "collection_scheme", Type: "select", Choices: []string{"send_invoice", "charge_payment"}}},
 		Actions: []action{{Name: "pause", Label: "pause", When: []string{"active"}}, {Name: "resume", Label: "resume", When: []string{"paused", "needs_attention"}},
 			{Name: "delete", Label: "cancel", Confirm: "cancel", When: []string{"active", "paused", "needs_attention"}}}},
 	{Slug: "products", Title: "products", API: "/products/", Search: true, Statuses: []string{"active", "archived"},
 		Cols:   []column{{"name", "name", "id"}, {"amount", "amount", "money"}, {"status", "status", "status"}},
-		Create: []input{{Name: "name", Label: "name", Type: "text", Required: true}, {Name: "amount", Label: "amount", Type: "number", Required: true}, {Name: "description", Label: "description", Type: "text"}}},
+		Create: []input{{Name: "name", Label: "name", Type: "text", Required: true}, {Name: "unit_label", Label: "unit_label", Type: "text"}}},
 	{Slug: "plans", Title: "plans", API: "/plans/", Search: true, Statuses: []string{"active", "archived"},
-		Cols: []column{{"name", "name", "id"}, {"amount", "amount", "money"}, {"frequency", "frequency", "text"}, {"status", "status", "status"}}},
+		Cols: []column{{"name", "name", "id"}, {"amount", "amount", "money"}, {"frequency", "frequency", "text"}, {"status", "status", "status"}},
+		Create: []input{{Name: "product", Label: "product", Type: "products", Required: true}, {Name: "name", Label: "name", Type: "text", Required: true},
+			{Name: "description", Label: "description", Type: "text", Required: true}, {Name: "frequency", Label: "frequency", Type: "frequencies", Required: true},
+			{Name: "currency", Label: "currency", Type: "text", Required: true}, {Name: "amount", Label: "amount", Type: "number", Required: true}}},
 	{Slug: "addons", Title: "addons", API: "/addons/", Search: true, Statuses: []string{"active", "archived"},
 		Cols: []column{{"name", "name", "id"}, {"amount", "amount", "money"}, {"status", "status", "status"}}},
 	{Slug: "coupons", Title: "coupons", API: "/coupons/", Search: true, Statuses: []string{"active", "archived"},
-		Cols: []column{{"name", "name", "id"}, {"discount", "discount", "text"}, {"discount_scheme", "discount_scheme", "text"}, {"status", "status", "status"}}},
+		Cols: []column{{"name", "name", "id"}, {"amount", "amount", "text"}, {"discount_scheme", "discount_scheme", "text"}, {"duration_scheme", "duration_scheme", "text"}, {"status", "status", "status"}},
+		Create: []input{{Name: "name", Label: "name", Type: "text", Required: true}, {Name: "amount", Label: "amount", Type: "number", Required: true},
+			{Name: "currency", Label: "currency", Type: "text", Required: true}, {Name: "discount_scheme", Label: "discount_scheme", Type: "select", Choices: []string{"%", "$"}},
+			{Name: "duration_scheme", Label: "duration", Type: "select", Choices: []string{"one_time", "forever", "limited"}}, {Name: "duration_times", Label: "duration_times", Type: "number"}}},
 	{Slug: "payments", Title: "payments", API: "/payments/", Search: true, Statuses: []string{"requires_payment_method", "processing", "succeeded", "failed", "cancelled"},
 		Cols: []column{{"description", "description", "id"}, {"customer", "customer.name", "text"}, {"amount", "amount", "money"}, {"date", "date", "text"}, {"status", "status", "status"}}},
 	{Slug: "payment-links", Title: "payment_links", API: "/payment_links/links/", Search: true, Statuses: []string{"active", "archived"},
@@ -82,8 +105,9 @@ var resources = []*resource{
 	{Slug: "purchases", Title: "purchases", API: "/purchases/", Search: true, Statuses: []string{"draft", "finalized", "cancelled"}, Cols: docCols("supplier"),
 		Actions: []action{{Name: "finalize", Label: "finalize", Confirm: "finalize.confirm", When: []string{"draft"}}}},
 	{Slug: "webhooks", Title: "webhooks", API: "/webhooks/",
-		Cols:   []column{{"url", "url", "id"}, {"status", "status", "status"}, {"created", "created", "stamp"}},
-		Create: []input{{Name: "url", Label: "url", Type: "url", Required: true}}},
+		Cols:    []column{{"url", "url", "id"}, {"status", "status", "status"}, {"created", "created", "stamp"}},
+		Create:  []input{{Name: "url", Label: "url", Type: "url", Required: true}},
+		Actions: []action{{Name: "delete", Label: "delete", Confirm: "delete"}}},
 	{Slug: "events", Title: "events", API: "/events/",
 		Cols:    []column{{"event", "event", "id"}, {"kind", "object_type", "text"}, {"id", "object_id", "text"}, {"created", "created", "stamp"}},
 		Actions: []action{{Name: "redeliver", Label: "redeliver"}}},
