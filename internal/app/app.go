@@ -154,7 +154,9 @@ func New(cfg Config) *App {
 	// The merchant dashboard works through the API's routes in-process
 	// (docs/dashboard.md), so it is given the server once it exists.
 	a.Dashboard = dashboard.New(cfg.DB, cfg.Clock, cfg.Logger)
-	a.Dashboard.SMTP = cfg.SMTP != nil
+	if cfg.SMTP != nil { // the settings page sends a test message
+		a.Dashboard.Mail = cfg.SMTP
+	}
 	a.Server = api.New(api.Options{DB: cfg.DB, Clock: cfg.Clock, Logger: cfg.Logger, PublicURL: cfg.PublicURL, Version: cfg.Version, SecretKey: cfg.SecretKey,
 		Services: api.Services{Documents: a.Documents, Customers: a.Customers, Suppliers: a.Suppliers, Subscriptions: a.Subscriptions, Reminders: a.Reminders, SII: a.SII},
 		Webhooks: a.Webhooks, Jobs: a.Jobs, Resolver: cfg.Resolver, AllowPrivateWebhooks: cfg.AllowPrivateWebhooks,

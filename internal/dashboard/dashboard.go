@@ -7,6 +7,7 @@
 package dashboard
 
 import (
+	"context"
 	"embed"
 	"encoding/json"
 	"html/template"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/cobrobilling/cobro/internal/api"
 	"github.com/cobrobilling/cobro/internal/clock"
+	"github.com/cobrobilling/cobro/internal/mail"
 	"github.com/cobrobilling/cobro/internal/store"
 	"github.com/cobrobilling/cobro/internal/workspace"
 )
@@ -33,6 +35,11 @@ type API interface {
 	ClientAddr(r *http.Request) string
 }
 
+// Mailer sends one email now (mail.Config).
+type Mailer interface {
+	Send(ctx context.Context, m mail.Message) error
+}
+
 // Dashboard serves the pages. API is set by the composition root once the
 // API server exists (internal/app).
 type Dashboard struct {
@@ -40,8 +47,9 @@ type Dashboard struct {
 	Clock  clock.Clock
 	Logger *slog.Logger
 	API    API
-	// SMTP: an SMTP server is configured (COBRO_SMTP_URL).
-	SMTP bool
+	// Mail sends the settings page's test message; nil: no SMTP server is
+	// configured (COBRO_SMTP_URL).
+	Mail Mailer
 
 	mux   *http.ServeMux
 	pages *template.Template

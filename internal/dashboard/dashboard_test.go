@@ -2,6 +2,7 @@ package dashboard_test
 
 import (
 	"io"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -10,6 +11,9 @@ import (
 	"testing"
 
 	"github.com/cobrobilling/cobro/internal/apitest"
+	"github.com/cobrobilling/cobro/internal/app"
+	"github.com/cobrobilling/cobro/internal/mail"
+	"github.com/cobrobilling/cobro/internal/mail/mailtest"
 )
 
 // browserless is a signed-in (or not) client of the dashboard's pages.
@@ -275,4 +279,43 @@ func TestSubscriptionPages(t *testing.T) {
 			wantField(t, c.Get("/subscriptions/"+sub+"/").Expect(200), "status", step.status)
 		}
 	})
+}
+
+// TestSMTPTestMessage: the settings page sends one message over SMTP to
+// the fake server (a real socket), refuses a bad address, and says when
+// no SMTP server is configured.
+func TestSMTPTestMessage(t *testing.T) {
+	srv := mailtest.StartFakeSMTP(t)
+	host, port, _ := net.SplitHostPort(srv.Addr)
+	cfg, err := mail.Parse("smtp://" + host + ":" + port + "?from=billing@acme.test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := apitest.NewWith(t, "sqlite", func(c *app.Config) { c.SMTP = cfg })
+	withPassword(t, e, e.Workspace("US"), "correct horse battery")
+	b := newBrowserless(t, e)
+	b.signIn("owner@example.com", "correct horse battery")
+	token := b.csrf("/app/settings")
+	if res, _ := b.do("POST", "/app/settings/smtp", url.Values{"csrf": {token}, "to": {"not an address"}}); res.StatusCode != http.StatusBadRequest {
+		t.Fatalf("bad address: %d", res.StatusCode)
+	}
+	res, _ := b.do("POST", "/app/settings/smtp", url.Values{"csrf": {token}, "to": {"ops@acme.test"}})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("send: %d", res.StatusCode)
+	}
+	got := srv.Received()
+	if len(got) != 1 || got[0].To[0] != "ops@acme.test" || !strings.Contains(got[0].Data, "Cobro test message") {
+		t.Fatalf("received %+v", got)
+	}
+	if _, page := b.do("GET", res.Header.Get("Location"), nil); !strings.Contains(page, `id="smtp-sent"`) {
+		t.Fatal("the page does not say the message was sent")
+	}
+
+	plain := apitest.New(t, "sqlite")
+	withPassword(t, plain, plain.Workspace("US"), "correct horse battery")
+	b = newBrowserless(t, plain)
+	b.signIn("owner@example.com", "correct horse battery")
+	if _, page := b.do("GET", "/app/settings", nil); !strings.Contains(page, "COBRO_SMTP_URL") || strings.Contains(page, `id="smtp-to"`) {
+		t.Fatal("without SMTP the page offers a test message")
+	}
 }

@@ -4,9 +4,11 @@ import (
 	"encoding/base64"
 	"io"
 	"net/http"
+	netmail "net/mail"
 	"net/url"
 	"strings"
 
+	"github.com/cobrobilling/cobro/internal/mail"
 	"github.com/cobrobilling/cobro/internal/workspace"
 )
 
@@ -18,6 +20,7 @@ type settingsData struct {
 	Biller    map[string]any // nil outside Chile
 	CAFs      []any
 	SMTP      bool
+	Sent      string // the address a test message just went to
 }
 
 func (d *Dashboard) settings(p *page) error {
@@ -29,7 +32,7 @@ func (p *page) renderSettings(status int, token string, errs map[string]string, 
 	if err != nil {
 		return err
 	}
-	sd := &settingsData{Members: members, Token: token, SMTP: p.d.SMTP}
+	sd := &settingsData{Members: members, Token: token, SMTP: p.d.Mail != nil, Sent: p.R.URL.Query().Get("sent")}
 	provs, _ := p.get("/providers/")
 	sd.Providers = list(provs["results"])
 	if b, st := p.get("/billers/built_in/"); st == http.StatusOK {
@@ -65,6 +68,8 @@ func (d *Dashboard) settingsAction(p *page) error {
 			return p.renderSettings(http.StatusBadRequest, "", errs, msg)
 		}
 		return p.redirect("/app/settings")
+	case "smtp":
+		return p.testMessage()
 	case "certificate", "caf":
 		file, err := uploaded(p.R)
 		if err != nil {
@@ -105,3 +110,21 @@ type fileError string
 func (e fileError) Error() string { return string(e) }
 
 const errNoFile = fileError("Choose a file to upload.")
+
+// testMessage sends one message now, while the user waits, so the page
+// can say whether the SMTP settings work (a queued job could only say so
+// later); it is no document's email and is never retried.
+func (p *page) testMessage() error {
+	to := strings.TrimSpace(p.R.PostFormValue("to"))
+	if p.d.Mail == nil {
+		return p.renderSettings(http.StatusBadRequest, "", nil, tr(p.Lang, "smtp_off"))
+	}
+	if _, err := netmail.ParseAddress(to); err != nil || strings.ContainsAny(to, "\r\n") {
+		return p.renderSettings(http.StatusBadRequest, "", map[string]string{"to": tr(p.Lang, "email.invalid")}, "")
+	}
+	msg := mail.Message{To: []string{to}, Subject: tr(p.Lang, "smtp_subject"), Text: tr(p.Lang, "smtp_body") + "\n\n" + p.S.Scope.Name + "\n"}
+	if err := p.d.Mail.Send(p.R.Context(), msg); err != nil {
+		return p.renderSettings(http.StatusBadGateway, "", nil, tr(p.Lang, "smtp_failed")+" "+err.Error())
+	}
+	return p.redirect("/app/settings?sent=" + url.QueryEscape(to))
+}
