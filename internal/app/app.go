@@ -16,6 +16,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/catalog"
 	"github.com/cobrobilling/cobro/internal/clock"
 	"github.com/cobrobilling/cobro/internal/customer"
+	"github.com/cobrobilling/cobro/internal/dashboard"
 	"github.com/cobrobilling/cobro/internal/document"
 	"github.com/cobrobilling/cobro/internal/jobs"
 	"github.com/cobrobilling/cobro/internal/list"
@@ -77,8 +78,9 @@ type App struct {
 	// Background work: one runner for every job kind.
 	Jobs     *jobs.Runner
 	Webhooks *webhook.Worker
-	// Server is the HTTP API.
-	Server *api.Server
+	// Server is the HTTP API; it also serves the Dashboard's pages.
+	Server    *api.Server
+	Dashboard *dashboard.Dashboard
 }
 
 // New builds the application.
@@ -163,11 +165,18 @@ func New(cfg Config) *App {
 		a.Jobs.Add((&reception.AnswerMailer{DB: cfg.DB, SMTP: cfg.SMTP, Clock: cfg.Clock, Logger: cfg.Logger}).Kind())
 	}
 
+	// The merchant dashboard works through the API's routes in-process
+	// (docs/dashboard.md), so it is given the server once it exists.
+	a.Dashboard = dashboard.New(cfg.DB, cfg.Clock, cfg.Logger)
+	if cfg.SMTP != nil { // the settings page sends a test message
+		a.Dashboard.Mail = cfg.SMTP
+	}
 	a.Server = api.New(api.Options{DB: cfg.DB, Clock: cfg.Clock, Logger: cfg.Logger, PublicURL: cfg.PublicURL, Version: cfg.Version, SecretKey: cfg.SecretKey,
 		Services: api.Services{Documents: a.Documents, Customers: a.Customers, Suppliers: a.Suppliers, Subscriptions: a.Subscriptions, Reminders: a.Reminders, SII: a.SII, Reception: a.Reception},
 		Webhooks: a.Webhooks, Jobs: a.Jobs, Resolver: cfg.Resolver, AllowPrivateWebhooks: cfg.AllowPrivateWebhooks,
 		NoTestWebhooksLoopback: cfg.NoTestWebhooksLoopback, TrustedProxies: cfg.TrustedProxies,
-		RatePerToken: cfg.RatePerToken, RateBurst: cfg.RateBurst, RatePublicPerMinute: cfg.RatePublicPerMinute})
+		RatePerToken: cfg.RatePerToken, RateBurst: cfg.RateBurst, RatePublicPerMinute: cfg.RatePublicPerMinute, Dashboard: a.Dashboard})
+	a.Dashboard.API = a.Server
 	return a
 }
 
