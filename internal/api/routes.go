@@ -67,13 +67,13 @@ func (s *Server) declare() []Route {
 	crud("/orgunits/", "Orgunits", "orgunit", customer.Orgunit{}, s.createOrgunit, s.listOrgunits, s.getOrgunit, s.updateOrgunit, s.deleteOrgunit)
 	crud("/suppliers/", "Suppliers", "supplier", supplier.Supplier{}, s.createSupplier, listScoped(&supplier.ListSpec, supplier.List), getScoped(supplier.Get), s.updateSupplier, s.deleteSupplier)
 	// Catalogue of sale items (docs/billing.md#4-products to docs/billing.md#7-coupons): DELETE archives, 200 + object
-	crud("/products/", "Products", "product", product.Product{}, s.createProduct, s.listProducts, getScoped(product.Products.Get), s.updateProduct, archiveScoped(product.Products.Archive))
+	crud("/products/", "Products", "product", product.Product{}, createScoped(decodeProduct, product.CreateProduct), s.listProducts, getScoped(product.Products.Get), updateScoped(decodeProduct, product.UpdateProduct), archiveScoped(product.Products.Archive))
 	routes[len(routes)-1].Status, routes[len(routes)-1].Summary = 200, "Archive a product"
 	crud("/plans/", "Plans", "plan", product.Plan{}, s.createPlan, listScoped(&product.PlanListSpec, product.Plans.List), getScoped(product.Plans.Get), s.updatePlan, archiveScoped(product.Plans.Archive))
 	routes[len(routes)-1].Status, routes[len(routes)-1].Summary = 200, "Archive a plan"
-	crud("/addons/", "Add-ons", "add-on", product.Addon{}, s.createAddon, listScoped(&product.AddonListSpec, product.Addons.List), getScoped(product.Addons.Get), s.updateAddon, archiveScoped(product.Addons.Archive))
+	crud("/addons/", "Add-ons", "add-on", product.Addon{}, createScoped(decodeAddon, product.CreateAddon), listScoped(&product.AddonListSpec, product.Addons.List), getScoped(product.Addons.Get), updateScoped(decodeAddon, product.UpdateAddon), archiveScoped(product.Addons.Archive))
 	routes[len(routes)-1].Status, routes[len(routes)-1].Summary = 200, "Archive an add-on"
-	crud("/coupons/", "Coupons", "coupon", product.Coupon{}, s.createCoupon, listScoped(&product.CouponListSpec, product.Coupons.List), getScoped(product.Coupons.Get), s.updateCoupon, archiveScoped(product.Coupons.Archive))
+	crud("/coupons/", "Coupons", "coupon", product.Coupon{}, createScoped(decodeCoupon, product.CreateCoupon), listScoped(&product.CouponListSpec, product.Coupons.List), getScoped(product.Coupons.Get), updateScoped(decodeCoupon, product.UpdateCoupon), archiveScoped(product.Coupons.Archive))
 	routes[len(routes)-1].Status, routes[len(routes)-1].Summary = 200, "Archive a coupon"
 
 	// Subscriptions, usages and test clocks (docs/billing.md#8-subscriptions to docs/billing.md#10-test-clocks)
