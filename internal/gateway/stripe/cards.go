@@ -73,7 +73,7 @@ func (c *Client) Setup(ctx context.Context, id string) (Result, error) {
 
 // SetupResult reads a SetupIntent as Cobro's outcome.
 func SetupResult(si *stripego.SetupIntent) Result {
-	r := Result{Reference: si.ID}
+	r := Result{Reference: si.ID, StripeStatus: string(si.Status)}
 	if si.Customer != nil {
 		r.Customer = si.Customer.ID
 	}

@@ -68,6 +68,9 @@ const (
 type Result struct {
 	Status       string
 	FailedReason string
+	// StripeStatus is the object's own status at Stripe (requires_capture,
+	// succeeded…): a capture is done only when its intent "succeeded".
+	StripeStatus string
 	// Err is why Stripe could not be asked or refused the request (for
 	// the log: it carries Stripe's message and request id, never a key).
 	Err error

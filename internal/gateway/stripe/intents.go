@@ -108,7 +108,7 @@ func (c *Client) Cancel(ctx context.Context, intent, reference string) Result {
 // IntentResult reads a PaymentIntent as Cobro's outcome. Amounts come from
 // the intent: amount_capturable while held, amount_received once captured.
 func IntentResult(pi *stripego.PaymentIntent) Result {
-	r := Result{Reference: pi.ID, Currency: strings.ToUpper(string(pi.Currency))}
+	r := Result{Reference: pi.ID, Currency: strings.ToUpper(string(pi.Currency)), StripeStatus: string(pi.Status)}
 	r.Amount = FromMinor(pi.Amount, r.Currency)
 	r.Authorized = FromMinor(pi.AmountCapturable, r.Currency)
 	r.Captured = FromMinor(pi.AmountReceived, r.Currency)
@@ -192,7 +192,7 @@ func refundReason(reason string) string {
 
 // RefundResult reads a Stripe refund as Cobro's outcome.
 func RefundResult(re *stripego.Refund) Result {
-	r := Result{Reference: re.ID, Currency: strings.ToUpper(string(re.Currency))}
+	r := Result{Reference: re.ID, Currency: strings.ToUpper(string(re.Currency)), StripeStatus: string(re.Status)}
 	r.Amount = FromMinor(re.Amount, r.Currency)
 	switch re.Status {
 	case stripego.RefundStatusSucceeded:

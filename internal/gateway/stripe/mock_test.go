@@ -101,3 +101,38 @@ func TestStripeErrorsAreGatewayErrors(t *testing.T) {
 		t.Fatal("ping with a bad key succeeded")
 	}
 }
+
+// stripe-mock with patched fixtures answers as Stripe would for a card
+// that succeeds, is declined, or needs 3-D Secure; the client reads each.
+func TestOutcomesFromStripeMock(t *testing.T) {
+	ctx := context.Background()
+	usd := func(s string) decimal.Decimal { return decimal.RequireFromString(s) }
+	t.Run("succeeding", func(t *testing.T) {
+		t.Parallel()
+		c := NewClient("sk_test_123", stripetest.StartWith(t, stripetest.Succeeding), nil)
+		r := c.Authorize(ctx, Payment{Amount: usd("10.00"), Currency: "USD", PaymentMethod: "pm_card_visa", Reference: "a"})
+		if r.Status != StatusSucceeded || r.StripeStatus != "succeeded" || !r.Captured.GreaterThan(usd("10")) {
+			t.Fatalf("authorize: %+v", r)
+		}
+		saved := c.SaveCard(ctx, SaveParams{PaymentMethod: "pm_card_visa", CobroCustomer: "cus_x", Reference: "sou_x"})
+		if saved.Status != StatusSucceeded || !strings.HasPrefix(saved.Customer, "cus_") || saved.PaymentMethod != "pm_card_visa" || saved.Card == nil || saved.Card.Last4 != "4242" {
+			t.Fatalf("save card: %+v", saved)
+		}
+	})
+	t.Run("declining", func(t *testing.T) {
+		t.Parallel()
+		c := NewClient("sk_test_123", stripetest.StartWith(t, stripetest.Declining), nil)
+		r := c.Authorize(ctx, Payment{Amount: usd("10.00"), Currency: "USD", PaymentMethod: "pm_card_visa", Reference: "a"})
+		if r.Status != StatusFailed || r.FailedReason != "card_declined" || r.Reference == "" {
+			t.Fatalf("authorize: %+v", r)
+		}
+	})
+	t.Run("3-D Secure", func(t *testing.T) {
+		t.Parallel()
+		c := NewClient("sk_test_123", stripetest.StartWith(t, stripetest.Authenticating("https://hooks.stripe.com/3d_secure_2/x")), nil)
+		r := c.Authorize(ctx, Payment{Amount: usd("10.00"), Currency: "USD", PaymentMethod: "pm_card_visa", ReturnURL: "https://b.example/r/", Reference: "a"})
+		if r.Status != StatusNeedsAction || r.RedirectURL != "https://hooks.stripe.com/3d_secure_2/x" {
+			t.Fatalf("authorize: %+v", r)
+		}
+	})
+}
