@@ -17,6 +17,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/clock"
 	"github.com/cobrobilling/cobro/internal/customer"
 	"github.com/cobrobilling/cobro/internal/document"
+	"github.com/cobrobilling/cobro/internal/gateway"
 	"github.com/cobrobilling/cobro/internal/jobs"
 	"github.com/cobrobilling/cobro/internal/list"
 	"github.com/cobrobilling/cobro/internal/mail"
@@ -59,6 +60,9 @@ type Config struct {
 	WebhookOutcome func(result string)
 	// Billers replaces tax-agency billers by name (tests' fake agencies).
 	Billers biller.Set
+	// Gateways are payment gateway adapters installed besides the
+	// built-in ones (tests' extra adapters).
+	Gateways []gateway.Adapter
 	// Rate limits of the API (api.Options).
 	RatePerToken, RateBurst, RatePublicPerMinute int
 }
@@ -72,6 +76,7 @@ type App struct {
 	Subscriptions *subscription.Service
 	Reminders     *reminder.Service
 	SII           *clsii.Biller
+	Gateways      *gateway.Registry
 	// Background work: one runner for every job kind.
 	Jobs     *jobs.Runner
 	Webhooks *webhook.Worker
@@ -117,8 +122,14 @@ func New(cfg Config) *App {
 		a.SII = nil
 	}
 
+	// Payment gateways: the built-in test and manual gateways and the
+	// processors' adapters, with the workspaces' sealed credentials
+	// (docs/payments.md#1-gateways).
+	a.Gateways = gateway.NewRegistry(cfg.SecretKey, append(gateway.BuiltIn(), cfg.Gateways...)...)
+
 	a.Subscriptions = &subscription.Service{}
 	a.Documents = document.Deps{
+		Gateways:  a.Gateways,
 		Customers: a.Customers,
 		Billers:   billers,
 		Settled:   a.Subscriptions,
