@@ -186,7 +186,9 @@ func (s *Server) declare() []Route {
 	routes[len(routes)-1].Schema = webhook.EventView{}
 
 	// Payments (docs/payments.md)
-	catalogue("/providers/", "Payments", "payment gateways", gateway.Info{}, AuthToken, s.listProviders, s.getProvider)
+	catalogue("/providers/", "Payments", "payment gateways", gateway.Provider{}, AuthToken, s.listProviders, s.getProvider)
+	add(patch, "/providers/{id}/", "Payments", "Set a gateway's credentials for the workspace and mode (secrets are never returned)", AuthToken, 200, s.updateProvider)
+	routes[len(routes)-1].Schema = gateway.Provider{}
 	add(post, "/sources/", "Sources", "Create a source (publishable with an enable_checkout payment)", AuthDual, 201, s.createSource)
 	add(get, "/sources/", "Sources", "List sources", AuthToken, 200, listIn(&payment.SourceListSpec, (*Request).payEnv, payment.ListSources))
 	routes[len(routes)-1].List = true
@@ -211,6 +213,9 @@ func (s *Server) declare() []Route {
 	add(get, "/publishable/gateways/test/authenticate/{source_id}/", "Sources", "Simulated card authentication page of the test gateway (HTML)", AuthPublic, 200, s.authenticationPage)
 	routes[len(routes)-1].Writes = true
 	add(post, "/publishable/gateways/test/authenticate/{source_id}/", "Sources", "Approve or deny a simulated card authentication", AuthPublic, 200, s.authenticate3DS)
+	add(get, "/publishable/gateways/{gateway}/return/{source_id}/", "Sources", "The payer's return from a processor's page (verified with the processor; 303 to the source's return_url)", AuthPublic, 200, s.gatewayReturn)
+	routes[len(routes)-1].Writes = true
+	add(post, "/publishable/gateways/{gateway}/return/{source_id}/", "Sources", "The payer's return from a processor's page by form POST", AuthPublic, 200, s.gatewayReturn)
 	crud("/payment_links/links/", "Payment links", "payment link", paylink.Link{}, s.createLink, listIn(&paylink.LinkListSpec, (*Request).linkEnv, paylink.ListLinks), byID((*Request).linkEnv, paylink.GetLink), s.updateLink, byID((*Request).linkEnv, paylink.ArchiveLink))
 	routes[len(routes)-1].Status, routes[len(routes)-1].Summary = 200, "Archive a payment link"
 	add(get, "/payment_links/intents/", "Payment links", "List payment-link intents", AuthToken, 200, listIn(&paylink.IntentListSpec, (*Request).linkEnv, paylink.ListIntents))

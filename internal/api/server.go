@@ -25,6 +25,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/clock"
 	"github.com/cobrobilling/cobro/internal/customer"
 	"github.com/cobrobilling/cobro/internal/document"
+	"github.com/cobrobilling/cobro/internal/gateway"
 	"github.com/cobrobilling/cobro/internal/id"
 	"github.com/cobrobilling/cobro/internal/idempotency"
 	"github.com/cobrobilling/cobro/internal/input"
@@ -172,6 +173,9 @@ func New(opt Options) *Server {
 	}
 	if opt.Logger == nil {
 		opt.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opt.Services.Documents.Gateways == nil { // a server built outside internal/app (tests)
+		opt.Services.Documents.Gateways = gateway.NewRegistry(opt.SecretKey, gateway.BuiltIn()...)
 	}
 	if opt.RatePerToken == 0 {
 		opt.RatePerToken = 100

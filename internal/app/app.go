@@ -18,6 +18,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/customer"
 	"github.com/cobrobilling/cobro/internal/dashboard"
 	"github.com/cobrobilling/cobro/internal/document"
+	"github.com/cobrobilling/cobro/internal/gateway"
 	"github.com/cobrobilling/cobro/internal/jobs"
 	"github.com/cobrobilling/cobro/internal/list"
 	"github.com/cobrobilling/cobro/internal/mail"
@@ -61,6 +62,9 @@ type Config struct {
 	WebhookOutcome func(result string)
 	// Billers replaces tax-agency billers by name (tests' fake agencies).
 	Billers biller.Set
+	// Gateways are payment gateway adapters installed besides the
+	// built-in ones (tests' extra adapters).
+	Gateways []gateway.Adapter
 	// Rate limits of the API (api.Options).
 	RatePerToken, RateBurst, RatePublicPerMinute int
 }
@@ -75,6 +79,7 @@ type App struct {
 	Reminders     *reminder.Service
 	SII           *clsii.Biller
 	Reception     *reception.Service
+	Gateways      *gateway.Registry
 	// Background work: one runner for every job kind.
 	Jobs     *jobs.Runner
 	Webhooks *webhook.Worker
@@ -127,8 +132,14 @@ func New(cfg Config) *App {
 		a.Reception.Signer, a.Reception.Register = a.SII, a.SII
 	}
 
+	// Payment gateways: the built-in test and manual gateways and the
+	// processors' adapters, with the workspaces' sealed credentials
+	// (docs/payments.md#1-gateways).
+	a.Gateways = gateway.NewRegistry(cfg.SecretKey, append(gateway.BuiltIn(), cfg.Gateways...)...)
+
 	a.Subscriptions = &subscription.Service{}
 	a.Documents = document.Deps{
+		Gateways:  a.Gateways,
 		Customers: a.Customers,
 		Billers:   billers,
 		Settled:   a.Subscriptions,

@@ -13,6 +13,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/catalog"
 	"github.com/cobrobilling/cobro/internal/customer"
 	"github.com/cobrobilling/cobro/internal/event"
+	"github.com/cobrobilling/cobro/internal/gateway"
 	"github.com/cobrobilling/cobro/internal/id"
 	"github.com/cobrobilling/cobro/internal/money"
 	"github.com/cobrobilling/cobro/internal/store"
@@ -63,6 +64,10 @@ type Deps struct {
 	// Sources hears a source's authentication answer, so a payment-link
 	// intent waiting on it continues: the payment links work.
 	Sources SourceListener
+	// Gateways are the installed payment gateways with the workspaces'
+	// credentials (docs/payments.md#1-gateways): what payments and payment
+	// links charge through.
+	Gateways *gateway.Registry
 }
 
 // InvoiceSettler reacts to a subscription's invoice settling.
