@@ -120,8 +120,17 @@ func New(cfg Config) *App {
 		a.SII = nil
 	}
 
+	// Emails (with an SMTP server): finalized documents and succeeded
+	// payments are emailed through the outbox, which also serves reminder
+	// rules and dunning.
+	a.Outbox = mail.Outbox{Base: cfg.MailBase, Off: cfg.SMTP == nil}
+	var mailer document.Mailer
+	if cfg.SMTP != nil {
+		mailer = a.Outbox
+	}
 	a.Subscriptions = &subscription.Service{}
 	a.Documents = document.Deps{
+		Mail:      mailer,
 		Customers: a.Customers,
 		Billers:   billers,
 		Settled:   a.Subscriptions,
@@ -134,9 +143,7 @@ func New(cfg Config) *App {
 		ClockCleanup: paylink.TestClockCleanup(),
 	}
 	a.Reminders = &reminder.Service{}
-	a.Outbox = mail.Outbox{Base: cfg.MailBase, Off: cfg.SMTP == nil}
-	if cfg.SMTP != nil { // invoices of runs and reminders are emailed
-		a.Subscriptions.Deps.Mail = mail.Queue{}
+	if cfg.SMTP != nil { // reminders are emailed (run invoices: by Documents.Mail)
 		a.Reminders.Mail = mail.Queue{}
 	}
 
