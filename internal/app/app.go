@@ -77,9 +77,12 @@ type App struct {
 	Suppliers     *supplier.Service
 	Subscriptions *subscription.Service
 	Reminders     *reminder.Service
-	SII           *clsii.Biller
-	Reception     *reception.Service
-	Gateways      *gateway.Registry
+	// Outbox queues the emails Cobro sends on its own (finalized
+	// documents, receipts, reminder rules, dunning).
+	Outbox    mail.Outbox
+	SII       *clsii.Biller
+	Reception *reception.Service
+	Gateways  *gateway.Registry
 	// Background work: one runner for every job kind.
 	Jobs     *jobs.Runner
 	Webhooks *webhook.Worker
@@ -137,9 +140,18 @@ func New(cfg Config) *App {
 	// (docs/payments.md#1-gateways).
 	a.Gateways = gateway.NewRegistry(cfg.SecretKey, append(gateway.BuiltIn(), cfg.Gateways...)...)
 
+	// Emails (with an SMTP server): finalized documents and succeeded
+	// payments are emailed through the outbox, which also serves reminder
+	// rules and dunning.
+	a.Outbox = mail.Outbox{Base: cfg.MailBase, Off: cfg.SMTP == nil}
+	var mailer document.Mailer
+	if cfg.SMTP != nil {
+		mailer = a.Outbox
+	}
 	a.Subscriptions = &subscription.Service{}
 	a.Documents = document.Deps{
 		Gateways:  a.Gateways,
+		Mail:      mailer,
 		Customers: a.Customers,
 		Billers:   billers,
 		Settled:   a.Subscriptions,
@@ -152,8 +164,7 @@ func New(cfg Config) *App {
 		ClockCleanup: paylink.TestClockCleanup(),
 	}
 	a.Reminders = &reminder.Service{}
-	if cfg.SMTP != nil { // invoices of runs and reminders are emailed
-		a.Subscriptions.Deps.Mail = mail.Queue{}
+	if cfg.SMTP != nil { // reminders are emailed (run invoices: by Documents.Mail)
 		a.Reminders.Mail = mail.Queue{}
 	}
 
