@@ -147,6 +147,43 @@ func (e *env) fail(err error) int {
 	return exitFailure
 }
 
+// namedFlag is a string flag's name and value, for missing.
+type namedFlag struct {
+	name  string
+	value *string
+}
+
+// missing prints "cobro CMD: --a and --b are required" and answers true
+// when any of the flags is empty.
+func (e *env) missing(cmd string, flags ...namedFlag) bool {
+	names := make([]string, len(flags))
+	empty := false
+	for i, f := range flags {
+		names[i] = "--" + f.name
+		empty = empty || *f.value == ""
+	}
+	if !empty {
+		return false
+	}
+	said, verb := names[0], "is"
+	if n := len(names); n > 1 {
+		said, verb = strings.Join(names[:n-1], ", ")+" and "+names[n-1], "are"
+	}
+	fmt.Fprintf(e.stderr, "cobro %s: %s %s required\n", cmd, said, verb)
+	return true
+}
+
+// withDB opens (and migrates) the database at dbURL for one command, runs
+// it and closes the database.
+func (e *env) withDB(dbURL string, run func(*store.DB) int) int {
+	db, err := e.open(dbURL)
+	if err != nil {
+		return e.fail(err)
+	}
+	defer db.Close()
+	return run(db)
+}
+
 func (e *env) printJSON(v any) {
 	b, _ := json.Marshal(v)
 	fmt.Fprintln(e.stdout, string(b))
@@ -479,31 +516,28 @@ func (e *env) init(args []string) int {
 		fmt.Fprintf(e.stderr, "cobro init: --password: %v\n", workspace.ErrWeakPassword)
 		return exitUsage
 	}
-	db, err := e.open(*dbURL)
-	if err != nil {
-		return e.fail(err)
-	}
-	defer db.Close()
-	created, err := workspace.Create(e.ctx, db, strings.TrimSpace(*name), strings.ToUpper(strings.TrimSpace(*country)), strings.TrimSpace(*email), time.Now())
-	if err != nil {
-		return e.fail(err)
-	}
-	out := struct {
-		workspace.Created
-		Password string `json:"password,omitempty"`
-	}{Created: created}
-	if *email != "" { // a user with an email signs in to the dashboard (docs/dashboard.md#1-sign-in-and-sessions)
-		pw := *password
-		if pw == "" { // generated, printed once; a chosen one is never echoed
-			pw = workspace.NewPassword()
-			out.Password = pw
-		}
-		if err := workspace.SetPassword(e.ctx, db, created.User, pw); err != nil {
+	return e.withDB(*dbURL, func(db *store.DB) int {
+		created, err := workspace.Create(e.ctx, db, strings.TrimSpace(*name), strings.ToUpper(strings.TrimSpace(*country)), strings.TrimSpace(*email), time.Now())
+		if err != nil {
 			return e.fail(err)
 		}
-	}
-	e.printJSON(out)
-	return exitOK
+		out := struct {
+			workspace.Created
+			Password string `json:"password,omitempty"`
+		}{Created: created}
+		if *email != "" { // a user with an email signs in to the dashboard (docs/dashboard.md#1-sign-in-and-sessions)
+			pw := *password
+			if pw == "" { // generated, printed once; a chosen one is never echoed
+				pw = workspace.NewPassword()
+				out.Password = pw
+			}
+			if err := workspace.SetPassword(e.ctx, db, created.User, pw); err != nil {
+				return e.fail(err)
+			}
+		}
+		e.printJSON(out)
+		return exitOK
+	})
 }
 
 // userPassword is `cobro user password`: sets a user's dashboard password
@@ -516,32 +550,28 @@ func (e *env) userPassword(args []string) int {
 	if code, ok := e.parse(fs, args); !ok {
 		return code
 	}
-	if *user == "" {
-		fmt.Fprintln(e.stderr, "cobro user password: --user is required")
+	if e.missing("user password", namedFlag{"user", user}) {
 		return exitUsage
 	}
 	if *password != "" && len([]rune(*password)) < workspace.MinPasswordLen {
 		fmt.Fprintf(e.stderr, "cobro user password: --password: %v\n", workspace.ErrWeakPassword)
 		return exitUsage
 	}
-	db, err := e.open(*dbURL)
-	if err != nil {
-		return e.fail(err)
-	}
-	defer db.Close()
-	pw := *password
-	if pw == "" {
-		pw = workspace.NewPassword()
-	}
-	if err := workspace.SetPassword(e.ctx, db, *user, pw); err != nil {
-		return e.fail(err)
-	}
-	out := map[string]string{"user": *user}
-	if *password == "" {
-		out["password"] = pw
-	}
-	e.printJSON(out)
-	return exitOK
+	return e.withDB(*dbURL, func(db *store.DB) int {
+		pw := *password
+		if pw == "" {
+			pw = workspace.NewPassword()
+		}
+		if err := workspace.SetPassword(e.ctx, db, *user, pw); err != nil {
+			return e.fail(err)
+		}
+		out := map[string]string{"user": *user}
+		if *password == "" {
+			out["password"] = pw
+		}
+		e.printJSON(out)
+		return exitOK
+	})
 }
 
 func (e *env) migrate(args []string) int {
@@ -575,21 +605,17 @@ func (e *env) tokenRotate(args []string) int {
 	if code, ok := e.parse(fs, args); !ok {
 		return code
 	}
-	if *user == "" {
-		fmt.Fprintln(e.stderr, "cobro token rotate: --user is required")
+	if e.missing("token rotate", namedFlag{"user", user}) {
 		return exitUsage
 	}
-	db, err := e.open(*dbURL)
-	if err != nil {
-		return e.fail(err)
-	}
-	defer db.Close()
-	token, err := workspace.RotateToken(e.ctx, db, *user, time.Now())
-	if err != nil {
-		return e.fail(err)
-	}
-	e.printJSON(map[string]string{"user": *user, "token": token})
-	return exitOK
+	return e.withDB(*dbURL, func(db *store.DB) int {
+		token, err := workspace.RotateToken(e.ctx, db, *user, time.Now())
+		if err != nil {
+			return e.fail(err)
+		}
+		e.printJSON(map[string]string{"user": *user, "token": token})
+		return exitOK
+	})
 }
 
 func (e *env) memberAdd(args []string) int {
@@ -600,18 +626,14 @@ func (e *env) memberAdd(args []string) int {
 	if code, ok := e.parse(fs, args); !ok {
 		return code
 	}
-	if *user == "" || *ws == "" {
-		fmt.Fprintln(e.stderr, "cobro member add: --user and --workspace are required")
+	if e.missing("member add", namedFlag{"user", user}, namedFlag{"workspace", ws}) {
 		return exitUsage
 	}
-	db, err := e.open(*dbURL)
-	if err != nil {
-		return e.fail(err)
-	}
-	defer db.Close()
-	if err := workspace.AddMember(e.ctx, db, *user, *ws, time.Now()); err != nil {
-		return e.fail(err)
-	}
-	e.printJSON(map[string]string{"user": *user, "workspace": *ws})
-	return exitOK
+	return e.withDB(*dbURL, func(db *store.DB) int {
+		if err := workspace.AddMember(e.ctx, db, *user, *ws, time.Now()); err != nil {
+			return e.fail(err)
+		}
+		e.printJSON(map[string]string{"user": *user, "workspace": *ws})
+		return exitOK
+	})
 }

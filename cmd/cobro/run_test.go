@@ -398,3 +398,20 @@ func TestServeBadSMTPURL(t *testing.T) {
 		t.Errorf("exit %d: %s", code, stderr.String())
 	}
 }
+
+// A command missing a required flag exits 2 and names what to give.
+func TestRequiredFlags(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"token", "rotate"}, "cobro token rotate: --user is required\n"},
+		{[]string{"member", "add", "--user", "usr_x"}, "cobro member add: --user and --workspace are required\n"},
+		{[]string{"sii", "test-set"}, "cobro sii test-set: --file is required\n"},
+	} {
+		code, _, errs := runCmd(t, tc.args...)
+		if code != exitUsage || errs != tc.want {
+			t.Errorf("%v: exit %d, stderr %q; want %d, %q", tc.args, code, errs, exitUsage, tc.want)
+		}
+	}
+}

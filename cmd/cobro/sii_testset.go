@@ -34,8 +34,7 @@ func (e *env) siiTestSet(args []string) int {
 	if code, ok := e.parse(fs, args); !ok {
 		return code
 	}
-	if *file == "" {
-		fmt.Fprintln(e.stderr, "cobro sii test-set: --file is required")
+	if e.missing("sii test-set", namedFlag{"file", file}) {
 		return exitUsage
 	}
 	data, err := os.ReadFile(*file)
@@ -52,8 +51,7 @@ func (e *env) siiTestSet(args []string) int {
 		}
 		return exitOK
 	}
-	if *token == "" || *ws == "" || *customer == "" {
-		fmt.Fprintln(e.stderr, "cobro sii test-set: --token, --workspace and --customer are required")
+	if e.missing("sii test-set", namedFlag{"token", token}, namedFlag{"workspace", ws}, namedFlag{"customer", customer}) {
 		return exitUsage
 	}
 	parties := parties{customer: *customer, ownCustomer: *own, supplier: *supplier}

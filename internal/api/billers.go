@@ -10,6 +10,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/apperr"
 	"github.com/cobrobilling/cobro/internal/biller/clsii"
 	"github.com/cobrobilling/cobro/internal/input"
+	"github.com/cobrobilling/cobro/internal/list"
 	"github.com/cobrobilling/cobro/internal/sii"
 )
 
@@ -196,15 +197,9 @@ func (s *Server) listCAFs(r *Request) (int, any, error) {
 	if _, err := r.siiBiller(); err != nil {
 		return 0, nil, err
 	}
-	lq, err := r.ParseList(&clsii.CAFListSpec, 2)
-	if err != nil {
-		return 0, nil, err
-	}
-	n, items, err := clsii.ListCAFs(r.Ctx, r.Q, r.Scope, lq, r.Now)
-	if err != nil {
-		return 0, nil, err
-	}
-	return r.PageOf(lq, n, items)
+	return pageOf(r, &clsii.CAFListSpec, func(lq *list.Query) (int, []*clsii.CAFView, error) {
+		return clsii.ListCAFs(r.Ctx, r.Q, r.Scope, lq, r.Now)
+	})
 }
 
 func (s *Server) getCAF(r *Request) (int, any, error) {

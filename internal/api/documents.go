@@ -10,6 +10,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/apperr"
 	"github.com/cobrobilling/cobro/internal/document"
 	"github.com/cobrobilling/cobro/internal/files"
+	"github.com/cobrobilling/cobro/internal/list"
 )
 
 func (r *Request) env() document.Env {
@@ -62,19 +63,14 @@ func docCreate(k *document.Kind) HandlerFunc {
 
 func docList(k *document.Kind) HandlerFunc {
 	return func(r *Request) (int, any, error) {
-		lq, err := r.ParseList(document.Specs[k], 3)
-		if err != nil {
-			return 0, nil, err
-		}
-		n, docs, err := document.List(r.env(), k, lq)
-		if err != nil {
-			return 0, nil, err
-		}
-		views, err := r.renderDocs(docs...)
-		if err != nil {
-			return 0, nil, err
-		}
-		return r.PageOf(lq, n, views)
+		return pageAfter(r, document.Specs[k], 3, func(lq *list.Query) (int, []any, error) {
+			n, docs, err := document.List(r.env(), k, lq)
+			if err != nil {
+				return 0, nil, err
+			}
+			views, err := r.renderDocs(docs...)
+			return n, views, err
+		})
 	}
 }
 
@@ -151,15 +147,9 @@ func (s *Server) createCancellation(r *Request) (int, any, error) {
 }
 
 func (s *Server) listCancellations(r *Request) (int, any, error) {
-	lq, err := r.ParseList(&document.CancellationSpec, 2)
-	if err != nil {
-		return 0, nil, err
-	}
-	n, items, err := document.ListCancellations(r.env(), lq)
-	if err != nil {
-		return 0, nil, err
-	}
-	return r.PageOf(lq, n, items)
+	return pageOf(r, &document.CancellationSpec, func(lq *list.Query) (int, []*document.Cancellation, error) {
+		return document.ListCancellations(r.env(), lq)
+	})
 }
 
 func (s *Server) getCancellation(r *Request) (int, any, error) {

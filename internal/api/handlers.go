@@ -27,7 +27,13 @@ func reply(status int, v any, err error) (int, any, error) {
 // pageOf parses the list query against spec (the scope binds $1 and $2)
 // and answers the page fetch reads.
 func pageOf[T any](r *Request, spec *list.Spec, fetch func(*list.Query) (int, []T, error)) (int, any, error) {
-	lq, err := r.ParseList(spec, 2)
+	return pageAfter(r, spec, 2, fetch)
+}
+
+// pageAfter is pageOf for a list whose query binds its own arguments
+// after the first args.
+func pageAfter[T any](r *Request, spec *list.Spec, args int, fetch func(*list.Query) (int, []T, error)) (int, any, error) {
+	lq, err := r.ParseList(spec, args)
 	if err != nil {
 		return 0, nil, err
 	}

@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/cobrobilling/cobro/internal/input"
+	"github.com/cobrobilling/cobro/internal/list"
 	"github.com/cobrobilling/cobro/internal/subscription"
 )
 
@@ -27,19 +28,14 @@ func (s *Server) createSubscription(r *Request) (int, any, error) {
 }
 
 func (s *Server) listSubscriptions(r *Request) (int, any, error) {
-	lq, err := r.ParseList(&subscription.ListSpec, 2)
-	if err != nil {
-		return 0, nil, err
-	}
-	n, subs, err := subscription.List(r.Ctx, r.Q, r.Scope, lq)
-	if err != nil {
-		return 0, nil, err
-	}
-	views, err := s.opt.Services.Subscriptions.Views(r.Ctx, r.Q, r.Scope, subs...)
-	if err != nil {
-		return 0, nil, err
-	}
-	return r.PageOf(lq, n, views)
+	return pageOf(r, &subscription.ListSpec, func(lq *list.Query) (int, []*subscription.View, error) {
+		n, subs, err := subscription.List(r.Ctx, r.Q, r.Scope, lq)
+		if err != nil {
+			return 0, nil, err
+		}
+		views, err := s.opt.Services.Subscriptions.Views(r.Ctx, r.Q, r.Scope, subs...)
+		return n, views, err
+	})
 }
 
 func (s *Server) getSubscription(r *Request) (int, any, error) {

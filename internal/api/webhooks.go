@@ -5,6 +5,7 @@ import (
 
 	"github.com/cobrobilling/cobro/internal/apperr"
 	"github.com/cobrobilling/cobro/internal/id"
+	"github.com/cobrobilling/cobro/internal/list"
 	"github.com/cobrobilling/cobro/internal/webhook"
 )
 
@@ -22,19 +23,14 @@ func (s *Server) createWebhook(r *Request) (int, any, error) {
 }
 
 func (s *Server) listWebhooks(r *Request) (int, any, error) {
-	lq, err := r.ParseList(&webhook.EndpointListSpec, 2)
-	if err != nil {
-		return 0, nil, err
-	}
-	n, items, err := webhook.ListEndpoints(r.Ctx, r.Q, r.Scope, lq)
-	if err != nil {
-		return 0, nil, err
-	}
-	views := make([]*webhook.View, len(items))
-	for i, e := range items {
-		views[i] = e.View(r.Scope)
-	}
-	return r.PageOf(lq, n, views)
+	return pageOf(r, &webhook.EndpointListSpec, func(lq *list.Query) (int, []*webhook.View, error) {
+		n, items, err := webhook.ListEndpoints(r.Ctx, r.Q, r.Scope, lq)
+		views := make([]*webhook.View, len(items))
+		for i, e := range items {
+			views[i] = e.View(r.Scope)
+		}
+		return n, views, err
+	})
 }
 
 func (s *Server) getWebhook(r *Request) (int, any, error) {
@@ -79,15 +75,9 @@ func (s *Server) pingWebhook(r *Request) (int, any, error) {
 }
 
 func (s *Server) listEvents(r *Request) (int, any, error) {
-	lq, err := r.ParseList(&webhook.EventListSpec, webhook.EventListArgs)
-	if err != nil {
-		return 0, nil, err
-	}
-	n, items, err := webhook.ListEvents(r.Ctx, r.Q, r.Scope, lq, r.Now)
-	if err != nil {
-		return 0, nil, err
-	}
-	return r.PageOf(lq, n, items)
+	return pageAfter(r, &webhook.EventListSpec, webhook.EventListArgs, func(lq *list.Query) (int, []*webhook.EventView, error) {
+		return webhook.ListEvents(r.Ctx, r.Q, r.Scope, lq, r.Now)
+	})
 }
 
 func (s *Server) getEvent(r *Request) (int, any, error) {

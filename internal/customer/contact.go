@@ -200,6 +200,18 @@ func checkOrgunit(ctx context.Context, q store.Querier, sc workspace.Scope, fe *
 
 // errsOf is the decoding errors of a command, copied so the rules can add
 // theirs.
+// lockForChild locks the customer a contact or organisation unit being
+// updated belongs to, and starts the update's field errors (errs, from
+// the edge) with the customer's: it cannot change.
+func lockForChild(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, customerID string, errs *apperr.Fields, customerGiven bool, sent *string) (*apperr.Fields, error) {
+	if _, err := get(ctx, q, sc, customerID, d.ForUpdate()); err != nil {
+		return nil, err
+	}
+	fe := errsOf(errs)
+	checkImmutable(fe, "customer", customerGiven, sent, customerID)
+	return fe, nil
+}
+
 func errsOf(fe *apperr.Fields) *apperr.Fields {
 	if fe == nil {
 		return &apperr.Fields{}
@@ -265,11 +277,10 @@ func UpdateContact(ctx context.Context, q store.Querier, d store.Dialect, sc wor
 	if err != nil {
 		return nil, err
 	}
-	if _, err := get(ctx, q, sc, cur.Customer, d.ForUpdate()); err != nil {
+	fe, err := lockForChild(ctx, q, d, sc, cur.Customer, p.Errs, p.CustomerGiven, p.Customer)
+	if err != nil {
 		return nil, err
 	}
-	fe := errsOf(p.Errs)
-	checkImmutable(fe, "customer", p.CustomerGiven, p.Customer, cur.Customer)
 	rec := contactRecord{name: cur.Name, email: cur.Email, orgunit: cur.orgunitID, phone: cur.Phone, invoicing: cur.Invoicing, collections: cur.Collections}
 	moved := rec.apply(p) && deref(rec.orgunit) != deref(cur.orgunitID)
 	if moved {

@@ -148,11 +148,10 @@ func UpdateOrgunit(ctx context.Context, q store.Querier, d store.Dialect, sc wor
 	if err != nil {
 		return nil, err
 	}
-	if _, err := get(ctx, q, sc, cur.Customer, d.ForUpdate()); err != nil {
+	fe, err := lockForChild(ctx, q, d, sc, cur.Customer, p.Errs, p.CustomerGiven, p.Customer)
+	if err != nil {
 		return nil, err
 	}
-	fe := errsOf(p.Errs)
-	checkImmutable(fe, "customer", p.CustomerGiven, p.Customer, cur.Customer)
 	name := p.Name
 	if err := fe.Err(); err != nil {
 		return nil, err

@@ -10,6 +10,7 @@ package money
 
 import (
 	"encoding/json"
+	"fmt"
 	"math/big"
 	"strconv"
 	"strings"
@@ -138,26 +139,8 @@ func parseInput(raw any) (number, error) {
 		s = fixed(v.Decimal, max(0, -v.Exponent()))
 	case Quantity:
 		s = fixed(v.Decimal, max(0, -v.Exponent()))
-	case int:
-		s = strconv.FormatInt(int64(v), 10)
-	case int8:
-		s = strconv.FormatInt(int64(v), 10)
-	case int16:
-		s = strconv.FormatInt(int64(v), 10)
-	case int32:
-		s = strconv.FormatInt(int64(v), 10)
-	case int64:
-		s = strconv.FormatInt(v, 10)
-	case uint:
-		s = strconv.FormatUint(uint64(v), 10)
-	case uint8:
-		s = strconv.FormatUint(uint64(v), 10)
-	case uint16:
-		s = strconv.FormatUint(uint64(v), 10)
-	case uint32:
-		s = strconv.FormatUint(uint64(v), 10)
-	case uint64:
-		s = strconv.FormatUint(v, 10)
+	case int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64:
+		s = fmt.Sprint(v) // decimal digits, a sign for negatives
 	default:
 		return number{}, fieldErr(MsgInvalid)
 	}
