@@ -194,6 +194,7 @@ var words = map[string][2]string{
 	"email.invalid":     {"Enter a valid email address.", "Ingresa un correo válido."},
 	"send":              {"Send", "Enviar"},
 	"time_zone":         {"Time zone", "Zona horaria"},
+	"id":                {"Object", "Objeto"},
 	"business_name":     {"Business name", "Razón social"},
 	"no_customers":      {"Create a customer first:", "Primero crea un cliente:"},
 	"payments_count":    {"%d succeeded", "%d recibidos"},
