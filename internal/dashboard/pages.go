@@ -236,8 +236,12 @@ func (p *page) createForm(res *resource) ([]input, map[string][][2]string) {
 			if status != http.StatusOK {
 				break
 			}
+			label := src.Label
+			if p.Lang == "en" && src.LabelEn != "" {
+				label = src.LabelEn
+			}
 			for _, o := range list(body["results"]) {
-				opts[in.Name] = append(opts[in.Name], [2]string{str(field(o, src.Value)), str(field(o, src.Label))})
+				opts[in.Name] = append(opts[in.Name], [2]string{str(field(o, src.Value)), str(field(o, label))})
 			}
 			if body["next"] == nil {
 				break
