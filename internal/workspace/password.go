@@ -56,7 +56,7 @@ func CheckPassword(hash, password string) bool {
 	}
 	var mem, t uint32
 	var p uint8
-	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &mem, &t, &p); err != nil || mem == 0 || mem > 1<<20 || t == 0 || t > 16 || p == 0 {
+	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &mem, &t, &p); err != nil || mem == 0 || mem > 256*1024 || t == 0 || t > 16 || p == 0 {
 		return false
 	}
 	enc := base64.RawStdEncoding
