@@ -25,9 +25,11 @@ import (
 	"github.com/cobrobilling/cobro/internal/clock"
 	"github.com/cobrobilling/cobro/internal/customer"
 	"github.com/cobrobilling/cobro/internal/document"
+	"github.com/cobrobilling/cobro/internal/gateway"
 	"github.com/cobrobilling/cobro/internal/id"
 	"github.com/cobrobilling/cobro/internal/idempotency"
 	"github.com/cobrobilling/cobro/internal/input"
+	"github.com/cobrobilling/cobro/internal/reception"
 	"github.com/cobrobilling/cobro/internal/reminder"
 	"github.com/cobrobilling/cobro/internal/store"
 	"github.com/cobrobilling/cobro/internal/subscription"
@@ -133,6 +135,9 @@ type Services struct {
 	// SII is the built-in Chile biller whose settings, certificate and
 	// CAFs the /billers/ endpoints manage (nil: they answer 404).
 	SII *clsii.Biller
+	// Reception receives suppliers' DTEs and answers them (nil: the
+	// /purchases/received/ endpoints answer 404).
+	Reception *reception.Service
 }
 
 // Waker wakes the background job runner for a kind of job.
@@ -168,6 +173,9 @@ func New(opt Options) *Server {
 	}
 	if opt.Logger == nil {
 		opt.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opt.Services.Documents.Gateways == nil { // a server built outside internal/app (tests)
+		opt.Services.Documents.Gateways = gateway.NewRegistry(opt.SecretKey, gateway.BuiltIn()...)
 	}
 	if opt.RatePerToken == 0 {
 		opt.RatePerToken = 100

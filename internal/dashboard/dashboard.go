@@ -37,7 +37,7 @@ type API interface {
 
 // Mailer sends one email now (mail.Config).
 type Mailer interface {
-	Send(ctx context.Context, m mail.Message) error
+	Send(ctx context.Context, m mail.Message) (string, error)
 }
 
 // Dashboard serves the pages. API is set by the composition root once the

@@ -123,7 +123,7 @@ func (p *page) testMessage() error {
 		return p.renderSettings(http.StatusBadRequest, "", map[string]string{"to": tr(p.Lang, "email.invalid")}, "")
 	}
 	msg := mail.Message{To: []string{to}, Subject: tr(p.Lang, "smtp_subject"), Text: tr(p.Lang, "smtp_body") + "\n\n" + p.S.Scope.Name + "\n"}
-	if err := p.d.Mail.Send(p.R.Context(), msg); err != nil {
+	if _, err := p.d.Mail.Send(p.R.Context(), msg); err != nil {
 		return p.renderSettings(http.StatusBadGateway, "", nil, tr(p.Lang, "smtp_failed")+" "+err.Error())
 	}
 	return p.redirect("/app/settings?sent=" + url.QueryEscape(to))
