@@ -12,6 +12,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/cobrobilling/cobro/internal/apitest"
+	"github.com/cobrobilling/cobro/internal/workspace"
 )
 
 func chromiumPath() string {
@@ -247,6 +248,22 @@ func TestDashboardInBrowser(t *testing.T) {
 				t.Fatalf("Spanish home title %q", h)
 			}
 			d.shots("home-es")
+			// a Chilean workspace of the same user: the switcher, Spanish, the SII settings
+			cl := e.Workspace("CL")
+			if err := workspace.AddMember(context.Background(), e.DB, c.User, cl.Workspace, e.Clock.Now()); err != nil {
+				t.Fatal(err)
+			}
+			cl.Patch("/billers/built_in/", map[string]any{"rut": "77.123.456-9", "business_name": "Servicios Cobro Demo SpA", "address": "Av. Providencia 1208", "commune": "Providencia"}).Expect(200)
+			d.do("switcher", chromedp.Navigate(e.URL+"/app"), chromedp.WaitVisible(css("#sw-ws")))
+			d.eval(`(async () => { const s = document.getElementById('sw-ws'); s.value = '` + cl.Workspace + `'; s.form.submit(); return 'ok'; })()`)
+			d.do("Chilean home", chromedp.WaitVisible(css("#fig-mrr")))
+			if got := d.text("#fig-mrr"); got != "0 CLP" {
+				t.Fatalf("Chilean MRR %q", got)
+			}
+			for _, p := range []string{"settings", "invoices/new", "customers"} {
+				d.do(p, chromedp.Navigate(e.URL+"/app/"+p), chromedp.WaitVisible(css("main h1")))
+				d.shots("cl-" + strings.ReplaceAll(p, "/", "-"))
+			}
 			d.do("sign out", chromedp.Click(css(".logout button")), chromedp.WaitVisible(css("#signin")))
 		})
 	}

@@ -109,7 +109,7 @@ func decodeObject(b []byte) map[string]any {
 	var m map[string]any
 	dec := json.NewDecoder(strings.NewReader(string(b)))
 	dec.UseNumber()
-	if dec.Decode(&m) != nil {
+	if dec.Decode(&m) != nil || dec.More() || m == nil {
 		return map[string]any{}
 	}
 	return m

@@ -319,3 +319,68 @@ func TestSMTPTestMessage(t *testing.T) {
 		t.Fatal("without SMTP the page offers a test message")
 	}
 }
+
+// TestListPagesAndNotes: lists come 25 a page with search; an invoice
+// finalized from its page gets a full credit note from its page, which
+// its own page finalizes; the event log redelivers.
+func TestListPagesAndNotes(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
+		c := withPassword(t, e, e.Workspace("US"), "correct horse battery")
+		var cus string
+		for i := range 30 {
+			name := "Customer " + string(rune('A'+i%26)) + string(rune('a'+i/26))
+			cus = apitest.Str(c.Post("/customers/", map[string]any{"name": name, "address": "1 Main", "country": "US", "state": "IL"}).Expect(201), "id")
+		}
+		b := newBrowserless(t, e)
+		b.signIn("owner@example.com", "correct horse battery")
+		_, page := b.do("GET", "/app/customers", nil)
+		if n := strings.Count(page, `<a href="/app/customers/cus_`); n != 25 || !strings.Contains(page, `rel="next"`) {
+			t.Fatalf("page 1: %d rows", n)
+		}
+		_, page = b.do("GET", "/app/customers?page=2", nil)
+		if n := strings.Count(page, `<a href="/app/customers/cus_`); n != 5 || !strings.Contains(page, `rel="prev"`) || strings.Contains(page, `rel="next"`) {
+			t.Fatalf("page 2: %d rows", n)
+		}
+		_, page = b.do("GET", "/app/customers?search=Customer+Ca", nil)
+		if n := strings.Count(page, `<a href="/app/customers/cus_`); n != 1 {
+			t.Fatalf("search: %d rows", n)
+		}
+
+		token := b.csrf("/app/invoices/new")
+		res, page := b.do("POST", "/app/invoices", url.Values{"csrf": {token}, "idem": {"inv-form-1"}, "customer": {cus}, "document": {"US1"}, "date": {"2026-06-02"},
+			"line_name": {"Design", ""}, "line_quantity": {"1", "1"}, "line_amount": {"abc", ""}})
+		if res.StatusCode != http.StatusBadRequest || !strings.Contains(page, "A valid number is required.") || strings.Contains(page, `value="inv-form-1"`) {
+			t.Fatalf("a bad amount: %d (the form must come back with a new key)", res.StatusCode)
+		}
+		res, _ = b.do("POST", "/app/invoices", url.Values{"csrf": {token}, "idem": {"inv-form-2"}, "customer": {cus}, "document": {"US1"}, "date": {"2026-06-02"},
+			"line_name": {"Design"}, "line_quantity": {"1"}, "line_amount": {"120"}})
+		inv := res.Header.Get("Location")
+		if res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(inv, "/app/invoices/inv_") {
+			t.Fatalf("invoice: %d %s", res.StatusCode, inv)
+		}
+		for _, step := range []string{"/finalize", "/credit-note"} {
+			res, _ = b.do("POST", inv+step, url.Values{"csrf": {token}, "idem": {"note-form-1"}})
+			if res.StatusCode != http.StatusSeeOther {
+				t.Fatalf("%s: %d", step, res.StatusCode)
+			}
+		}
+		note := res.Header.Get("Location")
+		if !strings.HasPrefix(note, "/app/credit-notes/crn_") {
+			t.Fatalf("credit note page %q", note)
+		}
+		if res, _ := b.do("POST", note+"/finalize", url.Values{"csrf": {token}}); res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("finalize the note: %d", res.StatusCode)
+		}
+		id := note[strings.LastIndex(note, "/")+1:]
+		wantField(t, c.Get("/creditnotes/"+id+"/").Expect(200), "status", "finalized")
+		wantField(t, c.Get("/invoices/"+inv[strings.LastIndex(inv, "/")+1:]+"/").Expect(200), "status", "cancelled")
+
+		e.Resolver.Set("hooks.example.com", "93.184.216.34")
+		c.Post("/webhooks/", map[string]any{"url": "https://hooks.example.com/cobro"}).Expect(201)
+		events := c.Get("/events/?page_size=1").Expect(200)["results"].([]any)
+		ev := apitest.Str(events[0].(map[string]any), "id")
+		if res, _ := b.do("POST", "/app/events/"+ev+"/redeliver", url.Values{"csrf": {token}}); res.StatusCode != http.StatusSeeOther || strings.Contains(res.Header.Get("Location"), "error=") {
+			t.Fatalf("redeliver: %d %s", res.StatusCode, res.Header.Get("Location"))
+		}
+	})
+}

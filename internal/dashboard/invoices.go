@@ -97,8 +97,9 @@ func (d *Dashboard) createInvoice(p *page) error {
 	if out.Status == http.StatusCreated {
 		return p.redirect("/app/invoices/" + str(decodeObject(out.Body)["id"]))
 	}
-	v := &view{Title: tr(p.Lang, "invoice"), Section: "invoices", Data: p.editor(nil), Form: formValues(p.R, "customer", "document", "date", "due_date", "note", "idem")}
+	v := &view{Title: tr(p.Lang, "invoice"), Section: "invoices", Data: p.editor(nil), Form: formValues(p.R, "customer", "document", "date", "due_date", "note")}
 	v.Errors, v.Error = apiErrors(out.Body)
+	v.Form["idem"] = freshKey() // the refused attempt's answer is recorded under the old key
 	return p.render(http.StatusBadRequest, "invoice_new", v)
 }
 

@@ -236,8 +236,12 @@ func (p *page) createForm(res *resource) ([]input, map[string][][2]string) {
 			if status != http.StatusOK {
 				break
 			}
+			label := src.Label
+			if p.Lang == "en" && src.LabelEn != "" {
+				label = src.LabelEn
+			}
 			for _, o := range list(body["results"]) {
-				opts[in.Name] = append(opts[in.Name], [2]string{str(field(o, src.Value)), str(field(o, src.Label))})
+				opts[in.Name] = append(opts[in.Name], [2]string{str(field(o, src.Value)), str(field(o, label))})
 			}
 			if body["next"] == nil {
 				break
@@ -325,7 +329,7 @@ func (d *Dashboard) createObject(p *page) error {
 			v.Error = strings.TrimSpace(v.Error + " " + k + ": " + m)
 		}
 	}
-	form["idem"] = p.R.PostFormValue("idem")
+	form["idem"] = freshKey() // the refused attempt's answer is recorded under the old key
 	form["open"] = "1"
 	return p.render(http.StatusBadRequest, "list", v)
 }
@@ -361,6 +365,11 @@ func setPath(body map[string]any, keys []string, v string) {
 	}
 	cur[keys[len(keys)-1]] = v
 }
+
+// freshKey is the key of a form drawn again after the API refused it: a
+// new one, since docs/conventions.md#13-idempotency-keys replays the
+// refusal for the old key.
+func freshKey() string { return id.Random(24) }
 
 // idemKey is the form's Idempotency-Key: generated when the form was
 // drawn, so a resubmitted form creates nothing twice

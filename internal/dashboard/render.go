@@ -46,8 +46,22 @@ var funcs = template.FuncMap{
 	"has":       func(m map[string]string, k string) bool { _, ok := m[k]; return ok },
 	"add":       func(a, b int) int { return a + b },
 	"navGroups": func() any { return navGroups },
-	"resource":  resourceBySlug,
-	"slugs":     func(s ...string) []string { return s },
+	"secretStored": func(provider any, name string) bool {
+		for _, s := range list(field(provider, "secrets")) {
+			if str(s) == name {
+				return true
+			}
+		}
+		return false
+	},
+	"objectPage": func(row any) string {
+		if slug, ok := objectSlugs[str(field(row, "object_type"))]; ok {
+			return "/app/" + slug + "/" + str(field(row, "object_id"))
+		}
+		return ""
+	},
+	"resource": resourceBySlug,
+	"slugs":    func(s ...string) []string { return s },
 	"scalar": func(v any) bool {
 		switch v.(type) {
 		case map[string]any, []any:

@@ -18,14 +18,14 @@ type input struct {
 
 // optionSources fill selects from the API: the list to read, and the
 // fields of each result that are the option's value and label.
-var optionSources = map[string]struct{ Target, Value, Label string }{
-	"countries":     {"/generals/countries/?page_size=100&ordering=name", "id", "name"},
-	"states":        {"/generals/states/?page_size=100&ordering=name&country={country}", "code", "name"},
-	"customers":     {"/customers/?page_size=100&status=active&ordering=name", "id", "name"},
-	"products":      {"/products/?page_size=100&status=active&ordering=name", "id", "name"},
-	"plans":         {"/plans/?page_size=100&status=active&ordering=name", "id", "name"},
-	"frequencies":   {"/frequencies/?page_size=100", "id", "name"},
-	"invoice_types": {"/generals/documents/?page_size=100&kind=invoice&is_sale=true&country={country}", "id", "name"},
+var optionSources = map[string]struct{ Target, Value, Label, LabelEn string }{
+	"countries":     {"/generals/countries/?page_size=100&ordering=name", "id", "name", "name_en"},
+	"states":        {"/generals/states/?page_size=100&ordering=name&country={country}", "code", "name", ""},
+	"customers":     {"/customers/?page_size=100&status=active&ordering=name", "id", "name", ""},
+	"products":      {"/products/?page_size=100&status=active&ordering=name", "id", "name", ""},
+	"plans":         {"/plans/?page_size=100&status=active&ordering=name", "id", "name", ""},
+	"frequencies":   {"/frequencies/?page_size=100", "id", "name", "name_en"},
+	"invoice_types": {"/generals/documents/?page_size=100&kind=invoice&is_sale=true&country={country}", "id", "name", ""},
 }
 
 // action is a button on a detail page: POST to the API's
@@ -109,7 +109,7 @@ var resources = []*resource{
 		Create:  []input{{Name: "url", Label: "url", Type: "url", Required: true}},
 		Actions: []action{{Name: "delete", Label: "delete", Confirm: "delete"}}},
 	{Slug: "events", Title: "events", API: "/events/",
-		Cols:    []column{{"event", "event", "id"}, {"kind", "object_type", "text"}, {"id", "object_id", "text"}, {"created", "created", "stamp"}},
+		Cols:    []column{{"event", "event", "id"}, {"kind", "object_type", "text"}, {"id", "object_id", "object"}, {"created", "created", "stamp"}},
 		Actions: []action{{Name: "redeliver", Label: "redeliver"}}},
 }
 
@@ -133,3 +133,8 @@ var navGroups = []struct {
 	{"purchases", []string{"suppliers", "purchases"}},
 	{"developers", []string{"webhooks", "events"}},
 }
+
+// objectSlugs: the page of an event's object, by object type.
+var objectSlugs = map[string]string{"customer": "customers", "invoice": "invoices", "credit_note": "credit-notes", "debit_note": "debit-notes",
+	"order": "orders", "subscription": "subscriptions", "payment": "payments", "payment_link": "payment-links", "product": "products",
+	"plan": "plans", "addon": "addons", "coupon": "coupons", "supplier": "suppliers", "purchase": "purchases"}

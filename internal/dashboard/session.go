@@ -42,6 +42,10 @@ func hashOf(s string) string {
 // (live mode) and returns the cookie value.
 func newSession(ctx context.Context, db *store.DB, userID, workspaceID string, now time.Time) (string, error) {
 	raw := id.Random(43)
+	// expired sessions go as new ones come: the table holds live sessions only
+	if _, err := db.ExecContext(ctx, `DELETE FROM dashboard_sessions WHERE expires < $1`, now.UnixMicro()); err != nil {
+		return "", err
+	}
 	_, err := db.ExecContext(ctx, `INSERT INTO dashboard_sessions (id_hash, user_id, workspace_id, test_mode, csrf, created, expires) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
 		hashOf(raw), userID, workspaceID, false, id.Random(32), now.UnixMicro(), now.Add(sessionTTL).UnixMicro())
 	return raw, err

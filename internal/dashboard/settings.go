@@ -68,6 +68,8 @@ func (d *Dashboard) settingsAction(p *page) error {
 			return p.renderSettings(http.StatusBadRequest, "", errs, msg)
 		}
 		return p.redirect("/app/settings")
+	case "gateway":
+		return p.gatewaySettings()
 	case "smtp":
 		return p.testMessage()
 	case "certificate", "caf":
@@ -127,4 +129,35 @@ func (p *page) testMessage() error {
 		return p.renderSettings(http.StatusBadGateway, "", nil, tr(p.Lang, "smtp_failed")+" "+err.Error())
 	}
 	return p.redirect("/app/settings?sent=" + url.QueryEscape(to))
+}
+
+// gatewaySettings sends a gateway's settings form to PATCH /providers/{id}/
+// (docs/payments.md#13-credentials) in the session's mode: blank fields
+// keep their stored value, so a secret is never shown nor needs retyping.
+func (p *page) gatewaySettings() error {
+	gw := p.R.PostFormValue("gateway")
+	prov, status := p.get("/providers/" + url.PathEscape(gw) + "/")
+	if status != http.StatusOK {
+		return p.notFound()
+	}
+	body := map[string]any{}
+	for _, f := range list(prov["fields"]) {
+		name := str(field(f, "name"))
+		if v := strings.TrimSpace(p.R.PostFormValue("g_" + name)); v != "" {
+			body[name] = v
+		}
+	}
+	if p.R.PostFormValue("default") == "on" {
+		body["default"] = true
+	}
+	res := p.call(http.MethodPatch, "/providers/"+url.PathEscape(gw)+"/", body)
+	if res.Status >= 300 {
+		fields, msg := apiErrors(res.Body)
+		errs := map[string]string{}
+		for k, m := range fields {
+			errs["gw."+gw+"."+k] = m
+		}
+		return p.renderSettings(http.StatusBadRequest, "", errs, msg)
+	}
+	return p.redirect("/app/settings#gw-" + gw)
 }

@@ -6,7 +6,6 @@ import (
 	"crypto/subtle"
 	"database/sql"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -57,7 +56,7 @@ func CheckPassword(hash, password string) bool {
 	}
 	var mem, t uint32
 	var p uint8
-	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &mem, &t, &p); err != nil || mem == 0 || mem > 1<<20 || t == 0 || t > 16 || p == 0 {
+	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &mem, &t, &p); err != nil || mem == 0 || mem > 256*1024 || t == 0 || t > 16 || p == 0 {
 		return false
 	}
 	enc := base64.RawStdEncoding
@@ -94,22 +93,40 @@ var dummyHash = sync.OnceValue(func() string { return HashPassword(id.Random(20)
 
 // SignIn returns the user whose email and password match; ErrNotFound
 // otherwise (an unknown email and a wrong password are not told apart).
+// Emails are not unique among users: each with a password is tried, the
+// oldest first (at most 5, so a sign-in costs a bounded number of hashes).
 func SignIn(ctx context.Context, q store.Querier, email, password string) (User, error) {
-	var u User
-	var hash sql.NullString
-	err := q.QueryRowContext(ctx, `SELECT id, email, password_hash FROM users WHERE LOWER(email) = $1 AND password_hash IS NOT NULL ORDER BY created LIMIT 1`,
-		strings.ToLower(strings.TrimSpace(email))).Scan(&u.ID, &u.Email, &hash)
-	if errors.Is(err, sql.ErrNoRows) {
-		CheckPassword(dummyHash(), password)
-		return User{}, ErrNotFound
-	}
+	rows, err := q.QueryContext(ctx, `SELECT id, email, password_hash FROM users WHERE LOWER(email) = $1 AND password_hash IS NOT NULL ORDER BY created, id LIMIT 5`,
+		strings.ToLower(strings.TrimSpace(email)))
 	if err != nil {
 		return User{}, err
 	}
-	if !CheckPassword(hash.String, password) {
-		return User{}, ErrNotFound
+	type candidate struct {
+		u    User
+		hash string
 	}
-	return u, nil
+	var cs []candidate
+	for rows.Next() {
+		var c candidate
+		if err := rows.Scan(&c.u.ID, &c.u.Email, &c.hash); err != nil {
+			rows.Close()
+			return User{}, err
+		}
+		cs = append(cs, c)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return User{}, err
+	}
+	if len(cs) == 0 {
+		CheckPassword(dummyHash(), password)
+	}
+	for _, c := range cs {
+		if CheckPassword(c.hash, password) {
+			return c.u, nil
+		}
+	}
+	return User{}, ErrNotFound
 }
 
 // Memberships lists the workspaces a user belongs to, oldest first.
