@@ -33,7 +33,9 @@ func (d *Dashboard) lang(w http.ResponseWriter, r *http.Request, country string)
 	return "en"
 }
 
-func urlEscape(s string) string { return url.QueryEscape(s) }
+func urlEscape(s string) string {
+	return url.QueryEscape(s)
+}
 
 // words are the pages' texts: key → English, Spanish.
 var words = map[string][2]string{
