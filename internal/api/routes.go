@@ -230,6 +230,14 @@ func (s *Server) declare() []Route {
 	routes[len(routes)-1].Schema = paylink.PublicIntent{}
 	add(get, "/publishable/payment_links/links/{key}/intents/{intent_id}/pdf/", "Payment links", "Invoice PDF of a finalized intent", AuthPublic, 200, s.publicIntentPDF)
 
+	// Dunning and customer-portal settings (docs/billing.md#814-collection-settings)
+	add(get, "/settings/collection/", "Subscriptions", "Dunning and customer-portal settings", AuthToken, 200, s.getCollectionSettings)
+	add(patch, "/settings/collection/", "Subscriptions", "Update the dunning and customer-portal settings", AuthToken, 200, s.updateCollectionSettings)
+	add(put, "/settings/collection/", "Subscriptions", "Update the dunning and customer-portal settings (partial, same as PATCH)", AuthToken, 200, s.updateCollectionSettings)
+	for i := len(routes) - 3; i < len(routes); i++ {
+		routes[i].Schema = subscription.CollectionSettings{}
+	}
+
 	// Catalogues (docs/catalogues.md)
 	catalogue("/generals/countries/", "Catalogues", "countries", catalog.CountryView{}, AuthToken,
 		catalogList("countries", fixed(&countrySpec), countryView), catalogGet(countryView))

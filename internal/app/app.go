@@ -22,6 +22,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/mail"
 	"github.com/cobrobilling/cobro/internal/paylink"
 	"github.com/cobrobilling/cobro/internal/payment"
+	"github.com/cobrobilling/cobro/internal/portal"
 	"github.com/cobrobilling/cobro/internal/reminder"
 	"github.com/cobrobilling/cobro/internal/store"
 	"github.com/cobrobilling/cobro/internal/subscription"
@@ -128,12 +129,14 @@ func New(cfg Config) *App {
 	a.Subscriptions.Deps = subscription.Deps{
 		Documents:    a.Documents,
 		Payments:     payment.Subscriptions{},
-		ClockCleanup: paylink.TestClockCleanup(),
+		Retries:      payment.Subscriptions{},
+		ClockCleanup: append(paylink.TestClockCleanup(), subscription.DunningClockCleanup...),
 	}
 	a.Reminders = &reminder.Service{}
 	if cfg.SMTP != nil { // invoices of runs and reminders are emailed
 		a.Subscriptions.Deps.Mail = mail.Queue{}
 		a.Reminders.Mail = mail.Queue{}
+		a.Subscriptions.Deps.DunningMail = mail.Queue{}
 	}
 
 	// The job runner: webhook deliveries, the Chile tax agency's answers
@@ -147,7 +150,10 @@ func New(cfg Config) *App {
 	a.Jobs.Add((&paylink.Expirer{DB: cfg.DB, Clock: cfg.Clock, Logger: cfg.Logger, Deps: a.Documents}).Kind())
 	if cfg.SMTP != nil {
 		a.Jobs.Add((&mail.Worker{DB: cfg.DB, SMTP: cfg.SMTP, Clock: cfg.Clock, Logger: cfg.Logger, Base: cfg.MailBase, Deps: a.Documents}).Kind())
+		a.Jobs.Add((&mail.DunningWorker{DB: cfg.DB, SMTP: cfg.SMTP, Clock: cfg.Clock, Logger: cfg.Logger, Base: cfg.MailBase, Portal: portal.Links{}, Deps: a.Documents}).Kind())
 	}
+	// Retries of failed automatic charges (docs/billing.md#813-dunning).
+	a.Jobs.Add((&subscription.DunningWorker{DB: cfg.DB, Svc: a.Subscriptions, Clock: cfg.Clock, Logger: cfg.Logger}).Kind())
 
 	a.Server = api.New(api.Options{DB: cfg.DB, Clock: cfg.Clock, Logger: cfg.Logger, PublicURL: cfg.PublicURL, Version: cfg.Version, SecretKey: cfg.SecretKey,
 		Services: api.Services{Documents: a.Documents, Customers: a.Customers, Suppliers: a.Suppliers, Subscriptions: a.Subscriptions, Reminders: a.Reminders, SII: a.SII},
