@@ -72,7 +72,10 @@ type App struct {
 	Suppliers     *supplier.Service
 	Subscriptions *subscription.Service
 	Reminders     *reminder.Service
-	SII           *clsii.Biller
+	// Outbox queues the emails Cobro sends on its own (finalized
+	// documents, receipts, reminder rules, dunning).
+	Outbox mail.Outbox
+	SII    *clsii.Biller
 	// Background work: one runner for every job kind.
 	Jobs     *jobs.Runner
 	Webhooks *webhook.Worker
@@ -133,6 +136,7 @@ func New(cfg Config) *App {
 		ClockCleanup: append(paylink.TestClockCleanup(), subscription.DunningClockCleanup...),
 	}
 	a.Reminders = &reminder.Service{}
+	a.Outbox = mail.Outbox{Base: cfg.MailBase, Off: cfg.SMTP == nil}
 	if cfg.SMTP != nil { // invoices of runs and reminders are emailed
 		a.Subscriptions.Deps.Mail = mail.Queue{}
 		a.Reminders.Mail = mail.Queue{}

@@ -118,7 +118,8 @@ func (w *DunningWorker) send(ctx context.Context, p dunningPayload) error {
 	}
 	m := dunningMessage(sc, d, f, p.Step, link)
 	m.To = f.to
-	return w.SMTP.Send(ctx, m)
+	_, err = w.SMTP.Send(ctx, m)
+	return err
 }
 
 // facts reads the dunning and its recipients: the customer's contacts
