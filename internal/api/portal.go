@@ -151,6 +151,11 @@ func (s *Server) portalPay(r *Request) (int, any, error) {
 		if err != nil {
 			return 0, nil, err
 		}
+		// the checkout's receipt leads back to the portal
+		back := r.BaseURL() + portal.PagePath(r.PathValue("token")) + "?done=paid"
+		if _, err := r.Q.ExecContext(r.Ctx, `UPDATE payment_links SET return_url = $1 WHERE id = $2`, back, linkID); err != nil {
+			return 0, nil, err
+		}
 		key, err := store.Strings(r.Ctx, r.Q, `SELECT publishable_key FROM payment_links WHERE id = $1`, linkID)
 		if err != nil || len(key) == 0 {
 			return 0, nil, err
