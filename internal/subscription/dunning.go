@@ -273,10 +273,7 @@ func (e env) finalAction(s *Sub, dn *Dunning) error {
 		_, err := e.svc.Cancel(e.ctx, e.q, e.d, e.sc, s.ID, StatusChange{Reason: &reason, Description: &desc}, time.UnixMicro(e.us))
 		return err
 	case FinalUncollectible:
-		if pay := e.svc.dunningPayments(); pay != nil {
-			return pay.WriteOffInvoice(e.doc(), dn.InvoiceID)
-		}
-		return nil
+		return e.writeOff(s, dn)
 	default:
 		if s.Status != StatusNeedsAttention {
 			return nil
@@ -288,6 +285,40 @@ func (e env) finalAction(s *Sub, dn *Dunning) error {
 		}
 		return e.emit("subscription.updated", s.ID)
 	}
+}
+
+// writeOff marks the invoice uncollectible, in a savepoint: when the
+// invoice cannot be finalized (its tax agency refuses it) the subscription
+// is left needing attention, saying why.
+func (e env) writeOff(s *Sub, dn *Dunning) error {
+	pay := e.svc.dunningPayments()
+	if pay == nil {
+		return nil
+	}
+	if _, err := e.q.ExecContext(e.ctx, `SAVEPOINT dunning_write_off`); err != nil {
+		return err
+	}
+	err := pay.WriteOffInvoice(e.doc(), dn.InvoiceID)
+	ae, invalid := apperr.As(err)
+	if err != nil && !(invalid && ae.Kind == apperr.Invalid) {
+		return err
+	}
+	if err == nil {
+		_, err = e.q.ExecContext(e.ctx, `RELEASE SAVEPOINT dunning_write_off`)
+		return err
+	}
+	if _, err := e.q.ExecContext(e.ctx, `ROLLBACK TO SAVEPOINT dunning_write_off`); err != nil {
+		return err
+	}
+	detail := "Every payment retry of invoice " + dn.InvoiceID + " failed and it could not be marked uncollectible: " + ae.Message("")
+	if len(detail) > 512 {
+		detail = detail[:509] + "..."
+	}
+	s.StatusDescription, s.Updated = &detail, e.us
+	if err := save(e.ctx, e.q, e.sc, s, false, nil); err != nil {
+		return err
+	}
+	return e.emit("subscription.updated", s.ID)
 }
 
 // endDunning closes a dunning; recovered ones emit
