@@ -2,12 +2,9 @@ package api_test
 
 import (
 	"context"
-	"encoding/base64"
-	"io"
-	"mime"
-	"mime/multipart"
 	"net"
-	netmail "net/mail"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -32,14 +29,15 @@ type dunningRig struct {
 }
 
 func newDunningRig(t *testing.T, e *apitest.Env) *dunningRig {
-	e.App.Subscriptions.Deps.DunningMail = mail.Queue{} // as with an SMTP server configured
+	// as with an SMTP server configured (the app was built without one)
+	e.App.Subscriptions.Deps.DunningMail = mail.DunningOutbox{Outbox: mail.Outbox{Base: e.URL}, Portal: portal.Links{}}
 	srv := mailtest.StartFakeSMTP(t)
 	host, port, _ := net.SplitHostPort(srv.Addr)
 	cfg, err := mail.Parse("smtp://" + host + ":" + port + "?from=billing@acme.test")
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := &mail.DunningWorker{DB: e.DB, SMTP: cfg, Base: e.URL, Portal: portal.Links{}, Clock: e.Clock, Deps: e.App.Documents}
+	w := &mail.Worker{DB: e.DB, SMTP: cfg, Base: e.URL, Clock: e.Clock, Deps: e.App.Documents}
 	c := e.Workspace("US").Test()
 	return &dunningRig{e: e, c: c, smtp: srv, mail: w.Kind(), plan: subPlan(c, "USD", 12, nil)}
 }
@@ -102,28 +100,18 @@ func (r *dunningRig) events(name, sub string) int {
 	return n
 }
 
-// mailText decodes a message's subject and its text/plain part.
+// mailText is a message's subject and plain text; its HTML must carry the
+// same portal link as a button.
 func mailText(t *testing.T, m mailtest.Received) (subject, body string) {
 	t.Helper()
-	msg, err := netmail.ReadMessage(strings.NewReader(m.Data))
-	if err != nil {
-		t.Fatal(err)
+	p := mailtest.Parse(t, m.Data)
+	if d := os.Getenv("COBRO_SCREENSHOTS"); d != "" { // to render and look at
+		_ = os.WriteFile(filepath.Join(d, "dunning-email.html"), []byte(p.HTML), 0o644)
 	}
-	subject, _ = new(mime.WordDecoder).DecodeHeader(msg.Header.Get("Subject"))
-	_, params, _ := mime.ParseMediaType(msg.Header.Get("Content-Type"))
-	mr := multipart.NewReader(msg.Body, params["boundary"])
-	for {
-		p, err := mr.NextPart()
-		if err != nil {
-			break
-		}
-		if strings.HasPrefix(p.Header.Get("Content-Type"), "text/plain") {
-			raw, _ := io.ReadAll(p)
-			dec, _ := base64.StdEncoding.DecodeString(strings.ReplaceAll(string(raw), "\r\n", ""))
-			body = string(dec)
-		}
+	if i := strings.Index(p.Text, "/publishable/customer_base/sessions/"); i < 0 || !strings.Contains(p.HTML, p.Text[i:i+77]) {
+		t.Errorf("the HTML part has no portal button:\n%s", p.HTML)
 	}
-	return subject, body
+	return p.Subject, p.Text
 }
 
 // A declined automatic charge is retried on days 1, 3, 5 and 7, each
@@ -147,7 +135,7 @@ func TestDunningRetriesThenCancels(t *testing.T) {
 			t.Fatalf("first dunning email: %+v", sent)
 		}
 		subject, body := mailText(t, sent[0])
-		if !strings.Contains(subject, "could not charge invoice") || !strings.Contains(body, "We will try again on 2026-06-03") ||
+		if subject != "We could not charge Invoice N° 1 from Test US" || !strings.Contains(body, "We will try again on 2026-06-03") ||
 			!strings.Contains(body, e.URL+"/publishable/customer_base/sessions/") {
 			t.Errorf("first dunning email: %q\n%s", subject, body)
 		}
@@ -177,6 +165,16 @@ func TestDunningRetriesThenCancels(t *testing.T) {
 		_, last := mailText(t, r.smtp.Received()[4])
 		if !strings.Contains(last, "That was our last automatic attempt.") {
 			t.Errorf("last email:\n%s", last)
+		}
+		// each step is a dunning message of the messages list, sent
+		sentMsgs := 0
+		for _, m := range c.Get("/reminders/messages/?page_size=100").Expect(200)["results"].([]any) {
+			if m := m.(map[string]any); m["kind"] == "dunning" && m["status"] == "sent" && m["invoice"] == inv {
+				sentMsgs++
+			}
+		}
+		if sentMsgs != 5 {
+			t.Errorf("%d sent dunning messages, want 5", sentMsgs)
 		}
 		got := c.Get("/subscriptions/" + sub + "/").Expect(200)
 		if got["status"] != "cancelled" || got["cancel_reason"] != "not_paid" {

@@ -140,8 +140,9 @@ func New(cfg Config) *App {
 	if cfg.SMTP != nil { // invoices of runs and reminders are emailed
 		a.Subscriptions.Deps.Mail = mail.Queue{}
 		a.Reminders.Mail = mail.Queue{}
-		a.Subscriptions.Deps.DunningMail = mail.Queue{}
 	}
+	// dunning emails are recorded (skipped without SMTP) like the others
+	a.Subscriptions.Deps.DunningMail = mail.DunningOutbox{Outbox: a.Outbox, Portal: portal.Links{}}
 
 	// The job runner: webhook deliveries, the Chile tax agency's answers
 	// (a rejected run invoice puts its subscription in needs_attention),
@@ -154,7 +155,6 @@ func New(cfg Config) *App {
 	a.Jobs.Add((&paylink.Expirer{DB: cfg.DB, Clock: cfg.Clock, Logger: cfg.Logger, Deps: a.Documents}).Kind())
 	if cfg.SMTP != nil {
 		a.Jobs.Add((&mail.Worker{DB: cfg.DB, SMTP: cfg.SMTP, Clock: cfg.Clock, Logger: cfg.Logger, Base: cfg.MailBase, Deps: a.Documents}).Kind())
-		a.Jobs.Add((&mail.DunningWorker{DB: cfg.DB, SMTP: cfg.SMTP, Clock: cfg.Clock, Logger: cfg.Logger, Base: cfg.MailBase, Portal: portal.Links{}, Deps: a.Documents}).Kind())
 	}
 	// Retries of failed automatic charges (docs/billing.md#813-dunning).
 	a.Jobs.Add((&subscription.DunningWorker{DB: cfg.DB, Svc: a.Subscriptions, Clock: cfg.Clock, Logger: cfg.Logger}).Kind())

@@ -41,9 +41,9 @@ type DunningPayments interface {
 }
 
 // DunningMailer queues the email of a dunning step (0 = the failed charge
-// of the run, n = the n-th failed retry) in the caller's transaction.
+// of the run, n = the n-th failed retry) in e's transaction.
 type DunningMailer interface {
-	EnqueueDunning(ctx context.Context, q store.Querier, sc workspace.Scope, dunningID string, step int, now time.Time) error
+	EnqueueDunning(e document.Env, dunningID string, step int) error
 }
 
 // Dunning is the retry state of one invoice whose automatic charge failed.
@@ -87,7 +87,7 @@ func (e env) startDunning(s *Sub, invoiceID string) error {
 		return err
 	}
 	if m := e.svc.dunningMailer(); m != nil {
-		if err := m.EnqueueDunning(e.ctx, e.q, e.sc, dunID, 0, start); err != nil {
+		if err := m.EnqueueDunning(e.doc(), dunID, 0); err != nil {
 			return err
 		}
 	}
@@ -239,7 +239,7 @@ func (e env) chargeAgain(s *Sub, invoiceID string) (bool, error) {
 func (e env) retryFailed(s *Sub, dn *Dunning) error {
 	dn.Retries++
 	if m := e.svc.dunningMailer(); m != nil {
-		if err := m.EnqueueDunning(e.ctx, e.q, e.sc, dn.ID, dn.Retries, time.UnixMicro(e.us)); err != nil {
+		if err := m.EnqueueDunning(e.doc(), dn.ID, dn.Retries); err != nil {
 			return err
 		}
 	}
