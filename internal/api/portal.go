@@ -192,9 +192,15 @@ func (s *Server) portalAddCard(r *Request) (int, any, error) {
 		v, _ := o.Raw(k)
 		card[k] = v
 	}
-	gw, _ := gateway.Get("test")
 	if !e.Scope.TestMode {
-		return r.backTo("error=card") // no card gateway in live mode yet
+		return r.backTo("error=card") // live cards need a gateway's own page (Stripe.js, Webpay): not here yet
+	}
+	gw, msg, err := payment.GatewayFor(e, "test")
+	if err != nil {
+		return 0, nil, err
+	}
+	if msg != "" {
+		return r.backTo("error=card")
 	}
 	src, err := payment.CreateSource(e, payment.SourceParams{Gateway: gw, Usage: "reusable", CustomerID: sess.Customer, Setup: gateway.SetupParams{Card: card}}, clientOf(r.R), r.BaseURL())
 	if ae, ok := apperr.As(err); ok && ae.Kind == apperr.Invalid {

@@ -41,7 +41,9 @@ var htmlEmail = template.Must(template.New("email").Parse(`<!DOCTYPE html>
 
 // renderHTML is the HTML part of an email whose plain text is text.
 func renderHTML(lang, workspace, logo, subject, text string, b button) (string, error) {
-	p := page{Lang: lang, Workspace: workspace, Logo: logo, Subject: subject, Button: b}
+	// the header shows the workspace already: the heading drops the
+	// subject's " — <workspace>"
+	p := page{Lang: lang, Workspace: workspace, Logo: logo, Subject: strings.TrimSuffix(subject, " — "+workspace), Button: b}
 	for _, para := range strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n\n") {
 		if para = strings.TrimSpace(para); para != "" {
 			p.Paragraphs = append(p.Paragraphs, strings.Split(para, "\n"))

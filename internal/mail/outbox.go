@@ -94,7 +94,7 @@ func (o Outbox) Queue(e document.Env, m Email) (string, error) {
 	}
 	to := m.To
 	if to == nil {
-		if to, err = recipients(e, customerID, spec); err != nil || len(to) == 0 {
+		if to, err = recipients(e, customerID, m.orgunit(e), spec); err != nil || len(to) == 0 {
 			return "", err
 		}
 	}
@@ -112,13 +112,18 @@ func (o Outbox) Queue(e document.Env, m Email) (string, error) {
 		rec.Rule = &m.Rule
 	}
 	rid, err := reminder.Insert(e, rec)
-	if err != nil || rid == "" || !rec.Queued {
+	if err != nil || rid == "" {
 		return rid, err
 	}
+	// a skipped (test-mode) message gets its link too: it shows what
+	// would be sent
 	if m.Pay && m.LinkURL == "" && m.Doc != nil && m.Doc.Kind == document.Invoice.Name {
 		if err := o.attachPayLink(e, rid, m.Doc); err != nil {
 			return "", err
 		}
+	}
+	if !rec.Queued {
+		return rid, nil
 	}
 	return rid, EnqueueReminder(e.Ctx, e.Q, e.Scope, rid, e.Now)
 }
@@ -153,9 +158,21 @@ func (o Outbox) attachPayLink(e document.Env, messageID string, d *document.Doc)
 	return err
 }
 
-// recipients are the customer's contacts of the kind, else the customer's
-// email; none when the customer turned the kind off.
-func recipients(e document.Env, customerID string, spec kindSpec) ([]string, error) {
+// orgunit is the organizational unit of the subscription that billed the
+// email's document ("" = none): its contacts come first.
+func (m Email) orgunit(e document.Env) string {
+	if m.Doc == nil || m.Doc.SubscriptionID == nil {
+		return ""
+	}
+	var ou sql.NullString
+	_ = e.Q.QueryRowContext(e.Ctx, `SELECT orgunit_id FROM subscriptions WHERE id = $1`, *m.Doc.SubscriptionID).Scan(&ou)
+	return ou.String
+}
+
+// recipients are the contacts of the kind of the orgunit, else of the
+// customer, else the customer's email; none when the customer turned the
+// kind off.
+func recipients(e document.Env, customerID, orgunitID string, spec kindSpec) ([]string, error) {
 	if customerID == "" {
 		return nil, nil
 	}
@@ -169,7 +186,29 @@ func recipients(e document.Env, customerID string, spec kindSpec) ([]string, err
 		Scan(&on, &email); err != nil || !on {
 		return nil, err
 	}
-	rows, err := e.Q.QueryContext(e.Ctx, `SELECT email FROM contacts WHERE customer_id = $1 AND `+spec.contacts+` = $2 ORDER BY created, id`, customerID, true)
+	var to []string
+	var err error
+	if orgunitID != "" {
+		if to, err = contacts(e, `orgunit_id`, orgunitID, spec.contacts); err != nil {
+			return nil, err
+		}
+	}
+	if len(to) == 0 {
+		if to, err = contacts(e, `customer_id`, customerID, spec.contacts); err != nil {
+			return nil, err
+		}
+	}
+	if len(to) == 0 && email.Valid && strings.TrimSpace(email.String) != "" {
+		to = []string{strings.TrimSpace(email.String)}
+	}
+	return to, nil
+}
+
+// contacts are the addresses of the contacts of a customer or orgunit
+// (owner) with the flag, ten at most.
+func contacts(e document.Env, owner, ownerID, flag string) ([]string, error) {
+	// owner and flag are column names from this package, never input
+	rows, err := e.Q.QueryContext(e.Ctx, `SELECT email FROM contacts WHERE `+owner+` = $1 AND `+flag+` = $2 ORDER BY created, id`, ownerID, true)
 	if err != nil {
 		return nil, err
 	}
@@ -184,13 +223,7 @@ func recipients(e document.Env, customerID string, spec kindSpec) ([]string, err
 			to = append(to, addr)
 		}
 	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	if len(to) == 0 && email.Valid && strings.TrimSpace(email.String) != "" {
-		to = []string{strings.TrimSpace(email.String)}
-	}
-	return to, nil
+	return to, rows.Err()
 }
 
 func or(s, def string) string {
@@ -198,4 +231,29 @@ func or(s, def string) string {
 		return s
 	}
 	return def
+}
+
+// DocumentFinalized emails a finalized invoice, credit note or debit note
+// to the customer (document.Mailer), with a pay link for what an invoice
+// still owes.
+func (o Outbox) DocumentFinalized(e document.Env, d *document.Doc) error {
+	_, err := o.Queue(e, Email{Kind: KindDocument, Doc: d, Pay: true})
+	return err
+}
+
+// PaymentSucceeded emails the receipt of a payment (document.Mailer), with
+// a pay link for what its invoice still owes.
+func (o Outbox) PaymentSucceeded(e document.Env, paymentID string) error {
+	p, err := payment.GetPayment(e, paymentID)
+	if err != nil {
+		return err
+	}
+	m := Email{Kind: KindReceipt, Payment: p, Pay: true}
+	if p.Invoice != nil {
+		if m.Doc, err = document.Get(e, document.Invoice, *p.Invoice); err != nil {
+			return err
+		}
+	}
+	_, err = o.Queue(e, m)
+	return err
 }

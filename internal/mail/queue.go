@@ -174,6 +174,14 @@ func (w *Worker) send(ctx context.Context, p payload) (string, error) {
 	return w.SMTP.Send(ctx, m)
 }
 
+// Render is the email of a message as it is (or would be, for a skipped
+// one) sent: previews and tests.
+func (w *Worker) Render(ctx context.Context, sc workspace.Scope, messageID string) (Message, error) {
+	w.init()
+	e := document.Env{Ctx: ctx, Q: w.DB, D: w.DB.Dialect, Scope: sc, Now: w.Clock.Now(), Deps: w.Deps}
+	return w.messageEmail(e, messageID)
+}
+
 // InvoiceMessage is the email of an invoice in the workspace's language,
 // with its PDF.
 func InvoiceMessage(e document.Env, d *document.Doc, sender string) (Message, error) {
