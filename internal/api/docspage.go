@@ -125,7 +125,7 @@ func docsOperation(path, method string, op map[string]any, comps map[string]any)
 	}
 	responses, _ := op["responses"].(map[string]any)
 	for _, status := range sortedKeys(responses) {
-		if !strings.HasPrefix(status, "2") {
+		if !strings.HasPrefix(status, "2") && !strings.HasPrefix(status, "3") { // 303: form posts
 			continue
 		}
 		b := docsContent(responses[status].(map[string]any), comps)

@@ -93,7 +93,19 @@ var otherAnswers = map[string]answer{
 	"/publishable/payment_links/links/{key}/hosted/":                  {contentType: "text/html", example: "<!doctype html>…"},
 	"/publishable/gateways/{gateway}/return/{source_id}/":             {contentType: "text/html", example: "<!doctype html>… (or 303 See Other to the source's return_url)"},
 	"/publishable/payment_links/links/{key}/intents/{intent_id}/pdf/": {schema: pdfSchema},
+	// the customer portal's page and form posts (303 back to the page)
+	"/publishable/customer_base/sessions/{token}/":                           {contentType: "text/html", example: "<!doctype html>…"},
+	"/publishable/customer_base/sessions/{token}/invoices/{id}/pdf/":         {contentType: "application/pdf", example: "%PDF-1.4 …"},
+	"/publishable/customer_base/sessions/{token}/invoices/{id}/pay/":         portalRedirect,
+	"/publishable/customer_base/sessions/{token}/cards/":                     portalRedirect,
+	"/publishable/customer_base/sessions/{token}/cards/{id}/default/":        portalRedirect,
+	"/publishable/customer_base/sessions/{token}/cards/{id}/remove/":         portalRedirect,
+	"/publishable/customer_base/sessions/{token}/subscriptions/{id}/cancel/": portalRedirect,
 }
+
+// portalRedirect is the answer of the portal's form posts: 303 to the
+// page (?done=… or ?error=…) or, paying an open invoice, to its checkout.
+var portalRedirect = answer{contentType: "text/html", example: "303 See Other; Location: /publishable/customer_base/sessions/{token}/?done=card_added"}
 
 var pdfSchema = object(map[string]any{"file": str("the PDF, base64; send Accept: application/pdf for the raw bytes")})
 

@@ -12,6 +12,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/list"
 	"github.com/cobrobilling/cobro/internal/paylink"
 	"github.com/cobrobilling/cobro/internal/payment"
+	"github.com/cobrobilling/cobro/internal/portal"
 	"github.com/cobrobilling/cobro/internal/product"
 	"github.com/cobrobilling/cobro/internal/reception"
 	"github.com/cobrobilling/cobro/internal/reminder"
@@ -235,6 +236,25 @@ func (s *Server) declare() []Route {
 	add(get, "/publishable/payment_links/links/{key}/intents/{intent_id}/", "Payment links", "Poll an intent (public view)", AuthPublic, 200, s.publicIntent)
 	routes[len(routes)-1].Schema = paylink.PublicIntent{}
 	add(get, "/publishable/payment_links/links/{key}/intents/{intent_id}/pdf/", "Payment links", "Invoice PDF of a finalized intent", AuthPublic, 200, s.publicIntentPDF)
+
+	// Dunning and customer-portal settings (docs/billing.md#814-collection-settings)
+	add(get, "/settings/collection/", "Subscriptions", "Dunning and customer-portal settings", AuthToken, 200, s.getCollectionSettings)
+	add(patch, "/settings/collection/", "Subscriptions", "Update the dunning and customer-portal settings", AuthToken, 200, s.updateCollectionSettings)
+	add(put, "/settings/collection/", "Subscriptions", "Update the dunning and customer-portal settings (partial, same as PATCH)", AuthToken, 200, s.updateCollectionSettings)
+	for i := len(routes) - 3; i < len(routes); i++ {
+		routes[i].Schema = subscription.CollectionSettings{}
+	}
+
+	// Customer portal (docs/billing.md#11-customer-portal)
+	add(post, "/customer_base/sessions/", "Customer portal", "Create a customer-portal session (a short-lived URL for one customer)", AuthToken, 201, s.createPortalSession)
+	routes[len(routes)-1].Schema = portal.Session{}
+	add(get, "/publishable/customer_base/sessions/{token}/", "Customer portal", "The customer portal (HTML)", AuthPublic, 200, s.portalPage)
+	add(get, "/publishable/customer_base/sessions/{token}/invoices/{id}/pdf/", "Customer portal", "PDF of one of the customer's invoices", AuthPublic, 200, s.portalPDF)
+	add(post, "/publishable/customer_base/sessions/{token}/invoices/{id}/pay/", "Customer portal", "Pay an invoice (form post; 303 to the checkout or back)", AuthPublic, 303, s.portalPay)
+	add(post, "/publishable/customer_base/sessions/{token}/cards/", "Customer portal", "Save a card (form post; 303 back)", AuthPublic, 303, s.portalAddCard)
+	add(post, "/publishable/customer_base/sessions/{token}/cards/{id}/default/", "Customer portal", "Charge this card from now on (form post; 303 back)", AuthPublic, 303, s.portalCard(false))
+	add(post, "/publishable/customer_base/sessions/{token}/cards/{id}/remove/", "Customer portal", "Remove a saved card (form post; 303 back)", AuthPublic, 303, s.portalCard(true))
+	add(post, "/publishable/customer_base/sessions/{token}/subscriptions/{id}/cancel/", "Customer portal", "Cancel a subscription when the workspace allows it (form post; 303 back)", AuthPublic, 303, s.portalCancel)
 
 	// Catalogues (docs/catalogues.md)
 	catalogue("/generals/countries/", "Catalogues", "countries", catalog.CountryView{}, AuthToken,

@@ -24,6 +24,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/mail"
 	"github.com/cobrobilling/cobro/internal/paylink"
 	"github.com/cobrobilling/cobro/internal/payment"
+	"github.com/cobrobilling/cobro/internal/portal"
 	"github.com/cobrobilling/cobro/internal/reception"
 	"github.com/cobrobilling/cobro/internal/reminder"
 	"github.com/cobrobilling/cobro/internal/store"
@@ -161,12 +162,15 @@ func New(cfg Config) *App {
 	a.Subscriptions.Deps = subscription.Deps{
 		Documents:    a.Documents,
 		Payments:     payment.Subscriptions{},
-		ClockCleanup: paylink.TestClockCleanup(),
+		Retries:      payment.Subscriptions{},
+		ClockCleanup: append(paylink.TestClockCleanup(), subscription.DunningClockCleanup...),
 	}
 	a.Reminders = &reminder.Service{}
 	if cfg.SMTP != nil { // reminders are emailed (run invoices: by Documents.Mail)
 		a.Reminders.Mail = mail.Queue{}
 	}
+	// dunning emails are recorded (skipped without SMTP) like the others
+	a.Subscriptions.Deps.DunningMail = mail.DunningOutbox{Outbox: a.Outbox, Portal: portal.Links{}}
 
 	// The job runner: webhook deliveries, the Chile tax agency's answers
 	// (a rejected run invoice puts its subscription in needs_attention),
@@ -186,6 +190,8 @@ func New(cfg Config) *App {
 		a.Jobs.Add((&mail.Worker{DB: cfg.DB, SMTP: cfg.SMTP, Clock: cfg.Clock, Logger: cfg.Logger, Base: cfg.MailBase, Deps: a.Documents}).Kind())
 		a.Jobs.Add((&reception.AnswerMailer{DB: cfg.DB, SMTP: cfg.SMTP, Clock: cfg.Clock, Logger: cfg.Logger}).Kind())
 	}
+	// Retries of failed automatic charges (docs/billing.md#813-dunning).
+	a.Jobs.Add((&subscription.DunningWorker{DB: cfg.DB, Svc: a.Subscriptions, Clock: cfg.Clock, Logger: cfg.Logger}).Kind())
 
 	// The merchant dashboard works through the API's routes in-process
 	// (docs/dashboard.md), so it is given the server once it exists.

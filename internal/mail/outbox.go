@@ -80,8 +80,9 @@ type Outbox struct {
 // e's transaction. It returns the message's id, or "" when nothing was
 // recorded: the customer turned the kind off or has no address, or the
 // same email (kind, object, Key) was recorded before — a retried request
-// or another scheduler. In test mode and without SMTP the message is
-// recorded as skipped.
+// or another scheduler. Without SMTP, and in test mode (but for dunning,
+// whose declining test cards exist only there), the message is recorded as
+// skipped.
 func (o Outbox) Queue(e document.Env, m Email) (string, error) {
 	spec, ok := kinds[m.Kind]
 	if !ok {
@@ -103,7 +104,7 @@ func (o Outbox) Queue(e document.Env, m Email) (string, error) {
 		subject, text = or(subject, s), or(text, t)
 	}
 	rec := reminder.Record{Kind: string(m.Kind), Target: target, TargetID: targetID, Recipients: to, Subject: subject, Message: text,
-		Queued: !o.Off && !e.Scope.TestMode, DedupeKey: fmt.Sprintf("%s:%s:%s", m.Kind, targetID, m.Key)}
+		Queued: !o.Off && (!e.Scope.TestMode || m.Kind == KindDunning), DedupeKey: fmt.Sprintf("%s:%s:%s", m.Kind, targetID, m.Key)}
 	if m.LinkURL != "" {
 		rec.LinkURL = &m.LinkURL
 	}

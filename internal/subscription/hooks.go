@@ -62,6 +62,9 @@ func (svc *Service) InvoiceSettled(de document.Env, d *document.Doc) error {
 	if err != nil {
 		return err
 	}
+	if err := e.dunningSettled(d.ID, s.ID); err != nil {
+		return err
+	}
 	if s.Status != StatusNeedsAttention || s.AttentionInvoice == nil || *s.AttentionInvoice != d.ID {
 		return nil
 	}

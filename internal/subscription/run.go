@@ -411,6 +411,9 @@ func (e env) collect(s *Sub, inv *document.Doc) (*document.Doc, error) {
 		err = cerr
 		if cerr == nil && !ok {
 			reason, detail = ReasonGateway, "The charge of invoice "+inv.ID+" failed."
+			if err := e.startDunning(s, inv.ID); err != nil {
+				return nil, err
+			}
 		}
 	} else if s.CollectionScheme == SchemeChargePayment && inv.Total.IsPositive() {
 		reason, detail = ReasonGateway, "No payment source can be charged."

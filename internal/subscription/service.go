@@ -21,6 +21,11 @@ type Deps struct {
 	// Mail queues the email of a finalized run invoice (when an SMTP
 	// server is configured; nil: no email is sent).
 	Mail Mailer
+	// Retries and DunningMail are the payments and emails of dunning
+	// (docs/billing.md#813-dunning); nil: failed charges are not retried /
+	// not emailed.
+	Retries     DunningPayments
+	DunningMail DunningMailer
 	// ClockCleanup are statements deleting what other packages keep for
 	// the customers of a test clock being deleted ($1 = clock id), run
 	// before the documents and customers go.

@@ -1,0 +1,19 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/cobrobilling/cobro/internal/subscription"
+)
+
+// getCollectionSettings answers the workspace's dunning and portal
+// settings (docs/billing.md#814-collection-settings).
+func (s *Server) getCollectionSettings(r *Request) (int, any, error) {
+	st, err := subscription.LoadCollectionSettings(r.Ctx, r.Q, r.Scope.ID)
+	return http.StatusOK, st, err
+}
+
+func (s *Server) updateCollectionSettings(r *Request) (int, any, error) {
+	st, err := subscription.UpdateCollectionSettings(r.Ctx, r.Q, r.Scope, decodeCollectionSettings(r.Object()), r.Now)
+	return http.StatusOK, st, err
+}
