@@ -13,6 +13,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/catalog"
 	"github.com/cobrobilling/cobro/internal/customer"
 	"github.com/cobrobilling/cobro/internal/event"
+	"github.com/cobrobilling/cobro/internal/gateway"
 	"github.com/cobrobilling/cobro/internal/id"
 	"github.com/cobrobilling/cobro/internal/money"
 	"github.com/cobrobilling/cobro/internal/store"
@@ -63,6 +64,21 @@ type Deps struct {
 	// Sources hears a source's authentication answer, so a payment-link
 	// intent waiting on it continues: the payment links work.
 	Sources SourceListener
+	// Gateways are the installed payment gateways with the workspaces'
+	// credentials (docs/payments.md#1-gateways): what payments and payment
+	// links charge through.
+	Gateways *gateway.Registry
+	// Mail hears of finalized documents and succeeded payments, to email
+	// the customer (docs/documents.md#55-emails-cobro-sends): the emails
+	// work. Nil: nothing is emailed.
+	Mail Mailer
+}
+
+// Mailer emails customers about finalized documents and payments, in the
+// transaction of the change.
+type Mailer interface {
+	DocumentFinalized(e Env, d *Doc) error
+	PaymentSucceeded(e Env, paymentID string) error
 }
 
 // InvoiceSettler reacts to a subscription's invoice settling.
@@ -484,7 +500,11 @@ func Finalize(e Env, k *Kind, docID string) (*Doc, error) {
 	if err := e.emitBiller(k, d); err != nil {
 		return nil, err
 	}
-	return finalized(e, k, d)
+	out, err := finalized(e, k, d)
+	if err != nil || e.Deps.Mail == nil || d.Imported || (k != Invoice && k != CreditNote && k != DebitNote) {
+		return out, err
+	}
+	return out, e.Deps.Mail.DocumentFinalized(e, out)
 }
 
 // finalReceiver loads the receiver a document is finalized for: its
