@@ -93,7 +93,7 @@ func (c *invoicesBench) seedCopies(ctx context.Context, n int) error {
 			exprs[i] = `g + 1`
 		case "created", "updated":
 			args = append(args, time.Now().UnixMicro())
-			exprs[i] = `CAST($` + strconv.Itoa(len(args)) + ` AS BIGINT) - g * 1000000`
+			exprs[i] = `CAST($` + strconv.Itoa(len(args)) + ` AS BIGINT) - CAST(g AS BIGINT) * 1000000`
 		case "status":
 			args = append(args, "finalized")
 			exprs[i] = `CASE WHEN g % 10 = 0 THEN 'paid' ELSE $` + strconv.Itoa(len(args)) + ` END`
