@@ -297,6 +297,9 @@ func startBackground(a *app.App, db *store.DB, c serveConfig, log *slog.Logger, 
 			})
 		})
 	}
+	if !c.noScheduler && c.schedEvery > 0 {
+		wg.Go(func() { remindLoop(ctx, a, c.schedEvery, log) })
+	}
 	wg.Go(func() { purgeLoop(ctx, db, log) })
 	return func() {
 		cancel()
@@ -353,6 +356,25 @@ func scheduler(ctx context.Context, db *store.DB, billing *subscription.Service,
 			log.Info("billing run", "processed", sum.Processed, "invoices", sum.Invoices, "needs_attention", sum.Attention, "resumed", sum.Resumed)
 			done(sum)
 		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// remindLoop sends the reminders of the rules that fell due every interval
+// (docs/documents.md#6-reminder-rules). Any number of nodes may run it: each
+// reminder is recorded once per rule and invoice.
+func remindLoop(ctx context.Context, a *app.App, every time.Duration, log *slog.Logger) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if _, err := a.ReminderRules.SendDue(ctx, time.Now()); err != nil && ctx.Err() == nil {
+			log.Error("reminder rules", "error", err.Error())
+		}
+		a.Jobs.Wake(mail.JobKind)
 		select {
 		case <-ctx.Done():
 			return

@@ -141,6 +141,8 @@ func (s *Server) declare() []Route {
 	routes[len(routes)-1].List, routes[len(routes)-1].Schema = true, reminder.Message{}
 	add(get, "/reminders/messages/{id}/", "Reminders", "Retrieve a reminder message", AuthToken, 200, getScoped(reminder.Get))
 	routes[len(routes)-1].Schema = reminder.Message{}
+	crud("/reminders/rules/", "Reminders", "reminder rule", reminder.Rule{}, s.createReminderRule, listScoped(&reminder.RuleListSpec, reminder.ListRules),
+		getScoped(reminder.GetRule), s.updateReminderRule, s.deleteReminderRule)
 	add(post, "/cancellations/", "Cancellations", "Cancel a finalized retention", AuthToken, 201, s.createCancellation)
 	routes[len(routes)-1].Schema = document.Cancellation{}
 	add(get, "/cancellations/", "Cancellations", "List cancellations", AuthToken, 200, s.listCancellations)

@@ -74,7 +74,10 @@ type App struct {
 	// Outbox queues the emails Cobro sends on its own (finalized
 	// documents, receipts, reminder rules, dunning).
 	Outbox mail.Outbox
-	SII    *clsii.Biller
+	// ReminderRules sends the reminders of the rules that fell due (the
+	// scheduler of cobro serve).
+	ReminderRules *reminder.RuleScheduler
+	SII           *clsii.Biller
 	// Background work: one runner for every job kind.
 	Jobs     *jobs.Runner
 	Webhooks *webhook.Worker
@@ -143,6 +146,7 @@ func New(cfg Config) *App {
 		ClockCleanup: paylink.TestClockCleanup(),
 	}
 	a.Reminders = &reminder.Service{}
+	a.ReminderRules = &reminder.RuleScheduler{DB: cfg.DB, Mail: a.Outbox, Deps: a.Documents}
 	if cfg.SMTP != nil { // reminders are emailed (run invoices: by Documents.Mail)
 		a.Reminders.Mail = mail.Queue{}
 	}
