@@ -44,6 +44,7 @@ commands:
   token rotate  issue a new API token for a user
   member add    give a user access to another workspace
   bill          one billing run over every due subscription, then exit
+  rates import  load a workspace's exchange rates from a CSV file (date,from,to,rate)
   bench         run a performance scenario (customers, invoices, billing, dte, pdf, webhooks, mixed)
   sii           test credentials for the SII sandbox (fake-cert, fake-caf)
   version       print the version
@@ -94,6 +95,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return e.bench(rest)
 	case "bill":
 		return e.bill(rest)
+	case "rates":
+		if len(rest) == 0 || rest[0] != "import" {
+			fmt.Fprintln(stderr, "usage: cobro rates import FILE.csv --workspace acc_… [--db URL]")
+			return exitUsage
+		}
+		return e.ratesImport(rest[1:])
 	case "sii":
 		return e.sii(rest)
 	case "version", "--version", "-v":

@@ -244,6 +244,8 @@ func (s *Server) declare() []Route {
 	catalogue("/generals/references/", "Catalogues", "reference types", catalog.ReferenceTypeView{}, AuthToken,
 		catalogList("reference_types", fixed(&referenceSpec), referenceView), catalogGet(referenceView))
 	catalogue("/generals/changes/", "Catalogues", "exchange rates", catalog.RateView{}, AuthToken, s.listRates, s.getRate)
+	add(post, "/generals/changes/", "Catalogues", "Save one of the workspace's exchange rates", AuthToken, 201, s.saveRate)
+	routes[len(routes)-1].Schema = catalog.RateView{}
 	catalogue("/frequencies/", "Catalogues", "frequencies", catalog.FrequencyView{}, AuthToken,
 		catalogList("frequencies", fixed(&frequencySpec), frequencyView), catalogGet(frequencyView))
 	return routes
