@@ -35,6 +35,7 @@ var writable = map[string][]string{
 	"WebhookEndpoint":    {"url", "description", "events", "status", "metadata"},
 	"Source":             {"gateway", "customer", "usage", "amount", "description", "return_url", "client", "metadata"},
 	"Payment":            {"amount", "currency", "date", "description", "invoice", "customer", "source", "sources", "status", "payment_date", "return_url", "enable_checkout", "metadata", "subscription"},
+	"Provider":           {"default"},
 	"PaymentLink":        {"amount", "currency", "description", "document", "exempt", "customer", "invoice", "capture_method", "single_use", "return_url", "expires", "metadata", "gateway"},
 }
 
@@ -43,7 +44,8 @@ var (
 	cardSchema = object(map[string]any{
 		"number": str("card number; test cards in docs/payments.md#11-test-gateway-cards"), "exp_month": integer(), "exp_year": integer(), "cvc": str("")})
 	writeOnly = map[string]map[string]any{
-		"Source": {"card": cardSchema, "method": str("for the manual gateway"), "payment": str("pay_…: a payer's source for an enable_checkout payment")},
+		"Source":   {"card": cardSchema, "method": str("for the manual gateway"), "payment": str("pay_…: a payer's source for an enable_checkout payment")},
+		"Provider": {"{setting}": nullable(str("each setting named in the gateway's fields, a string; null removes it (docs/payments.md#13-credentials)"))},
 	}
 )
 
@@ -71,6 +73,11 @@ var actionBodies = map[string]map[string]any{
 		"card": cardSchema}),
 	"certificate": object(map[string]any{"file": str("the .p12/.pfx file (multipart)"), "password": str("")}, "multipart/form-data"),
 	"cafs":        object(map[string]any{"file": str("the CAF XML file from the SII (multipart)")}, "multipart/form-data"),
+	"received":    object(map[string]any{"file": str("a supplier's EnvioDTE XML (multipart)")}, "multipart/form-data"),
+	"accept":      object(map[string]any{"reason": str("optional, ≤ 256: EstadoDTEGlosa")}),
+	"reject":      object(map[string]any{"reason": str("required, ≤ 256: why (EstadoDTEGlosa)")}),
+	"rcv":         object(map[string]any{"action": str("ACD, RCD, RFP, RFT or ERM")}),
+	"receipt":     object(map[string]any{"place": str("≤ 80: where the goods or services were received; default the company's address")}),
 }
 
 // otherAnswers describes the success answers that are not a resource, by
@@ -86,6 +93,7 @@ var otherAnswers = map[string]answer{
 	"/publishable/gateways/test/authenticate/{source_id}/": {schema: object(map[string]any{"id": str(""), "status": str("chargeable")}),
 		htmlGET: true},
 	"/publishable/payment_links/links/{key}/hosted/":                  {contentType: "text/html", example: "<!doctype html>…"},
+	"/publishable/gateways/{gateway}/return/{source_id}/":             {contentType: "text/html", example: "<!doctype html>… (or 303 See Other to the source's return_url)"},
 	"/publishable/payment_links/links/{key}/intents/{intent_id}/pdf/": {schema: pdfSchema},
 }
 

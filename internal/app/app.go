@@ -16,12 +16,15 @@ import (
 	"github.com/cobrobilling/cobro/internal/catalog"
 	"github.com/cobrobilling/cobro/internal/clock"
 	"github.com/cobrobilling/cobro/internal/customer"
+	"github.com/cobrobilling/cobro/internal/dashboard"
 	"github.com/cobrobilling/cobro/internal/document"
+	"github.com/cobrobilling/cobro/internal/gateway"
 	"github.com/cobrobilling/cobro/internal/jobs"
 	"github.com/cobrobilling/cobro/internal/list"
 	"github.com/cobrobilling/cobro/internal/mail"
 	"github.com/cobrobilling/cobro/internal/paylink"
 	"github.com/cobrobilling/cobro/internal/payment"
+	"github.com/cobrobilling/cobro/internal/reception"
 	"github.com/cobrobilling/cobro/internal/reminder"
 	"github.com/cobrobilling/cobro/internal/store"
 	"github.com/cobrobilling/cobro/internal/subscription"
@@ -59,6 +62,9 @@ type Config struct {
 	WebhookOutcome func(result string)
 	// Billers replaces tax-agency billers by name (tests' fake agencies).
 	Billers biller.Set
+	// Gateways are payment gateway adapters installed besides the
+	// built-in ones (tests' extra adapters).
+	Gateways []gateway.Adapter
 	// Rate limits of the API (api.Options).
 	RatePerToken, RateBurst, RatePublicPerMinute int
 }
@@ -78,11 +84,14 @@ type App struct {
 	// scheduler of cobro serve).
 	ReminderRules *reminder.RuleScheduler
 	SII           *clsii.Biller
+	Reception     *reception.Service
+	Gateways      *gateway.Registry
 	// Background work: one runner for every job kind.
 	Jobs     *jobs.Runner
 	Webhooks *webhook.Worker
-	// Server is the HTTP API.
-	Server *api.Server
+	// Server is the HTTP API; it also serves the Dashboard's pages.
+	Server    *api.Server
+	Dashboard *dashboard.Dashboard
 }
 
 // New builds the application.
@@ -123,6 +132,17 @@ func New(cfg Config) *App {
 		a.SII = nil
 	}
 
+	// Received DTEs are answered with the SII biller's certificate.
+	a.Reception = &reception.Service{}
+	if a.SII != nil {
+		a.Reception.Signer, a.Reception.Register = a.SII, a.SII
+	}
+
+	// Payment gateways: the built-in test and manual gateways and the
+	// processors' adapters, with the workspaces' sealed credentials
+	// (docs/payments.md#1-gateways).
+	a.Gateways = gateway.NewRegistry(cfg.SecretKey, append(gateway.BuiltIn(), cfg.Gateways...)...)
+
 	// Emails (with an SMTP server): finalized documents and succeeded
 	// payments are emailed through the outbox, which also serves reminder
 	// rules and dunning.
@@ -133,6 +153,7 @@ func New(cfg Config) *App {
 	}
 	a.Subscriptions = &subscription.Service{}
 	a.Documents = document.Deps{
+		Gateways:  a.Gateways,
 		Mail:      mailer,
 		Customers: a.Customers,
 		Billers:   billers,
@@ -159,16 +180,29 @@ func New(cfg Config) *App {
 	a.Jobs = &jobs.Runner{DB: cfg.DB, Clock: cfg.Clock, Logger: cfg.Logger}
 	a.Jobs.Add(a.Webhooks.Kind())
 	a.Jobs.Add((&clsii.Worker{DB: cfg.DB, Biller: a.SII, Clock: cfg.Clock, Logger: cfg.Logger, Rejected: a.Subscriptions}).Kind())
+	if a.SII != nil { // the SII's register of received facturas, and their acceptance deadlines
+		for _, k := range (&reception.Worker{DB: cfg.DB, Register: a.SII, Clock: cfg.Clock, Logger: cfg.Logger, Deps: a.Documents}).Kinds() {
+			a.Jobs.Add(k)
+		}
+	}
 	a.Jobs.Add((&paylink.Expirer{DB: cfg.DB, Clock: cfg.Clock, Logger: cfg.Logger, Deps: a.Documents}).Kind())
 	if cfg.SMTP != nil {
 		a.Jobs.Add((&mail.Worker{DB: cfg.DB, SMTP: cfg.SMTP, Clock: cfg.Clock, Logger: cfg.Logger, Base: cfg.MailBase, Deps: a.Documents}).Kind())
+		a.Jobs.Add((&reception.AnswerMailer{DB: cfg.DB, SMTP: cfg.SMTP, Clock: cfg.Clock, Logger: cfg.Logger}).Kind())
 	}
 
+	// The merchant dashboard works through the API's routes in-process
+	// (docs/dashboard.md), so it is given the server once it exists.
+	a.Dashboard = dashboard.New(cfg.DB, cfg.Clock, cfg.Logger)
+	if cfg.SMTP != nil { // the settings page sends a test message
+		a.Dashboard.Mail = cfg.SMTP
+	}
 	a.Server = api.New(api.Options{DB: cfg.DB, Clock: cfg.Clock, Logger: cfg.Logger, PublicURL: cfg.PublicURL, Version: cfg.Version, SecretKey: cfg.SecretKey,
-		Services: api.Services{Documents: a.Documents, Customers: a.Customers, Suppliers: a.Suppliers, Subscriptions: a.Subscriptions, Reminders: a.Reminders, SII: a.SII},
+		Services: api.Services{Documents: a.Documents, Customers: a.Customers, Suppliers: a.Suppliers, Subscriptions: a.Subscriptions, Reminders: a.Reminders, SII: a.SII, Reception: a.Reception},
 		Webhooks: a.Webhooks, Jobs: a.Jobs, Resolver: cfg.Resolver, AllowPrivateWebhooks: cfg.AllowPrivateWebhooks,
 		NoTestWebhooksLoopback: cfg.NoTestWebhooksLoopback, TrustedProxies: cfg.TrustedProxies,
-		RatePerToken: cfg.RatePerToken, RateBurst: cfg.RateBurst, RatePublicPerMinute: cfg.RatePublicPerMinute})
+		RatePerToken: cfg.RatePerToken, RateBurst: cfg.RateBurst, RatePublicPerMinute: cfg.RatePublicPerMinute, Dashboard: a.Dashboard})
+	a.Dashboard.API = a.Server
 	return a
 }
 
