@@ -45,6 +45,7 @@ commands:
   token rotate  issue a new API token for a user
   member add    give a user access to another workspace
   bill          one billing run over every due subscription, then exit
+  rates import  load a workspace's exchange rates from a CSV file (date,from,to,rate)
   bench         run a performance scenario (customers, invoices, billing, dte, pdf, webhooks, mixed)
   sii           test credentials for the SII sandbox (fake-cert, fake-caf)
   version       print the version
@@ -101,6 +102,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return e.bench(rest)
 	case "bill":
 		return e.bill(rest)
+	case "rates":
+		if len(rest) == 0 || rest[0] != "import" {
+			fmt.Fprintln(stderr, "usage: cobro rates import FILE.csv --workspace acc_… [--db URL]")
+			return exitUsage
+		}
+		return e.ratesImport(rest[1:])
 	case "sii":
 		return e.sii(rest)
 	case "version", "--version", "-v":
@@ -341,6 +348,9 @@ func startBackground(a *app.App, db *store.DB, c serveConfig, log *slog.Logger, 
 			})
 		})
 	}
+	if !c.noScheduler && c.schedEvery > 0 {
+		wg.Go(func() { remindLoop(ctx, a, c.schedEvery, log) })
+	}
 	wg.Go(func() { purgeLoop(ctx, db, log) })
 	return func() {
 		cancel()
@@ -397,6 +407,25 @@ func scheduler(ctx context.Context, db *store.DB, billing *subscription.Service,
 			log.Info("billing run", "processed", sum.Processed, "invoices", sum.Invoices, "needs_attention", sum.Attention, "resumed", sum.Resumed)
 			done(sum)
 		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// remindLoop sends the reminders of the rules that fell due every interval
+// (docs/documents.md#6-reminder-rules). Any number of nodes may run it: each
+// reminder is recorded once per rule and invoice.
+func remindLoop(ctx context.Context, a *app.App, every time.Duration, log *slog.Logger) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if _, err := a.ReminderRules.SendDue(ctx, time.Now()); err != nil && ctx.Err() == nil {
+			log.Error("reminder rules", "error", err.Error())
+		}
+		a.Jobs.Wake(mail.JobKind)
 		select {
 		case <-ctx.Done():
 			return

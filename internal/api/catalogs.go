@@ -5,12 +5,16 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"regexp"
+	"strings"
 
 	"github.com/cobrobilling/cobro/internal/apperr"
 	"github.com/cobrobilling/cobro/internal/catalog"
 	"github.com/cobrobilling/cobro/internal/clock"
+	"github.com/cobrobilling/cobro/internal/input"
 	"github.com/cobrobilling/cobro/internal/list"
+	"github.com/cobrobilling/cobro/internal/rates"
 	"github.com/cobrobilling/cobro/internal/store"
 	"github.com/shopspring/decimal"
 )
@@ -200,8 +204,13 @@ func (r *Request) scanRate(row interface{ Scan(...any) error }) (catalog.RateVie
 	return v, nil
 }
 
+// rateSource is the operator's rates and the workspace's ($1) own
+// (docs/catalogues.md#71-a-workspaces-rates).
+const rateSource = ` FROM (SELECT ` + rateColumns + ` FROM exchange_rates
+	UNION ALL SELECT ` + rateColumns + ` FROM workspace_rates WHERE workspace_id = $1) AS r`
+
 func (s *Server) listRates(r *Request) (int, any, error) {
-	lq, err := r.ParseList(&rateSpec, 0)
+	lq, err := r.ParseList(&rateSpec, 1)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -209,11 +218,12 @@ func (s *Server) listRates(r *Request) (int, any, error) {
 	if len(lq.Conds) > 0 {
 		where = " WHERE " + lq.Where()[5:]
 	}
+	args := append([]any{r.Scope.ID}, lq.Args...)
 	var count int
-	if err := r.Q.QueryRowContext(r.Ctx, `SELECT COUNT(*) FROM exchange_rates`+where, lq.Args...).Scan(&count); err != nil {
+	if err := r.Q.QueryRowContext(r.Ctx, `SELECT COUNT(*)`+rateSource+where, args...).Scan(&count); err != nil {
 		return 0, nil, err
 	}
-	rows, err := r.Q.QueryContext(r.Ctx, `SELECT `+rateColumns+` FROM exchange_rates`+where+` ORDER BY `+lq.OrderBy+fmt.Sprintf(` LIMIT %d OFFSET %d`, lq.PageSize, lq.Offset()), lq.Args...)
+	rows, err := r.Q.QueryContext(r.Ctx, `SELECT `+rateColumns+rateSource+where+` ORDER BY `+lq.OrderBy+fmt.Sprintf(`, id LIMIT %d OFFSET %d`, lq.PageSize, lq.Offset()), args...)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -233,7 +243,7 @@ func (s *Server) listRates(r *Request) (int, any, error) {
 }
 
 func (s *Server) getRate(r *Request) (int, any, error) {
-	v, err := r.scanRate(r.Q.QueryRowContext(r.Ctx, `SELECT `+rateColumns+` FROM exchange_rates WHERE id = $1`, r.PathValue("id")))
+	v, err := r.scanRate(r.Q.QueryRowContext(r.Ctx, `SELECT `+rateColumns+rateSource+` WHERE id = $2`, r.Scope.ID, r.PathValue("id")))
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, nil, apperr.NotFoundErr()
 	}
@@ -241,4 +251,53 @@ func (s *Server) getRate(r *Request) (int, any, error) {
 		return 0, nil, err
 	}
 	return 200, v, nil
+}
+
+// saveRate answers POST /generals/changes/: the workspace's rate of a pair
+// and date, replaced when it exists (docs/catalogues.md#71-a-workspaces-rates).
+func (s *Server) saveRate(r *Request) (int, any, error) {
+	o := r.Object()
+	var rate rates.Rate
+	if v, ok := o.String("currency_from", input.StrOpt{Required: true, Max: 8}); ok && v != nil {
+		rate.From = strings.ToUpper(*v)
+	}
+	if v, ok := o.String("currency_to", input.StrOpt{Required: true, Max: 8}); ok && v != nil {
+		rate.To = strings.ToUpper(*v)
+	}
+	rate.Amount, _ = o.Decimal("amount", true, parseRate)
+	if v, ok := o.Date("date", true, false); ok && v != nil {
+		rate.Date = *v
+	}
+	for field, msg := range rate.Check() { // the rules, on what decoded
+		if !o.Failed(field) {
+			o.Fail(field, msg)
+		}
+	}
+	if !o.OK() {
+		return 0, nil, o.Err()
+	}
+	rid, err := rates.Save(r.Ctx, r.Q, r.Scope.ID, rate, r.Now)
+	if err != nil {
+		return 0, nil, err
+	}
+	v, err := r.scanRate(r.Q.QueryRowContext(r.Ctx, `SELECT `+rateColumns+` FROM workspace_rates WHERE id = $1`, rid))
+	return reply(http.StatusCreated, v, err)
+}
+
+// parseRate reads a rate: a JSON number or a numeric string.
+func parseRate(raw any) (decimal.Decimal, error) {
+	var s string
+	switch v := raw.(type) {
+	case json.Number:
+		s = string(v)
+	case string:
+		s = strings.TrimSpace(v)
+	default:
+		return decimal.Zero, errors.New(input.MsgNumber)
+	}
+	d, err := decimal.NewFromString(s)
+	if err != nil || strings.ContainsAny(s, "eE") {
+		return decimal.Zero, errors.New(input.MsgNumber)
+	}
+	return d, nil
 }

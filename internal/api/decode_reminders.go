@@ -1,6 +1,8 @@
 package api
 
 import (
+	"encoding/json"
+	"fmt"
 	"strconv"
 
 	"github.com/cobrobilling/cobro/internal/document"
@@ -85,4 +87,47 @@ func readRecipients(o *input.Object) []string {
 		return nil
 	}
 	return out
+}
+
+// decodeReminderRule reads a reminder rule body (docs/documents.md#62-object-and-body);
+// days is required on create.
+func decodeReminderRule(o *input.Object, create bool) (reminder.RuleParams, error) {
+	var c reminder.RuleParams
+	if raw, ok := o.Raw("days"); ok || create {
+		n, isInt := raw.(json.Number)
+		v, err := n.Int64()
+		switch {
+		case !ok:
+			o.Fail("days", input.MsgRequired)
+		case !isInt || err != nil:
+			o.Fail("days", input.MsgInteger)
+		case v < -reminder.MaxRuleDays || v > reminder.MaxRuleDays:
+			o.Fail("days", fmt.Sprintf("Ensure this value is between -%d and %d.", reminder.MaxRuleDays, reminder.MaxRuleDays))
+		default:
+			days := int(v)
+			c.Days = &days
+		}
+	}
+	if o.Has("channel") {
+		if v, ok := o.Choice("channel", false, reminder.RuleChannels...); ok {
+			c.Channel = &v
+		}
+	}
+	if o.Has("action") {
+		if v, ok := o.Choice("action", false, reminder.RuleActions...); ok {
+			c.Action = &v
+		}
+	}
+	if v, ok := o.String("subject", input.StrOpt{Max: 150}); ok {
+		c.Subject = &v
+	}
+	if v, ok := o.String("message", input.StrOpt{Max: 5000}); ok {
+		c.Message = &v
+	}
+	if o.Has("active") {
+		if v, ok := o.Bool("active", false); ok {
+			c.Active = &v
+		}
+	}
+	return c, o.Err()
 }

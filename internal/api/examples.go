@@ -27,6 +27,8 @@ var writable = map[string][]string{
 	"PurchaseCreditNote": {"purchase", "document", "date", "note", "lines", "number", "internal_note", "discount", "discount_scheme", "tax_settings", "metadata"},
 	"Retention":          {"supplier", "purchase", "document", "date", "lines", "note", "internal_note", "metadata"},
 	"ReminderMessage":    {"invoice", "payment", "order", "credit_note", "recipient", "subject", "message", "action", "payment_link"},
+	"ExchangeRate":       {"currency_from", "currency_to", "amount", "date"},
+	"ReminderRule":       {"days", "channel", "action", "subject", "message", "active"},
 	"Cancellation":       {"retention", "document", "date", "note", "internal_note"},
 	"SIISettings":        {"rut", "business_name", "activity_description", "activity_codes", "address", "commune", "city", "branch_code", "sii_office", "resolution_number", "resolution_date", "environment", "email"},
 	"CAF":                {"next_folio"},

@@ -261,7 +261,7 @@ var schemaNames = map[string]string{
 	"subscription.View": "Subscription", "webhook.View": "WebhookEndpoint", "webhook.EventView": "Event",
 	"webhook.Attempt": "DeliveryAttempt", "paylink.Link": "PaymentLink", "paylink.Intent": "PaymentLinkIntent",
 	"paylink.PublicLink": "PublicPaymentLink", "paylink.PublicIntent": "PublicPaymentLinkIntent",
-	"gateway.Info": "Gateway", "reminder.Message": "ReminderMessage", "clsii.SettingsView": "SIISettings",
+	"gateway.Info": "Gateway", "reminder.Message": "ReminderMessage", "reminder.Rule": "ReminderRule", "clsii.SettingsView": "SIISettings",
 	"clsii.CertView": "Certificate", "clsii.CAFView": "CAF", "subscription.Clock": "TestClock",
 	"document.NoteView": "Note", "document.PurchaseNoteView": "PurchaseCreditNote",
 	"catalog.RateView": "ExchangeRate",

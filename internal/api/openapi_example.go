@@ -15,14 +15,14 @@ var idPrefixes = map[string]string{
 	"Customer": "cus", "Contact": "con", "Orgunit": "org", "Product": "pro", "Plan": "pla", "Addon": "add",
 	"Coupon": "cou", "Subscription": "sub", "Usage": "usa", "TestClock": "clk", "Invoice": "inv", "Note": "crn",
 	"Order": "ord", "Purchase": "pur", "PurchaseCreditNote": "pcn", "Retention": "ret", "Cancellation": "can",
-	"ReminderMessage": "rem", "CAF": "caf", "WebhookEndpoint": "whe", "Event": "evt", "Source": "sou",
+	"ReminderMessage": "rem", "ReminderRule": "rmr", "CAF": "caf", "WebhookEndpoint": "whe", "Event": "evt", "Source": "sou",
 	"Payment": "pay", "PaymentLink": "plk", "PaymentLinkIntent": "pin", "PublicPaymentLinkIntent": "pin",
 	"Supplier": "sup", "ExchangeRate": "chg", "Line": "lin", "SaleLine": "lin", "OrderLine": "lin",
 	"RetentionLine": "lin", "SubscriptionAddon": "lin", "Summary": "cus",
 	// fields
 	"customer": "cus", "contact": "con", "orgunit": "org", "product": "pro", "plan": "pla", "addon": "add",
 	"coupon": "cou", "subscription": "sub", "test_clock": "clk", "invoice": "inv", "latest_invoice": "inv",
-	"credit_note": "crn", "order": "ord", "purchase": "pur", "retention": "ret", "cancellation": "can",
+	"credit_note": "crn", "debit_note": "dbn", "rule": "rmr", "order": "ord", "purchase": "pur", "retention": "ret", "cancellation": "can",
 	"source": "sou", "default_source": "sou", "payment": "pay", "payment_link": "plk", "link": "plk",
 	"supplier": "sup", "subscription_line": "lin", "user": "usr", "object_id": "inv",
 }

@@ -143,6 +143,8 @@ func (s *Server) declare() []Route {
 	routes[len(routes)-1].List, routes[len(routes)-1].Schema = true, reminder.Message{}
 	add(get, "/reminders/messages/{id}/", "Reminders", "Retrieve a reminder message", AuthToken, 200, getScoped(reminder.Get))
 	routes[len(routes)-1].Schema = reminder.Message{}
+	crud("/reminders/rules/", "Reminders", "reminder rule", reminder.Rule{}, s.createReminderRule, listScoped(&reminder.RuleListSpec, reminder.ListRules),
+		getScoped(reminder.GetRule), s.updateReminderRule, s.deleteReminderRule)
 	add(post, "/cancellations/", "Cancellations", "Cancel a finalized retention", AuthToken, 201, s.createCancellation)
 	routes[len(routes)-1].Schema = document.Cancellation{}
 	add(get, "/cancellations/", "Cancellations", "List cancellations", AuthToken, 200, s.listCancellations)
@@ -268,6 +270,8 @@ func (s *Server) declare() []Route {
 	catalogue("/generals/references/", "Catalogues", "reference types", catalog.ReferenceTypeView{}, AuthToken,
 		catalogList("reference_types", fixed(&referenceSpec), referenceView), catalogGet(referenceView))
 	catalogue("/generals/changes/", "Catalogues", "exchange rates", catalog.RateView{}, AuthToken, s.listRates, s.getRate)
+	add(post, "/generals/changes/", "Catalogues", "Save one of the workspace's exchange rates", AuthToken, 201, s.saveRate)
+	routes[len(routes)-1].Schema = catalog.RateView{}
 	catalogue("/frequencies/", "Catalogues", "frequencies", catalog.FrequencyView{}, AuthToken,
 		catalogList("frequencies", fixed(&frequencySpec), frequencyView), catalogGet(frequencyView))
 

@@ -57,6 +57,9 @@ var fixtures = map[string]func(c *apitest.Client) string{
 	"/test_clocks/": func(c *apitest.Client) string {
 		return apitest.Str(c.Post("/test_clocks/", map[string]any{"frozen_time": "2027-01-15T00:00:00Z"}).Expect(201), "id")
 	},
+	"/reminders/rules/": func(c *apitest.Client) string {
+		return apitest.Str(c.Post("/reminders/rules/", map[string]any{"days": 3}).Expect(201), "id")
+	},
 	"/reminders/messages/": func(c *apitest.Client) string {
 		return apitest.Str(c.Post("/reminders/messages/", map[string]any{"invoice": newInvoice(c, true), "recipient": []string{"a@example.com"}, "message": "Please pay."}).Expect(201), "id")
 	},

@@ -80,10 +80,13 @@ type App struct {
 	Reminders     *reminder.Service
 	// Outbox queues the emails Cobro sends on its own (finalized
 	// documents, receipts, reminder rules, dunning).
-	Outbox    mail.Outbox
-	SII       *clsii.Biller
-	Reception *reception.Service
-	Gateways  *gateway.Registry
+	Outbox mail.Outbox
+	// ReminderRules sends the reminders of the rules that fell due (the
+	// scheduler of cobro serve).
+	ReminderRules *reminder.RuleScheduler
+	SII           *clsii.Biller
+	Reception     *reception.Service
+	Gateways      *gateway.Registry
 	// Background work: one runner for every job kind.
 	Jobs     *jobs.Runner
 	Webhooks *webhook.Worker
@@ -166,6 +169,7 @@ func New(cfg Config) *App {
 		ClockCleanup: append(paylink.TestClockCleanup(), subscription.DunningClockCleanup...),
 	}
 	a.Reminders = &reminder.Service{}
+	a.ReminderRules = &reminder.RuleScheduler{DB: cfg.DB, Mail: a.Outbox, Deps: a.Documents}
 	if cfg.SMTP != nil { // reminders are emailed (run invoices: by Documents.Mail)
 		a.Reminders.Mail = mail.Queue{}
 	}

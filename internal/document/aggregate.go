@@ -77,7 +77,7 @@ func (CustomerAggregations) Aggregate(ctx context.Context, q store.Querier, sc w
 	for _, g := range groups {
 		c := byID[g.customer]
 		if g.currency != c.Currency {
-			rate, ok, err := Rate(ctx, q, g.currency, c.Currency, g.day)
+			rate, ok, err := Rate(ctx, q, sc.ID, g.currency, c.Currency, g.day)
 			if err != nil {
 				return err
 			}
@@ -104,9 +104,10 @@ func (CustomerAggregations) Aggregate(ctx context.Context, q store.Querier, sc w
 }
 
 // Rate is the exchange rate lookup of docs/catalogues.md#7-exchange-rates: the latest rate of
-// the pair dated on or before day and at most 7 days old; else the inverse
-// pair as 1/amount (10 decimals, half-up); else none.
-func Rate(ctx context.Context, q store.Querier, from, to, day string) (decimal.Decimal, bool, error) {
+// the pair dated on or before day and at most 7 days old, the workspace's
+// own rate before the operator's of the same date; else the inverse pair
+// as 1/amount (10 decimals, half-up); else none.
+func Rate(ctx context.Context, q store.Querier, workspaceID, from, to, day string) (decimal.Decimal, bool, error) {
 	d, err := time.Parse(time.DateOnly, day)
 	if err != nil {
 		return decimal.Zero, false, nil
@@ -114,8 +115,11 @@ func Rate(ctx context.Context, q store.Querier, from, to, day string) (decimal.D
 	oldest := d.AddDate(0, 0, -7).Format(time.DateOnly)
 	find := func(a, b string) (decimal.Decimal, bool, error) {
 		var amount string
-		err := q.QueryRowContext(ctx, `SELECT amount FROM exchange_rates WHERE currency_from = $1 AND currency_to = $2 AND date <= $3 AND date >= $4 ORDER BY date DESC LIMIT 1`,
-			a, b, day, oldest).Scan(&amount)
+		err := q.QueryRowContext(ctx, `SELECT amount FROM (
+			SELECT amount, date, 0 AS pick FROM workspace_rates WHERE workspace_id = $5 AND currency_from = $1 AND currency_to = $2 AND date <= $3 AND date >= $4
+			UNION ALL SELECT amount, date, 1 AS pick FROM exchange_rates WHERE currency_from = $1 AND currency_to = $2 AND date <= $3 AND date >= $4) AS r
+			ORDER BY date DESC, pick LIMIT 1`,
+			a, b, day, oldest, workspaceID).Scan(&amount)
 		if errors.Is(err, sql.ErrNoRows) {
 			return decimal.Zero, false, nil
 		}

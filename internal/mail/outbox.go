@@ -257,3 +257,17 @@ func (o Outbox) PaymentSucceeded(e document.Env, paymentID string) error {
 	_, err = o.Queue(e, m)
 	return err
 }
+
+// RemindInvoice emails a reminder rule's reminder about an unpaid invoice
+// (reminder.RuleMailer), once per rule and invoice.
+func (o Outbox) RemindInvoice(e document.Env, d *document.Doc, r *reminder.Rule) error {
+	m := Email{Kind: KindReminder, Doc: d, Key: r.ID, Rule: r.ID, Days: r.Days, Pay: r.Action == "pay"}
+	if r.Subject != nil {
+		m.Subject = *r.Subject
+	}
+	if r.Message != nil {
+		m.Text = *r.Message
+	}
+	_, err := o.Queue(e, m)
+	return err
+}

@@ -212,7 +212,7 @@ func (e env) priceOf(s *Sub, B Date) (runPrice, error) {
 	if s.CustomChange != nil {
 		pr.factor = *s.CustomChange
 	} else {
-		r, found, err := document.Rate(e.ctx, e.q, s.Currency, pr.currency, B.String())
+		r, found, err := document.Rate(e.ctx, e.q, e.sc.ID, s.Currency, pr.currency, B.String())
 		if err != nil {
 			return pr, err
 		}
