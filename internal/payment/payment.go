@@ -35,30 +35,30 @@ const AuthorizationWindow = 7 * 24 * time.Hour
 
 // Payment is the API object (docs/payments.md#32-payment-object).
 type Payment struct {
-	ID             string            `json:"id"`
-	Amount         money.Money       `json:"amount"`
-	Currency       string            `json:"currency"`
-	Date           string            `json:"date"`
-	Description    string            `json:"description"`
-	Invoice        *string           `json:"invoice"`
-	Subscription   *string           `json:"subscription"`
-	Customer       *customer.Summary `json:"customer"`
-	Balance        money.Money       `json:"balance"`
-	PaymentDate    clock.NullStamp   `json:"payment_date"`
-	Source         *string           `json:"source"`
-	Sources        []string          `json:"sources"`
-	Status         string            `json:"status"`
-	FailedReason   *string           `json:"failed_reason"`
+	ID           string            `json:"id"`
+	Amount       money.Money       `json:"amount"`
+	Currency     string            `json:"currency"`
+	Date         string            `json:"date"`
+	Description  string            `json:"description"`
+	Invoice      *string           `json:"invoice"`
+	Subscription *string           `json:"subscription"`
+	Customer     *customer.Summary `json:"customer"`
+	Balance      money.Money       `json:"balance"`
+	PaymentDate  clock.NullStamp   `json:"payment_date"`
+	Source       *string           `json:"source"`
+	Sources      []string          `json:"sources"`
+	Status       string            `json:"status"`
+	FailedReason *string           `json:"failed_reason"`
 	// AmountRefunded sums the refunds not failed; Refunds lists every
 	// refund, oldest first (docs/payments.md#310-refunds).
-	AmountRefunded money.Money `json:"amount_refunded"`
-	Refunds        []*Refund   `json:"refunds"`
-	ReturnURL      *string           `json:"return_url"`
-	EnableCheckout bool              `json:"enable_checkout"`
-	Metadata       json.RawMessage   `json:"metadata"`
-	TestMode       bool              `json:"test_mode"`
-	Created        clock.Stamp       `json:"created"`
-	Updated        clock.Stamp       `json:"updated"`
+	AmountRefunded money.Money     `json:"amount_refunded"`
+	Refunds        []*Refund       `json:"refunds"`
+	ReturnURL      *string         `json:"return_url"`
+	EnableCheckout bool            `json:"enable_checkout"`
+	Metadata       json.RawMessage `json:"metadata"`
+	TestMode       bool            `json:"test_mode"`
+	Created        clock.Stamp     `json:"created"`
+	Updated        clock.Stamp     `json:"updated"`
 
 	CustomerID  *string          `json:"-"`
 	paymentDate *int64           // micros
