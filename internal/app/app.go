@@ -18,6 +18,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/customer"
 	"github.com/cobrobilling/cobro/internal/document"
 	"github.com/cobrobilling/cobro/internal/gateway"
+	"github.com/cobrobilling/cobro/internal/gateway/transbank"
 	"github.com/cobrobilling/cobro/internal/jobs"
 	"github.com/cobrobilling/cobro/internal/list"
 	"github.com/cobrobilling/cobro/internal/mail"
@@ -63,6 +64,10 @@ type Config struct {
 	// Gateways are payment gateway adapters installed besides the
 	// built-in ones (tests' extra adapters).
 	Gateways []gateway.Adapter
+	// TransbankBaseURL replaces the host of Transbank's endpoints (a local
+	// fake or a proxy; "" = the host of each workspace's environment;
+	// docs/payments.md#16-transbank).
+	TransbankBaseURL string
 	// Rate limits of the API (api.Options).
 	RatePerToken, RateBurst, RatePublicPerMinute int
 }
@@ -125,7 +130,8 @@ func New(cfg Config) *App {
 	// Payment gateways: the built-in test and manual gateways and the
 	// processors' adapters, with the workspaces' sealed credentials
 	// (docs/payments.md#1-gateways).
-	a.Gateways = gateway.NewRegistry(cfg.SecretKey, append(gateway.BuiltIn(), cfg.Gateways...)...)
+	adapters := append(gateway.BuiltIn(), transbank.Webpay{BaseURL: cfg.TransbankBaseURL}, transbank.Oneclick{BaseURL: cfg.TransbankBaseURL})
+	a.Gateways = gateway.NewRegistry(cfg.SecretKey, append(adapters, cfg.Gateways...)...)
 
 	a.Subscriptions = &subscription.Service{}
 	a.Documents = document.Deps{

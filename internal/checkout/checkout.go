@@ -80,11 +80,16 @@ type Link struct {
 	ReturnURL   string
 	// Resume: an intent to poll on load (back from authentication).
 	Resume string
+	// Redirect names the processor whose page takes the card (the link's
+	// gateway pays by redirect, docs/payments.md#15-redirect-flows): the
+	// page then asks no card data. "" for card-form gateways.
+	Redirect string
 }
 
 type hostedView struct {
 	Lang, Merchant, Description, AmountText, Currency string
 	TestMode, Unavailable, AskPayer                   bool
+	Redirect                                          string
 	ExtraFields                                       []Field
 	T                                                 texts
 	Nonce                                             string
@@ -98,6 +103,7 @@ type config struct {
 	ReturnURL   string            `json:"returnURL"`
 	PayerFields []string          `json:"payerFields"`
 	Resume      string            `json:"resume"`
+	Redirect    bool              `json:"redirect"`
 	Attempt     string            `json:"attempt"`
 	Text        map[string]any    `json:"text"`
 	Extra       map[string]string `json:"-"`
@@ -118,7 +124,7 @@ func render(l Link, unavailable bool) (*Page, error) {
 	t := textsFor(lang)
 	n := nonce()
 	v := hostedView{Lang: lang, Merchant: l.Merchant, Description: l.Description, Currency: l.Currency, TestMode: l.TestMode,
-		Unavailable: unavailable, T: t, Nonce: n, CSS: template.CSS(css), JS: template.JS(hostedJS)}
+		Unavailable: unavailable, T: t, Nonce: n, CSS: template.CSS(css), JS: template.JS(hostedJS), Redirect: l.Redirect}
 	if unavailable {
 		v.Description = t.UnavailableTitle
 	} else {
@@ -132,7 +138,7 @@ func render(l Link, unavailable bool) (*Page, error) {
 			}
 		}
 		v.Config = config{IntentsURL: "/publishable/payment_links/links/" + l.Key + "/intents/", ReturnURL: l.ReturnURL,
-			PayerFields: l.PayerFields, Resume: l.Resume, Attempt: nonce(), Text: t.script()}
+			PayerFields: l.PayerFields, Resume: l.Resume, Attempt: nonce(), Text: t.script(), Redirect: l.Redirect != ""}
 	}
 	var buf bytes.Buffer
 	if err := templates.ExecuteTemplate(&buf, "hosted.html", v); err != nil {

@@ -81,24 +81,35 @@
   }
   function digits(s) { return s.replace(/[^0-9]/g, ""); }
   var num = document.getElementById("number");
-  num.addEventListener("input", function () {
-    var d = digits(num.value).slice(0, 19);
-    num.value = d.replace(/(.{4})/g, "$1 ").trim();
-  });
   var exp = document.getElementById("exp");
-  exp.addEventListener("input", function () {
-    var d = digits(exp.value).slice(0, 4);
-    exp.value = d.length > 2 ? d.slice(0, 2) + " / " + d.slice(2) : d;
-  });
+  if (!cfg.redirect) {
+    num.addEventListener("input", function () {
+      var d = digits(num.value).slice(0, 19);
+      num.value = d.replace(/(.{4})/g, "$1 ").trim();
+    });
+    exp.addEventListener("input", function () {
+      var d = digits(exp.value).slice(0, 4);
+      exp.value = d.length > 2 ? d.slice(0, 2) + " / " + d.slice(2) : d;
+    });
+  }
+  // card: the card object of the body, or none when the processor's own
+  // page takes the card (redirect gateways); false when the expiry is bad.
+  function card() {
+    if (cfg.redirect) { return null; }
+    var e = digits(exp.value);
+    if (e.length < 3) { fieldError("exp", T.badExpiry); return false; }
+    var month = parseInt(e.slice(0, 2), 10), year = parseInt(e.slice(2), 10);
+    return {number: num.value, exp_month: month, exp_year: year < 100 ? 2000 + year : year, cvc: document.getElementById("cvc").value};
+  }
   form.addEventListener("submit", function (ev) {
     ev.preventDefault();
     clearErrors();
-    var e = digits(exp.value);
-    if (e.length < 3) { fieldError("exp", T.badExpiry); return; }
-    var month = parseInt(e.slice(0, 2), 10), year = parseInt(e.slice(2), 10);
+    var c = card();
+    if (c === false) { return; }
     var payer = {};
     cfg.payerFields.forEach(function (f) { var el = document.getElementById(f); if (el) { payer[f] = el.value; } });
-    var body = {payer: payer, card: {number: num.value, exp_month: month, exp_year: year < 100 ? 2000 + year : year, cvc: document.getElementById("cvc").value}};
+    var body = {payer: payer};
+    if (c) { body.card = c; }
     btn.disabled = true;
     btn.textContent = T.processing;
     fetch(cfg.intentsURL, {method: "POST", headers: {"Content-Type": "application/json", "Idempotency-Key": cfg.attempt + "-" + attemptN}, body: JSON.stringify(body)})
