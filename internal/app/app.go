@@ -19,6 +19,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/dashboard"
 	"github.com/cobrobilling/cobro/internal/document"
 	"github.com/cobrobilling/cobro/internal/gateway"
+	"github.com/cobrobilling/cobro/internal/gateway/transbank"
 	"github.com/cobrobilling/cobro/internal/jobs"
 	"github.com/cobrobilling/cobro/internal/list"
 	"github.com/cobrobilling/cobro/internal/mail"
@@ -66,6 +67,10 @@ type Config struct {
 	// Gateways are payment gateway adapters installed besides the
 	// built-in ones (tests' extra adapters).
 	Gateways []gateway.Adapter
+	// TransbankBaseURL replaces the host of Transbank's endpoints (a local
+	// fake or a proxy; "" = the host of each workspace's environment;
+	// docs/payments.md#17-transbank).
+	TransbankBaseURL string
 	// Rate limits of the API (api.Options).
 	RatePerToken, RateBurst, RatePublicPerMinute int
 }
@@ -142,7 +147,8 @@ func New(cfg Config) *App {
 	// Payment gateways: the built-in test and manual gateways and the
 	// processors' adapters, with the workspaces' sealed credentials
 	// (docs/payments.md#1-gateways).
-	a.Gateways = gateway.NewRegistry(cfg.SecretKey, append(gateway.BuiltIn(), cfg.Gateways...)...)
+	adapters := append(gateway.BuiltIn(), transbank.Webpay{BaseURL: cfg.TransbankBaseURL}, transbank.Oneclick{BaseURL: cfg.TransbankBaseURL})
+	a.Gateways = gateway.NewRegistry(cfg.SecretKey, append(adapters, cfg.Gateways...)...)
 
 	// Emails (with an SMTP server): finalized documents and succeeded
 	// payments are emailed through the outbox, which also serves reminder

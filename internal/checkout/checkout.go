@@ -101,6 +101,10 @@ type Link struct {
 	ReturnURL   string
 	// Resume: an intent to poll on load (back from authentication).
 	Resume string
+	// Redirect names the processor whose page takes the card (the link's
+	// gateway pays by redirect, docs/payments.md#15-redirect-flows): the
+	// page then asks no card data. "" for card-form gateways.
+	Redirect string
 	// StripeKey is the workspace's Stripe publishable key (pk_…) when the
 	// link's gateway is Stripe: the card fields are Stripe's (Stripe.js).
 	StripeKey string
@@ -109,7 +113,7 @@ type Link struct {
 type hostedView struct {
 	Lang, Merchant, Description, AmountText, Currency string
 	TestMode, Unavailable, AskPayer, Stripe           bool
-	StripeJS                                          string
+	StripeJS, Redirect                                string
 	ExtraFields                                       []Field
 	T                                                 texts
 	Nonce                                             string
@@ -123,6 +127,7 @@ type config struct {
 	ReturnURL   string            `json:"returnURL"`
 	PayerFields []string          `json:"payerFields"`
 	Resume      string            `json:"resume"`
+	Redirect    bool              `json:"redirect"`
 	Attempt     string            `json:"attempt"`
 	StripeKey   string            `json:"stripeKey,omitempty"`
 	Text        map[string]any    `json:"text"`
@@ -144,7 +149,7 @@ func render(l Link, unavailable bool) (*Page, error) {
 	t := textsFor(lang)
 	n := nonce()
 	v := hostedView{Lang: lang, Merchant: l.Merchant, Description: l.Description, Currency: l.Currency, TestMode: l.TestMode,
-		Unavailable: unavailable, T: t, Nonce: n, CSS: template.CSS(css), JS: template.JS(hostedJS)}
+		Unavailable: unavailable, T: t, Nonce: n, CSS: template.CSS(css), JS: template.JS(hostedJS), Redirect: l.Redirect}
 	if unavailable {
 		v.Description = t.UnavailableTitle
 	} else {
@@ -158,7 +163,7 @@ func render(l Link, unavailable bool) (*Page, error) {
 			}
 		}
 		v.Config = config{IntentsURL: "/publishable/payment_links/links/" + l.Key + "/intents/", ReturnURL: l.ReturnURL,
-			PayerFields: l.PayerFields, Resume: l.Resume, Attempt: nonce(), Text: t.script(), StripeKey: l.StripeKey}
+			PayerFields: l.PayerFields, Resume: l.Resume, Attempt: nonce(), Text: t.script(), StripeKey: l.StripeKey, Redirect: l.Redirect != ""}
 		v.Stripe, v.StripeJS = l.StripeKey != "", StripeJS
 	}
 	var buf bytes.Buffer

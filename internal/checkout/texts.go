@@ -5,6 +5,8 @@ type texts struct {
 	TestBanner, Unavailable, UnavailableTitle, Name, Email, CardNumber, Expiry, ExpiryHint, CVC string
 	Pay, TestHint, Thanks, Received, Invoice, Reference, Download, Secured                      string
 	Processing, Generic, Network, Cancelled, BadExpiry, Slow, InvoiceLater, ReceivedLater       string
+	// RedirectHint names the processor's page the payer is sent to (%s).
+	RedirectHint string
 	// The Stripe page: its card field, test cards, and why it may fail to load.
 	Card, StripeTestHint, SecuredStripe, StripeMissing string
 	Fields                                             map[string]string
@@ -28,6 +30,7 @@ func (t texts) script() map[string]any {
 
 var english = texts{
 	TestBanner: "TEST MODE · no real money moves", Unavailable: "This payment link is no longer available.",
+	RedirectHint:     "You will enter your card on the secure page of %s.",
 	UnavailableTitle: "Payment link unavailable", Name: "Full name", Email: "Email", CardNumber: "Card number",
 	Expiry: "Expiry", ExpiryHint: "MM / YY", CVC: "Security code", Pay: "Pay",
 	TestHint: "Test cards: 4242 4242 4242 4242 succeeds, 4000 0000 0000 0002 is declined, 4000 0027 6000 3184 asks for authentication.",
@@ -45,12 +48,15 @@ var english = texts{
 		"insufficient_funds":    "Your card has insufficient funds. Try another card.",
 		"authentication_failed": "The card authentication failed. Try again or use another card.",
 		"expired_authorization": "The authorization expired. Please try again.",
+		"aborted":               "The payment was cancelled on the payment page. You can try again.",
+		"timeout":               "The payment page timed out. Please try again.",
 		"other":                 "The payment failed. Try again or use another card.",
 	},
 }
 
 var spanish = texts{
 	TestBanner: "MODO DE PRUEBA · no se mueve dinero real", Unavailable: "Este link de pago ya no está disponible.",
+	RedirectHint:     "Ingresarás tu tarjeta en la página segura de %s.",
 	UnavailableTitle: "Link de pago no disponible", Name: "Nombre completo", Email: "Correo electrónico", CardNumber: "Número de tarjeta",
 	Expiry: "Vencimiento", ExpiryHint: "MM / AA", CVC: "Código de seguridad", Pay: "Pagar",
 	TestHint: "Tarjetas de prueba: 4242 4242 4242 4242 aprueba, 4000 0000 0000 0002 es rechazada, 4000 0027 6000 3184 pide autenticación.",
@@ -68,6 +74,8 @@ var spanish = texts{
 		"insufficient_funds":    "Tu tarjeta no tiene fondos suficientes. Intenta con otra tarjeta.",
 		"authentication_failed": "La autenticación de la tarjeta falló. Intenta de nuevo o usa otra tarjeta.",
 		"expired_authorization": "La autorización expiró. Intenta de nuevo.",
+		"aborted":               "El pago fue anulado en la página de pago. Puedes intentarlo de nuevo.",
+		"timeout":               "La página de pago expiró. Intenta de nuevo.",
 		"other":                 "El pago falló. Intenta de nuevo o usa otra tarjeta.",
 	},
 	Messages: map[string]string{

@@ -290,6 +290,23 @@ func CreateSource(e Env, c SourceParams, cl Client, baseURL string) (*Source, er
 	return GetSource(e, s.ID)
 }
 
+// RedirectURL is where the payer of a source waiting on authentication
+// goes: the processor's page its gateway gave (gateway_data.redirect_url),
+// else the test gateway's simulated page.
+func RedirectURL(e Env, baseURL, sourceID string) string {
+	var data string
+	if err := e.Q.QueryRowContext(e.Ctx, `SELECT gateway_data FROM sources WHERE id = $1 AND workspace_id = $2 AND test_mode = $3`,
+		sourceID, e.Scope.ID, e.Scope.TestMode).Scan(&data); err == nil {
+		var m struct {
+			RedirectURL string `json:"redirect_url"`
+		}
+		if json.Unmarshal([]byte(data), &m) == nil && m.RedirectURL != "" {
+			return m.RedirectURL
+		}
+	}
+	return AuthenticationURL(baseURL, sourceID)
+}
+
 // AuthenticationURL is the simulated authentication page of a source.
 func AuthenticationURL(baseURL, sourceID string) string {
 	return baseURL + "/publishable/gateways/test/authenticate/" + sourceID + "/"

@@ -95,7 +95,7 @@
       alertMsg(T.stripeMissing);
       btn.disabled = true;
     }
-  } else {
+  } else if (!cfg.redirect) { // redirect gateways: the processor's page takes the card
     num.addEventListener("input", function () {
       var d = digits(num.value).slice(0, 19);
       num.value = d.replace(/(.{4})/g, "$1 ").trim();
@@ -138,6 +138,12 @@
           if (res.error) { btn.disabled = false; btn.textContent = payLabel; fieldError("number", res.error.message); return; }
           send({payer: payer, payment_method: res.paymentMethod.id});
         });
+      return;
+    }
+    if (cfg.redirect) {
+      btn.disabled = true;
+      btn.textContent = T.processing;
+      send({payer: payer});
       return;
     }
     var e = digits(exp.value);
