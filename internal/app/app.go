@@ -18,6 +18,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/customer"
 	"github.com/cobrobilling/cobro/internal/document"
 	"github.com/cobrobilling/cobro/internal/gateway"
+	"github.com/cobrobilling/cobro/internal/gateway/stripe"
 	"github.com/cobrobilling/cobro/internal/jobs"
 	"github.com/cobrobilling/cobro/internal/list"
 	"github.com/cobrobilling/cobro/internal/mail"
@@ -46,6 +47,9 @@ type Config struct {
 	// `cobro sii sandbox` or a proxy; "" = the SII's own;
 	// docs/tax-agency.md#91-which-endpoint).
 	SIIBaseURL string
+	// StripeBaseURL replaces Stripe's API for the stripe gateway
+	// (stripe-mock, a proxy; "" = Stripe's own; docs/payments.md#16-stripe).
+	StripeBaseURL string
 	// AllowPrivateWebhooks lets live-mode endpoints target private
 	// addresses (--allow-private-webhooks).
 	AllowPrivateWebhooks bool
@@ -125,7 +129,8 @@ func New(cfg Config) *App {
 	// Payment gateways: the built-in test and manual gateways and the
 	// processors' adapters, with the workspaces' sealed credentials
 	// (docs/payments.md#1-gateways).
-	a.Gateways = gateway.NewRegistry(cfg.SecretKey, append(gateway.BuiltIn(), cfg.Gateways...)...)
+	adapters := append(gateway.BuiltIn(), stripe.Adapter{BaseURL: cfg.StripeBaseURL})
+	a.Gateways = gateway.NewRegistry(cfg.SecretKey, append(adapters, cfg.Gateways...)...)
 
 	a.Subscriptions = &subscription.Service{}
 	a.Documents = document.Deps{

@@ -1,0 +1,116 @@
+package api_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"testing"
+
+	"github.com/cobrobilling/cobro/internal/apitest"
+	"github.com/cobrobilling/cobro/internal/app"
+	"github.com/cobrobilling/cobro/internal/gateway/stripe/stripetest"
+)
+
+// Stripe's published sample test key and made-up publishable key and
+// signing secret: the shapes the gateway accepts.
+const (
+	stripeSecret  = "sk_test_4eC39HqLyjWDarjtT1zdp7dc"
+	stripePublic  = "pk_test_TYooMQauvdEDq54NiTphI7jx"
+	stripeWebhook = "whsec_testsigningsecret0123456789"
+)
+
+// stripeEach runs fn on both databases against one stripe-mock whose
+// fixtures are patched (nil: as bundled).
+func stripeEach(t *testing.T, patch func(stripetest.Resources), fn func(t *testing.T, e *apitest.Env, base string)) {
+	base := stripetest.StartWith(t, patch)
+	for _, dialect := range []string{"sqlite", "postgres"} {
+		t.Run(dialect, func(t *testing.T) {
+			t.Parallel()
+			e := apitest.NewWith(t, dialect, func(c *app.Config) { c.StripeBaseURL = base })
+			fn(t, e, base)
+		})
+	}
+}
+
+func configureStripe(c *apitest.Client) {
+	c.Patch("/providers/stripe/", map[string]any{"secret_key": stripeSecret, "publishable_key": stripePublic, "webhook_secret": stripeWebhook}).Expect(200)
+}
+
+// The stripe gateway's credentials: checked by shape and mode, sealed,
+// never returned (docs/payments.md#16-stripe).
+func TestStripeCredentials(t *testing.T) {
+	stripeEach(t, nil, func(t *testing.T, e *apitest.Env, _ string) {
+		c := e.Workspace("US").Test()
+		wantField(t, c.Get("/providers/stripe/").Expect(200), "configured", "false")
+		c.Post("/sources/", map[string]any{"gateway": "stripe", "payment_method": "pm_card_visa", "amount": 10}).
+			ExpectBody(400, `{"gateway": ["The stripe gateway is not configured in this mode: set its credentials with PATCH /providers/stripe/."]}`)
+		c.Patch("/providers/stripe/", map[string]any{"secret_key": "abc", "publishable_key": "sk_test_x", "webhook_secret": "secret"}).
+			ExpectBody(400, `{"secret_key": ["Enter a Stripe secret key (sk_test_…, sk_live_… or a restricted rk_… key)."],
+				"publishable_key": ["Enter a Stripe publishable key (pk_test_… or pk_live_…)."],
+				"webhook_secret": ["Enter the signing secret of the Stripe webhook endpoint (whsec_…)."]}`)
+		c.Patch("/providers/stripe/", map[string]any{"secret_key": "sk_live_4eC39HqLyjWDarjtT1zdp7dc", "publishable_key": stripePublic, "webhook_secret": stripeWebhook}).
+			ExpectBody(400, `{"secret_key": ["Use a test-mode key (…_test_…): this API token works in test mode."]}`)
+		wantField(t, c.Get("/providers/stripe/").Expect(200), "configured", "false")
+
+		got := c.Patch("/providers/stripe/", map[string]any{"secret_key": stripeSecret, "publishable_key": stripePublic, "webhook_secret": stripeWebhook})
+		for _, secret := range []string{stripeSecret, stripeWebhook} {
+			if bytes.Contains(got.Body, []byte(secret)) {
+				t.Fatalf("a secret was returned: %s", got.Body)
+			}
+		}
+		p := got.Expect(200)
+		wantField(t, p, "configured", "true")
+		wantField(t, p, "checkout", "client")
+		wantJSON(t, p["settings"], `{"publishable_key":"`+stripePublic+`"}`)
+		wantJSON(t, p["secrets"], `["secret_key","webhook_secret"]`)
+		// the live mode has its own keys: still unconfigured there
+		live := e.Workspace("US")
+		live.Patch("/providers/stripe/", map[string]any{"secret_key": stripeSecret, "publishable_key": stripePublic, "webhook_secret": stripeWebhook}).
+			ExpectBody(400, `{"publishable_key": ["Use a live-mode key (…_live_…): this API token works in live mode."],
+				"secret_key": ["Use a live-mode key (…_live_…): this API token works in live mode."]}`)
+	})
+}
+
+// Saved cards and single-use sources through Stripe: every request is
+// answered by stripe-mock, with fixtures of intents that succeed.
+func TestStripeSourcesAndPayments(t *testing.T) {
+	stripeEach(t, stripetest.Succeeding, func(t *testing.T, e *apitest.Env, _ string) {
+		f := newPayFixture(e)
+		c := f.c
+		configureStripe(c)
+
+		// card data never goes to Cobro for Stripe; a PaymentMethod id does
+		c.Post("/sources/", map[string]any{"gateway": "stripe", "usage": "reusable", "customer": f.customer, "card": card(cardOK)}).
+			ExpectBody(400, `{"card": ["Stripe takes card data only in the payer's browser (Stripe.js): send payment_method (pm_…) instead."]}`)
+		c.Post("/sources/", map[string]any{"gateway": "stripe", "usage": "reusable", "customer": f.customer}).
+			ExpectBody(400, `{"payment_method": ["This field is required."]}`)
+		c.Post("/sources/", map[string]any{"gateway": "stripe", "usage": "reusable", "customer": f.customer, "payment_method": "4242424242424242"}).
+			ExpectBody(400, `{"payment_method": ["Enter the id of a Stripe PaymentMethod (pm_…)."]}`)
+		c.Post("/sources/", map[string]any{"gateway": "stripe", "payment_method": "pm_card_visa"}).
+			ExpectBody(400, `{"amount": ["Stripe single-use sources need an amount."]}`)
+
+		// a saved card: a Stripe customer and a SetupIntent
+		saved := c.Post("/sources/", map[string]any{"gateway": "stripe", "usage": "reusable", "customer": f.customer, "payment_method": "pm_card_visa"}).Expect(201)
+		wantField(t, saved, "status", "chargeable")
+		wantJSON(t, saved["card"], `{"brand":"visa","exp_month":8,"exp_year":2030,"last4":"4242"}`)
+		inv := f.invoice("147.60", true)
+		pay := f.payment(inv, "147.60", "source", apitest.Str(saved, "id"))
+		wantField(t, pay, "status", "succeeded")
+		wantField(t, pay, "balance", "0.00")
+		wantField(t, c.Get("/invoices/"+inv+"/").Expect(200), "status", "paid")
+
+		// a single-use source: a PaymentIntent confirmed at once, held, then captured
+		one := c.Post("/sources/", map[string]any{"gateway": "stripe", "amount": "20.00", "payment_method": "pm_card_visa"}).Expect(201)
+		wantField(t, one, "status", "chargeable")
+		pay2 := f.payment("", "20.00", "customer", f.customer, "source", apitest.Str(one, "id"))
+		wantField(t, pay2, "status", "succeeded")
+	})
+}
+
+// wantJSON compares a decoded value with compact JSON (keys sorted).
+func wantJSON(t *testing.T, v any, want string) {
+	t.Helper()
+	got, err := json.Marshal(v)
+	if err != nil || string(got) != want {
+		t.Fatalf("got %s, want %s", got, want)
+	}
+}
