@@ -3,6 +3,7 @@ package api_test
 import (
 	"bytes"
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/cobrobilling/cobro/internal/apitest"
@@ -113,4 +114,69 @@ func wantJSON(t *testing.T, v any, want string) {
 	if err != nil || string(got) != want {
 		t.Fatalf("got %s, want %s", got, want)
 	}
+}
+
+// stripeLink is a test-mode US workspace with Stripe configured and a
+// payment link of 25.00 USD on it; it returns the payer's client and the
+// link's publishable path.
+func stripeLink(e *apitest.Env) (c, payer *apitest.Client, path string) {
+	c = e.Workspace("US").Test()
+	configureStripe(c)
+	l := c.Post("/payment_links/links/", map[string]any{"amount": "25.00", "currency": "USD", "description": "Workshop", "gateway": "stripe"}).Expect(201)
+	return c, e.Anonymous(), "/publishable/payment_links/links/" + apitest.Str(l, "publishable_key") + "/"
+}
+
+var stripePayer = map[string]any{"name": "Josefa Rojas", "email": "jrojas@example.com"}
+
+// A payment link on Stripe: the hosted page takes the card with Stripe.js
+// and the intent is paid from the PaymentMethod id alone.
+func TestStripePaymentLink(t *testing.T) {
+	stripeEach(t, stripetest.Succeeding, func(t *testing.T, e *apitest.Env, _ string) {
+		c, payer, path := stripeLink(e)
+		page := payer.Get(path + "hosted/")
+		if page.Status != 200 || !bytes.Contains(page.Body, []byte(`<script src="https://js.stripe.com/v3/"`)) ||
+			!bytes.Contains(page.Body, []byte(`"stripeKey":"`+stripePublic+`"`)) || bytes.Contains(page.Body, []byte(`id="number"`)) {
+			t.Fatalf("hosted page: %d %s", page.Status, page.Body)
+		}
+		if csp := page.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "https://js.stripe.com") {
+			t.Fatalf("CSP %q does not allow Stripe.js", csp)
+		}
+		payer.Post(path+"intents/", map[string]any{"payer": stripePayer}).ExpectBody(400, `{"payment_method": ["This field is required."]}`)
+		payer.Post(path+"intents/", map[string]any{"payer": stripePayer, "payment_method": "pm_card_visa"}).Expect(201)
+		in := payer.Post(path+"intents/", map[string]any{"payer": stripePayer, "payment_method": "pm_card_visa"}).Expect(201)
+		wantField(t, in, "status", "finalized")
+		inv := c.Get("/invoices/" + apitest.Str(in, "invoice") + "/").Expect(200)
+		wantField(t, inv, "status", "paid")
+		wantField(t, inv, "total", "25.00")
+	})
+}
+
+// 3-D Secure: the payer is sent to the intent's next action; on return
+// Cobro asks Stripe, so a return while Stripe still waits fails the
+// intent, whatever the browser brings.
+func TestStripePaymentLink3DSecure(t *testing.T) {
+	const acs = "https://hooks.stripe.com/3d_secure_2/hosted?merchant=acct_1"
+	stripeEach(t, stripetest.Authenticating(acs), func(t *testing.T, e *apitest.Env, _ string) {
+		_, payer, path := stripeLink(e)
+		in := payer.Post(path+"intents/", map[string]any{"payer": stripePayer, "payment_method": "pm_card_threeDSecure2Required"}).Expect(201)
+		wantField(t, in, "status", "requires_authentication")
+		wantJSON(t, in["next_action"], `{"type":"redirect","url":"`+strings.ReplaceAll(acs, "&", `\u0026`)+`"}`)
+		src := apitest.Str(in, "source")
+		if r := payer.Get("/publishable/gateways/stripe/return/" + src + "/?payment_intent=pi_forged&redirect_status=succeeded"); r.Status != 200 && r.Status != 303 {
+			t.Fatalf("return: %d %s", r.Status, r.Body)
+		}
+		got := payer.Get(path + "intents/" + apitest.Str(in, "id") + "/").Expect(200)
+		wantField(t, got, "status", "failed")
+		wantField(t, got, "failed_reason", "authentication_failed")
+	})
+}
+
+// A card the bank declines fails the intent with Stripe's reason.
+func TestStripePaymentLinkDeclined(t *testing.T) {
+	stripeEach(t, stripetest.Declining, func(t *testing.T, e *apitest.Env, _ string) {
+		_, payer, path := stripeLink(e)
+		in := payer.Post(path+"intents/", map[string]any{"payer": stripePayer, "payment_method": "pm_card_chargeDeclined"}).Expect(201)
+		wantField(t, in, "status", "failed")
+		wantField(t, in, "failed_reason", "card_declined")
+	})
 }

@@ -290,6 +290,22 @@ func CreateSource(e Env, c SourceParams, cl Client, baseURL string) (*Source, er
 	return GetSource(e, s.ID)
 }
 
+// RedirectURL is where the payer authenticates for a source waiting on
+// it: the processor's page the gateway gave (gateway_data.redirect_url),
+// else the test gateway's simulated page.
+func RedirectURL(e Env, sourceID, baseURL string) string {
+	var data string
+	err := e.Q.QueryRowContext(e.Ctx, `SELECT gateway_data FROM sources WHERE id = $1 AND workspace_id = $2 AND test_mode = $3`,
+		sourceID, e.Scope.ID, e.Scope.TestMode).Scan(&data)
+	var gd struct {
+		RedirectURL string `json:"redirect_url"`
+	}
+	if err == nil && json.Unmarshal([]byte(data), &gd) == nil && gd.RedirectURL != "" {
+		return gd.RedirectURL
+	}
+	return AuthenticationURL(baseURL, sourceID)
+}
+
 // AuthenticationURL is the simulated authentication page of a source.
 func AuthenticationURL(baseURL, sourceID string) string {
 	return baseURL + "/publishable/gateways/test/authenticate/" + sourceID + "/"
