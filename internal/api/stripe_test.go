@@ -2,13 +2,17 @@ package api_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cobrobilling/cobro/internal/apitest"
 	"github.com/cobrobilling/cobro/internal/app"
 	"github.com/cobrobilling/cobro/internal/gateway/stripe/stripetest"
+	"github.com/stripe/stripe-go/v82/webhook"
 )
 
 // Stripe's published sample test key and made-up publishable key and
@@ -178,5 +182,52 @@ func TestStripePaymentLinkDeclined(t *testing.T) {
 		in := payer.Post(path+"intents/", map[string]any{"payer": stripePayer, "payment_method": "pm_card_chargeDeclined"}).Expect(201)
 		wantField(t, in, "status", "failed")
 		wantField(t, in, "failed_reason", "card_declined")
+	})
+}
+
+// stripeEvent is a webhook body Stripe would send for a PaymentIntent.
+func stripeEvent(id, typ, intent string, livemode bool) []byte {
+	return fmt.Appendf(nil, `{"id": %q, "object": "event", "api_version": "2025-08-27.basil", "type": %q, "livemode": %t, "created": 1764770000,
+		"data": {"object": {"id": %q, "object": "payment_intent", "status": "requires_capture", "amount": 2500, "amount_capturable": 2500, "currency": "usd"}}}`,
+		id, typ, livemode, intent)
+}
+
+// Stripe's webhooks: verified with the workspace's signing secret, acted
+// on once, and what they settle is read back from Stripe.
+func TestStripeWebhooks(t *testing.T) {
+	stripeEach(t, stripetest.Authenticating("https://hooks.stripe.com/3d_secure_2/x"), func(t *testing.T, e *apitest.Env, _ string) {
+		c, payer, path := stripeLink(e)
+		in := payer.Post(path+"intents/", map[string]any{"payer": stripePayer, "payment_method": "pm_card_threeDSecure2Required"}).Expect(201)
+		wantField(t, in, "status", "requires_authentication")
+		var intent string
+		if err := e.DB.QueryRowContext(context.Background(), `SELECT gateway_token FROM sources WHERE id = $1`, apitest.Str(in, "source")).Scan(&intent); err != nil {
+			t.Fatal(err)
+		}
+		hook := "/publishable/gateways/stripe/webhooks/" + c.Workspace + "/test/"
+		send := func(body []byte, secret string) *apitest.Resp {
+			sig := webhook.GenerateTestSignedPayload(&webhook.UnsignedPayload{Payload: body, Secret: secret, Timestamp: time.Now()}).Header
+			return payer.Do("POST", hook, body, "Stripe-Signature", sig)
+		}
+		body := stripeEvent("evt_1", "payment_intent.amount_capturable_updated", intent, false)
+		send(body, "whsec_someoneelse0000000000").ExpectBody(400, `{"detail": "The webhook's signature does not verify with this workspace's signing secret."}`)
+		payer.Do("POST", hook, body).Expect(400)
+		send(stripeEvent("evt_live", "payment_intent.succeeded", intent, true), stripeWebhook).Expect(400)
+		wantField(t, payer.Get(path+"intents/"+apitest.Str(in, "id")+"/").Expect(200), "status", "requires_authentication")
+		for _, bad := range []string{"/publishable/gateways/stripe/webhooks/acc_nosuchworkspace00/test/", "/publishable/gateways/stripe/webhooks/" + c.Workspace + "/prod/",
+			"/publishable/gateways/stripe/webhooks/" + c.Workspace + "/live/", "/publishable/gateways/test/webhooks/" + c.Workspace + "/test/"} {
+			payer.Do("POST", bad, body, "Stripe-Signature", "t=1,v1=00").Expect(404)
+		}
+
+		// the signed event names the intent; its claim (requires_capture)
+		// is not taken: Stripe is asked, and here it still waits for 3-D
+		// Secure, so the payer's intent fails
+		wantJSON(t, send(body, stripeWebhook).Expect(200), `{"duplicate":false,"id":"evt_1"}`)
+		got := payer.Get(path + "intents/" + apitest.Str(in, "id") + "/").Expect(200)
+		wantField(t, got, "status", "failed")
+		wantField(t, got, "failed_reason", "authentication_failed")
+		// Stripe resends: acted on once
+		wantJSON(t, send(body, stripeWebhook).Expect(200), `{"duplicate":true,"id":"evt_1"}`)
+		// an event about nothing Cobro waits on is acknowledged
+		wantJSON(t, send(stripeEvent("evt_2", "payment_intent.succeeded", "pi_unknown", false), stripeWebhook).Expect(200), `{"duplicate":false,"id":"evt_2"}`)
 	})
 }
