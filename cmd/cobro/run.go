@@ -174,6 +174,7 @@ func (e *env) logger() *slog.Logger {
 // serveConfig is what `cobro serve` is told by its flags and environment.
 type serveConfig struct {
 	addr, dbURL, publicURL, siiBaseURL                 string
+	transbankBaseURL                                   string
 	noScheduler, noWorkers, allowPrivate, testLoopback bool
 	schedEvery                                         time.Duration
 	ratePerToken, rateBurst, ratePublic                int
@@ -192,6 +193,7 @@ func (e *env) serveFlags(args []string) (serveConfig, int, bool) {
 	fs.BoolVar(&c.noWorkers, "no-workers", false, "do not run background workers (webhook delivery, tax agency, email, payment expiry) on this node")
 	fs.StringVar(&c.siiBaseURL, "sii-base-url", e.getenv("COBRO_SII_BASE_URL"), "replaces scheme and host of every SII endpoint, e.g. a `cobro sii sandbox` or a proxy (env COBRO_SII_BASE_URL)")
 	fs.StringVar(&c.stripeBaseURL, "stripe-base-url", e.getenv("COBRO_STRIPE_BASE_URL"), "replaces Stripe's API for the stripe gateway, e.g. stripe-mock or a proxy (env COBRO_STRIPE_BASE_URL)")
+	fs.StringVar(&c.transbankBaseURL, "transbank-base-url", e.getenv("COBRO_TRANSBANK_BASE_URL"), "replaces scheme and host of Transbank's endpoints (a local fake or a proxy; env COBRO_TRANSBANK_BASE_URL)")
 	fs.BoolVar(&c.allowPrivate, "allow-private-webhooks", false, "allow live-mode webhook endpoints on private networks (on-premises receivers)")
 	fs.IntVar(&c.ratePerToken, "rate-per-token", intSetting(e.getenv("COBRO_RATE_PER_TOKEN"), 100), "requests per second allowed per API token; -1 disables (env COBRO_RATE_PER_TOKEN)")
 	fs.IntVar(&c.rateBurst, "rate-burst", intSetting(e.getenv("COBRO_RATE_BURST"), 200), "burst allowed per API token (env COBRO_RATE_BURST)")
@@ -269,7 +271,7 @@ func (e *env) buildApp(db *store.DB, c serveConfig, log *slog.Logger) (*app.App,
 	deliveries := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "cobro_webhook_attempts_total",
 		Help: "Webhook delivery attempts by outcome (succeeded, retry, failed, gone)."}, []string{"outcome"})
 	a := app.New(app.Config{DB: db, Clock: clock.System{}, Logger: log, Version: version, SecretKey: secret,
-		PublicURL: c.publicURL, MailBase: strings.TrimRight(mailBase, "/"), SMTP: smtpConf, SIIBaseURL: c.siiBaseURL, StripeBaseURL: c.stripeBaseURL,
+		PublicURL: c.publicURL, MailBase: strings.TrimRight(mailBase, "/"), SMTP: smtpConf, SIIBaseURL: c.siiBaseURL, TransbankBaseURL: c.transbankBaseURL, StripeBaseURL: c.stripeBaseURL,
 		AllowPrivateWebhooks: c.allowPrivate, NoTestWebhooksLoopback: !c.testLoopback, TrustedProxies: c.trustedProxies,
 		WebhookOutcome: func(o string) { deliveries.WithLabelValues(o).Inc() },
 		RatePerToken:   c.ratePerToken, RateBurst: c.rateBurst, RatePublicPerMinute: c.ratePublic})
@@ -412,7 +414,7 @@ func (e *env) billingApp(db *store.DB) (*app.App, error) {
 		return nil, fmt.Errorf("secret key: %w", err)
 	}
 	return app.New(app.Config{DB: db, Clock: clock.System{}, Logger: e.logger(), Version: version, SecretKey: secret, SMTP: smtpConf,
-		SIIBaseURL: e.getenv("COBRO_SII_BASE_URL")}), nil
+		SIIBaseURL: e.getenv("COBRO_SII_BASE_URL"), TransbankBaseURL: e.getenv("COBRO_TRANSBANK_BASE_URL")}), nil
 }
 
 // purgeLoop deletes expired idempotency records and events hourly. Any node may run

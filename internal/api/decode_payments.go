@@ -390,3 +390,24 @@ func decodeProviderPatch(o *input.Object) gateway.ProviderPatch {
 	c.Errs = fieldErrors(o)
 	return c
 }
+
+// decodeRefund reads POST /payments/{id}/refund/ (docs/payments.md#310-refunds).
+func decodeRefund(o *input.Object) payment.RefundParams {
+	var c payment.RefundParams
+	if raw, present := o.Raw("amount"); present && raw != nil {
+		if v, ok := o.Decimal("amount", false, money.ParseMoney); ok {
+			c.Amount = &v
+		}
+	}
+	if v, ok := o.String("reason", input.StrOpt{Max: 256}); ok {
+		c.Reason = v
+	}
+	if v, ok := o.Bool("credit_note", false); ok {
+		c.CreditNote = v
+	}
+	if v, ok := o.Metadata("metadata"); ok {
+		c.Metadata = json.RawMessage(v)
+	}
+	c.Errs = fieldErrors(o)
+	return c
+}

@@ -76,7 +76,8 @@ func (s *Server) hostedPage(r *Request) (int, any, error) {
 	}
 	return htmlPage(checkout.Hosted(checkout.Link{Key: l.PublishableKey, Merchant: e.Scope.Name, Country: e.Scope.Country,
 		Description: l.Description, Amount: l.Amount.Decimal, Currency: l.Currency, Rounded: cur.Rounded, TestMode: l.TestMode,
-		PayerFields: l.PayerFields(), ReturnURL: ret, Resume: resume, StripeKey: clientKey(e, l.Gateway)}))
+		PayerFields: l.PayerFields(), ReturnURL: ret, Resume: resume, Redirect: redirectProcessor(e.Deps.Gateways, l.Gateway),
+		StripeKey: clientKey(e, l.Gateway)}))
 }
 
 // clientKey is the publishable key a "client" checkout's script needs
@@ -142,4 +143,13 @@ func (s *Server) publicIntentPDF(r *Request) (int, any, error) {
 			Header: map[string]string{"Content-Disposition": mime.FormatMediaType("inline", map[string]string{"filename": name})}}, nil
 	}
 	return http.StatusOK, map[string]string{"file": base64.StdEncoding.EncodeToString(data)}, nil
+}
+
+// redirectProcessor names the processor whose page takes the card when the
+// link's gateway pays by redirect ("" otherwise).
+func redirectProcessor(r *gateway.Registry, gatewayID string) string {
+	if a, ok := r.Adapter(gatewayID); ok && a.Info().Checkout == gateway.CheckoutRedirect {
+		return a.Info().Name
+	}
+	return ""
 }

@@ -128,6 +128,12 @@ func (s *Server) payPayment(r *Request) (int, any, error) {
 	return r.chargeWith(payment.Pay, false)
 }
 
+// refundPayment gives back captured money (docs/payments.md#310-refunds).
+func (s *Server) refundPayment(r *Request) (int, any, error) {
+	ref, err := payment.RefundPayment(r.payEnv(), r.PathValue("id"), decodeRefund(r.Object()))
+	return reply(http.StatusCreated, ref, err)
+}
+
 // chargeWith runs a dual payment action (authorize, pay) for whoever calls
 // it, with the source the body chooses (required or not).
 func (r *Request) chargeWith(act func(payment.Env, string, payment.SourceChoice, payment.Actor) (*payment.Payment, error), sourceRequired bool) (int, any, error) {

@@ -540,17 +540,15 @@ func TestPaymentConcurrentCharges(t *testing.T) {
 func TestProviders(t *testing.T) {
 	e := apitest.New(t, "sqlite")
 	c := e.Workspace("US")
-	c.Get("/providers/").ExpectBody(200, `{"count": 3, "next": null, "previous": null, "results": [
+	c.Get("/providers/?page_size=2").ExpectBody(200, `{"count": 5, "next": "`+e.URL+`/providers/?page=2&page_size=2", "previous": null, "results": [
 		{"id": "manual", "name": "Manual", "kind": "offline", "usage": ["single"], "modes": ["test", "live"], "checkout": "",
 			"configured": true, "default": false, "settings": {}, "secrets": [], "fields": []},
 		{"id": "stripe", "name": "Stripe", "kind": "card", "usage": ["single", "reusable"], "modes": ["test", "live"], "checkout": "client",
 			"configured": false, "default": false, "settings": {}, "secrets": [], "fields": [{"name": "secret_key", "secret": true, "required": true},
-			{"name": "publishable_key", "secret": false, "required": true}, {"name": "webhook_secret", "secret": true, "required": true}]},
-		{"id": "test", "name": "Test gateway", "kind": "card", "usage": ["single", "reusable"], "modes": ["test"], "checkout": "card_form",
-			"configured": false, "default": false, "settings": {}, "secrets": [], "fields": []}]}`)
+			{"name": "publishable_key", "secret": false, "required": true}, {"name": "webhook_secret", "secret": true, "required": true}]}]}`)
 	c.Test().Get("/providers/test/").ExpectBody(200, `{"id": "test", "name": "Test gateway", "kind": "card", "usage": ["single", "reusable"], "modes": ["test"],
 		"checkout": "card_form", "configured": true, "default": false, "settings": {}, "secrets": [], "fields": []}`)
-	c.Get("/providers/paypal/").Expect(404)
+	c.Get("/providers/stripe-x/").Expect(404)
 }
 
 // Amounts take the currency's scale (docs/conventions.md#7-data-types): no decimals in CLP.

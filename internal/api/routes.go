@@ -209,6 +209,8 @@ func (s *Server) declare() []Route {
 	for i := len(routes) - 5; i < len(routes); i++ {
 		routes[i].Schema = payment.Payment{}
 	}
+	add(post, "/payments/{id}/refund/", "Payments", "Refund captured money, in full or in part, through the payment's gateway", AuthToken, 201, s.refundPayment)
+	routes[len(routes)-1].Schema = payment.Refund{}
 	add(get, "/publishable/gateways/test/authenticate/{source_id}/", "Sources", "Simulated card authentication page of the test gateway (HTML)", AuthPublic, 200, s.authenticationPage)
 	routes[len(routes)-1].Writes = true
 	add(post, "/publishable/gateways/test/authenticate/{source_id}/", "Sources", "Approve or deny a simulated card authentication", AuthPublic, 200, s.authenticate3DS)

@@ -19,6 +19,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/document"
 	"github.com/cobrobilling/cobro/internal/gateway"
 	"github.com/cobrobilling/cobro/internal/gateway/stripe"
+	"github.com/cobrobilling/cobro/internal/gateway/transbank"
 	"github.com/cobrobilling/cobro/internal/jobs"
 	"github.com/cobrobilling/cobro/internal/list"
 	"github.com/cobrobilling/cobro/internal/mail"
@@ -48,7 +49,7 @@ type Config struct {
 	// docs/tax-agency.md#91-which-endpoint).
 	SIIBaseURL string
 	// StripeBaseURL replaces Stripe's API for the stripe gateway
-	// (stripe-mock, a proxy; "" = Stripe's own; docs/payments.md#16-stripe).
+	// (stripe-mock, a proxy; "" = Stripe's own; docs/payments.md#17-stripe).
 	StripeBaseURL string
 	// AllowPrivateWebhooks lets live-mode endpoints target private
 	// addresses (--allow-private-webhooks).
@@ -67,6 +68,10 @@ type Config struct {
 	// Gateways are payment gateway adapters installed besides the
 	// built-in ones (tests' extra adapters).
 	Gateways []gateway.Adapter
+	// TransbankBaseURL replaces the host of Transbank's endpoints (a local
+	// fake or a proxy; "" = the host of each workspace's environment;
+	// docs/payments.md#16-transbank).
+	TransbankBaseURL string
 	// Rate limits of the API (api.Options).
 	RatePerToken, RateBurst, RatePublicPerMinute int
 }
@@ -129,7 +134,8 @@ func New(cfg Config) *App {
 	// Payment gateways: the built-in test and manual gateways and the
 	// processors' adapters, with the workspaces' sealed credentials
 	// (docs/payments.md#1-gateways).
-	adapters := append(gateway.BuiltIn(), stripe.Adapter{BaseURL: cfg.StripeBaseURL})
+	adapters := append(gateway.BuiltIn(), transbank.Webpay{BaseURL: cfg.TransbankBaseURL}, transbank.Oneclick{BaseURL: cfg.TransbankBaseURL},
+		stripe.Adapter{BaseURL: cfg.StripeBaseURL})
 	a.Gateways = gateway.NewRegistry(cfg.SecretKey, append(adapters, cfg.Gateways...)...)
 
 	a.Subscriptions = &subscription.Service{}

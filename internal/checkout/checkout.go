@@ -2,7 +2,7 @@
 // docs/payments.md#12-simulated-authentication-test-gateway): server-side html/template, every asset embedded in the binary and
 // inlined under a per-response CSP nonce, so the pages load nothing from
 // anywhere else and show no workspace data beyond the link. The one
-// exception is a Stripe link (docs/payments.md#16-stripe): card data must go from the payer's
+// exception is a Stripe link (docs/payments.md#17-stripe): card data must go from the payer's
 // browser to Stripe, so that page loads Stripe.js from js.stripe.com and
 // its CSP allows exactly Stripe's hosts.
 package checkout
@@ -101,6 +101,10 @@ type Link struct {
 	ReturnURL   string
 	// Resume: an intent to poll on load (back from authentication).
 	Resume string
+	// Redirect names the processor whose page takes the card (the link's
+	// gateway pays by redirect, docs/payments.md#15-redirect-flows): the
+	// page then asks no card data. "" for card-form gateways.
+	Redirect string
 	// StripeKey is the workspace's Stripe publishable key (pk_…) when the
 	// link's gateway is Stripe: the card fields are Stripe's (Stripe.js).
 	StripeKey string
@@ -108,7 +112,9 @@ type Link struct {
 
 type hostedView struct {
 	Lang, Merchant, Description, AmountText, Currency string
-	TestMode, Unavailable, AskPayer, Stripe           bool
+	TestMode, Unavailable, AskPayer                   bool
+	Redirect                                          string
+	Stripe                                            bool
 	StripeJS                                          string
 	ExtraFields                                       []Field
 	T                                                 texts
@@ -123,8 +129,9 @@ type config struct {
 	ReturnURL   string            `json:"returnURL"`
 	PayerFields []string          `json:"payerFields"`
 	Resume      string            `json:"resume"`
-	Attempt     string            `json:"attempt"`
+	Redirect    bool              `json:"redirect"`
 	StripeKey   string            `json:"stripeKey,omitempty"`
+	Attempt     string            `json:"attempt"`
 	Text        map[string]any    `json:"text"`
 	Extra       map[string]string `json:"-"`
 }
@@ -144,7 +151,7 @@ func render(l Link, unavailable bool) (*Page, error) {
 	t := textsFor(lang)
 	n := nonce()
 	v := hostedView{Lang: lang, Merchant: l.Merchant, Description: l.Description, Currency: l.Currency, TestMode: l.TestMode,
-		Unavailable: unavailable, T: t, Nonce: n, CSS: template.CSS(css), JS: template.JS(hostedJS)}
+		Unavailable: unavailable, T: t, Nonce: n, CSS: template.CSS(css), JS: template.JS(hostedJS), Redirect: l.Redirect}
 	if unavailable {
 		v.Description = t.UnavailableTitle
 	} else {
@@ -158,7 +165,8 @@ func render(l Link, unavailable bool) (*Page, error) {
 			}
 		}
 		v.Config = config{IntentsURL: "/publishable/payment_links/links/" + l.Key + "/intents/", ReturnURL: l.ReturnURL,
-			PayerFields: l.PayerFields, Resume: l.Resume, Attempt: nonce(), Text: t.script(), StripeKey: l.StripeKey}
+			PayerFields: l.PayerFields, Resume: l.Resume, Attempt: nonce(), Text: t.script(), Redirect: l.Redirect != "",
+			StripeKey: l.StripeKey}
 		v.Stripe, v.StripeJS = l.StripeKey != "", StripeJS
 	}
 	var buf bytes.Buffer

@@ -111,7 +111,7 @@ func (in *Intent) fill(e Env) {
 	in.Cancelled = clock.NullStamp{Micros: in.stamps[Cancelled], Loc: l}
 	in.NextAction = nil
 	if in.Status == RequiresAuthentication && in.Source != nil {
-		in.NextAction = &NextAction{Type: "redirect", URL: payment.RedirectURL(e.Env, *in.Source, e.Base)}
+		in.NextAction = &NextAction{Type: "redirect", URL: payment.RedirectURL(e.Env, e.Base, *in.Source)}
 	}
 }
 

@@ -35,26 +35,30 @@ const AuthorizationWindow = 7 * 24 * time.Hour
 
 // Payment is the API object (docs/payments.md#32-payment-object).
 type Payment struct {
-	ID             string            `json:"id"`
-	Amount         money.Money       `json:"amount"`
-	Currency       string            `json:"currency"`
-	Date           string            `json:"date"`
-	Description    string            `json:"description"`
-	Invoice        *string           `json:"invoice"`
-	Subscription   *string           `json:"subscription"`
-	Customer       *customer.Summary `json:"customer"`
-	Balance        money.Money       `json:"balance"`
-	PaymentDate    clock.NullStamp   `json:"payment_date"`
-	Source         *string           `json:"source"`
-	Sources        []string          `json:"sources"`
-	Status         string            `json:"status"`
-	FailedReason   *string           `json:"failed_reason"`
-	ReturnURL      *string           `json:"return_url"`
-	EnableCheckout bool              `json:"enable_checkout"`
-	Metadata       json.RawMessage   `json:"metadata"`
-	TestMode       bool              `json:"test_mode"`
-	Created        clock.Stamp       `json:"created"`
-	Updated        clock.Stamp       `json:"updated"`
+	ID           string            `json:"id"`
+	Amount       money.Money       `json:"amount"`
+	Currency     string            `json:"currency"`
+	Date         string            `json:"date"`
+	Description  string            `json:"description"`
+	Invoice      *string           `json:"invoice"`
+	Subscription *string           `json:"subscription"`
+	Customer     *customer.Summary `json:"customer"`
+	Balance      money.Money       `json:"balance"`
+	PaymentDate  clock.NullStamp   `json:"payment_date"`
+	Source       *string           `json:"source"`
+	Sources      []string          `json:"sources"`
+	Status       string            `json:"status"`
+	FailedReason *string           `json:"failed_reason"`
+	// AmountRefunded sums the refunds not failed; Refunds lists every
+	// refund, oldest first (docs/payments.md#310-refunds).
+	AmountRefunded money.Money     `json:"amount_refunded"`
+	Refunds        []*Refund       `json:"refunds"`
+	ReturnURL      *string         `json:"return_url"`
+	EnableCheckout bool            `json:"enable_checkout"`
+	Metadata       json.RawMessage `json:"metadata"`
+	TestMode       bool            `json:"test_mode"`
+	Created        clock.Stamp     `json:"created"`
+	Updated        clock.Stamp     `json:"updated"`
 
 	CustomerID  *string          `json:"-"`
 	paymentDate *int64           // micros
@@ -132,6 +136,21 @@ func GetCheckoutPayment(e Env, paymentID string) (*Payment, error) {
 }
 
 func expandPayments(e Env, ps []*Payment) error {
+	ids := make([]string, len(ps))
+	for i, p := range ps {
+		ids[i] = p.ID
+	}
+	refunds, err := listRefunds(e, ids)
+	if err != nil {
+		return err
+	}
+	for _, p := range ps {
+		p.Refunds = refunds[p.ID]
+		if p.Refunds == nil {
+			p.Refunds = []*Refund{}
+		}
+		p.AmountRefunded = money.NewMoney(refundedOf(p.Refunds))
+	}
 	return rows.Expand(ps, func(p *Payment) (string, bool) { return deref(p.CustomerID) }, summaries(e),
 		func(p *Payment, c *customer.Summary) { p.Customer = c })
 }
@@ -248,6 +267,10 @@ func checkLimit(e Env, inv *document.Doc, exclude string, amount decimal.Decimal
 }
 
 func committedOn(e Env, invoiceID, exclude string) (decimal.Decimal, error) {
+	refunded, err := refundedOnInvoice(e, invoiceID)
+	if err != nil {
+		return decimal.Zero, err
+	}
 	rows, err := e.Q.QueryContext(e.Ctx, `SELECT status, amount, balance FROM payments WHERE invoice_id = $1 AND workspace_id = $2 AND test_mode = $3 AND id <> $4`,
 		invoiceID, e.Scope.ID, e.Scope.TestMode, exclude)
 	if err != nil {
@@ -268,7 +291,27 @@ func committedOn(e Env, invoiceID, exclude string) (decimal.Decimal, error) {
 			sum = sum.Add(dec(amount))
 		}
 	}
-	return sum, rows.Err()
+	return sum.Sub(refunded), rows.Err()
+}
+
+// refundedOnInvoice sums the refunds (not failed) of the invoice's
+// payments: money given back no longer counts as collected.
+func refundedOnInvoice(e Env, invoiceID string) (decimal.Decimal, error) {
+	rs, err := e.Q.QueryContext(e.Ctx, `SELECT r.amount FROM refunds r JOIN payments p ON p.id = r.payment_id
+		WHERE p.invoice_id = $1 AND r.workspace_id = $2 AND r.test_mode = $3 AND r.status <> 'failed'`, invoiceID, e.Scope.ID, e.Scope.TestMode)
+	if err != nil {
+		return decimal.Zero, err
+	}
+	defer rs.Close()
+	sum := decimal.Zero
+	for rs.Next() {
+		var a string
+		if err := rs.Scan(&a); err != nil {
+			return decimal.Zero, err
+		}
+		sum = sum.Add(dec(a))
+	}
+	return sum, rs.Err()
 }
 
 // settle brings the invoice of p up to date with what its payments
@@ -310,7 +353,11 @@ func settle(e Env, p *Payment) error {
 	if inv.Status == document.StatusDraft {
 		return nil
 	}
-	_, err = document.SetCollected(e, inv.ID, collected)
+	refunded, err := refundedOnInvoice(e, inv.ID)
+	if err != nil {
+		return err
+	}
+	_, err = document.SetCollected(e, inv.ID, collected.Sub(refunded))
 	return err
 }
 

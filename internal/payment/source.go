@@ -290,18 +290,19 @@ func CreateSource(e Env, c SourceParams, cl Client, baseURL string) (*Source, er
 	return GetSource(e, s.ID)
 }
 
-// RedirectURL is where the payer authenticates for a source waiting on
-// it: the processor's page the gateway gave (gateway_data.redirect_url),
+// RedirectURL is where the payer of a source waiting on authentication
+// goes: the processor's page its gateway gave (gateway_data.redirect_url),
 // else the test gateway's simulated page.
-func RedirectURL(e Env, sourceID, baseURL string) string {
+func RedirectURL(e Env, baseURL, sourceID string) string {
 	var data string
-	err := e.Q.QueryRowContext(e.Ctx, `SELECT gateway_data FROM sources WHERE id = $1 AND workspace_id = $2 AND test_mode = $3`,
-		sourceID, e.Scope.ID, e.Scope.TestMode).Scan(&data)
-	var gd struct {
-		RedirectURL string `json:"redirect_url"`
-	}
-	if err == nil && json.Unmarshal([]byte(data), &gd) == nil && gd.RedirectURL != "" {
-		return gd.RedirectURL
+	if err := e.Q.QueryRowContext(e.Ctx, `SELECT gateway_data FROM sources WHERE id = $1 AND workspace_id = $2 AND test_mode = $3`,
+		sourceID, e.Scope.ID, e.Scope.TestMode).Scan(&data); err == nil {
+		var m struct {
+			RedirectURL string `json:"redirect_url"`
+		}
+		if json.Unmarshal([]byte(data), &m) == nil && m.RedirectURL != "" {
+			return m.RedirectURL
+		}
 	}
 	return AuthenticationURL(baseURL, sourceID)
 }

@@ -26,7 +26,7 @@ var Catalogue = []string{
 	"order.biller_succeeded", "order.biller_failed",
 	"reminder.created", "reminder.sent", "reminder.failed",
 	"payment.created", "payment.updated", "payment.authorized", "payment.succeeded", "payment.failed",
-	"payment.cancelled", "payment.deleted",
+	"payment.cancelled", "payment.deleted", "payment.refunded",
 	"source.created", "source.chargeable", "source.failed", "source.consumed", "source.finalized",
 	"payment_link.created", "payment_link.updated", "payment_link.archived",
 	"payment_link.intent.authorized", "payment_link.intent.captured", "payment_link.intent.finalized",

@@ -36,6 +36,8 @@ CREATE TABLE refunds (
     -- the processor's id of the refund
     gateway_ref TEXT,
     credit_note_id TEXT REFERENCES documents(id),
+    -- the ledger line (payment_charges) whose money it gives back
+    charge_id TEXT NOT NULL,
     metadata JSON NOT NULL,
     created BIGINT NOT NULL,
     updated BIGINT NOT NULL
