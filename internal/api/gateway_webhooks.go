@@ -10,7 +10,7 @@ import (
 )
 
 // gatewayWebhook receives a processor's webhook for one workspace and
-// mode (docs/payments.md#16-stripe): the gateway verifies its signature
+// mode (docs/payments.md#17-stripe): the gateway verifies its signature
 // with the workspace's credentials; a verified event is acted on once.
 func (s *Server) gatewayWebhook(r *Request) (int, any, error) {
 	mode := r.PathValue("mode")

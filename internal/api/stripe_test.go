@@ -41,7 +41,7 @@ func configureStripe(c *apitest.Client) {
 }
 
 // The stripe gateway's credentials: checked by shape and mode, sealed,
-// never returned (docs/payments.md#16-stripe).
+// never returned (docs/payments.md#17-stripe).
 func TestStripeCredentials(t *testing.T) {
 	stripeEach(t, nil, func(t *testing.T, e *apitest.Env, _ string) {
 		c := e.Workspace("US").Test()

@@ -8,7 +8,7 @@ import (
 )
 
 // Notified acts on a processor's verified callback (a Stripe webhook,
-// docs/payments.md#16-stripe) once: an event id seen before changes
+// docs/payments.md#17-stripe) once: an event id seen before changes
 // nothing (processors resend until acknowledged). A source still waiting
 // on its payer (3-D Secure) whose operation the event names is settled as
 // if the payer had come back: the gateway reads the result from the

@@ -1,5 +1,5 @@
 -- +goose Up
--- Processors' webhook events already handled (payments.md §1.6): a
+-- Processors' webhook events already handled (payments.md §1.7): a
 -- processor retries an event until it is acknowledged and may send it
 -- twice, so each event id is acted on once per workspace and mode.
 CREATE TABLE gateway_events (
