@@ -73,6 +73,11 @@ var actionBodies = map[string]map[string]any{
 		"card": cardSchema}),
 	"certificate": object(map[string]any{"file": str("the .p12/.pfx file (multipart)"), "password": str("")}, "multipart/form-data"),
 	"cafs":        object(map[string]any{"file": str("the CAF XML file from the SII (multipart)")}, "multipart/form-data"),
+	"received":    object(map[string]any{"file": str("a supplier's EnvioDTE XML (multipart)")}, "multipart/form-data"),
+	"accept":      object(map[string]any{"reason": str("optional, ≤ 256: EstadoDTEGlosa")}),
+	"reject":      object(map[string]any{"reason": str("required, ≤ 256: why (EstadoDTEGlosa)")}),
+	"rcv":         object(map[string]any{"action": str("ACD, RCD, RFP, RFT or ERM")}),
+	"receipt":     object(map[string]any{"place": str("≤ 80: where the goods or services were received; default the company's address")}),
 }
 
 // otherAnswers describes the success answers that are not a resource, by

@@ -13,6 +13,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/paylink"
 	"github.com/cobrobilling/cobro/internal/payment"
 	"github.com/cobrobilling/cobro/internal/product"
+	"github.com/cobrobilling/cobro/internal/reception"
 	"github.com/cobrobilling/cobro/internal/reminder"
 	"github.com/cobrobilling/cobro/internal/subscription"
 	"github.com/cobrobilling/cobro/internal/supplier"
@@ -66,13 +67,13 @@ func (s *Server) declare() []Route {
 	crud("/orgunits/", "Orgunits", "orgunit", customer.Orgunit{}, s.createOrgunit, s.listOrgunits, s.getOrgunit, s.updateOrgunit, s.deleteOrgunit)
 	crud("/suppliers/", "Suppliers", "supplier", supplier.Supplier{}, s.createSupplier, listScoped(&supplier.ListSpec, supplier.List), getScoped(supplier.Get), s.updateSupplier, s.deleteSupplier)
 	// Catalogue of sale items (docs/billing.md#4-products to docs/billing.md#7-coupons): DELETE archives, 200 + object
-	crud("/products/", "Products", "product", product.Product{}, s.createProduct, s.listProducts, getScoped(product.Products.Get), s.updateProduct, archiveScoped(product.Products.Archive))
+	crud("/products/", "Products", "product", product.Product{}, createScoped(decodeProduct, product.CreateProduct), s.listProducts, getScoped(product.Products.Get), updateScoped(decodeProduct, product.UpdateProduct), archiveScoped(product.Products.Archive))
 	routes[len(routes)-1].Status, routes[len(routes)-1].Summary = 200, "Archive a product"
 	crud("/plans/", "Plans", "plan", product.Plan{}, s.createPlan, listScoped(&product.PlanListSpec, product.Plans.List), getScoped(product.Plans.Get), s.updatePlan, archiveScoped(product.Plans.Archive))
 	routes[len(routes)-1].Status, routes[len(routes)-1].Summary = 200, "Archive a plan"
-	crud("/addons/", "Add-ons", "add-on", product.Addon{}, s.createAddon, listScoped(&product.AddonListSpec, product.Addons.List), getScoped(product.Addons.Get), s.updateAddon, archiveScoped(product.Addons.Archive))
+	crud("/addons/", "Add-ons", "add-on", product.Addon{}, createScoped(decodeAddon, product.CreateAddon), listScoped(&product.AddonListSpec, product.Addons.List), getScoped(product.Addons.Get), updateScoped(decodeAddon, product.UpdateAddon), archiveScoped(product.Addons.Archive))
 	routes[len(routes)-1].Status, routes[len(routes)-1].Summary = 200, "Archive an add-on"
-	crud("/coupons/", "Coupons", "coupon", product.Coupon{}, s.createCoupon, listScoped(&product.CouponListSpec, product.Coupons.List), getScoped(product.Coupons.Get), s.updateCoupon, archiveScoped(product.Coupons.Archive))
+	crud("/coupons/", "Coupons", "coupon", product.Coupon{}, createScoped(decodeCoupon, product.CreateCoupon), listScoped(&product.CouponListSpec, product.Coupons.List), getScoped(product.Coupons.Get), updateScoped(decodeCoupon, product.UpdateCoupon), archiveScoped(product.Coupons.Archive))
 	routes[len(routes)-1].Status, routes[len(routes)-1].Summary = 200, "Archive a coupon"
 
 	// Subscriptions, usages and test clocks (docs/billing.md#8-subscriptions to docs/billing.md#10-test-clocks)
@@ -253,5 +254,29 @@ func (s *Server) declare() []Route {
 	catalogue("/generals/changes/", "Catalogues", "exchange rates", catalog.RateView{}, AuthToken, s.listRates, s.getRate)
 	catalogue("/frequencies/", "Catalogues", "frequencies", catalog.FrequencyView{}, AuthToken,
 		catalogList("frequencies", fixed(&frequencySpec), frequencyView), catalogGet(frequencyView))
+
+	// Received DTEs (docs/procurement.md#6-received-dtes)
+	add(post, "/purchases/received/", "Received DTEs", "Receive a supplier's EnvioDTE (multipart file): one purchase per document", AuthToken, 201, s.receiveEnvelope)
+	routes[len(routes)-1].Schema = reception.Intake{}
+	add(get, "/purchases/received/", "Received DTEs", "List received envelopes and their outcome", AuthToken, 200, inReception(listScoped(&reception.IntakeListSpec, reception.ListIntakes)))
+	routes[len(routes)-1].List, routes[len(routes)-1].Schema = true, reception.Intake{}
+	add(get, "/purchases/received/{id}/", "Received DTEs", "Retrieve a received envelope", AuthToken, 200, inReception(getScoped(reception.GetIntake)))
+	routes[len(routes)-1].Schema = reception.Intake{}
+	add(get, "/purchases/received/answers/", "Received DTEs", "List the signed exchange answers sent to issuers", AuthToken, 200, inReception(listScoped(&reception.AnswerListSpec, reception.ListAnswers)))
+	routes[len(routes)-1].List, routes[len(routes)-1].Schema = true, reception.Answer{}
+	add(get, "/purchases/received/answers/{id}/", "Received DTEs", "Retrieve an exchange answer with its signed XML (file, base64)", AuthToken, 200, inReception(getScoped(reception.GetAnswer)))
+	routes[len(routes)-1].Schema = reception.Answer{}
+	add(get, "/purchases/{id}/reception/", "Received DTEs", "Exchange state of a received purchase", AuthToken, 200, s.receptionState)
+	routes[len(routes)-1].Schema = reception.State{}
+	add(post, "/purchases/{id}/accept/", "Received DTEs", "Accept a received purchase: ResultadoDTE to the issuer", AuthToken, 200, s.setResult(reception.ResultAccepted))
+	routes[len(routes)-1].Schema = reception.State{}
+	add(post, "/purchases/{id}/reject/", "Received DTEs", "Reject a received purchase with a reason: ResultadoDTE to the issuer", AuthToken, 200, s.setResult(reception.ResultRejected))
+	routes[len(routes)-1].Schema = reception.State{}
+	add(post, "/purchases/{id}/rcv/", "Received DTEs", "File an acceptance (ACD) or claim (RCD, RFP, RFT) or the receipt of goods (ERM) in the SII's register", AuthToken, 200, s.fileRCV)
+	routes[len(routes)-1].Schema = reception.State{}
+	add(get, "/purchases/{id}/rcv/", "Received DTEs", "The events the SII's register holds for a received factura", AuthToken, 200, s.rcvEvents)
+	routes[len(routes)-1].Schema = reception.Events{}
+	add(post, "/purchases/{id}/receipt/", "Received DTEs", "Acknowledge the goods or services of a received purchase: EnvioRecibos to the issuer", AuthToken, 200, s.sendReceipt)
+	routes[len(routes)-1].Schema = reception.State{}
 	return routes
 }

@@ -138,8 +138,8 @@ func newSubscription(c *apitest.Client, metered bool) map[string]any {
 
 // ownCrossScope resources exist only in Chilean workspaces (this test's
 // owner is a US one); their own tests check other workspaces and modes
-// (TestCAFUploadAndFolios).
-var ownCrossScope = map[string]bool{"/billers/built_in/cafs/": true}
+// (TestCAFUploadAndFolios, TestReceiveEnvelopeByUpload, TestReceptionAnswers).
+var ownCrossScope = map[string]bool{"/billers/built_in/cafs/": true, "/purchases/received/": true, "/purchases/received/answers/": true}
 
 // testModeOnly resources cannot be created in live mode in this version.
 var testModeOnly = map[string]bool{"/payment_links/links/": true, "/payment_links/intents/": true}

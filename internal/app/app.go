@@ -16,6 +16,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/catalog"
 	"github.com/cobrobilling/cobro/internal/clock"
 	"github.com/cobrobilling/cobro/internal/customer"
+	"github.com/cobrobilling/cobro/internal/dashboard"
 	"github.com/cobrobilling/cobro/internal/document"
 	"github.com/cobrobilling/cobro/internal/gateway"
 	"github.com/cobrobilling/cobro/internal/gateway/stripe"
@@ -25,6 +26,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/mail"
 	"github.com/cobrobilling/cobro/internal/paylink"
 	"github.com/cobrobilling/cobro/internal/payment"
+	"github.com/cobrobilling/cobro/internal/reception"
 	"github.com/cobrobilling/cobro/internal/reminder"
 	"github.com/cobrobilling/cobro/internal/store"
 	"github.com/cobrobilling/cobro/internal/subscription"
@@ -84,13 +86,18 @@ type App struct {
 	Suppliers     *supplier.Service
 	Subscriptions *subscription.Service
 	Reminders     *reminder.Service
-	SII           *clsii.Biller
-	Gateways      *gateway.Registry
+	// Outbox queues the emails Cobro sends on its own (finalized
+	// documents, receipts, reminder rules, dunning).
+	Outbox    mail.Outbox
+	SII       *clsii.Biller
+	Reception *reception.Service
+	Gateways  *gateway.Registry
 	// Background work: one runner for every job kind.
 	Jobs     *jobs.Runner
 	Webhooks *webhook.Worker
-	// Server is the HTTP API.
-	Server *api.Server
+	// Server is the HTTP API; it also serves the Dashboard's pages.
+	Server    *api.Server
+	Dashboard *dashboard.Dashboard
 }
 
 // New builds the application.
@@ -131,6 +138,12 @@ func New(cfg Config) *App {
 		a.SII = nil
 	}
 
+	// Received DTEs are answered with the SII biller's certificate.
+	a.Reception = &reception.Service{}
+	if a.SII != nil {
+		a.Reception.Signer, a.Reception.Register = a.SII, a.SII
+	}
+
 	// Payment gateways: the built-in test and manual gateways and the
 	// processors' adapters, with the workspaces' sealed credentials
 	// (docs/payments.md#1-gateways).
@@ -138,9 +151,18 @@ func New(cfg Config) *App {
 		stripe.Adapter{BaseURL: cfg.StripeBaseURL})
 	a.Gateways = gateway.NewRegistry(cfg.SecretKey, append(adapters, cfg.Gateways...)...)
 
+	// Emails (with an SMTP server): finalized documents and succeeded
+	// payments are emailed through the outbox, which also serves reminder
+	// rules and dunning.
+	a.Outbox = mail.Outbox{Base: cfg.MailBase, Off: cfg.SMTP == nil}
+	var mailer document.Mailer
+	if cfg.SMTP != nil {
+		mailer = a.Outbox
+	}
 	a.Subscriptions = &subscription.Service{}
 	a.Documents = document.Deps{
 		Gateways:  a.Gateways,
+		Mail:      mailer,
 		Customers: a.Customers,
 		Billers:   billers,
 		Settled:   a.Subscriptions,
@@ -153,8 +175,7 @@ func New(cfg Config) *App {
 		ClockCleanup: paylink.TestClockCleanup(),
 	}
 	a.Reminders = &reminder.Service{}
-	if cfg.SMTP != nil { // invoices of runs and reminders are emailed
-		a.Subscriptions.Deps.Mail = mail.Queue{}
+	if cfg.SMTP != nil { // reminders are emailed (run invoices: by Documents.Mail)
 		a.Reminders.Mail = mail.Queue{}
 	}
 
@@ -166,16 +187,29 @@ func New(cfg Config) *App {
 	a.Jobs = &jobs.Runner{DB: cfg.DB, Clock: cfg.Clock, Logger: cfg.Logger}
 	a.Jobs.Add(a.Webhooks.Kind())
 	a.Jobs.Add((&clsii.Worker{DB: cfg.DB, Biller: a.SII, Clock: cfg.Clock, Logger: cfg.Logger, Rejected: a.Subscriptions}).Kind())
+	if a.SII != nil { // the SII's register of received facturas, and their acceptance deadlines
+		for _, k := range (&reception.Worker{DB: cfg.DB, Register: a.SII, Clock: cfg.Clock, Logger: cfg.Logger, Deps: a.Documents}).Kinds() {
+			a.Jobs.Add(k)
+		}
+	}
 	a.Jobs.Add((&paylink.Expirer{DB: cfg.DB, Clock: cfg.Clock, Logger: cfg.Logger, Deps: a.Documents}).Kind())
 	if cfg.SMTP != nil {
 		a.Jobs.Add((&mail.Worker{DB: cfg.DB, SMTP: cfg.SMTP, Clock: cfg.Clock, Logger: cfg.Logger, Base: cfg.MailBase, Deps: a.Documents}).Kind())
+		a.Jobs.Add((&reception.AnswerMailer{DB: cfg.DB, SMTP: cfg.SMTP, Clock: cfg.Clock, Logger: cfg.Logger}).Kind())
 	}
 
+	// The merchant dashboard works through the API's routes in-process
+	// (docs/dashboard.md), so it is given the server once it exists.
+	a.Dashboard = dashboard.New(cfg.DB, cfg.Clock, cfg.Logger)
+	if cfg.SMTP != nil { // the settings page sends a test message
+		a.Dashboard.Mail = cfg.SMTP
+	}
 	a.Server = api.New(api.Options{DB: cfg.DB, Clock: cfg.Clock, Logger: cfg.Logger, PublicURL: cfg.PublicURL, Version: cfg.Version, SecretKey: cfg.SecretKey,
-		Services: api.Services{Documents: a.Documents, Customers: a.Customers, Suppliers: a.Suppliers, Subscriptions: a.Subscriptions, Reminders: a.Reminders, SII: a.SII},
+		Services: api.Services{Documents: a.Documents, Customers: a.Customers, Suppliers: a.Suppliers, Subscriptions: a.Subscriptions, Reminders: a.Reminders, SII: a.SII, Reception: a.Reception},
 		Webhooks: a.Webhooks, Jobs: a.Jobs, Resolver: cfg.Resolver, AllowPrivateWebhooks: cfg.AllowPrivateWebhooks,
 		NoTestWebhooksLoopback: cfg.NoTestWebhooksLoopback, TrustedProxies: cfg.TrustedProxies,
-		RatePerToken: cfg.RatePerToken, RateBurst: cfg.RateBurst, RatePublicPerMinute: cfg.RatePublicPerMinute})
+		RatePerToken: cfg.RatePerToken, RateBurst: cfg.RateBurst, RatePublicPerMinute: cfg.RatePublicPerMinute, Dashboard: a.Dashboard})
+	a.Dashboard.API = a.Server
 	return a
 }
 

@@ -180,7 +180,13 @@ func conclude(e Env, p *Payment, capturedNow decimal.Decimal, reason string) err
 	if err := p.emit(e, evt); err != nil {
 		return err
 	}
-	return settle(e, p)
+	if err := settle(e, p); err != nil {
+		return err
+	}
+	if p.Status != Succeeded {
+		return nil
+	}
+	return mailReceipt(e, p)
 }
 
 // hold leaves p processing with amt authorized on s.

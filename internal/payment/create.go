@@ -163,7 +163,10 @@ func recordReceived(e Env, p *Payment, sources []*Source) error {
 	if err := p.emit(e, "succeeded"); err != nil {
 		return err
 	}
-	return settle(e, p)
+	if err := settle(e, p); err != nil {
+		return err
+	}
+	return mailReceipt(e, p)
 }
 
 // Today is the workspace's date now (the earliest date of a payment that

@@ -61,6 +61,10 @@ type Sandbox struct {
 	Today time.Time
 	// Schema validates the envelope against the XSDs; nil: SchemaCheck.
 	Schema func(xml []byte, boleta bool) []string
+	// Receivers are the RUTs the carátula may name as RutReceptor; empty:
+	// the SII alone. A receiving company (docs/procurement.md#6-received-dtes)
+	// takes its own RUT and the SII's (a copy of the envelope filed).
+	Receivers []string
 }
 
 // Check examines a signed envelope.
@@ -140,8 +144,12 @@ func (s *Sandbox) Check(xml []byte) Answer {
 		}
 		counts[doc.Path("Encabezado", "IdDoc", "TipoDTE").Text()]++
 	}
-	if r := car.Child("RutReceptor").Text(); r != RUTSII {
-		add("CAR-001", "error", "RutReceptor "+r+" is not the SII ("+RUTSII+").")
+	if r := car.Child("RutReceptor").Text(); !s.receiverOK(r) {
+		want := "the SII (" + RUTSII + ")"
+		if len(s.Receivers) > 0 {
+			want = strings.Join(s.Receivers, " or ")
+		}
+		add("CAR-001", "error", "RutReceptor "+r+" is not "+want+".")
 		carBad = true
 	}
 	declared := map[string]int{}
@@ -179,6 +187,22 @@ func (s *Sandbox) Check(xml []byte) Answer {
 		}
 	}
 	return a
+}
+
+func (s *Sandbox) receivers() []string {
+	if len(s.Receivers) == 0 {
+		return []string{RUTSII}
+	}
+	return s.Receivers
+}
+
+func (s *Sandbox) receiverOK(rut string) bool {
+	for _, r := range s.receivers() {
+		if r == rut {
+			return true
+		}
+	}
+	return false
 }
 
 func validRUT(v string) bool {
@@ -513,13 +537,23 @@ func SchemaCheck(xml []byte, boleta bool) []string {
 	if !XMLLintAvailable() {
 		return structuralCheck(xml, boleta)
 	}
-	dir, err := schemaFiles()
-	if err != nil {
+	if _, err := schemaFiles(); err != nil {
 		return structuralCheck(xml, boleta)
 	}
 	xsd := "EnvioDTE_v10.xsd"
 	if boleta {
 		xsd = "EnvioBOLETA_v11.xsd"
+	}
+	return xmllintCheck(xml, xsd)
+}
+
+// xmllintCheck validates xml against one of the embedded schemas with
+// xmllint: nil when it validates (or xmllint cannot run), else its
+// messages.
+func xmllintCheck(xml []byte, xsd string) []string {
+	dir, err := schemaFiles()
+	if err != nil || !XMLLintAvailable() {
+		return nil
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()

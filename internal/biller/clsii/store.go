@@ -259,3 +259,52 @@ func (b *Biller) certificate(st *Stored, sc workspace.Scope, now time.Time) (*si
 	}
 	return c, nil
 }
+
+// Certificate is the signing certificate of a scope, for the other
+// documents a company signs (the exchange answers of received DTEs):
+// the uploaded one, else in test mode the sandbox's.
+func (b *Biller) Certificate(ctx context.Context, q store.Querier, sc workspace.Scope, now time.Time) (*sii.Certificate, error) {
+	st, err := Load(ctx, q, sc)
+	if err != nil {
+		return nil, err
+	}
+	return b.certificate(st, sc, now)
+}
+
+// RCVAction files action in the SII's register of acceptances and claims
+// for the document of issuer (type td, folio) received by the scope's
+// company, with its certificate, in its environment (the in-process
+// sandbox for "sandbox" and test mode).
+func (b *Biller) RCVAction(ctx context.Context, q store.Querier, sc workspace.Scope, now time.Time, issuer string, td int, folio int64, action string) (siiws.RCVAnswer, error) {
+	c, cert, err := b.registerClient(ctx, q, sc, now)
+	if err != nil {
+		return siiws.RCVAnswer{}, err
+	}
+	return c.RCVAction(ctx, cert, issuer, td, folio, action)
+}
+
+// RCVEvents lists the register's events for a received document.
+func (b *Biller) RCVEvents(ctx context.Context, q store.Querier, sc workspace.Scope, now time.Time, issuer string, td int, folio int64) (siiws.RCVAnswer, []siiws.RCVEvent, error) {
+	c, cert, err := b.registerClient(ctx, q, sc, now)
+	if err != nil {
+		return siiws.RCVAnswer{}, nil, err
+	}
+	return c.RCVEvents(ctx, cert, issuer, td, folio)
+}
+
+func (b *Biller) registerClient(ctx context.Context, q store.Querier, sc workspace.Scope, now time.Time) (*siiws.Client, *sii.Certificate, error) {
+	st, err := Load(ctx, q, sc)
+	if err != nil {
+		return nil, nil, err
+	}
+	cert, err := b.certificate(st, sc, now)
+	if err != nil {
+		return nil, nil, err
+	}
+	env := st.Environment
+	if sc.TestMode {
+		env = "sandbox"
+	}
+	c, err := b.client(env)
+	return c, cert, err
+}

@@ -43,7 +43,8 @@ type Server struct {
 	tokens   map[string]token
 	envios   map[string]*envio
 	received map[docKey]docFacts
-	files    map[[32]byte]bool // uploaded envelopes, for STATUS 99
+	register map[docKey][]rcvEvent // the RCV's events
+	files    map[[32]byte]bool     // uploaded envelopes, for STATUS 99
 	faults   map[string][]int
 	down     bool
 	calls    map[string]int
@@ -142,6 +143,8 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST "+siiws.PathBoletaEnvio, s.boletaUpload)
 	mux.HandleFunc("GET "+siiws.PathBoletaEnvio+"/{id}", s.boletaState)
 	mux.HandleFunc("GET "+siiws.PathBoletaDoc+"/{id}/estado", s.boletaDocState)
+	mux.HandleFunc("POST "+siiws.PathRCV, s.rcv)
+	mux.HandleFunc("POST "+siiws.PathRCVCert, s.rcv)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		path := r.URL.Path
 		if strings.HasPrefix(path, siiws.PathBoletaEnvio+"/") {

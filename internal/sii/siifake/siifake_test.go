@@ -179,3 +179,40 @@ func TestSignedSeedXMLSec(t *testing.T) {
 		t.Fatal("a tampered seed verified")
 	}
 }
+
+// The register of acceptances and claims over the real transport: a
+// document the SII received is accepted once; a claim after it, and an
+// unknown document, are refused; its events list the acceptance.
+func TestRCV(t *testing.T) {
+	fake := &siifake.Server{}
+	ts := httptest.NewServer(fake.Handler())
+	defer ts.Close()
+	c := &siiws.Client{Env: siiws.Certification, BaseURL: ts.URL, Tokens: &siiws.TokenCache{}}
+	cert := sii.SandboxCertificate()
+	ctx := context.Background()
+	if _, err := c.Upload(ctx, cert, issuer, envelope(t, 33, 7, nil), false); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		folio  int64
+		action string
+		code   int
+	}{{7, "ACD", siiws.RCVOK}, {7, "ACD", siiws.RCVRegistered}, {7, "RCD", 6}, {7, "ERM", siiws.RCVOK}, {8, "ACD", 16}, {7, "XYZ", 1}} {
+		a, err := c.RCVAction(ctx, cert, issuer, 33, tc.folio, tc.action)
+		if err != nil || a.Code != tc.code || a.Text == "" {
+			t.Errorf("%s on folio %d: %+v %v, want code %d", tc.action, tc.folio, a, err, tc.code)
+		}
+	}
+	a, evs, err := c.RCVEvents(ctx, cert, issuer, 33, 7)
+	if err != nil || a.Code != 0 || len(evs) != 2 || evs[0].Code != "ACD" || evs[1].Code != "ERM" || evs[0].Responsible != cert.RUT {
+		t.Fatalf("events: %+v %+v %v", a, evs, err)
+	}
+	if fake.Calls(siiws.PathRCVCert) != 7 {
+		t.Errorf("calls to the certification register: %d", fake.Calls(siiws.PathRCVCert))
+	}
+	// an expired token is renewed once
+	fake.ExpireTokens()
+	if a, err := c.RCVAction(ctx, cert, issuer, 33, 7, "ERM"); err != nil || a.Code != siiws.RCVRegistered {
+		t.Errorf("after the token expired: %+v %v", a, err)
+	}
+}

@@ -43,11 +43,12 @@ const (
 // hosts per environment, from the SII's developer documentation: the DTE
 // services on maullin (certification) / palena (production); the boleta
 // API on apicert / api, its uploads on pangal / rahue.
-type hosts struct{ dte, boletaAPI, boletaUpload string }
+type hosts struct{ dte, boletaAPI, boletaUpload, rcv string }
 
+// The register of acceptances and claims (RCV) is on ws2 / ws1.
 var hostsOf = map[string]hosts{
-	Certification: {"https://maullin.sii.cl", "https://apicert.sii.cl", "https://pangal.sii.cl"},
-	Production:    {"https://palena.sii.cl", "https://api.sii.cl", "https://rahue.sii.cl"},
+	Certification: {"https://maullin.sii.cl", "https://apicert.sii.cl", "https://pangal.sii.cl", "https://ws2.sii.cl"},
+	Production:    {"https://palena.sii.cl", "https://api.sii.cl", "https://rahue.sii.cl", "https://ws1.sii.cl"},
 }
 
 // userAgent: the SII's upload front end refuses requests without a
@@ -97,6 +98,8 @@ func (c *Client) URL(path string) string {
 		return h.boletaUpload + path
 	case strings.HasPrefix(path, "/recursos/"):
 		return h.boletaAPI + path
+	case strings.HasPrefix(path, "/WSREGISTRORECLAMODTE"):
+		return h.rcv + path
 	}
 	return h.dte + path
 }
