@@ -230,6 +230,7 @@ type serveConfig struct {
 	schedEvery                                         time.Duration
 	ratePerToken, rateBurst, ratePublic                int
 	trustedProxies                                     []netip.Prefix
+	stripeBaseURL                                      string
 }
 
 func (e *env) serveFlags(args []string) (serveConfig, int, bool) {
@@ -242,6 +243,7 @@ func (e *env) serveFlags(args []string) (serveConfig, int, bool) {
 	fs.DurationVar(&c.schedEvery, "scheduler-interval", time.Minute, "how often the billing scheduler looks for due subscriptions")
 	fs.BoolVar(&c.noWorkers, "no-workers", false, "do not run background workers (webhook delivery, tax agency, email, payment expiry) on this node")
 	fs.StringVar(&c.siiBaseURL, "sii-base-url", e.getenv("COBRO_SII_BASE_URL"), "replaces scheme and host of every SII endpoint, e.g. a `cobro sii sandbox` or a proxy (env COBRO_SII_BASE_URL)")
+	fs.StringVar(&c.stripeBaseURL, "stripe-base-url", e.getenv("COBRO_STRIPE_BASE_URL"), "replaces Stripe's API for the stripe gateway, e.g. stripe-mock or a proxy (env COBRO_STRIPE_BASE_URL)")
 	fs.StringVar(&c.transbankBaseURL, "transbank-base-url", e.getenv("COBRO_TRANSBANK_BASE_URL"), "replaces scheme and host of Transbank's endpoints (a local fake or a proxy; env COBRO_TRANSBANK_BASE_URL)")
 	fs.BoolVar(&c.allowPrivate, "allow-private-webhooks", false, "allow live-mode webhook endpoints on private networks (on-premises receivers)")
 	fs.IntVar(&c.ratePerToken, "rate-per-token", intSetting(e.getenv("COBRO_RATE_PER_TOKEN"), 100), "requests per second allowed per API token; -1 disables (env COBRO_RATE_PER_TOKEN)")
@@ -320,7 +322,7 @@ func (e *env) buildApp(db *store.DB, c serveConfig, log *slog.Logger) (*app.App,
 	deliveries := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "cobro_webhook_attempts_total",
 		Help: "Webhook delivery attempts by outcome (succeeded, retry, failed, gone)."}, []string{"outcome"})
 	a := app.New(app.Config{DB: db, Clock: clock.System{}, Logger: log, Version: version, SecretKey: secret,
-		PublicURL: c.publicURL, MailBase: strings.TrimRight(mailBase, "/"), SMTP: smtpConf, SIIBaseURL: c.siiBaseURL, TransbankBaseURL: c.transbankBaseURL,
+		PublicURL: c.publicURL, MailBase: strings.TrimRight(mailBase, "/"), SMTP: smtpConf, SIIBaseURL: c.siiBaseURL, TransbankBaseURL: c.transbankBaseURL, StripeBaseURL: c.stripeBaseURL,
 		AllowPrivateWebhooks: c.allowPrivate, NoTestWebhooksLoopback: !c.testLoopback, TrustedProxies: c.trustedProxies,
 		WebhookOutcome: func(o string) { deliveries.WithLabelValues(o).Inc() },
 		RatePerToken:   c.ratePerToken, RateBurst: c.rateBurst, RatePublicPerMinute: c.ratePublic})

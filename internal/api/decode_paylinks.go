@@ -46,6 +46,12 @@ func decodeIntent(e paylink.Env, l *paylink.Link, o *input.Object) (paylink.Inte
 	} else if raw, ok := o.Raw("card"); ok {
 		c.Card, _ = raw.(map[string]any)
 	}
+	if g != nil && g.Info().Checkout == gateway.CheckoutClient {
+		// the card went from the browser to the processor: its id comes here
+		if v, ok := o.String("payment_method", input.StrOpt{Required: true, Max: 255}); ok && v != nil {
+			c.PaymentMethod = *v
+		}
+	}
 	return c, o.Err()
 }
 

@@ -339,6 +339,9 @@ func setupParams(o *input.Object) gateway.SetupParams {
 			p.CardNotObject = input.MsgDict(input.TypeName(raw))
 		}
 	}
+	if v, ok := o.String("payment_method", input.StrOpt{Max: 255}); ok && v != nil {
+		p.PaymentMethod = *v
+	}
 	if raw, present := o.Raw("method"); present {
 		p.MethodGiven = true
 		if s, ok := raw.(string); ok {

@@ -11,6 +11,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/gateway"
 	"github.com/cobrobilling/cobro/internal/id"
 	"github.com/cobrobilling/cobro/internal/paylink"
+	"github.com/cobrobilling/cobro/internal/payment"
 )
 
 // Payment links and their intents (docs/payments.md#4-payment-links to docs/payments.md#5-payment-link-intents-and-the-hosted-checkout), the publishable
@@ -75,7 +76,21 @@ func (s *Server) hostedPage(r *Request) (int, any, error) {
 	}
 	return htmlPage(checkout.Hosted(checkout.Link{Key: l.PublishableKey, Merchant: e.Scope.Name, Country: e.Scope.Country,
 		Description: l.Description, Amount: l.Amount.Decimal, Currency: l.Currency, Rounded: cur.Rounded, TestMode: l.TestMode,
-		PayerFields: l.PayerFields(), ReturnURL: ret, Resume: resume, Redirect: redirectProcessor(e.Deps.Gateways, l.Gateway)}))
+		PayerFields: l.PayerFields(), ReturnURL: ret, Resume: resume, Redirect: redirectProcessor(e.Deps.Gateways, l.Gateway),
+		StripeKey: clientKey(e, l.Gateway)}))
+}
+
+// clientKey is the publishable key a "client" checkout's script needs
+// (Stripe.js), "" for other gateways or one no longer configured.
+func clientKey(e paylink.Env, gatewayID string) string {
+	g, msg, err := payment.GatewayFor(e.Env, gatewayID)
+	if err != nil || msg != "" || g.Info().Checkout != gateway.CheckoutClient {
+		return ""
+	}
+	if k, ok := g.(interface{ PublishableKey() string }); ok {
+		return k.PublishableKey()
+	}
+	return ""
 }
 
 func (s *Server) createIntent(r *Request) (int, any, error) {

@@ -334,7 +334,7 @@ func TestPaymentRefusals(t *testing.T) {
 		live := e.Workspace("US")
 		// sources
 		c.Post("/sources/", map[string]any{}).ExpectBody(400, `{"gateway": ["This field is required."]}`)
-		c.Post("/sources/", map[string]any{"gateway": "stripe"}).ExpectBody(400, `{"gateway": ["Invalid pk \"stripe\" - object does not exist."]}`)
+		c.Post("/sources/", map[string]any{"gateway": "paypal"}).ExpectBody(400, `{"gateway": ["Invalid pk \"paypal\" - object does not exist."]}`)
 		live.Post("/sources/", map[string]any{"gateway": "test", "card": card(cardOK)}).ExpectBody(400, `{"gateway": ["The test gateway is only available in test mode."]}`)
 		c.Post("/sources/", map[string]any{"gateway": "test", "usage": "reusable", "card": card(cardOK)}).ExpectBody(400, `{"customer": ["Required for reusable sources."]}`)
 		c.Post("/sources/", map[string]any{"gateway": "manual", "usage": "reusable", "customer": f.customer}).ExpectBody(400, `{"usage": ["The manual gateway only supports single-use sources."]}`)
@@ -540,11 +540,12 @@ func TestPaymentConcurrentCharges(t *testing.T) {
 func TestProviders(t *testing.T) {
 	e := apitest.New(t, "sqlite")
 	c := e.Workspace("US")
-	c.Get("/providers/?page_size=2").ExpectBody(200, `{"count": 4, "next": "`+e.URL+`/providers/?page=2&page_size=2", "previous": null, "results": [
+	c.Get("/providers/?page_size=2").ExpectBody(200, `{"count": 5, "next": "`+e.URL+`/providers/?page=2&page_size=2", "previous": null, "results": [
 		{"id": "manual", "name": "Manual", "kind": "offline", "usage": ["single"], "modes": ["test", "live"], "checkout": "",
 			"configured": true, "default": false, "settings": {}, "secrets": [], "fields": []},
-		{"id": "test", "name": "Test gateway", "kind": "card", "usage": ["single", "reusable"], "modes": ["test"], "checkout": "card_form",
-			"configured": false, "default": false, "settings": {}, "secrets": [], "fields": []}]}`)
+		{"id": "stripe", "name": "Stripe", "kind": "card", "usage": ["single", "reusable"], "modes": ["test", "live"], "checkout": "client",
+			"configured": false, "default": false, "settings": {}, "secrets": [], "fields": [{"name": "secret_key", "secret": true, "required": true},
+			{"name": "publishable_key", "secret": false, "required": true}, {"name": "webhook_secret", "secret": true, "required": true}]}]}`)
 	c.Test().Get("/providers/test/").ExpectBody(200, `{"id": "test", "name": "Test gateway", "kind": "card", "usage": ["single", "reusable"], "modes": ["test"],
 		"checkout": "card_form", "configured": true, "default": false, "settings": {}, "secrets": [], "fields": []}`)
 	c.Get("/providers/stripe-x/").Expect(404)

@@ -221,6 +221,8 @@ func (s *Server) declare() []Route {
 	add(get, "/publishable/gateways/{gateway}/return/{source_id}/", "Sources", "The payer's return from a processor's page (verified with the processor; 303 to the source's return_url)", AuthPublic, 200, s.gatewayReturn)
 	routes[len(routes)-1].Writes = true
 	add(post, "/publishable/gateways/{gateway}/return/{source_id}/", "Sources", "The payer's return from a processor's page by form POST", AuthPublic, 200, s.gatewayReturn)
+	add(post, "/publishable/gateways/{gateway}/webhooks/{workspace}/{mode}/", "Sources", "A processor's signed webhook for a workspace and mode (Stripe): verified, acted on once", AuthPublic, 200, s.gatewayWebhook)
+	routes[len(routes)-1].Callback = true
 	crud("/payment_links/links/", "Payment links", "payment link", paylink.Link{}, s.createLink, listIn(&paylink.LinkListSpec, (*Request).linkEnv, paylink.ListLinks), byID((*Request).linkEnv, paylink.GetLink), s.updateLink, byID((*Request).linkEnv, paylink.ArchiveLink))
 	routes[len(routes)-1].Status, routes[len(routes)-1].Summary = 200, "Archive a payment link"
 	add(get, "/payment_links/intents/", "Payment links", "List payment-link intents", AuthToken, 200, listIn(&paylink.IntentListSpec, (*Request).linkEnv, paylink.ListIntents))

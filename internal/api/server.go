@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/netip"
@@ -82,6 +83,11 @@ type Route struct {
 	NoTx bool
 	// Prepare runs before Handle, outside the transaction (see PrepareFunc).
 	Prepare PrepareFunc
+	// Callback marks a processor's server-to-server callback (a Stripe
+	// webhook): its body is kept as sent (Request.Raw), because the
+	// signature covers those bytes, and the browser guards (cross-origin
+	// check, per-IP limit) do not apply: the signature is the check.
+	Callback bool
 }
 
 // Options configures a Server.
@@ -424,7 +430,9 @@ type Request struct {
 	Q    store.Querier
 	DB   *store.DB
 	Body map[string]any
-	Now  time.Time
+	// Raw is the body as sent, for Callback routes only.
+	Raw []byte
+	Now time.Time
 	// Prepared is the result of the route's Prepare step (nil without one).
 	Prepared any
 	srv      *Server
@@ -514,6 +522,13 @@ func (s *Server) prepare(w http.ResponseWriter, hr *http.Request, rt Route) (*Re
 			return nil, throttled(wait)
 		}
 		req.Scope = sc
+	} else if rt.Callback {
+		raw, err := io.ReadAll(http.MaxBytesReader(w, hr.Body, MaxBodyBytes))
+		if err != nil {
+			return nil, errBodyTooLarge
+		}
+		req.Raw = raw
+		return req, nil
 	} else if err := s.guardPublic(hr); err != nil {
 		return nil, err
 	}

@@ -15,7 +15,7 @@ import (
 
 // TestWebpayCheckoutInBrowser pays a payment link through the Webpay
 // redirect flow in a real headless Chromium, against the local Transbank
-// fake (docs/payments.md#17-transbank): the hosted page asks no card
+// fake (docs/payments.md#16-transbank): the hosted page asks no card
 // data, sends the payer to Webpay's page, and the payer comes back to the
 // receipt with the intent finalized and the invoice paid. Screenshots at
 // phone and desktop sizes.

@@ -56,7 +56,7 @@ func payOnFake(t *testing.T, pageURL, action, card string) *http.Response {
 	return res
 }
 
-// docs/payments.md#17-transbank: a live-style payment link paid through
+// docs/payments.md#16-transbank: a live-style payment link paid through
 // Webpay Plus with Transbank's integration credentials (test mode): the
 // return is committed with Transbank, the invoice finalized and paid;
 // refunds go back through Transbank. Declined, aborted and timed-out
@@ -151,7 +151,7 @@ func TestTransbankWebpayLink(t *testing.T) {
 	}
 }
 
-// docs/payments.md#17-transbank: a Oneclick inscription makes a reusable
+// docs/payments.md#16-transbank: a Oneclick inscription makes a reusable
 // source; payments charge it with no payer present, a lost answer is
 // recovered from Transbank's status, and refunds go back.
 func TestTransbankOneclick(t *testing.T) {

@@ -19,6 +19,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/dashboard"
 	"github.com/cobrobilling/cobro/internal/document"
 	"github.com/cobrobilling/cobro/internal/gateway"
+	"github.com/cobrobilling/cobro/internal/gateway/stripe"
 	"github.com/cobrobilling/cobro/internal/gateway/transbank"
 	"github.com/cobrobilling/cobro/internal/jobs"
 	"github.com/cobrobilling/cobro/internal/list"
@@ -50,6 +51,9 @@ type Config struct {
 	// `cobro sii sandbox` or a proxy; "" = the SII's own;
 	// docs/tax-agency.md#91-which-endpoint).
 	SIIBaseURL string
+	// StripeBaseURL replaces Stripe's API for the stripe gateway
+	// (stripe-mock, a proxy; "" = Stripe's own; docs/payments.md#17-stripe).
+	StripeBaseURL string
 	// AllowPrivateWebhooks lets live-mode endpoints target private
 	// addresses (--allow-private-webhooks).
 	AllowPrivateWebhooks bool
@@ -69,7 +73,7 @@ type Config struct {
 	Gateways []gateway.Adapter
 	// TransbankBaseURL replaces the host of Transbank's endpoints (a local
 	// fake or a proxy; "" = the host of each workspace's environment;
-	// docs/payments.md#17-transbank).
+	// docs/payments.md#16-transbank).
 	TransbankBaseURL string
 	// Rate limits of the API (api.Options).
 	RatePerToken, RateBurst, RatePublicPerMinute int
@@ -147,7 +151,8 @@ func New(cfg Config) *App {
 	// Payment gateways: the built-in test and manual gateways and the
 	// processors' adapters, with the workspaces' sealed credentials
 	// (docs/payments.md#1-gateways).
-	adapters := append(gateway.BuiltIn(), transbank.Webpay{BaseURL: cfg.TransbankBaseURL}, transbank.Oneclick{BaseURL: cfg.TransbankBaseURL})
+	adapters := append(gateway.BuiltIn(), transbank.Webpay{BaseURL: cfg.TransbankBaseURL}, transbank.Oneclick{BaseURL: cfg.TransbankBaseURL},
+		stripe.Adapter{BaseURL: cfg.StripeBaseURL})
 	a.Gateways = gateway.NewRegistry(cfg.SecretKey, append(adapters, cfg.Gateways...)...)
 
 	// Emails (with an SMTP server): finalized documents and succeeded

@@ -2,7 +2,7 @@
 // docs/payments.md#12-simulated-authentication-test-gateway): server-side html/template, every asset embedded in the binary and
 // inlined under a per-response CSP nonce, so the pages load nothing from
 // anywhere else and show no workspace data beyond the link. The one
-// exception is a Stripe link (docs/payments.md#16-stripe): card data must go from the payer's
+// exception is a Stripe link (docs/payments.md#17-stripe): card data must go from the payer's
 // browser to Stripe, so that page loads Stripe.js from js.stripe.com and
 // its CSP allows exactly Stripe's hosts.
 package checkout
@@ -112,8 +112,10 @@ type Link struct {
 
 type hostedView struct {
 	Lang, Merchant, Description, AmountText, Currency string
-	TestMode, Unavailable, AskPayer, Stripe           bool
-	StripeJS, Redirect                                string
+	TestMode, Unavailable, AskPayer                   bool
+	Redirect                                          string
+	Stripe                                            bool
+	StripeJS                                          string
 	ExtraFields                                       []Field
 	T                                                 texts
 	Nonce                                             string
@@ -128,8 +130,8 @@ type config struct {
 	PayerFields []string          `json:"payerFields"`
 	Resume      string            `json:"resume"`
 	Redirect    bool              `json:"redirect"`
-	Attempt     string            `json:"attempt"`
 	StripeKey   string            `json:"stripeKey,omitempty"`
+	Attempt     string            `json:"attempt"`
 	Text        map[string]any    `json:"text"`
 	Extra       map[string]string `json:"-"`
 }
@@ -163,7 +165,8 @@ func render(l Link, unavailable bool) (*Page, error) {
 			}
 		}
 		v.Config = config{IntentsURL: "/publishable/payment_links/links/" + l.Key + "/intents/", ReturnURL: l.ReturnURL,
-			PayerFields: l.PayerFields, Resume: l.Resume, Attempt: nonce(), Text: t.script(), StripeKey: l.StripeKey, Redirect: l.Redirect != ""}
+			PayerFields: l.PayerFields, Resume: l.Resume, Attempt: nonce(), Text: t.script(), Redirect: l.Redirect != "",
+			StripeKey: l.StripeKey}
 		v.Stripe, v.StripeJS = l.StripeKey != "", StripeJS
 	}
 	var buf bytes.Buffer

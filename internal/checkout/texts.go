@@ -30,7 +30,9 @@ func (t texts) script() map[string]any {
 
 var english = texts{
 	TestBanner: "TEST MODE · no real money moves", Unavailable: "This payment link is no longer available.",
-	RedirectHint:     "You will enter your card on the secure page of %s.",
+	RedirectHint: "You will enter your card on the secure page of %s.",
+	Card:         "Card", StripeTestHint: "Stripe test cards: 4242 4242 4242 4242 succeeds, 4000 0000 0000 9995 has insufficient funds, 4000 0025 0000 3155 asks for 3-D Secure; any future expiry and CVC.",
+	SecuredStripe: "Card data goes straight to Stripe; payments processed by Cobro", StripeMissing: "The card form could not be loaded. Check your connection or disable content blockers, then reload the page.",
 	UnavailableTitle: "Payment link unavailable", Name: "Full name", Email: "Email", CardNumber: "Card number",
 	Expiry: "Expiry", ExpiryHint: "MM / YY", CVC: "Security code", Pay: "Pay",
 	TestHint: "Test cards: 4242 4242 4242 4242 succeeds, 4000 0000 0000 0002 is declined, 4000 0027 6000 3184 asks for authentication.",
@@ -40,8 +42,6 @@ var english = texts{
 	Network: "Network error: check your connection and try again.", Cancelled: "The payment was cancelled.",
 	BadExpiry: "Enter the expiry as MM / YY.", Slow: "The payment is taking longer than usual; check back later.",
 	InvoiceLater: "being issued", ReceivedLater: "Thank you. Your payment was processed; the invoice is being issued.",
-	Card: "Card", StripeTestHint: "Stripe test cards: 4242 4242 4242 4242 succeeds, 4000 0000 0000 9995 has insufficient funds, 4000 0025 0000 3155 asks for 3-D Secure; any future expiry and CVC.",
-	SecuredStripe: "Card data goes straight to Stripe; payments processed by Cobro", StripeMissing: "The card form could not be loaded. Check your connection or disable content blockers, then reload the page.",
 	Fields: map[string]string{"tax_id": "Tax ID", "address": "Address", "state": "State / region", "activity": "Business activity", "commune": "Commune"},
 	Reasons: map[string]string{
 		"card_declined":         "Your card was declined. Try another card.",
@@ -56,7 +56,9 @@ var english = texts{
 
 var spanish = texts{
 	TestBanner: "MODO DE PRUEBA · no se mueve dinero real", Unavailable: "Este link de pago ya no está disponible.",
-	RedirectHint:     "Ingresarás tu tarjeta en la página segura de %s.",
+	RedirectHint: "Ingresarás tu tarjeta en la página segura de %s.",
+	Card:         "Tarjeta", StripeTestHint: "Tarjetas de prueba de Stripe: 4242 4242 4242 4242 aprueba, 4000 0000 0000 9995 no tiene fondos, 4000 0025 0000 3155 pide 3-D Secure; cualquier vencimiento futuro y CVC.",
+	SecuredStripe: "Los datos de la tarjeta van directo a Stripe; pagos procesados por Cobro", StripeMissing: "No se pudo cargar el formulario de la tarjeta. Revisa tu conexión o desactiva bloqueadores de contenido y recarga la página.",
 	UnavailableTitle: "Link de pago no disponible", Name: "Nombre completo", Email: "Correo electrónico", CardNumber: "Número de tarjeta",
 	Expiry: "Vencimiento", ExpiryHint: "MM / AA", CVC: "Código de seguridad", Pay: "Pagar",
 	TestHint: "Tarjetas de prueba: 4242 4242 4242 4242 aprueba, 4000 0000 0000 0002 es rechazada, 4000 0027 6000 3184 pide autenticación.",
@@ -66,8 +68,6 @@ var spanish = texts{
 	Network: "Error de red: revisa tu conexión e intenta de nuevo.", Cancelled: "El pago fue anulado.",
 	BadExpiry: "Ingresa el vencimiento como MM / AA.", Slow: "El pago está tardando más de lo normal; vuelve a revisar más tarde.",
 	InvoiceLater: "en emisión", ReceivedLater: "Gracias. Tu pago fue procesado; el documento se está emitiendo.",
-	Card: "Tarjeta", StripeTestHint: "Tarjetas de prueba de Stripe: 4242 4242 4242 4242 aprueba, 4000 0000 0000 9995 no tiene fondos, 4000 0025 0000 3155 pide 3-D Secure; cualquier vencimiento futuro y CVC.",
-	SecuredStripe: "Los datos de la tarjeta van directo a Stripe; pagos procesados por Cobro", StripeMissing: "No se pudo cargar el formulario de la tarjeta. Revisa tu conexión o desactiva bloqueadores de contenido y recarga la página.",
 	Fields: map[string]string{"tax_id": "RUT", "address": "Dirección", "state": "Región", "activity": "Giro", "commune": "Comuna"},
 	Reasons: map[string]string{
 		"card_declined":         "Tu tarjeta fue rechazada. Intenta con otra tarjeta.",

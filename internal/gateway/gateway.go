@@ -272,6 +272,9 @@ type SetupParams struct {
 	// ValidateOnly: other fields of the body failed; check the gateway's
 	// fields and ask the processor nothing.
 	ValidateOnly bool
+	// PaymentMethod is the processor's id of a means of payment made in
+	// the payer's browser (Stripe.js's pm_…); "" when not sent.
+	PaymentMethod string
 }
 
 func fieldErr(field, msg string) map[string]any { return map[string]any{field: []string{msg}} }

@@ -215,6 +215,11 @@ func (r *Registry) Configure(ctx context.Context, q store.Querier, d store.Diale
 		acct.creds = effective(a, acct, sc.TestMode)
 		requireComplete(a.Settings(), acct, errs)
 	}
+	if mc, ok := a.(ModeChecker); ok && errs.OK() && acct.creds != nil {
+		for k, msg := range mc.CheckMode(acct.creds, sc.TestMode) {
+			errs.Add(k, msg)
+		}
+	}
 	if c.Default != nil && *c.Default && errs.OK() && acct.creds == nil {
 		errs.Add("default", "Configure the gateway before making it the default.")
 	}
@@ -228,6 +233,13 @@ func (r *Registry) Configure(ctx context.Context, q store.Querier, d store.Diale
 		return nil, err
 	}
 	return r.Provider(ctx, q, sc, id)
+}
+
+// ModeChecker is an adapter whose keys belong to one mode (Stripe's
+// sk_test_… and sk_live_…): keys of the other mode are refused by field,
+// so a test payment never moves real money.
+type ModeChecker interface {
+	CheckMode(c Credentials, testMode bool) map[string]string
 }
 
 // applyValues checks each value sent and merges it into acct.

@@ -271,6 +271,9 @@ type IntentParams struct {
 	Payer *Payer
 	// Card is the card object (checked with gateway.ParseCard).
 	Card map[string]any
+	// PaymentMethod is the processor's id of the card the payer's browser
+	// gave it (Stripe.js's pm_…), for gateways whose checkout is "client".
+	PaymentMethod string
 }
 
 // CreateIntent is the payer's POST (docs/payments.md#52-intent-creation-body): it creates the single-use
@@ -284,7 +287,7 @@ func CreateIntent(e Env, l *Link, c IntentParams, cl payment.Client) (*Intent, e
 	}
 	in := &Intent{ID: id.New("pin"), Link: l.ID, Amount: l.Amount, Currency: l.Currency, Payer: payer,
 		TestMode: e.Scope.TestMode, CustomerID: l.CustomerID, stamps: map[string]*int64{}}
-	src, err := linkSource(e, l, in, c.Card, cl)
+	src, err := linkSource(e, l, in, c, cl)
 	if err != nil {
 		return nil, err
 	}
@@ -313,7 +316,7 @@ func CreateIntent(e Env, l *Link, c IntentParams, cl payment.Client) (*Intent, e
 }
 
 // linkSource creates the intent's single-use source on the link's gateway.
-func linkSource(e Env, l *Link, in *Intent, card map[string]any, cl payment.Client) (*payment.Source, error) {
+func linkSource(e Env, l *Link, in *Intent, c IntentParams, cl payment.Client) (*payment.Source, error) {
 	g, msg, err := payment.GatewayFor(e.Env, l.Gateway)
 	if err != nil {
 		return nil, err
@@ -324,7 +327,7 @@ func linkSource(e Env, l *Link, in *Intent, card map[string]any, cl payment.Clie
 	desc, ret := "Payment link "+l.ID, HostedURL(e.Base, l.PublishableKey)+"?intent="+in.ID
 	amount := l.Amount
 	return payment.CreateSource(e.Env, payment.SourceParams{Gateway: g, Amount: &amount, Currency: l.Currency, Description: &desc, ReturnURL: &ret,
-		Setup: gateway.SetupParams{Card: card}}, cl, e.Base)
+		Setup: gateway.SetupParams{Card: c.Card, PaymentMethod: c.PaymentMethod}}, cl, e.Base)
 }
 
 // authorize asks the gateway to hold the amount on the intent's source.

@@ -80,11 +80,12 @@
       .catch(function () { setTimeout(function () { poll(intentID); }, 2000); });
   }
   function digits(s) { return s.replace(/[^0-9]/g, ""); }
+  var num = document.getElementById("number");
+  var exp = document.getElementById("exp");
   // Stripe links: the card fields are Stripe's (an iframe of Stripe.js);
   // the card goes from this browser to Stripe and only the PaymentMethod
   // id comes to Cobro.
   var stripe = null, stripeCard = null;
-  var num = document.getElementById("number"), exp = document.getElementById("exp");
   if (cfg.stripeKey) {
     if (window.Stripe) {
       stripe = window.Stripe(cfg.stripeKey);
@@ -95,7 +96,7 @@
       alertMsg(T.stripeMissing);
       btn.disabled = true;
     }
-  } else if (!cfg.redirect) { // redirect gateways: the processor's page takes the card
+  } else if (!cfg.redirect) {
     num.addEventListener("input", function () {
       var d = digits(num.value).slice(0, 19);
       num.value = d.replace(/(.{4})/g, "$1 ").trim();
@@ -105,6 +106,37 @@
       exp.value = d.length > 2 ? d.slice(0, 2) + " / " + d.slice(2) : d;
     });
   }
+  // card: the card object of the body, or none when the processor's own
+  // page takes the card (redirect gateways); false when the expiry is bad.
+  function card() {
+    if (cfg.redirect || cfg.stripeKey) { return null; }
+    var e = digits(exp.value);
+    if (e.length < 3) { fieldError("exp", T.badExpiry); return false; }
+    var month = parseInt(e.slice(0, 2), 10), year = parseInt(e.slice(2), 10);
+    return {number: num.value, exp_month: month, exp_year: year < 100 ? 2000 + year : year, cvc: document.getElementById("cvc").value};
+  }
+  form.addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    clearErrors();
+    var c = card();
+    if (c === false) { return; }
+    var payer = {};
+    cfg.payerFields.forEach(function (f) { var el = document.getElementById(f); if (el) { payer[f] = el.value; } });
+    var body = {payer: payer};
+    if (c) { body.card = c; }
+    btn.disabled = true;
+    btn.textContent = T.processing;
+    if (stripe) {
+      stripe.createPaymentMethod({type: "card", card: stripeCard, billing_details: {name: payer.name || undefined, email: payer.email || undefined}})
+        .then(function (res) {
+          if (res.error) { btn.disabled = false; btn.textContent = payLabel; fieldError("number", res.error.message); return; }
+          body.payment_method = res.paymentMethod.id;
+          send(body);
+        });
+      return;
+    }
+    send(body);
+  });
   function send(body) {
     fetch(cfg.intentsURL, {method: "POST", headers: {"Content-Type": "application/json", "Idempotency-Key": cfg.attempt + "-" + attemptN}, body: JSON.stringify(body)})
       .then(function (r) { return r.json().then(function (b) { return {status: r.status, body: b}; }); })
@@ -125,33 +157,5 @@
       })
       .catch(function () { btn.disabled = false; btn.textContent = payLabel; alertMsg(T.network); });
   }
-  form.addEventListener("submit", function (ev) {
-    ev.preventDefault();
-    clearErrors();
-    var payer = {};
-    cfg.payerFields.forEach(function (f) { var el = document.getElementById(f); if (el) { payer[f] = el.value; } });
-    if (stripe) {
-      btn.disabled = true;
-      btn.textContent = T.processing;
-      stripe.createPaymentMethod({type: "card", card: stripeCard, billing_details: {name: payer.name || undefined, email: payer.email || undefined}})
-        .then(function (res) {
-          if (res.error) { btn.disabled = false; btn.textContent = payLabel; fieldError("number", res.error.message); return; }
-          send({payer: payer, payment_method: res.paymentMethod.id});
-        });
-      return;
-    }
-    if (cfg.redirect) {
-      btn.disabled = true;
-      btn.textContent = T.processing;
-      send({payer: payer});
-      return;
-    }
-    var e = digits(exp.value);
-    if (e.length < 3) { fieldError("exp", T.badExpiry); return; }
-    var month = parseInt(e.slice(0, 2), 10), year = parseInt(e.slice(2), 10);
-    btn.disabled = true;
-    btn.textContent = T.processing;
-    send({payer: payer, card: {number: num.value, exp_month: month, exp_year: year < 100 ? 2000 + year : year, cvc: document.getElementById("cvc").value}});
-  });
   if (cfg.resume) { btn.disabled = true; btn.textContent = T.processing; poll(cfg.resume); }
 })();

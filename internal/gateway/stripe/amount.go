@@ -8,7 +8,7 @@ import (
 )
 
 // Stripe's API takes amounts as integers in the currency's minor unit
-// (docs/payments.md#16-stripe): cents for USD, whole pesos for CLP.
+// (docs/payments.md#17-stripe): cents for USD, whole pesos for CLP.
 // Facts from Stripe's currency reference: these currencies have no minor
 // unit, and these have three decimals (the last one must be 0).
 var (

@@ -1,4 +1,4 @@
-// Package stripe is Cobro's Stripe gateway (docs/payments.md#16-stripe),
+// Package stripe is Cobro's Stripe gateway (docs/payments.md#17-stripe),
 // built on Stripe's official Go library (stripe-go v82): Stripe customers
 // and PaymentMethods are the reusable sources, PaymentIntents the
 // payments (manual capture, so Cobro's authorize/capture maps onto them),

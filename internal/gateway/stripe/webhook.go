@@ -73,6 +73,12 @@ func ParseEvent(payload []byte, signature, secret string) (*Event, error) {
 			return nil, fmt.Errorf("stripe webhook %s: %w", ev.ID, err)
 		}
 		out.Kind, out.Intent, out.Result = KindCharge, pi.ID, IntentResult(&pi)
+	case strings.HasPrefix(out.Type, "setup_intent."):
+		var si stripego.SetupIntent
+		if err := json.Unmarshal(raw, &si); err != nil {
+			return nil, fmt.Errorf("stripe webhook %s: %w", ev.ID, err)
+		}
+		out.Kind, out.Intent, out.Result = KindCharge, si.ID, SetupResult(&si)
 	case out.Type == "charge.refunded":
 		var ch stripego.Charge
 		if err := json.Unmarshal(raw, &ch); err != nil {

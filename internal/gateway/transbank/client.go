@@ -1,4 +1,4 @@
-// Package transbank is the Transbank gateway (docs/payments.md#17-transbank):
+// Package transbank is the Transbank gateway (docs/payments.md#16-transbank):
 // Webpay Plus for one-off payments through Transbank's payment page and
 // Oneclick Mall for saved cards, over Transbank's REST API (JSON, the
 // commerce code and API key in the Tbk-Api-Key-Id / Tbk-Api-Key-Secret

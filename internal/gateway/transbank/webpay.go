@@ -12,7 +12,7 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// Settings of both products (docs/payments.md#17-transbank).
+// Settings of both products (docs/payments.md#16-transbank).
 func commerceCodeCheck(v string) string {
 	if len(v) != 12 || strings.Trim(v, "0123456789") != "" {
 		return "Must be the 12 digits of a Transbank commerce code."

@@ -1,7 +1,7 @@
 // Package tbkfake is a local stand-in for Transbank's Webpay Plus and
 // Oneclick Mall REST endpoints (same paths, headers and JSON) and for its
 // payment and inscription pages, on a loopback socket: tests run the real
-// adapter against it (docs/payments.md#17-transbank). It is a fake, not a
+// adapter against it (docs/payments.md#16-transbank). It is a fake, not a
 // simulator of Transbank's every rule: amounts, buy orders, credentials,
 // states of a transaction and refund limits are checked.
 package tbkfake
