@@ -90,6 +90,8 @@ var otherAnswers = map[string]answer{
 		htmlGET: true},
 	"/publishable/payment_links/links/{key}/hosted/":                  {contentType: "text/html", example: "<!doctype html>…"},
 	"/publishable/payment_links/links/{key}/intents/{intent_id}/pdf/": {schema: pdfSchema},
+	"/books/purchases/": {contentType: "text/csv", example: "type,folio,date,rut,name,exempt,net,vat,total,state\n33,1,2026-06-02,77123456-9,Servicios Cobro Demo SpA,9490,45571,8658,63719,ACD\n"},
+	"/books/sales/":     {contentType: "text/csv", example: "type,folio,date,rut,name,exempt,net,vat,total,state\n33,1,2026-06-02,76086428-5,Comercial Andes SpA,9490,45571,8658,63719,finalized\n"},
 }
 
 var pdfSchema = object(map[string]any{"file": str("the PDF, base64; send Accept: application/pdf for the raw bytes")})

@@ -111,3 +111,19 @@ func (s *Server) rcvEvents(r *Request) (int, any, error) {
 	evs, err := svc.RCVEvents(r.env(), r.PathValue("id"))
 	return reply(http.StatusOK, evs, err)
 }
+
+// book answers GET /books/purchases/ and /books/sales/ as CSV.
+func (s *Server) book(book string) HandlerFunc {
+	return func(r *Request) (int, any, error) {
+		if _, err := r.receptionService(); err != nil {
+			return 0, nil, err
+		}
+		period := r.R.URL.Query().Get("period")
+		data, err := reception.Book(r.Ctx, r.Q, r.Scope, book, period)
+		if err != nil {
+			return 0, nil, err
+		}
+		return http.StatusOK, &Raw{ContentType: "text/csv; charset=utf-8", Data: data,
+			Header: map[string]string{"Content-Disposition": `attachment; filename="` + book + "-" + period + `.csv"`}}, nil
+	}
+}

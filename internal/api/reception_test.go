@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"encoding/csv"
 	"mime/multipart"
 	"net"
 	"os"
@@ -50,7 +51,14 @@ func upload(t *testing.T, c *apitest.Client, xml []byte) *apitest.Resp {
 // custExample; it returns both documents and their local_file envelopes.
 func issuedEnvelopes(t *testing.T, e *apitest.Env) (inv, crn map[string]any, invXML, crnXML []byte) {
 	t.Helper()
-	c := e.Workspace("CL").Test()
+	_, inv, crn, invXML, crnXML = issuedBy(t, e)
+	return
+}
+
+// issuedBy is issuedEnvelopes with the issuing workspace's client.
+func issuedBy(t *testing.T, e *apitest.Env) (c *apitest.Client, inv, crn map[string]any, invXML, crnXML []byte) {
+	t.Helper()
+	c = e.Workspace("CL").Test()
 	clBiller(t, c, false)
 	cus := custNew(c, custExample())
 	id := apitest.Str(docCreate(t, c, "/invoices/", map[string]any{"customer": cus, "document": "CL33", "date": "2026-06-02",
@@ -60,7 +68,7 @@ func issuedEnvelopes(t *testing.T, e *apitest.Env) (inv, crn map[string]any, inv
 	cid := apitest.Str(docCreate(t, c, "/creditnotes/", map[string]any{"invoice": id, "date": "2026-06-02",
 		"lines": []any{docLine("Equipo", 1, 15990)}}), "id")
 	crn = c.Post("/creditnotes/"+cid+"/finalize/", nil).Expect(200)
-	return inv, crn, fetchFile(t, apitest.Str(inv, "local_file")), fetchFile(t, apitest.Str(crn, "local_file"))
+	return c, inv, crn, fetchFile(t, apitest.Str(inv, "local_file")), fetchFile(t, apitest.Str(crn, "local_file"))
 }
 
 func TestReceiveEnvelopeByUpload(t *testing.T) {
@@ -430,5 +438,62 @@ func TestReceptionRCV(t *testing.T) {
 		o := receivingWorkspace(t, e, receiverRUT)
 		o.Get("/purchases/"+accepted+"/rcv/").ExpectBody(404, `{"detail": "Not found."}`)
 		o.Post("/purchases/"+accepted+"/rcv/", map[string]any{"action": "ACD"}).ExpectBody(404, `{"detail": "Not found."}`)
+	})
+}
+
+// The month's books as CSV: the issuer's sales and the receiver's
+// purchases list the same documents with the same amounts
+// (docs/procurement.md#66-books).
+func TestBooks(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
+		issuer, inv, crn, invXML, crnXML := issuedBy(t, e)
+		c := receivingWorkspace(t, e, receiverRUT)
+		pur := apitest.Str(upload(t, c, invXML).Expect(201)["documents"].([]any)[0].(map[string]any), "id")
+		upload(t, c, crnXML).Expect(201)
+		c.Post("/purchases/"+pur+"/accept/", nil).Expect(200)
+
+		book := func(c *apitest.Client, path string) [][]string {
+			t.Helper()
+			r := c.Get(path)
+			if r.Status != 200 || !strings.HasPrefix(r.Header.Get("Content-Type"), "text/csv") {
+				t.Fatalf("%s: %d %s %s", path, r.Status, r.Header.Get("Content-Type"), r.Body)
+			}
+			rows, err := csv.NewReader(bytes.NewReader(r.Body)).ReadAll()
+			if err != nil || strings.Join(rows[0], ",") != "type,folio,date,rut,name,exempt,net,vat,total,state" {
+				t.Fatalf("%s: %v %q", path, err, r.Body)
+			}
+			return rows[1:]
+		}
+		row := func(code string, d map[string]any, rut, name, state string) string {
+			n := func(k string) string { return strings.TrimSuffix(apitest.Num(d[k]), ".00") }
+			exempt := n("exempt")
+			if d["exempt"] == nil {
+				exempt = "0"
+			}
+			return strings.Join([]string{code, apitest.Num(d["number"]), apitest.Str(d, "date"), rut, name, exempt, n("amount"), n("tax"), n("total"), state}, ",")
+		}
+		purchases := book(c, "/books/purchases/?period=2026-06")
+		want := []string{row("33", inv, siiRUT, "Servicios Cobro Demo SpA", "accepted"), row("61", crn, siiRUT, "Servicios Cobro Demo SpA", "received")}
+		if len(purchases) != 2 || strings.Join(purchases[0], ",") != want[0] || strings.Join(purchases[1], ",") != want[1] {
+			t.Errorf("purchases book:\n got %v\nwant %v", purchases, want)
+		}
+		if rows := book(c, "/books/purchases/?period=2026-07"); len(rows) != 0 {
+			t.Errorf("July: %v", rows)
+		}
+		if rows := book(c, "/books/sales/?period=2026-06"); len(rows) != 0 {
+			t.Errorf("the receiver's sales: %v", rows)
+		}
+		c.Get("/books/sales/?period=junio").ExpectBody(400, `{"period": ["Give the month as YYYY-MM."]}`)
+		e.Workspace("US").Get("/books/sales/?period=2026-06").ExpectBody(404, `{"detail": "Not found."}`)
+		// the issuer's sales book has the same figures
+		sales := book(issuer, "/books/sales/?period=2026-06")
+		want = []string{row("33", inv, receiverRUT, "Comercial Andes SpA", apitest.Str(inv, "status")),
+			row("61", crn, receiverRUT, "Comercial Andes SpA", apitest.Str(crn, "status"))}
+		if len(sales) != 2 || strings.Join(sales[0], ",") != want[0] || strings.Join(sales[1], ",") != want[1] {
+			t.Errorf("sales book:\n got %v\nwant %v", sales, want)
+		}
+		if rows := book(issuer, "/books/purchases/?period=2026-06"); len(rows) != 0 {
+			t.Errorf("the issuer's purchases: %v", rows)
+		}
 	})
 }

@@ -267,6 +267,8 @@ func (s *Server) declare() []Route {
 	routes[len(routes)-1].Schema = reception.State{}
 	add(get, "/purchases/{id}/rcv/", "Received DTEs", "The events the SII's register holds for a received factura", AuthToken, 200, s.rcvEvents)
 	routes[len(routes)-1].Schema = reception.Events{}
+	add(get, "/books/purchases/", "Received DTEs", "The month's purchase register (?period=YYYY-MM) as CSV", AuthToken, 200, s.book(reception.BookPurchases))
+	add(get, "/books/sales/", "Received DTEs", "The month's sales register (?period=YYYY-MM) as CSV", AuthToken, 200, s.book(reception.BookSales))
 	add(post, "/purchases/{id}/receipt/", "Received DTEs", "Acknowledge the goods or services of a received purchase: EnvioRecibos to the issuer", AuthToken, 200, s.sendReceipt)
 	routes[len(routes)-1].Schema = reception.State{}
 	return routes
