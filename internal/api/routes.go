@@ -257,6 +257,12 @@ func (s *Server) declare() []Route {
 	routes[len(routes)-1].List, routes[len(routes)-1].Schema = true, reception.Answer{}
 	add(get, "/purchases/received/answers/{id}/", "Received DTEs", "Retrieve an exchange answer with its signed XML (file, base64)", AuthToken, 200, inReception(getScoped(reception.GetAnswer)))
 	routes[len(routes)-1].Schema = reception.Answer{}
+	add(get, "/purchases/received/mailbox/", "Received DTEs", "The exchange mailbox polled for suppliers' envelopes (IMAP over TLS)", AuthToken, 200, s.getMailbox)
+	routes[len(routes)-1].Schema = reception.Mailbox{}
+	add(patch, "/purchases/received/mailbox/", "Received DTEs", "Set the exchange mailbox (the password is sealed, never shown)", AuthToken, 200, s.setMailbox)
+	routes[len(routes)-1].Schema = reception.Mailbox{}
+	add(put, "/purchases/received/mailbox/", "Received DTEs", "Set the exchange mailbox (partial, same as PATCH)", AuthToken, 200, s.setMailbox)
+	routes[len(routes)-1].Schema = reception.Mailbox{}
 	add(get, "/purchases/{id}/reception/", "Received DTEs", "Exchange state of a received purchase", AuthToken, 200, s.receptionState)
 	routes[len(routes)-1].Schema = reception.State{}
 	add(post, "/purchases/{id}/accept/", "Received DTEs", "Accept a received purchase: ResultadoDTE to the issuer", AuthToken, 200, s.setResult(reception.ResultAccepted))
