@@ -47,6 +47,7 @@ var benchScenarios = map[string]benchSpec{
 	"customers": {run: benchCustomers},
 	"dte":       {run: benchDTE, inProcess: true, parallel: true},
 	"invoices":  {run: benchInvoices},
+	"lists":     {run: benchLists},
 	"mixed":     {run: benchMixed},
 	"pdf":       {run: benchPDF, inProcess: true},
 	"usages":    {run: benchUsages},
@@ -98,12 +99,18 @@ func (e *env) bench(args []string) int {
 			"database to benchmark (env COBRO_BENCH_DATABASE_URL; never COBRO_DATABASE_URL): postgres://… runs in a fresh schema dropped afterwards; sqlite:PATH keeps its rows; default a temporary SQLite file")
 		clients = fs.Int("clients", 32, "concurrent clients")
 	}
-	subs := new(int)
+	subs, invoices, processes := new(int), new(int), new(int)
 	if name == "billing" {
 		subs = fs.Int("subscriptions", 10000, "due subscriptions to seed and bill")
+		processes = fs.Int("processes", 0, "bill with this many `cobro bill` processes instead of --clients runners in the bench process")
+	}
+	if name == "lists" {
+		invoices = fs.Int("invoices", 100000, "invoices to seed in the workspace")
 	}
 	duration := fs.Duration("duration", 5*time.Second, "measured time of each phase")
 	warmup := fs.Duration("warmup", time.Second, "unmeasured time before each phase")
+	jsonPath := fs.String("json", "", "also write the summary as a JSON object to this file")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run (server and clients) to this file")
 	if code, ok := e.parse(fs, args[1:]); !ok {
 		return code
 	}
@@ -141,8 +148,14 @@ func (e *env) bench(args []string) int {
 			return e.fail(fmt.Errorf("bench setup: %w", err))
 		}
 	}
-	b.subscriptions = *subs
+	b.subscriptions, b.invoices, b.processes = *subs, *invoices, *processes
+	stopProfile, err := startCPUProfile(*cpuProfile)
+	if err != nil {
+		b.close()
+		return e.fail(err)
+	}
 	pairs, err := scenario.run(b)
+	stopProfile()
 	b.close()
 	if err == nil && e.ctx.Err() != nil {
 		err = errors.New("interrupted")
@@ -160,6 +173,11 @@ func (e *env) bench(args []string) int {
 		line.WriteString(" " + p.k + "=" + p.v)
 	}
 	fmt.Fprintln(e.stdout, line.String())
+	if *jsonPath != "" {
+		if err := writeBenchJSON(*jsonPath, append(head, pairs...)); err != nil {
+			return e.fail(err)
+		}
+	}
 	return exitOK
 }
 
@@ -191,6 +209,9 @@ type benchEnv struct {
 	cleanups []func() // run last-in first-out by close
 
 	subscriptions int // billing: due subscriptions to seed
+	invoices      int // lists: invoices to seed
+	processes     int // billing: run the bill as this many cobro bill processes (0: goroutines)
+	dbURL         string
 }
 
 // benchSetup prepares the database (fresh schema or temp file), migrates,
@@ -221,7 +242,7 @@ func (e *env) benchSetup(dbURL string, clients int, duration, warmup time.Durati
 	if err != nil {
 		return b, err
 	}
-	b.db = db
+	b.db, b.dbURL = db, dbURL
 	b.cleanups = append(b.cleanups, func() { db.Close() })
 	if db.Dialect.Postgres {
 		// A production PostgreSQL keeps its planner statistics fresh with

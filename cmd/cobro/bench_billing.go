@@ -1,8 +1,13 @@
 package main
 
 import (
+	"cmp"
 	"database/sql"
 	"fmt"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -89,31 +94,10 @@ func benchBilling(b *benchEnv) ([]kv, error) {
 	rawElapsed := time.Since(t0)
 	rawPerS := float64(n) / rawElapsed.Seconds()
 
-	// Cobro: one billing run, --clients runners at once
-	fmt.Fprintf(b.progress, "cobro: one billing run over %d due subscriptions, %d runners…\n", n, b.clients)
+	// Cobro: one billing run, --clients runners at once (or --processes)
 	t0 = time.Now()
-	var mu sync.Mutex
-	var total subscription.Summary
-	errs = make(chan error, b.clients)
-	for c := 0; c < b.clients; c++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			s, err := b.app.Subscriptions.Bill(ctx, b.db, now, subscription.BillOptions{Batch: batch})
-			if err != nil {
-				errs <- err
-				return
-			}
-			mu.Lock()
-			total.Processed += s.Processed
-			total.Invoices += s.Invoices
-			total.Attention += s.Attention
-			mu.Unlock()
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	if err := <-errs; err != nil {
+	total, split, err := b.billRun(now, batch)
+	if err != nil {
 		return nil, fmt.Errorf("billing run: %w", err)
 	}
 	elapsed := time.Since(t0)
@@ -127,7 +111,86 @@ func benchBilling(b *benchEnv) ([]kv, error) {
 	fmt.Fprintf(b.out, "%-8s %10s %12.1f\n", "raw", rawElapsed.Round(time.Millisecond), rawPerS)
 	fmt.Fprintf(b.out, "%-8s %10s %12.1f   invoices=%d needs_attention=%d\n", "cobro", elapsed.Round(time.Millisecond), perS, total.Invoices, total.Attention)
 	fmt.Fprintf(b.out, "runs=%d duplicates=%d missing=%d\n", runs, dups, due)
+	if split != "" {
+		fmt.Fprintf(b.out, "invoices per process: %s\n", split)
+	}
 	return []kv{{"subscriptions", fmt.Sprint(n)}, {"cobro_per_s", fmt.Sprintf("%.1f", perS)}, {"raw_per_s", fmt.Sprintf("%.1f", rawPerS)},
 		{"ratio", fmt.Sprintf("%.3f", perS/rawPerS)}, {"elapsed_s", fmt.Sprintf("%.1f", elapsed.Seconds())},
-		{"duplicates", fmt.Sprint(dups)}, {"missing", fmt.Sprint(due + n - runs)}, {"errors", fmt.Sprint(total.Attention)}}, nil
+		{"duplicates", fmt.Sprint(dups)}, {"missing", fmt.Sprint(due + n - runs)}, {"errors", fmt.Sprint(total.Attention)}, {"processes", fmt.Sprint(b.processes)}, {"split", cmp.Or(split, "na")}}, nil
+}
+
+// billRun bills every due subscription with --clients runners in this
+// process, or with --processes `cobro bill` processes on the same
+// database (as several nodes would); split is each process's invoices.
+func (b *benchEnv) billRun(now time.Time, batch int) (subscription.Summary, string, error) {
+	var (
+		mu    sync.Mutex
+		total subscription.Summary
+		wg    sync.WaitGroup
+		parts []string
+	)
+	n := b.clients
+	if b.processes > 0 {
+		n = b.processes
+		fmt.Fprintf(b.progress, "cobro: one billing run over %d due subscriptions, %d cobro bill processes…\n", b.subscriptions, n)
+	} else {
+		fmt.Fprintf(b.progress, "cobro: one billing run over %d due subscriptions, %d runners…\n", b.subscriptions, n)
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return total, "", err
+	}
+	errs := make(chan error, n)
+	for c := 0; c < n; c++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var s subscription.Summary
+			var err error
+			if b.processes > 0 {
+				s, err = b.billProcess(exe, batch)
+			} else {
+				s, err = b.app.Subscriptions.Bill(b.ctx, b.db, now, subscription.BillOptions{Batch: batch})
+			}
+			if err != nil {
+				errs <- err
+				return
+			}
+			mu.Lock()
+			total.Processed += s.Processed
+			total.Invoices += s.Invoices
+			total.Attention += s.Attention
+			parts = append(parts, strconv.Itoa(s.Invoices))
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		return total, "", err
+	}
+	if b.processes == 0 {
+		return total, "", nil
+	}
+	return total, strings.Join(parts, "/"), nil
+}
+
+// billProcess runs `cobro bill` on the bench database and reads its
+// summary line.
+func (b *benchEnv) billProcess(exe string, batch int) (subscription.Summary, error) {
+	var s subscription.Summary
+	cmd := exec.CommandContext(b.ctx, exe, "bill", "--db", b.dbURL, "--batch", strconv.Itoa(batch))
+	out, err := cmd.Output()
+	if err != nil {
+		return s, fmt.Errorf("cobro bill: %w: %s", err, out)
+	}
+	line := strings.TrimSpace(string(out))
+	at := strings.LastIndex(line, "billed:")
+	if at < 0 {
+		return s, fmt.Errorf("cobro bill answered %q", line)
+	}
+	if _, err := fmt.Sscanf(line[at:], "billed: subscriptions=%d invoices=%d needs_attention=%d", &s.Processed, &s.Invoices, &s.Attention); err != nil {
+		return s, fmt.Errorf("cobro bill answered %q: %w", line, err)
+	}
+	return s, nil
 }

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"os"
+	"os/exec"
 	"runtime"
 	"slices"
 	"strconv"
@@ -23,6 +25,11 @@ var benchKeys = map[string]struct{ keys, positive []string }{
 	"invoices": {
 		keys:     []string{"scenario", "db", "clients", "cobro_per_s", "raw_per_s", "ratio", "p50_ms", "p99_ms", "p999_ms", "errors"},
 		positive: []string{"cobro_per_s", "raw_per_s", "ratio", "p50_ms", "p99_ms"},
+	},
+	"lists": {
+		keys: []string{"scenario", "db", "clients", "invoices", "get_one_per_s", "get_one_p99_ms", "list_per_s", "list_p99_ms",
+			"list_status_per_s", "list_status_p99_ms", "list_customer_per_s", "list_customer_p99_ms", "search_per_s", "search_p99_ms", "ratio", "errors"},
+		positive: []string{"get_one_per_s", "get_one_p99_ms"},
 	},
 	"webhooks": {
 		keys:     []string{"scenario", "db", "clients", "cobro_per_s", "raw_per_s", "ratio", "raw_p99_ms", "errors"},
@@ -143,6 +150,8 @@ func TestBenchCustomersSQLite(t *testing.T)   { benchSQLite(t, "customers") }
 func TestBenchCustomersPostgres(t *testing.T) { benchPostgres(t, "customers") }
 func TestBenchInvoicesSQLite(t *testing.T)    { benchSQLite(t, "invoices") }
 func TestBenchInvoicesPostgres(t *testing.T)  { benchPostgres(t, "invoices") }
+func TestBenchListsSQLite(t *testing.T)       { benchSQLite(t, "lists", "--invoices", "300") }
+func TestBenchListsPostgres(t *testing.T)     { benchPostgres(t, "lists", "--invoices", "300") }
 func TestBenchWebhooksSQLite(t *testing.T)    { benchSQLite(t, "webhooks") }
 func TestBenchWebhooksPostgres(t *testing.T)  { benchPostgres(t, "webhooks") }
 
@@ -214,7 +223,7 @@ func TestBenchUsage(t *testing.T) {
 		want string
 	}{
 		{[]string{"bench"}, "usage: cobro bench"},
-		{[]string{"bench", "nope"}, "known scenarios: billing, customers, dte, invoices, mixed, pdf, usages, webhooks"},
+		{[]string{"bench", "nope"}, "known scenarios: billing, customers, dte, invoices, lists, mixed, pdf, usages, webhooks"},
 		{[]string{"bench", "--clients", "2", "customers"}, "scenario comes first"},
 		{[]string{"bench", "customers", "--clients", "0"}, "--clients"},
 		{[]string{"bench", "customers", "--duration", "0s"}, "--duration"},
@@ -232,5 +241,43 @@ func TestBenchUsage(t *testing.T) {
 		if !strings.Contains(errb.String(), tc.want) {
 			t.Errorf("%v: stderr %q lacks %q", tc.args, errb.String(), tc.want)
 		}
+	}
+}
+
+// --json writes the summary line's pairs as one object (numbers as JSON
+// numbers) and --cpuprofile a profile pprof reads.
+func TestBenchJSONAndProfile(t *testing.T) {
+	tmp := t.TempDir()
+	jsonPath, profPath := tmp+"/pdf.json", tmp+"/cpu.pprof"
+	pairs := runBench(t, "pdf", "--json", jsonPath, "--cpuprofile", profPath)
+	data, err := os.ReadFile(jsonPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var obj map[string]any
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	if err := dec.Decode(&obj); err != nil {
+		t.Fatalf("--json file is not a JSON object: %v\n%s", err, data)
+	}
+	if len(obj) != len(pairs) {
+		t.Errorf("--json has %d keys, the summary %d: %s", len(obj), len(pairs), data)
+	}
+	for k, v := range pairs {
+		switch got := obj[k].(type) {
+		case json.Number:
+			if got.String() != v {
+				t.Errorf("%s: json %s, summary %s", k, got, v)
+			}
+		case string:
+			if _, err := strconv.ParseFloat(v, 64); err == nil || got != v {
+				t.Errorf("%s: json %q, summary %s (numbers must be JSON numbers)", k, got, v)
+			}
+		default:
+			t.Errorf("%s: json %v (%T), summary %s", k, obj[k], obj[k], v)
+		}
+	}
+	if out, err := exec.Command("go", "tool", "pprof", "-top", profPath).CombinedOutput(); err != nil {
+		t.Errorf("go tool pprof cannot read --cpuprofile: %v\n%s", err, out)
 	}
 }

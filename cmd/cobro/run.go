@@ -40,6 +40,7 @@ const usage = `usage: cobro <command> [flags]
 commands:
   serve         run the API server
   init          create a workspace, a user and its API token
+  user password set a user's dashboard password
   migrate       apply pending database migrations
   token rotate  issue a new API token for a user
   member add    give a user access to another workspace
@@ -84,6 +85,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return exitUsage
 		}
 		return e.tokenRotate(rest[1:])
+	case "user":
+		if len(rest) == 0 || rest[0] != "password" {
+			fmt.Fprintln(stderr, "usage: cobro user password --user usr_… [--password P] [--db URL]")
+			return exitUsage
+		}
+		return e.userPassword(rest[1:])
 	case "member":
 		if len(rest) == 0 || rest[0] != "add" {
 			fmt.Fprintln(stderr, "usage: cobro member add --user usr_… --workspace acc_… [--db URL]")
@@ -459,9 +466,18 @@ func (e *env) init(args []string) int {
 	dbURL := e.dbFlag(fs)
 	name := fs.String("name", "My company", "workspace name")
 	country := fs.String("country", "US", "workspace country (ISO 3166-1 alpha-2)")
-	email := fs.String("email", "", "the user's email")
+	email := fs.String("email", "", "the user's email (signs in to the dashboard)")
+	password := fs.String("password", "", "the user's dashboard password (default: a generated one, printed)")
 	if code, ok := e.parse(fs, args); !ok {
 		return code
+	}
+	if *password != "" && *email == "" {
+		fmt.Fprintln(e.stderr, "cobro init: --password needs --email (users sign in with both)")
+		return exitUsage
+	}
+	if *password != "" && len([]rune(*password)) < workspace.MinPasswordLen {
+		fmt.Fprintf(e.stderr, "cobro init: --password: %v\n", workspace.ErrWeakPassword)
+		return exitUsage
 	}
 	db, err := e.open(*dbURL)
 	if err != nil {
@@ -472,7 +488,59 @@ func (e *env) init(args []string) int {
 	if err != nil {
 		return e.fail(err)
 	}
-	e.printJSON(created)
+	out := struct {
+		workspace.Created
+		Password string `json:"password,omitempty"`
+	}{Created: created}
+	if *email != "" { // a user with an email signs in to the dashboard (docs/dashboard.md#1-sign-in-and-sessions)
+		pw := *password
+		if pw == "" { // generated, printed once; a chosen one is never echoed
+			pw = workspace.NewPassword()
+			out.Password = pw
+		}
+		if err := workspace.SetPassword(e.ctx, db, created.User, pw); err != nil {
+			return e.fail(err)
+		}
+	}
+	e.printJSON(out)
+	return exitOK
+}
+
+// userPassword is `cobro user password`: sets a user's dashboard password
+// (a generated one, printed, without --password).
+func (e *env) userPassword(args []string) int {
+	fs := e.flags("user password")
+	dbURL := e.dbFlag(fs)
+	user := fs.String("user", "", "user id (usr_…)")
+	password := fs.String("password", "", "the new password (default: a generated one, printed)")
+	if code, ok := e.parse(fs, args); !ok {
+		return code
+	}
+	if *user == "" {
+		fmt.Fprintln(e.stderr, "cobro user password: --user is required")
+		return exitUsage
+	}
+	if *password != "" && len([]rune(*password)) < workspace.MinPasswordLen {
+		fmt.Fprintf(e.stderr, "cobro user password: --password: %v\n", workspace.ErrWeakPassword)
+		return exitUsage
+	}
+	db, err := e.open(*dbURL)
+	if err != nil {
+		return e.fail(err)
+	}
+	defer db.Close()
+	pw := *password
+	if pw == "" {
+		pw = workspace.NewPassword()
+	}
+	if err := workspace.SetPassword(e.ctx, db, *user, pw); err != nil {
+		return e.fail(err)
+	}
+	out := map[string]string{"user": *user}
+	if *password == "" {
+		out["password"] = pw
+	}
+	e.printJSON(out)
 	return exitOK
 }
 

@@ -44,7 +44,8 @@ func TestInitTokenMember(t *testing.T) {
 		t.Fatalf("init printed more than one line: %q", out)
 	}
 	var created map[string]string
-	if err := json.Unmarshal([]byte(out), &created); err != nil || len(created) != 3 {
+	// with an email but no --password: a generated dashboard password, printed once
+	if err := json.Unmarshal([]byte(out), &created); err != nil || len(created) != 4 || len(created["password"]) != 20 {
 		t.Fatalf("init output %q: %v", out, err)
 	}
 	if !wsRe.MatchString(created["workspace"]) || !userRe.MatchString(created["user"]) || !tokenRe.MatchString(created["token"]) {

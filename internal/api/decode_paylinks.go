@@ -14,6 +14,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/list"
 	"github.com/cobrobilling/cobro/internal/money"
 	"github.com/cobrobilling/cobro/internal/paylink"
+	"github.com/cobrobilling/cobro/internal/payment"
 	"github.com/cobrobilling/cobro/internal/taxid"
 )
 
@@ -27,8 +28,8 @@ func decodeIntent(e paylink.Env, l *paylink.Link, o *input.Object) (paylink.Inte
 	if l.CustomerID == "" {
 		c.Payer = readPayer(e, l, o)
 	}
-	g, _ := gateway.Get(l.Gateway)
-	if g != nil && g.Info().Kind == "card" {
+	g, _ := e.Deps.Gateways.Adapter(l.Gateway)
+	if g != nil && g.Info().Checkout == gateway.CheckoutCardForm {
 		raw, present := o.Raw("card")
 		m, isMap := raw.(map[string]any)
 		switch {
@@ -231,11 +232,13 @@ func decodeLinkRefs(e paylink.Env, o *input.Object, c *paylink.LinkParams) error
 		}
 	}
 	if v, ok := o.String("gateway", input.StrOpt{}); ok && v != nil {
-		g, found := gateway.Get(*v)
+		g, msg, err := payment.GatewayFor(e.Env, *v)
 		switch {
-		case !found:
-			o.Fail("gateway", input.MsgPK(*v))
-		case g.Info().Kind != "card" || !g.Info().AllowsMode(e.Scope.TestMode):
+		case err != nil:
+			return err
+		case msg != "":
+			o.Fail("gateway", msg)
+		case g.Info().Kind != "card":
 			o.Fail("gateway", fmt.Sprintf("The %s gateway cannot be used by payment links in this mode.", *v))
 		default:
 			c.Gateway = v

@@ -255,9 +255,13 @@ func scopeLoc(sc workspace.Scope) *time.Location {
 func decodeSource(e payment.Env, o *input.Object, pay *payment.Payment) (payment.SourceParams, error) {
 	c := payment.SourceParams{Payment: pay, Setup: setupParams(o)}
 	if v, ok := o.String("gateway", input.StrOpt{Required: true}); ok && v != nil {
-		if g, msg := payment.GatewayFor(*v, e.Scope.TestMode); msg != "" {
+		g, msg, err := payment.GatewayFor(e, *v)
+		switch {
+		case err != nil:
+			return c, err
+		case msg != "":
 			o.Fail("gateway", msg)
-		} else {
+		default:
 			c.Gateway = g
 		}
 	}
@@ -353,6 +357,32 @@ func decodeSourceChoice(o *input.Object, required bool) payment.SourceChoice {
 	var c payment.SourceChoice
 	if v, ok := o.Ref("source", required, !required, anyID); ok && v != nil {
 		c.Source = v
+	}
+	c.Errs = fieldErrors(o)
+	return c
+}
+
+// decodeProviderPatch reads PATCH /providers/{id}/: every key but
+// "default" is a setting of the gateway, a string (null clears it); the
+// gateway's schema judges the names and values.
+func decodeProviderPatch(o *input.Object) gateway.ProviderPatch {
+	c := gateway.ProviderPatch{Values: map[string]*string{}}
+	for _, k := range o.Keys() {
+		if k == "default" {
+			if v, ok := o.Bool("default", false); ok {
+				c.Default = &v
+			}
+			continue
+		}
+		raw, _ := o.Raw(k)
+		switch v := raw.(type) {
+		case nil:
+			c.Values[k] = nil
+		case string:
+			c.Values[k] = &v
+		default:
+			o.Fail(k, "Not a valid string.")
+		}
 	}
 	c.Errs = fieldErrors(o)
 	return c

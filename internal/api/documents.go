@@ -44,10 +44,19 @@ func (r *Request) renderDoc(status int, d *document.Doc, err error) (int, any, e
 	return status, views[0], nil
 }
 
+// docCreate numbers the new document in the transaction's last statements
+// (document.Tail): the view is rendered first and shows the number Flush
+// writes into it, so the sequence row is locked for about one commit.
 func docCreate(k *document.Kind) HandlerFunc {
 	return func(r *Request) (int, any, error) {
-		d, err := document.Create(r.env(), k, decode.Document(k, r.Body, false))
-		return r.renderDoc(http.StatusCreated, d, err)
+		e := r.env()
+		e.Tail = &document.Tail{}
+		d, err := document.Create(e, k, decode.Document(k, r.Body, false))
+		status, view, err := r.renderDoc(http.StatusCreated, d, err)
+		if err != nil {
+			return 0, nil, err
+		}
+		return status, view, e.Tail.Flush(e)
 	}
 }
 
@@ -89,9 +98,16 @@ func docDelete(k *document.Kind) HandlerFunc {
 	}
 }
 
+// docFinalize writes the customer's totals after the rest of the finalize
+// (document.Tail), before rendering, whose customer aggregations read them.
 func docFinalize(k *document.Kind) HandlerFunc {
 	return func(r *Request) (int, any, error) {
-		d, err := document.Finalize(r.env(), k, r.PathValue("id"))
+		e := r.env()
+		e.Tail = &document.Tail{}
+		d, err := document.Finalize(e, k, r.PathValue("id"))
+		if err == nil {
+			err = e.Tail.Flush(e)
+		}
 		return r.renderDoc(http.StatusOK, d, err)
 	}
 }

@@ -33,6 +33,7 @@ var writable = map[string][]string{
 	"WebhookEndpoint":    {"url", "description", "events", "status", "metadata"},
 	"Source":             {"gateway", "customer", "usage", "amount", "description", "return_url", "client", "metadata"},
 	"Payment":            {"amount", "currency", "date", "description", "invoice", "customer", "source", "sources", "status", "payment_date", "return_url", "enable_checkout", "metadata", "subscription"},
+	"Provider":           {"default"},
 	"PaymentLink":        {"amount", "currency", "description", "document", "exempt", "customer", "invoice", "capture_method", "single_use", "return_url", "expires", "metadata", "gateway"},
 }
 
@@ -41,7 +42,8 @@ var (
 	cardSchema = object(map[string]any{
 		"number": str("card number; test cards in docs/payments.md#11-test-gateway-cards"), "exp_month": integer(), "exp_year": integer(), "cvc": str("")})
 	writeOnly = map[string]map[string]any{
-		"Source": {"card": cardSchema, "method": str("for the manual gateway"), "payment": str("pay_…: a payer's source for an enable_checkout payment")},
+		"Source":   {"card": cardSchema, "method": str("for the manual gateway"), "payment": str("pay_…: a payer's source for an enable_checkout payment")},
+		"Provider": {"{setting}": nullable(str("each setting named in the gateway's fields, a string; null removes it (docs/payments.md#13-credentials)"))},
 	}
 )
 
@@ -89,6 +91,7 @@ var otherAnswers = map[string]answer{
 	"/publishable/gateways/test/authenticate/{source_id}/": {schema: object(map[string]any{"id": str(""), "status": str("chargeable")}),
 		htmlGET: true},
 	"/publishable/payment_links/links/{key}/hosted/":                  {contentType: "text/html", example: "<!doctype html>…"},
+	"/publishable/gateways/{gateway}/return/{source_id}/":             {contentType: "text/html", example: "<!doctype html>… (or 303 See Other to the source's return_url)"},
 	"/publishable/payment_links/links/{key}/intents/{intent_id}/pdf/": {schema: pdfSchema},
 	"/books/purchases/": {contentType: "text/csv", example: "type,folio,date,rut,name,exempt,net,vat,total,state\n33,1,2026-06-02,77123456-9,Servicios Cobro Demo SpA,9490,45571,8658,63719,ACD\n"},
 	"/books/sales/":     {contentType: "text/csv", example: "type,folio,date,rut,name,exempt,net,vat,total,state\n33,1,2026-06-02,76086428-5,Comercial Andes SpA,9490,45571,8658,63719,finalized\n"},

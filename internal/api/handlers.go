@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/cobrobilling/cobro/internal/input"
 	"github.com/cobrobilling/cobro/internal/list"
 	"github.com/cobrobilling/cobro/internal/store"
 	"github.com/cobrobilling/cobro/internal/workspace"
@@ -51,6 +52,24 @@ func getScoped[T any](get func(context.Context, store.Querier, workspace.Scope, 
 func listScoped[T any](spec *list.Spec, fetch func(context.Context, store.Querier, workspace.Scope, *list.Query) (int, []T, error)) HandlerFunc {
 	return func(r *Request) (int, any, error) {
 		return pageOf(r, spec, func(lq *list.Query) (int, []T, error) { return fetch(r.Ctx, r.Q, r.Scope, lq) })
+	}
+}
+
+// createScoped answers POST /<resources>/ with 201 and the object create
+// makes in the request scope from the body decode reads.
+func createScoped[P, T any](decode func(*input.Object) P, create func(context.Context, store.Querier, workspace.Scope, P, time.Time) (T, error)) HandlerFunc {
+	return func(r *Request) (int, any, error) {
+		v, err := create(r.Ctx, r.Q, r.Scope, decode(r.Object()), r.Now)
+		return reply(http.StatusCreated, v, err)
+	}
+}
+
+// updateScoped answers POST /<resources>/{id}/ with 200 and the object
+// update leaves after the partial update decode reads.
+func updateScoped[P, T any](decode func(*input.Object) P, update func(context.Context, store.Querier, store.Dialect, workspace.Scope, string, P, time.Time) (T, error)) HandlerFunc {
+	return func(r *Request) (int, any, error) {
+		v, err := update(r.Ctx, r.Q, r.Dialect(), r.Scope, r.PathValue("id"), decode(r.Object()), r.Now)
+		return reply(http.StatusOK, v, err)
 	}
 }
 

@@ -219,7 +219,7 @@ func TestPaymentLinkIntents(t *testing.T) {
 		c.Post("/payment_links/links/", map[string]any{"amount": 5, "currency": "USD", "document": "US2"}).
 			ExpectBody(400, `{"document": ["Document type US2 cannot be used for invoices."]}`)
 		e.Workspace("US").Post("/payment_links/links/", map[string]any{"amount": 5, "currency": "USD"}).
-			ExpectBody(400, `{"gateway": ["No card gateway is installed for live mode."]}`)
+			ExpectBody(400, `{"gateway": ["No card gateway is configured in this mode: set one's credentials with PATCH /providers/{id}/."]}`)
 		anon.Post(pubPath(key2)+"intents/", map[string]any{"payer": map[string]any{"name": "X"}, "card": card("4242 4242 4242 4241")}).
 			ExpectBody(400, `{"payer": {"email": ["This field is required."]}, "card": {"number": ["Invalid card number."]}}`)
 		anon.Post(pubPath(key2)+"intents/", map[string]any{"payer": map[string]any{"name": "X", "email": "x@example.com"},

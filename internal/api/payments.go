@@ -2,11 +2,11 @@ package api
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/cobrobilling/cobro/internal/apperr"
 	"github.com/cobrobilling/cobro/internal/checkout"
-	"github.com/cobrobilling/cobro/internal/gateway"
 	"github.com/cobrobilling/cobro/internal/input"
 	"github.com/cobrobilling/cobro/internal/list"
 	"github.com/cobrobilling/cobro/internal/payment"
@@ -24,18 +24,26 @@ func (s *Server) listProviders(r *Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	all := gateway.All()
+	all, err := r.env().Deps.Gateways.Providers(r.Ctx, r.Q, r.Scope)
+	if err != nil {
+		return 0, nil, err
+	}
 	from := min(lq.Offset(), len(all))
 	to := min(from+lq.PageSize, len(all))
 	return r.PageOf(lq, len(all), all[from:to])
 }
 
 func (s *Server) getProvider(r *Request) (int, any, error) {
-	g, ok := gateway.Get(r.PathValue("id"))
-	if !ok {
-		return 0, nil, apperr.NotFoundErr()
-	}
-	return http.StatusOK, g.Info(), nil
+	p, err := r.env().Deps.Gateways.Provider(r.Ctx, r.Q, r.Scope, r.PathValue("id"))
+	return reply(http.StatusOK, p, err)
+}
+
+// updateProvider sets a gateway's credentials for the workspace and mode
+// (docs/payments.md#13-credentials).
+func (s *Server) updateProvider(r *Request) (int, any, error) {
+	c := decodeProviderPatch(r.Object())
+	p, err := r.env().Deps.Gateways.Configure(r.Ctx, r.Q, r.Dialect(), r.Scope, r.PathValue("id"), c, r.Now)
+	return reply(http.StatusOK, p, err)
 }
 
 // publishablePayment resolves the scope of a payer's call from the
@@ -180,6 +188,32 @@ func (s *Server) authenticate3DS(r *Request) (int, any, error) {
 		return htmlPage(checkout.AuthenticationPage(checkout.AuthView{SourceID: src.ID, Status: src.Status, Workspace: sc.Name, Card: src.Card, Done: true}))
 	}
 	return http.StatusOK, map[string]string{"id": src.ID, "status": src.Status}, nil
+}
+
+// gatewayReturn is where a processor sends the payer back for a source
+// (docs/payments.md#15-redirect-flows), by GET or form POST: the gateway
+// verifies the return with the processor; the payer goes on to the
+// source's return_url (the hosted page of a payment link).
+func (s *Server) gatewayReturn(r *Request) (int, any, error) {
+	sid, sc, err := r.sourceScope()
+	if err != nil {
+		return 0, nil, err
+	}
+	params := url.Values{}
+	for k, v := range r.R.URL.Query() {
+		params[k] = v
+	}
+	for k, v := range r.R.PostForm {
+		params[k] = append(params[k], v...)
+	}
+	src, err := payment.SourceReturned(r.payEnv(), r.PathValue("gateway"), sid, params)
+	if err != nil {
+		return 0, nil, err
+	}
+	if src.ReturnURL != nil && input.ValidURL(*src.ReturnURL) {
+		return http.StatusSeeOther, &Raw{ContentType: "text/html; charset=utf-8", Header: map[string]string{"Location": *src.ReturnURL}}, nil
+	}
+	return htmlPage(checkout.AuthenticationPage(checkout.AuthView{SourceID: src.ID, Status: src.Status, Workspace: sc.Name, Card: src.Card, Done: true}))
 }
 
 // htmlPage answers a rendered hosted page.

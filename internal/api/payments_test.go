@@ -541,9 +541,12 @@ func TestProviders(t *testing.T) {
 	e := apitest.New(t, "sqlite")
 	c := e.Workspace("US")
 	c.Get("/providers/").ExpectBody(200, `{"count": 2, "next": null, "previous": null, "results": [
-		{"id": "manual", "name": "Manual", "kind": "offline", "usage": ["single"], "modes": ["test", "live"]},
-		{"id": "test", "name": "Test gateway", "kind": "card", "usage": ["single", "reusable"], "modes": ["test"]}]}`)
-	c.Get("/providers/test/").ExpectBody(200, `{"id": "test", "name": "Test gateway", "kind": "card", "usage": ["single", "reusable"], "modes": ["test"]}`)
+		{"id": "manual", "name": "Manual", "kind": "offline", "usage": ["single"], "modes": ["test", "live"], "checkout": "",
+			"configured": true, "default": false, "settings": {}, "secrets": [], "fields": []},
+		{"id": "test", "name": "Test gateway", "kind": "card", "usage": ["single", "reusable"], "modes": ["test"], "checkout": "card_form",
+			"configured": false, "default": false, "settings": {}, "secrets": [], "fields": []}]}`)
+	c.Test().Get("/providers/test/").ExpectBody(200, `{"id": "test", "name": "Test gateway", "kind": "card", "usage": ["single", "reusable"], "modes": ["test"],
+		"checkout": "card_form", "configured": true, "default": false, "settings": {}, "secrets": [], "fields": []}`)
 	c.Get("/providers/stripe/").Expect(404)
 }
 

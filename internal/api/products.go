@@ -10,11 +10,6 @@ import (
 // The billing catalogue (docs/billing.md#4-products to docs/billing.md#7-coupons): products, plans, add-ons and
 // coupons. DELETE archives (docs/conventions.md#15-deletion-semantics): 200 + the object.
 
-func (s *Server) createProduct(r *Request) (int, any, error) {
-	p, err := product.CreateProduct(r.Ctx, r.Q, r.Scope, decodeProduct(r.Object()), r.Now)
-	return reply(http.StatusCreated, p, err)
-}
-
 // listProducts also takes the plans filter (product.ParseProductList).
 func (s *Server) listProducts(r *Request) (int, any, error) {
 	lq, err := product.ParseProductList(r.R.URL.Query(), list.Env{Dialect: r.Dialect(), Loc: r.Scope.Loc, ArgOffset: 2})
@@ -26,11 +21,6 @@ func (s *Server) listProducts(r *Request) (int, any, error) {
 		return 0, nil, err
 	}
 	return r.PageOf(lq, n, items)
-}
-
-func (s *Server) updateProduct(r *Request) (int, any, error) {
-	p, err := product.UpdateProduct(r.Ctx, r.Q, r.Dialect(), r.Scope, r.PathValue("id"), decodeProduct(r.Object()), r.Now)
-	return reply(http.StatusOK, p, err)
 }
 
 func (s *Server) createPlan(r *Request) (int, any, error) {
@@ -55,24 +45,4 @@ func (s *Server) updatePlan(r *Request) (int, any, error) {
 	}
 	p, err := product.UpdatePlan(r.Ctx, r.Q, r.Dialect(), r.Scope, r.PathValue("id"), c, r.Now)
 	return reply(http.StatusOK, p, err)
-}
-
-func (s *Server) createAddon(r *Request) (int, any, error) {
-	a, err := product.CreateAddon(r.Ctx, r.Q, r.Scope, decodeAddon(r.Object()), r.Now)
-	return reply(http.StatusCreated, a, err)
-}
-
-func (s *Server) updateAddon(r *Request) (int, any, error) {
-	a, err := product.UpdateAddon(r.Ctx, r.Q, r.Dialect(), r.Scope, r.PathValue("id"), decodeAddon(r.Object()), r.Now)
-	return reply(http.StatusOK, a, err)
-}
-
-func (s *Server) createCoupon(r *Request) (int, any, error) {
-	c, err := product.CreateCoupon(r.Ctx, r.Q, r.Scope, decodeCoupon(r.Object()), r.Now)
-	return reply(http.StatusCreated, c, err)
-}
-
-func (s *Server) updateCoupon(r *Request) (int, any, error) {
-	c, err := product.UpdateCoupon(r.Ctx, r.Q, r.Dialect(), r.Scope, r.PathValue("id"), decodeCoupon(r.Object()), r.Now)
-	return reply(http.StatusOK, c, err)
 }

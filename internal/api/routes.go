@@ -67,13 +67,13 @@ func (s *Server) declare() []Route {
 	crud("/orgunits/", "Orgunits", "orgunit", customer.Orgunit{}, s.createOrgunit, s.listOrgunits, s.getOrgunit, s.updateOrgunit, s.deleteOrgunit)
 	crud("/suppliers/", "Suppliers", "supplier", supplier.Supplier{}, s.createSupplier, listScoped(&supplier.ListSpec, supplier.List), getScoped(supplier.Get), s.updateSupplier, s.deleteSupplier)
 	// Catalogue of sale items (docs/billing.md#4-products to docs/billing.md#7-coupons): DELETE archives, 200 + object
-	crud("/products/", "Products", "product", product.Product{}, s.createProduct, s.listProducts, getScoped(product.Products.Get), s.updateProduct, archiveScoped(product.Products.Archive))
+	crud("/products/", "Products", "product", product.Product{}, createScoped(decodeProduct, product.CreateProduct), s.listProducts, getScoped(product.Products.Get), updateScoped(decodeProduct, product.UpdateProduct), archiveScoped(product.Products.Archive))
 	routes[len(routes)-1].Status, routes[len(routes)-1].Summary = 200, "Archive a product"
 	crud("/plans/", "Plans", "plan", product.Plan{}, s.createPlan, listScoped(&product.PlanListSpec, product.Plans.List), getScoped(product.Plans.Get), s.updatePlan, archiveScoped(product.Plans.Archive))
 	routes[len(routes)-1].Status, routes[len(routes)-1].Summary = 200, "Archive a plan"
-	crud("/addons/", "Add-ons", "add-on", product.Addon{}, s.createAddon, listScoped(&product.AddonListSpec, product.Addons.List), getScoped(product.Addons.Get), s.updateAddon, archiveScoped(product.Addons.Archive))
+	crud("/addons/", "Add-ons", "add-on", product.Addon{}, createScoped(decodeAddon, product.CreateAddon), listScoped(&product.AddonListSpec, product.Addons.List), getScoped(product.Addons.Get), updateScoped(decodeAddon, product.UpdateAddon), archiveScoped(product.Addons.Archive))
 	routes[len(routes)-1].Status, routes[len(routes)-1].Summary = 200, "Archive an add-on"
-	crud("/coupons/", "Coupons", "coupon", product.Coupon{}, s.createCoupon, listScoped(&product.CouponListSpec, product.Coupons.List), getScoped(product.Coupons.Get), s.updateCoupon, archiveScoped(product.Coupons.Archive))
+	crud("/coupons/", "Coupons", "coupon", product.Coupon{}, createScoped(decodeCoupon, product.CreateCoupon), listScoped(&product.CouponListSpec, product.Coupons.List), getScoped(product.Coupons.Get), updateScoped(decodeCoupon, product.UpdateCoupon), archiveScoped(product.Coupons.Archive))
 	routes[len(routes)-1].Status, routes[len(routes)-1].Summary = 200, "Archive a coupon"
 
 	// Subscriptions, usages and test clocks (docs/billing.md#8-subscriptions to docs/billing.md#10-test-clocks)
@@ -186,7 +186,9 @@ func (s *Server) declare() []Route {
 	routes[len(routes)-1].Schema = webhook.EventView{}
 
 	// Payments (docs/payments.md)
-	catalogue("/providers/", "Payments", "payment gateways", gateway.Info{}, AuthToken, s.listProviders, s.getProvider)
+	catalogue("/providers/", "Payments", "payment gateways", gateway.Provider{}, AuthToken, s.listProviders, s.getProvider)
+	add(patch, "/providers/{id}/", "Payments", "Set a gateway's credentials for the workspace and mode (secrets are never returned)", AuthToken, 200, s.updateProvider)
+	routes[len(routes)-1].Schema = gateway.Provider{}
 	add(post, "/sources/", "Sources", "Create a source (publishable with an enable_checkout payment)", AuthDual, 201, s.createSource)
 	add(get, "/sources/", "Sources", "List sources", AuthToken, 200, listIn(&payment.SourceListSpec, (*Request).payEnv, payment.ListSources))
 	routes[len(routes)-1].List = true
@@ -211,6 +213,9 @@ func (s *Server) declare() []Route {
 	add(get, "/publishable/gateways/test/authenticate/{source_id}/", "Sources", "Simulated card authentication page of the test gateway (HTML)", AuthPublic, 200, s.authenticationPage)
 	routes[len(routes)-1].Writes = true
 	add(post, "/publishable/gateways/test/authenticate/{source_id}/", "Sources", "Approve or deny a simulated card authentication", AuthPublic, 200, s.authenticate3DS)
+	add(get, "/publishable/gateways/{gateway}/return/{source_id}/", "Sources", "The payer's return from a processor's page (verified with the processor; 303 to the source's return_url)", AuthPublic, 200, s.gatewayReturn)
+	routes[len(routes)-1].Writes = true
+	add(post, "/publishable/gateways/{gateway}/return/{source_id}/", "Sources", "The payer's return from a processor's page by form POST", AuthPublic, 200, s.gatewayReturn)
 	crud("/payment_links/links/", "Payment links", "payment link", paylink.Link{}, s.createLink, listIn(&paylink.LinkListSpec, (*Request).linkEnv, paylink.ListLinks), byID((*Request).linkEnv, paylink.GetLink), s.updateLink, byID((*Request).linkEnv, paylink.ArchiveLink))
 	routes[len(routes)-1].Status, routes[len(routes)-1].Summary = 200, "Archive a payment link"
 	add(get, "/payment_links/intents/", "Payment links", "List payment-link intents", AuthToken, 200, listIn(&paylink.IntentListSpec, (*Request).linkEnv, paylink.ListIntents))

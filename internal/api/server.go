@@ -25,6 +25,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/clock"
 	"github.com/cobrobilling/cobro/internal/customer"
 	"github.com/cobrobilling/cobro/internal/document"
+	"github.com/cobrobilling/cobro/internal/gateway"
 	"github.com/cobrobilling/cobro/internal/id"
 	"github.com/cobrobilling/cobro/internal/idempotency"
 	"github.com/cobrobilling/cobro/internal/input"
@@ -118,6 +119,9 @@ type Options struct {
 	// TrustedProxies are the peers whose X-Forwarded-* headers are
 	// honoured (--trusted-proxies); none by default.
 	TrustedProxies []netip.Prefix
+	// Dashboard serves the merchant dashboard at /, /login, /logout and
+	// /app/ (docs/dashboard.md); nil: those paths answer 404.
+	Dashboard http.Handler
 }
 
 // Services are the domain work the handlers call that depends on other
@@ -169,6 +173,9 @@ func New(opt Options) *Server {
 	}
 	if opt.Logger == nil {
 		opt.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opt.Services.Documents.Gateways == nil { // a server built outside internal/app (tests)
+		opt.Services.Documents.Gateways = gateway.NewRegistry(opt.SecretKey, gateway.BuiltIn()...)
 	}
 	if opt.RatePerToken == 0 {
 		opt.RatePerToken = 100
@@ -229,6 +236,15 @@ func (s *Server) build() http.Handler {
 	for _, p := range order {
 		g := &group{s: s, pattern: p, routes: groups[p]}
 		mux.Handle(p, g)
+	}
+	if s.opt.Dashboard != nil { // docs/dashboard.md: outside every API path
+		dash := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			r.Context().Value(infoKey{}).(*reqInfo).route = "dashboard" // one metrics label for every page
+			s.opt.Dashboard.ServeHTTP(w, r)
+		})
+		for _, p := range []string{"/{$}", "/login", "/logout", "/app", "/app/"} {
+			mux.Handle(p, dash)
+		}
 	}
 	mux.Handle("/", &group{s: s, pattern: "unmatched"})
 	return s.outer(mux)
@@ -487,7 +503,9 @@ func (s *Server) prepare(w http.ResponseWriter, hr *http.Request, rt Route) (*Re
 	now := s.opt.Clock.Now()
 	ctx = clock.WithNow(ctx, now)
 	req := &Request{R: hr, Ctx: ctx, DB: s.opt.DB, Q: s.opt.DB, Now: now, srv: s}
-	if rt.Auth == AuthToken || (rt.Auth == AuthDual && hr.Header.Get("Authorization") != "") {
+	if sc, ok := sessionScope(hr); ok && rt.Auth != AuthPublic {
+		req.Scope = sc // a dashboard session (session.go): signed in, no token
+	} else if rt.Auth == AuthToken || (rt.Auth == AuthDual && hr.Header.Get("Authorization") != "") {
 		sc, err := s.authenticate(ctx, hr)
 		if err != nil {
 			return nil, err

@@ -2,17 +2,14 @@ package api_test
 
 import (
 	"bytes"
-	"context"
 	"io"
 	"mime"
 	"mime/multipart"
-	"net"
 	netmail "net/mail"
 	"strings"
 	"testing"
 
 	"github.com/cobrobilling/cobro/internal/apitest"
-	"github.com/cobrobilling/cobro/internal/mail"
 	"github.com/cobrobilling/cobro/internal/mail/mailtest"
 )
 
@@ -20,15 +17,7 @@ import (
 // customer's invoicing contacts (docs/billing.md#85-what-a-run-does step 9) through the
 // queue; nothing is emailed in test mode or when send_invoices is off.
 func TestSubscriptionInvoiceEmail(t *testing.T) {
-	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
-		e.App.Subscriptions.Deps.Mail = mail.Queue{} // as with an SMTP server configured
-		srv := mailtest.StartFakeSMTP(t)
-		host, port, _ := net.SplitHostPort(srv.Addr)
-		cfg, err := mail.Parse("smtp://" + host + ":" + port + "?from=billing@acme.test")
-		if err != nil {
-			t.Fatal(err)
-		}
-		w := &mail.Worker{DB: e.DB, SMTP: cfg, Clock: e.Clock, Deps: e.App.Documents}
+	eachMail(t, func(t *testing.T, e *apitest.Env, srv *mailtest.FakeSMTP) {
 		c := e.Workspace("US")
 		cus := newCustomer(c, "Mail Co")
 		c.Post("/contacts/", map[string]any{"name": "Ana", "email": "ana@mailco.test", "customer": cus, "invoicing": true}).Expect(201)
@@ -46,9 +35,8 @@ func TestSubscriptionInvoiceEmail(t *testing.T) {
 		tc.Post("/subscriptions/", map[string]any{"customer": newCustomer(tc, "Test Co"), "document": "US1", "date_start": "2026-06-02",
 			"lines": []any{map[string]any{"plan": tplan, "quantity": 1}}}).Expect(201)
 
-		n, err := w.RunOnce(context.Background())
-		if err != nil || n != 1 {
-			t.Fatalf("worker sent %d (%v), want 1", n, err)
+		if n := sendMail(t, e); n != 1 {
+			t.Fatalf("worker sent %d, want 1", n)
 		}
 		got := srv.Received()
 		if len(got) != 1 || strings.Join(got[0].To, ",") != "ana@mailco.test" || got[0].From != "billing@acme.test" {
@@ -82,7 +70,7 @@ func TestSubscriptionInvoiceEmail(t *testing.T) {
 			t.Error("no PDF attached")
 		}
 		// the job is gone: a second pass sends nothing
-		if n, _ := w.RunOnce(context.Background()); n != 0 || len(srv.Received()) != 1 {
+		if n := sendMail(t, e); n != 0 || len(srv.Received()) != 1 {
 			t.Errorf("sent again: %d", n)
 		}
 		_ = sub

@@ -16,7 +16,9 @@ import (
 	"github.com/cobrobilling/cobro/internal/catalog"
 	"github.com/cobrobilling/cobro/internal/clock"
 	"github.com/cobrobilling/cobro/internal/customer"
+	"github.com/cobrobilling/cobro/internal/dashboard"
 	"github.com/cobrobilling/cobro/internal/document"
+	"github.com/cobrobilling/cobro/internal/gateway"
 	"github.com/cobrobilling/cobro/internal/jobs"
 	"github.com/cobrobilling/cobro/internal/list"
 	"github.com/cobrobilling/cobro/internal/mail"
@@ -60,6 +62,9 @@ type Config struct {
 	WebhookOutcome func(result string)
 	// Billers replaces tax-agency billers by name (tests' fake agencies).
 	Billers biller.Set
+	// Gateways are payment gateway adapters installed besides the
+	// built-in ones (tests' extra adapters).
+	Gateways []gateway.Adapter
 	// Rate limits of the API (api.Options).
 	RatePerToken, RateBurst, RatePublicPerMinute int
 }
@@ -72,13 +77,18 @@ type App struct {
 	Suppliers     *supplier.Service
 	Subscriptions *subscription.Service
 	Reminders     *reminder.Service
-	SII           *clsii.Biller
-	Reception     *reception.Service
+	// Outbox queues the emails Cobro sends on its own (finalized
+	// documents, receipts, reminder rules, dunning).
+	Outbox    mail.Outbox
+	SII       *clsii.Biller
+	Reception *reception.Service
+	Gateways  *gateway.Registry
 	// Background work: one runner for every job kind.
 	Jobs     *jobs.Runner
 	Webhooks *webhook.Worker
-	// Server is the HTTP API.
-	Server *api.Server
+	// Server is the HTTP API; it also serves the Dashboard's pages.
+	Server    *api.Server
+	Dashboard *dashboard.Dashboard
 }
 
 // New builds the application.
@@ -125,8 +135,23 @@ func New(cfg Config) *App {
 		a.Reception.Signer, a.Reception.Register, a.Reception.Sealer = a.SII, a.SII, a.SII
 	}
 
+	// Payment gateways: the built-in test and manual gateways and the
+	// processors' adapters, with the workspaces' sealed credentials
+	// (docs/payments.md#1-gateways).
+	a.Gateways = gateway.NewRegistry(cfg.SecretKey, append(gateway.BuiltIn(), cfg.Gateways...)...)
+
+	// Emails (with an SMTP server): finalized documents and succeeded
+	// payments are emailed through the outbox, which also serves reminder
+	// rules and dunning.
+	a.Outbox = mail.Outbox{Base: cfg.MailBase, Off: cfg.SMTP == nil}
+	var mailer document.Mailer
+	if cfg.SMTP != nil {
+		mailer = a.Outbox
+	}
 	a.Subscriptions = &subscription.Service{}
 	a.Documents = document.Deps{
+		Gateways:  a.Gateways,
+		Mail:      mailer,
 		Customers: a.Customers,
 		Billers:   billers,
 		Settled:   a.Subscriptions,
@@ -139,8 +164,7 @@ func New(cfg Config) *App {
 		ClockCleanup: paylink.TestClockCleanup(),
 	}
 	a.Reminders = &reminder.Service{}
-	if cfg.SMTP != nil { // invoices of runs and reminders are emailed
-		a.Subscriptions.Deps.Mail = mail.Queue{}
+	if cfg.SMTP != nil { // reminders are emailed (run invoices: by Documents.Mail)
 		a.Reminders.Mail = mail.Queue{}
 	}
 
@@ -164,11 +188,18 @@ func New(cfg Config) *App {
 		a.Jobs.Add((&reception.AnswerMailer{DB: cfg.DB, SMTP: cfg.SMTP, Clock: cfg.Clock, Logger: cfg.Logger}).Kind())
 	}
 
+	// The merchant dashboard works through the API's routes in-process
+	// (docs/dashboard.md), so it is given the server once it exists.
+	a.Dashboard = dashboard.New(cfg.DB, cfg.Clock, cfg.Logger)
+	if cfg.SMTP != nil { // the settings page sends a test message
+		a.Dashboard.Mail = cfg.SMTP
+	}
 	a.Server = api.New(api.Options{DB: cfg.DB, Clock: cfg.Clock, Logger: cfg.Logger, PublicURL: cfg.PublicURL, Version: cfg.Version, SecretKey: cfg.SecretKey,
 		Services: api.Services{Documents: a.Documents, Customers: a.Customers, Suppliers: a.Suppliers, Subscriptions: a.Subscriptions, Reminders: a.Reminders, SII: a.SII, Reception: a.Reception},
 		Webhooks: a.Webhooks, Jobs: a.Jobs, Resolver: cfg.Resolver, AllowPrivateWebhooks: cfg.AllowPrivateWebhooks,
 		NoTestWebhooksLoopback: cfg.NoTestWebhooksLoopback, TrustedProxies: cfg.TrustedProxies,
-		RatePerToken: cfg.RatePerToken, RateBurst: cfg.RateBurst, RatePublicPerMinute: cfg.RatePublicPerMinute})
+		RatePerToken: cfg.RatePerToken, RateBurst: cfg.RateBurst, RatePublicPerMinute: cfg.RatePublicPerMinute, Dashboard: a.Dashboard})
+	a.Dashboard.API = a.Server
 	return a
 }
 

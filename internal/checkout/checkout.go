@@ -1,7 +1,10 @@
 // Package checkout renders the hosted payment pages (docs/payments.md#51-publishable-endpoints and
 // docs/payments.md#12-simulated-authentication-test-gateway): server-side html/template, every asset embedded in the binary and
 // inlined under a per-response CSP nonce, so the pages load nothing from
-// anywhere else and show no workspace data beyond the link.
+// anywhere else and show no workspace data beyond the link. The one
+// exception is a Stripe link (docs/payments.md#16-stripe): card data must go from the payer's
+// browser to Stripe, so that page loads Stripe.js from js.stripe.com and
+// its CSP allows exactly Stripe's hosts.
 package checkout
 
 import (
@@ -47,12 +50,30 @@ func nonce() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
+// StripeJS is where Stripe.js is loaded from: Stripe requires it be
+// loaded from js.stripe.com, never bundled.
+const StripeJS = "https://js.stripe.com/v3/"
+
 // headers are the security headers of every hosted page: nothing but the
 // inlined, nonce-tagged style and script; no framing; no caching.
 func headers(n string, connect bool) map[string]string {
-	csp := "default-src 'none'; style-src 'nonce-" + n + "'; script-src 'nonce-" + n + "'; img-src data:; base-uri 'none'; frame-ancestors 'none'"
+	return headersFor(n, connect, false)
+}
+
+// headersFor adds, for a Stripe page, the hosts Stripe.js needs (its
+// script, the card fields and 3-D Secure frames, its API); nothing else.
+func headersFor(n string, connect, stripe bool) map[string]string {
+	script, img, conn := "'nonce-"+n+"'", "data:", "'self'"
+	frames := ""
+	if stripe {
+		script += " https://js.stripe.com"
+		img += " https://*.stripe.com"
+		conn += " https://api.stripe.com"
+		frames = "; frame-src https://js.stripe.com https://hooks.stripe.com"
+	}
+	csp := "default-src 'none'; style-src 'nonce-" + n + "'; script-src " + script + "; img-src " + img + "; base-uri 'none'; frame-ancestors 'none'" + frames
 	if connect {
-		csp += "; connect-src 'self'; form-action 'self'"
+		csp += "; connect-src " + conn + "; form-action 'self'"
 	}
 	return map[string]string{
 		"Content-Security-Policy": csp,
@@ -80,11 +101,15 @@ type Link struct {
 	ReturnURL   string
 	// Resume: an intent to poll on load (back from authentication).
 	Resume string
+	// StripeKey is the workspace's Stripe publishable key (pk_…) when the
+	// link's gateway is Stripe: the card fields are Stripe's (Stripe.js).
+	StripeKey string
 }
 
 type hostedView struct {
 	Lang, Merchant, Description, AmountText, Currency string
-	TestMode, Unavailable, AskPayer                   bool
+	TestMode, Unavailable, AskPayer, Stripe           bool
+	StripeJS                                          string
 	ExtraFields                                       []Field
 	T                                                 texts
 	Nonce                                             string
@@ -99,6 +124,7 @@ type config struct {
 	PayerFields []string          `json:"payerFields"`
 	Resume      string            `json:"resume"`
 	Attempt     string            `json:"attempt"`
+	StripeKey   string            `json:"stripeKey,omitempty"`
 	Text        map[string]any    `json:"text"`
 	Extra       map[string]string `json:"-"`
 }
@@ -132,7 +158,8 @@ func render(l Link, unavailable bool) (*Page, error) {
 			}
 		}
 		v.Config = config{IntentsURL: "/publishable/payment_links/links/" + l.Key + "/intents/", ReturnURL: l.ReturnURL,
-			PayerFields: l.PayerFields, Resume: l.Resume, Attempt: nonce(), Text: t.script()}
+			PayerFields: l.PayerFields, Resume: l.Resume, Attempt: nonce(), Text: t.script(), StripeKey: l.StripeKey}
+		v.Stripe, v.StripeJS = l.StripeKey != "", StripeJS
 	}
 	var buf bytes.Buffer
 	if err := templates.ExecuteTemplate(&buf, "hosted.html", v); err != nil {
@@ -142,7 +169,7 @@ func render(l Link, unavailable bool) (*Page, error) {
 	if unavailable {
 		status = 404
 	}
-	return &Page{Status: status, Body: buf.Bytes(), Header: headers(n, true)}, nil
+	return &Page{Status: status, Body: buf.Bytes(), Header: headersFor(n, true, v.Stripe)}, nil
 }
 
 // AuthView is the simulated authentication page of a source.

@@ -49,3 +49,39 @@ func TestHostedPageIsSelfContained(t *testing.T) {
 		t.Error("no CSP")
 	}
 }
+
+// A Stripe link's page takes the card in Stripe's fields: it loads
+// Stripe.js from js.stripe.com and nothing else from outside, has no card
+// input of its own, and its CSP opens exactly Stripe's hosts.
+func TestStripePageLoadsOnlyStripeJS(t *testing.T) {
+	p, err := Hosted(Link{Key: "pk_x", Merchant: "Acme", Country: "CL", Description: "Taller", Amount: decimal.NewFromInt(9990),
+		Currency: "CLP", Rounded: true, TestMode: true, PayerFields: []string{"name", "email"}, StripeKey: "pk_test_abc"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := string(p.Body)
+	if n := strings.Count(body, `src="http`); n != 1 || !strings.Contains(body, `<script src="https://js.stripe.com/v3/"`) {
+		t.Errorf("external scripts: %d, want only Stripe.js", n)
+	}
+	for _, input := range []string{`id="number"`, `id="exp"`, `id="cvc"`, `cc-number`} {
+		if strings.Contains(body, input) {
+			t.Errorf("the Stripe page has a card input of its own: %s", input)
+		}
+	}
+	if !strings.Contains(body, `id="card-element"`) || !strings.Contains(body, `"stripeKey":"pk_test_abc"`) {
+		t.Error("no Stripe card field or key")
+	}
+	csp := p.Header["Content-Security-Policy"]
+	for _, want := range []string{"script-src 'nonce-", "https://js.stripe.com", "frame-src https://js.stripe.com https://hooks.stripe.com", "connect-src 'self' https://api.stripe.com", "default-src 'none'"} {
+		if !strings.Contains(csp, want) {
+			t.Errorf("CSP %q lacks %q", csp, want)
+		}
+	}
+	plain, err := Hosted(Link{Key: "pk_x", Merchant: "Acme", Country: "CL", Amount: decimal.NewFromInt(9990), Currency: "CLP", PayerFields: []string{"name", "email"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(plain.Header["Content-Security-Policy"], "stripe") || strings.Contains(string(plain.Body), "js.stripe.com") {
+		t.Error("a test-gateway page opens Stripe's hosts")
+	}
+}

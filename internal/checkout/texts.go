@@ -5,8 +5,10 @@ type texts struct {
 	TestBanner, Unavailable, UnavailableTitle, Name, Email, CardNumber, Expiry, ExpiryHint, CVC string
 	Pay, TestHint, Thanks, Received, Invoice, Reference, Download, Secured                      string
 	Processing, Generic, Network, Cancelled, BadExpiry, Slow, InvoiceLater, ReceivedLater       string
-	Fields                                                                                      map[string]string
-	Reasons                                                                                     map[string]string
+	// The Stripe page: its card field, test cards, and why it may fail to load.
+	Card, StripeTestHint, SecuredStripe, StripeMissing string
+	Fields                                             map[string]string
+	Reasons                                            map[string]string
 	// Messages translates the server's field messages shown on the page.
 	Messages map[string]string
 }
@@ -21,7 +23,7 @@ func (t texts) field(id string) string {
 // script is the part of the texts the page script needs.
 func (t texts) script() map[string]any {
 	return map[string]any{"pay": t.Pay, "processing": t.Processing, "generic": t.Generic, "network": t.Network,
-		"cancelled": t.Cancelled, "badExpiry": t.BadExpiry, "slow": t.Slow, "invoiceLater": t.InvoiceLater, "receivedLater": t.ReceivedLater, "reasons": t.Reasons, "messages": t.Messages}
+		"cancelled": t.Cancelled, "badExpiry": t.BadExpiry, "slow": t.Slow, "invoiceLater": t.InvoiceLater, "receivedLater": t.ReceivedLater, "stripeMissing": t.StripeMissing, "reasons": t.Reasons, "messages": t.Messages}
 }
 
 var english = texts{
@@ -35,6 +37,8 @@ var english = texts{
 	Network: "Network error: check your connection and try again.", Cancelled: "The payment was cancelled.",
 	BadExpiry: "Enter the expiry as MM / YY.", Slow: "The payment is taking longer than usual; check back later.",
 	InvoiceLater: "being issued", ReceivedLater: "Thank you. Your payment was processed; the invoice is being issued.",
+	Card: "Card", StripeTestHint: "Stripe test cards: 4242 4242 4242 4242 succeeds, 4000 0000 0000 9995 has insufficient funds, 4000 0025 0000 3155 asks for 3-D Secure; any future expiry and CVC.",
+	SecuredStripe: "Card data goes straight to Stripe; payments processed by Cobro", StripeMissing: "The card form could not be loaded. Check your connection or disable content blockers, then reload the page.",
 	Fields: map[string]string{"tax_id": "Tax ID", "address": "Address", "state": "State / region", "activity": "Business activity", "commune": "Commune"},
 	Reasons: map[string]string{
 		"card_declined":         "Your card was declined. Try another card.",
@@ -56,6 +60,8 @@ var spanish = texts{
 	Network: "Error de red: revisa tu conexión e intenta de nuevo.", Cancelled: "El pago fue anulado.",
 	BadExpiry: "Ingresa el vencimiento como MM / AA.", Slow: "El pago está tardando más de lo normal; vuelve a revisar más tarde.",
 	InvoiceLater: "en emisión", ReceivedLater: "Gracias. Tu pago fue procesado; el documento se está emitiendo.",
+	Card: "Tarjeta", StripeTestHint: "Tarjetas de prueba de Stripe: 4242 4242 4242 4242 aprueba, 4000 0000 0000 9995 no tiene fondos, 4000 0025 0000 3155 pide 3-D Secure; cualquier vencimiento futuro y CVC.",
+	SecuredStripe: "Los datos de la tarjeta van directo a Stripe; pagos procesados por Cobro", StripeMissing: "No se pudo cargar el formulario de la tarjeta. Revisa tu conexión o desactiva bloqueadores de contenido y recarga la página.",
 	Fields: map[string]string{"tax_id": "RUT", "address": "Dirección", "state": "Región", "activity": "Giro", "commune": "Comuna"},
 	Reasons: map[string]string{
 		"card_declined":         "Tu tarjeta fue rechazada. Intenta con otra tarjeta.",

@@ -6,7 +6,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"time"
 
 	"github.com/cobrobilling/cobro/internal/apperr"
@@ -335,17 +334,7 @@ func (s *Service) hasActivity(ctx context.Context, q store.Querier, customerID s
 	if s == nil {
 		return false, nil
 	}
-	for _, a := range s.deps.ReferencedBy {
-		var one int
-		err := q.QueryRowContext(ctx, a+` LIMIT 1`, customerID).Scan(&one)
-		if err == nil {
-			return true, nil
-		}
-		if !errors.Is(err, sql.ErrNoRows) {
-			return false, err
-		}
-	}
-	return false, nil
+	return rows.Referenced(ctx, q, s.deps.ReferencedBy, customerID)
 }
 
 func (s *Service) checkArchivable(ctx context.Context, q store.Querier, customerID string) error {

@@ -185,15 +185,12 @@ func (s *Service) DeleteOrgunit(ctx context.Context, q store.Querier, sc workspa
 	if s != nil {
 		uses = append(append([]string(nil), orgunitUses...), s.deps.OrgunitUses...)
 	}
-	for _, use := range uses {
-		var one int
-		err := q.QueryRowContext(ctx, use+` LIMIT 1`, orgID).Scan(&one)
-		if err == nil {
-			return apperr.NonField("Organisation unit is in use by contacts or subscriptions.")
-		}
-		if !errors.Is(err, sql.ErrNoRows) {
-			return err
-		}
+	used, err := rows.Referenced(ctx, q, uses, orgID)
+	if err != nil {
+		return err
+	}
+	if used {
+		return apperr.NonField("Organisation unit is in use by contacts or subscriptions.")
 	}
 	if _, err := q.ExecContext(ctx, `DELETE FROM orgunits WHERE id = $1 AND workspace_id = $2 AND test_mode = $3`, orgID, sc.ID, sc.TestMode); err != nil {
 		return err

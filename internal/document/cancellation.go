@@ -139,7 +139,7 @@ func CreateCancellation(e Env, cd *CancellationDraft) (*Cancellation, error) {
 		return nil, err
 	}
 	ret.Status, ret.CancellationID, ret.Updated = StatusCancelled, &cid, us
-	if err := save(e.Ctx, e.Q, e.Scope, ret); err != nil {
+	if err := save(e, ret); err != nil {
 		return nil, err
 	}
 	if err := e.emit("cancellation.created", cid); err != nil {

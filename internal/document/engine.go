@@ -13,6 +13,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/catalog"
 	"github.com/cobrobilling/cobro/internal/customer"
 	"github.com/cobrobilling/cobro/internal/event"
+	"github.com/cobrobilling/cobro/internal/gateway"
 	"github.com/cobrobilling/cobro/internal/id"
 	"github.com/cobrobilling/cobro/internal/money"
 	"github.com/cobrobilling/cobro/internal/store"
@@ -32,9 +33,11 @@ type Env struct {
 	// PlansChecked: the caller resolved the lines' plans itself (a
 	// subscription run), so Create skips checking them again.
 	PlansChecked bool
-	// Numbering, when set, collects the drafts to number at its Assign
-	// instead of numbering each at creation (batches of runs).
-	Numbering *Numbering
+	// Tail, when set, keeps the sequence numbers and customer totals of
+	// the operation's documents for its Flush, the transaction's last
+	// statements (a request creating or finalizing a document, a batch of
+	// billing runs).
+	Tail *Tail
 	// Deps are the collaborators (filled by internal/app; the zero value
 	// reacts to nothing).
 	Deps Deps
@@ -61,6 +64,21 @@ type Deps struct {
 	// Sources hears a source's authentication answer, so a payment-link
 	// intent waiting on it continues: the payment links work.
 	Sources SourceListener
+	// Gateways are the installed payment gateways with the workspaces'
+	// credentials (docs/payments.md#1-gateways): what payments and payment
+	// links charge through.
+	Gateways *gateway.Registry
+	// Mail hears of finalized documents and succeeded payments, to email
+	// the customer (docs/documents.md#55-emails-cobro-sends): the emails
+	// work. Nil: nothing is emailed.
+	Mail Mailer
+}
+
+// Mailer emails customers about finalized documents and payments, in the
+// transaction of the change.
+type Mailer interface {
+	DocumentFinalized(e Env, d *Doc) error
+	PaymentSucceeded(e Env, paymentID string) error
 }
 
 // InvoiceSettler reacts to a subscription's invoice settling.
@@ -130,17 +148,19 @@ func create(e Env, k *Kind, dr *Draft, subscriptionID string) (*Doc, error) {
 		d.SubscriptionID = &subscriptionID
 	}
 	t := d.Type()
-	if d.Number == nil && !t.HasLocalFormat && !d.Imported && e.Numbering != nil {
-		e.Numbering.pending = append(e.Numbering.pending, pendingNumber{d.ID, t.ID})
-	} else if d.Number == nil && !t.HasLocalFormat && !d.Imported {
+	held := d.Number == nil && !t.HasLocalFormat && !d.Imported && e.Tail != nil
+	if d.Number == nil && !t.HasLocalFormat && !d.Imported && !held {
 		n, err := nextNumber(e.Ctx, e.Q, e.Scope, t.ID)
 		if err != nil {
 			return nil, err
 		}
 		d.Number = &n
 	}
-	if err := insert(e.Ctx, e.Q, e.Scope, d); err != nil {
+	if err := insert(e, d); err != nil {
 		return nil, err
+	}
+	if held {
+		e.Tail.holdNumber(d)
 	}
 	if err := e.emit(k.Event+".created", d.ID); err != nil {
 		return nil, err
@@ -342,7 +362,7 @@ func Update(e Env, k *Kind, docID string, dr *Draft) (*Doc, error) {
 		return nil, err
 	}
 	d.Updated = e.Now.UnixMicro()
-	if err := save(e.Ctx, e.Q, e.Scope, d); err != nil {
+	if err := save(e, d); err != nil {
 		return nil, err
 	}
 	if err := e.emit(k.Event+".updated", d.ID); err != nil {
@@ -409,7 +429,7 @@ func Delete(e Env, k *Kind, docID string) error {
 	if d.Status != StatusDraft {
 		return apperr.NonField(fmt.Sprintf("Only %s with status draft can be deleted.", k.Plural))
 	}
-	if err := applyContribution(e.Ctx, e.Q, e.Scope, d.loaded, contribution{}); err != nil {
+	if err := applyContribution(e, d.loaded, contribution{}); err != nil {
 		return err
 	}
 	if _, err := e.Q.ExecContext(e.Ctx, `DELETE FROM documents WHERE id = $1 AND workspace_id = $2 AND test_mode = $3`, d.ID, e.Scope.ID, e.Scope.TestMode); err != nil {
@@ -460,7 +480,7 @@ func Finalize(e Env, k *Kind, docID string) (*Doc, error) {
 		return nil, err
 	}
 	if retry {
-		if err := save(e.Ctx, e.Q, e.Scope, d); err != nil {
+		if err := save(e, d); err != nil {
 			return nil, err
 		}
 		return d, e.emitBiller(k, d)
@@ -471,7 +491,7 @@ func Finalize(e Env, k *Kind, docID string) (*Doc, error) {
 	if k == Invoice || k == Purchase {
 		d.TotalAdjusted = &d.Total
 	}
-	if err := save(e.Ctx, e.Q, e.Scope, d); err != nil {
+	if err := save(e, d); err != nil {
 		return nil, err
 	}
 	if err := e.emit(k.Event+".finalized", d.ID); err != nil {
@@ -480,7 +500,11 @@ func Finalize(e Env, k *Kind, docID string) (*Doc, error) {
 	if err := e.emitBiller(k, d); err != nil {
 		return nil, err
 	}
-	return finalized(e, k, d)
+	out, err := finalized(e, k, d)
+	if err != nil || e.Deps.Mail == nil || d.Imported || (k != Invoice && k != CreditNote && k != DebitNote) {
+		return out, err
+	}
+	return out, e.Deps.Mail.DocumentFinalized(e, out)
 }
 
 // finalReceiver loads the receiver a document is finalized for: its
@@ -758,7 +782,7 @@ func settleInvoice(e Env, invoiceID string, adjusted bool) (*Doc, error) {
 		return inv, nil
 	}
 	inv.Updated = e.Now.UnixMicro()
-	if err := save(e.Ctx, e.Q, e.Scope, inv); err != nil {
+	if err := save(e, inv); err != nil {
 		return nil, err
 	}
 	if evt == "" && (adjusted || inv.Status != prev) {
@@ -800,7 +824,7 @@ func ToggleUncollectible(e Env, docID string) (*Doc, error) {
 		return nil, apperr.NonField("Only finalized or uncollectible invoices can be toggled.")
 	}
 	d.Updated = e.Now.UnixMicro()
-	if err := save(e.Ctx, e.Q, e.Scope, d); err != nil {
+	if err := save(e, d); err != nil {
 		return nil, err
 	}
 	return d, e.emit(evt, d.ID)
@@ -829,7 +853,7 @@ func CancelOrder(e Env, docID string) (*Doc, error) {
 		}
 	}
 	d.Updated = e.Now.UnixMicro()
-	if err := save(e.Ctx, e.Q, e.Scope, d); err != nil {
+	if err := save(e, d); err != nil {
 		return nil, err
 	}
 	return d, e.emit("order.cancelled", d.ID)
@@ -859,7 +883,7 @@ func MarkPending(e Env, invoiceID string) (*Doc, error) {
 		return d, nil // payments on finalized invoices do not change the status here
 	}
 	d.Status, d.Updated = StatusPending, e.Now.UnixMicro()
-	if err := save(e.Ctx, e.Q, e.Scope, d); err != nil {
+	if err := save(e, d); err != nil {
 		return nil, err
 	}
 	return d, e.emit("invoice.pending", d.ID)
@@ -876,7 +900,7 @@ func UnmarkPending(e Env, invoiceID string) (*Doc, error) {
 		return d, nil
 	}
 	d.Status, d.Updated = StatusDraft, e.Now.UnixMicro()
-	if err := save(e.Ctx, e.Q, e.Scope, d); err != nil {
+	if err := save(e, d); err != nil {
 		return nil, err
 	}
 	return d, e.emit("invoice.updated", d.ID)
@@ -894,7 +918,7 @@ func SetCollected(e Env, invoiceID string, collected decimal.Decimal) (*Doc, err
 	c := money.Round(collected, 2).Shift(2).IntPart()
 	if c != d.CollectedCents {
 		d.CollectedCents, d.Updated = c, e.Now.UnixMicro()
-		if err := save(e.Ctx, e.Q, e.Scope, d); err != nil {
+		if err := save(e, d); err != nil {
 			return nil, err
 		}
 		if _, err := e.Q.ExecContext(e.Ctx, `UPDATE documents SET collected_cents = $1 WHERE id = $2 AND workspace_id = $3 AND test_mode = $4`,

@@ -115,8 +115,11 @@ func List(e Env, k *Kind, lq *list.Query) (int, []*Doc, error) {
 // Render loads the customers and suppliers of docs and returns a renderer
 // for them.
 func Render(e Env, fileURL func(string) string, docs ...*Doc) (*Renderer, error) {
-	var cids, sids []string
+	var cids, sids, invoices []string
 	for _, d := range docs {
+		if d.Kind == Invoice.Name {
+			invoices = append(invoices, d.ID)
+		}
 		if d.CustomerID != "" {
 			cids = append(cids, d.CustomerID)
 		}
@@ -136,5 +139,5 @@ func Render(e Env, fileURL func(string) string, docs ...*Doc) (*Renderer, error)
 			return nil, err
 		}
 	}
-	return r, nil
+	return r, r.loadPayments(e, invoices)
 }

@@ -98,6 +98,17 @@ type Doc struct {
 	// loaded is the aggregation contribution the row had when read, so
 	// save can apply the difference.
 	loaded contribution
+	// numberPending: Number is the place a Tail's Flush writes the number
+	// into; until then the row's number stays NULL.
+	numberPending bool
+}
+
+// numberArg is the number column's value: NULL while a Tail holds it.
+func (d *Doc) numberArg() any {
+	if d.numberPending || d.Number == nil {
+		return nil
+	}
+	return *d.Number
 }
 
 // Type returns the document type of d.
@@ -213,8 +224,9 @@ func get(ctx context.Context, q store.Querier, sc workspace.Scope, k *Kind, docI
 	return d, err
 }
 
-func insert(ctx context.Context, q store.Querier, sc workspace.Scope, d *Doc) error {
-	if err := applyContribution(ctx, q, sc, contribution{}, d.contribution()); err != nil {
+func insert(e Env, d *Doc) error {
+	ctx, q, sc := e.Ctx, e.Q, e.Scope
+	if err := applyContribution(e, contribution{}, d.contribution()); err != nil {
 		return err
 	}
 	d.loaded = d.contribution()
@@ -225,7 +237,7 @@ func insert(ctx context.Context, q store.Querier, sc workspace.Scope, d *Doc) er
 		user_email, address, carrier_id, carrier_name, state, licence_plate, shipping_type, created, updated, receiver, total_adjusted_cents, supplier_id, purchase_id)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30,
 		$31, $32, $33, $34, $35, $36, $37, $38, $39, $40, $41, $42, $43, $44, $45, $46, $47, $48, $49, $50, $51, $52, $53)`,
-		d.ID, sc.ID, sc.TestMode, d.Kind, d.TypeID, nullIfEmpty(d.CustomerID), d.InvoiceID, d.CreditNoteID, d.Number, d.Currency, d.Date,
+		d.ID, sc.ID, sc.TestMode, d.Kind, d.TypeID, nullIfEmpty(d.CustomerID), d.InvoiceID, d.CreditNoteID, d.numberArg(), d.Currency, d.Date,
 		d.DueDate, d.PeriodStart, d.PeriodEnd, d.CollectionMethod, d.Note, d.InternalNote, jsonText(d.Lines), lineNames(d.Lines), d.Amount.String(), decArg(d.Exempt), decArg(d.Tax),
 		d.TaxPercent.String(), d.Subtotal.String(), d.Total.String(), decArg(d.TotalAdjusted), decArg(d.Retention), d.Discount.String(), d.DiscountScheme, decArg(d.CustomChange), d.Status,
 		d.BillerStatus, string(d.TaxAgency), d.LocalFile, d.SubscriptionID, d.Imported, d.Uncollectible, jsonText(d.Refs), string(d.TaxSettings), string(d.Metadata),
@@ -250,8 +262,9 @@ func rawArg(r json.RawMessage) any {
 }
 
 // save writes every mutable column of d back.
-func save(ctx context.Context, q store.Querier, sc workspace.Scope, d *Doc) error {
-	if err := applyContribution(ctx, q, sc, d.loaded, d.contribution()); err != nil {
+func save(e Env, d *Doc) error {
+	ctx, q, sc := e.Ctx, e.Q, e.Scope
+	if err := applyContribution(e, d.loaded, d.contribution()); err != nil {
 		return err
 	}
 	d.loaded = d.contribution()
@@ -262,7 +275,7 @@ func save(ctx context.Context, q store.Querier, sc workspace.Scope, d *Doc) erro
 		uncollectible = $29, refs = $30, tax_settings = $31, metadata = $32, address = $33, carrier_id = $34, carrier_name = $35,
 		state = $36, licence_plate = $37, shipping_type = $38, updated = $39, receiver = $40, total_adjusted_cents = $41, supplier_id = $42, cancellation_id = $43
 		WHERE id = $44 AND workspace_id = $45 AND test_mode = $46`,
-		d.TypeID, nullIfEmpty(d.CustomerID), d.Number, d.Currency, d.Date,
+		d.TypeID, nullIfEmpty(d.CustomerID), d.numberArg(), d.Currency, d.Date,
 		d.DueDate, d.PeriodStart, d.PeriodEnd, d.CollectionMethod, d.Note, d.InternalNote, jsonText(d.Lines), lineNames(d.Lines),
 		d.Amount.String(), decArg(d.Exempt), decArg(d.Tax), d.TaxPercent.String(), d.Subtotal.String(), d.Total.String(), decArg(d.TotalAdjusted), decArg(d.Retention),
 		d.Discount.String(), d.DiscountScheme, decArg(d.CustomChange), d.Status, d.BillerStatus, string(d.TaxAgency), d.LocalFile,
@@ -297,44 +310,6 @@ func reserveNumbers(ctx context.Context, q store.Querier, sc workspace.Scope, ty
 	return n, err
 }
 
-// Numbering defers the Cobro-sequence numbers of the drafts created with
-// it to one Assign just before commit. A batch of subscription runs uses
-// it so the sequence row (a lock every numbering transaction queues on)
-// is held for the last statements of the batch instead of all of it;
-// numbers stay gapless and in creation order.
-type Numbering struct {
-	pending []pendingNumber
-}
-
-type pendingNumber struct{ docID, typeID string }
-
-// Assign numbers every pending draft, per type in creation order.
-func (n *Numbering) Assign(e Env) error {
-	byType := map[string][]string{}
-	var order []string
-	for _, p := range n.pending {
-		if _, seen := byType[p.typeID]; !seen {
-			order = append(order, p.typeID)
-		}
-		byType[p.typeID] = append(byType[p.typeID], p.docID)
-	}
-	for _, typeID := range order {
-		ids := byType[typeID]
-		first, err := reserveNumbers(e.Ctx, e.Q, e.Scope, typeID, len(ids))
-		if err != nil {
-			return err
-		}
-		for i, docID := range ids {
-			if _, err := e.Q.ExecContext(e.Ctx, `UPDATE documents SET number = $1 WHERE id = $2 AND workspace_id = $3 AND test_mode = $4`,
-				first+int64(i), docID, e.Scope.ID, e.Scope.TestMode); err != nil {
-				return err
-			}
-		}
-	}
-	n.pending = nil
-	return nil
-}
-
 // contribution is what an invoice adds to its customer's aggregations
 // (docs/billing.md#1-customers): sales for finalized, paid, uncollectible and cancelled
 // invoices; balance (what is owed) for all of them but uncollectible.
@@ -360,23 +335,31 @@ func (d *Doc) contribution() contribution {
 	return c
 }
 
-// applyContribution moves a customer's totals from old to new.
-func applyContribution(ctx context.Context, q store.Querier, sc workspace.Scope, old, new contribution) error {
+// applyContribution moves a customer's totals from old to new, at once
+// or, with e.Tail, at the tail's Flush.
+func applyContribution(e Env, old, new contribution) error {
 	if old == new {
 		return nil
 	}
-	add := func(c contribution, sign int64) error {
-		if c.customer == "" {
-			return nil
-		}
-		_, err := q.ExecContext(ctx, `INSERT INTO customer_totals (workspace_id, test_mode, customer_id, currency, day, sales_cents, balance_cents)
-			VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (customer_id, currency, day) DO UPDATE SET
-			sales_cents = customer_totals.sales_cents + excluded.sales_cents, balance_cents = customer_totals.balance_cents + excluded.balance_cents`,
-			sc.ID, sc.TestMode, c.customer, c.currency, c.day, sign*c.sales, sign*c.balance)
+	if e.Tail != nil {
+		e.Tail.addTotals(old, -1)
+		e.Tail.addTotals(new, 1)
+		return nil
+	}
+	if err := upsertTotals(e, totalsKey{old.customer, old.currency, old.day}, totalsDelta{-old.sales, -old.balance}); err != nil {
 		return err
 	}
-	if err := add(old, -1); err != nil {
-		return err
+	return upsertTotals(e, totalsKey{new.customer, new.currency, new.day}, totalsDelta{new.sales, new.balance})
+}
+
+// upsertTotals adds delta to a customer's totals row of one currency and day.
+func upsertTotals(e Env, k totalsKey, delta totalsDelta) error {
+	if k.customer == "" {
+		return nil
 	}
-	return add(new, 1)
+	_, err := e.Q.ExecContext(e.Ctx, `INSERT INTO customer_totals (workspace_id, test_mode, customer_id, currency, day, sales_cents, balance_cents)
+		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (customer_id, currency, day) DO UPDATE SET
+		sales_cents = customer_totals.sales_cents + excluded.sales_cents, balance_cents = customer_totals.balance_cents + excluded.balance_cents`,
+		e.Scope.ID, e.Scope.TestMode, k.customer, k.currency, k.day, delta.sales, delta.balance)
+	return err
 }

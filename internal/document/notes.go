@@ -363,7 +363,7 @@ func applyNoteEffects(e Env, k *Kind, d *Doc) error {
 		}
 		if crn.Status == StatusFinalized && used.GreaterThanOrEqual(crn.Total) {
 			crn.Status, crn.Updated = StatusCancelled, e.Now.UnixMicro()
-			if err := save(e.Ctx, e.Q, e.Scope, crn); err != nil {
+			if err := save(e, crn); err != nil {
 				return err
 			}
 			if err := e.emit("creditnote.cancelled", crn.ID); err != nil {

@@ -335,7 +335,7 @@ func settlePurchase(e Env, purchaseID string) error {
 	if ta.Sign() <= 0 && pur.Status == StatusFinalized {
 		pur.Status, evt = StatusCancelled, "purchase.cancelled"
 	}
-	if err := save(e.Ctx, e.Q, e.Scope, pur); err != nil {
+	if err := save(e, pur); err != nil {
 		return err
 	}
 	return e.emit(evt, pur.ID)

@@ -102,7 +102,7 @@ type InvoiceView struct {
 	Imported         bool              `json:"imported"`
 	Uncollectible    clock.NullStamp   `json:"uncollectible"`
 	References       []Reference       `json:"references"`
-	Payments         []any             `json:"payments"`
+	Payments         []InvoicePayment  `json:"payments"`
 	Metadata         json.RawMessage   `json:"metadata"`
 	User             *string           `json:"user"`
 	TestMode         bool              `json:"test_mode"`
@@ -294,6 +294,8 @@ type Renderer struct {
 	Loc       *time.Location
 	Customers map[string]*customer.Summary
 	Suppliers map[string]*supplier.Supplier
+	// Payments are the invoices' payments by invoice id.
+	Payments map[string][]InvoicePayment
 	// FileURL signs a local_file URL for a stored file id.
 	FileURL func(fileID string) string
 }
@@ -398,7 +400,7 @@ func (r *Renderer) View(d *Doc) any {
 			Subtotal: mon(d.Subtotal), Total: mon(d.Total), Retention: monp(d.Retention), Discount: mon(d.Discount), DiscountScheme: d.DiscountScheme,
 			CustomChange: json.RawMessage("null"), Status: d.Status, BillerStatus: d.BillerStatus, TaxAgency: d.TaxAgency,
 			LocalFile: r.localFile(d), Subscription: d.SubscriptionID, Imported: d.Imported,
-			Uncollectible: clock.NullStamp{Micros: d.Uncollectible, Loc: r.Loc}, References: refs(d), Payments: []any{},
+			Uncollectible: clock.NullStamp{Micros: d.Uncollectible, Loc: r.Loc}, References: refs(d), Payments: r.payments(d),
 			Metadata: d.Metadata, User: d.UserEmail, TestMode: d.TestMode, Created: r.stamp(d.Created), Updated: r.stamp(d.Updated)}
 		v.TotalAdjusted = mon(d.Total)
 		if d.TotalAdjusted != nil {

@@ -127,7 +127,7 @@ func NewDelivery(ctx context.Context, q store.Querier, sc workspace.Scope, event
 		return "", err
 	}
 	if status == DeliveryPending {
-		if err := jobs.Enqueue(ctx, q, DeliveryJob, DeliveryJobKey+did, map[string]string{"delivery": did}, now, now); err != nil {
+		if err := jobs.EnqueueInLanes(ctx, q, DeliveryJob, DeliveryJobKey+did, [jobs.MaxLanes]string{sc.ID, endpointID}, map[string]string{"delivery": did}, now, now); err != nil {
 			return "", err
 		}
 	}

@@ -9,8 +9,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/url"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -25,7 +26,19 @@ type Info struct {
 	Kind  string   `json:"kind"`
 	Usage []string `json:"usage"`
 	Modes []string `json:"modes"`
+	// Checkout is how a payer pays on the hosted page: "card_form" (card
+	// fields posted to Cobro, the test gateway), "redirect" (to the
+	// processor's page and back, Webpay), "client" (the processor's script
+	// in the payer's browser, Stripe.js); "" for offline gateways.
+	Checkout string `json:"checkout"`
 }
+
+// Checkout flows.
+const (
+	CheckoutCardForm = "card_form"
+	CheckoutRedirect = "redirect"
+	CheckoutClient   = "client"
+)
 
 // AllowsMode tells whether the gateway works in test or live mode.
 func (i Info) AllowsMode(testMode bool) bool {
@@ -79,59 +92,131 @@ type Setup struct {
 const (
 	Succeeded = "succeeded"
 	Failed    = "failed"
-	// Pending: the gateway answers later (manual: the merchant confirms).
+	// Pending: the gateway answers later (manual: the merchant confirms;
+	// a processor's asynchronous result, reconciled by its callback).
 	Pending = "pending"
 )
 
-// Outcome is a gateway's answer to an authorization or capture.
+// Outcome is a gateway's answer to an operation.
 type Outcome struct {
 	Status       string
 	FailedReason string // card_declined, insufficient_funds, gateway_error…
+	// Reference is the processor's id of the operation (authorization
+	// code, buy order, PaymentIntent, refund): recorded in the payment's
+	// ledger so a later capture, release or refund can name it.
+	Reference string
 }
 
-// Gateway is one payment gateway adapter.
+// Charge is one operation on a source asked of a gateway.
+type Charge struct {
+	// Token is the source's gateway token (never card data).
+	Token    string
+	Amount   decimal.Decimal
+	Currency string
+	// Reference is Cobro's unique id of the operation (the processor's
+	// buy order or idempotency key): a retry of the same operation sends
+	// the same reference.
+	Reference string
+	// Authorization is the Reference of the earlier outcome a capture or
+	// release acts on ("" when none).
+	Authorization string
+	// Customer is the source's customer id (reusable sources): the
+	// processor's account of the payer is derived from it.
+	Customer string
+}
+
+// Gateway is one payment gateway acting for one workspace and mode (an
+// Adapter bound to its credentials, registry.go).
 type Gateway interface {
 	Info() Info
 	// Setup validates the gateway-specific fields of a new source (card,
-	// method) and returns the field errors (nil when none); now is the
-	// request time in the workspace zone (card expiry).
-	Setup(p SetupParams, now time.Time) (*Setup, map[string]any)
-	// Authorize holds amount on the means of payment.
-	Authorize(ctx context.Context, token string, amount decimal.Decimal, currency string) Outcome
+	// method), asks the processor when the source needs it (a redirect
+	// flow, an inscription) and returns the field errors (nil when none);
+	// now is the request time in the workspace zone (card expiry). err is
+	// a processor that cannot be reached (503, nothing stored).
+	Setup(ctx context.Context, p SetupParams, now time.Time) (*Setup, map[string]any, error)
+	// Authorize holds the amount on the means of payment.
+	Authorize(ctx context.Context, c Charge) Outcome
 	// Capture collects a held amount.
-	Capture(ctx context.Context, token string, amount decimal.Decimal, currency string) Outcome
+	Capture(ctx context.Context, c Charge) Outcome
 	// Release frees a hold that will not be captured.
-	Release(ctx context.Context, token string, amount decimal.Decimal, currency string)
+	Release(ctx context.Context, c Charge)
 }
 
-// builtIn are the gateways Cobro ships, by Info().ID; nothing adds to
-// them at run time.
-var builtIn = map[string]Gateway{"test": Test{}, "manual": Manual{}}
-
-// Get returns a gateway by id.
-func Get(id string) (Gateway, bool) {
-	g, ok := builtIn[id]
-	return g, ok
+// Refunder is a gateway that gives captured money back through the
+// processor. A gateway without it has its
+// refunds recorded only (manual: the merchant pays back outside Cobro).
+type Refunder interface {
+	Refund(ctx context.Context, r Refund) Outcome
 }
 
-// All lists the gateways by id.
-func All() []Info {
-	out := make([]Info, 0, len(builtIn))
-	for _, g := range builtIn {
-		out = append(out, g.Info())
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
-	return out
+// Refund is a refund asked of a gateway.
+type Refund struct {
+	Token    string
+	Customer string
+	// Authorization is the Reference of the captured operation refunded;
+	// Captured is what that operation collected.
+	Authorization string
+	Captured      decimal.Decimal
+	Amount        decimal.Decimal
+	Currency      string
+	// Reference is Cobro's id of the refund (idempotency at the processor).
+	Reference string
+	Reason    string
 }
 
-// CardGatewayFor returns the id of a card gateway usable in the mode, or "".
-func CardGatewayFor(testMode bool) string {
-	for _, i := range All() {
-		if i.Kind == "card" && i.AllowsMode(testMode) {
-			return i.ID
-		}
-	}
-	return ""
+// Returner is a gateway whose payer leaves for the processor's page and
+// comes back (Webpay's token_ws, an Oneclick inscription, 3-D Secure).
+// The source waits in requires_authorization until the return, which is
+// verified with the processor: what the browser brings only names the
+// transaction, it never decides the result or the amount.
+type Returner interface {
+	Return(ctx context.Context, r Return) ReturnResult
+}
+
+// Return is the payer's return to Cobro for a source.
+type Return struct {
+	// Token is the source's token as Setup made it.
+	Token string
+	// Params are the query and form values the browser brought.
+	Params   url.Values
+	Amount   decimal.Decimal // the source's amount (single-use), zero when none
+	Currency string
+	Customer string
+}
+
+// ReturnResult is what the processor confirmed.
+type ReturnResult struct {
+	Approved bool
+	// FailedReason when not approved: card_declined, aborted, timeout,
+	// gateway_error.
+	FailedReason string
+	// Token replaces the source's token when not "" (an inscription's
+	// card reference, a committed transaction).
+	Token string
+	Card  *Card
+	// Data is merged into the source's public gateway_data.
+	Data map[string]any
+}
+
+// Notifier is a gateway whose processor reports results asynchronously
+// (webhooks): Notification verifies a callback's signature with the
+// workspace's credentials and says what it settles.
+type Notifier interface {
+	Notification(ctx context.Context, header http.Header, body []byte) (*Notification, error)
+}
+
+// Notification is a verified processor callback.
+type Notification struct {
+	// ID is the processor's event id: a callback seen before is ignored.
+	ID string
+	// Reference is the Outcome.Reference of the operation it settles.
+	Reference string
+	// Kind is "charge" or "refund"; Outcome the result read from the
+	// processor (amounts never from the browser).
+	Kind    string
+	Outcome Outcome
+	Amount  decimal.Decimal
 }
 
 // ---- the test gateway (docs/payments.md#11-test-gateway-cards)
@@ -147,8 +232,16 @@ const (
 )
 
 func (Test) Info() Info {
-	return Info{ID: "test", Name: "Test gateway", Kind: "card", Usage: []string{"single", "reusable"}, Modes: []string{"test"}}
+	return Info{ID: "test", Name: "Test gateway", Kind: "card", Usage: []string{"single", "reusable"}, Modes: []string{"test"}, Checkout: CheckoutCardForm}
 }
+
+// The built-in gateways need no credentials.
+func (Test) Settings() []Setting                 { return nil }
+func (Test) Defaults(bool) (Credentials, bool)   { return Credentials{}, true }
+func (t Test) Bind(Credentials, bool) Gateway    { return t }
+func (Manual) Settings() []Setting               { return nil }
+func (Manual) Defaults(bool) (Credentials, bool) { return Credentials{}, true }
+func (m Manual) Bind(Credentials, bool) Gateway  { return m }
 
 // SetupParams are the gateway fields of a source create body.
 type SetupParams struct {
@@ -162,22 +255,39 @@ type SetupParams struct {
 	Method      *string
 	// MethodText is the method as sent, for the choice message.
 	MethodText string
+
+	// What a processor's setup needs (redirect flows, inscriptions):
+	// Source is the new source's id (Cobro's reference), Usage single or
+	// reusable, Amount the single-use source's amount (zero when none),
+	// Customer the reusable source's customer id and CustomerEmail its
+	// email, ReturnURL where the processor sends the payer back
+	// (Cobro's return route of the source).
+	Source        string
+	Usage         string
+	Amount        decimal.Decimal
+	Currency      string
+	Customer      string
+	CustomerEmail string
+	ReturnURL     string
+	// ValidateOnly: other fields of the body failed; check the gateway's
+	// fields and ask the processor nothing.
+	ValidateOnly bool
 }
 
 func fieldErr(field, msg string) map[string]any { return map[string]any{field: []string{msg}} }
 
 // Setup validates the write-only card object.
-func (Test) Setup(p SetupParams, now time.Time) (*Setup, map[string]any) {
+func (Test) Setup(_ context.Context, p SetupParams, now time.Time) (*Setup, map[string]any, error) {
 	if p.CardNotObject != "" {
-		return nil, fieldErr("card", p.CardNotObject)
+		return nil, fieldErr("card", p.CardNotObject), nil
 	}
 	m := p.Card
 	if m == nil {
-		return nil, fieldErr("card", apperr.MsgRequired)
+		return nil, fieldErr("card", apperr.MsgRequired), nil
 	}
 	card, errs := ParseCard(m, now)
 	if len(errs) > 0 {
-		return nil, map[string]any{"card": errs}
+		return nil, map[string]any{"card": errs}, nil
 	}
 	s := &Setup{Token: tokenOK, Card: &Card{Brand: Brand(card.Number), Last4: card.Number[len(card.Number)-4:], ExpMonth: card.ExpMonth, ExpYear: card.ExpYear},
 		Data: map[string]any{}}
@@ -189,29 +299,34 @@ func (Test) Setup(p SetupParams, now time.Time) (*Setup, map[string]any) {
 	case "4000002760003184":
 		s.NeedsAuthentication = true
 	}
-	return s, nil
+	return s, nil, nil
 }
 
-func (Test) Authorize(_ context.Context, token string, _ decimal.Decimal, _ string) Outcome {
-	switch token {
+func (Test) Authorize(_ context.Context, c Charge) Outcome {
+	switch c.Token {
 	case tokenDeclined:
 		return Outcome{Status: Failed, FailedReason: "card_declined"}
 	case tokenInsufficient:
 		return Outcome{Status: Failed, FailedReason: "insufficient_funds"}
 	case tokenOK:
-		return Outcome{Status: Succeeded}
+		return Outcome{Status: Succeeded, Reference: "test_auth_" + c.Reference}
 	}
 	return Outcome{Status: Failed, FailedReason: "gateway_error"}
 }
 
-func (Test) Capture(_ context.Context, token string, _ decimal.Decimal, _ string) Outcome {
-	if token == tokenOK {
-		return Outcome{Status: Succeeded}
+func (Test) Capture(_ context.Context, c Charge) Outcome {
+	if c.Token == tokenOK {
+		return Outcome{Status: Succeeded, Reference: "test_capture_" + c.Reference}
 	}
 	return Outcome{Status: Failed, FailedReason: "gateway_error"}
 }
 
-func (Test) Release(context.Context, string, decimal.Decimal, string) {}
+func (Test) Release(context.Context, Charge) {}
+
+// Refund gives back captured money: always succeeds on the test gateway.
+func (Test) Refund(_ context.Context, r Refund) Outcome {
+	return Outcome{Status: Succeeded, Reference: "test_refund_" + r.Reference}
+}
 
 // CardInput is validated card data (never stored).
 type CardInput struct {
@@ -356,32 +471,28 @@ func (Manual) Info() Info {
 	return Info{ID: "manual", Name: "Manual", Kind: "offline", Usage: []string{"single"}, Modes: []string{"test", "live"}}
 }
 
-func (Manual) Setup(p SetupParams, _ time.Time) (*Setup, map[string]any) {
+func (Manual) Setup(_ context.Context, p SetupParams, _ time.Time) (*Setup, map[string]any, error) {
 	if p.Card != nil || p.CardNotObject != "" {
-		return nil, fieldErr("card", "This gateway does not take card data.")
+		return nil, fieldErr("card", "This gateway does not take card data."), nil
 	}
 	method := "bank_transfer"
 	if p.MethodGiven {
 		switch {
 		case p.Method == nil && p.MethodText == "":
-			return nil, fieldErr("method", apperr.MsgNull)
+			return nil, fieldErr("method", apperr.MsgNull), nil
 		case p.Method == nil || !slices.Contains(ManualMethods, *p.Method):
-			return nil, fieldErr("method", apperr.MsgChoice(p.MethodText))
+			return nil, fieldErr("method", apperr.MsgChoice(p.MethodText)), nil
 		}
 		method = *p.Method
 	}
-	return &Setup{Token: "manual_" + method, Data: map[string]any{"method": method}}, nil
+	return &Setup{Token: "manual_" + method, Data: map[string]any{"method": method}}, nil, nil
 }
 
-func (Manual) Authorize(context.Context, string, decimal.Decimal, string) Outcome {
-	return Outcome{Status: Pending}
-}
+func (Manual) Authorize(context.Context, Charge) Outcome { return Outcome{Status: Pending} }
 
-func (Manual) Capture(context.Context, string, decimal.Decimal, string) Outcome {
-	return Outcome{Status: Succeeded}
-}
+func (Manual) Capture(context.Context, Charge) Outcome { return Outcome{Status: Succeeded} }
 
-func (Manual) Release(context.Context, string, decimal.Decimal, string) {}
+func (Manual) Release(context.Context, Charge) {}
 
 // String makes outcomes readable in test failures.
 func (o Outcome) String() string { return fmt.Sprintf("%s %s", o.Status, o.FailedReason) }

@@ -28,11 +28,11 @@ func TestTestCards(t *testing.T) {
 	}
 	for _, c := range cases {
 		o := map[string]any{"number": c.number, "exp_month": 6, "exp_year": 2026, "cvc": "123"}
-		s, errs := Test{}.Setup(SetupParams{Card: o}, now)
+		s, errs, _ := Test{}.Setup(context.Background(), SetupParams{Card: o}, now)
 		if errs != nil || s == nil {
 			t.Fatalf("%s: %v", c.number, errs)
 		}
-		out := Test{}.Authorize(context.Background(), s.Token, decimal.NewFromInt(1), "USD")
+		out := Test{}.Authorize(context.Background(), Charge{Token: s.Token, Amount: decimal.NewFromInt(1), Currency: "USD"})
 		if s.Card.Brand != c.brand || out.String() != c.outcome || s.NeedsAuthentication != c.auth {
 			t.Errorf("%s: brand %s outcome %q auth %v", c.number, s.Card.Brand, out, s.NeedsAuthentication)
 		}
@@ -75,7 +75,7 @@ func TestManualSetupFields(t *testing.T) {
 		{SetupParams{MethodGiven: true, MethodText: "5"}, `map[method:["5" is not a valid choice.]]`},
 	}
 	for _, c := range cases {
-		s, errs := Manual{}.Setup(c.p, now)
+		s, errs, _ := Manual{}.Setup(context.Background(), c.p, now)
 		got := ""
 		if errs != nil {
 			got = fmt.Sprint(errs)
@@ -84,11 +84,11 @@ func TestManualSetupFields(t *testing.T) {
 			t.Errorf("%+v: %q, want %q", c.p, got, c.want)
 		}
 	}
-	s, _ := Manual{}.Setup(SetupParams{MethodGiven: true, Method: str("check"), MethodText: "check"}, now)
+	s, _, _ := Manual{}.Setup(context.Background(), SetupParams{MethodGiven: true, Method: str("check"), MethodText: "check"}, now)
 	if s.Token != "manual_check" || s.Data["method"] != "check" {
 		t.Errorf("setup %+v", s)
 	}
-	if _, errs := (Test{}).Setup(SetupParams{}, now); fmt.Sprint(errs) != "map[card:[This field is required.]]" {
+	if _, errs, _ := (Test{}).Setup(context.Background(), SetupParams{}, now); fmt.Sprint(errs) != "map[card:[This field is required.]]" {
 		t.Errorf("test gateway without a card: %v", errs)
 	}
 }

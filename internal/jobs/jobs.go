@@ -22,18 +22,35 @@ type Job struct {
 	ID, Kind, Key string
 	Payload       []byte
 	RunAt         time.Time
+	// Lanes are the job's groups for its kind's Lanes, as enqueued ("" for
+	// none).
+	Lanes [MaxLanes]string
 }
+
+// MaxLanes is how many groupings a kind's Lanes may have: the job row
+// stores one value for each (lane1, lane2).
+const MaxLanes = 2
 
 // Enqueue adds a job unless one with the same unique key exists.
 func Enqueue(ctx context.Context, q store.Querier, kind, key string, payload any, runAt, now time.Time) error {
+	return EnqueueInLanes(ctx, q, kind, key, [MaxLanes]string{}, payload, runAt, now)
+}
+
+// EnqueueInLanes adds a job of a kind with Lanes, with its value of each
+// grouping (for a webhook delivery: its workspace and its endpoint), unless
+// one with the same unique key exists.
+func EnqueueInLanes(ctx context.Context, q store.Querier, kind, key string, lanes [MaxLanes]string, payload any, runAt, now time.Time) error {
 	b, err := json.Marshal(payload)
 	if err != nil {
 		return err
 	}
-	_, err = q.ExecContext(ctx, `INSERT INTO jobs (id, kind, unique_key, payload, run_at, created) VALUES ($1, $2, $3, $4, $5, $6)
-		ON CONFLICT (unique_key) DO NOTHING`, id.New("job"), kind, key, string(b), runAt.UnixMicro(), now.UnixMicro())
+	_, err = q.ExecContext(ctx, `INSERT INTO jobs (id, kind, unique_key, payload, run_at, created, lane1, lane2) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+		ON CONFLICT (unique_key) DO NOTHING`, id.New("job"), kind, key, string(b), runAt.UnixMicro(), now.UnixMicro(), lanes[0], lanes[1])
 	return err
 }
+
+// jobColumns are what a claim returns of a job, in scanJobs' order.
+const jobColumns = `id, kind, unique_key, payload, run_at, COALESCE(lane1, ''), COALESCE(lane2, '')`
 
 // Claim leases up to limit due jobs of kind to worker until now+lease.
 // PostgreSQL skips rows another node is claiming (SKIP LOCKED); SQLite has
@@ -44,7 +61,7 @@ func Claim(ctx context.Context, db *store.DB, kind, worker string, now time.Time
 		rows, err := tx.QueryContext(ctx, `UPDATE jobs SET locked_by = $1, locked_until = $2 WHERE id IN (
 			SELECT id FROM jobs WHERE kind = $3 AND run_at <= $4 AND (locked_until IS NULL OR locked_until < $4)
 			ORDER BY run_at LIMIT `+fmt.Sprint(limit)+db.Dialect.SkipLocked()+`)
-			RETURNING id, kind, unique_key, payload, run_at`, worker, now.Add(lease).UnixMicro(), kind, now.UnixMicro())
+			RETURNING `+jobColumns, worker, now.Add(lease).UnixMicro(), kind, now.UnixMicro())
 		if err != nil {
 			return err
 		}
@@ -63,7 +80,7 @@ func scanJobs(rows *sql.Rows) ([]Job, error) {
 			payload string
 			runAt   int64
 		)
-		if err := rows.Scan(&j.ID, &j.Kind, &j.Key, &payload, &runAt); err != nil {
+		if err := rows.Scan(&j.ID, &j.Kind, &j.Key, &payload, &runAt, &j.Lanes[0], &j.Lanes[1]); err != nil {
 			return nil, err
 		}
 		j.Payload, j.RunAt = []byte(payload), time.UnixMicro(runAt)

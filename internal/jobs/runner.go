@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"strings"
 	"sync"
 	"time"
 
@@ -45,20 +44,19 @@ type Kind struct {
 	Lanes *Lanes
 }
 
-// Lanes group the jobs of a kind by SQL expressions over a join.
+// Lanes group the jobs of a kind: every job carries its value of each
+// grouping, stored on its row when enqueued (EnqueueInLanes, Job.Lanes),
+// so that a claim reads them without a join.
 type Lanes struct {
-	// Join is joined to "jobs j" to reach the grouping columns, e.g.
-	// "JOIN deliveries d ON d.id = substr(j.unique_key, 9)".
-	Join string
-	// Limits are the groups: an expression over the join and the most
-	// jobs of one value in flight at once.
-	Limits []Lane
-}
-
-// Lane is one grouping of Lanes.
-type Lane struct {
-	Expr  string
-	Limit int
+	// Limits[i] is the most jobs of one value of grouping i (Job.Lanes[i])
+	// in flight at once while other groups have work; at most MaxLanes.
+	Limits []int
+	// Reserve, when positive, makes the lanes work-conserving: a group
+	// alone with due work may use the slots the others leave idle, beyond
+	// its limits, as long as Reserve slots stay free so that a newcomer
+	// starts at once; as the newcomer's jobs take the freed slots, the
+	// group falls back to its limits. Zero keeps the limits strict.
+	Reserve int
 }
 
 func (k *Kind) defaults() {
@@ -73,6 +71,9 @@ func (k *Kind) defaults() {
 	}
 	if k.Poll <= 0 {
 		k.Poll = time.Second
+	}
+	if k.Lanes != nil && len(k.Lanes.Limits) > MaxLanes {
+		panic(fmt.Sprintf("jobs: kind %s has %d lanes; at most %d", k.Name, len(k.Lanes.Limits), MaxLanes))
 	}
 }
 
@@ -100,17 +101,13 @@ func (r *Runner) Add(k Kind) {
 	if r.kinds == nil {
 		r.kinds = map[string]*loop{}
 	}
-	n := laneCount(k.Lanes)
+	n := 0
+	if k.Lanes != nil {
+		n = len(k.Lanes.Limits)
+	}
 	r.kinds[k.Name] = &loop{r: r, k: k, worker: id.New("wkr"), wake: make(chan struct{}, 1), freed: make(chan struct{}, 1),
 		held: make([]map[string]int, n), active: make([]map[string]int, n)}
 	r.order = append(r.order, k.Name)
-}
-
-func laneCount(l *Lanes) int {
-	if l == nil {
-		return 0
-	}
-	return len(l.Limits)
 }
 
 // Kinds lists the registered kinds.
@@ -197,24 +194,29 @@ type loop struct {
 	waiting  []claimed        // claimed, waiting for a slot (Prefetch)
 	held     []map[string]int // per lane: value → jobs claimed (running or waiting)
 	active   []map[string]int // per lane: value → jobs running
-	firstErr error
+	// othersIdle: the last fair claim saw every due job outside the groups
+	// at their limits, so the next claims may lend idle slots to those
+	// groups (Lanes.Reserve) without looking again; a wake or a poll
+	// looks again.
+	othersIdle bool
+	firstErr   error
 }
 
-// claimed is a leased job with its lane values.
+// claimed is a leased job.
 type claimed struct {
-	job   Job
-	lanes []string
-	at    time.Time // when it was leased
+	job Job
+	at  time.Time // when it was leased
 }
 
 func (l *loop) run(ctx context.Context) {
 	runCtx, hardStop := context.WithCancel(context.WithoutCancel(ctx))
 	defer hardStop()
 	var wg sync.WaitGroup
+	fresh := true // woken or polled: new work may be due
 	for ctx.Err() == nil {
 		l.dispatch(runCtx, &wg)
-		if room := l.room(); room >= l.batch() {
-			if err := l.claim(ctx, room); err != nil && ctx.Err() == nil {
+		if l.worthClaim(fresh) {
+			if err := l.claim(ctx, fresh); err != nil && ctx.Err() == nil {
 				l.r.logger().Warn("job queue", "kind", l.k.Name, "error", err.Error())
 			}
 			l.dispatch(runCtx, &wg)
@@ -222,11 +224,14 @@ func (l *loop) run(ctx context.Context) {
 		// Claim again when a slot frees up, a commit queued work, or at the
 		// next poll: a claim that filled less than the room it had found
 		// nothing else it could take now.
+		fresh = false
 		select {
 		case <-ctx.Done():
 		case <-l.wake:
+			fresh = true
 		case <-l.freed:
 		case <-time.After(l.k.Poll):
+			fresh = true
 		}
 	}
 	l.handBack()
@@ -271,16 +276,18 @@ func (l *loop) drain(ctx context.Context) (int, error) {
 	l.mu.Lock()
 	l.firstErr = nil
 	l.mu.Unlock()
+	fresh := true
 	for {
 		total += l.dispatch(ctx, &wg)
-		if room := l.room(); room >= l.batch() || (room > 0 && l.idle()) {
-			if err := l.claim(ctx, room); err != nil {
+		if l.worthClaim(fresh) {
+			if err := l.claim(ctx, fresh); err != nil {
 				l.handBack()
 				wg.Wait()
 				return total, err
 			}
 			total += l.dispatch(ctx, &wg)
 		}
+		fresh = false
 		if l.idle() {
 			break
 		}
@@ -298,15 +305,25 @@ func (l *loop) drain(ctx context.Context) (int, error) {
 	return total, l.firstErr
 }
 
-// batch is the least room worth a claim while jobs are running or
-// waiting: a kind that prefetches refills its slots from the jobs it holds
-// and claims again once a quarter of them are used, so that one claim (a
-// write) leases several jobs; a wake or a poll claims for any room.
-func (l *loop) batch() int {
-	if l.idle() {
-		return 1
+// worthClaim: a claim (a write) is worth its round trip. Woken, polled or
+// idle, any room is; while jobs are running or waiting, a kind that
+// prefetches refills its slots from the jobs it holds and claims again
+// once a quarter of them are used beyond the lanes' reserve, so that one
+// claim leases several jobs.
+func (l *loop) worthClaim(fresh bool) bool {
+	room := l.room()
+	if fresh || l.idle() {
+		return room > 0
 	}
-	return max(1, l.k.Prefetch/4)
+	return room-l.reserve() >= max(1, l.k.Prefetch/4)
+}
+
+// reserve is how many slots lent-out lanes leave free (Lanes.Reserve).
+func (l *loop) reserve() int {
+	if l.k.Lanes == nil {
+		return 0
+	}
+	return max(0, l.k.Lanes.Reserve)
 }
 
 // room is how many more jobs the loop may claim.
@@ -322,10 +339,11 @@ func (l *loop) idle() bool {
 	return l.inflight == 0 && len(l.waiting) == 0
 }
 
-// dispatch starts the waiting jobs that have a slot and room in their
-// lanes, oldest claim first; one waiting past half its lease is handed
-// back instead (another node may take it soon). It returns how many
-// started.
+// dispatch starts the waiting jobs that have a slot, oldest claim first:
+// those with room in their lanes, then (work-conserving lanes) those over
+// their limits while Reserve slots stay free. One waiting past half its
+// lease is handed back instead (another node may take it soon). It
+// returns how many started.
 func (l *loop) dispatch(ctx context.Context, wg *sync.WaitGroup) int {
 	now := time.Now()
 	var start, stale []claimed
@@ -337,19 +355,25 @@ func (l *loop) dispatch(ctx context.Context, wg *sync.WaitGroup) int {
 			l.unhold(c)
 			stale = append(stale, c)
 		case l.inflight < l.k.Concurrency && l.laneFree(c):
-			l.inflight++
-			for i, v := range c.lanes {
-				if l.active[i] == nil {
-					l.active[i] = map[string]int{}
-				}
-				l.active[i][v]++
-			}
+			l.begin(c)
 			start = append(start, c)
 		default:
 			keep = append(keep, c)
 		}
 	}
 	l.waiting = keep
+	if r := l.reserve(); r > 0 {
+		keep = l.waiting[:0]
+		for _, c := range l.waiting {
+			if l.inflight < l.k.Concurrency-r {
+				l.begin(c)
+				start = append(start, c)
+			} else {
+				keep = append(keep, c)
+			}
+		}
+		l.waiting = keep
+	}
 	l.mu.Unlock()
 	for _, c := range stale {
 		_ = Release(context.WithoutCancel(ctx), l.r.DB, c.job.ID, l.worker)
@@ -360,10 +384,22 @@ func (l *loop) dispatch(ctx context.Context, wg *sync.WaitGroup) int {
 	return len(start)
 }
 
+// begin counts c as running (l.mu held).
+func (l *loop) begin(c claimed) {
+	l.inflight++
+	for i := range l.active {
+		v := c.job.Lanes[i]
+		if l.active[i] == nil {
+			l.active[i] = map[string]int{}
+		}
+		l.active[i][v]++
+	}
+}
+
 // laneFree: every lane of c runs fewer than its limit (l.mu held).
 func (l *loop) laneFree(c claimed) bool {
-	for i, v := range c.lanes {
-		if l.active[i][v] >= l.k.Lanes.Limits[i].Limit {
+	for i := range l.active {
+		if l.active[i][c.job.Lanes[i]] >= l.k.Lanes.Limits[i] {
 			return false
 		}
 	}
@@ -399,7 +435,8 @@ func (l *loop) start(ctx context.Context, wg *sync.WaitGroup, c claimed) {
 func (l *loop) finish(c claimed) {
 	l.mu.Lock()
 	l.inflight--
-	for i, v := range c.lanes {
+	for i := range l.active {
+		v := c.job.Lanes[i]
 		if l.active[i][v]--; l.active[i][v] <= 0 {
 			delete(l.active[i], v)
 		}
@@ -411,172 +448,49 @@ func (l *loop) finish(c claimed) {
 
 // unhold forgets a claimed job in the lanes' counts (l.mu held).
 func (l *loop) unhold(c claimed) {
-	for i, v := range c.lanes {
+	for i := range l.held {
+		v := c.job.Lanes[i]
 		if l.held[i][v]--; l.held[i][v] <= 0 {
 			delete(l.held[i], v)
 		}
 	}
 }
 
-// holdLimit is the most jobs of one lane value a loop holds claimed:
-// the lane's limit running, and as many waiting when the kind prefetches.
-func (l *loop) holdLimit(i int) int {
-	if l.k.Prefetch > 0 {
-		return 2 * l.k.Lanes.Limits[i].Limit
-	}
-	return l.k.Lanes.Limits[i].Limit
-}
-
-// claim leases up to room due jobs, respecting the lanes, and queues them
-// for dispatch.
-func (l *loop) claim(ctx context.Context, room int) error {
+// claim leases due jobs up to the room the loop has, respecting the
+// lanes, and queues them for dispatch. fresh (woken or polled) looks
+// again for other groups' work before lending idle slots.
+func (l *loop) claim(ctx context.Context, fresh bool) error {
 	now := l.r.clock().Now()
+	room := l.room()
 	if l.k.Lanes == nil {
 		jobs, err := Claim(ctx, l.r.DB, l.k.Name, l.worker, now, l.k.Lease, room)
-		out := make([]claimed, len(jobs))
-		for i, j := range jobs {
-			out[i] = claimed{job: j}
-		}
-		l.hold(out)
+		l.hold(jobs)
 		return err
 	}
-	cands, err := l.candidates(ctx, now, room)
-	if err != nil || len(cands) == 0 {
-		return err
-	}
-	chosen := l.choose(cands, room)
-	ids := make([]string, len(chosen))
-	for i, c := range chosen {
-		ids[i] = c.job.ID
-	}
-	jobs, err := lease(ctx, l.r.DB, ids, l.worker, now, l.k.Lease)
-	if err != nil {
-		return err
-	}
-	byID := map[string]Job{}
-	for _, j := range jobs {
-		byID[j.ID] = j
-	}
-	var out []claimed
-	for _, c := range chosen {
-		if j, ok := byID[c.job.ID]; ok { // another node may have taken it
-			out = append(out, claimed{job: j, lanes: c.lanes})
-		}
-	}
-	l.hold(out)
-	return nil
-}
-
-// hold queues freshly leased jobs and counts them in their lanes.
-func (l *loop) hold(cs []claimed) {
-	now := time.Now()
 	l.mu.Lock()
-	defer l.mu.Unlock()
-	for _, c := range cs {
-		c.at = now
-		for i, v := range c.lanes {
-			if l.held[i] == nil {
-				l.held[i] = map[string]int{}
-			}
-			l.held[i][v]++
-		}
-		l.waiting = append(l.waiting, c)
+	if fresh {
+		l.othersIdle = false
 	}
-}
-
-// candidates reads due, unleased jobs outside the lanes that are full,
-// oldest first, with their lane values.
-func (l *loop) candidates(ctx context.Context, now time.Time, room int) ([]claimed, error) {
-	lanes := l.k.Lanes
-	args := []any{l.k.Name, now.UnixMicro()}
-	var cols, excl []string
-	l.mu.Lock()
-	for i, ln := range lanes.Limits {
-		cols = append(cols, "COALESCE("+ln.Expr+", '')")
-		var full []string
-		for v, n := range l.held[i] {
-			if n >= l.holdLimit(i) {
-				args = append(args, v)
-				full = append(full, fmt.Sprintf("$%d", len(args)))
-			}
-		}
-		if len(full) > 0 {
-			excl = append(excl, " AND "+ln.Expr+" NOT IN ("+strings.Join(full, ", ")+")")
-		}
-	}
+	othersIdle := l.othersIdle
 	l.mu.Unlock()
-	rows, err := l.r.DB.QueryContext(ctx, `SELECT j.id, `+strings.Join(cols, ", ")+` FROM jobs j `+lanes.Join+`
-		WHERE j.kind = $1 AND j.run_at <= $2 AND (j.locked_until IS NULL OR j.locked_until < $2)`+strings.Join(excl, "")+`
-		ORDER BY j.run_at LIMIT `+fmt.Sprint(min(4*room, 128)), args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []claimed
-	for rows.Next() {
-		c := claimed{lanes: make([]string, len(lanes.Limits))}
-		dest := []any{&c.job.ID}
-		for i := range c.lanes {
-			dest = append(dest, &c.lanes[i])
+	if !othersIdle {
+		n, err := l.claimFair(ctx, now, room)
+		if err != nil {
+			return err
 		}
-		if err := rows.Scan(dest...); err != nil {
-			return nil, err
-		}
-		out = append(out, c)
+		room -= n
 	}
-	return out, rows.Err()
-}
-
-// choose picks up to room candidates whose lanes have room to hold them.
-func (l *loop) choose(cands []claimed, room int) []claimed {
 	l.mu.Lock()
-	defer l.mu.Unlock()
-	extra := make([]map[string]int, len(l.held))
-	var out []claimed
-	for _, c := range cands {
-		if len(out) == room {
-			break
-		}
-		ok := true
-		for i, v := range c.lanes {
-			if l.held[i][v]+extra[i][v] >= l.holdLimit(i) {
-				ok = false
-				break
-			}
-		}
-		if !ok {
-			continue
-		}
-		for i, v := range c.lanes {
-			if extra[i] == nil {
-				extra[i] = map[string]int{}
-			}
-			extra[i][v]++
-		}
-		out = append(out, c)
+	othersIdle = l.othersIdle
+	l.mu.Unlock()
+	if lend := room - l.reserve(); othersIdle && l.reserve() > 0 && lend > 0 {
+		// Only the groups at their limits have due work: lend them the
+		// idle slots but the reserve, in one statement, oldest first.
+		jobs, err := Claim(ctx, l.r.DB, l.k.Name, l.worker, now, l.k.Lease, lend)
+		l.hold(jobs)
+		return err
 	}
-	return out
-}
-
-// lease takes the given jobs for worker unless another worker holds them.
-func lease(ctx context.Context, db *store.DB, ids []string, worker string, now time.Time, d time.Duration) ([]Job, error) {
-	if len(ids) == 0 {
-		return nil, nil
-	}
-	args := []any{worker, now.Add(d).UnixMicro(), now.UnixMicro()}
-	phs := make([]string, len(ids))
-	for i, s := range ids {
-		args = append(args, s)
-		phs[i] = fmt.Sprintf("$%d", len(args))
-	}
-	rows, err := db.QueryContext(ctx, `UPDATE jobs SET locked_by = $1, locked_until = $2
-		WHERE id IN (`+strings.Join(phs, ", ")+`) AND (locked_until IS NULL OR locked_until < $3)
-		RETURNING id, kind, unique_key, payload, run_at`, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	return scanJobs(rows)
+	return nil
 }
 
 // Release hands a job this worker leased back to the queue at once.

@@ -30,6 +30,14 @@ func enqueue(t *testing.T, db *store.DB, kind, key string, at time.Time) {
 	}
 }
 
+// enqueueInLane queues a job whose one lane is the first letter of its key.
+func enqueueInLane(t *testing.T, db *store.DB, kind, key string, at time.Time) {
+	t.Helper()
+	if err := jobs.EnqueueInLanes(context.Background(), db, kind, key, [jobs.MaxLanes]string{key[:1]}, map[string]string{}, at, at); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // A lane at its limit does not hold the other lanes' jobs back: with a
 // group's jobs all stuck, a later job of another group still runs, and
 // the stuck group never has more than its limit in flight.
@@ -37,9 +45,9 @@ func TestRunnerLanes(t *testing.T) {
 	eachDB(t, func(t *testing.T, db *store.DB) {
 		now := time.Date(2026, 6, 2, 12, 0, 0, 0, time.UTC)
 		for i := range 10 {
-			enqueue(t, db, "lanes", fmt.Sprintf("a:%02d", i), now.Add(time.Duration(i)*time.Millisecond))
+			enqueueInLane(t, db, "lanes", fmt.Sprintf("a:%02d", i), now.Add(time.Duration(i)*time.Millisecond))
 		}
-		enqueue(t, db, "lanes", "b:00", now.Add(time.Second))
+		enqueueInLane(t, db, "lanes", "b:00", now.Add(time.Second))
 
 		release := make(chan struct{})
 		bRan := make(chan struct{})
@@ -62,7 +70,7 @@ func TestRunnerLanes(t *testing.T) {
 		}
 		r := &jobs.Runner{DB: db, Clock: clock.NewFake(now.Add(time.Minute))}
 		r.Add(jobs.Kind{Name: "lanes", Handle: handle, Concurrency: 8, Poll: 20 * time.Millisecond,
-			Lanes: &jobs.Lanes{Limits: []jobs.Lane{{Expr: "substr(j.unique_key, 1, 1)", Limit: 2}}}})
+			Lanes: &jobs.Lanes{Limits: []int{2}}})
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan struct{})
 		go func() { defer close(done); r.Run(ctx) }()
@@ -93,6 +101,79 @@ func TestRunnerLanes(t *testing.T) {
 		_ = db.QueryRowContext(context.Background(), `SELECT COUNT(*) FROM jobs WHERE kind = 'lanes'`).Scan(&left)
 		if left != 0 {
 			t.Errorf("%d jobs left", left)
+		}
+	})
+}
+
+// Work-conserving lanes (Reserve): a group alone with due work runs
+// beyond its limit in the slots nobody else needs, all but the reserve;
+// a newcomer's job then starts at once in the reserve while the first
+// group's jobs are still stuck.
+func TestRunnerLanesLendIdleSlots(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *store.DB) {
+		const concurrency, limit, reserve = 8, 2, 2
+		now := time.Date(2026, 6, 2, 12, 0, 0, 0, time.UTC)
+		for i := range 10 {
+			enqueueInLane(t, db, "lend", fmt.Sprintf("a:%02d", i), now.Add(time.Duration(i)*time.Millisecond))
+		}
+		release := make(chan struct{})
+		bRan := make(chan struct{})
+		lent := make(chan struct{}) // closed when concurrency-reserve of A run at once
+		var mu sync.Mutex
+		inA, maxA := 0, 0
+		handle := func(ctx context.Context, j jobs.Job) error {
+			if j.Key[0] == 'b' {
+				close(bRan)
+				return jobs.Complete(ctx, db, j.ID)
+			}
+			mu.Lock()
+			inA++
+			if maxA = max(maxA, inA); inA == concurrency-reserve {
+				close(lent)
+			}
+			mu.Unlock()
+			<-release
+			mu.Lock()
+			inA--
+			mu.Unlock()
+			return jobs.Complete(context.WithoutCancel(ctx), db, j.ID)
+		}
+		r := &jobs.Runner{DB: db, Clock: clock.NewFake(now.Add(time.Minute))}
+		r.Add(jobs.Kind{Name: "lend", Handle: handle, Concurrency: concurrency, Poll: 20 * time.Millisecond,
+			Lanes: &jobs.Lanes{Limits: []int{limit}, Reserve: reserve}})
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { defer close(done); r.Run(ctx) }()
+		defer func() { cancel(); <-done }()
+		select {
+		case <-lent:
+		case <-time.After(30 * time.Second):
+			close(release)
+			t.Fatalf("the lone group never ran %d at once (limit %d, reserve %d)", concurrency-reserve, limit, reserve)
+		}
+		enqueueInLane(t, db, "lend", "b:00", now.Add(time.Second))
+		r.Wake("lend")
+		select {
+		case <-bRan:
+		case <-time.After(30 * time.Second):
+			t.Error("the newcomer's job did not start in the reserve")
+		}
+		close(release)
+		deadline := time.Now().Add(30 * time.Second)
+		left := -1
+		for left != 0 && time.Now().Before(deadline) {
+			if err := db.QueryRowContext(context.Background(), `SELECT COUNT(*) FROM jobs WHERE kind = 'lend'`).Scan(&left); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		if left != 0 {
+			t.Errorf("%d jobs left", left)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if maxA > concurrency-reserve {
+			t.Errorf("%d of the lone group's jobs ran at once; want at most %d (the reserve stays free)", maxA, concurrency-reserve)
 		}
 	})
 }

@@ -93,6 +93,10 @@ type Query struct {
 	OrderBy  string
 	Page     int
 	PageSize int
+	// Skip is the row offset of an offset request (HasOffset): limit and
+	// offset instead of page (docs/conventions.md#11-lists-pagination-filtering-ordering-search).
+	Skip      int
+	HasOffset bool
 }
 
 // Where returns the conditions joined with AND, prefixed by " AND " when
@@ -105,10 +109,15 @@ func (q *Query) Where() string {
 }
 
 // Offset is the row offset of the page.
-func (q *Query) Offset() int { return (q.Page - 1) * q.PageSize }
+func (q *Query) Offset() int {
+	if q.HasOffset {
+		return q.Skip
+	}
+	return (q.Page - 1) * q.PageSize
+}
 
 // Reserved parameters are not filters.
-var reserved = map[string]bool{"page": true, "page_size": true, "limit": true, "ordering": true, "search": true, "expand": true, "format": true}
+var reserved = map[string]bool{"page": true, "page_size": true, "limit": true, "offset": true, "ordering": true, "search": true, "expand": true, "format": true}
 
 const (
 	DefaultPageSize = 20
@@ -116,6 +125,8 @@ const (
 	// MaxPage bounds page so that its offset cannot overflow (a negative
 	// OFFSET, a negative next page); ten million pages is past any list.
 	MaxPage = 10_000_000
+	// MaxOffset bounds offset the same way.
+	MaxOffset = MaxPage * MaxPageSize
 	// MaxInValues bounds one __in list: each value is a bound parameter,
 	// and thousands of them occupy the database for every tenant.
 	MaxInValues = 100
@@ -202,6 +213,7 @@ func (p *parser) pagination(values url.Values) {
 			p.q.Page = n
 		}
 	}
+	p.offset(values)
 	for _, name := range []string{"limit", "page_size"} { // page_size wins over its alias
 		if !values.Has(name) {
 			continue
@@ -215,6 +227,25 @@ func (p *parser) pagination(values url.Values) {
 			continue
 		}
 		p.q.PageSize = min(n, MaxPageSize)
+	}
+}
+
+// offset reads offset: rows to skip, 0 or more, with limit the rows to
+// return, as Django REST framework's LimitOffsetPagination; not with page.
+func (p *parser) offset(values url.Values) {
+	if !values.Has("offset") {
+		return
+	}
+	n, err := strconv.Atoi(values.Get("offset"))
+	switch {
+	case values.Has("page"):
+		p.fail("offset", "Give either page or offset, not both.")
+	case err != nil && !errors.Is(err, strconv.ErrRange), err == nil && n < 0:
+		p.fail("offset", fmt.Sprintf("A valid integer between 0 and %d is required.", MaxOffset))
+	case err != nil || n > MaxOffset:
+		p.fail("offset", fmt.Sprintf("A valid integer between 0 and %d is required.", MaxOffset))
+	default:
+		p.q.Skip, p.q.HasOffset = n, true
 	}
 }
 

@@ -80,16 +80,18 @@ type Attachment struct {
 	Data              []byte
 }
 
-// Message is one email.
+// Message is one email: plain text, and HTML when it has one.
 type Message struct {
 	To          []string
 	Subject     string
 	Text        string
+	HTML        string
 	Attachments []Attachment
 }
 
-// Bytes renders the message as MIME (multipart/mixed when it has
-// attachments), with the given sender and date.
+// Bytes renders the message as MIME: multipart/mixed holding the body (a
+// multipart/alternative of text and HTML when it has HTML) and the
+// attachments, with the given sender and date.
 func (m Message) Bytes(from string, date time.Time, boundary string) []byte {
 	var b bytes.Buffer
 	h := func(k, v string) { fmt.Fprintf(&b, "%s: %s\r\n", k, v) }
@@ -104,8 +106,7 @@ func (m Message) Bytes(from string, date time.Time, boundary string) []byte {
 	}
 	h("Content-Type", "multipart/mixed; boundary="+w.Boundary())
 	b.WriteString("\r\n")
-	part, _ := w.CreatePart(textproto.MIMEHeader{"Content-Type": {"text/plain; charset=utf-8"}, "Content-Transfer-Encoding": {"base64"}})
-	writeBase64(part, []byte(m.Text))
+	m.writeBody(w)
 	for _, a := range m.Attachments {
 		part, _ := w.CreatePart(textproto.MIMEHeader{
 			"Content-Type":              {a.ContentType},
@@ -118,6 +119,25 @@ func (m Message) Bytes(from string, date time.Time, boundary string) []byte {
 	return b.Bytes()
 }
 
+// writeBody writes the text, or the text and the HTML as alternatives.
+func (m Message) writeBody(w *multipart.Writer) {
+	textHeader := textproto.MIMEHeader{"Content-Type": {"text/plain; charset=utf-8"}, "Content-Transfer-Encoding": {"base64"}}
+	if m.HTML == "" {
+		part, _ := w.CreatePart(textHeader)
+		writeBase64(part, []byte(m.Text))
+		return
+	}
+	var alt bytes.Buffer
+	aw := multipart.NewWriter(&alt)
+	part, _ := aw.CreatePart(textHeader)
+	writeBase64(part, []byte(m.Text))
+	part, _ = aw.CreatePart(textproto.MIMEHeader{"Content-Type": {"text/html; charset=utf-8"}, "Content-Transfer-Encoding": {"base64"}})
+	writeBase64(part, []byte(m.HTML))
+	_ = aw.Close()
+	part, _ = w.CreatePart(textproto.MIMEHeader{"Content-Type": {"multipart/alternative; boundary=" + aw.Boundary()}})
+	_, _ = part.Write(alt.Bytes())
+}
+
 // writeBase64 writes data base64-encoded in 76-character lines (RFC 2045).
 func writeBase64(w interface{ Write([]byte) (int, error) }, data []byte) {
 	enc := base64.StdEncoding.EncodeToString(data)
@@ -128,8 +148,9 @@ func writeBase64(w interface{ Write([]byte) (int, error) }, data []byte) {
 	_, _ = w.Write([]byte(enc + "\r\n"))
 }
 
-// Send delivers one message.
-func (c *Config) Send(ctx context.Context, m Message) error {
+// Send delivers one message and returns the server's answer to it (the
+// text after "250", often its queue id).
+func (c *Config) Send(ctx context.Context, m Message) (string, error) {
 	d := net.Dialer{Timeout: 15 * time.Second}
 	var conn net.Conn
 	var err error
@@ -143,7 +164,7 @@ func (c *Config) Send(ctx context.Context, m Message) error {
 		conn, err = d.DialContext(ctx, "tcp", c.Addr)
 	}
 	if err != nil {
-		return err
+		return "", err
 	}
 	defer conn.Close()
 	if deadline, ok := ctx.Deadline(); ok {
@@ -153,38 +174,60 @@ func (c *Config) Send(ctx context.Context, m Message) error {
 	}
 	cl, err := smtp.NewClient(conn, c.Host)
 	if err != nil {
-		return err
+		return "", err
 	}
 	defer cl.Close()
 	if ok, _ := cl.Extension("STARTTLS"); ok && !c.ImplicitTLS {
 		if err := cl.StartTLS(tlsConf); err != nil {
-			return err
+			return "", err
 		}
 	}
 	if c.User != "" {
 		// PlainAuth refuses to send the password without TLS, except to
 		// localhost
 		if err := cl.Auth(smtp.PlainAuth("", c.User, c.Password, c.Host)); err != nil {
-			return err
+			return "", err
 		}
 	}
 	if err := cl.Mail(c.From); err != nil {
-		return err
+		return "", err
 	}
 	for _, to := range m.To {
 		if err := cl.Rcpt(to); err != nil {
-			return err
+			return "", err
 		}
 	}
-	w, err := cl.Data()
+	answer, err := data(cl, m.Bytes(c.From, time.Now(), ""))
 	if err != nil {
-		return err
+		return "", err
 	}
-	if _, err := w.Write(m.Bytes(c.From, time.Now(), "")); err != nil {
-		return err
+	_ = cl.Quit() // the message is accepted: a failed QUIT changes nothing
+	return answer, nil
+}
+
+// data sends DATA and the message, and returns the server's final answer
+// (net/smtp's Data drops it).
+func data(cl *smtp.Client, msg []byte) (string, error) {
+	cmd, err := cl.Text.Cmd("DATA")
+	if err != nil {
+		return "", err
 	}
-	if err := w.Close(); err != nil {
-		return err
+	cl.Text.StartResponse(cmd)
+	_, _, err = cl.Text.ReadResponse(354)
+	cl.Text.EndResponse(cmd)
+	if err != nil {
+		return "", err
 	}
-	return cl.Quit()
+	dw := cl.Text.DotWriter()
+	if _, err := dw.Write(msg); err != nil {
+		return "", err
+	}
+	if err := dw.Close(); err != nil {
+		return "", err
+	}
+	code, answer, err := cl.Text.ReadResponse(250)
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("%d %s", code, answer), nil
 }

@@ -45,8 +45,9 @@ func TestSend(t *testing.T) {
 		Attachments: []Attachment{{Name: "factura-7.pdf", ContentType: "application/pdf", Data: pdf}}}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := c.Send(ctx, m); err != nil {
-		t.Fatal(err)
+	answer, err := c.Send(ctx, m)
+	if err != nil || answer != "250 queued" {
+		t.Fatalf("answer %q, %v", answer, err)
 	}
 	got := srv.Received()
 	if len(got) != 1 || got[0].From != "facturas@acme.cl" || strings.Join(got[0].To, ",") != "a@example.com,b@example.com" {
@@ -57,7 +58,7 @@ func TestSend(t *testing.T) {
 		t.Errorf("text %q, attachments %d", text, len(atts))
 	}
 	srv.Refuse = true
-	if err := c.Send(ctx, m); err == nil {
+	if _, err := c.Send(ctx, m); err == nil {
 		t.Error("a refused DATA reported as sent")
 	}
 }

@@ -2,17 +2,17 @@ package mail
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
-	"fmt"
 	"log/slog"
 	"strings"
 	"time"
 
-	"github.com/cobrobilling/cobro/internal/catalog"
 	"github.com/cobrobilling/cobro/internal/clock"
 	"github.com/cobrobilling/cobro/internal/document"
 	"github.com/cobrobilling/cobro/internal/jobs"
 	"github.com/cobrobilling/cobro/internal/paylink"
+	"github.com/cobrobilling/cobro/internal/payment"
 	"github.com/cobrobilling/cobro/internal/reminder"
 	"github.com/cobrobilling/cobro/internal/store"
 	"github.com/cobrobilling/cobro/internal/workspace"
@@ -105,7 +105,8 @@ func backoff(n int) time.Duration {
 }
 
 // handle sends one email; a refused one is retried with backoff (the
-// attempts counted in its payload) and dropped after MaxAttempts.
+// attempts counted in its payload) and dropped after MaxAttempts. The
+// message records each answer of the server.
 func (w *Worker) handle(ctx context.Context, j jobs.Job) error {
 	now := w.Clock.Now()
 	var p payload
@@ -113,11 +114,11 @@ func (w *Worker) handle(ctx context.Context, j jobs.Job) error {
 		w.Logger.Error("email job unreadable; dropped", "job", j.ID)
 		return jobs.Complete(ctx, w.DB, j.ID)
 	}
-	sendErr := w.send(ctx, p)
+	answer, sendErr := w.send(ctx, p)
 	switch {
 	case sendErr == nil:
 		if p.Reminder != "" {
-			if err := reminder.Delivered(ctx, w.DB, p.Reminder, nil, w.Clock.Now()); err != nil {
+			if err := reminder.Delivered(ctx, w.DB, p.Reminder, answer, nil, w.Clock.Now()); err != nil {
 				return err
 			}
 		}
@@ -125,13 +126,18 @@ func (w *Worker) handle(ctx context.Context, j jobs.Job) error {
 	case p.Attempts+1 >= MaxAttempts:
 		w.Logger.Error("email not sent; giving up", "invoice", p.Invoice, "reminder", p.Reminder, "attempts", p.Attempts+1, "error", sendErr.Error())
 		if p.Reminder != "" {
-			if err := reminder.Delivered(ctx, w.DB, p.Reminder, sendErr, w.Clock.Now()); err != nil {
+			if err := reminder.Delivered(ctx, w.DB, p.Reminder, "", sendErr, w.Clock.Now()); err != nil {
 				return err
 			}
 		}
 		return jobs.Complete(ctx, w.DB, j.ID)
 	default:
 		w.Logger.Warn("email not sent; will retry", "invoice", p.Invoice, "reminder", p.Reminder, "attempt", p.Attempts+1, "error", sendErr.Error())
+		if p.Reminder != "" {
+			if err := reminder.Retrying(ctx, w.DB, p.Reminder, sendErr); err != nil {
+				return err
+			}
+		}
 		p.Attempts++
 		b, _ := json.Marshal(p)
 		_, err := w.DB.ExecContext(ctx, `UPDATE jobs SET payload = $1, run_at = $2, locked_by = NULL, locked_until = NULL WHERE id = $3`,
@@ -140,31 +146,40 @@ func (w *Worker) handle(ctx context.Context, j jobs.Job) error {
 	}
 }
 
-// send renders the invoice's email (its PDF attached) and sends it.
-func (w *Worker) send(ctx context.Context, p payload) error {
+// send renders the email (a message's, or an invoice's of a job queued
+// before messages recorded every email) and sends it.
+func (w *Worker) send(ctx context.Context, p payload) (string, error) {
 	ws, err := workspace.ByID(ctx, w.DB, p.Workspace)
 	if err != nil {
-		return err
+		return "", err
 	}
 	sc := workspace.Scope{Workspace: ws, TestMode: p.TestMode}
 	e := document.Env{Ctx: ctx, Q: w.DB, D: w.DB.Dialect, Scope: sc, Now: w.Clock.Now(), Deps: w.Deps}
 	if p.Reminder != "" {
-		m, err := w.reminderMessage(e, p.Reminder)
+		m, err := w.messageEmail(e, p.Reminder)
 		if err != nil {
-			return err
+			return "", err
 		}
 		return w.SMTP.Send(ctx, m)
 	}
 	d, err := document.Get(e, document.Invoice, p.Invoice)
 	if err != nil {
-		return err
+		return "", err
 	}
 	m, err := InvoiceMessage(e, d, ws.Name)
 	if err != nil {
-		return err
+		return "", err
 	}
 	m.To = p.To
 	return w.SMTP.Send(ctx, m)
+}
+
+// Render is the email of a message as it is (or would be, for a skipped
+// one) sent: previews and tests.
+func (w *Worker) Render(ctx context.Context, sc workspace.Scope, messageID string) (Message, error) {
+	w.init()
+	e := document.Env{Ctx: ctx, Q: w.DB, D: w.DB.Dialect, Scope: sc, Now: w.Clock.Now(), Deps: w.Deps}
+	return w.messageEmail(e, messageID)
 }
 
 // InvoiceMessage is the email of an invoice in the workspace's language,
@@ -174,69 +189,90 @@ func InvoiceMessage(e document.Env, d *document.Doc, sender string) (Message, er
 	if err != nil {
 		return Message{}, err
 	}
-	t := d.Type()
-	number := ""
-	if d.Number != nil {
-		number = fmt.Sprintf(" N° %d", *d.Number)
-	}
-	total := d.Total.StringFixed(2)
-	if c, ok := catalog.CurrencyByID(d.Currency); ok && c.Rounded {
-		total = d.Total.StringFixed(0) // CLP has no decimals
-	}
-	due := ""
-	if d.DueDate != nil {
-		due = *d.DueDate
-	}
-	var subject, text string
-	if document.Lang(e.Scope) == "es" {
-		subject = fmt.Sprintf("%s%s de %s", t.Name, number, sender)
-		text = fmt.Sprintf("Estimado cliente:\n\nAdjuntamos %s%s por %s %s, con vencimiento el %s.\n\nSaludos,\n%s\n", t.Name, number, d.Currency, total, due, sender)
-	} else {
-		title := "Invoice"
-		if t.HasLocalFormat {
-			title = t.Name
-		}
-		subject = fmt.Sprintf("%s%s from %s", title, number, sender)
-		text = fmt.Sprintf("Hello,\n\nAttached is %s%s for %s %s, due %s.\n\nRegards,\n%s\n", strings.ToLower(title[:1])+title[1:], number, d.Currency, total, due, sender)
-	}
+	subject, text := wording(e, Email{Kind: KindDocument, Doc: d})
 	return Message{Subject: subject, Text: text, Attachments: []Attachment{{Name: name, ContentType: "application/pdf", Data: pdf}}}, nil
 }
 
-// reminderMessage is a reminder's email: its text, the pay link when it has
-// one, and the PDF of its document (docs/documents.md#52-object-and-body).
-func (w *Worker) reminderMessage(e document.Env, reminderID string) (Message, error) {
-	r, err := reminder.Get(e.Ctx, e.Q, e.Scope, reminderID)
+// messageEmail is a message's email: its text, its button (the payment
+// link, or the link it carries), the HTML of both, and the PDF of its
+// document (docs/documents.md#52-object-and-body).
+func (w *Worker) messageEmail(e document.Env, messageID string) (Message, error) {
+	r, err := reminder.Get(e.Ctx, e.Q, e.Scope, messageID)
 	if err != nil {
 		return Message{}, err
 	}
 	m := Message{To: r.Recipient, Subject: r.Subject, Text: r.Message}
-	if r.PaymentLink != nil {
+	b := button{Label: buttonLabel(document.Lang(e.Scope) == "es", r.Kind)}
+	switch {
+	case r.LinkURL != nil:
+		b.URL = *r.LinkURL
+	case r.PaymentLink != nil:
 		l, err := paylink.GetLink(paylink.Env{Env: e, Base: w.Base}, *r.PaymentLink)
 		if err != nil {
 			return Message{}, err
 		}
-		label := "Pay online"
-		if document.Lang(e.Scope) == "es" {
-			label = "Pague en línea"
-		}
-		m.Text += "\n\n" + label + ": " + l.URL + "\n"
+		b.URL = l.URL
 	}
-	for _, t := range []struct {
+	if b.URL != "" {
+		m.Text = strings.TrimRight(m.Text, "\n") + "\n\n" + b.Label + ": " + b.URL + "\n"
+	}
+	logo, err := logoURL(e)
+	if err != nil {
+		return Message{}, err
+	}
+	if m.HTML, err = renderHTML(document.Lang(e.Scope), e.Scope.Name, logo, r.Subject, r.Message, b); err != nil {
+		return Message{}, err
+	}
+	m.Attachments, err = w.attachments(e, r)
+	return m, err
+}
+
+// attachments are the PDFs of the message's document, or of the invoice
+// of its payment.
+func (w *Worker) attachments(e document.Env, r *reminder.Message) ([]Attachment, error) {
+	targets := []struct {
 		id   *string
 		kind *document.Kind
-	}{{r.Invoice, document.Invoice}, {r.Order, document.Order}, {r.CreditNote, document.CreditNote}} {
+	}{{r.Invoice, document.Invoice}, {r.Order, document.Order}, {r.CreditNote, document.CreditNote}, {r.DebitNote, document.DebitNote}}
+	if r.Payment != nil {
+		p, err := payment.GetPayment(e, *r.Payment)
+		if err != nil {
+			return nil, err
+		}
+		targets = append(targets, struct {
+			id   *string
+			kind *document.Kind
+		}{p.Invoice, document.Invoice})
+	}
+	var out []Attachment
+	for _, t := range targets {
 		if t.id == nil {
 			continue
 		}
 		d, err := document.Get(e, t.kind, *t.id)
 		if err != nil {
-			return Message{}, err
+			return nil, err
 		}
 		pdf, name, err := document.PDF(e, d)
 		if err != nil {
-			return Message{}, err
+			return nil, err
 		}
-		m.Attachments = append(m.Attachments, Attachment{Name: name, ContentType: "application/pdf", Data: pdf})
+		out = append(out, Attachment{Name: name, ContentType: "application/pdf", Data: pdf})
 	}
-	return m, nil
+	return out, nil
+}
+
+// buttonLabel names the button of a kind of email.
+func buttonLabel(es bool, kind string) string {
+	if kind == string(KindDunning) {
+		return tr(es, "Actualizar medio de pago", "Update payment method")
+	}
+	return tr(es, "Pagar en línea", "Pay online")
+}
+
+// logoURL is the workspace's logo for emails ("" = none).
+func logoURL(e document.Env) (string, error) {
+	var logo sql.NullString
+	err := e.Q.QueryRowContext(e.Ctx, `SELECT logo_url FROM workspaces WHERE id = $1`, e.Scope.ID).Scan(&logo)
+	return logo.String, err
 }

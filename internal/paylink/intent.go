@@ -314,13 +314,16 @@ func CreateIntent(e Env, l *Link, c IntentParams, cl payment.Client) (*Intent, e
 
 // linkSource creates the intent's single-use source on the link's gateway.
 func linkSource(e Env, l *Link, in *Intent, card map[string]any, cl payment.Client) (*payment.Source, error) {
-	g, msg := payment.GatewayFor(l.Gateway, e.Scope.TestMode)
+	g, msg, err := payment.GatewayFor(e.Env, l.Gateway)
+	if err != nil {
+		return nil, err
+	}
 	if msg != "" {
 		return nil, apperr.Field("gateway", msg)
 	}
 	desc, ret := "Payment link "+l.ID, HostedURL(e.Base, l.PublishableKey)+"?intent="+in.ID
 	amount := l.Amount
-	return payment.CreateSource(e.Env, payment.SourceParams{Gateway: g, Amount: &amount, Description: &desc, ReturnURL: &ret,
+	return payment.CreateSource(e.Env, payment.SourceParams{Gateway: g, Amount: &amount, Currency: l.Currency, Description: &desc, ReturnURL: &ret,
 		Setup: gateway.SetupParams{Card: card}}, cl, e.Base)
 }
 
@@ -330,12 +333,15 @@ func authorize(e Env, in *Intent, l *Link) error {
 	if err != nil {
 		return err
 	}
-	out, err := payment.AuthorizeSource(e.Env, src, l.Amount.Decimal, l.Currency)
+	out, err := payment.AuthorizeSource(e.Env, src, in.ID+"_auth", l.Amount.Decimal, l.Currency)
 	if err != nil {
 		return err
 	}
 	if out.Status != gateway.Succeeded {
 		return in.fail(e, out.FailedReason)
+	}
+	if err := setGatewayRef(e, in, out.Reference); err != nil {
+		return err
 	}
 	if err := in.move(e, Authorized, true); err != nil {
 		return err
@@ -351,12 +357,19 @@ func capture(e Env, in *Intent, l *Link) error {
 	if err != nil {
 		return err
 	}
-	out, err := payment.CaptureSource(e.Env, src, in.Amount.Decimal, in.Currency)
+	auth, err := gatewayRef(e, in)
+	if err != nil {
+		return err
+	}
+	out, err := payment.CaptureSource(e.Env, src, in.ID+"_capture", auth, in.Amount.Decimal, in.Currency)
 	if err != nil {
 		return err
 	}
 	if out.Status != gateway.Succeeded {
 		return in.fail(e, out.FailedReason)
+	}
+	if err := setGatewayRef(e, in, out.Reference); err != nil {
+		return err
 	}
 	if err := in.move(e, Captured, true); err != nil {
 		return err
@@ -425,7 +438,11 @@ func finalize(e Env, in *Intent, l *Link) error {
 					return err
 				}
 			}
-			p, err := payment.RecordCaptured(e.Env, inv.ID, in.CustomerID, *in.Source, "Payment link "+l.ID, in.Amount.Decimal, in.Currency)
+			ref, err := gatewayRef(e, in)
+			if err != nil {
+				return err
+			}
+			p, err := payment.RecordCaptured(e.Env, inv.ID, in.CustomerID, *in.Source, "Payment link "+l.ID, in.Amount.Decimal, in.Currency, ref)
 			if err != nil {
 				return err
 			}
@@ -532,8 +549,29 @@ func release(e Env, in *Intent) error {
 	if err != nil {
 		return err
 	}
-	payment.ReleaseSource(e.Env, src, in.Amount.Decimal, in.Currency)
-	return nil
+	auth, err := gatewayRef(e, in)
+	if err != nil {
+		return err
+	}
+	return payment.ReleaseSource(e.Env, src, in.ID+"_release", auth, in.Amount.Decimal, in.Currency)
+}
+
+// setGatewayRef keeps the processor's reference of the intent's last
+// operation (the authorization, then the capture a refund names).
+func setGatewayRef(e Env, in *Intent, ref string) error {
+	if ref == "" {
+		return nil
+	}
+	_, err := e.Q.ExecContext(e.Ctx, `UPDATE payment_link_intents SET gateway_ref = $1 WHERE id = $2 AND workspace_id = $3 AND test_mode = $4`,
+		ref, in.ID, e.Scope.ID, e.Scope.TestMode)
+	return err
+}
+
+func gatewayRef(e Env, in *Intent) (string, error) {
+	var ref sql.NullString
+	err := e.Q.QueryRowContext(e.Ctx, `SELECT gateway_ref FROM payment_link_intents WHERE id = $1 AND workspace_id = $2 AND test_mode = $3`,
+		in.ID, e.Scope.ID, e.Scope.TestMode).Scan(&ref)
+	return ref.String, err
 }
 
 // CaptureIntent captures an authorized intent (manual capture).

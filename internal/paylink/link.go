@@ -19,7 +19,6 @@ import (
 	"github.com/cobrobilling/cobro/internal/customer"
 	"github.com/cobrobilling/cobro/internal/document"
 	"github.com/cobrobilling/cobro/internal/event"
-	"github.com/cobrobilling/cobro/internal/gateway"
 	"github.com/cobrobilling/cobro/internal/id"
 	"github.com/cobrobilling/cobro/internal/list"
 	"github.com/cobrobilling/cobro/internal/money"
@@ -318,10 +317,14 @@ func (r *linkRecord) copyFields(c LinkParams, creating bool) {
 // check applies the rules that join fields.
 func (r *linkRecord) check(e Env) error {
 	if r.gateway == "" {
-		r.gateway = gateway.CardGatewayFor(e.Scope.TestMode)
-		if r.gateway == "" {
-			return apperr.Field("gateway", "No card gateway is installed for live mode.")
+		id, msg, err := e.Deps.Gateways.DefaultCard(e.Ctx, e.Q, e.Scope)
+		if err != nil {
+			return err
 		}
+		if msg != "" {
+			return apperr.Field("gateway", msg)
+		}
+		r.gateway = id
 	}
 	t, _ := catalog.DocumentTypeByID(r.typeID)
 	if t.HasLocalFormat && r.currency != t.Currency {

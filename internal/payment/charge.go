@@ -1,6 +1,8 @@
 package payment
 
 import (
+	"database/sql"
+	"errors"
 	"fmt"
 
 	"github.com/cobrobilling/cobro/internal/apperr"
@@ -15,15 +17,62 @@ import (
 
 const gatewayOK = "succeeded"
 
-// recordCharge appends one gateway operation to the payment's ledger.
-func recordCharge(e Env, p *Payment, s *Source, kind string, amount decimal.Decimal, status, reason string) error {
-	var r any
-	if reason != "" {
-		r = reason
+// recordCharge appends one gateway operation to the payment's ledger;
+// ref is Cobro's id of the operation (the Charge.Reference the gateway
+// saw) and out the gateway's answer.
+func recordCharge(e Env, p *Payment, s *Source, ref, kind string, amount decimal.Decimal, out gateway.Outcome) error {
+	var r, gref any
+	if out.FailedReason != "" {
+		r = out.FailedReason
 	}
-	_, err := e.Q.ExecContext(e.Ctx, `INSERT INTO payment_charges (id, workspace_id, test_mode, payment_id, source_id, kind, amount, status, failed_reason, created)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, id.New("chg"), e.Scope.ID, e.Scope.TestMode, p.ID, s.ID, kind, amount.StringFixed(2), status, r, e.Now.UnixMicro())
+	if out.Reference != "" {
+		gref = out.Reference
+	}
+	_, err := e.Q.ExecContext(e.Ctx, `INSERT INTO payment_charges (id, workspace_id, test_mode, payment_id, source_id, kind, amount, status, failed_reason, gateway_ref, created)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`, ref, e.Scope.ID, e.Scope.TestMode, p.ID, s.ID, kind, amount.StringFixed(2), out.Status, r, gref, e.Now.UnixMicro())
 	return err
+}
+
+// gatewayOf opens the gateway of s with the scope's credentials.
+func gatewayOf(e Env, s *Source) (gateway.Gateway, error) {
+	if e.Deps.Gateways == nil {
+		return nil, fmt.Errorf("no gateway registry in the environment")
+	}
+	return e.Deps.Gateways.Open(e.Ctx, e.Q, e.Scope, s.Gateway)
+}
+
+// chargeOf is the operation ref on source s for amount.
+func chargeOf(s *Source, ref string, amount decimal.Decimal, currency string) gateway.Charge {
+	return gateway.Charge{Token: s.token, Amount: amount, Currency: currency, Reference: ref, Customer: s.CustomerID}
+}
+
+// notConfigured is the outcome of an operation on a gateway whose
+// credentials were removed since the source was made.
+var notConfigured = gateway.Outcome{Status: gateway.Failed, FailedReason: "gateway_not_configured"}
+
+// operate runs op on the gateway of s; a gateway no longer configured
+// fails the operation instead of the request.
+func operate(e Env, s *Source, op func(gateway.Gateway) gateway.Outcome) (gateway.Outcome, error) {
+	gw, err := gatewayOf(e, s)
+	if errors.Is(err, gateway.ErrNotConfigured) {
+		return notConfigured, nil
+	}
+	if err != nil {
+		return gateway.Outcome{}, err
+	}
+	return op(gw), nil
+}
+
+// heldReference is the processor's reference of the authorization that
+// holds p's amount on its source ("" when none was recorded).
+func heldReference(e Env, p *Payment, sourceID string) (string, error) {
+	var ref sql.NullString
+	err := e.Q.QueryRowContext(e.Ctx, `SELECT gateway_ref FROM payment_charges WHERE payment_id = $1 AND source_id = $2 AND kind = 'authorize'
+		AND workspace_id = $3 AND test_mode = $4 ORDER BY created DESC, id DESC LIMIT 1`, p.ID, sourceID, e.Scope.ID, e.Scope.TestMode).Scan(&ref)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return ref.String, err
 }
 
 // consume marks a single-use source used (whatever the result).
@@ -67,15 +116,17 @@ func charge(e Env, p *Payment, srcs []*Source) error {
 		if p.Balance.Sign() <= 0 {
 			break
 		}
-		gw, ok := gateway.Get(s.Gateway)
-		if !ok {
-			return fmt.Errorf("gateway %q of source %s is not installed", s.Gateway, s.ID)
-		}
 		attach(p, s)
 		amt := capOf(p, s)
-		out := gw.Authorize(e.Ctx, s.token, amt, p.Currency)
+		ref := id.New("chg")
+		out, err := operate(e, s, func(gw gateway.Gateway) gateway.Outcome {
+			return gw.Authorize(e.Ctx, chargeOf(s, ref, amt, p.Currency))
+		})
+		if err != nil {
+			return err
+		}
 		if out.Status == gateway.Pending { // manual: waits for the merchant
-			if err := recordCharge(e, p, s, "authorize", amt, gateway.Pending, ""); err != nil {
+			if err := recordCharge(e, p, s, ref, "authorize", amt, out); err != nil {
 				return err
 			}
 			if err := consume(e, s); err != nil {
@@ -84,9 +135,13 @@ func charge(e Env, p *Payment, srcs []*Source) error {
 			return hold(e, p, s, amt)
 		}
 		if out.Status == gateway.Succeeded {
-			out = gw.Capture(e.Ctx, s.token, amt, p.Currency)
+			c := chargeOf(s, ref, amt, p.Currency)
+			c.Authorization = out.Reference
+			if out, err = operate(e, s, func(gw gateway.Gateway) gateway.Outcome { return gw.Capture(e.Ctx, c) }); err != nil {
+				return err
+			}
 		}
-		if err := recordCharge(e, p, s, "charge", amt, out.Status, out.FailedReason); err != nil {
+		if err := recordCharge(e, p, s, ref, "charge", amt, out); err != nil {
 			return err
 		}
 		if err := consume(e, s); err != nil {
@@ -125,7 +180,13 @@ func conclude(e Env, p *Payment, capturedNow decimal.Decimal, reason string) err
 	if err := p.emit(e, evt); err != nil {
 		return err
 	}
-	return settle(e, p)
+	if err := settle(e, p); err != nil {
+		return err
+	}
+	if p.Status != Succeeded {
+		return nil
+	}
+	return mailReceipt(e, p)
 }
 
 // hold leaves p processing with amt authorized on s.
@@ -153,8 +214,14 @@ func release(e Env, p *Payment) error {
 	if err != nil {
 		return err
 	}
-	if gw, ok := gateway.Get(s.Gateway); ok {
-		gw.Release(e.Ctx, s.token, *p.heldAmount, p.Currency)
+	auth, err := heldReference(e, p, s.ID)
+	if err != nil {
+		return err
+	}
+	c := chargeOf(s, id.New("chg"), *p.heldAmount, p.Currency)
+	c.Authorization = auth
+	if _, err := operate(e, s, func(gw gateway.Gateway) gateway.Outcome { gw.Release(e.Ctx, c); return gateway.Outcome{} }); err != nil {
+		return err
 	}
 	p.heldSource, p.heldAmount, p.heldAt = nil, nil, nil
 	return nil
@@ -236,15 +303,17 @@ func Authorize(e Env, paymentID string, c SourceChoice, who Actor) (*Payment, er
 	if err := recheckLimit(e, p); err != nil {
 		return nil, err
 	}
-	gw, found := gateway.Get(s.Gateway)
-	if !found {
-		return nil, fmt.Errorf("gateway %q is not installed", s.Gateway)
-	}
 	attach(p, s)
 	amt := capOf(p, s)
-	out := gw.Authorize(e.Ctx, s.token, amt, p.Currency)
+	ref := id.New("chg")
+	out, err := operate(e, s, func(gw gateway.Gateway) gateway.Outcome {
+		return gw.Authorize(e.Ctx, chargeOf(s, ref, amt, p.Currency))
+	})
+	if err != nil {
+		return nil, err
+	}
 	status := out.Status
-	if err := recordCharge(e, p, s, "authorize", amt, status, out.FailedReason); err != nil {
+	if err := recordCharge(e, p, s, ref, "authorize", amt, out); err != nil {
 		return nil, err
 	}
 	if err := consume(e, s); err != nil {
@@ -334,13 +403,22 @@ func Capture(e Env, paymentID string) (*Payment, error) {
 		}
 		return GetPayment(e, p.ID)
 	}
-	gw, found := gateway.Get(s.Gateway)
-	if !found {
-		return nil, fmt.Errorf("gateway %q is not installed", s.Gateway)
-	}
 	amt := *p.heldAmount
-	out := gw.Capture(e.Ctx, s.token, amt, p.Currency)
-	if err := recordCharge(e, p, s, "capture", amt, out.Status, out.FailedReason); err != nil {
+	auth, err := heldReference(e, p, s.ID)
+	if err != nil {
+		return nil, err
+	}
+	ref := id.New("chg")
+	c := chargeOf(s, ref, amt, p.Currency)
+	c.Authorization = auth
+	out, err := operate(e, s, func(gw gateway.Gateway) gateway.Outcome { return gw.Capture(e.Ctx, c) })
+	if err != nil {
+		return nil, err
+	}
+	if out.Status == gateway.Succeeded && out.Reference == "" {
+		out.Reference = auth // the capture collected what the authorization named
+	}
+	if err := recordCharge(e, p, s, ref, "capture", amt, out); err != nil {
 		return nil, err
 	}
 	captured := decimal.Zero
@@ -376,7 +454,8 @@ func ChargeInvoice(e Env, invoiceID, sourceID, description string) (succeeded bo
 // RecordCaptured creates a succeeded payment for money already captured
 // on a source outside any payment (payment-link intents,
 // docs/payments.md#55-what-finalization-produces): the capture is recorded in the ledger and settles the invoice.
-func RecordCaptured(e Env, invoiceID, customerID, sourceID, description string, amount decimal.Decimal, currency string) (*Payment, error) {
+// authorization is the processor's reference of the capture (refunds name it).
+func RecordCaptured(e Env, invoiceID, customerID, sourceID, description string, amount decimal.Decimal, currency, authorization string) (*Payment, error) {
 	c := CreateParams{Amount: amount, Currency: currency, Date: today(e), Description: description, Record: true}
 	if invoiceID != "" {
 		inv, err := document.Lock(e, document.Invoice, invoiceID)
@@ -407,7 +486,7 @@ func RecordCaptured(e Env, invoiceID, customerID, sourceID, description string, 
 	if err := p.save(e); err != nil {
 		return nil, err
 	}
-	if err := recordCharge(e, p, s, "capture", amount, gatewayOK, ""); err != nil {
+	if err := recordCharge(e, p, s, id.New("chg"), "capture", amount, gateway.Outcome{Status: gatewayOK, Reference: authorization}); err != nil {
 		return nil, err
 	}
 	return GetPayment(e, p.ID)
@@ -418,31 +497,37 @@ func RecordCaptured(e Env, invoiceID, customerID, sourceID, description string, 
 func SourceForCheckout(e Env, sourceID string) (*Source, error) { return getSource(e, sourceID, true) }
 
 // AuthorizeSource holds amount on a source outside any payment (payment
-// link intents); it returns the gateway outcome and consumes the source.
-func AuthorizeSource(e Env, s *Source, amount decimal.Decimal, currency string) (gateway.Outcome, error) {
-	gw, ok := gateway.Get(s.Gateway)
-	if !ok {
-		return gateway.Outcome{}, fmt.Errorf("gateway %q is not installed", s.Gateway)
-	}
+// link intents); ref is Cobro's id of the operation. It returns the
+// gateway outcome and consumes the source.
+func AuthorizeSource(e Env, s *Source, ref string, amount decimal.Decimal, currency string) (gateway.Outcome, error) {
 	if s.Status != SourceChargeable {
 		return gateway.Outcome{Status: gateway.Failed, FailedReason: "source_not_chargeable"}, nil
 	}
-	out := gw.Authorize(e.Ctx, s.token, amount, currency)
+	out, err := operate(e, s, func(gw gateway.Gateway) gateway.Outcome {
+		return gw.Authorize(e.Ctx, chargeOf(s, ref, amount, currency))
+	})
+	if err != nil {
+		return out, err
+	}
 	return out, consume(e, s)
 }
 
-// CaptureSource captures a hold made by AuthorizeSource.
-func CaptureSource(e Env, s *Source, amount decimal.Decimal, currency string) (gateway.Outcome, error) {
-	gw, ok := gateway.Get(s.Gateway)
-	if !ok {
-		return gateway.Outcome{}, fmt.Errorf("gateway %q is not installed", s.Gateway)
+// CaptureSource captures a hold made by AuthorizeSource; authorization is
+// the Reference of its outcome.
+func CaptureSource(e Env, s *Source, ref, authorization string, amount decimal.Decimal, currency string) (gateway.Outcome, error) {
+	c := chargeOf(s, ref, amount, currency)
+	c.Authorization = authorization
+	out, err := operate(e, s, func(gw gateway.Gateway) gateway.Outcome { return gw.Capture(e.Ctx, c) })
+	if out.Status == gateway.Succeeded && out.Reference == "" {
+		out.Reference = authorization
 	}
-	return gw.Capture(e.Ctx, s.token, amount, currency), nil
+	return out, err
 }
 
 // ReleaseSource frees a hold made by AuthorizeSource.
-func ReleaseSource(e Env, s *Source, amount decimal.Decimal, currency string) {
-	if gw, ok := gateway.Get(s.Gateway); ok {
-		gw.Release(e.Ctx, s.token, amount, currency)
-	}
+func ReleaseSource(e Env, s *Source, ref, authorization string, amount decimal.Decimal, currency string) error {
+	c := chargeOf(s, ref, amount, currency)
+	c.Authorization = authorization
+	_, err := operate(e, s, func(gw gateway.Gateway) gateway.Outcome { gw.Release(e.Ctx, c); return gateway.Outcome{} })
+	return err
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/apperr"
 	"github.com/cobrobilling/cobro/internal/clock"
 	"github.com/cobrobilling/cobro/internal/document"
+	"github.com/cobrobilling/cobro/internal/gateway"
 	"github.com/cobrobilling/cobro/internal/id"
 	"github.com/cobrobilling/cobro/internal/money"
 	"github.com/shopspring/decimal"
@@ -152,7 +153,7 @@ func (p *Payment) insert(e Env) error {
 // sources consumed, the invoice settled.
 func recordReceived(e Env, p *Payment, sources []*Source) error {
 	for _, s := range sources {
-		if err := recordCharge(e, p, s, "record", p.Amount.Decimal, gatewayOK, ""); err != nil {
+		if err := recordCharge(e, p, s, id.New("chg"), "record", p.Amount.Decimal, gateway.Outcome{Status: gatewayOK}); err != nil {
 			return err
 		}
 		if err := consume(e, s); err != nil {
@@ -162,7 +163,10 @@ func recordReceived(e Env, p *Payment, sources []*Source) error {
 	if err := p.emit(e, "succeeded"); err != nil {
 		return err
 	}
-	return settle(e, p)
+	if err := settle(e, p); err != nil {
+		return err
+	}
+	return mailReceipt(e, p)
 }
 
 // Today is the workspace's date now (the earliest date of a payment that

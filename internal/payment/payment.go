@@ -195,6 +195,15 @@ func (p *Payment) save(e Env) error {
 	return err
 }
 
+// mailReceipt tells Deps.Mail of a succeeded payment (its receipt,
+// docs/documents.md#55-emails-cobro-sends).
+func mailReceipt(e Env, p *Payment) error {
+	if e.Deps.Mail == nil {
+		return nil
+	}
+	return e.Deps.Mail.PaymentSucceeded(e, p.ID)
+}
+
 func (p *Payment) emit(e Env, name string) error {
 	return event.Emit(e.Ctx, e.Q, e.Scope, "payment."+name, p.ID, e.Now)
 }

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 	"time"
 
@@ -179,10 +180,35 @@ type SourceParams struct {
 	Client   json.RawMessage
 	Metadata json.RawMessage // canonical JSON; nil is {}
 	Setup    gateway.SetupParams
+	// Currency of a single-use source's amount ("" = the payment's).
+	Currency string
 	// Payment is, for a payer's publishable call, the payment
 	// (enable_checkout) the source is bound to.
 	Payment *Payment
 	Errs    *apperr.Fields
+}
+
+// setupFor completes the gateway's setup parameters with what a processor
+// needs: the source's id, amount, customer and return URL.
+func (c SourceParams) setupFor(e Env, s *Source, baseURL string) gateway.SetupParams {
+	p := c.Setup
+	p.Source, p.Usage, p.Customer, p.Currency = s.ID, s.Usage, s.CustomerID, c.Currency
+	p.ReturnURL = ReturnURL(baseURL, c.Gateway.Info().ID, s.ID)
+	switch {
+	case s.Amount != nil:
+		p.Amount = s.Amount.Decimal
+	case c.Payment != nil:
+		p.Amount = c.Payment.Balance.Decimal
+	}
+	if c.Payment != nil {
+		p.Currency = c.Payment.Currency
+	}
+	if s.CustomerID != "" && e.Deps.Customers != nil {
+		if m, err := e.Deps.Customers.Summaries(e.Ctx, e.Q, e.Scope, []string{s.CustomerID}); err == nil && m[s.CustomerID] != nil {
+			p.CustomerEmail = deref0(m[s.CustomerID].Email)
+		}
+	}
+	return p
 }
 
 // CreateSource creates a source (docs/payments.md#23-create-body). baseURL builds
@@ -212,8 +238,14 @@ func CreateSource(e Env, c SourceParams, cl Client, baseURL string) (*Source, er
 	}
 	if c.Gateway != nil {
 		s.Gateway = c.Gateway.Info().ID
+		p := c.setupFor(e, s, baseURL)
+		p.ValidateOnly = !errs.OK()
 		var gerrs map[string]any
-		setup, gerrs = c.Gateway.Setup(c.Setup, e.Now.In(loc(e.Scope)))
+		var err error
+		setup, gerrs, err = c.Gateway.Setup(e.Ctx, p, e.Now.In(loc(e.Scope)))
+		if err != nil {
+			return nil, apperr.Detail(apperr.Unavailable, fmt.Sprintf("The %s gateway did not answer; try again later.", s.Gateway))
+		}
 		for k, v := range gerrs {
 			errs.Nest(k, v)
 		}
@@ -515,15 +547,85 @@ func deref0(s *string) string {
 	return *s
 }
 
-// GatewayFor is an installed gateway usable in the mode, or the field
-// message that refuses it.
-func GatewayFor(gatewayID string, testMode bool) (gateway.Gateway, string) {
-	g, found := gateway.Get(gatewayID)
-	switch {
-	case !found:
-		return nil, apperr.MsgPK(gatewayID)
-	case !g.Info().AllowsMode(testMode):
-		return nil, fmt.Sprintf("The %s gateway is only available in test mode.", gatewayID)
+// GatewayFor is an installed gateway usable in the scope's mode with its
+// credentials, or the field message that refuses it.
+func GatewayFor(e Env, gatewayID string) (gateway.Gateway, string, error) {
+	if e.Deps.Gateways == nil {
+		return nil, "", errors.New("no gateway registry in the environment")
 	}
-	return g, ""
+	return e.Deps.Gateways.Usable(e.Ctx, e.Q, e.Scope, gatewayID)
+}
+
+// ReturnURL is where a processor sends the payer back for a source
+// (docs/payments.md#15-redirect-flows).
+func ReturnURL(baseURL, gatewayID, sourceID string) string {
+	return strings.TrimRight(baseURL, "/") + "/publishable/gateways/" + gatewayID + "/return/" + sourceID + "/"
+}
+
+// SourceReturned is the payer's return from a processor's page for a
+// source waiting on it (docs/payments.md#15-redirect-flows): the gateway
+// verifies the return with the processor; the source becomes chargeable
+// or failed, and a payment-link intent waiting on it continues. A return
+// for a source already decided changes nothing (browsers retry, payers
+// reload), so the callback is idempotent.
+func SourceReturned(e Env, gatewayID, sourceID string, params url.Values) (*Source, error) {
+	s, err := getSource(e, sourceID, true)
+	if err != nil {
+		return nil, err
+	}
+	if s.Gateway != gatewayID {
+		return nil, apperr.NotFoundErr()
+	}
+	if err := expireAuth(e, s); err != nil {
+		return nil, err
+	}
+	if s.Status != SourceRequiresAuthorization && s.Status != SourceWaitingAuthorization {
+		return s, nil
+	}
+	gw, err := gatewayOf(e, s)
+	if err != nil {
+		return nil, err
+	}
+	rt, ok := gw.(gateway.Returner)
+	if !ok {
+		return nil, apperr.NotFoundErr()
+	}
+	r := gateway.Return{Token: s.token, Params: params, Customer: s.CustomerID}
+	if s.Amount != nil {
+		r.Amount = s.Amount.Decimal
+	}
+	return s, s.applyReturn(e, rt.Return(e.Ctx, r))
+}
+
+// applyReturn stores what the processor confirmed of a return.
+func (s *Source) applyReturn(e Env, res gateway.ReturnResult) error {
+	status, evt := SourceChargeable, "source.chargeable"
+	data := map[string]any{}
+	for k, v := range res.Data {
+		data[k] = v
+	}
+	if !res.Approved {
+		status, evt = SourceFailed, "source.failed"
+		data["failed_reason"] = res.FailedReason
+	}
+	if res.Token != "" {
+		s.token = res.Token
+	}
+	if res.Card != nil {
+		s.Card = res.Card
+	}
+	var card *string
+	if s.Card != nil {
+		c := string(canonical(s.Card))
+		card = &c
+	}
+	s.Status, s.GatewayData = status, canonical(data)
+	if _, err := e.Q.ExecContext(e.Ctx, `UPDATE sources SET status = $1, gateway_data = $2, gateway_token = $3, card = $4, updated = $5
+		WHERE id = $6 AND workspace_id = $7 AND test_mode = $8`, status, string(s.GatewayData), s.token, card, e.Now.UnixMicro(), s.ID, e.Scope.ID, e.Scope.TestMode); err != nil {
+		return err
+	}
+	if err := event.Emit(e.Ctx, e.Q, e.Scope, evt, s.ID, e.Now); err != nil {
+		return err
+	}
+	return sourceAuthenticated(e, s.ID, res.Approved)
 }

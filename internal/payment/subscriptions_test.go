@@ -9,6 +9,8 @@ import (
 	"github.com/cobrobilling/cobro/internal/apitest"
 	"github.com/cobrobilling/cobro/internal/apperr"
 	"github.com/cobrobilling/cobro/internal/clock"
+	"github.com/cobrobilling/cobro/internal/document"
+	"github.com/cobrobilling/cobro/internal/gateway"
 	"github.com/cobrobilling/cobro/internal/payment"
 	"github.com/cobrobilling/cobro/internal/workspace"
 )
@@ -30,7 +32,7 @@ func TestChargeInvoiceAndCheckDefaultSource(t *testing.T) {
 		ctx := clock.WithNow(context.Background(), e.Clock.Now())
 		inTx := func(fn func(payment.Env) error) error {
 			return e.DB.InTx(ctx, func(tx *sql.Tx) error {
-				return fn(payment.Env{Ctx: ctx, Q: tx, D: e.DB.Dialect, Scope: sc, Now: e.Clock.Now()})
+				return fn(payment.Env{Ctx: ctx, Q: tx, D: e.DB.Dialect, Scope: sc, Now: e.Clock.Now(), Deps: document.Deps{Gateways: gateway.NewRegistry([]byte("k"), gateway.BuiltIn()...)}})
 			})
 		}
 		newCustomer := func(name string) string {

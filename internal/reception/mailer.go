@@ -56,7 +56,7 @@ func (m *AnswerMailer) handle(ctx context.Context, j jobs.Job) error {
 	if err != nil {
 		return err
 	}
-	sendErr := m.SMTP.Send(ctx, answerMessage(kind, to, xml))
+	_, sendErr := m.SMTP.Send(ctx, answerMessage(kind, to, xml))
 	now := m.Clock.Now()
 	status := "sent"
 	switch {

@@ -6,6 +6,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"strconv"
 	"time"
 
@@ -30,6 +31,7 @@ type Message struct {
 	Payment     *string         `json:"payment"`
 	Order       *string         `json:"order"`
 	CreditNote  *string         `json:"credit_note"`
+	DebitNote   *string         `json:"debit_note"`
 	Recipient   []string        `json:"recipient"`
 	Subject     string          `json:"subject"`
 	Message     string          `json:"message"`
@@ -41,24 +43,42 @@ type Message struct {
 	User        *string         `json:"user"`
 	TestMode    bool            `json:"test_mode"`
 	Created     clock.Stamp     `json:"created"`
+	// Kind is what the email is (docs/documents.md#55-emails-cobro-sends):
+	// "message" for one created through the API.
+	Kind string `json:"kind"`
+	// Rule is the reminder rule that sent it.
+	Rule *string `json:"rule"`
+	// Response is the SMTP server's last answer.
+	Response *string `json:"response"`
+	// LinkURL is the button of an email whose link is not a payment link
+	// (dunning: update the card).
+	LinkURL *string `json:"-"`
 }
 
 var remindersTable = rows.Table{Name: "reminders", Prefix: "rem", Columns: columns}
 
-const columns = `id, invoice_id, payment_id, order_id, credit_note_id, recipient, subject, message, action, payment_link_id, status, error, sent, user_email, test_mode, created`
+const columns = `id, invoice_id, payment_id, order_id, credit_note_id, recipient, subject, message, action, payment_link_id, status, error, sent, user_email, test_mode, created,
+	debit_note_id, kind, rule_id, response, link_url`
 
 func scan(sc workspace.Scope, row interface{ Scan(...any) error }) (*Message, error) {
 	var (
 		m                                       Message
 		inv, pay, ord, crn, act, plk, errs, usr sql.NullString
+		dbn, kind, rule, resp, link             sql.NullString
 		recipient                               string
 		sent                                    sql.NullInt64
 		created                                 int64
 	)
-	if err := row.Scan(&m.ID, &inv, &pay, &ord, &crn, &recipient, &m.Subject, &m.Message, &act, &plk, &m.Status, &errs, &sent, &usr, &m.TestMode, &created); err != nil {
+	if err := row.Scan(&m.ID, &inv, &pay, &ord, &crn, &recipient, &m.Subject, &m.Message, &act, &plk, &m.Status, &errs, &sent, &usr, &m.TestMode, &created,
+		&dbn, &kind, &rule, &resp, &link); err != nil {
 		return nil, err
 	}
 	m.Invoice, m.Payment, m.Order, m.CreditNote, m.Action, m.PaymentLink, m.Error, m.User = rows.Text(inv), rows.Text(pay), rows.Text(ord), rows.Text(crn), rows.Text(act), rows.Text(plk), rows.Text(errs), rows.Text(usr)
+	m.DebitNote, m.Rule, m.Response, m.LinkURL = rows.Text(dbn), rows.Text(rule), rows.Text(resp), rows.Text(link)
+	m.Kind = "message"
+	if kind.Valid {
+		m.Kind = kind.String
+	}
 	if err := json.Unmarshal([]byte(recipient), &m.Recipient); err != nil {
 		return nil, err
 	}
@@ -127,57 +147,107 @@ func (svc *Service) Create(e document.Env, base string, c Params) (*Message, err
 	if c.Named != 1 {
 		return nil, apperr.NonField("Give exactly one of invoice, payment, order or credit_note.")
 	}
-	var linkID any
+	linkID := ""
 	if c.Action != nil && *c.Action == "pay" {
-		l, err := payLink(e, base, c)
+		if c.Field != "invoice" {
+			return nil, apperr.Field("action", "The pay action requires an invoice.")
+		}
+		l, err := PayLink(e, base, c.Doc)
 		if err != nil {
 			return nil, err
 		}
 		linkID = l
 	}
-	target := map[string]*string{}
+	target := c.Field
+	targetID := ""
 	if c.Payment != nil {
-		target[c.Field] = &c.Payment.ID
+		targetID = c.Payment.ID
 	} else {
-		target[c.Field] = &c.Doc.ID
+		targetID = c.Doc.ID
 	}
-	rid := id.New("rem")
-	var user, act any
-	if e.Scope.UserEmail != "" {
-		user = e.Scope.UserEmail
+	rec := Record{Target: target, TargetID: targetID, Recipients: c.Recipients, Subject: c.subject(), Message: c.Message, Action: c.Action,
+		Queued: svc != nil && svc.Mail != nil && !e.Scope.TestMode}
+	if linkID != "" {
+		rec.PaymentLink = &linkID
 	}
-	if c.Action != nil {
-		act = *c.Action
-	}
-	status := "skipped"
-	if svc != nil && svc.Mail != nil && !e.Scope.TestMode {
-		status = "queued"
-	}
-	recipients, _ := json.Marshal(c.Recipients)
-	if _, err := e.Q.ExecContext(e.Ctx, `INSERT INTO reminders (id, workspace_id, test_mode, invoice_id, payment_id, order_id, credit_note_id, recipient, subject, message, action, payment_link_id, status, error, sent, user_email, created)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, NULL, NULL, $14, $15)`,
-		rid, e.Scope.ID, e.Scope.TestMode, target["invoice"], target["payment"], target["order"], target["credit_note"], string(recipients), c.subject(),
-		c.Message, act, linkID, status, user, e.Now.UnixMicro()); err != nil {
+	rid, err := Insert(e, rec)
+	if err != nil {
 		return nil, err
 	}
-	if status == "queued" {
+	if rec.Queued {
 		if err := svc.Mail.EnqueueReminder(e.Ctx, e.Q, e.Scope, rid, e.Now); err != nil {
 			return nil, err
 		}
 	}
-	if err := event.Emit(e.Ctx, e.Q, e.Scope, "reminder.created", rid, e.Now); err != nil {
-		return nil, err
-	}
 	return Get(e.Ctx, e.Q, e.Scope, rid)
 }
 
-// payLink is the Pay button: a single-use link bound to the invoice, for
-// what is left to pay (docs/payments.md#4-payment-links).
-func payLink(e document.Env, base string, c Params) (string, error) {
-	if c.Field != "invoice" {
-		return "", apperr.Field("action", "The pay action requires an invoice.")
+// Record is an email to record as a message: one created through the API,
+// or one Cobro sends on its own (docs/documents.md#55-emails-cobro-sends).
+type Record struct {
+	Kind string // "" = "message"
+	// Target is the column the email is about (invoice, payment, order,
+	// credit_note, debit_note) and TargetID its object.
+	Target, TargetID string
+	Recipients       []string
+	Subject, Message string
+	Action           *string
+	PaymentLink      *string
+	LinkURL          *string
+	Rule             *string
+	// Queued: to be sent; else recorded as skipped.
+	Queued bool
+	// DedupeKey makes the record once-only in its scope ("" = no key).
+	DedupeKey string
+}
+
+var targetColumns = map[string]string{"invoice": "invoice_id", "payment": "payment_id", "order": "order_id", "credit_note": "credit_note_id", "debit_note": "debit_note_id"}
+
+// Insert records r in e's transaction and emits reminder.created. It
+// returns "" when a message with r's DedupeKey exists already (a retry,
+// another scheduler).
+func Insert(e document.Env, r Record) (string, error) {
+	target := map[string]any{}
+	col, ok := targetColumns[r.Target]
+	if !ok {
+		return "", fmt.Errorf("reminder: unknown target %q", r.Target)
 	}
-	doc := c.Doc
+	target[col] = r.TargetID
+	rid := id.New("rem")
+	var user any
+	if e.Scope.UserEmail != "" {
+		user = e.Scope.UserEmail
+	}
+	status := "skipped"
+	if r.Queued {
+		status = "queued"
+	}
+	recipients, _ := json.Marshal(r.Recipients)
+	res, err := e.Q.ExecContext(e.Ctx, `INSERT INTO reminders (id, workspace_id, test_mode, invoice_id, payment_id, order_id, credit_note_id, debit_note_id, recipient, subject, message, action,
+		payment_link_id, status, error, sent, user_email, created, kind, dedupe_key, link_url, rule_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, NULL, NULL, $15, $16, $17, $18, $19, $20) ON CONFLICT DO NOTHING`,
+		rid, e.Scope.ID, e.Scope.TestMode, target["invoice_id"], target["payment_id"], target["order_id"], target["credit_note_id"], target["debit_note_id"],
+		string(recipients), truncate(r.Subject, 150), r.Message, nullable(r.Action), nullable(r.PaymentLink), status, user, e.Now.UnixMicro(),
+		rows.OrNull(r.Kind), rows.OrNull(r.DedupeKey), nullable(r.LinkURL), nullable(r.Rule))
+	if err != nil {
+		return "", err
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return "", err
+	}
+	return rid, event.Emit(e.Ctx, e.Q, e.Scope, "reminder.created", rid, e.Now)
+}
+
+func nullable(s *string) any {
+	if s == nil {
+		return nil
+	}
+	return *s
+}
+
+// PayLink is the Pay button: a single-use link bound to the invoice, for
+// what is left to pay (docs/payments.md#4-payment-links).
+func PayLink(e document.Env, base string, doc *document.Doc) (string, error) {
 	if (doc.Status != document.StatusFinalized && doc.Status != document.StatusUncollectible) || doc.TotalAdjusted == nil || !doc.TotalAdjusted.IsPositive() {
 		return "", apperr.Field("action", "The invoice has nothing left to pay.")
 	}
@@ -229,17 +299,23 @@ func truncate(s string, n int) string {
 	return s
 }
 
-// Delivered records the outcome of a reminder's email: sent, or failed
-// with its error (never a secret: SMTP errors carry no password).
-func Delivered(ctx context.Context, q store.Querier, reminderID string, sendErr error, now time.Time) error {
+// Delivered records the outcome of a reminder's email: sent with the
+// server's answer, or failed with its error (never a secret: SMTP errors
+// carry no password).
+func Delivered(ctx context.Context, q store.Querier, reminderID, answer string, sendErr error, now time.Time) error {
 	if sendErr == nil {
-		_, err := q.ExecContext(ctx, `UPDATE reminders SET status = 'sent', error = NULL, sent = $2 WHERE id = $1`, reminderID, now.UnixMicro())
+		_, err := q.ExecContext(ctx, `UPDATE reminders SET status = 'sent', error = NULL, response = $3, sent = $2 WHERE id = $1`,
+			reminderID, now.UnixMicro(), truncate(answer, 500))
 		return err
 	}
-	msg := sendErr.Error()
-	if len(msg) > 500 {
-		msg = msg[:500]
-	}
-	_, err := q.ExecContext(ctx, `UPDATE reminders SET status = 'failed', error = $2 WHERE id = $1`, reminderID, msg)
+	msg := truncate(sendErr.Error(), 500)
+	_, err := q.ExecContext(ctx, `UPDATE reminders SET status = 'failed', error = $2, response = $2 WHERE id = $1`, reminderID, msg)
+	return err
+}
+
+// Retrying records the answer of a failed attempt that will be retried:
+// the message stays queued.
+func Retrying(ctx context.Context, q store.Querier, reminderID string, sendErr error) error {
+	_, err := q.ExecContext(ctx, `UPDATE reminders SET response = $2 WHERE id = $1`, reminderID, truncate(sendErr.Error(), 500))
 	return err
 }

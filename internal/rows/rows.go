@@ -165,3 +165,19 @@ func OrNull(s string) any {
 	}
 	return s
 }
+
+// Referenced tells whether any of the queries ("SELECT 1 FROM … WHERE
+// x_id = $1") finds a row for objID: whether something still uses it.
+func Referenced(ctx context.Context, q store.Querier, queries []string, objID string) (bool, error) {
+	for _, query := range queries {
+		var one int
+		err := q.QueryRowContext(ctx, query+` LIMIT 1`, objID).Scan(&one)
+		if err == nil {
+			return true, nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return false, err
+		}
+	}
+	return false, nil
+}

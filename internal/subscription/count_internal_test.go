@@ -75,7 +75,7 @@ func TestRunStatements(t *testing.T) {
 	cq := &countingQ{stmts: map[string]int{}}
 	err = db.InTx(ctx, func(tx *sql.Tx) error {
 		cq.q = tx
-		_, err := svc.stepOne(ctx, cq, db.Dialect, sc, subs[0], time.Now(), "2100-01-01", &Summary{}, nil)
+		_, err := svc.stepOne(ctx, cq, db.Dialect, sc, subs[0], time.Now(), "2100-01-01", &Summary{})
 		return err
 	})
 	if err != nil {

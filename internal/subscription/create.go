@@ -52,15 +52,20 @@ type env struct {
 	sc  workspace.Scope
 	now time.Time // the subscription's now: its test clock's time when attached
 	us  int64     // the real time of the write, for created/updated stamps
-	// numbering defers invoice numbers to the end of a batch (scheduler)
-	numbering *document.Numbering
-	svc       *Service
+	// batch: the billing batch this run is part of (scheduler), nil
+	// otherwise
+	batch *batch
+	svc   *Service
 }
 
 func (e env) today() Date { return DateOf(e.now, e.sc.Loc) }
 
 func (e env) doc() document.Env {
-	return document.Env{Ctx: e.ctx, Q: e.q, D: e.d, Scope: e.sc, Now: e.now, Numbering: e.numbering, Deps: e.svc.documents()}
+	de := document.Env{Ctx: e.ctx, Q: e.q, D: e.d, Scope: e.sc, Now: e.now, Deps: e.svc.documents()}
+	if e.batch != nil {
+		de.Tail = e.batch.tail
+	}
+	return de
 }
 
 // Create checks the command and inserts the subscription; when its first

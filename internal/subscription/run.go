@@ -176,8 +176,8 @@ func scheduleOf(s *Sub) (runDates, error) {
 // runChecks stops a run whose customer is archived or whose references
 // are missing or expired at B.
 func (e env) runChecks(s *Sub, B Date) error {
-	var cusStatus string
-	if err := e.q.QueryRowContext(e.ctx, `SELECT status FROM customers WHERE id = $1`, s.CustomerID).Scan(&cusStatus); err != nil {
+	cusStatus, err := e.customerStatus(s)
+	if err != nil {
 		return err
 	}
 	if cusStatus != customer.StatusActive {
@@ -233,7 +233,7 @@ func (e env) planLines(s *Sub, ri *runInvoice) error {
 		if l.Metered && !d.closes || !l.Metered && !d.opens {
 			continue
 		}
-		plan, err := product.Plans.Get(e.ctx, e.q, e.sc, deref(l.PlanID))
+		plan, err := e.plan(deref(l.PlanID))
 		if err != nil {
 			return err
 		}
@@ -256,7 +256,7 @@ func (e env) planLines(s *Sub, ri *runInvoice) error {
 		}
 		var lineCoupon *product.Coupon
 		if l.CouponID != nil {
-			c, err := product.Coupons.Get(e.ctx, e.q, e.sc, *l.CouponID)
+			c, err := e.coupon(*l.CouponID)
 			if err != nil {
 				return err
 			}
@@ -301,7 +301,7 @@ func chargeLines(plan *product.Plan, charges []Charge, coupon *product.Coupon, p
 func (e env) addonLines(s *Sub, ri *runInvoice) error {
 	pr := ri.price
 	for _, a := range s.Addons {
-		addon, err := product.Addons.Get(e.ctx, e.q, e.sc, deref(a.AddonID))
+		addon, err := e.addon(deref(a.AddonID))
 		if err != nil {
 			return err
 		}
@@ -340,7 +340,7 @@ func (e env) invoiceCoupon(s *Sub, ri *runInvoice) error {
 	if s.CouponID == nil {
 		return nil
 	}
-	c, err := product.Coupons.Get(e.ctx, e.q, e.sc, *s.CouponID)
+	c, err := e.coupon(*s.CouponID)
 	if err != nil || !CouponApplies(c, s.CouponRedemptions) {
 		return err
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"log/slog"
 	"time"
 
@@ -88,8 +87,9 @@ func (svc *Service) Bill(ctx context.Context, db *store.DB, now time.Time, opt B
 }
 
 // billScope runs the due subscriptions of one scope in batches: one
-// transaction per batch, the invoice numbers of the batch taken last (the
-// sequence row is every numbering transaction's lock). An unexpected error
+// transaction per batch, the invoice numbers and customer totals of the
+// batch written last (document.Tail: the sequence and totals rows are
+// every concurrent writer's locks). An unexpected error
 // rolls the batch back and its subscriptions run again one transaction
 // each, so one broken subscription cannot hold the others back.
 func (svc *Service) billScope(ctx context.Context, db *store.DB, sc workspace.Scope, now time.Time, day string, opt BillOptions, sum *Summary) error {
@@ -101,34 +101,15 @@ func (svc *Service) billScope(ctx context.Context, db *store.DB, sc workspace.Sc
 		n := 0
 		batchSum := Summary{}
 		err := db.InTx(ctx, func(tx *sql.Tx) error {
-			// two queries, each on its partial index (an OR of both
-			// conditions made every batch scan the whole table)
-			for _, cond := range []string{`status = 'active' AND next_billing <= $3 ORDER BY next_billing`, `status = 'paused' AND pause_until <= $3 ORDER BY pause_until`} {
-				if len(ids) >= opt.Batch {
-					break
-				}
-				rows, err := tx.QueryContext(ctx, `SELECT id FROM subscriptions WHERE workspace_id = $1 AND test_mode = $2 AND test_clock_id IS NULL AND `+cond+
-					` LIMIT `+fmt.Sprint(opt.Batch-len(ids))+db.Dialect.SkipLocked(), sc.ID, sc.TestMode, day)
-				if err != nil {
-					return err
-				}
-				for rows.Next() {
-					var id string
-					if err := rows.Scan(&id); err != nil {
-						rows.Close()
-						return err
-					}
-					ids = append(ids, id)
-				}
-				rows.Close()
-				if err := rows.Err(); err != nil {
-					return err
-				}
+			b, err := claimBatch(ctx, tx, db.Dialect, sc, day, opt.Batch)
+			if err != nil {
+				return err
 			}
+			ids = b.order
 			bctx := event.WithCache(ctx)
-			numbering := &document.Numbering{}
 			for _, subID := range ids {
-				did, err := svc.stepOne(bctx, tx, db.Dialect, sc, subID, now, day, &batchSum, numbering)
+				e := env{ctx: bctx, q: tx, d: db.Dialect, sc: sc, now: now, us: now.UnixMicro(), svc: svc, batch: b}
+				did, err := e.step(b.subs[subID], day, &batchSum)
 				if err != nil {
 					return err
 				}
@@ -136,7 +117,7 @@ func (svc *Service) billScope(ctx context.Context, db *store.DB, sc workspace.Sc
 					n++
 				}
 			}
-			return numbering.Assign(document.Env{Ctx: bctx, Q: tx, D: db.Dialect, Scope: sc, Now: now, Deps: svc.documents()})
+			return b.tail.Flush(document.Env{Ctx: bctx, Q: tx, D: db.Dialect, Scope: sc, Now: now, Deps: svc.documents()})
 		})
 		if err != nil && ctx.Err() != nil {
 			return ctx.Err()
@@ -176,7 +157,7 @@ func (svc *Service) billAlone(ctx context.Context, db *store.DB, sc workspace.Sc
 	one := Summary{}
 	err := db.InTx(ctx, func(tx *sql.Tx) error {
 		var err error
-		did, err = svc.stepOne(ctx, tx, db.Dialect, sc, subID, now, day, &one, nil)
+		did, err = svc.stepOne(ctx, tx, db.Dialect, sc, subID, now, day, &one)
 		return err
 	})
 	if err == nil {
@@ -215,12 +196,18 @@ func isAttention(err error) bool {
 	return errors.As(err, &a)
 }
 
-func (svc *Service) stepOne(ctx context.Context, tx store.Querier, d store.Dialect, sc workspace.Scope, subID string, now time.Time, day string, sum *Summary, numbering *document.Numbering) (bool, error) {
-	e, s, err := svc.open(ctx, tx, d, sc, subID, now)
+// stepOne locks subscription subID and does what is due on it at day.
+func (svc *Service) stepOne(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, subID string, now time.Time, day string, sum *Summary) (bool, error) {
+	e, s, err := svc.open(ctx, q, d, sc, subID, now)
 	if err != nil {
 		return false, err
 	}
-	e.numbering = numbering
+	return e.step(s, day, sum)
+}
+
+// step does what is due on the locked subscription s at day: its resume
+// or its next run.
+func (e env) step(s *Sub, day string, sum *Summary) (bool, error) {
 	switch {
 	case s.Status == StatusPaused && s.PauseUntil != nil && *s.PauseUntil <= day:
 		sum.Resumed++

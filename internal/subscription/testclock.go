@@ -200,7 +200,7 @@ func (svc *Service) Advance(ctx context.Context, q store.Querier, d store.Dialec
 		rows.Close()
 		progressed := false
 		for _, subID := range ids {
-			did, err := svc.stepOne(ctx, q, d, sc, subID, now, day.String(), sum, nil)
+			did, err := svc.stepOne(ctx, q, d, sc, subID, now, day.String(), sum)
 			if err != nil {
 				return nil, err
 			}

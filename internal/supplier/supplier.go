@@ -7,7 +7,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"time"
 
 	"github.com/cobrobilling/cobro/internal/apperr"
@@ -233,17 +232,7 @@ func (s *Service) hasActivity(ctx context.Context, q store.Querier, supplierID s
 	if s == nil {
 		return false, nil
 	}
-	for _, a := range s.deps.ReferencedBy {
-		var one int
-		err := q.QueryRowContext(ctx, a+` LIMIT 1`, supplierID).Scan(&one)
-		if err == nil {
-			return true, nil
-		}
-		if !errors.Is(err, sql.ErrNoRows) {
-			return false, err
-		}
-	}
-	return false, nil
+	return rows.Referenced(ctx, q, s.deps.ReferencedBy, supplierID)
 }
 
 // Delete destroys a supplier without documents; one with documents is

@@ -44,6 +44,10 @@ type Worker struct {
 	// tenant's slow receivers cannot hold every slot (a receiver that
 	// always times out fails and backs off like any failing one).
 	PerWorkspace, PerEndpoint int
+	// Reserve is how many slots stay free for other workspaces and
+	// endpoints while one alone with work uses the rest beyond its limits
+	// (default 1/8 of Concurrency; negative: strict limits).
+	Reserve int
 	// FailureThreshold disables an endpoint after this many consecutive
 	// failed deliveries (docs/webhooks.md#52-auto-disable); default 3.
 	FailureThreshold int
@@ -83,6 +87,9 @@ func (w *Worker) init() {
 		if w.PerEndpoint == 0 {
 			w.PerEndpoint = max(1, w.Concurrency/2)
 		}
+		if w.Reserve == 0 {
+			w.Reserve = max(1, w.Concurrency/8)
+		}
 		if w.FailureThreshold == 0 {
 			w.FailureThreshold = 3
 		}
@@ -112,8 +119,8 @@ func (w *Worker) Kind() jobs.Kind {
 	w.init()
 	return jobs.Kind{Name: JobKind, Handle: w.handle, Concurrency: w.Concurrency, Prefetch: w.Concurrency, Poll: w.Poll,
 		Lease: 2*w.Timeout + 5*time.Second, RetryAfter: 2*w.Timeout + 5*time.Second,
-		Lanes: &jobs.Lanes{Join: `JOIN deliveries d ON d.id = substr(j.unique_key, ` + strconv.Itoa(len(jobKeyPrefix)+1) + `)`,
-			Limits: []jobs.Lane{{Expr: "d.workspace_id", Limit: w.PerWorkspace}, {Expr: "d.webhook_id", Limit: w.PerEndpoint}}}}
+		// lanes as queued by event.NewDelivery: workspace, then endpoint
+		Lanes: &jobs.Lanes{Limits: []int{w.PerWorkspace, w.PerEndpoint}, Reserve: w.Reserve}}
 }
 
 // RunOnce delivers what is due now and returns how many deliveries it

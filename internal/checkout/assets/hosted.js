@@ -80,27 +80,32 @@
       .catch(function () { setTimeout(function () { poll(intentID); }, 2000); });
   }
   function digits(s) { return s.replace(/[^0-9]/g, ""); }
-  var num = document.getElementById("number");
-  num.addEventListener("input", function () {
-    var d = digits(num.value).slice(0, 19);
-    num.value = d.replace(/(.{4})/g, "$1 ").trim();
-  });
-  var exp = document.getElementById("exp");
-  exp.addEventListener("input", function () {
-    var d = digits(exp.value).slice(0, 4);
-    exp.value = d.length > 2 ? d.slice(0, 2) + " / " + d.slice(2) : d;
-  });
-  form.addEventListener("submit", function (ev) {
-    ev.preventDefault();
-    clearErrors();
-    var e = digits(exp.value);
-    if (e.length < 3) { fieldError("exp", T.badExpiry); return; }
-    var month = parseInt(e.slice(0, 2), 10), year = parseInt(e.slice(2), 10);
-    var payer = {};
-    cfg.payerFields.forEach(function (f) { var el = document.getElementById(f); if (el) { payer[f] = el.value; } });
-    var body = {payer: payer, card: {number: num.value, exp_month: month, exp_year: year < 100 ? 2000 + year : year, cvc: document.getElementById("cvc").value}};
-    btn.disabled = true;
-    btn.textContent = T.processing;
+  // Stripe links: the card fields are Stripe's (an iframe of Stripe.js);
+  // the card goes from this browser to Stripe and only the PaymentMethod
+  // id comes to Cobro.
+  var stripe = null, stripeCard = null;
+  var num = document.getElementById("number"), exp = document.getElementById("exp");
+  if (cfg.stripeKey) {
+    if (window.Stripe) {
+      stripe = window.Stripe(cfg.stripeKey);
+      stripeCard = stripe.elements({locale: document.documentElement.lang}).create("card", {hidePostalCode: true});
+      stripeCard.mount("#card-element");
+      stripeCard.on("change", function (ev) { document.getElementById("err-number").textContent = ev.error ? ev.error.message : ""; });
+    } else {
+      alertMsg(T.stripeMissing);
+      btn.disabled = true;
+    }
+  } else {
+    num.addEventListener("input", function () {
+      var d = digits(num.value).slice(0, 19);
+      num.value = d.replace(/(.{4})/g, "$1 ").trim();
+    });
+    exp.addEventListener("input", function () {
+      var d = digits(exp.value).slice(0, 4);
+      exp.value = d.length > 2 ? d.slice(0, 2) + " / " + d.slice(2) : d;
+    });
+  }
+  function send(body) {
     fetch(cfg.intentsURL, {method: "POST", headers: {"Content-Type": "application/json", "Idempotency-Key": cfg.attempt + "-" + attemptN}, body: JSON.stringify(body)})
       .then(function (r) { return r.json().then(function (b) { return {status: r.status, body: b}; }); })
       .then(function (res) {
@@ -119,6 +124,28 @@
         poll(intent.id);
       })
       .catch(function () { btn.disabled = false; btn.textContent = payLabel; alertMsg(T.network); });
+  }
+  form.addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    clearErrors();
+    var payer = {};
+    cfg.payerFields.forEach(function (f) { var el = document.getElementById(f); if (el) { payer[f] = el.value; } });
+    if (stripe) {
+      btn.disabled = true;
+      btn.textContent = T.processing;
+      stripe.createPaymentMethod({type: "card", card: stripeCard, billing_details: {name: payer.name || undefined, email: payer.email || undefined}})
+        .then(function (res) {
+          if (res.error) { btn.disabled = false; btn.textContent = payLabel; fieldError("number", res.error.message); return; }
+          send({payer: payer, payment_method: res.paymentMethod.id});
+        });
+      return;
+    }
+    var e = digits(exp.value);
+    if (e.length < 3) { fieldError("exp", T.badExpiry); return; }
+    var month = parseInt(e.slice(0, 2), 10), year = parseInt(e.slice(2), 10);
+    btn.disabled = true;
+    btn.textContent = T.processing;
+    send({payer: payer, card: {number: num.value, exp_month: month, exp_year: year < 100 ? 2000 + year : year, cvc: document.getElementById("cvc").value}});
   });
   if (cfg.resume) { btn.disabled = true; btn.textContent = T.processing; poll(cfg.resume); }
 })();

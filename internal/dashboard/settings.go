@@ -1,0 +1,130 @@
+package dashboard
+
+import (
+	"encoding/base64"
+	"io"
+	"net/http"
+	netmail "net/mail"
+	"net/url"
+	"strings"
+
+	"github.com/cobrobilling/cobro/internal/mail"
+	"github.com/cobrobilling/cobro/internal/workspace"
+)
+
+// settingsData is the settings page.
+type settingsData struct {
+	Members   []workspace.Member
+	Token     string // a token just issued, shown once
+	Providers []any
+	Biller    map[string]any // nil outside Chile
+	CAFs      []any
+	SMTP      bool
+	Sent      string // the address a test message just went to
+}
+
+func (d *Dashboard) settings(p *page) error {
+	return p.renderSettings(http.StatusOK, "", nil, "")
+}
+
+func (p *page) renderSettings(status int, token string, errs map[string]string, msg string) error {
+	members, err := workspace.Members(p.R.Context(), p.d.DB, p.S.Scope.ID)
+	if err != nil {
+		return err
+	}
+	sd := &settingsData{Members: members, Token: token, SMTP: p.d.Mail != nil, Sent: p.R.URL.Query().Get("sent")}
+	provs, _ := p.get("/providers/")
+	sd.Providers = list(provs["results"])
+	if b, st := p.get("/billers/built_in/"); st == http.StatusOK {
+		sd.Biller = b
+		cafs, _ := p.get("/billers/built_in/cafs/?" + url.Values{"page_size": {"100"}, "status": {"active"}}.Encode())
+		sd.CAFs = list(cafs["results"])
+	}
+	if msg == "" {
+		msg = p.R.URL.Query().Get("error")
+	}
+	return p.render(status, "settings", &view{Title: tr(p.Lang, "settings"), Section: "settings", Data: sd, Errors: errs, Error: msg})
+}
+
+// settingsAction: a new API token for the signed-in user, the SII
+// environment, certificate and CAF uploads (through the API's routes).
+func (d *Dashboard) settingsAction(p *page) error {
+	switch p.R.PathValue("action") {
+	case "token":
+		token, err := workspace.RotateToken(p.R.Context(), d.DB, p.S.Scope.UserID, d.Clock.Now())
+		if err != nil {
+			return err
+		}
+		return p.renderSettings(http.StatusOK, token, nil, "")
+	case "biller":
+		body := map[string]any{}
+		for _, k := range []string{"environment", "rut", "business_name", "activity", "address", "commune", "email"} {
+			if v, ok := p.R.PostForm[k]; ok && strings.TrimSpace(v[0]) != "" {
+				body[k] = strings.TrimSpace(v[0])
+			}
+		}
+		if res := p.call(http.MethodPatch, "/billers/built_in/", body); res.Status >= 300 {
+			errs, msg := apiErrors(res.Body)
+			return p.renderSettings(http.StatusBadRequest, "", errs, msg)
+		}
+		return p.redirect("/app/settings")
+	case "smtp":
+		return p.testMessage()
+	case "certificate", "caf":
+		file, err := uploaded(p.R)
+		if err != nil {
+			return p.renderSettings(http.StatusBadRequest, "", map[string]string{"file": err.Error()}, "")
+		}
+		body := map[string]any{"file": file}
+		target := "/billers/built_in/cafs/"
+		if p.R.PathValue("action") == "certificate" {
+			body["password"], target = p.R.PostFormValue("password"), "/billers/built_in/certificate/"
+		}
+		res := p.call(http.MethodPost, target, body)
+		if res.Status >= 300 {
+			errs, msg := apiErrors(res.Body)
+			return p.renderSettings(http.StatusBadRequest, "", errs, msg)
+		}
+		return p.redirect("/app/settings")
+	}
+	return p.notFound()
+}
+
+// uploaded reads the form's file (at most 1 MiB, the API's body limit)
+// as base64, the JSON form of the API's uploads.
+func uploaded(r *http.Request) (string, error) {
+	f, _, err := r.FormFile("file")
+	if err != nil {
+		return "", errNoFile
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, 1<<20))
+	if err != nil {
+		return "", err
+	}
+	return base64.StdEncoding.EncodeToString(b), nil
+}
+
+type fileError string
+
+func (e fileError) Error() string { return string(e) }
+
+const errNoFile = fileError("Choose a file to upload.")
+
+// testMessage sends one message now, while the user waits, so the page
+// can say whether the SMTP settings work (a queued job could only say so
+// later); it is no document's email and is never retried.
+func (p *page) testMessage() error {
+	to := strings.TrimSpace(p.R.PostFormValue("to"))
+	if p.d.Mail == nil {
+		return p.renderSettings(http.StatusBadRequest, "", nil, tr(p.Lang, "smtp_off"))
+	}
+	if _, err := netmail.ParseAddress(to); err != nil || strings.ContainsAny(to, "\r\n") {
+		return p.renderSettings(http.StatusBadRequest, "", map[string]string{"to": tr(p.Lang, "email.invalid")}, "")
+	}
+	msg := mail.Message{To: []string{to}, Subject: tr(p.Lang, "smtp_subject"), Text: tr(p.Lang, "smtp_body") + "\n\n" + p.S.Scope.Name + "\n"}
+	if _, err := p.d.Mail.Send(p.R.Context(), msg); err != nil {
+		return p.renderSettings(http.StatusBadGateway, "", nil, tr(p.Lang, "smtp_failed")+" "+err.Error())
+	}
+	return p.redirect("/app/settings?sent=" + url.QueryEscape(to))
+}
