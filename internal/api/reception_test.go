@@ -5,12 +5,16 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/csv"
+	"encoding/json"
+	"fmt"
 	"mime/multipart"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -494,6 +498,54 @@ func TestBooks(t *testing.T) {
 		}
 		if rows := book(issuer, "/books/purchases/?period=2026-06"); len(rows) != 0 {
 			t.Errorf("the issuer's purchases: %v", rows)
+		}
+	})
+}
+
+// Copies of one envelope received at once: one import, the others
+// duplicates, nothing recorded twice.
+func TestReceiveConcurrentCopies(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
+		_, _, invXML, _ := issuedEnvelopes(t, e)
+		c := receivingWorkspace(t, e, receiverRUT)
+		statuses := make(chan string, 4)
+		var wg sync.WaitGroup
+		for range 4 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				var b bytes.Buffer
+				w := multipart.NewWriter(&b)
+				f, _ := w.CreateFormFile("file", "envio.xml")
+				f.Write(invXML)
+				w.Close()
+				req, _ := http.NewRequest("POST", e.URL+"/purchases/received/", &b)
+				req.Header.Set("Content-Type", w.FormDataContentType())
+				req.Header.Set("Authorization", "Token "+c.Token)
+				req.Header.Set("x-simple-workspace", c.Workspace)
+				req.Header.Set("x-piriod-test-mode", "true")
+				res, err := http.DefaultClient.Do(req)
+				if err != nil {
+					statuses <- err.Error()
+					return
+				}
+				defer res.Body.Close()
+				var in map[string]any
+				json.NewDecoder(res.Body).Decode(&in)
+				statuses <- fmt.Sprintf("%d %v", res.StatusCode, in["status"])
+			}()
+		}
+		wg.Wait()
+		close(statuses)
+		got := map[string]int{}
+		for s := range statuses {
+			got[s]++
+		}
+		if got["201 imported"] != 1 || got["201 duplicate"] != 3 {
+			t.Fatalf("concurrent copies: %v", got)
+		}
+		if n := c.Get("/purchases/").Expect(200)["count"]; apitest.Num(n) != "1" {
+			t.Errorf("purchases: %v", n)
 		}
 	})
 }
