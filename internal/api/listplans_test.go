@@ -19,6 +19,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/paylink"
 	"github.com/cobrobilling/cobro/internal/payment"
 	"github.com/cobrobilling/cobro/internal/product"
+	"github.com/cobrobilling/cobro/internal/reception"
 	"github.com/cobrobilling/cobro/internal/reminder"
 	"github.com/cobrobilling/cobro/internal/store"
 	"github.com/cobrobilling/cobro/internal/subscription"
@@ -74,6 +75,8 @@ func listSpecs() map[string]*list.Spec {
 	m["/purchase/credit-notes/"] = document.Specs[document.PurchaseCreditNote]
 	m["/cancellations/"] = &document.CancellationSpec
 	m["/billers/built_in/cafs/"] = &clsii.CAFListSpec
+	m["/purchases/received/"] = &reception.IntakeListSpec
+	m["/purchases/received/answers/"] = &reception.AnswerListSpec
 	return m
 }
 
