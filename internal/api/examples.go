@@ -105,6 +105,8 @@ var otherAnswers = map[string]answer{
 	"/publishable/customer_base/sessions/{token}/cards/{id}/default/":        portalRedirect,
 	"/publishable/customer_base/sessions/{token}/cards/{id}/remove/":         portalRedirect,
 	"/publishable/customer_base/sessions/{token}/subscriptions/{id}/cancel/": portalRedirect,
+	"/books/purchases/": {contentType: "text/csv", example: "type,folio,date,rut,name,exempt,net,vat,total,state\n33,1,2026-06-02,77123456-9,Servicios Cobro Demo SpA,9490,45571,8658,63719,ACD\n"},
+	"/books/sales/":     {contentType: "text/csv", example: "type,folio,date,rut,name,exempt,net,vat,total,state\n33,1,2026-06-02,76086428-5,Comercial Andes SpA,9490,45571,8658,63719,finalized\n"},
 }
 
 // portalRedirect is the answer of the portal's form posts: 303 to the

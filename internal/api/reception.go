@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 
+	"github.com/cobrobilling/cobro/internal/api/decode"
 	"github.com/cobrobilling/cobro/internal/apperr"
 	"github.com/cobrobilling/cobro/internal/input"
 	"github.com/cobrobilling/cobro/internal/reception"
@@ -110,4 +111,40 @@ func (s *Server) rcvEvents(r *Request) (int, any, error) {
 	}
 	evs, err := svc.RCVEvents(r.env(), r.PathValue("id"))
 	return reply(http.StatusOK, evs, err)
+}
+
+// book answers GET /books/purchases/ and /books/sales/ as CSV.
+func (s *Server) book(book string) HandlerFunc {
+	return func(r *Request) (int, any, error) {
+		if _, err := r.receptionService(); err != nil {
+			return 0, nil, err
+		}
+		period := r.R.URL.Query().Get("period")
+		data, err := reception.Book(r.Ctx, r.Q, r.Scope, book, period)
+		if err != nil {
+			return 0, nil, err
+		}
+		return http.StatusOK, &Raw{ContentType: "text/csv; charset=utf-8", Data: data,
+			Header: map[string]string{"Content-Disposition": `attachment; filename="` + book + "-" + period + `.csv"`}}, nil
+	}
+}
+
+func (s *Server) getMailbox(r *Request) (int, any, error) {
+	if _, err := r.receptionService(); err != nil {
+		return 0, nil, err
+	}
+	m, err := reception.GetMailbox(r.Ctx, r.Q, r.Scope)
+	if e, ok := apperr.As(err); ok && e.Kind == apperr.NotFound { // never set: the defaults
+		return http.StatusOK, &reception.Mailbox{Port: 993, Folder: "INBOX", TestMode: r.Scope.TestMode}, nil
+	}
+	return reply(http.StatusOK, m, err)
+}
+
+func (s *Server) setMailbox(r *Request) (int, any, error) {
+	svc, err := r.receptionService()
+	if err != nil {
+		return 0, nil, err
+	}
+	m, err := svc.SetMailbox(r.Ctx, r.Q, r.Scope, decode.Mailbox(r.Body), r.Now)
+	return reply(http.StatusOK, m, err)
 }

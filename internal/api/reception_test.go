@@ -4,12 +4,17 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
 	"mime/multipart"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -50,7 +55,14 @@ func upload(t *testing.T, c *apitest.Client, xml []byte) *apitest.Resp {
 // custExample; it returns both documents and their local_file envelopes.
 func issuedEnvelopes(t *testing.T, e *apitest.Env) (inv, crn map[string]any, invXML, crnXML []byte) {
 	t.Helper()
-	c := e.Workspace("CL").Test()
+	_, inv, crn, invXML, crnXML = issuedBy(t, e)
+	return
+}
+
+// issuedBy is issuedEnvelopes with the issuing workspace's client.
+func issuedBy(t *testing.T, e *apitest.Env) (c *apitest.Client, inv, crn map[string]any, invXML, crnXML []byte) {
+	t.Helper()
+	c = e.Workspace("CL").Test()
 	clBiller(t, c, false)
 	cus := custNew(c, custExample())
 	id := apitest.Str(docCreate(t, c, "/invoices/", map[string]any{"customer": cus, "document": "CL33", "date": "2026-06-02",
@@ -60,7 +72,7 @@ func issuedEnvelopes(t *testing.T, e *apitest.Env) (inv, crn map[string]any, inv
 	cid := apitest.Str(docCreate(t, c, "/creditnotes/", map[string]any{"invoice": id, "date": "2026-06-02",
 		"lines": []any{docLine("Equipo", 1, 15990)}}), "id")
 	crn = c.Post("/creditnotes/"+cid+"/finalize/", nil).Expect(200)
-	return inv, crn, fetchFile(t, apitest.Str(inv, "local_file")), fetchFile(t, apitest.Str(crn, "local_file"))
+	return c, inv, crn, fetchFile(t, apitest.Str(inv, "local_file")), fetchFile(t, apitest.Str(crn, "local_file"))
 }
 
 func TestReceiveEnvelopeByUpload(t *testing.T) {
@@ -430,5 +442,110 @@ func TestReceptionRCV(t *testing.T) {
 		o := receivingWorkspace(t, e, receiverRUT)
 		o.Get("/purchases/"+accepted+"/rcv/").ExpectBody(404, `{"detail": "Not found."}`)
 		o.Post("/purchases/"+accepted+"/rcv/", map[string]any{"action": "ACD"}).ExpectBody(404, `{"detail": "Not found."}`)
+	})
+}
+
+// The month's books as CSV: the issuer's sales and the receiver's
+// purchases list the same documents with the same amounts
+// (docs/procurement.md#66-books).
+func TestBooks(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
+		issuer, inv, crn, invXML, crnXML := issuedBy(t, e)
+		c := receivingWorkspace(t, e, receiverRUT)
+		pur := apitest.Str(upload(t, c, invXML).Expect(201)["documents"].([]any)[0].(map[string]any), "id")
+		upload(t, c, crnXML).Expect(201)
+		c.Post("/purchases/"+pur+"/accept/", nil).Expect(200)
+
+		book := func(c *apitest.Client, path string) [][]string {
+			t.Helper()
+			r := c.Get(path)
+			if r.Status != 200 || !strings.HasPrefix(r.Header.Get("Content-Type"), "text/csv") {
+				t.Fatalf("%s: %d %s %s", path, r.Status, r.Header.Get("Content-Type"), r.Body)
+			}
+			rows, err := csv.NewReader(bytes.NewReader(r.Body)).ReadAll()
+			if err != nil || strings.Join(rows[0], ",") != "type,folio,date,rut,name,exempt,net,vat,total,state" {
+				t.Fatalf("%s: %v %q", path, err, r.Body)
+			}
+			return rows[1:]
+		}
+		row := func(code string, d map[string]any, rut, name, state string) string {
+			n := func(k string) string { return strings.TrimSuffix(apitest.Num(d[k]), ".00") }
+			exempt := n("exempt")
+			if d["exempt"] == nil {
+				exempt = "0"
+			}
+			return strings.Join([]string{code, apitest.Num(d["number"]), apitest.Str(d, "date"), rut, name, exempt, n("amount"), n("tax"), n("total"), state}, ",")
+		}
+		purchases := book(c, "/books/purchases/?period=2026-06")
+		want := []string{row("33", inv, siiRUT, "Servicios Cobro Demo SpA", "accepted"), row("61", crn, siiRUT, "Servicios Cobro Demo SpA", "received")}
+		if len(purchases) != 2 || strings.Join(purchases[0], ",") != want[0] || strings.Join(purchases[1], ",") != want[1] {
+			t.Errorf("purchases book:\n got %v\nwant %v", purchases, want)
+		}
+		if rows := book(c, "/books/purchases/?period=2026-07"); len(rows) != 0 {
+			t.Errorf("July: %v", rows)
+		}
+		if rows := book(c, "/books/sales/?period=2026-06"); len(rows) != 0 {
+			t.Errorf("the receiver's sales: %v", rows)
+		}
+		c.Get("/books/sales/?period=junio").ExpectBody(400, `{"period": ["Give the month as YYYY-MM."]}`)
+		e.Workspace("US").Get("/books/sales/?period=2026-06").ExpectBody(404, `{"detail": "Not found."}`)
+		// the issuer's sales book has the same figures
+		sales := book(issuer, "/books/sales/?period=2026-06")
+		want = []string{row("33", inv, receiverRUT, "Comercial Andes SpA", apitest.Str(inv, "status")),
+			row("61", crn, receiverRUT, "Comercial Andes SpA", apitest.Str(crn, "status"))}
+		if len(sales) != 2 || strings.Join(sales[0], ",") != want[0] || strings.Join(sales[1], ",") != want[1] {
+			t.Errorf("sales book:\n got %v\nwant %v", sales, want)
+		}
+		if rows := book(issuer, "/books/purchases/?period=2026-06"); len(rows) != 0 {
+			t.Errorf("the issuer's purchases: %v", rows)
+		}
+	})
+}
+
+// Copies of one envelope received at once: one import, the others
+// duplicates, nothing recorded twice.
+func TestReceiveConcurrentCopies(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
+		_, _, invXML, _ := issuedEnvelopes(t, e)
+		c := receivingWorkspace(t, e, receiverRUT)
+		statuses := make(chan string, 4)
+		var wg sync.WaitGroup
+		for range 4 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				var b bytes.Buffer
+				w := multipart.NewWriter(&b)
+				f, _ := w.CreateFormFile("file", "envio.xml")
+				f.Write(invXML)
+				w.Close()
+				req, _ := http.NewRequest("POST", e.URL+"/purchases/received/", &b)
+				req.Header.Set("Content-Type", w.FormDataContentType())
+				req.Header.Set("Authorization", "Token "+c.Token)
+				req.Header.Set("x-simple-workspace", c.Workspace)
+				req.Header.Set("x-piriod-test-mode", "true")
+				res, err := http.DefaultClient.Do(req)
+				if err != nil {
+					statuses <- err.Error()
+					return
+				}
+				defer res.Body.Close()
+				var in map[string]any
+				json.NewDecoder(res.Body).Decode(&in)
+				statuses <- fmt.Sprintf("%d %v", res.StatusCode, in["status"])
+			}()
+		}
+		wg.Wait()
+		close(statuses)
+		got := map[string]int{}
+		for s := range statuses {
+			got[s]++
+		}
+		if got["201 imported"] != 1 || got["201 duplicate"] != 3 {
+			t.Fatalf("concurrent copies: %v", got)
+		}
+		if n := c.Get("/purchases/").Expect(200)["count"]; apitest.Num(n) != "1" {
+			t.Errorf("purchases: %v", n)
+		}
 	})
 }

@@ -290,6 +290,12 @@ func (s *Server) declare() []Route {
 	routes[len(routes)-1].List, routes[len(routes)-1].Schema = true, reception.Answer{}
 	add(get, "/purchases/received/answers/{id}/", "Received DTEs", "Retrieve an exchange answer with its signed XML (file, base64)", AuthToken, 200, inReception(getScoped(reception.GetAnswer)))
 	routes[len(routes)-1].Schema = reception.Answer{}
+	add(get, "/purchases/received/mailbox/", "Received DTEs", "The exchange mailbox polled for suppliers' envelopes (IMAP over TLS)", AuthToken, 200, s.getMailbox)
+	routes[len(routes)-1].Schema = reception.Mailbox{}
+	add(patch, "/purchases/received/mailbox/", "Received DTEs", "Set the exchange mailbox (the password is sealed, never shown)", AuthToken, 200, s.setMailbox)
+	routes[len(routes)-1].Schema = reception.Mailbox{}
+	add(put, "/purchases/received/mailbox/", "Received DTEs", "Set the exchange mailbox (partial, same as PATCH)", AuthToken, 200, s.setMailbox)
+	routes[len(routes)-1].Schema = reception.Mailbox{}
 	add(get, "/purchases/{id}/reception/", "Received DTEs", "Exchange state of a received purchase", AuthToken, 200, s.receptionState)
 	routes[len(routes)-1].Schema = reception.State{}
 	add(post, "/purchases/{id}/accept/", "Received DTEs", "Accept a received purchase: ResultadoDTE to the issuer", AuthToken, 200, s.setResult(reception.ResultAccepted))
@@ -300,6 +306,8 @@ func (s *Server) declare() []Route {
 	routes[len(routes)-1].Schema = reception.State{}
 	add(get, "/purchases/{id}/rcv/", "Received DTEs", "The events the SII's register holds for a received factura", AuthToken, 200, s.rcvEvents)
 	routes[len(routes)-1].Schema = reception.Events{}
+	add(get, "/books/purchases/", "Received DTEs", "The month's purchase register (?period=YYYY-MM) as CSV", AuthToken, 200, s.book(reception.BookPurchases))
+	add(get, "/books/sales/", "Received DTEs", "The month's sales register (?period=YYYY-MM) as CSV", AuthToken, 200, s.book(reception.BookSales))
 	add(post, "/purchases/{id}/receipt/", "Received DTEs", "Acknowledge the goods or services of a received purchase: EnvioRecibos to the issuer", AuthToken, 200, s.sendReceipt)
 	routes[len(routes)-1].Schema = reception.State{}
 	return routes

@@ -145,7 +145,7 @@ func New(cfg Config) *App {
 	// Received DTEs are answered with the SII biller's certificate.
 	a.Reception = &reception.Service{}
 	if a.SII != nil {
-		a.Reception.Signer, a.Reception.Register = a.SII, a.SII
+		a.Reception.Signer, a.Reception.Register, a.Reception.Sealer = a.SII, a.SII, a.SII
 	}
 
 	// Payment gateways: the built-in test and manual gateways and the
@@ -199,6 +199,7 @@ func New(cfg Config) *App {
 		for _, k := range (&reception.Worker{DB: cfg.DB, Register: a.SII, Clock: cfg.Clock, Logger: cfg.Logger, Deps: a.Documents}).Kinds() {
 			a.Jobs.Add(k)
 		}
+		a.Jobs.Add((&reception.Poller{DB: cfg.DB, Service: a.Reception, Clock: cfg.Clock, Logger: cfg.Logger, Deps: a.Documents}).Kind())
 	}
 	a.Jobs.Add((&paylink.Expirer{DB: cfg.DB, Clock: cfg.Clock, Logger: cfg.Logger, Deps: a.Documents}).Kind())
 	if cfg.SMTP != nil {

@@ -31,6 +31,8 @@ type Service struct {
 	Signer Signer
 	// Register is the SII's register of acceptances and claims.
 	Register Register
+	// Sealer seals the exchange mailbox's password.
+	Sealer Sealer
 }
 
 // Answer kinds (docs/procurement.md#63-exchange-answers).

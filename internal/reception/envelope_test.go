@@ -76,3 +76,18 @@ func FuzzParseEnvelope(f *testing.F) {
 		}
 	})
 }
+
+// FuzzAttachments: any message is read into a sender and EnvioDTE
+// attachments or skipped, never a panic.
+func FuzzAttachments(f *testing.F) {
+	f.Add([]byte("From: a@b.cl\r\nContent-Type: multipart/mixed; boundary=x\r\n\r\n--x\r\nContent-Type: application/xml\r\nContent-Disposition: attachment; filename=\"e.xml\"\r\n\r\n<EnvioDTE/>\r\n--x--\r\n"))
+	f.Add([]byte("From: a@b.cl\r\n\r\nhola"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		_, files := Attachments(b)
+		for _, fl := range files {
+			if fl.Name == "" || len(fl.Data) > maxAttachment {
+				t.Fatalf("attachment %q of %d bytes", fl.Name, len(fl.Data))
+			}
+		}
+	})
+}

@@ -78,6 +78,13 @@ func (s *Service) Receive(e document.Env, up Upload) (*Intake, error) {
 	if st.RUT == nil {
 		return nil, apperr.NonField("Set the company's rut in the SII biller settings (/billers/built_in/) before receiving documents.")
 	}
+	// one intake at a time per workspace and mode: a concurrent copy of the
+	// same envelope waits and is then reported as a duplicate
+	var one int
+	if err := e.Q.QueryRowContext(e.Ctx, `SELECT 1 FROM sii_settings WHERE workspace_id = $1 AND test_mode = $2`+e.D.ForUpdate(),
+		e.Scope.ID, e.Scope.TestMode).Scan(&one); err != nil {
+		return nil, err
+	}
 	sum := sha256.Sum256(up.XML)
 	in := &Intake{ID: id.New(IntakePrefix), Source: up.Source, Status: StatusRefused, Messages: []sii.Message{}, Documents: []IntakeDoc{},
 		TestMode: e.Scope.TestMode, Created: clock.Stamp{Micros: e.Now.UnixMicro(), Loc: e.Scope.Loc}}

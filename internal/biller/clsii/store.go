@@ -308,3 +308,14 @@ func (b *Biller) registerClient(ctx context.Context, q store.Querier, sc workspa
 	c, err := b.client(env)
 	return c, cert, err
 }
+
+// SealSecret seals another secret of a scope (an IMAP password) with the
+// key of the SII secrets, bound to the scope and what it is.
+func (b *Biller) SealSecret(sc workspace.Scope, what string, plain []byte) ([]byte, error) {
+	return b.seal(plain, aadOf(sc, what))
+}
+
+// OpenSecret opens what SealSecret sealed.
+func (b *Biller) OpenSecret(sc workspace.Scope, what string, sealed []byte) ([]byte, error) {
+	return b.open(sealed, aadOf(sc, what))
+}

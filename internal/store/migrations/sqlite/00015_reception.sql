@@ -44,6 +44,7 @@ CREATE TABLE received_dtes (
     rcv_updated INTEGER
 ) STRICT;
 CREATE INDEX received_dtes_deadline ON received_dtes (acceptance_deadline);
+CREATE UNIQUE INDEX received_dtes_folio ON received_dtes (workspace_id, test_mode, issuer_rut, document_type, folio);
 
 CREATE TABLE reception_answers (
     id TEXT PRIMARY KEY,
