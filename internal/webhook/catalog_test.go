@@ -10,8 +10,8 @@ func TestCatalogue(t *testing.T) {
 		}
 		seen[n] = true
 	}
-	if len(Catalogue) != 111 {
-		t.Errorf("%d events, want the 111 of docs/webhooks.md#6-event-catalogue", len(Catalogue))
+	if len(Catalogue) != 117 {
+		t.Errorf("%d events, want the 117 of docs/webhooks.md#6-event-catalogue", len(Catalogue))
 	}
 	for f, want := range map[string]bool{
 		"*": true, "invoice.finalized": true, "invoice.*": true, "payment_link.intent.*": true, "payment_link.*": true,
