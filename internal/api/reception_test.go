@@ -549,3 +549,39 @@ func TestReceiveConcurrentCopies(t *testing.T) {
 		}
 	})
 }
+
+// A live-mode intake trusts only CAFs signed by the SII: an envelope whose
+// CAF is signed by the public sandbox key (cobro sii fake-caf) is refused
+// with that reason and records nothing; test mode accepts it.
+func TestReceiveLiveRefusesSandboxCAF(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
+		_, _, invXML, _ := issuedEnvelopes(t, e)
+		c := receivingWorkspace(t, e, receiverRUT)
+		live := *c
+		live.TestMode = false
+		s := siiSettings()
+		s["rut"], s["business_name"], s["email"] = receiverRUT, "Comercial Andes SpA", "dte@andes.cl"
+		live.Patch("/billers/built_in/", s).Expect(200)
+
+		in := upload(t, &live, invXML).Expect(201)
+		if in["status"] != "refused" || !hasCode(in, "CAF-001") || in["test_mode"] != false {
+			t.Fatalf("live intake of a sandbox CAF: %v", in)
+		}
+		msg := in["messages"].([]any)[0].(map[string]any)["text"].(string)
+		if !strings.Contains(msg, "sandbox test key") || !strings.Contains(msg, "live mode accepts only CAFs signed by the SII") {
+			t.Errorf("reason: %q", msg)
+		}
+		for _, path := range []string{"/purchases/", "/suppliers/", "/purchases/received/?status=imported"} {
+			if got := live.Get(path).Expect(200); apitest.Num(got["count"]) != "0" {
+				t.Errorf("live %s after the refusal: %v", path, got["count"])
+			}
+		}
+		if got := live.Get("/purchases/received/?status=refused").Expect(200); apitest.Num(got["count"]) != "1" {
+			t.Errorf("live refused intakes: %v", got["count"])
+		}
+		// the same envelope in test mode is imported
+		if in := upload(t, c, invXML).Expect(201); in["status"] != "imported" {
+			t.Fatalf("test-mode intake: %v", in)
+		}
+	})
+}

@@ -3,6 +3,7 @@ package reception
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -44,12 +45,22 @@ func TestParseEnvelope(t *testing.T) {
 // refused for another company.
 func TestVerifyReceiver(t *testing.T) {
 	day := time.Date(2025, 6, 2, 15, 0, 0, 0, time.UTC)
-	if env, msgs := Verify(golden(t), "76086428-5", day); env == nil || len(msgs) != 0 {
+	if env, msgs := Verify(golden(t), "76086428-5", day, true); env == nil || len(msgs) != 0 {
 		t.Fatalf("golden refused: %v", msgs)
 	}
-	_, msgs := Verify(golden(t), "12345678-5", day)
+	_, msgs := Verify(golden(t), "12345678-5", day, true)
 	if len(msgs) != 1 || msgs[0].Code != "REC-001" {
 		t.Fatalf("another receiver: %v", msgs)
+	}
+}
+
+// Verify in live mode: the golden envelope's CAF is signed by the public
+// sandbox key, so it is refused (CAF-001) and says why.
+func TestVerifyLiveRefusesSandboxCAF(t *testing.T) {
+	day := time.Date(2025, 6, 2, 15, 0, 0, 0, time.UTC)
+	_, msgs := Verify(golden(t), "76086428-5", day, false)
+	if len(msgs) != 1 || msgs[0].Code != "CAF-001" || !strings.Contains(msgs[0].Text, "sandbox test key") {
+		t.Fatalf("live: %v", msgs)
 	}
 }
 

@@ -91,7 +91,7 @@ func (s *Service) Receive(e document.Env, up Upload) (*Intake, error) {
 	if up.Filename != "" {
 		in.Filename = &up.Filename
 	}
-	env, msgs := Verify(up.XML, *st.RUT, e.Now)
+	env, msgs := Verify(up.XML, *st.RUT, e.Now, e.Scope.TestMode)
 	if env != nil {
 		in.IssuerRUT = &env.IssuerRUT
 		for _, d := range env.Docs {
@@ -145,9 +145,15 @@ func hasError(ms []sii.Message) bool {
 // Verify runs the sandbox agency's checks on an envelope for a receiver
 // (docs/procurement.md#61-intake): schema, both signatures, each TED
 // against its CAF, the totals, and the receiver's RUT; then the types a
-// buyer records. env is nil when the envelope could not be read.
-func Verify(xml []byte, rut string, now time.Time) (*Envelope, []sii.Message) {
-	sb := sii.Sandbox{Receivers: []string{rut, sii.RUTSII}, Today: now}
+// buyer records. env is nil when the envelope could not be read. In live
+// mode a CAF must be signed by the SII's production key: the sandbox key
+// is public, so a CAF it signs proves nothing.
+func Verify(xml []byte, rut string, now time.Time, testMode bool) (*Envelope, []sii.Message) {
+	sb := sii.Sandbox{Receivers: []string{rut, sii.RUTSII}, Today: now, Live: !testMode,
+		SIIKeys: sii.SIICAFKeys(sii.ProductionIDK)}
+	if testMode {
+		sb.SIIKeys = sii.SIICAFKeys(sii.CertificationIDK, sii.ProductionIDK)
+	}
 	var msgs []sii.Message
 	for _, m := range sb.Check(xml).Messages {
 		if m.Severity == "error" {

@@ -52,8 +52,12 @@ func (a Answer) Result() string {
 // order; every failure found is reported.
 type Sandbox struct {
 	// SIIKeys are the agency public keys by IDK that CAF signatures are
-	// checked against; the sandbox key (IDK 100) is always trusted.
+	// checked against; the sandbox key (IDK 100) is trusted unless Live.
 	SIIKeys map[int]*rsa.PublicKey
+	// Live distrusts the sandbox key (it is public, in this repository):
+	// a CAF must verify against SIIKeys alone, and one signed by the
+	// sandbox key is refused (docs/procurement.md#61-intake).
+	Live bool
 	// Seen reports (and records) whether an issuer/type/folio was
 	// already accepted (DUP-001); nil: no duplicate check.
 	Seen func(rut string, td int, folio int64) bool
@@ -271,12 +275,8 @@ func (s *Sandbox) checkStamp(doc *Elem, add func(code, sev, text string)) bool {
 	if cafErr != nil {
 		add("CAF-001", "error", "The CAF in the TED is not valid.")
 	} else {
-		trusted := caf.VerifySignature(&SandboxSIIKey().PublicKey)
-		if !trusted && s.SIIKeys != nil && s.SIIKeys[caf.IDK] != nil {
-			trusted = caf.VerifySignature(s.SIIKeys[caf.IDK])
-		}
-		if !trusted {
-			add("CAF-001", "error", "The CAF signature is not valid.")
+		if reason := s.cafSignatureProblem(caf); reason != "" {
+			add("CAF-001", "error", reason)
 		}
 		if caf.RE != rutE {
 			add("CAF-001", "error", "CAF does not belong to the issuer.")
@@ -312,6 +312,25 @@ func (s *Sandbox) checkStamp(doc *Elem, add func(code, sev, text string)) bool {
 		}
 	}
 	return true
+}
+
+// cafSignatureProblem is CAF-001's signature check: "" when the CAF's
+// FRMA verifies against a trusted key, else why not.
+func (s *Sandbox) cafSignatureProblem(caf *CAF) string {
+	sandboxSigned := caf.VerifySignature(&SandboxSIIKey().PublicKey)
+	if sandboxSigned && !s.Live {
+		return ""
+	}
+	if sandboxSigned {
+		return "The CAF is signed by Cobro's sandbox test key (cobro sii fake-caf), which is public, not by the SII; live mode accepts only CAFs signed by the SII."
+	}
+	if k := s.SIIKeys[caf.IDK]; k != nil && caf.VerifySignature(k) {
+		return ""
+	}
+	if s.Live && s.SIIKeys[caf.IDK] == nil {
+		return fmt.Sprintf("The CAF names SII key IDK %d, which does not sign CAFs for live documents (production CAFs name IDK %d).", caf.IDK, ProductionIDK)
+	}
+	return "The CAF signature is not valid."
 }
 
 // checkLines is TOT-001.
