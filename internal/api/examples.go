@@ -97,6 +97,7 @@ var otherAnswers = map[string]answer{
 	"/publishable/payment_links/links/{key}/hosted/":                  {contentType: "text/html", example: "<!doctype html>…"},
 	"/publishable/gateways/{gateway}/return/{source_id}/":             {contentType: "text/html", example: "<!doctype html>… (or 303 See Other to the source's return_url)"},
 	"/publishable/payment_links/links/{key}/intents/{intent_id}/pdf/": {schema: pdfSchema},
+	"/publishable/gateways/{gateway}/redirect/{source_id}/":           {contentType: "text/html", example: "<!doctype html>… <form method=\"post\" action=\"https://webpay3g.transbank.cl/webpayserver/initTransaction\">…"},
 	// the customer portal's page and form posts (303 back to the page)
 	"/publishable/customer_base/sessions/{token}/":                           {contentType: "text/html", example: "<!doctype html>…"},
 	"/publishable/customer_base/sessions/{token}/invoices/{id}/pdf/":         {contentType: "application/pdf", example: "%PDF-1.4 …"},

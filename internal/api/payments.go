@@ -222,6 +222,21 @@ func (s *Server) gatewayReturn(r *Request) (int, any, error) {
 	return htmlPage(checkout.AuthenticationPage(checkout.AuthView{SourceID: src.ID, Status: src.Status, Workspace: sc.Name, Card: src.Card, Done: true}))
 }
 
+// gatewayRedirect sends the payer to a processor's page entered by a form
+// POST (Webpay's token_ws, docs/payments.md#15-redirect-flows): an
+// auto-submitting form, with a button when scripts are off.
+func (s *Server) gatewayRedirect(r *Request) (int, any, error) {
+	sid, sc, err := r.sourceScope()
+	if err != nil {
+		return 0, nil, err
+	}
+	form, err := payment.PendingRedirectForm(r.payEnv(), r.PathValue("gateway"), sid)
+	if err != nil {
+		return 0, nil, err
+	}
+	return htmlPage(checkout.RedirectPage(checkout.RedirectView{Workspace: sc.Name, Country: sc.Country, Action: form.Action, Fields: form.Fields}))
+}
+
 // htmlPage answers a rendered hosted page.
 func htmlPage(p *checkout.Page, err error) (int, any, error) {
 	if err != nil {

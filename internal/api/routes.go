@@ -221,6 +221,7 @@ func (s *Server) declare() []Route {
 	add(get, "/publishable/gateways/{gateway}/return/{source_id}/", "Sources", "The payer's return from a processor's page (verified with the processor; 303 to the source's return_url)", AuthPublic, 200, s.gatewayReturn)
 	routes[len(routes)-1].Writes = true
 	add(post, "/publishable/gateways/{gateway}/return/{source_id}/", "Sources", "The payer's return from a processor's page by form POST", AuthPublic, 200, s.gatewayReturn)
+	add(get, "/publishable/gateways/{gateway}/redirect/{source_id}/", "Sources", "Sends the payer to a processor's page by an auto-submitting form POST (Webpay's token_ws)", AuthPublic, 200, s.gatewayRedirect)
 	add(post, "/publishable/gateways/{gateway}/webhooks/{workspace}/{mode}/", "Sources", "A processor's signed webhook for a workspace and mode (Stripe): verified, acted on once", AuthPublic, 200, s.gatewayWebhook)
 	routes[len(routes)-1].Callback = true
 	crud("/payment_links/links/", "Payment links", "payment link", paylink.Link{}, s.createLink, listIn(&paylink.LinkListSpec, (*Request).linkEnv, paylink.ListLinks), byID((*Request).linkEnv, paylink.GetLink), s.updateLink, byID((*Request).linkEnv, paylink.ArchiveLink))

@@ -16,7 +16,9 @@ import (
 // TestWebpayCheckoutInBrowser pays a payment link through the Webpay
 // redirect flow in a real headless Chromium, against the local Transbank
 // fake (docs/payments.md#16-transbank): the hosted page asks no card
-// data, sends the payer to Webpay's page, and the payer comes back to the
+// data, sends the payer to Webpay's page by a form POST of token_ws (the
+// fake refuses a GET, so the Webpay page only shows if Cobro posted), and
+// the payer comes back to the
 // receipt with the intent finalized and the invoice paid. Screenshots at
 // phone and desktop sizes.
 func TestWebpayCheckoutInBrowser(t *testing.T) {

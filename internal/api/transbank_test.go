@@ -4,6 +4,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -56,6 +57,53 @@ func payOnFake(t *testing.T, pageURL, action, card string) *http.Response {
 	return res
 }
 
+var tokenWS = regexp.MustCompile(`<input type="hidden" name="token_ws" value="([^"]+)">`)
+
+// payOnWebpay follows a Webpay source's redirect_url as a browser does
+// (docs/payments.md#16-transbank): Cobro's page is a form that POSTs
+// token_ws to Transbank's URL, by itself or by its button, under a CSP
+// that lets the form go there; Transbank refuses a GET with the token in
+// the URL. Then the payer chooses on Transbank's page.
+func payOnWebpay(t *testing.T, fakeURL, redirect, action, card string) *http.Response {
+	t.Helper()
+	page, err := http.Get(redirect)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(page.Body)
+	page.Body.Close()
+	html, csp := string(body), page.Header.Get("Content-Security-Policy")
+	target := fakeURL + "/webpayserver/initTransaction"
+	m := tokenWS.FindStringSubmatch(html)
+	if page.StatusCode != 200 || m == nil || !strings.Contains(html, `<form id="go" method="post" action="`+target+`">`) ||
+		!strings.Contains(html, `<button id="continue" type="submit">`) || !strings.Contains(csp, "form-action "+fakeURL) ||
+		!strings.Contains(csp, "script-src 'nonce-") || !strings.Contains(html, `.submit();</script>`) {
+		t.Fatalf("redirect page %d (CSP %q): %s", page.StatusCode, csp, html)
+	}
+	byGet, err := http.Get(target + "?token_ws=" + url.QueryEscape(m[1]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	byGet.Body.Close()
+	if byGet.StatusCode != http.StatusMethodNotAllowed {
+		t.Fatalf("Transbank's page by GET: %d", byGet.StatusCode)
+	}
+	posted, err := http.PostForm(target, url.Values{"token_ws": {m[1]}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	posted.Body.Close()
+	if posted.StatusCode != 200 {
+		t.Fatalf("Transbank's page by POST: %d", posted.StatusCode)
+	}
+	res, err := http.PostForm(fakeURL+"/webpayserver/pay", url.Values{"token_ws": {m[1]}, "action": {action}, "card": {card}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	return res
+}
+
 // docs/payments.md#16-transbank: a live-style payment link paid through
 // Webpay Plus with Transbank's integration credentials (test mode): the
 // return is committed with Transbank, the invoice finalized and paid;
@@ -81,10 +129,10 @@ func TestTransbankWebpayLink(t *testing.T) {
 					t.Fatalf("intent %v", in)
 				}
 				next := apitest.Str(in["next_action"].(map[string]any), "url")
-				if !strings.HasPrefix(next, fake.URL+"/webpayserver/initTransaction?token_ws=") {
+				if next != e.URL+"/publishable/gateways/transbank_webpay/redirect/"+apitest.Str(in, "source")+"/" {
 					t.Fatalf("next action %s", next)
 				}
-				res := payOnFake(t, next, action, card)
+				res := payOnWebpay(t, fake.URL, next, action, card)
 				if res.StatusCode != 200 || !strings.Contains(res.Request.URL.String(), "/hosted/?intent="+apitest.Str(in, "id")) {
 					t.Fatalf("payer ends on %d %s", res.StatusCode, res.Request.URL)
 				}
@@ -115,6 +163,8 @@ func TestTransbankWebpayLink(t *testing.T) {
 			if src["card"].(map[string]any)["last4"] != "6623" || src["status"] != "consumed" {
 				t.Fatalf("source %v", src)
 			}
+			// the payer's way to Transbank closes once the source is decided
+			anon.Get("/publishable/gateways/transbank_webpay/redirect/" + sid + "/").Expect(404)
 			// a repeated return (a reload) commits nothing again
 			again, err := http.Get(e.URL + "/publishable/gateways/transbank_webpay/return/" + sid + "/?token_ws=forged")
 			if err != nil {

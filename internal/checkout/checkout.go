@@ -12,7 +12,9 @@ import (
 	"crypto/rand"
 	"embed"
 	"encoding/base64"
+	"fmt"
 	"html/template"
+	"net/url"
 	"strings"
 
 	"github.com/cobrobilling/cobro/internal/gateway"
@@ -197,6 +199,34 @@ func AuthenticationPage(v AuthView) (*Page, error) {
 		return nil, err
 	}
 	return &Page{Status: 200, Body: buf.Bytes(), Header: headers(v.Nonce, false)}, nil
+}
+
+// RedirectView is the page that sends the payer to a processor whose
+// page is entered by a form POST (Webpay's token_ws,
+// docs/payments.md#15-redirect-flows).
+type RedirectView struct {
+	Workspace, Country, Action string
+	Fields                     map[string]string
+	Lang, Nonce                string
+	CSS                        template.CSS
+}
+
+// RedirectPage renders a form that posts Fields to Action by itself, with
+// a visible button for browsers without scripts. Its CSP lets the form go
+// to the processor's origin only.
+func RedirectPage(v RedirectView) (*Page, error) {
+	u, err := url.Parse(v.Action)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return nil, fmt.Errorf("checkout: bad processor URL %q", v.Action)
+	}
+	v.Lang, v.Nonce, v.CSS = Lang(v.Country), nonce(), template.CSS(css)
+	var buf bytes.Buffer
+	if err := templates.ExecuteTemplate(&buf, "redirect.html", v); err != nil {
+		return nil, err
+	}
+	h := headers(v.Nonce, false)
+	h["Content-Security-Policy"] += "; form-action " + u.Scheme + "://" + u.Host
+	return &Page{Status: 200, Body: buf.Bytes(), Header: h}, nil
 }
 
 // Lang is the page language of a workspace country.

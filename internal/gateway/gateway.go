@@ -84,6 +84,10 @@ type Setup struct {
 	// AuthenticationURL is where the payer authenticates (a real
 	// processor's page); "" uses Cobro's simulated page (test gateway).
 	AuthenticationURL string
+	// AuthenticationForm, when not nil, are the fields the payer's browser
+	// must POST to AuthenticationURL (Webpay's token_ws): Cobro then sends
+	// the payer through its own auto-submitting form page instead of a GET.
+	AuthenticationForm map[string]string
 	// Data is the public gateway_data of the source ({"method": …}).
 	Data map[string]any
 }

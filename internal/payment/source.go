@@ -262,6 +262,10 @@ func CreateSource(e Env, c SourceParams, cl Client, baseURL string) (*Source, er
 			url = AuthenticationURL(baseURL, s.ID)
 		}
 		data = map[string]any{"redirect_url": url}
+		if setup.AuthenticationForm != nil {
+			data = map[string]any{"redirect_url": RedirectFormURL(baseURL, s.Gateway, s.ID),
+				"redirect_form": map[string]any{"method": "POST", "action": url, "fields": setup.AuthenticationForm}}
+		}
 		dl := e.Now.Add(AuthenticationWindow).UnixMicro()
 		s.authDeadline = &dl
 	}
@@ -305,6 +309,36 @@ func RedirectURL(e Env, baseURL, sourceID string) string {
 		}
 	}
 	return AuthenticationURL(baseURL, sourceID)
+}
+
+// RedirectFormURL is Cobro's page that POSTs a source's redirect_form to
+// the processor (docs/payments.md#15-redirect-flows).
+func RedirectFormURL(baseURL, gatewayID, sourceID string) string {
+	return baseURL + "/publishable/gateways/" + gatewayID + "/redirect/" + sourceID + "/"
+}
+
+// RedirectForm is the form a payer's browser posts to the processor.
+type RedirectForm struct {
+	Action string            `json:"action"`
+	Fields map[string]string `json:"fields"`
+}
+
+// PendingRedirectForm is the redirect_form of a source of the gateway
+// still waiting for its payer; not found otherwise (decided, expired, or
+// a gateway that redirects by GET).
+func PendingRedirectForm(e Env, gatewayID, sourceID string) (*RedirectForm, error) {
+	s, err := GetSource(e, sourceID)
+	if err != nil {
+		return nil, err
+	}
+	var data struct {
+		Form *RedirectForm `json:"redirect_form"`
+	}
+	if s.Gateway != gatewayID || s.Status != SourceRequiresAuthorization || json.Unmarshal(s.GatewayData, &data) != nil ||
+		data.Form == nil || !strings.HasPrefix(data.Form.Action, "http") {
+		return nil, apperr.NotFoundErr()
+	}
+	return data.Form, nil
 }
 
 // AuthenticationURL is the simulated authentication page of a source.

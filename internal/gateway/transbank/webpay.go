@@ -85,7 +85,8 @@ type createAnswer struct {
 }
 
 // Setup creates the Webpay transaction of a single-use source; the payer
-// is sent to Transbank's page with token_ws.
+// is sent to Transbank's page by a form POST of token_ws, as Transbank
+// requires (docs/payments.md#16-transbank).
 func (g *webpayGateway) Setup(ctx context.Context, p gateway.SetupParams, _ time.Time) (*gateway.Setup, map[string]any, error) {
 	switch {
 	case p.Card != nil || p.CardNotObject != "":
@@ -108,8 +109,8 @@ func (g *webpayGateway) Setup(ctx context.Context, p gateway.SetupParams, _ time
 		}
 		return nil, nil, err
 	}
-	return &gateway.Setup{Token: openPrefix + out.Token, NeedsAuthentication: true, AuthenticationURL: withQuery(out.URL, "token_ws", out.Token),
-		Data: map[string]any{}}, nil, nil
+	return &gateway.Setup{Token: openPrefix + out.Token, NeedsAuthentication: true, AuthenticationURL: out.URL,
+		AuthenticationForm: map[string]string{"token_ws": out.Token}, Data: map[string]any{}}, nil, nil
 }
 
 // commitAnswer is Transbank's answer to a commit or a status read.

@@ -103,7 +103,9 @@ func (s *Server) routes() *http.ServeMux {
 	m.HandleFunc("POST "+oneclickRoot+"/transactions", s.api(s.authorizeMall))
 	m.HandleFunc("GET "+oneclickRoot+"/transactions/{buy_order}", s.api(s.statusMall))
 	m.HandleFunc("POST "+oneclickRoot+"/transactions/{buy_order}/refunds", s.api(s.refundMall))
-	m.HandleFunc("/webpayserver/initTransaction", s.payPage)
+	// Transbank takes the payer by a form POST of token_ws; a GET is refused
+	// here so tests prove Cobro posts.
+	m.HandleFunc("POST /webpayserver/initTransaction", s.payPage)
 	m.HandleFunc("POST /webpayserver/pay", s.pay)
 	m.HandleFunc("/webpayserver/bp_inscription.cgi", s.inscriptionPage)
 	m.HandleFunc("POST /webpayserver/inscribe", s.inscribe)
