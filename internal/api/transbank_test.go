@@ -25,46 +25,12 @@ func transbankEnv(t *testing.T, dialect string) (*apitest.Env, *tbkfake.Server) 
 	return apitest.NewWith(t, dialect, func(c *app.Config) { c.TransbankBaseURL = fake.URL }), fake
 }
 
-// payer is a browser without cookies: it follows redirects and posts the
-// fake's forms.
-func payOnFake(t *testing.T, pageURL, action, card string) *http.Response {
-	t.Helper()
-	page, err := http.Get(pageURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(page.Body)
-	page.Body.Close()
-	if page.StatusCode != 200 {
-		t.Fatalf("processor page %d: %s", page.StatusCode, body)
-	}
-	u, _ := url.Parse(pageURL)
-	form := url.Values{"action": {action}, "card": {card}}
-	for _, name := range []string{"token_ws", "TBK_TOKEN"} {
-		if v := u.Query().Get(name); v != "" {
-			form.Set(name, v)
-		}
-	}
-	target := "/webpayserver/pay"
-	if form.Get("TBK_TOKEN") != "" {
-		target = "/webpayserver/inscribe"
-	}
-	res, err := http.PostForm(u.Scheme+"://"+u.Host+target, form)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
-	return res
-}
-
-var tokenWS = regexp.MustCompile(`<input type="hidden" name="token_ws" value="([^"]+)">`)
-
-// payOnWebpay follows a Webpay source's redirect_url as a browser does
-// (docs/payments.md#16-transbank): Cobro's page is a form that POSTs
-// token_ws to Transbank's URL, by itself or by its button, under a CSP
-// that lets the form go there; Transbank refuses a GET with the token in
-// the URL. Then the payer chooses on Transbank's page.
-func payOnWebpay(t *testing.T, fakeURL, redirect, action, card string) *http.Response {
+// postRedirectForm follows a source's redirect_url as a browser does
+// (docs/payments.md#16-transbank): Cobro's page is a form that POSTs the
+// token field to Transbank's page, by itself or by its button, under a
+// CSP that lets the form go there; Transbank refuses a GET with the token
+// in the URL. It returns the token.
+func postRedirectForm(t *testing.T, fakeURL, redirect, pagePath, field string) string {
 	t.Helper()
 	page, err := http.Get(redirect)
 	if err != nil {
@@ -73,14 +39,14 @@ func payOnWebpay(t *testing.T, fakeURL, redirect, action, card string) *http.Res
 	body, _ := io.ReadAll(page.Body)
 	page.Body.Close()
 	html, csp := string(body), page.Header.Get("Content-Security-Policy")
-	target := fakeURL + "/webpayserver/initTransaction"
-	m := tokenWS.FindStringSubmatch(html)
+	target := fakeURL + pagePath
+	m := regexp.MustCompile(`<input type="hidden" name="` + field + `" value="([^"]+)">`).FindStringSubmatch(html)
 	if page.StatusCode != 200 || m == nil || !strings.Contains(html, `<form id="go" method="post" action="`+target+`">`) ||
 		!strings.Contains(html, `<button id="continue" type="submit">`) || !strings.Contains(csp, "form-action "+fakeURL) ||
 		!strings.Contains(csp, "script-src 'nonce-") || !strings.Contains(html, `.submit();</script>`) {
 		t.Fatalf("redirect page %d (CSP %q): %s", page.StatusCode, csp, html)
 	}
-	byGet, err := http.Get(target + "?token_ws=" + url.QueryEscape(m[1]))
+	byGet, err := http.Get(target + "?" + field + "=" + url.QueryEscape(m[1]))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +54,7 @@ func payOnWebpay(t *testing.T, fakeURL, redirect, action, card string) *http.Res
 	if byGet.StatusCode != http.StatusMethodNotAllowed {
 		t.Fatalf("Transbank's page by GET: %d", byGet.StatusCode)
 	}
-	posted, err := http.PostForm(target, url.Values{"token_ws": {m[1]}})
+	posted, err := http.PostForm(target, url.Values{field: {m[1]}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,7 +62,27 @@ func payOnWebpay(t *testing.T, fakeURL, redirect, action, card string) *http.Res
 	if posted.StatusCode != 200 {
 		t.Fatalf("Transbank's page by POST: %d", posted.StatusCode)
 	}
-	res, err := http.PostForm(fakeURL+"/webpayserver/pay", url.Values{"token_ws": {m[1]}, "action": {action}, "card": {card}})
+	return m[1]
+}
+
+// payOnWebpay posts token_ws to Webpay's page, then the payer chooses there.
+func payOnWebpay(t *testing.T, fakeURL, redirect, action, card string) *http.Response {
+	t.Helper()
+	tok := postRedirectForm(t, fakeURL, redirect, "/webpayserver/initTransaction", "token_ws")
+	res, err := http.PostForm(fakeURL+"/webpayserver/pay", url.Values{"token_ws": {tok}, "action": {action}, "card": {card}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	return res
+}
+
+// inscribeOnOneclick posts TBK_TOKEN to Oneclick's inscription page, then
+// the payer chooses there; client decides which redirects to follow.
+func inscribeOnOneclick(t *testing.T, client *http.Client, fakeURL, redirect, action, card string) *http.Response {
+	t.Helper()
+	tok := postRedirectForm(t, fakeURL, redirect, "/webpayserver/bp_inscription.cgi", "TBK_TOKEN")
+	res, err := client.PostForm(fakeURL+"/webpayserver/inscribe", url.Values{"TBK_TOKEN": {tok}, "action": {action}, "card": {card}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -227,24 +213,24 @@ func TestTransbankOneclick(t *testing.T) {
 				}
 				return nil
 			}}
-			page, err := client.Get(redirect)
-			if err != nil {
-				t.Fatal(err)
+			form, _ := src["gateway_data"].(map[string]any)["redirect_form"].(map[string]any)
+			if redirect != e.URL+"/publishable/gateways/transbank_oneclick/redirect/"+sid+"/" || form == nil || form["method"] != "POST" ||
+				form["action"] != fake.URL+"/webpayserver/bp_inscription.cgi" {
+				t.Fatalf("gateway_data %v", src["gateway_data"])
 			}
-			page.Body.Close()
-			tok, _ := url.Parse(redirect)
-			res, err := client.PostForm(fake.URL+"/webpayserver/inscribe", url.Values{"TBK_TOKEN": {tok.Query().Get("TBK_TOKEN")}, "action": {"pay"},
-				"card": {"4051885600446623"}})
-			if err != nil {
-				t.Fatal(err)
-			}
-			res.Body.Close()
+			res := inscribeOnOneclick(t, client, fake.URL, redirect, "pay", "4051885600446623")
 			if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "https://shop.example.cl/done" {
 				t.Fatalf("return %d %s", res.StatusCode, res.Header.Get("Location"))
 			}
 			src = c.Get("/sources/" + sid + "/").Expect(200)
 			if src["status"] != "chargeable" || src["card"].(map[string]any)["last4"] != "6623" {
 				t.Fatalf("inscribed source %v", src)
+			}
+			// the payer's way to Transbank closes once the inscription is decided
+			if gone, err := http.Get(redirect); err != nil || gone.StatusCode != http.StatusNotFound {
+				t.Fatalf("redirect page after the inscription: %v %v", gone, err)
+			} else {
+				gone.Body.Close()
 			}
 
 			// charge the saved card, as charge_payment subscriptions do
@@ -270,7 +256,7 @@ func TestTransbankOneclick(t *testing.T) {
 			// a card Transbank declines
 			cus2 := custNew(c, custExample())
 			src2 := c.Post("/sources/", map[string]any{"gateway": "transbank_oneclick", "usage": "reusable", "customer": cus2}).Expect(201)
-			payOnFake(t, apitest.Str(src2["gateway_data"].(map[string]any), "redirect_url"), "pay", tbkfake.DeclinedCard)
+			inscribeOnOneclick(t, http.DefaultClient, fake.URL, apitest.Str(src2["gateway_data"].(map[string]any), "redirect_url"), "pay", tbkfake.DeclinedCard)
 			if s := c.Get("/sources/" + apitest.Str(src2, "id") + "/").Expect(200); s["status"] != "failed" {
 				t.Fatalf("declined inscription %v", s)
 			}

@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 )
@@ -128,18 +127,6 @@ func buyOrder(ref string) string {
 		return ref[len(ref)-maxBuyOrder:]
 	}
 	return ref
-}
-
-// withQuery adds one query value to a URL.
-func withQuery(raw, key, value string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return raw
-	}
-	q := u.Query()
-	q.Set(key, value)
-	u.RawQuery = q.Encode()
-	return u.String()
 }
 
 // last4 is the last four characters of a masked card number.

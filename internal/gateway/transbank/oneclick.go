@@ -64,7 +64,9 @@ const (
 // username is the customer's account at Transbank: Cobro's customer id.
 func username(customer string) string { return customer }
 
-// Setup starts the inscription of a customer's card.
+// Setup starts the inscription of a customer's card; the payer is sent
+// to url_webpay by a form POST of TBK_TOKEN, as Transbank requires
+// (docs/payments.md#16-transbank).
 func (g *oneclickGateway) Setup(ctx context.Context, p gateway.SetupParams, _ time.Time) (*gateway.Setup, map[string]any, error) {
 	switch {
 	case p.Card != nil || p.CardNotObject != "":
@@ -88,8 +90,8 @@ func (g *oneclickGateway) Setup(ctx context.Context, p gateway.SetupParams, _ ti
 		}
 		return nil, nil, err
 	}
-	return &gateway.Setup{Token: inscribingPrefix + out.Token, NeedsAuthentication: true, AuthenticationURL: withQuery(out.URLWebpay, "TBK_TOKEN", out.Token),
-		Data: map[string]any{}}, nil, nil
+	return &gateway.Setup{Token: inscribingPrefix + out.Token, NeedsAuthentication: true, AuthenticationURL: out.URLWebpay,
+		AuthenticationForm: map[string]string{"TBK_TOKEN": out.Token}, Data: map[string]any{}}, nil, nil
 }
 
 // Return finishes the inscription the payer comes back from; only

@@ -107,7 +107,8 @@ func (s *Server) routes() *http.ServeMux {
 	// here so tests prove Cobro posts.
 	m.HandleFunc("POST /webpayserver/initTransaction", s.payPage)
 	m.HandleFunc("POST /webpayserver/pay", s.pay)
-	m.HandleFunc("/webpayserver/bp_inscription.cgi", s.inscriptionPage)
+	// Oneclick's inscription page likewise takes a form POST of TBK_TOKEN.
+	m.HandleFunc("POST /webpayserver/bp_inscription.cgi", s.inscriptionPage)
 	m.HandleFunc("POST /webpayserver/inscribe", s.inscribe)
 	return m
 }
