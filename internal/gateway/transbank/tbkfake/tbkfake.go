@@ -15,6 +15,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 )
@@ -136,7 +137,7 @@ func (s *Server) api(h func(r *http.Request, in map[string]any) answer) http.Han
 			a = fail(http.StatusUnauthorized, "Not Authorized")
 		case r.Method != http.MethodGet && r.Header.Get("Content-Type") != "application/json":
 			a = fail(http.StatusUnsupportedMediaType, "Content-Type must be application/json")
-		case r.ContentLength != 0 && r.Method != http.MethodGet && json.NewDecoder(r.Body).Decode(&in) != nil:
+		case r.ContentLength != 0 && r.Method != http.MethodGet && decodeJSON(r, &in) != nil:
 			a = fail(http.StatusBadRequest, "Invalid JSON")
 		default:
 			a = h(r, in)
@@ -162,13 +163,22 @@ func token() string {
 	return hex.EncodeToString(b)
 }
 
-// whole reads a positive whole amount.
+// decodeJSON reads a request body keeping numbers as written, so amounts
+// are read exactly (json.Number), never through float64.
+func decodeJSON(r *http.Request, in *map[string]any) error {
+	d := json.NewDecoder(r.Body)
+	d.UseNumber()
+	return d.Decode(in)
+}
+
+// whole reads a positive whole amount; "100.5" or "1e3" is not one.
 func whole(v any) (int64, bool) {
-	f, ok := v.(float64)
-	if !ok || f <= 0 || f != float64(int64(f)) {
+	n, ok := v.(json.Number)
+	if !ok {
 		return 0, false
 	}
-	return int64(f), true
+	i, err := strconv.ParseInt(string(n), 10, 64)
+	return i, err == nil && i > 0
 }
 
 func text(in map[string]any, key string, max int) (string, bool) {
