@@ -27,8 +27,11 @@ func (d *Dashboard) routes() {
 	m.HandleFunc("GET /app/assets/{file}", d.asset)
 	m.HandleFunc("GET /app", d.signedIn(d.home))
 	m.HandleFunc("POST /app/switch", d.signedIn(d.switchScope))
-	m.HandleFunc("GET /app/invoices/new", d.signedIn(d.newInvoice))
-	m.HandleFunc("POST /app/invoices", d.signedIn(d.createInvoice))
+	for _, f := range docForms {
+		m.HandleFunc("GET /app/"+f.Slug+"/new", d.signedIn(d.newDoc(f)))
+		m.HandleFunc("POST /app/"+f.Slug, d.signedIn(d.createDoc(f)))
+	}
+	m.HandleFunc("POST /app/webhooks/{id}/redeliver", d.signedIn(d.redeliver))
 	m.HandleFunc("GET /app/invoices/{id}", d.signedIn(d.showInvoice))
 	m.HandleFunc("GET /app/invoices/{id}/pdf", d.signedIn(d.invoicePDF))
 	m.HandleFunc("POST /app/invoices/{id}/{action}", d.signedIn(d.invoiceAction))
@@ -310,7 +313,7 @@ func (d *Dashboard) createObject(p *page) error {
 	for _, in := range res.Create {
 		if v := strings.TrimSpace(p.R.PostFormValue(in.Name)); v != "" {
 			form[in.Name] = v
-			setPath(body, strings.Split(in.Name, "."), v)
+			setPath(body, strings.Split(in.Name, "."), typed(in, v))
 		}
 	}
 	out := p.call(http.MethodPost, res.API, body, "Idempotency-Key", idemKey(p))
@@ -336,7 +339,7 @@ func (d *Dashboard) createObject(p *page) error {
 
 // setPath puts a form value into the API body at a dotted path: "a.b"
 // nests objects, a number is a list index ("lines.0.plan").
-func setPath(body map[string]any, keys []string, v string) {
+func setPath(body map[string]any, keys []string, v any) {
 	cur := body
 	for i, k := range keys[:len(keys)-1] {
 		if n, err := strconv.Atoi(keys[i+1]); err == nil && n >= 0 && n < 20 {
@@ -387,6 +390,8 @@ type detailData struct {
 	R       *resource
 	Obj     map[string]any
 	Actions []action
+	Log     []deliveryRow // webhooks and events: the delivery log
+	Shown   bool          // the log is shown (even when empty)
 }
 
 // showObject is GET /app/{slug}/{id}: the API object's fields.
@@ -399,13 +404,14 @@ func (d *Dashboard) showObject(p *page) error {
 	if status != http.StatusOK {
 		return p.notFound()
 	}
-	dd := &detailData{R: res, Obj: obj}
+	dd := &detailData{R: res, Obj: obj, Log: p.deliveryLog(res.Slug, obj), Shown: res.Slug == "webhooks" || res.Slug == "events"}
 	for _, a := range res.Actions {
 		if a.When == nil || slices.Contains(a.When, str(obj["status"])) {
 			dd.Actions = append(dd.Actions, a)
 		}
 	}
-	return p.render(http.StatusOK, "detail", &view{Title: tr(p.Lang, res.Title), Section: res.Slug, Data: dd, Error: p.R.URL.Query().Get("error")})
+	return p.render(http.StatusOK, "detail", &view{Title: tr(p.Lang, res.Title), Section: res.Slug, Data: dd, Error: p.R.URL.Query().Get("error"),
+		Form: map[string]string{"redelivered": p.R.URL.Query().Get("redelivered")}})
 }
 
 // objectAction runs a detail page's button through the API.
