@@ -25,6 +25,8 @@ func (d *Dashboard) routes() {
 	m.HandleFunc("POST /login", d.login)
 	m.HandleFunc("POST /logout", d.signedIn(d.logout))
 	m.HandleFunc("GET /app/assets/{file}", d.asset)
+	m.HandleFunc("GET /app/invite/{token}", d.invitePage)
+	m.HandleFunc("POST /app/invite/{token}", d.acceptInvite)
 	m.HandleFunc("GET /app", d.signedIn(d.home))
 	m.HandleFunc("POST /app/switch", d.signedIn(d.switchScope))
 	for _, f := range docForms {
@@ -77,18 +79,27 @@ func (d *Dashboard) signInPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (d *Dashboard) signInForm(w http.ResponseWriter, r *http.Request, status int, msg, next string) {
-	token := id.Random(32)
-	if c, err := r.Cookie(loginCSRFCookie); err == nil && len(c.Value) == 32 {
-		token = c.Value
-	}
-	http.SetCookie(w, &http.Cookie{Name: loginCSRFCookie, Value: token, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: d.secure(r)})
 	lang := d.lang(w, r, "")
-	v := &view{Lang: lang, CSRF: token, Title: tr(lang, "signin"), Error: msg, Form: map[string]string{"email": r.PostFormValue("email"), "next": safeNext(next)}}
+	v := &view{Lang: lang, CSRF: d.loginCSRF(w, r), Title: tr(lang, "signin"), Error: msg, Form: map[string]string{"email": r.PostFormValue("email"), "next": safeNext(next)}}
+	if r.URL.Query().Get("joined") != "" {
+		v.Form["notice"] = tr(lang, "invite.joined")
+	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
 	if err := d.pages.ExecuteTemplate(w, "signin", v); err != nil {
 		d.Logger.Error("dashboard", "error", err.Error())
 	}
+}
+
+// loginCSRF is the CSRF token of the forms shown before a session exists
+// (sign-in, an invitation's password): kept in a cookie of its own.
+func (d *Dashboard) loginCSRF(w http.ResponseWriter, r *http.Request) string {
+	token := id.Random(32)
+	if c, err := r.Cookie(loginCSRFCookie); err == nil && len(c.Value) == 32 {
+		token = c.Value
+	}
+	http.SetCookie(w, &http.Cookie{Name: loginCSRFCookie, Value: token, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: d.secure(r)})
+	return token
 }
 
 // safeNext keeps a post-sign-in destination only when it is one of ours.
