@@ -173,3 +173,34 @@ func TestDeliveryLog(t *testing.T) {
 		}
 	})
 }
+
+// TestAddonForm: the add-on form of the catalog creates one through
+// POST /addons/ (the runs go as a number), shows the API's message next to
+// a refused field, and refuses a post without the CSRF token.
+func TestAddonForm(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, e *apitest.Env) {
+		c := withPassword(t, e, e.Workspace("US"), "correct horse battery")
+		b := newBrowserless(t, e)
+		b.signIn("owner@example.com", "correct horse battery")
+		form := url.Values{"idem": {"addon-1"}, "name": {"Setup"}, "description": {"Onboarding"}, "currency": {"USD"}, "amount": {"120"},
+			"apply_scheme": {"one_time"}, "duration_times": {"3"}}
+		if res, _ := b.do("POST", "/app/addons", form); res.StatusCode != http.StatusForbidden {
+			t.Fatalf("without CSRF: %d", res.StatusCode)
+		}
+		form.Set("csrf", b.csrf("/app/addons"))
+		res, page := b.do("POST", "/app/addons", form)
+		if res.StatusCode != http.StatusBadRequest || !strings.Contains(page, `id="e-duration_times">Only recurring add-ons have a duration.`) {
+			t.Fatalf("a one-time add-on with runs: %d %s", res.StatusCode, page)
+		}
+		form.Set("apply_scheme", "recurring")
+		form.Set("idem", "addon-2")
+		for range 2 {
+			if res, page := b.do("POST", "/app/addons", form); res.StatusCode != http.StatusSeeOther {
+				t.Fatalf("add-on: %d %s", res.StatusCode, page)
+			}
+		}
+		addons := c.Get("/addons/").Expect(200)
+		wantField(t, addons, "count", "1")
+		wantField(t, addons["results"].([]any)[0].(map[string]any), "duration_times", "3")
+	})
+}
