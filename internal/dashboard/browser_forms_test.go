@@ -11,7 +11,6 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/cobrobilling/cobro/internal/apitest"
-	"github.com/cobrobilling/cobro/internal/app"
 	"github.com/cobrobilling/cobro/internal/mail/mailtest"
 )
 
@@ -24,12 +23,7 @@ func TestFormsAndInviteInBrowser(t *testing.T) {
 	b := browser(t)
 	dir := shotDir(t)
 	var srv *mailtest.FakeSMTP
-	setup := func(t *testing.T) func(*app.Config) {
-		var cfg func(*app.Config)
-		srv, cfg = withSMTP(t)
-		return cfg
-	}
-	eachWith(t, setup, func(t *testing.T, e *apitest.Env) {
+	eachWith(t, smtpSetup(&srv), func(t *testing.T, e *apitest.Env) {
 		c := withPassword(t, e, e.Workspace("US"), "correct horse battery")
 		cus := apitest.Str(c.Post("/customers/", map[string]any{"name": "Comercial Andes", "address": "1 Main", "country": "US", "state": "IL"}).Expect(201), "id")
 		c.Post("/suppliers/", map[string]any{"name": "Paper Mill", "country": "US"}).Expect(201)

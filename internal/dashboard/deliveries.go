@@ -76,11 +76,7 @@ func (d *Dashboard) redeliver(p *page) error {
 	}
 	res := p.call(http.MethodPost, "/events/"+url.PathEscape(event)+"/redeliver/", map[string]any{"webhook": hook})
 	if res.Status >= 300 {
-		fields, whole := apiErrors(res.Body)
-		for _, m := range fields {
-			whole = strings.TrimSpace(whole + " " + m)
-		}
-		return p.redirect(back + "?error=" + url.QueryEscape(whole))
+		return p.backWithError(back, res.Body)
 	}
 	return p.redirect(back + "?redelivered=1")
 }

@@ -53,3 +53,13 @@ func withSMTP(t *testing.T) (*mailtest.FakeSMTP, func(*app.Config)) {
 	}
 	return srv, func(c *app.Config) { c.SMTP = cfg }
 }
+
+// smtpSetup is an eachWith setup that gives each database's run its own
+// fake SMTP server, kept in *srv.
+func smtpSetup(srv **mailtest.FakeSMTP) func(t *testing.T) func(*app.Config) {
+	return func(t *testing.T) func(*app.Config) {
+		var cfg func(*app.Config)
+		*srv, cfg = withSMTP(t)
+		return cfg
+	}
+}

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/cobrobilling/cobro/internal/apitest"
-	"github.com/cobrobilling/cobro/internal/app"
 	"github.com/cobrobilling/cobro/internal/dashboard"
 	"github.com/cobrobilling/cobro/internal/mail/mailtest"
 )
@@ -48,12 +47,7 @@ func sendInvites(t *testing.T, e *apitest.Env, srv *mailtest.FakeSMTP, before in
 // can invite no one, and nobody removes themselves.
 func TestInviteUser(t *testing.T) {
 	var srv *mailtest.FakeSMTP
-	setup := func(t *testing.T) func(*app.Config) {
-		var cfg func(*app.Config)
-		srv, cfg = withSMTP(t)
-		return cfg
-	}
-	eachWith(t, setup, func(t *testing.T, e *apitest.Env) {
+	eachWith(t, smtpSetup(&srv), func(t *testing.T, e *apitest.Env) {
 		owner := withPassword(t, e, e.Workspace("US"), "correct horse battery")
 		b := newBrowserless(t, e)
 		b.signIn("owner@example.com", "correct horse battery")

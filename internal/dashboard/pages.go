@@ -444,13 +444,19 @@ func (d *Dashboard) objectAction(p *page) error {
 	}
 	back := "/app/" + res.Slug + "/" + objID
 	if out.Status >= 300 {
-		fields, whole := apiErrors(out.Body)
-		for _, m := range fields {
-			whole = strings.TrimSpace(whole + " " + m)
-		}
-		return p.redirect(back + "?error=" + url.QueryEscape(whole))
+		return p.backWithError(back, out.Body)
 	}
 	return p.redirect(back)
+}
+
+// backWithError sends a button's refusal back to its page: the API's
+// messages in one line, shown above the page.
+func (p *page) backWithError(back string, body []byte) error {
+	fields, whole := apiErrors(body)
+	for _, m := range fields {
+		whole = strings.TrimSpace(whole + " " + m)
+	}
+	return p.redirect(back + "?error=" + url.QueryEscape(whole))
 }
 
 // showCustomer is a customer with their invoices, subscriptions and payments.
