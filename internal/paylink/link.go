@@ -122,18 +122,17 @@ func scanLink(e Env, row list.Scanner) (*Link, error) {
 	return &l, nil
 }
 
-func getLink(e Env, linkID string, lock bool) (*Link, error) {
-	return rows.Get(e.Ctx, e.Q, e.Scope, linksTable, linkID, rows.Lock(e.D, lock), func(r list.Scanner) (*Link, error) { return scanLink(e, r) })
+// links reads the payment links of e's scope, customer expanded.
+func links(e Env) rows.Resource[*Link] {
+	return rows.Resource[*Link]{Ctx: e.Ctx, Q: e.Q, D: e.D, Scope: e.Scope, Table: linksTable,
+		Scan:   func(r list.Scanner) (*Link, error) { return scanLink(e, r) },
+		Expand: func(ls []*Link) error { return expandLinks(e, ls) }}
 }
 
+func getLink(e Env, linkID string, lock bool) (*Link, error) { return links(e).Get(linkID, lock) }
+
 // GetLink returns a link of the scope (customer expanded), or 404.
-func GetLink(e Env, linkID string) (*Link, error) {
-	l, err := getLink(e, linkID, false)
-	if err != nil {
-		return nil, err
-	}
-	return l, expandLinks(e, []*Link{l})
-}
+func GetLink(e Env, linkID string) (*Link, error) { return links(e).Show(linkID) }
 
 func expandLinks(e Env, ls []*Link) error {
 	return rows.Expand(ls, func(l *Link) (string, bool) { return l.CustomerID, l.CustomerID != "" }, summaries(e),
@@ -163,13 +162,7 @@ var LinkListSpec = list.Spec{
 }
 
 // ListLinks returns one page of links.
-func ListLinks(e Env, lq *list.Query) (int, []*Link, error) {
-	n, out, err := rows.List(e.Ctx, e.Q, e.Scope, linksTable, lq, func(row list.Scanner) (*Link, error) { return scanLink(e, row) })
-	if err != nil {
-		return 0, nil, err
-	}
-	return n, out, expandLinks(e, out)
-}
+func ListLinks(e Env, lq *list.Query) (int, []*Link, error) { return links(e).List(lq) }
 
 // linkRecord is the writable state of a link.
 type linkRecord struct {
