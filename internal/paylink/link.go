@@ -40,44 +40,29 @@ const (
 	StatusArchived = "archived"
 )
 
-// DocumentSummary is the embedded document type (docs/conventions.md#6-expansion-on-reads).
-type DocumentSummary struct {
-	ID       string               `json:"id"`
-	Name     string               `json:"name"`
-	Code     string               `json:"code"`
-	Country  string               `json:"country"`
-	Currency catalog.CurrencyView `json:"currency"`
-}
-
-func docSummary(typeID string) DocumentSummary {
-	t, _ := catalog.DocumentTypeByID(typeID)
-	cur, _ := catalog.CurrencyByID(t.Currency)
-	return DocumentSummary{ID: t.ID, Name: t.Name, Code: t.Code, Country: t.Country, Currency: cur.View()}
-}
-
 // Link is the API object (docs/payments.md#42-payment-link-object).
 type Link struct {
-	ID             string            `json:"id"`
-	PublishableKey string            `json:"publishable_key"`
-	URL            string            `json:"url"`
-	Amount         money.Money       `json:"amount"`
-	Currency       string            `json:"currency"`
-	Description    string            `json:"description"`
-	Document       DocumentSummary   `json:"document"`
-	Exempt         bool              `json:"exempt"`
-	Customer       *customer.Summary `json:"customer"`
-	Invoice        *string           `json:"invoice"`
-	Gateway        string            `json:"gateway"`
-	CaptureMethod  string            `json:"capture_method"`
-	SingleUse      bool              `json:"single_use"`
-	ReturnURL      *string           `json:"return_url"`
-	Expires        clock.NullStamp   `json:"expires"`
-	Status         string            `json:"status"`
-	Archived       clock.NullStamp   `json:"archived"`
-	Metadata       json.RawMessage   `json:"metadata"`
-	TestMode       bool              `json:"test_mode"`
-	Created        clock.Stamp       `json:"created"`
-	Updated        clock.Stamp       `json:"updated"`
+	ID             string               `json:"id"`
+	PublishableKey string               `json:"publishable_key"`
+	URL            string               `json:"url"`
+	Amount         money.Money          `json:"amount"`
+	Currency       string               `json:"currency"`
+	Description    string               `json:"description"`
+	Document       document.TypeSummary `json:"document"`
+	Exempt         bool                 `json:"exempt"`
+	Customer       *customer.Summary    `json:"customer"`
+	Invoice        *string              `json:"invoice"`
+	Gateway        string               `json:"gateway"`
+	CaptureMethod  string               `json:"capture_method"`
+	SingleUse      bool                 `json:"single_use"`
+	ReturnURL      *string              `json:"return_url"`
+	Expires        clock.NullStamp      `json:"expires"`
+	Status         string               `json:"status"`
+	Archived       clock.NullStamp      `json:"archived"`
+	Metadata       json.RawMessage      `json:"metadata"`
+	TestMode       bool                 `json:"test_mode"`
+	Created        clock.Stamp          `json:"created"`
+	Updated        clock.Stamp          `json:"updated"`
 
 	CustomerID string          `json:"-"`
 	LineAmount decimal.Decimal `json:"-"`
@@ -109,7 +94,7 @@ func scanLink(e Env, row list.Scanner) (*Link, error) {
 		return nil, err
 	}
 	l.Amount, l.LineAmount = money.NewMoney(dec(amount)), dec(line)
-	l.Document = docSummary(typ)
+	l.Document = document.TypeSummaryOf(typ)
 	l.CustomerID = cus.String
 	l.Invoice, l.ReturnURL = rows.Text(inv), rows.Text(ret)
 	loc := e.Scope.Loc
