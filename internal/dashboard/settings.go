@@ -11,6 +11,7 @@ import (
 
 	"github.com/cobrobilling/cobro/internal/id"
 	"github.com/cobrobilling/cobro/internal/mail"
+	"github.com/cobrobilling/cobro/internal/store"
 	"github.com/cobrobilling/cobro/internal/workspace"
 )
 
@@ -32,23 +33,14 @@ type invite struct{ Email, Expires string }
 
 // pendingInvites are the workspace's open invitations, newest first.
 func (p *page) pendingInvites() ([]invite, error) {
-	rows, err := p.d.DB.QueryContext(p.R.Context(), `SELECT email, expires FROM dashboard_invitations WHERE workspace_id = $1 AND accepted IS NULL AND expires > $2
-		ORDER BY created DESC, id LIMIT 25`, p.S.Scope.ID, p.d.Clock.Now().UnixMicro())
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []invite
-	for rows.Next() {
+	return store.Collect(p.R.Context(), p.d.DB, func(r store.Scanner) (invite, error) {
 		var i invite
 		var expires int64
-		if err := rows.Scan(&i.Email, &expires); err != nil {
-			return nil, err
-		}
+		err := r.Scan(&i.Email, &expires)
 		i.Expires = time.UnixMicro(expires).In(p.S.Scope.Loc).Format("2006-01-02 15:04")
-		out = append(out, i)
-	}
-	return out, rows.Err()
+		return i, err
+	}, `SELECT email, expires FROM dashboard_invitations WHERE workspace_id = $1 AND accepted IS NULL AND expires > $2
+		ORDER BY created DESC, id LIMIT 25`, p.S.Scope.ID, p.d.Clock.Now().UnixMicro())
 }
 
 func (d *Dashboard) settings(p *page) error {
