@@ -208,7 +208,7 @@ var words = map[string][2]string{
 	"cl_commune":            {"Commune", "Comuna"},
 	"invite":                {"Invite a user", "Invitar a un usuario"},
 	"invite.button":         {"Send invitation", "Enviar invitación"},
-	"invite.hint":           {"They get an email with a link to set their password; it works once, for 72 hours.", "Recibe un correo con un enlace para definir su contraseña; sirve una vez, durante 72 horas."},
+	"invite.hint":           {"They get an email with a link to set their password (or, if they already have a Cobro account, to join with it); it works once, for 72 hours.", "Recibe un correo con un enlace para definir su contraseña (o, si ya tiene una cuenta de Cobro, unirse con ella); sirve una vez, durante 72 horas."},
 	"invite.no_smtp":        {"Invitations are emailed: set COBRO_SMTP_URL to invite users.", "Las invitaciones se envían por correo: configura COBRO_SMTP_URL para invitar usuarios."},
 	"invite.member":         {"This address already belongs to a user of the workspace.", "Este correo ya pertenece a un usuario del espacio."},
 	"invite.sent":           {"Invitation sent to", "Invitación enviada a"},
