@@ -12,7 +12,6 @@ import (
 
 	"github.com/cobrobilling/cobro/internal/apitest"
 	"github.com/cobrobilling/cobro/internal/mail/mailtest"
-	"github.com/cobrobilling/cobro/internal/workspace"
 )
 
 // TestFormsAndInviteInBrowser, on both databases: an order made with the
@@ -71,13 +70,7 @@ func TestFormsAndInviteInBrowser(t *testing.T) {
 		}
 
 		// invite a new user, an existing account and one revoked at once
-		bob, err := workspace.Create(t.Context(), e.DB, "Bob's shop", "US", "bob@acme.test", e.Clock.Now())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := workspace.SetPassword(t.Context(), e.DB, bob.User, "bob's own password"); err != nil {
-			t.Fatal(err)
-		}
+		account(t, e, "Bob's shop", "bob@acme.test", "bob's own password")
 		for _, to := range []string{"ana@acme.test", "bob@acme.test", "carol@acme.test"} {
 			d.do("invite "+to, chromedp.Navigate(e.URL+"/app/settings"), chromedp.SendKeys(css("#invite-email"), to), chromedp.Click(css("#invite-send")),
 				chromedp.WaitVisible(css("#invited")))

@@ -183,13 +183,7 @@ func TestInviteExistingAccount(t *testing.T) {
 	var srv *mailtest.FakeSMTP
 	eachWith(t, smtpSetup(&srv), func(t *testing.T, e *apitest.Env) {
 		owner := withPassword(t, e, e.Workspace("US"), "correct horse battery")
-		created, err := workspace.Create(t.Context(), e.DB, "Bob's shop", "US", "bob@acme.test", e.Clock.Now())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := workspace.SetPassword(t.Context(), e.DB, created.User, "bob's own password"); err != nil {
-			t.Fatal(err)
-		}
+		bob := account(t, e, "Bob's shop", "bob@acme.test", "bob's own password")
 		if _, err := workspace.Create(t.Context(), e.DB, "API only", "US", "api@acme.test", e.Clock.Now()); err != nil {
 			t.Fatal(err)
 		}
@@ -222,7 +216,7 @@ func TestInviteExistingAccount(t *testing.T) {
 		if res := invitee.signIn("bob@acme.test", "bob's own password"); res.StatusCode != http.StatusTooManyRequests {
 			t.Fatalf("sign-in shares the limit: %d", res.StatusCode)
 		}
-		if n := count(t, e, `SELECT COUNT(*) FROM memberships WHERE user_id = $1`, created.User); n != 1 {
+		if n := count(t, e, `SELECT COUNT(*) FROM memberships WHERE user_id = $1`, bob); n != 1 {
 			t.Fatalf("memberships after wrong passwords: %d", n)
 		}
 		e.Clock.Advance(16 * time.Minute)
@@ -243,7 +237,7 @@ func TestInviteExistingAccount(t *testing.T) {
 		if res, _ := invitee.do("POST", "/app/switch", url.Values{"csrf": {invitee.csrf("/app")}, "workspace": {owner.Workspace}}); res.StatusCode != http.StatusSeeOther {
 			t.Fatalf("bob switches to the inviting workspace: %d", res.StatusCode)
 		}
-		if _, page := b.do("GET", "/app/settings", nil); !strings.Contains(page, `<code>`+created.User+`</code></td><td data-label="Email">bob@acme.test</td>`) {
+		if _, page := b.do("GET", "/app/settings", nil); !strings.Contains(page, `<code>`+bob+`</code></td><td data-label="Email">bob@acme.test</td>`) {
 			t.Fatal("bob is not listed among the workspace's users")
 		}
 
@@ -287,13 +281,7 @@ func TestRevokeInvitation(t *testing.T) {
 
 		// another workspace's member: 404, the invitation stays
 		stranger := newBrowserless(t, e)
-		created, err := workspace.Create(t.Context(), e.DB, "Elsewhere", "US", "eve@acme.test", e.Clock.Now())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := workspace.SetPassword(t.Context(), e.DB, created.User, "eve's own password"); err != nil {
-			t.Fatal(err)
-		}
+		account(t, e, "Elsewhere", "eve@acme.test", "eve's own password")
 		stranger.signIn("eve@acme.test", "eve's own password")
 		if res, _ := stranger.do("POST", "/app/settings/revoke-invite", url.Values{"csrf": {stranger.csrf("/app/settings")}, "invitation": {ivt}}); res.StatusCode != http.StatusNotFound {
 			t.Fatalf("revoked from another workspace: %d", res.StatusCode)
