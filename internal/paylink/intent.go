@@ -333,13 +333,7 @@ func authorize(e Env, in *Intent, l *Link) error {
 	if err != nil {
 		return err
 	}
-	if out.Status != gateway.Succeeded {
-		return in.fail(e, out.FailedReason)
-	}
-	if err := setGatewayRef(e, in, out.Reference); err != nil {
-		return err
-	}
-	if err := in.move(e, Authorized, true); err != nil {
+	if moved, err := in.settle(e, out, Authorized); err != nil || !moved {
 		return err
 	}
 	if l.CaptureMethod == "automatic" {
@@ -361,16 +355,23 @@ func capture(e Env, in *Intent, l *Link) error {
 	if err != nil {
 		return err
 	}
-	if out.Status != gateway.Succeeded {
-		return in.fail(e, out.FailedReason)
-	}
-	if err := setGatewayRef(e, in, out.Reference); err != nil {
-		return err
-	}
-	if err := in.move(e, Captured, true); err != nil {
+	if moved, err := in.settle(e, out, Captured); err != nil || !moved {
 		return err
 	}
 	return finalize(e, in, l)
+}
+
+// settle applies the gateway's answer to an operation on the intent: a
+// refusal fails the intent (moved is false); a success keeps the
+// processor's reference and moves the intent to status to.
+func (in *Intent) settle(e Env, out gateway.Outcome, to string) (moved bool, err error) {
+	if out.Status != gateway.Succeeded {
+		return false, in.fail(e, out.FailedReason)
+	}
+	if err := setGatewayRef(e, in, out.Reference); err != nil {
+		return false, err
+	}
+	return true, in.move(e, to, true)
 }
 
 // savepoint runs fn so that a refusal (a 4xx application error) undoes
