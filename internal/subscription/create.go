@@ -303,15 +303,20 @@ func (e env) readCoupon(p *Params, errs *apperr.Fields, s, before *Sub) error {
 	if before != nil && before.CouponID != nil && *before.CouponID == *v {
 		return nil
 	}
-	msg, err := e.couponFor(*v, product.ApplyOnInvoice, MsgSubCouponLine, s.Currency)
+	return e.applyCoupon(*v, product.ApplyOnInvoice, MsgSubCouponLine, s.Currency, errs, &s.CouponID, &s.CouponRedemptions)
+}
+
+// applyCoupon sets the coupon couponID at applyOn (its redemptions start
+// again) when couponFor accepts it, else gives the field message.
+func (e env) applyCoupon(couponID, applyOn, wrongKind, currency string, errs *apperr.Fields, dst **string, redemptions *int) error {
+	msg, err := e.couponFor(couponID, applyOn, wrongKind, currency)
 	switch {
 	case err != nil:
 		return err
 	case msg != "":
 		errs.Add("coupon", msg)
 	default:
-		s.CouponID = v
-		s.CouponRedemptions = 0
+		*dst, *redemptions = &couponID, 0
 	}
 	return nil
 }
@@ -505,17 +510,7 @@ func (e env) readLineCoupon(en LineEntry, errs *apperr.Fields, it *Item, plan *p
 	if plan != nil {
 		cur = plan.Currency
 	}
-	msg, err := e.couponFor(*v, product.ApplyOnLine, MsgLineCouponInvoice, cur)
-	switch {
-	case err != nil:
-		return err
-	case msg != "":
-		errs.Add("coupon", msg)
-	default:
-		it.CouponID = v
-		it.Redemptions = 0
-	}
-	return nil
+	return e.applyCoupon(*v, product.ApplyOnLine, MsgLineCouponInvoice, cur, errs, &it.CouponID, &it.Redemptions)
 }
 
 // unbilledUsage counts usage records of a line after the last billed period.
