@@ -13,6 +13,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/document"
 	"github.com/cobrobilling/cobro/internal/id"
 	"github.com/cobrobilling/cobro/internal/money"
+	"github.com/cobrobilling/cobro/internal/opt"
 	"github.com/cobrobilling/cobro/internal/product"
 	"github.com/cobrobilling/cobro/internal/store"
 	"github.com/cobrobilling/cobro/internal/workspace"
@@ -292,31 +293,35 @@ func samePlans(errs *apperr.Fields, s, before *Sub, plans []*product.Plan) {
 
 // readCoupon sets the invoice coupon.
 func (e env) readCoupon(p *Params, errs *apperr.Fields, s, before *Sub) error {
-	if !p.Coupon.Set {
-		return nil
+	var current *string
+	if before != nil {
+		current = before.CouponID
 	}
-	v := p.Coupon.Value
-	if v == nil {
-		s.CouponID = nil
-		return nil
-	}
-	if before != nil && before.CouponID != nil && *before.CouponID == *v {
-		return nil
-	}
-	return e.applyCoupon(*v, product.ApplyOnInvoice, MsgSubCouponLine, s.Currency, errs, &s.CouponID, &s.CouponRedemptions)
+	return e.applyCoupon(p.Coupon, current, product.ApplyOnInvoice, MsgSubCouponLine, s.Currency, errs, &s.CouponID, &s.CouponRedemptions)
 }
 
-// applyCoupon sets the coupon couponID at applyOn (its redemptions start
-// again) when couponFor accepts it, else gives the field message.
-func (e env) applyCoupon(couponID, applyOn, wrongKind, currency string, errs *apperr.Fields, dst **string, redemptions *int) error {
-	msg, err := e.couponFor(couponID, applyOn, wrongKind, currency)
+// applyCoupon applies a coupon field to *dst: null clears it, a coupon
+// other than current is checked by couponFor at applyOn and, when
+// accepted, set with its redemptions starting again.
+func (e env) applyCoupon(field opt.Nullable[string], current *string, applyOn, wrongKind, currency string, errs *apperr.Fields, dst **string, redemptions *int) error {
+	v := field.Value
+	switch {
+	case !field.Set:
+		return nil
+	case v == nil:
+		*dst = nil
+		return nil
+	case current != nil && *current == *v:
+		return nil
+	}
+	msg, err := e.couponFor(*v, applyOn, wrongKind, currency)
 	switch {
 	case err != nil:
 		return err
 	case msg != "":
 		errs.Add("coupon", msg)
 	default:
-		*dst, *redemptions = &couponID, 0
+		*dst, *redemptions = v, 0
 	}
 	return nil
 }
@@ -495,22 +500,11 @@ func (e env) readLinePlan(en LineEntry, errs *apperr.Fields, it *Item, seenPlan 
 // readLineCoupon applies the coupon of one item of "lines" (a line coupon
 // in the plan's currency).
 func (e env) readLineCoupon(en LineEntry, errs *apperr.Fields, it *Item, plan *product.Plan) error {
-	if !en.Coupon.Set {
-		return nil
-	}
-	v := en.Coupon.Value
-	if v == nil {
-		it.CouponID = nil
-		return nil
-	}
-	if it.CouponID != nil && *it.CouponID == *v {
-		return nil
-	}
 	cur := ""
 	if plan != nil {
 		cur = plan.Currency
 	}
-	return e.applyCoupon(*v, product.ApplyOnLine, MsgLineCouponInvoice, cur, errs, &it.CouponID, &it.Redemptions)
+	return e.applyCoupon(en.Coupon, it.CouponID, product.ApplyOnLine, MsgLineCouponInvoice, cur, errs, &it.CouponID, &it.Redemptions)
 }
 
 // unbilledUsage counts usage records of a line after the last billed period.
