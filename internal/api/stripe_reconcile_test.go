@@ -1,0 +1,199 @@
+package api_test
+
+import (
+	"context"
+	"encoding/json"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cobrobilling/cobro/internal/apitest"
+	"github.com/cobrobilling/cobro/internal/app"
+	"github.com/cobrobilling/cobro/internal/gateway/stripe/stripetest"
+	"github.com/stripe/stripe-go/v82/webhook"
+)
+
+// stripeProxyEach runs fn on both databases, each against its own proxy
+// (stripetest.Proxy: ids, PaymentIntent states, a request log) in front
+// of one stripe-mock with patched fixtures.
+func stripeProxyEach(t *testing.T, patch func(stripetest.Resources), fn func(t *testing.T, e *apitest.Env, px *stripetest.Proxy)) {
+	base := stripetest.StartWith(t, patch)
+	for _, dialect := range []string{"sqlite", "postgres"} {
+		t.Run(dialect, func(t *testing.T) {
+			t.Parallel()
+			px := stripetest.NewProxy(t, base)
+			e := apitest.NewWith(t, dialect, func(c *app.Config) { c.StripeBaseURL = px.URL })
+			fn(t, e, px)
+		})
+	}
+}
+
+// stripeHook sends Stripe webhooks, signed with the workspace's signing
+// secret, to the workspace's test-mode endpoint.
+type stripeHook struct {
+	t     *testing.T
+	payer *apitest.Client
+	path  string
+}
+
+func newStripeHook(t *testing.T, e *apitest.Env, c *apitest.Client) *stripeHook {
+	return &stripeHook{t: t, payer: e.Anonymous(), path: "/publishable/gateways/stripe/webhooks/" + c.Workspace + "/test/"}
+}
+
+// send posts the event id of type typ about object and returns the
+// endpoint's answer.
+func (h *stripeHook) send(id, typ string, object map[string]any) map[string]any {
+	h.t.Helper()
+	body, err := json.Marshal(map[string]any{"id": id, "object": "event", "api_version": "2025-08-27.basil", "type": typ, "livemode": false,
+		"created": 1764770000, "data": map[string]any{"object": object}})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	sig := webhook.GenerateTestSignedPayload(&webhook.UnsignedPayload{Payload: body, Secret: stripeWebhook, Timestamp: time.Now()}).Header
+	return h.payer.Do("POST", h.path, body, "Stripe-Signature", sig).Expect(200)
+}
+
+// intentObject is a PaymentIntent as a webhook carries it.
+func intentObject(id, status string, amount int64, extra ...any) map[string]any {
+	o := map[string]any{"id": id, "object": "payment_intent", "status": status, "amount": amount, "currency": "usd"}
+	for i := 0; i+1 < len(extra); i += 2 {
+		o[extra[i].(string)] = extra[i+1]
+	}
+	return o
+}
+
+// refundObject is a Stripe refund as a webhook carries it.
+func refundObject(id, intent, status string, amount int64) map[string]any {
+	return map[string]any{"id": id, "object": "refund", "payment_intent": intent, "status": status, "amount": amount, "currency": "usd"}
+}
+
+// eventResult is what Cobro recorded having done with a webhook event.
+func eventResult(t *testing.T, e *apitest.Env, eventID string) string {
+	t.Helper()
+	var result *string
+	if err := e.DB.QueryRowContext(context.Background(), `SELECT result FROM gateway_events WHERE event_id = $1`, eventID).Scan(&result); err != nil {
+		t.Fatal(err)
+	}
+	if result == nil {
+		return ""
+	}
+	return *result
+}
+
+// savedStripeCard saves pm_card_visa for the fixture's customer.
+func savedStripeCard(f *payFixture) string {
+	return apitest.Str(f.c.Post("/sources/", map[string]any{"gateway": "stripe", "usage": "reusable", "customer": f.customer, "payment_method": "pm_card_visa"}).Expect(201), "id")
+}
+
+// A payment Stripe finishes later (processing) is settled by the
+// PaymentIntent webhooks, from the signed event's amount, once.
+func TestStripeWebhooksSettleProcessingPayments(t *testing.T) {
+	stripeProxyEach(t, stripetest.Succeeding, func(t *testing.T, e *apitest.Env, px *stripetest.Proxy) {
+		f := newPayFixture(e)
+		configureStripe(f.c)
+		hook := newStripeHook(t, e, f.c)
+		card := savedStripeCard(f)
+		px.OnCreate(map[string]any{"status": "processing", "next_action": nil, "last_payment_error": nil})
+		processing := func(total string) (string, string, string) {
+			inv := f.invoice(total, true)
+			p := f.payment(inv, total, "source", card)
+			wantField(t, p, "status", "processing")
+			intents := px.Intents()
+			return apitest.Str(p, "id"), inv, intents[len(intents)-1]
+		}
+
+		pid, inv, pi := processing("147.60")
+		// an amount other than the payment's is recorded, not applied
+		hook.send("evt_short", "payment_intent.succeeded", intentObject(pi, "succeeded", 10000, "amount_received", 10000))
+		if r := eventResult(t, e, "evt_short"); r != "amount_mismatch" {
+			t.Fatalf("short event: result %q", r)
+		}
+		hook.send("evt_eur", "payment_intent.succeeded", intentObject(pi, "succeeded", 14760, "amount_received", 14760, "currency", "eur"))
+		wantField(t, f.c.Get("/payments/"+pid+"/").Expect(200), "status", "processing")
+		// the payer is still authenticating: nothing is decided
+		hook.send("evt_action", "payment_intent.requires_action", intentObject(pi, "requires_action", 14760))
+		wantField(t, f.c.Get("/payments/"+pid+"/").Expect(200), "status", "processing")
+
+		ok := intentObject(pi, "succeeded", 14760, "amount_received", 14760)
+		wantJSON(t, hook.send("evt_ok", "payment_intent.succeeded", ok), `{"duplicate":false,"id":"evt_ok"}`)
+		got := f.c.Get("/payments/" + pid + "/").Expect(200)
+		wantField(t, got, "status", "succeeded")
+		wantField(t, got, "balance", "0.00")
+		if got["payment_date"] == nil {
+			t.Fatalf("no payment_date: %v", got)
+		}
+		wantField(t, f.c.Get("/invoices/"+inv+"/").Expect(200), "status", "paid")
+		if b := f.balance(); b != "0.00" {
+			t.Fatalf("customer balance %s", b)
+		}
+		if !events(f.c)["payment.succeeded"] {
+			t.Fatal("no payment.succeeded event")
+		}
+		// resent, or sent again under another id: one transition only
+		wantJSON(t, hook.send("evt_ok", "payment_intent.succeeded", ok), `{"duplicate":true,"id":"evt_ok"}`)
+		hook.send("evt_ok2", "payment_intent.succeeded", ok)
+		var captures int
+		if err := e.DB.QueryRowContext(context.Background(), `SELECT COUNT(*) FROM payment_charges WHERE payment_id = $1 AND kind = 'capture'`, pid).Scan(&captures); err != nil || captures != 1 {
+			t.Fatalf("%d captures recorded (%v), want 1", captures, err)
+		}
+
+		// declined or cancelled at Stripe: the payment fails with the reason
+		pid, _, pi = processing("20.00")
+		hook.send("evt_declined", "payment_intent.payment_failed", intentObject(pi, "requires_payment_method", 2000,
+			"last_payment_error", map[string]any{"type": "card_error", "code": "card_declined", "decline_code": "insufficient_funds"}))
+		got = f.c.Get("/payments/" + pid + "/").Expect(200)
+		wantField(t, got, "status", "failed")
+		wantField(t, got, "failed_reason", "insufficient_funds")
+		pid, _, pi = processing("21.00")
+		hook.send("evt_canceled", "payment_intent.canceled", intentObject(pi, "canceled", 2100, "cancellation_reason", "abandoned"))
+		wantField(t, f.c.Get("/payments/"+pid+"/").Expect(200), "status", "failed")
+
+		// held for capture at Stripe: Cobro captures it, once
+		pid, _, pi = processing("22.00")
+		hook.send("evt_held", "payment_intent.amount_capturable_updated", intentObject(pi, "requires_capture", 2200, "amount_capturable", 2200))
+		wantField(t, f.c.Get("/payments/"+pid+"/").Expect(200), "status", "succeeded")
+		if n := px.Count("POST", "/v1/payment_intents/"+pi+"/capture"); n != 1 {
+			t.Fatalf("%d captures at Stripe, want 1", n)
+		}
+	})
+}
+
+// A webhook and the merchant's synchronous capture of the same processing
+// payment: exactly one of them settles it.
+func TestStripeWebhookRacesCapture(t *testing.T) {
+	stripeProxyEach(t, stripetest.Succeeding, func(t *testing.T, e *apitest.Env, px *stripetest.Proxy) {
+		f := newPayFixture(e)
+		configureStripe(f.c)
+		hook := newStripeHook(t, e, f.c)
+		card := savedStripeCard(f)
+		px.OnCreate(map[string]any{"status": "processing", "next_action": nil, "last_payment_error": nil})
+		for i := range 4 {
+			p := f.payment("", "30.00", "customer", f.customer, "source", card)
+			pid, intents := apitest.Str(p, "id"), px.Intents()
+			pi := intents[len(intents)-1]
+			var wg sync.WaitGroup
+			var capture *apitest.Resp
+			wg.Add(2)
+			go func() {
+				defer wg.Done()
+				capture = f.c.Post("/payments/"+pid+"/capture/", nil)
+			}()
+			go func() {
+				defer wg.Done()
+				hook.send("evt_race_"+string(rune('a'+i)), "payment_intent.succeeded", intentObject(pi, "succeeded", 3000, "amount_received", 3000))
+			}()
+			wg.Wait()
+			if capture.Status != 200 && capture.Status != 400 {
+				t.Fatalf("capture: %d %s", capture.Status, capture.Body)
+			}
+			got := f.c.Get("/payments/" + pid + "/").Expect(200)
+			wantField(t, got, "status", "succeeded")
+			wantField(t, got, "balance", "0.00")
+			var captures int
+			if err := e.DB.QueryRowContext(context.Background(), `SELECT COUNT(*) FROM payment_charges WHERE payment_id = $1 AND kind = 'capture' AND status = 'succeeded'`,
+				pid).Scan(&captures); err != nil || captures != 1 {
+				t.Fatalf("%d captures recorded (%v), want 1", captures, err)
+			}
+		}
+	})
+}
