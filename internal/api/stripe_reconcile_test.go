@@ -197,3 +197,142 @@ func TestStripeWebhookRacesCapture(t *testing.T) {
 		}
 	})
 }
+
+// refundsAsked are the refunds the adapter asked of Stripe: the intent
+// and the amount in minor units.
+func refundsAsked(px *stripetest.Proxy) []string {
+	var out []string
+	for _, r := range px.Requests() {
+		if r.Method == "POST" && r.Path == "/v1/refunds" {
+			out = append(out, r.Form.Get("payment_intent")+" "+r.Form.Get("amount"))
+		}
+	}
+	return out
+}
+
+// POST /payments/{id}/refund/ of a Stripe payment, partial then full:
+// Stripe is asked for each amount on the payment's intent; the payment,
+// invoice and customer's balance follow.
+func TestStripeRefundThroughAPI(t *testing.T) {
+	stripeProxyEach(t, stripetest.Succeeding, func(t *testing.T, e *apitest.Env, px *stripetest.Proxy) {
+		f := newPayFixture(e)
+		configureStripe(f.c)
+		inv := f.invoice("147.60", true)
+		pid := apitest.Str(f.payment(inv, "147.60", "source", savedStripeCard(f)), "id")
+		pi := px.Intents()[0]
+		refund := func(body map[string]any) map[string]any {
+			return f.c.Post("/payments/"+pid+"/refund/", body).Expect(201)
+		}
+		r := refund(map[string]any{"amount": "47.60", "reason": "requested_by_customer"})
+		wantField(t, r, "status", "succeeded")
+		wantField(t, r, "amount", "47.60")
+		wantField(t, f.c.Get("/payments/"+pid+"/").Expect(200), "amount_refunded", "47.60")
+		wantField(t, f.c.Get("/invoices/"+inv+"/").Expect(200), "status", "finalized")
+		if b := f.balance(); b != "47.60" {
+			t.Fatalf("balance after a partial refund: %s", b)
+		}
+		wantField(t, refund(map[string]any{}), "amount", "100.00")
+		got := f.c.Get("/payments/" + pid + "/").Expect(200)
+		wantField(t, got, "amount_refunded", "147.60")
+		if len(got["refunds"].([]any)) != 2 {
+			t.Fatalf("refunds %v", got["refunds"])
+		}
+		if b := f.balance(); b != "147.60" {
+			t.Fatalf("balance after a full refund: %s", b)
+		}
+		f.c.Post("/payments/"+pid+"/refund/", map[string]any{}).ExpectBody(400, `{"non_field_errors": ["This payment has nothing left to refund."]}`)
+		wantJSON(t, refundsAsked(px), `["`+pi+` 4760","`+pi+` 10000"]`)
+		if !events(f.c)["payment.refunded"] {
+			t.Fatal("no payment.refunded event")
+		}
+	})
+}
+
+// Refund webhooks: a refund made in Stripe's dashboard is recorded, never
+// beyond what was captured; one Cobro asked for that Stripe reports
+// failed is reverted; a pending one settles; replays do nothing.
+func TestStripeRefundWebhooks(t *testing.T) {
+	stripeProxyEach(t, stripetest.Succeeding, func(t *testing.T, e *apitest.Env, px *stripetest.Proxy) {
+		f := newPayFixture(e)
+		configureStripe(f.c)
+		hook := newStripeHook(t, e, f.c)
+		inv := f.invoice("100.00", true)
+		pid := apitest.Str(f.payment(inv, "100.00", "source", savedStripeCard(f)), "id")
+		pi := px.Intents()[0]
+		refunded := func(want string) map[string]any {
+			t.Helper()
+			got := f.c.Get("/payments/" + pid + "/").Expect(200)
+			wantField(t, got, "amount_refunded", want)
+			if b := f.balance(); b != want {
+				t.Fatalf("customer balance %s, want %s", b, want)
+			}
+			return got
+		}
+
+		// made in Stripe's dashboard: recorded as a refund of the payment
+		dash := refundObject("re_dash1", pi, "succeeded", 2000)
+		wantJSON(t, hook.send("evt_r1", "refund.created", dash), `{"duplicate":false,"id":"evt_r1"}`)
+		got := refunded("20.00")
+		rs := got["refunds"].([]any)
+		if len(rs) != 1 || apitest.Str(rs[0].(map[string]any), "status") != "succeeded" {
+			t.Fatalf("refunds %v", rs)
+		}
+		wantField(t, f.c.Get("/invoices/"+inv+"/").Expect(200), "status", "finalized")
+		// replayed, or reported again by other events: recorded once
+		wantJSON(t, hook.send("evt_r1", "refund.created", dash), `{"duplicate":true,"id":"evt_r1"}`)
+		hook.send("evt_r2", "refund.updated", dash)
+		hook.send("evt_r3", "charge.refunded", map[string]any{"id": "ch_1", "object": "charge", "payment_intent": pi, "currency": "usd",
+			"amount": 10000, "amount_captured": 10000, "amount_refunded": 5000, "refunded": false,
+			"refunds": map[string]any{"object": "list", "data": []any{dash, refundObject("re_dash2", pi, "succeeded", 3000)}}})
+		refunded("50.00")
+		// more than is left of the capture: not recorded
+		hook.send("evt_big", "refund.created", refundObject("re_big", pi, "succeeded", 6000))
+		if r := eventResult(t, e, "evt_big"); r != "refund_exceeds_captured" {
+			t.Fatalf("big refund: result %q", r)
+		}
+		refunded("50.00")
+
+		// pending at Stripe: counted, then settled by refund.updated
+		hook.send("evt_p1", "refund.created", refundObject("re_pending", pi, "pending", 500))
+		refunded("55.00")
+		before := countOf(eventOrder(f.c), "payment.refunded")
+		hook.send("evt_p2", "refund.updated", refundObject("re_pending", pi, "succeeded", 500))
+		if after := countOf(eventOrder(f.c), "payment.refunded"); after != before+1 {
+			t.Fatalf("payment.refunded events %d → %d", before, after)
+		}
+
+		// asked by Cobro, then reported failed by Stripe: given back to the payment
+		mine := f.c.Post("/payments/"+pid+"/refund/", map[string]any{"amount": "10.00"}).Expect(201)
+		refunded("65.00")
+		asked := refundsAsked(px)
+		if len(asked) != 1 {
+			t.Fatalf("refunds asked of Stripe: %v", asked)
+		}
+		var reID string
+		for _, r := range px.Requests() {
+			if r.Path == "/v1/refunds" {
+				reID = r.Created
+			}
+		}
+		hook.send("evt_f1", "refund.failed", refundObject(reID, pi, "failed", 1000))
+		refunded("55.00")
+		for _, r := range f.c.Get("/payments/" + pid + "/").Expect(200)["refunds"].([]any) {
+			if m := r.(map[string]any); m["id"] == mine["id"] && (m["status"] != "failed" || m["failed_reason"] != "gateway_error") {
+				t.Fatalf("failed refund %v", m)
+			}
+		}
+		hook.send("evt_f2", "refund.updated", refundObject(reID, pi, "failed", 1000))
+		refunded("55.00")
+		wantField(t, f.c.Get("/invoices/"+inv+"/").Expect(200), "status", "finalized")
+	})
+}
+
+func countOf(names []string, name string) int {
+	n := 0
+	for _, x := range names {
+		if x == name {
+			n++
+		}
+	}
+	return n
+}
