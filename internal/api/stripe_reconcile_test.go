@@ -336,3 +336,96 @@ func countOf(names []string, name string) int {
 	}
 	return n
 }
+
+// 3-D Secure on a payment link, with Stripe's state kept by the proxy:
+// the intent waits (requires_action), the payer authenticates at Stripe
+// and comes back, and Cobro reads the intent (now held), captures and
+// finalizes; a refused authentication fails the intent.
+func TestStripe3DSecureReturn(t *testing.T) {
+	const acs = "https://hooks.stripe.com/3d_secure_2/hosted?merchant=acct_1"
+	stripeProxyEach(t, nil, func(t *testing.T, e *apitest.Env, px *stripetest.Proxy) {
+		px.OnCreate(stripetest.RequiresAction(acs))
+		c, payer, path := stripeLink(e)
+		pay := func(approve bool) (map[string]any, string) {
+			in := payer.Post(path+"intents/", map[string]any{"payer": stripePayer, "payment_method": "pm_card_threeDSecure2Required"}).Expect(201)
+			wantField(t, in, "status", "requires_authentication")
+			intents := px.Intents()
+			pi := intents[len(intents)-1]
+			px.Authenticate(pi, approve)
+			if r := payer.Get("/publishable/gateways/stripe/return/" + apitest.Str(in, "source") + "/?payment_intent=" + pi + "&redirect_status=succeeded"); r.Status != 200 && r.Status != 303 {
+				t.Fatalf("return: %d %s", r.Status, r.Body)
+			}
+			return payer.Get(path + "intents/" + apitest.Str(in, "id") + "/").Expect(200), pi
+		}
+		ok, pi := pay(true)
+		wantField(t, ok, "status", "finalized")
+		inv := c.Get("/invoices/" + apitest.Str(ok, "invoice") + "/").Expect(200)
+		wantField(t, inv, "status", "paid")
+		wantField(t, inv, "total", "25.00")
+		if n := px.Count("POST", "/v1/payment_intents/"+pi+"/capture"); n != 1 {
+			t.Fatalf("%d captures at Stripe, want 1", n)
+		}
+		refused, pi := pay(false)
+		wantField(t, refused, "status", "failed")
+		wantField(t, refused, "failed_reason", "authentication_failed")
+		if n := px.Count("POST", "/v1/payment_intents/"+pi+"/capture"); n != 0 {
+			t.Fatalf("a refused authentication was captured %d times", n)
+		}
+	})
+}
+
+// Every card a customer saves goes to one Stripe customer, made once
+// even when the cards are saved concurrently, and the charges of those
+// cards name it.
+func TestStripeCustomerReused(t *testing.T) {
+	stripeProxyEach(t, stripetest.Succeeding, func(t *testing.T, e *apitest.Env, px *stripetest.Proxy) {
+		f := newPayFixture(e)
+		configureStripe(f.c)
+		body := map[string]any{"gateway": "stripe", "usage": "reusable", "customer": f.customer, "payment_method": "pm_card_visa"}
+		statuses := make([]int, 4)
+		var wg sync.WaitGroup
+		for i := range statuses {
+			wg.Add(1)
+			go func() { defer wg.Done(); statuses[i] = f.c.Post("/sources/", body).Status }()
+		}
+		wg.Wait()
+		wantJSON(t, statuses, `[201,201,201,201]`)
+		card := savedStripeCard(f)
+		other := apitest.Str(f.c.Post("/customers/", map[string]any{"name": "Other LLC", "address": "2 Main St", "country": "US", "state": "IL"}).Expect(201), "id")
+		f.c.Post("/sources/", map[string]any{"gateway": "stripe", "usage": "reusable", "customer": other, "payment_method": "pm_card_visa"}).Expect(201)
+		wantField(t, f.payment("", "10.00", "customer", f.customer, "source", card), "status", "succeeded")
+
+		setups, keys := map[string]int{}, map[string]bool{}
+		for _, r := range px.Requests() {
+			switch r.Path {
+			case "/v1/setup_intents":
+				setups[r.Form.Get("customer")]++
+			case "/v1/customers":
+				keys[r.IdempotencyKey] = true
+			}
+		}
+		var mine string
+		for cus, n := range setups {
+			if n == 5 {
+				mine = cus
+			}
+		}
+		if len(setups) != 2 || mine == "" {
+			t.Fatalf("SetupIntents per Stripe customer: %v, want 5 for one and 1 for the other", setups)
+		}
+		// concurrent saves may each ask; they share the customer's idempotency key
+		if !keys["cobro-customer-"+f.customer] || !keys["cobro-customer-"+other] || len(keys) != 2 {
+			t.Fatalf("customer creations by idempotency key: %v", keys)
+		}
+		intents := px.Requests()
+		last := ""
+		for _, r := range intents {
+			if r.Path == "/v1/payment_intents" {
+				last = r.Form.Get("customer")
+			}
+		}
+		if last != mine {
+			t.Fatalf("the saved card was charged on Stripe customer %q, want %q", last, mine)
+		}
+	})
+}

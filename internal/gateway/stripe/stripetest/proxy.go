@@ -37,6 +37,8 @@ type Proxy struct {
 type Request struct {
 	Method, Path string
 	Form         url.Values
+	// IdempotencyKey is the request's Idempotency-Key header.
+	IdempotencyKey string
 	// Created is the id the proxy gave the object the request created.
 	Created string
 }
@@ -152,10 +154,11 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	var obj map[string]any
 	if res.StatusCode == http.StatusOK && json.Unmarshal(out, &obj) == nil {
-		p.rewrite(r.Method, r.URL.Path, form, obj)
+		created := p.rewrite(r.Method, r.URL.Path, form, obj)
 		out, _ = json.Marshal(obj)
+		p.log(Request{Method: r.Method, Path: r.URL.Path, Form: form, IdempotencyKey: r.Header.Get("Idempotency-Key"), Created: created})
 	} else {
-		p.log(r.Method, r.URL.Path, form)
+		p.log(Request{Method: r.Method, Path: r.URL.Path, Form: form, IdempotencyKey: r.Header.Get("Idempotency-Key")})
 	}
 	w.Header().Set("Content-Type", res.Header.Get("Content-Type"))
 	w.Header().Set("Request-Id", res.Header.Get("Request-Id"))
@@ -163,15 +166,15 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(out)
 }
 
-func (p *Proxy) log(method, path string, form url.Values) {
+func (p *Proxy) log(r Request) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.requests = append(p.requests, Request{Method: method, Path: path, Form: form})
+	p.requests = append(p.requests, r)
 }
 
-// rewrite gives created objects their own ids and PaymentIntents the
-// state they reached, then logs the request (with the id it created).
-func (p *Proxy) rewrite(method, path string, form url.Values, obj map[string]any) {
+// rewrite gives created objects their own ids (returning the id) and
+// PaymentIntents the state they reached.
+func (p *Proxy) rewrite(method, path string, form url.Values, obj map[string]any) string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	created := ""
@@ -210,7 +213,7 @@ func (p *Proxy) rewrite(method, path string, form url.Values, obj map[string]any
 		obj["id"] = id
 		maps.Copy(obj, st)
 	}
-	p.requests = append(p.requests, Request{Method: method, Path: path, Form: form, Created: created})
+	return created
 }
 
 // act moves an intent's state as Stripe would on capture and cancel.
