@@ -311,6 +311,14 @@ func (g *Gateway) Return(ctx context.Context, ret gateway.Return) gateway.Return
 	return out
 }
 
+// decidingEvents are the intents' events that settle a result; any other
+// (created, processing, requires_action) only says Stripe is not done.
+var decidingEvents = map[string]bool{
+	"payment_intent.succeeded": true, "payment_intent.amount_capturable_updated": true,
+	"payment_intent.payment_failed": true, "payment_intent.canceled": true,
+	"setup_intent.succeeded": true, "setup_intent.setup_failed": true, "setup_intent.canceled": true,
+}
+
 // Notification verifies a Stripe webhook with the workspace's signing
 // secret and says what it settles; an event of the other mode is refused.
 func (g *Gateway) Notification(_ context.Context, header http.Header, body []byte) (*gateway.Notification, error) {
@@ -324,7 +332,7 @@ func (g *Gateway) Notification(_ context.Context, header http.Header, body []byt
 	n := &gateway.Notification{ID: ev.ID, Reference: ev.Intent, Kind: ev.Kind, Outcome: outcome(ev.Result), Currency: ev.Result.Currency}
 	switch ev.Kind {
 	case KindCharge:
-		if ev.Result.Status == StatusNeedsAction { // the payer is still at 3-D Secure: nothing decided
+		if !decidingEvents[ev.Type] || ev.Result.Status == StatusNeedsAction { // created, processing, the payer still at 3-D Secure…
 			n.Outcome = gateway.Outcome{Status: gateway.Pending, Reference: ev.Intent}
 		}
 		n.Captured = ev.Result.StripeStatus == string(stripego.PaymentIntentStatusSucceeded)
