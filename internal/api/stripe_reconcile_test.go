@@ -85,15 +85,29 @@ func savedStripeCard(f *payFixture) string {
 	return apitest.Str(f.c.Post("/sources/", map[string]any{"gateway": "stripe", "usage": "reusable", "customer": f.customer, "payment_method": "pm_card_visa"}).Expect(201), "id")
 }
 
+// processingFixture is a workspace with Stripe configured, a customer with
+// a saved card, and Stripe answering "processing" to every charge.
+func processingFixture(t *testing.T, e *apitest.Env, px *stripetest.Proxy) (*payFixture, *stripeHook, string) {
+	f := newPayFixture(e)
+	configureStripe(f.c)
+	card := savedStripeCard(f)
+	px.OnCreate(map[string]any{"status": "processing", "next_action": nil, "last_payment_error": nil})
+	return f, newStripeHook(t, e, f.c), card
+}
+
+// capturedAtStripe checks how many times the intent was captured.
+func capturedAtStripe(t *testing.T, px *stripetest.Proxy, intent string, want int) {
+	t.Helper()
+	if n := px.Count("POST", "/v1/payment_intents/"+intent+"/capture"); n != want {
+		t.Fatalf("intent %s captured %d times at Stripe, want %d", intent, n, want)
+	}
+}
+
 // A payment Stripe finishes later (processing) is settled by the
 // PaymentIntent webhooks, from the signed event's amount, once.
 func TestStripeWebhooksSettleProcessingPayments(t *testing.T) {
 	stripeProxyEach(t, stripetest.Succeeding, func(t *testing.T, e *apitest.Env, px *stripetest.Proxy) {
-		f := newPayFixture(e)
-		configureStripe(f.c)
-		hook := newStripeHook(t, e, f.c)
-		card := savedStripeCard(f)
-		px.OnCreate(map[string]any{"status": "processing", "next_action": nil, "last_payment_error": nil})
+		f, hook, card := processingFixture(t, e, px)
 		processing := func(total string) (string, string, string) {
 			inv := f.invoice(total, true)
 			p := f.payment(inv, total, "source", card)
@@ -152,9 +166,7 @@ func TestStripeWebhooksSettleProcessingPayments(t *testing.T) {
 		pid, _, pi = processing("22.00")
 		hook.send("evt_held", "payment_intent.amount_capturable_updated", intentObject(pi, "requires_capture", 2200, "amount_capturable", 2200))
 		wantField(t, f.c.Get("/payments/"+pid+"/").Expect(200), "status", "succeeded")
-		if n := px.Count("POST", "/v1/payment_intents/"+pi+"/capture"); n != 1 {
-			t.Fatalf("%d captures at Stripe, want 1", n)
-		}
+		capturedAtStripe(t, px, pi, 1)
 	})
 }
 
@@ -162,11 +174,7 @@ func TestStripeWebhooksSettleProcessingPayments(t *testing.T) {
 // payment: exactly one of them settles it.
 func TestStripeWebhookRacesCapture(t *testing.T) {
 	stripeProxyEach(t, stripetest.Succeeding, func(t *testing.T, e *apitest.Env, px *stripetest.Proxy) {
-		f := newPayFixture(e)
-		configureStripe(f.c)
-		hook := newStripeHook(t, e, f.c)
-		card := savedStripeCard(f)
-		px.OnCreate(map[string]any{"status": "processing", "next_action": nil, "last_payment_error": nil})
+		f, hook, card := processingFixture(t, e, px)
 		for i := range 4 {
 			p := f.payment("", "30.00", "customer", f.customer, "source", card)
 			pid, intents := apitest.Str(p, "id"), px.Intents()
@@ -362,15 +370,11 @@ func TestStripe3DSecureReturn(t *testing.T) {
 		inv := c.Get("/invoices/" + apitest.Str(ok, "invoice") + "/").Expect(200)
 		wantField(t, inv, "status", "paid")
 		wantField(t, inv, "total", "25.00")
-		if n := px.Count("POST", "/v1/payment_intents/"+pi+"/capture"); n != 1 {
-			t.Fatalf("%d captures at Stripe, want 1", n)
-		}
+		capturedAtStripe(t, px, pi, 1)
 		refused, pi := pay(false)
 		wantField(t, refused, "status", "failed")
 		wantField(t, refused, "failed_reason", "authentication_failed")
-		if n := px.Count("POST", "/v1/payment_intents/"+pi+"/capture"); n != 0 {
-			t.Fatalf("a refused authentication was captured %d times", n)
-		}
+		capturedAtStripe(t, px, pi, 0)
 	})
 }
 

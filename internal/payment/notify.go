@@ -87,18 +87,11 @@ func chargeNotified(e Env, gatewayID string, n *gateway.Notification) (string, e
 // authorization must still be pending, so a synchronous capture or a
 // resent event running at the same time makes no second transition.
 func settleProcessing(e Env, n *gateway.Notification) (string, error) {
-	var lineID, paymentID, sourceID string
-	err := e.Q.QueryRowContext(e.Ctx, `SELECT id, payment_id, source_id FROM payment_charges WHERE workspace_id = $1 AND test_mode = $2
+	var lineID, sourceID string
+	p, err := lockNamedPayment(e, `SELECT payment_id, id, source_id FROM payment_charges WHERE workspace_id = $1 AND test_mode = $2
 		AND gateway_ref = $3 AND kind = 'authorize' AND status = $4 ORDER BY created DESC, id DESC LIMIT 1`,
-		e.Scope.ID, e.Scope.TestMode, n.Reference, gateway.Pending).Scan(&lineID, &paymentID, &sourceID)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", nil
-	}
-	if err != nil {
-		return "", err
-	}
-	p, err := getPayment(e, paymentID, true)
-	if err != nil {
+		[]any{e.Scope.ID, e.Scope.TestMode, n.Reference, gateway.Pending}, &lineID, &sourceID)
+	if err != nil || p == nil {
 		return "", err
 	}
 	if p.Status != Processing || p.heldSource == nil || *p.heldSource != sourceID || p.heldAmount == nil {
@@ -121,6 +114,20 @@ func settleProcessing(e Env, n *gateway.Notification) (string, error) {
 		return "", err
 	}
 	return concludeNotified(e, p, sourceID, n, reason)
+}
+
+// lockNamedPayment locks the payment whose id is the first column of
+// query's row (the rest scanned into dest); nil when no row names one.
+func lockNamedPayment(e Env, query string, args []any, dest ...any) (*Payment, error) {
+	var paymentID string
+	err := e.Q.QueryRowContext(e.Ctx, query, args...).Scan(append([]any{&paymentID}, dest...)...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return getPayment(e, paymentID, true)
 }
 
 // concludeNotified applies a decided event to the processing payment p:
@@ -169,18 +176,10 @@ func refundsNotified(e Env, n *gateway.Notification) (string, error) {
 // at the same time (its row not yet committed) is found once it is, and
 // is never recorded twice.
 func refundNotified(e Env, n *gateway.Notification, rn gateway.RefundNote) (string, error) {
-	var paymentID string
-	err := e.Q.QueryRowContext(e.Ctx, `SELECT payment_id FROM refunds WHERE workspace_id = $1 AND test_mode = $2 AND gateway_ref = $3
+	p, err := lockNamedPayment(e, `SELECT payment_id FROM refunds WHERE workspace_id = $1 AND test_mode = $2 AND gateway_ref = $3
 		UNION SELECT payment_id FROM payment_charges WHERE workspace_id = $1 AND test_mode = $2 AND gateway_ref = $4 AND status = 'succeeded'
-		AND kind IN ('charge', 'capture', 'record') LIMIT 1`, e.Scope.ID, e.Scope.TestMode, rn.ID, n.Reference).Scan(&paymentID)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", nil
-	}
-	if err != nil {
-		return "", err
-	}
-	p, err := getPayment(e, paymentID, true)
-	if err != nil {
+		AND kind IN ('charge', 'capture', 'record') LIMIT 1`, []any{e.Scope.ID, e.Scope.TestMode, rn.ID, n.Reference})
+	if err != nil || p == nil {
 		return "", err
 	}
 	var refundID, status string
