@@ -311,12 +311,15 @@ func (g *Gateway) Return(ctx context.Context, ret gateway.Return) gateway.Return
 	return out
 }
 
-// decidingEvents are the intents' events that settle a result; any other
+// deciding tells the intents' events that settle a result; any other
 // (created, processing, requires_action) only says Stripe is not done.
-var decidingEvents = map[string]bool{
-	"payment_intent.succeeded": true, "payment_intent.amount_capturable_updated": true,
-	"payment_intent.payment_failed": true, "payment_intent.canceled": true,
-	"setup_intent.succeeded": true, "setup_intent.setup_failed": true, "setup_intent.canceled": true,
+func deciding(eventType string) bool {
+	switch eventType {
+	case "payment_intent.succeeded", "payment_intent.amount_capturable_updated", "payment_intent.payment_failed", "payment_intent.canceled",
+		"setup_intent.succeeded", "setup_intent.setup_failed", "setup_intent.canceled":
+		return true
+	}
+	return false
 }
 
 // Notification verifies a Stripe webhook with the workspace's signing
@@ -332,7 +335,7 @@ func (g *Gateway) Notification(_ context.Context, header http.Header, body []byt
 	n := &gateway.Notification{ID: ev.ID, Reference: ev.Intent, Kind: ev.Kind, Outcome: outcome(ev.Result), Currency: ev.Result.Currency}
 	switch ev.Kind {
 	case KindCharge:
-		if !decidingEvents[ev.Type] || ev.Result.Status == StatusNeedsAction { // created, processing, the payer still at 3-D Secure…
+		if !deciding(ev.Type) || ev.Result.Status == StatusNeedsAction { // created, processing, the payer still at 3-D Secure…
 			n.Outcome = gateway.Outcome{Status: gateway.Pending, Reference: ev.Intent}
 		}
 		n.Captured = ev.Result.StripeStatus == string(stripego.PaymentIntentStatusSucceeded)
