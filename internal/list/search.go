@@ -7,12 +7,12 @@ import (
 
 // SearchIndex says which indexes serve a Spec's Search. On PostgreSQL they
 // are pg_trgm GIN indexes, which serve the same ILIKE conditions a plain
-// search writes; a searched column of another table (an invoice's
-// customer name) becomes "key = ANY(ARRAY(subquery))", which an index on
-// the key can serve, so the planner ORs bitmaps instead of reading every
-// row. On SQLite they are FTS5 trigram tables kept in sync by triggers:
-// a search of 3 characters or more matches their rowids; shorter terms
-// have no trigram and fall back to LIKE.
+// search writes. On SQLite they are FTS5 trigram tables kept in sync by
+// triggers: a search of 3 characters or more matches their rowids;
+// shorter terms have no trigram and fall back to LIKE. A searched column
+// of another table (an invoice's customer name) makes the condition one
+// set of the listed table's keys: those matching on their own columns
+// UNION those whose ref matches.
 type SearchIndex struct {
 	Table string // the listed table
 	Alias string // its alias in the list's FROM, or ""
@@ -48,38 +48,63 @@ func (ix *SearchIndex) cond(p *parser, term string) string {
 	if !covered {
 		return p.likeAny(term, p.spec.Search) // a searched column has no index: scan
 	}
+	if p.env.Dialect.Postgres && len(ix.Refs) == 0 {
+		return p.likeAny(term, own) // ORed bitmaps of the table's trigram indexes
+	}
+	// The rows matching on their own columns or through a ref, as one set
+	// of keys: the planner estimates its size (a bitmap OR of an
+	// "= ANY(subquery)" has no estimate) and joins it by key.
+	key, ph := "rowid", ""
 	if p.env.Dialect.Postgres {
-		ph := p.arg("%" + escapeLike(term) + "%")
-		var ors []string
-		for _, expr := range own {
-			ors = append(ors, p.env.Dialect.ILike(expr, ph))
-		}
-		for i, cols := range refs {
-			if len(cols) == 0 {
-				continue
-			}
-			r := ix.Refs[i]
-			var in []string
-			for _, c := range cols {
-				in = append(in, p.env.Dialect.ILike(c, ph))
-			}
-			ors = append(ors, ix.qualify(r.Key)+" = ANY(ARRAY(SELECT id FROM "+r.Table+" WHERE "+ix.Scope+" AND ("+strings.Join(in, " OR ")+")))")
-		}
-		return "(" + strings.Join(ors, " OR ") + ")"
+		key, ph = "id", p.arg("%"+escapeLike(term)+"%")
 	}
 	var sets []string
 	if len(own) > 0 {
-		sets = append(sets, "SELECT rowid FROM "+ix.FTS+" WHERE "+ix.FTS+" MATCH "+p.arg(ftsQuery(ix.Columns, own, term)))
+		if p.env.Dialect.Postgres {
+			sets = append(sets, "SELECT id FROM "+ix.Table+" WHERE "+ix.Scope+" AND "+ilikeAny(p, unqualified(own, ix.Alias), ph))
+		} else {
+			sets = append(sets, "SELECT rowid FROM "+ix.FTS+" WHERE "+ix.FTS+" MATCH "+p.arg(ftsQuery(ix.Columns, own, term)))
+		}
 	}
 	for i, cols := range refs {
 		if len(cols) == 0 {
 			continue
 		}
 		r := ix.Refs[i]
-		sets = append(sets, "SELECT rowid FROM "+ix.Table+" WHERE "+ix.Scope+" AND "+r.Key+" IN (SELECT id FROM "+r.Table+" WHERE "+ix.Scope+
-			" AND rowid IN (SELECT rowid FROM "+r.FTS+" WHERE "+r.FTS+" MATCH "+p.arg(ftsColumns(cols, term))+"))")
+		var match string
+		if p.env.Dialect.Postgres {
+			match = ilikeAny(p, cols, ph)
+		} else {
+			match = "rowid IN (SELECT rowid FROM " + r.FTS + " WHERE " + r.FTS + " MATCH " + p.arg(ftsColumns(cols, term)) + ")"
+		}
+		// The other table's matches are not scoped: its ids are, as the
+		// listed rows pointing to them, and its trigram index is the
+		// only path the planner can take.
+		sets = append(sets, "SELECT "+key+" FROM "+ix.Table+" WHERE "+ix.Scope+" AND "+r.Key+" IN (SELECT id FROM "+r.Table+" WHERE "+match+")")
 	}
-	return ix.qualify("rowid") + " IN (" + strings.Join(sets, " UNION ") + ")"
+	return ix.qualify(key) + " IN (" + strings.Join(sets, " UNION ") + ")"
+}
+
+// ilikeAny is "(a ILIKE ph OR b ILIKE ph …)".
+func ilikeAny(p *parser, exprs []string, ph string) string {
+	ors := make([]string, len(exprs))
+	for i, expr := range exprs {
+		ors[i] = p.env.Dialect.ILike(expr, ph)
+	}
+	return "(" + strings.Join(ors, " OR ") + ")"
+}
+
+// unqualified drops the alias from expressions ("CAST(d.number AS TEXT)"
+// inside a subquery on the table without it).
+func unqualified(exprs []string, alias string) []string {
+	if alias == "" {
+		return exprs
+	}
+	out := make([]string, len(exprs))
+	for i, e := range exprs {
+		out[i] = strings.ReplaceAll(e, alias+".", "")
+	}
+	return out
 }
 
 // split sorts the Search expressions into the listed table's and, per
@@ -112,12 +137,7 @@ func (ix *SearchIndex) qualify(col string) string {
 
 // likeAny is the plain search: any expression contains term.
 func (p *parser) likeAny(term string, exprs []string) string {
-	ph := p.arg("%" + escapeLike(term) + "%")
-	var ors []string
-	for _, expr := range exprs {
-		ors = append(ors, p.env.Dialect.ILike(expr, ph))
-	}
-	return "(" + strings.Join(ors, " OR ") + ")"
+	return ilikeAny(p, exprs, p.arg("%"+escapeLike(term)+"%"))
 }
 
 // ftsQuery is an FTS5 query matching term as a substring of the FTS
