@@ -9,7 +9,7 @@ import (
 )
 
 // Scanner is a row being read (*sql.Row and *sql.Rows).
-type Scanner interface{ Scan(dest ...any) error }
+type Scanner = store.Scanner
 
 // ExactCount is how many rows a list counts exactly; past it, count is
 // an estimate (docs/conventions.md#11-lists-pagination-filtering-ordering-search): counting a
@@ -24,23 +24,13 @@ const ExactCount = 10_000
 func Fetch[T any](ctx context.Context, q store.Querier, lq *Query, columns, from string, args []any, scan func(Scanner) (T, error)) (int, []T, error) {
 	from += lq.Where()
 	args = append(append([]any{}, args...), lq.Args...)
-	rows, err := q.QueryContext(ctx, `SELECT `+columns+from+` ORDER BY `+lq.OrderBy+fmt.Sprintf(` LIMIT %d OFFSET %d`, lq.PageSize+1, lq.Offset()), args...)
+	out, err := store.Collect(ctx, q, scan, `SELECT `+columns+from+` ORDER BY `+lq.OrderBy+fmt.Sprintf(` LIMIT %d OFFSET %d`, lq.PageSize+1, lq.Offset()), args...)
 	if err != nil {
 		return 0, nil, err
 	}
-	defer rows.Close()
-	out := []T{}
-	for rows.Next() {
-		v, err := scan(rows)
-		if err != nil {
-			return 0, nil, err
-		}
-		out = append(out, v)
+	if out == nil {
+		out = []T{} // an empty page is [] in JSON
 	}
-	if err := rows.Err(); err != nil {
-		return 0, nil, err
-	}
-	rows.Close()
 	more := len(out) > lq.PageSize
 	if more {
 		out = out[:lq.PageSize]
