@@ -144,7 +144,10 @@ var baseListSpec = list.Spec{
 	Ordering:        map[string]string{"name": "name", "created": "created", "updated": "updated"},
 	DefaultOrdering: "-created",
 	Search:          []string{"name", "email", "tax_id", "reference"},
-	Metadata:        "metadata",
+	// trigram indexes of migration 00023
+	SearchIndex: &list.SearchIndex{Table: "customers", FTS: "customers_search",
+		Columns: map[string]string{"name": "name", "email": "email", "tax_id": "tax_id", "reference": "reference"}},
+	Metadata: "metadata",
 }
 
 // List returns one page of customers.
