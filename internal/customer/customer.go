@@ -214,13 +214,9 @@ func apply(fe *apperr.Fields, p *Params, rec *record, sc workspace.Scope) {
 		v   *bool
 		dst *bool
 	}{{p.SendInvoices, &rec.sendInvoices}, {p.SendCollections, &rec.sendCollections}, {p.SendVouchers, &rec.sendVouchers}} {
-		if f.v != nil {
-			*f.dst = *f.v
-		}
+		opt.Assign(f.dst, f.v)
 	}
-	if p.Status != nil {
-		rec.status = *p.Status
-	}
+	opt.Assign(&rec.status, p.Status)
 	ApplyParty(fe, &p.Party, &rec.PartyRecord, sc, customerRules)
 }
 
