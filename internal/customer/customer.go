@@ -118,7 +118,40 @@ func get(ctx context.Context, q store.Querier, sc workspace.Scope, customerID, l
 // With lock, the row is locked for the rest of the transaction.
 func Ref(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, customerID string, lock bool) (*Customer, string, error) {
 	c, err := get(ctx, q, sc, customerID, rows.Lock(d, lock))
-	return rows.Ref(c, err, customerID, "Customer", func(c *Customer) bool { return c.Status == StatusArchived })
+	return rows.Ref(c, err, customerID, "Customer", isArchived)
+}
+
+func isArchived(c *Customer) bool { return c.Status == StatusArchived }
+
+// RefKnown is Ref of a customer read in advance with GetIn: the same
+// message, no query.
+func RefKnown(c *Customer) (*Customer, string, error) {
+	return rows.Ref(c, nil, c.ID, "Customer", isArchived)
+}
+
+// GetIn reads the customers of sc among ids in one query, by id (a
+// billing batch reads its customers once; missing ids are absent).
+func GetIn(ctx context.Context, q store.Querier, sc workspace.Scope, ids []string) (map[string]*Customer, error) {
+	out := make(map[string]*Customer, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	args, in := store.InList([]any{sc.ID, sc.TestMode}, ids)
+	// the scope is compared as an expression: without statistics SQLite
+	// would walk the scope's index instead of looking the ids up
+	rs, err := q.QueryContext(ctx, `SELECT `+columns+` FROM customers WHERE id IN (`+in+`) AND workspace_id || '' = $1 AND test_mode = $2`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rs.Close()
+	for rs.Next() {
+		c, err := scanCustomer(sc, rs)
+		if err != nil {
+			return nil, err
+		}
+		out[c.ID] = c
+	}
+	return out, rs.Err()
 }
 
 // baseListSpec declares the customer list (docs/billing.md#16-list) without

@@ -117,7 +117,7 @@ func (svc *Service) billScope(ctx context.Context, db *store.DB, sc workspace.Sc
 					n++
 				}
 			}
-			return b.tail.Flush(document.Env{Ctx: bctx, Q: tx, D: db.Dialect, Scope: sc, Now: now, Deps: svc.documents()})
+			return b.flush(document.Env{Ctx: bctx, Q: tx, D: db.Dialect, Scope: sc, Now: now, Deps: svc.documents()})
 		})
 		if err != nil && ctx.Err() != nil {
 			return ctx.Err()
