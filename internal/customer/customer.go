@@ -137,26 +137,12 @@ func RefKnown(c *Customer) (*Customer, string, error) {
 // GetIn reads the customers of sc among ids in one query, by id (a
 // billing batch reads its customers once; missing ids are absent).
 func GetIn(ctx context.Context, q store.Querier, sc workspace.Scope, ids []string) (map[string]*Customer, error) {
-	out := make(map[string]*Customer, len(ids))
-	if len(ids) == 0 {
-		return out, nil
-	}
-	args, in := store.InList([]any{sc.ID, sc.TestMode}, ids)
-	// the scope is compared as an expression: without statistics SQLite
-	// would walk the scope's index instead of looking the ids up
-	rs, err := q.QueryContext(ctx, `SELECT `+columns+` FROM customers WHERE id IN (`+in+`) AND workspace_id || '' = $1 AND test_mode = $2`, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rs.Close()
-	for rs.Next() {
-		c, err := scanCustomer(sc, rs)
-		if err != nil {
-			return nil, err
-		}
+	cs, err := rows.ByIDs(ctx, q, sc, table, ids, scanIn(sc))
+	out := make(map[string]*Customer, len(cs))
+	for _, c := range cs {
 		out[c.ID] = c
 	}
-	return out, rs.Err()
+	return out, err
 }
 
 // baseListSpec declares the customer list (docs/billing.md#16-list) without
