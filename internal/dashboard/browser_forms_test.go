@@ -18,7 +18,8 @@ import (
 // line editor in Chromium shows the API's total; a partial credit note
 // from an invoice page; then a user is invited from the settings page,
 // opens the link of the email the SMTP fake received, sets a password and
-// signs in. Every new page is captured at phone and desktop sizes.
+// signs in; an existing account joins with its password (after a wrong
+// one) and a third invitation is revoked before its email goes out. Every new page is captured at phone and desktop sizes.
 func TestFormsAndInviteInBrowser(t *testing.T) {
 	b := browser(t)
 	dir := shotDir(t)
@@ -68,12 +69,22 @@ func TestFormsAndInviteInBrowser(t *testing.T) {
 			t.Fatalf("credit note total %q", got)
 		}
 
-		// invite a user
-		d.do("invite", chromedp.Navigate(e.URL+"/app/settings"), chromedp.SendKeys(css("#invite-email"), "ana@acme.test"), chromedp.Click(css("#invite-send")),
-			chromedp.WaitVisible(css("#invited")))
+		// invite a new user, an existing account and one revoked at once
+		account(t, e, "Bob's shop", "bob@acme.test", "bob's own password")
+		for _, to := range []string{"ana@acme.test", "bob@acme.test", "carol@acme.test"} {
+			d.do("invite "+to, chromedp.Navigate(e.URL+"/app/settings"), chromedp.SendKeys(css("#invite-email"), to), chromedp.Click(css("#invite-send")),
+				chromedp.WaitVisible(css("#invited")))
+		}
 		d.shots("settings-invited")
+		var carol string
+		if err := e.DB.QueryRow(`SELECT id FROM dashboard_invitations WHERE email = 'carol@acme.test'`).Scan(&carol); err != nil {
+			t.Fatal(err)
+		}
+		d.eval(`window.confirm = () => true; 'ok'`)
+		d.do("revoke", chromedp.Click(css("#revoke-"+carol)), chromedp.WaitVisible(css("#revoked")))
+		d.shots("settings-revoked")
 		links := sendInvites(t, e, srv, 0)
-		if len(links) != 1 {
+		if len(links) != 2 || srv.Received()[0].To[0] != "ana@acme.test" || srv.Received()[1].To[0] != "bob@acme.test" {
 			t.Fatalf("invitation emails: %v", links)
 		}
 		d.do("sign out", chromedp.Click(css(".logout button")), chromedp.WaitVisible(css("#signin")))
@@ -86,6 +97,18 @@ func TestFormsAndInviteInBrowser(t *testing.T) {
 			chromedp.Click(css("#signin-submit")), chromedp.WaitVisible(css("#fig-mrr")))
 		d.do("spent link", chromedp.Navigate(e.URL+links[0]), chromedp.WaitVisible(css("#alert")))
 		d.shots("invite-spent")
+		d.do("sign out", chromedp.Navigate(e.URL+"/app"), chromedp.Click(css(".logout button")), chromedp.WaitVisible(css("#signin")))
+		d.do("an account's link", chromedp.Navigate(e.URL+links[1]), chromedp.WaitVisible(css("#invite-accept")),
+			chromedp.SendKeys(css("#password"), "not bob's password"), chromedp.Click(css("#invite-submit")), chromedp.WaitVisible(css("#e-password")))
+		d.shots("invite-account-wrong")
+		d.do("join with the account", chromedp.SendKeys(css("#password"), "bob's own password"), chromedp.Click(css("#invite-submit")), chromedp.WaitVisible(css("#notice")))
+		d.do("bob signs in", chromedp.SendKeys(css("#email"), "bob@acme.test"), chromedp.SendKeys(css("#password"), "bob's own password"),
+			chromedp.Click(css("#signin-submit")), chromedp.WaitVisible(css("#fig-mrr")))
+		if got := d.eval(`[...document.querySelectorAll('#sw-ws option')].map(o => o.textContent).join('|')`); !strings.Contains(got, "Test US") {
+			t.Fatalf("bob's workspaces: %q", got)
+		}
+		d.eval(`(async () => { const f = document.querySelector('form.switcher'); f.querySelector('#sw-ws').value = '` + c.Workspace + `';
+			const r = await fetch(f.action, {method: 'POST', body: new FormData(f)}); return String(r.status); })()`)
 
 		// a test-mode webhook's delivery log
 		receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusServiceUnavailable) }))

@@ -21,6 +21,20 @@ func withPassword(t *testing.T, e *apitest.Env, c *apitest.Client, password stri
 	return c
 }
 
+// account makes a workspace whose user has the email and password, and
+// returns that user's id.
+func account(t *testing.T, e *apitest.Env, name, email, password string) string {
+	t.Helper()
+	created, err := workspace.Create(t.Context(), e.DB, name, "US", email, e.Clock.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := workspace.SetPassword(t.Context(), e.DB, created.User, password); err != nil {
+		t.Fatal(err)
+	}
+	return created.User
+}
+
 func wantField(t *testing.T, m map[string]any, key, want string) {
 	t.Helper()
 	if got := apitest.Num(m[key]); got != want {

@@ -65,6 +65,10 @@ func (p *page) invite() error {
 	return p.redirect("/app/settings?invited=" + url.QueryEscape(email) + "#users")
 }
 
+// inviteeHasAccount is true when a user with a password has the email of
+// the invitation i (emails compare as sign-in does, ignoring case).
+const inviteeHasAccount = `EXISTS (SELECT 1 FROM users a WHERE LOWER(a.email) = LOWER(i.email) AND a.password_hash IS NOT NULL)`
+
 type invitePayload struct {
 	Invitation string `json:"invitation"`
 }
@@ -87,27 +91,36 @@ func (d *Dashboard) sendInvite(ctx context.Context, j jobs.Job) error {
 	now := d.Clock.Now()
 	var email, lang, base, workspaceName string
 	var inviter sql.NullString
-	err := d.DB.QueryRowContext(ctx, `SELECT i.email, i.lang, i.base_url, w.name, u.email FROM dashboard_invitations i
+	var account bool
+	err := d.DB.QueryRowContext(ctx, `SELECT i.email, i.lang, i.base_url, w.name, u.email, `+inviteeHasAccount+` FROM dashboard_invitations i
 		JOIN workspaces w ON w.id = i.workspace_id JOIN users u ON u.id = i.invited_by
-		WHERE i.id = $1 AND i.accepted IS NULL`, p.Invitation).Scan(&email, &lang, &base, &workspaceName, &inviter)
-	if errors.Is(err, sql.ErrNoRows) { // accepted meanwhile: nothing to send
+		WHERE i.id = $1 AND i.accepted IS NULL`, p.Invitation).Scan(&email, &lang, &base, &workspaceName, &inviter, &account)
+	if errors.Is(err, sql.ErrNoRows) { // accepted or revoked meanwhile: nothing to send
 		return jobs.Complete(ctx, d.DB, j.ID)
 	}
 	if err != nil {
 		return err
 	}
 	token := id.Random(43)
-	if _, err := d.DB.ExecContext(ctx, `UPDATE dashboard_invitations SET token_hash = $1, expires = $2 WHERE id = $3`,
-		hashOf(token), now.Add(inviteTTL).UnixMicro(), p.Invitation); err != nil {
+	res, err := d.DB.ExecContext(ctx, `UPDATE dashboard_invitations SET token_hash = $1, expires = $2 WHERE id = $3 AND accepted IS NULL`,
+		hashOf(token), now.Add(inviteTTL).UnixMicro(), p.Invitation)
+	if err != nil {
 		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 { // revoked or accepted since the read
+		return jobs.Complete(ctx, d.DB, j.ID)
 	}
 	link := strings.TrimRight(base, "/") + "/app/invite/" + token
 	who := inviter.String
 	if who == "" {
 		who = workspaceName
 	}
+	body := "invite.body"
+	if account {
+		body = "invite.body_account"
+	}
 	msg := mail.Message{To: []string{email}, Subject: fmt.Sprintf(tr(lang, "invite.subject"), workspaceName),
-		Text: fmt.Sprintf(tr(lang, "invite.body"), who, workspaceName, link, int(inviteTTL.Hours()))}
+		Text: fmt.Sprintf(tr(lang, body), who, workspaceName, link, int(inviteTTL.Hours()))}
 	if _, err := d.Mail.Send(ctx, msg); err != nil {
 		d.Logger.Warn("invitation not sent; will retry", "invitation", p.Invitation, "error", err.Error())
 		return err
@@ -116,15 +129,17 @@ func (d *Dashboard) sendInvite(ctx context.Context, j jobs.Job) error {
 }
 
 // invitation is the pending invitation of a link's token; nil when the
-// token is unknown, used or expired.
+// token is unknown, used, revoked or expired. Account tells whether a
+// user with a password already has the invited email.
 func (d *Dashboard) invitation(ctx context.Context, token string) (*pendingInvite, error) {
 	if token == "" || len(token) > 100 {
 		return nil, nil
 	}
 	inv := &pendingInvite{}
-	err := d.DB.QueryRowContext(ctx, `SELECT i.id, i.email, i.workspace_id, w.name FROM dashboard_invitations i JOIN workspaces w ON w.id = i.workspace_id
+	err := d.DB.QueryRowContext(ctx, `SELECT i.id, i.email, i.workspace_id, w.name, `+inviteeHasAccount+`
+		FROM dashboard_invitations i JOIN workspaces w ON w.id = i.workspace_id
 		WHERE i.token_hash = $1 AND i.accepted IS NULL AND i.expires > $2`, hashOf(token), d.Clock.Now().UnixMicro()).
-		Scan(&inv.ID, &inv.Email, &inv.Workspace, &inv.WorkspaceName)
+		Scan(&inv.ID, &inv.Email, &inv.Workspace, &inv.WorkspaceName, &inv.Account)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
@@ -133,13 +148,15 @@ func (d *Dashboard) invitation(ctx context.Context, token string) (*pendingInvit
 
 type pendingInvite struct {
 	ID, Email, Workspace, WorkspaceName string
+	Account                             bool // the email has a Cobro account: ask its password
 }
 
 // errInviteUsed: the link was used (or replaced by a newer email) while
 // its form was open.
 var errInviteUsed = errors.New("invitation already used")
 
-// invitePage is GET /app/invite/{token}: the invitee chooses a password.
+// invitePage is GET /app/invite/{token}: the invitee chooses a password,
+// or types their account's.
 func (d *Dashboard) invitePage(w http.ResponseWriter, r *http.Request) {
 	inv, err := d.invitation(r.Context(), r.PathValue("token"))
 	if err != nil {
@@ -149,7 +166,7 @@ func (d *Dashboard) invitePage(w http.ResponseWriter, r *http.Request) {
 	d.inviteForm(w, r, inv, http.StatusOK, nil)
 }
 
-// inviteForm draws the set-password page, or says the link is spent.
+// inviteForm draws the invitation's password page, or says the link is spent.
 func (d *Dashboard) inviteForm(w http.ResponseWriter, r *http.Request, inv *pendingInvite, status int, errs map[string]string) {
 	lang := d.lang(w, r, "")
 	v := &view{Lang: lang, CSRF: d.loginCSRF(w, r), Title: tr(lang, "invite.title"), Errors: errs, Data: inv}
@@ -163,43 +180,102 @@ func (d *Dashboard) inviteForm(w http.ResponseWriter, r *http.Request, inv *pend
 	}
 }
 
-// acceptInvite is POST /app/invite/{token}: a new user with the password
-// chosen joins the workspace, and the link stops working; then they sign in.
+// acceptInvite is POST /app/invite/{token}: the invitee joins the
+// workspace, as a new user or with the account their email already has,
+// and the link stops working; then they sign in.
 func (d *Dashboard) acceptInvite(w http.ResponseWriter, r *http.Request) {
 	c, err := r.Cookie(loginCSRFCookie)
 	if err != nil || !csrfOK(c.Value, r.PostFormValue("csrf")) {
 		http.Error(w, "This form has expired or did not come from this site (CSRF token missing or wrong). Reload the page and try again.", http.StatusForbidden)
 		return
 	}
-	ctx, lang := r.Context(), d.lang(w, r, "")
-	inv, err := d.invitation(ctx, r.PathValue("token"))
-	if err != nil || inv == nil {
-		if err != nil {
-			d.fail(w, r, err)
-			return
-		}
-		d.inviteForm(w, r, nil, http.StatusGone, nil)
-		return
-	}
-	password := r.PostFormValue("password")
-	switch {
-	case len([]rune(password)) < workspace.MinPasswordLen:
-		d.inviteForm(w, r, inv, http.StatusBadRequest, map[string]string{"password": fmt.Sprintf(tr(lang, "password.short"), workspace.MinPasswordLen)})
-		return
-	case password != r.PostFormValue("password2"):
-		d.inviteForm(w, r, inv, http.StatusBadRequest, map[string]string{"password2": tr(lang, "password.mismatch")})
-		return
-	}
-	err = d.accept(ctx, inv, r.PathValue("token"), password)
-	if errors.Is(err, errInviteUsed) {
-		d.inviteForm(w, r, nil, http.StatusGone, nil)
-		return
-	}
+	token := r.PathValue("token")
+	inv, err := d.invitation(r.Context(), token)
 	if err != nil {
 		d.fail(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/?joined=1", http.StatusSeeOther)
+	next := "/?joined=1"
+	switch {
+	case inv == nil:
+		err = errInviteUsed
+	case inv.Account:
+		next, err = d.joinWithAccount(w, r, inv, token)
+	default:
+		err = d.joinAsNewUser(w, r, inv, token)
+	}
+	switch {
+	case errors.Is(err, errInviteUsed):
+		d.inviteForm(w, r, nil, http.StatusGone, nil)
+	case errors.Is(err, errFormShown):
+	case err != nil:
+		d.fail(w, r, err)
+	default:
+		http.Redirect(w, r, next, http.StatusSeeOther)
+	}
+}
+
+// errFormShown: the form was drawn again with what to fix.
+var errFormShown = errors.New("form shown again")
+
+// joinAsNewUser checks the chosen password and makes the invitee's user.
+func (d *Dashboard) joinAsNewUser(w http.ResponseWriter, r *http.Request, inv *pendingInvite, token string) error {
+	lang, password := d.lang(w, r, ""), r.PostFormValue("password")
+	switch {
+	case len([]rune(password)) < workspace.MinPasswordLen:
+		d.inviteForm(w, r, inv, http.StatusBadRequest, map[string]string{"password": fmt.Sprintf(tr(lang, "password.short"), workspace.MinPasswordLen)})
+		return errFormShown
+	case password != r.PostFormValue("password2"):
+		d.inviteForm(w, r, inv, http.StatusBadRequest, map[string]string{"password2": tr(lang, "password.mismatch")})
+		return errFormShown
+	}
+	return d.accept(r.Context(), inv, token, password)
+}
+
+// joinWithAccount adds the account of the invited email to the workspace
+// once its password is typed: the link proves the email, the password the
+// account. Failures count with sign-in's, so the page is no way around its
+// limit. It returns where to send the invitee: an account that already
+// belongs to the workspace is told so.
+func (d *Dashboard) joinWithAccount(w http.ResponseWriter, r *http.Request, inv *pendingInvite, token string) (string, error) {
+	ctx, now, lang, addr := r.Context(), d.Clock.Now(), d.lang(w, r, ""), d.API.ClientAddr(r)
+	if limited, err := throttled(ctx, d.DB, inv.Email, addr, now); err != nil || limited {
+		if err != nil {
+			return "", err
+		}
+		w.Header().Set("Retry-After", "900")
+		d.inviteForm(w, r, inv, http.StatusTooManyRequests, map[string]string{"password": tr(lang, "signin.throttled")})
+		return "", errFormShown
+	}
+	u, err := workspace.SignIn(ctx, d.DB, inv.Email, r.PostFormValue("password"))
+	if errors.Is(err, workspace.ErrNotFound) {
+		if err := recordFailure(ctx, d.DB, inv.Email, addr, now); err != nil {
+			return "", err
+		}
+		d.inviteForm(w, r, inv, http.StatusUnauthorized, map[string]string{"password": tr(lang, "invite.wrong_password")})
+		return "", errFormShown
+	}
+	if err != nil {
+		return "", err
+	}
+	var added bool
+	err = d.DB.InTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `INSERT INTO memberships (user_id, workspace_id, created) VALUES ($1, $2, $3)
+			ON CONFLICT (user_id, workspace_id) DO NOTHING`, u.ID, inv.Workspace, now.UnixMicro())
+		if err != nil {
+			return err
+		}
+		n, _ := res.RowsAffected()
+		added = n == 1
+		return spendInvite(ctx, tx, inv, token, u.ID, now.UnixMicro())
+	})
+	if err != nil {
+		return "", err
+	}
+	if !added {
+		return "/?joined=member", nil
+	}
+	return "/?joined=account", nil
 }
 
 // accept makes the invitee's user and membership and spends the link, in
@@ -215,16 +291,38 @@ func (d *Dashboard) accept(ctx context.Context, inv *pendingInvite, token, passw
 		if _, err := tx.ExecContext(ctx, `INSERT INTO memberships (user_id, workspace_id, created) VALUES ($1, $2, $3)`, user, inv.Workspace, now); err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, `UPDATE dashboard_invitations SET accepted = $1, user_id = $2 WHERE id = $3 AND token_hash = $4 AND accepted IS NULL AND expires > $1`,
-			now, user, inv.ID, hashOf(token))
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			return errInviteUsed
-		}
-		return nil
+		return spendInvite(ctx, tx, inv, token, user, now)
 	})
+}
+
+// spendInvite marks the link used by the user; errInviteUsed (rolling the
+// transaction back) when another post, a newer email or a revocation came
+// first.
+func spendInvite(ctx context.Context, tx *sql.Tx, inv *pendingInvite, token, user string, now int64) error {
+	res, err := tx.ExecContext(ctx, `UPDATE dashboard_invitations SET accepted = $1, user_id = $2 WHERE id = $3 AND token_hash = $4 AND accepted IS NULL AND expires > $1`,
+		now, user, inv.ID, hashOf(token))
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return errInviteUsed
+	}
+	return nil
+}
+
+// revokeInvite withdraws a pending invitation of the workspace: its row
+// goes, so its link answers 410 and a queued email is not sent.
+func (p *page) revokeInvite() error {
+	var email string
+	err := p.d.DB.QueryRowContext(p.R.Context(), `DELETE FROM dashboard_invitations WHERE id = $1 AND workspace_id = $2 AND accepted IS NULL RETURNING email`,
+		p.R.PostFormValue("invitation"), p.S.Scope.ID).Scan(&email)
+	if errors.Is(err, sql.ErrNoRows) {
+		return p.notFound()
+	}
+	if err != nil {
+		return err
+	}
+	return p.redirect("/app/settings?revoked=" + url.QueryEscape(email) + "#users")
 }
 
 // removeMember takes a user out of the workspace: their sessions in it

@@ -13,6 +13,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/apitest"
 	"github.com/cobrobilling/cobro/internal/dashboard"
 	"github.com/cobrobilling/cobro/internal/mail/mailtest"
+	"github.com/cobrobilling/cobro/internal/workspace"
 )
 
 var inviteLinkRe = regexp.MustCompile(`http://[^\s]+/app/invite/[A-Za-z0-9]+`)
@@ -141,6 +142,189 @@ func TestInviteUser(t *testing.T) {
 		}
 		if got := sendInvites(t, e, srv, before); len(got) != 0 {
 			t.Fatalf("a removed user's invitation was sent: %v", got)
+		}
+	})
+}
+
+// inviteAndSend invites the address from b's settings page with a new
+// form key and returns the link of the email that went out.
+func inviteAndSend(t *testing.T, e *apitest.Env, srv *mailtest.FakeSMTP, b *browserless, email string) string {
+	t.Helper()
+	before := len(srv.Received())
+	form := url.Values{"csrf": {b.csrf("/app/settings")}, "idem": {"invite-" + email}, "email": {email}}
+	if res, page := b.do("POST", "/app/settings/invite", form); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("invite %s: %d %s", email, res.StatusCode, page)
+	}
+	links := sendInvites(t, e, srv, before)
+	if len(links) != 1 {
+		t.Fatalf("invitations to %s: %v", email, links)
+	}
+	return links[0]
+}
+
+// count runs a COUNT(*) query.
+func count(t *testing.T, e *apitest.Env, query string, args ...any) int {
+	t.Helper()
+	var n int
+	if err := e.DB.QueryRow(query, args...).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// TestInviteExistingAccount: an invitation to an email that already has
+// a Cobro account asks that account's password (the email says so); a
+// wrong one is a field error, counted with sign-in's failures until 429;
+// the right one adds the existing user to the workspace (no new user) and
+// spends the link; a second link for an account already a member is spent
+// too and says so on the sign-in page. An account without a password
+// does not count: its email gets the new-user form.
+func TestInviteExistingAccount(t *testing.T) {
+	var srv *mailtest.FakeSMTP
+	eachWith(t, smtpSetup(&srv), func(t *testing.T, e *apitest.Env) {
+		owner := withPassword(t, e, e.Workspace("US"), "correct horse battery")
+		bob := account(t, e, "Bob's shop", "bob@acme.test", "bob's own password")
+		if _, err := workspace.Create(t.Context(), e.DB, "API only", "US", "api@acme.test", e.Clock.Now()); err != nil {
+			t.Fatal(err)
+		}
+		b := newBrowserless(t, e)
+		b.signIn("owner@example.com", "correct horse battery")
+		first, second := inviteAndSend(t, e, srv, b, "Bob@acme.test"), inviteAndSend(t, e, srv, b, "bob@acme.test")
+		if text := mailtest.Parse(t, srv.Received()[0].Data).Text; !strings.Contains(text, "You already have a Cobro account") {
+			t.Fatalf("the email to an account: %s", text)
+		}
+
+		invitee := newBrowserless(t, e)
+		res, page := invitee.do("GET", first, nil)
+		if res.StatusCode != http.StatusOK || !strings.Contains(page, `autocomplete="current-password"`) || strings.Contains(page, `name="password2"`) {
+			t.Fatalf("the link of an account: %d %s", res.StatusCode, page)
+		}
+		csrf := invitee.csrf(first)
+		if res, _ := invitee.do("POST", first, url.Values{"password": {"bob's own password"}}); res.StatusCode != http.StatusForbidden {
+			t.Fatalf("without CSRF: %d", res.StatusCode)
+		}
+		for i := range 5 {
+			res, page := invitee.do("POST", first, url.Values{"csrf": {csrf}, "password": {"a guess " + string(rune('a'+i))}})
+			if res.StatusCode != http.StatusUnauthorized || !strings.Contains(page, `id="e-password">That is not this account&#39;s password.`) {
+				t.Fatalf("wrong password %d: %d %s", i, res.StatusCode, page)
+			}
+		}
+		res, page = invitee.do("POST", first, url.Values{"csrf": {csrf}, "password": {"bob's own password"}})
+		if res.StatusCode != http.StatusTooManyRequests || res.Header.Get("Retry-After") == "" || !strings.Contains(page, `id="e-password">Too many failed attempts`) {
+			t.Fatalf("the 6th attempt: %d %s", res.StatusCode, page)
+		}
+		if res := invitee.signIn("bob@acme.test", "bob's own password"); res.StatusCode != http.StatusTooManyRequests {
+			t.Fatalf("sign-in shares the limit: %d", res.StatusCode)
+		}
+		if n := count(t, e, `SELECT COUNT(*) FROM memberships WHERE user_id = $1`, bob); n != 1 {
+			t.Fatalf("memberships after wrong passwords: %d", n)
+		}
+		e.Clock.Advance(16 * time.Minute)
+		res, _ = invitee.do("POST", first, url.Values{"csrf": {csrf}, "password": {"bob's own password"}})
+		if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/?joined=account" {
+			t.Fatalf("the right password: %d %s", res.StatusCode, res.Header.Get("Location"))
+		}
+		if n := count(t, e, `SELECT COUNT(*) FROM users WHERE LOWER(email) = 'bob@acme.test'`); n != 1 {
+			t.Fatalf("users with bob's email: %d", n)
+		}
+		if res, _ := invitee.do("POST", first, url.Values{"csrf": {csrf}, "password": {"bob's own password"}}); res.StatusCode != http.StatusGone {
+			t.Fatalf("the link used twice: %d", res.StatusCode)
+		}
+		if _, page := invitee.do("GET", "/?joined=account", nil); !strings.Contains(page, "The workspace was added to your account") {
+			t.Fatalf("the sign-in page after joining: %s", page)
+		}
+		invitee.signIn("bob@acme.test", "bob's own password")
+		if res, _ := invitee.do("POST", "/app/switch", url.Values{"csrf": {invitee.csrf("/app")}, "workspace": {owner.Workspace}}); res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("bob switches to the inviting workspace: %d", res.StatusCode)
+		}
+		if _, page := b.do("GET", "/app/settings", nil); !strings.Contains(page, `<code>`+bob+`</code></td><td data-label="Email">bob@acme.test</td>`) {
+			t.Fatal("bob is not listed among the workspace's users")
+		}
+
+		// the second link: already a member
+		other := newBrowserless(t, e)
+		res, _ = other.do("POST", second, url.Values{"csrf": {other.csrf(second)}, "password": {"bob's own password"}})
+		if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/?joined=member" {
+			t.Fatalf("a member's link: %d %s", res.StatusCode, res.Header.Get("Location"))
+		}
+		if res, _ := other.do("GET", second, nil); res.StatusCode != http.StatusGone {
+			t.Fatalf("a member's link afterwards: %d", res.StatusCode)
+		}
+		if _, page := other.do("GET", "/?joined=member", nil); !strings.Contains(page, "already belongs to this workspace") {
+			t.Fatalf("the sign-in page for a member: %s", page)
+		}
+
+		// an account without a password: the new-user form
+		link := inviteAndSend(t, e, srv, b, "api@acme.test")
+		if _, page := newBrowserless(t, e).do("GET", link, nil); !strings.Contains(page, `name="password2"`) {
+			t.Fatalf("an email whose user has no password: %s", page)
+		}
+	})
+}
+
+// TestRevokeInvitation: a pending invitation's Revoke button (CSRF, this
+// workspace's members only) withdraws it: its link answers 410, and one
+// revoked before its email went out is never sent.
+func TestRevokeInvitation(t *testing.T) {
+	var srv *mailtest.FakeSMTP
+	eachWith(t, smtpSetup(&srv), func(t *testing.T, e *apitest.Env) {
+		withPassword(t, e, e.Workspace("US"), "correct horse battery")
+		b := newBrowserless(t, e)
+		b.signIn("owner@example.com", "correct horse battery")
+		link := inviteAndSend(t, e, srv, b, "ana@acme.test")
+		_, page := b.do("GET", "/app/settings", nil)
+		m := regexp.MustCompile(`name="invitation" value="(ivt_[A-Za-z0-9]+)"`).FindStringSubmatch(page)
+		if m == nil {
+			t.Fatalf("no Revoke button: %s", page)
+		}
+		ivt := m[1]
+
+		// another workspace's member: 404, the invitation stays
+		stranger := newBrowserless(t, e)
+		account(t, e, "Elsewhere", "eve@acme.test", "eve's own password")
+		stranger.signIn("eve@acme.test", "eve's own password")
+		if res, _ := stranger.do("POST", "/app/settings/revoke-invite", url.Values{"csrf": {stranger.csrf("/app/settings")}, "invitation": {ivt}}); res.StatusCode != http.StatusNotFound {
+			t.Fatalf("revoked from another workspace: %d", res.StatusCode)
+		}
+		if res, _ := b.do("POST", "/app/settings/revoke-invite", url.Values{"invitation": {ivt}}); res.StatusCode != http.StatusForbidden {
+			t.Fatalf("revoke without CSRF: %d", res.StatusCode)
+		}
+		if res, _ := newBrowserless(t, e).do("GET", link, nil); res.StatusCode != http.StatusOK {
+			t.Fatalf("the link before revoking: %d", res.StatusCode)
+		}
+
+		csrf := b.csrf("/app/settings")
+		res, _ := b.do("POST", "/app/settings/revoke-invite", url.Values{"csrf": {csrf}, "invitation": {ivt}})
+		if res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("revoke: %d", res.StatusCode)
+		}
+		if _, page := b.do("GET", res.Header.Get("Location"), nil); !strings.Contains(page, `id="revoked">Invitation revoked: ana@acme.test`) || strings.Contains(page, ivt) {
+			t.Fatalf("the settings page after revoking: %s", page)
+		}
+		invitee := newBrowserless(t, e)
+		if res, page := invitee.do("GET", link, nil); res.StatusCode != http.StatusGone || !strings.Contains(page, "withdrawn") {
+			t.Fatalf("a revoked link: %d", res.StatusCode)
+		}
+		res, _ = invitee.do("POST", link, url.Values{"csrf": {invitee.csrf("/")}, "password": {"ana's long password"}, "password2": {"ana's long password"}})
+		if res.StatusCode != http.StatusGone || count(t, e, `SELECT COUNT(*) FROM users WHERE email = 'ana@acme.test'`) != 0 {
+			t.Fatalf("posting a revoked link: %d", res.StatusCode)
+		}
+		if res, _ := b.do("POST", "/app/settings/revoke-invite", url.Values{"csrf": {csrf}, "invitation": {ivt}}); res.StatusCode != http.StatusNotFound {
+			t.Fatalf("revoked twice: %d", res.StatusCode)
+		}
+
+		// revoked before its email went out: nothing is sent
+		before := len(srv.Received())
+		b.do("POST", "/app/settings/invite", url.Values{"csrf": {csrf}, "idem": {"invite-late"}, "email": {"late@acme.test"}})
+		var late string
+		if err := e.DB.QueryRow(`SELECT id FROM dashboard_invitations WHERE email = 'late@acme.test'`).Scan(&late); err != nil {
+			t.Fatal(err)
+		}
+		if res, _ := b.do("POST", "/app/settings/revoke-invite", url.Values{"csrf": {csrf}, "invitation": {late}}); res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("revoke a queued invitation: %d", res.StatusCode)
+		}
+		if got := sendInvites(t, e, srv, before); len(got) != 0 {
+			t.Fatalf("a revoked invitation was emailed: %v", got)
 		}
 	})
 }

@@ -81,7 +81,13 @@ func (d *Dashboard) signInPage(w http.ResponseWriter, r *http.Request) {
 func (d *Dashboard) signInForm(w http.ResponseWriter, r *http.Request, status int, msg, next string) {
 	lang := d.lang(w, r, "")
 	v := &view{Lang: lang, CSRF: d.loginCSRF(w, r), Title: tr(lang, "signin"), Error: msg, Form: map[string]string{"email": r.PostFormValue("email"), "next": safeNext(next)}}
-	if r.URL.Query().Get("joined") != "" {
+	switch r.URL.Query().Get("joined") {
+	case "":
+	case "account":
+		v.Form["notice"] = tr(lang, "invite.added")
+	case "member":
+		v.Form["notice"] = tr(lang, "invite.already")
+	default:
 		v.Form["notice"] = tr(lang, "invite.joined")
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")

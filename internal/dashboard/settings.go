@@ -25,21 +25,22 @@ type settingsData struct {
 	SMTP      bool
 	Sent      string   // the address a test message just went to
 	Invited   string   // the address an invitation was just queued to
+	Revoked   string   // the address whose invitation was just revoked
 	Pending   []invite // invitations not yet accepted
 }
 
 // invite is a pending invitation as the users section lists it.
-type invite struct{ Email, Expires string }
+type invite struct{ ID, Email, Expires string }
 
 // pendingInvites are the workspace's open invitations, newest first.
 func (p *page) pendingInvites() ([]invite, error) {
 	return store.Collect(p.R.Context(), p.d.DB, func(r store.Scanner) (invite, error) {
 		var i invite
 		var expires int64
-		err := r.Scan(&i.Email, &expires)
+		err := r.Scan(&i.ID, &i.Email, &expires)
 		i.Expires = time.UnixMicro(expires).In(p.S.Scope.Loc).Format("2006-01-02 15:04")
 		return i, err
-	}, `SELECT email, expires FROM dashboard_invitations WHERE workspace_id = $1 AND accepted IS NULL AND expires > $2
+	}, `SELECT id, email, expires FROM dashboard_invitations WHERE workspace_id = $1 AND accepted IS NULL AND expires > $2
 		ORDER BY created DESC, id LIMIT 25`, p.S.Scope.ID, p.d.Clock.Now().UnixMicro())
 }
 
@@ -52,7 +53,8 @@ func (p *page) renderSettings(status int, token string, errs map[string]string, 
 	if err != nil {
 		return err
 	}
-	sd := &settingsData{Members: members, Token: token, SMTP: p.d.Mail != nil, Sent: p.R.URL.Query().Get("sent"), Invited: p.R.URL.Query().Get("invited")}
+	sd := &settingsData{Members: members, Token: token, SMTP: p.d.Mail != nil, Sent: p.R.URL.Query().Get("sent"), Invited: p.R.URL.Query().Get("invited"),
+		Revoked: p.R.URL.Query().Get("revoked")}
 	if sd.Pending, err = p.pendingInvites(); err != nil {
 		return err
 	}
@@ -100,6 +102,8 @@ func (d *Dashboard) settingsAction(p *page) error {
 		return p.invite()
 	case "remove-user":
 		return p.removeMember()
+	case "revoke-invite":
+		return p.revokeInvite()
 	case "certificate", "caf":
 		file, err := uploaded(p.R)
 		if err != nil {

@@ -405,33 +405,39 @@ func Capture(e Env, paymentID string) (*Payment, error) {
 		}
 		return GetPayment(e, p.ID)
 	}
+	if err := captureHeld(e, p, s); err != nil {
+		return nil, err
+	}
+	return GetPayment(e, p.ID)
+}
+
+// captureHeld collects the amount p holds on s through its gateway and
+// concludes the payment.
+func captureHeld(e Env, p *Payment, s *Source) error {
 	amt := *p.heldAmount
 	auth, err := heldReference(e, p, s.ID)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	ref := id.New("chg")
 	c := chargeOf(s, ref, amt, p.Currency)
 	c.Authorization = auth
 	out, err := operate(e, s, func(gw gateway.Gateway) gateway.Outcome { return gw.Capture(e.Ctx, c) })
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if out.Status == gateway.Succeeded && out.Reference == "" {
 		out.Reference = auth // the capture collected what the authorization named
 	}
 	if err := recordCharge(e, p, s, ref, "capture", amt, out); err != nil {
-		return nil, err
+		return err
 	}
 	captured := decimal.Zero
 	if out.Status == gateway.Succeeded {
 		p.Balance = money.NewMoney(p.Balance.Sub(amt))
 		captured = amt
 	}
-	if err := conclude(e, p, captured, out.FailedReason); err != nil {
-		return nil, err
-	}
-	return GetPayment(e, p.ID)
+	return conclude(e, p, captured, out.FailedReason)
 }
 
 // ChargeInvoice implements docs/billing.md#85-what-a-run-does step 9 charge_payment for a

@@ -206,6 +206,39 @@ func (c SourceParams) setupFor(e Env, s *Source, baseURL string) gateway.SetupPa
 	return p
 }
 
+// customerAccount is the processor's account of the customer a reusable
+// source is saved for, made once per customer, gateway and mode: the
+// first save stores it; a concurrent one meets the primary key and reads
+// the stored account instead of its own.
+func customerAccount(e Env, gw gateway.Gateway, p gateway.SetupParams) (string, error) {
+	keeper, ok := gw.(gateway.AccountKeeper)
+	if !ok || p.ValidateOnly || p.Usage != "reusable" || p.Customer == "" {
+		return "", nil
+	}
+	gatewayID := gw.Info().ID
+	read := func() (string, error) {
+		var account string
+		err := e.Q.QueryRowContext(e.Ctx, `SELECT account FROM gateway_customers WHERE workspace_id = $1 AND test_mode = $2 AND gateway = $3 AND customer_id = $4`,
+			e.Scope.ID, e.Scope.TestMode, gatewayID, p.Customer).Scan(&account)
+		if errors.Is(err, sql.ErrNoRows) {
+			return "", nil
+		}
+		return account, err
+	}
+	if account, err := read(); err != nil || account != "" {
+		return account, err
+	}
+	account, err := keeper.CustomerAccount(e.Ctx, gateway.Account{Customer: p.Customer, Email: p.CustomerEmail})
+	if err != nil {
+		return "", err
+	}
+	if _, err := e.Q.ExecContext(e.Ctx, `INSERT INTO gateway_customers (workspace_id, test_mode, gateway, customer_id, account, created)
+		VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`, e.Scope.ID, e.Scope.TestMode, gatewayID, p.Customer, account, e.Now.UnixMicro()); err != nil {
+		return "", err
+	}
+	return read()
+}
+
 // CreateSource creates a source (docs/payments.md#23-create-body). baseURL builds
 // redirect_url.
 func CreateSource(e Env, c SourceParams, cl Client, baseURL string) (*Source, error) {
@@ -237,7 +270,9 @@ func CreateSource(e Env, c SourceParams, cl Client, baseURL string) (*Source, er
 		p.ValidateOnly = !errs.OK()
 		var gerrs map[string]any
 		var err error
-		setup, gerrs, err = c.Gateway.Setup(e.Ctx, p, e.Now.In(loc(e.Scope)))
+		if p.CustomerAccount, err = customerAccount(e, c.Gateway, p); err == nil {
+			setup, gerrs, err = c.Gateway.Setup(e.Ctx, p, e.Now.In(loc(e.Scope)))
+		}
 		if err != nil {
 			return nil, apperr.Detail(apperr.Unavailable, fmt.Sprintf("The %s gateway did not answer; try again later.", s.Gateway))
 		}
