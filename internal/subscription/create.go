@@ -64,7 +64,7 @@ func (e env) today() Date { return DateOf(e.now, e.sc.Loc) }
 func (e env) doc() document.Env {
 	de := document.Env{Ctx: e.ctx, Q: e.q, D: e.d, Scope: e.sc, Now: e.now, Deps: e.svc.documents()}
 	if e.batch != nil {
-		de.Tail = e.batch.tail
+		de.Tail, de.Customers = e.batch.tail, e.batch.customers
 	}
 	return de
 }
