@@ -106,7 +106,8 @@ func backoff(n int) time.Duration {
 
 // handle sends one email; a refused one is retried with backoff (the
 // attempts counted in its payload) and dropped after MaxAttempts. The
-// message records each answer of the server.
+// message records each answer of the server; its final status, its event
+// and the job's completion are one transaction.
 func (w *Worker) handle(ctx context.Context, j jobs.Job) error {
 	now := w.Clock.Now()
 	var p payload
@@ -114,46 +115,44 @@ func (w *Worker) handle(ctx context.Context, j jobs.Job) error {
 		w.Logger.Error("email job unreadable; dropped", "job", j.ID)
 		return jobs.Complete(ctx, w.DB, j.ID)
 	}
-	answer, sendErr := w.send(ctx, p)
-	switch {
-	case sendErr == nil:
-		if p.Reminder != "" {
-			if err := reminder.Delivered(ctx, w.DB, p.Reminder, answer, nil, w.Clock.Now()); err != nil {
-				return err
-			}
-		}
-		return jobs.Complete(ctx, w.DB, j.ID)
-	case p.Attempts+1 >= MaxAttempts:
-		w.Logger.Error("email not sent; giving up", "invoice", p.Invoice, "reminder", p.Reminder, "attempts", p.Attempts+1, "error", sendErr.Error())
-		if p.Reminder != "" {
-			if err := reminder.Delivered(ctx, w.DB, p.Reminder, "", sendErr, w.Clock.Now()); err != nil {
-				return err
-			}
-		}
-		return jobs.Complete(ctx, w.DB, j.ID)
-	default:
-		w.Logger.Warn("email not sent; will retry", "invoice", p.Invoice, "reminder", p.Reminder, "attempt", p.Attempts+1, "error", sendErr.Error())
-		if p.Reminder != "" {
-			if err := reminder.Retrying(ctx, w.DB, p.Reminder, sendErr); err != nil {
-				return err
-			}
-		}
-		p.Attempts++
-		b, _ := json.Marshal(p)
-		_, err := w.DB.ExecContext(ctx, `UPDATE jobs SET payload = $1, run_at = $2, locked_by = NULL, locked_until = NULL WHERE id = $3`,
-			string(b), now.Add(backoff(p.Attempts)).UnixMicro(), j.ID)
+	ws, err := workspace.ByID(ctx, w.DB, p.Workspace)
+	if err != nil {
 		return err
 	}
+	sc := workspace.Scope{Workspace: ws, TestMode: p.TestMode}
+	answer, sendErr := w.send(ctx, sc, p)
+	final := sendErr == nil || p.Attempts+1 >= MaxAttempts
+	switch {
+	case sendErr != nil && final:
+		w.Logger.Error("email not sent; giving up", "invoice", p.Invoice, "reminder", p.Reminder, "attempts", p.Attempts+1, "error", sendErr.Error())
+	case sendErr != nil:
+		w.Logger.Warn("email not sent; will retry", "invoice", p.Invoice, "reminder", p.Reminder, "attempt", p.Attempts+1, "error", sendErr.Error())
+	}
+	if final {
+		return w.DB.InTx(ctx, func(tx *sql.Tx) error {
+			if p.Reminder != "" {
+				if err := reminder.Delivered(ctx, tx, sc, p.Reminder, answer, sendErr, w.Clock.Now()); err != nil {
+					return err
+				}
+			}
+			return jobs.Complete(ctx, tx, j.ID)
+		})
+	}
+	if p.Reminder != "" {
+		if err := reminder.Retrying(ctx, w.DB, p.Reminder, sendErr); err != nil {
+			return err
+		}
+	}
+	p.Attempts++
+	b, _ := json.Marshal(p)
+	_, err = w.DB.ExecContext(ctx, `UPDATE jobs SET payload = $1, run_at = $2, locked_by = NULL, locked_until = NULL WHERE id = $3`,
+		string(b), now.Add(backoff(p.Attempts)).UnixMicro(), j.ID)
+	return err
 }
 
 // send renders the email (a message's, or an invoice's of a job queued
 // before messages recorded every email) and sends it.
-func (w *Worker) send(ctx context.Context, p payload) (string, error) {
-	ws, err := workspace.ByID(ctx, w.DB, p.Workspace)
-	if err != nil {
-		return "", err
-	}
-	sc := workspace.Scope{Workspace: ws, TestMode: p.TestMode}
+func (w *Worker) send(ctx context.Context, sc workspace.Scope, p payload) (string, error) {
 	e := document.Env{Ctx: ctx, Q: w.DB, D: w.DB.Dialect, Scope: sc, Now: w.Clock.Now(), Deps: w.Deps}
 	if p.Reminder != "" {
 		m, err := w.messageEmail(e, p.Reminder)
@@ -166,7 +165,7 @@ func (w *Worker) send(ctx context.Context, p payload) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	m, err := InvoiceMessage(e, d, ws.Name)
+	m, err := InvoiceMessage(e, d, sc.Name)
 	if err != nil {
 		return "", err
 	}
