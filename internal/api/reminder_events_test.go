@@ -26,7 +26,7 @@ func TestReminderEvents(t *testing.T) {
 		}
 		r.smtp.Refuse = true
 		e.Clock.Advance(24*time.Hour + time.Minute)
-		r.retries(t, 1) // the failed retry queues the second email
+		r.retries(t, 1)                  // the failed retry queues the second email
 		for range mail.MaxAttempts + 1 { // the last run finds nothing left to do
 			r.sendMail(t)
 			e.Clock.Advance(25 * time.Hour)
