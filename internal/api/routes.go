@@ -86,6 +86,11 @@ func (s *Server) declare() []Route {
 	routes[len(routes)-1].Schema = subscription.View{}
 	add(post, "/subscriptions/{id}/process/", "Subscriptions", "Run the next billing run now (answers the invoice)", AuthToken, 200, s.processSubscription)
 	routes[len(routes)-1].Schema = document.InvoiceView{}
+	// Dunning state (docs/billing.md#815-dunning-state)
+	add(get, "/subscriptions/{id}/dunning/", "Subscriptions", "List a subscription's dunnings (retries of failed charges)", AuthToken, 200, s.listSubscriptionDunnings)
+	routes[len(routes)-1].List, routes[len(routes)-1].Schema = true, subscription.DunningView{}
+	catalogue("/dunning/", "Subscriptions", "dunnings (retries of failed automatic charges)", subscription.DunningView{}, AuthToken,
+		listScoped(&subscription.DunningListSpec, subscription.ListDunnings), getScoped(subscription.GetDunningView))
 	add(post, "/usages/", "Usages", "Record usage of a metered line", AuthToken, 201, s.createUsage)
 	routes[len(routes)-1].Schema = subscription.Usage{}
 	add(get, "/usages/", "Usages", "List usage records", AuthToken, 200, listScoped(&subscription.UsageListSpec, subscription.ListUsages))
