@@ -19,6 +19,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/subscription"
 	"github.com/cobrobilling/cobro/internal/supplier"
 	"github.com/cobrobilling/cobro/internal/webhook"
+	"github.com/cobrobilling/cobro/internal/workspace"
 )
 
 // declare lists every route of the server, in one place. The router, the
@@ -256,6 +257,14 @@ func (s *Server) declare() []Route {
 	for i := len(routes) - 3; i < len(routes); i++ {
 		routes[i].Schema = subscription.CollectionSettings{}
 	}
+
+	// Workspace logo (docs/billing.md#12-workspace-logo)
+	add(get, "/settings/workspace/logo/", "Workspace", "The workspace's logo (emails, portal, hosted checkout)", AuthToken, 200, s.getLogo)
+	routes[len(routes)-1].Schema = workspace.LogoView{}
+	add(put, "/settings/workspace/logo/", "Workspace", "Set the workspace's logo: a PNG or JPEG file (multipart) of at most 512 KB", AuthToken, 200, s.putLogo)
+	routes[len(routes)-1].Schema = workspace.LogoView{}
+	add(del, "/settings/workspace/logo/", "Workspace", "Remove the workspace's logo", AuthToken, 204, s.deleteLogo)
+	add(get, "/publishable/logos/{workspace}/{digest}", "Workspace", "A workspace's logo image (public, cached for good: a new logo has a new path)", AuthPublic, 200, s.publicLogo)
 
 	// Customer portal (docs/billing.md#11-customer-portal)
 	add(post, "/customer_base/sessions/", "Customer portal", "Create a customer-portal session (a short-lived URL for one customer)", AuthToken, 201, s.createPortalSession)

@@ -215,11 +215,17 @@ func (w *Worker) messageEmail(e document.Env, messageID string) (Message, error)
 	if b.URL != "" {
 		m.Text = strings.TrimRight(m.Text, "\n") + "\n\n" + b.Label + ": " + b.URL + "\n"
 	}
-	logo, err := logoURL(e)
+	logo, err := workspace.LoadLogo(e.Ctx, e.Q, e.Scope.ID)
 	if err != nil {
 		return Message{}, err
 	}
-	if m.HTML, err = renderHTML(document.Lang(e.Scope), e.Scope.Name, logo, r.Subject, r.Message, b); err != nil {
+	logoSrc := ""
+	if logo != nil { // inline: shown without fetching anything (docs/billing.md#12-workspace-logo)
+		cid := "logo-" + logo.Digest + "@cobro"
+		logoSrc = "cid:" + cid
+		m.Inline = []Attachment{{Name: "logo" + logoExt[logo.ContentType], ContentType: logo.ContentType, Data: logo.Data, ContentID: cid}}
+	}
+	if m.HTML, err = renderHTML(document.Lang(e.Scope), e.Scope.Name, logoSrc, r.Subject, r.Message, b); err != nil {
 		return Message{}, err
 	}
 	m.Attachments, err = w.attachments(e, r)
@@ -269,9 +275,5 @@ func buttonLabel(es bool, kind string) string {
 	return tr(es, "Pagar en línea", "Pay online")
 }
 
-// logoURL is the workspace's logo for emails ("" = none).
-func logoURL(e document.Env) (string, error) {
-	var logo sql.NullString
-	err := e.Q.QueryRowContext(e.Ctx, `SELECT logo_url FROM workspaces WHERE id = $1`, e.Scope.ID).Scan(&logo)
-	return logo.String, err
-}
+// logoExt names the inline logo's file by its type.
+var logoExt = map[string]string{"image/png": ".png", "image/jpeg": ".jpg"}
