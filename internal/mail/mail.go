@@ -1,4 +1,4 @@
-// Package mail sends Cobro's emails (invoices of subscription runs) through
+// Package mail sends Cobro's emails (documents, receipts, reminders, dunning) through
 // the SMTP server of COBRO_SMTP_URL (docs/operations.md#1-commands). Messages are jobs
 // in the database queue, written in the transaction that causes them, so a
 // crash between the commit and the send loses nothing; the worker renders

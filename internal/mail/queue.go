@@ -34,13 +34,8 @@ type payload struct {
 	Attempts  int      `json:"attempts"`
 }
 
-// Queue is the email queue as subscription.Mailer and reminder.Mailer.
+// Queue is the email queue as reminder.Mailer.
 type Queue struct{}
-
-// EnqueueInvoice queues an invoice's email (EnqueueInvoice).
-func (Queue) EnqueueInvoice(ctx context.Context, q store.Querier, sc workspace.Scope, invoiceID string, to []string, now time.Time) error {
-	return EnqueueInvoice(ctx, q, sc, invoiceID, to, now)
-}
 
 // EnqueueReminder queues a reminder's email (EnqueueReminder).
 func (Queue) EnqueueReminder(ctx context.Context, q store.Querier, sc workspace.Scope, reminderID string, now time.Time) error {
@@ -51,12 +46,6 @@ func (Queue) EnqueueReminder(ctx context.Context, q store.Querier, sc workspace.
 // transaction.
 func EnqueueReminder(ctx context.Context, q store.Querier, sc workspace.Scope, reminderID string, now time.Time) error {
 	return jobs.Enqueue(ctx, q, JobKind, "email:reminder:"+reminderID, payload{Workspace: sc.ID, TestMode: sc.TestMode, Reminder: reminderID}, now, now)
-}
-
-// EnqueueInvoice queues the email of a finalized invoice to recipients, in
-// the caller's transaction; one per invoice (unique key).
-func EnqueueInvoice(ctx context.Context, q store.Querier, sc workspace.Scope, invoiceID string, to []string, now time.Time) error {
-	return jobs.Enqueue(ctx, q, JobKind, "email:invoice:"+invoiceID, payload{Workspace: sc.ID, TestMode: sc.TestMode, Invoice: invoiceID, To: to}, now, now)
 }
 
 // Worker sends the queued emails: it is the handler of JobKind, run by
