@@ -7,9 +7,12 @@ import (
 	netmail "net/mail"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/cobrobilling/cobro/internal/api"
+	"github.com/cobrobilling/cobro/internal/id"
 	"github.com/cobrobilling/cobro/internal/mail"
+	"github.com/cobrobilling/cobro/internal/store"
 	"github.com/cobrobilling/cobro/internal/workspace"
 )
 
@@ -21,8 +24,26 @@ type settingsData struct {
 	Biller    map[string]any // nil outside Chile
 	CAFs      []any
 	SMTP      bool
-	Sent      string // the address a test message just went to
-	Logo      string // path of the workspace's logo ("" = none)
+	Sent      string   // the address a test message just went to
+	Invited   string   // the address an invitation was just queued to
+	Revoked   string   // the address whose invitation was just revoked
+	Pending   []invite // invitations not yet accepted
+	Logo      string   // path of the workspace's logo ("" = none)
+}
+
+// invite is a pending invitation as the users section lists it.
+type invite struct{ ID, Email, Expires string }
+
+// pendingInvites are the workspace's open invitations, newest first.
+func (p *page) pendingInvites() ([]invite, error) {
+	return store.Collect(p.R.Context(), p.d.DB, func(r store.Scanner) (invite, error) {
+		var i invite
+		var expires int64
+		err := r.Scan(&i.ID, &i.Email, &expires)
+		i.Expires = time.UnixMicro(expires).In(p.S.Scope.Loc).Format("2006-01-02 15:04")
+		return i, err
+	}, `SELECT id, email, expires FROM dashboard_invitations WHERE workspace_id = $1 AND accepted IS NULL AND expires > $2
+		ORDER BY created DESC, id LIMIT 25`, p.S.Scope.ID, p.d.Clock.Now().UnixMicro())
 }
 
 func (d *Dashboard) settings(p *page) error {
@@ -34,7 +55,11 @@ func (p *page) renderSettings(status int, token string, errs map[string]string, 
 	if err != nil {
 		return err
 	}
-	sd := &settingsData{Members: members, Token: token, SMTP: p.d.Mail != nil, Sent: p.R.URL.Query().Get("sent")}
+	sd := &settingsData{Members: members, Token: token, SMTP: p.d.Mail != nil, Sent: p.R.URL.Query().Get("sent"), Invited: p.R.URL.Query().Get("invited"),
+		Revoked: p.R.URL.Query().Get("revoked")}
+	if sd.Pending, err = p.pendingInvites(); err != nil {
+		return err
+	}
 	if l, st := p.get("/settings/workspace/logo/"); st == http.StatusOK {
 		if u, err := url.Parse(str(l["url"])); err == nil {
 			sd.Logo = u.Path
@@ -50,7 +75,8 @@ func (p *page) renderSettings(status int, token string, errs map[string]string, 
 	if msg == "" {
 		msg = p.R.URL.Query().Get("error")
 	}
-	return p.render(status, "settings", &view{Title: tr(p.Lang, "settings"), Section: "settings", Data: sd, Errors: errs, Error: msg})
+	return p.render(status, "settings", &view{Title: tr(p.Lang, "settings"), Section: "settings", Data: sd, Errors: errs, Error: msg,
+		Form: map[string]string{"idem": id.Random(24), "invite_email": p.R.PostFormValue("email")}})
 }
 
 // settingsAction: a new API token for the signed-in user, the SII
@@ -81,6 +107,12 @@ func (d *Dashboard) settingsAction(p *page) error {
 		return p.testMessage()
 	case "logo", "logo-remove":
 		return p.logoSettings()
+	case "invite":
+		return p.invite()
+	case "remove-user":
+		return p.removeMember()
+	case "revoke-invite":
+		return p.revokeInvite()
 	case "certificate", "caf":
 		file, err := uploaded(p.R)
 		if err != nil {

@@ -169,6 +169,21 @@ type Refund struct {
 	Reason    string
 }
 
+// AccountKeeper is a gateway that keeps one account of each Cobro customer
+// at the processor (a Stripe customer) and saves every card of the
+// customer to it. Cobro stores the account and asks for it once.
+type AccountKeeper interface {
+	// CustomerAccount makes the processor's account of a customer; asked
+	// twice for one customer (a retry, concurrent saves) the processor
+	// answers the same account where it can.
+	CustomerAccount(ctx context.Context, a Account) (string, error)
+}
+
+// Account describes a Cobro customer to a processor.
+type Account struct {
+	Customer, Email, Name string
+}
+
 // Returner is a gateway whose payer leaves for the processor's page and
 // comes back (Webpay's token_ws, an Oneclick inscription, 3-D Secure).
 // The source waits in requires_authorization until the return, which is
@@ -214,13 +229,32 @@ type Notifier interface {
 type Notification struct {
 	// ID is the processor's event id: a callback seen before is ignored.
 	ID string
-	// Reference is the Outcome.Reference of the operation it settles.
+	// Reference is the Outcome.Reference of the operation it settles (a
+	// charge), or of the captured operation its refunds give back.
 	Reference string
-	// Kind is "charge" or "refund"; Outcome the result read from the
-	// processor (amounts never from the browser).
+	// Kind is "charge" or "refund"; Outcome the result the processor
+	// signed (amounts never from the browser): Succeeded, Failed, or
+	// Pending when nothing is decided yet.
 	Kind    string
 	Outcome Outcome
+	// Amount and Currency are what the charge holds or collected.
+	Amount   decimal.Decimal
+	Currency string
+	// Captured: the charge's money is collected (not only held for a
+	// capture).
+	Captured bool
+	// Refunds are the processor's refunds the event reports (Kind
+	// "refund"), in Currency.
+	Refunds []RefundNote
+}
+
+// RefundNote is one refund a processor reports.
+type RefundNote struct {
+	// ID is the processor's id of the refund (Outcome.Reference of a
+	// refund Cobro asked for).
+	ID      string
 	Amount  decimal.Decimal
+	Outcome Outcome
 }
 
 // ---- the test gateway (docs/payments.md#11-test-gateway-cards)
@@ -279,6 +313,9 @@ type SetupParams struct {
 	// PaymentMethod is the processor's id of a means of payment made in
 	// the payer's browser (Stripe.js's pm_…); "" when not sent.
 	PaymentMethod string
+	// CustomerAccount is the processor's account of Customer (an
+	// AccountKeeper's), "" when none.
+	CustomerAccount string
 }
 
 func fieldErr(field, msg string) map[string]any { return map[string]any{field: []string{msg}} }

@@ -42,13 +42,32 @@ type NextAction struct {
 	URL  string `json:"url"`
 }
 
+// IntentHead and IntentState are the fields the intent shows both to the
+// workspace (Intent) and to the payer (PublicIntent), in that order.
+type IntentHead struct {
+	ID       string      `json:"id"`
+	Link     string      `json:"link"`
+	Status   string      `json:"status"`
+	Amount   money.Money `json:"amount"`
+	Currency string      `json:"currency"`
+}
+
+// IntentState is the next action and the stamps of the status machine.
+type IntentState struct {
+	NextAction *NextAction     `json:"next_action"`
+	Authorized clock.NullStamp `json:"authorized"`
+	Captured   clock.NullStamp `json:"captured"`
+	Finalized  clock.NullStamp `json:"finalized"`
+	Failed     clock.NullStamp `json:"failed"`
+	Cancelled  clock.NullStamp `json:"cancelled"`
+	TestMode   bool            `json:"test_mode"`
+	Created    clock.Stamp     `json:"created"`
+	Updated    clock.Stamp     `json:"updated"`
+}
+
 // Intent is the API object (docs/payments.md#53-intent-object).
 type Intent struct {
-	ID           string            `json:"id"`
-	Link         string            `json:"link"`
-	Status       string            `json:"status"`
-	Amount       money.Money       `json:"amount"`
-	Currency     string            `json:"currency"`
+	IntentHead
 	Payer        json.RawMessage   `json:"payer"`
 	Customer     *customer.Summary `json:"customer"`
 	Source       *string           `json:"source"`
@@ -56,15 +75,7 @@ type Intent struct {
 	Invoice      *string           `json:"invoice"`
 	FailedReason *string           `json:"failed_reason"`
 	Error        *string           `json:"error"`
-	NextAction   *NextAction       `json:"next_action"`
-	Authorized   clock.NullStamp   `json:"authorized"`
-	Captured     clock.NullStamp   `json:"captured"`
-	Finalized    clock.NullStamp   `json:"finalized"`
-	Failed       clock.NullStamp   `json:"failed"`
-	Cancelled    clock.NullStamp   `json:"cancelled"`
-	TestMode     bool              `json:"test_mode"`
-	Created      clock.Stamp       `json:"created"`
-	Updated      clock.Stamp       `json:"updated"`
+	IntentState
 
 	CustomerID string `json:"-"`
 	stamps     map[string]*int64
@@ -115,18 +126,19 @@ func (in *Intent) fill(e Env) {
 	}
 }
 
+// intents reads the intents of e's scope, customer expanded.
+func intents(e Env) rows.Resource[*Intent] {
+	return rows.Resource[*Intent]{Ctx: e.Ctx, Q: e.Q, D: e.D, Scope: e.Scope, Table: intentsTable,
+		Scan:   func(r list.Scanner) (*Intent, error) { return scanIntent(e, r) },
+		Expand: func(ins []*Intent) error { return expandIntents(e, ins) }}
+}
+
 func getIntent(e Env, intentID string, lock bool) (*Intent, error) {
-	return rows.Get(e.Ctx, e.Q, e.Scope, intentsTable, intentID, rows.Lock(e.D, lock), func(r list.Scanner) (*Intent, error) { return scanIntent(e, r) })
+	return intents(e).Get(intentID, lock)
 }
 
 // GetIntent returns an intent of the scope (customer expanded), or 404.
-func GetIntent(e Env, intentID string) (*Intent, error) {
-	in, err := getIntent(e, intentID, false)
-	if err != nil {
-		return nil, err
-	}
-	return in, expandIntents(e, []*Intent{in})
-}
+func GetIntent(e Env, intentID string) (*Intent, error) { return intents(e).Show(intentID) }
 
 func expandIntents(e Env, ins []*Intent) error {
 	return rows.Expand(ins, func(in *Intent) (string, bool) { return in.CustomerID, in.CustomerID != "" }, summaries(e),
@@ -146,22 +158,12 @@ var IntentListSpec = list.Spec{
 }
 
 // ListIntents returns one page of intents.
-func ListIntents(e Env, lq *list.Query) (int, []*Intent, error) {
-	n, out, err := rows.List(e.Ctx, e.Q, e.Scope, intentsTable, lq, func(row list.Scanner) (*Intent, error) { return scanIntent(e, row) })
-	if err != nil {
-		return 0, nil, err
-	}
-	return n, out, expandIntents(e, out)
-}
+func ListIntents(e Env, lq *list.Query) (int, []*Intent, error) { return intents(e).List(lq) }
 
 // PublicIntent is the payer's view (docs/payments.md#53-intent-object): no tax id, no error, the
 // customer by id only. invoice_number lets the receipt name the invoice.
 type PublicIntent struct {
-	ID            string            `json:"id"`
-	Link          string            `json:"link"`
-	Status        string            `json:"status"`
-	Amount        money.Money       `json:"amount"`
-	Currency      string            `json:"currency"`
+	IntentHead
 	Payer         map[string]any    `json:"payer"`
 	Customer      map[string]string `json:"customer"`
 	Source        *string           `json:"source"`
@@ -169,15 +171,7 @@ type PublicIntent struct {
 	Invoice       *string           `json:"invoice"`
 	InvoiceNumber *int64            `json:"invoice_number"`
 	FailedReason  *string           `json:"failed_reason"`
-	NextAction    *NextAction       `json:"next_action"`
-	Authorized    clock.NullStamp   `json:"authorized"`
-	Captured      clock.NullStamp   `json:"captured"`
-	Finalized     clock.NullStamp   `json:"finalized"`
-	Failed        clock.NullStamp   `json:"failed"`
-	Cancelled     clock.NullStamp   `json:"cancelled"`
-	TestMode      bool              `json:"test_mode"`
-	Created       clock.Stamp       `json:"created"`
-	Updated       clock.Stamp       `json:"updated"`
+	IntentState
 }
 
 // Public returns the payer's view of an intent.
@@ -188,9 +182,8 @@ func (in *Intent) Public(e Env) (*PublicIntent, error) {
 	if payer == nil {
 		payer = map[string]any{}
 	}
-	p := &PublicIntent{ID: in.ID, Link: in.Link, Status: in.Status, Amount: in.Amount, Currency: in.Currency, Payer: payer, Source: in.Source,
-		Payment: in.Payment, Invoice: in.Invoice, FailedReason: in.FailedReason, NextAction: in.NextAction, Authorized: in.Authorized,
-		Captured: in.Captured, Finalized: in.Finalized, Failed: in.Failed, Cancelled: in.Cancelled, TestMode: in.TestMode, Created: in.Created, Updated: in.Updated}
+	p := &PublicIntent{IntentHead: in.IntentHead, Payer: payer, Source: in.Source, Payment: in.Payment, Invoice: in.Invoice,
+		FailedReason: in.FailedReason, IntentState: in.IntentState}
 	if in.CustomerID != "" && in.Status == Finalized {
 		p.Customer = map[string]string{"id": in.CustomerID}
 	}
@@ -285,8 +278,8 @@ func CreateIntent(e Env, l *Link, c IntentParams, cl payment.Client) (*Intent, e
 	if c.Payer != nil {
 		payer, _ = json.Marshal(c.Payer)
 	}
-	in := &Intent{ID: id.New("pin"), Link: l.ID, Amount: l.Amount, Currency: l.Currency, Payer: payer,
-		TestMode: e.Scope.TestMode, CustomerID: l.CustomerID, stamps: map[string]*int64{}}
+	in := &Intent{IntentHead: IntentHead{ID: id.New("pin"), Link: l.ID, Amount: l.Amount, Currency: l.Currency}, Payer: payer,
+		IntentState: IntentState{TestMode: e.Scope.TestMode}, CustomerID: l.CustomerID, stamps: map[string]*int64{}}
 	src, err := linkSource(e, l, in, c, cl)
 	if err != nil {
 		return nil, err
@@ -340,13 +333,7 @@ func authorize(e Env, in *Intent, l *Link) error {
 	if err != nil {
 		return err
 	}
-	if out.Status != gateway.Succeeded {
-		return in.fail(e, out.FailedReason)
-	}
-	if err := setGatewayRef(e, in, out.Reference); err != nil {
-		return err
-	}
-	if err := in.move(e, Authorized, true); err != nil {
+	if moved, err := in.settle(e, out, Authorized); err != nil || !moved {
 		return err
 	}
 	if l.CaptureMethod == "automatic" {
@@ -368,16 +355,23 @@ func capture(e Env, in *Intent, l *Link) error {
 	if err != nil {
 		return err
 	}
-	if out.Status != gateway.Succeeded {
-		return in.fail(e, out.FailedReason)
-	}
-	if err := setGatewayRef(e, in, out.Reference); err != nil {
-		return err
-	}
-	if err := in.move(e, Captured, true); err != nil {
+	if moved, err := in.settle(e, out, Captured); err != nil || !moved {
 		return err
 	}
 	return finalize(e, in, l)
+}
+
+// settle applies the gateway's answer to an operation on the intent: a
+// refusal fails the intent (moved is false); a success keeps the
+// processor's reference and moves the intent to status to.
+func (in *Intent) settle(e Env, out gateway.Outcome, to string) (moved bool, err error) {
+	if out.Status != gateway.Succeeded {
+		return false, in.fail(e, out.FailedReason)
+	}
+	if err := setGatewayRef(e, in, out.Reference); err != nil {
+		return false, err
+	}
+	return true, in.move(e, to, true)
 }
 
 // savepoint runs fn so that a refusal (a 4xx application error) undoes
@@ -541,10 +535,15 @@ func expired(e Env, in *Intent) (bool, error) {
 	if in.Status != Authorized || at == nil || e.Now.UnixMicro() < *at+AuthorizationWindow.Microseconds() {
 		return false, nil
 	}
+	return true, cancel(e, in)
+}
+
+// cancel releases the intent's hold and cancels it.
+func cancel(e Env, in *Intent) error {
 	if err := release(e, in); err != nil {
-		return false, err
+		return err
 	}
-	return true, in.move(e, Cancelled, true)
+	return in.move(e, Cancelled, true)
 }
 
 func release(e Env, in *Intent) error {
@@ -577,58 +576,41 @@ func gatewayRef(e Env, in *Intent) (string, error) {
 	return ref.String, err
 }
 
-// CaptureIntent captures an authorized intent (manual capture).
-func CaptureIntent(e Env, intentID string) (*Intent, error) {
+// advance runs one step of the manual status machine on the locked
+// intent, only from status from (else the message msg), and answers the
+// intent as stored after it.
+func advance(e Env, intentID, from, msg string, step func(*Intent, *Link) error) (*Intent, error) {
 	in, l, err := lockIntent(e, intentID)
 	if err != nil {
 		return nil, err
 	}
-	if gone, err := expired(e, in); err != nil || gone {
-		if err != nil {
-			return nil, err
-		}
-		return GetIntent(e, in.ID)
+	if in.Status != from {
+		return nil, apperr.NonField(msg)
 	}
-	if in.Status != Authorized {
-		return nil, apperr.NonField("Only authorized intents can be captured.")
-	}
-	if err := capture(e, in, l); err != nil {
+	if err := step(in, l); err != nil {
 		return nil, err
 	}
 	return GetIntent(e, in.ID)
+}
+
+// CaptureIntent captures an authorized intent (manual capture).
+func CaptureIntent(e Env, intentID string) (*Intent, error) {
+	return advance(e, intentID, Authorized, "Only authorized intents can be captured.", func(in *Intent, l *Link) error {
+		if gone, err := expired(e, in); err != nil || gone {
+			return err // a hold past its window was cancelled instead
+		}
+		return capture(e, in, l)
+	})
 }
 
 // CancelIntent cancels an authorized intent (its hold is released).
 func CancelIntent(e Env, intentID string) (*Intent, error) {
-	in, _, err := lockIntent(e, intentID)
-	if err != nil {
-		return nil, err
-	}
-	if in.Status != Authorized {
-		return nil, apperr.NonField("Only authorized intents can be cancelled.")
-	}
-	if err := release(e, in); err != nil {
-		return nil, err
-	}
-	if err := in.move(e, Cancelled, true); err != nil {
-		return nil, err
-	}
-	return GetIntent(e, in.ID)
+	return advance(e, intentID, Authorized, "Only authorized intents can be cancelled.", func(in *Intent, _ *Link) error { return cancel(e, in) })
 }
 
 // FinalizeIntent retries the finalization of a captured intent.
 func FinalizeIntent(e Env, intentID string) (*Intent, error) {
-	in, l, err := lockIntent(e, intentID)
-	if err != nil {
-		return nil, err
-	}
-	if in.Status != Captured {
-		return nil, apperr.NonField("Only captured intents can be finalized.")
-	}
-	if err := finalize(e, in, l); err != nil {
-		return nil, err
-	}
-	return GetIntent(e, in.ID)
+	return advance(e, intentID, Captured, "Only captured intents can be finalized.", func(in *Intent, l *Link) error { return finalize(e, in, l) })
 }
 
 // Sources is the document.SourceListener of payment links.

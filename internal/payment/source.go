@@ -107,8 +107,15 @@ func scanSource(sc workspace.Scope, row interface{ Scan(...any) error }) (*Sourc
 	return &s, nil
 }
 
+// sources reads the sources of e's scope, customer expanded.
+func sources(e Env) rows.Resource[*Source] {
+	return rows.Resource[*Source]{Ctx: e.Ctx, Q: e.Q, D: e.D, Scope: e.Scope, Table: sourcesTable,
+		Scan:   func(r list.Scanner) (*Source, error) { return scanSource(e.Scope, r) },
+		Expand: func(ss []*Source) error { return expandSources(e, ss) }}
+}
+
 func getSource(e Env, sourceID string, lock bool) (*Source, error) {
-	return rows.Get(e.Ctx, e.Q, e.Scope, sourcesTable, sourceID, rows.Lock(e.D, lock), func(r list.Scanner) (*Source, error) { return scanSource(e.Scope, r) })
+	return sources(e).Get(sourceID, lock)
 }
 
 // authExpired: an authentication left pending past its window.
@@ -117,13 +124,7 @@ func (s *Source) authExpired(now time.Time) bool {
 }
 
 // GetSource returns a source of the scope (its customer expanded), or 404.
-func GetSource(e Env, sourceID string) (*Source, error) {
-	s, err := getSource(e, sourceID, false)
-	if err != nil {
-		return nil, err
-	}
-	return s, expandSources(e, []*Source{s})
-}
+func GetSource(e Env, sourceID string) (*Source, error) { return sources(e).Show(sourceID) }
 
 func expandSources(e Env, ss []*Source) error {
 	for _, s := range ss {
@@ -152,13 +153,7 @@ var SourceListSpec = list.Spec{
 }
 
 // ListSources returns one page of sources.
-func ListSources(e Env, lq *list.Query) (int, []*Source, error) {
-	n, out, err := rows.List(e.Ctx, e.Q, e.Scope, sourcesTable, lq, func(row list.Scanner) (*Source, error) { return scanSource(e.Scope, row) })
-	if err != nil {
-		return 0, nil, err
-	}
-	return n, out, expandSources(e, out)
-}
+func ListSources(e Env, lq *list.Query) (int, []*Source, error) { return sources(e).List(lq) }
 
 // Client is what the request tells about the payer's client.
 type Client struct{ IP, UserAgent string }
@@ -211,6 +206,39 @@ func (c SourceParams) setupFor(e Env, s *Source, baseURL string) gateway.SetupPa
 	return p
 }
 
+// customerAccount is the processor's account of the customer a reusable
+// source is saved for, made once per customer, gateway and mode: the
+// first save stores it; a concurrent one meets the primary key and reads
+// the stored account instead of its own.
+func customerAccount(e Env, gw gateway.Gateway, p gateway.SetupParams) (string, error) {
+	keeper, ok := gw.(gateway.AccountKeeper)
+	if !ok || p.ValidateOnly || p.Usage != "reusable" || p.Customer == "" {
+		return "", nil
+	}
+	gatewayID := gw.Info().ID
+	read := func() (string, error) {
+		var account string
+		err := e.Q.QueryRowContext(e.Ctx, `SELECT account FROM gateway_customers WHERE workspace_id = $1 AND test_mode = $2 AND gateway = $3 AND customer_id = $4`,
+			e.Scope.ID, e.Scope.TestMode, gatewayID, p.Customer).Scan(&account)
+		if errors.Is(err, sql.ErrNoRows) {
+			return "", nil
+		}
+		return account, err
+	}
+	if account, err := read(); err != nil || account != "" {
+		return account, err
+	}
+	account, err := keeper.CustomerAccount(e.Ctx, gateway.Account{Customer: p.Customer, Email: p.CustomerEmail})
+	if err != nil {
+		return "", err
+	}
+	if _, err := e.Q.ExecContext(e.Ctx, `INSERT INTO gateway_customers (workspace_id, test_mode, gateway, customer_id, account, created)
+		VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`, e.Scope.ID, e.Scope.TestMode, gatewayID, p.Customer, account, e.Now.UnixMicro()); err != nil {
+		return "", err
+	}
+	return read()
+}
+
 // CreateSource creates a source (docs/payments.md#23-create-body). baseURL builds
 // redirect_url.
 func CreateSource(e Env, c SourceParams, cl Client, baseURL string) (*Source, error) {
@@ -242,7 +270,9 @@ func CreateSource(e Env, c SourceParams, cl Client, baseURL string) (*Source, er
 		p.ValidateOnly = !errs.OK()
 		var gerrs map[string]any
 		var err error
-		setup, gerrs, err = c.Gateway.Setup(e.Ctx, p, e.Now.In(loc(e.Scope)))
+		if p.CustomerAccount, err = customerAccount(e, c.Gateway, p); err == nil {
+			setup, gerrs, err = c.Gateway.Setup(e.Ctx, p, e.Now.In(loc(e.Scope)))
+		}
 		if err != nil {
 			return nil, apperr.Detail(apperr.Unavailable, fmt.Sprintf("The %s gateway did not answer; try again later.", s.Gateway))
 		}
@@ -447,32 +477,12 @@ func Authenticate(e Env, sourceID string, approve bool) (*Source, error) {
 // ScopeOfSource finds the workspace and mode of a source for publishable
 // pages (the id is the only thing the payer has).
 func ScopeOfSource(ctx context.Context, q store.Querier, sourceID string) (workspace.Scope, error) {
-	return scopeOf(ctx, q, "sources", "sou", sourceID)
+	return rows.ScopeOf(ctx, q, sourcesTable, sourceID)
 }
 
 // ScopeOfPayment finds the workspace and mode of a payment.
 func ScopeOfPayment(ctx context.Context, q store.Querier, paymentID string) (workspace.Scope, error) {
-	return scopeOf(ctx, q, "payments", "pay", paymentID)
-}
-
-func scopeOf(ctx context.Context, q store.Querier, table, prefix, objID string) (workspace.Scope, error) {
-	if !id.Valid(prefix, objID) {
-		return workspace.Scope{}, apperr.NotFoundErr()
-	}
-	var ws string
-	var test bool
-	err := q.QueryRowContext(ctx, `SELECT workspace_id, test_mode FROM `+table+` WHERE id = $1`, objID).Scan(&ws, &test)
-	if errors.Is(err, sql.ErrNoRows) {
-		return workspace.Scope{}, apperr.NotFoundErr()
-	}
-	if err != nil {
-		return workspace.Scope{}, err
-	}
-	w, err := workspace.ByID(ctx, q, ws)
-	if err != nil {
-		return workspace.Scope{}, err
-	}
-	return workspace.Scope{Workspace: w, TestMode: test}, nil
+	return rows.ScopeOf(ctx, q, paymentsTable, paymentID)
 }
 
 // CheckDefaultSource validates a subscription's default_source for a

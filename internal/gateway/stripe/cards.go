@@ -12,6 +12,9 @@ import (
 type SaveParams struct {
 	// PaymentMethod is the pm_… the browser made with Stripe.js.
 	PaymentMethod string
+	// Customer is the Stripe customer the card is saved to; "" makes one
+	// for the source.
+	Customer string
 	// CobroCustomer is the customer's id in Cobro (kept in the Stripe
 	// customer's metadata); Email and Name describe it at Stripe.
 	CobroCustomer, Email, Name string
@@ -20,24 +23,39 @@ type SaveParams struct {
 	Reference string
 }
 
-// SaveCard makes a Stripe customer and confirms a SetupIntent for off-session
-// use, which attaches the PaymentMethod to it; 3-D Secure, when the bank
-// asks, goes through the SetupIntent's next action.
-func (c *Client) SaveCard(ctx context.Context, p SaveParams) Result {
-	cp := &stripego.CustomerCreateParams{Metadata: map[string]string{"cobro_customer": p.CobroCustomer}}
-	if p.Email != "" {
-		cp.Email = stripego.String(p.Email)
+// CreateCustomer makes the Stripe customer of a Cobro customer; key is
+// the idempotency key (a retry gets the same customer).
+func (c *Client) CreateCustomer(ctx context.Context, cobroCustomer, email, name, key string) (string, error) {
+	cp := &stripego.CustomerCreateParams{Metadata: map[string]string{"cobro_customer": cobroCustomer}}
+	if email != "" {
+		cp.Email = stripego.String(email)
 	}
-	if p.Name != "" {
-		cp.Name = stripego.String(p.Name)
+	if name != "" {
+		cp.Name = stripego.String(name)
 	}
-	idempotent(&cp.Params, p.Reference+"-customer")
+	idempotent(&cp.Params, key)
 	cus, err := c.api.V1Customers.Create(ctx, cp)
 	if err != nil {
-		return failure(err)
+		return "", err
+	}
+	return cus.ID, nil
+}
+
+// SaveCard confirms a SetupIntent for off-session use, which attaches the
+// PaymentMethod to the Stripe customer (made now when p names none);
+// 3-D Secure, when the bank asks, goes through the SetupIntent's next
+// action.
+func (c *Client) SaveCard(ctx context.Context, p SaveParams) Result {
+	customer := p.Customer
+	if customer == "" {
+		id, err := c.CreateCustomer(ctx, p.CobroCustomer, p.Email, p.Name, p.Reference+"-customer")
+		if err != nil {
+			return failure(err)
+		}
+		customer = id
 	}
 	sp := &stripego.SetupIntentCreateParams{
-		Customer:           stripego.String(cus.ID),
+		Customer:           stripego.String(customer),
 		PaymentMethod:      stripego.String(p.PaymentMethod),
 		PaymentMethodTypes: stripego.StringSlice([]string{"card"}),
 		Usage:              stripego.String(string(stripego.SetupIntentUsageOffSession)),
@@ -54,7 +72,7 @@ func (c *Client) SaveCard(ctx context.Context, p SaveParams) Result {
 	}
 	r := SetupResult(si)
 	if r.Customer == "" {
-		r.Customer = cus.ID
+		r.Customer = customer
 	}
 	return c.withCard(ctx, r)
 }

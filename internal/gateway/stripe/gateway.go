@@ -140,13 +140,23 @@ func (g *Gateway) Setup(ctx context.Context, p gateway.SetupParams, _ time.Time)
 	}
 	var r Result
 	if p.Usage == "reusable" {
-		r = g.client.SaveCard(ctx, SaveParams{PaymentMethod: p.PaymentMethod, CobroCustomer: p.Customer, Email: p.CustomerEmail,
+		r = g.client.SaveCard(ctx, SaveParams{PaymentMethod: p.PaymentMethod, Customer: p.CustomerAccount, CobroCustomer: p.Customer, Email: p.CustomerEmail,
 			ReturnURL: p.ReturnURL, Reference: p.Source})
 	} else {
 		r = g.client.Authorize(ctx, Payment{Amount: p.Amount, Currency: p.Currency, PaymentMethod: p.PaymentMethod,
 			ReturnURL: p.ReturnURL, Reference: p.Source + "-setup", Metadata: map[string]string{"cobro_source": p.Source}})
 	}
 	return g.setupOf(r, p.Usage == "reusable")
+}
+
+// CustomerAccount makes the Stripe customer of a Cobro customer. The
+// idempotency key is the customer's: concurrent saves of its cards get
+// one Stripe customer.
+func (g *Gateway) CustomerAccount(ctx context.Context, a gateway.Account) (string, error) {
+	if g.modeMismatch() {
+		return "", errors.New("stripe: the workspace's key does not belong to this mode")
+	}
+	return g.client.CreateCustomer(ctx, a.Customer, a.Email, a.Name, "cobro-customer-"+a.Customer)
 }
 
 // setupOf turns Stripe's answer to a setup into the source Cobro stores.
@@ -301,6 +311,17 @@ func (g *Gateway) Return(ctx context.Context, ret gateway.Return) gateway.Return
 	return out
 }
 
+// deciding tells the intents' events that settle a result; any other
+// (created, processing, requires_action) only says Stripe is not done.
+func deciding(eventType string) bool {
+	switch eventType {
+	case "payment_intent.succeeded", "payment_intent.amount_capturable_updated", "payment_intent.payment_failed", "payment_intent.canceled",
+		"setup_intent.succeeded", "setup_intent.setup_failed", "setup_intent.canceled":
+		return true
+	}
+	return false
+}
+
 // Notification verifies a Stripe webhook with the workspace's signing
 // secret and says what it settles; an event of the other mode is refused.
 func (g *Gateway) Notification(_ context.Context, header http.Header, body []byte) (*gateway.Notification, error) {
@@ -311,17 +332,20 @@ func (g *Gateway) Notification(_ context.Context, header http.Header, body []byt
 	if ev.Livemode == g.testMode {
 		return nil, ErrSignature
 	}
-	n := &gateway.Notification{ID: ev.ID, Reference: ev.Intent, Kind: ev.Kind, Outcome: outcome(ev.Result)}
+	n := &gateway.Notification{ID: ev.ID, Reference: ev.Intent, Kind: ev.Kind, Outcome: outcome(ev.Result), Currency: ev.Result.Currency}
 	switch ev.Kind {
 	case KindCharge:
-		n.Amount = ev.Result.Captured
-		if ev.Result.Status == StatusSucceeded && n.Amount.IsZero() {
-			n.Amount = ev.Result.Authorized
+		if !deciding(ev.Type) || ev.Result.Status == StatusNeedsAction { // created, processing, the payer still at 3-D Secure…
+			n.Outcome = gateway.Outcome{Status: gateway.Pending, Reference: ev.Intent}
+		}
+		n.Captured = ev.Result.StripeStatus == string(stripego.PaymentIntentStatusSucceeded)
+		n.Amount = ev.Result.Authorized
+		if n.Captured {
+			n.Amount = ev.Result.Captured
 		}
 	case KindRefund:
-		n.Reference, n.Amount = ev.Result.Reference, ev.Result.Amount
-		if ev.Type == "charge.refunded" {
-			n.Reference, n.Amount = ev.Intent, ev.Refunded
+		for _, r := range ev.Refunds {
+			n.Refunds = append(n.Refunds, gateway.RefundNote{ID: r.Reference, Amount: r.Amount, Outcome: outcome(r)})
 		}
 	}
 	return n, nil

@@ -40,6 +40,9 @@ type Event struct {
 	Result Result
 	// Refunded is the total refunded on the charge (charge.refunded).
 	Refunded decimal.Decimal
+	// Refunds are the refunds the event carries: the refund of a refund.*
+	// event, or the charge's refunds when charge.refunded lists them.
+	Refunds []Result
 }
 
 // ParseEvent verifies a webhook with the signing secret (Stripe's own
@@ -90,6 +93,11 @@ func ParseEvent(payload []byte, signature, secret string) (*Event, error) {
 		cur := strings.ToUpper(string(ch.Currency))
 		out.Kind, out.Refunded = KindRefund, FromMinor(ch.AmountRefunded, cur)
 		out.Result = Result{Status: StatusSucceeded, Reference: ch.ID, Currency: cur, Captured: FromMinor(ch.AmountCaptured, cur)}
+		if ch.Refunds != nil {
+			for _, re := range ch.Refunds.Data {
+				out.Refunds = append(out.Refunds, RefundResult(re))
+			}
+		}
 	case strings.HasPrefix(out.Type, "refund."):
 		var re stripego.Refund
 		if err := json.Unmarshal(raw, &re); err != nil {
@@ -99,6 +107,7 @@ func ParseEvent(payload []byte, signature, secret string) (*Event, error) {
 			out.Intent = re.PaymentIntent.ID
 		}
 		out.Kind, out.Result = KindRefund, RefundResult(&re)
+		out.Refunds = []Result{out.Result}
 	}
 	return out, nil
 }

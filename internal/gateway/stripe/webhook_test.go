@@ -1,11 +1,14 @@
 package stripe
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"testing"
 	"time"
 
+	"github.com/cobrobilling/cobro/internal/gateway"
 	"github.com/shopspring/decimal"
 	stripego "github.com/stripe/stripe-go/v82"
 	"github.com/stripe/stripe-go/v82/webhook"
@@ -137,4 +140,42 @@ func FuzzParseEvent(f *testing.F) {
 			t.Fatalf("unsigned body accepted: %v", err)
 		}
 	})
+}
+
+// What the gateway tells Cobro of each event: a payer still at 3-D Secure
+// decides nothing, collected and held charges differ, and refunds are
+// reported one by one with their own outcome.
+func TestNotificationSaysWhatIsDecided(t *testing.T) {
+	g := Adapter{}.Bind(gateway.Credentials{SettingSecretKey: "sk_test_123", SettingWebhookSecret: secret}, true).(*Gateway)
+	note := func(typ, object string) *gateway.Notification {
+		t.Helper()
+		payload := event("evt_n", typ, object)
+		n, err := g.Notification(context.Background(), http.Header{SignatureHeader: {signed(payload, secret, time.Now())}}, payload)
+		if err != nil {
+			t.Fatalf("%s: %v", typ, err)
+		}
+		return n
+	}
+	if n := note("payment_intent.requires_action", `{"id": "pi_1", "object": "payment_intent", "status": "requires_action", "amount": 500, "currency": "usd"}`); n.Outcome.Status != gateway.Pending {
+		t.Errorf("requires_action: %+v", n)
+	}
+	n := note("payment_intent.succeeded", `{"id": "pi_1", "object": "payment_intent", "status": "succeeded", "amount": 500, "amount_received": 500, "currency": "usd"}`)
+	if n.Outcome.Status != gateway.Succeeded || !n.Captured || n.Amount.String() != "5" || n.Currency != "USD" || n.Reference != "pi_1" {
+		t.Errorf("succeeded: %+v", n)
+	}
+	n = note("payment_intent.amount_capturable_updated", `{"id": "pi_1", "object": "payment_intent", "status": "requires_capture", "amount": 500, "amount_capturable": 500, "currency": "usd"}`)
+	if n.Outcome.Status != gateway.Succeeded || n.Captured || n.Amount.String() != "5" {
+		t.Errorf("requires_capture: %+v", n)
+	}
+	n = note("charge.refunded", `{"id": "ch_1", "object": "charge", "payment_intent": "pi_1", "amount": 500, "amount_refunded": 300, "currency": "usd",
+		"refunds": {"object": "list", "data": [{"id": "re_1", "object": "refund", "amount": 100, "currency": "usd", "status": "succeeded"},
+		{"id": "re_2", "object": "refund", "amount": 200, "currency": "usd", "status": "pending"}]}}`)
+	if n.Kind != KindRefund || n.Reference != "pi_1" || len(n.Refunds) != 2 || n.Refunds[0].ID != "re_1" || n.Refunds[0].Outcome.Status != gateway.Succeeded ||
+		n.Refunds[1].Amount.String() != "2" || n.Refunds[1].Outcome.Status != gateway.Pending {
+		t.Errorf("charge.refunded: %+v", n)
+	}
+	n = note("refund.failed", `{"id": "re_3", "object": "refund", "payment_intent": "pi_1", "amount": 100, "currency": "usd", "status": "failed"}`)
+	if len(n.Refunds) != 1 || n.Refunds[0].ID != "re_3" || n.Refunds[0].Outcome.Status != gateway.Failed || n.Reference != "pi_1" {
+		t.Errorf("refund.failed: %+v", n)
+	}
 }

@@ -1,7 +1,8 @@
 // Package stripetest runs stripe-mock, Stripe's own mock of its API, on a
 // free loopback port for tests (.ci/run installs the pinned version with
 // go install). Without it a test is skipped on a developer machine and
-// fails in CI (CI=true), so CI cannot pass by skipping.
+// fails in CI (CI=true), so CI cannot pass by skipping. Proxy sits in
+// front of it to keep the state stripe-mock does not (proxy.go).
 package stripetest
 
 import (
