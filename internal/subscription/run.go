@@ -1,7 +1,6 @@
 package subscription
 
 import (
-	"database/sql"
 	"errors"
 	"fmt"
 	"time"
@@ -497,65 +496,9 @@ func (e env) collect(s *Sub, inv *document.Doc) (*document.Doc, error) {
 		}
 	}
 	if out != nil && reason == "" {
-		if err := e.mailInvoice(s, out); err != nil {
-			return nil, err
-		}
 		return out, nil
 	}
 	return document.Get(de, document.Invoice, inv.ID)
-}
-
-// mailInvoice emails a send_invoice run's finalized invoice when the
-// customer's send_invoices is on (docs/billing.md#85-what-a-run-does step 9): to the invoicing
-// contacts of the subscription's orgunit, else of the customer, else the
-// customer's email. Test-mode invoices are not emailed (as reminders).
-func (e env) mailInvoice(s *Sub, inv *document.Doc) error {
-	if e.svc.mailer() == nil || e.sc.TestMode || s.CollectionScheme != SchemeSendInvoice {
-		return nil
-	}
-	var (
-		send  bool
-		email sql.NullString
-	)
-	if err := e.q.QueryRowContext(e.ctx, `SELECT send_invoices, email FROM customers WHERE id = $1`, s.CustomerID).Scan(&send, &email); err != nil || !send {
-		return err
-	}
-	var to []string
-	queries := []struct {
-		sql string
-		arg *string
-	}{{`SELECT email FROM contacts WHERE orgunit_id = $1 AND invoicing = $2 ORDER BY created, id`, s.OrgunitID},
-		{`SELECT email FROM contacts WHERE customer_id = $1 AND invoicing = $2 ORDER BY created, id`, &s.CustomerID}}
-	for _, qq := range queries {
-		if qq.arg == nil || len(to) > 0 {
-			continue
-		}
-		rows, err := e.q.QueryContext(e.ctx, qq.sql, *qq.arg, true)
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			var addr sql.NullString
-			if err := rows.Scan(&addr); err != nil {
-				rows.Close()
-				return err
-			}
-			if addr.Valid && addr.String != "" {
-				to = append(to, addr.String)
-			}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
-	}
-	if len(to) == 0 && email.Valid && email.String != "" {
-		to = []string{email.String}
-	}
-	if len(to) == 0 {
-		return nil
-	}
-	return e.svc.mailer().EnqueueInvoice(e.ctx, e.q, e.sc, inv.ID, to, time.UnixMicro(e.us))
 }
 
 // needAttention records a pre-invoice stop and returns it as *attention.
