@@ -157,11 +157,9 @@ func (e env) run(s *Sub) (*document.Doc, error) {
 // heldRun tells whether s's run is done in memory and written with its
 // batch's other runs at the batch's flush (issue 15): in a billing batch,
 // for an invoice type without a tax agency, collected by send_invoice
-// (a charge goes through the payments work at once) and not emailed by
-// this package's mailer (which needs the invoice row).
+// (a charge goes through the payments work at once).
 func (e env) heldRun(s *Sub) bool {
-	return e.batch != nil && s.CollectionScheme == SchemeSendInvoice && (e.svc.mailer() == nil || e.sc.TestMode) &&
-		document.CanHold(e.doc(), s.TypeID)
+	return e.batch != nil && s.CollectionScheme == SchemeSendInvoice && document.CanHold(e.doc(), s.TypeID)
 }
 
 // recordRun writes the run's row, whose primary key refuses a second run
