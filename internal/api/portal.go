@@ -80,6 +80,13 @@ func (s *Server) portalPage(r *Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
+	gw, err := portalCardGateway(e)
+	if err != nil {
+		return 0, nil, err
+	}
+	if gw != nil {
+		d.AddCard, d.AddCardVia = gw.Info().Checkout, gw.Info().Name
+	}
 	q := r.R.URL.Query()
 	t := portal.Texts(catalog.Language(e.Scope.Country))
 	ret := ""
@@ -179,28 +186,32 @@ func (s *Server) portalPay(r *Request) (int, any, error) {
 	return r.backTo("done=paid")
 }
 
-// portalAddCard saves a card and makes it the one the customer's
-// automatically charged subscriptions use.
+// portalAddCard saves a card with the workspace's card gateway for
+// saved cards: the test gateway's fields posted here, or the start of a
+// processor's flow (portalStartCard). The card becomes the one the
+// customer's automatically charged subscriptions use when the payer
+// leaves make_default checked.
 func (s *Server) portalAddCard(r *Request) (int, any, error) {
 	e, sess, err := r.portalSession()
 	if err != nil {
 		return 0, nil, err
 	}
+	gw, err := portalCardGateway(e)
+	if err != nil {
+		return 0, nil, err
+	}
+	if gw == nil {
+		return r.backTo("error=cards_off")
+	}
 	o := r.Object()
+	makeDefault := o.Has("make_default")
+	if gw.Info().Checkout != gateway.CheckoutCardForm {
+		return r.portalStartCard(e, sess.Customer, gw, makeDefault)
+	}
 	card := map[string]any{}
 	for _, k := range []string{"number", "exp_month", "exp_year", "cvc"} {
 		v, _ := o.Raw(k)
 		card[k] = v
-	}
-	if !e.Scope.TestMode {
-		return r.backTo("error=card") // live cards need a gateway's own page (Stripe.js, Webpay): not here yet
-	}
-	gw, msg, err := payment.GatewayFor(e, "test")
-	if err != nil {
-		return 0, nil, err
-	}
-	if msg != "" {
-		return r.backTo("error=card")
 	}
 	src, err := payment.CreateSource(e, payment.SourceParams{Gateway: gw, Usage: "reusable", CustomerID: sess.Customer, Setup: gateway.SetupParams{Card: card}}, clientOf(r.R), r.BaseURL())
 	if ae, ok := apperr.As(err); ok && ae.Kind == apperr.Invalid {
@@ -211,6 +222,9 @@ func (s *Server) portalAddCard(r *Request) (int, any, error) {
 	}
 	if src.Status != payment.SourceChargeable {
 		return r.backTo("error=card")
+	}
+	if !makeDefault {
+		return r.backTo("done=card_saved")
 	}
 	if err := portal.SetDefault(e, sess.Customer, src.ID); err != nil {
 		return 0, nil, err

@@ -24,6 +24,45 @@ type SaveParams struct {
 // use, which attaches the PaymentMethod to it; 3-D Secure, when the bank
 // asks, goes through the SetupIntent's next action.
 func (c *Client) SaveCard(ctx context.Context, p SaveParams) Result {
+	cus, err := c.createCustomer(ctx, p)
+	if err != nil {
+		return failure(err)
+	}
+	sp := setupIntentParams(cus, p)
+	sp.PaymentMethod = stripego.String(p.PaymentMethod)
+	sp.Confirm = stripego.Bool(true)
+	if p.ReturnURL != "" {
+		sp.ReturnURL = stripego.String(p.ReturnURL)
+	}
+	si, err := c.api.V1SetupIntents.Create(ctx, sp)
+	if err != nil {
+		return failure(err)
+	}
+	r := SetupResult(si)
+	if r.Customer == "" {
+		r.Customer = cus
+	}
+	return c.withCard(ctx, r)
+}
+
+// StartSetup makes a Stripe customer and an unconfirmed SetupIntent for
+// off-session use: the payer enters the card in Stripe.js, which confirms
+// it with the intent's client secret (the customer portal's "add a card").
+func (c *Client) StartSetup(ctx context.Context, p SaveParams) Result {
+	cus, err := c.createCustomer(ctx, p)
+	if err != nil {
+		return failure(err)
+	}
+	si, err := c.api.V1SetupIntents.Create(ctx, setupIntentParams(cus, p))
+	if err != nil {
+		return failure(err)
+	}
+	return Result{Status: StatusNeedsAction, Reference: si.ID, StripeStatus: string(si.Status), Customer: cus}
+}
+
+// createCustomer makes the Stripe customer a saved card belongs to,
+// once per source (the idempotency key derives from it).
+func (c *Client) createCustomer(ctx context.Context, p SaveParams) (string, error) {
 	cp := &stripego.CustomerCreateParams{Metadata: map[string]string{"cobro_customer": p.CobroCustomer}}
 	if p.Email != "" {
 		cp.Email = stripego.String(p.Email)
@@ -34,29 +73,34 @@ func (c *Client) SaveCard(ctx context.Context, p SaveParams) Result {
 	idempotent(&cp.Params, p.Reference+"-customer")
 	cus, err := c.api.V1Customers.Create(ctx, cp)
 	if err != nil {
-		return failure(err)
+		return "", err
 	}
+	return cus.ID, nil
+}
+
+// setupIntentParams are a card SetupIntent's for off-session charges,
+// tagged with the source it saves (the return checks the tag).
+func setupIntentParams(customer string, p SaveParams) *stripego.SetupIntentCreateParams {
 	sp := &stripego.SetupIntentCreateParams{
-		Customer:           stripego.String(cus.ID),
-		PaymentMethod:      stripego.String(p.PaymentMethod),
+		Customer:           stripego.String(customer),
 		PaymentMethodTypes: stripego.StringSlice([]string{"card"}),
 		Usage:              stripego.String(string(stripego.SetupIntentUsageOffSession)),
-		Confirm:            stripego.Bool(true),
-		Metadata:           map[string]string{"cobro_source": p.Reference},
-	}
-	if p.ReturnURL != "" {
-		sp.ReturnURL = stripego.String(p.ReturnURL)
+		Metadata:           map[string]string{"cobro_source": p.Reference, "cobro_customer": p.CobroCustomer},
 	}
 	idempotent(&sp.Params, p.Reference+"-setup")
-	si, err := c.api.V1SetupIntents.Create(ctx, sp)
+	return sp
+}
+
+// ClientSecret is a SetupIntent's client secret, for Stripe.js.
+func (c *Client) ClientSecret(ctx context.Context, id string) (string, error) {
+	if !strings.HasPrefix(id, "seti_") {
+		return "", fmt.Errorf("not a SetupIntent id: %q", id)
+	}
+	si, err := c.api.V1SetupIntents.Retrieve(ctx, id, &stripego.SetupIntentRetrieveParams{})
 	if err != nil {
-		return failure(err)
+		return "", err
 	}
-	r := SetupResult(si)
-	if r.Customer == "" {
-		r.Customer = cus.ID
-	}
-	return c.withCard(ctx, r)
+	return si.ClientSecret, nil
 }
 
 // Setup reads a SetupIntent back (the payer's return from 3-D Secure).
@@ -73,7 +117,7 @@ func (c *Client) Setup(ctx context.Context, id string) (Result, error) {
 
 // SetupResult reads a SetupIntent as Cobro's outcome.
 func SetupResult(si *stripego.SetupIntent) Result {
-	r := Result{Reference: si.ID, StripeStatus: string(si.Status)}
+	r := Result{Reference: si.ID, StripeStatus: string(si.Status), Source: si.Metadata["cobro_source"]}
 	if si.Customer != nil {
 		r.Customer = si.Customer.ID
 	}
