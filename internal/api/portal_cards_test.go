@@ -131,3 +131,50 @@ func TestCustomerPortalStripeForeignSetupIntent(t *testing.T) {
 		}
 	})
 }
+
+// In live mode the portal adds cards only through a configured gateway
+// that saves them: with none (or Webpay Plus alone, single-use) the page
+// says cards cannot be added and a post is refused with that message;
+// Oneclick inscribes only customers with an email, and the page says so.
+// Never a 500.
+func TestCustomerPortalLiveCardGateway(t *testing.T) {
+	for _, dialect := range []string{"sqlite", "postgres"} {
+		t.Run(dialect, func(t *testing.T) {
+			t.Parallel()
+			e, fake := transbankEnv(t, dialect)
+			live := e.Workspace("CL")
+			sessions := portalFixture{c: live}
+			p := sessions.session(t, custNew(live, custExample()), nil)
+			anon := e.Anonymous()
+			offered := func(path string) bool {
+				t.Helper()
+				page := string(anon.Get(path).Body)
+				return strings.Contains(page, `action="`+path+`cards/"`) && !strings.Contains(page, `id="cards-off"`)
+			}
+			if offered(p) {
+				t.Error("the page offers to add a card with no card gateway")
+			}
+			if r := form(e, p+"cards/", url.Values{"make_default": {"1"}}); r.Location != p+"?error=cards_off" {
+				t.Errorf("add a card without a gateway: %d %q", r.Status, r.Location)
+			}
+			fake.Keys["597012345670"] = "live-webpay"
+			live.Patch("/providers/transbank_webpay/", map[string]any{"commerce_code": "597012345670", "api_key_secret": "live-webpay", "environment": "production"}).Expect(200)
+			if offered(p) {
+				t.Error("Webpay Plus alone is offered for saving cards")
+			}
+			oneclickLive(live, fake)
+			if !offered(p) {
+				t.Error("Oneclick is configured but the page offers no card")
+			}
+			noEmail := custExample()
+			delete(noEmail, "email")
+			p2 := sessions.session(t, custNew(live, noEmail), nil)
+			if r := form(e, p2+"cards/", url.Values{}); r.Location != p2+"?error=card_email" {
+				t.Errorf("a customer without an email: %d %q", r.Status, r.Location)
+			}
+			if page := string(anon.Get(p2 + "?error=card_email").Body); !strings.Contains(page, "necesitamos su correo") {
+				t.Errorf("the page does not say why")
+			}
+		})
+	}
+}
