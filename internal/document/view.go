@@ -69,6 +69,41 @@ type OrderLine struct {
 	Updated     clock.Stamp    `json:"updated"`
 }
 
+// Amounts are the totals of a sale or purchase document; the views
+// embed them (and the blocks below) so each shows them alike, in order.
+type Amounts struct {
+	Amount     money.Money   `json:"amount"`
+	Exempt     *money.Money  `json:"exempt"`
+	Tax        *money.Money  `json:"tax"`
+	TaxPercent money.Percent `json:"tax_percent"`
+	Subtotal   money.Money   `json:"subtotal"`
+	Total      money.Money   `json:"total"`
+}
+
+// Deductions are what is withheld from or discounted on the total.
+type Deductions struct {
+	Retention      *money.Money `json:"retention"`
+	Discount       money.Money  `json:"discount"`
+	DiscountScheme string       `json:"discount_scheme"`
+}
+
+// Filing is the document's status and its standing with the tax agency.
+type Filing struct {
+	Status       string          `json:"status"`
+	BillerStatus string          `json:"biller_status"`
+	TaxAgency    json.RawMessage `json:"tax_agency"`
+	LocalFile    *string         `json:"local_file"`
+}
+
+// Record is the bookkeeping every document view ends with.
+type Record struct {
+	Imported bool            `json:"imported"`
+	Metadata json.RawMessage `json:"metadata"`
+	TestMode bool            `json:"test_mode"`
+	Created  clock.Stamp     `json:"created"`
+	Updated  clock.Stamp     `json:"updated"`
+}
+
 // Invoice is the invoice object of docs/documents.md#12-invoice-object.
 type InvoiceView struct {
 	ID               string            `json:"id"`
@@ -83,65 +118,41 @@ type InvoiceView struct {
 	CollectionMethod *string           `json:"collection_method"`
 	Note             *string           `json:"note"`
 	Lines            []SaleLine        `json:"lines"`
-	Amount           money.Money       `json:"amount"`
-	Exempt           *money.Money      `json:"exempt"`
-	Tax              *money.Money      `json:"tax"`
-	TaxPercent       money.Percent     `json:"tax_percent"`
-	Subtotal         money.Money       `json:"subtotal"`
-	Total            money.Money       `json:"total"`
-	TotalAdjusted    money.Money       `json:"total_adjusted"`
-	Retention        *money.Money      `json:"retention"`
-	Discount         money.Money       `json:"discount"`
-	DiscountScheme   string            `json:"discount_scheme"`
-	CustomChange     json.RawMessage   `json:"custom_change"`
-	Status           string            `json:"status"`
-	BillerStatus     string            `json:"biller_status"`
-	TaxAgency        json.RawMessage   `json:"tax_agency"`
-	LocalFile        *string           `json:"local_file"`
-	Subscription     *string           `json:"subscription"`
-	Imported         bool              `json:"imported"`
-	Uncollectible    clock.NullStamp   `json:"uncollectible"`
-	References       []Reference       `json:"references"`
-	Payments         []InvoicePayment  `json:"payments"`
-	Metadata         json.RawMessage   `json:"metadata"`
-	User             *string           `json:"user"`
-	TestMode         bool              `json:"test_mode"`
-	Created          clock.Stamp       `json:"created"`
-	Updated          clock.Stamp       `json:"updated"`
+	Amounts
+	TotalAdjusted money.Money `json:"total_adjusted"`
+	Deductions
+	CustomChange json.RawMessage `json:"custom_change"`
+	Filing
+	Subscription  *string          `json:"subscription"`
+	Imported      bool             `json:"imported"`
+	Uncollectible clock.NullStamp  `json:"uncollectible"`
+	References    []Reference      `json:"references"`
+	Payments      []InvoicePayment `json:"payments"`
+	Metadata      json.RawMessage  `json:"metadata"`
+	User          *string          `json:"user"`
+	TestMode      bool             `json:"test_mode"`
+	Created       clock.Stamp      `json:"created"`
+	Updated       clock.Stamp      `json:"updated"`
 }
 
 // NoteView is a credit note (docs/documents.md#22-credit-note-object) or a debit note (docs/documents.md#32-debit-note-object).
 type NoteView struct {
-	ID             string            `json:"id"`
-	CreditNote     *string           `json:"credit_note,omitempty"`
-	Invoice        *string           `json:"invoice"`
-	Customer       *customer.Summary `json:"customer"`
-	Document       TypeSummary       `json:"document"`
-	Number         *int64            `json:"number"`
-	Date           string            `json:"date"`
-	Currency       string            `json:"currency"`
-	Note           *string           `json:"note"`
-	InternalNote   *string           `json:"internal_note"`
-	Lines          []SaleLine        `json:"lines"`
-	Amount         money.Money       `json:"amount"`
-	Exempt         *money.Money      `json:"exempt"`
-	Tax            *money.Money      `json:"tax"`
-	TaxPercent     money.Percent     `json:"tax_percent"`
-	Subtotal       money.Money       `json:"subtotal"`
-	Total          money.Money       `json:"total"`
-	Retention      *money.Money      `json:"retention"`
-	Discount       money.Money       `json:"discount"`
-	DiscountScheme string            `json:"discount_scheme"`
-	TaxSettings    json.RawMessage   `json:"tax_settings"`
-	Status         string            `json:"status"`
-	BillerStatus   string            `json:"biller_status"`
-	TaxAgency      json.RawMessage   `json:"tax_agency"`
-	LocalFile      *string           `json:"local_file"`
-	Imported       bool              `json:"imported"`
-	Metadata       json.RawMessage   `json:"metadata"`
-	TestMode       bool              `json:"test_mode"`
-	Created        clock.Stamp       `json:"created"`
-	Updated        clock.Stamp       `json:"updated"`
+	ID           string            `json:"id"`
+	CreditNote   *string           `json:"credit_note,omitempty"`
+	Invoice      *string           `json:"invoice"`
+	Customer     *customer.Summary `json:"customer"`
+	Document     TypeSummary       `json:"document"`
+	Number       *int64            `json:"number"`
+	Date         string            `json:"date"`
+	Currency     string            `json:"currency"`
+	Note         *string           `json:"note"`
+	InternalNote *string           `json:"internal_note"`
+	Lines        []SaleLine        `json:"lines"`
+	Amounts
+	Deductions
+	TaxSettings json.RawMessage `json:"tax_settings"`
+	Filing
+	Record
 }
 
 // DebitNoteView always writes credit_note (null when absent).
@@ -184,68 +195,40 @@ type OrderView struct {
 
 // PurchaseView is the purchase object of docs/procurement.md#22-purchase-object.
 type PurchaseView struct {
-	ID             string             `json:"id"`
-	Supplier       *supplier.Supplier `json:"supplier"`
-	Document       TypeSummary        `json:"document"`
-	Number         *int64             `json:"number"`
-	Date           string             `json:"date"`
-	DueDate        *string            `json:"due_date"`
-	Currency       string             `json:"currency"`
-	Lines          []SaleLine         `json:"lines"`
-	Note           *string            `json:"note"`
-	Amount         money.Money        `json:"amount"`
-	Exempt         *money.Money       `json:"exempt"`
-	Tax            *money.Money       `json:"tax"`
-	TaxPercent     money.Percent      `json:"tax_percent"`
-	Subtotal       money.Money        `json:"subtotal"`
-	Total          money.Money        `json:"total"`
-	TotalAdjusted  money.Money        `json:"total_adjusted"`
-	Retention      *money.Money       `json:"retention"`
-	Discount       money.Money        `json:"discount"`
-	DiscountScheme string             `json:"discount_scheme"`
-	TaxSettings    json.RawMessage    `json:"tax_settings"`
-	Status         string             `json:"status"`
-	BillerStatus   string             `json:"biller_status"`
-	TaxAgency      json.RawMessage    `json:"tax_agency"`
-	LocalFile      *string            `json:"local_file"`
-	Imported       bool               `json:"imported"`
-	Metadata       json.RawMessage    `json:"metadata"`
-	TestMode       bool               `json:"test_mode"`
-	Created        clock.Stamp        `json:"created"`
-	Updated        clock.Stamp        `json:"updated"`
+	ID       string             `json:"id"`
+	Supplier *supplier.Supplier `json:"supplier"`
+	Document TypeSummary        `json:"document"`
+	Number   *int64             `json:"number"`
+	Date     string             `json:"date"`
+	DueDate  *string            `json:"due_date"`
+	Currency string             `json:"currency"`
+	Lines    []SaleLine         `json:"lines"`
+	Note     *string            `json:"note"`
+	Amounts
+	TotalAdjusted money.Money `json:"total_adjusted"`
+	Deductions
+	TaxSettings json.RawMessage `json:"tax_settings"`
+	Filing
+	Record
 }
 
 // PurchaseNoteView is the purchase credit note of docs/procurement.md#32-object.
 type PurchaseNoteView struct {
-	ID             string             `json:"id"`
-	Purchase       string             `json:"purchase"`
-	Supplier       *supplier.Supplier `json:"supplier"`
-	Document       TypeSummary        `json:"document"`
-	Number         *int64             `json:"number"`
-	Date           string             `json:"date"`
-	Currency       string             `json:"currency"`
-	Lines          []SaleLine         `json:"lines"`
-	Note           *string            `json:"note"`
-	InternalNote   *string            `json:"internal_note"`
-	Amount         money.Money        `json:"amount"`
-	Exempt         *money.Money       `json:"exempt"`
-	Tax            *money.Money       `json:"tax"`
-	TaxPercent     money.Percent      `json:"tax_percent"`
-	Subtotal       money.Money        `json:"subtotal"`
-	Total          money.Money        `json:"total"`
-	Retention      *money.Money       `json:"retention"`
-	Discount       money.Money        `json:"discount"`
-	DiscountScheme string             `json:"discount_scheme"`
-	TaxSettings    json.RawMessage    `json:"tax_settings"`
-	Status         string             `json:"status"`
-	BillerStatus   string             `json:"biller_status"`
-	TaxAgency      json.RawMessage    `json:"tax_agency"`
-	LocalFile      *string            `json:"local_file"`
-	Imported       bool               `json:"imported"`
-	Metadata       json.RawMessage    `json:"metadata"`
-	TestMode       bool               `json:"test_mode"`
-	Created        clock.Stamp        `json:"created"`
-	Updated        clock.Stamp        `json:"updated"`
+	ID           string             `json:"id"`
+	Purchase     string             `json:"purchase"`
+	Supplier     *supplier.Supplier `json:"supplier"`
+	Document     TypeSummary        `json:"document"`
+	Number       *int64             `json:"number"`
+	Date         string             `json:"date"`
+	Currency     string             `json:"currency"`
+	Lines        []SaleLine         `json:"lines"`
+	Note         *string            `json:"note"`
+	InternalNote *string            `json:"internal_note"`
+	Amounts
+	Deductions
+	TaxSettings json.RawMessage `json:"tax_settings"`
+	Filing
+	Record
 }
 
 // RetentionLine is the retention line of docs/procurement.md#42-retention-object.
@@ -278,15 +261,8 @@ type RetentionView struct {
 	InternalNote *string            `json:"internal_note"`
 	Bulk         *string            `json:"bulk"`
 	Cancellation *string            `json:"cancellation"`
-	Status       string             `json:"status"`
-	BillerStatus string             `json:"biller_status"`
-	TaxAgency    json.RawMessage    `json:"tax_agency"`
-	LocalFile    *string            `json:"local_file"`
-	Imported     bool               `json:"imported"`
-	Metadata     json.RawMessage    `json:"metadata"`
-	TestMode     bool               `json:"test_mode"`
-	Created      clock.Stamp        `json:"created"`
-	Updated      clock.Stamp        `json:"updated"`
+	Filing
+	Record
 }
 
 // Renderer turns stored documents into API objects.
@@ -348,6 +324,32 @@ func (r *Renderer) saleLines(d *Doc) []SaleLine {
 	return out
 }
 
+func amounts(d *Doc) Amounts {
+	return Amounts{Amount: mon(d.Amount), Exempt: monp(d.Exempt), Tax: monp(d.Tax), TaxPercent: money.NewPercent(d.TaxPercent),
+		Subtotal: mon(d.Subtotal), Total: mon(d.Total)}
+}
+
+func deductions(d *Doc) Deductions {
+	return Deductions{Retention: monp(d.Retention), Discount: mon(d.Discount), DiscountScheme: d.DiscountScheme}
+}
+
+func (r *Renderer) filing(d *Doc) Filing {
+	return Filing{Status: d.Status, BillerStatus: d.BillerStatus, TaxAgency: d.TaxAgency, LocalFile: r.localFile(d)}
+}
+
+func (r *Renderer) record(d *Doc) Record {
+	return Record{Imported: d.Imported, Metadata: d.Metadata, TestMode: d.TestMode, Created: r.stamp(d.Created), Updated: r.stamp(d.Updated)}
+}
+
+// totalAdjusted is the total after credit and debit notes (the total
+// until one is issued).
+func totalAdjusted(d *Doc) money.Money {
+	if d.TotalAdjusted != nil {
+		return mon(*d.TotalAdjusted)
+	}
+	return mon(d.Total)
+}
+
 func refs(d *Doc) []Reference {
 	if d.Refs == nil {
 		return []Reference{}
@@ -372,51 +374,30 @@ func (r *Renderer) View(d *Doc) any {
 		}
 		return &RetentionView{ID: d.ID, Supplier: r.Suppliers[d.SupplierID], Purchase: d.PurchaseID, Document: typeSummary(d.TypeID),
 			Number: d.Number, Date: d.Date, Currency: d.Currency, Lines: lines, Amount: mon(d.Amount), Retention: ret, Total: mon(d.Total),
-			Note: d.Note, InternalNote: d.InternalNote, Cancellation: d.CancellationID, Status: d.Status, BillerStatus: d.BillerStatus,
-			TaxAgency: d.TaxAgency, LocalFile: r.localFile(d), Imported: d.Imported, Metadata: d.Metadata, TestMode: d.TestMode,
-			Created: r.stamp(d.Created), Updated: r.stamp(d.Updated)}
+			Note: d.Note, InternalNote: d.InternalNote, Cancellation: d.CancellationID, Filing: r.filing(d), Record: r.record(d)}
 	case Purchase.Name:
-		v := &PurchaseView{ID: d.ID, Supplier: r.Suppliers[d.SupplierID], Document: typeSummary(d.TypeID), Number: d.Number, Date: d.Date,
-			DueDate: d.DueDate, Currency: d.Currency, Lines: r.saleLines(d), Note: d.Note, Amount: mon(d.Amount), Exempt: monp(d.Exempt),
-			Tax: monp(d.Tax), TaxPercent: money.NewPercent(d.TaxPercent), Subtotal: mon(d.Subtotal), Total: mon(d.Total), TotalAdjusted: mon(d.Total),
-			Retention: monp(d.Retention), Discount: mon(d.Discount), DiscountScheme: d.DiscountScheme, TaxSettings: d.TaxSettings,
-			Status: d.Status, BillerStatus: d.BillerStatus, TaxAgency: d.TaxAgency, LocalFile: r.localFile(d), Imported: d.Imported,
-			Metadata: d.Metadata, TestMode: d.TestMode, Created: r.stamp(d.Created), Updated: r.stamp(d.Updated)}
-		if d.TotalAdjusted != nil {
-			v.TotalAdjusted = mon(*d.TotalAdjusted)
-		}
-		return v
+		return &PurchaseView{ID: d.ID, Supplier: r.Suppliers[d.SupplierID], Document: typeSummary(d.TypeID), Number: d.Number, Date: d.Date,
+			DueDate: d.DueDate, Currency: d.Currency, Lines: r.saleLines(d), Note: d.Note, Amounts: amounts(d), TotalAdjusted: totalAdjusted(d),
+			Deductions: deductions(d), TaxSettings: d.TaxSettings, Filing: r.filing(d), Record: r.record(d)}
 	case PurchaseCreditNote.Name:
 		return &PurchaseNoteView{ID: d.ID, Purchase: d.PurchaseID, Supplier: r.Suppliers[d.SupplierID], Document: typeSummary(d.TypeID),
 			Number: d.Number, Date: d.Date, Currency: d.Currency, Lines: r.saleLines(d), Note: d.Note, InternalNote: d.InternalNote,
-			Amount: mon(d.Amount), Exempt: monp(d.Exempt), Tax: monp(d.Tax), TaxPercent: money.NewPercent(d.TaxPercent), Subtotal: mon(d.Subtotal),
-			Total: mon(d.Total), Retention: monp(d.Retention), Discount: mon(d.Discount), DiscountScheme: d.DiscountScheme,
-			TaxSettings: d.TaxSettings, Status: d.Status, BillerStatus: d.BillerStatus, TaxAgency: d.TaxAgency, LocalFile: r.localFile(d),
-			Imported: d.Imported, Metadata: d.Metadata, TestMode: d.TestMode, Created: r.stamp(d.Created), Updated: r.stamp(d.Updated)}
+			Amounts: amounts(d), Deductions: deductions(d), TaxSettings: d.TaxSettings, Filing: r.filing(d), Record: r.record(d)}
 	case Invoice.Name:
 		v := &InvoiceView{ID: d.ID, Customer: cus, Document: typeSummary(d.TypeID), Number: d.Number, Currency: d.Currency, Date: d.Date,
 			DueDate: d.DueDate, PeriodStart: d.PeriodStart, PeriodEnd: d.PeriodEnd, CollectionMethod: d.CollectionMethod, Note: d.Note,
-			Lines: r.saleLines(d), Amount: mon(d.Amount), Exempt: monp(d.Exempt), Tax: monp(d.Tax), TaxPercent: money.NewPercent(d.TaxPercent),
-			Subtotal: mon(d.Subtotal), Total: mon(d.Total), Retention: monp(d.Retention), Discount: mon(d.Discount), DiscountScheme: d.DiscountScheme,
-			CustomChange: json.RawMessage("null"), Status: d.Status, BillerStatus: d.BillerStatus, TaxAgency: d.TaxAgency,
-			LocalFile: r.localFile(d), Subscription: d.SubscriptionID, Imported: d.Imported,
+			Lines: r.saleLines(d), Amounts: amounts(d), TotalAdjusted: totalAdjusted(d), Deductions: deductions(d),
+			CustomChange: json.RawMessage("null"), Filing: r.filing(d), Subscription: d.SubscriptionID, Imported: d.Imported,
 			Uncollectible: clock.NullStamp{Micros: d.Uncollectible, Loc: r.Loc}, References: refs(d), Payments: r.payments(d),
 			Metadata: d.Metadata, User: d.UserEmail, TestMode: d.TestMode, Created: r.stamp(d.Created), Updated: r.stamp(d.Updated)}
-		v.TotalAdjusted = mon(d.Total)
-		if d.TotalAdjusted != nil {
-			v.TotalAdjusted = mon(*d.TotalAdjusted)
-		}
 		if d.CustomChange != nil {
 			v.CustomChange = json.RawMessage(d.CustomChange.String())
 		}
 		return v
 	case CreditNote.Name, DebitNote.Name:
 		v := NoteView{ID: d.ID, Invoice: d.InvoiceID, Customer: cus, Document: typeSummary(d.TypeID), Number: d.Number, Date: d.Date,
-			Currency: d.Currency, Note: d.Note, InternalNote: d.InternalNote, Lines: r.saleLines(d), Amount: mon(d.Amount), Exempt: monp(d.Exempt),
-			Tax: monp(d.Tax), TaxPercent: money.NewPercent(d.TaxPercent), Subtotal: mon(d.Subtotal), Total: mon(d.Total),
-			Retention: monp(d.Retention), Discount: mon(d.Discount), DiscountScheme: d.DiscountScheme, TaxSettings: d.TaxSettings,
-			Status: d.Status, BillerStatus: d.BillerStatus, TaxAgency: d.TaxAgency, LocalFile: r.localFile(d), Imported: d.Imported,
-			Metadata: d.Metadata, TestMode: d.TestMode, Created: r.stamp(d.Created), Updated: r.stamp(d.Updated)}
+			Currency: d.Currency, Note: d.Note, InternalNote: d.InternalNote, Lines: r.saleLines(d), Amounts: amounts(d),
+			Deductions: deductions(d), TaxSettings: d.TaxSettings, Filing: r.filing(d), Record: r.record(d)}
 		if d.Kind == DebitNote.Name {
 			return &DebitNoteView{ID: d.ID, CreditNote: d.CreditNoteID, NoteView: v}
 		}

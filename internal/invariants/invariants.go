@@ -183,22 +183,18 @@ func (c *checker) numbers(docs []*doc) error {
 		typeID string
 	}
 	seq := map[key]int64{}
-	rows, err := c.db.QueryContext(c.ctx, `SELECT workspace_id, test_mode, document_type, next_number FROM sequences`)
+	type sequence struct {
+		k    key
+		next int64
+	}
+	seqs, err := store.Collect(c.ctx, c.db, func(r store.Scanner) (s sequence, err error) {
+		return s, r.Scan(&s.k.ws, &s.k.test, &s.k.typeID, &s.next)
+	}, `SELECT workspace_id, test_mode, document_type, next_number FROM sequences`)
 	if err != nil {
 		return err
 	}
-	for rows.Next() {
-		var k key
-		var next int64
-		if err := rows.Scan(&k.ws, &k.test, &k.typeID, &next); err != nil {
-			rows.Close()
-			return err
-		}
-		seq[k] = next
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
+	for _, s := range seqs {
+		seq[s.k] = s.next
 	}
 	used := map[key]map[int64]string{}
 	for _, d := range docs {
@@ -496,21 +492,12 @@ func (c *checker) documentEvents(docs []*doc) error {
 	if err := c.db.QueryRowContext(c.ctx, `SELECT MIN(created) FROM events`).Scan(&oldest); err != nil {
 		return err
 	}
-	rows, err := c.db.QueryContext(c.ctx, `SELECT object_id, event FROM events WHERE event LIKE '%.created' OR event LIKE '%.finalized'`)
+	events, err := c.pairs(`SELECT object_id, event FROM events WHERE event LIKE '%.created' OR event LIKE '%.finalized'`)
 	if err != nil {
 		return err
 	}
-	for rows.Next() {
-		var obj, name string
-		if err := rows.Scan(&obj, &name); err != nil {
-			rows.Close()
-			return err
-		}
-		have[obj+" "+name] = true
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
+	for _, e := range events {
+		have[e[0]+" "+e[1]] = true
 	}
 	retained := time.Now().Add(-webhook.EventRetention + time.Hour).UnixMicro()
 	for _, d := range docs {
@@ -546,27 +533,13 @@ func (c *checker) deliveries() error {
 		c.report("deliveries: delivery %s has no event", id)
 	}
 
-	rows, err := c.db.QueryContext(c.ctx, `SELECT d.id, d.event_id FROM deliveries d WHERE d.status = $1
+	jobless, err := c.pairs(`SELECT d.id, d.event_id FROM deliveries d WHERE d.status = $1
 		AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.unique_key = 'webhook:' || d.id) ORDER BY d.id`, webhook.DeliveryPending)
 	if err != nil {
 		return err
 	}
-	type pair struct{ delivery, event string }
-	var jobless []pair
-	for rows.Next() {
-		var p pair
-		if err := rows.Scan(&p.delivery, &p.event); err != nil {
-			rows.Close()
-			return err
-		}
-		jobless = append(jobless, p)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
-	}
 	for _, p := range jobless {
-		c.report("deliveries: pending delivery %s (event %s) has no job", p.delivery, p.event)
+		c.report("deliveries: pending delivery %s (event %s) has no job", p[0], p[1])
 	}
 
 	// endpoints by scope
@@ -574,45 +547,27 @@ func (c *checker) deliveries() error {
 		ws   string
 		test bool
 	}
-	rows, err = c.db.QueryContext(c.ctx, `SELECT `+webhook.Columns+` FROM webhook_endpoints ORDER BY created, id`)
+	eps, err := store.Collect(c.ctx, c.db, webhook.ScanEndpoint, `SELECT `+webhook.Columns+` FROM webhook_endpoints ORDER BY created, id`)
 	if err != nil {
 		return err
 	}
 	endpoints := map[scope][]*webhook.Endpoint{}
-	for rows.Next() {
-		ep, err := webhook.ScanEndpoint(rows)
-		if err != nil {
-			rows.Close()
-			return err
-		}
+	for _, ep := range eps {
 		k := scope{ep.WorkspaceID, ep.TestMode}
 		endpoints[k] = append(endpoints[k], ep)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
 	}
 	if len(endpoints) == 0 {
 		return nil
 	}
 	have := map[string]bool{} // event id + " " + endpoint id
-	rows, err = c.db.QueryContext(c.ctx, `SELECT event_id, webhook_id FROM deliveries`)
+	deliveries, err := c.pairs(`SELECT event_id, webhook_id FROM deliveries`)
 	if err != nil {
 		return err
 	}
-	for rows.Next() {
-		var e, w string
-		if err := rows.Scan(&e, &w); err != nil {
-			rows.Close()
-			return err
-		}
-		have[e+" "+w] = true
+	for _, d := range deliveries {
+		have[d[0]+" "+d[1]] = true
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	rows, err = c.db.QueryContext(c.ctx, `SELECT id, workspace_id, test_mode, event, created FROM events ORDER BY created, seq`)
+	rows, err := c.db.QueryContext(c.ctx, `SELECT id, workspace_id, test_mode, event, created FROM events ORDER BY created, seq`)
 	if err != nil {
 		return err
 	}
@@ -634,4 +589,11 @@ func (c *checker) deliveries() error {
 		}
 	}
 	return rows.Err()
+}
+
+// pairs runs a query of two text columns and returns its rows in order.
+func (c *checker) pairs(query string, args ...any) ([][2]string, error) {
+	return store.Collect(c.ctx, c.db, func(r store.Scanner) (p [2]string, err error) {
+		return p, r.Scan(&p[0], &p[1])
+	}, query, args...)
 }

@@ -3,6 +3,7 @@ package invariants
 import (
 	"database/sql"
 
+	"github.com/cobrobilling/cobro/internal/store"
 	"github.com/shopspring/decimal"
 )
 
@@ -18,43 +19,27 @@ func (c *checker) payments(docs []*doc) error {
 		amount, balance     decimal.Decimal
 		recorded            bool // succeeded outside Cobro, without a source: no ledger
 	}
-	rows, err := c.db.QueryContext(c.ctx, `SELECT id, status, invoice_id, amount, balance, sources FROM payments ORDER BY created, id`)
-	if err != nil {
-		return err
-	}
-	var pays []pay
-	for rows.Next() {
-		var p pay
+	pays, err := store.Collect(c.ctx, c.db, func(r store.Scanner) (p pay, err error) {
 		var inv sql.NullString
 		var amount, balance, sources string
-		if err := rows.Scan(&p.id, &p.status, &inv, &amount, &balance, &sources); err != nil {
-			rows.Close()
-			return err
+		if err := r.Scan(&p.id, &p.status, &inv, &amount, &balance, &sources); err != nil {
+			return p, err
 		}
 		p.invoice, p.amount, p.balance = inv.String, dec(amount), dec(balance)
 		p.recorded = p.status == "succeeded" && (sources == "[]" || sources == "")
-		pays = append(pays, p)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	ledger := map[string]decimal.Decimal{}
-	rows, err = c.db.QueryContext(c.ctx, `SELECT payment_id, amount FROM payment_charges WHERE status = 'succeeded' AND kind IN ('charge', 'capture', 'record')`)
+		return p, nil
+	}, `SELECT id, status, invoice_id, amount, balance, sources FROM payments ORDER BY created, id`)
 	if err != nil {
 		return err
 	}
-	for rows.Next() {
-		var pid, amount string
-		if err := rows.Scan(&pid, &amount); err != nil {
-			rows.Close()
-			return err
-		}
-		ledger[pid] = ledger[pid].Add(dec(amount))
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+	ledger := map[string]decimal.Decimal{}
+	charges, err := c.pairs(`SELECT payment_id, amount FROM payment_charges WHERE status = 'succeeded' AND kind IN ('charge', 'capture', 'record')`)
+	if err != nil {
 		return err
+	}
+	for _, ch := range charges {
+		pid, amount := ch[0], ch[1]
+		ledger[pid] = ledger[pid].Add(dec(amount))
 	}
 	type sums struct {
 		collected, committed decimal.Decimal

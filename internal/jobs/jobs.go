@@ -58,35 +58,27 @@ const jobColumns = `id, kind, unique_key, payload, run_at, COALESCE(lane1, ''), 
 func Claim(ctx context.Context, db *store.DB, kind, worker string, now time.Time, lease time.Duration, limit int) ([]Job, error) {
 	var out []Job
 	err := db.InTx(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, `UPDATE jobs SET locked_by = $1, locked_until = $2 WHERE id IN (
+		var err error
+		out, err = store.Collect(ctx, tx, scanJob, `UPDATE jobs SET locked_by = $1, locked_until = $2 WHERE id IN (
 			SELECT id FROM jobs WHERE kind = $3 AND run_at <= $4 AND (locked_until IS NULL OR locked_until < $4)
 			ORDER BY run_at LIMIT `+fmt.Sprint(limit)+db.Dialect.SkipLocked()+`)
 			RETURNING `+jobColumns, worker, now.Add(lease).UnixMicro(), kind, now.UnixMicro())
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		out, err = scanJobs(rows)
 		return err
 	})
 	return out, err
 }
 
-func scanJobs(rows *sql.Rows) ([]Job, error) {
-	var out []Job
-	for rows.Next() {
-		var (
-			j       Job
-			payload string
-			runAt   int64
-		)
-		if err := rows.Scan(&j.ID, &j.Kind, &j.Key, &payload, &runAt, &j.Lanes[0], &j.Lanes[1]); err != nil {
-			return nil, err
-		}
-		j.Payload, j.RunAt = []byte(payload), time.UnixMicro(runAt)
-		out = append(out, j)
+func scanJob(r store.Scanner) (Job, error) {
+	var (
+		j       Job
+		payload string
+		runAt   int64
+	)
+	if err := r.Scan(&j.ID, &j.Kind, &j.Key, &payload, &runAt, &j.Lanes[0], &j.Lanes[1]); err != nil {
+		return Job{}, err
 	}
-	return out, rows.Err()
+	j.Payload, j.RunAt = []byte(payload), time.UnixMicro(runAt)
+	return j, nil
 }
 
 // Complete removes a finished job.
@@ -109,26 +101,24 @@ type Stats struct {
 
 // Depths reports the queue per kind (for /metrics).
 func Depths(ctx context.Context, q store.Querier, now time.Time) (map[string]Stats, error) {
-	rows, err := q.QueryContext(ctx, `SELECT kind, COUNT(*), MIN(run_at) FROM jobs GROUP BY kind`)
+	type depth struct {
+		kind  string
+		n     int
+		first int64
+	}
+	depths, err := store.Collect(ctx, q, func(r store.Scanner) (d depth, err error) {
+		return d, r.Scan(&d.kind, &d.n, &d.first)
+	}, `SELECT kind, COUNT(*), MIN(run_at) FROM jobs GROUP BY kind`)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
 	out := map[string]Stats{}
-	for rows.Next() {
-		var (
-			kind  string
-			n     int
-			first int64
-		)
-		if err := rows.Scan(&kind, &n, &first); err != nil {
-			return nil, err
-		}
-		s := Stats{Depth: n}
-		if age := now.Sub(time.UnixMicro(first)); age > 0 {
+	for _, d := range depths {
+		s := Stats{Depth: d.n}
+		if age := now.Sub(time.UnixMicro(d.first)); age > 0 {
 			s.OldestDue = age
 		}
-		out[kind] = s
+		out[d.kind] = s
 	}
-	return out, rows.Err()
+	return out, nil
 }

@@ -85,22 +85,11 @@ func (l *loop) candidates(ctx context.Context, now time.Time, window int) ([]Job
 		}
 	}
 	l.mu.Unlock()
-	rows, err := l.r.DB.QueryContext(ctx, `SELECT id, `+laneColumn(0)+`, `+laneColumn(1)+` FROM jobs
+	return store.Collect(ctx, l.r.DB, func(r store.Scanner) (j Job, err error) {
+		return j, r.Scan(&j.ID, &j.Lanes[0], &j.Lanes[1])
+	}, `SELECT id, `+laneColumn(0)+`, `+laneColumn(1)+` FROM jobs
 		WHERE kind = $1 AND run_at <= $2 AND (locked_until IS NULL OR locked_until < $2)`+strings.Join(excl, "")+`
 		ORDER BY run_at LIMIT `+fmt.Sprint(window), args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Job
-	for rows.Next() {
-		var j Job
-		if err := rows.Scan(&j.ID, &j.Lanes[0], &j.Lanes[1]); err != nil {
-			return nil, err
-		}
-		out = append(out, j)
-	}
-	return out, rows.Err()
 }
 
 // choose picks the ids of up to room candidates whose lanes have room to
@@ -143,12 +132,7 @@ func lease(ctx context.Context, db *store.DB, ids []string, worker string, now t
 		args = append(args, s)
 		phs[i] = fmt.Sprintf("$%d", len(args))
 	}
-	rows, err := db.QueryContext(ctx, `UPDATE jobs SET locked_by = $1, locked_until = $2
+	return store.Collect(ctx, db, scanJob, `UPDATE jobs SET locked_by = $1, locked_until = $2
 		WHERE id IN (`+strings.Join(phs, ", ")+`) AND (locked_until IS NULL OR locked_until < $3)
 		RETURNING `+jobColumns, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	return scanJobs(rows)
 }

@@ -8,7 +8,7 @@ import (
 )
 
 // Scanner is a row being read (*sql.Row and *sql.Rows).
-type Scanner interface{ Scan(dest ...any) error }
+type Scanner = store.Scanner
 
 // Fetch runs a parsed list query: the total count, then the page, scanned
 // with scan. from is " FROM … WHERE <scope conditions>"; the query's own
@@ -20,18 +20,12 @@ func Fetch[T any](ctx context.Context, q store.Querier, lq *Query, columns, from
 	if err := q.QueryRowContext(ctx, `SELECT COUNT(*)`+from, args...).Scan(&count); err != nil {
 		return 0, nil, err
 	}
-	rows, err := q.QueryContext(ctx, `SELECT `+columns+from+` ORDER BY `+lq.OrderBy+fmt.Sprintf(` LIMIT %d OFFSET %d`, lq.PageSize, lq.Offset()), args...)
+	out, err := store.Collect(ctx, q, scan, `SELECT `+columns+from+` ORDER BY `+lq.OrderBy+fmt.Sprintf(` LIMIT %d OFFSET %d`, lq.PageSize, lq.Offset()), args...)
 	if err != nil {
 		return 0, nil, err
 	}
-	defer rows.Close()
-	out := []T{}
-	for rows.Next() {
-		v, err := scan(rows)
-		if err != nil {
-			return 0, nil, err
-		}
-		out = append(out, v)
+	if out == nil {
+		out = []T{} // an empty page is [] in JSON
 	}
-	return count, out, rows.Err()
+	return count, out, nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"log/slog"
 	"strings"
 	"time"
@@ -14,6 +13,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/document"
 	"github.com/cobrobilling/cobro/internal/jobs"
 	"github.com/cobrobilling/cobro/internal/payment"
+	"github.com/cobrobilling/cobro/internal/rows"
 	"github.com/cobrobilling/cobro/internal/store"
 	"github.com/cobrobilling/cobro/internal/workspace"
 )
@@ -70,7 +70,7 @@ func expire(ctx context.Context, q store.Querier, d store.Dialect, deps document
 	case strings.HasPrefix(objectID, "pay_"):
 		sc, err = payment.ScopeOfPayment(ctx, q, objectID)
 	case strings.HasPrefix(objectID, "pin_"):
-		sc, err = scopeOfIntent(ctx, q, objectID)
+		sc, err = rows.ScopeOf(ctx, q, intentsTable, objectID)
 	default:
 		return nil
 	}
@@ -93,21 +93,4 @@ func expire(ctx context.Context, q store.Querier, d store.Dialect, deps document
 	}
 	_, err = expired(e, in)
 	return err
-}
-
-func scopeOfIntent(ctx context.Context, q store.Querier, intentID string) (workspace.Scope, error) {
-	var ws string
-	var test bool
-	err := q.QueryRowContext(ctx, `SELECT workspace_id, test_mode FROM payment_link_intents WHERE id = $1`, intentID).Scan(&ws, &test)
-	if errors.Is(err, sql.ErrNoRows) {
-		return workspace.Scope{}, apperr.NotFoundErr()
-	}
-	if err != nil {
-		return workspace.Scope{}, err
-	}
-	w, err := workspace.ByID(ctx, q, ws)
-	if err != nil {
-		return workspace.Scope{}, err
-	}
-	return workspace.Scope{Workspace: w, TestMode: test}, nil
 }

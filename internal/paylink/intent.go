@@ -42,13 +42,32 @@ type NextAction struct {
 	URL  string `json:"url"`
 }
 
+// IntentHead and IntentState are the fields the intent shows both to the
+// workspace (Intent) and to the payer (PublicIntent), in that order.
+type IntentHead struct {
+	ID       string      `json:"id"`
+	Link     string      `json:"link"`
+	Status   string      `json:"status"`
+	Amount   money.Money `json:"amount"`
+	Currency string      `json:"currency"`
+}
+
+// IntentState is the next action and the stamps of the status machine.
+type IntentState struct {
+	NextAction *NextAction     `json:"next_action"`
+	Authorized clock.NullStamp `json:"authorized"`
+	Captured   clock.NullStamp `json:"captured"`
+	Finalized  clock.NullStamp `json:"finalized"`
+	Failed     clock.NullStamp `json:"failed"`
+	Cancelled  clock.NullStamp `json:"cancelled"`
+	TestMode   bool            `json:"test_mode"`
+	Created    clock.Stamp     `json:"created"`
+	Updated    clock.Stamp     `json:"updated"`
+}
+
 // Intent is the API object (docs/payments.md#53-intent-object).
 type Intent struct {
-	ID           string            `json:"id"`
-	Link         string            `json:"link"`
-	Status       string            `json:"status"`
-	Amount       money.Money       `json:"amount"`
-	Currency     string            `json:"currency"`
+	IntentHead
 	Payer        json.RawMessage   `json:"payer"`
 	Customer     *customer.Summary `json:"customer"`
 	Source       *string           `json:"source"`
@@ -56,15 +75,7 @@ type Intent struct {
 	Invoice      *string           `json:"invoice"`
 	FailedReason *string           `json:"failed_reason"`
 	Error        *string           `json:"error"`
-	NextAction   *NextAction       `json:"next_action"`
-	Authorized   clock.NullStamp   `json:"authorized"`
-	Captured     clock.NullStamp   `json:"captured"`
-	Finalized    clock.NullStamp   `json:"finalized"`
-	Failed       clock.NullStamp   `json:"failed"`
-	Cancelled    clock.NullStamp   `json:"cancelled"`
-	TestMode     bool              `json:"test_mode"`
-	Created      clock.Stamp       `json:"created"`
-	Updated      clock.Stamp       `json:"updated"`
+	IntentState
 
 	CustomerID string `json:"-"`
 	stamps     map[string]*int64
@@ -115,18 +126,19 @@ func (in *Intent) fill(e Env) {
 	}
 }
 
+// intents reads the intents of e's scope, customer expanded.
+func intents(e Env) rows.Resource[*Intent] {
+	return rows.Resource[*Intent]{Ctx: e.Ctx, Q: e.Q, D: e.D, Scope: e.Scope, Table: intentsTable,
+		Scan:   func(r list.Scanner) (*Intent, error) { return scanIntent(e, r) },
+		Expand: func(ins []*Intent) error { return expandIntents(e, ins) }}
+}
+
 func getIntent(e Env, intentID string, lock bool) (*Intent, error) {
-	return rows.Get(e.Ctx, e.Q, e.Scope, intentsTable, intentID, rows.Lock(e.D, lock), func(r list.Scanner) (*Intent, error) { return scanIntent(e, r) })
+	return intents(e).Get(intentID, lock)
 }
 
 // GetIntent returns an intent of the scope (customer expanded), or 404.
-func GetIntent(e Env, intentID string) (*Intent, error) {
-	in, err := getIntent(e, intentID, false)
-	if err != nil {
-		return nil, err
-	}
-	return in, expandIntents(e, []*Intent{in})
-}
+func GetIntent(e Env, intentID string) (*Intent, error) { return intents(e).Show(intentID) }
 
 func expandIntents(e Env, ins []*Intent) error {
 	return rows.Expand(ins, func(in *Intent) (string, bool) { return in.CustomerID, in.CustomerID != "" }, summaries(e),
@@ -146,22 +158,12 @@ var IntentListSpec = list.Spec{
 }
 
 // ListIntents returns one page of intents.
-func ListIntents(e Env, lq *list.Query) (int, []*Intent, error) {
-	n, out, err := rows.List(e.Ctx, e.Q, e.Scope, intentsTable, lq, func(row list.Scanner) (*Intent, error) { return scanIntent(e, row) })
-	if err != nil {
-		return 0, nil, err
-	}
-	return n, out, expandIntents(e, out)
-}
+func ListIntents(e Env, lq *list.Query) (int, []*Intent, error) { return intents(e).List(lq) }
 
 // PublicIntent is the payer's view (docs/payments.md#53-intent-object): no tax id, no error, the
 // customer by id only. invoice_number lets the receipt name the invoice.
 type PublicIntent struct {
-	ID            string            `json:"id"`
-	Link          string            `json:"link"`
-	Status        string            `json:"status"`
-	Amount        money.Money       `json:"amount"`
-	Currency      string            `json:"currency"`
+	IntentHead
 	Payer         map[string]any    `json:"payer"`
 	Customer      map[string]string `json:"customer"`
 	Source        *string           `json:"source"`
@@ -169,15 +171,7 @@ type PublicIntent struct {
 	Invoice       *string           `json:"invoice"`
 	InvoiceNumber *int64            `json:"invoice_number"`
 	FailedReason  *string           `json:"failed_reason"`
-	NextAction    *NextAction       `json:"next_action"`
-	Authorized    clock.NullStamp   `json:"authorized"`
-	Captured      clock.NullStamp   `json:"captured"`
-	Finalized     clock.NullStamp   `json:"finalized"`
-	Failed        clock.NullStamp   `json:"failed"`
-	Cancelled     clock.NullStamp   `json:"cancelled"`
-	TestMode      bool              `json:"test_mode"`
-	Created       clock.Stamp       `json:"created"`
-	Updated       clock.Stamp       `json:"updated"`
+	IntentState
 }
 
 // Public returns the payer's view of an intent.
@@ -188,9 +182,8 @@ func (in *Intent) Public(e Env) (*PublicIntent, error) {
 	if payer == nil {
 		payer = map[string]any{}
 	}
-	p := &PublicIntent{ID: in.ID, Link: in.Link, Status: in.Status, Amount: in.Amount, Currency: in.Currency, Payer: payer, Source: in.Source,
-		Payment: in.Payment, Invoice: in.Invoice, FailedReason: in.FailedReason, NextAction: in.NextAction, Authorized: in.Authorized,
-		Captured: in.Captured, Finalized: in.Finalized, Failed: in.Failed, Cancelled: in.Cancelled, TestMode: in.TestMode, Created: in.Created, Updated: in.Updated}
+	p := &PublicIntent{IntentHead: in.IntentHead, Payer: payer, Source: in.Source, Payment: in.Payment, Invoice: in.Invoice,
+		FailedReason: in.FailedReason, IntentState: in.IntentState}
 	if in.CustomerID != "" && in.Status == Finalized {
 		p.Customer = map[string]string{"id": in.CustomerID}
 	}
@@ -285,8 +278,8 @@ func CreateIntent(e Env, l *Link, c IntentParams, cl payment.Client) (*Intent, e
 	if c.Payer != nil {
 		payer, _ = json.Marshal(c.Payer)
 	}
-	in := &Intent{ID: id.New("pin"), Link: l.ID, Amount: l.Amount, Currency: l.Currency, Payer: payer,
-		TestMode: e.Scope.TestMode, CustomerID: l.CustomerID, stamps: map[string]*int64{}}
+	in := &Intent{IntentHead: IntentHead{ID: id.New("pin"), Link: l.ID, Amount: l.Amount, Currency: l.Currency}, Payer: payer,
+		IntentState: IntentState{TestMode: e.Scope.TestMode}, CustomerID: l.CustomerID, stamps: map[string]*int64{}}
 	src, err := linkSource(e, l, in, c, cl)
 	if err != nil {
 		return nil, err

@@ -40,44 +40,29 @@ const (
 	StatusArchived = "archived"
 )
 
-// DocumentSummary is the embedded document type (docs/conventions.md#6-expansion-on-reads).
-type DocumentSummary struct {
-	ID       string               `json:"id"`
-	Name     string               `json:"name"`
-	Code     string               `json:"code"`
-	Country  string               `json:"country"`
-	Currency catalog.CurrencyView `json:"currency"`
-}
-
-func docSummary(typeID string) DocumentSummary {
-	t, _ := catalog.DocumentTypeByID(typeID)
-	cur, _ := catalog.CurrencyByID(t.Currency)
-	return DocumentSummary{ID: t.ID, Name: t.Name, Code: t.Code, Country: t.Country, Currency: cur.View()}
-}
-
 // Link is the API object (docs/payments.md#42-payment-link-object).
 type Link struct {
-	ID             string            `json:"id"`
-	PublishableKey string            `json:"publishable_key"`
-	URL            string            `json:"url"`
-	Amount         money.Money       `json:"amount"`
-	Currency       string            `json:"currency"`
-	Description    string            `json:"description"`
-	Document       DocumentSummary   `json:"document"`
-	Exempt         bool              `json:"exempt"`
-	Customer       *customer.Summary `json:"customer"`
-	Invoice        *string           `json:"invoice"`
-	Gateway        string            `json:"gateway"`
-	CaptureMethod  string            `json:"capture_method"`
-	SingleUse      bool              `json:"single_use"`
-	ReturnURL      *string           `json:"return_url"`
-	Expires        clock.NullStamp   `json:"expires"`
-	Status         string            `json:"status"`
-	Archived       clock.NullStamp   `json:"archived"`
-	Metadata       json.RawMessage   `json:"metadata"`
-	TestMode       bool              `json:"test_mode"`
-	Created        clock.Stamp       `json:"created"`
-	Updated        clock.Stamp       `json:"updated"`
+	ID             string               `json:"id"`
+	PublishableKey string               `json:"publishable_key"`
+	URL            string               `json:"url"`
+	Amount         money.Money          `json:"amount"`
+	Currency       string               `json:"currency"`
+	Description    string               `json:"description"`
+	Document       document.TypeSummary `json:"document"`
+	Exempt         bool                 `json:"exempt"`
+	Customer       *customer.Summary    `json:"customer"`
+	Invoice        *string              `json:"invoice"`
+	Gateway        string               `json:"gateway"`
+	CaptureMethod  string               `json:"capture_method"`
+	SingleUse      bool                 `json:"single_use"`
+	ReturnURL      *string              `json:"return_url"`
+	Expires        clock.NullStamp      `json:"expires"`
+	Status         string               `json:"status"`
+	Archived       clock.NullStamp      `json:"archived"`
+	Metadata       json.RawMessage      `json:"metadata"`
+	TestMode       bool                 `json:"test_mode"`
+	Created        clock.Stamp          `json:"created"`
+	Updated        clock.Stamp          `json:"updated"`
 
 	CustomerID string          `json:"-"`
 	LineAmount decimal.Decimal `json:"-"`
@@ -109,7 +94,7 @@ func scanLink(e Env, row list.Scanner) (*Link, error) {
 		return nil, err
 	}
 	l.Amount, l.LineAmount = money.NewMoney(dec(amount)), dec(line)
-	l.Document = docSummary(typ)
+	l.Document = document.TypeSummaryOf(typ)
 	l.CustomerID = cus.String
 	l.Invoice, l.ReturnURL = rows.Text(inv), rows.Text(ret)
 	loc := e.Scope.Loc
@@ -122,18 +107,17 @@ func scanLink(e Env, row list.Scanner) (*Link, error) {
 	return &l, nil
 }
 
-func getLink(e Env, linkID string, lock bool) (*Link, error) {
-	return rows.Get(e.Ctx, e.Q, e.Scope, linksTable, linkID, rows.Lock(e.D, lock), func(r list.Scanner) (*Link, error) { return scanLink(e, r) })
+// links reads the payment links of e's scope, customer expanded.
+func links(e Env) rows.Resource[*Link] {
+	return rows.Resource[*Link]{Ctx: e.Ctx, Q: e.Q, D: e.D, Scope: e.Scope, Table: linksTable,
+		Scan:   func(r list.Scanner) (*Link, error) { return scanLink(e, r) },
+		Expand: func(ls []*Link) error { return expandLinks(e, ls) }}
 }
 
+func getLink(e Env, linkID string, lock bool) (*Link, error) { return links(e).Get(linkID, lock) }
+
 // GetLink returns a link of the scope (customer expanded), or 404.
-func GetLink(e Env, linkID string) (*Link, error) {
-	l, err := getLink(e, linkID, false)
-	if err != nil {
-		return nil, err
-	}
-	return l, expandLinks(e, []*Link{l})
-}
+func GetLink(e Env, linkID string) (*Link, error) { return links(e).Show(linkID) }
 
 func expandLinks(e Env, ls []*Link) error {
 	return rows.Expand(ls, func(l *Link) (string, bool) { return l.CustomerID, l.CustomerID != "" }, summaries(e),
@@ -163,13 +147,7 @@ var LinkListSpec = list.Spec{
 }
 
 // ListLinks returns one page of links.
-func ListLinks(e Env, lq *list.Query) (int, []*Link, error) {
-	n, out, err := rows.List(e.Ctx, e.Q, e.Scope, linksTable, lq, func(row list.Scanner) (*Link, error) { return scanLink(e, row) })
-	if err != nil {
-		return 0, nil, err
-	}
-	return n, out, expandLinks(e, out)
-}
+func ListLinks(e Env, lq *list.Query) (int, []*Link, error) { return links(e).List(lq) }
 
 // linkRecord is the writable state of a link.
 type linkRecord struct {

@@ -33,6 +33,15 @@ func recordCharge(e Env, p *Payment, s *Source, ref, kind string, amount decimal
 	return err
 }
 
+// book records one gateway operation in the ledger and consumes a
+// single-use source, which is spent whatever the gateway answered.
+func book(e Env, p *Payment, s *Source, ref, kind string, amount decimal.Decimal, out gateway.Outcome) error {
+	if err := recordCharge(e, p, s, ref, kind, amount, out); err != nil {
+		return err
+	}
+	return consume(e, s)
+}
+
 // gatewayOf opens the gateway of s with the scope's credentials.
 func gatewayOf(e Env, s *Source) (gateway.Gateway, error) {
 	if e.Deps.Gateways == nil {
@@ -96,6 +105,18 @@ func attach(p *Payment, s *Source) {
 	p.Source = &p.Sources[0]
 }
 
+// authorizeFrom attaches s to p and asks its gateway to authorize what s
+// may collect of the balance, under a new operation reference.
+func authorizeFrom(e Env, p *Payment, s *Source) (ref string, amt decimal.Decimal, out gateway.Outcome, err error) {
+	attach(p, s)
+	amt = capOf(p, s)
+	ref = id.New("chg")
+	out, err = operate(e, s, func(gw gateway.Gateway) gateway.Outcome {
+		return gw.Authorize(e.Ctx, chargeOf(s, ref, amt, p.Currency))
+	})
+	return ref, amt, out, err
+}
+
 // capOf is what source s may collect of the payment's balance.
 func capOf(p *Payment, s *Source) decimal.Decimal {
 	amt := p.Balance.Decimal
@@ -116,20 +137,12 @@ func charge(e Env, p *Payment, srcs []*Source) error {
 		if p.Balance.Sign() <= 0 {
 			break
 		}
-		attach(p, s)
-		amt := capOf(p, s)
-		ref := id.New("chg")
-		out, err := operate(e, s, func(gw gateway.Gateway) gateway.Outcome {
-			return gw.Authorize(e.Ctx, chargeOf(s, ref, amt, p.Currency))
-		})
+		ref, amt, out, err := authorizeFrom(e, p, s)
 		if err != nil {
 			return err
 		}
 		if out.Status == gateway.Pending { // manual: waits for the merchant
-			if err := recordCharge(e, p, s, ref, "authorize", amt, out); err != nil {
-				return err
-			}
-			if err := consume(e, s); err != nil {
+			if err := book(e, p, s, ref, "authorize", amt, out); err != nil {
 				return err
 			}
 			return hold(e, p, s, amt)
@@ -141,10 +154,7 @@ func charge(e Env, p *Payment, srcs []*Source) error {
 				return err
 			}
 		}
-		if err := recordCharge(e, p, s, ref, "charge", amt, out); err != nil {
-			return err
-		}
-		if err := consume(e, s); err != nil {
+		if err := book(e, p, s, ref, "charge", amt, out); err != nil {
 			return err
 		}
 		if out.Status != gateway.Succeeded {
@@ -303,20 +313,12 @@ func Authorize(e Env, paymentID string, c SourceChoice, who Actor) (*Payment, er
 	if err := recheckLimit(e, p); err != nil {
 		return nil, err
 	}
-	attach(p, s)
-	amt := capOf(p, s)
-	ref := id.New("chg")
-	out, err := operate(e, s, func(gw gateway.Gateway) gateway.Outcome {
-		return gw.Authorize(e.Ctx, chargeOf(s, ref, amt, p.Currency))
-	})
+	ref, amt, out, err := authorizeFrom(e, p, s)
 	if err != nil {
 		return nil, err
 	}
 	status := out.Status
-	if err := recordCharge(e, p, s, ref, "authorize", amt, out); err != nil {
-		return nil, err
-	}
-	if err := consume(e, s); err != nil {
+	if err := book(e, p, s, ref, "authorize", amt, out); err != nil {
 		return nil, err
 	}
 	if status == gateway.Failed {

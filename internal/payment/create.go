@@ -153,10 +153,7 @@ func (p *Payment) insert(e Env) error {
 // sources consumed, the invoice settled.
 func recordReceived(e Env, p *Payment, sources []*Source) error {
 	for _, s := range sources {
-		if err := recordCharge(e, p, s, id.New("chg"), "record", p.Amount.Decimal, gateway.Outcome{Status: gatewayOK}); err != nil {
-			return err
-		}
-		if err := consume(e, s); err != nil {
+		if err := book(e, p, s, id.New("chg"), "record", p.Amount.Decimal, gateway.Outcome{Status: gatewayOK}); err != nil {
 			return err
 		}
 	}

@@ -109,18 +109,19 @@ func scanPayment(e Env, row interface{ Scan(...any) error }) (*Payment, error) {
 	return &p, nil
 }
 
+// payments reads the payments of e's scope, refunds and customer expanded.
+func payments(e Env) rows.Resource[*Payment] {
+	return rows.Resource[*Payment]{Ctx: e.Ctx, Q: e.Q, D: e.D, Scope: e.Scope, Table: paymentsTable,
+		Scan:   func(r list.Scanner) (*Payment, error) { return scanPayment(e, r) },
+		Expand: func(ps []*Payment) error { return expandPayments(e, ps) }}
+}
+
 func getPayment(e Env, paymentID string, lock bool) (*Payment, error) {
-	return rows.Get(e.Ctx, e.Q, e.Scope, paymentsTable, paymentID, rows.Lock(e.D, lock), func(r list.Scanner) (*Payment, error) { return scanPayment(e, r) })
+	return payments(e).Get(paymentID, lock)
 }
 
 // GetPayment returns a payment of the scope, or 404.
-func GetPayment(e Env, paymentID string) (*Payment, error) {
-	p, err := getPayment(e, paymentID, false)
-	if err != nil {
-		return nil, err
-	}
-	return p, expandPayments(e, []*Payment{p})
-}
+func GetPayment(e Env, paymentID string) (*Payment, error) { return payments(e).Show(paymentID) }
 
 // GetCheckoutPayment returns a payment for a publishable call: 404 unless
 // enable_checkout (docs/conventions.md#4-publishable-public-endpoints).
@@ -190,13 +191,7 @@ var PaymentListSpec = list.Spec{
 }
 
 // ListPayments returns one page of payments.
-func ListPayments(e Env, lq *list.Query) (int, []*Payment, error) {
-	n, out, err := rows.List(e.Ctx, e.Q, e.Scope, paymentsTable, lq, func(row list.Scanner) (*Payment, error) { return scanPayment(e, row) })
-	if err != nil {
-		return 0, nil, err
-	}
-	return n, out, expandPayments(e, out)
-}
+func ListPayments(e Env, lq *list.Query) (int, []*Payment, error) { return payments(e).List(lq) }
 
 // save writes the mutable state of p.
 func (p *Payment) save(e Env) error {

@@ -107,8 +107,15 @@ func scanSource(sc workspace.Scope, row interface{ Scan(...any) error }) (*Sourc
 	return &s, nil
 }
 
+// sources reads the sources of e's scope, customer expanded.
+func sources(e Env) rows.Resource[*Source] {
+	return rows.Resource[*Source]{Ctx: e.Ctx, Q: e.Q, D: e.D, Scope: e.Scope, Table: sourcesTable,
+		Scan:   func(r list.Scanner) (*Source, error) { return scanSource(e.Scope, r) },
+		Expand: func(ss []*Source) error { return expandSources(e, ss) }}
+}
+
 func getSource(e Env, sourceID string, lock bool) (*Source, error) {
-	return rows.Get(e.Ctx, e.Q, e.Scope, sourcesTable, sourceID, rows.Lock(e.D, lock), func(r list.Scanner) (*Source, error) { return scanSource(e.Scope, r) })
+	return sources(e).Get(sourceID, lock)
 }
 
 // authExpired: an authentication left pending past its window.
@@ -117,13 +124,7 @@ func (s *Source) authExpired(now time.Time) bool {
 }
 
 // GetSource returns a source of the scope (its customer expanded), or 404.
-func GetSource(e Env, sourceID string) (*Source, error) {
-	s, err := getSource(e, sourceID, false)
-	if err != nil {
-		return nil, err
-	}
-	return s, expandSources(e, []*Source{s})
-}
+func GetSource(e Env, sourceID string) (*Source, error) { return sources(e).Show(sourceID) }
 
 func expandSources(e Env, ss []*Source) error {
 	for _, s := range ss {
@@ -152,13 +153,7 @@ var SourceListSpec = list.Spec{
 }
 
 // ListSources returns one page of sources.
-func ListSources(e Env, lq *list.Query) (int, []*Source, error) {
-	n, out, err := rows.List(e.Ctx, e.Q, e.Scope, sourcesTable, lq, func(row list.Scanner) (*Source, error) { return scanSource(e.Scope, row) })
-	if err != nil {
-		return 0, nil, err
-	}
-	return n, out, expandSources(e, out)
-}
+func ListSources(e Env, lq *list.Query) (int, []*Source, error) { return sources(e).List(lq) }
 
 // Client is what the request tells about the payer's client.
 type Client struct{ IP, UserAgent string }
@@ -456,32 +451,12 @@ func Authenticate(e Env, sourceID string, approve bool) (*Source, error) {
 // ScopeOfSource finds the workspace and mode of a source for publishable
 // pages (the id is the only thing the payer has).
 func ScopeOfSource(ctx context.Context, q store.Querier, sourceID string) (workspace.Scope, error) {
-	return scopeOf(ctx, q, "sources", "sou", sourceID)
+	return rows.ScopeOf(ctx, q, sourcesTable, sourceID)
 }
 
 // ScopeOfPayment finds the workspace and mode of a payment.
 func ScopeOfPayment(ctx context.Context, q store.Querier, paymentID string) (workspace.Scope, error) {
-	return scopeOf(ctx, q, "payments", "pay", paymentID)
-}
-
-func scopeOf(ctx context.Context, q store.Querier, table, prefix, objID string) (workspace.Scope, error) {
-	if !id.Valid(prefix, objID) {
-		return workspace.Scope{}, apperr.NotFoundErr()
-	}
-	var ws string
-	var test bool
-	err := q.QueryRowContext(ctx, `SELECT workspace_id, test_mode FROM `+table+` WHERE id = $1`, objID).Scan(&ws, &test)
-	if errors.Is(err, sql.ErrNoRows) {
-		return workspace.Scope{}, apperr.NotFoundErr()
-	}
-	if err != nil {
-		return workspace.Scope{}, err
-	}
-	w, err := workspace.ByID(ctx, q, ws)
-	if err != nil {
-		return workspace.Scope{}, err
-	}
-	return workspace.Scope{Workspace: w, TestMode: test}, nil
+	return rows.ScopeOf(ctx, q, paymentsTable, paymentID)
 }
 
 // CheckDefaultSource validates a subscription's default_source for a

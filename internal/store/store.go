@@ -244,21 +244,36 @@ func (db *DB) InTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return nil
 }
 
-// Strings runs a query of one text column and returns its values in order
-// (the rows are read and closed before it returns).
-func Strings(ctx context.Context, q Querier, query string, args ...any) ([]string, error) {
+// Scanner is a row being read (*sql.Row and *sql.Rows).
+type Scanner interface{ Scan(dest ...any) error }
+
+// Collect runs query and reads every row with scan, in order (nil when
+// there is none); the rows are closed before it returns.
+func Collect[T any](ctx context.Context, q Querier, scan func(Scanner) (T, error), query string, args ...any) ([]T, error) {
 	rs, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rs.Close()
-	var out []string
+	var out []T
 	for rs.Next() {
-		var s string
-		if err := rs.Scan(&s); err != nil {
+		v, err := scan(rs)
+		if err != nil {
 			return nil, err
 		}
-		out = append(out, s)
+		out = append(out, v)
 	}
 	return out, rs.Err()
+}
+
+// Strings runs a query of one text column and returns its values in order.
+func Strings(ctx context.Context, q Querier, query string, args ...any) ([]string, error) {
+	return Collect(ctx, q, ScanString, query, args...)
+}
+
+// ScanString reads a row of one text column.
+func ScanString(r Scanner) (string, error) {
+	var s string
+	err := r.Scan(&s)
+	return s, err
 }

@@ -96,26 +96,15 @@ var dummyHash = sync.OnceValue(func() string { return HashPassword(id.Random(20)
 // Emails are not unique among users: each with a password is tried, the
 // oldest first (at most 5, so a sign-in costs a bounded number of hashes).
 func SignIn(ctx context.Context, q store.Querier, email, password string) (User, error) {
-	rows, err := q.QueryContext(ctx, `SELECT id, email, password_hash FROM users WHERE LOWER(email) = $1 AND password_hash IS NOT NULL ORDER BY created, id LIMIT 5`,
-		strings.ToLower(strings.TrimSpace(email)))
-	if err != nil {
-		return User{}, err
-	}
 	type candidate struct {
 		u    User
 		hash string
 	}
-	var cs []candidate
-	for rows.Next() {
-		var c candidate
-		if err := rows.Scan(&c.u.ID, &c.u.Email, &c.hash); err != nil {
-			rows.Close()
-			return User{}, err
-		}
-		cs = append(cs, c)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+	cs, err := store.Collect(ctx, q, func(r store.Scanner) (c candidate, err error) {
+		return c, r.Scan(&c.u.ID, &c.u.Email, &c.hash)
+	}, `SELECT id, email, password_hash FROM users WHERE LOWER(email) = $1 AND password_hash IS NOT NULL ORDER BY created, id LIMIT 5`,
+		strings.ToLower(strings.TrimSpace(email)))
+	if err != nil {
 		return User{}, err
 	}
 	if len(cs) == 0 {
@@ -131,22 +120,12 @@ func SignIn(ctx context.Context, q store.Querier, email, password string) (User,
 
 // Memberships lists the workspaces a user belongs to, oldest first.
 func Memberships(ctx context.Context, q store.Querier, userID string) ([]Workspace, error) {
-	rows, err := q.QueryContext(ctx, `SELECT w.id, w.name, w.country, w.currency, w.time_zone FROM memberships m
-		JOIN workspaces w ON w.id = m.workspace_id WHERE m.user_id = $1 ORDER BY m.created, w.id`, userID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Workspace
-	for rows.Next() {
-		var w Workspace
-		if err := rows.Scan(&w.ID, &w.Name, &w.Country, &w.Currency, &w.TimeZone); err != nil {
-			return nil, err
-		}
+	return store.Collect(ctx, q, func(r store.Scanner) (w Workspace, err error) {
+		err = r.Scan(&w.ID, &w.Name, &w.Country, &w.Currency, &w.TimeZone)
 		w.Loc = LoadLocation(w.TimeZone)
-		out = append(out, w)
-	}
-	return out, rows.Err()
+		return w, err
+	}, `SELECT w.id, w.name, w.country, w.currency, w.time_zone FROM memberships m
+		JOIN workspaces w ON w.id = m.workspace_id WHERE m.user_id = $1 ORDER BY m.created, w.id`, userID)
 }
 
 // Member is a user of a workspace as the dashboard lists them.
@@ -157,21 +136,11 @@ type Member struct {
 
 // Members lists a workspace's users, oldest membership first.
 func Members(ctx context.Context, q store.Querier, workspaceID string) ([]Member, error) {
-	rows, err := q.QueryContext(ctx, `SELECT u.id, u.email, u.password_hash IS NOT NULL FROM memberships m JOIN users u ON u.id = m.user_id
-		WHERE m.workspace_id = $1 ORDER BY m.created, u.id`, workspaceID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Member
-	for rows.Next() {
-		var m Member
+	return store.Collect(ctx, q, func(r store.Scanner) (m Member, err error) {
 		var email sql.NullString
-		if err := rows.Scan(&m.ID, &email, &m.HasPassword); err != nil {
-			return nil, err
-		}
+		err = r.Scan(&m.ID, &email, &m.HasPassword)
 		m.Email = email.String
-		out = append(out, m)
-	}
-	return out, rows.Err()
+		return m, err
+	}, `SELECT u.id, u.email, u.password_hash IS NOT NULL FROM memberships m JOIN users u ON u.id = m.user_id
+		WHERE m.workspace_id = $1 ORDER BY m.created, u.id`, workspaceID)
 }
