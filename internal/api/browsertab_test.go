@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/cobrobilling/cobro/internal/apitest"
 )
 
 // chromium starts one headless Chromium for a test, phone-sized, and
@@ -97,5 +99,18 @@ func (b tab) at(prefix string) {
 		if err := chromedp.Do(b.ctx, chromedp.Sleep(100*time.Millisecond)); err != nil {
 			b.t.Fatalf("waiting for %s (at %s): %v", prefix, last, err)
 		}
+	}
+}
+
+// browserEach runs fn on SQLite and, when COBRO_TEST_DATABASE_URL is set,
+// PostgreSQL, one after the other (they share one browser).
+func browserEach(t *testing.T, fn func(t *testing.T, dialect string)) {
+	for _, dialect := range []string{"sqlite", "postgres"} {
+		t.Run(dialect, func(t *testing.T) {
+			if dialect == "postgres" && apitest.PostgresURL() == "" {
+				t.Skip("COBRO_TEST_DATABASE_URL is not set: skipping the PostgreSQL half")
+			}
+			fn(t, dialect)
+		})
 	}
 }

@@ -62,6 +62,21 @@ func (r *Request) portalSession() (document.Env, *portal.Session, error) {
 	return document.Env{Ctx: r.Ctx, Q: r.Q, D: r.Dialect(), Scope: sc, Now: r.Now, Deps: r.srv.opt.Services.Documents}, sess, nil
 }
 
+// portalOwned opens the session of the path's token and checks that the
+// path's {id} (an object of table) belongs to its customer: another
+// customer's object is a 404.
+func (r *Request) portalOwned(table string) (document.Env, *portal.Session, string, error) {
+	e, sess, err := r.portalSession()
+	if err != nil {
+		return e, nil, "", err
+	}
+	objID := r.PathValue("id")
+	if err := portal.Owns(e, table, objID, sess.Customer); err != nil {
+		return e, nil, "", err
+	}
+	return e, sess, objID, nil
+}
+
 // portalPage is the hosted portal page; an unknown or expired session is a
 // 404 page.
 func (s *Server) portalPage(r *Request) (int, any, error) {
@@ -112,12 +127,8 @@ func (r *Request) backTo(outcome string) (int, any, error) {
 
 // portalPDF is an invoice's PDF, for the session's customer's invoices only.
 func (s *Server) portalPDF(r *Request) (int, any, error) {
-	e, sess, err := r.portalSession()
+	e, _, invID, err := r.portalOwned("documents")
 	if err != nil {
-		return 0, nil, err
-	}
-	invID := r.PathValue("id")
-	if err := portal.Owns(e, "documents", invID, sess.Customer); err != nil {
 		return 0, nil, err
 	}
 	d, err := document.Get(e, document.Invoice, invID)
@@ -138,12 +149,8 @@ func (s *Server) portalPDF(r *Request) (int, any, error) {
 // portalPay pays an invoice: an open one through a single-use payment link
 // (the hosted checkout), a failed automatic charge with a saved card.
 func (s *Server) portalPay(r *Request) (int, any, error) {
-	e, sess, err := r.portalSession()
+	e, sess, invID, err := r.portalOwned("documents")
 	if err != nil {
-		return 0, nil, err
-	}
-	invID := r.PathValue("id")
-	if err := portal.Owns(e, "documents", invID, sess.Customer); err != nil {
 		return 0, nil, err
 	}
 	d, err := document.Lock(e, document.Invoice, invID)
@@ -235,12 +242,8 @@ func (s *Server) portalAddCard(r *Request) (int, any, error) {
 // portalCard makes a saved card the default, or removes it.
 func (s *Server) portalCard(remove bool) HandlerFunc {
 	return func(r *Request) (int, any, error) {
-		e, sess, err := r.portalSession()
+		e, sess, srcID, err := r.portalOwned("sources")
 		if err != nil {
-			return 0, nil, err
-		}
-		srcID := r.PathValue("id")
-		if err := portal.Owns(e, "sources", srcID, sess.Customer); err != nil {
 			return 0, nil, err
 		}
 		if !remove {
@@ -264,12 +267,8 @@ func (s *Server) portalCard(remove bool) HandlerFunc {
 
 // portalCancel cancels a subscription when the workspace allows it.
 func (s *Server) portalCancel(r *Request) (int, any, error) {
-	e, sess, err := r.portalSession()
+	e, _, subID, err := r.portalOwned("subscriptions")
 	if err != nil {
-		return 0, nil, err
-	}
-	subID := r.PathValue("id")
-	if err := portal.Owns(e, "subscriptions", subID, sess.Customer); err != nil {
 		return 0, nil, err
 	}
 	st, err := subscription.LoadCollectionSettings(r.Ctx, r.Q, e.Scope.ID)

@@ -77,12 +77,8 @@ func (r *Request) portalStartCard(e document.Env, customerID string, gw gateway.
 // portalCardPage is the page where the payer enters the card to save in
 // Stripe.js; a setup no longer waiting goes to its outcome.
 func (s *Server) portalCardPage(r *Request) (int, any, error) {
-	e, sess, err := r.portalSession()
+	e, _, srcID, err := r.portalOwned("sources")
 	if err != nil {
-		return 0, nil, err
-	}
-	srcID := r.PathValue("id")
-	if err := portal.Owns(e, "sources", srcID, sess.Customer); err != nil {
 		return 0, nil, err
 	}
 	key, secret, err := payment.BrowserSetupKeys(e, srcID)
@@ -104,12 +100,8 @@ func (s *Server) portalCardPage(r *Request) (int, any, error) {
 // default when the payer asked, a failed one says why. Reloading it
 // changes nothing more.
 func (s *Server) portalCardReturn(r *Request) (int, any, error) {
-	e, sess, err := r.portalSession()
+	e, sess, srcID, err := r.portalOwned("sources")
 	if err != nil {
-		return 0, nil, err
-	}
-	srcID := r.PathValue("id")
-	if err := portal.Owns(e, "sources", srcID, sess.Customer); err != nil {
 		return 0, nil, err
 	}
 	src, err := payment.GetSource(e, srcID)

@@ -49,12 +49,12 @@ func headers(nonce string) map[string]string {
 
 // View is what the template gets.
 type View struct {
-	Lang, Merchant, Base, Notice, Error, ReturnURL string
-	TestMode                                       bool
-	Data                                           *Data
-	T                                              map[string]string
-	Nonce                                          string
-	CSS                                            template.CSS
+	Lang, Title, Merchant, Base, Notice, Error, ReturnURL string
+	TestMode                                              bool
+	Data                                                  *Data
+	T                                                     map[string]string
+	Nonce                                                 string
+	CSS                                                   template.CSS
 	// the card page (Stripe.js)
 	StripeJS string
 	JS       template.JS
@@ -76,7 +76,9 @@ type CardConfig struct {
 // path, notice/errMsg a message after an action).
 func Render(country, merchant, base string, testMode bool, d *Data, returnURL, notice, errMsg string) (*Page, error) {
 	lang := catalog.Language(country)
-	v := View{Lang: lang, Merchant: merchant, Base: base, Notice: notice, Error: errMsg, ReturnURL: returnURL, TestMode: testMode, Data: d, T: Texts(lang), CSS: template.CSS(css)}
+	t := Texts(lang)
+	v := View{Lang: lang, Title: t["title"] + " · " + merchant, Merchant: merchant, Base: base, Notice: notice, Error: errMsg, ReturnURL: returnURL,
+		TestMode: testMode, Data: d, T: t, CSS: template.CSS(css)}
 	return render("portal.html", v, 200, headers)
 }
 
@@ -87,14 +89,15 @@ func CardPage(country, merchant, base string, testMode bool, c CardConfig) (*Pag
 	lang := catalog.Language(country)
 	t := Texts(lang)
 	c.Text = map[string]string{"saving": t["saving"], "save": t["save"], "stripeMissing": t["stripeMissing"]}
-	v := View{Lang: lang, Merchant: merchant, Base: base, TestMode: testMode, T: t, CSS: template.CSS(css),
+	v := View{Lang: lang, Title: t["cardTitle"] + " · " + merchant, Merchant: merchant, Base: base, TestMode: testMode, T: t, CSS: template.CSS(css),
 		StripeJS: checkout.StripeJS, JS: template.JS(cardJS), Config: c}
 	return render("card.html", v, 200, checkout.StripeHeaders)
 }
 
 // Expired renders the page of an unknown or expired session (404).
 func Expired(lang string) (*Page, error) {
-	return render("expired.html", View{Lang: lang, T: Texts(lang), CSS: template.CSS(css)}, 404, headers)
+	t := Texts(lang)
+	return render("expired.html", View{Lang: lang, Title: t["title"], T: t, CSS: template.CSS(css)}, 404, headers)
 }
 
 func render(name string, v View, status int, headersOf func(nonce string) map[string]string) (*Page, error) {
