@@ -81,7 +81,7 @@ func (s *Server) portalCardPage(r *Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	key, secret, err := payment.BrowserSetupKeys(e, srcID)
+	bs, err := payment.BrowserSetupOf(e, srcID)
 	if ae, ok := apperr.As(err); ok && ae.Kind == apperr.NotFound {
 		return r.backTo("error=card")
 	}
@@ -92,7 +92,7 @@ func (s *Server) portalCardPage(r *Request) (int, any, error) {
 		return 0, nil, err
 	}
 	return portalHTML(portal.CardPage(e.Scope.Country, e.Scope.Name, portal.PagePath(r.PathValue("token")), e.Scope.TestMode,
-		portal.CardConfig{Key: key, Secret: secret, ReturnURL: payment.ReturnURL(r.BaseURL(), "stripe", srcID)}))
+		portal.CardConfig{Key: bs.Key, Secret: bs.Secret, ReturnURL: payment.ReturnURL(r.BaseURL(), bs.Gateway, srcID)}))
 }
 
 // portalCardReturn is where a card setup ends (after Cobro's return
@@ -132,8 +132,10 @@ func portalCardFailure(src *payment.Source) string {
 		return "card"
 	}
 	switch data.FailedReason {
-	case "aborted", "card_declined", "timeout":
+	case "aborted", "timeout":
 		return "card_" + data.FailedReason
+	case "card_declined":
+		return data.FailedReason
 	}
 	return "card"
 }

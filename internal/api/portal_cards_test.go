@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/cobrobilling/cobro/internal/apitest"
 	"github.com/cobrobilling/cobro/internal/gateway/stripe/stripetest"
+	"github.com/cobrobilling/cobro/internal/gateway/transbank/tbkfake"
 )
 
 // portalStripeSetups: stripe-mock's SetupIntents have saved a card to a
@@ -165,6 +167,15 @@ func TestCustomerPortalLiveCardGateway(t *testing.T) {
 			oneclickLive(live, fake)
 			if !offered(p) {
 				t.Error("Oneclick is configured but the page offers no card")
+			}
+			// inscriptions Transbank declines or the payer lets expire:
+			// back on the page, which says what happened
+			for action, want := range map[string]string{"pay": "error=card_declined", "timeout": "error=card_timeout"} {
+				start := form(e, p+"cards/", url.Values{})
+				res := inscribeOnOneclick(t, http.DefaultClient, fake.URL, start.Location, action, tbkfake.DeclinedCard)
+				if res.Request.URL.Path != p || res.Request.URL.RawQuery != want {
+					t.Errorf("%s: ended on %s, want %s?%s", action, res.Request.URL, p, want)
+				}
 			}
 			noEmail := custExample()
 			delete(noEmail, "email")

@@ -632,35 +632,39 @@ func SourceReturned(e Env, gatewayID, sourceID string, params url.Values) (*Sour
 	return s, s.applyReturn(e, rt.Return(e.Ctx, r))
 }
 
-// BrowserSetupKeys are what the processor's script on the payer's page
-// needs to complete a source's card setup (docs/billing.md#11-customer-portal):
-// the publishable key and the setup's client secret. A source that is
-// no longer waiting for its payer, or whose gateway has no such script,
-// is not found.
-func BrowserSetupKeys(e Env, sourceID string) (key, secret string, err error) {
+// BrowserSetup is what the processor's script on the payer's page needs
+// to complete a source's card setup (docs/billing.md#113-adding-a-card):
+// the publishable key and the setup's client secret, and the gateway
+// whose return route the script sends the payer to.
+type BrowserSetup struct{ Gateway, Key, Secret string }
+
+// BrowserSetupOf reads a source's BrowserSetup from its processor. A
+// source no longer waiting for its payer, or whose gateway has no such
+// script, is not found.
+func BrowserSetupOf(e Env, sourceID string) (*BrowserSetup, error) {
 	s, err := getSource(e, sourceID, false)
 	if err != nil {
-		return "", "", err
+		return nil, err
 	}
 	if s.authExpired(e.Now) || s.Status != SourceRequiresAuthorization && s.Status != SourceWaitingAuthorization {
-		return "", "", apperr.NotFoundErr()
+		return nil, apperr.NotFoundErr()
 	}
 	gw, err := gatewayOf(e, s)
 	if errors.Is(err, gateway.ErrNotConfigured) {
-		return "", "", apperr.NotFoundErr() // its credentials were removed since
+		return nil, apperr.NotFoundErr() // its credentials were removed since
 	}
 	if err != nil {
-		return "", "", err
+		return nil, err
 	}
 	bs, ok := gw.(gateway.BrowserSetup)
 	if !ok {
-		return "", "", apperr.NotFoundErr()
+		return nil, apperr.NotFoundErr()
 	}
-	secret, err = bs.ClientSecret(e.Ctx, s.token)
+	secret, err := bs.ClientSecret(e.Ctx, s.token)
 	if err != nil {
-		return "", "", apperr.Detail(apperr.Unavailable, fmt.Sprintf("The %s gateway did not answer; try again later.", s.Gateway))
+		return nil, apperr.Detail(apperr.Unavailable, fmt.Sprintf("The %s gateway did not answer; try again later.", s.Gateway))
 	}
-	return bs.PublishableKey(), secret, nil
+	return &BrowserSetup{Gateway: s.Gateway, Key: bs.PublishableKey(), Secret: secret}, nil
 }
 
 // applyReturn stores what the processor confirmed of a return.
