@@ -212,8 +212,9 @@ func New(cfg Config) *App {
 	// The merchant dashboard works through the API's routes in-process
 	// (docs/dashboard.md), so it is given the server once it exists.
 	a.Dashboard = dashboard.New(cfg.DB, cfg.Clock, cfg.Logger)
-	if cfg.SMTP != nil { // the settings page sends a test message
+	if cfg.SMTP != nil { // the settings page sends a test message and invitations
 		a.Dashboard.Mail = cfg.SMTP
+		a.Jobs.Add(a.Dashboard.InviteKind())
 	}
 	a.Server = api.New(api.Options{DB: cfg.DB, Clock: cfg.Clock, Logger: cfg.Logger, PublicURL: cfg.PublicURL, Version: cfg.Version, SecretKey: cfg.SecretKey,
 		Services: api.Services{Documents: a.Documents, Customers: a.Customers, Suppliers: a.Suppliers, Subscriptions: a.Subscriptions, Reminders: a.Reminders, SII: a.SII, Reception: a.Reception},

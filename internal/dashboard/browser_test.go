@@ -184,7 +184,7 @@ func TestDashboardInBrowser(t *testing.T) {
 				chromedp.Click(css("#add-line")), chromedp.WaitVisible(css("#ln-1")),
 				chromedp.SendKeys(css("#ln-1"), "Hosting"), chromedp.SendKeys(css("#la-1"), "49.90"))
 			d.shots("invoice-new")
-			d.do("save draft", chromedp.Click(css("#save-invoice")), chromedp.WaitVisible(css("#finalize")))
+			d.do("save draft", chromedp.Click(css("#save-draft")), chromedp.WaitVisible(css("#finalize")))
 			invID := d.location()[strings.LastIndex(d.location(), "/")+1:]
 			inv := c.Test().Get("/invoices/" + invID + "/").Expect(200)
 			if n := len(inv["lines"].([]any)); n != 2 {

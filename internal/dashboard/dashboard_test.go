@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cobrobilling/cobro/internal/api"
 	"github.com/cobrobilling/cobro/internal/apitest"
 	"github.com/cobrobilling/cobro/internal/app"
 	"github.com/cobrobilling/cobro/internal/mail"
@@ -114,25 +115,47 @@ func TestSignIn(t *testing.T) {
 	})
 }
 
-// TestSignInSecureBehindHTTPS: a request that came over https through a
-// trusted proxy gets a Secure session cookie.
+// TestSignInSecureBehindHTTPS: X-Forwarded-Proto: https from a trusted
+// proxy's address makes the session cookie Secure; from an address that
+// is not trusted the header is ignored, on both databases.
 func TestSignInSecureBehindHTTPS(t *testing.T) {
-	e := apitest.New(t, "sqlite")
-	withPassword(t, e, e.Workspace("US"), "correct horse battery")
-	b := newBrowserless(t, e)
-	token := b.csrf("/")
-	req, _ := http.NewRequest("POST", e.URL+"/login", strings.NewReader(url.Values{"csrf": {token}, "email": {"owner@example.com"}, "password": {"correct horse battery"}}.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.AddCookie(&http.Cookie{Name: "cobro_login_csrf", Value: token})
-	req.Header.Set("X-Forwarded-Proto", "https")
-	// the test server trusts no proxy: the header is ignored
-	res, err := http.DefaultTransport.RoundTrip(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
-	if c := res.Header.Get("Set-Cookie"); !strings.Contains(c, "cobro_session=") || strings.Contains(c, "Secure") {
-		t.Fatalf("untrusted X-Forwarded-Proto made the cookie %q", c)
+	for _, dialect := range []string{"sqlite", "postgres"} {
+		t.Run(dialect, func(t *testing.T) {
+			if dialect == "postgres" && apitest.PostgresURL() == "" {
+				t.Skip("COBRO_TEST_DATABASE_URL is not set: skipping the PostgreSQL half")
+			}
+			// the test client reaches the server from 127.0.0.1
+			for _, tc := range []struct {
+				proxies string
+				secure  bool
+			}{{"127.0.0.1", true}, {"10.0.0.0/8, ::1", false}} {
+				proxies, err := api.ParseProxies(tc.proxies)
+				if err != nil {
+					t.Fatal(err)
+				}
+				e := apitest.NewWith(t, dialect, func(c *app.Config) { c.TrustedProxies = proxies })
+				withPassword(t, e, e.Workspace("US"), "correct horse battery")
+				token := newBrowserless(t, e).csrf("/")
+				req, _ := http.NewRequest("POST", e.URL+"/login", strings.NewReader(url.Values{"csrf": {token}, "email": {"owner@example.com"}, "password": {"correct horse battery"}}.Encode()))
+				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+				req.AddCookie(&http.Cookie{Name: "cobro_login_csrf", Value: token})
+				req.Header.Set("X-Forwarded-Proto", "https")
+				res, err := http.DefaultTransport.RoundTrip(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				res.Body.Close()
+				var cookie string
+				for _, v := range res.Header.Values("Set-Cookie") {
+					if strings.HasPrefix(v, "cobro_session=") {
+						cookie = v
+					}
+				}
+				if cookie == "" || strings.Contains(cookie, "; Secure") != tc.secure {
+					t.Fatalf("trusting %q, X-Forwarded-Proto: https made the cookie %q (Secure wanted: %v)", tc.proxies, cookie, tc.secure)
+				}
+			}
+		})
 	}
 }
 

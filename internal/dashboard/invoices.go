@@ -9,18 +9,16 @@ import (
 	"github.com/cobrobilling/cobro/internal/id"
 )
 
-// invoiceData is the invoice editor and page.
+// invoiceData is an invoice's page.
 type invoiceData struct {
-	Inv       map[string]any // nil on the new-invoice page
-	Customers []any
-	Types     []any
-	Lines     []map[string]string // the editor's rows
-	Today     string
-	Link      map[string]any // the payment link just created
+	Inv    map[string]any
+	Lines  []map[string]string // the draft editor's rows
+	Link   map[string]any      // the payment link just created
+	Credit []creditRow         // the partial credit note form's rows
 }
 
 // editorLines are the rows the line editor shows: the posted ones after
-// an error, the invoice's, or one empty row.
+// an error, the document's, or one empty row.
 func editorLines(r *http.Request, inv map[string]any) []map[string]string {
 	var out []map[string]string
 	if r.Method == http.MethodPost {
@@ -48,59 +46,12 @@ func at(s []string, i int) string {
 
 func list(v any) []any { l, _ := v.([]any); return l }
 
-// invoiceBody turns the editor's form into the API's create body
-// (docs/documents.md#13-create-body); blank rows are skipped.
-func invoiceBody(r *http.Request, creating bool) map[string]any {
-	body := map[string]any{}
-	fields := []string{"date", "due_date", "note"}
-	if creating {
-		fields = append(fields, "customer", "document")
-	}
-	for _, k := range fields {
-		if v := strings.TrimSpace(r.PostFormValue(k)); v != "" {
-			body[k] = v
-		}
-	}
-	var lines []any
-	names, qty, amt := r.PostForm["line_name"], r.PostForm["line_quantity"], r.PostForm["line_amount"]
-	for i := range names {
-		if strings.TrimSpace(names[i]) == "" && strings.TrimSpace(at(amt, i)) == "" {
-			continue
-		}
-		lines = append(lines, map[string]any{"name": strings.TrimSpace(names[i]), "quantity": strings.TrimSpace(at(qty, i)), "amount": strings.TrimSpace(at(amt, i))})
-	}
-	body["lines"] = lines
-	return body
-}
+// invoiceFields are the header fields the draft editor saves.
+var invoiceFields = []input{{Name: "date"}, {Name: "due_date"}, {Name: "note"}}
 
-// editor fills the customers and document types the form offers.
+// editor is the invoice page's data: its draft editor and credit form.
 func (p *page) editor(inv map[string]any) *invoiceData {
-	data := &invoiceData{Inv: inv, Lines: editorLines(p.R, inv), Today: p.d.Clock.Now().In(p.S.Scope.Loc).Format("2006-01-02")}
-	if inv == nil {
-		cs, _ := p.get("/customers/?" + url.Values{"status": {"active"}, "page_size": {"100"}, "ordering": {"name"}}.Encode())
-		data.Customers = list(cs["results"])
-		ts, _ := p.get("/generals/documents/?" + url.Values{"kind": {"invoice"}, "is_sale": {"true"}, "country": {p.S.Scope.Country}, "page_size": {"100"}}.Encode())
-		data.Types = list(ts["results"])
-	}
-	return data
-}
-
-func (d *Dashboard) newInvoice(p *page) error {
-	return p.render(http.StatusOK, "invoice_new", &view{Title: tr(p.Lang, "invoice"), Section: "invoices", Data: p.editor(nil),
-		Form: map[string]string{"idem": id.Random(24), "customer": p.R.URL.Query().Get("customer")}})
-}
-
-// createInvoice posts the editor to POST /invoices/: a draft whose totals
-// the API computes, shown on its page.
-func (d *Dashboard) createInvoice(p *page) error {
-	out := p.call(http.MethodPost, "/invoices/", invoiceBody(p.R, true), "Idempotency-Key", idemKey(p))
-	if out.Status == http.StatusCreated {
-		return p.redirect("/app/invoices/" + str(decodeObject(out.Body)["id"]))
-	}
-	v := &view{Title: tr(p.Lang, "invoice"), Section: "invoices", Data: p.editor(nil), Form: formValues(p.R, "customer", "document", "date", "due_date", "note")}
-	v.Errors, v.Error = apiErrors(out.Body)
-	v.Form["idem"] = freshKey() // the refused attempt's answer is recorded under the old key
-	return p.render(http.StatusBadRequest, "invoice_new", v)
+	return &invoiceData{Inv: inv, Lines: editorLines(p.R, inv), Credit: creditRows(p.R, inv)}
 }
 
 func formValues(r *http.Request, names ...string) map[string]string {
@@ -116,12 +67,20 @@ func (d *Dashboard) showInvoice(p *page) error {
 	if status != http.StatusOK {
 		return p.notFound()
 	}
+	return p.invoicePage(http.StatusOK, inv, nil, p.R.URL.Query().Get("error"))
+}
+
+// invoicePage draws an invoice with the API's messages of a refused form.
+func (p *page) invoicePage(status int, inv map[string]any, errs map[string]string, msg string) error {
 	data := p.editor(inv)
 	if lid := p.R.URL.Query().Get("link"); lid != "" {
 		data.Link, _ = p.get("/payment_links/links/" + url.PathEscape(lid) + "/")
 	}
-	return p.render(http.StatusOK, "invoice", &view{Title: tr(p.Lang, "invoice"), Section: "invoices", Data: data,
-		Error: p.R.URL.Query().Get("error"), Form: map[string]string{"idem": id.Random(24), "amount": str(inv["total_adjusted"])}})
+	form := map[string]string{"idem": id.Random(24), "amount": str(inv["total_adjusted"])}
+	if p.R.Method == http.MethodPost {
+		form["note"] = p.R.PostFormValue("note")
+	}
+	return p.render(status, "invoice", &view{Title: tr(p.Lang, "invoice"), Section: "invoices", Data: data, Errors: errs, Error: msg, Form: form})
 }
 
 // invoicePDF streams the invoice's PDF from GET /invoices/{id}/pdf/.
@@ -143,15 +102,14 @@ func (d *Dashboard) invoiceAction(p *page) error {
 	var res api.CallResult
 	switch p.R.PathValue("action") {
 	case "update":
-		res = p.call(http.MethodPatch, "/invoices/"+iid+"/", invoiceBody(p.R, false))
+		res = p.call(http.MethodPatch, "/invoices/"+iid+"/", editorBody(p.R, invoiceFields))
 		if res.Status != http.StatusOK {
 			inv, status := p.get("/invoices/" + iid + "/")
 			if status != http.StatusOK {
 				return p.notFound()
 			}
-			v := &view{Title: tr(p.Lang, "invoice"), Section: "invoices", Data: p.editor(inv), Form: map[string]string{"idem": id.Random(24)}}
-			v.Errors, v.Error = apiErrors(res.Body)
-			return p.render(http.StatusBadRequest, "invoice", v)
+			errs, msg := apiErrors(res.Body)
+			return p.invoicePage(http.StatusBadRequest, inv, errs, msg)
 		}
 	case "finalize":
 		res = p.call(http.MethodPost, "/invoices/"+iid+"/finalize/", map[string]any{})
@@ -161,6 +119,8 @@ func (d *Dashboard) invoiceAction(p *page) error {
 		if res.Status == http.StatusCreated {
 			return p.redirect("/app/credit-notes/" + str(decodeObject(res.Body)["id"]))
 		}
+	case "partial-credit":
+		return p.partialCredit(p.R.PathValue("id"))
 	case "payment-link":
 		inv, status := p.get("/invoices/" + iid + "/")
 		if status != http.StatusOK {

@@ -25,10 +25,15 @@ func (d *Dashboard) routes() {
 	m.HandleFunc("POST /login", d.login)
 	m.HandleFunc("POST /logout", d.signedIn(d.logout))
 	m.HandleFunc("GET /app/assets/{file}", d.asset)
+	m.HandleFunc("GET /app/invite/{token}", d.invitePage)
+	m.HandleFunc("POST /app/invite/{token}", d.acceptInvite)
 	m.HandleFunc("GET /app", d.signedIn(d.home))
 	m.HandleFunc("POST /app/switch", d.signedIn(d.switchScope))
-	m.HandleFunc("GET /app/invoices/new", d.signedIn(d.newInvoice))
-	m.HandleFunc("POST /app/invoices", d.signedIn(d.createInvoice))
+	for _, f := range docForms {
+		m.HandleFunc("GET /app/"+f.Slug+"/new", d.signedIn(d.newDoc(f)))
+		m.HandleFunc("POST /app/"+f.Slug, d.signedIn(d.createDoc(f)))
+	}
+	m.HandleFunc("POST /app/webhooks/{id}/redeliver", d.signedIn(d.redeliver))
 	m.HandleFunc("GET /app/invoices/{id}", d.signedIn(d.showInvoice))
 	m.HandleFunc("GET /app/invoices/{id}/pdf", d.signedIn(d.invoicePDF))
 	m.HandleFunc("POST /app/invoices/{id}/{action}", d.signedIn(d.invoiceAction))
@@ -74,18 +79,27 @@ func (d *Dashboard) signInPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (d *Dashboard) signInForm(w http.ResponseWriter, r *http.Request, status int, msg, next string) {
-	token := id.Random(32)
-	if c, err := r.Cookie(loginCSRFCookie); err == nil && len(c.Value) == 32 {
-		token = c.Value
-	}
-	http.SetCookie(w, &http.Cookie{Name: loginCSRFCookie, Value: token, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: d.secure(r)})
 	lang := d.lang(w, r, "")
-	v := &view{Lang: lang, CSRF: token, Title: tr(lang, "signin"), Error: msg, Form: map[string]string{"email": r.PostFormValue("email"), "next": safeNext(next)}}
+	v := &view{Lang: lang, CSRF: d.loginCSRF(w, r), Title: tr(lang, "signin"), Error: msg, Form: map[string]string{"email": r.PostFormValue("email"), "next": safeNext(next)}}
+	if r.URL.Query().Get("joined") != "" {
+		v.Form["notice"] = tr(lang, "invite.joined")
+	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
 	if err := d.pages.ExecuteTemplate(w, "signin", v); err != nil {
 		d.Logger.Error("dashboard", "error", err.Error())
 	}
+}
+
+// loginCSRF is the CSRF token of the forms shown before a session exists
+// (sign-in, an invitation's password): kept in a cookie of its own.
+func (d *Dashboard) loginCSRF(w http.ResponseWriter, r *http.Request) string {
+	token := id.Random(32)
+	if c, err := r.Cookie(loginCSRFCookie); err == nil && len(c.Value) == 32 {
+		token = c.Value
+	}
+	http.SetCookie(w, &http.Cookie{Name: loginCSRFCookie, Value: token, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: d.secure(r)})
+	return token
 }
 
 // safeNext keeps a post-sign-in destination only when it is one of ours.
@@ -310,7 +324,7 @@ func (d *Dashboard) createObject(p *page) error {
 	for _, in := range res.Create {
 		if v := strings.TrimSpace(p.R.PostFormValue(in.Name)); v != "" {
 			form[in.Name] = v
-			setPath(body, strings.Split(in.Name, "."), v)
+			setPath(body, strings.Split(in.Name, "."), typed(in, v))
 		}
 	}
 	out := p.call(http.MethodPost, res.API, body, "Idempotency-Key", idemKey(p))
@@ -336,7 +350,7 @@ func (d *Dashboard) createObject(p *page) error {
 
 // setPath puts a form value into the API body at a dotted path: "a.b"
 // nests objects, a number is a list index ("lines.0.plan").
-func setPath(body map[string]any, keys []string, v string) {
+func setPath(body map[string]any, keys []string, v any) {
 	cur := body
 	for i, k := range keys[:len(keys)-1] {
 		if n, err := strconv.Atoi(keys[i+1]); err == nil && n >= 0 && n < 20 {
@@ -387,6 +401,8 @@ type detailData struct {
 	R       *resource
 	Obj     map[string]any
 	Actions []action
+	Log     []deliveryRow // webhooks and events: the delivery log
+	Shown   bool          // the log is shown (even when empty)
 }
 
 // showObject is GET /app/{slug}/{id}: the API object's fields.
@@ -399,13 +415,14 @@ func (d *Dashboard) showObject(p *page) error {
 	if status != http.StatusOK {
 		return p.notFound()
 	}
-	dd := &detailData{R: res, Obj: obj}
+	dd := &detailData{R: res, Obj: obj, Log: p.deliveryLog(res.Slug, obj), Shown: res.Slug == "webhooks" || res.Slug == "events"}
 	for _, a := range res.Actions {
 		if a.When == nil || slices.Contains(a.When, str(obj["status"])) {
 			dd.Actions = append(dd.Actions, a)
 		}
 	}
-	return p.render(http.StatusOK, "detail", &view{Title: tr(p.Lang, res.Title), Section: res.Slug, Data: dd, Error: p.R.URL.Query().Get("error")})
+	return p.render(http.StatusOK, "detail", &view{Title: tr(p.Lang, res.Title), Section: res.Slug, Data: dd, Error: p.R.URL.Query().Get("error"),
+		Form: map[string]string{"redelivered": p.R.URL.Query().Get("redelivered")}})
 }
 
 // objectAction runs a detail page's button through the API.
@@ -427,13 +444,19 @@ func (d *Dashboard) objectAction(p *page) error {
 	}
 	back := "/app/" + res.Slug + "/" + objID
 	if out.Status >= 300 {
-		fields, whole := apiErrors(out.Body)
-		for _, m := range fields {
-			whole = strings.TrimSpace(whole + " " + m)
-		}
-		return p.redirect(back + "?error=" + url.QueryEscape(whole))
+		return p.backWithError(back, out.Body)
 	}
 	return p.redirect(back)
+}
+
+// backWithError sends a button's refusal back to its page: the API's
+// messages in one line, shown above the page.
+func (p *page) backWithError(back string, body []byte) error {
+	fields, whole := apiErrors(body)
+	for _, m := range fields {
+		whole = strings.TrimSpace(whole + " " + m)
+	}
+	return p.redirect(back + "?error=" + url.QueryEscape(whole))
 }
 
 // showCustomer is a customer with their invoices, subscriptions and payments.

@@ -61,6 +61,7 @@ var funcs = template.FuncMap{
 		return ""
 	},
 	"resource": resourceBySlug,
+	"docForm":  docFormBySlug,
 	"slugs":    func(s ...string) []string { return s },
 	"scalar": func(v any) bool {
 		switch v.(type) {
@@ -80,8 +81,9 @@ var funcs = template.FuncMap{
 	"linesOf": func(lines any, obj map[string]any, lang string) any {
 		return struct {
 			Lines          []any
+			Doc            map[string]any
 			Currency, Lang string
-		}{list(lines), str(obj["currency"]), lang}
+		}{list(lines), obj, docCurrency(obj), lang}
 	},
 	"seq": func(n int) []int {
 		out := make([]int, n)
@@ -90,6 +92,15 @@ var funcs = template.FuncMap{
 		}
 		return out
 	},
+}
+
+// docCurrency is a document's currency: its own field, else its type's
+// (orders have none of their own).
+func docCurrency(obj map[string]any) string {
+	if c := str(obj["currency"]); c != "" {
+		return c
+	}
+	return str(field(obj, "document.currency.id"))
 }
 
 // field walks a dotted path through decoded JSON ("customer.name").

@@ -1,5 +1,10 @@
 package dashboard
 
+import (
+	"encoding/json"
+	"strconv"
+)
+
 // column is one column of a list page: a dotted path into the API object.
 type column struct {
 	Label string // words key
@@ -10,10 +15,21 @@ type column struct {
 // input is one field of a create form: posted to the API under Name
 // ("a.b" posts {"a": {"b": …}}).
 type input struct {
-	Name, Label, Type string // Type: text, email, number, date, url, select (Choices), or a source of optionSources
+	Name, Label, Type string // Type: text, email, number, integer, date, url, select (Choices), or a source of optionSources
 	Required          bool
 	Country           string   // shown only in workspaces of this country
 	Choices           []string // a select's fixed values
+}
+
+// typed is a form value as the API takes it: an integer field's digits
+// as a JSON number (the API refuses "7" where it wants 7), else the text.
+func typed(in input, v string) any {
+	if in.Type == "integer" {
+		if _, err := strconv.ParseInt(v, 10, 64); err == nil {
+			return json.Number(v)
+		}
+	}
+	return v
 }
 
 // optionSources fill selects from the API: the list to read, and the
@@ -87,12 +103,15 @@ var resources = []*resource{
 			{Name: "description", Label: "description", Type: "text", Required: true}, {Name: "frequency", Label: "frequency", Type: "frequencies", Required: true},
 			{Name: "currency", Label: "currency", Type: "text", Required: true}, {Name: "amount", Label: "amount", Type: "number", Required: true}}},
 	{Slug: "addons", Title: "addons", API: "/addons/", Search: true, Statuses: []string{"active", "archived"},
-		Cols: []column{{"name", "name", "id"}, {"amount", "amount", "money"}, {"status", "status", "status"}}},
+		Cols: []column{{"name", "name", "id"}, {"amount", "amount", "money"}, {"apply_scheme", "apply_scheme", "text"}, {"status", "status", "status"}},
+		Create: []input{{Name: "name", Label: "name", Type: "text", Required: true}, {Name: "description", Label: "description", Type: "text", Required: true},
+			{Name: "currency", Label: "currency", Type: "text", Required: true}, {Name: "amount", Label: "amount", Type: "number", Required: true},
+			{Name: "apply_scheme", Label: "apply_scheme", Type: "select", Choices: []string{"one_time", "recurring"}}, {Name: "duration_times", Label: "duration_times", Type: "integer"}}},
 	{Slug: "coupons", Title: "coupons", API: "/coupons/", Search: true, Statuses: []string{"active", "archived"},
 		Cols: []column{{"name", "name", "id"}, {"amount", "amount", "text"}, {"discount_scheme", "discount_scheme", "text"}, {"duration_scheme", "duration_scheme", "text"}, {"status", "status", "status"}},
 		Create: []input{{Name: "name", Label: "name", Type: "text", Required: true}, {Name: "amount", Label: "amount", Type: "number", Required: true},
 			{Name: "currency", Label: "currency", Type: "text", Required: true}, {Name: "discount_scheme", Label: "discount_scheme", Type: "select", Choices: []string{"%", "$"}},
-			{Name: "duration_scheme", Label: "duration", Type: "select", Choices: []string{"one_time", "forever", "limited"}}, {Name: "duration_times", Label: "duration_times", Type: "number"}}},
+			{Name: "duration_scheme", Label: "duration", Type: "select", Choices: []string{"one_time", "forever", "limited"}}, {Name: "duration_times", Label: "duration_times", Type: "integer"}}},
 	{Slug: "payments", Title: "payments", API: "/payments/", Search: true, Statuses: []string{"requires_payment_method", "processing", "succeeded", "failed", "cancelled"},
 		Cols: []column{{"description", "description", "id"}, {"customer", "customer.name", "text"}, {"amount", "amount", "money"}, {"date", "date", "text"}, {"status", "status", "status"}}},
 	{Slug: "payment-links", Title: "payment_links", API: "/payment_links/links/", Search: true, Statuses: []string{"active", "archived"},
@@ -127,7 +146,7 @@ var navGroups = []struct {
 	Label string
 	Slugs []string
 }{
-	{"billing", []string{"customers", "invoices", "credit-notes", "orders", "subscriptions"}},
+	{"billing", []string{"customers", "invoices", "credit-notes", "debit-notes", "orders", "subscriptions"}},
 	{"payments", []string{"payments", "payment-links"}},
 	{"catalog", []string{"products", "plans", "addons", "coupons"}},
 	{"purchases", []string{"suppliers", "purchases"}},

@@ -7,8 +7,11 @@ import (
 	netmail "net/mail"
 	"net/url"
 	"strings"
+	"time"
 
+	"github.com/cobrobilling/cobro/internal/id"
 	"github.com/cobrobilling/cobro/internal/mail"
+	"github.com/cobrobilling/cobro/internal/store"
 	"github.com/cobrobilling/cobro/internal/workspace"
 )
 
@@ -20,7 +23,24 @@ type settingsData struct {
 	Biller    map[string]any // nil outside Chile
 	CAFs      []any
 	SMTP      bool
-	Sent      string // the address a test message just went to
+	Sent      string   // the address a test message just went to
+	Invited   string   // the address an invitation was just queued to
+	Pending   []invite // invitations not yet accepted
+}
+
+// invite is a pending invitation as the users section lists it.
+type invite struct{ Email, Expires string }
+
+// pendingInvites are the workspace's open invitations, newest first.
+func (p *page) pendingInvites() ([]invite, error) {
+	return store.Collect(p.R.Context(), p.d.DB, func(r store.Scanner) (invite, error) {
+		var i invite
+		var expires int64
+		err := r.Scan(&i.Email, &expires)
+		i.Expires = time.UnixMicro(expires).In(p.S.Scope.Loc).Format("2006-01-02 15:04")
+		return i, err
+	}, `SELECT email, expires FROM dashboard_invitations WHERE workspace_id = $1 AND accepted IS NULL AND expires > $2
+		ORDER BY created DESC, id LIMIT 25`, p.S.Scope.ID, p.d.Clock.Now().UnixMicro())
 }
 
 func (d *Dashboard) settings(p *page) error {
@@ -32,7 +52,10 @@ func (p *page) renderSettings(status int, token string, errs map[string]string, 
 	if err != nil {
 		return err
 	}
-	sd := &settingsData{Members: members, Token: token, SMTP: p.d.Mail != nil, Sent: p.R.URL.Query().Get("sent")}
+	sd := &settingsData{Members: members, Token: token, SMTP: p.d.Mail != nil, Sent: p.R.URL.Query().Get("sent"), Invited: p.R.URL.Query().Get("invited")}
+	if sd.Pending, err = p.pendingInvites(); err != nil {
+		return err
+	}
 	provs, _ := p.get("/providers/")
 	sd.Providers = list(provs["results"])
 	if b, st := p.get("/billers/built_in/"); st == http.StatusOK {
@@ -43,7 +66,8 @@ func (p *page) renderSettings(status int, token string, errs map[string]string, 
 	if msg == "" {
 		msg = p.R.URL.Query().Get("error")
 	}
-	return p.render(status, "settings", &view{Title: tr(p.Lang, "settings"), Section: "settings", Data: sd, Errors: errs, Error: msg})
+	return p.render(status, "settings", &view{Title: tr(p.Lang, "settings"), Section: "settings", Data: sd, Errors: errs, Error: msg,
+		Form: map[string]string{"idem": id.Random(24), "invite_email": p.R.PostFormValue("email")}})
 }
 
 // settingsAction: a new API token for the signed-in user, the SII
@@ -72,6 +96,10 @@ func (d *Dashboard) settingsAction(p *page) error {
 		return p.gatewaySettings()
 	case "smtp":
 		return p.testMessage()
+	case "invite":
+		return p.invite()
+	case "remove-user":
+		return p.removeMember()
 	case "certificate", "caf":
 		file, err := uploaded(p.R)
 		if err != nil {
