@@ -81,33 +81,17 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "migrate":
 		return e.migrate(rest)
 	case "token":
-		if len(rest) == 0 || rest[0] != "rotate" {
-			fmt.Fprintln(stderr, "usage: cobro token rotate --user usr_… [--db URL]")
-			return exitUsage
-		}
-		return e.tokenRotate(rest[1:])
+		return e.verb(rest, "rotate", "cobro token rotate --user usr_… [--db URL]", e.tokenRotate)
 	case "user":
-		if len(rest) == 0 || rest[0] != "password" {
-			fmt.Fprintln(stderr, "usage: cobro user password --user usr_… [--password P] [--db URL]")
-			return exitUsage
-		}
-		return e.userPassword(rest[1:])
+		return e.verb(rest, "password", "cobro user password --user usr_… [--password P] [--db URL]", e.userPassword)
 	case "member":
-		if len(rest) == 0 || rest[0] != "add" {
-			fmt.Fprintln(stderr, "usage: cobro member add --user usr_… --workspace acc_… [--db URL]")
-			return exitUsage
-		}
-		return e.memberAdd(rest[1:])
+		return e.verb(rest, "add", "cobro member add --user usr_… --workspace acc_… [--db URL]", e.memberAdd)
 	case "bench":
 		return e.bench(rest)
 	case "bill":
 		return e.bill(rest)
 	case "rates":
-		if len(rest) == 0 || rest[0] != "import" {
-			fmt.Fprintln(stderr, "usage: cobro rates import FILE.csv --workspace acc_… [--db URL]")
-			return exitUsage
-		}
-		return e.ratesImport(rest[1:])
+		return e.verb(rest, "import", "cobro rates import FILE.csv --workspace acc_… [--db URL]", e.ratesImport)
 	case "sii":
 		return e.sii(rest)
 	case "version", "--version", "-v":
@@ -119,6 +103,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	fmt.Fprintf(stderr, "cobro: unknown command %q\n%s", cmd, usage)
 	return exitUsage
+}
+
+// verb runs a command of one sub-command ("token rotate"): cmd with the
+// arguments after it, or the usage line when args do not start with it.
+func (e *env) verb(args []string, name, usage string, cmd func([]string) int) int {
+	if len(args) == 0 || args[0] != name {
+		fmt.Fprintln(e.stderr, "usage: "+usage)
+		return exitUsage
+	}
+	return cmd(args[1:])
 }
 
 func (e *env) or(name, def string) string {

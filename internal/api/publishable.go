@@ -117,13 +117,5 @@ func (l *ipLimiter) allow(key string, now time.Time) (bool, time.Duration) {
 		b = &bucket{micro: l.perMinute * one, last: now}
 		l.buckets.Add(key, b)
 	}
-	if elapsed := now.Sub(b.last).Microseconds(); elapsed > 0 {
-		b.micro = min(l.perMinute*one, b.micro+elapsed*l.perMinute)
-		b.last = now
-	}
-	if b.micro >= one {
-		b.micro -= one
-		return true, 0
-	}
-	return false, time.Duration((one-b.micro)/l.perMinute) * time.Microsecond
+	return b.take(now, one, l.perMinute*one, l.perMinute)
 }

@@ -45,16 +45,21 @@ func (l *limiter) allow(key string, now time.Time) (bool, time.Duration) {
 		b = &bucket{micro: l.burst * one, last: now}
 		l.buckets[key] = b
 	}
+	return b.take(now, one, l.burst*one, l.perSec)
+}
+
+// take refills b by rate units a microsecond up to capacity, then takes
+// one token (one units); when none is left it answers how long until one is.
+func (b *bucket) take(now time.Time, one, capacity, rate int64) (bool, time.Duration) {
 	if elapsed := now.Sub(b.last).Microseconds(); elapsed > 0 {
-		b.micro = min(l.burst*one, b.micro+elapsed*l.perSec)
+		b.micro = min(capacity, b.micro+elapsed*rate)
 		b.last = now
 	}
 	if b.micro >= one {
 		b.micro -= one
 		return true, 0
 	}
-	wait := time.Duration((one-b.micro)/l.perSec) * time.Microsecond
-	return false, wait
+	return false, time.Duration((one-b.micro)/rate) * time.Microsecond
 }
 
 // sweep forgets buckets that have been full for a while.

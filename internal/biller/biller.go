@@ -11,6 +11,7 @@ import (
 
 	"github.com/cobrobilling/cobro/internal/apperr"
 	"github.com/cobrobilling/cobro/internal/catalog"
+	"github.com/cobrobilling/cobro/internal/clock"
 	"github.com/cobrobilling/cobro/internal/store"
 	"github.com/cobrobilling/cobro/internal/workspace"
 	"github.com/shopspring/decimal"
@@ -82,20 +83,12 @@ type Biller interface {
 	Submit(ctx context.Context, q store.Querier, sc workspace.Scope, d Document) (Result, error)
 }
 
-type nowKey struct{}
-
-// WithNow carries the finalize time (the request's clock) to the biller.
-func WithNow(ctx context.Context, t time.Time) context.Context {
-	return context.WithValue(ctx, nowKey{}, t)
-}
+// WithNow carries the finalize time (the request's clock) to the biller,
+// as the request time clock.Now reads.
+func WithNow(ctx context.Context, t time.Time) context.Context { return clock.WithNow(ctx, t) }
 
 // Now is the time WithNow carried, else the system time.
-func Now(ctx context.Context) time.Time {
-	if t, ok := ctx.Value(nowKey{}).(time.Time); ok {
-		return t
-	}
-	return time.Now()
-}
+func Now(ctx context.Context) time.Time { return clock.Now(ctx) }
 
 // Set is the billers of the tax agencies by name (docs/catalogues.md#4-document-types:
 // "cl_sii"), built by the composition root (internal/app).

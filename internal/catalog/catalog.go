@@ -149,6 +149,16 @@ func index[T any](items []T, key func(T) string) map[string]int {
 	return m
 }
 
+// lookup is the item of items whose id index gives.
+func lookup[T any](items []T, index map[string]int, id string) (T, bool) {
+	i, ok := index[id]
+	if !ok {
+		var zero T
+		return zero, false
+	}
+	return items[i], true
+}
+
 func copyCountry(c Country) Country {
 	c.Currencies = slices.Clone(c.Currencies)
 	if c.Currencies == nil {
@@ -169,11 +179,11 @@ func Countries() []Country {
 // CountryByID returns the country with the given alpha-2 id (exact match,
 // upper case).
 func CountryByID(id string) (Country, bool) {
-	i, ok := countryIndex[id]
+	c, ok := lookup(countries, countryIndex, id)
 	if !ok {
-		return Country{}, false
+		return c, false
 	}
-	return copyCountry(countries[i]), true
+	return copyCountry(c), true
 }
 
 // States returns every state, sorted by ID.
@@ -181,13 +191,7 @@ func States() []State { return slices.Clone(states) }
 
 // StateByID returns the state with the given ISO 3166-2 id ("CL-RM", exact
 // match).
-func StateByID(id string) (State, bool) {
-	i, ok := stateIndex[id]
-	if !ok {
-		return State{}, false
-	}
-	return states[i], true
-}
+func StateByID(id string) (State, bool) { return lookup(states, stateIndex, id) }
 
 // StateOf resolves a state of country given either its code ("RM") or its
 // full id ("CL-RM"), case-insensitively. It fails when the state does not
@@ -221,24 +225,14 @@ func HasStates(country string) bool {
 func Currencies() []Currency { return slices.Clone(currencies) }
 
 // CurrencyByID returns the currency with the given ISO 4217 id.
-func CurrencyByID(id string) (Currency, bool) {
-	i, ok := currencyIndex[id]
-	if !ok {
-		return Currency{}, false
-	}
-	return currencies[i], true
-}
+func CurrencyByID(id string) (Currency, bool) { return lookup(currencies, currencyIndex, id) }
 
 // DocumentTypes returns the document type catalogue in catalogue order.
 func DocumentTypes() []DocumentType { return slices.Clone(documentTypes) }
 
 // DocumentTypeByID returns the document type with the given id ("CL33").
 func DocumentTypeByID(id string) (DocumentType, bool) {
-	i, ok := documentIndex[id]
-	if !ok {
-		return DocumentType{}, false
-	}
-	return documentTypes[i], true
+	return lookup(documentTypes, documentIndex, id)
 }
 
 // ReferenceTypes returns the reference type catalogue in catalogue order.
@@ -258,13 +252,7 @@ func ReferenceTypeByID(id string) (ReferenceType, bool) {
 func Frequencies() []Frequency { return slices.Clone(frequencies) }
 
 // FrequencyByID returns the frequency with the given id ("monthly").
-func FrequencyByID(id string) (Frequency, bool) {
-	i, ok := frequencyIndex[id]
-	if !ok {
-		return Frequency{}, false
-	}
-	return frequencies[i], true
-}
+func FrequencyByID(id string) (Frequency, bool) { return lookup(frequencies, frequencyIndex, id) }
 
 // DefaultTimeZone returns the default workspace time zone for a country
 // (docs/conventions.md#3-authentication-and-headers: CL America/Santiago, US America/New_York, MX America/Mexico_City,

@@ -22,13 +22,17 @@ type CountryView struct {
 }
 
 func (c Country) View() CountryView {
-	v := CountryView{ID: c.ID, Name: c.Name, NameEn: c.NameEn, Code: c.Code, PhoneCode: c.Code, HasRegulation: c.HasRegulation,
-		Currencies: append([]string{}, c.Currencies...), TaxPercent: money.NewPercent(c.TaxPercent), TimeZone: c.TimeZone}
-	if c.TaxIDName != "" {
-		n := c.TaxIDName
-		v.TaxIDName = &n
+	return CountryView{ID: c.ID, Name: c.Name, NameEn: c.NameEn, Code: c.Code, PhoneCode: c.Code, HasRegulation: c.HasRegulation,
+		Currencies: append([]string{}, c.Currencies...), TaxPercent: money.NewPercent(c.TaxPercent), TimeZone: c.TimeZone,
+		TaxIDName: nullIfEmpty(c.TaxIDName)}
+}
+
+// nullIfEmpty is s, or nil (JSON null) when the catalogue leaves it empty.
+func nullIfEmpty(s string) *string {
+	if s == "" {
+		return nil
 	}
-	return v
+	return &s
 }
 
 type StateView struct {
@@ -55,13 +59,8 @@ type CurrencyView struct {
 }
 
 func (c Currency) View() CurrencyView {
-	v := CurrencyView{ID: c.ID, Name: c.Name, NameEn: c.NameEn, Country: c.Country, Default: c.Default,
+	return CurrencyView{ID: c.ID, Name: c.Name, NameEn: c.NameEn, Conversion: nullIfEmpty(c.Conversion), Country: c.Country, Default: c.Default,
 		IsChargeable: c.IsChargeable, Available: c.Available, Rounded: c.Rounded}
-	if c.Conversion != "" {
-		conv := c.Conversion
-		v.Conversion = &conv
-	}
-	return v
 }
 
 type DocumentTypeView struct {

@@ -247,27 +247,9 @@ func Lang(country string) string {
 // without decimals), grouped thousands, Spanish or English separators.
 func FormatAmount(d decimal.Decimal, rounded bool, lang string) string {
 	scale := money.ScaleFor(rounded)
-	s := money.Round(d, scale).StringFixed(scale)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	intPart, frac, _ := strings.Cut(s, ".")
-	group, point := ",", "."
-	if lang == "es" {
-		group, point = ".", ","
+	out := money.Format(money.Round(d, scale), scale, lang == "es")
+	if neg, ok := strings.CutPrefix(out, "-"); ok {
+		return "-$" + neg
 	}
-	var b strings.Builder
-	for i, r := range intPart {
-		if i > 0 && (len(intPart)-i)%3 == 0 {
-			b.WriteString(group)
-		}
-		b.WriteRune(r)
-	}
-	out := "$" + b.String()
-	if frac != "" {
-		out += point + frac
-	}
-	if neg {
-		out = "-" + out
-	}
-	return out
+	return "$" + out
 }

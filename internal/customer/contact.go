@@ -122,22 +122,16 @@ func attachContacts(ctx context.Context, q store.Querier, sc workspace.Scope, cs
 	for i, c := range cs {
 		byID[c.ID], ids[i] = c, c.ID
 	}
-	args, in := store.InList([]any{sc.ID, sc.TestMode}, ids)
-	rows, err := q.QueryContext(ctx, `SELECT `+contactColumns+contacts.From()+` AND c.customer_id IN (`+in+`) ORDER BY c.created, c.id`, args...)
+	cts, err := rows.In(ctx, q, sc, contacts, "customer_id", ids, "c.created, c.id", contactScan(sc))
 	if err != nil {
 		return err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		ct, err := scanContact(sc, rows)
-		if err != nil {
-			return err
-		}
+	for _, ct := range cts {
 		if c := byID[ct.Customer]; c != nil {
 			c.Contacts = append(c.Contacts, *ct)
 		}
 	}
-	return rows.Err()
+	return nil
 }
 
 // ContactParams is the command that creates a contact or updates one (nil
@@ -260,12 +254,9 @@ func CreateContact(ctx context.Context, q store.Querier, d store.Dialect, sc wor
 		return nil, err
 	}
 	cid := id.New("con")
-	if _, err := q.ExecContext(ctx, `INSERT INTO contacts (id, workspace_id, test_mode, customer_id, orgunit_id, name, email, phone, invoicing, collections, created, updated)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)`,
+	if err := event.After(ctx, q, sc, "contact.created", cid, now, `INSERT INTO contacts (id, workspace_id, test_mode, customer_id, orgunit_id, name, email, phone,
+		invoicing, collections, created, updated) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)`,
 		cid, sc.ID, sc.TestMode, *cusID, rec.orgunit, rec.name, rec.email, rec.phone, rec.invoicing, rec.collections, now.UnixMicro()); err != nil {
-		return nil, err
-	}
-	if err := event.Emit(ctx, q, sc, "contact.created", cid, now); err != nil {
 		return nil, err
 	}
 	return GetContact(ctx, q, sc, cid)
@@ -296,12 +287,9 @@ func UpdateContact(ctx context.Context, q store.Querier, d store.Dialect, sc wor
 			return nil, err
 		}
 	}
-	if _, err := q.ExecContext(ctx, `UPDATE contacts SET orgunit_id = $1, name = $2, email = $3, phone = $4, invoicing = $5, collections = $6, updated = $7
-		WHERE id = $8 AND workspace_id = $9 AND test_mode = $10`,
+	if err := event.After(ctx, q, sc, "contact.updated", contactID, now, `UPDATE contacts SET orgunit_id = $1, name = $2, email = $3, phone = $4,
+		invoicing = $5, collections = $6, updated = $7 WHERE id = $8 AND workspace_id = $9 AND test_mode = $10`,
 		rec.orgunit, rec.name, rec.email, rec.phone, rec.invoicing, rec.collections, now.UnixMicro(), contactID, sc.ID, sc.TestMode); err != nil {
-		return nil, err
-	}
-	if err := event.Emit(ctx, q, sc, "contact.updated", contactID, now); err != nil {
 		return nil, err
 	}
 	return GetContact(ctx, q, sc, contactID)
@@ -312,8 +300,6 @@ func DeleteContact(ctx context.Context, q store.Querier, sc workspace.Scope, con
 	if _, err := GetContact(ctx, q, sc, contactID); err != nil {
 		return err
 	}
-	if _, err := q.ExecContext(ctx, `DELETE FROM contacts WHERE id = $1 AND workspace_id = $2 AND test_mode = $3`, contactID, sc.ID, sc.TestMode); err != nil {
-		return err
-	}
-	return event.Emit(ctx, q, sc, "contact.deleted", contactID, now)
+	return event.After(ctx, q, sc, "contact.deleted", contactID, now, `DELETE FROM contacts WHERE id = $1 AND workspace_id = $2 AND test_mode = $3`,
+		contactID, sc.ID, sc.TestMode)
 }

@@ -93,6 +93,11 @@ func scanCustomer(sc workspace.Scope, row interface{ Scan(...any) error }) (*Cus
 	return &c, nil
 }
 
+// scanIn reads a customer row shown in sc's time zone.
+func scanIn(sc workspace.Scope) func(list.Scanner) (*Customer, error) {
+	return func(r list.Scanner) (*Customer, error) { return scanCustomer(sc, r) }
+}
+
 // Get returns a customer of the scope, or 404.
 func (s *Service) Get(ctx context.Context, q store.Querier, sc workspace.Scope, customerID string) (*Customer, error) {
 	c, err := get(ctx, q, sc, customerID, "")
@@ -110,7 +115,7 @@ var table = rows.Table{Name: "customers", Prefix: "cus", Columns: columns}
 // get reads a customer of the scope without its contacts and figures, or
 // 404; lock is "" or FOR UPDATE.
 func get(ctx context.Context, q store.Querier, sc workspace.Scope, customerID, lock string) (*Customer, error) {
-	return rows.Get(ctx, q, sc, table, customerID, lock, func(r list.Scanner) (*Customer, error) { return scanCustomer(sc, r) })
+	return rows.Get(ctx, q, sc, table, customerID, lock, scanIn(sc))
 }
 
 // Ref resolves a customer referenced from a body field: the errors are
@@ -144,7 +149,7 @@ var baseListSpec = list.Spec{
 
 // List returns one page of customers.
 func (s *Service) List(ctx context.Context, q store.Querier, sc workspace.Scope, lq *list.Query) (int, []*Customer, error) {
-	count, out, err := list.Fetch(ctx, q, lq, columns, ` FROM customers WHERE workspace_id = $1 AND test_mode = $2`, []any{sc.ID, sc.TestMode}, func(row list.Scanner) (*Customer, error) { return scanCustomer(sc, row) })
+	count, out, err := rows.List(ctx, q, sc, table, lq, scanIn(sc))
 	if err != nil {
 		return 0, nil, err
 	}
@@ -361,10 +366,8 @@ func (s *Service) Delete(ctx context.Context, q store.Querier, d store.Dialect, 
 		return nil, err
 	}
 	if !active {
-		if _, err := q.ExecContext(ctx, `DELETE FROM customers WHERE id = $1 AND workspace_id = $2 AND test_mode = $3`, customerID, sc.ID, sc.TestMode); err != nil {
-			return nil, err
-		}
-		return nil, event.Emit(ctx, q, sc, "customer.deleted", customerID, now)
+		return nil, event.After(ctx, q, sc, "customer.deleted", customerID, now, `DELETE FROM customers WHERE id = $1 AND workspace_id = $2 AND test_mode = $3`,
+			customerID, sc.ID, sc.TestMode)
 	}
 	if c.Status == StatusArchived {
 		return s.Get(ctx, q, sc, customerID)
@@ -372,11 +375,8 @@ func (s *Service) Delete(ctx context.Context, q store.Querier, d store.Dialect, 
 	if err := s.checkArchivable(ctx, q, customerID); err != nil {
 		return nil, err
 	}
-	if _, err := q.ExecContext(ctx, `UPDATE customers SET status = $1, updated = $2 WHERE id = $3 AND workspace_id = $4 AND test_mode = $5`,
+	if err := event.After(ctx, q, sc, "customer.archived", customerID, now, `UPDATE customers SET status = $1, updated = $2 WHERE id = $3 AND workspace_id = $4 AND test_mode = $5`,
 		StatusArchived, now.UnixMicro(), customerID, sc.ID, sc.TestMode); err != nil {
-		return nil, err
-	}
-	if err := event.Emit(ctx, q, sc, "customer.archived", customerID, now); err != nil {
 		return nil, err
 	}
 	return s.Get(ctx, q, sc, customerID)
@@ -415,21 +415,8 @@ func (s *Service) Summaries(ctx context.Context, q store.Querier, sc workspace.S
 	if len(ids) == 0 {
 		return out, nil
 	}
-	args, in := store.InList([]any{sc.ID, sc.TestMode}, ids)
-	rows, err := q.QueryContext(ctx, `SELECT `+columns+` FROM customers WHERE workspace_id = $1 AND test_mode = $2 AND id IN (`+in+`)`, args...)
+	cs, err := rows.ByIDs(ctx, q, sc, table, ids, scanIn(sc))
 	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var cs []*Customer
-	for rows.Next() {
-		c, err := scanCustomer(sc, rows)
-		if err != nil {
-			return nil, err
-		}
-		cs = append(cs, c)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, err
 	}
 	if err := s.aggregate(ctx, q, sc, cs); err != nil {

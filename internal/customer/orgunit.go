@@ -101,11 +101,8 @@ func CreateOrgunit(ctx context.Context, q store.Querier, d store.Dialect, sc wor
 		return nil, apperr.NonField(fmt.Sprintf("A customer can have at most %d organisation units.", MaxOrgunits))
 	}
 	oid := id.New("org")
-	if _, err := q.ExecContext(ctx, `INSERT INTO orgunits (id, workspace_id, test_mode, customer_id, name, name_key, created, updated) VALUES ($1, $2, $3, $4, $5, $6, $7, $7)`,
-		oid, sc.ID, sc.TestMode, *cusID, *name, nameKey(*name), now.UnixMicro()); err != nil {
-		return nil, err
-	}
-	if err := event.Emit(ctx, q, sc, "orgunit.created", oid, now); err != nil {
+	if err := event.After(ctx, q, sc, "orgunit.created", oid, now, `INSERT INTO orgunits (id, workspace_id, test_mode, customer_id, name, name_key, created, updated)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $7)`, oid, sc.ID, sc.TestMode, *cusID, *name, nameKey(*name), now.UnixMicro()); err != nil {
 		return nil, err
 	}
 	return GetOrgunit(ctx, q, sc, oid)
@@ -191,8 +188,6 @@ func (s *Service) DeleteOrgunit(ctx context.Context, q store.Querier, sc workspa
 	if used {
 		return apperr.NonField("Organisation unit is in use by contacts or subscriptions.")
 	}
-	if _, err := q.ExecContext(ctx, `DELETE FROM orgunits WHERE id = $1 AND workspace_id = $2 AND test_mode = $3`, orgID, sc.ID, sc.TestMode); err != nil {
-		return err
-	}
-	return event.Emit(ctx, q, sc, "orgunit.deleted", orgID, now)
+	return event.After(ctx, q, sc, "orgunit.deleted", orgID, now, `DELETE FROM orgunits WHERE id = $1 AND workspace_id = $2 AND test_mode = $3`,
+		orgID, sc.ID, sc.TestMode)
 }

@@ -151,28 +151,7 @@ func formatMoney(lang string, v any, currency string) string {
 	if c, ok := catalog.CurrencyByID(currency); ok {
 		scale = money.ScaleFor(c.Rounded)
 	}
-	s := d.StringFixed(scale)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	intPart, frac, _ := strings.Cut(s, ".")
-	thousands, point := ",", "."
-	if lang == "es" {
-		thousands, point = ".", ","
-	}
-	var b strings.Builder
-	for i, c := range intPart {
-		if i > 0 && (len(intPart)-i)%3 == 0 {
-			b.WriteString(thousands)
-		}
-		b.WriteRune(c)
-	}
-	out := b.String()
-	if frac != "" {
-		out += point + frac
-	}
-	if neg {
-		out = "-" + out
-	}
+	out := money.Format(d, scale, lang == "es")
 	return strings.TrimSpace(out + " " + currency)
 }
 

@@ -3,7 +3,6 @@ package document
 import (
 	"database/sql"
 	"encoding/json"
-	"errors"
 
 	"github.com/cobrobilling/cobro/internal/apperr"
 	"github.com/cobrobilling/cobro/internal/biller"
@@ -16,25 +15,24 @@ import (
 // Cancellation cancels a finalized retention (docs/procurement.md#5-cancellations). It takes
 // effect when created: no draft stage, no lines.
 type Cancellation struct {
-	ID           string          `json:"id"`
-	Retention    string          `json:"retention"`
-	Document     *TypeSummary    `json:"document"`
-	Number       *int64          `json:"number"`
-	Date         string          `json:"date"`
-	Note         *string         `json:"note"`
-	InternalNote *string         `json:"internal_note"`
-	Status       string          `json:"status"`
-	BillerStatus string          `json:"biller_status"`
-	TaxAgency    json.RawMessage `json:"tax_agency"`
-	LocalFile    *string         `json:"local_file"`
-	TestMode     bool            `json:"test_mode"`
-	Created      clock.Stamp     `json:"created"`
-	Updated      clock.Stamp     `json:"updated"`
+	ID           string       `json:"id"`
+	Retention    string       `json:"retention"`
+	Document     *TypeSummary `json:"document"`
+	Number       *int64       `json:"number"`
+	Date         string       `json:"date"`
+	Note         *string      `json:"note"`
+	InternalNote *string      `json:"internal_note"`
+	Filing
+	TestMode bool        `json:"test_mode"`
+	Created  clock.Stamp `json:"created"`
+	Updated  clock.Stamp `json:"updated"`
 }
+
+var cancellationsTable = rows.Table{Name: "cancellations", Prefix: "can", Columns: cancellationColumns}
 
 const cancellationColumns = `id, retention_id, document_type, number, date, note, internal_note, status, biller_status, tax_agency, test_mode, created, updated`
 
-func (e Env) scanCancellation(row interface{ Scan(...any) error }) (*Cancellation, error) {
+func (e Env) scanCancellation(row list.Scanner) (*Cancellation, error) {
 	var (
 		c                Cancellation
 		typ, note, inote sql.NullString
@@ -57,15 +55,7 @@ func (e Env) scanCancellation(row interface{ Scan(...any) error }) (*Cancellatio
 
 // GetCancellation returns a cancellation of the scope.
 func GetCancellation(e Env, cancellationID string) (*Cancellation, error) {
-	if !id.Valid("can", cancellationID) {
-		return nil, apperr.NotFoundErr()
-	}
-	c, err := e.scanCancellation(e.Q.QueryRowContext(e.Ctx, `SELECT `+cancellationColumns+` FROM cancellations WHERE id = $1 AND workspace_id = $2 AND test_mode = $3`,
-		cancellationID, e.Scope.ID, e.Scope.TestMode))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, apperr.NotFoundErr()
-	}
-	return c, err
+	return rows.Get(e.Ctx, e.Q, e.Scope, cancellationsTable, cancellationID, "", e.scanCancellation)
 }
 
 // CancellationSpec declares the cancellation list.
@@ -80,8 +70,7 @@ var CancellationSpec = list.Spec{
 
 // ListCancellations returns one page of cancellations.
 func ListCancellations(e Env, lq *list.Query) (int, []*Cancellation, error) {
-	return list.Fetch(e.Ctx, e.Q, lq, cancellationColumns, ` FROM cancellations WHERE workspace_id = $1 AND test_mode = $2`,
-		[]any{e.Scope.ID, e.Scope.TestMode}, func(row list.Scanner) (*Cancellation, error) { return e.scanCancellation(row) })
+	return rows.List(e.Ctx, e.Q, e.Scope, cancellationsTable, lq, e.scanCancellation)
 }
 
 // CancellationDraft is the command that cancels a retention.

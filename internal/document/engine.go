@@ -229,15 +229,13 @@ func applySale(e Env, k *Kind, dr *Draft, d *Doc, creating bool) error {
 	if k == Invoice {
 		checkInvoiceDates(fe, d)
 	}
-	rejectStatus(dr, fe, k, d)
-	if !fe.OK() {
-		return fe.Err()
+	if err := checkedTotals(dr, fe, k, d, t, scale); err != nil {
+		return err
 	}
-	computeTotals(fe, d, t, scale)
 	if k == Invoice {
 		d.TotalAdjusted = &d.Total
 	}
-	return fe.Err()
+	return nil
 }
 
 // resolveType sets the type dr names on d (required on create). typeOK is

@@ -160,12 +160,7 @@ func applyNote(e Env, k *Kind, dr *Draft, d *Doc, creating bool) error {
 		return err
 	}
 	applyNoteTaxSettings(e.Deps.Billers, dr, fe, d, inv.Type(), creating, full)
-	rejectStatus(dr, fe, k, d)
-	if !fe.OK() {
-		return fe.Err()
-	}
-	computeTotals(fe, d, t, scale)
-	if err := fe.Err(); err != nil {
+	if err := checkedTotals(dr, fe, k, d, t, scale); err != nil {
 		return err
 	}
 	if err := checkReferenceCode(fe, d); err != nil {

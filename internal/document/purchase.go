@@ -97,12 +97,7 @@ func applyPurchase(e Env, dr *Draft, d *Doc, creating bool) error {
 	if d.DueDate != nil && d.Date != "" && *d.DueDate < d.Date && !fe.Has("due_date") {
 		fe.Add("due_date", "Must be on or after date.")
 	}
-	rejectStatus(dr, fe, Purchase, d)
-	if !fe.OK() {
-		return fe.Err()
-	}
-	computeTotals(fe, d, t, scale)
-	if err := fe.Err(); err != nil {
+	if err := checkedTotals(dr, fe, Purchase, d, t, scale); err != nil {
 		return err
 	}
 	d.TotalAdjusted = &d.Total
@@ -163,16 +158,23 @@ func checkPurchaseNumber(e Env, d *Doc, t catalog.DocumentType) error {
 	return nil
 }
 
+// finalizedPurchase is the purchase a new credit note or retention names:
+// nil, with the field message msg, unless it is finalized.
+func finalizedPurchase(e Env, fe *apperr.Fields, dr *Draft, msg string) *Doc {
+	pur := refDoc(e, fe, dr.Purchase, "purchase", Purchase)
+	if pur != nil && pur.Status != StatusFinalized {
+		fe.Add("purchase", msg)
+		return nil
+	}
+	return pur
+}
+
 // applyPurchaseNote validates a purchase credit note onto d.
 func applyPurchaseNote(e Env, dr *Draft, d *Doc, creating bool) error {
 	fe := dr.errs()
 	var pur *Doc
 	if creating {
-		pur = refDoc(e, fe, dr.Purchase, "purchase", Purchase)
-		if pur != nil && pur.Status != StatusFinalized {
-			fe.Add("purchase", "Only finalized purchases can be credited.")
-			pur = nil
-		}
+		pur = finalizedPurchase(e, fe, dr, "Only finalized purchases can be credited.")
 		if pur == nil {
 			return fe.Only("purchase", "note", "date").Err()
 		}
@@ -211,12 +213,7 @@ func applyPurchaseNote(e Env, dr *Draft, d *Doc, creating bool) error {
 		return err
 	}
 	applyNoteTaxSettings(e.Deps.Billers, dr, fe, d, purType, creating, full)
-	rejectStatus(dr, fe, PurchaseCreditNote, d)
-	if !fe.OK() {
-		return fe.Err()
-	}
-	computeTotals(fe, d, t, scale)
-	if err := fe.Err(); err != nil {
+	if err := checkedTotals(dr, fe, PurchaseCreditNote, d, t, scale); err != nil {
 		return err
 	}
 	if err := checkPurchaseNoteLimit(e, d); err != nil {

@@ -91,11 +91,7 @@ func applyRetention(e Env, dr *Draft, d *Doc, creating bool) error {
 	fe := dr.errs()
 	var pur *Doc
 	if creating {
-		pur = refDoc(e, fe, dr.Purchase, "purchase", Purchase)
-		if pur != nil && pur.Status != StatusFinalized {
-			fe.Add("purchase", msgRetentionPurchase)
-			pur = nil
-		}
+		pur = finalizedPurchase(e, fe, dr, msgRetentionPurchase)
 		if pur != nil {
 			d.PurchaseID, d.SupplierID, d.Currency = pur.ID, pur.SupplierID, pur.Currency
 		}

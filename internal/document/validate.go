@@ -222,6 +222,17 @@ func TotalsInput(t catalog.DocumentType, lines []Line, taxPercent, discount deci
 	return in
 }
 
+// checkedTotals ends the validation of a body: a status in it is refused,
+// and the totals are computed only once every field is valid.
+func checkedTotals(dr *Draft, fe *apperr.Fields, k *Kind, d *Doc, t catalog.DocumentType, scale int32) error {
+	rejectStatus(dr, fe, k, d)
+	if !fe.OK() {
+		return fe.Err()
+	}
+	computeTotals(fe, d, t, scale)
+	return fe.Err()
+}
+
 // computeTotals applies docs/conventions.md#8-totals-formula to d and records rule violations on fe.
 func computeTotals(fe *apperr.Fields, d *Doc, t catalog.DocumentType, scale int32) {
 	res, errs := totals.Compute(TotalsInput(t, d.Lines, d.TaxPercent, d.Discount, d.DiscountScheme, scale))

@@ -61,3 +61,12 @@ func Cache(ctx context.Context) map[string]any {
 	m, _ := ctx.Value(cacheKey{}).(map[string]any)
 	return m
 }
+
+// After runs the statement that changes objectID (query with args) and
+// records event name about it, in q, the change's transaction.
+func After(ctx context.Context, q store.Querier, sc workspace.Scope, name, objectID string, now time.Time, query string, args ...any) error {
+	if _, err := q.ExecContext(ctx, query, args...); err != nil {
+		return err
+	}
+	return Emit(ctx, q, sc, name, objectID, now)
+}

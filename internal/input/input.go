@@ -255,12 +255,18 @@ var emailRe = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
 
 // Email reads an optional or required email address.
 func (o *Object) Email(key string, opt StrOpt) (*string, bool) {
+	return o.checkedString(key, opt, ValidEmail, MsgEmail)
+}
+
+// checkedString reads a string like String and fails it with msg when
+// valid refuses it.
+func (o *Object) checkedString(key string, opt StrOpt, valid func(string) bool, msg string) (*string, bool) {
 	s, ok := o.String(key, opt)
 	if !ok || s == nil {
 		return s, ok
 	}
-	if !ValidEmail(*s) {
-		o.Fail(key, MsgEmail)
+	if !valid(*s) {
+		o.Fail(key, msg)
 		return nil, false
 	}
 	return s, true
@@ -277,15 +283,7 @@ func ValidEmail(s string) bool {
 
 // URL reads an http(s) URL.
 func (o *Object) URL(key string, opt StrOpt) (*string, bool) {
-	s, ok := o.String(key, opt)
-	if !ok || s == nil {
-		return s, ok
-	}
-	if !ValidURL(*s) {
-		o.Fail(key, MsgURL)
-		return nil, false
-	}
-	return s, true
+	return o.checkedString(key, opt, ValidURL, MsgURL)
 }
 
 // ValidURL accepts absolute http/https URLs with a host name.

@@ -60,24 +60,23 @@ func (o DunningOutbox) EnqueueDunning(e document.Env, dunningID string, step int
 // next retry, or that it was the last), in the workspace's language.
 func dunningWording(sc workspace.Scope, d *document.Doc, nextDay string) (subject, text string) {
 	es := catalog.Language(sc.Country) == "es"
+	w := dunningTexts[es]
 	name := docName(d, es)
-	total := Amount(d.Currency, outstanding(d), es)
-	if es {
-		subject = "No pudimos cobrar " + name + " de " + sc.Name
-		text = fmt.Sprintf("Estimado cliente:\n\nNo pudimos cobrar %s de %s con su tarjeta.\n\n", total, name)
-		if nextDay != "" {
-			text += "Volveremos a intentarlo el " + nextDay + ". "
-		} else {
-			text += "Fue nuestro último intento automático. "
-		}
-		return subject, text + "Actualice su tarjeta o pague la factura con el enlace de este correo.\n\nSaludos,\n" + sc.Name + "\n"
-	}
-	subject = "We could not charge " + name + " from " + sc.Name
-	text = fmt.Sprintf("Hello,\n\nWe could not charge %s for %s to your card.\n\n", total, name)
+	text = fmt.Sprintf(w.opening, Amount(d.Currency, outstanding(d), es), name)
 	if nextDay != "" {
-		text += "We will try again on " + nextDay + ". "
+		text += fmt.Sprintf(w.retry, nextDay)
 	} else {
-		text += "That was our last automatic attempt. "
+		text += w.last
 	}
-	return subject, text + "Update your card or pay the invoice with the link in this email.\n\nRegards,\n" + sc.Name + "\n"
+	return fmt.Sprintf(w.subject, name, sc.Name), text + w.closing + sc.Name + "\n"
+}
+
+// dunningTexts are the sentences of the dunning email, in Spanish (true)
+// and English: the subject takes the document and workspace names, the
+// opening the total and the document, retry the date.
+var dunningTexts = map[bool]struct{ subject, opening, retry, last, closing string }{
+	true: {"No pudimos cobrar %s de %s", "Estimado cliente:\n\nNo pudimos cobrar %s de %s con su tarjeta.\n\n", "Volveremos a intentarlo el %s. ",
+		"Fue nuestro último intento automático. ", "Actualice su tarjeta o pague la factura con el enlace de este correo.\n\nSaludos,\n"},
+	false: {"We could not charge %s from %s", "Hello,\n\nWe could not charge %s for %s to your card.\n\n", "We will try again on %s. ",
+		"That was our last automatic attempt. ", "Update your card or pay the invoice with the link in this email.\n\nRegards,\n"},
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/document"
 	"github.com/cobrobilling/cobro/internal/payment"
 	"github.com/cobrobilling/cobro/internal/reminder"
+	"github.com/cobrobilling/cobro/internal/store"
 )
 
 // Kind is what an email Cobro sends on its own is about
@@ -208,22 +209,17 @@ func recipients(e document.Env, customerID, orgunitID string, spec kindSpec) ([]
 // (owner) with the flag, ten at most.
 func contacts(e document.Env, owner, ownerID, flag string) ([]string, error) {
 	// owner and flag are column names from this package, never input
-	rows, err := e.Q.QueryContext(e.Ctx, `SELECT email FROM contacts WHERE `+owner+` = $1 AND `+flag+` = $2 ORDER BY created, id`, ownerID, true)
+	addrs, err := store.Strings(e.Ctx, e.Q, `SELECT email FROM contacts WHERE `+owner+` = $1 AND `+flag+` = $2 ORDER BY created, id`, ownerID, true)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
 	var to []string
-	for rows.Next() {
-		var addr string
-		if err := rows.Scan(&addr); err != nil {
-			return nil, err
-		}
+	for _, addr := range addrs {
 		if addr = strings.TrimSpace(addr); addr != "" && len(to) < 10 {
 			to = append(to, addr)
 		}
 	}
-	return to, rows.Err()
+	return to, nil
 }
 
 func or(s, def string) string {

@@ -3,10 +3,10 @@ package mail
 import (
 	"fmt"
 	"strconv"
-	"strings"
 
 	"github.com/cobrobilling/cobro/internal/catalog"
 	"github.com/cobrobilling/cobro/internal/document"
+	"github.com/cobrobilling/cobro/internal/money"
 	"github.com/shopspring/decimal"
 )
 
@@ -120,27 +120,6 @@ func Amount(currency string, d decimal.Decimal, es bool) string {
 	if c, ok := catalog.CurrencyByID(currency); ok && c.Rounded {
 		places = 0
 	}
-	s := d.StringFixed(places)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	whole, frac, _ := strings.Cut(s, ".")
-	group, point := ",", "."
-	if es {
-		group, point = ".", ","
-	}
-	var b strings.Builder
-	for i, r := range whole {
-		if i > 0 && (len(whole)-i)%3 == 0 {
-			b.WriteString(group)
-		}
-		b.WriteRune(r)
-	}
-	out := b.String()
-	if frac != "" {
-		out += point + frac
-	}
-	if neg {
-		out = "-" + out
-	}
+	out := money.Format(d, places, es)
 	return currency + " " + out
 }

@@ -333,13 +333,7 @@ func authorize(e Env, in *Intent, l *Link) error {
 	if err != nil {
 		return err
 	}
-	if out.Status != gateway.Succeeded {
-		return in.fail(e, out.FailedReason)
-	}
-	if err := setGatewayRef(e, in, out.Reference); err != nil {
-		return err
-	}
-	if err := in.move(e, Authorized, true); err != nil {
+	if moved, err := in.settle(e, out, Authorized); err != nil || !moved {
 		return err
 	}
 	if l.CaptureMethod == "automatic" {
@@ -361,16 +355,23 @@ func capture(e Env, in *Intent, l *Link) error {
 	if err != nil {
 		return err
 	}
-	if out.Status != gateway.Succeeded {
-		return in.fail(e, out.FailedReason)
-	}
-	if err := setGatewayRef(e, in, out.Reference); err != nil {
-		return err
-	}
-	if err := in.move(e, Captured, true); err != nil {
+	if moved, err := in.settle(e, out, Captured); err != nil || !moved {
 		return err
 	}
 	return finalize(e, in, l)
+}
+
+// settle applies the gateway's answer to an operation on the intent: a
+// refusal fails the intent (moved is false); a success keeps the
+// processor's reference and moves the intent to status to.
+func (in *Intent) settle(e Env, out gateway.Outcome, to string) (moved bool, err error) {
+	if out.Status != gateway.Succeeded {
+		return false, in.fail(e, out.FailedReason)
+	}
+	if err := setGatewayRef(e, in, out.Reference); err != nil {
+		return false, err
+	}
+	return true, in.move(e, to, true)
 }
 
 // savepoint runs fn so that a refusal (a 4xx application error) undoes
@@ -534,10 +535,15 @@ func expired(e Env, in *Intent) (bool, error) {
 	if in.Status != Authorized || at == nil || e.Now.UnixMicro() < *at+AuthorizationWindow.Microseconds() {
 		return false, nil
 	}
+	return true, cancel(e, in)
+}
+
+// cancel releases the intent's hold and cancels it.
+func cancel(e Env, in *Intent) error {
 	if err := release(e, in); err != nil {
-		return false, err
+		return err
 	}
-	return true, in.move(e, Cancelled, true)
+	return in.move(e, Cancelled, true)
 }
 
 func release(e Env, in *Intent) error {
@@ -570,58 +576,41 @@ func gatewayRef(e Env, in *Intent) (string, error) {
 	return ref.String, err
 }
 
-// CaptureIntent captures an authorized intent (manual capture).
-func CaptureIntent(e Env, intentID string) (*Intent, error) {
+// advance runs one step of the manual status machine on the locked
+// intent, only from status from (else the message msg), and answers the
+// intent as stored after it.
+func advance(e Env, intentID, from, msg string, step func(*Intent, *Link) error) (*Intent, error) {
 	in, l, err := lockIntent(e, intentID)
 	if err != nil {
 		return nil, err
 	}
-	if gone, err := expired(e, in); err != nil || gone {
-		if err != nil {
-			return nil, err
-		}
-		return GetIntent(e, in.ID)
+	if in.Status != from {
+		return nil, apperr.NonField(msg)
 	}
-	if in.Status != Authorized {
-		return nil, apperr.NonField("Only authorized intents can be captured.")
-	}
-	if err := capture(e, in, l); err != nil {
+	if err := step(in, l); err != nil {
 		return nil, err
 	}
 	return GetIntent(e, in.ID)
+}
+
+// CaptureIntent captures an authorized intent (manual capture).
+func CaptureIntent(e Env, intentID string) (*Intent, error) {
+	return advance(e, intentID, Authorized, "Only authorized intents can be captured.", func(in *Intent, l *Link) error {
+		if gone, err := expired(e, in); err != nil || gone {
+			return err // a hold past its window was cancelled instead
+		}
+		return capture(e, in, l)
+	})
 }
 
 // CancelIntent cancels an authorized intent (its hold is released).
 func CancelIntent(e Env, intentID string) (*Intent, error) {
-	in, _, err := lockIntent(e, intentID)
-	if err != nil {
-		return nil, err
-	}
-	if in.Status != Authorized {
-		return nil, apperr.NonField("Only authorized intents can be cancelled.")
-	}
-	if err := release(e, in); err != nil {
-		return nil, err
-	}
-	if err := in.move(e, Cancelled, true); err != nil {
-		return nil, err
-	}
-	return GetIntent(e, in.ID)
+	return advance(e, intentID, Authorized, "Only authorized intents can be cancelled.", func(in *Intent, _ *Link) error { return cancel(e, in) })
 }
 
 // FinalizeIntent retries the finalization of a captured intent.
 func FinalizeIntent(e Env, intentID string) (*Intent, error) {
-	in, l, err := lockIntent(e, intentID)
-	if err != nil {
-		return nil, err
-	}
-	if in.Status != Captured {
-		return nil, apperr.NonField("Only captured intents can be finalized.")
-	}
-	if err := finalize(e, in, l); err != nil {
-		return nil, err
-	}
-	return GetIntent(e, in.ID)
+	return advance(e, intentID, Captured, "Only captured intents can be finalized.", func(in *Intent, l *Link) error { return finalize(e, in, l) })
 }
 
 // Sources is the document.SourceListener of payment links.

@@ -3,6 +3,7 @@ package pdf
 import (
 	"strings"
 
+	"github.com/cobrobilling/cobro/internal/money"
 	"github.com/shopspring/decimal"
 )
 
@@ -56,7 +57,7 @@ func FormatMoney(v decimal.Decimal, currency string, rounded bool, lang string) 
 	}
 	es := isSpanish(lang)
 	v = v.Round(scale)
-	num := formatNumber(v.Abs(), scale, es)
+	num := money.Format(v.Abs(), scale, es)
 	code := strings.ToUpper(strings.TrimSpace(currency))
 	var s string
 	if es {
@@ -76,34 +77,6 @@ func FormatMoney(v decimal.Decimal, currency string, rounded bool, lang string) 
 	return s
 }
 
-// formatNumber prints v (assumed already rounded as wanted) with exactly
-// decimals decimal places and the language's separators.
-func formatNumber(v decimal.Decimal, decimals int32, es bool) string {
-	thousands, point := ",", "."
-	if es {
-		thousands, point = ".", ","
-	}
-	s := v.StringFixed(decimals)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	intPart, frac, _ := strings.Cut(s, ".")
-	var b strings.Builder
-	if neg {
-		b.WriteByte('-')
-	}
-	for i, c := range intPart {
-		if i > 0 && (len(intPart)-i)%3 == 0 {
-			b.WriteString(thousands)
-		}
-		b.WriteRune(c)
-	}
-	if frac != "" {
-		b.WriteString(point)
-		b.WriteString(frac)
-	}
-	return b.String()
-}
-
 // significantDecimals is the number of decimals of v once trailing zeros
 // are dropped (2.50 → 1, 4.000 → 0).
 func significantDecimals(v decimal.Decimal) int32 {
@@ -116,7 +89,7 @@ func significantDecimals(v decimal.Decimal) int32 {
 
 // formatQuantity prints q without trailing zeros: "4", "2.5" (en), "2,5" (es).
 func formatQuantity(q decimal.Decimal, es bool) string {
-	return formatNumber(q, significantDecimals(q), es)
+	return money.Format(q, significantDecimals(q), es)
 }
 
 // formatUnitPrice prints a unit price with at least the currency scale and
@@ -127,7 +100,7 @@ func formatUnitPrice(v decimal.Decimal, rounded, es bool) string {
 		d = 0
 	}
 	d = min(max(d, significantDecimals(v)), 6)
-	return formatNumber(v.Round(d), d, es)
+	return money.Format(v.Round(d), d, es)
 }
 
 // formatAmount prints a line total with the currency scale, no symbol.
@@ -136,7 +109,7 @@ func formatAmount(v decimal.Decimal, rounded, es bool) string {
 	if rounded {
 		d = 0
 	}
-	return formatNumber(v.Round(d), d, es)
+	return money.Format(v.Round(d), d, es)
 }
 
 func joinNonEmpty(sep string, parts ...string) string {

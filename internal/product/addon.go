@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/cobrobilling/cobro/internal/clock"
+	"github.com/cobrobilling/cobro/internal/event"
 	"github.com/cobrobilling/cobro/internal/id"
 	"github.com/cobrobilling/cobro/internal/list"
 	"github.com/cobrobilling/cobro/internal/money"
@@ -107,7 +108,7 @@ func CreateAddon(ctx context.Context, q store.Querier, sc workspace.Scope, c Add
 	aid := id.New(PrefixAddon)
 	us := now.UnixMicro()
 	archived := createdArchived(rec.status, us)
-	if err := write(ctx, q, sc, aid, "addon.created", now, `INSERT INTO addons (id, workspace_id, test_mode, name, description, currency, amount, sku, exempt, apply_scheme, duration_times,
+	if err := event.After(ctx, q, sc, "addon.created", aid, now, `INSERT INTO addons (id, workspace_id, test_mode, name, description, currency, amount, sku, exempt, apply_scheme, duration_times,
 		unit_label, status, archived, metadata, created, updated) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16)`,
 		aid, sc.ID, sc.TestMode, rec.name, rec.description, rec.currency, money.NewMoney(rec.amount), rec.sku, rec.exempt, rec.applyScheme, rec.durationTimes,
 		rec.unitLabel, rec.status, archived, rec.metadata, us); err != nil {
@@ -128,7 +129,7 @@ func UpdateAddon(ctx context.Context, q store.Querier, d store.Dialect, sc works
 		return nil, err
 	}
 	archived, name := statusChange("addon", a.Status, rec.status, a.Archived.Micros, now)
-	if err := write(ctx, q, sc, addonID, name, now, `UPDATE addons SET name = $4, description = $5, currency = $6, amount = $7, sku = $8, exempt = $9, apply_scheme = $10,
+	if err := event.After(ctx, q, sc, name, addonID, now, `UPDATE addons SET name = $4, description = $5, currency = $6, amount = $7, sku = $8, exempt = $9, apply_scheme = $10,
 		duration_times = $11, unit_label = $12, status = $13, archived = $14, metadata = $15, updated = $16 WHERE id = $1`+scopeWhere,
 		addonID, sc.ID, sc.TestMode, rec.name, rec.description, rec.currency, money.NewMoney(rec.amount), rec.sku, rec.exempt, rec.applyScheme,
 		rec.durationTimes, rec.unitLabel, rec.status, archived, rec.metadata, now.UnixMicro()); err != nil {

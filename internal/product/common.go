@@ -153,15 +153,6 @@ func placeholders(start, n int) string {
 	return strings.Join(ph, ", ")
 }
 
-// write runs the statement that creates or updates the object objID and
-// emits its event.
-func write(ctx context.Context, q store.Querier, sc workspace.Scope, objID, name string, now time.Time, query string, args ...any) error {
-	if _, err := q.ExecContext(ctx, query, args...); err != nil {
-		return err
-	}
-	return event.Emit(ctx, q, sc, name, objID, now)
-}
-
 // createdArchived is the archived stamp of an object created with status.
 func createdArchived(status string, us int64) *int64 {
 	if status != StatusArchived {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/cobrobilling/cobro/internal/clock"
+	"github.com/cobrobilling/cobro/internal/event"
 	"github.com/cobrobilling/cobro/internal/id"
 	"github.com/cobrobilling/cobro/internal/list"
 	"github.com/cobrobilling/cobro/internal/money"
@@ -151,7 +152,7 @@ func CreateCoupon(ctx context.Context, q store.Querier, sc workspace.Scope, c Co
 	cid := id.New(PrefixCoupon)
 	us := now.UnixMicro()
 	archived := createdArchived(rec.status, us)
-	if err := write(ctx, q, sc, cid, "coupon.created", now, `INSERT INTO coupons (id, workspace_id, test_mode, name, amount, currency, discount_scheme, duration_scheme, duration_times,
+	if err := event.After(ctx, q, sc, "coupon.created", cid, now, `INSERT INTO coupons (id, workspace_id, test_mode, name, amount, currency, discount_scheme, duration_scheme, duration_times,
 		valid_until, apply_on, status, archived, metadata, created, updated) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15)`,
 		cid, sc.ID, sc.TestMode, rec.name, rec.storedAmount(), rec.currency, rec.discountScheme, rec.durationScheme, rec.durationTimes,
 		rec.validUntil, rec.applyOn, rec.status, archived, rec.metadata, us); err != nil {
@@ -172,7 +173,7 @@ func UpdateCoupon(ctx context.Context, q store.Querier, d store.Dialect, sc work
 		return nil, err
 	}
 	archived, name := statusChange("coupon", c.Status, rec.status, c.Archived.Micros, now)
-	if err := write(ctx, q, sc, couponID, name, now, `UPDATE coupons SET name = $4, amount = $5, currency = $6, discount_scheme = $7, duration_scheme = $8, duration_times = $9,
+	if err := event.After(ctx, q, sc, name, couponID, now, `UPDATE coupons SET name = $4, amount = $5, currency = $6, discount_scheme = $7, duration_scheme = $8, duration_times = $9,
 		valid_until = $10, apply_on = $11, status = $12, archived = $13, metadata = $14, updated = $15 WHERE id = $1`+scopeWhere,
 		couponID, sc.ID, sc.TestMode, rec.name, rec.storedAmount(), rec.currency, rec.discountScheme, rec.durationScheme, rec.durationTimes,
 		rec.validUntil, rec.applyOn, rec.status, archived, rec.metadata, now.UnixMicro()); err != nil {

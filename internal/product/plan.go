@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/cobrobilling/cobro/internal/clock"
+	"github.com/cobrobilling/cobro/internal/event"
 	"github.com/cobrobilling/cobro/internal/id"
 	"github.com/cobrobilling/cobro/internal/list"
 	"github.com/cobrobilling/cobro/internal/money"
@@ -211,7 +212,7 @@ func CreatePlan(ctx context.Context, q store.Querier, sc workspace.Scope, c Plan
 	pid := id.New(PrefixPlan)
 	us := now.UnixMicro()
 	archived := createdArchived(rec.status, us)
-	if err := write(ctx, q, sc, pid, "plan.created", now, `INSERT INTO plans (id, workspace_id, test_mode, product_id, name, description, frequency, currency, amount, sku, exempt,
+	if err := event.After(ctx, q, sc, "plan.created", pid, now, `INSERT INTO plans (id, workspace_id, test_mode, product_id, name, description, frequency, currency, amount, sku, exempt,
 		usage_scheme, usage_aggregation, tiers_mode, tiers, unit_label, status, archived, metadata, created, updated)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $20)`,
 		pid, sc.ID, sc.TestMode, rec.product, rec.name, rec.description, rec.frequency, rec.currency, money.NewMoney(rec.amount), rec.sku, rec.exempt,
@@ -234,7 +235,7 @@ func UpdatePlan(ctx context.Context, q store.Querier, d store.Dialect, sc worksp
 		return nil, err
 	}
 	archived, name := statusChange("plan", p.Status, rec.status, p.Archived.Micros, now)
-	if err := write(ctx, q, sc, planID, name, now, `UPDATE plans SET name = $4, description = $5, sku = $6, unit_label = $7, status = $8, archived = $9, metadata = $10, updated = $11
+	if err := event.After(ctx, q, sc, name, planID, now, `UPDATE plans SET name = $4, description = $5, sku = $6, unit_label = $7, status = $8, archived = $9, metadata = $10, updated = $11
 		WHERE id = $1`+scopeWhere, planID, sc.ID, sc.TestMode, rec.name, rec.description, rec.sku, rec.unitLabel, rec.status, archived, rec.metadata, now.UnixMicro()); err != nil {
 		return nil, err
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/cobrobilling/cobro/internal/clock"
+	"github.com/cobrobilling/cobro/internal/event"
 	"github.com/cobrobilling/cobro/internal/id"
 	"github.com/cobrobilling/cobro/internal/list"
 	"github.com/cobrobilling/cobro/internal/rows"
@@ -66,27 +67,20 @@ func attachPlans(ctx context.Context, q store.Querier, sc workspace.Scope, ps []
 		return nil
 	}
 	byID := map[string]*Product{}
-	args := []any{sc.ID, sc.TestMode}
-	for _, p := range ps {
-		byID[p.ID] = p
-		args = append(args, p.ID)
+	ids := make([]string, len(ps))
+	for i, p := range ps {
+		byID[p.ID], ids[i] = p, p.ID
 	}
-	rows, err := q.QueryContext(ctx, `SELECT `+planColumns+` FROM plans WHERE workspace_id = $1 AND test_mode = $2 AND product_id IN (`+
-		placeholders(3, len(ps))+`) ORDER BY created, id`, args...)
+	pls, err := rows.In(ctx, q, sc, Plans.table, "product_id", ids, "created, id", Plans.scanIn(sc))
 	if err != nil {
 		return err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		pl, err := scanPlan(sc, rows)
-		if err != nil {
-			return err
-		}
+	for _, pl := range pls {
 		if p := byID[pl.Product]; p != nil {
 			p.Plans = append(p.Plans, pl)
 		}
 	}
-	return rows.Err()
+	return nil
 }
 
 // ProductListSpec declares the product list (docs/billing.md#4-products). The plans
@@ -160,7 +154,7 @@ func CreateProduct(ctx context.Context, q store.Querier, sc workspace.Scope, c P
 	pid := id.New(PrefixProduct)
 	us := now.UnixMicro()
 	archived := createdArchived(rec.status, us)
-	if err := write(ctx, q, sc, pid, "product.created", now, `INSERT INTO products (id, workspace_id, test_mode, name, unit_label, status, archived, metadata, created, updated)
+	if err := event.After(ctx, q, sc, "product.created", pid, now, `INSERT INTO products (id, workspace_id, test_mode, name, unit_label, status, archived, metadata, created, updated)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)`, pid, sc.ID, sc.TestMode, rec.name, rec.unitLabel, rec.status, archived, rec.metadata, us); err != nil {
 		return nil, err
 	}
@@ -179,7 +173,7 @@ func UpdateProduct(ctx context.Context, q store.Querier, d store.Dialect, sc wor
 		return nil, err
 	}
 	archived, name := statusChange("product", p.Status, rec.status, p.Archived.Micros, now)
-	if err := write(ctx, q, sc, productID, name, now, `UPDATE products SET name = $4, unit_label = $5, status = $6, archived = $7, metadata = $8, updated = $9 WHERE id = $1`+scopeWhere,
+	if err := event.After(ctx, q, sc, name, productID, now, `UPDATE products SET name = $4, unit_label = $5, status = $6, archived = $7, metadata = $8, updated = $9 WHERE id = $1`+scopeWhere,
 		productID, sc.ID, sc.TestMode, rec.name, rec.unitLabel, rec.status, archived, rec.metadata, now.UnixMicro()); err != nil {
 		return nil, err
 	}

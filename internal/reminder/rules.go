@@ -177,21 +177,10 @@ func (s *RuleScheduler) SendDue(ctx context.Context, now time.Time) (int, error)
 		testMode    bool
 		ruleID      string
 	}
-	var refs []ruleRef
-	rs, err := s.DB.QueryContext(ctx, `SELECT workspace_id, test_mode, id FROM reminder_rules WHERE active = $1 ORDER BY workspace_id, id`, true)
+	refs, err := store.Collect(ctx, s.DB, func(r store.Scanner) (ref ruleRef, err error) {
+		return ref, r.Scan(&ref.workspaceID, &ref.testMode, &ref.ruleID)
+	}, `SELECT workspace_id, test_mode, id FROM reminder_rules WHERE active = $1 ORDER BY workspace_id, id`, true)
 	if err != nil {
-		return 0, err
-	}
-	for rs.Next() {
-		var r ruleRef
-		if err := rs.Scan(&r.workspaceID, &r.testMode, &r.ruleID); err != nil {
-			rs.Close()
-			return 0, err
-		}
-		refs = append(refs, r)
-	}
-	rs.Close()
-	if err := rs.Err(); err != nil {
 		return 0, err
 	}
 	seen := 0

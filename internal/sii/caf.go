@@ -209,59 +209,26 @@ func Flat(e *Elem) []byte {
 }
 
 func flat(b *bytes.Buffer, e *Elem) {
-	b.WriteByte('<')
-	b.WriteString(e.Name)
+	var attrs []Attr
 	for _, a := range e.Attrs {
-		if isNSDecl(a.Name) {
-			continue
-		}
-		b.WriteByte(' ')
-		b.WriteString(a.Name)
-		b.WriteString(`="`)
-		flatEsc(b, a.Value)
-		b.WriteByte('"')
-	}
-	b.WriteByte('>')
-	hasElem := false
-	for _, c := range e.Children {
-		if _, ok := c.(*Elem); ok {
-			hasElem = true
+		if !isNSDecl(a.Name) {
+			attrs = append(attrs, a)
 		}
 	}
-	for _, c := range e.Children {
+	startTag(b, e.Name, flatEscaper, attrs)
+	for _, c := range significant(e.Children) {
 		switch c := c.(type) {
 		case Text:
-			if hasElem && strings.TrimSpace(string(c)) == "" {
-				continue
-			}
-			flatEsc(b, string(c))
+			_, _ = flatEscaper.WriteString(b, string(c))
 		case *Elem:
 			flat(b, c)
 		}
 	}
-	b.WriteString("</")
-	b.WriteString(e.Name)
-	b.WriteByte('>')
+	endTag(b, e.Name)
 }
 
-func flatEsc(b *bytes.Buffer, s string) {
-	for _, r := range s {
-		switch r {
-		case '&':
-			b.WriteString("&amp;")
-		case '<':
-			b.WriteString("&lt;")
-		case '>':
-			b.WriteString("&gt;")
-		case '"':
-			b.WriteString("&quot;")
-		case '\'':
-			b.WriteString("&apos;")
-		default:
-			b.WriteRune(r)
-		}
-	}
-}
+// flatEscaper escapes text and attribute values with the five entities.
+var flatEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;", "'", "&apos;")
 
 // VerifySignature checks FRMA over DA with an SII public key.
 func (c *CAF) VerifySignature(sii *rsa.PublicKey) bool {
@@ -320,13 +287,7 @@ func frmaElem(sig []byte) *Elem {
 // parsers are exercised on whitespace the signatures must ignore.
 func indent(e *Elem, depth int) {
 	var out []Node
-	hasElem := false
-	for _, c := range e.Children {
-		if _, ok := c.(*Elem); ok {
-			hasElem = true
-		}
-	}
-	if !hasElem {
+	if !hasElem(e.Children) {
 		return
 	}
 	pad := "\n" + strings.Repeat("  ", depth+1)

@@ -335,18 +335,9 @@ func qtyDR(v decimal.Decimal, scheme string) string {
 // elements (the CAF copied into the TED, docs/tax-agency.md#7-ted-stamp).
 func compactCopy(e *Elem) *Elem {
 	c := &Elem{Name: e.Name, Attrs: append([]Attr(nil), e.Attrs...)}
-	hasElem := false
-	for _, ch := range e.Children {
-		if _, ok := ch.(*Elem); ok {
-			hasElem = true
-		}
-	}
-	for _, ch := range e.Children {
+	for _, ch := range significant(e.Children) {
 		switch ch := ch.(type) {
 		case Text:
-			if hasElem && strings.TrimSpace(string(ch)) == "" {
-				continue
-			}
 			c.Children = append(c.Children, ch)
 		case *Elem:
 			c.Add(compactCopy(ch))

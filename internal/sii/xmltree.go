@@ -266,23 +266,7 @@ func c14nElem(b *bytes.Buffer, e *Elem, rendered, inScope map[string]string) {
 		}
 		return localOf(attrs[i].Name) < localOf(attrs[j].Name)
 	})
-	b.WriteByte('<')
-	b.WriteString(e.Name)
-	for _, a := range nsOut {
-		b.WriteByte(' ')
-		b.WriteString(a.Name)
-		b.WriteString(`="`)
-		escAttr(b, a.Value)
-		b.WriteByte('"')
-	}
-	for _, a := range attrs {
-		b.WriteByte(' ')
-		b.WriteString(a.Name)
-		b.WriteString(`="`)
-		escAttr(b, a.Value)
-		b.WriteByte('"')
-	}
-	b.WriteByte('>')
+	startTag(b, e.Name, attrEscaper, append(nsOut, attrs...))
 	childRendered := rendered
 	if len(nsOut) > 0 {
 		childRendered = make(map[string]string, len(rendered)+len(nsOut))
@@ -296,14 +280,57 @@ func c14nElem(b *bytes.Buffer, e *Elem, rendered, inScope map[string]string) {
 	for _, c := range e.Children {
 		switch c := c.(type) {
 		case Text:
-			escText(b, string(c))
+			_, _ = textEscaper.WriteString(b, string(c))
 		case *Elem:
 			c14nElem(b, c, childRendered, scope)
 		}
 	}
-	b.WriteString("</")
-	b.WriteString(e.Name)
+	endTag(b, e.Name)
+}
+
+// startTag writes <name a="v" …> with the values escaped by esc.
+func startTag(b *bytes.Buffer, name string, esc *strings.Replacer, attrs []Attr) {
+	b.WriteByte('<')
+	b.WriteString(name)
+	for _, a := range attrs {
+		b.WriteByte(' ')
+		b.WriteString(a.Name)
+		b.WriteString(`="`)
+		_, _ = esc.WriteString(b, a.Value)
+		b.WriteByte('"')
+	}
 	b.WriteByte('>')
+}
+
+func endTag(b *bytes.Buffer, name string) {
+	b.WriteString("</")
+	b.WriteString(name)
+	b.WriteByte('>')
+}
+
+func hasElem(children []Node) bool {
+	for _, c := range children {
+		if _, ok := c.(*Elem); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// significant is children without the whitespace-only text between
+// elements (indentation), which signatures over a compact form ignore.
+func significant(children []Node) []Node {
+	if !hasElem(children) {
+		return children
+	}
+	out := make([]Node, 0, len(children))
+	for _, c := range children {
+		if t, ok := c.(Text); ok && strings.TrimSpace(string(t)) == "" {
+			continue
+		}
+		out = append(out, c)
+	}
+	return out
 }
 
 func ok2(m map[string]string, k string) bool { _, ok := m[k]; return ok }
@@ -315,43 +342,11 @@ func localOf(name string) string {
 	return name
 }
 
-func escText(b *bytes.Buffer, s string) {
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; c {
-		case '&':
-			b.WriteString("&amp;")
-		case '<':
-			b.WriteString("&lt;")
-		case '>':
-			b.WriteString("&gt;")
-		case '\r':
-			b.WriteString("&#xD;")
-		default:
-			b.WriteByte(c)
-		}
-	}
-}
-
-func escAttr(b *bytes.Buffer, s string) {
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; c {
-		case '&':
-			b.WriteString("&amp;")
-		case '<':
-			b.WriteString("&lt;")
-		case '"':
-			b.WriteString("&quot;")
-		case '\t':
-			b.WriteString("&#x9;")
-		case '\n':
-			b.WriteString("&#xA;")
-		case '\r':
-			b.WriteString("&#xD;")
-		default:
-			b.WriteByte(c)
-		}
-	}
-}
+// The escapes of canonical XML 1.0 for text and for attribute values.
+var (
+	textEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", "\r", "&#xD;")
+	attrEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", `"`, "&quot;", "\t", "&#x9;", "\n", "&#xA;", "\r", "&#xD;")
+)
 
 // Latin1Document serialises the tree as the file SII expects: an XML
 // declaration for ISO-8859-1 and the canonical form of the root transcoded

@@ -13,6 +13,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/document"
 	"github.com/cobrobilling/cobro/internal/id"
 	"github.com/cobrobilling/cobro/internal/money"
+	"github.com/cobrobilling/cobro/internal/opt"
 	"github.com/cobrobilling/cobro/internal/product"
 	"github.com/cobrobilling/cobro/internal/store"
 	"github.com/cobrobilling/cobro/internal/workspace"
@@ -292,26 +293,35 @@ func samePlans(errs *apperr.Fields, s, before *Sub, plans []*product.Plan) {
 
 // readCoupon sets the invoice coupon.
 func (e env) readCoupon(p *Params, errs *apperr.Fields, s, before *Sub) error {
-	if !p.Coupon.Set {
+	var current *string
+	if before != nil {
+		current = before.CouponID
+	}
+	return e.applyCoupon(p.Coupon, current, product.ApplyOnInvoice, MsgSubCouponLine, s.Currency, errs, &s.CouponID, &s.CouponRedemptions)
+}
+
+// applyCoupon applies a coupon field to *dst: null clears it, a coupon
+// other than current is checked by couponFor at applyOn and, when
+// accepted, set with its redemptions starting again.
+func (e env) applyCoupon(field opt.Nullable[string], current *string, applyOn, wrongKind, currency string, errs *apperr.Fields, dst **string, redemptions *int) error {
+	v := field.Value
+	switch {
+	case !field.Set:
+		return nil
+	case v == nil:
+		*dst = nil
+		return nil
+	case current != nil && *current == *v:
 		return nil
 	}
-	v := p.Coupon.Value
-	if v == nil {
-		s.CouponID = nil
-		return nil
-	}
-	if before != nil && before.CouponID != nil && *before.CouponID == *v {
-		return nil
-	}
-	msg, err := e.couponFor(*v, product.ApplyOnInvoice, MsgSubCouponLine, s.Currency)
+	msg, err := e.couponFor(*v, applyOn, wrongKind, currency)
 	switch {
 	case err != nil:
 		return err
 	case msg != "":
 		errs.Add("coupon", msg)
 	default:
-		s.CouponID = v
-		s.CouponRedemptions = 0
+		*dst, *redemptions = v, 0
 	}
 	return nil
 }
@@ -490,32 +500,11 @@ func (e env) readLinePlan(en LineEntry, errs *apperr.Fields, it *Item, seenPlan 
 // readLineCoupon applies the coupon of one item of "lines" (a line coupon
 // in the plan's currency).
 func (e env) readLineCoupon(en LineEntry, errs *apperr.Fields, it *Item, plan *product.Plan) error {
-	if !en.Coupon.Set {
-		return nil
-	}
-	v := en.Coupon.Value
-	if v == nil {
-		it.CouponID = nil
-		return nil
-	}
-	if it.CouponID != nil && *it.CouponID == *v {
-		return nil
-	}
 	cur := ""
 	if plan != nil {
 		cur = plan.Currency
 	}
-	msg, err := e.couponFor(*v, product.ApplyOnLine, MsgLineCouponInvoice, cur)
-	switch {
-	case err != nil:
-		return err
-	case msg != "":
-		errs.Add("coupon", msg)
-	default:
-		it.CouponID = v
-		it.Redemptions = 0
-	}
-	return nil
+	return e.applyCoupon(en.Coupon, it.CouponID, product.ApplyOnLine, MsgLineCouponInvoice, cur, errs, &it.CouponID, &it.Redemptions)
 }
 
 // unbilledUsage counts usage records of a line after the last billed period.

@@ -66,6 +66,11 @@ func scan(sc workspace.Scope, row interface{ Scan(...any) error }) (*Supplier, e
 	return &s, nil
 }
 
+// scanIn reads a supplier row shown in sc's time zone.
+func scanIn(sc workspace.Scope) func(list.Scanner) (*Supplier, error) {
+	return func(r list.Scanner) (*Supplier, error) { return scan(sc, r) }
+}
+
 // Get returns a supplier of the scope, or 404.
 func Get(ctx context.Context, q store.Querier, sc workspace.Scope, supplierID string) (*Supplier, error) {
 	return get(ctx, q, sc, supplierID, "")
@@ -74,7 +79,7 @@ func Get(ctx context.Context, q store.Querier, sc workspace.Scope, supplierID st
 var table = rows.Table{Name: "suppliers", Prefix: Prefix, Columns: columns}
 
 func get(ctx context.Context, q store.Querier, sc workspace.Scope, supplierID, lock string) (*Supplier, error) {
-	return rows.Get(ctx, q, sc, table, supplierID, lock, func(r list.Scanner) (*Supplier, error) { return scan(sc, r) })
+	return rows.Get(ctx, q, sc, table, supplierID, lock, scanIn(sc))
 }
 
 // Ref resolves a supplier referenced from a body field: a missing supplier
@@ -103,36 +108,21 @@ var ListSpec = list.Spec{
 
 // List returns one page of suppliers.
 func List(ctx context.Context, q store.Querier, sc workspace.Scope, lq *list.Query) (int, []*Supplier, error) {
-	return rows.List(ctx, q, sc, table, lq, func(r list.Scanner) (*Supplier, error) { return scan(sc, r) })
+	return rows.List(ctx, q, sc, table, lq, scanIn(sc))
 }
 
 // Summaries loads several suppliers of the scope in one query, by id (for
 // expanding `supplier` on purchases). Unknown ids are simply absent.
 func Summaries(ctx context.Context, q store.Querier, sc workspace.Scope, ids []string) (map[string]*Supplier, error) {
-	out := map[string]*Supplier{}
-	var valid []string
-	for _, sid := range ids {
-		if id.Valid(Prefix, sid) {
-			valid = append(valid, sid)
-		}
-	}
-	if len(valid) == 0 {
-		return out, nil
-	}
-	args, in := store.InList([]any{sc.ID, sc.TestMode}, valid)
-	rows, err := q.QueryContext(ctx, `SELECT `+columns+` FROM suppliers WHERE workspace_id = $1 AND test_mode = $2 AND id IN (`+in+`)`, args...)
+	ss, err := rows.ByIDs(ctx, q, sc, table, ids, scanIn(sc))
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		s, err := scan(sc, rows)
-		if err != nil {
-			return nil, err
-		}
+	out := make(map[string]*Supplier, len(ss))
+	for _, s := range ss {
 		out[s.ID] = s
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // Params is the command that creates a supplier or updates one: the party
@@ -248,8 +238,6 @@ func (s *Service) Delete(ctx context.Context, q store.Querier, d store.Dialect, 
 	if active {
 		return apperr.NonField(MsgHasDocuments)
 	}
-	if _, err := q.ExecContext(ctx, `DELETE FROM suppliers WHERE id = $1 AND workspace_id = $2 AND test_mode = $3`, supplierID, sc.ID, sc.TestMode); err != nil {
-		return err
-	}
-	return event.Emit(ctx, q, sc, "supplier.deleted", supplierID, now)
+	return event.After(ctx, q, sc, "supplier.deleted", supplierID, now, `DELETE FROM suppliers WHERE id = $1 AND workspace_id = $2 AND test_mode = $3`,
+		supplierID, sc.ID, sc.TestMode)
 }

@@ -129,60 +129,52 @@ func attachDeliveries(ctx context.Context, q store.Querier, sc workspace.Scope, 
 		phs = append(phs, fmt.Sprintf("$%d", len(args)))
 	}
 	in := strings.Join(phs, ", ")
-	rs, err := q.QueryContext(ctx, `SELECT id, event_id, webhook_id, status, next_attempt FROM deliveries
+	type delivery struct {
+		id, event string
+		view      *DeliveryView
+	}
+	ds, err := store.Collect(ctx, q, func(r store.Scanner) (d delivery, err error) {
+		var next sql.NullInt64
+		d.view = &DeliveryView{Attempts: []AttemptView{}}
+		err = r.Scan(&d.id, &d.event, &d.view.Webhook, &d.view.Status, &next)
+		d.view.NextAttempt = rows.Stamp(next, sc.Loc)
+		return d, err
+	}, `SELECT id, event_id, webhook_id, status, next_attempt FROM deliveries
 		WHERE workspace_id = $1 AND event_id IN (`+in+`) ORDER BY created, id`, args...)
-	if err != nil {
+	if err != nil || len(ds) == 0 {
 		return err
 	}
 	byID := map[string]*DeliveryView{}
-	for rs.Next() {
+	for _, d := range ds {
+		byID[d.id] = d.view
+		byEvent[d.event].Deliveries = append(byEvent[d.event].Deliveries, d.view)
+	}
+	type attempt struct {
+		delivery string
+		view     AttemptView
+	}
+	as, err := store.Collect(ctx, q, func(r store.Scanner) (a attempt, err error) {
 		var (
-			did, eid string
-			next     sql.NullInt64
-			d        = &DeliveryView{Attempts: []AttemptView{}}
+			at       int64
+			code     sql.NullInt64
+			msg, res sql.NullString
 		)
-		if err := rs.Scan(&did, &eid, &d.Webhook, &d.Status, &next); err != nil {
-			rs.Close()
-			return err
-		}
-		d.NextAttempt = rows.Stamp(next, sc.Loc)
-		byID[did] = d
-		byEvent[eid].Deliveries = append(byEvent[eid].Deliveries, d)
-	}
-	rs.Close()
-	if err := rs.Err(); err != nil {
-		return err
-	}
-	if len(byID) == 0 {
-		return nil
-	}
-	rs, err = q.QueryContext(ctx, `SELECT a.delivery_id, a.number, a.at, a.status_code, a.error, a.duration_ms, a.response_body
+		err = r.Scan(&a.delivery, &a.view.Number, &at, &code, &msg, &a.view.DurationMS, &res)
+		a.view.At = clock.Stamp{Micros: at, Loc: sc.Loc}
+		a.view.StatusCode, a.view.Error, a.view.ResponseBody = rows.Int(code), rows.Text(msg), rows.Text(res)
+		return a, err
+	}, `SELECT a.delivery_id, a.number, a.at, a.status_code, a.error, a.duration_ms, a.response_body
 		FROM delivery_attempts a JOIN deliveries d ON d.id = a.delivery_id
 		WHERE d.workspace_id = $1 AND d.event_id IN (`+in+`) ORDER BY a.delivery_id, a.number`, args...)
 	if err != nil {
 		return err
 	}
-	defer rs.Close()
-	for rs.Next() {
-		var (
-			did      string
-			a        AttemptView
-			at       int64
-			code     sql.NullInt64
-			msg, res sql.NullString
-		)
-		if err := rs.Scan(&did, &a.Number, &at, &code, &msg, &a.DurationMS, &res); err != nil {
-			return err
-		}
-		a.At = clock.Stamp{Micros: at, Loc: sc.Loc}
-		a.StatusCode = rows.Int(code)
-		a.Error = rows.Text(msg)
-		a.ResponseBody = rows.Text(res)
-		if d := byID[did]; d != nil {
-			d.Attempts = append(d.Attempts, a)
+	for _, a := range as {
+		if d := byID[a.delivery]; d != nil {
+			d.Attempts = append(d.Attempts, a.view)
 		}
 	}
-	return rs.Err()
+	return nil
 }
 
 // Redeliver starts a new delivery of an event (fresh schedule, same
@@ -217,24 +209,15 @@ func Redeliver(ctx context.Context, q store.Querier, sc workspace.Scope, eventID
 		}
 		targets = append(targets, ep.ID)
 	} else {
-		rows, err := q.QueryContext(ctx, `SELECT `+Columns+` FROM webhook_endpoints WHERE workspace_id = $1 AND test_mode = $2 AND status = $3 ORDER BY created, id`,
+		eps, err := store.Collect(ctx, q, ScanEndpoint, `SELECT `+Columns+` FROM webhook_endpoints WHERE workspace_id = $1 AND test_mode = $2 AND status = $3 ORDER BY created, id`,
 			sc.ID, sc.TestMode, StatusEnabled)
 		if err != nil {
 			return nil, err
 		}
-		for rows.Next() {
-			ep, err := ScanEndpoint(rows)
-			if err != nil {
-				rows.Close()
-				return nil, err
-			}
+		for _, ep := range eps {
 			if ep.Subscribed(ev.Event) {
 				targets = append(targets, ep.ID)
 			}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, err
 		}
 		if len(targets) == 0 {
 			return nil, apperr.NonField(MsgNoSubscribers)

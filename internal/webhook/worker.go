@@ -361,20 +361,10 @@ func Disable(ctx context.Context, q store.Querier, endpointID, reason string, no
 		StatusDisabled, reason, now.UnixMicro(), endpointID); err != nil {
 		return err
 	}
-	rows, err := q.QueryContext(ctx, `SELECT id FROM deliveries WHERE webhook_id = $1 AND status = $2`, endpointID, DeliveryPending)
+	ids, err := store.Strings(ctx, q, `SELECT id FROM deliveries WHERE webhook_id = $1 AND status = $2`, endpointID, DeliveryPending)
 	if err != nil {
 		return err
 	}
-	var ids []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			rows.Close()
-			return err
-		}
-		ids = append(ids, s)
-	}
-	rows.Close()
 	for _, d := range ids {
 		if _, err := q.ExecContext(ctx, `UPDATE deliveries SET status = $1, next_attempt = NULL, updated = $2 WHERE id = $3`, DeliverySkipped, now.UnixMicro(), d); err != nil {
 			return err
@@ -383,5 +373,5 @@ func Disable(ctx context.Context, q store.Querier, endpointID, reason string, no
 			return err
 		}
 	}
-	return rows.Err()
+	return nil
 }

@@ -281,28 +281,17 @@ func (b *Biller) NextNumber(ctx context.Context, q store.Querier, sc workspace.S
 	}
 	td := today(sc, now)
 	for attempt := 0; attempt < 50; attempt++ {
-		rows, err := q.QueryContext(ctx, `SELECT id, range_from, range_to, next_folio, expires, status FROM sii_cafs
-			WHERE workspace_id = $1 AND test_mode = $2 AND document_type = $3 ORDER BY range_from`, sc.ID, sc.TestMode, t.ID)
-		if err != nil {
-			return 0, err
-		}
 		type cand struct {
 			id             string
 			from, to, next int64
 			expires        *string
 			status         string
 		}
-		var all []cand
-		for rows.Next() {
-			var c cand
-			if err := rows.Scan(&c.id, &c.from, &c.to, &c.next, &c.expires, &c.status); err != nil {
-				rows.Close()
-				return 0, err
-			}
-			all = append(all, c)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+		all, err := store.Collect(ctx, q, func(r store.Scanner) (c cand, err error) {
+			return c, r.Scan(&c.id, &c.from, &c.to, &c.next, &c.expires, &c.status)
+		}, `SELECT id, range_from, range_to, next_folio, expires, status FROM sii_cafs
+			WHERE workspace_id = $1 AND test_mode = $2 AND document_type = $3 ORDER BY range_from`, sc.ID, sc.TestMode, t.ID)
+		if err != nil {
 			return 0, err
 		}
 		var pick *cand

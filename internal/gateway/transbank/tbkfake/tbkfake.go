@@ -271,51 +271,77 @@ var pageTmpl = template.Must(template.New("page").Parse(`<!doctype html>
 <button id="timeout" name="action" value="timeout">Dejar expirar</button></p></form></body></html>`))
 
 func (s *Server) payPage(w http.ResponseWriter, r *http.Request) {
+	s.page(w, r, "token_ws", "Webpay (fake)", "/webpayserver/pay", func(t string) (string, bool) {
+		tx := s.webpay[t]
+		if tx == nil {
+			return "", false
+		}
+		return fmt.Sprintf("Orden %s: $%d", tx.BuyOrder, tx.Amount), true
+	})
+}
+
+// page shows the payer's page of the transaction the form field tokenName
+// names, posting to action; detail describes it under the lock (false:
+// no such token, 404).
+func (s *Server) page(w http.ResponseWriter, r *http.Request, tokenName, title, action string, detail func(token string) (string, bool)) {
+	t := r.FormValue(tokenName)
 	s.mu.Lock()
-	tx := s.webpay[r.FormValue("token_ws")]
+	d, ok := detail(t)
 	s.mu.Unlock()
-	if tx == nil {
-		http.Error(w, "unknown token_ws", http.StatusNotFound)
+	if !ok {
+		http.Error(w, "unknown "+tokenName, http.StatusNotFound)
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	_ = pageTmpl.Execute(w, map[string]string{"Title": "Webpay (fake)", "Detail": fmt.Sprintf("Orden %s: $%d", tx.BuyOrder, tx.Amount),
-		"Action": "/webpayserver/pay", "TokenName": "token_ws", "Token": r.FormValue("token_ws")})
+	_ = pageTmpl.Execute(w, map[string]string{"Title": title, "Detail": d, "Action": action, "TokenName": tokenName, "Token": t})
+}
+
+// choice applies the payer's choice on a page (the form's action) to the
+// transaction the form field tokenName names, under the lock, and sends
+// the payer back: choose gives the return URL and its query (false: not
+// open, 400 with notOpen).
+func (s *Server) choice(w http.ResponseWriter, r *http.Request, tokenName, notOpen string, choose func(token, action string) (string, url.Values, bool)) {
+	t := r.FormValue(tokenName)
+	s.mu.Lock()
+	ret, q, ok := choose(t, r.FormValue("action"))
+	s.mu.Unlock()
+	if !ok {
+		http.Error(w, notOpen, http.StatusBadRequest)
+		return
+	}
+	http.Redirect(w, r, addQuery(ret, q), http.StatusSeeOther)
 }
 
 // pay is the payer's choice on the payment page; Transbank sends the
 // payer back with token_ws (paid or declined), TBK_TOKEN (cancelled) or
 // only the order and session (timed out).
 func (s *Server) pay(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	t := r.FormValue("token_ws")
-	tx := s.webpay[t]
-	if tx == nil || tx.Status != "INITIALIZED" {
-		s.mu.Unlock()
-		http.Error(w, "transaction not payable", http.StatusBadRequest)
-		return
-	}
-	q := url.Values{}
-	switch r.FormValue("action") {
-	case "cancel":
-		tx.Status = "ABORTED"
-		q.Set("TBK_TOKEN", t)
-		q.Set("TBK_ORDEN_COMPRA", tx.BuyOrder)
-		q.Set("TBK_ID_SESION", tx.SessionID)
-	case "timeout":
-		tx.Status = "ABORTED"
-		q.Set("TBK_ORDEN_COMPRA", tx.BuyOrder)
-		q.Set("TBK_ID_SESION", tx.SessionID)
-	default:
-		tx.Card, tx.Status = strings.ReplaceAll(r.FormValue("card"), " ", ""), "AUTHORIZED"
-		if tx.Card == DeclinedCard {
-			tx.Status = "FAILED"
+	card := strings.ReplaceAll(r.FormValue("card"), " ", "")
+	s.choice(w, r, "token_ws", "transaction not payable", func(t, action string) (string, url.Values, bool) {
+		tx := s.webpay[t]
+		if tx == nil || tx.Status != "INITIALIZED" {
+			return "", nil, false
 		}
-		q.Set("token_ws", t)
-	}
-	ret := tx.ReturnURL
-	s.mu.Unlock()
-	http.Redirect(w, r, addQuery(ret, q), http.StatusSeeOther)
+		q := url.Values{}
+		switch action {
+		case "cancel":
+			tx.Status = "ABORTED"
+			q.Set("TBK_TOKEN", t)
+			q.Set("TBK_ORDEN_COMPRA", tx.BuyOrder)
+			q.Set("TBK_ID_SESION", tx.SessionID)
+		case "timeout":
+			tx.Status = "ABORTED"
+			q.Set("TBK_ORDEN_COMPRA", tx.BuyOrder)
+			q.Set("TBK_ID_SESION", tx.SessionID)
+		default:
+			tx.Card, tx.Status = card, "AUTHORIZED"
+			if tx.Card == DeclinedCard {
+				tx.Status = "FAILED"
+			}
+			q.Set("token_ws", t)
+		}
+		return tx.ReturnURL, q, true
+	})
 }
 
 func addQuery(raw string, q url.Values) string {
@@ -340,42 +366,36 @@ func (s *Server) startInscription(_ *http.Request, in map[string]any) answer {
 }
 
 func (s *Server) inscriptionPage(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	in := s.inscriptions[r.FormValue("TBK_TOKEN")]
-	s.mu.Unlock()
-	if in == nil {
-		http.Error(w, "unknown TBK_TOKEN", http.StatusNotFound)
-		return
-	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	_ = pageTmpl.Execute(w, map[string]string{"Title": "Oneclick (fake)", "Detail": "Inscripción de " + in.Email,
-		"Action": "/webpayserver/inscribe", "TokenName": "TBK_TOKEN", "Token": r.FormValue("TBK_TOKEN")})
+	s.page(w, r, "TBK_TOKEN", "Oneclick (fake)", "/webpayserver/inscribe", func(t string) (string, bool) {
+		in := s.inscriptions[t]
+		if in == nil {
+			return "", false
+		}
+		return "Inscripción de " + in.Email, true
+	})
 }
 
 func (s *Server) inscribe(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	t := r.FormValue("TBK_TOKEN")
-	in := s.inscriptions[t]
-	if in == nil || in.Done {
-		s.mu.Unlock()
-		http.Error(w, "inscription not open", http.StatusBadRequest)
-		return
-	}
-	q := url.Values{"TBK_TOKEN": {t}}
-	switch r.FormValue("action") {
-	case "cancel":
-		in.Declined = true
-		q.Set("TBK_ORDEN_COMPRA", t[:10])
-	case "timeout":
-		in.Declined = true
-		q = url.Values{}
-	default:
-		in.Card = strings.ReplaceAll(r.FormValue("card"), " ", "")
-		in.Declined = in.Card == DeclinedCard
-	}
-	ret := in.ResponseURL
-	s.mu.Unlock()
-	http.Redirect(w, r, addQuery(ret, q), http.StatusSeeOther)
+	card := strings.ReplaceAll(r.FormValue("card"), " ", "")
+	s.choice(w, r, "TBK_TOKEN", "inscription not open", func(t, action string) (string, url.Values, bool) {
+		in := s.inscriptions[t]
+		if in == nil || in.Done {
+			return "", nil, false
+		}
+		q := url.Values{"TBK_TOKEN": {t}}
+		switch action {
+		case "cancel":
+			in.Declined = true
+			q.Set("TBK_ORDEN_COMPRA", t[:10])
+		case "timeout":
+			in.Declined = true
+			q = url.Values{}
+		default:
+			in.Card = card
+			in.Declined = in.Card == DeclinedCard
+		}
+		return in.ResponseURL, q, true
+	})
 }
 
 func (s *Server) finishInscription(r *http.Request, _ map[string]any) answer {
