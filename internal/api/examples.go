@@ -104,6 +104,8 @@ var otherAnswers = map[string]answer{
 	"/publishable/customer_base/sessions/{token}/invoices/{id}/pdf/":         {contentType: "application/pdf", example: "%PDF-1.4 …"},
 	"/publishable/customer_base/sessions/{token}/invoices/{id}/pay/":         portalRedirect,
 	"/publishable/customer_base/sessions/{token}/cards/":                     portalRedirect,
+	"/publishable/customer_base/sessions/{token}/cards/{id}/":                {contentType: "text/html", example: "<!doctype html>… <script src=\"https://js.stripe.com/v3/\" …>"},
+	"/publishable/customer_base/sessions/{token}/cards/{id}/return/":         portalRedirect,
 	"/publishable/customer_base/sessions/{token}/cards/{id}/default/":        portalRedirect,
 	"/publishable/customer_base/sessions/{token}/cards/{id}/remove/":         portalRedirect,
 	"/publishable/customer_base/sessions/{token}/subscriptions/{id}/cancel/": portalRedirect,

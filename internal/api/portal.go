@@ -63,6 +63,21 @@ func (r *Request) portalSession() (document.Env, *portal.Session, error) {
 	return document.Env{Ctx: r.Ctx, Q: r.Q, D: r.Dialect(), Scope: sc, Now: r.Now, Deps: r.srv.opt.Services.Documents}, sess, nil
 }
 
+// portalOwned opens the session of the path's token and checks that the
+// path's {id} (an object of table) belongs to its customer: another
+// customer's object is a 404.
+func (r *Request) portalOwned(table string) (document.Env, *portal.Session, string, error) {
+	e, sess, err := r.portalSession()
+	if err != nil {
+		return e, nil, "", err
+	}
+	objID := r.PathValue("id")
+	if err := portal.Owns(e, table, objID, sess.Customer); err != nil {
+		return e, nil, "", err
+	}
+	return e, sess, objID, nil
+}
+
 // portalPage is the hosted portal page; an unknown or expired session is a
 // 404 page.
 func (s *Server) portalPage(r *Request) (int, any, error) {
@@ -80,6 +95,13 @@ func (s *Server) portalPage(r *Request) (int, any, error) {
 	d, err := portal.Load(e, sess.Customer, st.PortalCancelSubscriptions)
 	if err != nil {
 		return 0, nil, err
+	}
+	gw, err := portalCardGateway(e)
+	if err != nil {
+		return 0, nil, err
+	}
+	if gw != nil {
+		d.AddCard, d.AddCardVia = gw.Info().Checkout, gw.Info().Name
 	}
 	q := r.R.URL.Query()
 	t := portal.Texts(catalog.Language(e.Scope.Country))
@@ -110,12 +132,8 @@ func (r *Request) backTo(outcome string) (int, any, error) {
 
 // portalPDF is an invoice's PDF, for the session's customer's invoices only.
 func (s *Server) portalPDF(r *Request) (int, any, error) {
-	e, sess, err := r.portalSession()
+	e, _, invID, err := r.portalOwned("documents")
 	if err != nil {
-		return 0, nil, err
-	}
-	invID := r.PathValue("id")
-	if err := portal.Owns(e, "documents", invID, sess.Customer); err != nil {
 		return 0, nil, err
 	}
 	d, err := document.Get(e, document.Invoice, invID)
@@ -136,12 +154,8 @@ func (s *Server) portalPDF(r *Request) (int, any, error) {
 // portalPay pays an invoice: an open one through a single-use payment link
 // (the hosted checkout), a failed automatic charge with a saved card.
 func (s *Server) portalPay(r *Request) (int, any, error) {
-	e, sess, err := r.portalSession()
+	e, sess, invID, err := r.portalOwned("documents")
 	if err != nil {
-		return 0, nil, err
-	}
-	invID := r.PathValue("id")
-	if err := portal.Owns(e, "documents", invID, sess.Customer); err != nil {
 		return 0, nil, err
 	}
 	d, err := document.Lock(e, document.Invoice, invID)
@@ -184,28 +198,32 @@ func (s *Server) portalPay(r *Request) (int, any, error) {
 	return r.backTo("done=paid")
 }
 
-// portalAddCard saves a card and makes it the one the customer's
-// automatically charged subscriptions use.
+// portalAddCard saves a card with the workspace's card gateway for
+// saved cards: the test gateway's fields posted here, or the start of a
+// processor's flow (portalStartCard). The card becomes the one the
+// customer's automatically charged subscriptions use when the payer
+// leaves make_default checked.
 func (s *Server) portalAddCard(r *Request) (int, any, error) {
 	e, sess, err := r.portalSession()
 	if err != nil {
 		return 0, nil, err
 	}
+	gw, err := portalCardGateway(e)
+	if err != nil {
+		return 0, nil, err
+	}
+	if gw == nil {
+		return r.backTo("error=cards_off")
+	}
 	o := r.Object()
+	makeDefault := o.Has("make_default")
+	if gw.Info().Checkout != gateway.CheckoutCardForm {
+		return r.portalStartCard(e, sess.Customer, gw, makeDefault)
+	}
 	card := map[string]any{}
 	for _, k := range []string{"number", "exp_month", "exp_year", "cvc"} {
 		v, _ := o.Raw(k)
 		card[k] = v
-	}
-	if !e.Scope.TestMode {
-		return r.backTo("error=card") // live cards need a gateway's own page (Stripe.js, Webpay): not here yet
-	}
-	gw, msg, err := payment.GatewayFor(e, "test")
-	if err != nil {
-		return 0, nil, err
-	}
-	if msg != "" {
-		return r.backTo("error=card")
 	}
 	src, err := payment.CreateSource(e, payment.SourceParams{Gateway: gw, Usage: "reusable", CustomerID: sess.Customer, Setup: gateway.SetupParams{Card: card}}, clientOf(r.R), r.BaseURL())
 	if ae, ok := apperr.As(err); ok && ae.Kind == apperr.Invalid {
@@ -217,6 +235,9 @@ func (s *Server) portalAddCard(r *Request) (int, any, error) {
 	if src.Status != payment.SourceChargeable {
 		return r.backTo("error=card")
 	}
+	if !makeDefault {
+		return r.backTo("done=card_saved")
+	}
 	if err := portal.SetDefault(e, sess.Customer, src.ID); err != nil {
 		return 0, nil, err
 	}
@@ -226,12 +247,8 @@ func (s *Server) portalAddCard(r *Request) (int, any, error) {
 // portalCard makes a saved card the default, or removes it.
 func (s *Server) portalCard(remove bool) HandlerFunc {
 	return func(r *Request) (int, any, error) {
-		e, sess, err := r.portalSession()
+		e, sess, srcID, err := r.portalOwned("sources")
 		if err != nil {
-			return 0, nil, err
-		}
-		srcID := r.PathValue("id")
-		if err := portal.Owns(e, "sources", srcID, sess.Customer); err != nil {
 			return 0, nil, err
 		}
 		if !remove {
@@ -255,12 +272,8 @@ func (s *Server) portalCard(remove bool) HandlerFunc {
 
 // portalCancel cancels a subscription when the workspace allows it.
 func (s *Server) portalCancel(r *Request) (int, any, error) {
-	e, sess, err := r.portalSession()
+	e, _, subID, err := r.portalOwned("subscriptions")
 	if err != nil {
-		return 0, nil, err
-	}
-	subID := r.PathValue("id")
-	if err := portal.Owns(e, "subscriptions", subID, sess.Customer); err != nil {
 		return 0, nil, err
 	}
 	st, err := subscription.LoadCollectionSettings(r.Ctx, r.Q, e.Scope.ID)

@@ -62,8 +62,17 @@ type posted struct {
 // form posts a form as the portal page does (same origin).
 func form(e *apitest.Env, path string, v url.Values) posted {
 	e.T.Helper()
-	req, _ := http.NewRequest("POST", e.URL+path, strings.NewReader(v.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return visit(e, "POST", path, v)
+}
+
+// visit sends a browser's request to a path of the server (a GET when v
+// is nil) and answers it without following its redirect.
+func visit(e *apitest.Env, method, path string, v url.Values) posted {
+	e.T.Helper()
+	req, _ := http.NewRequest(method, e.URL+path, strings.NewReader(v.Encode()))
+	if method == "POST" {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
 	req.Header.Set("Sec-Fetch-Site", "same-origin")
 	cl := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	resp, err := cl.Do(req)
@@ -155,7 +164,7 @@ func TestCustomerPortalCards(t *testing.T) {
 		}
 		charged := apitest.Str(c.Post("/subscriptions/", map[string]any{"customer": f.mine, "document": "US1", "date_start": "2026-06-03",
 			"collection_scheme": "charge_payment", "default_source": f.card, "lines": []any{map[string]any{"plan": subPlan(c, "USD", 5, nil), "quantity": 1}}}).Expect(201), "id")
-		r = form(e, p+"cards/", url.Values{"number": {"4242424242424242"}, "exp_month": {"12"}, "exp_year": {"2031"}, "cvc": {"123"}})
+		r = form(e, p+"cards/", url.Values{"number": {"4242424242424242"}, "exp_month": {"12"}, "exp_year": {"2031"}, "cvc": {"123"}, "make_default": {"1"}})
 		if r.Location != p+"?done=card_added" {
 			t.Fatalf("add card: %d %v", r.Status, r.Location)
 		}

@@ -273,6 +273,8 @@ func (s *Server) declare() []Route {
 	add(get, "/publishable/customer_base/sessions/{token}/invoices/{id}/pdf/", "Customer portal", "PDF of one of the customer's invoices", AuthPublic, 200, s.portalPDF)
 	add(post, "/publishable/customer_base/sessions/{token}/invoices/{id}/pay/", "Customer portal", "Pay an invoice (form post; 303 to the checkout or back)", AuthPublic, 303, s.portalPay)
 	add(post, "/publishable/customer_base/sessions/{token}/cards/", "Customer portal", "Save a card (form post; 303 back)", AuthPublic, 303, s.portalAddCard)
+	add(get, "/publishable/customer_base/sessions/{token}/cards/{id}/", "Customer portal", "Enter a card to save in Stripe.js (HTML; the SetupIntent's client secret)", AuthPublic, 200, s.portalCardPage)
+	add(get, "/publishable/customer_base/sessions/{token}/cards/{id}/return/", "Customer portal", "The end of a card setup on a processor's page (303 back, with the outcome)", AuthPublic, 303, s.portalCardReturn)
 	add(post, "/publishable/customer_base/sessions/{token}/cards/{id}/default/", "Customer portal", "Charge this card from now on (form post; 303 back)", AuthPublic, 303, s.portalCard(false))
 	add(post, "/publishable/customer_base/sessions/{token}/cards/{id}/remove/", "Customer portal", "Remove a saved card (form post; 303 back)", AuthPublic, 303, s.portalCard(true))
 	add(post, "/publishable/customer_base/sessions/{token}/subscriptions/{id}/cancel/", "Customer portal", "Cancel a subscription when the workspace allows it (form post; 303 back)", AuthPublic, 303, s.portalCancel)

@@ -86,6 +86,11 @@ func headersFor(n string, connect, stripe bool) map[string]string {
 	}
 }
 
+// StripeHeaders are the security headers of any page running Stripe.js
+// under nonce (the customer portal's card page too): the Stripe hosts
+// and nothing else.
+func StripeHeaders(nonce string) map[string]string { return headersFor(nonce, true, true) }
+
 // Field is an extra payer field of the form.
 type Field struct{ ID, Label string }
 

@@ -90,6 +90,9 @@ type Setup struct {
 	AuthenticationForm map[string]string
 	// Data is the public gateway_data of the source ({"method": …}).
 	Data map[string]any
+	// InBrowser: the payer finishes the setup in the processor's script on
+	// the caller's page (BrowserSetup), so there is no redirect_url.
+	InBrowser bool
 }
 
 // Outcome statuses.
@@ -202,6 +205,9 @@ type Return struct {
 	Amount   decimal.Decimal // the source's amount (single-use), zero when none
 	Currency string
 	Customer string
+	// Source is Cobro's id of the source: a processor object made for
+	// another source is refused.
+	Source string
 }
 
 // ReturnResult is what the processor confirmed.
@@ -316,6 +322,23 @@ type SetupParams struct {
 	// CustomerAccount is the processor's account of Customer (an
 	// AccountKeeper's), "" when none.
 	CustomerAccount string
+	// InBrowser asks a BrowserSetup gateway to start saving a card that
+	// the payer has not entered yet (the customer portal): the source
+	// waits until the processor's script confirms it and the payer
+	// returns.
+	InBrowser bool
+}
+
+// BrowserSetup is a gateway whose card setups the payer completes in the
+// processor's own script in their browser (Stripe.js on the customer
+// portal): card data goes from the browser to the processor only.
+type BrowserSetup interface {
+	// PublishableKey identifies the workspace's account to the script.
+	PublishableKey() string
+	// ClientSecret is what the script needs to complete the setup of a
+	// source token Setup made with InBrowser; read from the processor, never
+	// stored by Cobro.
+	ClientSecret(ctx context.Context, token string) (string, error)
 }
 
 func fieldErr(field, msg string) map[string]any { return map[string]any{field: []string{msg}} }

@@ -144,13 +144,20 @@ func (r *Registry) Usable(ctx context.Context, q store.Querier, sc workspace.Sco
 // else, in test mode, the `test` gateway; else the only configured card
 // gateway. msg says why there is no choice ("" when id is set).
 func (r *Registry) DefaultCard(ctx context.Context, q store.Querier, sc workspace.Scope) (id, msg string, err error) {
+	return r.DefaultCardFor(ctx, q, sc, "")
+}
+
+// DefaultCardFor is DefaultCard among the card gateways that support a
+// usage ("reusable": the customer portal saves cards, so Webpay Plus,
+// single-use only, is passed over for Oneclick); "" is any usage.
+func (r *Registry) DefaultCardFor(ctx context.Context, q store.Querier, sc workspace.Scope, usage string) (id, msg string, err error) {
 	ps, err := r.Providers(ctx, q, sc)
 	if err != nil {
 		return "", "", err
 	}
 	var usable []string
 	for _, p := range ps {
-		if p.Kind != "card" || !p.Configured || !p.AllowsMode(sc.TestMode) {
+		if p.Kind != "card" || !p.Configured || !p.AllowsMode(sc.TestMode) || usage != "" && !slices.Contains(p.Usage, usage) {
 			continue
 		}
 		if p.Default {

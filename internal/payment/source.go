@@ -164,6 +164,9 @@ type Client struct{ IP, UserAgent string }
 // created; Errs are the fields the edge could not decode, reported with
 // the gateway's.
 type SourceParams struct {
+	// ID is the new source's id when the caller needed it first (a
+	// return_url naming the source); "" makes one.
+	ID          string
 	Gateway     gateway.Gateway // nil when the gateway field failed
 	Usage       string          // single (default) or reusable
 	CustomerID  string
@@ -242,7 +245,10 @@ func customerAccount(e Env, gw gateway.Gateway, p gateway.SetupParams) (string, 
 // CreateSource creates a source (docs/payments.md#23-create-body). baseURL builds
 // redirect_url.
 func CreateSource(e Env, c SourceParams, cl Client, baseURL string) (*Source, error) {
-	s := &Source{ID: id.New("sou"), Usage: c.Usage, CustomerID: c.CustomerID, Amount: c.Amount, Description: c.Description, ReturnURL: c.ReturnURL,
+	if c.ID == "" {
+		c.ID = id.New("sou")
+	}
+	s := &Source{ID: c.ID, Usage: c.Usage, CustomerID: c.CustomerID, Amount: c.Amount, Description: c.Description, ReturnURL: c.ReturnURL,
 		Client: c.Client, Metadata: c.Metadata, TestMode: e.Scope.TestMode}
 	if s.Usage == "" {
 		s.Usage = "single"
@@ -291,10 +297,13 @@ func CreateSource(e Env, c SourceParams, cl Client, baseURL string) (*Source, er
 		if url == "" {
 			url = AuthenticationURL(baseURL, s.ID)
 		}
-		data = map[string]any{"redirect_url": url}
-		if setup.AuthenticationForm != nil {
+		switch {
+		case setup.InBrowser: // the caller's page runs the processor's script
+		case setup.AuthenticationForm != nil:
 			data = map[string]any{"redirect_url": RedirectFormURL(baseURL, s.Gateway, s.ID),
 				"redirect_form": map[string]any{"method": "POST", "action": url, "fields": setup.AuthenticationForm}}
+		default:
+			data = map[string]any{"redirect_url": url}
 		}
 		dl := e.Now.Add(AuthenticationWindow).UnixMicro()
 		s.authDeadline = &dl
@@ -651,11 +660,46 @@ func SourceReturned(e Env, gatewayID, sourceID string, params url.Values) (*Sour
 	if !ok {
 		return nil, apperr.NotFoundErr()
 	}
-	r := gateway.Return{Token: s.token, Params: params, Customer: s.CustomerID}
+	r := gateway.Return{Token: s.token, Params: params, Customer: s.CustomerID, Source: s.ID}
 	if s.Amount != nil {
 		r.Amount = s.Amount.Decimal
 	}
 	return s, s.applyReturn(e, rt.Return(e.Ctx, r))
+}
+
+// BrowserSetup is what the processor's script on the payer's page needs
+// to complete a source's card setup (docs/billing.md#113-adding-a-card):
+// the publishable key and the setup's client secret, and the gateway
+// whose return route the script sends the payer to.
+type BrowserSetup struct{ Gateway, Key, Secret string }
+
+// BrowserSetupOf reads a source's BrowserSetup from its processor. A
+// source no longer waiting for its payer, or whose gateway has no such
+// script, is not found.
+func BrowserSetupOf(e Env, sourceID string) (*BrowserSetup, error) {
+	s, err := getSource(e, sourceID, false)
+	if err != nil {
+		return nil, err
+	}
+	if s.authExpired(e.Now) || s.Status != SourceRequiresAuthorization && s.Status != SourceWaitingAuthorization {
+		return nil, apperr.NotFoundErr()
+	}
+	gw, err := gatewayOf(e, s)
+	if errors.Is(err, gateway.ErrNotConfigured) {
+		return nil, apperr.NotFoundErr() // its credentials were removed since
+	}
+	if err != nil {
+		return nil, err
+	}
+	bs, ok := gw.(gateway.BrowserSetup)
+	if !ok {
+		return nil, apperr.NotFoundErr()
+	}
+	secret, err := bs.ClientSecret(e.Ctx, s.token)
+	if err != nil {
+		return nil, apperr.Detail(apperr.Unavailable, fmt.Sprintf("The %s gateway did not answer; try again later.", s.Gateway))
+	}
+	return &BrowserSetup{Gateway: s.Gateway, Key: bs.PublishableKey(), Secret: secret}, nil
 }
 
 // applyReturn stores what the processor confirmed of a return.

@@ -8,6 +8,7 @@ import (
 	"html/template"
 
 	"github.com/cobrobilling/cobro/internal/catalog"
+	"github.com/cobrobilling/cobro/internal/checkout"
 )
 
 //go:embed assets
@@ -15,6 +16,7 @@ var assets embed.FS
 
 var (
 	css       = mustRead("assets/portal.css")
+	cardJS    = mustRead("assets/card.js")
 	templates = template.Must(template.New("").ParseFS(assets, "assets/*.html"))
 )
 
@@ -47,7 +49,7 @@ func headers(nonce string) map[string]string {
 
 // View is what the template gets.
 type View struct {
-	Lang, Merchant, Base, Notice, Error, ReturnURL string
+	Lang, Title, Merchant, Base, Notice, Error, ReturnURL string
 	// Logo is the path of the workspace's logo ("" = none).
 	Logo     string
 	TestMode bool
@@ -55,6 +57,21 @@ type View struct {
 	T        map[string]string
 	Nonce    string
 	CSS      template.CSS
+	// the card page (Stripe.js)
+	StripeJS string
+	JS       template.JS
+	Config   CardConfig
+}
+
+// CardConfig is what the card page's script needs to save a card with
+// Stripe.js: the publishable key, the SetupIntent's client secret, and
+// where Stripe sends the payer back (Cobro's return of the source, which
+// reads the SetupIntent from Stripe).
+type CardConfig struct {
+	Key       string            `json:"key"`
+	Secret    string            `json:"secret"`
+	ReturnURL string            `json:"returnURL"`
+	Text      map[string]string `json:"text"`
 }
 
 // Render renders the portal page of a session (base is the session's page
@@ -62,16 +79,31 @@ type View struct {
 // after an action).
 func Render(country, merchant, logo, base string, testMode bool, d *Data, returnURL, notice, errMsg string) (*Page, error) {
 	lang := catalog.Language(country)
-	v := View{Lang: lang, Merchant: merchant, Logo: logo, Base: base, Notice: notice, Error: errMsg, ReturnURL: returnURL, TestMode: testMode, Data: d, T: Texts(lang), CSS: template.CSS(css)}
-	return render("portal.html", v, 200)
+	t := Texts(lang)
+	v := View{Lang: lang, Title: t["title"] + " · " + merchant, Merchant: merchant, Logo: logo, Base: base, Notice: notice, Error: errMsg, ReturnURL: returnURL,
+		TestMode: testMode, Data: d, T: t, CSS: template.CSS(css)}
+	return render("portal.html", v, 200, headers)
+}
+
+// CardPage renders the page where the payer enters a card to save in
+// Stripe.js (base is the session's page path, the way back); its CSP
+// lets in Stripe's hosts only, as the hosted checkout's does.
+func CardPage(country, merchant, base string, testMode bool, c CardConfig) (*Page, error) {
+	lang := catalog.Language(country)
+	t := Texts(lang)
+	c.Text = map[string]string{"saving": t["saving"], "save": t["save"], "stripeMissing": t["stripeMissing"]}
+	v := View{Lang: lang, Title: t["cardTitle"] + " · " + merchant, Merchant: merchant, Base: base, TestMode: testMode, T: t, CSS: template.CSS(css),
+		StripeJS: checkout.StripeJS, JS: template.JS(cardJS), Config: c}
+	return render("card.html", v, 200, checkout.StripeHeaders)
 }
 
 // Expired renders the page of an unknown or expired session (404).
 func Expired(lang string) (*Page, error) {
-	return render("expired.html", View{Lang: lang, T: Texts(lang), CSS: template.CSS(css)}, 404)
+	t := Texts(lang)
+	return render("expired.html", View{Lang: lang, Title: t["title"], T: t, CSS: template.CSS(css)}, 404, headers)
 }
 
-func render(name string, v View, status int) (*Page, error) {
+func render(name string, v View, status int, headersOf func(nonce string) map[string]string) (*Page, error) {
 	b := make([]byte, 18)
 	_, _ = rand.Read(b)
 	v.Nonce = base64.RawURLEncoding.EncodeToString(b)
@@ -79,7 +111,7 @@ func render(name string, v View, status int) (*Page, error) {
 	if err := templates.ExecuteTemplate(&buf, name, v); err != nil {
 		return nil, err
 	}
-	return &Page{Status: status, Body: buf.Bytes(), Header: headers(v.Nonce)}, nil
+	return &Page{Status: status, Body: buf.Bytes(), Header: headersOf(v.Nonce)}, nil
 }
 
 // Texts are the page's words in Spanish or English.
@@ -99,7 +131,16 @@ func Texts(lang string) map[string]string {
 			"error_declined": "La tarjeta fue rechazada. Pruebe con otra.", "error_card": "No pudimos usar esa tarjeta. Revise los datos.",
 			"error_card_in_use": "Esta tarjeta paga una suscripción: agregue otra antes de eliminarla.", "error_cancel_off": "Las suscripciones no se pueden cancelar aquí.",
 			"error_cancel": "Esta suscripción ya no se puede cancelar.", "error_not_payable": "Esta factura no tiene saldo por pagar.",
-			"st_active": "Activa", "st_paused": "Pausada", "st_needs_attention": "Requiere atención", "st_cancelled_sub": "Cancelada", "st_finalized_sub": "Terminada",
+			"addCardVia": "Ingresará la tarjeta en la página segura de", "addCardIn": "Ingresará la tarjeta en los campos seguros de", "useForCharges": "Usarla para los cobros de mis suscripciones",
+			"cardsOff":  "Aquí todavía no se pueden agregar tarjetas. Consulte a quien le envió este enlace.",
+			"cardTitle": "Agregar tarjeta", "saving": "Guardando…", "stripeMissing": "No pudimos cargar el formulario de tarjeta. Revise su conexión y recargue la página.",
+			"securedStripe":   "Los datos de la tarjeta van directo a Stripe; nunca pasan por nuestros servidores.",
+			"done_card_saved": "Tarjeta guardada.", "error_card_aborted": "Canceló el registro de la tarjeta; no se guardó nada.",
+			"error_card_declined": "El banco no aprobó la tarjeta. Pruebe con otra.", "error_card_timeout": "El registro de la tarjeta tardó demasiado; inténtelo de nuevo.",
+			"error_card_start": "No pudimos comenzar a agregar la tarjeta. Inténtelo en unos minutos.",
+			"error_card_email": "Para guardar una tarjeta necesitamos su correo: pida que lo agreguen a su cuenta.",
+			"error_cards_off":  "Aquí todavía no se pueden agregar tarjetas.",
+			"st_active":        "Activa", "st_paused": "Pausada", "st_needs_attention": "Requiere atención", "st_cancelled_sub": "Cancelada", "st_finalized_sub": "Terminada",
 		}
 	}
 	return map[string]string{
@@ -116,6 +157,15 @@ func Texts(lang string) map[string]string {
 		"error_declined": "The card was declined. Try another one.", "error_card": "We could not use that card. Check its details.",
 		"error_card_in_use": "This card pays a subscription: add another one before removing it.", "error_cancel_off": "Subscriptions cannot be cancelled here.",
 		"error_cancel": "This subscription can no longer be cancelled.", "error_not_payable": "This invoice has nothing left to pay.",
-		"st_active": "Active", "st_paused": "Paused", "st_needs_attention": "Needs attention", "st_cancelled_sub": "Cancelled", "st_finalized_sub": "Ended",
+		"addCardVia": "You will enter the card on the secure page of", "addCardIn": "You will enter the card in the secure fields of", "useForCharges": "Use it for my subscriptions' charges",
+		"cardsOff":  "Cards cannot be added here yet. Ask whoever sent you this link.",
+		"cardTitle": "Add a card", "saving": "Saving…", "stripeMissing": "The card form could not be loaded. Check your connection and reload the page.",
+		"securedStripe":   "Card details go straight to Stripe; they never pass through our servers.",
+		"done_card_saved": "Card saved.", "error_card_aborted": "You cancelled adding the card; nothing was saved.",
+		"error_card_declined": "The bank did not approve the card. Try another one.", "error_card_timeout": "Adding the card took too long; try again.",
+		"error_card_start": "We could not start adding the card. Try again in a few minutes.",
+		"error_card_email": "To save a card we need your email address: ask for it to be added to your account.",
+		"error_cards_off":  "Cards cannot be added here yet.",
+		"st_active":        "Active", "st_paused": "Paused", "st_needs_attention": "Needs attention", "st_cancelled_sub": "Cancelled", "st_finalized_sub": "Ended",
 	}
 }

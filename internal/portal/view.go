@@ -45,6 +45,12 @@ type Data struct {
 	Cards         []Card
 	Subscriptions []Subscription
 	CanCancel     bool
+	// AddCard is how a card is added (the checkout of the workspace's
+	// card gateway for saved cards, gateway.Checkout*): the test
+	// gateway's fields on the page, the processor's page (redirect), or
+	// Stripe.js on Cobro's card page (client); "" when no gateway can
+	// save cards in this mode. AddCardVia is the gateway's name.
+	AddCard, AddCardVia string
 }
 
 // Load reads what the session's customer sees, nothing else.
@@ -125,7 +131,10 @@ func cards(e document.Env, customerID string) ([]Card, error) {
 		if err := json.Unmarshal([]byte(raw), &gc); err != nil {
 			return nil, err
 		}
-		c.Brand, c.Last4, c.Exp = gc.Brand, gc.Last4, fmt.Sprintf("%02d/%d", gc.ExpMonth, gc.ExpYear)
+		c.Brand, c.Last4 = gc.Brand, gc.Last4
+		if gc.ExpMonth > 0 { // Oneclick does not tell the expiry
+			c.Exp = fmt.Sprintf("%02d/%d", gc.ExpMonth, gc.ExpYear)
+		}
 		out = append(out, c)
 	}
 	return out, rows.Err()
@@ -192,4 +201,18 @@ func SetDefault(e document.Env, customerID, sourceID string) error {
 		WHERE customer_id = $3 AND workspace_id = $4 AND test_mode = $5 AND collection_scheme = 'charge_payment' AND status IN ('active', 'paused', 'needs_attention')`,
 		sourceID, e.Now.UnixMicro(), customerID, e.Scope.ID, e.Scope.TestMode)
 	return err
+}
+
+// OpenCardSetup is the newest card setup of the customer's with the
+// gateway that a session page (returnPrefix, its cards/ URL) started and
+// the payer has not finished; "" when none. The portal continues it
+// rather than start another on a reload or a second click.
+func OpenCardSetup(e document.Env, customerID, gatewayID, returnPrefix string) (string, error) {
+	ids, err := store.Strings(e.Ctx, e.Q, `SELECT id FROM sources WHERE customer_id = $1 AND workspace_id = $2 AND test_mode = $3 AND gateway = $4
+		AND usage = 'reusable' AND status IN ('requires_authorization', 'waiting_authorization') AND auth_deadline > $5 AND return_url LIKE $6
+		ORDER BY created DESC, id DESC LIMIT 1`, customerID, e.Scope.ID, e.Scope.TestMode, gatewayID, e.Now.UnixMicro(), returnPrefix+"%")
+	if err != nil || len(ids) == 0 {
+		return "", err
+	}
+	return ids[0], nil
 }

@@ -46,26 +46,16 @@ func (c *Client) CreateCustomer(ctx context.Context, cobroCustomer, email, name,
 // 3-D Secure, when the bank asks, goes through the SetupIntent's next
 // action.
 func (c *Client) SaveCard(ctx context.Context, p SaveParams) Result {
-	customer := p.Customer
-	if customer == "" {
-		id, err := c.CreateCustomer(ctx, p.CobroCustomer, p.Email, p.Name, p.Reference+"-customer")
-		if err != nil {
-			return failure(err)
-		}
-		customer = id
+	customer, err := c.customerOf(ctx, p)
+	if err != nil {
+		return failure(err)
 	}
-	sp := &stripego.SetupIntentCreateParams{
-		Customer:           stripego.String(customer),
-		PaymentMethod:      stripego.String(p.PaymentMethod),
-		PaymentMethodTypes: stripego.StringSlice([]string{"card"}),
-		Usage:              stripego.String(string(stripego.SetupIntentUsageOffSession)),
-		Confirm:            stripego.Bool(true),
-		Metadata:           map[string]string{"cobro_source": p.Reference},
-	}
+	sp := setupIntentParams(customer, p)
+	sp.PaymentMethod = stripego.String(p.PaymentMethod)
+	sp.Confirm = stripego.Bool(true)
 	if p.ReturnURL != "" {
 		sp.ReturnURL = stripego.String(p.ReturnURL)
 	}
-	idempotent(&sp.Params, p.Reference+"-setup")
 	si, err := c.api.V1SetupIntents.Create(ctx, sp)
 	if err != nil {
 		return failure(err)
@@ -75,6 +65,56 @@ func (c *Client) SaveCard(ctx context.Context, p SaveParams) Result {
 		r.Customer = customer
 	}
 	return c.withCard(ctx, r)
+}
+
+// StartSetup makes an unconfirmed SetupIntent for off-session use on the
+// Stripe customer (made now when p names none): the payer enters the card
+// in Stripe.js, which confirms it with the intent's client secret (the
+// customer portal's "add a card").
+func (c *Client) StartSetup(ctx context.Context, p SaveParams) Result {
+	customer, err := c.customerOf(ctx, p)
+	if err != nil {
+		return failure(err)
+	}
+	si, err := c.api.V1SetupIntents.Create(ctx, setupIntentParams(customer, p))
+	if err != nil {
+		return failure(err)
+	}
+	return Result{Status: StatusNeedsAction, Reference: si.ID, StripeStatus: string(si.Status), Customer: customer}
+}
+
+// customerOf is the Stripe customer p's card goes to: the one p names, or
+// one made for the source.
+func (c *Client) customerOf(ctx context.Context, p SaveParams) (string, error) {
+	if p.Customer != "" {
+		return p.Customer, nil
+	}
+	return c.CreateCustomer(ctx, p.CobroCustomer, p.Email, p.Name, p.Reference+"-customer")
+}
+
+// setupIntentParams are a card SetupIntent's for off-session charges,
+// tagged with the source it saves (the return checks the tag).
+func setupIntentParams(customer string, p SaveParams) *stripego.SetupIntentCreateParams {
+	sp := &stripego.SetupIntentCreateParams{
+		Customer:           stripego.String(customer),
+		PaymentMethodTypes: stripego.StringSlice([]string{"card"}),
+		Usage:              stripego.String(string(stripego.SetupIntentUsageOffSession)),
+		Metadata:           map[string]string{"cobro_source": p.Reference, "cobro_customer": p.CobroCustomer},
+	}
+	idempotent(&sp.Params, p.Reference+"-setup")
+	return sp
+}
+
+// ClientSecret is a SetupIntent's client secret, for Stripe.js.
+func (c *Client) ClientSecret(ctx context.Context, id string) (string, error) {
+	if !strings.HasPrefix(id, "seti_") {
+		return "", fmt.Errorf("not a SetupIntent id: %q", id)
+	}
+	si, err := c.api.V1SetupIntents.Retrieve(ctx, id, &stripego.SetupIntentRetrieveParams{})
+	if err != nil {
+		return "", err
+	}
+	return si.ClientSecret, nil
 }
 
 // Setup reads a SetupIntent back (the payer's return from 3-D Secure).
@@ -91,7 +131,7 @@ func (c *Client) Setup(ctx context.Context, id string) (Result, error) {
 
 // SetupResult reads a SetupIntent as Cobro's outcome.
 func SetupResult(si *stripego.SetupIntent) Result {
-	r := Result{Reference: si.ID, StripeStatus: string(si.Status)}
+	r := Result{Reference: si.ID, StripeStatus: string(si.Status), Source: si.Metadata["cobro_source"]}
 	if si.Customer != nil {
 		r.Customer = si.Customer.ID
 	}

@@ -82,9 +82,10 @@ type Result struct {
 	// collected: amounts read from Stripe.
 	Amount, Authorized, Captured decimal.Decimal
 	Currency                     string
-	// Customer and PaymentMethod name the saved card of a setup.
-	Customer, PaymentMethod string
-	Card                    *Card
+	// Customer and PaymentMethod name the saved card of a setup; Source
+	// is the Cobro source the SetupIntent was made for (its metadata).
+	Customer, PaymentMethod, Source string
+	Card                            *Card
 }
 
 // Card is the public part of a card PaymentMethod.

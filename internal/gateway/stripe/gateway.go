@@ -124,6 +124,9 @@ func (g *Gateway) Setup(ctx context.Context, p gateway.SetupParams, _ time.Time)
 	if p.Card != nil || p.CardNotObject != "" {
 		return nil, fieldErr("card", "Stripe takes card data only in the payer's browser (Stripe.js): send payment_method (pm_…) instead."), nil
 	}
+	if p.InBrowser && p.Usage == "reusable" && p.PaymentMethod == "" {
+		return g.startInBrowser(ctx, p)
+	}
 	switch {
 	case p.PaymentMethod == "":
 		return nil, fieldErr("payment_method", apperr.MsgRequired), nil
@@ -157,6 +160,32 @@ func (g *Gateway) CustomerAccount(ctx context.Context, a gateway.Account) (strin
 		return "", errors.New("stripe: the workspace's key does not belong to this mode")
 	}
 	return g.client.CreateCustomer(ctx, a.Customer, a.Email, a.Name, "cobro-customer-"+a.Customer)
+}
+
+// startInBrowser begins saving a card the payer will enter in Stripe.js:
+// the source waits on the SetupIntent until the payer returns from
+// confirmSetup.
+func (g *Gateway) startInBrowser(ctx context.Context, p gateway.SetupParams) (*gateway.Setup, map[string]any, error) {
+	if p.ValidateOnly {
+		return nil, nil, nil
+	}
+	if g.modeMismatch() {
+		return nil, nil, errors.New("stripe: the workspace's key does not belong to this mode")
+	}
+	r := g.client.StartSetup(ctx, SaveParams{Customer: p.CustomerAccount, CobroCustomer: p.Customer, Email: p.CustomerEmail, Reference: p.Source})
+	if r.Err != nil {
+		return nil, nil, r.Err
+	}
+	return &gateway.Setup{Token: r.Reference, NeedsAuthentication: true, InBrowser: true, Data: map[string]any{}}, nil, nil
+}
+
+// ClientSecret is the SetupIntent's client secret for Stripe.js, read
+// from Stripe each time the page is shown.
+func (g *Gateway) ClientSecret(ctx context.Context, token string) (string, error) {
+	if g.modeMismatch() {
+		return "", errors.New("stripe: the workspace's key does not belong to this mode")
+	}
+	return g.client.ClientSecret(ctx, token)
 }
 
 // setupOf turns Stripe's answer to a setup into the source Cobro stores.
@@ -303,6 +332,11 @@ func (g *Gateway) Return(ctx context.Context, ret gateway.Return) gateway.Return
 	}
 	out := gateway.ReturnResult{Approved: true}
 	if strings.HasPrefix(ret.Token, "seti_") {
+		// a SetupIntent Stripe says was made for another source, or that
+		// saved no card, saves nothing here
+		if r.Source != "" && ret.Source != "" && r.Source != ret.Source || !strings.HasPrefix(r.Customer, "cus_") || !strings.HasPrefix(r.PaymentMethod, "pm_") {
+			return gateway.ReturnResult{FailedReason: "gateway_error"}
+		}
 		out.Token = savedToken(r.Customer, r.PaymentMethod)
 	}
 	if r.Card != nil {

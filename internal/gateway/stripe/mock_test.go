@@ -71,6 +71,19 @@ func TestRequestsAgainstStripeMock(t *testing.T) {
 		t.Fatalf("retrieve setup intent: %v", err)
 	}
 	ok(t, "retrieve setup intent", again, "seti_")
+	// A card the payer will enter in Stripe.js (the customer portal): an
+	// unconfirmed SetupIntent, and its client secret for the page.
+	started := c.StartSetup(ctx, SaveParams{CobroCustomer: "cus_cobro2", Email: "ana@example.cl", Reference: "sou_2"})
+	ok(t, "start setup", started, "seti_")
+	if started.Status != StatusNeedsAction || !strings.HasPrefix(started.Customer, "cus_") {
+		t.Fatalf("start setup: %+v", started)
+	}
+	if secret, err := c.ClientSecret(ctx, started.Reference); err != nil || !strings.Contains(secret, "_secret_") {
+		t.Fatalf("client secret: %q, %v", secret, err)
+	}
+	if _, err := c.ClientSecret(ctx, "pi_123"); err == nil {
+		t.Fatal("a PaymentIntent was read as a SetupIntent")
+	}
 	card, err := c.Card(ctx, "pm_card_visa")
 	if err != nil || card == nil || card.Last4 == "" {
 		t.Fatalf("card: %+v, %v", card, err)
