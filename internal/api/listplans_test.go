@@ -66,6 +66,7 @@ func listSpecs() map[string]*list.Spec {
 		"/orgunits/": &customer.OrgunitListSpec, "/suppliers/": &supplier.ListSpec, "/products/": &product.ProductListSpec,
 		"/plans/": &product.PlanListSpec, "/addons/": &product.AddonListSpec, "/coupons/": &product.CouponListSpec,
 		"/subscriptions/": &subscription.ListSpec, "/usages/": &subscription.UsageListSpec, "/test_clocks/": &subscription.ClockListSpec,
+		"/dunning/":            &subscription.DunningListSpec,
 		"/reminders/messages/": &reminder.ListSpec, "/reminders/rules/": &reminder.RuleListSpec, "/webhooks/": &webhook.EndpointListSpec, "/events/": &webhook.EventListSpec,
 		"/sources/": &payment.SourceListSpec, "/payments/": &payment.PaymentListSpec,
 		"/payment_links/links/": &paylink.LinkListSpec, "/payment_links/intents/": &paylink.IntentListSpec,
