@@ -22,6 +22,9 @@ const ExactCount = 10_000
 // read with one row more than asked, so whether another page follows is
 // known exactly even when the count is an estimate.
 func Fetch[T any](ctx context.Context, q store.Querier, lq *Query, columns, from string, args []any, scan func(Scanner) (T, error)) (int, []T, error) {
+	if err := lq.resolveSearch(ctx, q, args); err != nil {
+		return 0, nil, err
+	}
 	from += lq.Where()
 	args = append(append([]any{}, args...), lq.Args...)
 	out, err := store.Collect(ctx, q, scan, `SELECT `+columns+from+` ORDER BY `+lq.OrderBy+fmt.Sprintf(` LIMIT %d OFFSET %d`, lq.PageSize+1, lq.Offset()), args...)

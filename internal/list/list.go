@@ -101,6 +101,8 @@ type Query struct {
 	Skip      int
 	HasOffset bool
 	dialect   store.Dialect // for the count's estimate
+	argOffset int
+	refSearch *refSearch // resolved by Fetch
 }
 
 // Where returns the conditions joined with AND, prefixed by " AND " when
@@ -162,7 +164,7 @@ func (s *Spec) Parse(values url.Values, env Env) (*Query, error) {
 	if env.Loc == nil {
 		env.Loc = time.UTC
 	}
-	p := &parser{spec: s, env: env, q: &Query{Page: 1, PageSize: DefaultPageSize, dialect: env.Dialect}, errs: map[string]any{}}
+	p := &parser{spec: s, env: env, q: &Query{Page: 1, PageSize: DefaultPageSize, dialect: env.Dialect, argOffset: env.ArgOffset}, errs: map[string]any{}}
 	p.pagination(values)
 
 	params := make([]string, 0, len(values))

@@ -1,8 +1,13 @@
 package list
 
 import (
+	"context"
+	"fmt"
+	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/cobrobilling/cobro/internal/store"
 )
 
 // SearchIndex says which indexes serve a Spec's Search. On PostgreSQL they
@@ -60,11 +65,7 @@ func (ix *SearchIndex) cond(p *parser, term string) string {
 	}
 	var sets []string
 	if len(own) > 0 {
-		if p.env.Dialect.Postgres {
-			sets = append(sets, "SELECT id FROM "+ix.Table+" WHERE "+ix.Scope+" AND "+ilikeAny(p, unqualified(own, ix.Alias), ph))
-		} else {
-			sets = append(sets, "SELECT rowid FROM "+ix.FTS+" WHERE "+ix.FTS+" MATCH "+p.arg(ftsQuery(ix.Columns, own, term)))
-		}
+		sets = append(sets, ix.ownSet(p, own, term, ph))
 	}
 	for i, cols := range refs {
 		if len(cols) == 0 {
@@ -82,7 +83,85 @@ func (ix *SearchIndex) cond(p *parser, term string) string {
 		// only path the planner can take.
 		sets = append(sets, "SELECT "+key+" FROM "+ix.Table+" WHERE "+ix.Scope+" AND "+r.Key+" IN (SELECT id FROM "+r.Table+" WHERE "+match+")")
 	}
+	if len(ix.Refs) == 1 && len(own) > 0 && len(refs[0]) > 0 {
+		p.q.refSearch = ix.refLookup(p, sets[0], refs[0], term, key, len(p.q.Conds))
+	}
 	return ix.qualify(key) + " IN (" + strings.Join(sets, " UNION ") + ")"
+}
+
+// MaxRefMatches bounds the ref rows (customers) a search looks up
+// first; more matches keep the search as one set of keys.
+const MaxRefMatches = 1000
+
+// refSearch is a search through a ref, resolved before the list runs:
+// the ref rows matching (through their trigram index, at most
+// MaxRefMatches+1) are looked up first, then the listed rows matching on
+// their own columns OR pointing to one of them, each part on its index.
+// A single customer holding every invoice no longer makes the planner
+// walk them all to find the few whose number matches.
+type refSearch struct {
+	cond   int    // index in Conds of the condition it replaces
+	lookup string // the matching ref ids; $1, $2 the scope's, $3 match
+	match  any    // $3
+	key    string // the listed rows' key (id or rowid), qualified
+	// ownSet is the listed rows' keys matching on their own columns,
+	// byRef the start of those whose ref is among a list of ids.
+	ownSet, byRef string
+}
+
+// ownSet is the keys of the listed rows matching term on their own
+// columns; ph is the LIKE pattern on PostgreSQL.
+func (ix *SearchIndex) ownSet(p *parser, own []string, term, ph string) string {
+	if p.env.Dialect.Postgres {
+		return "SELECT id FROM " + ix.Table + " WHERE " + ix.Scope + " AND " + ilikeAny(p, unqualified(own, ix.Alias), ph)
+	}
+	return "SELECT rowid FROM " + ix.FTS + " WHERE " + ix.FTS + " MATCH " + p.arg(ftsQuery(ix.Columns, own, term))
+}
+
+// refLookup is the ref lookup of a search whose own columns' keys are
+// ownSet.
+func (ix *SearchIndex) refLookup(p *parser, ownSet string, cols []string, term, key string, cond int) *refSearch {
+	r := ix.Refs[0]
+	rs := &refSearch{cond: cond, key: ix.qualify(key), ownSet: ownSet,
+		byRef: "SELECT " + key + " FROM " + ix.Table + " WHERE " + ix.Scope + " AND " + r.Key + " IN ("}
+	if p.env.Dialect.Postgres {
+		rs.lookup = "SELECT id FROM " + r.Table + " WHERE " + ix.Scope + " AND " + ilikeAny(p, cols, "$3")
+		rs.match = "%" + escapeLike(term) + "%"
+	} else {
+		rs.lookup = "SELECT id FROM " + r.Table + " WHERE " + ix.Scope + " AND rowid IN (SELECT rowid FROM " + r.FTS + " WHERE " + r.FTS + " MATCH $3)"
+		rs.match = ftsColumns(cols, term)
+	}
+	rs.lookup += fmt.Sprintf(" LIMIT %d", MaxRefMatches+1)
+	return rs
+}
+
+// resolveSearch runs a search's ref lookup and, when its matches are
+// few enough, replaces the search condition by the own-columns match OR
+// the key among them. scope is the list's first two arguments.
+func (lq *Query) resolveSearch(ctx context.Context, q store.Querier, scope []any) error {
+	rs := lq.refSearch
+	if rs == nil {
+		return nil
+	}
+	lq.refSearch = nil
+	ids, err := store.Collect(ctx, q, func(s Scanner) (string, error) {
+		var id string
+		return id, s.Scan(&id)
+	}, rs.lookup, scope[0], scope[1], rs.match)
+	if err != nil || len(ids) > MaxRefMatches {
+		return err
+	}
+	set := rs.ownSet
+	if len(ids) > 0 {
+		phs := make([]string, len(ids))
+		for i, id := range ids {
+			lq.Args = append(lq.Args, id)
+			phs[i] = "$" + strconv.Itoa(lq.argOffset+len(lq.Args))
+		}
+		set += " UNION " + rs.byRef + strings.Join(phs, ", ") + ")"
+	}
+	lq.Conds[rs.cond] = rs.key + " IN (" + set + ")"
+	return nil
 }
 
 // ilikeAny is "(a ILIKE ph OR b ILIKE ph …)".
