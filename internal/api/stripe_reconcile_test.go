@@ -433,3 +433,33 @@ func TestStripeCustomerReused(t *testing.T) {
 		}
 	})
 }
+
+// An authorization Stripe reports held later (amount_capturable_updated)
+// stays held: only POST …/capture/ collects it. A pay left pending is
+// captured by the same event (TestStripeWebhooksSettleProcessingPayments).
+func TestStripeHeldAuthorizationWaitsForCapture(t *testing.T) {
+	stripeProxyEach(t, stripetest.Succeeding, func(t *testing.T, e *apitest.Env, px *stripetest.Proxy) {
+		f, hook, card := processingFixture(t, e, px)
+		inv := f.invoice("40.00", true)
+		pid := apitest.Str(f.payment(inv, "40.00"), "id")
+		wantField(t, f.c.Post("/payments/"+pid+"/authorize/", map[string]any{"source": card}).Expect(200), "status", "processing")
+		intents := px.Intents()
+		pi := intents[len(intents)-1]
+
+		hook.send("evt_auth_held", "payment_intent.amount_capturable_updated", intentObject(pi, "requires_capture", 4000, "amount_capturable", 4000))
+		if r := eventResult(t, e, "evt_auth_held"); r != "payment_authorized" {
+			t.Fatalf("held event: result %q", r)
+		}
+		got := f.c.Get("/payments/" + pid + "/").Expect(200)
+		wantField(t, got, "status", "processing")
+		wantField(t, got, "balance", "40.00")
+		capturedAtStripe(t, px, pi, 0)
+		wantField(t, f.c.Get("/invoices/"+inv+"/").Expect(200), "status", "finalized")
+
+		got = f.c.Post("/payments/"+pid+"/capture/", nil).Expect(200)
+		wantField(t, got, "status", "succeeded")
+		wantField(t, got, "balance", "0.00")
+		capturedAtStripe(t, px, pi, 1)
+		wantField(t, f.c.Get("/invoices/"+inv+"/").Expect(200), "status", "paid")
+	})
+}

@@ -19,6 +19,7 @@ import (
 const (
 	notedSource         = "source_settled"
 	notedSucceeded      = "payment_succeeded"
+	notedHeld           = "payment_authorized"
 	notedFailed         = "payment_failed"
 	notedAmountMismatch = "amount_mismatch"
 	notedRefund         = "refund_recorded"
@@ -131,8 +132,10 @@ func lockNamedPayment(e Env, query string, args []any, dest ...any) (*Payment, e
 }
 
 // concludeNotified applies a decided event to the processing payment p:
-// failed, collected (recorded as the capture the processor made), or held
-// (captured now through the gateway, as a synchronous pay would).
+// failed, collected (recorded as the capture the processor made), or held:
+// captured now through the gateway when …/pay/ left it pending, as a
+// synchronous pay would; kept held until …/capture/ when it was
+// …/authorize/ (the authorization line is now succeeded).
 func concludeNotified(e Env, p *Payment, sourceID string, n *gateway.Notification, reason string) (string, error) {
 	if n.Outcome.Status == gateway.Failed {
 		return notedFailed, conclude(e, p, decimal.Zero, reason)
@@ -142,6 +145,10 @@ func concludeNotified(e Env, p *Payment, sourceID string, n *gateway.Notificatio
 		return "", err
 	}
 	if !n.Captured {
+		holdOnly, err := heldOnly(e, p)
+		if err != nil || holdOnly {
+			return notedHeld, err
+		}
 		return notedSucceeded, captureHeld(e, p, s)
 	}
 	held := *p.heldAmount
@@ -150,6 +157,15 @@ func concludeNotified(e Env, p *Payment, sourceID string, n *gateway.Notificatio
 	}
 	p.Balance = money.NewMoney(p.Balance.Sub(held))
 	return notedSucceeded, conclude(e, p, held, "")
+}
+
+// heldOnly tells a payment held by …/authorize/ from one …/pay/ left
+// pending (payments.hold_only).
+func heldOnly(e Env, p *Payment) (bool, error) {
+	var holdOnly bool
+	err := e.Q.QueryRowContext(e.Ctx, `SELECT hold_only FROM payments WHERE id = $1 AND workspace_id = $2 AND test_mode = $3`,
+		p.ID, e.Scope.ID, e.Scope.TestMode).Scan(&holdOnly)
+	return holdOnly, err
 }
 
 // refundsNotified applies each refund the event reports on the captured
