@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/cobrobilling/cobro/internal/clock"
+	"github.com/cobrobilling/cobro/internal/document"
 	"github.com/cobrobilling/cobro/internal/gateway"
 	"github.com/cobrobilling/cobro/internal/id"
 	"github.com/cobrobilling/cobro/internal/money"
@@ -80,7 +81,37 @@ func chargeNotified(e Env, gatewayID string, n *gateway.Notification) (string, e
 	if !errors.Is(err, sql.ErrNoRows) {
 		return "", err
 	}
-	return settleProcessing(e, n)
+	if note, err := settleProcessing(e, n); note != "" || err != nil {
+		return note, err
+	}
+	return settlePendingSource(e, gatewayID, n)
+}
+
+// settlePendingSource hands the decided result of a charge left pending on
+// a single-use source (a payment link's intent) to its listener, which
+// checks the signed event's amount and currency against what it charged.
+func settlePendingSource(e Env, gatewayID string, n *gateway.Notification) (string, error) {
+	var sourceID string
+	err := e.Q.QueryRowContext(e.Ctx, `SELECT id FROM sources WHERE workspace_id = $1 AND test_mode = $2 AND gateway_token = $3
+		AND gateway = $4 AND usage = 'single'`, e.Scope.ID, e.Scope.TestMode, n.Reference, gatewayID).Scan(&sourceID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	r := document.SourceResult{Approved: n.Outcome.Status == gateway.Succeeded, Captured: n.Captured, Reference: n.Reference,
+		FailedReason: n.Outcome.FailedReason, Amount: n.Amount, Currency: n.Currency}
+	handled, err := e.Deps.Sources.SourceSettled(e, sourceID, r)
+	switch {
+	case errors.Is(err, document.ErrResultMismatch):
+		return notedAmountMismatch, nil
+	case err != nil || !handled:
+		return "", err
+	case r.Approved:
+		return notedSucceeded, nil
+	}
+	return notedFailed, nil
 }
 
 // settleProcessing concludes a payment held in processing by the pending
