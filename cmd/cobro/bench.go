@@ -24,6 +24,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/id"
 	"github.com/cobrobilling/cobro/internal/store"
 	"github.com/cobrobilling/cobro/internal/workspace"
+	"github.com/jackc/pgx/v5"
 )
 
 // benchScenario runs one scenario against a ready bench environment and
@@ -104,8 +105,10 @@ func (e *env) bench(args []string) int {
 		subs = fs.Int("subscriptions", 10000, "due subscriptions to seed and bill")
 		processes = fs.Int("processes", 0, "bill with this many `cobro bill` processes instead of --clients runners in the bench process")
 	}
+	reuse := new(bool)
 	if name == "lists" {
 		invoices = fs.Int("invoices", 100000, "invoices to seed in the workspace")
+		reuse = fs.Bool("reuse", false, "keep the seeded invoices for later runs and reuse them: on PostgreSQL in the schema bench_lists_N (never dropped), on a sqlite:PATH file in place")
 	}
 	duration := fs.Duration("duration", 5*time.Second, "measured time of each phase")
 	warmup := fs.Duration("warmup", time.Second, "unmeasured time before each phase")
@@ -140,7 +143,11 @@ func (e *env) bench(args []string) int {
 		fmt.Fprintf(e.stderr, "cobro bench: in process, %d goroutine(s), warmup=%s duration=%s GOMAXPROCS=%d\n", workers, *warmup, *duration, runtime.GOMAXPROCS(0))
 	} else {
 		var err error
-		b, err = e.benchSetup(strings.TrimSpace(*dbURL), *clients, *duration, *warmup)
+		keep := ""
+		if *reuse {
+			keep = fmt.Sprintf("bench_lists_%d", *invoices)
+		}
+		b, err = e.benchSetup(strings.TrimSpace(*dbURL), keep, *clients, *duration, *warmup)
 		if err != nil {
 			if b != nil {
 				b.close()
@@ -148,7 +155,7 @@ func (e *env) bench(args []string) int {
 			return e.fail(fmt.Errorf("bench setup: %w", err))
 		}
 	}
-	b.subscriptions, b.invoices, b.processes = *subs, *invoices, *processes
+	b.subscriptions, b.invoices, b.processes, b.reuse = *subs, *invoices, *processes, *reuse
 	stopProfile, err := startCPUProfile(*cpuProfile)
 	if err != nil {
 		b.close()
@@ -208,16 +215,18 @@ type benchEnv struct {
 
 	cleanups []func() // run last-in first-out by close
 
-	subscriptions int // billing: due subscriptions to seed
-	invoices      int // lists: invoices to seed
-	processes     int // billing: run the bill as this many cobro bill processes (0: goroutines)
+	subscriptions int  // billing: due subscriptions to seed
+	invoices      int  // lists: invoices to seed
+	reuse         bool // lists: reuse invoices a previous run seeded and kept
+	processes     int  // billing: run the bill as this many cobro bill processes (0: goroutines)
 	dbURL         string
 }
 
-// benchSetup prepares the database (fresh schema or temp file), migrates,
+// benchSetup prepares the database (fresh schema or temp file; on
+// PostgreSQL the kept schema keepSchema when it is not ""), migrates,
 // seeds, creates a workspace and starts the API on 127.0.0.1:0. On error
 // the returned env (possibly nil) still needs close.
-func (e *env) benchSetup(dbURL string, clients int, duration, warmup time.Duration) (*benchEnv, error) {
+func (e *env) benchSetup(dbURL, keepSchema string, clients int, duration, warmup time.Duration) (*benchEnv, error) {
 	b := &benchEnv{ctx: e.ctx, out: e.stdout, progress: e.stderr, clients: clients, duration: duration, warmup: warmup}
 	switch {
 	case dbURL == "":
@@ -228,7 +237,7 @@ func (e *env) benchSetup(dbURL string, clients int, duration, warmup time.Durati
 		b.cleanups = append(b.cleanups, func() { _ = os.RemoveAll(dir) })
 		dbURL = "sqlite:" + filepath.Join(dir, "bench.db")
 	case isPostgresURL(dbURL):
-		scoped, drop, err := benchSchema(e.ctx, dbURL, e.stderr)
+		scoped, drop, err := benchSchema(e.ctx, dbURL, keepSchema, e.stderr)
 		if err != nil {
 			return b, err
 		}
@@ -250,7 +259,10 @@ func (e *env) benchSetup(dbURL string, clients int, duration, warmup time.Durati
 		// servers run with autovacuum off (as this machine's test server)
 		// would plan every lookup on never-analyzed tables: a lookup by id
 		// then walks the workspace's index instead of the primary key, and
-		// every figure measures that. The bench analyzes every 5 s instead.
+		// every figure measures that. Every 5 s the bench analyzes the
+		// tables autovacuum would (a tenth of their rows changed since
+		// the last analysis), not every table: a full ANALYZE of a
+		// million-row table takes seconds of a core.
 		stop := make(chan struct{})
 		go func() {
 			t := time.NewTicker(5 * time.Second)
@@ -260,7 +272,7 @@ func (e *env) benchSetup(dbURL string, clients int, duration, warmup time.Durati
 				case <-stop:
 					return
 				case <-t.C:
-					_, _ = db.ExecContext(e.ctx, `ANALYZE`)
+					analyzeChanged(e.ctx, db)
 				}
 			}
 		}()
@@ -314,6 +326,20 @@ func (e *env) benchSetup(dbURL string, clients int, duration, warmup time.Durati
 	return b, nil
 }
 
+// analyzeChanged analyzes the tables of the current schema of which more
+// than a tenth (and 50 rows) changed since their last analysis, as
+// autovacuum's default thresholds.
+func analyzeChanged(ctx context.Context, db *store.DB) {
+	tables, err := store.Strings(ctx, db, `SELECT relname FROM pg_stat_user_tables
+		WHERE schemaname = current_schema() AND n_mod_since_analyze > 50 + 0.1 * n_live_tup`)
+	if err != nil {
+		return
+	}
+	for _, t := range tables {
+		_, _ = db.ExecContext(ctx, `ANALYZE `+pgx.Identifier{t}.Sanitize())
+	}
+}
+
 // close stops the server and removes everything the bench created.
 func (b *benchEnv) close() {
 	for i := len(b.cleanups) - 1; i >= 0; i-- {
@@ -324,8 +350,9 @@ func (b *benchEnv) close() {
 
 // benchSchema creates a fresh schema in the PostgreSQL database of base and
 // returns a URL using it (search_path is passed by pgx as a runtime
-// parameter) and a function dropping it.
-func benchSchema(ctx context.Context, base string, stderr io.Writer) (string, func(), error) {
+// parameter) and a function dropping it. A keep schema is created when
+// missing, reused as it is, and never dropped.
+func benchSchema(ctx context.Context, base, keep string, stderr io.Writer) (string, func(), error) {
 	u, err := url.Parse(base)
 	if err != nil {
 		return "", nil, fmt.Errorf("parse --db: %w", err)
@@ -335,14 +362,22 @@ func benchSchema(ctx context.Context, base string, stderr io.Writer) (string, fu
 		return "", nil, err
 	}
 	admin.SetMaxOpenConns(1)
-	schema := "bench_" + strings.ToLower(id.Random(16))
+	schema, create := "bench_"+strings.ToLower(id.Random(16)), `CREATE SCHEMA `
+	if keep != "" {
+		schema, create = keep, `CREATE SCHEMA IF NOT EXISTS `
+	}
 	cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	if _, err := admin.ExecContext(cctx, `CREATE SCHEMA `+schema); err != nil {
+	if _, err := admin.ExecContext(cctx, create+schema); err != nil {
 		admin.Close()
 		return "", nil, fmt.Errorf("create schema %s: %w", schema, err)
 	}
 	drop := func() {
+		if keep != "" {
+			fmt.Fprintf(stderr, "cobro bench: schema %s is kept for the next --reuse run\n", schema)
+			admin.Close()
+			return
+		}
 		// Detached from ctx: the schema goes even after Ctrl-C.
 		dctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()

@@ -42,7 +42,7 @@ func benchBilling(b *benchEnv) ([]kv, error) {
 	fmt.Fprintf(b.out, "seeded %d subscriptions in %s\n", n, time.Since(t0).Round(time.Millisecond))
 
 	// raw ceiling
-	const batch = 50
+	const batch = subscription.DefaultBatch
 	if _, err := b.db.ExecContext(ctx, `CREATE TABLE bench_raw_invoices (id TEXT PRIMARY KEY, subscription_id TEXT NOT NULL, lines TEXT NOT NULL, total TEXT NOT NULL, created BIGINT NOT NULL)`); err != nil {
 		return nil, err
 	}

@@ -2,13 +2,16 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
-
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/cobrobilling/cobro/internal/workspace"
 )
 
 // benchLists (docs/operations.md#4-benchmarks `lists --invoices N`): one
@@ -19,39 +22,15 @@ import (
 // and by customer, and a search. Figures are p50/p99 per read; there is
 // no raw ceiling (ratio=na).
 func benchLists(b *benchEnv) ([]kv, error) {
-	cus, err := (&customersBench{b: b}).post(b.ctx, newCustomerBody("lists", 0, 0))
-	if err != nil {
-		return nil, fmt.Errorf("create the customer: %w", err)
-	}
-	body, err := json.Marshal(newInvoiceBody(cus.ID, time.Now().Format(time.DateOnly)))
+	probeID, customerID, err := listsWorkspace(b)
 	if err != nil {
 		return nil, err
 	}
-	c := &invoicesBench{b: b, body: body}
-	probeID, err := c.createAndFinalize(b.ctx)
-	if err != nil {
-		return nil, fmt.Errorf("probe invoice: %w", err)
-	}
-	if err := c.loadProbe(b.ctx, probeID); err != nil {
-		return nil, fmt.Errorf("probe invoice: %w", err)
-	}
-	fmt.Fprintf(b.progress, "seeding %d invoices by SQL…\n", b.invoices)
-	t0 := time.Now()
-	if err := c.seedCopies(b.ctx, b.invoices); err != nil {
-		return nil, fmt.Errorf("seed: %w", err)
-	}
-	if b.db.Dialect.Postgres {
-		if _, err := b.db.ExecContext(b.ctx, `ANALYZE documents`); err != nil {
-			return nil, err
-		}
-	}
-	fmt.Fprintf(b.out, "seeded %d invoices in %s\n", b.invoices, time.Since(t0).Round(time.Millisecond))
-
 	reads := []struct{ name, path string }{
 		{"get one", "/invoices/" + probeID + "/"},
 		{"list", "/invoices/"},
 		{"list status", "/invoices/?status=paid"},
-		{"list customer", "/invoices/?customer=" + cus.ID + "&page_size=20"},
+		{"list customer", "/invoices/?customer=" + customerID + "&page_size=20"},
 		{"search", "/invoices/?search=" + strconv.FormatInt(int64(b.invoices/2), 10)},
 	}
 	var phases []phaseResult
@@ -76,6 +55,59 @@ func benchLists(b *benchEnv) ([]kv, error) {
 		errs += p.errors
 	}
 	return append(pairs, kv{"ratio", "na"}, kv{"errors", strconv.Itoa(errs)}), nil
+}
+
+// listsWorkspace points b at a workspace of b.invoices invoices and
+// returns one of them and their customer: with --reuse, the one a
+// previous run seeded when there is one; otherwise a new one seeded now.
+func listsWorkspace(b *benchEnv) (string, string, error) {
+	if b.reuse {
+		// The probe is the workspace's one invoice made through the API
+		// (the seeded copies' ids are not API ids).
+		var ws, probeID, customerID string
+		err := b.db.QueryRowContext(b.ctx, `SELECT p.workspace_id, p.id, p.customer_id FROM documents s JOIN documents p
+			ON p.workspace_id = s.workspace_id AND p.test_mode = s.test_mode AND p.kind = s.kind AND p.number = 1
+			WHERE s.id = $1 AND NOT EXISTS (SELECT 1 FROM documents WHERE id = $2)`,
+			"inv_seed"+strconv.Itoa(b.invoices), "inv_seed"+strconv.Itoa(b.invoices+1)).Scan(&ws, &probeID, &customerID)
+		switch {
+		case err == nil:
+			fmt.Fprintf(b.progress, "reusing the %d invoices of workspace %s\n", b.invoices, ws)
+			b.ws.Workspace = ws
+			return probeID, customerID, workspace.AddMember(b.ctx, b.db, b.ws.User, ws, time.Now())
+		case !errors.Is(err, sql.ErrNoRows):
+			return "", "", err
+		}
+	}
+	cus, err := (&customersBench{b: b}).post(b.ctx, newCustomerBody("lists", 0, 0))
+	if err != nil {
+		return "", "", fmt.Errorf("create the customer: %w", err)
+	}
+	body, err := json.Marshal(newInvoiceBody(cus.ID, time.Now().Format(time.DateOnly)))
+	if err != nil {
+		return "", "", err
+	}
+	c := &invoicesBench{b: b, body: body}
+	probeID, err := c.createAndFinalize(b.ctx)
+	if err != nil {
+		return "", "", fmt.Errorf("probe invoice: %w", err)
+	}
+	if err := c.loadProbe(b.ctx, probeID); err != nil {
+		return "", "", fmt.Errorf("probe invoice: %w", err)
+	}
+	fmt.Fprintf(b.progress, "seeding %d invoices by SQL…\n", b.invoices)
+	t0 := time.Now()
+	if err := c.seedCopies(b.ctx, b.invoices); err != nil {
+		return "", "", fmt.Errorf("seed: %w", err)
+	}
+	if b.db.Dialect.Postgres {
+		// What autovacuum does after a bulk load: statistics for the
+		// planner and the visibility map for index-only scans.
+		if _, err := b.db.ExecContext(b.ctx, `VACUUM (ANALYZE) documents`); err != nil {
+			return "", "", err
+		}
+	}
+	fmt.Fprintf(b.out, "seeded %d invoices in %s\n", b.invoices, time.Since(t0).Round(time.Millisecond))
+	return probeID, cus.ID, nil
 }
 
 // seedCopies inserts n copies of the probe row in one statement (a

@@ -438,7 +438,7 @@ func (e *env) bill(args []string) int {
 	dbURL := fs.String("db", e.or("COBRO_DATABASE_URL", store.DefaultURL), "database URL (env COBRO_DATABASE_URL)")
 	day := fs.String("date", "", "bill dates up to YYYY-MM-DD (default: today in each workspace's time zone)")
 	ws := fs.String("workspace", "", "only this workspace (acc_…)")
-	batch := fs.Int("batch", 50, "runs per transaction")
+	batch := fs.Int("batch", subscription.DefaultBatch, "runs per transaction")
 	if code, ok := e.parse(fs, args); !ok {
 		return code
 	}

@@ -204,11 +204,6 @@ func nullableInt(o *input.Object, key string, min int) (*int, bool) {
 	return &v, true
 }
 
-// moneyField reads a money amount ≥ 0 (docs/conventions.md#7-data-types).
-func moneyField(o *input.Object, key string, required bool) (decimal.Decimal, bool) {
-	return o.Decimal(key, required, money.ParseMoney)
-}
-
 // parseCouponAmount reads a number ≥ 0 with at most 4 decimals and 15
 // integer digits; the scheme rules are checked on the resulting object.
 func parseCouponAmount(raw any) (decimal.Decimal, error) {

@@ -45,13 +45,22 @@ func newDunningRig(t *testing.T, e *apitest.Env) *dunningRig {
 // subscribe creates a charge_payment subscription billed today whose card
 // declines; it answers the subscription and its pending invoice.
 func (r *dunningRig) subscribe(name, email, card string) (sub, inv string) {
-	c := r.c
-	cus := apitest.Str(c.Post("/customers/", map[string]any{"name": name, "address": "1 Main St", "country": "US", "state": "IL", "email": email}).Expect(201), "id")
+	s := chargedSubscription(r.c, r.plan, "2026-06-02", map[string]any{"name": name, "email": email}, card)
+	return apitest.Str(s, "id"), apitest.Str(s, "latest_invoice")
+}
+
+// chargedSubscription subscribes a new US customer (customer: the fields
+// to add) to plan from start, charging card (test mode: the test gateway).
+func chargedSubscription(c *apitest.Client, plan, start string, customer map[string]any, card string) map[string]any {
+	body := map[string]any{"name": "Charged Co", "address": "1 Main St", "country": "US", "state": "IL", "email": "ap@charged.test"}
+	for k, v := range customer {
+		body[k] = v
+	}
+	cus := apitest.Str(c.Post("/customers/", body).Expect(201), "id")
 	src := apitest.Str(c.Post("/sources/", map[string]any{"gateway": "test", "customer": cus, "usage": "reusable",
 		"card": map[string]any{"number": card, "exp_month": 12, "exp_year": 2030, "cvc": "123"}}).Expect(201), "id")
-	s := c.Post("/subscriptions/", map[string]any{"customer": cus, "document": "US1", "date_start": "2026-06-02", "collection_scheme": "charge_payment",
-		"default_source": src, "lines": []any{map[string]any{"plan": r.plan, "quantity": 1}}}).Expect(201)
-	return apitest.Str(s, "id"), apitest.Str(s, "latest_invoice")
+	return c.Post("/subscriptions/", map[string]any{"customer": cus, "document": "US1", "date_start": start, "collection_scheme": "charge_payment",
+		"default_source": src, "lines": []any{map[string]any{"plan": plan, "quantity": 1}}}).Expect(201)
 }
 
 // sendMail runs the email worker once and answers the new messages.

@@ -75,6 +75,7 @@ var actionBodies = map[string]map[string]any{
 		"card": cardSchema}),
 	"certificate": object(map[string]any{"file": str("the .p12/.pfx file (multipart)"), "password": str("")}, "multipart/form-data"),
 	"cafs":        object(map[string]any{"file": str("the CAF XML file from the SII (multipart)")}, "multipart/form-data"),
+	"logo":        object(map[string]any{"file": str("a PNG or JPEG file of at most 512 KB, 16 to 4096 pixels a side (multipart)")}, "multipart/form-data"),
 	"received":    object(map[string]any{"file": str("a supplier's EnvioDTE XML (multipart)")}, "multipart/form-data"),
 	"accept":      object(map[string]any{"reason": str("optional, ≤ 256: EstadoDTEGlosa")}),
 	"reject":      object(map[string]any{"reason": str("required, ≤ 256: why (EstadoDTEGlosa)")}),

@@ -2,6 +2,7 @@ package api
 
 import (
 	"encoding/base64"
+	"github.com/cobrobilling/cobro/internal/workspace"
 	"mime"
 	"net/http"
 
@@ -74,7 +75,11 @@ func (s *Server) hostedPage(r *Request) (int, any, error) {
 	if l.ReturnURL != nil {
 		ret = *l.ReturnURL
 	}
-	return htmlPage(checkout.Hosted(checkout.Link{Key: l.PublishableKey, Merchant: e.Scope.Name, Country: e.Scope.Country,
+	logo, err := workspace.LogoPath(r.Ctx, r.Q, e.Scope.ID)
+	if err != nil {
+		return 0, nil, err
+	}
+	return htmlPage(checkout.Hosted(checkout.Link{Key: l.PublishableKey, Merchant: e.Scope.Name, Logo: logo, Country: e.Scope.Country,
 		Description: l.Description, Amount: l.Amount.Decimal, Currency: l.Currency, Rounded: cur.Rounded, TestMode: l.TestMode,
 		PayerFields: l.PayerFields(), ReturnURL: ret, Resume: resume, Redirect: redirectProcessor(e.Deps.Gateways, l.Gateway),
 		StripeKey: clientKey(e, l.Gateway)}))

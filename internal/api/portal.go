@@ -1,6 +1,7 @@
 package api
 
 import (
+	"github.com/cobrobilling/cobro/internal/workspace"
 	"mime"
 	"net/http"
 	"time"
@@ -86,7 +87,11 @@ func (s *Server) portalPage(r *Request) (int, any, error) {
 	if sess.ReturnURL != nil {
 		ret = *sess.ReturnURL
 	}
-	return portalHTML(portal.Render(e.Scope.Country, e.Scope.Name, portal.PagePath(r.PathValue("token")), e.Scope.TestMode, d, ret,
+	logo, err := workspace.LogoPath(r.Ctx, r.Q, e.Scope.ID)
+	if err != nil {
+		return 0, nil, err
+	}
+	return portalHTML(portal.Render(e.Scope.Country, e.Scope.Name, logo, portal.PagePath(r.PathValue("token")), e.Scope.TestMode, d, ret,
 		t["done_"+q.Get("done")], t["error_"+q.Get("error")]))
 }
 

@@ -42,12 +42,18 @@ func receivingWorkspace(t *testing.T, e *apitest.Env, rut string) *apitest.Clien
 // upload posts an envelope as the multipart file of POST /purchases/received/.
 func upload(t *testing.T, c *apitest.Client, xml []byte) *apitest.Resp {
 	t.Helper()
+	return uploadFile(c, "POST", "/purchases/received/", "envio.xml", xml)
+}
+
+// uploadFile sends data as the multipart "file" field named name, as a
+// browser form does.
+func uploadFile(c *apitest.Client, method, path, name string, data []byte) *apitest.Resp {
 	var b bytes.Buffer
 	w := multipart.NewWriter(&b)
-	f, _ := w.CreateFormFile("file", "envio.xml")
-	f.Write(xml)
+	f, _ := w.CreateFormFile("file", name)
+	f.Write(data)
 	w.Close()
-	return c.Do("POST", "/purchases/received/", b.Bytes(), "Content-Type", w.FormDataContentType())
+	return c.Do(method, path, b.Bytes(), "Content-Type", w.FormDataContentType())
 }
 
 // issuedEnvelopes finalizes, in an issuing workspace, a CL33 (taxable and

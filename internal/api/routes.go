@@ -19,6 +19,7 @@ import (
 	"github.com/cobrobilling/cobro/internal/subscription"
 	"github.com/cobrobilling/cobro/internal/supplier"
 	"github.com/cobrobilling/cobro/internal/webhook"
+	"github.com/cobrobilling/cobro/internal/workspace"
 )
 
 // declare lists every route of the server, in one place. The router, the
@@ -86,6 +87,11 @@ func (s *Server) declare() []Route {
 	routes[len(routes)-1].Schema = subscription.View{}
 	add(post, "/subscriptions/{id}/process/", "Subscriptions", "Run the next billing run now (answers the invoice)", AuthToken, 200, s.processSubscription)
 	routes[len(routes)-1].Schema = document.InvoiceView{}
+	// Dunning state (docs/billing.md#815-dunning-state)
+	add(get, "/subscriptions/{id}/dunning/", "Subscriptions", "List a subscription's dunnings (retries of failed charges)", AuthToken, 200, s.listSubscriptionDunnings)
+	routes[len(routes)-1].List, routes[len(routes)-1].Schema = true, subscription.DunningView{}
+	catalogue("/dunning/", "Subscriptions", "dunnings (retries of failed automatic charges)", subscription.DunningView{}, AuthToken,
+		listScoped(&subscription.DunningListSpec, subscription.ListDunnings), getScoped(subscription.GetDunningView))
 	add(post, "/usages/", "Usages", "Record usage of a metered line", AuthToken, 201, s.createUsage)
 	routes[len(routes)-1].Schema = subscription.Usage{}
 	add(get, "/usages/", "Usages", "List usage records", AuthToken, 200, listScoped(&subscription.UsageListSpec, subscription.ListUsages))
@@ -251,6 +257,14 @@ func (s *Server) declare() []Route {
 	for i := len(routes) - 3; i < len(routes); i++ {
 		routes[i].Schema = subscription.CollectionSettings{}
 	}
+
+	// Workspace logo (docs/billing.md#12-workspace-logo)
+	add(get, "/settings/workspace/logo/", "Workspace", "The workspace's logo (emails, portal, hosted checkout)", AuthToken, 200, s.getLogo)
+	routes[len(routes)-1].Schema = workspace.LogoView{}
+	add(put, "/settings/workspace/logo/", "Workspace", "Set the workspace's logo: a PNG or JPEG file (multipart) of at most 512 KB", AuthToken, 200, s.putLogo)
+	routes[len(routes)-1].Schema = workspace.LogoView{}
+	add(del, "/settings/workspace/logo/", "Workspace", "Remove the workspace's logo", AuthToken, 204, s.deleteLogo)
+	add(get, "/publishable/logos/{workspace}/{digest}", "Workspace", "A workspace's logo image (public, cached for good: a new logo has a new path)", AuthPublic, 200, s.publicLogo)
 
 	// Customer portal (docs/billing.md#11-customer-portal)
 	add(post, "/customer_base/sessions/", "Customer portal", "Create a customer-portal session (a short-lived URL for one customer)", AuthToken, 201, s.createPortalSession)

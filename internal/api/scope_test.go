@@ -54,6 +54,10 @@ var fixtures = map[string]func(c *apitest.Client) string{
 		line := apitest.Str(sub["lines"].([]any)[0].(map[string]any), "id")
 		return apitest.Str(c.Post("/usages/", map[string]any{"subscription_line": line, "date_time": "2026-06-02T10:00:00Z", "quantity": 3}).Expect(201), "id")
 	},
+	"/dunning/": func(c *apitest.Client) string { // a declined charge of the test gateway
+		sub := chargedSubscription(c, subPlan(c, "USD", 12, nil), "2026-06-02", nil, declinedCard)
+		return apitest.Str(c.Get("/subscriptions/" + apitest.Str(sub, "id") + "/dunning/").Expect(200)["results"].([]any)[0].(map[string]any), "id")
+	},
 	"/test_clocks/": func(c *apitest.Client) string {
 		return apitest.Str(c.Post("/test_clocks/", map[string]any{"frozen_time": "2027-01-15T00:00:00Z"}).Expect(201), "id")
 	},
@@ -145,7 +149,7 @@ func newSubscription(c *apitest.Client, metered bool) map[string]any {
 var ownCrossScope = map[string]bool{"/billers/built_in/cafs/": true, "/purchases/received/": true, "/purchases/received/answers/": true}
 
 // testModeOnly resources cannot be created in live mode in this version.
-var testModeOnly = map[string]bool{"/payment_links/links/": true, "/payment_links/intents/": true}
+var testModeOnly = map[string]bool{"/payment_links/links/": true, "/payment_links/intents/": true, "/dunning/": true}
 
 // global paths hold reference data shared by every workspace.
 var global = []string{"/generals/", "/frequencies/", "/providers/"}

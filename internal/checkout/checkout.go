@@ -65,7 +65,7 @@ func headers(n string, connect bool) map[string]string {
 // headersFor adds, for a Stripe page, the hosts Stripe.js needs (its
 // script, the card fields and 3-D Secure frames, its API); nothing else.
 func headersFor(n string, connect, stripe bool) map[string]string {
-	script, img, conn := "'nonce-"+n+"'", "data:", "'self'"
+	script, img, conn := "'nonce-"+n+"'", "'self' data:", "'self'"
 	frames := ""
 	if stripe {
 		script += " https://js.stripe.com"
@@ -93,6 +93,7 @@ type Field struct{ ID, Label string }
 type Link struct {
 	Key         string
 	Merchant    string // workspace name
+	Logo        string // path of the workspace's logo ("" = none)
 	Country     string // workspace country (language, number format)
 	Description string
 	Amount      decimal.Decimal
@@ -113,17 +114,17 @@ type Link struct {
 }
 
 type hostedView struct {
-	Lang, Merchant, Description, AmountText, Currency string
-	TestMode, Unavailable, AskPayer                   bool
-	Redirect                                          string
-	Stripe                                            bool
-	StripeJS                                          string
-	ExtraFields                                       []Field
-	T                                                 texts
-	Nonce                                             string
-	CSS                                               template.CSS
-	JS                                                template.JS
-	Config                                            config
+	Lang, Merchant, Logo, Description, AmountText, Currency string
+	TestMode, Unavailable, AskPayer                         bool
+	Redirect                                                string
+	Stripe                                                  bool
+	StripeJS                                                string
+	ExtraFields                                             []Field
+	T                                                       texts
+	Nonce                                                   string
+	CSS                                                     template.CSS
+	JS                                                      template.JS
+	Config                                                  config
 }
 
 type config struct {
@@ -152,7 +153,7 @@ func render(l Link, unavailable bool) (*Page, error) {
 	lang := Lang(l.Country)
 	t := textsFor(lang)
 	n := nonce()
-	v := hostedView{Lang: lang, Merchant: l.Merchant, Description: l.Description, Currency: l.Currency, TestMode: l.TestMode,
+	v := hostedView{Lang: lang, Merchant: l.Merchant, Logo: l.Logo, Description: l.Description, Currency: l.Currency, TestMode: l.TestMode,
 		Unavailable: unavailable, T: t, Nonce: n, CSS: template.CSS(css), JS: template.JS(hostedJS), Redirect: l.Redirect}
 	if unavailable {
 		v.Description = t.UnavailableTitle

@@ -156,19 +156,11 @@ type contactRecord struct {
 }
 
 func (r *contactRecord) apply(p *ContactParams) (orgunitTouched bool) {
-	if p.Name != nil {
-		r.name = *p.Name
-	}
-	if p.Email != nil {
-		r.email = *p.Email
-	}
+	opt.Assign(&r.name, p.Name)
+	opt.Assign(&r.email, p.Email)
 	p.Phone.Apply(&r.phone)
-	if p.Invoicing != nil {
-		r.invoicing = *p.Invoicing
-	}
-	if p.Collections != nil {
-		r.collections = *p.Collections
-	}
+	opt.Assign(&r.invoicing, p.Invoicing)
+	opt.Assign(&r.collections, p.Collections)
 	p.Orgunit.Apply(&r.orgunit)
 	return p.Orgunit.Set
 }

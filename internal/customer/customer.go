@@ -123,7 +123,26 @@ func get(ctx context.Context, q store.Querier, sc workspace.Scope, customerID, l
 // With lock, the row is locked for the rest of the transaction.
 func Ref(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, customerID string, lock bool) (*Customer, string, error) {
 	c, err := get(ctx, q, sc, customerID, rows.Lock(d, lock))
-	return rows.Ref(c, err, customerID, "Customer", func(c *Customer) bool { return c.Status == StatusArchived })
+	return rows.Ref(c, err, customerID, "Customer", isArchived)
+}
+
+func isArchived(c *Customer) bool { return c.Status == StatusArchived }
+
+// RefKnown is Ref of a customer read in advance with GetIn: the same
+// message, no query.
+func RefKnown(c *Customer) (*Customer, string, error) {
+	return rows.Ref(c, nil, c.ID, "Customer", isArchived)
+}
+
+// GetIn reads the customers of sc among ids in one query, by id (a
+// billing batch reads its customers once; missing ids are absent).
+func GetIn(ctx context.Context, q store.Querier, sc workspace.Scope, ids []string) (map[string]*Customer, error) {
+	cs, err := rows.ByIDs(ctx, q, sc, table, ids, scanIn(sc))
+	out := make(map[string]*Customer, len(cs))
+	for _, c := range cs {
+		out[c.ID] = c
+	}
+	return out, err
 }
 
 // baseListSpec declares the customer list (docs/billing.md#16-list) without
@@ -144,7 +163,10 @@ var baseListSpec = list.Spec{
 	Ordering:        map[string]string{"name": "name", "created": "created", "updated": "updated"},
 	DefaultOrdering: "-created",
 	Search:          []string{"name", "email", "tax_id", "reference"},
-	Metadata:        "metadata",
+	// trigram indexes of migration 00023
+	SearchIndex: &list.SearchIndex{Table: "customers", FTS: "customers_search",
+		Columns: map[string]string{"name": "name", "email": "email", "tax_id": "tax_id", "reference": "reference"}},
+	Metadata: "metadata",
 }
 
 // List returns one page of customers.
@@ -211,13 +233,9 @@ func apply(fe *apperr.Fields, p *Params, rec *record, sc workspace.Scope) {
 		v   *bool
 		dst *bool
 	}{{p.SendInvoices, &rec.sendInvoices}, {p.SendCollections, &rec.sendCollections}, {p.SendVouchers, &rec.sendVouchers}} {
-		if f.v != nil {
-			*f.dst = *f.v
-		}
+		opt.Assign(f.dst, f.v)
 	}
-	if p.Status != nil {
-		rec.status = *p.Status
-	}
+	opt.Assign(&rec.status, p.Status)
 	ApplyParty(fe, &p.Party, &rec.PartyRecord, sc, customerRules)
 }
 

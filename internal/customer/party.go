@@ -46,9 +46,7 @@ type PartyRules struct {
 // update of the country re-validates them). Errors go on fe, after those
 // the edge recorded.
 func ApplyParty(fe *apperr.Fields, p *Party, rec *PartyRecord, sc workspace.Scope, rules PartyRules) {
-	if p.Name != nil {
-		rec.Name = *p.Name
-	}
+	opt.Assign(&rec.Name, p.Name)
 	countryOK := !fe.Has("country")
 	if v := p.Country; v != nil {
 		if _, found := catalog.CountryByID(*v); found {

@@ -260,6 +260,9 @@ var words = map[string][2]string{
 	"response":              {"Response", "Respuesta"},
 	"redelivered":           {"Delivery queued again.", "Entrega en cola otra vez."},
 	"no_deliveries":         {"No deliveries in the last events.", "Sin entregas en los últimos eventos."},
+	"logo":                  {"Logo", "Logo"},
+	"logo_hint":             {"PNG or JPEG, at most 512 KB: shown in emails, the customer portal and the checkout", "PNG o JPEG, hasta 512 KB: se muestra en los correos, el portal de clientes y el pago"},
+	"remove_logo":           {"Remove the logo", "Quitar el logo"},
 }
 
 // tr translates a key; unknown keys show as themselves.

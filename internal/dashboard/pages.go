@@ -481,6 +481,3 @@ func (d *Dashboard) showCustomer(p *page) error {
 	return p.render(http.StatusOK, "customer", &view{Title: str(obj["name"]), Section: "customers",
 		Data: map[string]any{"Obj": obj, "Related": related, "Res": map[string]*resource{"invoices": resourceBySlug("invoices"), "subscriptions": resourceBySlug("subscriptions"), "payments": resourceBySlug("payments")}}})
 }
-
-// navItem is one menu entry.
-func navLink(slug string) string { return path.Join("/app", slug) }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cobrobilling/cobro/internal/api"
 	"github.com/cobrobilling/cobro/internal/id"
 	"github.com/cobrobilling/cobro/internal/mail"
 	"github.com/cobrobilling/cobro/internal/store"
@@ -27,6 +28,7 @@ type settingsData struct {
 	Invited   string   // the address an invitation was just queued to
 	Revoked   string   // the address whose invitation was just revoked
 	Pending   []invite // invitations not yet accepted
+	Logo      string   // path of the workspace's logo ("" = none)
 }
 
 // invite is a pending invitation as the users section lists it.
@@ -57,6 +59,11 @@ func (p *page) renderSettings(status int, token string, errs map[string]string, 
 		Revoked: p.R.URL.Query().Get("revoked")}
 	if sd.Pending, err = p.pendingInvites(); err != nil {
 		return err
+	}
+	if l, st := p.get("/settings/workspace/logo/"); st == http.StatusOK {
+		if u, err := url.Parse(str(l["url"])); err == nil {
+			sd.Logo = u.Path
+		}
 	}
 	provs, _ := p.get("/providers/")
 	sd.Providers = list(provs["results"])
@@ -98,6 +105,8 @@ func (d *Dashboard) settingsAction(p *page) error {
 		return p.gatewaySettings()
 	case "smtp":
 		return p.testMessage()
+	case "logo", "logo-remove":
+		return p.logoSettings()
 	case "invite":
 		return p.invite()
 	case "remove-user":
@@ -144,6 +153,30 @@ type fileError string
 func (e fileError) Error() string { return string(e) }
 
 const errNoFile = fileError("Choose a file to upload.")
+
+// logoSettings uploads the workspace's logo to PUT
+// /settings/workspace/logo/ (docs/billing.md#12-workspace-logo), or removes
+// it; its errors show under the logo's own file field.
+func (p *page) logoSettings() error {
+	var res api.CallResult
+	if p.R.PathValue("action") == "logo-remove" {
+		res = p.call(http.MethodDelete, "/settings/workspace/logo/", nil)
+	} else {
+		file, err := uploaded(p.R)
+		if err != nil {
+			return p.renderSettings(http.StatusBadRequest, "", map[string]string{"logo": err.Error()}, "")
+		}
+		res = p.call(http.MethodPut, "/settings/workspace/logo/", map[string]any{"file": file})
+	}
+	if res.Status >= 300 && res.Status != http.StatusNotFound {
+		errs, msg := apiErrors(res.Body)
+		if m, ok := errs["file"]; ok {
+			errs = map[string]string{"logo": m}
+		}
+		return p.renderSettings(http.StatusBadRequest, "", errs, msg)
+	}
+	return p.redirect("/app/settings#logo")
+}
 
 // testMessage sends one message now, while the user waits, so the page
 // can say whether the SMTP settings work (a queued job could only say so

@@ -39,6 +39,9 @@ type Env struct {
 	// statements (a request creating or finalizing a document, a batch of
 	// billing runs).
 	Tail *Tail
+	// Customers are customers read in advance (a billing batch): the
+	// customer references of its documents resolve here without a query.
+	Customers map[string]*customer.Customer
 	// Deps are the collaborators (filled by internal/app; the zero value
 	// reacts to nothing).
 	Deps Deps
@@ -125,7 +128,19 @@ func (e Env) pendingFinalizable(d *Doc) error {
 }
 
 func (e Env) emit(name, objectID string) error {
+	if e.Tail != nil && e.Tail.Events != nil {
+		return e.Tail.Events.Emit(e.Ctx, e.Q, e.Scope, name, objectID, e.Now)
+	}
 	return event.Emit(e.Ctx, e.Q, e.Scope, name, objectID, e.Now)
+}
+
+// customerRef is customer.Ref without a lock, from e.Customers when the
+// customer was read in advance.
+func (e Env) customerRef(customerID string) (*customer.Customer, string, error) {
+	if c, ok := e.Customers[customerID]; ok {
+		return customer.RefKnown(c)
+	}
+	return customer.Ref(e.Ctx, e.Q, e.D, e.Scope, customerID, false)
 }
 
 // Get returns a document of kind k.
@@ -153,13 +168,7 @@ func CreateForSubscription(e Env, dr *Draft, subscriptionID string) (*Doc, error
 }
 
 func create(e Env, k *Kind, dr *Draft, subscriptionID string) (*Doc, error) {
-	us := e.Now.UnixMicro()
-	d := &Doc{ID: id.New(k.Prefix), Kind: k.Name, TestMode: e.Scope.TestMode, Status: StatusDraft, BillerStatus: biller.StatusPending,
-		TaxAgency: json.RawMessage("{}"), Refs: []Reference{}, TaxSettings: json.RawMessage("{}"), Metadata: json.RawMessage("{}"),
-		DiscountScheme: "%", Discount: decimal.Zero, Created: us, Updated: us}
-	if e.Scope.UserEmail != "" && k == Invoice {
-		d.UserEmail = str(e.Scope.UserEmail)
-	}
+	d := newDoc(e, k)
 	if err := apply(e, k, dr, d, true); err != nil {
 		return nil, err
 	}
@@ -185,6 +194,18 @@ func create(e Env, k *Kind, dr *Draft, subscriptionID string) (*Doc, error) {
 		return nil, err
 	}
 	return d, nil
+}
+
+// newDoc is a new draft of kind k before its body is applied.
+func newDoc(e Env, k *Kind) *Doc {
+	us := e.Now.UnixMicro()
+	d := &Doc{ID: id.New(k.Prefix), Kind: k.Name, TestMode: e.Scope.TestMode, Status: StatusDraft, BillerStatus: biller.StatusPending,
+		TaxAgency: json.RawMessage("{}"), Refs: []Reference{}, TaxSettings: json.RawMessage("{}"), Metadata: json.RawMessage("{}"),
+		DiscountScheme: "%", Discount: decimal.Zero, Created: us, Updated: us}
+	if e.Scope.UserEmail != "" && k == Invoice {
+		d.UserEmail = str(e.Scope.UserEmail)
+	}
+	return d
 }
 
 // apply validates dr onto d with the rules of the kind.
@@ -545,7 +566,7 @@ func finalReceiver(e Env, k *Kind, d *Doc) (any, biller.Party, error) {
 		}
 		return s, p, nil
 	}
-	c, msg, err := customer.Ref(e.Ctx, e.Q, e.D, e.Scope, d.CustomerID, false)
+	c, msg, err := e.customerRef(d.CustomerID)
 	if err != nil {
 		return nil, biller.Party{}, err
 	}

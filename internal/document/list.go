@@ -13,6 +13,12 @@ var (
 	search        = []string{"CAST(d.number AS TEXT)", "c.name", "c.tax_id", "d.line_names"}
 )
 
+// searchIndex serves the documents' searches (migration 00023): the
+// documents' searched columns and their customers' names and tax ids.
+var searchIndex = &list.SearchIndex{Table: "documents", Alias: "d", Scope: "workspace_id = $1 AND test_mode = $2", FTS: "documents_search",
+	Columns: map[string]string{"CAST(d.number AS TEXT)": "number", "d.line_names": "line_names", "d.carrier_name": "carrier_name", "d.licence_plate": "licence_plate"},
+	Refs:    []list.SearchRef{{Key: "customer_id", Table: "customers", FTS: "customers_search", Columns: map[string]string{"c.name": "name", "c.tax_id": "tax_id"}}}}
+
 func commonFields() []list.Field {
 	return []list.Field{
 		{Name: "customer", Expr: "d.customer_id", Lookups: []string{list.In}},
@@ -38,17 +44,17 @@ func init() {
 		list.Field{Name: "total", Expr: "d.total", Kind: list.Decimal, Lookups: list.Ranges},
 		list.Field{Name: "imported", Expr: "d.imported", Kind: list.Bool},
 	)
-	Specs[Invoice] = &list.Spec{Fields: inv, DefaultOrdering: "-created", Search: search, Metadata: "d.metadata", IDExpr: "d.id",
+	Specs[Invoice] = &list.Spec{Fields: inv, DefaultOrdering: "-created", Search: search, SearchIndex: searchIndex, Metadata: "d.metadata", IDExpr: "d.id",
 		Ordering: map[string]string{"date": "d.date", "due_date": "d.due_date", "number": "d.number", "total": numericTotal, "created": "d.created"}}
 
 	crn := append(commonFields(), list.Field{Name: "invoice", Expr: "d.invoice_id", Lookups: []string{list.In}})
-	Specs[CreditNote] = &list.Spec{Fields: crn, DefaultOrdering: "-created", Search: search[:2], Metadata: "d.metadata", IDExpr: "d.id",
+	Specs[CreditNote] = &list.Spec{Fields: crn, DefaultOrdering: "-created", Search: search[:2], SearchIndex: searchIndex, Metadata: "d.metadata", IDExpr: "d.id",
 		Ordering: map[string]string{"date": "d.date", "number": "d.number", "created": "d.created"}}
 
 	dbn := append(commonFields(),
 		list.Field{Name: "invoice", Expr: "d.invoice_id", Lookups: []string{list.In}},
 		list.Field{Name: "credit_note", Expr: "d.credit_note_id", Lookups: []string{list.In, list.IsNull}})
-	Specs[DebitNote] = &list.Spec{Fields: dbn, DefaultOrdering: "-created", Search: search[:2], Metadata: "d.metadata", IDExpr: "d.id",
+	Specs[DebitNote] = &list.Spec{Fields: dbn, DefaultOrdering: "-created", Search: search[:2], SearchIndex: searchIndex, Metadata: "d.metadata", IDExpr: "d.id",
 		Ordering: map[string]string{"date": "d.date", "number": "d.number", "created": "d.created"}}
 
 	ord := append(commonFields(), list.Field{Name: "shipping_type", Expr: "d.shipping_type", Kind: list.Enum,
@@ -94,7 +100,7 @@ func init() {
 	Specs[Retention] = &list.Spec{Fields: ret, DefaultOrdering: "-created", Search: purSearch[:2], Metadata: "d.metadata", IDExpr: "d.id",
 		Ordering: map[string]string{"date": "d.date", "number": "d.number", "total": numericTotal, "created": "d.created"}}
 
-	Specs[Order] = &list.Spec{Fields: ord, DefaultOrdering: "-created", Search: []string{"CAST(d.number AS TEXT)", "c.name", "d.carrier_name", "d.licence_plate"},
+	Specs[Order] = &list.Spec{Fields: ord, DefaultOrdering: "-created", Search: []string{"CAST(d.number AS TEXT)", "c.name", "d.carrier_name", "d.licence_plate"}, SearchIndex: searchIndex,
 		IDExpr: "d.id", Ordering: map[string]string{"date": "d.date", "number": "d.number", "created": "d.created"}}
 }
 

@@ -101,6 +101,9 @@ type Doc struct {
 	// numberPending: Number is the place a Tail's Flush writes the number
 	// into; until then the row's number stays NULL.
 	numberPending bool
+	// insertPending: the row is written at the Tail's Flush (a billing
+	// run's invoice, created and finalized in memory).
+	insertPending bool
 }
 
 // numberArg is the number column's value: NULL while a Tail holds it.
@@ -225,24 +228,30 @@ func get(ctx context.Context, q store.Querier, sc workspace.Scope, k *Kind, docI
 }
 
 func insert(e Env, d *Doc) error {
-	ctx, q, sc := e.Ctx, e.Q, e.Scope
 	if err := applyContribution(e, contribution{}, d.contribution()); err != nil {
 		return err
 	}
 	d.loaded = d.contribution()
-	_, err := q.ExecContext(ctx, `INSERT INTO documents (id, workspace_id, test_mode, kind, document_type, customer_id, invoice_id, credit_note_id, number, currency, date,
+	_, err := e.Q.ExecContext(e.Ctx, `INSERT INTO documents (`+insertColumns+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30,
+		$31, $32, $33, $34, $35, $36, $37, $38, $39, $40, $41, $42, $43, $44, $45, $46, $47, $48, $49, $50, $51, $52, $53)`, insertArgs(e.Scope, d)...)
+	return err
+}
+
+// insertColumns are the columns of a new document's row, insertArgs its
+// values.
+const insertColumns = `id, workspace_id, test_mode, kind, document_type, customer_id, invoice_id, credit_note_id, number, currency, date,
 		due_date, period_start, period_end, collection_method, note, internal_note, lines, line_names, amount, exempt, tax,
 		tax_percent, subtotal, total, total_adjusted, retention, discount, discount_scheme, custom_change, status,
 		biller_status, tax_agency, local_file, subscription_id, imported, uncollectible, refs, tax_settings, metadata,
-		user_email, address, carrier_id, carrier_name, state, licence_plate, shipping_type, created, updated, receiver, total_adjusted_cents, supplier_id, purchase_id)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30,
-		$31, $32, $33, $34, $35, $36, $37, $38, $39, $40, $41, $42, $43, $44, $45, $46, $47, $48, $49, $50, $51, $52, $53)`,
-		d.ID, sc.ID, sc.TestMode, d.Kind, d.TypeID, nullIfEmpty(d.CustomerID), d.InvoiceID, d.CreditNoteID, d.numberArg(), d.Currency, d.Date,
+		user_email, address, carrier_id, carrier_name, state, licence_plate, shipping_type, created, updated, receiver, total_adjusted_cents, supplier_id, purchase_id`
+
+func insertArgs(sc workspace.Scope, d *Doc) []any {
+	return []any{d.ID, sc.ID, sc.TestMode, d.Kind, d.TypeID, nullIfEmpty(d.CustomerID), d.InvoiceID, d.CreditNoteID, d.numberArg(), d.Currency, d.Date,
 		d.DueDate, d.PeriodStart, d.PeriodEnd, d.CollectionMethod, d.Note, d.InternalNote, jsonText(d.Lines), lineNames(d.Lines), d.Amount.String(), decArg(d.Exempt), decArg(d.Tax),
 		d.TaxPercent.String(), d.Subtotal.String(), d.Total.String(), decArg(d.TotalAdjusted), decArg(d.Retention), d.Discount.String(), d.DiscountScheme, decArg(d.CustomChange), d.Status,
 		d.BillerStatus, string(d.TaxAgency), d.LocalFile, d.SubscriptionID, d.Imported, d.Uncollectible, jsonText(d.Refs), string(d.TaxSettings), string(d.Metadata),
-		d.UserEmail, d.Address, d.CarrierID, d.CarrierName, d.State, d.LicencePlate, d.ShippingType, d.Created, d.Updated, rawArg(d.Receiver), cents(d.TotalAdjusted), nullIfEmpty(d.SupplierID), nullIfEmpty(d.PurchaseID))
-	return err
+		d.UserEmail, d.Address, d.CarrierID, d.CarrierName, d.State, d.LicencePlate, d.ShippingType, d.Created, d.Updated, rawArg(d.Receiver), cents(d.TotalAdjusted), nullIfEmpty(d.SupplierID), nullIfEmpty(d.PurchaseID)}
 }
 
 // cents is an amount in hundredths (amounts never have more than two
@@ -357,9 +366,19 @@ func upsertTotals(e Env, k totalsKey, delta totalsDelta) error {
 	if k.customer == "" {
 		return nil
 	}
-	_, err := e.Q.ExecContext(e.Ctx, `INSERT INTO customer_totals (workspace_id, test_mode, customer_id, currency, day, sales_cents, balance_cents)
-		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (customer_id, currency, day) DO UPDATE SET
-		sales_cents = customer_totals.sales_cents + excluded.sales_cents, balance_cents = customer_totals.balance_cents + excluded.balance_cents`,
-		e.Scope.ID, e.Scope.TestMode, k.customer, k.currency, k.day, delta.sales, delta.balance)
+	_, err := e.Q.ExecContext(e.Ctx, `INSERT INTO customer_totals (`+totalsColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`+totalsConflict,
+		totalsRow(e, k, delta)...)
 	return err
+}
+
+// totalsColumns, totalsConflict and totalsRow add deltas to customers'
+// totals rows, one at a time or in a multi-row statement (Tail.Flush).
+const (
+	totalsColumns  = `workspace_id, test_mode, customer_id, currency, day, sales_cents, balance_cents`
+	totalsConflict = ` ON CONFLICT (customer_id, currency, day) DO UPDATE SET
+		sales_cents = customer_totals.sales_cents + excluded.sales_cents, balance_cents = customer_totals.balance_cents + excluded.balance_cents`
+)
+
+func totalsRow(e Env, k totalsKey, delta totalsDelta) []any {
+	return []any{e.Scope.ID, e.Scope.TestMode, k.customer, k.currency, k.day, delta.sales, delta.balance}
 }

@@ -3,6 +3,9 @@ package document
 import (
 	"cmp"
 	"slices"
+
+	"github.com/cobrobilling/cobro/internal/event"
+	"github.com/cobrobilling/cobro/internal/store"
 )
 
 // Tail holds the writes of a transaction that take the locks every
@@ -16,6 +19,11 @@ import (
 type Tail struct {
 	numbers []*Doc // drafts waiting for their sequence number, in creation order
 	totals  map[totalsKey]totalsDelta
+	// Events, when set, holds the events of the tail's documents for a
+	// multi-row write at Flush (a billing batch).
+	Events  *event.Batch
+	inserts []*Doc // documents whose row Flush writes (CreateHeld)
+	mails   []*Doc // finalized held documents to email once written
 }
 
 type totalsKey struct{ customer, currency, day string }
@@ -48,6 +56,11 @@ func (t *Tail) addTotals(c contribution, sign int64) {
 // type. t is empty afterwards.
 func (t *Tail) Flush(e Env) error {
 	e.Tail = nil
+	if t.Events != nil {
+		if err := t.Events.Flush(e.Ctx, e.Q, e.D); err != nil {
+			return err
+		}
+	}
 	keys := make([]totalsKey, 0, len(t.totals))
 	for k, d := range t.totals {
 		if d != (totalsDelta{}) {
@@ -57,16 +70,40 @@ func (t *Tail) Flush(e Env) error {
 	slices.SortFunc(keys, func(a, b totalsKey) int {
 		return cmp.Or(cmp.Compare(a.customer, b.customer), cmp.Compare(a.currency, b.currency), cmp.Compare(a.day, b.day))
 	})
-	for _, k := range keys {
-		if err := upsertTotals(e, k, t.totals[k]); err != nil {
-			return err
-		}
+	rows := make([][]any, len(keys))
+	for i, k := range keys {
+		rows[i] = totalsRow(e, k, t.totals[k])
+	}
+	if err := store.InsertRows(e.Ctx, e.Q, e.D, "customer_totals", totalsColumns, rows, totalsConflict); err != nil {
+		return err
 	}
 	t.totals = nil
 	if err := t.flushNumbers(e); err != nil {
 		return err
 	}
 	t.numbers = nil
+	return t.flushInserts(e)
+}
+
+// flushInserts writes the held documents' rows, numbered, in multi-row
+// statements, then emails the finalized ones (the email refers to the
+// row).
+func (t *Tail) flushInserts(e Env) error {
+	rows := make([][]any, len(t.inserts))
+	for i, d := range t.inserts {
+		rows[i] = insertArgs(e.Scope, d)
+		d.insertPending = false
+	}
+	if err := store.InsertRows(e.Ctx, e.Q, e.D, "documents", insertColumns, rows, ""); err != nil {
+		return err
+	}
+	t.inserts = nil
+	for _, d := range t.mails {
+		if err := e.Deps.Mail.DocumentFinalized(e, d); err != nil {
+			return err
+		}
+	}
+	t.mails = nil
 	return nil
 }
 
@@ -90,6 +127,10 @@ func (t *Tail) flushNumbers(e Env) error {
 		}
 		for i, d := range docs {
 			n := first + int64(i)
+			if d.insertPending { // written numbered by flushInserts
+				*d.Number, d.numberPending = n, false
+				continue
+			}
 			if _, err := e.Q.ExecContext(e.Ctx, `UPDATE documents SET number = $1 WHERE id = $2 AND workspace_id = $3 AND test_mode = $4`,
 				n, d.ID, e.Scope.ID, e.Scope.TestMode); err != nil {
 				return err

@@ -293,7 +293,7 @@ func readCustomer(e Env, dr *Draft, fe *apperr.Fields) (*customer.Customer, erro
 	if dr.Customer.ID == nil {
 		return nil, nil
 	}
-	c, msg, err := customer.Ref(e.Ctx, e.Q, e.D, e.Scope, *dr.Customer.ID, false)
+	c, msg, err := e.customerRef(*dr.Customer.ID)
 	if err != nil {
 		return nil, err
 	}

@@ -43,8 +43,9 @@ type endpointRef struct {
 	events     []string
 }
 
-// fanout records the deliveries of one event.
-func fanout(ctx context.Context, q store.Querier, sc workspace.Scope, eventID, name string, now time.Time) error {
+// fanout records the deliveries of one event with deliver (at once, or
+// into a Batch).
+func fanout(ctx context.Context, q store.Querier, sc workspace.Scope, eventID, name string, now time.Time, deliver func(endpointID, status string) error) error {
 	endpoints, err := scopeEndpoints(ctx, q, sc)
 	if err != nil {
 		return err
@@ -57,7 +58,7 @@ func fanout(ctx context.Context, q store.Querier, sc workspace.Scope, eventID, n
 		if e.status != endpointEnabled {
 			status = DeliverySkipped
 		}
-		if _, err := NewDelivery(ctx, q, sc, eventID, e.id, status, now); err != nil {
+		if err := deliver(e.id, status); err != nil {
 			return err
 		}
 	}
@@ -118,18 +119,31 @@ func scopeEndpoints(ctx context.Context, q store.Querier, sc workspace.Scope) ([
 // attempt now. Redelivery uses it too (a fresh schedule).
 func NewDelivery(ctx context.Context, q store.Querier, sc workspace.Scope, eventID, endpointID, status string, now time.Time) (string, error) {
 	did := id.New("dlv")
-	var next any
-	if status == DeliveryPending {
-		next = now.UnixMicro()
-	}
-	if _, err := q.ExecContext(ctx, `INSERT INTO deliveries (id, workspace_id, test_mode, event_id, webhook_id, status, attempts, next_attempt, created, updated)
-		VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $8, $8)`, did, sc.ID, sc.TestMode, eventID, endpointID, status, next, now.UnixMicro()); err != nil {
+	if _, err := q.ExecContext(ctx, `INSERT INTO deliveries (`+deliveryColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+		deliveryRow(sc, did, eventID, endpointID, status, now)...); err != nil {
 		return "", err
 	}
 	if status == DeliveryPending {
-		if err := jobs.EnqueueInLanes(ctx, q, DeliveryJob, DeliveryJobKey+did, [jobs.MaxLanes]string{sc.ID, endpointID}, map[string]string{"delivery": did}, now, now); err != nil {
+		if err := jobs.EnqueueInLanes(ctx, q, DeliveryJob, DeliveryJobKey+did, deliveryLanes(sc, endpointID), map[string]string{"delivery": did}, now, now); err != nil {
 			return "", err
 		}
 	}
 	return did, nil
+}
+
+const deliveryColumns = `id, workspace_id, test_mode, event_id, webhook_id, status, attempts, next_attempt, created, updated`
+
+// deliveryRow is a new delivery's row (deliveryColumns): a pending one is
+// due now.
+func deliveryRow(sc workspace.Scope, did, eventID, endpointID, status string, now time.Time) []any {
+	var next any
+	if status == DeliveryPending {
+		next = now.UnixMicro()
+	}
+	return []any{did, sc.ID, sc.TestMode, eventID, endpointID, status, 0, next, now.UnixMicro(), now.UnixMicro()}
+}
+
+// deliveryLanes are a delivery job's lanes: its workspace and endpoint.
+func deliveryLanes(sc workspace.Scope, endpointID string) [jobs.MaxLanes]string {
+	return [jobs.MaxLanes]string{sc.ID, endpointID}
 }

@@ -23,12 +23,17 @@ func Emit(ctx context.Context, q store.Querier, sc workspace.Scope, name, object
 		objectType = name[:i]
 	}
 	evtID := id.New("evt")
-	if _, err := q.ExecContext(ctx, `INSERT INTO events (id, workspace_id, test_mode, event, object_id, object_type, seq, created) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+	if _, err := q.ExecContext(ctx, `INSERT INTO events (`+eventColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
 		evtID, sc.ID, sc.TestMode, name, objectID, objectType, nextSeq(), now.UnixMicro()); err != nil {
 		return err
 	}
-	return fanout(ctx, q, sc, evtID, name, now)
+	return fanout(ctx, q, sc, evtID, name, now, func(endpointID, status string) error {
+		_, err := NewDelivery(ctx, q, sc, evtID, endpointID, status, now)
+		return err
+	})
 }
+
+const eventColumns = `id, workspace_id, test_mode, event, object_id, object_type, seq, created`
 
 var lastSeq atomic.Int64
 

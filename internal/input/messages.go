@@ -35,4 +35,3 @@ func MsgDict(jsonType string) string {
 func MsgList(jsonType string) string {
 	return fmt.Sprintf("Expected a list of items but got type %q.", jsonType)
 }
-func MsgArchived(object string) string { return apperr.MsgArchived(object) }

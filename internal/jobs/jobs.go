@@ -40,13 +40,28 @@ func Enqueue(ctx context.Context, q store.Querier, kind, key string, payload any
 // grouping (for a webhook delivery: its workspace and its endpoint), unless
 // one with the same unique key exists.
 func EnqueueInLanes(ctx context.Context, q store.Querier, kind, key string, lanes [MaxLanes]string, payload any, runAt, now time.Time) error {
-	b, err := json.Marshal(payload)
+	row, err := Row(kind, key, lanes, payload, runAt, now)
 	if err != nil {
 		return err
 	}
-	_, err = q.ExecContext(ctx, `INSERT INTO jobs (id, kind, unique_key, payload, run_at, created, lane1, lane2) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-		ON CONFLICT (unique_key) DO NOTHING`, id.New("job"), kind, key, string(b), runAt.UnixMicro(), now.UnixMicro(), lanes[0], lanes[1])
+	_, err = q.ExecContext(ctx, `INSERT INTO jobs (`+RowColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`+RowConflict, row...)
 	return err
+}
+
+// RowColumns and RowConflict insert the rows of Row in a multi-row
+// statement (store.InsertRows), as EnqueueInLanes does one.
+const (
+	RowColumns  = `id, kind, unique_key, payload, run_at, created, lane1, lane2`
+	RowConflict = ` ON CONFLICT (unique_key) DO NOTHING`
+)
+
+// Row is the jobs row (RowColumns) of a job to enqueue.
+func Row(kind, key string, lanes [MaxLanes]string, payload any, runAt, now time.Time) ([]any, error) {
+	b, err := json.Marshal(payload)
+	if err != nil {
+		return nil, err
+	}
+	return []any{id.New("job"), kind, key, string(b), runAt.UnixMicro(), now.UnixMicro(), lanes[0], lanes[1]}, nil
 }
 
 // jobColumns are what a claim returns of a job, in scanJobs' order.

@@ -73,6 +73,9 @@ type Spec struct {
 	DefaultOrdering string
 	// Search lists the SQL expressions "search" matches (OR).
 	Search []string
+	// SearchIndex, when set, serves Search from trigram indexes instead of
+	// a scan of every row (docs/conventions.md#11-lists-pagination-filtering-ordering-search).
+	SearchIndex *SearchIndex
 	// Metadata is the JSON column expression behind metadata__<key>, or "".
 	Metadata string
 	// IDExpr breaks ordering ties; default "id".
@@ -97,6 +100,7 @@ type Query struct {
 	// offset instead of page (docs/conventions.md#11-lists-pagination-filtering-ordering-search).
 	Skip      int
 	HasOffset bool
+	dialect   store.Dialect // for the count's estimate
 }
 
 // Where returns the conditions joined with AND, prefixed by " AND " when
@@ -158,7 +162,7 @@ func (s *Spec) Parse(values url.Values, env Env) (*Query, error) {
 	if env.Loc == nil {
 		env.Loc = time.UTC
 	}
-	p := &parser{spec: s, env: env, q: &Query{Page: 1, PageSize: DefaultPageSize}, errs: map[string]any{}}
+	p := &parser{spec: s, env: env, q: &Query{Page: 1, PageSize: DefaultPageSize, dialect: env.Dialect}, errs: map[string]any{}}
 	p.pagination(values)
 
 	params := make([]string, 0, len(values))
@@ -421,12 +425,11 @@ func (p *parser) search(term string) {
 	if term == "" || len(p.spec.Search) == 0 {
 		return
 	}
-	ph := p.arg("%" + escapeLike(term) + "%")
-	var ors []string
-	for _, expr := range p.spec.Search {
-		ors = append(ors, p.env.Dialect.ILike(expr, ph))
+	if ix := p.spec.SearchIndex; ix != nil {
+		p.q.Conds = append(p.q.Conds, ix.cond(p, term))
+		return
 	}
-	p.q.Conds = append(p.q.Conds, "("+strings.Join(ors, " OR ")+")")
+	p.q.Conds = append(p.q.Conds, p.likeAny(term, p.spec.Search))
 }
 
 func (p *parser) ordering(values url.Values) {

@@ -11,9 +11,12 @@ type button struct{ Label, URL string }
 
 // page is what the HTML of an email shows.
 type page struct {
-	Lang, Workspace, Logo, Subject string
-	Paragraphs                     [][]string // lines of each paragraph
-	Button                         button
+	Lang, Workspace, Subject string
+	// Logo is the cid: URL of the inline logo, built here from its digest
+	// (html/template would refuse the cid: scheme of a plain string).
+	Logo       template.URL
+	Paragraphs [][]string // lines of each paragraph
+	Button     button
 }
 
 // htmlEmail is one layout for every email: table-based and inline-styled,
@@ -43,7 +46,7 @@ var htmlEmail = template.Must(template.New("email").Parse(`<!DOCTYPE html>
 func renderHTML(lang, workspace, logo, subject, text string, b button) (string, error) {
 	// the header shows the workspace already: the heading drops the
 	// subject's " — <workspace>"
-	p := page{Lang: lang, Workspace: workspace, Logo: logo, Subject: strings.TrimSuffix(subject, " — "+workspace), Button: b}
+	p := page{Lang: lang, Workspace: workspace, Logo: template.URL(logo), Subject: strings.TrimSuffix(subject, " — "+workspace), Button: b}
 	for _, para := range strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n\n") {
 		if para = strings.TrimSpace(para); para != "" {
 			p.Paragraphs = append(p.Paragraphs, strings.Split(para, "\n"))

@@ -1,4 +1,4 @@
-// Package mail sends Cobro's emails (invoices of subscription runs) through
+// Package mail sends Cobro's emails (documents, receipts, reminders, dunning) through
 // the SMTP server of COBRO_SMTP_URL (docs/operations.md#1-commands). Messages are jobs
 // in the database queue, written in the transaction that causes them, so a
 // crash between the commit and the send loses nothing; the worker renders
@@ -78,6 +78,9 @@ func portOr(u *url.URL, def string) string {
 type Attachment struct {
 	Name, ContentType string
 	Data              []byte
+	// ContentID makes it an inline part the HTML shows as cid:ContentID
+	// (the workspace's logo).
+	ContentID string
 }
 
 // Message is one email: plain text, and HTML when it has one.
@@ -87,6 +90,9 @@ type Message struct {
 	Text        string
 	HTML        string
 	Attachments []Attachment
+	// Inline are the images of the HTML, sent with it (multipart/related)
+	// so a mail client shows them without fetching anything.
+	Inline []Attachment
 }
 
 // Bytes renders the message as MIME: multipart/mixed holding the body (a
@@ -119,7 +125,8 @@ func (m Message) Bytes(from string, date time.Time, boundary string) []byte {
 	return b.Bytes()
 }
 
-// writeBody writes the text, or the text and the HTML as alternatives.
+// writeBody writes the text, or the text and the HTML as alternatives,
+// related to the HTML's inline images when it has some (RFC 2387).
 func (m Message) writeBody(w *multipart.Writer) {
 	textHeader := textproto.MIMEHeader{"Content-Type": {"text/plain; charset=utf-8"}, "Content-Transfer-Encoding": {"base64"}}
 	if m.HTML == "" {
@@ -127,15 +134,44 @@ func (m Message) writeBody(w *multipart.Writer) {
 		writeBase64(part, []byte(m.Text))
 		return
 	}
-	var alt bytes.Buffer
-	aw := multipart.NewWriter(&alt)
-	part, _ := aw.CreatePart(textHeader)
-	writeBase64(part, []byte(m.Text))
-	part, _ = aw.CreatePart(textproto.MIMEHeader{"Content-Type": {"text/html; charset=utf-8"}, "Content-Transfer-Encoding": {"base64"}})
-	writeBase64(part, []byte(m.HTML))
-	_ = aw.Close()
-	part, _ = w.CreatePart(textproto.MIMEHeader{"Content-Type": {"multipart/alternative; boundary=" + aw.Boundary()}})
-	_, _ = part.Write(alt.Bytes())
+	ct, body := nested("multipart/alternative", nil, func(aw *multipart.Writer) {
+		part, _ := aw.CreatePart(textHeader)
+		writeBase64(part, []byte(m.Text))
+		part, _ = aw.CreatePart(textproto.MIMEHeader{"Content-Type": {"text/html; charset=utf-8"}, "Content-Transfer-Encoding": {"base64"}})
+		writeBase64(part, []byte(m.HTML))
+	})
+	if len(m.Inline) > 0 {
+		altType, alt := ct, body
+		ct, body = nested("multipart/related", map[string]string{"type": "multipart/alternative"}, func(rw *multipart.Writer) {
+			part, _ := rw.CreatePart(textproto.MIMEHeader{"Content-Type": {altType}})
+			_, _ = part.Write(alt)
+			for _, a := range m.Inline {
+				part, _ := rw.CreatePart(textproto.MIMEHeader{
+					"Content-Type":              {a.ContentType},
+					"Content-Transfer-Encoding": {"base64"},
+					"Content-ID":                {"<" + a.ContentID + ">"},
+					"Content-Disposition":       {mime.FormatMediaType("inline", map[string]string{"filename": a.Name})},
+				})
+				writeBase64(part, a.Data)
+			}
+		})
+	}
+	part, _ := w.CreatePart(textproto.MIMEHeader{"Content-Type": {ct}})
+	_, _ = part.Write(body)
+}
+
+// nested writes parts into a new multipart entity of type media (params
+// beside its boundary) and returns its Content-Type and body.
+func nested(media string, params map[string]string, parts func(*multipart.Writer)) (contentType string, body []byte) {
+	var b bytes.Buffer
+	w := multipart.NewWriter(&b)
+	parts(w)
+	_ = w.Close()
+	all := map[string]string{"boundary": w.Boundary()}
+	for k, v := range params {
+		all[k] = v
+	}
+	return mime.FormatMediaType(media, all), b.Bytes()
 }
 
 // writeBase64 writes data base64-encoded in 76-character lines (RFC 2045).

@@ -34,13 +34,8 @@ type payload struct {
 	Attempts  int      `json:"attempts"`
 }
 
-// Queue is the email queue as subscription.Mailer and reminder.Mailer.
+// Queue is the email queue as reminder.Mailer.
 type Queue struct{}
-
-// EnqueueInvoice queues an invoice's email (EnqueueInvoice).
-func (Queue) EnqueueInvoice(ctx context.Context, q store.Querier, sc workspace.Scope, invoiceID string, to []string, now time.Time) error {
-	return EnqueueInvoice(ctx, q, sc, invoiceID, to, now)
-}
 
 // EnqueueReminder queues a reminder's email (EnqueueReminder).
 func (Queue) EnqueueReminder(ctx context.Context, q store.Querier, sc workspace.Scope, reminderID string, now time.Time) error {
@@ -51,12 +46,6 @@ func (Queue) EnqueueReminder(ctx context.Context, q store.Querier, sc workspace.
 // transaction.
 func EnqueueReminder(ctx context.Context, q store.Querier, sc workspace.Scope, reminderID string, now time.Time) error {
 	return jobs.Enqueue(ctx, q, JobKind, "email:reminder:"+reminderID, payload{Workspace: sc.ID, TestMode: sc.TestMode, Reminder: reminderID}, now, now)
-}
-
-// EnqueueInvoice queues the email of a finalized invoice to recipients, in
-// the caller's transaction; one per invoice (unique key).
-func EnqueueInvoice(ctx context.Context, q store.Querier, sc workspace.Scope, invoiceID string, to []string, now time.Time) error {
-	return jobs.Enqueue(ctx, q, JobKind, "email:invoice:"+invoiceID, payload{Workspace: sc.ID, TestMode: sc.TestMode, Invoice: invoiceID, To: to}, now, now)
 }
 
 // Worker sends the queued emails: it is the handler of JobKind, run by
@@ -106,7 +95,8 @@ func backoff(n int) time.Duration {
 
 // handle sends one email; a refused one is retried with backoff (the
 // attempts counted in its payload) and dropped after MaxAttempts. The
-// message records each answer of the server.
+// message records each answer of the server; its final status, its event
+// and the job's completion are one transaction.
 func (w *Worker) handle(ctx context.Context, j jobs.Job) error {
 	now := w.Clock.Now()
 	var p payload
@@ -114,46 +104,44 @@ func (w *Worker) handle(ctx context.Context, j jobs.Job) error {
 		w.Logger.Error("email job unreadable; dropped", "job", j.ID)
 		return jobs.Complete(ctx, w.DB, j.ID)
 	}
-	answer, sendErr := w.send(ctx, p)
-	switch {
-	case sendErr == nil:
-		if p.Reminder != "" {
-			if err := reminder.Delivered(ctx, w.DB, p.Reminder, answer, nil, w.Clock.Now()); err != nil {
-				return err
-			}
-		}
-		return jobs.Complete(ctx, w.DB, j.ID)
-	case p.Attempts+1 >= MaxAttempts:
-		w.Logger.Error("email not sent; giving up", "invoice", p.Invoice, "reminder", p.Reminder, "attempts", p.Attempts+1, "error", sendErr.Error())
-		if p.Reminder != "" {
-			if err := reminder.Delivered(ctx, w.DB, p.Reminder, "", sendErr, w.Clock.Now()); err != nil {
-				return err
-			}
-		}
-		return jobs.Complete(ctx, w.DB, j.ID)
-	default:
-		w.Logger.Warn("email not sent; will retry", "invoice", p.Invoice, "reminder", p.Reminder, "attempt", p.Attempts+1, "error", sendErr.Error())
-		if p.Reminder != "" {
-			if err := reminder.Retrying(ctx, w.DB, p.Reminder, sendErr); err != nil {
-				return err
-			}
-		}
-		p.Attempts++
-		b, _ := json.Marshal(p)
-		_, err := w.DB.ExecContext(ctx, `UPDATE jobs SET payload = $1, run_at = $2, locked_by = NULL, locked_until = NULL WHERE id = $3`,
-			string(b), now.Add(backoff(p.Attempts)).UnixMicro(), j.ID)
+	ws, err := workspace.ByID(ctx, w.DB, p.Workspace)
+	if err != nil {
 		return err
 	}
+	sc := workspace.Scope{Workspace: ws, TestMode: p.TestMode}
+	answer, sendErr := w.send(ctx, sc, p)
+	final := sendErr == nil || p.Attempts+1 >= MaxAttempts
+	switch {
+	case sendErr != nil && final:
+		w.Logger.Error("email not sent; giving up", "invoice", p.Invoice, "reminder", p.Reminder, "attempts", p.Attempts+1, "error", sendErr.Error())
+	case sendErr != nil:
+		w.Logger.Warn("email not sent; will retry", "invoice", p.Invoice, "reminder", p.Reminder, "attempt", p.Attempts+1, "error", sendErr.Error())
+	}
+	if final {
+		return w.DB.InTx(ctx, func(tx *sql.Tx) error {
+			if p.Reminder != "" {
+				if err := reminder.Delivered(ctx, tx, sc, p.Reminder, answer, sendErr, w.Clock.Now()); err != nil {
+					return err
+				}
+			}
+			return jobs.Complete(ctx, tx, j.ID)
+		})
+	}
+	if p.Reminder != "" {
+		if err := reminder.Retrying(ctx, w.DB, p.Reminder, sendErr); err != nil {
+			return err
+		}
+	}
+	p.Attempts++
+	b, _ := json.Marshal(p)
+	_, err = w.DB.ExecContext(ctx, `UPDATE jobs SET payload = $1, run_at = $2, locked_by = NULL, locked_until = NULL WHERE id = $3`,
+		string(b), now.Add(backoff(p.Attempts)).UnixMicro(), j.ID)
+	return err
 }
 
 // send renders the email (a message's, or an invoice's of a job queued
 // before messages recorded every email) and sends it.
-func (w *Worker) send(ctx context.Context, p payload) (string, error) {
-	ws, err := workspace.ByID(ctx, w.DB, p.Workspace)
-	if err != nil {
-		return "", err
-	}
-	sc := workspace.Scope{Workspace: ws, TestMode: p.TestMode}
+func (w *Worker) send(ctx context.Context, sc workspace.Scope, p payload) (string, error) {
 	e := document.Env{Ctx: ctx, Q: w.DB, D: w.DB.Dialect, Scope: sc, Now: w.Clock.Now(), Deps: w.Deps}
 	if p.Reminder != "" {
 		m, err := w.messageEmail(e, p.Reminder)
@@ -166,7 +154,7 @@ func (w *Worker) send(ctx context.Context, p payload) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	m, err := InvoiceMessage(e, d, ws.Name)
+	m, err := InvoiceMessage(e, d, sc.Name)
 	if err != nil {
 		return "", err
 	}
@@ -216,11 +204,17 @@ func (w *Worker) messageEmail(e document.Env, messageID string) (Message, error)
 	if b.URL != "" {
 		m.Text = strings.TrimRight(m.Text, "\n") + "\n\n" + b.Label + ": " + b.URL + "\n"
 	}
-	logo, err := logoURL(e)
+	logo, err := workspace.LoadLogo(e.Ctx, e.Q, e.Scope.ID)
 	if err != nil {
 		return Message{}, err
 	}
-	if m.HTML, err = renderHTML(document.Lang(e.Scope), e.Scope.Name, logo, r.Subject, r.Message, b); err != nil {
+	logoSrc := ""
+	if logo != nil { // inline: shown without fetching anything (docs/billing.md#12-workspace-logo)
+		cid := "logo-" + logo.Digest + "@cobro"
+		logoSrc = "cid:" + cid
+		m.Inline = []Attachment{{Name: "logo" + logoExt[logo.ContentType], ContentType: logo.ContentType, Data: logo.Data, ContentID: cid}}
+	}
+	if m.HTML, err = renderHTML(document.Lang(e.Scope), e.Scope.Name, logoSrc, r.Subject, r.Message, b); err != nil {
 		return Message{}, err
 	}
 	m.Attachments, err = w.attachments(e, r)
@@ -270,9 +264,5 @@ func buttonLabel(es bool, kind string) string {
 	return tr(es, "Pagar en línea", "Pay online")
 }
 
-// logoURL is the workspace's logo for emails ("" = none).
-func logoURL(e document.Env) (string, error) {
-	var logo sql.NullString
-	err := e.Q.QueryRowContext(e.Ctx, `SELECT logo_url FROM workspaces WHERE id = $1`, e.Scope.ID).Scan(&logo)
-	return logo.String, err
-}
+// logoExt names the inline logo's file by its type.
+var logoExt = map[string]string{"image/png": ".png", "image/jpeg": ".jpg"}

@@ -18,3 +18,11 @@ func (n Nullable[T]) Apply(dst **T) {
 		*dst = n.Value
 	}
 }
+
+// Assign copies *v onto dst when v is given (a command's plain field: nil
+// leaves dst alone).
+func Assign[T any](dst *T, v *T) {
+	if v != nil {
+		*dst = *v
+	}
+}

@@ -206,16 +206,6 @@ func (c *LinkParams) sets(k string) bool {
 	return c.Given[k] && (c.Errs == nil || !c.Errs.Has(k))
 }
 
-// given marks the fields set, for in-process callers.
-func (c *LinkParams) given(keys ...string) {
-	if c.Given == nil {
-		c.Given = map[string]bool{}
-	}
-	for _, k := range keys {
-		c.Given[k] = true
-	}
-}
-
 // apply checks c against the link's state and copies it onto r. The field
 // errors come back as an error.
 func (r *linkRecord) apply(e Env, c LinkParams, creating bool, intents int) error {

@@ -272,12 +272,6 @@ func (r *renderer) font(style string, size float64) { r.pdf.SetFont("Helvetica",
 
 func (r *renderer) grey(g int) { r.pdf.SetTextColor(g, g, g) }
 
-// lineH is a comfortable line height for the current font.
-func (r *renderer) lineH() float64 {
-	_, h := r.pdf.GetFontSize()
-	return h * 1.3
-}
-
 // wrap translates s to cp1252 and splits it into lines no wider than w in
 // the current font; explicit newlines are kept, "" gives no lines.
 func (r *renderer) wrap(s string, w float64) []string {

@@ -37,7 +37,7 @@ type Page struct {
 // itself; no framing, no caching, no referrer (the URL is the session).
 func headers(nonce string) map[string]string {
 	return map[string]string{
-		"Content-Security-Policy": "default-src 'none'; style-src 'nonce-" + nonce + "'; img-src data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+		"Content-Security-Policy": "default-src 'none'; style-src 'nonce-" + nonce + "'; img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
 		"X-Frame-Options":         "DENY",
 		"X-Content-Type-Options":  "nosniff",
 		"Referrer-Policy":         "no-referrer",
@@ -48,18 +48,21 @@ func headers(nonce string) map[string]string {
 // View is what the template gets.
 type View struct {
 	Lang, Merchant, Base, Notice, Error, ReturnURL string
-	TestMode                                       bool
-	Data                                           *Data
-	T                                              map[string]string
-	Nonce                                          string
-	CSS                                            template.CSS
+	// Logo is the path of the workspace's logo ("" = none).
+	Logo     string
+	TestMode bool
+	Data     *Data
+	T        map[string]string
+	Nonce    string
+	CSS      template.CSS
 }
 
 // Render renders the portal page of a session (base is the session's page
-// path, notice/errMsg a message after an action).
-func Render(country, merchant, base string, testMode bool, d *Data, returnURL, notice, errMsg string) (*Page, error) {
+// path, logo its workspace's logo path or "", notice/errMsg a message
+// after an action).
+func Render(country, merchant, logo, base string, testMode bool, d *Data, returnURL, notice, errMsg string) (*Page, error) {
 	lang := catalog.Language(country)
-	v := View{Lang: lang, Merchant: merchant, Base: base, Notice: notice, Error: errMsg, ReturnURL: returnURL, TestMode: testMode, Data: d, T: Texts(lang), CSS: template.CSS(css)}
+	v := View{Lang: lang, Merchant: merchant, Logo: logo, Base: base, Notice: notice, Error: errMsg, ReturnURL: returnURL, TestMode: testMode, Data: d, T: Texts(lang), CSS: template.CSS(css)}
 	return render("portal.html", v, 200)
 }
 

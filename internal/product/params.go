@@ -15,12 +15,6 @@ import (
 // opt.Nullable is a field not given; Errs are the fields the edge could
 // not decode, reported together with those rules.
 
-func set[T any](dst *T, v *T) {
-	if v != nil {
-		*dst = *v
-	}
-}
-
 // Common are the fields of every catalogue object.
 type Common struct {
 	Errs     *apperr.Fields
@@ -86,26 +80,26 @@ type PlanParams struct {
 }
 
 func (r *productRecord) apply(c ProductParams) error {
-	set(&r.name, c.Name)
+	opt.Assign(&r.name, c.Name)
 	c.UnitLabel.Apply(&r.unitLabel)
-	set(&r.status, c.Status)
-	set(&r.metadata, c.Metadata)
+	opt.Assign(&r.status, c.Status)
+	opt.Assign(&r.metadata, c.Metadata)
 	return c.errs().Err()
 }
 
 func (r *addonRecord) apply(c AddonParams) error {
 	errs := c.errs()
-	set(&r.name, c.Name)
-	set(&r.description, c.Description)
-	set(&r.currency, c.Currency)
-	set(&r.amount, c.Amount)
+	opt.Assign(&r.name, c.Name)
+	opt.Assign(&r.description, c.Description)
+	opt.Assign(&r.currency, c.Currency)
+	opt.Assign(&r.amount, c.Amount)
 	c.SKU.Apply(&r.sku)
-	set(&r.exempt, c.Exempt)
-	set(&r.applyScheme, c.ApplyScheme)
+	opt.Assign(&r.exempt, c.Exempt)
+	opt.Assign(&r.applyScheme, c.ApplyScheme)
 	c.DurationTimes.Apply(&r.durationTimes)
 	c.UnitLabel.Apply(&r.unitLabel)
-	set(&r.status, c.Status)
-	set(&r.metadata, c.Metadata)
+	opt.Assign(&r.status, c.Status)
+	opt.Assign(&r.metadata, c.Metadata)
 	// against the resulting object: a PATCH to one_time must drop the duration
 	if r.durationTimes != nil && r.applyScheme != ApplyRecurring && !errs.Has("apply_scheme") && !errs.Has("duration_times") {
 		errs.Add("duration_times", MsgAddonDuration)
@@ -115,16 +109,16 @@ func (r *addonRecord) apply(c AddonParams) error {
 
 func (r *couponRecord) apply(c CouponParams) error {
 	errs := c.errs()
-	set(&r.name, c.Name)
-	set(&r.amount, c.Amount)
-	set(&r.currency, c.Currency)
-	set(&r.discountScheme, c.DiscountScheme)
-	set(&r.durationScheme, c.DurationScheme)
+	opt.Assign(&r.name, c.Name)
+	opt.Assign(&r.amount, c.Amount)
+	opt.Assign(&r.currency, c.Currency)
+	opt.Assign(&r.discountScheme, c.DiscountScheme)
+	opt.Assign(&r.durationScheme, c.DurationScheme)
 	c.DurationTimes.Apply(&r.durationTimes)
 	c.ValidUntil.Apply(&r.validUntil)
-	set(&r.applyOn, c.ApplyOn)
-	set(&r.status, c.Status)
-	set(&r.metadata, c.Metadata)
+	opt.Assign(&r.applyOn, c.ApplyOn)
+	opt.Assign(&r.status, c.Status)
+	opt.Assign(&r.metadata, c.Metadata)
 	if !errs.Has("amount") && !errs.Has("discount_scheme") && (c.Amount != nil || c.Given["discount_scheme"] || c.Given["currency"]) {
 		if msg := r.amountRule(errs.Has("currency")); msg != "" {
 			errs.Add("amount", msg)
@@ -166,12 +160,12 @@ func (r *couponRecord) amountRule(currencyFailed bool) string {
 
 // applyMutable copies the fields an update may change.
 func (r *planRecord) applyMutable(c PlanParams) {
-	set(&r.name, c.Name)
-	set(&r.description, c.Description)
+	opt.Assign(&r.name, c.Name)
+	opt.Assign(&r.description, c.Description)
 	c.SKU.Apply(&r.sku)
 	c.UnitLabel.Apply(&r.unitLabel)
-	set(&r.status, c.Status)
-	set(&r.metadata, c.Metadata)
+	opt.Assign(&r.status, c.Status)
+	opt.Assign(&r.metadata, c.Metadata)
 }
 
 // applyFixed copies the fields fixed at creation.

@@ -302,18 +302,30 @@ func truncate(s string, n int) string {
 	return s
 }
 
-// Delivered records the outcome of a reminder's email: sent with the
-// server's answer, or failed with its error (never a secret: SMTP errors
-// carry no password).
-func Delivered(ctx context.Context, q store.Querier, reminderID, answer string, sendErr error, now time.Time) error {
+// Delivered records the outcome of a reminder's email, in the caller's
+// transaction: sent with the server's answer, or failed with its error
+// (never a secret: SMTP errors carry no password). Only a queued message
+// changes, so reminder.sent or reminder.failed is emitted once even when
+// the job runs again after a crash (docs/webhooks.md#2-events).
+func Delivered(ctx context.Context, q store.Querier, sc workspace.Scope, reminderID, answer string, sendErr error, now time.Time) error {
+	var res sql.Result
+	var err error
+	name := "reminder.sent"
 	if sendErr == nil {
-		_, err := q.ExecContext(ctx, `UPDATE reminders SET status = 'sent', error = NULL, response = $3, sent = $2 WHERE id = $1`,
+		res, err = q.ExecContext(ctx, `UPDATE reminders SET status = 'sent', error = NULL, response = $3, sent = $2 WHERE id = $1 AND status = 'queued'`,
 			reminderID, now.UnixMicro(), truncate(answer, 500))
+	} else {
+		name = "reminder.failed"
+		msg := truncate(sendErr.Error(), 500)
+		res, err = q.ExecContext(ctx, `UPDATE reminders SET status = 'failed', error = $2, response = $2 WHERE id = $1 AND status = 'queued'`, reminderID, msg)
+	}
+	if err != nil {
 		return err
 	}
-	msg := truncate(sendErr.Error(), 500)
-	_, err := q.ExecContext(ctx, `UPDATE reminders SET status = 'failed', error = $2, response = $2 WHERE id = $1`, reminderID, msg)
-	return err
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return err
+	}
+	return event.Emit(ctx, q, sc, name, reminderID, now)
 }
 
 // Retrying records the answer of a failed attempt that will be retried:

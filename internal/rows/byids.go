@@ -19,7 +19,14 @@ func ByIDs[T any](ctx context.Context, q store.Querier, sc workspace.Scope, t Ta
 			valid = append(valid, objID)
 		}
 	}
-	return In(ctx, q, sc, t, "id", valid, "", scan)
+	if len(valid) == 0 {
+		return nil, nil
+	}
+	// the scope is compared as an expression here: without statistics
+	// SQLite would walk the scope's index instead of looking the ids up
+	args, in := store.InList([]any{sc.ID, sc.TestMode}, valid)
+	return store.Collect(ctx, q, scan, `SELECT `+t.Columns+` FROM `+t.Name+` WHERE `+t.col("id")+` IN (`+in+`) AND `+
+		t.col("workspace_id")+` || '' = $1 AND `+t.col("test_mode")+` = $2`, args...)
 }
 
 // In reads the rows of t in sc whose column is one of values (none when

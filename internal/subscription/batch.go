@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/cobrobilling/cobro/internal/customer"
 	"github.com/cobrobilling/cobro/internal/document"
+	"github.com/cobrobilling/cobro/internal/event"
 	"github.com/cobrobilling/cobro/internal/product"
 	"github.com/cobrobilling/cobro/internal/store"
 	"github.com/cobrobilling/cobro/internal/workspace"
@@ -18,11 +20,14 @@ import (
 type batch struct {
 	tail      *document.Tail
 	order     []string
-	subs      map[string]*Sub   // claimed, locked, with their items
-	customers map[string]string // customer id → status
+	subs      map[string]*Sub // claimed, locked, with their items
+	customers map[string]*customer.Customer
 	plans     map[string]*product.Plan
 	addons    map[string]*product.Addon
 	coupons   map[string]*product.Coupon
+	// the rows of the runs done in memory (heldRun), written by flush
+	runs  [][]any
+	saves []*Sub
 }
 
 // claimBatch locks up to limit subscriptions of sc with a run or a resume
@@ -32,7 +37,7 @@ type batch struct {
 // conditions are checked under the lock: PostgreSQL re-evaluates them on
 // the locked row version.
 func claimBatch(ctx context.Context, q store.Querier, d store.Dialect, sc workspace.Scope, day string, limit int) (*batch, error) {
-	b := &batch{tail: &document.Tail{}, subs: map[string]*Sub{}, customers: map[string]string{},
+	b := &batch{tail: &document.Tail{Events: &event.Batch{}}, subs: map[string]*Sub{},
 		plans: map[string]*product.Plan{}, addons: map[string]*product.Addon{}, coupons: map[string]*product.Coupon{}}
 	var subs []*Sub
 	// two queries, each on its partial index (an OR of both conditions
@@ -71,20 +76,27 @@ func claimBatch(ctx context.Context, q store.Querier, d store.Dialect, sc worksp
 		b.subs[s.ID] = s
 		cusIDs[i] = s.CustomerID
 	}
-	args, in := store.InList([]any{sc.ID}, cusIDs)
-	rs, err := q.QueryContext(ctx, `SELECT id, status FROM customers WHERE workspace_id = $1 AND id IN (`+in+`)`, args...)
-	if err != nil {
-		return nil, err
+	var err error
+	b.customers, err = customer.GetIn(ctx, q, sc, cusIDs)
+	return b, err
+}
+
+// flush writes the batch: its held runs' rows and subscriptions, then its
+// tail (events, customer totals, numbers and the invoices' rows), each in
+// multi-row statements.
+func (b *batch) flush(de document.Env) error {
+	if err := store.InsertRows(de.Ctx, de.Q, de.D, "subscription_runs", runsColumns, b.runs, ""); err != nil {
+		return err
 	}
-	defer rs.Close()
-	for rs.Next() {
-		var id, status string
-		if err := rs.Scan(&id, &status); err != nil {
-			return nil, err
-		}
-		b.customers[id] = status
+	rows := make([][]any, len(b.saves))
+	for i, s := range b.saves {
+		rows[i] = runChangesRow(s)
 	}
-	return b, rs.Err()
+	if err := store.UpdateRows(de.Ctx, de.Q, de.D, "subscriptions", "id", runChanges, rows); err != nil {
+		return err
+	}
+	b.runs, b.saves = nil, nil
+	return b.tail.Flush(de)
 }
 
 // memo returns m[id], reading it with get the first time in a batch
@@ -125,8 +137,8 @@ func (e env) coupon(couponID string) (*product.Coupon, error) {
 // customerStatus is the status of s's customer (read with the batch).
 func (e env) customerStatus(s *Sub) (string, error) {
 	if e.batch != nil {
-		if st, ok := e.batch.customers[s.CustomerID]; ok {
-			return st, nil
+		if c, ok := e.batch.customers[s.CustomerID]; ok {
+			return c.Status, nil
 		}
 	}
 	var st string

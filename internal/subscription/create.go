@@ -64,7 +64,7 @@ func (e env) today() Date { return DateOf(e.now, e.sc.Loc) }
 func (e env) doc() document.Env {
 	de := document.Env{Ctx: e.ctx, Q: e.q, D: e.d, Scope: e.sc, Now: e.now, Deps: e.svc.documents()}
 	if e.batch != nil {
-		de.Tail = e.batch.tail
+		de.Tail, de.Customers = e.batch.tail, e.batch.customers
 	}
 	return de
 }
@@ -201,12 +201,8 @@ func (e env) readBody(p *Params, errs *apperr.Fields, s *Sub, before *Sub) error
 			s.BillingCycles = n
 		}
 	}
-	if p.ExpirationDays != nil {
-		s.ExpirationDays = *p.ExpirationDays
-	}
-	if p.CollectionScheme != nil {
-		s.CollectionScheme = *p.CollectionScheme
-	}
+	opt.Assign(&s.ExpirationDays, p.ExpirationDays)
+	opt.Assign(&s.CollectionScheme, p.CollectionScheme)
 	p.DefaultSource.Apply(&s.DefaultSource)
 	if p.CustomChange.Set {
 		if v := p.CustomChange.Value; v != nil && v.LessThan(decimal.NewFromInt(1)) {
@@ -215,9 +211,7 @@ func (e env) readBody(p *Params, errs *apperr.Fields, s *Sub, before *Sub) error
 			s.CustomChange = v
 		}
 	}
-	if p.RequireReference != nil {
-		s.RequireReference = *p.RequireReference
-	}
+	opt.Assign(&s.RequireReference, p.RequireReference)
 	if p.References != nil {
 		s.Refs = make([]Reference, len(*p.References))
 		for i, r := range *p.References {

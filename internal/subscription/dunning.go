@@ -54,7 +54,9 @@ type Dunning struct {
 	RetryDays                                 []int
 	FinalAction                               string
 	NextRetry                                 *int64
-	Created                                   int64
+	// Started is the failed charge's time in the subscription's time, from
+	// which the retry days count.
+	Started int64
 }
 
 type dunningPayload struct {
@@ -65,6 +67,8 @@ type dunningPayload struct {
 // startDunning schedules the retries of a run invoice whose charge failed
 // (docs/billing.md#813-dunning) with the workspace's current schedule, and
 // emails the customer; in the run's transaction. One dunning per invoice.
+// The days count from the subscription's now: a test clock's retries run
+// when the clock is advanced past them (Advance), not by the job runner.
 func (e env) startDunning(s *Sub, invoiceID string) error {
 	st, err := LoadCollectionSettings(e.ctx, e.q, e.sc.ID)
 	if err != nil {
@@ -72,18 +76,18 @@ func (e env) startDunning(s *Sub, invoiceID string) error {
 	}
 	days, _ := json.Marshal(st.RetryDays)
 	dunID := id.New("dun")
-	start := time.UnixMicro(e.us)
+	start := e.now
 	next := retryAt(start, st.RetryDays[0])
-	res, err := e.q.ExecContext(e.ctx, `INSERT INTO dunnings (id, workspace_id, test_mode, subscription_id, invoice_id, customer_id, status, retries, retry_days, final_action, next_retry, created, updated)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $9, $10, $11, $11) ON CONFLICT (invoice_id) DO NOTHING`,
-		dunID, e.sc.ID, e.sc.TestMode, s.ID, invoiceID, s.CustomerID, DunningRetrying, string(days), st.FinalAction, next.UnixMicro(), e.us)
+	res, err := e.q.ExecContext(e.ctx, `INSERT INTO dunnings (id, workspace_id, test_mode, subscription_id, invoice_id, customer_id, status, retries, retry_days, final_action, next_retry, started, created, updated)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $9, $10, $11, $12, $12) ON CONFLICT (invoice_id) DO NOTHING`,
+		dunID, e.sc.ID, e.sc.TestMode, s.ID, invoiceID, s.CustomerID, DunningRetrying, string(days), st.FinalAction, next.UnixMicro(), start.UnixMicro(), e.us)
 	if err != nil {
 		return err
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return nil
 	}
-	if err := jobs.Enqueue(e.ctx, e.q, DunningJob, retryKey(dunID, 1), dunningPayload{Dunning: dunID, Retry: 1}, next, start); err != nil {
+	if err := e.scheduleRetry(s, dunID, 1, next); err != nil {
 		return err
 	}
 	if m := e.svc.dunningMailer(); m != nil {
@@ -92,6 +96,15 @@ func (e env) startDunning(s *Sub, invoiceID string) error {
 		}
 	}
 	return e.emit("subscription.dunning_started", s.ID)
+}
+
+// scheduleRetry queues retry n of a dunning at `at`; a test clock's are
+// run by Advance instead.
+func (e env) scheduleRetry(s *Sub, dunID string, n int, at time.Time) error {
+	if s.TestClockID != nil {
+		return nil
+	}
+	return jobs.Enqueue(e.ctx, e.q, DunningJob, retryKey(dunID, n), dunningPayload{Dunning: dunID, Retry: n}, at, time.UnixMicro(e.us))
 }
 
 func retryKey(dunID string, retry int) string {
@@ -105,16 +118,16 @@ func retryAt(start time.Time, day int) time.Time {
 	return start.Add(time.Duration(day) * 24 * time.Hour)
 }
 
-// GetDunning reads one dunning of the scope (lock: the dialect's FOR UPDATE).
-func GetDunning(ctx context.Context, q store.Querier, sc workspace.Scope, dunID, lock string) (*Dunning, error) {
+// getDunning reads one dunning of the scope (lock: the dialect's FOR UPDATE).
+func getDunning(ctx context.Context, q store.Querier, sc workspace.Scope, dunID, lock string) (*Dunning, error) {
 	var (
 		d    Dunning
 		days string
 		next sql.NullInt64
 	)
-	err := q.QueryRowContext(ctx, `SELECT id, subscription_id, invoice_id, customer_id, status, retries, retry_days, final_action, next_retry, created
+	err := q.QueryRowContext(ctx, `SELECT id, subscription_id, invoice_id, customer_id, status, retries, retry_days, final_action, next_retry, COALESCE(started, created)
 		FROM dunnings WHERE id = $1 AND workspace_id = $2 AND test_mode = $3`+lock, dunID, sc.ID, sc.TestMode).
-		Scan(&d.ID, &d.SubscriptionID, &d.InvoiceID, &d.CustomerID, &d.Status, &d.Retries, &days, &d.FinalAction, &next, &d.Created)
+		Scan(&d.ID, &d.SubscriptionID, &d.InvoiceID, &d.CustomerID, &d.Status, &d.Retries, &days, &d.FinalAction, &next, &d.Started)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, apperr.NotFoundErr()
 	}
@@ -164,25 +177,26 @@ func (w *DunningWorker) handle(ctx context.Context, j jobs.Job) error {
 	}
 	sc := workspace.Scope{Workspace: ws, TestMode: testMode}
 	return w.DB.InTx(ctx, func(tx *sql.Tx) error {
-		if err := w.Svc.retry(ctx, tx, w.DB.Dialect, sc, p, w.Clock.Now()); err != nil {
+		if err := w.Svc.retry(ctx, tx, w.DB.Dialect, sc, p, w.Clock.Now(), false); err != nil {
 			return err
 		}
 		return jobs.Complete(ctx, tx, j.ID)
 	})
 }
 
-// retry is one scheduled retry (docs/billing.md#813-dunning).
-func (svc *Service) retry(ctx context.Context, q store.Querier, dl store.Dialect, sc workspace.Scope, p dunningPayload, now time.Time) error {
-	dn, err := GetDunning(ctx, q, sc, p.Dunning, dl.ForUpdate())
+// retry is one scheduled retry (docs/billing.md#813-dunning), at the
+// subscription's now; byClock: Advance runs it (a test clock's retry),
+// else the job runner, which leaves test clocks' retries alone.
+func (svc *Service) retry(ctx context.Context, q store.Querier, dl store.Dialect, sc workspace.Scope, p dunningPayload, now time.Time, byClock bool) error {
+	dn, err := getDunning(ctx, q, sc, p.Dunning, dl.ForUpdate())
 	if err != nil || dn.Status != DunningRetrying || dn.Retries+1 != p.Retry {
 		return ignoreNotFound(err)
 	}
-	e := env{ctx: ctx, q: q, d: dl, sc: sc, now: now, us: now.UnixMicro(), svc: svc}
-	inv, err := document.Get(e.doc(), document.Invoice, dn.InvoiceID)
-	if err != nil {
+	e, s, err := svc.open(ctx, q, dl, sc, dn.SubscriptionID, now)
+	if err != nil || (s.TestClockID != nil) != byClock {
 		return err
 	}
-	s, err := get(ctx, q, sc, dn.SubscriptionID, dl.ForUpdate())
+	inv, err := document.Get(e.doc(), document.Invoice, dn.InvoiceID)
 	if err != nil {
 		return err
 	}
@@ -244,11 +258,11 @@ func (e env) retryFailed(s *Sub, dn *Dunning) error {
 		}
 	}
 	if dn.Retries < len(dn.RetryDays) {
-		next := retryAt(time.UnixMicro(dn.Created), dn.RetryDays[dn.Retries])
+		next := retryAt(time.UnixMicro(dn.Started), dn.RetryDays[dn.Retries])
 		if _, err := e.q.ExecContext(e.ctx, `UPDATE dunnings SET retries = $2, next_retry = $3, updated = $4 WHERE id = $1`, dn.ID, dn.Retries, next.UnixMicro(), e.us); err != nil {
 			return err
 		}
-		if err := jobs.Enqueue(e.ctx, e.q, DunningJob, retryKey(dn.ID, dn.Retries+1), dunningPayload{Dunning: dn.ID, Retry: dn.Retries + 1}, next, time.UnixMicro(e.us)); err != nil {
+		if err := e.scheduleRetry(s, dn.ID, dn.Retries+1, next); err != nil {
 			return err
 		}
 		return e.emit("subscription.dunning_retry_failed", s.ID)

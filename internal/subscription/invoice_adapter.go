@@ -6,7 +6,7 @@ import (
 
 // createInvoice creates a run's invoice (docs/billing.md#85-what-a-run-does steps 5–7)
 // through the document engine, with every rule it applies to any invoice.
-func (e env) createInvoice(s *Sub, ri *runInvoice) (*document.Doc, error) {
+func (e env) createInvoice(s *Sub, ri *runInvoice, held bool) (*document.Doc, error) {
 	today, d, pr := e.today(), ri.dates, ri.price
 	dr := &document.Draft{Customer: document.RefTo(s.CustomerID), Document: ptrTo(s.TypeID), Date: ptrTo(today.String()),
 		DueDate: document.Of(today.AddDays(s.ExpirationDays).String()), CollectionMethod: ptrTo("deferred")}
@@ -42,6 +42,9 @@ func (e env) createInvoice(s *Sub, ri *runInvoice) (*document.Doc, error) {
 	}
 	de := e.doc()
 	de.PlansChecked = true
+	if held {
+		return document.CreateHeld(de, dr, s.ID)
+	}
 	return document.CreateForSubscription(de, dr, s.ID)
 }
 

@@ -333,6 +333,19 @@ func save(ctx context.Context, q store.Querier, sc workspace.Scope, s *Sub, with
 	return saveItems(ctx, q, sc, s, before)
 }
 
+// runChanges are the columns of a subscription a run changes (advance,
+// collect, finish): what a batch's flush writes for its held runs.
+var runChanges = []store.Column{{Name: "next_index", Type: "INTEGER"}, {Name: "next_billing", Type: "TEXT"}, {Name: "previous_billing", Type: "TEXT"},
+	{Name: "next_billing_cycle", Type: "INTEGER"}, {Name: "cycles_opened", Type: "INTEGER"}, {Name: "coupon_redemptions", Type: "INTEGER"},
+	{Name: "status", Type: "TEXT"}, {Name: "status_description", Type: "TEXT"}, {Name: "needs_attention", Type: "BIGINT"},
+	{Name: "needs_attention_reason", Type: "TEXT"}, {Name: "attention_invoice", Type: "TEXT"}, {Name: "latest_invoice", Type: "TEXT"}, {Name: "updated", Type: "BIGINT"}}
+
+// runChangesRow is s's id and its values of runChanges.
+func runChangesRow(s *Sub) []any {
+	return []any{s.ID, s.NextIndex, s.NextBilling, s.PreviousBilling, s.NextBillingCycle, s.CyclesOpened, s.CouponRedemptions,
+		s.Status, s.StatusDescription, s.NeedsAttention, s.NeedsAttentionReason, s.AttentionInvoice, s.LatestInvoice, s.Updated}
+}
+
 // saveItems writes the items of s: new ones inserted, kept ones updated,
 // the ones before had and s no longer has deleted.
 func saveItems(ctx context.Context, q store.Querier, sc workspace.Scope, s *Sub, before *Sub) error {

@@ -1,7 +1,6 @@
 package subscription
 
 import (
-	"database/sql"
 	"errors"
 	"fmt"
 	"time"
@@ -18,6 +17,9 @@ import (
 )
 
 func (e env) emit(name, objectID string) error {
+	if e.batch != nil {
+		return e.batch.tail.Events.Emit(e.ctx, e.q, e.sc, name, objectID, time.UnixMicro(e.us))
+	}
 	return event.Emit(e.ctx, e.q, e.sc, name, objectID, time.UnixMicro(e.us))
 }
 
@@ -108,17 +110,17 @@ func (e env) run(s *Sub) (*document.Doc, error) {
 	if err := e.invoiceCoupon(s, ri); err != nil {
 		return nil, err
 	}
+	held := e.heldRun(s)
 	var inv *document.Doc
 	if len(ri.lines) > 0 {
-		inv, err = e.createInvoice(s, ri)
+		inv, err = e.createInvoice(s, ri, held)
 		if err != nil {
 			if ae, ok := apperr.As(err); ok && ae.Kind == apperr.Invalid {
 				return nil, e.needAttention(s, ReasonProcessing, "The invoice could not be created: "+ae.Message(""))
 			}
 			return nil, err
 		}
-		if _, err := e.q.ExecContext(e.ctx, `INSERT INTO subscription_runs (subscription_id, billing_date, run, invoice_id, created) VALUES ($1, $2, $3, $4, $5)`,
-			s.ID, dates.B.String(), s.NextBillingCycle, inv.ID, e.us); err != nil {
+		if err := e.recordRun(s, dates.B, inv, held); err != nil {
 			return nil, err
 		}
 	}
@@ -128,11 +130,13 @@ func (e env) run(s *Sub) (*document.Doc, error) {
 	}
 	// 9. collection, in a savepoint: a refused finalize or charge leaves the
 	// invoice as it was and the subscription needing attention
-	if inv != nil {
+	if inv != nil && held {
+		inv, err = e.collectHeld(s, inv)
+	} else if inv != nil {
 		inv, err = e.collect(s, inv)
-		if err != nil {
-			return nil, err
-		}
+	}
+	if err != nil {
+		return nil, err
 	}
 	// 10. finish
 	if dates.last && s.Status == StatusActive {
@@ -141,13 +145,58 @@ func (e env) run(s *Sub) (*document.Doc, error) {
 			return nil, err
 		}
 	}
-	if err := save(e.ctx, e.q, e.sc, s, true, s); err != nil {
+	if err := e.saveRun(s, held); err != nil {
 		return nil, err
 	}
 	if err := e.emit("subscription.updated", s.ID); err != nil {
 		return nil, err
 	}
 	return inv, nil
+}
+
+// heldRun tells whether s's run is done in memory and written with its
+// batch's other runs at the batch's flush (issue 15): in a billing batch,
+// for an invoice type without a tax agency, collected by send_invoice
+// (a charge goes through the payments work at once).
+func (e env) heldRun(s *Sub) bool {
+	return e.batch != nil && s.CollectionScheme == SchemeSendInvoice && document.CanHold(e.doc(), s.TypeID)
+}
+
+// recordRun writes the run's row, whose primary key refuses a second run
+// of the same billing date (at the batch's flush for a held run).
+func (e env) recordRun(s *Sub, B Date, inv *document.Doc, held bool) error {
+	row := []any{s.ID, B.String(), s.NextBillingCycle, inv.ID, e.us}
+	if held {
+		e.batch.runs = append(e.batch.runs, row)
+		return nil
+	}
+	_, err := e.q.ExecContext(e.ctx, `INSERT INTO subscription_runs (`+runsColumns+`) VALUES ($1, $2, $3, $4, $5)`, row...)
+	return err
+}
+
+const runsColumns = `subscription_id, billing_date, run, invoice_id, created`
+
+// saveRun writes s after its run: its changed items at once, and its row
+// at the batch's flush for a held run.
+func (e env) saveRun(s *Sub, held bool) error {
+	if !held {
+		return save(e.ctx, e.q, e.sc, s, true, s)
+	}
+	e.batch.saves = append(e.batch.saves, s)
+	return saveItems(e.ctx, e.q, e.sc, s, s)
+}
+
+// collectHeld is step 9 of a held run: the invoice is finalized in
+// memory. A refusal leaves it a draft and the subscription needing
+// attention, as collect's savepoint does.
+func (e env) collectHeld(s *Sub, inv *document.Doc) (*document.Doc, error) {
+	draft := *inv
+	out, err := document.FinalizeHeld(e.doc(), inv)
+	if ae, ok := apperr.As(err); ok && ae.Kind == apperr.Invalid {
+		*inv = draft
+		return inv, e.setAttention(s, ReasonBiller, "Invoice "+inv.ID+" could not be finalized: "+ae.Message(""), &inv.ID)
+	}
+	return out, err
 }
 
 // scheduleOf places the run at s.NextBilling in s's schedule.
@@ -445,65 +494,9 @@ func (e env) collect(s *Sub, inv *document.Doc) (*document.Doc, error) {
 		}
 	}
 	if out != nil && reason == "" {
-		if err := e.mailInvoice(s, out); err != nil {
-			return nil, err
-		}
 		return out, nil
 	}
 	return document.Get(de, document.Invoice, inv.ID)
-}
-
-// mailInvoice emails a send_invoice run's finalized invoice when the
-// customer's send_invoices is on (docs/billing.md#85-what-a-run-does step 9): to the invoicing
-// contacts of the subscription's orgunit, else of the customer, else the
-// customer's email. Test-mode invoices are not emailed (as reminders).
-func (e env) mailInvoice(s *Sub, inv *document.Doc) error {
-	if e.svc.mailer() == nil || e.sc.TestMode || s.CollectionScheme != SchemeSendInvoice {
-		return nil
-	}
-	var (
-		send  bool
-		email sql.NullString
-	)
-	if err := e.q.QueryRowContext(e.ctx, `SELECT send_invoices, email FROM customers WHERE id = $1`, s.CustomerID).Scan(&send, &email); err != nil || !send {
-		return err
-	}
-	var to []string
-	queries := []struct {
-		sql string
-		arg *string
-	}{{`SELECT email FROM contacts WHERE orgunit_id = $1 AND invoicing = $2 ORDER BY created, id`, s.OrgunitID},
-		{`SELECT email FROM contacts WHERE customer_id = $1 AND invoicing = $2 ORDER BY created, id`, &s.CustomerID}}
-	for _, qq := range queries {
-		if qq.arg == nil || len(to) > 0 {
-			continue
-		}
-		rows, err := e.q.QueryContext(e.ctx, qq.sql, *qq.arg, true)
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			var addr sql.NullString
-			if err := rows.Scan(&addr); err != nil {
-				rows.Close()
-				return err
-			}
-			if addr.Valid && addr.String != "" {
-				to = append(to, addr.String)
-			}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
-	}
-	if len(to) == 0 && email.Valid && email.String != "" {
-		to = []string{email.String}
-	}
-	if len(to) == 0 {
-		return nil
-	}
-	return e.svc.mailer().EnqueueInvoice(e.ctx, e.q, e.sc, inv.ID, to, time.UnixMicro(e.us))
 }
 
 // needAttention records a pre-invoice stop and returns it as *attention.

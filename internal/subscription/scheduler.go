@@ -13,6 +13,10 @@ import (
 	"github.com/cobrobilling/cobro/internal/workspace"
 )
 
+// DefaultBatch is the runs of one billing transaction: hundreds, so the
+// batch's multi-row writes and its commit are shared by many runs.
+const DefaultBatch = 500
+
 // Summary counts what a billing run did.
 type Summary struct {
 	Processed int // runs attempted
@@ -28,7 +32,7 @@ type BillOptions struct {
 	Day string
 	// Workspace limits the run to one workspace ("" = all).
 	Workspace string
-	// Batch is the number of runs per transaction (default 50).
+	// Batch is the number of runs per transaction (default DefaultBatch).
 	Batch  int
 	Logger *slog.Logger
 }
@@ -44,7 +48,7 @@ type BillOptions struct {
 func (svc *Service) Bill(ctx context.Context, db *store.DB, now time.Time, opt BillOptions) (Summary, error) {
 	var sum Summary
 	if opt.Batch <= 0 {
-		opt.Batch = 50
+		opt.Batch = DefaultBatch
 	}
 	if opt.Logger == nil {
 		opt.Logger = slog.New(slog.DiscardHandler)
@@ -117,7 +121,7 @@ func (svc *Service) billScope(ctx context.Context, db *store.DB, sc workspace.Sc
 					n++
 				}
 			}
-			return b.tail.Flush(document.Env{Ctx: bctx, Q: tx, D: db.Dialect, Scope: sc, Now: now, Deps: svc.documents()})
+			return b.flush(document.Env{Ctx: bctx, Q: tx, D: db.Dialect, Scope: sc, Now: now, Deps: svc.documents()})
 		})
 		if err != nil && ctx.Err() != nil {
 			return ctx.Err()

@@ -2,7 +2,6 @@ package subscription
 
 import (
 	"context"
-	"time"
 
 	"github.com/cobrobilling/cobro/internal/document"
 	"github.com/cobrobilling/cobro/internal/store"
@@ -18,9 +17,6 @@ type Deps struct {
 	// (docs/billing.md#85-what-a-run-does step 9). Nil: charge_payment is refused at
 	// validation.
 	Payments Payments
-	// Mail queues the email of a finalized run invoice (when an SMTP
-	// server is configured; nil: no email is sent).
-	Mail Mailer
 	// Retries and DunningMail are the payments and emails of dunning
 	// (docs/billing.md#813-dunning); nil: failed charges are not retried /
 	// not emailed.
@@ -42,11 +38,6 @@ type Payments interface {
 	ChargeInvoice(e document.Env, invoiceID, sourceID, description string) (bool, error)
 }
 
-// Mailer queues an invoice's email in the caller's transaction.
-type Mailer interface {
-	EnqueueInvoice(ctx context.Context, q store.Querier, sc workspace.Scope, invoiceID string, to []string, now time.Time) error
-}
-
 // Service is the subscriptions work on its dependencies. A nil *Service
 // has none (no payments, no email).
 type Service struct {
@@ -65,13 +56,6 @@ func (svc *Service) payments() Payments {
 		return nil
 	}
 	return svc.Deps.Payments
-}
-
-func (svc *Service) mailer() Mailer {
-	if svc == nil {
-		return nil
-	}
-	return svc.Deps.Mail
 }
 
 func (svc *Service) clockCleanup() []string {

@@ -3,6 +3,7 @@ package subscription
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -161,59 +162,139 @@ func (svc *Service) Advance(ctx context.Context, q store.Querier, d store.Dialec
 	if target.After(limit) {
 		return nil, apperr.Field("frozen_time", fmt.Sprintf("Cannot advance more than two billing periods of the attached subscriptions at once: the latest allowed time is %s.", clock.Stamp{Micros: limit.UnixMicro(), Loc: sc.Loc}.Time().In(sc.Loc).Format(time.RFC3339)))
 	}
-	targetDay := DateOf(target, sc.Loc).String()
-	sum := &Summary{}
-	for {
-		// the earliest due date among the clock's subscriptions
-		var next sql.NullString
-		if err := q.QueryRowContext(ctx, `SELECT MIN(CASE WHEN status = 'active' THEN next_billing ELSE pause_until END) FROM subscriptions
-			WHERE test_clock_id = $1 AND ((status = 'active' AND next_billing <= $2) OR (status = 'paused' AND pause_until <= $2))`,
-			clockID, targetDay).Scan(&next); err != nil {
-			return nil, err
-		}
-		if !next.Valid {
-			break
-		}
-		day, _ := ParseDate(next.String)
-		step := day.Start(sc.Loc)
-		if step.Before(current) {
-			step = current
-		}
-		current = step
-		if _, err := q.ExecContext(ctx, `UPDATE test_clocks SET frozen_time = $2 WHERE id = $1`, clockID, step.UnixMicro()); err != nil {
-			return nil, err
-		}
-		rows, err := q.QueryContext(ctx, `SELECT id FROM subscriptions WHERE test_clock_id = $1 AND ((status = 'active' AND next_billing <= $2) OR (status = 'paused' AND pause_until <= $2))
-			ORDER BY created, id`, clockID, day.String())
-		if err != nil {
-			return nil, err
-		}
-		var ids []string
-		for rows.Next() {
-			var s string
-			if err := rows.Scan(&s); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			ids = append(ids, s)
-		}
-		rows.Close()
-		progressed := false
-		for _, subID := range ids {
-			did, err := svc.stepOne(ctx, q, d, sc, subID, now, day.String(), sum)
-			if err != nil {
-				return nil, err
-			}
-			progressed = progressed || did
-		}
-		if !progressed {
-			break
-		}
+	a := advance{svc: svc, ctx: ctx, q: q, d: d, sc: sc, clockID: clockID, now: now, target: target, current: current}
+	if err := a.run(); err != nil {
+		return nil, err
 	}
 	if _, err := q.ExecContext(ctx, `UPDATE test_clocks SET frozen_time = $2, updated = $3 WHERE id = $1`, clockID, target.UnixMicro(), now.UnixMicro()); err != nil {
 		return nil, err
 	}
 	return GetClock(ctx, q, sc, clockID)
+}
+
+// advance moves one clock from current to target, doing what falls due
+// on the way in time order: billing runs and resumes on their days, and
+// the retries of failed charges at their instants (docs/billing.md#103-advance).
+type advance struct {
+	svc             *Service
+	ctx             context.Context
+	q               store.Querier
+	d               store.Dialect
+	sc              workspace.Scope
+	clockID         string
+	now             time.Time // the real time of the writes
+	target, current time.Time
+}
+
+func (a *advance) run() error {
+	targetDay := DateOf(a.target, a.sc.Loc).String()
+	sum := &Summary{}
+	retried := map[string]bool{} // dunning:retry pairs done: each runs once
+	for {
+		day, hasDay, err := a.nextDay(targetDay)
+		if err != nil {
+			return err
+		}
+		retry, hasRetry, err := a.nextRetry()
+		if err != nil {
+			return err
+		}
+		switch {
+		case hasRetry && !retried[retry.key()] && (!hasDay || retry.at.Before(day.Start(a.sc.Loc))):
+			retried[retry.key()] = true
+			if err := a.moveTo(retry.at); err != nil {
+				return err
+			}
+			if err := a.svc.retry(a.ctx, a.q, a.d, a.sc, retry.payload, a.now, true); err != nil {
+				return err
+			}
+		case hasDay:
+			if err := a.moveTo(day.Start(a.sc.Loc)); err != nil {
+				return err
+			}
+			progressed, err := a.runDay(day, sum)
+			if err != nil || !progressed {
+				return err
+			}
+		default:
+			return nil
+		}
+	}
+}
+
+// moveTo sets the clock's time to at (never back).
+func (a *advance) moveTo(at time.Time) error {
+	if at.Before(a.current) {
+		at = a.current
+	}
+	a.current = at
+	_, err := a.q.ExecContext(a.ctx, `UPDATE test_clocks SET frozen_time = $2 WHERE id = $1`, a.clockID, at.UnixMicro())
+	return err
+}
+
+// nextDay is the earliest billing or resume day among the clock's
+// subscriptions up to targetDay.
+func (a *advance) nextDay(targetDay string) (Date, bool, error) {
+	var next sql.NullString
+	if err := a.q.QueryRowContext(a.ctx, `SELECT MIN(CASE WHEN status = 'active' THEN next_billing ELSE pause_until END) FROM subscriptions
+		WHERE test_clock_id = $1 AND ((status = 'active' AND next_billing <= $2) OR (status = 'paused' AND pause_until <= $2))`,
+		a.clockID, targetDay).Scan(&next); err != nil || !next.Valid {
+		return Date{}, false, err
+	}
+	day, ok := ParseDate(next.String)
+	return day, ok, nil
+}
+
+// dueRetry is the next retry of a dunning of the clock's subscriptions.
+type dueRetry struct {
+	at      time.Time
+	payload dunningPayload
+}
+
+func (r dueRetry) key() string { return r.payload.Dunning + ":" + itoa(r.payload.Retry) }
+
+// nextRetry is the earliest retry due up to the target.
+func (a *advance) nextRetry() (dueRetry, bool, error) {
+	var r dueRetry
+	var at int64
+	err := a.q.QueryRowContext(a.ctx, `SELECT d.id, d.retries, d.next_retry FROM dunnings d JOIN subscriptions s ON s.id = d.subscription_id
+		WHERE s.test_clock_id = $1 AND d.status = $2 AND d.next_retry <= $3 ORDER BY d.next_retry, d.id LIMIT 1`,
+		a.clockID, DunningRetrying, a.target.UnixMicro()).Scan(&r.payload.Dunning, &r.payload.Retry, &at)
+	if errors.Is(err, sql.ErrNoRows) {
+		return r, false, nil
+	}
+	r.payload.Retry++
+	r.at = time.UnixMicro(at)
+	return r, err == nil, err
+}
+
+// runDay runs what is due on day for each of the clock's subscriptions;
+// false when none made progress.
+func (a *advance) runDay(day Date, sum *Summary) (bool, error) {
+	rows, err := a.q.QueryContext(a.ctx, `SELECT id FROM subscriptions WHERE test_clock_id = $1 AND ((status = 'active' AND next_billing <= $2) OR (status = 'paused' AND pause_until <= $2))
+		ORDER BY created, id`, a.clockID, day.String())
+	if err != nil {
+		return false, err
+	}
+	var ids []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			rows.Close()
+			return false, err
+		}
+		ids = append(ids, s)
+	}
+	rows.Close()
+	progressed := false
+	for _, subID := range ids {
+		did, err := a.svc.stepOne(a.ctx, a.q, a.d, a.sc, subID, a.now, day.String(), sum)
+		if err != nil {
+			return false, err
+		}
+		progressed = progressed || did
+	}
+	return progressed, nil
 }
 
 // advanceLimit: at most two periods of the shortest attached subscription
