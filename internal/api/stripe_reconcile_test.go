@@ -433,3 +433,81 @@ func TestStripeCustomerReused(t *testing.T) {
 		}
 	})
 }
+
+// An authorization Stripe reports held later (amount_capturable_updated)
+// stays held: only POST …/capture/ collects it. A pay left pending is
+// captured by the same event (TestStripeWebhooksSettleProcessingPayments).
+func TestStripeHeldAuthorizationWaitsForCapture(t *testing.T) {
+	stripeProxyEach(t, stripetest.Succeeding, func(t *testing.T, e *apitest.Env, px *stripetest.Proxy) {
+		f, hook, card := processingFixture(t, e, px)
+		inv := f.invoice("40.00", true)
+		pid := apitest.Str(f.payment(inv, "40.00"), "id")
+		wantField(t, f.c.Post("/payments/"+pid+"/authorize/", map[string]any{"source": card}).Expect(200), "status", "processing")
+		intents := px.Intents()
+		pi := intents[len(intents)-1]
+
+		hook.send("evt_auth_held", "payment_intent.amount_capturable_updated", intentObject(pi, "requires_capture", 4000, "amount_capturable", 4000))
+		if r := eventResult(t, e, "evt_auth_held"); r != "payment_authorized" {
+			t.Fatalf("held event: result %q", r)
+		}
+		got := f.c.Get("/payments/" + pid + "/").Expect(200)
+		wantField(t, got, "status", "processing")
+		wantField(t, got, "balance", "40.00")
+		capturedAtStripe(t, px, pi, 0)
+		wantField(t, f.c.Get("/invoices/"+inv+"/").Expect(200), "status", "finalized")
+
+		got = f.c.Post("/payments/"+pid+"/capture/", nil).Expect(200)
+		wantField(t, got, "status", "succeeded")
+		wantField(t, got, "balance", "0.00")
+		capturedAtStripe(t, px, pi, 1)
+		wantField(t, f.c.Get("/invoices/"+inv+"/").Expect(200), "status", "paid")
+	})
+}
+
+// A payment link's charge Stripe answers "processing" leaves the intent
+// processing (the hosted page keeps polling); the PaymentIntent webhooks
+// settle it once, from the signed event's amount: succeeded pays the
+// link's invoice, payment_failed fails the intent.
+func TestStripeWebhooksSettleProcessingLinks(t *testing.T) {
+	stripeProxyEach(t, stripetest.Succeeding, func(t *testing.T, e *apitest.Env, px *stripetest.Proxy) {
+		c, payer, path := stripeLink(e)
+		hook := newStripeHook(t, e, c)
+		px.OnCreate(map[string]any{"status": "processing", "next_action": nil, "last_payment_error": nil})
+		processing := func() (string, string) {
+			in := payer.Post(path+"intents/", map[string]any{"payer": stripePayer, "payment_method": "pm_card_visa"}).Expect(201)
+			wantField(t, in, "status", "processing")
+			intents := px.Intents()
+			return apitest.Str(in, "id"), intents[len(intents)-1]
+		}
+
+		in, pi := processing()
+		hook.send("evt_link_short", "payment_intent.succeeded", intentObject(pi, "succeeded", 100, "amount_received", 100))
+		if r := eventResult(t, e, "evt_link_short"); r != "amount_mismatch" {
+			t.Fatalf("short event: result %q", r)
+		}
+		wantField(t, payer.Get(path+"intents/"+in+"/").Expect(200), "status", "processing")
+		ok := intentObject(pi, "succeeded", 2500, "amount_received", 2500)
+		hook.send("evt_link_ok", "payment_intent.succeeded", ok)
+		got := payer.Get(path + "intents/" + in + "/").Expect(200)
+		wantField(t, got, "status", "finalized")
+		inv := c.Get("/invoices/" + apitest.Str(got, "invoice") + "/").Expect(200)
+		wantField(t, inv, "status", "paid")
+		wantField(t, inv, "total", "25.00")
+		capturedAtStripe(t, px, pi, 0) // Stripe captured it already
+		wantJSON(t, hook.send("evt_link_ok", "payment_intent.succeeded", ok), `{"duplicate":true,"id":"evt_link_ok"}`)
+		hook.send("evt_link_ok2", "payment_intent.succeeded", ok)
+		if n := apitest.Num(c.Get("/payments/?invoice=" + apitest.Str(got, "invoice")).Expect(200)["count"]); n != "1" {
+			t.Fatalf("%s payments of the link's invoice, want 1", n)
+		}
+
+		in, pi = processing()
+		hook.send("evt_link_declined", "payment_intent.payment_failed", intentObject(pi, "requires_payment_method", 2500,
+			"last_payment_error", map[string]any{"type": "card_error", "code": "card_declined", "decline_code": "insufficient_funds"}))
+		got = payer.Get(path + "intents/" + in + "/").Expect(200)
+		wantField(t, got, "status", "failed")
+		wantField(t, got, "failed_reason", "insufficient_funds")
+		if got["invoice"] != nil {
+			t.Fatalf("failed intent has an invoice: %v", got)
+		}
+	})
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"time"
@@ -95,10 +96,28 @@ type PendingChecker interface {
 	PendingFinalizable(e Env, d *Doc) error
 }
 
-// SourceListener reacts to a source's authentication answer.
+// SourceListener reacts to a source's authentication answer, and to the
+// processor's verified result of a charge left pending on a single-use
+// source (a webhook): approved or not, captured at the processor or only
+// held. handled says a listener's object was waiting on it.
 type SourceListener interface {
 	SourceAuthenticated(e Env, sourceID string, approved bool) error
+	SourceSettled(e Env, sourceID string, r SourceResult) (handled bool, err error)
 }
+
+// SourceResult is a processor's decided result of a pending charge.
+type SourceResult struct {
+	Approved, Captured bool
+	// Reference is the processor's operation; FailedReason why it failed.
+	Reference, FailedReason string
+	// Amount and Currency are what the processor approved, as it signed them.
+	Amount   decimal.Decimal
+	Currency string
+}
+
+// ErrResultMismatch is a SourceListener's answer to an approval of another
+// amount or currency than it charged: nothing is applied.
+var ErrResultMismatch = errors.New("the processor approved another amount or currency")
 
 // pendingFinalizable applies Deps.Pending (no rule without payments).
 func (e Env) pendingFinalizable(d *Doc) error {

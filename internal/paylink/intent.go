@@ -25,13 +25,14 @@ import (
 const (
 	RequiresAuthentication = "requires_authentication"
 	Authorized             = "authorized"
+	Processing             = "processing"
 	Captured               = "captured"
 	Finalized              = "finalized"
 	Failed                 = "failed"
 	Cancelled              = "cancelled"
 )
 
-var intentStatuses = []string{RequiresAuthentication, Authorized, Captured, Finalized, Failed, Cancelled}
+var intentStatuses = []string{RequiresAuthentication, Processing, Authorized, Captured, Finalized, Failed, Cancelled}
 
 // AuthorizationWindow: an authorized intent not captured within it is cancelled.
 const AuthorizationWindow = 7 * 24 * time.Hour
@@ -333,9 +334,21 @@ func authorize(e Env, in *Intent, l *Link) error {
 	if err != nil {
 		return err
 	}
+	if out.Status == gateway.Pending { // the processor decides later: a webhook settles it (SourceSettled)
+		if err := setGatewayRef(e, in, out.Reference); err != nil {
+			return err
+		}
+		return in.move(e, Processing, false)
+	}
 	if moved, err := in.settle(e, out, Authorized); err != nil || !moved {
 		return err
 	}
+	return authorized(e, in, l)
+}
+
+// authorized goes on from a hold: captured now (automatic capture) or
+// cancelled when the window passes.
+func authorized(e Env, in *Intent, l *Link) error {
 	if l.CaptureMethod == "automatic" {
 		return capture(e, in, l)
 	}
@@ -637,6 +650,62 @@ func (Sources) SourceAuthenticated(de document.Env, sourceID string, approved bo
 		return in.fail(e, "authentication_failed")
 	}
 	return authorize(e, in, l)
+}
+
+// SourceSettled settles an intent left processing by its processor with
+// the verified result of a webhook: failed; held (then captured as the
+// link says); or captured at the processor and finalized. A single-use
+// link another intent paid meanwhile is not paid twice: a hold is
+// released and the intent cancelled; money already captured leaves the
+// intent captured with an error, for the merchant to refund
+// (docs/payments.md#17-stripe).
+func (Sources) SourceSettled(de document.Env, sourceID string, r document.SourceResult) (bool, error) {
+	e := Env{Env: de}
+	var intentID string
+	err := e.Q.QueryRowContext(e.Ctx, `SELECT id FROM payment_link_intents WHERE source_id = $1 AND workspace_id = $2 AND test_mode = $3 AND status = $4`,
+		sourceID, e.Scope.ID, e.Scope.TestMode, Processing).Scan(&intentID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	in, l, err := lockIntent(e, intentID)
+	if err != nil || in.Status != Processing {
+		return false, err
+	}
+	if !r.Approved {
+		reason := r.FailedReason
+		if reason == "" {
+			reason = "gateway_error"
+		}
+		return true, in.fail(e, reason)
+	}
+	if !r.Amount.Equal(in.Amount.Decimal) || !strings.EqualFold(r.Currency, in.Currency) {
+		return true, document.ErrResultMismatch
+	}
+	if err := setGatewayRef(e, in, r.Reference); err != nil {
+		return false, err
+	}
+	if err := in.move(e, Authorized, true); err != nil {
+		return false, err
+	}
+	paidElsewhere := l.SingleUse && l.Status != StatusActive
+	switch {
+	case paidElsewhere && !r.Captured:
+		return true, cancel(e, in)
+	case !r.Captured:
+		return true, authorized(e, in, l)
+	}
+	if err := in.move(e, Captured, true); err != nil {
+		return false, err
+	}
+	if paidElsewhere {
+		msg := "The link was paid by another intent: refund this payment at the processor."
+		in.Error = &msg
+		return true, in.save(e)
+	}
+	return true, finalize(e, in, l)
 }
 
 // PDF returns the invoice PDF of a finalized intent.

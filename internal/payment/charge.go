@@ -145,7 +145,7 @@ func charge(e Env, p *Payment, srcs []*Source) error {
 			if err := book(e, p, s, ref, "authorize", amt, out); err != nil {
 				return err
 			}
-			return hold(e, p, s, amt)
+			return hold(e, p, s, amt, false)
 		}
 		if out.Status == gateway.Succeeded {
 			c := chargeOf(s, ref, amt, p.Currency)
@@ -199,12 +199,18 @@ func conclude(e Env, p *Payment, capturedNow decimal.Decimal, reason string) err
 	return mailReceipt(e, p)
 }
 
-// hold leaves p processing with amt authorized on s.
-func hold(e Env, p *Payment, s *Source, amt decimal.Decimal) error {
+// hold leaves p processing with amt authorized on s. holdOnly says the
+// merchant asked only for the hold (…/authorize/): a processor reporting
+// it later must not capture it, as it would for a pending …/pay/.
+func hold(e Env, p *Payment, s *Source, amt decimal.Decimal, holdOnly bool) error {
 	us := e.Now.UnixMicro()
 	p.Status, p.FailedReason = Processing, nil
 	p.heldSource, p.heldAmount, p.heldAt = &s.ID, &amt, &us
 	if err := p.save(e); err != nil {
+		return err
+	}
+	if _, err := e.Q.ExecContext(e.Ctx, `UPDATE payments SET hold_only = $1 WHERE id = $2 AND workspace_id = $3 AND test_mode = $4`,
+		holdOnly, p.ID, e.Scope.ID, e.Scope.TestMode); err != nil {
 		return err
 	}
 	if s.Gateway != "manual" {
@@ -325,7 +331,7 @@ func Authorize(e Env, paymentID string, c SourceChoice, who Actor) (*Payment, er
 		if err := conclude(e, p, decimal.Zero, out.FailedReason); err != nil {
 			return nil, err
 		}
-	} else if err := hold(e, p, s, amt); err != nil {
+	} else if err := hold(e, p, s, amt, true); err != nil {
 		return nil, err
 	}
 	return GetPayment(e, p.ID)

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/cobrobilling/cobro/internal/clock"
+	"github.com/cobrobilling/cobro/internal/document"
 	"github.com/cobrobilling/cobro/internal/gateway"
 	"github.com/cobrobilling/cobro/internal/id"
 	"github.com/cobrobilling/cobro/internal/money"
@@ -19,6 +20,7 @@ import (
 const (
 	notedSource         = "source_settled"
 	notedSucceeded      = "payment_succeeded"
+	notedHeld           = "payment_authorized"
 	notedFailed         = "payment_failed"
 	notedAmountMismatch = "amount_mismatch"
 	notedRefund         = "refund_recorded"
@@ -79,7 +81,37 @@ func chargeNotified(e Env, gatewayID string, n *gateway.Notification) (string, e
 	if !errors.Is(err, sql.ErrNoRows) {
 		return "", err
 	}
-	return settleProcessing(e, n)
+	if note, err := settleProcessing(e, n); note != "" || err != nil {
+		return note, err
+	}
+	return settlePendingSource(e, gatewayID, n)
+}
+
+// settlePendingSource hands the decided result of a charge left pending on
+// a single-use source (a payment link's intent) to its listener, which
+// checks the signed event's amount and currency against what it charged.
+func settlePendingSource(e Env, gatewayID string, n *gateway.Notification) (string, error) {
+	var sourceID string
+	err := e.Q.QueryRowContext(e.Ctx, `SELECT id FROM sources WHERE workspace_id = $1 AND test_mode = $2 AND gateway_token = $3
+		AND gateway = $4 AND usage = 'single'`, e.Scope.ID, e.Scope.TestMode, n.Reference, gatewayID).Scan(&sourceID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	r := document.SourceResult{Approved: n.Outcome.Status == gateway.Succeeded, Captured: n.Captured, Reference: n.Reference,
+		FailedReason: n.Outcome.FailedReason, Amount: n.Amount, Currency: n.Currency}
+	handled, err := e.Deps.Sources.SourceSettled(e, sourceID, r)
+	switch {
+	case errors.Is(err, document.ErrResultMismatch):
+		return notedAmountMismatch, nil
+	case err != nil || !handled:
+		return "", err
+	case r.Approved:
+		return notedSucceeded, nil
+	}
+	return notedFailed, nil
 }
 
 // settleProcessing concludes a payment held in processing by the pending
@@ -131,8 +163,10 @@ func lockNamedPayment(e Env, query string, args []any, dest ...any) (*Payment, e
 }
 
 // concludeNotified applies a decided event to the processing payment p:
-// failed, collected (recorded as the capture the processor made), or held
-// (captured now through the gateway, as a synchronous pay would).
+// failed, collected (recorded as the capture the processor made), or held:
+// captured now through the gateway when …/pay/ left it pending, as a
+// synchronous pay would; kept held until …/capture/ when it was
+// …/authorize/ (the authorization line is now succeeded).
 func concludeNotified(e Env, p *Payment, sourceID string, n *gateway.Notification, reason string) (string, error) {
 	if n.Outcome.Status == gateway.Failed {
 		return notedFailed, conclude(e, p, decimal.Zero, reason)
@@ -142,6 +176,10 @@ func concludeNotified(e Env, p *Payment, sourceID string, n *gateway.Notificatio
 		return "", err
 	}
 	if !n.Captured {
+		holdOnly, err := heldOnly(e, p)
+		if err != nil || holdOnly {
+			return notedHeld, err
+		}
 		return notedSucceeded, captureHeld(e, p, s)
 	}
 	held := *p.heldAmount
@@ -150,6 +188,15 @@ func concludeNotified(e Env, p *Payment, sourceID string, n *gateway.Notificatio
 	}
 	p.Balance = money.NewMoney(p.Balance.Sub(held))
 	return notedSucceeded, conclude(e, p, held, "")
+}
+
+// heldOnly tells a payment held by …/authorize/ from one …/pay/ left
+// pending (payments.hold_only).
+func heldOnly(e Env, p *Payment) (bool, error) {
+	var holdOnly bool
+	err := e.Q.QueryRowContext(e.Ctx, `SELECT hold_only FROM payments WHERE id = $1 AND workspace_id = $2 AND test_mode = $3`,
+		p.ID, e.Scope.ID, e.Scope.TestMode).Scan(&holdOnly)
+	return holdOnly, err
 }
 
 // refundsNotified applies each refund the event reports on the captured
