@@ -106,7 +106,12 @@ func (p *page) get(target string) (map[string]any, int) {
 }
 
 func decodeObject(b []byte) map[string]any {
+	// json.Valid first: the decoder alone accepts a stray closing bracket
+	// after the object.
 	var m map[string]any
+	if !json.Valid(b) {
+		return map[string]any{}
+	}
 	dec := json.NewDecoder(strings.NewReader(string(b)))
 	dec.UseNumber()
 	if dec.Decode(&m) != nil || dec.More() || m == nil {
